@@ -1,0 +1,10 @@
+/** IEC 60870-5-104 as a small library: framer, APCI, ASDU codec, CP56Time2a, link state machine. */
+export * from './errors.js';
+export * from './constants.js';
+export * from './types.js';
+export * from './apci.js';
+export * from './framer.js';
+export * from './cp56.js';
+export { decodeAsdu, headerSize } from './asdu-parser.js';
+export { encodeAsdu, MAX_ASDU_SIZE } from './asdu-generator.js';
+export * from './apdu.js';

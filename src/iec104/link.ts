@@ -1,0 +1,397 @@
+/**
+ * The IEC 60870-5-104 link layer of the *controlling* station running on an accepted TCP
+ * connection: chargers dial out to the gateway but remain the controlled station, so the gateway
+ * sends STARTDT act. Pure state machine: bytes, time and timers come in through the constructor,
+ * nothing here touches a socket, a real timer or a logger.
+ *
+ * Clauses cited are IEC 60870-5-104: §5.1 sequence numbers, acknowledgements, t1/t2; §5.2 test
+ * procedure and t3; §5.3 STARTDT/STOPDT; §5.5 flow control with k and w.
+ */
+import {
+  decodeApci,
+  encodeIFrame,
+  encodeSFrame,
+  encodeUFrame,
+  seqDistance,
+  seqNext,
+  type Apci,
+  type UFunction,
+} from './apci.js';
+import type { DecodeError } from './errors.js';
+import { ApduFramer } from './framer.js';
+import {
+  LinkTimer,
+  resolveLinkParameters,
+  systemClock,
+  type LinkClock,
+  type LinkParameters,
+} from './link-params.js';
+
+export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters, systemClock } from './link-params.js';
+export type { LinkClock, LinkParameters, TimerHandle } from './link-params.js';
+
+/** Link states; changed only by `setState`, which reports every `from -> to`. */
+export type LinkState = 'idle' | 'starting' | 'active' | 'stopping' | 'stopped' | 'closed';
+
+/**
+ * Why the link asks its owner to close the connection: a t1 time-out (ack or con missing), an
+ * N(R) acknowledging a frame never sent, or an I-frame whose N(S) is not the expected one.
+ */
+export type LinkCloseReason = 't1' | 'invalid-nr' | 'ns-out-of-order';
+
+/** Cause reported with each state change. */
+export type LinkStateReason = 'start' | 'startdt-con' | 'stop' | 'stopdt-con' | 'disposed' | LinkCloseReason;
+
+/** The APCI of a received I-frame. */
+export type IFrameApci = Extract<Apci, { format: 'I' }>;
+
+/** What the link needs from its owner. Callbacks must not throw. */
+export interface LinkOptions {
+  /** Writes bytes to the transport. */
+  send(bytes: Buffer): void;
+  /** Asks the owner to close the TCP connection; the link is already `closed` when this is called. */
+  close(reason: LinkCloseReason): void;
+  /** A received I-frame's ASDU (a view into the received bytes: copy it to keep it). */
+  onAsdu?(asdu: Buffer, apci: IFrameApci): void;
+  /** Every state transition, in order; the owner logs it. */
+  onStateChange?(from: LinkState, to: LinkState, reason: LinkStateReason): void;
+  /** Framing and APCI decode errors, reported only: error budgets are the owner's policy. */
+  onError?(error: DecodeError): void;
+  /** Overrides of the IEC defaults; validated (RangeError). */
+  params?: Partial<LinkParameters>;
+  clock?: LinkClock;
+}
+
+type Procedure = 'STARTDT' | 'STOPDT' | 'TESTFR';
+
+interface SentFrame {
+  readonly ns: number;
+  readonly sentAt: number;
+}
+
+/** IEC 104 controlling-station link: STARTDT/STOPDT, TESTFR, sequence numbers, k/w flow control, t1..t3. */
+export class ControllingLink {
+  /** The validated parameters in force. */
+  readonly params: LinkParameters;
+  private readonly opts: LinkOptions;
+  private readonly clock: LinkClock;
+  private readonly framer: ApduFramer;
+  private current: LinkState = 'idle';
+  private sendSeq = 0;
+  private recvSeq = 0;
+  /** Sent I-frames awaiting an ack, oldest first; their N(S) are consecutive. */
+  private unacked: SentFrame[] = [];
+  private readonly queue = new AsduQueue();
+  /** Received I-frames not yet acknowledged to the peer. */
+  private recvUnacked = 0;
+  /** t1 for the oldest unacknowledged sent I-frame. */
+  private readonly t1Data: LinkTimer;
+  /** t1 for each U-frame act awaiting its con. */
+  private readonly t1Con: Readonly<Record<Procedure, LinkTimer>>;
+  private readonly t2: LinkTimer;
+  private readonly t3: LinkTimer;
+
+  /** @throws RangeError when `options.params` is out of range. */
+  constructor(options: LinkOptions) {
+    this.params = resolveLinkParameters(options.params);
+    this.opts = options;
+    this.clock = options.clock ?? systemClock;
+    this.framer = new ApduFramer({ maxApduLength: this.params.maxApduLength });
+    const closeOnT1 = (): void => this.closeLink('t1');
+    this.t1Data = new LinkTimer(this.clock, closeOnT1);
+    this.t1Con = {
+      STARTDT: new LinkTimer(this.clock, closeOnT1),
+      STOPDT: new LinkTimer(this.clock, closeOnT1),
+      TESTFR: new LinkTimer(this.clock, closeOnT1),
+    };
+    this.t2 = new LinkTimer(this.clock, () => this.sendAck());
+    this.t3 = new LinkTimer(this.clock, () => this.onIdle());
+  }
+
+  /** Current state. */
+  get state(): LinkState {
+    return this.current;
+  }
+
+  /** V(S): N(S) of the next I-frame to send. */
+  get vs(): number {
+    return this.sendSeq;
+  }
+
+  /** V(R): N(S) expected in the next received I-frame. */
+  get vr(): number {
+    return this.recvSeq;
+  }
+
+  /** Sent I-frames not yet acknowledged by the peer (at most k). */
+  get unackedCount(): number {
+    return this.unacked.length;
+  }
+
+  /** ASDUs waiting for the link to be active or for the k-window to open. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** Received I-frames not yet acknowledged to the peer (below w). */
+  get pendingAckCount(): number {
+    return this.recvUnacked;
+  }
+
+  /** Sends STARTDT act (from `idle` or `stopped`) and waits t1 for the con (§5.3). Otherwise a no-op. */
+  start(): void {
+    if (this.current !== 'idle' && this.current !== 'stopped') return;
+    this.setState('starting', 'start');
+    this.restartIdleTimer();
+    this.sendAct('STARTDT');
+  }
+
+  /**
+   * Sends STOPDT act (from `starting` or `active`) after acknowledging everything received, and
+   * waits t1 for the con (§5.3). Queued ASDUs stay queued until the next `start()`.
+   */
+  stop(): void {
+    if (this.current !== 'active' && this.current !== 'starting') return;
+    this.t1Con.STARTDT.stop();
+    this.sendAck();
+    this.setState('stopping', 'stop');
+    this.sendAct('STOPDT');
+  }
+
+  /**
+   * Queues one ASDU for an I-frame. It is sent at once while the link is active and fewer than k
+   * frames are unacknowledged, otherwise when that becomes true (§5.5). Returns false (and drops
+   * the ASDU) when the link is closed.
+   * @throws RangeError when the ASDU is empty or longer than `maxApduLength - 4`.
+   */
+  sendAsdu(asdu: Uint8Array): boolean {
+    const max = this.params.maxApduLength - 4;
+    if (asdu.length === 0 || asdu.length > max) {
+      throw new RangeError(`ASDU of ${asdu.length} octets, expected 1..${max}`);
+    }
+    if (this.isClosed()) return false;
+    if (this.canSendI() && this.queue.length === 0) {
+      this.sendI(asdu);
+    } else {
+      // Copy: the caller may reuse its buffer before the window opens.
+      this.queue.push(Uint8Array.from(asdu));
+    }
+    return true;
+  }
+
+  /** Feeds bytes received from the transport (any chunking). Ignored once closed. */
+  receive(chunk: Uint8Array): void {
+    if (this.isClosed()) return;
+    for (const item of this.framer.push(chunk)) {
+      // A callback or a protocol error may have closed the link part way through the chunk.
+      if (this.isClosed()) return;
+      if (item.kind === 'error') {
+        this.opts.onError?.(item.error);
+        continue;
+      }
+      // §5.2: t3 measures idle time since the last frame received, whatever its format.
+      this.restartIdleTimer();
+      const decoded = decodeApci(item.frame);
+      if (!decoded.ok) {
+        this.opts.onError?.(decoded.error.shifted(item.offset));
+        continue;
+      }
+      const apci = decoded.value;
+      if (apci.format === 'I') this.onIFrame(apci, item.frame);
+      else if (apci.format === 'S') this.onSFrame(apci.nr);
+      else this.onUFrame(apci.fn);
+    }
+  }
+
+  /** Stops all timers and drops queued ASDUs; the state becomes `closed`. Call when the connection is gone. */
+  dispose(): void {
+    this.stopTimers();
+    this.queue.clear();
+    this.setState('closed', 'disposed');
+  }
+
+  private onIFrame(apci: IFrameApci, frame: Buffer): void {
+    // §5.1: I-frames arrive in sequence; a gap or a repeat means lost or duplicated data.
+    if (apci.ns !== this.recvSeq) {
+      this.closeLink('ns-out-of-order');
+      return;
+    }
+    if (!this.acceptAck(apci.nr)) return;
+    this.recvSeq = seqNext(this.recvSeq);
+    this.recvUnacked += 1;
+    // Window may have opened; any I-frame sent now piggybacks the ack for this frame.
+    this.flushQueue();
+    // §5.5: ack at the latest after w I-frames; §5.1: otherwise within t2 of the first unacked one.
+    if (this.recvUnacked >= this.params.w) this.sendAck();
+    else if (this.recvUnacked > 0 && !this.t2.running) this.t2.start(this.params.t2);
+    this.opts.onAsdu?.(frame.subarray(6), apci);
+  }
+
+  private onSFrame(nr: number): void {
+    if (this.acceptAck(nr)) this.flushQueue();
+  }
+
+  private onUFrame(fn: UFunction): void {
+    switch (fn) {
+      // A controlled station has no business sending STARTDT/STOPDT act, but answering costs nothing.
+      case 'STARTDT_ACT':
+        this.transmit(encodeUFrame('STARTDT_CON'));
+        break;
+      case 'STOPDT_ACT':
+        this.transmit(encodeUFrame('STOPDT_CON'));
+        break;
+      // §5.2: TESTFR act is answered in any state (chargers use it as their heartbeat).
+      case 'TESTFR_ACT':
+        this.transmit(encodeUFrame('TESTFR_CON'));
+        break;
+      case 'STARTDT_CON':
+        if (!this.t1Con.STARTDT.running) break; // unsolicited con: ignore
+        this.t1Con.STARTDT.stop();
+        if (this.current === 'starting') {
+          this.setState('active', 'startdt-con');
+          this.flushQueue();
+        }
+        break;
+      case 'STOPDT_CON':
+        if (!this.t1Con.STOPDT.running) break;
+        this.t1Con.STOPDT.stop();
+        if (this.current === 'stopping') this.setState('stopped', 'stopdt-con');
+        break;
+      case 'TESTFR_CON':
+        this.t1Con.TESTFR.stop();
+        break;
+    }
+  }
+
+  /**
+   * Applies a received N(R): valid when it lies in [oldest unacked N(S) .. V(S)] modulo 32768
+   * (lib60870 `checkSequenceNumber`); everything before it is released. Closes the link otherwise.
+   */
+  private acceptAck(nr: number): boolean {
+    const oldest = this.unacked[0];
+    const acked = seqDistance(oldest?.ns ?? this.sendSeq, nr);
+    if (acked > this.unacked.length) {
+      this.closeLink('invalid-nr');
+      return false;
+    }
+    if (acked > 0) {
+      this.unacked = this.unacked.slice(acked);
+      const next = this.unacked[0];
+      // §5.1: t1 runs for the oldest unacknowledged I-frame, measured from when it was sent.
+      if (next === undefined) this.t1Data.stop();
+      else this.t1Data.start(Math.max(0, next.sentAt + this.params.t1 - this.clock.now()));
+    }
+    return true;
+  }
+
+  private canSendI(): boolean {
+    return this.current === 'active' && this.unacked.length < this.params.k;
+  }
+
+  private flushQueue(): void {
+    while (this.canSendI()) {
+      const asdu = this.queue.shift();
+      if (asdu === undefined) return;
+      this.sendI(asdu);
+    }
+  }
+
+  private sendI(asdu: Uint8Array): void {
+    const ns = this.sendSeq;
+    const frame = encodeIFrame(ns, this.recvSeq, asdu);
+    this.sendSeq = seqNext(ns);
+    this.unacked.push({ ns, sentAt: this.clock.now() });
+    if (this.unacked.length === 1) this.t1Data.start(this.params.t1);
+    // §5.1: the I-frame's N(R) acknowledges everything received, so no S-frame is due.
+    this.recvUnacked = 0;
+    this.t2.stop();
+    this.transmit(frame);
+  }
+
+  /** S-frame acknowledging every received I-frame (§5.1). */
+  private sendAck(): void {
+    this.t2.stop();
+    if (this.recvUnacked === 0) return;
+    this.recvUnacked = 0;
+    this.transmit(encodeSFrame(this.recvSeq));
+  }
+
+  private sendAct(procedure: Procedure): void {
+    this.t1Con[procedure].start(this.params.t1);
+    this.transmit(encodeUFrame(`${procedure}_ACT`));
+  }
+
+  /** §5.2: t3 expired without any frame received: probe the peer with TESTFR act, con expected within t1. */
+  private onIdle(): void {
+    if (!this.t1Con.TESTFR.running) this.sendAct('TESTFR');
+  }
+
+  private restartIdleTimer(): void {
+    if (this.current !== 'idle' && this.current !== 'closed') this.t3.start(this.params.t3);
+  }
+
+  private transmit(bytes: Buffer): void {
+    if (!this.isClosed()) this.opts.send(bytes);
+  }
+
+  /** A method, not an inline comparison, so TypeScript does not narrow the state across callbacks. */
+  private isClosed(): boolean {
+    return this.current === 'closed';
+  }
+
+  private closeLink(reason: LinkCloseReason): void {
+    if (this.isClosed()) return;
+    this.stopTimers();
+    this.queue.clear();
+    this.setState('closed', reason);
+    this.opts.close(reason);
+  }
+
+  private stopTimers(): void {
+    this.t1Data.stop();
+    this.t1Con.STARTDT.stop();
+    this.t1Con.STOPDT.stop();
+    this.t1Con.TESTFR.stop();
+    this.t2.stop();
+    this.t3.stop();
+  }
+
+  /** The one place the state changes. */
+  private setState(to: LinkState, reason: LinkStateReason): void {
+    const from = this.current;
+    if (from === to) return;
+    this.current = to;
+    this.opts.onStateChange?.(from, to, reason);
+  }
+}
+
+/** FIFO with O(1) shift: the queue can hold many thousands of ASDUs while the window is closed. */
+class AsduQueue {
+  private items: (Uint8Array | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(asdu: Uint8Array): void {
+    this.items.push(asdu);
+  }
+
+  shift(): Uint8Array | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const asdu = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return asdu;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
