@@ -8,3 +8,4 @@ export * from './cp56.js';
 export { decodeAsdu, headerSize } from './asdu-parser.js';
 export { encodeAsdu, MAX_ASDU_SIZE } from './asdu-generator.js';
 export * from './apdu.js';
+export * from './describe.js';

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/** `pilegate`: the command-line entry. One file per command beside this one. */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerDecode } from './decode.js';
+import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+
+/** Builds the program; `run` parses argv and resolves to the exit code. */
+export function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
+  let code: number = EXIT.OK;
+  const program = new Command()
+    .name('pilegate')
+    .description('Gateway that makes legacy EV chargers speaking 104-style protocols appear as OCPP 2.0.1 stations')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerDecode(program, io, (c) => {
+    code = c;
+  });
+  return { program, exitCode: () => code };
+}
+
+/** Runs the CLI with user arguments (without `node` and the script); returns the exit code. */
+export async function run(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  const { program, exitCode } = buildProgram(io);
+  try {
+    await program.parseAsync(args as string[], { from: 'user' });
+    return exitCode();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes are bad input.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    }
+    if (e instanceof UsageError) {
+      io.err(`error ${e.code}: ${e.message}`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`pilegate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT.FAILURE;
+    },
+  );
+}

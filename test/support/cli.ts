@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/index.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs the CLI in-process with captured output. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (t) => {
+      stdout += t.endsWith('\n') ? t : `${t}\n`;
+    },
+    err: (t) => {
+      stderr += t.endsWith('\n') ? t : `${t}\n`;
+    },
+  };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
+/** Runs `pilegate` as a real child process from the TypeScript sources. */
+export function spawnCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
