@@ -2,7 +2,7 @@
  * APCI: the 6-octet header of every APDU and the three frame formats I, S and U
  * (IEC 60870-5-104 §5.1-5.3). N(S)/N(R) are 15-bit counters carried shifted left by one.
  */
-import { DecodeError, type DecodeResult } from './errors.js';
+import { DecodeError, EncodeError, type DecodeResult } from './errors.js';
 
 export const START_BYTE = 0x68;
 /** Largest value of the APDU length octet: 4 control octets + 249 ASDU octets. */
@@ -50,9 +50,7 @@ export function decodeApci(frame: Uint8Array): DecodeResult<Apci> {
   const length = frame[1] ?? 0;
   const cf1 = frame[2] ?? 0;
   if ((cf1 & 0x01) === 0) {
-    if (length < 4 + 6) {
-      return fail('IEC104_BAD_CONTROL_LENGTH', `I-frame length ${length} leaves no room for an ASDU header`, 1);
-    }
+    // An I-frame too short for its ASDU header is the ASDU decoder's finding (field widths are its parameters).
     const ns = (((frame[3] ?? 0) << 8) | (cf1 & 0xfe)) >> 1;
     const nr = (((frame[5] ?? 0) << 8) | ((frame[4] ?? 0) & 0xfe)) >> 1;
     return { ok: true, value: { format: 'I', ns, nr } };
@@ -72,8 +70,11 @@ export function decodeApci(frame: Uint8Array): DecodeResult<Apci> {
   return { ok: true, value: { format: 'U', fn } };
 }
 
-/** Encodes an I-frame around an already encoded ASDU. */
+/** Encodes an I-frame around an already encoded ASDU (at most 249 octets). */
 export function encodeIFrame(ns: number, nr: number, asdu: Uint8Array): Buffer {
+  if (asdu.length > MAX_APDU_LENGTH - 4) {
+    throw new EncodeError(`ASDU of ${asdu.length} octets exceeds the ${MAX_APDU_LENGTH - 4} an APDU can carry`);
+  }
   const frame = Buffer.allocUnsafe(6 + asdu.length);
   frame[0] = START_BYTE;
   frame[1] = 4 + asdu.length;
@@ -108,7 +109,10 @@ export function encodeApci(apci: Apci, asdu?: Uint8Array): Buffer {
 }
 
 function writeSeq(frame: Buffer, at: number, n: number): void {
-  const v = n % SEQ_MODULO;
+  if (!Number.isInteger(n) || n < 0 || n >= SEQ_MODULO) {
+    throw new EncodeError(`sequence number ${n} is outside 0..${SEQ_MODULO - 1}`);
+  }
+  const v = n;
   frame[at] = (v << 1) & 0xfe;
   frame[at + 1] = (v >> 7) & 0xff;
 }

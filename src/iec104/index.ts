@@ -9,3 +9,4 @@ export { decodeAsdu, headerSize } from './asdu-parser.js';
 export { encodeAsdu, MAX_ASDU_SIZE } from './asdu-generator.js';
 export * from './apdu.js';
 export * from './describe.js';
+export * from './link.js';
