@@ -36,7 +36,10 @@ export function encodeAsdu(asdu: Asdu, params: AsduParameters = IEC104_ASDU_PARA
   const maxIoa = 2 ** (8 * params.ioaSize) - 1;
   let at = hs;
   const first = asdu.objects[0] as InformationObject;
-  if (asdu.sq) at = writeIoa(out, at, first.ioa, params.ioaSize, maxIoa);
+  if (asdu.sq) {
+    at = writeIoa(out, at, first.ioa, params.ioaSize, maxIoa);
+    range('last ioa of the SQ=1 sequence', first.ioa + count - 1, 0, maxIoa);
+  }
   asdu.objects.forEach((o, i) => {
     if (asdu.sq) {
       if (o.ioa !== first.ioa + i) throw new EncodeError(`${info.name} SQ=1: object ${i} has IOA ${o.ioa}, expected ${first.ioa + i}`);
@@ -64,6 +67,8 @@ function writeIoa(out: Buffer, at: number, ioa: number, size: 1 | 2 | 3, max: nu
 function writeElement(out: Buffer, at: number, kind: ElementKind, o: InformationObject): number {
   // The union is keyed by kind; a cast per branch is the price of flattened objects.
   const e = o as unknown as Record<string, number | boolean | Cp56Time>;
+  // SIQ/DIQ keep only their flag bits (the low bits are the value); a QDS octet is carried whole,
+  // reserved bits included, so that decode -> encode gives back the bytes received.
   const flags = (q: unknown, mask: number): number => range('quality', Number(q ?? 0), 0, 0xff) & mask;
   switch (kind) {
     case 'SIQ':
@@ -74,19 +79,19 @@ function writeElement(out: Buffer, at: number, kind: ElementKind, o: Information
       return at + 1;
     case 'BSI':
       out.writeUInt32LE(range('value', Number(e.value), 0, 0xffffffff), at);
-      out[at + 4] = flags(e.quality, 0xf1);
+      out[at + 4] = flags(e.quality, 0xff);
       return at + 5;
     case 'NVA':
       out.writeInt16LE(range('raw', Number(e.raw), -32768, 32767), at);
-      out[at + 2] = flags(e.quality, 0xf1);
+      out[at + 2] = flags(e.quality, 0xff);
       return at + 3;
     case 'SVA':
       out.writeInt16LE(range('value', Number(e.value), -32768, 32767), at);
-      out[at + 2] = flags(e.quality, 0xf1);
+      out[at + 2] = flags(e.quality, 0xff);
       return at + 3;
     case 'FLOAT':
       out.writeFloatLE(Number(e.value), at);
-      out[at + 4] = flags(e.quality, 0xf1);
+      out[at + 4] = flags(e.quality, 0xff);
       return at + 5;
     case 'BCR':
       out.writeInt32LE(range('value', Number(e.value), -0x80000000, 0x7fffffff), at);

@@ -151,9 +151,13 @@ export function decodeAsduAt(frame: Buffer, start: number, params: AsduParameter
   }
 
   const first = start + hs;
+  const base = sq ? readIoa(frame, first, ioaSize) : 0;
+  if (sq && base + count - 1 >= 2 ** (8 * ioaSize)) {
+    const last = base + count - 1;
+    return new DecodeError('IEC104_IOA_OVERFLOW', `${info.name} SQ=1: IOAs ${base}..${last} overflow the ${ioaSize}-octet IOA`, hs, frame.subarray(start));
+  }
   const objects = (objectsParser(info, ioaSize, sq, sq ? first + ioaSize : first).parse(frame) as { objects: InformationObject[] }).objects;
   if (sq) {
-    const base = readIoa(frame, first, ioaSize);
     for (let i = 0; i < objects.length; i++) (objects[i] as { ioa: number }).ioa = base + i;
   } else if (ioaSize === 3) {
     foldIoaHigh(frame, first + 2, 3 + info.size, objects);

@@ -13,7 +13,7 @@ export const DECODE_ERROR_CODES = [
   'IEC104_FRAME_TRUNCATED',
   /** Frame longer than its length octet announces (decoder given more than one frame). */
   'IEC104_FRAME_TRAILING_BYTES',
-  /** S- or U-frame whose length is not 4, or an I-frame with no room for an ASDU header. */
+  /** S- or U-frame whose length is not 4. */
   'IEC104_BAD_CONTROL_LENGTH',
   /** U-frame whose function octet is not one of STARTDT/STOPDT/TESTFR act/con. */
   'IEC104_UNKNOWN_U_FUNCTION',
@@ -27,6 +27,8 @@ export const DECODE_ERROR_CODES = [
   'IEC104_UNKNOWN_TI',
   /** VSQ says zero objects: nothing to decode. */
   'IEC104_EMPTY_ASDU',
+  /** SQ=1 sequence whose last IOA does not fit the IOA field. */
+  'IEC104_IOA_OVERFLOW',
   /** A value that cannot be encoded (out of range IOA, count above 127, ...). */
   'IEC104_ENCODE_RANGE',
 ] as const;

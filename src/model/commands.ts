@@ -1,0 +1,140 @@
+/**
+ * Canonical commands to a charger. Each carries an `id` so its `commandResult` event can be matched;
+ * a codec answers `notSupported` at once for a command its charger model cannot carry out.
+ */
+import type { ConnectorId, IdToken, Timestamp } from './events.js';
+
+interface Base {
+  /** Correlates the `commandResult` event; unique per charger connection. */
+  readonly id: string;
+}
+
+/** Start charging on a connector (remote start). */
+export interface StartChargingCommand extends Base {
+  readonly type: 'startCharging';
+  readonly connector: ConnectorId;
+  readonly idToken?: IdToken;
+  /** The gateway's transaction reference, for protocols that carry one. */
+  readonly transactionRef?: string;
+  /** Initial limit, for protocols that take one with the start. */
+  readonly limit?: PowerLimit;
+}
+
+/** Stop charging on a connector (remote stop). */
+export interface StopChargingCommand extends Base {
+  readonly type: 'stopCharging';
+  readonly connector: ConnectorId;
+  readonly legacyTransactionId?: string;
+}
+
+/** The answer to an `authorizationRequest`. */
+export interface AuthorizeCommand extends Base {
+  readonly type: 'authorize';
+  readonly connector: ConnectorId;
+  readonly idToken: IdToken;
+  readonly accepted: boolean;
+  readonly requestId?: string;
+  /** Why not, in the protocol-neutral words of the CSMS (e.g. `Blocked`, `Expired`). */
+  readonly reason?: string;
+}
+
+/** Confirms a `transactionRecord` (sent only once its OCPP event is durably queued). */
+export interface ConfirmRecordCommand extends Base {
+  readonly type: 'confirmRecord';
+  readonly connector: ConnectorId;
+  readonly legacyTransactionId: string;
+  readonly accepted: boolean;
+}
+
+export interface PowerLimit {
+  readonly value: number;
+  readonly unit: 'W' | 'A';
+}
+
+/** Limit power or current on a connector (0 = whole charger) until a time, or until changed. */
+export interface SetLimitCommand extends Base {
+  readonly type: 'setLimit';
+  readonly connector: ConnectorId;
+  readonly limit: PowerLimit;
+  readonly until?: Timestamp;
+}
+
+/** Make a connector (0 = whole charger) available or unavailable for new sessions. */
+export interface SetAvailabilityCommand extends Base {
+  readonly type: 'setAvailability';
+  readonly connector: ConnectorId;
+  readonly available: boolean;
+}
+
+export interface ResetCommand extends Base {
+  readonly type: 'reset';
+  readonly kind: 'soft' | 'hard';
+}
+
+export interface UnlockCommand extends Base {
+  readonly type: 'unlock';
+  readonly connector: ConnectorId;
+}
+
+/** Set the charger's clock (the codec converts to the charger's local time). */
+export interface SetClockCommand extends Base {
+  readonly type: 'setClock';
+  readonly time: Timestamp;
+}
+
+/** Ask the charger to report everything (`general`) or its counters (`counters`) now. */
+export interface InterrogateCommand extends Base {
+  readonly type: 'interrogate';
+  readonly scope: 'general' | 'counters';
+}
+
+/** One price period of a tariff, prices in the currency's minor unit per kWh (energy) and per kWh (service). */
+export interface TariffPeriod {
+  /** Local time of day the period starts, `HH:MM`. */
+  readonly from: string;
+  readonly energyPrice: number;
+  readonly servicePrice: number;
+}
+
+export interface SetTariffCommand extends Base {
+  readonly type: 'setTariff';
+  readonly tariffId: string;
+  readonly periods: readonly TariffPeriod[];
+}
+
+export interface UpdateFirmwareCommand extends Base {
+  readonly type: 'updateFirmware';
+  readonly location: string;
+  readonly retrieveAt?: Timestamp;
+}
+
+export type ChargerCommand =
+  | StartChargingCommand
+  | StopChargingCommand
+  | AuthorizeCommand
+  | ConfirmRecordCommand
+  | SetLimitCommand
+  | SetAvailabilityCommand
+  | ResetCommand
+  | UnlockCommand
+  | SetClockCommand
+  | InterrogateCommand
+  | SetTariffCommand
+  | UpdateFirmwareCommand;
+
+export type ChargerCommandType = ChargerCommand['type'];
+
+export const COMMAND_TYPES = [
+  'startCharging',
+  'stopCharging',
+  'authorize',
+  'confirmRecord',
+  'setLimit',
+  'setAvailability',
+  'reset',
+  'unlock',
+  'setClock',
+  'interrogate',
+  'setTariff',
+  'updateFirmware',
+] as const satisfies readonly ChargerCommandType[];

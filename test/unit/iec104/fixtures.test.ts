@@ -1,0 +1,205 @@
+/**
+ * Every byte fixture under fixtures/iec104: good frames are decoded, generated and mirrored against
+ * their hand-written .json, and framed in every chunking; bad inputs must produce exactly the
+ * errors named in their `# expect:` headers while still delivering the good frames around them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ApduFramer,
+  SUPPORTED_TYPES,
+  U_CODE,
+  decodeApdu,
+  encodeApdu,
+  type Apdu,
+  type FramerItem,
+} from '../../../src/iec104/index.js';
+import { loadFrameFixtures, loadHexFixtures, type ExpectedError } from '../../support/fixtures.js';
+
+const good = loadFrameFixtures('iec104', 'frames');
+const bad = loadHexFixtures('iec104', 'bad');
+
+function decodeOk(bytes: Uint8Array): Apdu {
+  const r = decodeApdu(bytes);
+  if (!r.ok) throw new Error(`decodeApdu failed: ${r.error.code} at ${r.error.offset}: ${r.error.message}`);
+  return r.value;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Feeds `chunks` to a fresh framer; returns its items and the framer. */
+function frameChunks(chunks: readonly Uint8Array[]): { items: FramerItem[]; framer: ApduFramer } {
+  const framer = new ApduFramer();
+  const items: FramerItem[] = [];
+  for (const chunk of chunks) items.push(...framer.push(chunk));
+  return { items, framer };
+}
+
+/** Frames (as offset + hex) and error codes of a framer run, for whole-list comparisons. */
+function summary(items: readonly FramerItem[]): { frames: { offset: number; hex: string }[]; errors: string[] } {
+  const frames: { offset: number; hex: string }[] = [];
+  const errors: string[] = [];
+  for (const item of items) {
+    if (item.kind === 'frame') frames.push({ offset: item.offset, hex: hex(item.frame) });
+    else errors.push(`${item.error.code} at ${item.error.offset}`);
+  }
+  return { frames, errors };
+}
+
+function split(bytes: Buffer, sizes: 'bytes' | number[]): Buffer[] {
+  if (sizes === 'bytes') return Array.from(bytes, (b) => Buffer.from([b]));
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  out.push(bytes.subarray(at));
+  return out;
+}
+
+/** Framer + decoder over a whole stream: every error with a stream offset, and the good frames. */
+function frameAndDecode(chunks: readonly Uint8Array[]): { errors: ExpectedError[]; good: number; buffered: number } {
+  const { items, framer } = frameChunks(chunks);
+  const errors: ExpectedError[] = [];
+  let goodFrames = 0;
+  for (const item of items) {
+    if (item.kind === 'error') {
+      errors.push({ code: item.error.code, offset: item.error.offset });
+      continue;
+    }
+    const r = decodeApdu(item.frame);
+    if (r.ok) goodFrames += 1;
+    else errors.push({ code: r.error.code, offset: r.error.shifted(item.offset).offset });
+  }
+  return { errors, good: goodFrames, buffered: framer.buffered };
+}
+
+describe('fixture set', () => {
+  it('has good and bad fixtures', () => {
+    expect(good.length).toBeGreaterThanOrEqual(40);
+    expect(bad.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('covers every supported type identification', () => {
+    const covered = new Set(good.map((f) => (f.expected as { asdu?: { typeId: number } }).asdu?.typeId));
+    const missing = SUPPORTED_TYPES.filter((t) => !covered.has(t.id)).map((t) => t.name);
+    expect(missing).toEqual([]);
+  });
+
+  it('covers every U function and the S format', () => {
+    const apcis = good.map((f) => (f.expected as { apci: { format: string; fn?: string } }).apci);
+    const fns = new Set(apcis.filter((a) => a.format === 'U').map((a) => a.fn));
+    expect([...fns].sort()).toEqual(Object.keys(U_CODE).sort());
+    expect(apcis.some((a) => a.format === 'S')).toBe(true);
+  });
+
+  it('has the benchmark frames at their documented sizes', () => {
+    const size = (name: string): number | undefined => good.find((f) => f.name === name)?.bytes.length;
+    expect(size('m_me_nc_1-10-objects')).toBe(92);
+    expect(size('m_me_tf_1-10-objects')).toBe(162);
+    expect(size('c_ic_na_1-station')).toBe(16);
+  });
+
+  it('parses the C_IC_NA_1 example of the spec byte for byte', () => {
+    const gi = good.find((f) => f.name === 'c_ic_na_1-station');
+    expect(gi?.bytes.toString('hex')).toBe('680e0000000064010600010000000014');
+  });
+});
+
+describe.each(good)('good fixture $name', (fixture) => {
+  const { bytes, expected } = fixture;
+
+  it('decodes to the hand-written JSON', () => {
+    expect(decodeOk(bytes)).toEqual(expected);
+  });
+
+  it('encodes the decoded APDU back to the same bytes', () => {
+    expect(hex(encodeApdu(decodeOk(bytes)))).toBe(hex(bytes));
+  });
+
+  it('encodes the hand-written JSON to the same bytes', () => {
+    expect(hex(encodeApdu(expected as Apdu))).toBe(hex(bytes));
+  });
+
+  it('mirrors: decode(encode(decode(x))) equals decode(x)', () => {
+    const first = decodeOk(bytes);
+    expect(decodeOk(encodeApdu(first))).toEqual(first);
+  });
+
+  it('frames as one chunk', () => {
+    const { items, framer } = frameChunks([bytes]);
+    expect(summary(items)).toEqual({ frames: [{ offset: 0, hex: hex(bytes) }], errors: [] });
+    expect(framer.buffered).toBe(0);
+    expect(framer.position).toBe(bytes.length);
+  });
+
+  it('frames byte by byte', () => {
+    const { items, framer } = frameChunks(split(bytes, 'bytes'));
+    expect(summary(items)).toEqual({ frames: [{ offset: 0, hex: hex(bytes) }], errors: [] });
+    expect(framer.buffered).toBe(0);
+  });
+
+  it('frames when split into two chunks at every boundary', () => {
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const { items, framer } = frameChunks(split(bytes, [cut]));
+      expect(summary(items), `cut at ${cut}`).toEqual({ frames: [{ offset: 0, hex: hex(bytes) }], errors: [] });
+      expect(framer.buffered).toBe(0);
+    }
+  });
+});
+
+describe('all good fixtures as one stream', () => {
+  const stream = Buffer.concat(good.map((f) => f.bytes));
+  const expectedFrames: { offset: number; hex: string }[] = [];
+  let at = 0;
+  for (const f of good) {
+    expectedFrames.push({ offset: at, hex: f.bytes.toString('hex') });
+    at += f.bytes.length;
+  }
+
+  it('frames in one chunk', () => {
+    expect(summary(frameChunks([stream]).items)).toEqual({ frames: expectedFrames, errors: [] });
+  });
+
+  it('frames byte by byte', () => {
+    expect(summary(frameChunks(split(stream, 'bytes')).items)).toEqual({ frames: expectedFrames, errors: [] });
+  });
+
+  it('frames in chunks of 7 and decodes every frame to its JSON', () => {
+    const sizes = Array.from({ length: Math.floor(stream.length / 7) }, () => 7);
+    const { items } = frameChunks(split(stream, sizes));
+    expect(summary(items)).toEqual({ frames: expectedFrames, errors: [] });
+    const decoded = items.map((item) => (item.kind === 'frame' ? decodeOk(item.frame) : undefined));
+    expect(decoded).toEqual(good.map((f) => f.expected));
+  });
+});
+
+describe.each(bad)('bad fixture $name', (fixture) => {
+  it('declares its expected errors and good frames', () => {
+    expect(fixture.expect.length).toBeGreaterThan(0);
+    expect(fixture.frames).toBeTypeOf('number');
+  });
+
+  it('yields the expected errors and good frames in one chunk', () => {
+    const r = frameAndDecode([fixture.bytes]);
+    expect(r.errors).toEqual(fixture.expect);
+    expect(r.good).toBe(fixture.frames);
+    expect(r.buffered).toBe(0);
+  });
+
+  it('yields the same errors and good frames byte by byte', () => {
+    const r = frameAndDecode(split(fixture.bytes, 'bytes'));
+    expect(r.errors).toEqual(fixture.expect);
+    expect(r.good).toBe(fixture.frames);
+  });
+
+  it('yields the same errors and good frames split at every boundary', () => {
+    for (let cut = 1; cut < fixture.bytes.length; cut++) {
+      const r = frameAndDecode(split(fixture.bytes, [cut]));
+      expect(r.errors, `cut at ${cut}`).toEqual(fixture.expect);
+      expect(r.good, `cut at ${cut}`).toBe(fixture.frames);
+    }
+  });
+});
