@@ -1,8 +1,10 @@
 /**
- * The IEC 60870-5-104 link layer of the *controlling* station running on an accepted TCP
- * connection: chargers dial out to the gateway but remain the controlled station, so the gateway
- * sends STARTDT act. Pure state machine: bytes, time and timers come in through the constructor,
- * nothing here touches a socket, a real timer or a logger.
+ * The IEC 60870-5-104 link layer of either station. The gateway runs the *controlling* side on an
+ * accepted TCP connection: chargers dial out to the gateway but remain the controlled station, so
+ * the gateway sends STARTDT act. The charger simulator runs the *controlled* side, which waits for
+ * STARTDT act instead. Both roles share the sequence numbers, k/w flow control and t1/t2/t3; only
+ * the U-frame procedures differ. Pure state machine: bytes, time and timers come in through the
+ * constructor, nothing here touches a socket, a real timer or a logger.
  *
  * Clauses cited are IEC 60870-5-104: §5.1 sequence numbers, acknowledgements, t1/t2; §5.2 test
  * procedure and t3; §5.3 STARTDT/STOPDT; §5.5 flow control with k and w.
@@ -39,8 +41,26 @@ export type LinkState = 'idle' | 'starting' | 'active' | 'stopping' | 'stopped' 
  */
 export type LinkCloseReason = 't1' | 'invalid-nr' | 'ns-out-of-order';
 
-/** Cause reported with each state change. */
-export type LinkStateReason = 'start' | 'startdt-con' | 'stop' | 'stopdt-con' | 'disposed' | LinkCloseReason;
+/**
+ * Cause reported with each state change. The controlling role moves on its own act and the peer's
+ * con (`start`, `startdt-con`, `stop`, `stopdt-con`); the controlled role on the peer's act
+ * (`startdt-act`, `stopdt-act`).
+ */
+export type LinkStateReason =
+  | 'start'
+  | 'startdt-con'
+  | 'stop'
+  | 'stopdt-con'
+  | 'startdt-act'
+  | 'stopdt-act'
+  | 'disposed'
+  | LinkCloseReason;
+
+/**
+ * Which end of the link this is (IEC 60870-5-104 §5.3). `controlling` sends STARTDT/STOPDT act and
+ * waits for the con; `controlled` answers them and only sends I-frames between STARTDT and STOPDT.
+ */
+export type LinkRole = 'controlling' | 'controlled';
 
 /** The APCI of a received I-frame. */
 export type IFrameApci = Extract<Apci, { format: 'I' }>;
@@ -60,6 +80,8 @@ export interface LinkOptions {
   /** Overrides of the IEC defaults; validated (RangeError). */
   params?: Partial<LinkParameters>;
   clock?: LinkClock;
+  /** Default `controlling`. */
+  role?: LinkRole;
 }
 
 type Procedure = 'STARTDT' | 'STOPDT' | 'TESTFR';
@@ -69,10 +91,14 @@ interface SentFrame {
   readonly sentAt: number;
 }
 
-/** IEC 104 controlling-station link: STARTDT/STOPDT, TESTFR, sequence numbers, k/w flow control, t1..t3. */
-export class ControllingLink {
+/**
+ * IEC 104 link of either role: STARTDT/STOPDT, TESTFR, sequence numbers, k/w flow control,
+ * t1..t3. `ControllingLink` and `ControlledLink` fix the role.
+ */
+export class Iec104Link {
   /** The validated parameters in force. */
   readonly params: LinkParameters;
+  readonly role: LinkRole;
   private readonly opts: LinkOptions;
   private readonly clock: LinkClock;
   private readonly framer: ApduFramer;
@@ -94,6 +120,7 @@ export class ControllingLink {
   /** @throws RangeError when `options.params` is out of range. */
   constructor(options: LinkOptions) {
     this.params = resolveLinkParameters(options.params);
+    this.role = options.role ?? 'controlling';
     this.opts = options;
     this.clock = options.clock ?? systemClock;
     this.framer = new ApduFramer({ maxApduLength: this.params.maxApduLength });
@@ -138,8 +165,12 @@ export class ControllingLink {
     return this.recvUnacked;
   }
 
-  /** Sends STARTDT act (from `idle` or `stopped`) and waits t1 for the con (§5.3). Otherwise a no-op. */
+  /**
+   * Sends STARTDT act (from `idle` or `stopped`) and waits t1 for the con (§5.3). Otherwise a no-op,
+   * and always one in the controlled role, where only the peer starts data transfer.
+   */
   start(): void {
+    if (this.role === 'controlled') return;
     if (this.current !== 'idle' && this.current !== 'stopped') return;
     this.setState('starting', 'start');
     this.restartIdleTimer();
@@ -148,9 +179,11 @@ export class ControllingLink {
 
   /**
    * Sends STOPDT act (from `starting` or `active`) after acknowledging everything received, and
-   * waits t1 for the con (§5.3). Queued ASDUs stay queued until the next `start()`.
+   * waits t1 for the con (§5.3). Queued ASDUs stay queued until the next `start()`. A no-op in the
+   * controlled role.
    */
   stop(): void {
+    if (this.role === 'controlled') return;
     if (this.current !== 'active' && this.current !== 'starting') return;
     this.t1Con.STARTDT.stop();
     this.sendAck();
@@ -232,6 +265,7 @@ export class ControllingLink {
   }
 
   private onUFrame(fn: UFunction): void {
+    if (this.role === 'controlled' && this.onControlledUFrame(fn)) return;
     switch (fn) {
       // A controlled station has no business sending STARTDT/STOPDT act, but answering costs nothing.
       case 'STARTDT_ACT':
@@ -261,6 +295,32 @@ export class ControllingLink {
         this.t1Con.TESTFR.stop();
         break;
     }
+  }
+
+  /**
+   * The controlled station's side of §5.3: STARTDT act opens data transfer (queued ASDUs go out
+   * after the con), STOPDT act closes it after acknowledging everything received. Returns false for
+   * the functions both roles handle alike.
+   */
+  private onControlledUFrame(fn: UFunction): boolean {
+    if (fn === 'STARTDT_ACT') {
+      this.transmit(encodeUFrame('STARTDT_CON'));
+      if (this.current !== 'active') {
+        this.setState('active', 'startdt-act');
+        // t3 runs from the start of data transfer; before it the peer owes us nothing.
+        this.restartIdleTimer();
+        this.flushQueue();
+      }
+      return true;
+    }
+    if (fn === 'STOPDT_ACT') {
+      // §5.3: received I-frames are acknowledged before the con, so the peer can stop cleanly.
+      this.sendAck();
+      this.transmit(encodeUFrame('STOPDT_CON'));
+      if (this.current === 'active') this.setState('stopped', 'stopdt-act');
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -362,6 +422,20 @@ export class ControllingLink {
     if (from === to) return;
     this.current = to;
     this.opts.onStateChange?.(from, to, reason);
+  }
+}
+
+/** The controlling station's link (the gateway's side of a charger connection). */
+export class ControllingLink extends Iec104Link {
+  constructor(options: Omit<LinkOptions, 'role'>) {
+    super({ ...options, role: 'controlling' });
+  }
+}
+
+/** The controlled station's link (a charger's side, as the simulator plays it). */
+export class ControlledLink extends Iec104Link {
+  constructor(options: Omit<LinkOptions, 'role'>) {
+    super({ ...options, role: 'controlled' });
   }
 }
 
