@@ -51,3 +51,24 @@ export function machine(): string {
 export function fmt(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
 }
+
+/**
+ * Measures two operations in alternating samples, so that drift (frequency scaling, a busy
+ * neighbour, GC) hits both alike; returns the median of the per-pair ratios a/b.
+ */
+export function compare(a: () => unknown, b: () => unknown, pairs = 9, sampleMs = 250): { a: number; b: number; ratio: number } {
+  const ra: number[] = [];
+  const rb: number[] = [];
+  const ratios: number[] = [];
+  measure('warm a', a, { samples: 1, sampleMs: 100 });
+  measure('warm b', b, { samples: 1, sampleMs: 100 });
+  for (let i = 0; i < pairs; i++) {
+    const x = measure('a', a, { samples: 1, sampleMs }).opsPerSec;
+    const y = measure('b', b, { samples: 1, sampleMs }).opsPerSec;
+    ra.push(x);
+    rb.push(y);
+    ratios.push(x / y);
+  }
+  const median = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)] as number;
+  return { a: median(ra), b: median(rb), ratio: median(ratios) };
+}

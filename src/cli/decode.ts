@@ -14,6 +14,9 @@ import {
   type AsduParameters,
   type DecodeError,
 } from '../iec104/index.js';
+import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
+import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
+import type { ChargerEvent } from '../model/events.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
 export interface DecodeOptions {
@@ -22,6 +25,8 @@ export interface DecodeOptions {
   readonly cotSize?: string;
   readonly caSize?: string;
   readonly ioaSize?: string;
+  /** IEC 104 point-table mapping: also print the canonical events the frames yield. */
+  readonly mapping?: string;
 }
 
 interface FrameReport {
@@ -29,19 +34,39 @@ interface FrameReport {
   hex: string;
   apdu?: unknown;
   lines?: string[];
+  events?: ChargerEvent[];
   error?: { code: string; offset: number; message: string };
 }
 
 /** Runs the command; returns the process exit code. */
-export function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): number {
-  const timeZone = options.tz ?? DEFAULT_TIME_ZONE;
+export async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
+  const bytes = parseHexArgs(hexArgs);
+  const mapping = options.mapping === undefined ? undefined : await loadMappingFile(options.mapping);
+  const timeZone = options.tz ?? mapping?.timeZone ?? DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
   const params: AsduParameters = {
-    cotSize: size('--cot-size', options.cotSize ?? '2', [1, 2]) as 1 | 2,
-    caSize: size('--ca-size', options.caSize ?? '2', [1, 2]) as 1 | 2,
-    ioaSize: size('--ioa-size', options.ioaSize ?? '3', [1, 2, 3]) as 1 | 2 | 3,
+    cotSize: size('--cot-size', options.cotSize ?? String(mapping?.asdu?.cotSize ?? 2), [1, 2]) as 1 | 2,
+    caSize: size('--ca-size', options.caSize ?? String(mapping?.asdu?.caSize ?? 2), [1, 2]) as 1 | 2,
+    ioaSize: size('--ioa-size', options.ioaSize ?? String(mapping?.asdu?.ioaSize ?? 3), [1, 2, 3]) as 1 | 2 | 3,
   };
-  const bytes = parseHexArgs(hexArgs);
+  // With a mapping, frames also go through the codec, which keeps connector state across frames.
+  let yielded: ChargerEvent[] = [];
+  const logs: string[] = [];
+  const session =
+    mapping === undefined
+      ? undefined
+      : new Iec104PointsSession({
+          options: { mapping: { ...mapping, asdu: params, timeZone } },
+          clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
+          connection: {},
+          sink: {
+            event: (e) => yielded.push(e),
+            send: () => undefined,
+            error: (e) => logs.push(`codec error ${e.code}: ${e.message}`),
+            close: () => undefined,
+            log: (level, message, data) => logs.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
+          },
+        });
   const framer = new ApduFramer();
   const reports: FrameReport[] = [];
   const errorReport = (e: DecodeError, hex: string, base = 0): FrameReport => ({
@@ -60,11 +85,17 @@ export function runDecode(hexArgs: readonly string[], options: DecodeOptions, io
       reports.push(errorReport(r.error, hex, item.offset));
       continue;
     }
-    reports.push(
+    const report: FrameReport =
       options.json === true
         ? { offset: item.offset, hex, apdu: apduToJson(r.value, timeZone) }
-        : { offset: item.offset, hex, lines: describeApdu(r.value, timeZone) },
-    );
+        : { offset: item.offset, hex, lines: describeApdu(r.value, timeZone) };
+    if (session !== undefined && r.value.asdu !== undefined) {
+      yielded = [];
+      session.interpretAsdu(item.frame.subarray(6));
+      report.events = yielded;
+      for (const line of logs.splice(0)) report.lines?.push(`  codec ${line}`);
+    }
+    reports.push(report);
   }
   if (framer.buffered > 0) {
     const at = framer.position - framer.buffered;
@@ -85,6 +116,10 @@ export function runDecode(hexArgs: readonly string[], options: DecodeOptions, io
       n += 1;
       io.out(`frame ${n} at byte ${r.offset} (${r.hex.length / 2} bytes): ${spaced(r.hex)}`);
       for (const line of r.lines ?? []) io.out(line);
+      if (r.events !== undefined) {
+        io.out(r.events.length === 0 ? '  events (none)' : '  events');
+        for (const e of r.events) io.out(`    ${JSON.stringify(e)}`);
+      }
     }
   }
   for (const r of errors) {
@@ -101,11 +136,12 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
     .description('decode IEC 60870-5-104 frames given as hex (spaces optional) and print them')
     .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
     .option('--json', 'print JSON instead of a readable dump')
-    .option('--tz <zone>', `time zone of the charger's CP56Time2a clock`, DEFAULT_TIME_ZONE)
-    .option('--cot-size <n>', 'octets of cause of transmission (1 or 2)', '2')
-    .option('--ca-size <n>', 'octets of common address (1 or 2)', '2')
-    .option('--ioa-size <n>', 'octets of information object address (1, 2 or 3)', '3')
-    .action((hex: string[], options: DecodeOptions) => setExit(runDecode(hex, options, io)));
+    .option('--tz <zone>', `time zone of the charger's CP56Time2a clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
+    .option('--cot-size <n>', 'octets of cause of transmission (1 or 2; default 2, or the mapping\'s)')
+    .option('--ca-size <n>', 'octets of common address (1 or 2; default 2, or the mapping\'s)')
+    .option('--ioa-size <n>', 'octets of information object address (1, 2 or 3; default 3, or the mapping\'s)')
+    .option('--mapping <file>', 'IEC 104 point-table mapping: also print the canonical events the frames yield')
+    .action(async (hex: string[], options: DecodeOptions) => setExit(await runDecode(hex, options, io)));
 }
 
 function size(flag: string, value: string, allowed: number[]): number {

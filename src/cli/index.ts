@@ -3,7 +3,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
+import { registerMapping } from './mapping.js';
 import { EXIT, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
@@ -15,6 +17,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerDecode(program, io, (c) => {
+    code = c;
+  });
+  registerMapping(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };
@@ -30,6 +35,10 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
     if (e instanceof CommanderError) {
       // Help and version exit 0; usage mistakes are bad input.
       return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    }
+    if (e instanceof ConfigError) {
+      for (const line of configErrorLines(e)) io.err(line);
+      return EXIT.BAD_INPUT;
     }
     if (e instanceof UsageError) {
       io.err(`error ${e.code}: ${e.message}`);

@@ -1,0 +1,93 @@
+/**
+ * The plug-in contract for a legacy protocol. A codec is pure: bytes in, canonical events and
+ * reply bytes out, with time and timers injected. It never touches sockets, Redis or a logger;
+ * policy (error budgets, closing, metrics) belongs to the gateway session that hosts it.
+ */
+import type { Capabilities } from '../src/model/capabilities.js';
+import type { ChargerCommand } from '../src/model/commands.js';
+import type { ChargerEvent } from '../src/model/events.js';
+
+/** Wall clock and timers. `now()` is epoch milliseconds; tests inject a fake one. */
+export interface CodecClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemCodecClock: CodecClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A structured log line; the host adds charger identity and routes it to its logger. */
+export type CodecLog = (level: LogLevel, message: string, data?: Readonly<Record<string, unknown>>) => void;
+
+/** A typed, non-fatal protocol problem with a stable code (framing, decoding, unexpected message). */
+export interface CodecError {
+  readonly code: string;
+  readonly message: string;
+  /** Byte offset in the connection's stream, where it applies. */
+  readonly offset?: number;
+}
+
+/** Where a session's output goes. The host (gateway session, test, simulator) implements it. */
+export interface SessionSink {
+  /** A canonical event. */
+  event(event: ChargerEvent): void;
+  /** Bytes to write to the charger. */
+  send(bytes: Buffer): void;
+  /** Bad input from the charger: counted against the connection's bad-frame budget by the host. */
+  error(error: CodecError): void;
+  /** The protocol requires the connection to close (link failure, fatal sequence error). */
+  close(reason: string): void;
+  log: CodecLog;
+}
+
+/** Per-connection facts the host knows before the charger says anything. */
+export interface ConnectionInfo {
+  /** Charger id configured for this connection/listener, when the protocol does not carry one. */
+  readonly chargerId?: string;
+  readonly remoteAddress?: string;
+  /** IANA zone of the charger's clock; overrides the codec's configured default. */
+  readonly timeZone?: string;
+}
+
+export interface SessionContext<Options> {
+  readonly options: Options;
+  readonly clock: CodecClock;
+  readonly sink: SessionSink;
+  readonly connection: ConnectionInfo;
+}
+
+/** What happened to a command at once; its later fate arrives as a `commandResult` event. */
+export type CommandOutcome =
+  | { readonly status: 'sent' }
+  | { readonly status: 'notSupported'; readonly reason: string }
+  | { readonly status: 'rejected'; readonly reason: string };
+
+/** One charger connection. */
+export interface CodecSession {
+  /** The TCP connection is open: send whatever the protocol sends first. */
+  start(): void;
+  /** Bytes from the charger, in whatever chunks TCP delivered them. */
+  receive(chunk: Uint8Array): void;
+  /** A command for the charger. Returns at once; never throws on a well-typed command. */
+  command(command: ChargerCommand): CommandOutcome;
+  /** What this charger can do (known from configuration, refined after identification). */
+  readonly capabilities: Capabilities;
+  /** The connection closed (either side): stop timers, fail pending commands. */
+  stop(reason: string): void;
+}
+
+/** A protocol, registered in `registry.ts`. */
+export interface Codec<Options = unknown> {
+  /** Stable name used in configuration and on the CLI (`iec104-points`, `ykc`...). */
+  readonly name: string;
+  readonly description: string;
+  /** Loads and validates this codec's options (a mapping file, a dialect); throws a typed config error. */
+  loadOptions(source: { readonly file?: string; readonly value?: unknown }): Promise<Options>;
+  createSession(context: SessionContext<Options>): CodecSession;
+}

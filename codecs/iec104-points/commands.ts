@@ -1,0 +1,217 @@
+/**
+ * Canonical commands -> IEC 104 control ASDUs, and the bookkeeping of their confirmations:
+ * ACT_CON (positive or negative, IEC 60870-5-101 §7.2.3 P/N bit), ACT_TERM, select-before-operate
+ * (S/E bit, §7.2.6.15) and a time-out per step.
+ */
+import { COT, QCC_GENERAL, QOI_STATION, TI, typeInfo } from '../../src/iec104/constants.js';
+import { cp56FromDate } from '../../src/iec104/cp56.js';
+import type { Asdu, InformationObject } from '../../src/iec104/types.js';
+import type { ChargerCommand } from '../../src/model/commands.js';
+import type { CommandResultEvent } from '../../src/model/events.js';
+import type { CodecClock } from '../codec.js';
+import type { MappedCommand } from './mapping.js';
+import type { PointTable } from './points.js';
+
+/** A control ASDU to send, with what to do on its confirmations. */
+export interface PlannedCommand {
+  readonly command: ChargerCommand;
+  readonly typeId: number;
+  readonly ioa: number;
+  /** Builds the information object; `select` sets S/E for select-before-operate. */
+  readonly object: (select: boolean) => InformationObject;
+  readonly selectBeforeOperate: boolean;
+}
+
+export type Plan = { ok: true; plan: PlannedCommand } | { ok: false; status: 'notSupported' | 'rejected'; reason: string };
+
+/** Turns a canonical command into the ASDU this charger model needs, or says why it can't. */
+export function planCommand(command: ChargerCommand, table: PointTable, timeZone: string): Plan {
+  switch (command.type) {
+    case 'setClock': {
+      const time = cp56FromDate(new Date(command.time), timeZone);
+      return ok(command, TI.C_CS_NA_1, 0, () => ({ ioa: 0, time }), false);
+    }
+    case 'interrogate':
+      return command.scope === 'general'
+        ? ok(command, TI.C_IC_NA_1, 0, () => ({ ioa: 0, qoi: QOI_STATION }), false)
+        : ok(command, TI.C_CI_NA_1, 0, () => ({ ioa: 0, rqt: QCC_GENERAL, frz: 0 }), false);
+    case 'startCharging':
+    case 'stopCharging':
+    case 'reset':
+    case 'unlock': {
+      const connector = command.type === 'reset' ? 0 : command.connector;
+      const m = table.command(command.type, connector);
+      if (m === undefined || m.command === 'setLimit' || m.command === 'setAvailability') return notMapped(command.type, connector);
+      return switchPlan(command, m, m.value === 'on');
+    }
+    case 'setAvailability': {
+      const m = table.command('setAvailability', command.connector);
+      if (m === undefined || m.command !== 'setAvailability') return notMapped(command.type, command.connector);
+      const on = m.available === 'on' ? command.available : !command.available;
+      return switchPlan(command, m, on);
+    }
+    case 'setLimit': {
+      const m = table.command('setLimit', command.connector);
+      if (m === undefined || m.command !== 'setLimit') return notMapped(command.type, command.connector);
+      const wantsAmps = m.unit === 'A';
+      if ((command.limit.unit === 'A') !== wantsAmps) {
+        return { ok: false, status: 'rejected', reason: `this charger takes limits in ${wantsAmps ? 'A' : 'W'}, not ${command.limit.unit}` };
+      }
+      const inUnit = m.unit === 'kW' ? command.limit.value / 1000 : command.limit.value;
+      const raw = inUnit / (m.scale ?? 1);
+      const ti = TI[m.ti];
+      let value: number;
+      let normalizedRaw: number | undefined;
+      if (ti === TI.C_SE_NB_1) {
+        value = Math.round(raw);
+        if (value < -32768 || value > 32767) return { ok: false, status: 'rejected', reason: `limit ${command.limit.value} ${command.limit.unit} does not fit a scaled setpoint (${value})` };
+      } else if (ti === TI.C_SE_NA_1) {
+        normalizedRaw = Math.round(raw * 32768);
+        if (normalizedRaw < -32768 || normalizedRaw > 32767) return { ok: false, status: 'rejected', reason: `limit ${command.limit.value} ${command.limit.unit} does not fit a normalized setpoint` };
+        value = normalizedRaw / 32768;
+      } else {
+        value = raw;
+      }
+      const ql = m.qualifier ?? 0;
+      const object = (select: boolean): InformationObject =>
+        normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };
+      return ok(command, ti, m.ioa, object, m.selectBeforeOperate === true);
+    }
+    case 'authorize':
+    case 'confirmRecord':
+    case 'setTariff':
+    case 'updateFirmware':
+      return { ok: false, status: 'notSupported', reason: `${command.type} has no IEC 104 point-table equivalent` };
+  }
+}
+
+function switchPlan(command: ChargerCommand, m: MappedCommand, on: boolean): Plan {
+  const ti = TI[m.ti];
+  const qualifier = m.qualifier ?? 0;
+  const object =
+    ti === TI.C_DC_NA_1
+      ? (select: boolean): InformationObject => ({ ioa: m.ioa, state: on ? 2 : 1, qualifier, select })
+      : (select: boolean): InformationObject => ({ ioa: m.ioa, state: on, qualifier, select });
+  return ok(command, ti, m.ioa, object, m.selectBeforeOperate === true);
+}
+
+function ok(command: ChargerCommand, typeId: number, ioa: number, object: PlannedCommand['object'], sbo: boolean): Plan {
+  return { ok: true, plan: { command, typeId, ioa, object, selectBeforeOperate: sbo } };
+}
+
+function notMapped(type: string, connector: number): Plan {
+  return { ok: false, status: 'notSupported', reason: `the mapping has no ${type} command for connector ${connector}` };
+}
+
+type Phase = 'selecting' | 'executing' | 'accepted';
+
+interface Pending {
+  readonly plan: PlannedCommand;
+  phase: Phase;
+  timer: unknown;
+}
+
+/**
+ * Commands in flight, one per (TI, IOA): a second command at the same address waits for nothing,
+ * it is rejected (the station could not tell the confirmations apart).
+ */
+export class PendingCommands {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly clock: CodecClock,
+    private readonly timeoutMs: number,
+    private readonly send: (asdu: Asdu) => void,
+    private readonly result: (event: CommandResultEvent) => void,
+    private readonly header: () => Pick<Asdu, 'commonAddress' | 'originator'>,
+  ) {}
+
+  busy(plan: PlannedCommand): boolean {
+    return this.pending.has(addr(plan.typeId, plan.ioa));
+  }
+
+  /** Sends the first step (select, or execute). */
+  start(plan: PlannedCommand): void {
+    const p: Pending = { plan, phase: plan.selectBeforeOperate ? 'selecting' : 'executing', timer: undefined };
+    this.pending.set(addr(plan.typeId, plan.ioa), p);
+    this.transmit(p);
+  }
+
+  /** Handles an ASDU echoing a control type; returns true when it matched a pending command. */
+  confirm(asdu: Asdu): boolean {
+    const o = asdu.objects[0];
+    if (o === undefined) return false;
+    const key = addr(asdu.typeId, o.ioa);
+    const p = this.pending.get(key);
+    if (p === undefined) return false;
+    const id = p.plan.command.id;
+    if (asdu.cause === COT.ACTIVATION_CON) {
+      if (asdu.negative) {
+        this.finish(key, p, { type: 'commandResult', commandId: id, status: 'rejected', reason: `negative ACT_CON${p.phase === 'selecting' ? ' to select' : ''}`, raw: asdu.cause });
+        return true;
+      }
+      if (p.phase === 'selecting') {
+        p.phase = 'executing';
+        this.transmit(p);
+        return true;
+      }
+      if (p.phase === 'executing') {
+        p.phase = 'accepted';
+        this.result({ type: 'commandResult', commandId: id, status: 'accepted' });
+        this.arm(p);
+      }
+      return true;
+    }
+    if (asdu.cause === COT.ACTIVATION_TERMINATION) {
+      this.finish(key, p, { type: 'commandResult', commandId: id, status: 'completed' });
+      return true;
+    }
+    if (asdu.negative || asdu.cause >= COT.UNKNOWN_TYPE_ID) {
+      this.finish(key, p, { type: 'commandResult', commandId: id, status: 'rejected', reason: `charger answered COT ${asdu.cause}`, raw: asdu.cause });
+      return true;
+    }
+    return false;
+  }
+
+  /** The link went down: every command in flight has failed. */
+  failAll(reason: string): void {
+    for (const [key, p] of [...this.pending]) {
+      if (p.phase === 'accepted') this.finish(key, p, undefined);
+      else this.finish(key, p, { type: 'commandResult', commandId: p.plan.command.id, status: 'failed', reason });
+    }
+  }
+
+  private transmit(p: Pending): void {
+    const info = typeInfo(p.plan.typeId);
+    if (info === undefined) throw new Error(`no type ${p.plan.typeId}`);
+    this.send({
+      typeId: info.id,
+      sq: false,
+      cause: COT.ACTIVATION,
+      negative: false,
+      test: false,
+      ...this.header(),
+      objects: [p.plan.object(p.phase === 'selecting')],
+    });
+    this.arm(p);
+  }
+
+  private arm(p: Pending): void {
+    this.clock.clearTimeout(p.timer);
+    const key = addr(p.plan.typeId, p.plan.ioa);
+    p.timer = this.clock.setTimeout(() => {
+      // After a positive ACT_CON, a missing ACT_TERM is not a failure: many stations never send it.
+      const event: CommandResultEvent | undefined =
+        p.phase === 'accepted' ? undefined : { type: 'commandResult', commandId: p.plan.command.id, status: 'timeout', reason: `no ${p.phase === 'selecting' ? 'select ' : ''}ACT_CON within ${this.timeoutMs} ms` };
+      this.finish(key, p, event);
+    }, this.timeoutMs);
+  }
+
+  private finish(key: string, p: Pending, event: CommandResultEvent | undefined): void {
+    this.clock.clearTimeout(p.timer);
+    this.pending.delete(key);
+    if (event !== undefined) this.result(event);
+  }
+}
+
+const addr = (ti: number, ioa: number): string => `${ti}/${ioa}`;

@@ -1,0 +1,206 @@
+/**
+ * Per-connector state built from individual points, and the canonical events that follow from a
+ * change: a full connector snapshot, faults raised and cleared, and charging sessions derived from
+ * the charging state (plain IEC 104 has no transactions: a session is a period of charging).
+ */
+import type {
+  ChargerEvent,
+  ChargingState,
+  ConnectorStatus,
+  FaultSeverity,
+  StopReason,
+  Timestamp,
+} from '../../src/model/events.js';
+
+interface FaultState {
+  readonly code: string;
+  readonly severity: FaultSeverity;
+}
+
+/** What the mapped points last said about one connector (0 = charger). */
+interface Connector {
+  plugged?: boolean;
+  charging?: boolean;
+  available?: boolean;
+  /** From a status-code point. */
+  coded?: { status: ConnectorStatus; chargingState?: ChargingState; plugged?: boolean; raw: number };
+  readonly faults: Map<string, FaultState>;
+  energyWh?: number;
+  /** Last snapshot emitted, to emit only changes. */
+  last?: string;
+  session?: { id: string; meterStartWh?: number; commandId?: string };
+}
+
+const NONE: readonly ChargerEvent[] = [];
+const IN_SESSION: ReadonlySet<ChargingState> = new Set(['charging', 'suspendedEV', 'suspendedEVSE']);
+
+/** Why the next session end on a connector happens, when the gateway caused it. */
+export interface StopIntent {
+  readonly reason: StopReason;
+}
+
+export class ConnectorStates {
+  private readonly connectors = new Map<number, Connector>();
+  private ready = false;
+  /** Something that can change a snapshot changed since the last flush. */
+  private dirty = false;
+  private readonly stopIntents = new Map<number, StopIntent>();
+  private readonly startCommands = new Map<number, string>();
+
+  constructor(
+    readonly count: number,
+    private readonly chargerId: () => string,
+  ) {
+    for (let c = 0; c <= count; c++) this.connectors.set(c, { faults: new Map() });
+  }
+
+  private get(c: number): Connector {
+    let s = this.connectors.get(c);
+    if (s === undefined) {
+      s = { faults: new Map() };
+      this.connectors.set(c, s);
+    }
+    return s;
+  }
+
+  setPlugged(c: number, v: boolean): void {
+    const s = this.get(c);
+    if (s.plugged !== v) this.dirty = true;
+    s.plugged = v;
+  }
+
+  setCharging(c: number, v: boolean): void {
+    const s = this.get(c);
+    if (s.charging !== v) this.dirty = true;
+    s.charging = v;
+  }
+
+  setAvailable(c: number, v: boolean): void {
+    const s = this.get(c);
+    if (s.available !== v) this.dirty = true;
+    s.available = v;
+  }
+
+  setCoded(c: number, coded: NonNullable<Connector['coded']>): void {
+    const s = this.get(c);
+    if (s.coded?.raw !== coded.raw) this.dirty = true;
+    s.coded = coded;
+  }
+
+  /** Records an energy register reading; returns true when it went backwards (meter reset). */
+  setEnergy(c: number, wh: number): boolean {
+    const s = this.get(c);
+    const reset = s.energyWh !== undefined && wh < s.energyWh;
+    s.energyWh = wh;
+    return reset;
+  }
+
+  /** Raises or clears a fault; returns the event to emit, or undefined when nothing changed. */
+  setFault(c: number, fault: { code: string; name?: string; severity: FaultSeverity }, active: boolean, at: Timestamp, raw: number): ChargerEvent | undefined {
+    const s = this.get(c);
+    const was = s.faults.has(fault.code);
+    if (was === active) return undefined;
+    this.dirty = true;
+    if (active) s.faults.set(fault.code, { code: fault.code, severity: fault.severity });
+    else s.faults.delete(fault.code);
+    return { type: 'fault', connector: c, code: fault.code, ...(fault.name !== undefined ? { name: fault.name } : {}), severity: fault.severity, active, at, raw };
+  }
+
+  /** The gateway sent a stop: the next session end on `c` is remote. */
+  expectStop(c: number, intent: StopIntent): void {
+    this.stopIntents.set(c, intent);
+  }
+
+  /** The gateway sent a start with this command id: the next session start on `c` is remote. */
+  expectStart(c: number, commandId: string): void {
+    this.startCommands.set(c, commandId);
+  }
+
+  /** From now on snapshots are emitted (after the first general interrogation completes). */
+  markReady(): void {
+    this.ready = true;
+    this.dirty = true;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /**
+   * Derives each connector's snapshot and emits those that changed (all of them the first time),
+   * then session starts and ends.
+   */
+  flush(at: Timestamp): readonly ChargerEvent[] {
+    if (!this.ready || !this.dirty) return NONE;
+    this.dirty = false;
+    const out: ChargerEvent[] = [];
+    for (let c = 1; c <= this.count; c++) {
+      const s = this.get(c);
+      const snap = this.snapshot(c);
+      const text = `${snap.status}/${snap.plugged}/${snap.chargingState}`;
+      if (text !== s.last) {
+        s.last = text;
+        out.push({ type: 'connectorStatus', connector: c, ...snap, at, ...(s.coded !== undefined ? { raw: s.coded.raw } : {}) });
+      }
+      const charging = IN_SESSION.has(snap.chargingState);
+      if (charging && s.session === undefined) {
+        const commandId = this.startCommands.get(c);
+        this.startCommands.delete(c);
+        s.session = { id: `${this.chargerId()}-${c}-${at.replace(/[-:.TZ]/g, '')}`, ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}), ...(commandId !== undefined ? { commandId } : {}) };
+        out.push({
+          type: 'sessionStarted',
+          connector: c,
+          legacyTransactionId: s.session.id,
+          ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}),
+          at,
+          ...(commandId !== undefined ? { commandId } : {}),
+        });
+      } else if (!charging && s.session !== undefined) {
+        out.push({
+          type: 'sessionEnded',
+          connector: c,
+          legacyTransactionId: s.session.id,
+          ...(s.energyWh !== undefined ? { meterStopWh: s.energyWh } : {}),
+          at,
+          reason: this.stopReason(c, snap.plugged),
+        });
+        s.session = undefined;
+        this.stopIntents.delete(c);
+      }
+    }
+    return out;
+  }
+
+  /** The session id running on a connector, if any. */
+  sessionOf(c: number): string | undefined {
+    return this.get(c).session?.id;
+  }
+
+  private activeFaults(c: number): FaultState[] {
+    return [...this.get(c).faults.values(), ...this.get(0).faults.values()];
+  }
+
+  private snapshot(c: number): { status: ConnectorStatus; plugged: boolean; chargingState: ChargingState } {
+    const s = this.get(c);
+    const coded = s.coded;
+    const plugged = coded?.plugged ?? s.plugged ?? false;
+    const chargingState: ChargingState =
+      coded?.chargingState ?? (s.charging === true ? 'charging' : plugged ? 'evConnected' : 'idle');
+    let status: ConnectorStatus;
+    if (this.activeFaults(c).some((f) => f.severity === 'error' || f.severity === 'critical')) status = 'faulted';
+    else if (coded !== undefined && coded.status !== 'available' && coded.status !== 'occupied') status = coded.status;
+    else if (s.available === false || this.get(0).available === false) status = 'unavailable';
+    else if (plugged || IN_SESSION.has(chargingState)) status = 'occupied';
+    else status = coded?.status ?? 'available';
+    return { status, plugged, chargingState };
+  }
+
+  private stopReason(c: number, plugged: boolean): StopReason {
+    const intent = this.stopIntents.get(c);
+    if (intent !== undefined) return intent.reason;
+    const faults = this.activeFaults(c);
+    if (faults.some((f) => f.severity === 'error' || f.severity === 'critical')) return 'evseFault';
+    if (!plugged) return 'evDisconnected';
+    return 'local';
+  }
+}

@@ -1,0 +1,20 @@
+/** Family A: standard IEC 60870-5-104 ASDUs with a per-model point table (a mapping file). */
+import type { Codec } from '../codec.js';
+import { PointTable } from './points.js';
+import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
+import { loadMappingFile, parseMapping } from './load-mapping.js';
+
+export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
+  name: 'iec104-points',
+  description: 'IEC 60870-5-104 with a vendor point table (mapping file)',
+  async loadOptions(source) {
+    const mapping =
+      source.file !== undefined ? await loadMappingFile(source.file) : parseMapping(JSON.stringify(source.value ?? null), '<inline mapping>');
+    return { mapping, table: new PointTable(mapping) };
+  },
+  createSession: (context) => new Iec104PointsSession(context),
+};
+
+export { Iec104PointsSession, capabilitiesOf } from './session.js';
+export type { Iec104PointsOptions } from './session.js';
+export type { Iec104PointsMapping } from './mapping.js';

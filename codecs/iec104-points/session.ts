@@ -1,0 +1,345 @@
+/**
+ * One charger connection speaking IEC 104 with a point table: the controlling-station link, the
+ * start-up sequence (clock sync, general and counter interrogation), monitor ASDUs -> canonical
+ * events through the mapping, canonical commands -> control ASDUs with their confirmations.
+ */
+import { COT, TI, typeInfo, type TypeInfo } from '../../src/iec104/constants.js';
+import { cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { decodeAsduAt } from '../../src/iec104/asdu-parser.js';
+import { DecodeError } from '../../src/iec104/errors.js';
+import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
+import { ControllingLink } from '../../src/iec104/link.js';
+import type { Asdu, AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
+import type { Capabilities } from '../../src/model/capabilities.js';
+import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
+import type { ChargerEvent, CommandResultEvent, Measurement, Timestamp } from '../../src/model/events.js';
+import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
+import { PendingCommands, planCommand } from './commands.js';
+import { ConnectorStates } from './connectors.js';
+import type { Iec104PointsMapping, MeasurandPoint } from './mapping.js';
+import { binaryValue, entryValue, isInvalid, numericValue, PointTable, SIGNAL } from './points.js';
+
+export interface Iec104PointsOptions {
+  readonly mapping: Iec104PointsMapping;
+  /** Shared lookup tables (built from the mapping when absent). */
+  readonly table?: PointTable;
+}
+
+const BROADCAST_CA = 0xffff;
+const MINUTE = 60_000;
+/** Prefix of the ids of commands the session sends by itself. */
+const INTERNAL = 'internal:';
+
+export class Iec104PointsSession implements CodecSession {
+  readonly capabilities: Capabilities;
+  private readonly mapping: Iec104PointsMapping;
+  private readonly table: PointTable;
+  private readonly params: AsduParameters;
+  private readonly timeZone: string;
+  private readonly link: ControllingLink;
+  private readonly states: ConnectorStates;
+  private readonly commands: PendingCommands;
+  private chargerId: string | undefined;
+  private commonAddress: number;
+  private readonly unknown = new Set<string>();
+  private readonly periodic: unknown[] = [];
+  private stopped = false;
+  private isoMs = Number.NaN;
+  private iso: Timestamp = '';
+
+  constructor(private readonly ctx: SessionContext<Iec104PointsOptions>) {
+    this.mapping = ctx.options.mapping;
+    this.table = ctx.options.table ?? new PointTable(this.mapping);
+    const a = this.mapping.asdu ?? {};
+    this.params = { cotSize: a.cotSize ?? 2, caSize: a.caSize ?? 2, ioaSize: a.ioaSize ?? 3 };
+    this.timeZone = ctx.connection.timeZone ?? this.mapping.timeZone ?? DEFAULT_TIME_ZONE;
+    this.commonAddress = this.mapping.commonAddress ?? (this.params.caSize === 1 ? 0xff : BROADCAST_CA);
+    this.capabilities = capabilitiesOf(this.mapping, this.table);
+    this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.commonAddress}`);
+    const l = this.mapping.link ?? {};
+    const sec = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
+    this.link = new ControllingLink({
+      params: dropUndefined({ k: l.k, w: l.w, t1: sec(l.t1), t2: sec(l.t2), t3: sec(l.t3) }),
+      clock: ctx.clock,
+      send: (bytes) => ctx.sink.send(bytes),
+      close: (reason) => this.linkLost(`link ${reason}`),
+      onAsdu: (bytes) => this.onAsdu(bytes),
+      onError: (e) => ctx.sink.error({ code: e.code, message: e.message, offset: e.offset }),
+      onStateChange: (from, to, reason) => {
+        ctx.sink.log('debug', 'iec104 link', { from, to, reason });
+        if (to === 'active') this.onActive();
+      },
+    });
+    this.commands = new PendingCommands(
+      ctx.clock,
+      (this.mapping.commandTimeoutSeconds ?? 10) * 1000,
+      (asdu) => this.sendAsdu(asdu),
+      (event) => this.onCommandResult(event),
+      () => ({ commonAddress: this.commonAddress, originator: 0 }),
+    );
+  }
+
+  start(): void {
+    if (this.mapping.identity.source === 'connection') {
+      const id = this.ctx.connection.chargerId;
+      if (id === undefined) this.ctx.sink.log('warn', 'mapping says identity comes from the connection, but none is configured: using the common address');
+      else this.identify(id);
+    }
+    this.link.start();
+  }
+
+  receive(chunk: Uint8Array): void {
+    if (!this.stopped) this.link.receive(chunk);
+  }
+
+  command(command: ChargerCommand): CommandOutcome {
+    const plan = planCommand(command, this.table, this.timeZone);
+    if (!plan.ok) return { status: plan.status, reason: plan.reason };
+    if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
+    if (this.commands.busy(plan.plan)) return { status: 'rejected', reason: 'another command is in progress at the same address' };
+    if (command.type === 'stopCharging') this.states.expectStop(command.connector, { reason: 'remote' });
+    if (command.type === 'startCharging') this.states.expectStart(command.connector, command.id);
+    this.commands.start(plan.plan);
+    return { status: 'sent' };
+  }
+
+  /**
+   * Results of the session's own commands (start-up and periodic interrogations, clock syncs) stay
+   * inside; a start-up interrogation that fails still lets statuses flow.
+   */
+  private onCommandResult(event: CommandResultEvent): void {
+    if (!event.commandId.startsWith(INTERNAL)) {
+      this.emit([event]);
+      return;
+    }
+    if (event.status !== 'accepted' && event.status !== 'completed') {
+      this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
+    }
+    if (event.commandId.startsWith(`${INTERNAL}gi`) && event.status !== 'accepted' && !this.states.isReady) this.ready();
+  }
+
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.periodic) this.ctx.clock.clearTimeout(t);
+    this.commands.failAll(`connection closed: ${reason}`);
+    this.link.dispose();
+    this.emit([{ type: 'link', state: 'down', reason }]);
+  }
+
+  private linkLost(reason: string): void {
+    this.ctx.sink.close(reason);
+    this.stop(reason);
+  }
+
+  private onActive(): void {
+    this.emit([{ type: 'link', state: 'up' }]);
+    const i = this.mapping.interrogation ?? {};
+    if (i.clockSyncOnConnect ?? true) this.command({ type: 'setClock', id: `${INTERNAL}clock`, time: this.nowIso() });
+    if (i.generalOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}gi`, scope: 'general' });
+    else this.ready();
+    if (i.countersOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}ci`, scope: 'counters' });
+    this.every(i.generalEveryMinutes ?? 15, () => this.command({ type: 'interrogate', id: `${INTERNAL}gi-${this.ctx.clock.now()}`, scope: 'general' }));
+    this.every(i.countersEveryMinutes ?? 5, () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-${this.ctx.clock.now()}`, scope: 'counters' }));
+    this.every(i.clockSyncEveryMinutes ?? 1440, () => this.command({ type: 'setClock', id: `${INTERNAL}clock-${this.ctx.clock.now()}`, time: this.nowIso() }));
+  }
+
+  /** Runs `fn` every `minutes` (0 = never). */
+  private every(minutes: number, fn: () => void): void {
+    if (minutes <= 0) return;
+    const arm = (): void => {
+      this.periodic.push(
+        this.ctx.clock.setTimeout(() => {
+          if (this.stopped) return;
+          fn();
+          arm();
+        }, minutes * MINUTE),
+      );
+    };
+    arm();
+  }
+
+  private identify(chargerId: string): void {
+    if (this.chargerId !== undefined) return;
+    this.chargerId = chargerId;
+    const c = this.mapping.charger;
+    this.emit([
+      {
+        type: 'identified',
+        chargerId,
+        vendor: c.vendor,
+        model: c.model,
+        connectorCount: c.connectors,
+        currentType: c.currentType,
+        protocol: { name: 'iec104-points', version: this.mapping.name },
+      },
+    ]);
+  }
+
+  private sendAsdu(asdu: Asdu): void {
+    this.link.sendAsdu(encodeAsdu(asdu, this.params));
+  }
+
+  /**
+   * Interprets an ASDU as if it had arrived on an active link, without link procedures: for
+   * `pilegate decode --mapping` and replay. Connector snapshots are emitted from the first call on.
+   */
+  interpretAsdu(bytes: Buffer): void {
+    if (!this.states.isReady) this.states.markReady();
+    this.onAsdu(bytes);
+  }
+
+  private onAsdu(bytes: Buffer): void {
+    const asdu = decodeAsduAt(bytes, 0, this.params);
+    if (asdu instanceof DecodeError) {
+      this.ctx.sink.error({ code: asdu.code, message: asdu.message });
+      return;
+    }
+    if (this.chargerId === undefined && asdu.commonAddress !== BROADCAST_CA) {
+      this.commonAddress = asdu.commonAddress;
+      const template = this.mapping.identity.template ?? '{ca}';
+      this.identify(template.replace(/\{ca\}/g, String(asdu.commonAddress)));
+    }
+    const info = typeInfo(asdu.typeId);
+    if (info === undefined) return;
+    if (!info.control) {
+      this.onMonitor(asdu, info);
+      return;
+    }
+    if (asdu.typeId === TI.C_CS_NA_1 && asdu.cause === COT.ACTIVATION_CON && !asdu.negative) {
+      const t = (asdu.objects[0] as { time?: Cp56Time } | undefined)?.time;
+      const d = t === undefined ? undefined : cp56ToDate(t, this.timeZone);
+      if (d !== undefined) this.emit([{ type: 'clockReport', chargerTime: d.toISOString(), at: this.nowIso() }]);
+    }
+    const giDone = asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
+    if (!this.commands.confirm(asdu) && asdu.typeId !== TI.C_IC_NA_1 && asdu.typeId !== TI.C_CI_NA_1) {
+      this.ctx.sink.log('debug', 'unsolicited control confirmation', { ti: info.name, cause: asdu.cause });
+    }
+    if (giDone && !this.states.isReady) this.ready();
+  }
+
+  /** The first general interrogation is over: from now on connector snapshots are emitted. */
+  private ready(): void {
+    this.states.markReady();
+    this.emit(this.states.flush(this.nowIso()));
+  }
+
+  private onMonitor(asdu: Asdu, info: TypeInfo): void {
+    if (asdu.typeId === TI.M_EI_NA_1) {
+      this.ctx.sink.log('info', 'charger (re)initialised: interrogating again');
+      this.command({ type: 'interrogate', id: `${INTERNAL}gi-init-${this.ctx.clock.now()}`, scope: 'general' });
+      return;
+    }
+    const events: ChargerEvent[] = [];
+    const now = this.nowIso();
+    const kind = info.kind;
+    // Measurements grouped by connector and time: a handful per ASDU, so a list beats a map.
+    const measured: { type: 'measurements'; connector: number; at: Timestamp; values: Measurement[] }[] = [];
+    for (const o of asdu.objects) {
+      const entry = this.table.entry(asdu.typeId, o.ioa);
+      if (entry === undefined) {
+        this.reportUnknown(asdu, o);
+        continue;
+      }
+      const p = entry.point;
+      if (isInvalid(o)) continue;
+      const at = o.time === undefined ? now : this.timeOf(o.time, now);
+      if (entry.signal === SIGNAL.measurand) {
+        const m = p as MeasurandPoint;
+        const raw = numericValue(kind, o);
+        if (raw === undefined) continue;
+        const value = entryValue(entry, raw);
+        const reset = entry.energy && this.states.setEnergy(m.connector, value);
+        let group: (typeof measured)[number] | undefined;
+        for (let i = 0; i < measured.length && group === undefined; i++) {
+          const x = measured[i] as (typeof measured)[number];
+          if (x.connector === m.connector && x.at === at) group = x;
+        }
+        const v: { -readonly [K in keyof Measurement]: Measurement[K] } = { measurand: m.measurand, value, raw };
+        if (m.phase !== undefined) v.phase = m.phase;
+        if (reset) v.meterReset = true;
+        if (group === undefined) measured.push({ type: 'measurements', connector: m.connector, at, values: [v] });
+        else group.values.push(v);
+        continue;
+      }
+      if (p.signal === 'status') {
+        const raw = numericValue(kind, o);
+        const state = raw === undefined ? undefined : p.states[String(raw)];
+        if (raw === undefined || state === undefined) {
+          this.reportUnknown(asdu, o, `status code ${raw} not in the mapping's states`);
+          continue;
+        }
+        this.states.setCoded(p.connector, { ...state, raw });
+        continue;
+      }
+      const v = binaryValue(kind, o);
+      if (v === undefined) continue;
+      const on = (p as { invert?: boolean }).invert === true ? !v : v;
+      if (entry.signal === SIGNAL.plugged) this.states.setPlugged(p.connector, on);
+      else if (entry.signal === SIGNAL.charging) this.states.setCharging(p.connector, on);
+      else if (entry.signal === SIGNAL.available) this.states.setAvailable(p.connector, on);
+      else if (p.signal === 'fault') {
+        const e = this.states.setFault(p.connector, p.fault, on, at, o.ioa);
+        if (e !== undefined) events.push(e);
+      }
+    }
+    this.emit(measured);
+    this.emit(events);
+    this.emit(this.states.flush(now));
+  }
+
+  private reportUnknown(asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void {
+    const name = typeInfo(asdu.typeId)?.name ?? String(asdu.typeId);
+    const key = `${name}/${o.ioa}/${why}`;
+    if (this.unknown.has(key)) return;
+    this.unknown.add(key);
+    const { ioa: _ioa, ...value } = o;
+    this.ctx.sink.log('warn', why, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
+  }
+
+  /** The charger's time tag as UTC, or reception time when it is flagged invalid or impossible. */
+  private timeOf(t: Cp56Time, now: Timestamp): Timestamp {
+    const d = t.invalid ? undefined : cp56ToDate(t, this.timeZone);
+    return d?.toISOString() ?? now;
+  }
+
+  private nowIso(): Timestamp {
+    // Formatting a Date costs more than interpreting a whole ASDU: reuse it within a millisecond.
+    const ms = this.ctx.clock.now();
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.iso = new Date(ms).toISOString();
+    }
+    return this.iso;
+  }
+
+  private emit(events: readonly ChargerEvent[]): void {
+    for (const e of events) this.ctx.sink.event(e);
+  }
+}
+
+/** What a charger of this mapping can do. */
+export function capabilitiesOf(mapping: Iec104PointsMapping, table = new PointTable(mapping)): Capabilities {
+  const commands = new Set<ChargerCommandType>(['setClock', 'interrogate']);
+  const limitUnits = new Set<'W' | 'A'>();
+  for (const c of table.allCommands) {
+    commands.add(c.command);
+    if (c.command === 'setLimit') limitUnits.add(c.unit === 'A' ? 'A' : 'W');
+  }
+  return {
+    connectorCount: mapping.charger.connectors,
+    currentType: mapping.charger.currentType,
+    commands,
+    measurands: table.measurands(),
+    limitUnits,
+    ...(mapping.charger.maxPowerW !== undefined ? { maxPowerW: mapping.charger.maxPowerW } : {}),
+    evInfo: false,
+    localAuthorization: false,
+    transactionRecords: false,
+  };
+}
+
+function dropUndefined<T extends Record<string, number | undefined>>(o: T): Partial<Record<keyof T, number>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, number>>;
+}
+

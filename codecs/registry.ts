@@ -1,0 +1,13 @@
+/** The codecs pilegate knows, by name. A new protocol is a folder beside this file and a line here. */
+import type { Codec } from './codec.js';
+import { iec104PointsCodec } from './iec104-points/index.js';
+
+const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>];
+
+export function codecNames(): string[] {
+  return CODECS.map((c) => c.name);
+}
+
+export function findCodec(name: string): Codec<unknown> | undefined {
+  return CODECS.find((c) => c.name === name) as Codec<unknown> | undefined;
+}
