@@ -36,6 +36,13 @@ export interface PointEntry {
    * `switch` on them compares characters for every object decoded.
    */
   readonly signal: SignalCode;
+  /**
+   * Copies of the point's hot fields in one object shape: mapping points come from YAML with
+   * varying keys, so reading them directly on every object decoded is a megamorphic load.
+   */
+  readonly connector: number;
+  readonly measurand: Measurand | undefined;
+  readonly phase: MeasurandPoint['phase'];
   readonly energy: boolean;
   /** canonical = raw * factor + offset (measurands only; 1 and 0 otherwise). */
   readonly factor: number;
@@ -52,7 +59,16 @@ export class PointTable {
       const factor = p.signal === 'measurand' ? (p.scale ?? 1) * unit : 1;
       const offset = p.signal === 'measurand' ? (p.offset ?? 0) * unit : 0;
       const energy = p.signal === 'measurand' && p.measurand === 'energy';
-      this.points.set(key(TI[p.ti], p.ioa), { point: p, signal: SIGNAL_CODE[p.signal], energy, factor, offset });
+      this.points.set(key(TI[p.ti], p.ioa), {
+        point: p,
+        signal: SIGNAL_CODE[p.signal],
+        connector: p.connector,
+        measurand: p.signal === 'measurand' ? p.measurand : undefined,
+        phase: p.signal === 'measurand' ? p.phase : undefined,
+        energy,
+        factor,
+        offset,
+      });
     }
     for (const c of mapping.commands ?? []) this.commands.set(`${c.command}/${c.connector}`, c);
   }
@@ -132,7 +148,7 @@ export function toCanonicalValue(p: MeasurandPoint, raw: number): number | undef
 
 /** The same with a table entry's precomputed factor and offset (the decode hot path). */
 export function entryValue(e: PointEntry, raw: number): number {
-  return round(raw * e.factor + e.offset);
+  return e.factor === 1 && e.offset === 0 ? raw : round(raw * e.factor + e.offset);
 }
 
 /** Inverse of `toCanonicalValue`, for simulators and tests. */

@@ -16,7 +16,7 @@ import type { ChargerEvent, CommandResultEvent, Measurement, Timestamp } from '.
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
-import type { Iec104PointsMapping, MeasurandPoint } from './mapping.js';
+import type { Iec104PointsMapping } from './mapping.js';
 import { binaryValue, entryValue, isInvalid, numericValue, PointTable, SIGNAL } from './points.js';
 
 export interface Iec104PointsOptions {
@@ -230,13 +230,14 @@ export class Iec104PointsSession implements CodecSession {
       this.command({ type: 'interrogate', id: `${INTERNAL}gi-init-${this.ctx.clock.now()}`, scope: 'general' });
       return;
     }
-    const events: ChargerEvent[] = [];
+    let events: ChargerEvent[] | undefined;
     const now = this.nowIso();
     const kind = info.kind;
+    const table = this.table;
     // Measurements grouped by connector and time: a handful per ASDU, so a list beats a map.
     const measured: { type: 'measurements'; connector: number; at: Timestamp; values: Measurement[] }[] = [];
     for (const o of asdu.objects) {
-      const entry = this.table.entry(asdu.typeId, o.ioa);
+      const entry = table.entry(asdu.typeId, o.ioa);
       if (entry === undefined) {
         this.reportUnknown(asdu, o);
         continue;
@@ -244,21 +245,21 @@ export class Iec104PointsSession implements CodecSession {
       const p = entry.point;
       if (isInvalid(o)) continue;
       const at = o.time === undefined ? now : this.timeOf(o.time, now);
-      if (entry.signal === SIGNAL.measurand) {
-        const m = p as MeasurandPoint;
+      if (entry.measurand !== undefined) {
         const raw = numericValue(kind, o);
         if (raw === undefined) continue;
         const value = entryValue(entry, raw);
-        const reset = entry.energy && this.states.setEnergy(m.connector, value);
+        const connector = entry.connector;
+        const reset = entry.energy && this.states.setEnergy(connector, value);
         let group: (typeof measured)[number] | undefined;
         for (let i = 0; i < measured.length && group === undefined; i++) {
           const x = measured[i] as (typeof measured)[number];
-          if (x.connector === m.connector && x.at === at) group = x;
+          if (x.connector === connector && x.at === at) group = x;
         }
-        const v: { -readonly [K in keyof Measurement]: Measurement[K] } = { measurand: m.measurand, value, raw };
-        if (m.phase !== undefined) v.phase = m.phase;
+        const v: { -readonly [K in keyof Measurement]: Measurement[K] } = { measurand: entry.measurand, value, raw };
+        if (entry.phase !== undefined) v.phase = entry.phase;
         if (reset) v.meterReset = true;
-        if (group === undefined) measured.push({ type: 'measurements', connector: m.connector, at, values: [v] });
+        if (group === undefined) measured.push({ type: 'measurements', connector, at, values: [v] });
         else group.values.push(v);
         continue;
       }
@@ -280,11 +281,11 @@ export class Iec104PointsSession implements CodecSession {
       else if (entry.signal === SIGNAL.available) this.states.setAvailable(p.connector, on);
       else if (p.signal === 'fault') {
         const e = this.states.setFault(p.connector, p.fault, on, at, o.ioa);
-        if (e !== undefined) events.push(e);
+        if (e !== undefined) (events ??= []).push(e);
       }
     }
     this.emit(measured);
-    this.emit(events);
+    if (events !== undefined) this.emit(events);
     this.emit(this.states.flush(now));
   }
 
