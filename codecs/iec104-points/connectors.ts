@@ -29,6 +29,8 @@ interface Connector {
   /** Last snapshot emitted, to emit only changes. */
   last?: string;
   session?: { id: string; meterStartWh?: number; commandId?: string };
+  /** Charging stopped; the end waits for a final meter reading (see `finishEnding`). */
+  ending?: { id: string; at: Timestamp; reason: StopReason };
 }
 
 const NONE: readonly ChargerEvent[] = [];
@@ -46,6 +48,7 @@ export class ConnectorStates {
   private dirty = false;
   private readonly stopIntents = new Map<number, StopIntent>();
   private readonly startCommands = new Map<number, string>();
+  private readonly issuedIds = new Set<string>();
 
   constructor(
     readonly count: number,
@@ -144,31 +147,74 @@ export class ConnectorStates {
       }
       const charging = IN_SESSION.has(snap.chargingState);
       if (charging && s.session === undefined) {
+        if (s.ending !== undefined) out.push(this.ended(c, s));
         const commandId = this.startCommands.get(c);
         this.startCommands.delete(c);
-        s.session = { id: `${this.chargerId()}-${c}-${at.replace(/[-:.TZ]/g, '')}`, ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}), ...(commandId !== undefined ? { commandId } : {}) };
+        const id = this.newId(c, at);
+        s.session = { id, ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}), ...(commandId !== undefined ? { commandId } : {}) };
         out.push({
           type: 'sessionStarted',
           connector: c,
-          legacyTransactionId: s.session.id,
+          legacyTransactionId: id,
           ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}),
           at,
           ...(commandId !== undefined ? { commandId } : {}),
         });
       } else if (!charging && s.session !== undefined) {
-        out.push({
-          type: 'sessionEnded',
-          connector: c,
-          legacyTransactionId: s.session.id,
-          ...(s.energyWh !== undefined ? { meterStopWh: s.energyWh } : {}),
-          at,
-          reason: this.stopReason(c, snap.plugged),
-        });
+        s.ending = { id: s.session.id, at, reason: this.stopReason(c, snap.plugged) };
         s.session = undefined;
         this.stopIntents.delete(c);
       }
     }
     return out;
+  }
+
+  /** Connectors whose session stopped charging and waits for its final meter reading. */
+  endingConnectors(): number[] {
+    const out: number[] = [];
+    for (let c = 1; c <= this.count; c++) if (this.get(c).ending !== undefined) out.push(c);
+    return out;
+  }
+
+  /**
+   * Ends the sessions waiting for a final meter reading (on `c`, or all) with the energy register
+   * as it stands now: the charger may report the stop before its last counter value.
+   */
+  finishEnding(c?: number): ChargerEvent[] {
+    const out: ChargerEvent[] = [];
+    for (const n of c === undefined ? this.endingConnectors() : [c]) {
+      const s = this.get(n);
+      if (s.ending !== undefined) out.push(this.ended(n, s));
+    }
+    return out;
+  }
+
+  /** The gateway's start or stop did not happen: forget what it announced. */
+  cancelIntent(c: number, kind: 'start' | 'stop'): void {
+    if (kind === 'start') this.startCommands.delete(c);
+    else this.stopIntents.delete(c);
+  }
+
+  private ended(c: number, s: Connector): ChargerEvent {
+    const e = s.ending as NonNullable<Connector['ending']>;
+    s.ending = undefined;
+    return {
+      type: 'sessionEnded',
+      connector: c,
+      legacyTransactionId: e.id,
+      ...(s.energyWh !== undefined ? { meterStopWh: s.energyWh } : {}),
+      at: e.at,
+      reason: e.reason,
+    };
+  }
+
+  /** Session ids from the start time; two sessions started within one millisecond get a suffix. */
+  private newId(c: number, at: Timestamp): string {
+    const base = `${this.chargerId()}-${c}-${at.replace(/[-:.TZ]/g, '')}`;
+    let id = base;
+    for (let n = 2; this.issuedIds.has(id); n++) id = `${base}-${n}`;
+    this.issuedIds.add(id);
+    return id;
   }
 
   /** The session id running on a connector, if any. */

@@ -99,6 +99,11 @@ export class PointTable {
     return [...this.commands.values()];
   }
 
+  /** True when connector `c` has an energy register point. */
+  hasEnergy(c: number): boolean {
+    return this.mapping.points.some((p) => p.signal === 'measurand' && p.measurand === 'energy' && p.connector === c);
+  }
+
   measurands(): Set<Measurand> {
     return new Set(this.mapping.points.filter((p): p is MeasurandPoint => p.signal === 'measurand').map((p) => p.measurand));
   }

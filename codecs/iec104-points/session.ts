@@ -12,7 +12,7 @@ import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
-import type { ChargerEvent, CommandResultEvent, Measurement, Timestamp } from '../../src/model/events.js';
+import type { ChargerEvent, CommandResultEvent, Measurement, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
@@ -27,6 +27,8 @@ export interface Iec104PointsOptions {
 
 const BROADCAST_CA = 0xffff;
 const MINUTE = 60_000;
+/** Longest wait for the final meter reading of a session before ending it anyway. */
+const FINAL_METER_WAIT_MS = 5_000;
 /** Prefix of the ids of commands the session sends by itself. */
 const INTERNAL = 'internal:';
 
@@ -42,6 +44,10 @@ export class Iec104PointsSession implements CodecSession {
   private chargerId: string | undefined;
   private commonAddress: number;
   private readonly unknown = new Set<string>();
+  /** Start/stop commands in flight, to forget what they announced when they fail. */
+  private readonly intents = new Map<string, { kind: 'start' | 'stop'; connector: number }>();
+  /** Set while waiting for the final meter reading of ended sessions. */
+  private endingTimer: unknown;
   private readonly periodic: unknown[] = [];
   private stopped = false;
   private isoMs = Number.NaN;
@@ -97,8 +103,15 @@ export class Iec104PointsSession implements CodecSession {
     if (!plan.ok) return { status: plan.status, reason: plan.reason };
     if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
     if (this.commands.busy(plan.plan)) return { status: 'rejected', reason: 'another command is in progress at the same address' };
-    if (command.type === 'stopCharging') this.states.expectStop(command.connector, { reason: 'remote' });
-    if (command.type === 'startCharging') this.states.expectStart(command.connector, command.id);
+    const running = command.type === 'stopCharging' || command.type === 'startCharging' ? this.states.sessionOf(command.connector) : undefined;
+    if (command.type === 'stopCharging' && running !== undefined) {
+      this.states.expectStop(command.connector, { reason: 'remote' });
+      this.intents.set(command.id, { kind: 'stop', connector: command.connector });
+    }
+    if (command.type === 'startCharging' && running === undefined) {
+      this.states.expectStart(command.connector, command.id);
+      this.intents.set(command.id, { kind: 'start', connector: command.connector });
+    }
     this.commands.start(plan.plan);
     return { status: 'sent' };
   }
@@ -109,9 +122,15 @@ export class Iec104PointsSession implements CodecSession {
    */
   private onCommandResult(event: CommandResultEvent): void {
     if (!event.commandId.startsWith(INTERNAL)) {
+      const intent = this.intents.get(event.commandId);
+      if (intent !== undefined && event.status !== 'accepted') {
+        this.intents.delete(event.commandId);
+        if (event.status !== 'completed') this.states.cancelIntent(intent.connector, intent.kind);
+      }
       this.emit([event]);
       return;
     }
+    if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finishEnding();
     if (event.status !== 'accepted' && event.status !== 'completed') {
       this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
@@ -123,6 +142,7 @@ export class Iec104PointsSession implements CodecSession {
     this.stopped = true;
     for (const t of this.periodic) this.ctx.clock.clearTimeout(t);
     this.commands.failAll(`connection closed: ${reason}`);
+    this.finishEnding();
     this.link.dispose();
     this.emit([{ type: 'link', state: 'down', reason }]);
   }
@@ -287,6 +307,45 @@ export class Iec104PointsSession implements CodecSession {
     this.emit(measured);
     if (events !== undefined) this.emit(events);
     this.emit(this.states.flush(now));
+    if (this.awaitingMeter) this.afterMonitor(measured);
+  }
+
+  /** True while some session waits for its final meter reading. */
+  private get awaitingMeter(): boolean {
+    return this.endingTimer !== undefined || this.states.endingConnectors().length > 0;
+  }
+
+  /**
+   * A session whose charging stopped ends with the next energy reading of its connector: the
+   * charger may report the stop before its last counter value, so the gateway asks for the
+   * counters and waits a little (at most the command time-out) before ending it anyway.
+   */
+  private afterMonitor(measured: readonly MeasurementsEvent[]): void {
+    for (const m of measured) {
+      if (m.values.some((v) => v.measurand === 'energy')) this.emit(this.states.finishEnding(m.connector));
+    }
+    const ending = this.states.endingConnectors();
+    if (ending.length === 0) {
+      this.ctx.clock.clearTimeout(this.endingTimer);
+      this.endingTimer = undefined;
+      return;
+    }
+    if (this.endingTimer !== undefined) return;
+    if (!ending.some((c) => this.table.hasEnergy(c))) {
+      this.finishEnding();
+      return;
+    }
+    this.command({ type: 'interrogate', id: `${INTERNAL}ci-end-${this.ctx.clock.now()}`, scope: 'counters' });
+    this.endingTimer = this.ctx.clock.setTimeout(() => {
+      this.endingTimer = undefined;
+      this.finishEnding();
+    }, Math.min((this.mapping.commandTimeoutSeconds ?? 10) * 1000, FINAL_METER_WAIT_MS));
+  }
+
+  private finishEnding(): void {
+    this.ctx.clock.clearTimeout(this.endingTimer);
+    this.endingTimer = undefined;
+    this.emit(this.states.finishEnding());
   }
 
   private reportUnknown(asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void {

@@ -15,6 +15,8 @@ function connected(h: Harness, energy = 100_000): void {
   h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x0002, value: false, quality: 0 }, { ioa: 0x0023, value: true, quality: 0 }] });
   h.send({ typeId: TI.M_IT_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x6401, value: energy, sequence: 0, carry: false, adjusted: false, invalid: false }] });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
+  h.send({ typeId: TI.C_CI_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, rqt: 5, frz: 0 }] });
+  h.send({ typeId: TI.C_CI_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, rqt: 5, frz: 0 }] });
 }
 
 describe('iec104-points session: start-up', () => {
@@ -137,9 +139,14 @@ describe('iec104-points session: a charging session', () => {
     expect(asdus(h.take())[0]).toMatchObject({ typeId: TI.C_SC_NA_1, objects: [{ ioa: 0x6001, state: false }] });
     h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0x6001, state: false, select: false, qualifier: 0 }] });
     h.send({ typeId: TI.M_IT_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x6401, value: 100_500, sequence: 2, carry: false, adjusted: false, invalid: false }] });
+    h.take();
     h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 1, quality: 0 }] });
+    // The stop is reported before the last counter value: the codec asks for the counters first.
+    expect(h.events.filter((e) => e.type === 'sessionEnded')).toEqual([]);
+    expect(asdus(h.take()).map((a) => [a.typeId, a.cause])).toEqual([[TI.C_CI_NA_1, COT.ACTIVATION]]);
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.REQUESTED_BY_GENERAL_COUNTER, objects: [{ ioa: 0x6401, value: 100_600, sequence: 3, carry: false, adjusted: false, invalid: false }] });
     expect(h.events.filter((e) => e.type === 'sessionEnded')).toEqual([
-      { type: 'sessionEnded', connector: 1, legacyTransactionId: 'EXDC7-1-20261125080001000', meterStopWh: 1_005_000, at: at1, reason: 'remote' },
+      { type: 'sessionEnded', connector: 1, legacyTransactionId: 'EXDC7-1-20261125080001000', meterStopWh: 1_006_000, at: at1, reason: 'remote' },
     ]);
 
     h.events.length = 0;
@@ -159,6 +166,9 @@ describe('iec104-points session: a charging session', () => {
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 3, value: false, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 3, value: true, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: false, quality: 0 }, { ioa: 2, value: false, quality: 0 }] });
+    // No final counter value arrives: the session ends anyway after the wait (5 s at most).
+    expect(h.of('sessionEnded')).toEqual([]);
+    h.clock.advance(5_000);
     expect(h.events.filter((e) => e.type !== 'link' && e.type !== 'identified').map((e) => (e.type === 'connectorStatus' ? `${e.status}/${e.chargingState}` : e.type === 'sessionEnded' ? `ended:${e.reason}` : e.type))).toEqual([
       'available/idle',
       'occupied/evConnected',
@@ -267,5 +277,42 @@ describe('iec104-points session: commands', () => {
     expect(h.closed).toEqual([]);
     h.clock.advance(15_000);
     expect(h.closed).toEqual(['link t1']);
+  });
+});
+
+describe('iec104-points session: what a command announced', () => {
+  it('gives two sessions started within one millisecond different ids', () => {
+    const h = harness(ac, 3);
+    h.session.start();
+    h.startdtCon();
+    h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
+    for (const on of [true, false, true]) h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 2, value: on, quality: 0 }] });
+    const ids = h.of('sessionStarted').map((e) => e.legacyTransactionId);
+    expect(ids).toEqual(['EXAC3-1-20261125080000000', 'EXAC3-1-20261125080000000-2']);
+  });
+
+  it('does not pin a rejected remote start on a later local session, nor a stop sent while idle', () => {
+    const h = harness(dc);
+    connected(h);
+    h.session.command({ type: 'startCharging', id: 'refused', connector: 1 });
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, negative: true, objects: [{ ioa: 0x6001, state: true, select: false, qualifier: 0 }] });
+    h.session.command({ type: 'stopCharging', id: 'idle-stop', connector: 1 });
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0x6001, state: false, select: false, qualifier: 0 }] });
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0x6001, state: false, select: false, qualifier: 0 }] });
+    h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 2, quality: 0 }] });
+    expect(h.of('sessionStarted')[0]).not.toHaveProperty('commandId');
+    h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 0, quality: 0 }] });
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x6401, value: 100_010, sequence: 0, carry: false, adjusted: false, invalid: false }] });
+    expect(h.of('sessionEnded')).toMatchObject([{ reason: 'evDisconnected', meterStopWh: 1_000_100 }]);
+  });
+
+  it('ends a waiting session when the connection closes', () => {
+    const h = harness(dc);
+    connected(h);
+    h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 2, quality: 0 }] });
+    h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 1, quality: 0 }] });
+    expect(h.of('sessionEnded')).toEqual([]);
+    h.session.stop('gone');
+    expect(h.events.slice(-2).map((e) => e.type)).toEqual(['sessionEnded', 'link']);
   });
 });
