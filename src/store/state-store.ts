@@ -1,0 +1,178 @@
+/**
+ * The `StateStore` contract: everything a virtual station must keep beyond one process — boot
+ * state, device-model values set by the CSMS, availability, open transactions, the transactional
+ * outbound queue, dedupe keys of legacy records, and ownership leases (design.md "State and
+ * durability").
+ *
+ * Every method is async and every guarantee below is one a Redis implementation can give with
+ * single commands or a Lua script (hash per station, list/stream per queue, `SET NX PX` for marks
+ * and leases). Nothing may rely on two calls being atomic together: a caller that needs
+ * "read then write" semantics must use the dedicated primitive (`markOnce`, `acquireLease`, ...).
+ *
+ * Values are JSON values. They are serialised on the way in, so a caller never shares an object
+ * with the store: mutating what was `set` or what `get` returned changes nothing stored.
+ */
+
+/** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** One entry of a per-station queue, as returned by `peek`. */
+export interface QueueEntry {
+  /** Assigned by `enqueue`; unique within its (station, queue), never reused. */
+  readonly id: string;
+  readonly item: JsonValue;
+}
+
+export interface StateStore {
+  /**
+   * True when an acknowledged write survives a process crash (Redis with AOF). The memory store
+   * is not durable; the gateway says so at start and must not claim durability to a charger.
+   */
+  readonly durable: boolean;
+
+  /** The value stored under `key` for `station`, or undefined. Keys of other stations are never seen. */
+  get(station: string, key: string): Promise<JsonValue | undefined>;
+
+  /**
+   * Stores `value` under `key` (replacing any previous value). When the promise resolves the write
+   * is as durable as the store is (`durable`).
+   * @throws TypeError (rejects) when `value` is not a JSON value (undefined, NaN, Infinity, a
+   *   function, a Date or other class instance, a cycle) — such values would not read back equal.
+   */
+  set(station: string, key: string, value: JsonValue): Promise<void>;
+
+  /** Removes `key`; resolves true when it existed. */
+  delete(station: string, key: string): Promise<boolean>;
+
+  /**
+   * Every key of `station` that starts with `prefix` (a literal prefix, not a glob: `*`, `?` and
+   * `[` match only themselves), with its value. Order is unspecified. Without `prefix`, all keys.
+   */
+  getAll(station: string, prefix?: string): Promise<Map<string, JsonValue>>;
+
+  /**
+   * Appends `item` to the ordered queue `queue` of `station` and resolves its id once stored.
+   * Items of one queue are returned by `peek` in the order their `enqueue` calls resolved; ids are
+   * unique within the queue and never reused, even after removal. Queues are independent.
+   */
+  enqueue(station: string, queue: string, item: JsonValue): Promise<string>;
+
+  /**
+   * Up to `limit` (a non-negative integer) of the oldest items of the queue, oldest first, without
+   * removing them. An unknown queue is empty.
+   */
+  peek(station: string, queue: string, limit: number): Promise<QueueEntry[]>;
+
+  /** Removes the item with `id` wherever it is in the queue; resolves true when it was there. */
+  remove(station: string, queue: string, id: string): Promise<boolean>;
+
+  /** Number of items in the queue. */
+  size(station: string, queue: string): Promise<number>;
+
+  /**
+   * Marks `key` (a dedupe key, e.g. a legacy transaction id) as seen. Resolves true only for the
+   * one caller that set the mark — also among concurrent callers — and false while the mark lives.
+   * With `ttlMs` (a positive integer) the mark expires after that time, counted from the first
+   * mark; later calls do not extend it. Without `ttlMs` the mark never expires. Marks live in their
+   * own namespace: they are not keys of `get`/`set`.
+   */
+  markOnce(station: string, key: string, ttlMs?: number): Promise<boolean>;
+
+  /**
+   * Takes the ownership lease of `station` for `owner` for `ttlMs` (a positive integer). Succeeds
+   * when nobody holds a live lease or `owner` already does (then the lease is extended to `ttlMs`
+   * from now). Among concurrent callers for a free lease exactly one succeeds. A lease is live until
+   * `ttlMs` after its last acquire/renew.
+   */
+  acquireLease(station: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Extends a live lease held by `owner` to `ttlMs` from now. Resolves false (changing nothing) when
+   * the lease expired, is held by another owner, or was never taken: the caller has lost ownership
+   * and must stop acting for the station.
+   */
+  renewLease(station: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** Ends a live lease held by `owner`; resolves false (changing nothing) when `owner` does not hold it. */
+  releaseLease(station: string, owner: string): Promise<boolean>;
+
+  /** The owner of the live lease of `station`, or undefined when the lease is free or expired. */
+  leaseOwner(station: string): Promise<string | undefined>;
+
+  /** Releases connections and timers. Idempotent; every other method rejects afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serialises a value for storage, refusing what would not read back equal.
+ * @throws TypeError naming the JSON path of the first offending value.
+ */
+export function encodeJson(value: JsonValue): string {
+  checkJson(value, '$', new Set());
+  return JSON.stringify(value);
+}
+
+/** Parses what `encodeJson` produced. */
+export function decodeJson(text: string): JsonValue {
+  return JSON.parse(text) as JsonValue;
+}
+
+/**
+ * Checks the identifiers every method takes (station, key, queue, owner, id).
+ * @throws TypeError when `value` is not a string or (unless `allowEmpty`) is empty.
+ */
+export function checkName(what: string, value: unknown, allowEmpty = false): void {
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    throw new TypeError(`${what} must be a ${allowEmpty ? '' : 'non-empty '}string`);
+  }
+}
+
+/**
+ * Checks a TTL: Redis `PX` takes a positive integer of milliseconds, so every store does.
+ * @throws RangeError otherwise.
+ */
+export function checkTtl(what: string, ttlMs: unknown): void {
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new RangeError(`${what} must be a positive integer of milliseconds, got ${String(ttlMs)}`);
+  }
+}
+
+/**
+ * Checks a `peek` limit.
+ * @throws RangeError unless a non-negative integer.
+ */
+export function checkLimit(limit: unknown): void {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
+  }
+}
+
+function checkJson(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON number`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (seen.has(value)) throw new TypeError(`${path}: cycle`);
+      const proto: unknown = Object.getPrototypeOf(value);
+      const isArray = Array.isArray(value);
+      if (!isArray && proto !== Object.prototype && proto !== null) {
+        throw new TypeError(`${path}: ${value.constructor?.name ?? 'object'} is not a plain JSON object`);
+      }
+      seen.add(value);
+      if (isArray) {
+        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, seen);
+      } else {
+        for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`, seen);
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      throw new TypeError(`${path}: ${typeof value} is not a JSON value`);
+  }
+}
