@@ -7,44 +7,32 @@
  * callback, error messages or `lastFailure`.
  */
 import type { IncomingMessage } from 'node:http';
-import { createSecureContext } from 'node:tls';
-import { WebSocket, type ClientOptions, type RawData } from 'ws';
-import { retryDelayMs, validateRetryBackOff, type RetryBackOff } from './backoff.js';
+import { WebSocket, type RawData } from 'ws';
+import { retryDelayMs, type RetryBackOff } from './backoff.js';
+import {
+  buildClientOptions,
+  credentialFields,
+  mergeCredentials,
+  resolveConfig,
+  type CredentialsUpdate,
+  type SecurityProfileConfig,
+} from './client-config.js';
+import { classifyError, credentialsFailure, type ConnectionFailure } from './client-failures.js';
+
+// Re-exported so importers of `client.js` need not know about the split.
+export {
+  CONFIG_ERROR_CODES,
+  OcppConfigError,
+  buildStationUrl,
+  type ConfigErrorCode,
+  type CredentialsUpdate,
+  type PemList,
+  type SecurityProfileConfig,
+} from './client-config.js';
+export type { ConnectionFailure } from './client-failures.js';
+
 /** The only subprotocol offered; a handshake that does not agree on it is a failure (Part 4 §3.1.2). */
 export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';
-
-/** Stable codes of {@link OcppConfigError}; never rename one. */
-export const CONFIG_ERROR_CODES = [
-  /** The CSMS URL does not parse, is not ws:/wss:, or carries credentials, a query or a fragment. */
-  'OCPP_BAD_URL',
-  /** The URL scheme does not fit the security profile (profile 1 needs ws://, 2 and 3 wss://). */
-  'OCPP_SCHEME_MISMATCH',
-  /** Identity empty, longer than 48 characters, or containing `:` (it is the Basic-auth username). */
-  'OCPP_BAD_IDENTITY',
-  /** Security profile other than 1, 2 or 3. */
-  'OCPP_BAD_PROFILE',
-  /** A credential the profile needs is missing, empty or not PEM. */
-  'OCPP_MISSING_CREDENTIAL',
-  /** A credential that the profile does not use (e.g. a password with profile 3). */
-  'OCPP_CREDENTIAL_NOT_FOR_PROFILE',
-  /** TLS material that OpenSSL cannot load (bad PEM, key not matching the certificate, wrong passphrase). */
-  'OCPP_BAD_CREDENTIAL',
-  /** A numeric option out of range. */
-  'OCPP_BAD_OPTION',
-] as const;
-
-export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
-
-/** A connection configuration refused at construction; the message never contains secrets. */
-export class OcppConfigError extends Error {
-  override readonly name = 'OcppConfigError';
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** `OcppTransport.send` on a socket that is no longer open: the frame was not sent. */
 export class TransportClosedError extends Error {
@@ -54,51 +42,6 @@ export class TransportClosedError extends Error {
     super('the OCPP WebSocket this transport belongs to is no longer open');
   }
 }
-
-/** One PEM string or several (e.g. a CA bundle split per certificate). */
-export type PemList = string | readonly string[];
-
-/**
- * Security profile and its credentials (OCPP 2.0.1 Part 2 A00; Part 4 §1.6 in our notes).
- * TLS always verifies the CSMS certificate against `ca`; there is deliberately no switch to turn
- * verification off.
- */
-export type SecurityProfileConfig =
-  | { readonly profile: 1; readonly password: string }
-  | { readonly profile: 2; readonly password: string; readonly ca: PemList }
-  | {
-      readonly profile: 3;
-      readonly cert: string;
-      readonly key: string;
-      readonly ca: PemList;
-      readonly passphrase?: string;
-    };
-
-/** New credentials for the configured profile; absent fields stay as they are. */
-export interface CredentialsUpdate {
-  readonly password?: string;
-  readonly ca?: PemList;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly passphrase?: string;
-}
-
-/**
- * Why the last attempt failed or the last connection ended, for health reports and for the
- * station engine's SecurityEventNotification (`tls` with `certificateRejected` →
- * InvalidCsmsCertificate).
- */
-export type ConnectionFailure =
-  | { readonly kind: 'http'; readonly status: number; readonly message: string }
-  | { readonly kind: 'subprotocol'; readonly message: string; readonly received?: string }
-  | { readonly kind: 'tls'; readonly code: string; readonly certificateRejected: boolean; readonly message: string }
-  | { readonly kind: 'credentials'; readonly code?: string; readonly message: string }
-  | { readonly kind: 'handshake-timeout'; readonly message: string }
-  | { readonly kind: 'handshake'; readonly message: string }
-  | { readonly kind: 'protocol'; readonly code: string; readonly message: string }
-  | { readonly kind: 'network'; readonly code?: string; readonly message: string }
-  | { readonly kind: 'pong-timeout'; readonly message: string }
-  | { readonly kind: 'connection-lost'; readonly code: number; readonly reason: string; readonly message: string };
 
 /**
  * Connection states; changed only by `setState`, which logs every `from -> to`.
@@ -318,16 +261,11 @@ export class OcppConnection {
     this.setState('connecting', reason);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url, [OCPP_SUBPROTOCOL], this.clientOptions());
+      ws = new WebSocket(this.url, [OCPP_SUBPROTOCOL], buildClientOptions(this.identity, this.security, this.opts));
     } catch (err) {
       // Only reachable with TLS material OpenSSL refuses (checked at construction, so this means
       // an update slipped through): retry with back-off until the credentials change.
-      const code = (err as { code?: unknown } | null)?.code;
-      this.recordFailure({
-        kind: 'credentials',
-        code: typeof code === 'string' ? code : undefined,
-        message: err instanceof Error ? err.message : String(err),
-      });
+      this.recordFailure(credentialsFailure(err));
       this.scheduleRetry(false);
       return;
     }
@@ -354,32 +292,6 @@ export class OcppConnection {
       this.recordFailure(classifyError(err));
     });
     ws.on('close', (code, reason) => this.onSocketClose(ws, code, reason.toString('utf8')));
-  }
-
-  private clientOptions(): ClientOptions {
-    const s = this.security;
-    const options: ClientOptions = {
-      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 30_000,
-      maxPayload: this.opts.maxPayloadBytes ?? 1024 * 1024,
-      followRedirects: false,
-    };
-    if (s.profile === 1 || s.profile === 2) {
-      // Part 2 A00: username = identity, password sent as its UTF-8 string (not 1.6's hex octets).
-      const token = Buffer.from(`${this.identity}:${s.password}`, 'utf8').toString('base64');
-      options.headers = { Authorization: `Basic ${token}` };
-    }
-    if (s.profile === 2 || s.profile === 3) {
-      // `ca` replaces Node's public roots: only the operator's CSMSRootCertificate is trusted (ERR 2.6).
-      options.ca = pemList(s.ca);
-      options.rejectUnauthorized = true;
-      options.minVersion = 'TLSv1.2';
-    }
-    if (s.profile === 3) {
-      options.cert = s.cert;
-      options.key = s.key;
-      if (s.passphrase !== undefined) options.passphrase = s.passphrase;
-    }
-    return options;
   }
 
   private onSocketOpen(ws: WebSocket): void {
@@ -578,158 +490,6 @@ export class OcppConnection {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Configuration checks and error classification (pure helpers).
-
-const CREDENTIAL_FIELDS: Record<SecurityProfileConfig['profile'], readonly string[]> = {
-  1: ['password'],
-  2: ['password', 'ca'],
-  3: ['cert', 'key', 'ca', 'passphrase'],
-};
-
-/**
- * `<base>/<percent-encoded identity>` (Part 4 §3.1.1: `RDAM 123` → `.../RDAM%20123`).
- * @throws OcppConfigError `OCPP_BAD_URL` or `OCPP_BAD_IDENTITY`.
- */
-export function buildStationUrl(base: string, identity: string): string {
-  checkIdentity(identity);
-  let parsed: URL;
-  try {
-    parsed = new URL(base);
-  } catch {
-    throw new OcppConfigError('OCPP_BAD_URL', `CSMS URL does not parse: ${JSON.stringify(base)}`);
-  }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new OcppConfigError('OCPP_BAD_URL', `CSMS URL must start with ws:// or wss://, got ${parsed.protocol}//`);
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    // Credentials belong in the security profile; in the URL they would end up in logs.
-    throw new OcppConfigError('OCPP_BAD_URL', 'CSMS URL must not contain user info');
-  }
-  if (parsed.search !== '' || parsed.hash !== '') {
-    throw new OcppConfigError('OCPP_BAD_URL', 'CSMS URL must not contain a query or a fragment');
-  }
-  const path = parsed.pathname.replace(/\/+$/, '');
-  return `${parsed.protocol}//${parsed.host}${path}/${encodeURIComponent(identity)}`;
-}
-
-function checkIdentity(identity: string): void {
-  if (typeof identity !== 'string' || identity.length === 0 || identity.length > 48 || identity.includes(':')) {
-    throw new OcppConfigError(
-      'OCPP_BAD_IDENTITY',
-      `station identity must be 1..48 characters without ':' (Part 4 §3.1.1), got ${JSON.stringify(identity)}`,
-    );
-  }
-}
-
-function resolveConfig(options: OcppConnectionOptions): { url: string; security: SecurityProfileConfig } {
-  const url = buildStationUrl(options.url, options.identity);
-  const security = checkSecurity(options.security);
-  const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
-  const wanted = security.profile === 1 ? 'ws' : 'wss';
-  if (scheme !== wanted) {
-    throw new OcppConfigError(
-      'OCPP_SCHEME_MISMATCH',
-      `security profile ${security.profile} needs a ${wanted}:// URL, got ${scheme}://`,
-    );
-  }
-  for (const name of ['handshakeTimeoutMs', 'closeTimeoutMs', 'maxPayloadBytes'] as const) {
-    const v = options[name];
-    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) {
-      throw new OcppConfigError('OCPP_BAD_OPTION', `${name} must be a positive number, got ${v}`);
-    }
-  }
-  if (typeof options.retryBackOff !== 'function') {
-    try {
-      validateRetryBackOff(options.retryBackOff);
-    } catch (err) {
-      throw new OcppConfigError('OCPP_BAD_OPTION', (err as Error).message);
-    }
-  }
-  const ping = options.pingIntervalS;
-  if (typeof ping === 'number' && (!Number.isFinite(ping) || ping < 0)) {
-    throw new OcppConfigError('OCPP_BAD_OPTION', `pingIntervalS must be a number >= 0, got ${ping}`);
-  }
-  return { url, security };
-}
-
-/** Runtime check of a profile configuration (it may come from YAML or Redis, not only TypeScript). */
-function checkSecurity(security: SecurityProfileConfig): SecurityProfileConfig {
-  const profile = (security as { profile?: unknown } | undefined)?.profile;
-  if (profile !== 1 && profile !== 2 && profile !== 3) {
-    throw new OcppConfigError('OCPP_BAD_PROFILE', `security profile must be 1, 2 or 3, got ${String(profile)}`);
-  }
-  const allowed = CREDENTIAL_FIELDS[profile];
-  for (const field of Object.keys(security)) {
-    if (field !== 'profile' && !allowed.includes(field)) {
-      throw new OcppConfigError('OCPP_CREDENTIAL_NOT_FOR_PROFILE', `security profile ${profile} does not use "${field}"`);
-    }
-  }
-  const s = security as unknown as Record<string, unknown>;
-  if (profile === 1 || profile === 2) requireText(s, 'password', profile);
-  if (profile === 2 || profile === 3) requirePem(s, 'ca', profile);
-  if (profile === 3) {
-    requirePem(s, 'cert', profile);
-    requirePem(s, 'key', profile);
-    if (s.passphrase !== undefined && typeof s.passphrase !== 'string') {
-      throw new OcppConfigError('OCPP_MISSING_CREDENTIAL', 'passphrase must be a string');
-    }
-  }
-  if (security.profile !== 1) loadsInOpenSsl(security);
-  return Object.freeze({ ...security });
-}
-
-/** Refuses TLS material OpenSSL will not load now rather than on every connection attempt. */
-function loadsInOpenSsl(security: Exclude<SecurityProfileConfig, { profile: 1 }>): void {
-  try {
-    createSecureContext(
-      security.profile === 3
-        ? { ca: pemList(security.ca), cert: security.cert, key: security.key, passphrase: security.passphrase }
-        : { ca: pemList(security.ca) },
-    );
-  } catch (err) {
-    // OpenSSL messages name the failing routine, never the key bytes; keep only them.
-    const code = (err as { code?: unknown }).code;
-    throw new OcppConfigError(
-      'OCPP_BAD_CREDENTIAL',
-      `security profile ${security.profile}: TLS material does not load (${typeof code === 'string' ? code : 'error'}: ${(err as Error).message})`,
-    );
-  }
-}
-
-function requireText(s: Record<string, unknown>, field: string, profile: number): void {
-  const v = s[field];
-  if (typeof v !== 'string' || v.length === 0) {
-    throw new OcppConfigError('OCPP_MISSING_CREDENTIAL', `security profile ${profile} needs a non-empty ${field}`);
-  }
-}
-
-function requirePem(s: Record<string, unknown>, field: string, profile: number): void {
-  const v = s[field];
-  const list = typeof v === 'string' ? [v] : Array.isArray(v) ? (v as unknown[]) : [];
-  if (list.length === 0 || !list.every((p) => typeof p === 'string' && p.includes('-----BEGIN '))) {
-    throw new OcppConfigError('OCPP_MISSING_CREDENTIAL', `security profile ${profile} needs ${field} as PEM text`);
-  }
-}
-
-function mergeCredentials(current: SecurityProfileConfig, update: CredentialsUpdate): SecurityProfileConfig {
-  const fields = credentialFields(update);
-  if (fields.length === 0) throw new OcppConfigError('OCPP_MISSING_CREDENTIAL', 'no credential to update');
-  const defined = Object.fromEntries(fields.map((f) => [f, update[f as keyof CredentialsUpdate]]));
-  return checkSecurity({ ...current, ...defined } as SecurityProfileConfig);
-}
-
-/** Names (never values) of the fields an update sets. */
-function credentialFields(update: CredentialsUpdate): string[] {
-  return Object.entries(update)
-    .filter(([, v]) => v !== undefined)
-    .map(([k]) => k);
-}
-
-function pemList(ca: PemList): string[] {
-  return typeof ca === 'string' ? [ca] : [...ca];
-}
-
 /** The close codes `ws` accepts from an endpoint (RFC 6455 §7.4) and the 123-byte reason limit. */
 function validateClose(code: number, reason: string): void {
   const ok =
@@ -737,45 +497,4 @@ function validateClose(code: number, reason: string): void {
     ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
   if (!ok) throw new RangeError(`invalid WebSocket close code ${code}`);
   if (Buffer.byteLength(reason, 'utf8') > 123) throw new RangeError('close reason longer than 123 bytes');
-}
-
-/** OpenSSL X509 verification results as Node reports them in `err.code`. */
-const CERTIFICATE_ERROR_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_NOT_YET_VALID',
-  'CERT_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
-  'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_CHAIN_TOO_LONG',
-  'CERT_REVOKED',
-  'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** Maps an error from `ws`, `http`, `net` or `tls` to a failure; only message and code are kept. */
-function classifyError(err: unknown): ConnectionFailure {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  const c = typeof code === 'string' ? code : undefined;
-  if (message.startsWith('Server sent') && message.includes('subprotocol')) return { kind: 'subprotocol', message };
-  if (message === 'Opening handshake has timed out') return { kind: 'handshake-timeout', message };
-  if (c !== undefined && CERTIFICATE_ERROR_CODES.has(c)) {
-    return { kind: 'tls', code: c, certificateRejected: true, message };
-  }
-  if (c !== undefined && /^ERR_(SSL|TLS|OSSL)_/.test(c)) return { kind: 'tls', code: c, certificateRejected: false, message };
-  if (c !== undefined && c.startsWith('WS_ERR_')) return { kind: 'protocol', code: c, message };
-  if (c !== undefined) return { kind: 'network', code: c, message };
-  return { kind: 'handshake', message };
 }
