@@ -1,0 +1,268 @@
+/**
+ * The OCPP 2.0.1 station engine of one legacy charger: joins the charger's canonical events and
+ * commands to one OCPP-J connection. Each functional block lives in its own file and is handed
+ * the same context; this file wires them and is the only place that knows them all.
+ */
+import type { Capabilities } from '../model/capabilities.js';
+import type { ChargerEvent, MeasurementsEvent } from '../model/events.js';
+import type { RequestOf, StationAction } from '../ocpp/actions.js';
+import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
+import { RpcEndpoint } from '../ocpp/rpc.js';
+import { ocppTimestamp } from '../ocpp/schemas.js';
+import type { StateStore } from '../store/state-store.js';
+import { Availability } from './availability.js';
+import { background, systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
+import { DeviceModel, ocppMeasurand, type DeviceModelConfig, type VariableChange } from './device-model.js';
+import { Provisioning, type BootState } from './provisioning.js';
+import { RemoteTrigger } from './remote-trigger.js';
+import { Reporting } from './reporting.js';
+
+export interface StationEngineOptions {
+  /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
+  readonly id: string;
+  /** CSMS endpoint; the identity is appended. */
+  readonly csmsUrl: string;
+  readonly security: SecurityProfileConfig;
+  readonly identity: ChargerIdentity;
+  readonly capabilities: Capabilities;
+  readonly store: StateStore;
+  readonly charger: ChargerPort;
+  readonly clock?: EngineClock;
+  readonly log?: EngineLog;
+  readonly random?: () => number;
+  /** Device-model settings beyond identity and security (connector type, organization...). */
+  readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;
+  /** Time to wait for the CSMS's answer to a CALL (OCPPCommCtrlr.MessageTimeout otherwise). */
+  readonly callTimeoutMs?: number;
+  readonly badMessageLimit?: number;
+  /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
+  readonly dataTransferVendors?: readonly string[];
+}
+
+const OCPP_UNITS: Readonly<Record<string, string>> = { energy: 'Wh', power: 'W', voltage: 'V', current: 'A', soc: 'Percent' };
+
+export class StationEngine {
+  readonly id: string;
+  private readonly ctx: StationContext;
+  private readonly connection: OcppConnection;
+  private readonly provisioning: Provisioning;
+  private readonly availability: Availability;
+  private readonly lastMeasurements = new Map<number, MeasurementsEvent>();
+  private readonly sessions = new Set<number>();
+  private commandSeq = 0;
+  private reconnectAfterAnswer = false;
+  private stopped = false;
+
+  private constructor(
+    private readonly options: StationEngineOptions,
+    dm: DeviceModel,
+    rpc: RpcEndpoint,
+  ) {
+    this.id = options.id;
+    const clock = options.clock ?? systemEngineClock;
+    const log: EngineLog = options.log ?? (() => undefined);
+    // Late-bound: the context is needed by the blocks, the blocks by the context's `isAccepted`.
+    let provisioning: Provisioning | undefined;
+    this.ctx = {
+      id: options.id,
+      identity: options.identity,
+      capabilities: options.capabilities,
+      store: options.store,
+      dm,
+      rpc,
+      clock,
+      log,
+      charger: options.charger,
+      call: <A extends StationAction>(action: A, payload: RequestOf<A>) => {
+        provisioning?.activity();
+        return rpc.call(action, payload);
+      },
+      isAccepted: () => provisioning?.state === 'accepted',
+      commandId: (prefix) => `${prefix}-${++this.commandSeq}`,
+    };
+    this.provisioning = provisioning = new Provisioning(this.ctx);
+    this.availability = new Availability(this.ctx, {
+      sessionRunning: (evse) => (evse === 0 ? this.sessions.size > 0 : this.sessions.has(evse)),
+      reboot: (reason) => this.reboot(reason),
+    });
+    this.provisioning.onAccepted(() => this.availability.reportAll());
+    this.registerHandlers();
+    this.connection = new OcppConnection({
+      identity: options.id,
+      url: options.csmsUrl,
+      security: this.securityWithStoredPassword(),
+      retryBackOff: () => ({
+        waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
+        randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
+        repeatTimes: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
+      }),
+      pingIntervalS: () => dm.getNumber('OCPPCommCtrlr', 'WebSocketPingInterval'),
+      log: (level, message, data) => log(level, message, data),
+      timers: clock,
+      ...(options.random !== undefined ? { random: options.random } : {}),
+      onOpen: (transport) => {
+        rpc.attach(transport);
+        this.provisioning.connectionOpened();
+        if (this.provisioning.state === 'accepted') this.availability.reportAll();
+      },
+      onMessage: (text) => {
+        this.provisioning.activity();
+        rpc.receive(text);
+      },
+      onClose: (code, reason) => {
+        rpc.detach(`closed ${code} ${reason}`);
+        this.provisioning.connectionClosed();
+      },
+    });
+  }
+
+  /** Builds the engine: loads the device model and the persisted availability. */
+  static async create(options: StationEngineOptions): Promise<StationEngine> {
+    const clock = options.clock ?? systemEngineClock;
+    const password = options.security.profile === 3 ? undefined : options.security.password;
+    let engine: StationEngine | undefined;
+    const dm = await DeviceModel.load({
+      store: options.store,
+      capabilities: options.capabilities,
+      config: { ...options.deviceModel, identity: options.id, securityProfile: options.security.profile, ...(password !== undefined ? { basicAuthPassword: password } : {}) },
+      now: () => new Date(clock.now()),
+      onChange: (change) => engine?.variableChanged(change),
+    });
+    for (const w of dm.warnings) options.log?.('warn', 'device model', { warning: w });
+    const log = options.log ?? (() => undefined);
+    const rpc = new RpcEndpoint({
+      callTimeoutMs: options.callTimeoutMs ?? dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+      ...(options.badMessageLimit !== undefined ? { badMessageLimit: options.badMessageLimit } : {}),
+      clock,
+      log: (level, msg, data) => log(level, msg, data),
+      onBadMessageLimit: (info) => log('warn', 'CSMS sent too many invalid messages: connection closed', { count: info.count, last: info.lastError.code }),
+    });
+    engine = new StationEngine(options, dm, rpc);
+    await engine.availability.load();
+    return engine;
+  }
+
+  get bootState(): BootState {
+    return this.provisioning.state;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** Opens the OCPP connection; the boot follows. */
+  start(): void {
+    this.connection.start();
+  }
+
+  /** Closes the connection for good and stops every timer. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.provisioning.dispose();
+    await this.connection.stop(1000, 'station stopped');
+    this.ctx.rpc.dispose('station stopped');
+  }
+
+  /** A canonical event from the charger's codec session. */
+  chargerEvent(e: ChargerEvent): void {
+    switch (e.type) {
+      case 'connectorStatus':
+        this.availability.chargerStatus(e);
+        return;
+      case 'measurements':
+        this.lastMeasurements.set(e.connector, e);
+        return;
+      case 'sessionStarted':
+        this.sessions.add(e.connector);
+        return;
+      case 'sessionEnded':
+        this.sessions.delete(e.connector);
+        this.availability.sessionEnded();
+        return;
+      case 'commandResult':
+        if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private registerHandlers(): void {
+    const { rpc } = this.ctx;
+    const reporting = new Reporting(this.ctx);
+    const trigger = new RemoteTrigger(this.ctx, {
+      bootNotification: () => this.provisioning.trigger(),
+      sendBootNotification: () => this.provisioning.bootTriggered(),
+      sendHeartbeat: () => this.provisioning.heartbeat(),
+      sendStatus: (evse) => {
+        if (evse === undefined) this.availability.reportAll();
+        else background(this.ctx, 'StatusNotification', this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: this.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
+      },
+      hasMeterValues: (evse) => this.meterValuesFor(evse).length > 0,
+      sendMeterValues: (evse) => {
+        for (const [evseId, meterValue] of this.meterValuesFor(evse)) background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
+        return true;
+      },
+    });
+    rpc.handle('GetVariables', (req) => reporting.getVariables(req));
+    rpc.handle('SetVariables', async (req) => {
+      const response = await reporting.setVariables(req);
+      return { response, after: () => this.afterSetVariables() };
+    });
+    rpc.handle('GetBaseReport', (req) => reporting.getBaseReport(req));
+    rpc.handle('GetReport', (req) => reporting.getReport(req));
+    rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
+    rpc.handle('ChangeAvailability', (req) => this.availability.changeAvailability(req));
+    rpc.handle('Reset', (req) => this.availability.reset(req));
+    rpc.handle('DataTransfer', (req) => ({ status: (this.options.dataTransferVendors ?? []).includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
+  }
+
+  /** MeterValues entries (evseId, meterValue) from the last measurements of each connector. */
+  private meterValuesFor(evse?: number): [number, RequestOf<'MeterValues'>['meterValue'][number]][] {
+    const out: [number, RequestOf<'MeterValues'>['meterValue'][number]][] = [];
+    for (const [connector, m] of this.lastMeasurements) {
+      if (connector < 1 || (evse !== undefined && evse !== 0 && evse !== connector)) continue;
+      const sampledValue = m.values.flatMap((v) => {
+        const measurand = ocppMeasurand(v.measurand);
+        const unit = OCPP_UNITS[v.measurand];
+        if (measurand === undefined || unit === undefined) return [];
+        return [{ value: v.value, measurand, context: 'Trigger' as const, ...(v.phase !== undefined ? { phase: v.phase } : {}), unitOfMeasure: { unit } }];
+      });
+      if (sampledValue.length > 0) out.push([connector, { timestamp: ocppTimestamp(Date.parse(m.at)), sampledValue: sampledValue as never }]);
+    }
+    return out;
+  }
+
+  private variableChanged(change: VariableChange): void {
+    const name = `${change.component.name}.${change.variable.name}`;
+    if (name === 'OCPPCommCtrlr.HeartbeatInterval') this.provisioning.heartbeatIntervalChanged();
+    else if (name === 'OCPPCommCtrlr.WebSocketPingInterval') this.connection.restartKeepAlive();
+    else if (name === 'SecurityCtrlr.BasicAuthPassword') {
+      this.connection.updateCredentials({ password: change.value });
+      this.reconnectAfterAnswer = true;
+    }
+  }
+
+  /** A new BasicAuthPassword applies on a new connection, opened once the answer is out (A09). */
+  private afterSetVariables(): void {
+    if (!this.reconnectAfterAnswer) return;
+    this.reconnectAfterAnswer = false;
+    this.ctx.log('info', 'BasicAuthPassword changed: reconnecting');
+    this.connection.reconnectNow(1000, 'credentials changed');
+  }
+
+  /** The virtual station reboots: a new connection and a new BootNotification. */
+  private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
+    this.provisioning.reboot(reason);
+    this.connection.reconnectNow(1000, 'reset');
+  }
+
+  private securityWithStoredPassword(): SecurityProfileConfig {
+    const s = this.options.security;
+    if (s.profile === 3) return s;
+    const stored = this.ctx.dm.getString('SecurityCtrlr', 'BasicAuthPassword');
+    return stored !== undefined && stored !== s.password ? { ...s, password: stored } : s;
+  }
+}
+

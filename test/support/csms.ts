@@ -1,0 +1,140 @@
+/**
+ * An independent CSMS for tests: ocpp-rpc's RPCServer in strict mode (its own validator and schema
+ * bundle), recording every CALL a station sends and every strict-validation failure.
+ */
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { RPCServer, type RPCClient } from 'ocpp-rpc';
+import { ocppTimestamp } from '../../src/ocpp/schemas.js';
+
+export interface StationCall {
+  readonly identity: string;
+  readonly action: string;
+  readonly params: Record<string, unknown>;
+  readonly at: number;
+}
+
+export type BootAnswer = { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
+
+export interface TestCsmsOptions {
+  /** Basic-auth password per identity; a station with another password gets 401. */
+  readonly passwords?: Readonly<Record<string, string>>;
+  /** Decides each BootNotification; default Accepted with interval 300. */
+  readonly boot?: (identity: string, params: Record<string, unknown>, n: number) => BootAnswer;
+  /** Serve TLS with this server certificate (security profile 2/3). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly requestCert?: boolean };
+  /** Listen on this port (to restart a stopped CSMS at the same address). */
+  readonly port?: number;
+}
+
+export interface TestCsms {
+  readonly port: number;
+  readonly url: string;
+  readonly calls: StationCall[];
+  readonly strictFailures: unknown[];
+  readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
+  readonly clients: Map<string, RPCClient>;
+  /** Resolves with the first call matching, waiting for it if needed. */
+  waitForCall(pred: (c: StationCall) => boolean, timeoutMs?: number): Promise<StationCall>;
+  client(identity: string, timeoutMs?: number): Promise<RPCClient>;
+  close(): Promise<void>;
+}
+
+export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms> {
+  const server = new RPCServer({ protocols: ['ocpp2.0.1'], strictMode: true });
+  const calls: StationCall[] = [];
+  const strictFailures: unknown[] = [];
+  const authAttempts: TestCsms['authAttempts'] = [];
+  const clients = new Map<string, RPCClient>();
+  const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const w of [...waiters]) w();
+  };
+  const boots = new Map<string, number>();
+
+  server.auth((accept, reject, handshake) => {
+    const who = String(handshake.identity);
+    const expected = options.passwords?.[who];
+    if (expected === undefined) {
+      accept();
+      return;
+    }
+    const ok = handshake.password !== undefined && handshake.password.toString('utf8') === expected;
+    authAttempts.push({ identity: who, passwordOk: ok, at: Date.now() });
+    if (ok) accept();
+    else reject(401, 'bad credentials');
+  });
+
+  server.on('client', (client: RPCClient) => {
+    const identity = String(client.identity);
+    clients.set(identity, client);
+    client.on('strictValidationFailure', (e: unknown) => strictFailures.push(e));
+    client.on('message', ({ message, outbound }: { message: string; outbound: boolean }) => {
+      if (outbound) return;
+      try {
+        const frame = JSON.parse(message) as unknown[];
+        if (frame[0] === 2) {
+          calls.push({ identity, action: String(frame[2]), params: (frame[3] ?? {}) as Record<string, unknown>, at: Date.now() });
+          wake();
+        }
+      } catch {
+        // Not JSON: the strict server answers it; nothing to record.
+      }
+    });
+    client.handle('BootNotification', async ({ params }) => {
+      const n = (boots.get(identity) ?? 0) + 1;
+      boots.set(identity, n);
+      const answer = options.boot?.(identity, (params ?? {}) as Record<string, unknown>, n) ?? { status: 'Accepted', interval: 300 };
+      return { currentTime: ocppTimestamp(Date.now()), ...answer };
+    });
+    client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent']) {
+      client.handle(action, async () => ({}));
+    }
+    wake();
+  });
+
+  let port: number;
+  let tlsServer: HttpsServer | undefined;
+  if (options.tls !== undefined) {
+    tlsServer = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}), requestCert: options.tls.requestCert ?? false, rejectUnauthorized: false });
+    tlsServer.on('upgrade', server.handleUpgrade);
+    await new Promise<void>((resolve) => tlsServer?.listen(options.port ?? 0, '127.0.0.1', resolve));
+    port = (tlsServer.address() as AddressInfo).port;
+  } else {
+    const http = await server.listen(options.port ?? 0, '127.0.0.1');
+    port = (http.address() as AddressInfo).port;
+  }
+
+  const waitFor = <T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const v = get();
+        if (v === undefined) return false;
+        waiters.delete(check as () => void);
+        clearTimeout(timer);
+        resolve(v);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check as () => void);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      if (!check()) waiters.add(check as () => void);
+    });
+
+  return {
+    port,
+    url: `${options.tls !== undefined ? 'wss' : 'ws'}://127.0.0.1:${port}/ocpp`,
+    calls,
+    strictFailures,
+    authAttempts,
+    clients,
+    waitForCall: (pred, timeoutMs = 5000) => waitFor(() => calls.find(pred), timeoutMs, 'a station call'),
+    client: (identity, timeoutMs = 5000) => waitFor(() => clients.get(identity), timeoutMs, `client ${identity}`),
+    async close() {
+      await server.close({ force: true });
+      if (tlsServer !== undefined) await new Promise<void>((resolve) => tlsServer?.close(() => resolve()));
+    },
+  };
+}

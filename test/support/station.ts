@@ -1,0 +1,88 @@
+/** Test support for the station engine: a fake charger behind it and small reconnect parameters. */
+import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
+import type { CommandOutcome } from '../../codecs/codec.js';
+import type { ChargerCommand } from '../../src/model/commands.js';
+import type { SecurityProfileConfig } from '../../src/ocpp/client.js';
+import { DeviceModel } from '../../src/station/device-model.js';
+import { StationEngine, type StationEngineOptions } from '../../src/station/engine.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { StateStore } from '../../src/store/state-store.js';
+import { loadExampleMapping } from './iec104-points.js';
+
+export const PASSWORD = 'pilegate-test-password-1';
+
+export interface LogLine {
+  level: string;
+  message: string;
+  data?: Readonly<Record<string, unknown>>;
+}
+
+export interface TestStation {
+  readonly engine: StationEngine;
+  readonly store: StateStore;
+  readonly commands: ChargerCommand[];
+  readonly logs: LogLine[];
+}
+
+/** Persists device-model values (as the CSMS would set them) before an engine loads them. */
+export async function presetVariables(store: StateStore, id: string, values: Record<string, string>, profile: 1 | 2 | 3 = 1): Promise<void> {
+  const capabilities = capabilitiesOf(loadExampleMapping('example-dc-2gun'));
+  const dm = await DeviceModel.load({ store, capabilities, config: { identity: id, securityProfile: profile } });
+  const results = await dm.set(
+    Object.entries(values).map(([path, attributeValue]) => {
+      const [component, variable] = path.split('.') as [string, string];
+      const [vName, instance] = variable.split('#') as [string, string | undefined];
+      return { component: { name: component }, variable: { name: vName, ...(instance !== undefined ? { instance } : {}) }, attributeValue };
+    }),
+  );
+  const refused = results.filter((r) => r.attributeStatus !== 'Accepted');
+  if (refused.length > 0) throw new Error(`preset refused: ${JSON.stringify(refused)}`);
+}
+
+/** Fast reconnects: 1 s minimum wait, no random part, one doubling. */
+export const FAST_RETRY = {
+  'OCPPCommCtrlr.RetryBackOffWaitMinimum': '1',
+  'OCPPCommCtrlr.RetryBackOffRandomRange': '0',
+  'OCPPCommCtrlr.RetryBackOffRepeatTimes': '1',
+};
+
+export async function createStation(options: {
+  id: string;
+  url: string;
+  security?: SecurityProfileConfig;
+  store?: StateStore;
+  preset?: Record<string, string>;
+  extra?: Partial<StationEngineOptions>;
+}): Promise<TestStation> {
+  const store = options.store ?? new MemoryStore();
+  const security = options.security ?? { profile: 1, password: PASSWORD };
+  await presetVariables(store, options.id, { ...FAST_RETRY, ...options.preset }, security.profile);
+  const commands: ChargerCommand[] = [];
+  const logs: LogLine[] = [];
+  const engine = await StationEngine.create({
+    id: options.id,
+    csmsUrl: options.url,
+    security,
+    identity: { vendor: 'Example', model: 'EX-DC120-2', serialNumber: 'SN-0001', firmwareVersion: '1.2.3' },
+    capabilities: capabilitiesOf(loadExampleMapping('example-dc-2gun')),
+    store,
+    charger: {
+      send: (c): CommandOutcome => {
+        commands.push(c);
+        return { status: 'sent' };
+      },
+    },
+    log: (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
+    callTimeoutMs: 5_000,
+    ...options.extra,
+  });
+  return { engine, store, commands, logs };
+}
+
+export async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
