@@ -120,13 +120,14 @@ export class StationEngine {
   static async create(options: StationEngineOptions): Promise<StationEngine> {
     const clock = options.clock ?? systemEngineClock;
     const password = options.security.profile === 3 ? undefined : options.security.password;
-    let engine: StationEngine | undefined;
+    // The device model calls back into the engine, which needs the model to be built first.
+    const ref: { engine?: StationEngine } = {};
     const dm = await DeviceModel.load({
       store: options.store,
       capabilities: options.capabilities,
       config: { ...options.deviceModel, identity: options.id, securityProfile: options.security.profile, ...(password !== undefined ? { basicAuthPassword: password } : {}) },
       now: () => new Date(clock.now()),
-      onChange: (change) => engine?.variableChanged(change),
+      onChange: (change) => ref.engine?.variableChanged(change),
     });
     for (const w of dm.warnings) options.log?.('warn', 'device model', { warning: w });
     const log = options.log ?? (() => undefined);
@@ -137,7 +138,8 @@ export class StationEngine {
       log: (level, msg, data) => log(level, msg, data),
       onBadMessageLimit: (info) => log('warn', 'CSMS sent too many invalid messages: connection closed', { count: info.count, last: info.lastError.code }),
     });
-    engine = new StationEngine(options, dm, rpc);
+    const engine = new StationEngine(options, dm, rpc);
+    ref.engine = engine;
     await engine.availability.load();
     return engine;
   }
