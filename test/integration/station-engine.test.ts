@@ -14,12 +14,14 @@ const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   const failures = csms?.strictFailures ?? [];
+  const callErrors = csms?.errorsSent ?? [];
   await station?.engine.stop();
   for (const c of cleanups.splice(0)) await c();
   await csms?.close();
   station = undefined;
   csms = undefined;
   expect(failures).toEqual([]);
+  expect(callErrors).toEqual([]);
 });
 
 const status = (connector: number, s: ConnectorStatusEvent['status']): ConnectorStatusEvent => ({

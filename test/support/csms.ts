@@ -32,6 +32,10 @@ export interface TestCsms {
   readonly url: string;
   readonly calls: StationCall[];
   readonly strictFailures: unknown[];
+  /** CALLERRORs the CSMS sent in answer to station CALLs. */
+  readonly errorsSent: { identity: string; frame: unknown[] }[];
+  /** Frames the station sent that answer CSMS CALLs (CALLRESULT / CALLERROR), raw. */
+  readonly replies: { identity: string; frame: unknown[] }[];
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
   readonly clients: Map<string, RPCClient>;
   /** Resolves with the first call matching, waiting for it if needed. */
@@ -44,6 +48,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const server = new RPCServer({ protocols: ['ocpp2.0.1'], strictMode: true });
   const calls: StationCall[] = [];
   const strictFailures: unknown[] = [];
+  const errorsSent: TestCsms['errorsSent'] = [];
+  const replies: TestCsms['replies'] = [];
   const authAttempts: TestCsms['authAttempts'] = [];
   const clients = new Map<string, RPCClient>();
   const waiters = new Set<() => void>();
@@ -70,9 +76,16 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     clients.set(identity, client);
     client.on('strictValidationFailure', (e: unknown) => strictFailures.push(e));
     client.on('message', ({ message, outbound }: { message: string; outbound: boolean }) => {
-      if (outbound) return;
       try {
         const frame = JSON.parse(message) as unknown[];
+        if (outbound) {
+          if (frame[0] === 4) errorsSent.push({ identity, frame });
+          return;
+        }
+        if (frame[0] === 3 || frame[0] === 4) {
+          replies.push({ identity, frame });
+          wake();
+        }
         if (frame[0] === 2) {
           calls.push({ identity, action: String(frame[2]), params: (frame[3] ?? {}) as Record<string, unknown>, at: Date.now() });
           wake();
@@ -128,6 +141,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     url: `${options.tls !== undefined ? 'wss' : 'ws'}://127.0.0.1:${port}/ocpp`,
     calls,
     strictFailures,
+    errorsSent,
+    replies,
     authAttempts,
     clients,
     waitForCall: (pred, timeoutMs = 5000) => waitFor(() => calls.find(pred), timeoutMs, 'a station call'),
