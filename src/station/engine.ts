@@ -14,8 +14,11 @@ import { Availability } from './availability.js';
 import { background, systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
 import { DeviceModel, ocppMeasurand, type DeviceModelConfig, type VariableChange } from './device-model.js';
 import { Provisioning, type BootState } from './provisioning.js';
+import { RemoteControl } from './remote-control.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
+import { Transactions } from './transactions.js';
+import { TxQueue } from './tx-queue.js';
 
 export interface StationEngineOptions {
   /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
@@ -47,6 +50,12 @@ export class StationEngine {
   private readonly connection: OcppConnection;
   private readonly provisioning: Provisioning;
   private readonly availability: Availability;
+  private readonly queue: TxQueue;
+  private readonly transactions: Transactions;
+  private readonly remote: RemoteControl;
+  /** Charger events are handled one after the other: their order is the transactions' order. */
+  private chain: Promise<void> = Promise.resolve();
+  private connected = false;
   private readonly lastMeasurements = new Map<number, MeasurementsEvent>();
   private readonly sessions = new Set<number>();
   private commandSeq = 0;
@@ -85,7 +94,13 @@ export class StationEngine {
       sessionRunning: (evse) => (evse === 0 ? this.sessions.size > 0 : this.sessions.has(evse)),
       reboot: (reason) => this.reboot(reason),
     });
-    this.provisioning.onAccepted(() => this.availability.reportAll());
+    this.queue = new TxQueue(this.ctx);
+    this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
+    this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted');
+    this.provisioning.onAccepted(() => {
+      this.availability.reportAll();
+      this.queue.setOnline(true);
+    });
     this.registerHandlers();
     this.connection = new OcppConnection({
       identity: options.id,
@@ -101,15 +116,21 @@ export class StationEngine {
       timers: clock,
       ...(options.random !== undefined ? { random: options.random } : {}),
       onOpen: (transport) => {
+        this.connected = true;
         rpc.attach(transport);
         this.provisioning.connectionOpened();
-        if (this.provisioning.state === 'accepted') this.availability.reportAll();
+        if (this.provisioning.state === 'accepted') {
+          this.availability.reportAll();
+          this.queue.setOnline(true);
+        }
       },
       onMessage: (text) => {
         this.provisioning.activity();
         rpc.receive(text);
       },
       onClose: (code, reason) => {
+        this.connected = false;
+        this.queue.setOnline(false);
         rpc.detach(`closed ${code} ${reason}`);
         this.provisioning.connectionClosed();
       },
@@ -141,6 +162,7 @@ export class StationEngine {
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
     await engine.availability.load();
+    await engine.transactions.load();
     return engine;
   }
 
@@ -161,28 +183,61 @@ export class StationEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.chain;
     this.provisioning.dispose();
+    this.queue.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
 
-  /** A canonical event from the charger's codec session. */
+  /** A canonical event from the charger's codec session (handled in arrival order). */
   chargerEvent(e: ChargerEvent): void {
+    this.chain = this.chain.then(
+      () => this.handle(e),
+      () => this.handle(e),
+    );
+    this.chain.catch((err: unknown) => this.ctx.log('error', 'charger event', { type: e.type, error: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /** Resolves once every charger event so far is handled and queued, and the queue is empty. */
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.queue.drained();
+  }
+
+  /** Number of TransactionEvents waiting in the durable queue. */
+  queuedTransactionEvents(): Promise<number> {
+    return this.queue.size();
+  }
+
+  private async handle(e: ChargerEvent): Promise<void> {
     switch (e.type) {
       case 'connectorStatus':
         this.availability.chargerStatus(e);
+        await this.transactions.chargingState(e.connector, e.chargingState, e.at);
         return;
       case 'measurements':
         this.lastMeasurements.set(e.connector, e);
+        await this.transactions.measurements(e);
         return;
       case 'sessionStarted':
         this.sessions.add(e.connector);
+        await this.transactions.sessionStarted(e);
         return;
       case 'sessionEnded':
         this.sessions.delete(e.connector);
+        await this.transactions.sessionEnded(e);
         this.availability.sessionEnded();
         return;
+      case 'transactionRecord': {
+        const fresh = await this.transactions.record(e);
+        // Confirmed only now: the Ended event it produced is in the store (design: durability rule).
+        const outcome = this.ctx.charger.send({ type: 'confirmRecord', id: this.ctx.commandId('record'), connector: e.connector, legacyTransactionId: e.legacyTransactionId, accepted: true });
+        this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
+        return;
+      }
       case 'commandResult':
+        this.remote.commandResult(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
         return;
       default:
@@ -217,6 +272,9 @@ export class StationEngine {
     rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
     rpc.handle('ChangeAvailability', (req) => this.availability.changeAvailability(req));
     rpc.handle('Reset', (req) => this.availability.reset(req));
+    rpc.handle('RequestStartTransaction', (req) => this.remote.requestStart(req));
+    rpc.handle('RequestStopTransaction', (req) => this.remote.requestStop(req));
+    rpc.handle('GetTransactionStatus', (req) => this.remote.transactionStatus(req));
     rpc.handle('DataTransfer', (req) => ({ status: (this.options.dataTransferVendors ?? []).includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
   }
 

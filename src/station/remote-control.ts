@@ -1,0 +1,87 @@
+/**
+ * Remote control (F01-F04, E14): RequestStartTransaction and RequestStopTransaction answered from
+ * the charger's real command result, and GetTransactionStatus answered from the queue as it stands
+ * when the request arrives (before any replay, libocpp PR #228).
+ */
+import type { ChargerCommand } from '../model/commands.js';
+import type { CommandResultEvent } from '../model/events.js';
+import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
+import type { StationContext } from './context.js';
+import type { Transactions } from './transactions.js';
+import type { TxQueue } from './tx-queue.js';
+
+/** How long a remote start/stop waits for the charger's confirmation before answering Rejected. */
+const COMMAND_WAIT_MS = 10_000;
+
+export class RemoteControl {
+  private readonly waiting = new Map<string, (r: CommandResultEvent['status'] | 'notSent') => void>();
+
+  constructor(
+    private readonly ctx: StationContext,
+    private readonly tx: Transactions,
+    private readonly queue: TxQueue,
+    private readonly connectorBusy: (connector: number) => boolean,
+  ) {}
+
+  /** A command result from the charger. */
+  commandResult(e: CommandResultEvent): void {
+    if (e.status === 'accepted' || e.status === 'completed' || e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') {
+      const w = this.waiting.get(e.commandId);
+      if (w !== undefined) {
+        this.waiting.delete(e.commandId);
+        w(e.status);
+      }
+    }
+  }
+
+  async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<ResponseOf<'RequestStartTransaction'>> {
+    if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
+    const count = this.ctx.capabilities.connectorCount;
+    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c));
+    if (connector === undefined || connector < 1 || connector > count) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
+    const running = this.tx.transactionOf(connector);
+    if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
+    if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
+    this.tx.expectRemoteStart(connector, { remoteStartId: req.remoteStartId, idToken: req.idToken });
+    const result = await this.send({ type: 'startCharging', id: this.ctx.commandId('start'), connector, idToken: { id: req.idToken.idToken, type: 'app' } });
+    if (result !== 'accepted' && result !== 'completed') {
+      this.tx.cancelRemoteStart(connector);
+      return { status: 'Rejected', statusInfo: { reasonCode: result === 'notSent' ? 'NotSupported' : 'ChargerRefused' } };
+    }
+    return { status: 'Accepted' };
+  }
+
+  async requestStop(req: RequestOf<'RequestStopTransaction'>): Promise<ResponseOf<'RequestStopTransaction'>> {
+    const connector = this.tx.connectorOf(req.transactionId);
+    if (connector === undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownTransaction' } };
+    const result = await this.send({ type: 'stopCharging', id: this.ctx.commandId('stop'), connector });
+    return result === 'accepted' || result === 'completed' ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } };
+  }
+
+  async transactionStatus(req: RequestOf<'GetTransactionStatus'>): Promise<ResponseOf<'GetTransactionStatus'>> {
+    const messagesInQueue = await this.queue.hasQueued(req.transactionId);
+    if (req.transactionId === undefined) return { messagesInQueue };
+    return { ongoingIndicator: this.tx.connectorOf(req.transactionId) !== undefined, messagesInQueue };
+  }
+
+  /** Sends a command and waits for its first answer from the charger. */
+  private send(command: ChargerCommand): Promise<CommandResultEvent['status'] | 'notSent'> {
+    if (!this.ctx.capabilities.commands.has(command.type)) return Promise.resolve('notSent');
+    return new Promise((resolve) => {
+      const timer = this.ctx.clock.setTimeout(() => {
+        this.waiting.delete(command.id);
+        resolve('timeout');
+      }, COMMAND_WAIT_MS);
+      this.waiting.set(command.id, (r) => {
+        this.ctx.clock.clearTimeout(timer);
+        resolve(r);
+      });
+      const outcome = this.ctx.charger.send(command);
+      if (outcome.status !== 'sent') {
+        this.waiting.delete(command.id);
+        this.ctx.clock.clearTimeout(timer);
+        resolve('notSent');
+      }
+    });
+  }
+}

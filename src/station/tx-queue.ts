@@ -1,0 +1,122 @@
+/**
+ * The transactional queue (OCPP 2.0.1 E13, §2.4.5-2.4.6): TransactionEvents persisted in the
+ * StateStore before anything is confirmed to the charger, delivered one at a time in order once the
+ * boot is Accepted, retried `MessageAttempts` times spaced `MessageAttemptInterval × n` s on a
+ * CALLERROR or time-out (attempts count only while connected), then dropped with an error log.
+ */
+import type { RequestOf } from '../ocpp/actions.js';
+import { RpcCallError, RpcDisconnectedError } from '../ocpp/errors.js';
+import type { JsonValue } from '../store/state-store.js';
+import { type StationContext } from './context.js';
+
+export const TX_QUEUE = 'tx';
+
+/** What a queue entry holds. */
+export interface QueuedTransactionEvent {
+  readonly payload: RequestOf<'TransactionEvent'>;
+}
+
+/** Delivery attempts of a queue entry so far (while connected), beside the immutable entry. */
+const attemptsKey = (id: string): string => `txattempts:${id}`;
+
+export class TxQueue {
+  private draining = false;
+  private retryTimer: unknown;
+  private online = false;
+  /** Resolvers waiting for the queue to be empty (tests, graceful shutdown). */
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly ctx: StationContext) {}
+
+  /** Persists an event; returns once the store has it (the durability point for legacy records). */
+  async enqueue(payload: RequestOf<'TransactionEvent'>): Promise<void> {
+    await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue);
+    this.kick();
+  }
+
+  size(): Promise<number> {
+    return this.ctx.store.size(this.ctx.id, TX_QUEUE);
+  }
+
+  /** True when some queued event belongs to this transaction (any, without an id). */
+  async hasQueued(transactionId?: string): Promise<boolean> {
+    const entries = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, 10_000);
+    if (transactionId === undefined) return entries.length > 0;
+    return entries.some((e) => (e.item as unknown as QueuedTransactionEvent).payload.transactionInfo.transactionId === transactionId);
+  }
+
+  /** The station may send (boot Accepted and connected) or not. */
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) this.kick();
+    else {
+      this.ctx.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+  }
+
+  /** Resolves when the queue is empty (or now if it is). */
+  async drained(): Promise<void> {
+    if ((await this.size()) === 0 && !this.draining) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  dispose(): void {
+    this.online = false;
+    this.ctx.clock.clearTimeout(this.retryTimer);
+  }
+
+  private kick(): void {
+    if (!this.online || this.draining || this.retryTimer !== undefined) return;
+    this.draining = true;
+    this.drain().then(
+      () => {
+        this.draining = false;
+      },
+      (e: unknown) => {
+        this.draining = false;
+        this.ctx.log('error', 'transaction queue', { error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (!this.online) return;
+      const [head] = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, 1);
+      if (head === undefined) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        return;
+      }
+      const entry = head.item as unknown as QueuedTransactionEvent;
+      try {
+        await this.ctx.call('TransactionEvent', entry.payload);
+        await this.forget(head.id);
+      } catch (e) {
+        // Lost connection: not an attempt; the event waits for the next Accepted connection.
+        if (e instanceof RpcDisconnectedError || !this.online) return;
+        const attempts = (Number(await this.ctx.store.get(this.ctx.id, attemptsKey(head.id))) || 0) + 1;
+        const max = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' });
+        const code = e instanceof RpcCallError ? e.code : e instanceof Error ? e.name : 'error';
+        if (attempts >= max) {
+          this.ctx.log('error', 'TransactionEvent dropped after its last attempt', { seqNo: entry.payload.seqNo, transactionId: entry.payload.transactionInfo.transactionId, attempts, code });
+          await this.forget(head.id);
+          continue;
+        }
+        await this.ctx.store.set(this.ctx.id, attemptsKey(head.id), attempts);
+        const interval = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' });
+        this.ctx.log('warn', 'TransactionEvent not accepted, will retry', { attempts, code, retryInS: interval * attempts });
+        this.retryTimer = this.ctx.clock.setTimeout(() => {
+          this.retryTimer = undefined;
+          this.kick();
+        }, interval * attempts * 1000);
+        return;
+      }
+    }
+  }
+
+  private async forget(id: string): Promise<void> {
+    await this.ctx.store.remove(this.ctx.id, TX_QUEUE, id);
+    await this.ctx.store.delete(this.ctx.id, attemptsKey(id));
+  }
+}
