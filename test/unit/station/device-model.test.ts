@@ -275,7 +275,7 @@ describe('DeviceModel typed accessors and runtime values', () => {
     const dm = await load();
     expect(dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' })).toBe(10);
     expect(dm.getBoolean('TxCtrlr', 'StopTxOnEVSideDisconnect')).toBe(true);
-    expect(dm.getList('TxCtrlr', 'TxStopPoint')).toEqual(['EVConnected', 'Authorized']);
+    expect(dm.getList('TxCtrlr', 'TxStopPoint')).toEqual(['PowerPathClosed']);
     expect(dm.getString('SecurityCtrlr', 'Identity')).toBe('CS-1');
     expect(dm.getNumber('SecurityCtrlr', 'SecurityProfile')).toBe(1);
     expect(dm.getNumber('EVSE', 'SupplyPhases', { evse: 1 })).toBe(0);
