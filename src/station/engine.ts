@@ -199,6 +199,11 @@ export class StationEngine {
     this.chain.catch((err: unknown) => this.ctx.log('error', 'charger event', { type: e.type, error: err instanceof Error ? err.message : String(err) }));
   }
 
+  /** Resolves once every charger event so far is handled (and its TransactionEvents queued). */
+  async eventsHandled(): Promise<void> {
+    await this.chain;
+  }
+
   /** Resolves once every charger event so far is handled and queued, and the queue is empty. */
   async settled(): Promise<void> {
     await this.chain;

@@ -101,7 +101,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       return { currentTime: ocppTimestamp(Date.now()), ...answer };
     });
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent']) {
+    client.handle('Authorize', async () => ({ idTokenInfo: { status: 'Accepted' } }));
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent']) {
       client.handle(action, async () => ({}));
     }
     wake();

@@ -1,0 +1,74 @@
+/**
+ * A gateway of one listener for integration tests: the IEC 104 point-table codec on a TCP port,
+ * a station engine per identified charger against the given CSMS, everything recorded.
+ */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
+import { PointTable } from '../../codecs/iec104-points/points.js';
+import { systemCodecClock } from '../../codecs/codec.js';
+import { ChargerSession } from '../../src/gateway/charger-session.js';
+import { StationEngine } from '../../src/station/engine.js';
+import type { StateStore } from '../../src/store/state-store.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { loadExampleMapping } from './iec104-points.js';
+import { FAST_RETRY, PASSWORD, presetVariables, type LogLine } from './station.js';
+
+export interface LiteGateway {
+  readonly port: number;
+  readonly sessions: ChargerSession[];
+  readonly logs: LogLine[];
+  readonly store: StateStore;
+  close(): Promise<void>;
+}
+
+export async function startLiteGateway(options: { csmsUrl: string; store?: StateStore; preset?: Record<string, string> }): Promise<LiteGateway> {
+  const mapping = loadExampleMapping('example-dc-2gun');
+  const codecOptions = { mapping, table: new PointTable(mapping) };
+  const store = options.store ?? new MemoryStore();
+  const sessions: ChargerSession[] = [];
+  const logs: LogLine[] = [];
+  const log = (level: string, message: string, data?: Readonly<Record<string, unknown>>): void => {
+    logs.push({ level, message, ...(data !== undefined ? { data } : {}) });
+  };
+  const server: Server = createServer((socket) => {
+    const session = new ChargerSession({
+      socket,
+      codec: iec104PointsCodec as never,
+      codecOptions,
+      clock: systemCodecClock,
+      log,
+      createEngine: async (identified, capabilities, charger) => {
+        await presetVariables(store, identified.chargerId, { ...FAST_RETRY, ...options.preset });
+        const engine = await StationEngine.create({
+          id: identified.chargerId,
+          csmsUrl: options.csmsUrl,
+          security: { profile: 1, password: PASSWORD },
+          identity: { vendor: identified.vendor ?? 'unknown', model: identified.model ?? 'unknown' },
+          capabilities,
+          store,
+          charger,
+          log,
+          callTimeoutMs: 3_000,
+        });
+        engine.start();
+        return engine;
+      },
+    });
+    sessions.push(session);
+    session.start();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    sessions,
+    logs,
+    store,
+    async close() {
+      for (const s of sessions) {
+        s.close('test over');
+        await s.station?.stop();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
