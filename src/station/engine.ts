@@ -10,7 +10,9 @@ import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from
 import { RpcEndpoint } from '../ocpp/rpc.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { StateStore } from '../store/state-store.js';
+import { Authorization } from './authorization.js';
 import { Availability } from './availability.js';
+import { Events } from './events.js';
 import { background, systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
 import { DeviceModel, ocppMeasurand, type DeviceModelConfig, type VariableChange } from './device-model.js';
 import { Provisioning, type BootState } from './provisioning.js';
@@ -53,6 +55,8 @@ export class StationEngine {
   private readonly queue: TxQueue;
   private readonly transactions: Transactions;
   private readonly remote: RemoteControl;
+  private readonly events: Events;
+  private readonly authorization: Authorization;
   /** Charger events are handled one after the other: their order is the transactions' order. */
   private chain: Promise<void> = Promise.resolve();
   private connected = false;
@@ -97,6 +101,8 @@ export class StationEngine {
     this.queue = new TxQueue(this.ctx);
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted');
+    this.events = new Events(this.ctx);
+    this.authorization = new Authorization(this.ctx);
     this.provisioning.onAccepted(() => {
       this.availability.reportAll();
       this.queue.setOnline(true);
@@ -241,6 +247,13 @@ export class StationEngine {
         this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
         return;
       }
+      case 'fault':
+        this.events.fault(e);
+        return;
+      case 'authorizationRequest':
+        // Not awaited: the charger's other events must not wait for the CSMS's answer.
+        this.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
+        return;
       case 'commandResult':
         this.remote.commandResult(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });

@@ -53,6 +53,8 @@ export async function createStation(options: {
   store?: StateStore;
   preset?: Record<string, string>;
   extra?: Partial<StationEngineOptions>;
+  /** Sees every command as the engine hands it to the charger. */
+  onCommand?: (command: ChargerCommand, store: StateStore) => void;
 }): Promise<TestStation> {
   const store = options.store ?? new MemoryStore();
   const security = options.security ?? { profile: 1, password: PASSWORD };
@@ -68,6 +70,7 @@ export async function createStation(options: {
     store,
     charger: {
       send: (c): CommandOutcome => {
+        options.onCommand?.(c, store);
         commands.push(c);
         return { status: 'sent' };
       },

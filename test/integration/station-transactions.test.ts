@@ -1,0 +1,111 @@
+/**
+ * Station engine II against ocpp-rpc's strict RPCServer, driven by canonical charger events:
+ * card authorization and a card-started session, legacy billing records, faults as NotifyEvent.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChargerEvent } from '../../src/model/events.js';
+import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
+import { createStation, until, type TestStation } from '../support/station.js';
+
+let csms: TestCsms | undefined;
+let station: TestStation | undefined;
+
+afterEach(async () => {
+  const failures = csms?.strictFailures ?? [];
+  const errors = csms?.errorsSent ?? [];
+  await station?.engine.stop();
+  await csms?.close();
+  station = csms = undefined;
+  expect(failures).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+const at = (s: number): string => new Date(Date.UTC(2026, 10, 25, 8, 0, s)).toISOString();
+const tx = (c: TestCsms): Record<string, unknown>[] => c.calls.filter((x) => x.action === 'TransactionEvent').map((x) => x.params);
+
+async function running(id: string, onCommand?: Parameters<typeof createStation>[0]['onCommand']): Promise<{ csms: TestCsms; station: TestStation }> {
+  csms = await startCsms();
+  station = await createStation({ id, url: csms.url, ...(onCommand !== undefined ? { onCommand } : {}) });
+  station.engine.start();
+  await until(() => station?.engine.bootState === 'accepted', 'accepted');
+  return { csms, station };
+}
+
+function feed(s: TestStation, ...events: ChargerEvent[]): void {
+  for (const e of events) s.engine.chargerEvent(e);
+}
+
+describe('authorization and a card-started session', () => {
+  it('asks the CSMS about the card, answers the charger, and reports the session with the token', async () => {
+    const { csms: c, station: s } = await running('CS-CARD');
+    feed(s, { type: 'authorizationRequest', connector: 1, idToken: { id: 'A1B2C3D4', type: 'card' }, requestId: 'r1' });
+    const auth = await c.waitForCall((x) => x.action === 'Authorize');
+    expect(auth.params).toEqual({ idToken: { idToken: 'A1B2C3D4', type: 'ISO14443' } });
+    await until(() => s.commands.some((x) => x.type === 'authorize'), 'authorize command');
+    expect(s.commands.find((x) => x.type === 'authorize')).toMatchObject({ connector: 1, accepted: true, requestId: 'r1', idToken: { id: 'A1B2C3D4' } });
+    feed(
+      s,
+      { type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-1', idToken: { id: 'A1B2C3D4', type: 'card' }, meterStartWh: 5000, at: at(0) },
+      { type: 'sessionEnded', connector: 1, legacyTransactionId: 'L-1', meterStopWh: 6500, at: at(30), reason: 'local', rawReason: 0x41 },
+    );
+    await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
+    const [started, ended] = tx(c);
+    expect(started).toMatchObject({ eventType: 'Started', seqNo: 0, triggerReason: 'Authorized', idToken: { idToken: 'A1B2C3D4', type: 'ISO14443' }, evse: { id: 1, connectorId: 1 }, timestamp: '2026-11-25T08:00:00.000Z' });
+    expect(ended).toMatchObject({ eventType: 'Ended', seqNo: 1, triggerReason: 'ChargingStateChanged', customData: { vendorId: 'pilegate', legacyTransactionId: 'L-1', legacyStopReason: 65 } });
+    // Local is the default stoppedReason: omitted.
+    expect((ended?.transactionInfo as Record<string, unknown>).stoppedReason).toBeUndefined();
+    expect(ended?.meterValue).toEqual([{ timestamp: '2026-11-25T08:00:30.000Z', sampledValue: [{ value: 6500, context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }]);
+  });
+});
+
+describe('legacy billing records', () => {
+  it('turns a record sent twice into one Ended event and two confirmations, confirming only after the event is queued', async () => {
+    // What the durable queue held at the moment each confirmation left for the charger.
+    const heldAtConfirm: Promise<unknown[]>[] = [];
+    const { csms: c, station: s } = await running('CS-RECORD', (command, store) => {
+      if (command.type === 'confirmRecord') heldAtConfirm.push(store.peek('CS-RECORD', 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
+    });
+    const record: ChargerEvent = { type: 'transactionRecord', connector: 2, legacyTransactionId: 'YKC-000123', startedAt: at(0), endedAt: at(600), meterStartWh: 100_000, meterStopWh: 112_500, energyWh: 12_500, reason: 'evDisconnected', rawReason: 0x6e };
+    feed(s, { type: 'sessionStarted', connector: 2, legacyTransactionId: 'YKC-000123', meterStartWh: 100_000, at: at(0) }, record, record);
+    await s.engine.settled();
+    await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
+    const events = tx(c);
+    expect(events.map((e) => [e.eventType, e.seqNo])).toEqual([
+      ['Started', 0],
+      ['Ended', 1],
+    ]);
+    expect(events[1]).toMatchObject({ triggerReason: 'EVCommunicationLost', transactionInfo: { stoppedReason: 'EVDisconnected' } });
+    const confirmations = s.commands.filter((x) => x.type === 'confirmRecord');
+    expect(confirmations).toHaveLength(2);
+    expect(confirmations.every((x) => x.type === 'confirmRecord' && x.legacyTransactionId === 'YKC-000123' && x.accepted)).toBe(true);
+    const [first] = await Promise.all(heldAtConfirm);
+    expect(first).toContain('Ended');
+  });
+
+  it('reports a whole transaction from a record the gateway never saw start', async () => {
+    const { csms: c, station: s } = await running('CS-LATE-RECORD');
+    feed(s, { type: 'transactionRecord', connector: 1, legacyTransactionId: 'YKC-9', startedAt: at(0), endedAt: at(60), meterStartWh: 10, meterStopWh: 20, energyWh: 10, reason: 'remote' });
+    await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
+    expect(tx(c).map((e) => [e.eventType, e.seqNo, (e.transactionInfo as { stoppedReason?: string }).stoppedReason])).toEqual([
+      ['Started', 0, undefined],
+      ['Ended', 1, 'Remote'],
+    ]);
+  });
+});
+
+describe('faults as events', () => {
+  it('sends NotifyEvent on the connector Problem variable for a fault raised and cleared', async () => {
+    const { csms: c, station: s } = await running('CS-FAULT');
+    feed(
+      s,
+      { type: 'fault', connector: 2, code: 'CONNECTOR_OVERTEMP', name: 'Gun over-temperature', severity: 'error', active: true, at: at(1), raw: 0x12 },
+      { type: 'fault', connector: 2, code: 'CONNECTOR_OVERTEMP', name: 'Gun over-temperature', severity: 'error', active: false, at: at(9), raw: 0x12 },
+    );
+    await until(() => c.calls.filter((x) => x.action === 'NotifyEvent').length === 2, 'two NotifyEvents');
+    const events = c.calls.filter((x: StationCall) => x.action === 'NotifyEvent').map((x) => (x.params.eventData as Record<string, unknown>[])[0]);
+    expect(events).toMatchObject([
+      { trigger: 'Delta', actualValue: 'true', cleared: false, techCode: 'CONNECTOR_OVERTEMP', timestamp: '2026-11-25T08:00:01.000Z', component: { name: 'Connector', evse: { id: 2, connectorId: 1 } }, variable: { name: 'Problem' } },
+      { trigger: 'Delta', actualValue: 'false', cleared: true, techCode: 'CONNECTOR_OVERTEMP', timestamp: '2026-11-25T08:00:09.000Z' },
+    ]);
+  });
+});
