@@ -114,6 +114,8 @@ export interface OcppConnectionOptions {
   readonly closeTimeoutMs?: number;
   /** Largest accepted inbound message; default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /** Offer RFC 7692 compression (optional for a station); default off, see client-config.ts. */
+  readonly perMessageDeflate?: boolean;
 }
 
 /** Used when the RetryBackOff getter throws or returns invalid values (the error is logged). */

@@ -1,0 +1,87 @@
+/**
+ * A sink CSMS for the OCPP benchmark: a `ws` server on 127.0.0.1 that agrees on `ocpp2.0.1` and
+ * answers every CALL with a minimal schema-valid CALLRESULT. It checks nothing (no auth, no schema):
+ * it must be cheap, it is not what is measured. permessage-deflate is off, so it is never negotiated.
+ *
+ * Imported, `startSinkCsms()` runs it in this process; forked (`forkSinkCsms()`), it runs in a child
+ * process and reports its port over IPC, so that its sockets do not count in our memory figures.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface SinkCsms {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The CALLRESULT payload of each action the benchmark sends; other actions get `{}`. */
+function answer(action: string): string {
+  switch (action) {
+    case 'Heartbeat':
+      return `{"currentTime":"${new Date().toISOString()}"}`;
+    case 'BootNotification':
+      return `{"currentTime":"${new Date().toISOString()}","interval":300,"status":"Accepted"}`;
+    default:
+      return '{}'; // StatusNotification and the other notifications
+  }
+}
+
+export function startSinkCsms(): Promise<SinkCsms> {
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has('ocpp2.0.1') ? 'ocpp2.0.1' : false),
+  });
+  server.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as unknown[];
+      if (frame[0] !== 2) return; // only CALLs are answered
+      ws.send(`[3,${JSON.stringify(frame[1])},${answer(String(frame[2]))}]`);
+    });
+    ws.on('error', () => undefined);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) return reject(new Error('sink CSMS has no TCP address'));
+      resolve({
+        port: address.port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const client of server.clients) client.terminate();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Runs the sink in a child process (`node dist/bench/support/sink-csms.js`); close() ends it. */
+export function forkSinkCsms(): Promise<SinkCsms> {
+  const child = fork(fileURLToPath(import.meta.url), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sink CSMS child exited with ${code} before listening`)));
+    child.once('message', (message) => {
+      resolve({
+        port: (message as { port: number }).port,
+        close: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.disconnect();
+          }),
+      });
+    });
+  });
+}
+
+// Child-process entry point: listen, report the port, exit when the parent disconnects.
+if (process.send !== undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const sink = await startSinkCsms();
+  process.once('disconnect', () => void sink.close().then(() => process.exit(0)));
+  process.send({ port: sink.port });
+}
