@@ -19,6 +19,7 @@ import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
+import { SmartCharging } from './smart-charging.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
@@ -57,6 +58,7 @@ export class StationEngine {
   private readonly remote: RemoteControl;
   private readonly events: Events;
   private readonly authorization: Authorization;
+  private readonly smartCharging: SmartCharging;
   /** Charger events are handled one after the other: their order is the transactions' order. */
   private chain: Promise<void> = Promise.resolve();
   private connected = false;
@@ -101,6 +103,23 @@ export class StationEngine {
     this.queue = new TxQueue(this.ctx);
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted');
+    this.smartCharging = new SmartCharging(this.ctx);
+    this.transactions.listen({
+      started: (connector, transactionId, startedAt, remote) => {
+        this.smartCharging.transactionStarted(connector, transactionId, startedAt);
+        const profile = remote?.chargingProfile;
+        // A TxProfile sent with RequestStartTransaction applies to the transaction it started.
+        if (profile !== undefined && this.ctx.capabilities.limitUnits.size > 0) {
+          this.smartCharging.setChargingProfile({ evseId: connector, chargingProfile: { ...profile, transactionId } }).then(
+            (r) => this.ctx.log(r.status === 'Accepted' ? 'info' : 'warn', 'charging profile from the remote start', { status: r.status }),
+            (err: unknown) => this.ctx.log('warn', 'charging profile from the remote start', { error: err instanceof Error ? err.message : String(err) }),
+          );
+        }
+      },
+      ended: (connector) => {
+        this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
+      },
+    });
     this.events = new Events(this.ctx);
     this.authorization = new Authorization(this.ctx);
     this.provisioning.onAccepted(() => {
@@ -168,6 +187,7 @@ export class StationEngine {
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
     await engine.availability.load();
+    await engine.smartCharging.load();
     await engine.transactions.load();
     return engine;
   }
@@ -192,6 +212,7 @@ export class StationEngine {
     await this.chain;
     this.provisioning.dispose();
     this.queue.dispose();
+    this.smartCharging.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
@@ -293,6 +314,10 @@ export class StationEngine {
     rpc.handle('RequestStartTransaction', (req) => this.remote.requestStart(req));
     rpc.handle('RequestStopTransaction', (req) => this.remote.requestStop(req));
     rpc.handle('GetTransactionStatus', (req) => this.remote.transactionStatus(req));
+    rpc.handle('SetChargingProfile', (req) => this.smartCharging.setChargingProfile(req));
+    rpc.handle('ClearChargingProfile', (req) => this.smartCharging.clearChargingProfile(req));
+    rpc.handle('GetChargingProfiles', (req) => this.smartCharging.getChargingProfiles(req));
+    rpc.handle('GetCompositeSchedule', (req) => this.smartCharging.getCompositeSchedule(req));
     rpc.handle('DataTransfer', (req) => ({ status: (this.options.dataTransferVendors ?? []).includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
   }
 

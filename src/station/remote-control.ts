@@ -42,7 +42,7 @@ export class RemoteControl {
     const running = this.tx.transactionOf(connector);
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
     if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
-    this.tx.expectRemoteStart(connector, { remoteStartId: req.remoteStartId, idToken: req.idToken });
+    this.tx.expectRemoteStart(connector, { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) });
     const result = await this.send({ type: 'startCharging', id: this.ctx.commandId('start'), connector, idToken: { id: req.idToken.idToken, type: 'app' } });
     if (result !== 'accepted' && result !== 'completed') {
       this.tx.cancelRemoteStart(connector);

@@ -35,6 +35,8 @@ interface OpenTx {
 export interface RemoteStart {
   readonly remoteStartId: number;
   readonly idToken: RequestOf<'RequestStartTransaction'>['idToken'];
+  /** A TxProfile that came with the request, installed once the transaction exists. */
+  readonly chargingProfile?: RequestOf<'RequestStartTransaction'>['chargingProfile'];
 }
 
 const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo']['stoppedReason']>>> = {
@@ -75,9 +77,16 @@ const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['i
 
 const txKey = (connector: number): string => `tx:${connector}`;
 
+/** Who wants to know when transactions start and end (smart charging). */
+export interface TransactionListener {
+  started(connector: number, transactionId: string, startedAt: number, remote: RemoteStart | undefined): void;
+  ended(connector: number): void;
+}
+
 export class Transactions {
   private readonly open = new Map<number, OpenTx>();
   private readonly remoteStarts = new Map<number, RemoteStart>();
+  private readonly listeners: TransactionListener[] = [];
 
   constructor(
     private readonly ctx: StationContext,
@@ -85,11 +94,18 @@ export class Transactions {
     private readonly online: () => boolean,
   ) {}
 
+  listen(l: TransactionListener): void {
+    this.listeners.push(l);
+  }
+
   /** Loads transactions that were open when the engine last stopped. */
   async load(): Promise<void> {
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
-      const tx = await this.ctx.store.get(this.ctx.id, txKey(c));
-      if (tx !== undefined && tx !== null) this.open.set(c, tx as unknown as OpenTx);
+      const stored = await this.ctx.store.get(this.ctx.id, txKey(c));
+      if (stored === undefined || stored === null) continue;
+      const tx = stored as unknown as OpenTx;
+      this.open.set(c, tx);
+      for (const l of this.listeners) l.started(c, tx.transactionId, Date.parse(tx.startedAt), undefined);
     }
   }
 
@@ -135,6 +151,7 @@ export class Transactions {
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(remote !== undefined ? { remoteStartId: remote.remoteStartId } : {}) },
       ...this.energy(e.meterStartWh, e.at, 'Transaction.Begin'),
     });
+    for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(e.at), remote);
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -210,6 +227,7 @@ export class Transactions {
     });
     this.open.delete(connector);
     await this.ctx.store.delete(this.ctx.id, txKey(connector));
+    for (const l of this.listeners) l.ended(connector);
   }
 
   /** Numbers, marks and persists one event of `tx`, then queues it. */
