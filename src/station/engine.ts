@@ -296,6 +296,11 @@ export class StationEngine {
         else background(this.ctx, 'StatusNotification', this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: this.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
       },
       hasMeterValues: (evse) => this.meterValuesFor(evse).length > 0,
+      hasTransaction: (evse) => this.transactions.hasOpen(evse),
+      sendTransactionEvent: (evse) => {
+        // Through the event chain, so the Updated event keeps its place among the charger's events.
+        this.chain = this.chain.then(() => this.transactions.trigger(evse).then(() => undefined));
+      },
       sendMeterValues: (evse) => {
         for (const [evseId, meterValue] of this.meterValuesFor(evse)) background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
         return true;
@@ -314,6 +319,7 @@ export class StationEngine {
     rpc.handle('RequestStartTransaction', (req) => this.remote.requestStart(req));
     rpc.handle('RequestStopTransaction', (req) => this.remote.requestStop(req));
     rpc.handle('GetTransactionStatus', (req) => this.remote.transactionStatus(req));
+    rpc.handle('UnlockConnector', (req) => this.remote.unlock(req));
     rpc.handle('SetChargingProfile', (req) => this.smartCharging.setChargingProfile(req));
     rpc.handle('ClearChargingProfile', (req) => this.smartCharging.clearChargingProfile(req));
     rpc.handle('GetChargingProfiles', (req) => this.smartCharging.getChargingProfiles(req));

@@ -6,6 +6,7 @@
 import type { ChargerCommand } from '../model/commands.js';
 import type { CommandResultEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
+import { OcppError } from '../ocpp/errors.js';
 import type { StationContext } from './context.js';
 import type { Transactions } from './transactions.js';
 import type { TxQueue } from './tx-queue.js';
@@ -56,6 +57,15 @@ export class RemoteControl {
     if (connector === undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownTransaction' } };
     const result = await this.send({ type: 'stopCharging', id: this.ctx.commandId('stop'), connector });
     return result === 'accepted' || result === 'completed' ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } };
+  }
+
+  /** UnlockConnector (F05): only a charger with an unlock command can; others say NotSupported. */
+  async unlock(req: RequestOf<'UnlockConnector'>): Promise<ResponseOf<'UnlockConnector'>> {
+    if (req.evseId < 1 || req.evseId > this.ctx.capabilities.connectorCount || req.connectorId !== 1) return { status: 'UnknownConnector' };
+    if (!this.ctx.capabilities.commands.has('unlock')) throw new OcppError('NotSupported', 'this legacy charger has no unlock command');
+    if (this.tx.transactionOf(req.evseId) !== undefined) return { status: 'OngoingAuthorizedTransaction' };
+    const result = await this.send({ type: 'unlock', id: this.ctx.commandId('unlock'), connector: req.evseId });
+    return { status: result === 'accepted' || result === 'completed' ? 'Unlocked' : 'UnlockFailed' };
   }
 
   async transactionStatus(req: RequestOf<'GetTransactionStatus'>): Promise<ResponseOf<'GetTransactionStatus'>> {

@@ -14,6 +14,9 @@ export interface TriggerTargets {
   /** MeterValues with the last measurements; false when there are none to send. */
   sendMeterValues(evse?: number): Promise<boolean> | boolean;
   hasMeterValues(evse?: number): boolean;
+  /** True when a transaction runs (on the EVSE, or any). */
+  hasTransaction(evse?: number): boolean;
+  sendTransactionEvent(evse?: number): void;
 }
 
 export class RemoteTrigger {
@@ -45,8 +48,8 @@ export class RemoteTrigger {
       case 'LogStatusNotification':
         return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'LogStatusNotification', this.ctx.call('LogStatusNotification', { status: 'Idle' })) };
       case 'TransactionEvent':
-        // Nothing to report until transactions are mapped; no transaction runs.
-        return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } }, after: none };
+        if (!this.targets.hasTransaction(evse)) return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } }, after: none };
+        return { response: { status: 'Accepted' }, after: () => this.targets.sendTransactionEvent(evse) };
       default:
         return { response: { status: 'NotImplemented' }, after: none };
     }

@@ -192,6 +192,25 @@ export class Transactions {
     });
   }
 
+  /** TriggerMessage(TransactionEvent): an Updated event for each open transaction (F06.FR.07). */
+  async trigger(evse?: number): Promise<boolean> {
+    const targets = [...this.open].filter(([c]) => evse === undefined || evse === 0 || c === evse);
+    for (const [connector, tx] of targets) {
+      await this.emit(connector, tx, {
+        eventType: 'Updated',
+        timestamp: ocppTimestamp(this.ctx.clock.now()),
+        triggerReason: 'Trigger',
+        transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
+      });
+    }
+    return targets.length > 0;
+  }
+
+  /** True when a transaction is open (on `evse`, or any). */
+  hasOpen(evse?: number): boolean {
+    return evse === undefined || evse === 0 ? this.open.size > 0 : this.open.has(evse);
+  }
+
   async sessionEnded(e: SessionEndedEvent): Promise<void> {
     const tx = this.open.get(e.connector);
     if (tx === undefined || tx.legacyTransactionId !== e.legacyTransactionId) return;

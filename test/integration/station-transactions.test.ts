@@ -109,3 +109,18 @@ describe('faults as events', () => {
     ]);
   });
 });
+
+describe('triggers and unlock', () => {
+  it('sends an Updated event on TriggerMessage(TransactionEvent) and refuses it without a transaction; UnlockConnector is NotSupported without an unlock command', async () => {
+    const { csms: c, station: s } = await running('CS-TRIGGER');
+    const client = await c.client('CS-TRIGGER');
+    expect(await client.call('TriggerMessage', { requestedMessage: 'TransactionEvent' })).toMatchObject({ status: 'Rejected' });
+    feed(s, { type: 'sessionStarted', connector: 2, legacyTransactionId: 'L-T', meterStartWh: 10, at: at(0) });
+    await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Started');
+    expect(await client.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 2 } })).toEqual({ status: 'Accepted' });
+    const triggered = await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.triggerReason === 'Trigger');
+    expect(triggered.params).toMatchObject({ eventType: 'Updated', seqNo: 1, transactionInfo: { chargingState: 'Charging' } });
+    await expect(client.call('UnlockConnector', { evseId: 1, connectorId: 1 })).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
+    expect(await client.call('UnlockConnector', { evseId: 9, connectorId: 1 })).toEqual({ status: 'UnknownConnector' });
+  });
+});
