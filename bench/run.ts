@@ -3,6 +3,7 @@ import { machine } from './harness.js';
 import { benchIec104, type Row } from './iec104.js';
 import { benchIec104Points } from './iec104-points.js';
 import { benchOcpp } from './ocpp.js';
+import { benchTransactions } from './transactions.js';
 
 const rows: Row[] = [];
 console.log(`pilegate benchmarks on ${machine()}`);
@@ -10,6 +11,7 @@ console.log('single-threaded, median of samples\n');
 rows.push(...benchIec104());
 rows.push(...benchIec104Points());
 rows.push(...(await benchOcpp()));
+rows.push(...(await benchTransactions()));
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) {
   const verdict = r.met === undefined ? '' : r.met ? `  target ${r.target}: met` : `  target ${r.target}: MISSED`;

@@ -10,6 +10,7 @@ import type { JsonValue } from '../store/state-store.js';
 import { type StationContext } from './context.js';
 
 export const TX_QUEUE = 'tx';
+const DRAIN_BATCH = 100;
 
 /** What a queue entry holds. */
 export interface QueuedTransactionEvent {
@@ -23,6 +24,10 @@ export class TxQueue {
   private draining = false;
   private retryTimer: unknown;
   private online = false;
+  /** Entries with a stored attempt count (set by this engine). */
+  private readonly retried = new Set<string>();
+  /** Entries this engine queued: they have no attempt count unless `retried` says so. */
+  private readonly own = new Set<string>();
   /** Resolvers waiting for the queue to be empty (tests, graceful shutdown). */
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -30,7 +35,7 @@ export class TxQueue {
 
   /** Persists an event; returns once the store has it (the durability point for legacy records). */
   async enqueue(payload: RequestOf<'TransactionEvent'>): Promise<void> {
-    await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue);
+    this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue));
     this.kick();
   }
 
@@ -83,18 +88,27 @@ export class TxQueue {
   private async drain(): Promise<void> {
     for (;;) {
       if (!this.online) return;
-      const [head] = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, 1);
-      if (head === undefined) {
+      // A batch per read: one store round trip for many deliveries (they still go one at a time).
+      const batch = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, DRAIN_BATCH);
+      if (batch.length === 0) {
         for (const w of this.idleWaiters.splice(0)) w();
         return;
       }
+      if (!(await this.deliver(batch))) return;
+    }
+  }
+
+  /** Delivers entries in order; false when delivery must pause (offline, or a retry is scheduled). */
+  private async deliver(batch: readonly { id: string; item: JsonValue }[]): Promise<boolean> {
+    for (const head of batch) {
+      if (!this.online) return false;
       const entry = head.item as unknown as QueuedTransactionEvent;
       try {
         await this.ctx.call('TransactionEvent', entry.payload);
         await this.forget(head.id);
       } catch (e) {
         // Lost connection: not an attempt; the event waits for the next Accepted connection.
-        if (e instanceof RpcDisconnectedError || !this.online) return;
+        if (e instanceof RpcDisconnectedError || !this.online) return false;
         const attempts = (Number(await this.ctx.store.get(this.ctx.id, attemptsKey(head.id))) || 0) + 1;
         const max = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' });
         const code = e instanceof RpcCallError ? e.code : e instanceof Error ? e.name : 'error';
@@ -104,19 +118,24 @@ export class TxQueue {
           continue;
         }
         await this.ctx.store.set(this.ctx.id, attemptsKey(head.id), attempts);
+        this.retried.add(head.id);
         const interval = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' });
         this.ctx.log('warn', 'TransactionEvent not accepted, will retry', { attempts, code, retryInS: interval * attempts });
         this.retryTimer = this.ctx.clock.setTimeout(() => {
           this.retryTimer = undefined;
           this.kick();
         }, interval * attempts * 1000);
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   private async forget(id: string): Promise<void> {
     await this.ctx.store.remove(this.ctx.id, TX_QUEUE, id);
-    await this.ctx.store.delete(this.ctx.id, attemptsKey(id));
+    // An entry queued before this engine started may carry a count from the previous one.
+    const retried = this.retried.delete(id);
+    const ours = this.own.delete(id);
+    if (retried || !ours) await this.ctx.store.delete(this.ctx.id, attemptsKey(id));
   }
 }
