@@ -1,0 +1,207 @@
+/**
+ * Every byte fixture under fixtures/ykc: good frames are decoded, encoded and mirrored against
+ * their .json (written by an independent reading of the ykc.md §4 layouts), and framed in every
+ * chunking; bad inputs must produce exactly the errors of their `# expect:` headers while the good
+ * frames around them still come through.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  YKC_FRAME_TYPES,
+  YkcFramer,
+  decodeYkcFrame,
+  encodeYkcFrame,
+  type YkcFrame,
+  type YkcFramerItem,
+} from '../../../../codecs/ykc/index.js';
+import { loadFrameFixtures, loadHexFixtures, type ExpectedError } from '../../../support/fixtures.js';
+
+const good = loadFrameFixtures('ykc', 'frames');
+const bad = loadHexFixtures('ykc', 'bad');
+
+function decodeOk(bytes: Uint8Array): YkcFrame {
+  const r = decodeYkcFrame(bytes);
+  if (!r.ok) throw new Error(`decodeYkcFrame failed: ${r.error.code} at ${r.error.offset}: ${r.error.message}`);
+  return r.value;
+}
+
+/** Encodes with the CRC byte order the frame arrived in, so received frames re-encode exactly. */
+function encodeAsReceived(frame: YkcFrame): Buffer {
+  return encodeYkcFrame(frame, { crcOrder: frame.crcOrder ?? 'le' });
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+function frameChunks(chunks: readonly Uint8Array[]): { items: YkcFramerItem[]; framer: YkcFramer } {
+  const framer = new YkcFramer();
+  const items: YkcFramerItem[] = [];
+  for (const chunk of chunks) items.push(...framer.push(chunk));
+  return { items, framer };
+}
+
+function summary(items: readonly YkcFramerItem[]): { frames: { offset: number; hex: string }[]; errors: string[] } {
+  const frames: { offset: number; hex: string }[] = [];
+  const errors: string[] = [];
+  for (const item of items) {
+    if (item.kind === 'frame') frames.push({ offset: item.offset, hex: hex(item.frame) });
+    else errors.push(`${item.error.code} at ${item.error.offset}`);
+  }
+  return { frames, errors };
+}
+
+function split(bytes: Buffer, sizes: 'bytes' | number[]): Buffer[] {
+  if (sizes === 'bytes') return Array.from(bytes, (b) => Buffer.from([b]));
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  out.push(bytes.subarray(at));
+  return out;
+}
+
+/** Framer + decoder over a stream: every error with its stream offset, and the count of good frames. */
+function frameAndDecode(chunks: readonly Uint8Array[]): { errors: ExpectedError[]; good: number; buffered: number } {
+  const { items, framer } = frameChunks(chunks);
+  const errors: ExpectedError[] = [];
+  let goodFrames = 0;
+  for (const item of items) {
+    if (item.kind === 'error') {
+      errors.push({ code: item.error.code, offset: item.error.offset });
+      continue;
+    }
+    const r = decodeYkcFrame(item.frame);
+    if (r.ok) goodFrames += 1;
+    else errors.push({ code: r.error.code, offset: r.error.shifted(item.offset).offset });
+  }
+  return { errors, good: goodFrames, buffered: framer.buffered };
+}
+
+describe('fixture set', () => {
+  it('has good and bad fixtures', () => {
+    expect(good.length).toBeGreaterThanOrEqual(80);
+    expect(bad.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('covers every frame type of the catalogue', () => {
+    const covered = new Set(good.map((f) => (f.expected as { type: string }).type));
+    expect(YKC_FRAME_TYPES.filter((t) => !covered.has(t.name)).map((t) => t.name)).toEqual([]);
+  });
+
+  it('covers both CRC byte orders, trailing bytes, missing bytes and both 0x25 and count layouts', () => {
+    const values = good.map((f) => f.expected as Record<string, unknown>);
+    expect(values.some((v) => v.crcOrder === 'be')).toBe(true);
+    expect(values.some((v) => v.trailing !== undefined)).toBe(true);
+    expect(values.some((v) => v.missing !== undefined)).toBe(true);
+    expect(new Set(values.map((v) => v.flagLayout).filter(Boolean))).toEqual(new Set(['packed', 'words']));
+    expect(new Set(values.map((v) => v.countLayout).filter(Boolean))).toEqual(new Set(['spec', 'jcpp']));
+  });
+
+  it('has the login and time-sync values ykc.md §8.1 documents', () => {
+    const login = good.find((f) => f.name === '01-login-jcpp')?.expected;
+    expect(login).toMatchObject({
+      pileType: 1,
+      gunCount: 1,
+      protocolVersion: 0x10,
+      firmwareVersion: 'GV.95r13',
+      networkType: 0,
+      sim: '898604D11722D0348606',
+      operator: 2,
+    });
+    const sync = good.find((f) => f.name === '56-time-sync-jcpp-after-login')?.expected;
+    expect(sync).toMatchObject({ time: { utc: '2024-12-18T09:15:30.000Z' } });
+  });
+});
+
+describe.each(good)('good fixture $name', (fixture) => {
+  const { bytes, expected } = fixture;
+
+  it('decodes to the JSON', () => {
+    expect(decodeOk(bytes)).toEqual(expected);
+  });
+
+  it('encodes the JSON to the same bytes', () => {
+    expect(hex(encodeAsReceived(expected as YkcFrame))).toBe(hex(bytes));
+  });
+
+  it('mirrors: decode(encode(decode(x))) equals decode(x)', () => {
+    const first = decodeOk(bytes);
+    expect(decodeOk(encodeAsReceived(first))).toEqual(first);
+  });
+
+  it('frames as one chunk and byte by byte', () => {
+    const want = { frames: [{ offset: 0, hex: hex(bytes) }], errors: [] };
+    const one = frameChunks([bytes]);
+    expect(summary(one.items)).toEqual(want);
+    expect(one.framer.buffered).toBe(0);
+    expect(one.framer.position).toBe(bytes.length);
+    const each = frameChunks(split(bytes, 'bytes'));
+    expect(summary(each.items)).toEqual(want);
+    expect(each.framer.buffered).toBe(0);
+  });
+
+  it('frames when split into two chunks at every boundary, reporting the CRC byte order', () => {
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const { items, framer } = frameChunks(split(bytes, [cut]));
+      expect(summary(items), `cut at ${cut}`).toEqual({ frames: [{ offset: 0, hex: hex(bytes) }], errors: [] });
+      expect(framer.buffered).toBe(0);
+      const item = items[0];
+      expect(item?.kind === 'frame' ? item.crcOrder : undefined).toBe((expected as YkcFrame).crcOrder);
+    }
+  });
+});
+
+describe('all good fixtures as one stream', () => {
+  const stream = Buffer.concat(good.map((f) => f.bytes));
+  const expectedFrames: { offset: number; hex: string }[] = [];
+  let at = 0;
+  for (const f of good) {
+    expectedFrames.push({ offset: at, hex: f.bytes.toString('hex') });
+    at += f.bytes.length;
+  }
+
+  it('frames in one chunk', () => {
+    expect(summary(frameChunks([stream]).items)).toEqual({ frames: expectedFrames, errors: [] });
+  });
+
+  it('frames byte by byte', () => {
+    expect(summary(frameChunks(split(stream, 'bytes')).items)).toEqual({ frames: expectedFrames, errors: [] });
+  });
+
+  it('frames in chunks of 7 and decodes every frame to its JSON', () => {
+    const sizes = Array.from({ length: Math.floor(stream.length / 7) }, () => 7);
+    const { items } = frameChunks(split(stream, sizes));
+    expect(summary(items)).toEqual({ frames: expectedFrames, errors: [] });
+    const decoded = items.map((item) => (item.kind === 'frame' ? decodeOk(item.frame) : undefined));
+    expect(decoded).toEqual(good.map((f) => f.expected));
+  });
+});
+
+describe.each(bad)('bad fixture $name', (fixture) => {
+  it('declares its expected errors and good frames', () => {
+    expect(fixture.expect.length).toBeGreaterThan(0);
+    expect(fixture.frames).toBeTypeOf('number');
+  });
+
+  it('yields the expected errors and good frames in one chunk', () => {
+    const r = frameAndDecode([fixture.bytes]);
+    expect(r.errors).toEqual(fixture.expect);
+    expect(r.good).toBe(fixture.frames);
+    // Only a possible frame start stays buffered (spec-03's wrong CRC ends in the byte 0x68).
+    if (r.buffered > 0) expect(fixture.bytes[fixture.bytes.length - r.buffered]).toBe(0x68);
+  });
+
+  it('yields the same errors and good frames byte by byte', () => {
+    const r = frameAndDecode(split(fixture.bytes, 'bytes'));
+    expect(r.errors).toEqual(fixture.expect);
+    expect(r.good).toBe(fixture.frames);
+  });
+
+  it('yields the same errors and good frames split at every boundary', () => {
+    for (let cut = 1; cut < fixture.bytes.length; cut++) {
+      const r = frameAndDecode(split(fixture.bytes, [cut]));
+      expect(r.errors, `cut at ${cut}`).toEqual(fixture.expect);
+      expect(r.good, `cut at ${cut}`).toBe(fixture.frames);
+    }
+  });
+});
