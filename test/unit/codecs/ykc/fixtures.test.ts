@@ -11,9 +11,9 @@ import {
   decodeYkcFrame,
   encodeYkcFrame,
   type YkcFrame,
-  type YkcFramerItem,
 } from '../../../../codecs/ykc/index.js';
-import { loadFrameFixtures, loadHexFixtures, type ExpectedError } from '../../../support/fixtures.js';
+import { loadFrameFixtures, loadHexFixtures } from '../../../support/fixtures.js';
+import { frameAndDecode as frameAndDecodeOf, frameChunks as frameChunksOf, split, summary } from '../../../support/framing.js';
 
 const good = loadFrameFixtures('ykc', 'frames');
 const bad = loadHexFixtures('ykc', 'bad');
@@ -31,51 +31,8 @@ function encodeAsReceived(frame: YkcFrame): Buffer {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-function frameChunks(chunks: readonly Uint8Array[]): { items: YkcFramerItem[]; framer: YkcFramer } {
-  const framer = new YkcFramer();
-  const items: YkcFramerItem[] = [];
-  for (const chunk of chunks) items.push(...framer.push(chunk));
-  return { items, framer };
-}
-
-function summary(items: readonly YkcFramerItem[]): { frames: { offset: number; hex: string }[]; errors: string[] } {
-  const frames: { offset: number; hex: string }[] = [];
-  const errors: string[] = [];
-  for (const item of items) {
-    if (item.kind === 'frame') frames.push({ offset: item.offset, hex: hex(item.frame) });
-    else errors.push(`${item.error.code} at ${item.error.offset}`);
-  }
-  return { frames, errors };
-}
-
-function split(bytes: Buffer, sizes: 'bytes' | number[]): Buffer[] {
-  if (sizes === 'bytes') return Array.from(bytes, (b) => Buffer.from([b]));
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const n of sizes) {
-    out.push(bytes.subarray(at, at + n));
-    at += n;
-  }
-  out.push(bytes.subarray(at));
-  return out;
-}
-
-/** Framer + decoder over a stream: every error with its stream offset, and the count of good frames. */
-function frameAndDecode(chunks: readonly Uint8Array[]): { errors: ExpectedError[]; good: number; buffered: number } {
-  const { items, framer } = frameChunks(chunks);
-  const errors: ExpectedError[] = [];
-  let goodFrames = 0;
-  for (const item of items) {
-    if (item.kind === 'error') {
-      errors.push({ code: item.error.code, offset: item.error.offset });
-      continue;
-    }
-    const r = decodeYkcFrame(item.frame);
-    if (r.ok) goodFrames += 1;
-    else errors.push({ code: r.error.code, offset: r.error.shifted(item.offset).offset });
-  }
-  return { errors, good: goodFrames, buffered: framer.buffered };
-}
+const frameChunks = (chunks: readonly Uint8Array[]) => frameChunksOf(() => new YkcFramer(), chunks);
+const frameAndDecode = (chunks: readonly Uint8Array[]) => frameAndDecodeOf(() => new YkcFramer(), decodeYkcFrame, chunks);
 
 describe('fixture set', () => {
   it('has good and bad fixtures', () => {
