@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
+import { registerDemo } from './demo.js';
 import { registerMapping } from './mapping.js';
+import { registerServe } from './serve.js';
 import { EXIT, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
@@ -20,6 +22,12 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerMapping(program, io, (c) => {
+    code = c;
+  });
+  registerServe(program, io, (c) => {
+    code = c;
+  });
+  registerDemo(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };

@@ -1,0 +1,102 @@
+/**
+ * `pilegate demo [--chargers N] [--csms <url>] [--duration <s>]`: in one process, a local
+ * development CSMS that accepts everything and prints the OCPP traffic, a gateway on the memory
+ * store with auto-provisioning, and N simulated IEC 104 chargers playing a charging session.
+ * `--csms` uses an external CSMS instead (Basic auth password from PILEGATE_CSMS_PASSWORD).
+ */
+import type { Command } from 'commander';
+import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
+import { standardSession } from '../../codecs/iec104-points/simulator-script.js';
+import { findPackageFile } from '../config/read.js';
+import { parseGatewayConfig } from '../gateway/config.js';
+import { startDevCsms, type DevCsms } from '../gateway/dev-csms.js';
+import { Gateway } from '../gateway/gateway.js';
+import { connectSimulator, type SimulatorHandle } from '../simulator/iec104.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+import { waitForSignal } from './serve.js';
+
+export interface DemoOptions {
+  readonly chargers?: string;
+  readonly csms?: string;
+  readonly duration?: string;
+}
+
+const DEMO_PASSWORD = 'pilegate-demo-password';
+
+function positive(name: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError('DEMO_ARG', `--${name} must be a number between 0 and ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
+  const chargers = Math.floor(positive('chargers', options.chargers, 2, 100));
+  const duration = options.duration === undefined ? undefined : positive('duration', options.duration, 0, 86_400);
+  const mappingFile = findPackageFile(import.meta.url, 'mappings/iec104-points/example-dc-2gun.yaml');
+  let csms: DevCsms | undefined;
+  if (options.csms === undefined) {
+    csms = await startDevCsms({ print: (line) => io.out(line) });
+    io.out(`development CSMS on ${csms.url} (accepts every station; prints each OCPP frame)`);
+  }
+  const csmsUrl = options.csms ?? csms?.url ?? '';
+  const config = parseGatewayConfig(
+    JSON.stringify({
+      listeners: [{ port: 0, host: '127.0.0.1', codec: 'iec104-points', mapping: mappingFile }],
+      csms: { url: csmsUrl, securityProfile: 1 },
+      stations: { unknownChargers: 'provision', defaults: { password: DEMO_PASSWORD } },
+      store: 'memory',
+      http: { port: 0, host: '127.0.0.1' },
+      log: { level: 'warn' },
+    }),
+    '<demo>',
+    { PILEGATE_CSMS_PASSWORD: process.env['PILEGATE_CSMS_PASSWORD'] },
+  );
+  const gateway = new Gateway(config, { destination: { write: (s: string) => io.err(s) } });
+  const sims: SimulatorHandle[] = [];
+  try {
+    await gateway.start();
+    const port = gateway.ports[0] ?? 0;
+    io.out(`gateway listening for chargers on 127.0.0.1:${port}, metrics on http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`);
+    const mapping = loadMappingFile(mappingFile);
+    for (let i = 0; i < chargers; i++) {
+      const commonAddress = 101 + i;
+      sims.push(
+        await connectSimulator({
+          host: '127.0.0.1',
+          port,
+          mapping,
+          commonAddress,
+          meterIntervalMs: 1_000,
+          reconnectDelayMs: 2_000,
+          script: standardSession(1 + (i % mapping.charger.connectors), { startTimeoutSeconds: 2, chargeSeconds: 20, intervalSeconds: 2 }),
+        }),
+      );
+      io.out(`simulated charger EXDC${commonAddress} connected`);
+    }
+    if (duration !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([waitForSignal(), new Promise((resolve) => (timer = setTimeout(resolve, duration * 1000)))]);
+      clearTimeout(timer);
+    } else {
+      io.out('running until Ctrl-C');
+      await waitForSignal();
+    }
+    io.out('demo over: stopping');
+  } finally {
+    await Promise.all(sims.map((s) => s.close()));
+    await gateway.stop();
+    await csms?.close();
+  }
+  return EXIT.OK;
+}
+
+export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('run a development CSMS, a gateway and simulated IEC 104 chargers in one process')
+    .option('--chargers <n>', 'number of simulated chargers (default 2)')
+    .option('--csms <url>', 'use this external CSMS (ws://...) instead of the local development one')
+    .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
+    .action(async (options: DemoOptions) => setExit(await runDemo(options, io)));
+}

@@ -1,0 +1,64 @@
+/**
+ * `pilegate serve [--config <file>]`: runs the gateway from a config file (default `pilegate.yaml`
+ * in the working directory when present, else a built-in config: port 2404, the DC example
+ * mapping, unknown chargers refused). SIGINT/SIGTERM stop it gracefully. A bad config file is
+ * printed as `error CONFIG_INVALID <file>:<line>:<col> <pointer>: <reason>` with exit code 2.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defaultGatewayConfig, loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
+import { Gateway } from '../gateway/gateway.js';
+import { EXIT, type CliIo } from './io.js';
+
+export interface ServeOptions {
+  readonly config?: string;
+}
+
+/** Resolves when `signal` fires (SIGINT/SIGTERM by default). */
+export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      for (const x of signals) process.off(x, on);
+      resolve(s);
+    };
+    for (const s of signals) process.once(s, on);
+  });
+}
+
+export function describeGateway(gateway: Gateway): string[] {
+  const c = gateway.config;
+  const lines = [`pilegate serving (${c.file})`];
+  c.listeners.forEach((l, i) => lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${l.codec}${l.mapping !== undefined ? ` mapping ${l.mapping}` : ''}`));
+  lines.push(`  csms: ${c.csms.url} (security profile ${c.csms.securityProfile})`);
+  lines.push(`  unknown chargers: ${c.stations.unknownChargers}; registry: ${c.stations.file ?? 'none'} (${c.stations.registry.size} station(s))`);
+  lines.push(`  store: ${c.store === 'memory' ? 'memory (not durable)' : 'redis'}`);
+  lines.push(`  http: http://${c.http.host}:${gateway.httpPort ?? c.http.port}/metrics /healthz /readyz`);
+  return lines;
+}
+
+export async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
+  const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
+  const config: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
+  const gateway = new Gateway(config);
+  try {
+    await gateway.start();
+  } catch (e) {
+    await gateway.stop();
+    if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('CONFIG_')) throw e;
+    io.err(`error GATEWAY_START: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.FAILURE;
+  }
+  io.out(describeGateway(gateway).join('\n'));
+  const signal = await waitForSignal();
+  io.out(`${signal}: stopping`);
+  await gateway.stop();
+  return EXIT.OK;
+}
+
+export function registerServe(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('run the gateway: accept chargers and connect them to the CSMS as OCPP 2.0.1 stations')
+    .option('-c, --config <file>', 'gateway config (YAML); default ./pilegate.yaml, else a built-in config')
+    .action(async (options: ServeOptions) => setExit(await runServe(options, io)));
+}

@@ -1,0 +1,217 @@
+/**
+ * The gateway configuration file (`pilegate.yaml`) and the station registry it may name: YAML
+ * validated with ajv (`mappings/schema/gateway-config.schema.json`), scalars overridable from the
+ * environment (`PILEGATE_<SECTION>_<KEY>`, e.g. `PILEGATE_CSMS_URL`, `PILEGATE_HTTP_PORT`), secrets
+ * from the environment (`PILEGATE_CSMS_PASSWORD`, `${ENV_NAME}` in registry passwords). Every
+ * problem is a ConfigError with the file and the JSON pointer (the CLI exits 2).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { AnySchemaObject } from 'ajv';
+import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
+import { ConfigError } from '../config/errors.js';
+import { findPackageFile, readConfigFile } from '../config/read.js';
+
+export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
+
+export type SecurityProfile = 1 | 2 | 3;
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface ListenerConfig {
+  readonly port: number;
+  readonly host?: string;
+  readonly codec: string;
+  /** Codec options file (a point-table mapping), resolved against the config file's directory. */
+  readonly mapping?: string;
+  readonly timeZone?: string;
+}
+
+export interface StationEntry {
+  readonly stationId?: string;
+  readonly password?: string;
+  readonly csmsUrl?: string;
+  readonly securityProfile?: SecurityProfile;
+  readonly timeZone?: string;
+}
+
+export interface GatewayConfig {
+  /** The file it came from (or `<built-in>`). */
+  readonly file: string;
+  readonly listeners: readonly ListenerConfig[];
+  readonly csms: { readonly url: string; readonly securityProfile: SecurityProfile; readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly stations: {
+    readonly file?: string;
+    readonly unknownChargers: 'refuse' | 'provision';
+    readonly defaults: { readonly password?: string };
+    /** The registry, loaded from `file` (empty without one). Keys are charger ids. */
+    readonly registry: ReadonlyMap<string, StationEntry>;
+  };
+  readonly store: 'memory' | { readonly redis: string };
+  readonly http: { readonly port: number; readonly host: string };
+  readonly log: { readonly level: LogLevel };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_HTTP_PORT = 9104;
+
+let validator: SchemaValidator | undefined;
+function gatewayValidator(): SchemaValidator {
+  if (validator === undefined) {
+    const schema = JSON.parse(readFileSync(findPackageFile(import.meta.url, GATEWAY_SCHEMA_PATH), 'utf8')) as AnySchemaObject;
+    validator = compileSchema(schema);
+  }
+  return validator;
+}
+
+const REGISTRY_SCHEMA: AnySchemaObject = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      stationId: { type: 'string', minLength: 1, maxLength: 48, pattern: '^[^:]+$' },
+      password: { type: 'string', minLength: 1 },
+      csmsUrl: { type: 'string', pattern: '^wss?://' },
+      securityProfile: { enum: [1, 2, 3] },
+      timeZone: { type: 'string', minLength: 1 },
+    },
+  },
+};
+let registryValidator: SchemaValidator | undefined;
+
+/** Reads and validates a config file; `env` (default `process.env`) supplies overrides and secrets. */
+export function loadGatewayConfig(file: string, env: Env = process.env): GatewayConfig {
+  return parseGatewayConfig(readConfigFile(file), file, env);
+}
+
+/** Parses and validates config text; relative paths are resolved against the directory of `file`. */
+export function parseGatewayConfig(text: string, file: string, env: Env = process.env): GatewayConfig {
+  const doc = parseConfigText(text, file);
+  const value = applyEnvOverrides(doc.value, env);
+  const issues = gatewayValidator()(value);
+  if (issues.length > 0) throw invalidConfig(doc, issues);
+  const raw = value as RawConfig;
+  const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
+  const rel = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const secretIssues: PointerIssue[] = [];
+  const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
+  const profile = raw.csms.securityProfile ?? 1;
+  if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
+  if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
+  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
+  const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
+  const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);
+  const needsTls = [...registry].filter(([, e]) => (e.securityProfile ?? profile) !== 1 && raw.csms.ca === undefined);
+  const needsCert = [...registry].filter(([, e]) => e.securityProfile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined));
+  if (registryFile !== undefined && (needsTls.length > 0 || needsCert.length > 0)) {
+    throw new ConfigError('CONFIG_INVALID', registryFile, [
+      ...needsTls.map(([id, e]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: `security profile ${e.securityProfile ?? profile} needs csms.ca in the gateway config` })),
+      ...needsCert.map(([id]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' })),
+    ]);
+  }
+  return {
+    file,
+    listeners: raw.listeners.map((l) => ({ ...l, ...(l.mapping !== undefined ? { mapping: rel(l.mapping) } : {}) })),
+    csms: {
+      url: raw.csms.url,
+      securityProfile: profile,
+      ...(raw.csms.ca !== undefined ? { ca: rel(raw.csms.ca) } : {}),
+      ...(raw.csms.cert !== undefined ? { cert: rel(raw.csms.cert) } : {}),
+      ...(raw.csms.key !== undefined ? { key: rel(raw.csms.key) } : {}),
+    },
+    stations: {
+      ...(registryFile !== undefined ? { file: registryFile } : {}),
+      unknownChargers: raw.stations?.unknownChargers ?? 'refuse',
+      defaults: defaultsPassword !== undefined ? { password: defaultsPassword } : {},
+      registry,
+    },
+    store: raw.store ?? 'memory',
+    http: { port: raw.http?.port ?? DEFAULT_HTTP_PORT, host: raw.http?.host ?? '0.0.0.0' },
+    log: { level: raw.log?.level ?? 'info' },
+  };
+}
+
+/** Reads a station registry: chargerId → settings; `${ENV_NAME}` in a password is read from `env`. */
+export function loadStationRegistry(file: string, env: Env = process.env): Map<string, StationEntry> {
+  return parseStationRegistry(readConfigFile(file), file, env);
+}
+
+export function parseStationRegistry(text: string, file: string, env: Env = process.env): Map<string, StationEntry> {
+  const doc: ConfigDocument = parseConfigText(text, file);
+  registryValidator ??= compileSchema(REGISTRY_SCHEMA);
+  const value = doc.value ?? {};
+  const issues = registryValidator(value);
+  if (issues.length > 0) throw invalidConfig(doc, issues);
+  const out = new Map<string, StationEntry>();
+  const secretIssues: PointerIssue[] = [];
+  for (const [chargerId, entry] of Object.entries(value as Record<string, StationEntry | null>)) {
+    const e = entry ?? {};
+    const password = interpolate(e.password, env, pointerOf(chargerId, 'password'), secretIssues);
+    out.set(chargerId, { ...e, ...(password !== undefined ? { password } : {}) });
+  }
+  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
+  return out;
+}
+
+/** The built-in config of `pilegate serve` without a file: port 2404, the DC example mapping, unknown chargers refused. */
+export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
+  const mapping = findPackageFile(import.meta.url, 'mappings/iec104-points/example-dc-2gun.yaml');
+  const text = JSON.stringify({
+    listeners: [{ port: 2404, codec: 'iec104-points', mapping }],
+    csms: { url: 'ws://127.0.0.1:9000/ocpp' },
+    stations: { unknownChargers: 'refuse' },
+  });
+  return parseGatewayConfig(text, '<built-in>', env);
+}
+
+interface RawConfig {
+  listeners: ListenerConfig[];
+  csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
+  stations?: { file?: string; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
+  store?: 'memory' | { redis: string };
+  http?: { port?: number; host?: string };
+  log?: { level?: LogLevel };
+}
+
+/** Scalar keys that `PILEGATE_<SECTION>_<KEY>` may set (the key upper-cased, without separators). */
+const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
+  csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
+  stations: ['file', 'unknownChargers'],
+  http: ['port', 'host'],
+  log: ['level'],
+};
+
+/** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */
+export function applyEnvOverrides(value: unknown, env: Env): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [section, keys] of Object.entries(OVERRIDABLE)) {
+    for (const key of keys) {
+      const v = env[`PILEGATE_${section.toUpperCase()}_${key.toUpperCase()}`];
+      if (v === undefined || v === '') continue;
+      const current = out[section];
+      const obj = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
+      obj[key] = /^\d+$/.test(v) ? Number(v) : v;
+      out[section] = obj;
+    }
+  }
+  const store = env['PILEGATE_STORE'];
+  if (store !== undefined && store !== '') out['store'] = store === 'memory' ? 'memory' : { redis: store };
+  return out;
+}
+
+/** Replaces `${NAME}` with `env.NAME`; a missing variable is an issue at `pointer`. */
+function interpolate(text: string | undefined, env: Env, pointer: string, issues: PointerIssue[]): string | undefined {
+  if (text === undefined) return undefined;
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    const v = env[name];
+    if (v === undefined) {
+      issues.push({ pointer, reason: `environment variable ${name} is not set` });
+      return '';
+    }
+    return v;
+  });
+}
+
+export { ConfigError };

@@ -1,0 +1,134 @@
+/**
+ * A local development CSMS for `pilegate demo`: a `ws` server speaking `ocpp2.0.1` that accepts
+ * every station and answers every CALL with a minimal schema-valid response (BootNotification
+ * Accepted, Heartbeat with the time, Authorize Accepted, `{}` otherwise), printing each frame as
+ * it flows: time, station, direction, action. Not for production: no authentication at all.
+ */
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ocppTimestamp } from '../ocpp/schemas.js';
+
+export interface DevCsmsFrame {
+  readonly at: number;
+  readonly station: string;
+  /** `in`: station → CSMS; `out`: CSMS → station. */
+  readonly direction: 'in' | 'out';
+  readonly kind: 'CALL' | 'CALLRESULT' | 'CALLERROR';
+  readonly action: string;
+  /** A few words from the payload (TransactionEvent type and trigger, connector status...). */
+  readonly detail?: string;
+}
+
+export interface DevCsmsOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** One line per frame; default nothing. */
+  readonly print?: (line: string, frame: DevCsmsFrame) => void;
+}
+
+export interface DevCsms {
+  readonly url: string;
+  readonly port: number;
+  readonly frames: DevCsmsFrame[];
+  close(): Promise<void>;
+}
+
+/** Minimal valid answers to station CALLs. */
+export function devAnswer(action: string, payload: Record<string, unknown>): Record<string, unknown> {
+  const now = ocppTimestamp(Date.now());
+  switch (action) {
+    case 'BootNotification':
+      return { currentTime: now, interval: 300, status: 'Accepted' };
+    case 'Heartbeat':
+      return { currentTime: now };
+    case 'Authorize':
+      return { idTokenInfo: { status: 'Accepted' } };
+    case 'TransactionEvent':
+      return payload['idToken'] !== undefined ? { idTokenInfo: { status: 'Accepted' } } : {};
+    case 'DataTransfer':
+      return { status: 'UnknownVendorId' };
+    case 'Get15118EVCertificate':
+      return { status: 'Failed', exiResponse: '' };
+    case 'GetCertificateStatus':
+      return { status: 'Failed' };
+    case 'NotifyEVChargingNeeds':
+    case 'NotifyEVChargingSchedule':
+    case 'SignCertificate':
+      return { status: 'Accepted' };
+    default:
+      return {};
+  }
+}
+
+/** `12:00:01.234  EXDC42  ->  BootNotification`: `->` station to CSMS, `<-` CSMS to station. */
+export function formatFrame(f: DevCsmsFrame): string {
+  const time = new Date(f.at).toISOString().slice(11, 23);
+  const arrow = f.direction === 'in' ? '->' : '<-';
+  const suffix = f.kind === 'CALL' ? '' : f.kind === 'CALLRESULT' ? ' (result)' : ' (error)';
+  return `${time}  ${f.station.padEnd(12)} ${arrow}  ${f.action}${suffix}${f.detail !== undefined ? `  ${f.detail}` : ''}`;
+}
+
+/** The interesting bit of a station CALL, for the printed line. */
+export function callDetail(action: string, payload: Record<string, unknown>): string | undefined {
+  switch (action) {
+    case 'TransactionEvent': {
+      const tx = payload['transactionInfo'] as { transactionId?: unknown } | undefined;
+      return `${String(payload['eventType'])} ${String(payload['triggerReason'])} seqNo ${String(payload['seqNo'])} tx ${String(tx?.transactionId)}${payload['offline'] === true ? ' offline' : ''}`;
+    }
+    case 'StatusNotification':
+      return `evse ${String(payload['evseId'])}/${String(payload['connectorId'])} ${String(payload['connectorStatus'])}`;
+    case 'BootNotification':
+      return String(payload['reason']);
+    default:
+      return undefined;
+  }
+}
+
+export async function startDevCsms(options: DevCsmsOptions = {}): Promise<DevCsms> {
+  const frames: DevCsmsFrame[] = [];
+  const wss = new WebSocketServer({
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    handleProtocols: (protocols) => (protocols.has('ocpp2.0.1') ? 'ocpp2.0.1' : false),
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const record = (f: DevCsmsFrame): void => {
+    frames.push(f);
+    options.print?.(formatFrame(f), f);
+  };
+  wss.on('connection', (ws: WebSocket, req) => {
+    const station = decodeURIComponent((req.url ?? '/').split('?')[0]?.split('/').filter((s) => s !== '').at(-1) ?? 'unknown');
+    ws.on('message', (data) => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      if (!Array.isArray(frame)) return;
+      const [type, id] = frame as [unknown, unknown];
+      if (type === 2 && typeof id === 'string') {
+        const action = String(frame[2]);
+        const payload = (frame[3] ?? {}) as Record<string, unknown>;
+        const detail = callDetail(action, payload);
+        record({ at: Date.now(), station, direction: 'in', kind: 'CALL', action, ...(detail !== undefined ? { detail } : {}) });
+        ws.send(JSON.stringify([3, id, devAnswer(action, payload)]));
+        record({ at: Date.now(), station, direction: 'out', kind: 'CALLRESULT', action });
+      }
+    });
+  });
+  const port = (wss.address() as AddressInfo).port;
+  return {
+    url: `ws://${options.host ?? '127.0.0.1'}:${port}/ocpp`,
+    port,
+    frames,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

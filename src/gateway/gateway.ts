@@ -1,0 +1,308 @@
+/**
+ * The gateway runtime: one TCP listener per configured port (codec + mapping), one ChargerSession
+ * per connection, identity resolution through the station registry, one StationEngine per station
+ * identity, the state store, pino logs (a child per charger) and an HTTP server for `/healthz`,
+ * `/readyz` and `/metrics`.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { systemCodecClock, type Codec } from '../../codecs/codec.js';
+import { findCodec, codecNames } from '../../codecs/registry.js';
+import { ConfigError } from '../config/errors.js';
+import { readConfigFile } from '../config/read.js';
+import type { Capabilities } from '../model/capabilities.js';
+import type { IdentifiedEvent } from '../model/events.js';
+import type { SecurityProfileConfig } from '../ocpp/client.js';
+import type { ChargerPort, EngineLog } from '../station/context.js';
+import { StationEngine } from '../station/engine.js';
+import { TX_QUEUE } from '../station/tx-queue.js';
+import { MemoryStore } from '../store/memory.js';
+import { RedisStore } from '../store/redis.js';
+import type { StateStore } from '../store/state-store.js';
+import { ChargerSession } from './charger-session.js';
+import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
+
+/** Log paths whose values never reach the output. */
+export const REDACTED_PATHS = ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase'];
+
+export interface GatewayOptions {
+  /** Where pino writes (default stdout). */
+  readonly destination?: DestinationStream;
+  /** A ready logger instead (takes precedence over `destination`). */
+  readonly logger?: Logger;
+  /** Device-model presets per new station (tests: fast retries). */
+  readonly stationDefaults?: Readonly<Record<string, string>>;
+  readonly callTimeoutMs?: number;
+}
+
+interface Listener {
+  readonly config: ListenerConfig;
+  readonly codec: Codec<unknown>;
+  readonly codecOptions: unknown;
+  readonly server: Server;
+  port: number;
+}
+
+interface Station {
+  readonly session: ChargerSession;
+  readonly engine: StationEngine;
+}
+
+export class Gateway {
+  readonly log: Logger;
+  private store: StateStore | undefined;
+  private readonly listeners: Listener[] = [];
+  private readonly sessions = new Set<ChargerSession>();
+  private readonly stations = new Map<string, Station>();
+  private http: HttpServer | undefined;
+  private ready = false;
+  private stopping = false;
+  private refused = 0;
+  /** PEM texts of csms.ca / cert / key, read once at start. */
+  private pems: { ca?: string; cert?: string; key?: string } = {};
+  private accepted = 0;
+
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly options: GatewayOptions = {},
+  ) {
+    this.log =
+      options.logger ??
+      pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+  }
+
+  /** Ports the listeners are bound to, in config order (useful with port 0). */
+  get ports(): number[] {
+    return this.listeners.map((l) => l.port);
+  }
+
+  get httpPort(): number | undefined {
+    const a = this.http?.address();
+    return a !== null && typeof a === 'object' ? a.port : undefined;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Station identities with an engine. */
+  get stationIds(): string[] {
+    return [...this.stations.keys()];
+  }
+
+  station(id: string): StationEngine | undefined {
+    return this.stations.get(id)?.engine;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    // Codec options first: a bad mapping is a config error before anything listens.
+    const prepared: { config: ListenerConfig; codec: Codec<unknown>; codecOptions: unknown }[] = [];
+    for (const [i, l] of config.listeners.entries()) {
+      const codec = findCodec(l.codec);
+      if (codec === undefined) {
+        throw new ConfigError('CONFIG_INVALID', config.file, [{ pointer: `/listeners/${i}/codec`, reason: `unknown codec ${JSON.stringify(l.codec)}; expected one of ${codecNames().join(', ')}` }]);
+      }
+      const codecOptions = await codec.loadOptions(l.mapping !== undefined ? { file: l.mapping } : {});
+      prepared.push({ config: l, codec, codecOptions });
+    }
+    const { ca, cert, key } = config.csms;
+    this.pems = {
+      ...(ca !== undefined ? { ca: readConfigFile(ca) } : {}),
+      ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
+      ...(key !== undefined ? { key: readConfigFile(key) } : {}),
+    };
+    if (config.store === 'memory') {
+      this.store = new MemoryStore();
+      this.log.warn({ store: 'memory' }, 'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use store: { redis: <url> } in production');
+    } else {
+      this.store = new RedisStore(config.store.redis);
+      this.log.info({ store: 'redis' }, 'state store is Redis');
+    }
+    this.http = createHttpServer((req, res) => {
+      this.serveHttp(req.url ?? '/').then(
+        ({ status, body, type }) => {
+          res.writeHead(status, { 'content-type': type });
+          res.end(body);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(err instanceof Error ? err.message : 'error');
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.http?.once('error', reject);
+      this.http?.listen(config.http.port, config.http.host, () => resolve());
+    });
+    this.log.info({ port: this.httpPort }, 'http: /healthz /readyz /metrics');
+    for (const p of prepared) {
+      const server = createServer((socket) => this.accept(listener, socket));
+      const listener: Listener = { ...p, server, port: 0 };
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p.config.port, p.config.host ?? '0.0.0.0', () => resolve());
+      });
+      listener.port = (server.address() as AddressInfo).port;
+      this.listeners.push(listener);
+      this.log.info({ port: listener.port, host: p.config.host ?? '0.0.0.0', codec: p.codec.name, mapping: p.config.mapping }, 'listening for chargers');
+    }
+    this.ready = true;
+  }
+
+  /** Stops accepting, closes every charger session, stops every engine, closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.ready = false;
+    const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    for (const s of this.sessions) s.close('gateway stopping');
+    await Promise.all([...this.stations.values()].map((s) => s.engine.stop().catch(() => undefined)));
+    this.stations.clear();
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => (this.http === undefined ? resolve() : this.http.close(() => resolve())));
+    this.http?.closeAllConnections();
+    await this.store?.close().catch(() => undefined);
+    this.log.info('gateway stopped');
+  }
+
+  private accept(listener: Listener, socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    let log: Logger = this.log.child({ codec: listener.codec.name, remote: socket.remoteAddress });
+    const engineLog: EngineLog = (level, message, data) => log[level](data ?? {}, message);
+    const session: ChargerSession = new ChargerSession({
+      socket,
+      codec: listener.codec,
+      codecOptions: listener.codecOptions,
+      clock: systemCodecClock,
+      log: engineLog,
+      ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
+      createEngine: async (identified, capabilities, charger) => {
+        const resolved = this.resolve(identified.chargerId);
+        log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec: listener.codec.name });
+        if (resolved === undefined) {
+          this.refused += 1;
+          log.warn({ policy: this.config.stations.unknownChargers }, 'unknown charger refused (not in the station registry)');
+          return undefined;
+        }
+        return this.startStation(session, resolved, identified, capabilities, charger, engineLog, log);
+      },
+    });
+    this.sessions.add(session);
+    socket.once('close', () => {
+      this.sessions.delete(session);
+      for (const [id, s] of this.stations) if (s.session === session) this.stations.delete(id);
+    });
+    log.info('charger connected');
+    session.start();
+  }
+
+  /** Registry entry (or provisioned defaults) for a charger; undefined refuses it. */
+  private resolve(chargerId: string): (StationEntry & { stationId: string }) | undefined {
+    const entry = this.config.stations.registry.get(chargerId);
+    if (entry === undefined && this.config.stations.unknownChargers !== 'provision') return undefined;
+    return { ...entry, stationId: entry?.stationId ?? chargerId };
+  }
+
+  private async startStation(
+    session: ChargerSession,
+    entry: StationEntry & { stationId: string },
+    identified: IdentifiedEvent,
+    capabilities: Capabilities,
+    charger: ChargerPort,
+    engineLog: EngineLog,
+    log: Logger,
+  ): Promise<StationEngine | undefined> {
+    const store = this.store;
+    if (store === undefined || this.stopping) return undefined;
+    const security = this.security(entry);
+    if (security === undefined) {
+      log.error('no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
+      return undefined;
+    }
+    const previous = this.stations.get(entry.stationId);
+    if (previous !== undefined) {
+      log.warn('charger connected again: the previous connection is closed and its engine stopped');
+      this.stations.delete(entry.stationId);
+      previous.session.close('replaced by a new connection');
+      await previous.engine.stop();
+    }
+    if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
+    const engine = await StationEngine.create({
+      id: entry.stationId,
+      csmsUrl: entry.csmsUrl ?? this.config.csms.url,
+      security,
+      identity: {
+        vendor: identified.vendor ?? 'unknown',
+        model: identified.model ?? 'unknown',
+        ...(identified.firmware !== undefined ? { firmwareVersion: identified.firmware } : {}),
+      },
+      capabilities,
+      store,
+      charger,
+      log: engineLog,
+      ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
+    });
+    if (session.state === 'closed' || this.stopping) {
+      await engine.stop();
+      return undefined;
+    }
+    this.stations.set(entry.stationId, { session, engine });
+    this.accepted += 1;
+    engine.start();
+    log.info({ csmsUrl: entry.csmsUrl ?? this.config.csms.url }, 'station engine started');
+    return engine;
+  }
+
+  private security(entry: StationEntry): SecurityProfileConfig | undefined {
+    const profile = entry.securityProfile ?? this.config.csms.securityProfile;
+    const password = entry.password ?? this.config.stations.defaults.password;
+    const { ca = '', cert = '', key = '' } = this.pems;
+    if (profile === 3) return { profile, ca, cert, key };
+    if (password === undefined) return undefined;
+    return profile === 1 ? { profile, password } : { profile, password, ca };
+  }
+
+  /** Prometheus text exposition of the gateway's gauges and counters. */
+  async metrics(): Promise<string> {
+    const chargers = [...this.sessions].filter((s) => s.state !== 'closed').length;
+    const engines = [...this.stations.values()];
+    const open = engines.filter((s) => s.engine.connectionState === 'open').length;
+    let queued = 0;
+    for (const [id] of this.stations) queued += await (this.store?.size(id, TX_QUEUE) ?? 0);
+    const lines = [
+      ['pilegate_chargers_connected', 'gauge', 'Charger TCP connections open', chargers],
+      ['pilegate_stations', 'gauge', 'Station engines running', engines.length],
+      ['pilegate_ocpp_connections_open', 'gauge', 'OCPP WebSocket connections open', open],
+      ['pilegate_transaction_events_queued', 'gauge', 'TransactionEvents waiting in the queue', queued],
+      ['pilegate_chargers_refused_total', 'counter', 'Chargers refused (unknown or without credentials)', this.refused],
+      ['pilegate_stations_started_total', 'counter', 'Station engines started', this.accepted],
+    ] as const;
+    return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
+  }
+
+  private async serveHttp(url: string): Promise<{ status: number; body: string; type: string }> {
+    const path = url.split('?')[0];
+    if (path === '/healthz') return { status: 200, body: 'ok\n', type: 'text/plain' };
+    if (path === '/readyz') return this.ready ? { status: 200, body: 'ready\n', type: 'text/plain' } : { status: 503, body: 'not ready\n', type: 'text/plain' };
+    if (path === '/metrics') return { status: 200, body: await this.metrics(), type: 'text/plain; version=0.0.4' };
+    return { status: 404, body: 'not found\n', type: 'text/plain' };
+  }
+}
+
+/** Persists device-model values for a station before its engine loads them (e.g. retry timing). */
+async function presetDeviceModel(store: StateStore, id: string, capabilities: Capabilities, values: Readonly<Record<string, string>>, profile: 1 | 2 | 3): Promise<void> {
+  const { DeviceModel } = await import('../station/device-model.js');
+  const dm = await DeviceModel.load({ store, capabilities, config: { identity: id, securityProfile: profile } });
+  await dm.set(
+    Object.entries(values).map(([path, attributeValue]) => {
+      const [component = '', variable = ''] = path.split('.');
+      const [name = '', instance] = variable.split('#');
+      return { component: { name: component }, variable: { name, ...(instance !== undefined ? { instance } : {}) }, attributeValue };
+    }),
+  );
+}

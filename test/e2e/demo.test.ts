@@ -1,0 +1,46 @@
+/**
+ * `pilegate demo` as a real child process: the development CSMS, a gateway and one simulated
+ * IEC 104 charger in one process; the OCPP traffic it prints shows the boot and a transaction.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/cli.js';
+
+function runDemo(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'demo', ...args], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('pilegate demo', () => {
+  it('runs a CSMS, a gateway and a charger for --duration and exits 0', async () => {
+    const r = await runDemo(['--duration', '8', '--chargers', '1'], 40_000);
+    expect(r.code, r.stderr).toBe(0);
+    const frames = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} {2}\S+\s+(->|<-) {2}\w+/.test(l));
+    expect(frames.some((l) => /EXDC101\s+-> {2}BootNotification {2}\w+$/.test(l))).toBe(true);
+    expect(frames.some((l) => /EXDC101\s+<- {2}BootNotification \(result\)$/.test(l))).toBe(true);
+    expect(frames.some((l) => /-> {2}StatusNotification {2}evse 1\/1 \w+$/.test(l))).toBe(true);
+    expect(frames.some((l) => /EXDC101\s+-> {2}TransactionEvent {2}Started \w+ seqNo 0 tx \S+$/.test(l))).toBe(true);
+    expect(r.stdout).toContain('demo over: stopping');
+    expect(r.stderr).toContain('NOT DURABLE');
+  }, 45_000);
+
+  it('refuses a bad --chargers value with exit 2', async () => {
+    const r = await runDemo(['--chargers', 'lots'], 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error DEMO_ARG: --chargers must be a number');
+  }, 25_000);
+});
