@@ -1,8 +1,9 @@
 /** The codecs pilegate knows, by name. A new protocol is a folder beside this file and a line here. */
 import type { Codec } from './codec.js';
 import { iec104PointsCodec } from './iec104-points/index.js';
+import { ykcCodec } from './ykc/codec.js';
 
-const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>];
+const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>, ykcCodec as Codec<never>];
 
 export function codecNames(): string[] {
   return CODECS.map((c) => c.name);

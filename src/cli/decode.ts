@@ -16,6 +16,8 @@ import {
 } from '../iec104/index.js';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
 import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
+import { decodeYkcFrame, YkcFramer } from '../../codecs/ykc/index.js';
+import { describeYkcFrame } from '../../codecs/ykc/describe.js';
 import type { ChargerEvent } from '../model/events.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
@@ -27,7 +29,11 @@ export interface DecodeOptions {
   readonly ioaSize?: string;
   /** IEC 104 point-table mapping: also print the canonical events the frames yield. */
   readonly mapping?: string;
+  /** Protocol of the frames: `iec104` (default) or `ykc`. */
+  readonly codec?: string;
 }
+
+export const DECODE_CODECS = ['iec104', 'ykc'] as const;
 
 interface FrameReport {
   offset: number;
@@ -40,6 +46,11 @@ interface FrameReport {
 
 /** Runs the command; returns the process exit code. */
 export async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
+  const codec = options.codec ?? 'iec104';
+  if (!(DECODE_CODECS as readonly string[]).includes(codec)) {
+    throw new UsageError('OPTION_INVALID', `--codec must be one of ${DECODE_CODECS.join(', ')}, got ${JSON.stringify(codec)}`);
+  }
+  if (codec === 'ykc') return runDecodeYkc(hexArgs, options, io);
   const bytes = parseHexArgs(hexArgs);
   const mapping = options.mapping === undefined ? undefined : await loadMappingFile(options.mapping);
   const timeZone = options.tz ?? mapping?.timeZone ?? DEFAULT_TIME_ZONE;
@@ -106,9 +117,51 @@ export async function runDecode(hexArgs: readonly string[], options: DecodeOptio
     });
   }
 
+  return printReports(reports, options, io);
+}
+
+/** `decode --codec ykc`: frames split by `YkcFramer`, decoded by `decodeYkcFrame`. */
+async function runDecodeYkc(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
+  const bytes = parseHexArgs(hexArgs);
+  const timeZone = options.tz ?? DEFAULT_TIME_ZONE;
+  if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
+  if (options.mapping !== undefined) throw new UsageError('OPTION_INVALID', '--mapping applies to --codec iec104 only');
+  const framer = new YkcFramer();
+  const reports: FrameReport[] = [];
+  for (const item of framer.push(bytes)) {
+    if (item.kind === 'error') {
+      const e = item.error;
+      reports.push({ offset: e.offset, hex: Buffer.from(e.raw ?? []).toString('hex'), error: { code: e.code, offset: e.offset, message: e.message } });
+      continue;
+    }
+    const hex = item.frame.toString('hex');
+    const r = decodeYkcFrame(item.frame, { timeZone });
+    if (!r.ok) {
+      const at = r.error.offset + item.offset;
+      reports.push({ offset: at, hex, error: { code: r.error.code, offset: at, message: r.error.message } });
+      continue;
+    }
+    reports.push(options.json === true ? { offset: item.offset, hex, apdu: r.value } : { offset: item.offset, hex, lines: describeYkcFrame(r.value) });
+  }
+  if (framer.buffered > 0) {
+    const at = framer.position - framer.buffered;
+    reports.push({
+      offset: at,
+      hex: bytes.subarray(at).toString('hex'),
+      error: { code: 'YKC_TRUNCATED', offset: at, message: `input ends inside a frame: ${framer.buffered} byte(s) of an incomplete YKC frame` },
+    });
+  }
+  return printReports(reports, options, io, 'frame');
+}
+
+function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo, jsonKey: 'apdu' | 'frame' = 'apdu'): number {
   const errors = reports.filter((r) => r.error !== undefined);
   if (options.json === true) {
-    io.out(JSON.stringify({ frames: reports }, null, 2));
+    if (jsonKey === 'frame') {
+      io.out(JSON.stringify({ frames: reports.map(({ apdu, ...rest }) => (apdu === undefined ? rest : { ...rest, frame: apdu })) }, null, 2));
+    } else {
+      io.out(JSON.stringify({ frames: reports }, null, 2));
+    }
   } else {
     let n = 0;
     for (const r of reports) {
@@ -133,8 +186,9 @@ export async function runDecode(hexArgs: readonly string[], options: DecodeOptio
 export function registerDecode(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('decode')
-    .description('decode IEC 60870-5-104 frames given as hex (spaces optional) and print them')
+    .description('decode IEC 60870-5-104 (default) or YKC frames given as hex (spaces optional) and print them')
     .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
+    .option('--codec <name>', `protocol of the frames: ${DECODE_CODECS.join(' or ')} (default iec104)`)
     .option('--json', 'print JSON instead of a readable dump')
     .option('--tz <zone>', `time zone of the charger's CP56Time2a clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
     .option('--cot-size <n>', 'octets of cause of transmission (1 or 2; default 2, or the mapping\'s)')

@@ -1,0 +1,56 @@
+/** Human-readable dump of a decoded YKC frame: type name and code, sequence, one field per line with units. */
+import { frameInfoByName } from './constants.js';
+import type { YkcFrame } from './types.js';
+
+const UNITS: readonly (readonly [RegExp, string])[] = [
+  [/Kwh$/, 'kWh'],
+  [/Yuan$/, 'CNY'],
+  [/VoltageV$|V$/, 'V'],
+  [/CurrentA$|A$/, 'A'],
+  [/TempC$|C$/, '°C'],
+  [/Percent$/, '%'],
+  [/Min$/, 'min'],
+  [/Ah$/, 'Ah'],
+];
+
+const SKIP = new Set(['type', 'sequence', 'crcOrder']);
+
+function unitOf(name: string): string {
+  for (const [re, unit] of UNITS) if (re.test(name)) return ` ${unit}`;
+  return '';
+}
+
+function isStamp(v: unknown): v is { cp56: Record<string, unknown>; utc: string | null } {
+  return typeof v === 'object' && v !== null && 'cp56' in v && 'utc' in v;
+}
+
+function fieldLines(prefix: string, value: unknown, out: string[]): void {
+  if (isStamp(value)) {
+    const c = value.cp56 as { year: number; month: number; day: number; hour: number; minute: number; milliseconds: number };
+    const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+    const local = `20${p(c.year)}-${p(c.month)}-${p(c.day)} ${p(c.hour)}:${p(c.minute)}:${p(Math.floor(c.milliseconds / 1000))}.${p(c.milliseconds % 1000, 3)}`;
+    out.push(`  ${prefix}: ${local} local = ${value.utc ?? 'invalid'}`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push(`  ${prefix}: [${value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')}]`);
+    return;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) fieldLines(`${prefix}.${k}`, v, out);
+    return;
+  }
+  const leaf = prefix.slice(prefix.lastIndexOf('.') + 1);
+  const unit = typeof value === 'number' ? unitOf(leaf) : '';
+  out.push(`  ${prefix}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}${unit}`);
+}
+
+export function describeYkcFrame(frame: YkcFrame): string[] {
+  const info = frameInfoByName(frame.type);
+  const lines = [`${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}`];
+  for (const [k, v] of Object.entries(frame)) {
+    if (SKIP.has(k)) continue;
+    fieldLines(k, v, lines);
+  }
+  return lines;
+}

@@ -1,0 +1,509 @@
+/**
+ * A YKC (云快充) charger simulator over TCP: dials the platform, logs in (0x01), heartbeats (0x03),
+ * verifies its billing model (0x05), answers time sync / work parameters / reboot, runs card
+ * sessions (0x31 -> 0x32) and app sessions (0x34 -> 0x33), sends real-time data (0x13) while
+ * charging, raises and clears hardware faults, and uploads the transaction record (0x3B), resending
+ * it every `recordResendMs` until a 0x40 confirms it. Usable from tests and, later, `pilegate simulate`.
+ */
+import net from 'node:net';
+import {
+  DEFAULT_TIME_ZONE,
+  decodeYkcFrame,
+  encodeYkcFrame,
+  timestampFromDate,
+  YkcFramer,
+  type YkcFrame,
+  type YkcFrameOf,
+} from '../../codecs/ykc/index.js';
+
+export interface YkcSimulatorOptions {
+  readonly host: string;
+  readonly port: number;
+  /** 14-digit pile code. */
+  readonly pileCode: string;
+  readonly gunCount?: number;
+  /** 0 DC (default), 1 AC. */
+  readonly pileType?: number;
+  /** Default 0x10 (v1.6). */
+  readonly protocolVersion?: number;
+  readonly firmwareVersion?: string;
+  readonly iccid?: string;
+  /** Default 10 000 ms. */
+  readonly heartbeatIntervalMs?: number;
+  /** Real-time data period while charging, default 15 000 ms. */
+  readonly realTimeIntervalMs?: number;
+  /** Resend an unconfirmed record this often, default 30 000 ms. */
+  readonly recordResendMs?: number;
+  /** Output while charging, default 7 040 W (220 V x 32 A). */
+  readonly voltageV?: number;
+  readonly currentA?: number;
+  readonly timeZone?: string;
+  /** Every frame in and out, for logs. */
+  readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
+}
+
+interface GunSim {
+  transactionNo: string;
+  status: number;
+  plugged: number;
+  faults: number;
+  startedAt: number;
+  meterStartKwh: number;
+  meterKwh: number;
+  tradeFlag: number;
+  card: string;
+  vin: string;
+  timer?: ReturnType<typeof setInterval>;
+}
+
+const ZERO_TXN = '0'.repeat(32);
+
+export class YkcChargerSimulator {
+  private socket: net.Socket | undefined;
+  private readonly framer = new YkcFramer();
+  private seq = 0;
+  private heartbeat?: ReturnType<typeof setInterval>;
+  private readonly guns = new Map<number, GunSim>();
+  private readonly unconfirmed = new Map<string, { frame: YkcFrame; timer: ReturnType<typeof setInterval>; sent: number }>();
+  private readonly waiters: { pred: (f: YkcFrame) => boolean; resolve: (f: YkcFrame) => void }[] = [];
+  /** Every frame received from the platform. */
+  readonly received: YkcFrame[] = [];
+  /** Serials of records the platform confirmed with 0x40. */
+  readonly confirmed: string[] = [];
+  /** How many times each record was sent. */
+  readonly recordSends = new Map<string, number>();
+  readonly tz: string;
+
+  constructor(readonly options: YkcSimulatorOptions) {
+    this.tz = options.timeZone ?? DEFAULT_TIME_ZONE;
+    for (let g = 1; g <= (options.gunCount ?? 1); g++) {
+      this.guns.set(g, { transactionNo: ZERO_TXN, status: 2, plugged: 0, faults: 0, startedAt: 0, meterStartKwh: 0, meterKwh: 1000, tradeFlag: 1, card: '0', vin: '' });
+    }
+  }
+
+  /** Dials, logs in and resolves once the login answer arrives (rejects on failure or close). */
+  async connect(): Promise<void> {
+    const socket = net.connect({ host: this.options.host, port: this.options.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.stopTimers());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const answer = this.waitFor((f) => f.type === 'loginAnswer');
+    this.send({
+      type: 'login',
+      pileCode: this.options.pileCode,
+      pileType: this.options.pileType ?? 0,
+      gunCount: this.options.gunCount ?? 1,
+      protocolVersion: this.options.protocolVersion ?? 0x10,
+      firmwareVersion: this.options.firmwareVersion ?? 'SIM-1.0',
+      networkType: 0,
+      sim: this.options.iccid ?? '898604D11722D0348606',
+      operator: 0,
+    });
+    const a = (await answer) as YkcFrameOf<'loginAnswer'>;
+    if (a.result !== 0) throw new Error('login rejected');
+    const hb = this.options.heartbeatIntervalMs ?? 10_000;
+    this.heartbeat = setInterval(() => {
+      for (const [g, s] of this.guns) this.send({ type: 'heartbeat', pileCode: this.options.pileCode, gun: gunCode(g), gunState: s.faults !== 0 ? 1 : 0 });
+    }, hb);
+    this.send({ type: 'billingModelVerify', pileCode: this.options.pileCode, billingModelId: '0000' });
+    for (const g of this.guns.keys()) this.sendRealTime(g);
+  }
+
+  /** Resolves with the next received frame (or an already received one) matching `pred`. */
+  waitFor(pred: (f: YkcFrame) => boolean, timeoutMs = 5000): Promise<YkcFrame> {
+    const seen = this.received.find(pred);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = {
+        pred,
+        resolve: (f: YkcFrame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error('ykc simulator: no matching frame in time'));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  /** Plugs the gun in (or out) and reports it. */
+  plug(gun: number, plugged = true): void {
+    const s = this.gunSim(gun);
+    s.plugged = plugged ? 1 : 0;
+    this.sendRealTime(gun);
+  }
+
+  /** A card at the charger: 0x31, then charging if the platform authorises it. Resolves with the 0x32. */
+  async swipeCard(gun: number, card: string): Promise<YkcFrameOf<'startConfirm'>> {
+    const s = this.gunSim(gun);
+    s.plugged = 1;
+    const confirm = this.waitFor((f) => f.type === 'startConfirm' && f.gun === gunCode(gun) && !this.usedConfirms.has(f));
+    this.send({ type: 'startRequest', pileCode: this.options.pileCode, gun: gunCode(gun), startMode: 1, passwordRequired: 0, cardNo: card, passwordMd5: '', vin: '' });
+    const c = (await confirm) as YkcFrameOf<'startConfirm'>;
+    this.usedConfirms.add(c);
+    if (c.authResult === 1) this.startCharging(gun, c.transactionNo, 2, card);
+    return c;
+  }
+  private readonly usedConfirms = new Set<YkcFrame>();
+
+  /** A VIN start (plug and charge, 0x31 start mode 3): charging if the platform authorises it. */
+  async startWithVin(gun: number, vin: string): Promise<YkcFrameOf<'startConfirm'>> {
+    const s = this.gunSim(gun);
+    s.plugged = 1;
+    const confirm = this.waitFor((f) => f.type === 'startConfirm' && f.gun === gunCode(gun) && !this.usedConfirms.has(f));
+    this.send({ type: 'startRequest', pileCode: this.options.pileCode, gun: gunCode(gun), startMode: 3, passwordRequired: 0, cardNo: '0', passwordMd5: '', vin });
+    const c = (await confirm) as YkcFrameOf<'startConfirm'>;
+    this.usedConfirms.add(c);
+    if (c.authResult === 1) {
+      this.startCharging(gun, c.transactionNo, 5, '0');
+      this.gunSim(gun).vin = vin;
+    }
+    return c;
+  }
+
+  /** Sets or clears a hardware-fault bit (0x13 bitmask) and reports it. */
+  setFault(gun: number, bit: number, active: boolean): void {
+    const s = this.gunSim(gun);
+    s.faults = active ? s.faults | (1 << bit) : s.faults & ~(1 << bit);
+    this.sendRealTime(gun);
+  }
+
+  /** Ends the session on `gun` (stop reason code, ykc.md §5) and uploads its record. Returns the serial. */
+  stopCharging(gun: number, stopReason = 0x45): string | undefined {
+    const s = this.gunSim(gun);
+    if (s.status !== 3) return undefined;
+    this.accumulate(s);
+    if (s.timer !== undefined) clearInterval(s.timer);
+    s.timer = undefined;
+    s.status = 2;
+    const txn = s.transactionNo;
+    this.sendRealTime(gun);
+    const frame = recordFrame({
+      transactionNo: txn,
+      pileCode: this.options.pileCode,
+      gun: gunCode(gun),
+      start: new Date(s.startedAt),
+      end: new Date(),
+      meterStartKwh: s.meterStartKwh,
+      meterEndKwh: s.meterKwh,
+      tradeFlag: s.tradeFlag,
+      stopReason,
+      physicalCardNo: s.tradeFlag === 2 ? s.card : '0',
+      vin: s.vin,
+      timeZone: this.tz,
+    });
+    s.transactionNo = ZERO_TXN;
+    this.uploadRecord(frame);
+    return txn;
+  }
+
+  /** Closes the connection and every timer. */
+  close(): void {
+    this.stopTimers();
+    this.socket?.destroy();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private uploadRecord(frame: YkcFrameOf<'transactionRecord'>): void {
+    const sendOnce = (): void => {
+      this.recordSends.set(frame.transactionNo, (this.recordSends.get(frame.transactionNo) ?? 0) + 1);
+      this.send(frame);
+    };
+    sendOnce();
+    const timer = setInterval(sendOnce, this.options.recordResendMs ?? 30_000);
+    this.unconfirmed.set(frame.transactionNo, { frame, timer, sent: 1 });
+  }
+
+  private startCharging(gun: number, transactionNo: string, tradeFlag: number, card: string): void {
+    const s = this.gunSim(gun);
+    s.transactionNo = transactionNo;
+    s.status = 3;
+    s.plugged = 1;
+    s.tradeFlag = tradeFlag;
+    s.card = card;
+    s.startedAt = Date.now();
+    s.meterStartKwh = s.meterKwh;
+    this.sendRealTime(gun);
+    s.timer = setInterval(() => {
+      this.accumulate(s);
+      this.sendRealTime(gun);
+    }, this.options.realTimeIntervalMs ?? 15_000);
+  }
+
+  private lastAccumulate = new Map<GunSim, number>();
+  private accumulate(s: GunSim): void {
+    const now = Date.now();
+    const last = this.lastAccumulate.get(s) ?? s.startedAt;
+    const kw = ((this.options.voltageV ?? 220) * (this.options.currentA ?? 32)) / 1000;
+    s.meterKwh = Math.round((s.meterKwh + (kw * (now - last)) / 3_600_000) * 10_000) / 10_000;
+    this.lastAccumulate.set(s, now);
+  }
+
+  private sendRealTime(gun: number): void {
+    const s = this.gunSim(gun);
+    const charging = s.status === 3;
+    this.send(
+      realTimeFrame({
+        transactionNo: charging ? s.transactionNo : ZERO_TXN,
+        pileCode: this.options.pileCode,
+        gun: gunCode(gun),
+        status: s.faults !== 0 && !charging ? 1 : s.status,
+        plugged: s.plugged,
+        voltageV: charging ? (this.options.voltageV ?? 220) : 0,
+        currentA: charging ? (this.options.currentA ?? 32) : 0,
+        energyKwh: charging ? Math.round((s.meterKwh - s.meterStartKwh) * 10_000) / 10_000 : 0,
+        socPercent: charging ? 50 : 0,
+        hardwareFaults: s.faults,
+      }),
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const item of this.framer.push(chunk)) {
+      if (item.kind !== 'frame') continue;
+      const r = decodeYkcFrame(item.frame, { timeZone: this.tz });
+      if (!r.ok) continue;
+      const f = r.value;
+      this.received.push(f);
+      this.options.onFrame?.('in', f);
+      this.onFrame(f);
+      for (const w of [...this.waiters]) {
+        if (w.pred(f)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(f);
+        }
+      }
+    }
+  }
+
+  private onFrame(f: YkcFrame): void {
+    const pile = this.options.pileCode;
+    switch (f.type) {
+      case 'billingModelVerifyAnswer':
+        if (f.result === 1) this.send({ type: 'billingModelRequest', pileCode: pile });
+        return;
+      case 'timeSync':
+        this.reply(f, { type: 'timeSyncAnswer', pileCode: pile, time: f.time });
+        return;
+      case 'workParams':
+        this.reply(f, { type: 'workParamsAnswer', pileCode: pile, result: 1 });
+        return;
+      case 'reboot':
+        this.reply(f, { type: 'rebootAnswer', pileCode: pile, result: 1 });
+        return;
+      case 'readRealTimeData':
+        this.sendRealTime(Number.parseInt(f.gun, 10));
+        return;
+      case 'remoteStart': {
+        const gun = Number.parseInt(f.gun, 10);
+        const s = this.guns.get(gun);
+        const fail = s === undefined ? 1 : s.status === 3 ? 2 : s.faults !== 0 ? 3 : 0;
+        this.reply(f, { type: 'remoteStartResult', transactionNo: f.transactionNo, pileCode: pile, gun: f.gun, result: fail === 0 ? 1 : 0, failReason: fail });
+        if (fail === 0) this.startCharging(gun, f.transactionNo, 1, f.physicalCardNo);
+        return;
+      }
+      case 'remoteStop': {
+        const gun = Number.parseInt(f.gun, 10);
+        const charging = this.guns.get(gun)?.status === 3;
+        this.reply(f, { type: 'remoteStopResult', pileCode: pile, gun: f.gun, result: charging ? 1 : 0, failReason: charging ? 0 : 2 });
+        if (charging) this.stopCharging(gun, 0x40);
+        return;
+      }
+      case 'transactionRecordConfirm': {
+        const u = this.unconfirmed.get(f.transactionNo);
+        if (u !== undefined) {
+          clearInterval(u.timer);
+          this.unconfirmed.delete(f.transactionNo);
+          this.confirmed.push(f.transactionNo);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private gunSim(gun: number): GunSim {
+    const s = this.guns.get(gun);
+    if (s === undefined) throw new RangeError(`no gun ${gun}`);
+    return s;
+  }
+
+  private reply<K extends YkcFrame['type']>(request: { readonly sequence: number }, frame: { readonly type: K } & Omit<YkcFrameOf<K>, 'sequence' | 'type'>): void {
+    this.write({ ...frame, sequence: request.sequence } as unknown as YkcFrame);
+  }
+
+  private send<K extends YkcFrame['type']>(frame: { readonly type: K } & Omit<YkcFrameOf<K>, 'sequence' | 'type'>): void {
+    const sequence = this.seq;
+    this.seq = (this.seq + 1) & 0xffff;
+    this.write({ ...frame, sequence } as unknown as YkcFrame);
+  }
+
+  private write(frame: YkcFrame): void {
+    if (this.socket === undefined || this.socket.destroyed) return;
+    this.options.onFrame?.('out', frame);
+    this.socket.write(encodeYkcFrame(frame, { timeZone: this.tz }));
+  }
+
+  private stopTimers(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    for (const s of this.guns.values()) if (s.timer !== undefined) clearInterval(s.timer);
+    for (const u of this.unconfirmed.values()) clearInterval(u.timer);
+  }
+}
+
+/** Dials and logs in a simulator. */
+export async function connectYkcSimulator(options: YkcSimulatorOptions): Promise<YkcChargerSimulator> {
+  const sim = new YkcChargerSimulator(options);
+  await sim.connect();
+  return sim;
+}
+
+function gunCode(gun: number): string {
+  return String(gun).padStart(2, '0');
+}
+
+// --- frame builders (also used by tests) ------------------------------------------------------
+
+export interface RealTimeParams {
+  readonly sequence?: number;
+  readonly transactionNo?: string;
+  readonly pileCode: string;
+  readonly gun?: string;
+  readonly status: number;
+  readonly plugged?: number;
+  readonly voltageV?: number;
+  readonly currentA?: number;
+  readonly energyKwh?: number;
+  readonly socPercent?: number;
+  readonly gunCableTempC?: number;
+  readonly hardwareFaults?: number;
+}
+
+export function realTimeFrame(p: RealTimeParams): YkcFrameOf<'realTimeData'> {
+  return {
+    type: 'realTimeData',
+    sequence: p.sequence ?? 0,
+    transactionNo: p.transactionNo ?? ZERO_TXN,
+    pileCode: p.pileCode,
+    gun: p.gun ?? '01',
+    status: p.status,
+    gunHomed: p.plugged === 1 ? 0 : 1,
+    plugged: p.plugged ?? 0,
+    outputVoltageV: p.voltageV ?? 0,
+    outputCurrentA: p.currentA ?? 0,
+    gunCableTempC: p.gunCableTempC ?? 25,
+    gunCableCode: '0000000000000000',
+    socPercent: p.socPercent ?? 0,
+    batteryMaxTempC: 25,
+    chargeTimeMin: 0,
+    remainingTimeMin: 0,
+    energyKwh: p.energyKwh ?? 0,
+    lossEnergyKwh: p.energyKwh ?? 0,
+    amountYuan: 0,
+    hardwareFaults: p.hardwareFaults ?? 0,
+  };
+}
+
+export interface RecordParams {
+  readonly sequence?: number;
+  readonly transactionNo: string;
+  readonly pileCode: string;
+  readonly gun?: string;
+  readonly start: Date;
+  readonly end: Date;
+  readonly meterStartKwh: number;
+  readonly meterEndKwh: number;
+  readonly amountYuan?: number;
+  readonly tradeFlag?: number;
+  readonly stopReason: number;
+  readonly physicalCardNo?: string;
+  readonly vin?: string;
+  readonly timeZone?: string;
+}
+
+export function recordFrame(p: RecordParams): YkcFrameOf<'transactionRecord'> {
+  const tz = p.timeZone ?? DEFAULT_TIME_ZONE;
+  const energy = Math.round((p.meterEndKwh - p.meterStartKwh) * 10_000) / 10_000;
+  const amount = p.amountYuan ?? Math.round(energy * 1.4 * 10_000) / 10_000;
+  const none = { unitPrice: 1.4, energyKwh: 0, lossEnergyKwh: 0, amountYuan: 0 };
+  return {
+    type: 'transactionRecord',
+    sequence: p.sequence ?? 0,
+    transactionNo: p.transactionNo,
+    pileCode: p.pileCode,
+    gun: p.gun ?? '01',
+    startTime: timestampFromDate(p.start, tz),
+    endTime: timestampFromDate(p.end, tz),
+    tip: none,
+    peak: none,
+    flat: { unitPrice: 1.4, energyKwh: energy, lossEnergyKwh: energy, amountYuan: amount },
+    valley: none,
+    meterStartKwh: p.meterStartKwh,
+    meterEndKwh: p.meterEndKwh,
+    totalEnergyKwh: energy,
+    totalLossEnergyKwh: energy,
+    totalAmountYuan: amount,
+    vin: p.vin ?? '',
+    tradeFlag: p.tradeFlag ?? 2,
+    tradeTime: timestampFromDate(p.end, tz),
+    stopReason: p.stopReason,
+    physicalCardNo: p.physicalCardNo ?? '0',
+  };
+}
+
+export interface YkcScenarioOptions {
+  /** Card used for the sessions (hex). Default `D14B0A54`. */
+  readonly card?: string;
+  /** Start a card session on each idle gun this often. Default 60 000 ms. */
+  readonly sessionEveryMs?: number;
+  /** Length of each session. Default 30 000 ms. */
+  readonly sessionLengthMs?: number;
+  /** Stop reason code of each record (ykc.md §5). Default 0x45 (manual stop). */
+  readonly stopReason?: number;
+}
+
+/**
+ * Keeps a connected simulator busy for `pilegate simulate`: card sessions on every gun in turn,
+ * each ended after `sessionLengthMs` with a record upload. Returns a function that stops it.
+ */
+export function runYkcScenario(sim: YkcChargerSimulator, options: YkcScenarioOptions = {}): () => void {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const gunCount = sim.options.gunCount ?? 1;
+  let next = 1;
+  let stopped = false;
+  const later = (fn: () => void, ms: number): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopped) fn();
+    }, ms);
+    timers.add(t);
+  };
+  const tick = (): void => {
+    const gun = next;
+    next = (next % gunCount) + 1;
+    sim
+      .swipeCard(gun, options.card ?? 'D14B0A54')
+      .then((c) => {
+        if (c.authResult === 1) later(() => sim.stopCharging(gun, options.stopReason ?? 0x45), options.sessionLengthMs ?? 30_000);
+      })
+      .catch(() => undefined);
+    later(tick, options.sessionEveryMs ?? 60_000);
+  };
+  later(tick, 0);
+  return () => {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  };
+}
