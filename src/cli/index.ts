@@ -8,6 +8,7 @@ import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
 import { registerMapping } from './mapping.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { EXIT, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
@@ -28,6 +29,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerDemo(program, io, (c) => {
+    code = c;
+  });
+  registerSimulate(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };

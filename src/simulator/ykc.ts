@@ -68,6 +68,11 @@ export class YkcChargerSimulator {
   private readonly waiters: { pred: (f: YkcFrame) => boolean; resolve: (f: YkcFrame) => void }[] = [];
   /** Every frame received from the platform. */
   readonly received: YkcFrame[] = [];
+
+  /** True while the TCP connection to the gateway is open. */
+  get connected(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed;
+  }
   /** Serials of records the platform confirmed with 0x40. */
   readonly confirmed: string[] = [];
   /** How many times each record was sent. */

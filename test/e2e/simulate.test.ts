@@ -1,0 +1,91 @@
+/**
+ * `pilegate simulate` as a real child process against an in-process gateway (auto-provisioning)
+ * and the test CSMS: two simulated IEC 104 chargers connect, boot as two OCPP stations, and the
+ * command exits 0 at the end of `--duration` with a summary; a bad option exits 2.
+ */
+import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { repoRoot, spawnCli } from '../support/cli.js';
+import { startCsms, type TestCsms } from '../support/csms.js';
+
+const DEFAULT_PASSWORD = 'default-secret-9876543210';
+
+let csms: TestCsms | undefined;
+let gateway: Gateway | undefined;
+
+afterEach(async () => {
+  await gateway?.stop();
+  await csms?.close();
+  gateway = undefined;
+  csms = undefined;
+});
+
+function runSimulate(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'simulate', ...args], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`simulate did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('pilegate simulate', () => {
+  it('runs 2 IEC 104 chargers against a gateway for --duration, exits 0 and the CSMS sees 2 stations', async () => {
+    csms = await startCsms({ passwords: { EXDC101: DEFAULT_PASSWORD, EXDC102: DEFAULT_PASSWORD } });
+    const mapping = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
+    const text = [
+      'listeners:',
+      `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }`,
+      `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
+      'stations: { unknownChargers: provision }',
+      'store: memory',
+      'http: { port: 0, host: 127.0.0.1 }',
+      'log: { level: warn }',
+    ].join('\n');
+    const config = parseGatewayConfig(text, '<simulate-test>', { PILEGATE_CSMS_PASSWORD: DEFAULT_PASSWORD });
+    const sink = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        done();
+      },
+    });
+    gateway = new Gateway(config, { destination: sink, callTimeoutMs: 3_000 });
+    await gateway.start();
+    const port = gateway.ports[0] ?? 0;
+
+    const r = await runSimulate(['--gateway', `127.0.0.1:${port}`, '--count', '2', '--duration', '6'], 40_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/EXDC101 {2}connected/);
+    expect(r.stdout).toMatch(/EXDC102 {2}connected/);
+    expect(r.stdout).toContain('duration of 6 s over: stopping');
+    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, \d+ session\(s\) completed, \d+ reconnect\(s\)$/m);
+    const booted = new Set(csms.calls.filter((c) => c.action === 'BootNotification').map((c) => c.identity));
+    expect([...booted].sort()).toEqual(['EXDC101', 'EXDC102']);
+    expect(csms.authAttempts.every((a) => a.passwordOk)).toBe(true);
+  }, 45_000);
+
+  it('refuses bad options with exit 2 and a clear message', () => {
+    const missing = spawnCli(['simulate', '--count', '2']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('error SIMULATE_ARG: --gateway <host:port> is required');
+    const badCount = spawnCli(['simulate', '--gateway', '127.0.0.1:2404', '--count', 'lots']);
+    expect(badCount.code).toBe(2);
+    expect(badCount.stderr).toContain('error SIMULATE_ARG: --count must be an integer');
+    const badCodec = spawnCli(['simulate', '--gateway', '127.0.0.1:2404', '--codec', 'modbus']);
+    expect(badCodec.code).toBe(2);
+    expect(badCodec.stderr).toContain('error SIMULATE_ARG: --codec must be iec104 or ykc');
+  }, 60_000);
+});
