@@ -49,6 +49,7 @@ export class ConnectorStates {
   private readonly stopIntents = new Map<number, StopIntent>();
   private readonly startCommands = new Map<number, string>();
   private readonly issuedIds = new Set<string>();
+  private endingCount = 0;
 
   constructor(
     readonly count: number,
@@ -162,11 +163,17 @@ export class ConnectorStates {
         });
       } else if (!charging && s.session !== undefined) {
         s.ending = { id: s.session.id, at, reason: this.stopReason(c, snap.plugged) };
+        this.endingCount += 1;
         s.session = undefined;
         this.stopIntents.delete(c);
       }
     }
     return out;
+  }
+
+  /** True while some session waits for its final meter reading (checked on every ASDU). */
+  get anyEnding(): boolean {
+    return this.endingCount > 0;
   }
 
   /** Connectors whose session stopped charging and waits for its final meter reading. */
@@ -198,6 +205,7 @@ export class ConnectorStates {
   private ended(c: number, s: Connector): ChargerEvent {
     const e = s.ending as NonNullable<Connector['ending']>;
     s.ending = undefined;
+    this.endingCount -= 1;
     return {
       type: 'sessionEnded',
       connector: c,

@@ -312,7 +312,7 @@ export class Iec104PointsSession implements CodecSession {
 
   /** True while some session waits for its final meter reading. */
   private get awaitingMeter(): boolean {
-    return this.endingTimer !== undefined || this.states.endingConnectors().length > 0;
+    return this.endingTimer !== undefined || this.states.anyEnding;
   }
 
   /**
