@@ -2,28 +2,10 @@
  * `pilegate demo` as a real child process: the development CSMS, a gateway and one simulated
  * IEC 104 charger in one process; the OCPP traffic it prints shows the boot and a transaction.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/cli.js';
+import { runCliProcess } from '../support/cli.js';
 
-function runDemo(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'demo', ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`demo did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runDemo = (args: string[], timeoutMs: number): ReturnType<typeof runCliProcess> => runCliProcess(['demo', ...args], timeoutMs);
 
 describe('pilegate demo', () => {
   it('runs a CSMS, a gateway and a charger for --duration and exits 0', async () => {

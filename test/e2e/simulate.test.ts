@@ -3,13 +3,12 @@
  * and the test CSMS: two simulated IEC 104 chargers connect, boot as two OCPP stations, and the
  * command exits 0 at the end of `--duration` with a summary; a bad option exits 2.
  */
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { repoRoot, spawnCli } from '../support/cli.js';
+import { runCliProcess, spawnCli } from '../support/cli.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 
 const DEFAULT_PASSWORD = 'default-secret-9876543210';
@@ -24,24 +23,7 @@ afterEach(async () => {
   csms = undefined;
 });
 
-function runSimulate(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'simulate', ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`simulate did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runSimulate = (args: string[], timeoutMs: number): ReturnType<typeof runCliProcess> => runCliProcess(['simulate', ...args], timeoutMs);
 
 describe('pilegate simulate', () => {
   it('runs 2 IEC 104 chargers against a gateway for --duration, exits 0 and the CSMS sees 2 stations', async () => {
