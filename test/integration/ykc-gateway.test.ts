@@ -4,73 +4,34 @@
  * Authorize, TransactionEvent Started and Ended, and the record is confirmed (0x40) only after
  * the engine queued it.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemCodecClock } from '../../codecs/codec.js';
+import type { Codec } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
-import { ChargerSession } from '../../src/gateway/charger-session.js';
-import { StationEngine } from '../../src/station/engine.js';
-import { MemoryStore } from '../../src/store/memory.js';
 import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
-import { FAST_RETRY, PASSWORD, presetVariables } from '../support/station.js';
+import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
+import { PASSWORD } from '../support/station.js';
 
 const PILE = '32010200000042';
 
 let csms: TestCsms | undefined;
-let server: Server | undefined;
-let sessions: ChargerSession[] = [];
+let gateway: LiteGateway | undefined;
 let sim: YkcChargerSimulator | undefined;
 
 afterEach(async () => {
   const failures = csms?.strictFailures ?? [];
   sim?.close();
-  for (const s of sessions) {
-    s.close('test over');
-    await s.station?.stop();
-  }
-  if (server !== undefined) await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await gateway?.close();
   await csms?.close();
   csms = undefined;
-  server = undefined;
+  gateway = undefined;
   sim = undefined;
-  sessions = [];
   expect(failures).toEqual([]);
 });
 
 async function startGateway(csmsUrl: string): Promise<number> {
-  const store = new MemoryStore();
-  const codecOptions = await ykcCodec.loadOptions({ value: {} });
-  const log = (): void => undefined;
-  server = createServer((socket) => {
-    const session = new ChargerSession({
-      socket,
-      codec: ykcCodec as never,
-      codecOptions,
-      clock: systemCodecClock,
-      log,
-      createEngine: async (identified, capabilities, charger) => {
-        await presetVariables(store, identified.chargerId, { ...FAST_RETRY });
-        const engine = await StationEngine.create({
-          id: identified.chargerId,
-          csmsUrl,
-          security: { profile: 1, password: PASSWORD },
-          identity: { vendor: identified.vendor ?? 'unknown', model: identified.model ?? 'unknown' },
-          capabilities,
-          store,
-          charger,
-          log,
-          callTimeoutMs: 3_000,
-        });
-        engine.start();
-        return engine;
-      },
-    });
-    sessions.push(session);
-    session.start();
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+  gateway = await startLiteGateway({ csmsUrl, codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: {} }) } });
+  return gateway.port;
 }
 
 describe('YKC charger through the gateway', () => {

@@ -5,7 +5,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
 import { PointTable } from '../../codecs/iec104-points/points.js';
-import { systemCodecClock } from '../../codecs/codec.js';
+import { systemCodecClock, type Codec } from '../../codecs/codec.js';
 import { ChargerSession } from '../../src/gateway/charger-session.js';
 import { StationEngine } from '../../src/station/engine.js';
 import type { StateStore } from '../../src/store/state-store.js';
@@ -21,9 +21,15 @@ export interface LiteGateway {
   close(): Promise<void>;
 }
 
-export async function startLiteGateway(options: { csmsUrl: string; store?: StateStore; preset?: Record<string, string> }): Promise<LiteGateway> {
+export async function startLiteGateway(options: {
+  csmsUrl: string;
+  store?: StateStore;
+  preset?: Record<string, string>;
+  /** The listener's codec and its options; default IEC 104 with the DC example mapping. */
+  codec?: { codec: Codec<never>; options: unknown };
+}): Promise<LiteGateway> {
   const mapping = loadExampleMapping('example-dc-2gun');
-  const codecOptions = { mapping, table: new PointTable(mapping) };
+  const codec = options.codec ?? { codec: iec104PointsCodec as Codec<never>, options: { mapping, table: new PointTable(mapping) } };
   const store = options.store ?? new MemoryStore();
   const sessions: ChargerSession[] = [];
   const logs: LogLine[] = [];
@@ -33,8 +39,8 @@ export async function startLiteGateway(options: { csmsUrl: string; store?: State
   const server: Server = createServer((socket) => {
     const session = new ChargerSession({
       socket,
-      codec: iec104PointsCodec as never,
-      codecOptions,
+      codec: codec.codec,
+      codecOptions: codec.options,
       clock: systemCodecClock,
       log,
       createEngine: async (identified, capabilities, charger) => {
