@@ -14,6 +14,7 @@ import {
 } from '../../../../codecs/ykc/index.js';
 import { loadFrameFixtures, loadHexFixtures } from '../../../support/fixtures.js';
 import { frameAndDecode as frameAndDecodeOf, frameChunks as frameChunksOf, split, summary } from '../../../support/framing.js';
+import { describeBadFixtures, describeGoodStream } from '../../../support/framing-suites.js';
 
 const good = loadFrameFixtures('ykc', 'frames');
 const bad = loadHexFixtures('ykc', 'bad');
@@ -108,57 +109,9 @@ describe.each(good)('good fixture $name', (fixture) => {
   });
 });
 
-describe('all good fixtures as one stream', () => {
-  const stream = Buffer.concat(good.map((f) => f.bytes));
-  const expectedFrames: { offset: number; hex: string }[] = [];
-  let at = 0;
-  for (const f of good) {
-    expectedFrames.push({ offset: at, hex: f.bytes.toString('hex') });
-    at += f.bytes.length;
-  }
+describeGoodStream(good, frameChunks, decodeOk);
 
-  it('frames in one chunk', () => {
-    expect(summary(frameChunks([stream]).items)).toEqual({ frames: expectedFrames, errors: [] });
-  });
-
-  it('frames byte by byte', () => {
-    expect(summary(frameChunks(split(stream, 'bytes')).items)).toEqual({ frames: expectedFrames, errors: [] });
-  });
-
-  it('frames in chunks of 7 and decodes every frame to its JSON', () => {
-    const sizes = Array.from({ length: Math.floor(stream.length / 7) }, () => 7);
-    const { items } = frameChunks(split(stream, sizes));
-    expect(summary(items)).toEqual({ frames: expectedFrames, errors: [] });
-    const decoded = items.map((item) => (item.kind === 'frame' ? decodeOk(item.frame) : undefined));
-    expect(decoded).toEqual(good.map((f) => f.expected));
-  });
-});
-
-describe.each(bad)('bad fixture $name', (fixture) => {
-  it('declares its expected errors and good frames', () => {
-    expect(fixture.expect.length).toBeGreaterThan(0);
-    expect(fixture.frames).toBeTypeOf('number');
-  });
-
-  it('yields the expected errors and good frames in one chunk', () => {
-    const r = frameAndDecode([fixture.bytes]);
-    expect(r.errors).toEqual(fixture.expect);
-    expect(r.good).toBe(fixture.frames);
-    // Only a possible frame start stays buffered (spec-03's wrong CRC ends in the byte 0x68).
-    if (r.buffered > 0) expect(fixture.bytes[fixture.bytes.length - r.buffered]).toBe(0x68);
-  });
-
-  it('yields the same errors and good frames byte by byte', () => {
-    const r = frameAndDecode(split(fixture.bytes, 'bytes'));
-    expect(r.errors).toEqual(fixture.expect);
-    expect(r.good).toBe(fixture.frames);
-  });
-
-  it('yields the same errors and good frames split at every boundary', () => {
-    for (let cut = 1; cut < fixture.bytes.length; cut++) {
-      const r = frameAndDecode(split(fixture.bytes, [cut]));
-      expect(r.errors, `cut at ${cut}`).toEqual(fixture.expect);
-      expect(r.good, `cut at ${cut}`).toBe(fixture.frames);
-    }
-  });
+describeBadFixtures(bad, frameAndDecode, (fixture, r) => {
+  // Only a possible frame start stays buffered (spec-03's wrong CRC ends in the byte 0x68).
+  if (r.buffered > 0) expect(fixture.bytes[fixture.bytes.length - r.buffered]).toBe(0x68);
 });
