@@ -24,6 +24,7 @@ import {
   type TypeInfo,
 } from '../../../src/iec104/index.js';
 import { loadHexFixtures } from '../../support/fixtures.js';
+import { mutate, mutation } from '../../support/mutations.js';
 
 const KNOWN_CODES = new Set<string>(DECODE_ERROR_CODES);
 const SEED_BYTES = [...loadHexFixtures('iec104', 'frames'), ...loadHexFixtures('iec104', 'bad')].map((f) => f.bytes);
@@ -60,47 +61,6 @@ const frameLike = fc
 const randomStream = fc
   .array(fc.oneof(fc.uint8Array({ maxLength: 24 }), frameLike, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 })
   .map((parts) => Buffer.concat(parts));
-
-type Mutation =
-  | { op: 'flip'; at: number; bit: number }
-  | { op: 'set'; at: number; byte: number }
-  | { op: 'insert'; at: number; byte: number }
-  | { op: 'delete'; at: number }
-  | { op: 'truncate'; at: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-);
-
-function mutate(input: Buffer, mutations: readonly Mutation[]): Buffer {
-  const b = [...input];
-  for (const m of mutations) {
-    if (b.length === 0) break;
-    const at = m.at % b.length;
-    switch (m.op) {
-      case 'flip':
-        b[at] = (b[at] as number) ^ (1 << m.bit);
-        break;
-      case 'set':
-        b[at] = m.byte;
-        break;
-      case 'insert':
-        b.splice(at, 0, m.byte);
-        break;
-      case 'delete':
-        b.splice(at, 1);
-        break;
-      case 'truncate':
-        b.length = at;
-        break;
-    }
-  }
-  return Buffer.from(b);
-}
 
 const mutatedStream = fc
   .tuple(fc.array(fc.constantFrom(...SEED_BYTES), { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))

@@ -19,6 +19,7 @@ import {
   type YkcFrame,
 } from '../../../../codecs/ykc/index.js';
 import { loadHexFixtures } from '../../../support/fixtures.js';
+import { mutate, mutation } from '../../../support/mutations.js';
 
 const KNOWN_CODES = new Set<string>(YKC_ERROR_CODES);
 const SEED_BYTES = [...loadHexFixtures('ykc', 'frames'), ...loadHexFixtures('ykc', 'bad')].map((f) => f.bytes);
@@ -79,35 +80,6 @@ const validFrame = fc
 const randomStream = fc
   .array(fc.oneof(fc.uint8Array({ maxLength: 24 }), validFrame, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 })
   .map((parts) => Buffer.concat(parts));
-
-type Mutation =
-  | { op: 'flip'; at: number; bit: number }
-  | { op: 'set'; at: number; byte: number }
-  | { op: 'insert'; at: number; byte: number }
-  | { op: 'delete'; at: number }
-  | { op: 'truncate'; at: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-);
-
-function mutate(input: Buffer, mutations: readonly Mutation[]): Buffer {
-  const b = [...input];
-  for (const m of mutations) {
-    if (b.length === 0) break;
-    const at = m.at % b.length;
-    if (m.op === 'flip') b[at] = (b[at] as number) ^ (1 << m.bit);
-    else if (m.op === 'set') b[at] = m.byte;
-    else if (m.op === 'insert') b.splice(at, 0, m.byte);
-    else if (m.op === 'delete') b.splice(at, 1);
-    else b.length = at;
-  }
-  return Buffer.from(b);
-}
 
 /** One to three fixtures, mutated; half the time the first frame's CRC is repaired so the mutation reaches its body decoder. */
 const mutatedStream = fc
