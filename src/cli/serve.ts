@@ -40,6 +40,9 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const config: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
   const gateway = new Gateway(config);
+  // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
+  // once it is up instead of killing it half-started.
+  const signalled = waitForSignal();
   try {
     await gateway.start();
   } catch (e) {
@@ -49,7 +52,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
     return EXIT.FAILURE;
   }
   io.out(describeGateway(gateway).join('\n'));
-  const signal = await waitForSignal();
+  const signal = await signalled;
   io.out(`${signal}: stopping`);
   await gateway.stop();
   return EXIT.OK;
