@@ -3,8 +3,8 @@
  * only — leases here protect nothing across processes. Values are kept serialised, as Redis keeps
  * them, so the memory store cannot hide a caller that shares objects with the store.
  */
-import { checkLimit, checkName, checkTtl, decodeJson, encodeJson } from './state-store.js';
-import type { JsonValue, QueueEntry, StateStore } from './state-store.js';
+import { checkEnqueueOptions, checkLimit, checkName, checkTtl, decodeJson, encodeJson } from './state-store.js';
+import type { EnqueueOptions, JsonValue, QueueEntry, StateStore } from './state-store.js';
 
 export interface MemoryStoreOptions {
   /** Clock for TTLs (marks, leases), in ms. Default `Date.now`. */
@@ -15,7 +15,14 @@ interface Queue {
   /** Next id to hand out; survives the queue being emptied so ids are never reused. */
   next: number;
   /** Insertion-ordered: a Map iterates in insertion order, which is enqueue order. */
-  readonly items: Map<string, string>;
+  readonly items: Map<string, Item>;
+  /** Idempotency key → id of the entry appended with it, while that entry is queued. */
+  readonly keys: Map<string, string>;
+}
+
+interface Item {
+  readonly text: string;
+  readonly key: string | undefined;
 }
 
 interface Lease {
@@ -71,17 +78,26 @@ export class MemoryStore implements StateStore {
     return out;
   }
 
-  async enqueue(station: string, queue: string, item: JsonValue): Promise<string> {
+  async enqueue(station: string, queue: string, item: JsonValue, options?: EnqueueOptions): Promise<string> {
     checkName('queue', queue);
     const text = encodeJson(item);
+    const { idempotencyKey: key, state } = checkEnqueueOptions(options);
     const s = this.station(station);
     let q = s.queues.get(queue);
     if (q === undefined) {
-      q = { next: 1, items: new Map() };
+      q = { next: 1, items: new Map(), keys: new Map() };
       s.queues.set(queue, q);
     }
+    const prior = key === undefined ? undefined : q.keys.get(key);
+    if (prior !== undefined) return prior;
+    // One synchronous step: nothing can observe the append without the state change.
     const id = String(q.next++);
-    q.items.set(id, text);
+    q.items.set(id, { text, key });
+    if (key !== undefined) q.keys.set(key, id);
+    if (state !== undefined) {
+      if (state.text === undefined) s.kv.delete(state.key);
+      else s.kv.set(state.key, state.text);
+    }
     return id;
   }
 
@@ -90,7 +106,7 @@ export class MemoryStore implements StateStore {
     checkLimit(limit);
     const out: QueueEntry[] = [];
     if (limit === 0) return out;
-    for (const [id, text] of this.existing(station)?.queues.get(queue)?.items ?? []) {
+    for (const [id, { text }] of this.existing(station)?.queues.get(queue)?.items ?? []) {
       out.push({ id, item: decodeJson(text) });
       if (out.length >= limit) break;
     }
@@ -100,7 +116,12 @@ export class MemoryStore implements StateStore {
   async remove(station: string, queue: string, id: string): Promise<boolean> {
     checkName('queue', queue);
     checkName('id', id);
-    return this.existing(station)?.queues.get(queue)?.items.delete(id) ?? false;
+    const q = this.existing(station)?.queues.get(queue);
+    const found = q?.items.get(id);
+    if (q === undefined || found === undefined) return false;
+    q.items.delete(id);
+    if (found.key !== undefined) q.keys.delete(found.key);
+    return true;
   }
 
   async size(station: string, queue: string): Promise<number> {

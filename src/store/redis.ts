@@ -1,5 +1,5 @@
 /**
- * The production `StateStore`: Redis (standalone or Cluster) through ioredis. Durable when the
+ * The production `StateStore`: Redis (standalone, Sentinel or Cluster) through ioredis. Durable when the
  * server runs with AOF (`appendonly yes`; `appendfsync always` for "acknowledged = on disk",
  * `everysec` loses up to a second on a host crash). Several gateway instances may share one Redis:
  * every operation is one Redis command or one Lua script, never a read-modify-write in JS.
@@ -7,7 +7,9 @@
  * Key layout (`pg` is the configurable `prefix`; `<s>` is the escaped station name, see below):
  *
  *   pg:{<s>}:kv           hash    field = key, value = JSON          get / set / delete / getAll
- *   pg:{<s>}:q:<queue>    stream  one entry per item, field `v` = JSON; the entry id is the item id
+ *   pg:{<s>}:q:<queue>    stream  one entry per item, field `v` = JSON, field `k` = idempotency key;
+ *                                 the entry id is the item id
+ *   pg:{<s>}:qk:<queue>   hash    idempotency key → id of its entry, while the entry is queued
  *   pg:{<s>}:once:<key>   string  "1", SET NX [PX ttl]               markOnce
  *   pg:{<s>}:lease        string  owner, SET PX ttl                  acquire/renew/releaseLease, leaseOwner
  *
@@ -15,30 +17,41 @@
  * lives on one node and may be used together by multi-key scripts. `<s>` is the station name with
  * `%`, `{` and `}` percent-encoded (`%25`, `%7B`, `%7D`): the first `}` of a key always closes the
  * tag, and distinct station names always give distinct keys. Queue names and mark keys come after
- * the tag and need no escaping (`q:` / `once:` followed by the raw name is injective).
+ * the tag and need no escaping (`q:` / `qk:` / `once:` followed by the raw name is injective).
  *
- * Queues are streams: `XADD *` hands out ids (`<ms>-<seq>`) that only grow for the life of the
- * stream key — also across removals, restarts (the AOF records the generated ids) and a server
- * clock going backwards — so an id is never reused. `peek` is `XRANGE - + COUNT n`, `remove` is
- * `XDEL`, `size` is `XLEN`. An emptied stream keeps its key (and its last id); nothing deletes it.
+ * Queues are streams: `XADD *` (inside the ENQUEUE script) hands out ids (`<ms>-<seq>`) that only
+ * grow for the life of the stream key — also across removals, restarts (the AOF records the
+ * generated ids) and a server clock going backwards — so an id is never reused. `peek` is `XRANGE - + COUNT n`, `remove` is
+ * `XDEL` plus the key's `HDEL` (one script), `size` is `XLEN`. An emptied stream keeps its key (and
+ * its last id); nothing deletes it.
+ *
+ * `enqueue` is one Lua script: it looks the idempotency key up, appends, records the key and applies
+ * the optional state change to the station hash — atomically, and as one unit in the AOF. Every call
+ * carries an idempotency key (the caller's or a fresh UUID), so when ioredis resends an EVALSHA that
+ * Redis applied but could not acknowledge, the replay finds the key and returns the first id instead
+ * of appending a duplicate.
  *
  * `getAll(prefix)` is one Lua script that filters the station hash by a byte prefix server-side:
  * atomic, one round trip, O(fields of the station). Leases compare-and-set the owner in Lua;
  * expiry is Redis's own (`PX`), on the Redis server's clock.
  *
- * Outages: reconnecting is ioredis's job. With ioredis's defaults (`enableOfflineQueue: true`,
- * `maxRetriesPerRequest: 20`, `retryStrategy` 50 ms · attempt up to 2 s) an operation issued while
- * Redis is down waits and runs once the connection is back; if it is not back within
- * `maxRetriesPerRequest` reconnect attempts (~10 s with the defaults) the operation rejects with
- * ioredis's `MaxRetriesPerRequestError`. A command in flight when the connection drops is resent
- * after reconnect (`autoResendUnfulfilledCommands`): for `enqueue` that means a write Redis applied
- * but could not acknowledge may be applied twice (at-least-once); every other operation is
- * idempotent or reports its outcome truthfully from the state it finds.
+ * Outages: reconnecting is ioredis's job. An operation issued while Redis is down waits in
+ * ioredis's offline queue (`enableOfflineQueue: true`) and runs once the connection is back. How
+ * long it may wait is the client's `maxRetriesPerRequest`: with ioredis's default (20 reconnect
+ * attempts of `retryStrategy` 50 ms · attempt up to 2 s, ~10 s) it then rejects with
+ * `MaxRetriesPerRequestError`; the gateway creates its clients with `null` (see
+ * `src/gateway/store.ts`), so its operations wait for as long as the outage lasts and a charger
+ * event is never dropped for want of a store — the callers bound what must not wait forever
+ * (stopping, metrics). A command in flight when the connection drops is resent after reconnect
+ * (`autoResendUnfulfilledCommands`), and a waiting one may be sent to a new master after a Sentinel
+ * failover: `enqueue` is idempotent per call (see above), so a resend that Redis had already
+ * applied returns the first id; every other operation is idempotent or reports its outcome
+ * truthfully from the state it finds. `close()` fails whatever still waits.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { checkLimit, checkName, checkTtl, decodeJson, encodeJson } from './state-store.js';
-import type { JsonValue, QueueEntry, StateStore } from './state-store.js';
+import { checkEnqueueOptions, checkLimit, checkName, checkTtl, decodeJson, encodeJson } from './state-store.js';
+import type { EnqueueOptions, JsonValue, QueueEntry, StateStore } from './state-store.js';
 
 /** What a `RedisStore` talks to: a client of the caller's, or how to create one. */
 export type RedisConnection = Redis | Cluster | string | RedisOptions;
@@ -83,6 +96,34 @@ for i = 1, #all, 2 do
   end
 end
 return out
+`);
+
+/**
+ * KEYS = stream, key hash, station hash; ARGV = item JSON, idempotency key, state op ('' | 'set' |
+ * 'del'), state key, state JSON → the id of the entry (the earlier one when the key is known).
+ */
+const ENQUEUE = script(`
+local prior = redis.call('HGET', KEYS[2], ARGV[2])
+if prior then return prior end
+local id = redis.call('XADD', KEYS[1], '*', 'v', ARGV[1], 'k', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], id)
+if ARGV[3] == 'set' then
+  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+elseif ARGV[3] == 'del' then
+  redis.call('HDEL', KEYS[3], ARGV[4])
+end
+return id
+`);
+
+/** KEYS = stream, key hash; ARGV[1] = entry id → 1 when removed (with its idempotency key), else 0. */
+const REMOVE = script(`
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return 0 end
+local fields = found[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'k' then redis.call('HDEL', KEYS[2], fields[i + 1]) end
+end
+return redis.call('XDEL', KEYS[1], ARGV[1])
 `);
 
 /** KEYS[1] = lease, ARGV = owner, ttlMs → 1 when taken (free, expired, or already ours), else 0. */
@@ -166,7 +207,7 @@ export class RedisStore implements StateStore {
 
   async getAll(station: string, prefix = ''): Promise<Map<string, JsonValue>> {
     checkName('prefix', prefix, true);
-    const flat = await this.run(GET_ALL, this.key(station, 'kv'), prefix);
+    const flat = await this.run(GET_ALL, [this.key(station, 'kv')], prefix);
     const out = new Map<string, JsonValue>();
     if (!Array.isArray(flat)) throw new Error(`unexpected getAll reply from Redis: ${typeof flat}`);
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -175,11 +216,14 @@ export class RedisStore implements StateStore {
     return out;
   }
 
-  async enqueue(station: string, queue: string, item: JsonValue): Promise<string> {
+  async enqueue(station: string, queue: string, item: JsonValue, options?: EnqueueOptions): Promise<string> {
     checkName('queue', queue);
     const text = encodeJson(item);
-    const id = await this.client.xadd(this.key(station, `q:${queue}`), '*', 'v', text);
-    if (id === null) throw new Error('Redis XADD returned no id');
+    const { idempotencyKey, state } = checkEnqueueOptions(options);
+    const keys = [this.key(station, `q:${queue}`), this.key(station, `qk:${queue}`), this.key(station, 'kv')];
+    const op = state === undefined ? '' : state.text === undefined ? 'del' : 'set';
+    const id = await this.run(ENQUEUE, keys, text, idempotencyKey ?? randomUUID(), op, state?.key ?? '', state?.text ?? '');
+    if (typeof id !== 'string') throw new Error(`unexpected enqueue reply from Redis: ${typeof id}`);
     return id;
   }
 
@@ -200,10 +244,10 @@ export class RedisStore implements StateStore {
   async remove(station: string, queue: string, id: string): Promise<boolean> {
     checkName('queue', queue);
     checkName('id', id);
-    const key = this.key(station, `q:${queue}`);
-    // XDEL refuses a malformed id with an error; such an id was never handed out, so it is not there.
+    const keys = [this.key(station, `q:${queue}`), this.key(station, `qk:${queue}`)];
+    // XRANGE refuses a malformed id with an error; such an id was never handed out, so it is not there.
     if (!isStreamId(id)) return false;
-    return (await this.client.xdel(key, id)) > 0;
+    return (await this.run(REMOVE, keys, id)) === 1;
   }
 
   async size(station: string, queue: string): Promise<number> {
@@ -222,18 +266,18 @@ export class RedisStore implements StateStore {
   async acquireLease(station: string, owner: string, ttlMs: number): Promise<boolean> {
     checkName('owner', owner);
     checkTtl('ttlMs', ttlMs);
-    return (await this.run(ACQUIRE, this.key(station, 'lease'), owner, String(ttlMs))) === 1;
+    return (await this.run(ACQUIRE, [this.key(station, 'lease')], owner, String(ttlMs))) === 1;
   }
 
   async renewLease(station: string, owner: string, ttlMs: number): Promise<boolean> {
     checkName('owner', owner);
     checkTtl('ttlMs', ttlMs);
-    return (await this.run(RENEW, this.key(station, 'lease'), owner, String(ttlMs))) === 1;
+    return (await this.run(RENEW, [this.key(station, 'lease')], owner, String(ttlMs))) === 1;
   }
 
   async releaseLease(station: string, owner: string): Promise<boolean> {
     checkName('owner', owner);
-    return (await this.run(RELEASE, this.key(station, 'lease'), owner)) === 1;
+    return (await this.run(RELEASE, [this.key(station, 'lease')], owner)) === 1;
   }
 
   async leaseOwner(station: string): Promise<string | undefined> {
@@ -258,13 +302,14 @@ export class RedisStore implements StateStore {
     return `${this.prefix}:{${escapeStation(station)}}:${part}`;
   }
 
-  private async run(s: Script, key: string, ...args: string[]): Promise<unknown> {
+  /** Runs a script on `keys` (all of one station: one hash tag, one Cluster slot). */
+  private async run(s: Script, keys: readonly string[], ...args: string[]): Promise<unknown> {
     try {
-      return await this.client.evalsha(s.sha, 1, key, ...args);
+      return await this.client.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       // First use on this server (or it restarted and lost its script cache): EVAL loads it.
-      return this.client.eval(s.lua, 1, key, ...args);
+      return this.client.eval(s.lua, keys.length, ...keys, ...args);
     }
   }
 

@@ -7,7 +7,8 @@
  * Every method is async and every guarantee below is one a Redis implementation can give with
  * single commands or a Lua script (hash per station, list/stream per queue, `SET NX PX` for marks
  * and leases). Nothing may rely on two calls being atomic together: a caller that needs
- * "read then write" semantics must use the dedicated primitive (`markOnce`, `acquireLease`, ...).
+ * "read then write" semantics must use the dedicated primitive (`markOnce`, `acquireLease`, ...),
+ * and one that needs "write this state and queue that message" uses `enqueue` with `state`.
  *
  * Values are JSON values. They are serialised on the way in, so a caller never shares an object
  * with the store: mutating what was `set` or what `get` returned changes nothing stored.
@@ -15,6 +16,25 @@
 
 /** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A key/value change made in the same atomic step as a queue append (`EnqueueOptions.state`). */
+export type StateChange = { readonly key: string; readonly value: JsonValue } | { readonly key: string; readonly delete: true };
+
+export interface EnqueueOptions {
+  /**
+   * Names the append. Appending again with the key of an entry still in the queue appends nothing,
+   * changes nothing and resolves that entry's id. When absent the store generates one per call, so
+   * a command the client library resends after a reconnect (ioredis replays unacknowledged
+   * commands) still lands once. Keys live with their entry: once it is removed, the key is free.
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * Set (or delete) one key of the station together with the append: both happen or neither does.
+   * This is how a transaction's state (its next seqNo) and the event that used the seqNo are
+   * written without a crash window that would leave a seqNo gap or a duplicate.
+   */
+  readonly state?: StateChange;
+}
 
 /** One entry of a per-station queue, as returned by `peek`. */
 export interface QueueEntry {
@@ -54,8 +74,10 @@ export interface StateStore {
    * Appends `item` to the ordered queue `queue` of `station` and resolves its id once stored.
    * Items of one queue are returned by `peek` in the order their `enqueue` calls resolved; ids are
    * unique within the queue and never reused, even after removal. Queues are independent.
+   * `options` make the append idempotent and/or atomic with a key/value change (see
+   * `EnqueueOptions`); a value that is not JSON (item or state) rejects with TypeError, storing nothing.
    */
-  enqueue(station: string, queue: string, item: JsonValue): Promise<string>;
+  enqueue(station: string, queue: string, item: JsonValue, options?: EnqueueOptions): Promise<string>;
 
   /**
    * Up to `limit` (a non-negative integer) of the oldest items of the queue, oldest first, without
@@ -135,6 +157,30 @@ export function checkTtl(what: string, ttlMs: unknown): void {
   if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
     throw new RangeError(`${what} must be a positive integer of milliseconds, got ${String(ttlMs)}`);
   }
+}
+
+/** `EnqueueOptions` checked and serialised: what a store needs to apply them. */
+export interface CheckedEnqueue {
+  readonly idempotencyKey: string | undefined;
+  /** The state key and its serialised value, or `undefined` as the value for a delete. */
+  readonly state: { readonly key: string; readonly text: string | undefined } | undefined;
+}
+
+/**
+ * Checks `enqueue` options and serialises the state value.
+ * @throws TypeError for an empty idempotency key, a state key that is not a string, or a value
+ *   that is not JSON.
+ */
+export function checkEnqueueOptions(options: EnqueueOptions | undefined): CheckedEnqueue {
+  if (options === undefined) return { idempotencyKey: undefined, state: undefined };
+  if (options.idempotencyKey !== undefined) checkName('idempotencyKey', options.idempotencyKey);
+  const change = options.state;
+  let state: CheckedEnqueue['state'];
+  if (change !== undefined) {
+    checkName('state key', change.key, true);
+    state = { key: change.key, text: 'delete' in change && change.delete ? undefined : encodeJson((change as { value: JsonValue }).value) };
+  }
+  return { idempotencyKey: options.idempotencyKey, state };
 }
 
 /**

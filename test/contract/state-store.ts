@@ -159,6 +159,47 @@ export function describeStateStore(
         expect((await store.peek(a, 'tx', 1))[0]?.item).toEqual({ a: [1] });
       });
 
+      it('appends once per idempotency key, resolving the first id, until that entry is removed', async () => {
+        const first = await store.enqueue(a, 'tx', { seqNo: 0 }, { idempotencyKey: 'tx-1:0' });
+        // A replay of the same append (a resent command, a retried call) adds nothing and changes nothing.
+        expect(await store.enqueue(a, 'tx', { seqNo: 0, replay: true }, { idempotencyKey: 'tx-1:0', state: { key: 'k', value: 'replay' } })).toBe(first);
+        const concurrent = await Promise.all(Array.from({ length: 10 }, () => store.enqueue(a, 'tx', 'dup', { idempotencyKey: 'tx-1:1' })));
+        expect(new Set(concurrent).size).toBe(1);
+        expect(await store.enqueue(b, 'tx', 'other station', { idempotencyKey: 'tx-1:0' })).toBeTypeOf('string');
+        expect(await store.enqueue(a, 'other', 'other queue', { idempotencyKey: 'tx-1:0' })).toBeTypeOf('string');
+        expect(await store.peek(a, 'tx', 10)).toEqual([
+          { id: first, item: { seqNo: 0 } },
+          { id: concurrent[0], item: 'dup' },
+        ]);
+        expect(await store.get(a, 'k')).toBeUndefined();
+        expect(await store.remove(a, 'tx', first)).toBe(true);
+        const again = await store.enqueue(a, 'tx', 'again', { idempotencyKey: 'tx-1:0' });
+        expect(again).not.toBe(first);
+        expect((await store.peek(a, 'tx', 10)).map((e) => e.item)).toEqual(['dup', 'again']);
+        await expect(store.enqueue(a, 'tx', 1, { idempotencyKey: '' })).rejects.toThrow(TypeError);
+      });
+
+      it('sets or deletes a key in the same step as the append', async () => {
+        const id = await store.enqueue(a, 'tx', { seqNo: 0 }, { state: { key: 'tx:1', value: { seqNo: 1 } } });
+        expect(await store.get(a, 'tx:1')).toEqual({ seqNo: 1 });
+        expect(await store.peek(a, 'tx', 5)).toEqual([{ id, item: { seqNo: 0 } }]);
+        await store.enqueue(a, 'tx', { seqNo: 1 }, { state: { key: 'tx:1', value: { seqNo: 2 } }, idempotencyKey: 'x:1' });
+        expect(await store.get(a, 'tx:1')).toEqual({ seqNo: 2 });
+        await store.enqueue(a, 'tx', { seqNo: 2, ended: true }, { state: { key: 'tx:1', delete: true } });
+        expect(await store.get(a, 'tx:1')).toBeUndefined();
+        expect(await store.size(a, 'tx')).toBe(3);
+        expect(await store.get(b, 'tx:1')).toBeUndefined();
+      });
+
+      it('stores neither the item nor the state when the state value is not JSON', async () => {
+        await store.set(a, 'tx:1', 'before');
+        for (const value of [undefined, NaN, new Date(0)]) {
+          await expect(store.enqueue(a, 'tx', 'item', { state: { key: 'tx:1', value: value as JsonValue } })).rejects.toThrow(TypeError);
+        }
+        expect(await store.size(a, 'tx')).toBe(0);
+        expect(await store.get(a, 'tx:1')).toBe('before');
+      });
+
       it('rejects a limit that is not a non-negative integer', async () => {
         await expect(store.peek(a, 'tx', -1)).rejects.toThrow(RangeError);
         await expect(store.peek(a, 'tx', 1.5)).rejects.toThrow(RangeError);

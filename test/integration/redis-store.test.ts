@@ -76,12 +76,12 @@ describe('RedisStore', () => {
         await store.acquireLease(st, 'gw-1', 10_000);
       }
       const keys = (await redis().keys('*')).filter((k) => k.includes(run));
-      expect(keys).toHaveLength(4 * stations.length);
+      expect(keys).toHaveLength(5 * stations.length);
       for (const st of stations) {
         const tag = escapeStation(st);
         expect(tag).not.toMatch(/[{}]/);
         const mine = keys.filter((k) => hashTag(k) === tag).sort();
-        expect(mine).toEqual([`pg:{${tag}}:kv`, `pg:{${tag}}:lease`, `pg:{${tag}}:once:legacy-1`, `pg:{${tag}}:q:tx`]);
+        expect(mine).toEqual([`pg:{${tag}}:kv`, `pg:{${tag}}:lease`, `pg:{${tag}}:once:legacy-1`, `pg:{${tag}}:q:tx`, `pg:{${tag}}:qk:tx`]);
       }
     });
 
@@ -108,7 +108,7 @@ describe('RedisStore', () => {
       expect(await store.leaseOwner(st)).toBe('gw-1');
 
       const tag = escapeStation(st);
-      const keys = [`pg:{${tag}}:kv`, `pg:{${tag}}:q:tx`, `pg:{${tag}}:once:m`, `pg:{${tag}}:lease`];
+      const keys = [`pg:{${tag}}:kv`, `pg:{${tag}}:q:tx`, `pg:{${tag}}:qk:tx`, `pg:{${tag}}:once:m`, `pg:{${tag}}:lease`];
       for (const key of keys) expect(await cluster.exists(key)).toBe(1);
       const slots = await Promise.all(keys.map((k) => cluster.call('CLUSTER', 'KEYSLOT', k)));
       expect(new Set(slots).size).toBe(1);
