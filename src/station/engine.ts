@@ -10,18 +10,24 @@ import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from
 import { RpcEndpoint } from '../ocpp/rpc.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { StateStore } from '../store/state-store.js';
+import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
 import { Availability } from './availability.js';
 import { Events } from './events.js';
 import { background, systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
-import { DeviceModel, ocppMeasurand, type DeviceModelConfig, type VariableChange } from './device-model.js';
+import { DeviceModel, type DeviceModelConfig, type VariableChange } from './device-model.js';
+import { meterValue, sampledValues } from './meter-values.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
+import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
+
+/** How long `stop` waits for charger events still being handled (they may wait for the store). */
+export const STOP_CHAIN_WAIT_MS = 3_000;
 
 export interface StationEngineOptions {
   /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
@@ -41,11 +47,11 @@ export interface StationEngineOptions {
   /** Time to wait for the CSMS's answer to a CALL (OCPPCommCtrlr.MessageTimeout otherwise). */
   readonly callTimeoutMs?: number;
   readonly badMessageLimit?: number;
+  /** Latency of every answered CALL (CALLRESULT or CALLERROR), in milliseconds: the gateway's metrics. */
+  readonly onCallLatency?: (action: string, ms: number) => void;
   /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
   readonly dataTransferVendors?: readonly string[];
 }
-
-const OCPP_UNITS: Readonly<Record<string, string>> = { energy: 'Wh', power: 'W', voltage: 'V', current: 'A', soc: 'Percent' };
 
 export class StationEngine {
   readonly id: string;
@@ -59,14 +65,19 @@ export class StationEngine {
   private readonly events: Events;
   private readonly authorization: Authorization;
   private readonly smartCharging: SmartCharging;
+  private readonly aligned: AlignedData;
+  private readonly security: SecurityEvents;
+  /** A 401 on the handshake was already recorded as a security event since the last open socket. */
+  private credentialsRejected = false;
   /** Charger events are handled one after the other: their order is the transactions' order. */
   private chain: Promise<void> = Promise.resolve();
+  /** Works queued on `chain` and not done yet. */
+  private pending = 0;
   private connected = false;
   private readonly lastMeasurements = new Map<number, MeasurementsEvent>();
   private readonly sessions = new Set<number>();
   private commandSeq = 0;
   private reconnectAfterAnswer = false;
-  private stopped = false;
 
   private constructor(
     private readonly options: StationEngineOptions,
@@ -102,7 +113,14 @@ export class StationEngine {
     });
     this.queue = new TxQueue(this.ctx);
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted');
+    this.authorization = new Authorization(this.ctx);
+    this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted', this.authorization);
+    this.security = new SecurityEvents(this.ctx);
+    this.aligned = new AlignedData(this.ctx, this.transactions, {
+      latest: () => this.lastMeasurements,
+      serialize: (work) => this.serialize('clock-aligned meter values', work),
+      online: () => this.connected && this.provisioning.state === 'accepted',
+    });
     this.smartCharging = new SmartCharging(this.ctx);
     this.transactions.listen({
       started: (connector, transactionId, startedAt, remote) => {
@@ -121,10 +139,10 @@ export class StationEngine {
       },
     });
     this.events = new Events(this.ctx);
-    this.authorization = new Authorization(this.ctx);
     this.provisioning.onAccepted(() => {
       this.availability.reportAll();
       this.queue.setOnline(true);
+      this.security.setOnline(true);
     });
     this.registerHandlers();
     this.connection = new OcppConnection({
@@ -137,16 +155,25 @@ export class StationEngine {
         repeatTimes: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
       }),
       pingIntervalS: () => dm.getNumber('OCPPCommCtrlr', 'WebSocketPingInterval'),
-      log: (level, message, data) => log(level, message, data),
+      log: (level, message, data) => {
+        // The CSMS refused our credentials (A04 FailedToAuthenticateAtCsms): once per run of failures.
+        if (data['kind'] === 'http' && data['status'] === 401 && !this.credentialsRejected) {
+          this.credentialsRejected = true;
+          void this.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
+        }
+        log(level, message, data);
+      },
       timers: clock,
       ...(options.random !== undefined ? { random: options.random } : {}),
       onOpen: (transport) => {
         this.connected = true;
+        this.credentialsRejected = false;
         rpc.attach(transport);
         this.provisioning.connectionOpened();
         if (this.provisioning.state === 'accepted') {
           this.availability.reportAll();
           this.queue.setOnline(true);
+          this.security.setOnline(true);
         }
       },
       onMessage: (text) => {
@@ -156,6 +183,7 @@ export class StationEngine {
       onClose: (code, reason) => {
         this.connected = false;
         this.queue.setOnline(false);
+        this.security.setOnline(false);
         rpc.detach(`closed ${code} ${reason}`);
         this.provisioning.connectionClosed();
       },
@@ -183,6 +211,7 @@ export class StationEngine {
       clock,
       log: (level, msg, data) => log(level, msg, data),
       onBadMessageLimit: (info) => log('warn', 'CSMS sent too many invalid messages: connection closed', { count: info.count, last: info.lastError.code }),
+      ...(options.onCallLatency !== undefined ? { onCallLatency: options.onCallLatency } : {}),
     });
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
@@ -202,16 +231,32 @@ export class StationEngine {
 
   /** Opens the OCPP connection; the boot follows. */
   start(): void {
+    this.aligned.start();
     this.connection.start();
   }
 
-  /** Closes the connection for good and stops every timer. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await this.chain;
+  /**
+   * Closes the connection for good and stops every timer. Every call resolves only once the
+   * connection is closed (the gateway releases an ownership lease only after that).
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async stopOnce(): Promise<void> {
+    this.aligned.dispose();
+    // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const handled = await Promise.race([this.chain.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_CHAIN_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
+    await this.security.flush(2_000);
     this.provisioning.dispose();
     this.queue.dispose();
+    this.security.dispose();
     this.smartCharging.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
@@ -219,11 +264,7 @@ export class StationEngine {
 
   /** A canonical event from the charger's codec session (handled in arrival order). */
   chargerEvent(e: ChargerEvent): void {
-    this.chain = this.chain.then(
-      () => this.handle(e),
-      () => this.handle(e),
-    );
-    this.chain.catch((err: unknown) => this.ctx.log('error', 'charger event', { type: e.type, error: err instanceof Error ? err.message : String(err) }));
+    void this.serialize(`charger event ${e.type}`, () => this.handle(e));
   }
 
   /** Resolves once every charger event so far is handled (and its TransactionEvents queued). */
@@ -240,6 +281,33 @@ export class StationEngine {
   /** Number of TransactionEvents waiting in the durable queue. */
   queuedTransactionEvents(): Promise<number> {
     return this.queue.size();
+  }
+
+  /**
+   * A security-relevant happening (A04), e.g. `InvalidMessages` when the charger spent its
+   * bad-frame budget. Stored in the station's own security queue in the order of the charger's
+   * events and sent as SecurityEventNotification once the CSMS accepted the boot (now, or after an
+   * outage or restart). Resolves once stored; never rejects (a store failure is logged).
+   */
+  securityEvent(type: SecurityEventType, techInfo?: string): Promise<void> {
+    const at = this.ctx.clock.now();
+    return this.serialize('security event', () => this.security.record(type, techInfo, at));
+  }
+
+  /** Security events waiting to be sent. */
+  queuedSecurityEvents(): Promise<number> {
+    return this.security.size();
+  }
+
+  /** Runs `work` after every charger event so far; resolves when it ran, failures logged. */
+  private serialize(what: string, work: () => Promise<void>): Promise<void> {
+    this.pending += 1;
+    const run = this.chain.then(work, work);
+    const logged = run
+      .catch((err: unknown) => this.ctx.log('error', what, { error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => (this.pending -= 1));
+    this.chain = logged;
+    return logged;
   }
 
   private async handle(e: ChargerEvent): Promise<void> {
@@ -299,7 +367,7 @@ export class StationEngine {
       hasTransaction: (evse) => this.transactions.hasOpen(evse),
       sendTransactionEvent: (evse) => {
         // Through the event chain, so the Updated event keeps its place among the charger's events.
-        this.chain = this.chain.then(() => this.transactions.trigger(evse).then(() => undefined));
+        void this.serialize('triggered TransactionEvent', () => this.transactions.trigger(evse).then(() => undefined));
       },
       sendMeterValues: (evse) => {
         for (const [evseId, meterValue] of this.meterValuesFor(evse)) background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
@@ -332,13 +400,8 @@ export class StationEngine {
     const out: [number, RequestOf<'MeterValues'>['meterValue'][number]][] = [];
     for (const [connector, m] of this.lastMeasurements) {
       if (connector < 1 || (evse !== undefined && evse !== 0 && evse !== connector)) continue;
-      const sampledValue = m.values.flatMap((v) => {
-        const measurand = ocppMeasurand(v.measurand);
-        const unit = OCPP_UNITS[v.measurand];
-        if (measurand === undefined || unit === undefined) return [];
-        return [{ value: v.value, measurand, context: 'Trigger' as const, ...(v.phase !== undefined ? { phase: v.phase } : {}), unitOfMeasure: { unit } }];
-      });
-      if (sampledValue.length > 0) out.push([connector, { timestamp: ocppTimestamp(Date.parse(m.at)), sampledValue: sampledValue as never }]);
+      const sample = meterValue(ocppTimestamp(Date.parse(m.at)), sampledValues(m, 'Trigger'));
+      if (sample !== undefined) out.push([connector, sample]);
     }
     return out;
   }
@@ -346,6 +409,7 @@ export class StationEngine {
   private variableChanged(change: VariableChange): void {
     const name = `${change.component.name}.${change.variable.name}`;
     if (name === 'OCPPCommCtrlr.HeartbeatInterval') this.provisioning.heartbeatIntervalChanged();
+    else if (name === 'AlignedDataCtrlr.Interval' || name === 'AlignedDataCtrlr.TxEndedInterval') this.aligned.start();
     else if (name === 'OCPPCommCtrlr.WebSocketPingInterval') this.connection.restartKeepAlive();
     else if (name === 'SecurityCtrlr.BasicAuthPassword') {
       this.connection.updateCredentials({ password: change.value });

@@ -2,12 +2,22 @@
  * Remote control (F01-F04, E14): RequestStartTransaction and RequestStopTransaction answered from
  * the charger's real command result, and GetTransactionStatus answered from the queue as it stands
  * when the request arrives (before any replay, libocpp PR #228).
+ *
+ * With `AuthCtrlr.AuthorizeRemoteStart` true (and a token that is not Central / NoAuthorization)
+ * the station behaves as for a local start (F01.FR.01): it answers Accepted once the request is
+ * possible, then sends AuthorizeRequest, and only a token the CSMS accepts reaches the charger as a
+ * start command. A refused token (Invalid, Blocked, ...) starts nothing; with TxStartPoint
+ * PowerPathClosed no transaction existed yet, so there is nothing to end. In this mode the answer
+ * cannot carry the charger's own result (it comes before the AuthorizeRequest, as in the F01
+ * sequence); a charger that then refuses is logged and the remote start forgotten.
  */
 import type { ChargerCommand } from '../model/commands.js';
 import type { CommandResultEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
+import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { OcppError } from '../ocpp/errors.js';
-import type { StationContext } from './context.js';
+import type { Authorization } from './authorization.js';
+import { background, type StationContext } from './context.js';
 import type { Transactions } from './transactions.js';
 import type { TxQueue } from './tx-queue.js';
 
@@ -22,6 +32,7 @@ export class RemoteControl {
     private readonly tx: Transactions,
     private readonly queue: TxQueue,
     private readonly connectorBusy: (connector: number) => boolean,
+    private readonly authorization: Authorization,
   ) {}
 
   /** A command result from the charger. */
@@ -35,7 +46,7 @@ export class RemoteControl {
     }
   }
 
-  async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<ResponseOf<'RequestStartTransaction'>> {
+  async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<HandlerResult<'RequestStartTransaction'>> {
     if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
     const count = this.ctx.capabilities.connectorCount;
     const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c));
@@ -43,13 +54,35 @@ export class RemoteControl {
     const running = this.tx.transactionOf(connector);
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
     if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
+    if (!this.ctx.capabilities.commands.has('startCharging')) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } };
     this.tx.expectRemoteStart(connector, { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) });
-    const result = await this.send({ type: 'startCharging', id: this.ctx.commandId('start'), connector, idToken: { id: req.idToken.idToken, type: 'app' } });
+    if (this.authorization.remoteStartNeedsAuthorization(req.idToken)) {
+      return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'authorized remote start', this.authorizeThenStart(connector, req)) };
+    }
+    const result = await this.startCharger(connector, req);
     if (result !== 'accepted' && result !== 'completed') {
       this.tx.cancelRemoteStart(connector);
       return { status: 'Rejected', statusInfo: { reasonCode: result === 'notSent' ? 'NotSupported' : 'ChargerRefused' } };
     }
     return { status: 'Accepted' };
+  }
+
+  /** AuthorizeRemoteStart: the token goes to Authorize first; only an accepted one starts the charger. */
+  private async authorizeThenStart(connector: number, req: RequestOf<'RequestStartTransaction'>): Promise<void> {
+    const { accepted, reason } = await this.authorization.authorize(req.idToken);
+    if (!accepted) {
+      this.tx.cancelRemoteStart(connector);
+      this.ctx.log('warn', 'remote start refused: the CSMS did not authorize its token', { remoteStartId: req.remoteStartId, connector, reason });
+      return;
+    }
+    const result = await this.startCharger(connector, req);
+    if (result === 'accepted' || result === 'completed') return;
+    this.tx.cancelRemoteStart(connector);
+    this.ctx.log('warn', 'remote start refused by the charger after authorization', { remoteStartId: req.remoteStartId, connector, result });
+  }
+
+  private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>): Promise<CommandResultEvent['status'] | 'notSent'> {
+    return this.send({ type: 'startCharging', id: this.ctx.commandId('start'), connector, idToken: { id: req.idToken.idToken, type: 'app' } });
   }
 
   async requestStop(req: RequestOf<'RequestStopTransaction'>): Promise<ResponseOf<'RequestStopTransaction'>> {

@@ -9,15 +9,12 @@ import { randomUUID } from 'node:crypto';
 import type { IdToken, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import type { JsonValue } from '../store/state-store.js';
+import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
-import { ocppMeasurand } from './device-model.js';
+import { meterValue, sampledValues, type MeterValue, type ReadingContext } from './meter-values.js';
 import type { TxQueue } from './tx-queue.js';
 
 type TxEvent = RequestOf<'TransactionEvent'>;
-type MeterValue = NonNullable<TxEvent['meterValue']>[number];
-type SampledValue = MeterValue['sampledValue'][number];
-type Context = NonNullable<SampledValue['context']>;
 type ChargingState = NonNullable<TxEvent['transactionInfo']['chargingState']>;
 
 /** An open transaction, persisted under `tx:<connector>`. */
@@ -29,7 +26,13 @@ interface OpenTx {
   lastPeriodicAt: number;
   chargingState: ChargingState;
   remote: boolean;
+  /** Samples collected for the Ended event (SampledDataCtrlr / AlignedDataCtrlr TxEndedInterval). */
+  endedSamples?: MeterValue[];
+  lastEndedSampleAt?: number;
 }
+
+/** Samples an Ended event carries at most: the oldest are kept, later ones dropped with a warning. */
+const MAX_ENDED_SAMPLES = 500;
 
 /** A RequestStartTransaction waiting for the charger's session to start. */
 export interface RemoteStart {
@@ -56,6 +59,17 @@ const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo'
   other: 'Other',
 };
 
+/** The triggerReason of an Ended event by canonical stop reason; others end on ChargingStateChanged. */
+const STOP_TRIGGER: Readonly<Partial<Record<StopReason, TxEvent['triggerReason']>>> = {
+  remote: 'RemoteStop',
+  evDisconnected: 'EVCommunicationLost',
+  evseFault: 'AbnormalCondition',
+  emergencyStop: 'AbnormalCondition',
+  energyLimitReached: 'EnergyLimitReached',
+  timeLimitReached: 'TimeLimitReached',
+  deAuthorized: 'Deauthorized',
+};
+
 const CHARGING: Readonly<Record<string, ChargingState>> = {
   idle: 'Idle',
   evConnected: 'EVConnected',
@@ -63,8 +77,6 @@ const CHARGING: Readonly<Record<string, ChargingState>> = {
   suspendedEV: 'SuspendedEV',
   suspendedEVSE: 'SuspendedEVSE',
 };
-
-const UNITS: Readonly<Record<string, string>> = { energy: 'Wh', power: 'W', voltage: 'V', current: 'A', soc: 'Percent' };
 
 const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['idToken']['type']>> = {
   card: 'ISO14443',
@@ -167,29 +179,60 @@ export class Transactions {
     });
   }
 
-  /** Periodic meter values, at most every TxUpdatedInterval seconds. */
+  /**
+   * Periodic meter values, at most every TxUpdatedInterval seconds; and, every
+   * SampledDataCtrlr.TxEndedInterval seconds, a sample kept for the Ended event.
+   */
   async measurements(e: MeasurementsEvent): Promise<void> {
     const tx = this.open.get(e.connector);
     if (tx === undefined) return;
-    const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
     const at = Date.parse(e.at);
+    const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
+    if (endedInterval > 0 && at - (tx.lastEndedSampleAt ?? Date.parse(tx.startedAt)) >= endedInterval) {
+      const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', new Set(this.ctx.dm.getList('SampledDataCtrlr', 'TxEndedMeasurands'))));
+      if (sample !== undefined) await this.endedSample(e.connector, sample, at);
+    }
+    const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
     if (!(interval > 0) || at - tx.lastPeriodicAt < interval) return;
-    const wanted = new Set(this.ctx.dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands'));
-    const sampledValue = e.values.flatMap((v): SampledValue[] => {
-      const measurand = ocppMeasurand(v.measurand);
-      const unit = UNITS[v.measurand];
-      if (measurand === undefined || unit === undefined || !wanted.has(measurand)) return [];
-      return [{ value: v.value, context: 'Sample.Periodic', measurand, ...(v.phase !== undefined ? { phase: v.phase } : {}), unitOfMeasure: { unit } } as SampledValue];
-    });
-    if (sampledValue.length === 0) return;
+    const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', new Set(this.ctx.dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands'))));
+    if (sample === undefined) return;
     tx.lastPeriodicAt = at;
     await this.emit(e.connector, tx, {
       eventType: 'Updated',
       timestamp: ocppTimestamp(at),
       triggerReason: 'MeterValuePeriodic',
       transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
-      meterValue: [{ timestamp: ocppTimestamp(at), sampledValue: sampledValue as [SampledValue, ...SampledValue[]] }],
+      meterValue: [sample],
     });
+  }
+
+  /** Clock-aligned values (AlignedDataCtrlr.Interval) of a connector in a transaction ride in an Updated event (J01). */
+  async clockAligned(connector: number, sample: MeterValue): Promise<boolean> {
+    const tx = this.open.get(connector);
+    if (tx === undefined) return false;
+    await this.emit(connector, tx, {
+      eventType: 'Updated',
+      timestamp: sample.timestamp,
+      triggerReason: 'MeterValueClock',
+      transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
+      meterValue: [sample],
+    });
+    return true;
+  }
+
+  /** Keeps a sample for the Ended event of the connector's transaction (persisted with it). */
+  async endedSample(connector: number, sample: MeterValue, at = Date.parse(sample.timestamp)): Promise<void> {
+    const tx = this.open.get(connector);
+    if (tx === undefined) return;
+    tx.lastEndedSampleAt = at;
+    const samples = tx.endedSamples ?? [];
+    if (samples.length >= MAX_ENDED_SAMPLES) {
+      if (samples.length === MAX_ENDED_SAMPLES) this.ctx.log('warn', 'Ended event sample limit reached: later samples are dropped', { transactionId: tx.transactionId, limit: MAX_ENDED_SAMPLES });
+      return;
+    }
+    samples.push(sample);
+    tx.endedSamples = samples;
+    await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
   }
 
   /** TriggerMessage(TransactionEvent): an Updated event for each open transaction (F06.FR.07). */
@@ -215,6 +258,9 @@ export class Transactions {
     const tx = this.open.get(e.connector);
     if (tx === undefined || tx.legacyTransactionId !== e.legacyTransactionId) return;
     await this.end(e.connector, tx, e.reason, e.rawReason, e.meterStopWh, e.at);
+    // Its billing record may still come (e.g. the first copy failed on a store outage): it must find
+    // the session done, not open a transaction of its own.
+    await this.ctx.store.markOnce(this.ctx.id, `record:${e.legacyTransactionId}`);
   }
 
   /**
@@ -224,8 +270,11 @@ export class Transactions {
    */
   async record(r: TransactionRecordEvent): Promise<boolean> {
     const first = await this.ctx.store.markOnce(this.ctx.id, `record:${r.legacyTransactionId}`);
-    if (!first) return false;
     let tx = this.open.get(r.connector);
+    // Marked, yet its transaction is still open: the gateway stopped (a crash) between the mark and
+    // the Ended event, whose queueing is what closes the transaction. The record is not done yet.
+    const unfinished = tx !== undefined && tx.legacyTransactionId === r.legacyTransactionId;
+    if (!first && !unfinished) return false;
     if (tx === undefined || tx.legacyTransactionId !== r.legacyTransactionId) {
       await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
       tx = this.open.get(r.connector);
@@ -236,29 +285,35 @@ export class Transactions {
 
   private async end(connector: number, tx: OpenTx, reason: StopReason, raw: number | string | undefined, meterStopWh: number | undefined, at: string): Promise<void> {
     const stoppedReason = STOPPED[reason];
+    const end = this.energy(meterStopWh, at, 'Transaction.End').meterValue ?? [];
+    const meterValues = [...(tx.endedSamples ?? []), ...end];
     await this.emit(connector, tx, {
       eventType: 'Ended',
       timestamp: ocppTimestamp(Date.parse(at)),
-      triggerReason: reason === 'remote' ? 'RemoteStop' : reason === 'evDisconnected' ? 'EVCommunicationLost' : reason === 'evseFault' || reason === 'emergencyStop' ? 'AbnormalCondition' : 'ChargingStateChanged',
+      triggerReason: STOP_TRIGGER[reason] ?? 'ChargingStateChanged',
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'EVConnected', ...(stoppedReason !== 'Local' ? { stoppedReason } : {}) },
-      ...this.energy(meterStopWh, at, 'Transaction.End'),
+      ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
       customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(raw !== undefined ? { legacyStopReason: raw } : {}) },
-    });
-    this.open.delete(connector);
-    await this.ctx.store.delete(this.ctx.id, txKey(connector));
+    }, true);
     for (const l of this.listeners) l.ended(connector);
   }
 
-  /** Numbers, marks and persists one event of `tx`, then queues it. */
-  private async emit(connector: number, tx: OpenTx, event: Omit<TxEvent, 'seqNo' | 'offline'>): Promise<void> {
+  /**
+   * Numbers and marks one event of `tx` and queues it together with the transaction's new state (or
+   * its removal, for the last event) in one atomic store write: a crash leaves either both or
+   * neither, never a seqNo gap. The idempotency key (transaction, seqNo) makes a replayed write land once.
+   */
+  private async emit(connector: number, tx: OpenTx, event: Omit<TxEvent, 'seqNo' | 'offline'>, last = false): Promise<void> {
     const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.online() ? {} : { offline: true }) } as TxEvent;
-    tx.seqNo += 1;
-    this.open.set(connector, tx);
-    await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
-    await this.queue.enqueue(payload);
+    const next: OpenTx = { ...tx, seqNo: tx.seqNo + 1 };
+    const state: StateChange = last ? { key: txKey(connector), delete: true } : { key: txKey(connector), value: next as unknown as JsonValue };
+    await this.queue.enqueue(payload, state);
+    tx.seqNo = next.seqNo;
+    if (last) this.open.delete(connector);
+    else this.open.set(connector, tx);
   }
 
-  private energy(wh: number | undefined, at: string, context: Context): { meterValue?: [MeterValue] } {
+  private energy(wh: number | undefined, at: string, context: ReadingContext): { meterValue?: [MeterValue] } {
     if (wh === undefined) return {};
     return { meterValue: [{ timestamp: ocppTimestamp(Date.parse(at)), sampledValue: [{ value: wh, context, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }] };
   }

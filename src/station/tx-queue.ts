@@ -6,7 +6,7 @@
  */
 import type { RequestOf } from '../ocpp/actions.js';
 import { RpcCallError, RpcDisconnectedError } from '../ocpp/errors.js';
-import type { JsonValue } from '../store/state-store.js';
+import type { JsonValue, StateChange } from '../store/state-store.js';
 import { type StationContext } from './context.js';
 
 export const TX_QUEUE = 'tx';
@@ -33,9 +33,13 @@ export class TxQueue {
 
   constructor(private readonly ctx: StationContext) {}
 
-  /** Persists an event; returns once the store has it (the durability point for legacy records). */
-  async enqueue(payload: RequestOf<'TransactionEvent'>): Promise<void> {
-    this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue));
+  /**
+   * Persists an event, with the transaction state change that goes with it in the same atomic
+   * write; returns once the store has both (the durability point for legacy records).
+   */
+  async enqueue(payload: RequestOf<'TransactionEvent'>, state?: StateChange): Promise<void> {
+    const idempotencyKey = `${payload.transactionInfo.transactionId}:${payload.seqNo}`;
+    this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue, { idempotencyKey, ...(state !== undefined ? { state } : {}) }));
     this.kick();
   }
 

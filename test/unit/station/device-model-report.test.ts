@@ -155,7 +155,7 @@ describe('DeviceModel reports', () => {
     const dm = await load();
     const names = (items: ReportDataType[]): string[] =>
       items.map((r) => `${r.component.name}${r.component.evse ? `@${r.component.evse.id}` : ''}.${r.variable.name}${r.variable.instance ? `[${r.variable.instance}]` : ''}`);
-    expect(names(dm.reportFiltered([{ component: { name: 'AuthCtrlr' } }]))).toEqual(['AuthCtrlr.AuthorizeRemoteStart', 'AuthCtrlr.LocalAuthorizeOffline', 'AuthCtrlr.LocalPreAuthorize']);
+    expect(names(dm.reportFiltered([{ component: { name: 'AuthCtrlr' } }]))).toEqual(['AuthCtrlr.AuthorizeRemoteStart', 'AuthCtrlr.LocalAuthorizeOffline', 'AuthCtrlr.LocalPreAuthorize', 'AuthCtrlr.OfflineTxForUnknownIdEnabled']);
     expect(names(dm.reportFiltered([{ component: { name: 'DeviceDataCtrlr' }, variable: { name: 'ItemsPerMessage' } }]))).toEqual([
       'DeviceDataCtrlr.ItemsPerMessage[GetReport]',
       'DeviceDataCtrlr.ItemsPerMessage[GetVariables]',

@@ -1,0 +1,108 @@
+/**
+ * Clock-aligned meter values (J01, AlignedDataCtrlr): every `Interval` seconds counted from UTC
+ * midnight, each EVSE's latest measurements with context `Sample.Clock` —
+ * - outside a transaction as MeterValues{evseId} (only while the CSMS can hear it: these are not
+ *   transaction messages and are not queued);
+ * - inside one as a TransactionEvent Updated with triggerReason MeterValueClock, through the
+ *   durable queue — unless `SendDuringIdle` is true, which keeps them for idle EVSEs only;
+ * and every `TxEndedInterval` seconds (also clock-aligned) a `TxEndedMeasurands` sample kept for
+ * the transaction's Ended event.
+ * An interval that does not divide a day restarts at midnight. There is no grid meter, so no
+ * values for EVSE 0. A connector whose last measurement is older than two intervals (and ten
+ * minutes) is skipped rather than reported with stale values.
+ */
+import type { MeasurementsEvent } from '../model/events.js';
+import { ocppTimestamp } from '../ocpp/schemas.js';
+import { background, type StationContext } from './context.js';
+import { meterValue, sampledValues } from './meter-values.js';
+import type { Transactions } from './transactions.js';
+
+const DAY_MS = 86_400_000;
+const MIN_STALE_MS = 600_000;
+
+/** The first boundary after `now` of intervals of `intervalMs` counted from UTC midnight. */
+export function nextAlignedTime(now: number, intervalMs: number): number {
+  const midnight = Math.floor(now / DAY_MS) * DAY_MS;
+  const next = midnight + (Math.floor((now - midnight) / intervalMs) + 1) * intervalMs;
+  return Math.min(next, midnight + DAY_MS);
+}
+
+export interface AlignedDataHost {
+  /** The latest measurements of each connector. */
+  latest(): ReadonlyMap<number, MeasurementsEvent>;
+  /** Runs `work` in the order of the charger's events (TransactionEvents keep their place). */
+  serialize(work: () => Promise<void>): void;
+  /** True when non-transactional messages can reach the CSMS now. */
+  online(): boolean;
+}
+
+type Timer = 'Interval' | 'TxEndedInterval';
+
+export class AlignedData {
+  private readonly timers = new Map<Timer, unknown>();
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: StationContext,
+    private readonly transactions: Transactions,
+    private readonly host: AlignedDataHost,
+  ) {}
+
+  /** (Re)arms both timers from the current variable values; call again after they change. */
+  start(): void {
+    this.arm('Interval');
+    this.arm('TxEndedInterval');
+  }
+
+  dispose(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) this.ctx.clock.clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private arm(which: Timer): void {
+    this.ctx.clock.clearTimeout(this.timers.get(which));
+    this.timers.delete(which);
+    if (this.stopped) return;
+    const intervalMs = this.ctx.dm.getNumber('AlignedDataCtrlr', which) * 1000;
+    if (!(intervalMs > 0)) return;
+    const now = this.ctx.clock.now();
+    const at = nextAlignedTime(now, intervalMs);
+    this.timers.set(
+      which,
+      this.ctx.clock.setTimeout(() => {
+        this.timers.delete(which);
+        this.tick(which, at, intervalMs);
+        this.arm(which);
+      }, at - now),
+    );
+  }
+
+  private tick(which: Timer, at: number, intervalMs: number): void {
+    const measurands = new Set(this.ctx.dm.getList('AlignedDataCtrlr', which === 'Interval' ? 'Measurands' : 'TxEndedMeasurands'));
+    const staleBefore = at - Math.max(2 * intervalMs, MIN_STALE_MS);
+    for (const [connector, m] of this.host.latest()) {
+      if (connector < 1 || Date.parse(m.at) < staleBefore) continue;
+      const sample = meterValue(ocppTimestamp(at), sampledValues(m, 'Sample.Clock', measurands));
+      if (sample === undefined) continue;
+      if (which === 'TxEndedInterval') {
+        if (this.transactions.hasOpen(connector)) this.host.serialize(() => this.transactions.endedSample(connector, sample));
+        continue;
+      }
+      if (this.transactions.hasOpen(connector)) {
+        if (this.ctx.dm.getBoolean('AlignedDataCtrlr', 'SendDuringIdle')) continue;
+        // Re-checked in order: the transaction may end before this runs; then it is idle data.
+        this.host.serialize(async () => {
+          if (!(await this.transactions.clockAligned(connector, sample))) this.sendMeterValues(connector, sample);
+        });
+        continue;
+      }
+      this.sendMeterValues(connector, sample);
+    }
+  }
+
+  private sendMeterValues(evseId: number, sample: NonNullable<ReturnType<typeof meterValue>>): void {
+    if (!this.host.online()) return;
+    background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [sample] }));
+  }
+}
