@@ -1,5 +1,5 @@
 /** Human-readable dump of a decoded YKC frame: type name and code, sequence, one field per line with units. */
-import { frameInfoByName } from './constants.js';
+import { frameInfo, frameInfoByName, HEADER_SIZE } from './constants.js';
 import type { YkcFrame } from './types.js';
 
 const UNITS: readonly (readonly [RegExp, string])[] = [
@@ -13,7 +13,7 @@ const UNITS: readonly (readonly [RegExp, string])[] = [
   [/Ah$/, 'Ah'],
 ];
 
-const SKIP = new Set(['type', 'sequence', 'crcOrder']);
+const SKIP = new Set(['type', 'sequence', 'crcOrder', 'encrypted']);
 
 function unitOf(name: string): string {
   for (const [re, unit] of UNITS) if (re.test(name)) return ` ${unit}`;
@@ -47,10 +47,24 @@ function fieldLines(prefix: string, value: unknown, out: string[]): void {
 
 export function describeYkcFrame(frame: YkcFrame): string[] {
   const info = frameInfoByName(frame.type);
-  const lines = [`${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}`];
+  const lines = [`${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}${frame.encrypted === true ? ' 3DES (decrypted)' : ''}`];
   for (const [k, v] of Object.entries(frame)) {
     if (SKIP.has(k)) continue;
     fieldLines(k, v, lines);
   }
   return lines;
+}
+
+/**
+ * The header of a whole frame whose body cannot be read (3DES without a key): type, sequence and
+ * the encrypted body's size, so a dump still says what the frame is.
+ */
+export function describeYkcHeader(frame: Uint8Array): string[] {
+  const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (buf.length < HEADER_SIZE + 2) return [];
+  const code = buf[5] as number;
+  const name = frameInfo(code)?.name ?? 'unknown type';
+  const hex = `0x${code.toString(16).padStart(2, '0').toUpperCase()}`;
+  const body = buf.length - HEADER_SIZE - 2;
+  return [`${name} (${hex}) seq ${buf.readUInt16LE(2)} encryption flag 0x${(buf[4] as number).toString(16).padStart(2, '0')}`, `  body: ${body} bytes, 3DES-encrypted (no key given)`];
 }

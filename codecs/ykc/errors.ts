@@ -21,10 +21,17 @@ export const YKC_ERROR_CODES = [
   /** A frame type that is not in the catalogue (ykc.md §3); the error keeps the whole frame. */
   'YKC_UNKNOWN_TYPE',
   /**
-   * Encryption flag 0x01 (3DES, ykc.md §1). Decryption is not implemented: the reference names the
-   * cipher but not its key exchange, mode, IV or padding. The error keeps the whole frame.
+   * Encryption flag 0x01 (3DES, ykc.md §1) and no key configured for the connection (`encryption`
+   * in the listener options, `cipher.ts`). The error keeps the whole frame.
    */
   'YKC_ENCRYPTED',
+  /**
+   * Encryption flag 0x01, a key configured, but the body cannot be decrypted: not a whole number
+   * of 8-byte blocks, bad PKCS#7 padding, or (zero padding has no check of its own) a decrypted
+   * pile code that is not digits or, in the session, not the logged-in pile's: a wrong key, mode
+   * or IV. The decoder's error keeps the frame.
+   */
+  'YKC_DECRYPT_FAILED',
   /**
    * A field value that cannot be decoded or encoded: an encryption flag other than 0/1, an entry
    * count that disagrees with the body length, a value out of the range of its field on encode.

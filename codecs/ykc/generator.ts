@@ -1,11 +1,13 @@
 /**
  * YKC frame encoder: a typed `YkcFrame` in, the whole frame out (start byte, length, sequence
  * little-endian, encryption flag 0, type, body, CRC-16/MODBUS low byte first unless told
- * otherwise). Bodies are written by the hand-written generator of their type; a value its field
+ * otherwise). With a `cipher` the body is 3DES-encrypted, the flag is 0x01, L counts the encrypted
+ * length and the CRC covers the encrypted bytes (ykc.md §1). Bodies are written by the hand-written generator of their type; a value its field
  * cannot carry throws `YkcEncodeError`. A decoded frame's `trailing` bytes are appended and its
  * `missing` bytes left out, so a received frame re-encodes to the bytes it came from.
  */
 import { frameInfoByName, HEADER_SIZE, LENGTH_OVERHEAD, MAX_LENGTH, START_BYTE, type YkcTypeName } from './constants.js';
+import type { YkcCipher } from './cipher.js';
 import { writeCrc, type CrcOrder } from './crc.js';
 import { YkcEncodeError } from './errors.js';
 import { fieldContext, type FieldContext, type YkcCodecOptions } from './fields.js';
@@ -22,6 +24,8 @@ import type { YkcBodies, YkcFrame, YkcFrameOf } from './types.js';
 export interface YkcEncodeOptions extends YkcCodecOptions {
   /** CRC byte order on the wire (default `le`, low byte first, as the spec says). */
   readonly crcOrder?: CrcOrder;
+  /** Encrypts the body (flag 0x01); without it the body goes in clear (flag 0x00). */
+  readonly cipher?: YkcCipher;
 }
 
 type BodyEncoder<T> = (value: T, ctx: FieldContext) => Buffer;
@@ -107,14 +111,15 @@ export function encodeYkcFrame(frame: YkcFrame, options: YkcEncodeOptions = {}):
   if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffff) {
     throw new YkcEncodeError('sequence', `${sequence} is not a 16-bit sequence number`);
   }
-  const body = encodeYkcBody(frame, options);
+  const plain = encodeYkcBody(frame, options);
+  const body = options.cipher !== undefined ? options.cipher.encrypt(plain) : plain;
   const length = body.length + LENGTH_OVERHEAD;
-  if (length > MAX_LENGTH) throw new YkcEncodeError('body', `${body.length} bytes do not fit a one-byte length field`);
+  if (length > MAX_LENGTH) throw new YkcEncodeError('body', `${body.length} bytes${options.cipher !== undefined ? ' (encrypted)' : ''} do not fit a one-byte length field`);
   const out = Buffer.alloc(length + LENGTH_OVERHEAD);
   out[0] = START_BYTE;
   out[1] = length;
   out.writeUInt16LE(sequence, 2);
-  out[4] = 0x00;
+  out[4] = options.cipher !== undefined ? 0x01 : 0x00;
   out[5] = frameInfoByName(frame.type).code;
   body.copy(out, HEADER_SIZE);
   writeCrc(out, out.length - 2, options.crcOrder ?? 'le');

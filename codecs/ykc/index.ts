@@ -1,6 +1,7 @@
 /** YKC (云快充) charger protocol v1.5 / v1.6 / v1.7: framer, frame catalogue, decoder and encoder. */
 export * from './errors.js';
 export * from './crc.js';
+export * from './cipher.js';
 export * from './bcd.js';
 export * from './constants.js';
 export * from './framer.js';

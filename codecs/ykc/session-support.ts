@@ -3,6 +3,7 @@
  * (gun numbering, the 0x32 fail codes, tariffs from canonical price periods, local time stamps).
  */
 import type { IdToken } from '../../src/model/events.js';
+import type { YkcEncryption } from './cipher.js';
 import type { YkcCodecOptions } from './fields.js';
 import type { RatePrice } from './messages/billing.js';
 import type { YkcStopReasonMap } from './stop-reason-map.js';
@@ -42,6 +43,11 @@ export interface YkcOptions extends YkcCodecOptions {
   readonly balanceYuan?: number;
   /** Stop-reason mapping (default: the shipped `mappings/ykc/stop-reasons.yaml`). */
   readonly stopReasons?: YkcStopReasonMap;
+  /**
+   * 3DES keys and parameters (unconfirmed by the reference, see `cipher.ts`). Without it a frame
+   * with the encryption flag is `YKC_ENCRYPTED`.
+   */
+  readonly encryption?: YkcEncryption;
 }
 
 export const DEFAULT_TARIFF: YkcTariff = {

@@ -1,78 +1,36 @@
 /**
- * One YKC (云快充) charger connection (ykc.md §6): login -> `identified` + 0x02, heartbeats,
- * billing model, time sync, real-time data -> measurements / connector status / faults, card and
- * VIN starts -> `authorizationRequest`, remote start/stop, transaction records confirmed only on
- * `confirmRecord`, work parameters, reboot, BMS frames -> `evInfo`, link liveness.
+ * One YKC (云快充) charger connection (ykc.md §6): login -> `identified` + 0x02, heartbeats, time sync,
+ * link liveness, and the dispatch of every frame and command to the part that handles it: gun status
+ * and parking locks (`session-status.ts`), sessions and records (`session-transactions.ts`), billing
+ * model and pile settings (`session-settings.ts`); BMS frames -> `evInfo` here.
+ *
+ * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
+ * flag are decrypted with the connection's key: the listener-wide key until the pile is known (an
+ * encrypted login carries its pile code inside the encrypted body, so only that key can open it),
+ * then the pile's own key if it has one. Once the charger has sent one encrypted frame, every frame
+ * to it is encrypted too (with the key of the moment: the login answer with the key that opened
+ * the login).
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
-import type {
-  ChargingState,
-  ConnectorStatus,
-  CurrentType,
-  IdToken,
-  Measurement,
-  Timestamp,
-} from '../../src/model/events.js';
+import type { CurrentType } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
-import { HARDWARE_FAULT_BITS, START_FAIL_REASON, STOP_FAIL_REASON } from './constants.js';
-import { DEFAULT_TIME_ZONE, timestampFromDate, type CardFormat } from './fields.js';
+import type { YkcCipher } from './cipher.js';
+import { DEFAULT_TIME_ZONE, timestampFromDate } from './fields.js';
 import { YkcFramer } from './framer.js';
-import { encodeYkcFrame } from './generator.js';
 import { decodeYkcFrame } from './parser.js';
-import { defaultStopReasonMap, mapStopReason, type YkcStopReasonMap } from './stop-reason-map.js';
+import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
-import type { YkcTypeName } from './constants.js';
-import {
-  authFailCode,
-  DEFAULT_TARIFF,
-  gunCode,
-  gunNo,
-  isDownlink,
-  localStamp,
-  reasonText,
-  round,
-  tariffFromPeriods,
-  type YkcOptions,
-  type YkcTariff,
-} from './session-support.js';
+import { YkcOutbox } from './session-io.js';
+import { YkcSettings } from './session-settings.js';
+import { YkcGunStatus } from './session-status.js';
+import { gunCode, gunNo, isDownlink, type YkcOptions } from './session-support.js';
+import { YkcTransactions } from './session-transactions.js';
 
 export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
 
 const DAY = 86_400_000;
-
-interface Pending {
-  readonly commandId: string;
-  readonly kind: 'start' | 'stop' | 'workParams' | 'reboot' | 'clock' | 'tariff';
-  readonly connector: number;
-  readonly timer: unknown;
-  readonly transactionNo?: string;
-}
-
-interface AuthRequest {
-  readonly requestId: string;
-  readonly sequence: number;
-  readonly connector: number;
-  readonly gun: string;
-  readonly idToken: IdToken;
-  readonly cardNo: string;
-}
-
-interface GunState {
-  status?: ConnectorStatus;
-  plugged?: boolean;
-  chargingState?: ChargingState;
-  faults: number;
-}
-
-interface Txn {
-  readonly connector: number;
-  readonly idToken?: IdToken;
-  readonly commandId?: string;
-  started: boolean;
-  ended?: boolean;
-}
 
 const BASE_COMMANDS: readonly ChargerCommandType[] = [
   'startCharging',
@@ -86,39 +44,35 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = [
   'interrogate',
 ];
 
+/** Answers to offline-card, balance and parking-lock frames: no canonical command sends those (see `doCommand`), so only logged. */
+const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
+
 export class YkcSession implements CodecSession {
   private readonly framer = new YkcFramer();
-  private readonly timeZone: string;
-  private readonly cardFormat: CardFormat;
-  private readonly stopReasons: YkcStopReasonMap;
+  private readonly io: YkcOutbox;
+  private readonly status: YkcGunStatus;
+  private readonly transactions: YkcTransactions;
+  private readonly settings: YkcSettings;
   private readonly heartbeatMs: number;
   private pileCode: string | undefined;
   private connectorCount = 1;
   private currentType: CurrentType = 'DC';
   private loggedIn = false;
   private stopped = false;
-  private seq = 0;
-  private counter = 0;
   private watchdog: unknown;
   private timeSyncTimer: unknown;
-  private readonly pending: Pending[] = [];
-  private readonly auths = new Map<string, AuthRequest>();
-  private readonly guns = new Map<number, GunState>();
-  private readonly txns = new Map<string, Txn>();
-  /** Records waiting for `confirmRecord`: serial -> sequence of the last copy received. */
-  private readonly records = new Map<string, number>();
-  private workParams = { disabled: 0, maxPowerPercent: 100 };
-  /** A billing model set by `setTariff` and accepted by the charger (0x57): used for later 0x05/0x09. */
-  private tariffOverride: YkcTariff | undefined;
-  private pendingTariff: YkcTariff | undefined;
+  /** Key for frames from the charger (see the file comment). */
+  private cipher: YkcCipher | undefined;
 
   constructor(private readonly ctx: SessionContext<YkcOptions>) {
     const o = ctx.options;
-    this.timeZone = ctx.connection.timeZone ?? o.timeZone ?? DEFAULT_TIME_ZONE;
-    this.cardFormat = o.cardFormat ?? 'hex';
-    this.stopReasons = o.stopReasons ?? defaultStopReasonMap();
+    this.io = new YkcOutbox(ctx, ctx.connection.timeZone ?? o.timeZone ?? DEFAULT_TIME_ZONE, o.cardFormat ?? 'hex');
+    this.status = new YkcGunStatus(this.io);
+    this.transactions = new YkcTransactions(this.io, o.stopReasons ?? defaultStopReasonMap(), () => this.pileCode);
+    this.settings = new YkcSettings(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
+    this.cipher = o.encryption?.cipherFor(this.pileCode);
   }
 
   get capabilities(): Capabilities {
@@ -150,10 +104,19 @@ export class YkcSession implements CodecSession {
         this.ctx.sink.error({ code: item.error.code, message: item.error.message, offset: item.error.offset });
         continue;
       }
-      const r = decodeYkcFrame(item.frame, { timeZone: this.timeZone, cardFormat: this.cardFormat });
+      const r = decodeYkcFrame(item.frame, { timeZone: this.io.timeZone, cardFormat: this.io.cardFormat, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) });
       if (!r.ok) {
         this.ctx.sink.error({ code: r.error.code, message: r.error.message, offset: r.error.offset + item.offset });
         continue;
+      }
+      if (r.value.encrypted === true && this.loggedIn && 'pileCode' in r.value && r.value.pileCode !== this.pileCode) {
+        // With zero padding a wrong key still "decrypts": the pile code inside is the tell.
+        this.ctx.sink.error({ code: 'YKC_DECRYPT_FAILED', message: `decrypted ${r.value.type} names another pile than the logged-in one (wrong key, mode or IV?)`, offset: item.offset });
+        continue;
+      }
+      if (r.value.encrypted === true && this.io.cipher === undefined) {
+        this.io.cipher = this.cipher;
+        this.ctx.sink.log('info', 'ykc charger sends 3DES-encrypted frames: frames to it are encrypted too', { mode: this.cipher?.mode, padding: this.cipher?.padding });
       }
       this.armWatchdog();
       try {
@@ -179,10 +142,7 @@ export class YkcSession implements CodecSession {
     this.stopped = true;
     this.ctx.clock.clearTimeout(this.watchdog);
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
-    for (const p of this.pending.splice(0)) {
-      this.ctx.clock.clearTimeout(p.timer);
-      this.ctx.sink.event({ type: 'commandResult', commandId: p.commandId, status: 'failed', reason });
-    }
+    this.io.failAll(reason);
   }
 
   // --- frames from the charger -------------------------------------------------------------
@@ -192,63 +152,42 @@ export class YkcSession implements CodecSession {
       case 'login':
         return this.onLogin(f);
       case 'heartbeat':
-        this.reply(f, { type: 'heartbeatAnswer', pileCode: f.pileCode, gun: f.gun, answer: 0 });
+        this.io.reply(f, { type: 'heartbeatAnswer', pileCode: f.pileCode, gun: f.gun, answer: 0 });
         return;
-      case 'billingModelVerify': {
-        const t = this.tariff(f.pileCode);
-        this.reply(f, { type: 'billingModelVerifyAnswer', pileCode: f.pileCode, billingModelId: t.billingModelId, result: f.billingModelId === t.billingModelId ? 0 : 1 });
-        return;
-      }
-      case 'billingModelRequest': {
-        const t = this.tariff(f.pileCode);
-        this.reply(f, {
-          type: 'billingModelAnswer',
-          pileCode: f.pileCode,
-          billingModelId: t.billingModelId,
-          tip: t.tip,
-          peak: t.peak,
-          flat: t.flat,
-          valley: t.valley,
-          lossRatio: t.lossRatio ?? 0,
-          periods: t.periods,
-        });
+      case 'billingModelVerify':
+        return this.settings.billingModelVerify(f);
+      case 'billingModelRequest':
+        return this.settings.billingModelRequest(f);
+      case 'billingModelSetAnswer':
+        return this.settings.billingModelSetAnswer(f);
+      case 'realTimeData': {
+        const at = this.io.now();
+        this.status.realTime(f, this.currentType, at);
+        if (f.status === 3) this.transactions.charging(f.transactionNo, gunNo(f.gun), at);
         return;
       }
-      case 'realTimeData':
-        return this.onRealTime(f);
+      case 'parkingLockStatus':
+        return this.status.parkingLock(f, this.io.now());
       case 'startRequest':
-        return this.onStartRequest(f);
+        return this.transactions.startRequest(f);
       case 'remoteStartResult':
-        return this.onRemoteStartResult(f);
-      case 'remoteStopResult': {
-        const p = this.take('stop', gunNo(f.gun));
-        if (p !== undefined) {
-          this.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', f.result === 1 ? undefined : reasonText(STOP_FAIL_REASON, f.failReason), f.failReason);
-        }
-        return;
-      }
+        return this.transactions.remoteStartResult(f);
+      case 'remoteStopResult':
+        return this.transactions.remoteStopResult(f);
       case 'transactionRecord':
       case 'transactionRecordV17':
-        return this.onRecord(f);
+        return this.transactions.record(f);
       case 'workParamsAnswer':
-        return this.simpleResult('workParams', f.result);
+        return this.io.simpleResult('workParams', f.result);
       case 'rebootAnswer':
-        return this.simpleResult('reboot', f.result);
-      case 'billingModelSetAnswer': {
-        const p = this.take('tariff');
-        if (p === undefined) return;
-        if (f.result === 1 && this.pendingTariff !== undefined) this.tariffOverride = this.pendingTariff;
-        this.pendingTariff = undefined;
-        this.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', undefined, f.result);
-        return;
-      }
+        return this.io.simpleResult('reboot', f.result);
       case 'timeSyncAnswer': {
-        if (f.time.utc !== null) this.ctx.sink.event({ type: 'clockReport', chargerTime: f.time.utc, at: this.now() });
-        this.simpleResult('clock', 1);
+        if (f.time.utc !== null) this.io.event({ type: 'clockReport', chargerTime: f.time.utc, at: this.io.now() });
+        this.io.simpleResult('clock', 1);
         return;
       }
       case 'chargingHandshake':
-        this.ctx.sink.event({
+        this.io.event({
           type: 'evInfo',
           connector: gunNo(f.gun),
           ...(f.vin !== '' && !/^0+$/.test(f.vin) ? { vin: f.vin } : {}),
@@ -256,17 +195,20 @@ export class YkcSession implements CodecSession {
         });
         return;
       case 'parameterConfig':
-        this.ctx.sink.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.socPercent, maxVoltageV: f.maxTotalVoltageV, maxCurrentA: f.maxChargeCurrentA });
+        this.io.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.socPercent, maxVoltageV: f.maxTotalVoltageV, maxCurrentA: f.maxChargeCurrentA });
         return;
       case 'bmsDemand':
-        this.ctx.sink.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.socPercent });
+        this.io.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.socPercent });
         return;
       case 'chargingEnd':
-        this.ctx.sink.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.endSocPercent });
+        this.io.event({ type: 'evInfo', connector: gunNo(f.gun), socPercent: f.endSocPercent });
         return;
       default:
         if (isDownlink(f)) {
           this.ctx.sink.error({ code: 'YKC_UNEXPECTED', message: `platform->charger frame ${f.type} received from the charger` });
+        } else if (UNSOLICITED_ANSWERS.has(f.type)) {
+          // Answers to frames only an operator tool sends (no canonical command maps onto them).
+          this.ctx.sink.log('info', 'ykc answer without a command', { ...f });
         } else {
           this.ctx.sink.log('debug', 'ykc frame ignored', { type: f.type });
         }
@@ -274,17 +216,20 @@ export class YkcSession implements CodecSession {
   }
 
   private onLogin(f: YkcFrameOf<'login'>): void {
-    const accept = this.ctx.options.accept?.(f.pileCode) ?? true;
-    this.reply(f, { type: 'loginAnswer', pileCode: f.pileCode, result: accept ? 0 : 1 });
+    const accept = this.ctx.options.accept?.(f.pileCode) ?? this.ctx.connection.admit?.(f.pileCode) ?? true;
+    this.io.reply(f, { type: 'loginAnswer', pileCode: f.pileCode, result: accept ? 0 : 1 });
     if (!accept) {
       this.ctx.sink.close(`login rejected for pile ${f.pileCode}`);
       return;
     }
     this.pileCode = f.pileCode;
+    // From now on the pile's own key, if it has one (the answer above went with the login's key).
+    this.cipher = this.ctx.options.encryption?.cipherFor(f.pileCode);
+    if (this.io.cipher !== undefined) this.io.cipher = this.cipher;
     this.connectorCount = Math.max(1, f.gunCount);
     this.currentType = f.pileType === 1 ? 'AC' : 'DC';
     const iccid = f.sim.replace(/^0+$/, '');
-    this.ctx.sink.event({
+    this.io.event({
       type: 'identified',
       chargerId: f.pileCode,
       firmware: f.firmwareVersion,
@@ -295,293 +240,41 @@ export class YkcSession implements CodecSession {
     });
     if (!this.loggedIn) {
       this.loggedIn = true;
-      this.ctx.sink.event({ type: 'link', state: 'up' });
+      this.io.event({ type: 'link', state: 'up' });
     }
     this.syncTime();
-  }
-
-  private onRealTime(f: YkcFrameOf<'realTimeData'>): void {
-    const connector = gunNo(f.gun);
-    const at = this.now();
-    const charging = f.status === 3;
-    const values: Measurement[] = [
-      { measurand: 'voltage', value: f.outputVoltageV },
-      { measurand: 'current', value: f.outputCurrentA },
-      { measurand: 'power', value: round(f.outputVoltageV * f.outputCurrentA, 1) },
-      { measurand: 'energy', value: round(f.energyKwh * 1000, 1), raw: f.energyKwh },
-      { measurand: 'temperature', value: f.gunCableTempC },
-    ];
-    if (charging && this.currentType === 'DC') values.push({ measurand: 'soc', value: f.socPercent });
-    this.ctx.sink.event({ type: 'measurements', connector, at, values });
-
-    const state = this.gun(connector);
-    const plugged = f.plugged === 1;
-    const status: ConnectorStatus = f.status === 0 ? 'unavailable' : f.status === 1 ? 'faulted' : charging || plugged ? 'occupied' : 'available';
-    const chargingState: ChargingState = charging ? 'charging' : plugged ? 'evConnected' : 'idle';
-    if (state.status !== status || state.plugged !== plugged || state.chargingState !== chargingState) {
-      state.status = status;
-      state.plugged = plugged;
-      state.chargingState = chargingState;
-      this.ctx.sink.event({ type: 'connectorStatus', connector, status, plugged, chargingState, at, raw: f.status });
-    }
-
-    const changed = state.faults ^ f.hardwareFaults;
-    for (let bit = 0; bit < 16; bit++) {
-      if ((changed & (1 << bit)) === 0) continue;
-      const active = (f.hardwareFaults & (1 << bit)) !== 0;
-      const name = HARDWARE_FAULT_BITS[bit] ?? `bit${bit}`;
-      this.ctx.sink.event({
-        type: 'fault',
-        connector,
-        code: `ykc.hw.${name}`,
-        name,
-        severity: bit === 0 ? 'critical' : 'error',
-        active,
-        at,
-        raw: bit,
-      });
-    }
-    state.faults = f.hardwareFaults;
-
-    if (charging && !/^0+$/.test(f.transactionNo)) {
-      const txn = this.txns.get(f.transactionNo);
-      if (txn === undefined) {
-        this.txns.set(f.transactionNo, { connector, started: true });
-        this.sessionStarted(f.transactionNo, { connector, started: true }, at);
-      } else if (!txn.started) {
-        txn.started = true;
-        this.sessionStarted(f.transactionNo, txn, at);
-      }
-    }
-  }
-
-  private onStartRequest(f: YkcFrameOf<'startRequest'>): void {
-    const connector = gunNo(f.gun);
-    const card = this.cardId(f.cardNo);
-    const idToken: IdToken =
-      f.startMode === 3 ? { id: f.vin, type: 'vin' } : f.startMode === 2 && f.passwordRequired === 1 ? { id: card, type: 'password' } : { id: card, type: 'card' };
-    const requestId = `${f.gun}-${f.sequence}-${this.ctx.clock.now()}`;
-    const req: AuthRequest = { requestId, sequence: f.sequence, connector, gun: f.gun, idToken, cardNo: f.cardNo };
-    this.ctx.sink.event({ type: 'authorizationRequest', connector, idToken, requestId });
-    if (this.ctx.options.authorizeLocally === true) {
-      this.answerAuth(req, true, undefined);
-    } else {
-      this.auths.set(requestId, req);
-    }
-  }
-
-  private onRemoteStartResult(f: YkcFrameOf<'remoteStartResult'>): void {
-    const p = this.take('start', gunNo(f.gun), f.transactionNo);
-    const ok = f.result === 1;
-    if (p !== undefined) this.result(p.commandId, ok ? 'accepted' : 'rejected', ok ? undefined : reasonText(START_FAIL_REASON, f.failReason), f.failReason);
-    const txn = this.txns.get(f.transactionNo);
-    if (ok && txn !== undefined && !txn.started) {
-      txn.started = true;
-      this.sessionStarted(f.transactionNo, txn, this.now());
-    }
-  }
-
-  private onRecord(f: YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>): void {
-    const connector = gunNo(f.gun);
-    const txn = this.txns.get(f.transactionNo);
-    const card = /^0*$/.test(f.physicalCardNo) ? '' : this.cardId(f.physicalCardNo);
-    const idToken: IdToken | undefined =
-      txn?.idToken ??
-      (f.tradeFlag === 5 && f.vin !== '' ? { id: f.vin, type: 'vin' } : (f.tradeFlag === 2 || f.tradeFlag === 4) && card !== '' ? { id: card, type: 'card' } : undefined);
-    this.records.set(f.transactionNo, f.sequence);
-    const now = this.now();
-    const reason = mapStopReason(this.stopReasons, f.stopReason);
-    const endedAt = f.endTime.utc ?? now;
-    const meterStopWh = round(f.meterEndKwh * 1000, 1);
-    this.ctx.sink.event({
-      type: 'transactionRecord',
-      connector,
-      legacyTransactionId: f.transactionNo,
-      ...(idToken !== undefined ? { idToken } : {}),
-      startedAt: f.startTime.utc ?? now,
-      endedAt,
-      meterStartWh: round(f.meterStartKwh * 1000, 1),
-      meterStopWh,
-      energyWh: round(f.totalEnergyKwh * 1000, 1),
-      amount: round(f.totalAmountYuan * 100, 2),
-      reason,
-      rawReason: f.stopReason,
-    });
-    // A session this connection saw start also ends here (after the record, which carries the bill:
-    // the engine ends the transaction on the record and treats this as the end of the running session).
-    if (txn !== undefined && txn.started && txn.ended !== true) {
-      txn.ended = true;
-      this.ctx.sink.event({
-        type: 'sessionEnded',
-        connector,
-        legacyTransactionId: f.transactionNo,
-        ...(idToken !== undefined ? { idToken } : {}),
-        meterStopWh,
-        at: endedAt,
-        reason,
-        rawReason: f.stopReason,
-      });
-    }
   }
 
   // --- commands ----------------------------------------------------------------------------
 
   private doCommand(c: ChargerCommand): CommandOutcome {
+    if (c.type === 'authorize') return this.transactions.authorize(c);
+    if (c.type === 'confirmRecord') return this.transactions.confirmRecord(c);
+    // The offline-card frames (0x44/0x46/0x48) and the parking lock (0x62) have no canonical command.
+    if (c.type === 'unlock' || c.type === 'updateFirmware') return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
+    if (c.type === 'setLimit' && this.ctx.options.ratedPowerW === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
     const pile = this.pileCode;
-    const needPile = (): CommandOutcome | undefined => (pile === undefined ? { status: 'rejected', reason: 'charger has not logged in' } : undefined);
+    if (pile === undefined) return { status: 'rejected', reason: 'charger has not logged in' };
     switch (c.type) {
-      case 'authorize': {
-        const req = c.requestId !== undefined ? this.auths.get(c.requestId) : [...this.auths.values()].find((a) => a.connector === c.connector);
-        if (req === undefined) return { status: 'rejected', reason: 'no open authorization request' };
-        this.auths.delete(req.requestId);
-        this.answerAuth(req, c.accepted, c.reason);
-        this.result(c.id, 'completed');
-        return { status: 'sent' };
-      }
-      case 'startCharging': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
+      case 'startCharging':
         if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
-        const gun = gunCode(c.connector);
-        const transactionNo = this.serial(pile, gun);
-        const card = c.idToken?.id ?? '';
-        this.txns.set(transactionNo, { connector: c.connector, ...(c.idToken !== undefined ? { idToken: c.idToken } : {}), commandId: c.id, started: false });
-        this.send({
-          type: 'remoteStart',
-          transactionNo,
-          pileCode: pile,
-          gun,
-          logicalCardNo: /^[0-9]{1,16}$/.test(card) ? card : '0',
-          physicalCardNo: this.cardFormat === 'hex' ? (/^[0-9A-Fa-f]{1,16}$/.test(card) ? card : '0') : /^[0-9]{1,18}$/.test(card) ? card : '0',
-          balanceYuan: this.ctx.options.balanceYuan ?? 1000,
-        });
-        this.expect(c.id, 'start', c.connector, transactionNo);
-        return { status: 'sent' };
-      }
-      case 'stopCharging': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
+        return this.transactions.startCharging(c, pile);
+      case 'stopCharging':
         if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
-        this.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) });
-        this.expect(c.id, 'stop', c.connector);
+        this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) });
+        this.io.expect(c.id, 'stop', c.connector);
         return { status: 'sent' };
-      }
-      case 'confirmRecord': {
-        const sequence = this.records.get(c.legacyTransactionId);
-        this.records.delete(c.legacyTransactionId);
-        const frame = { type: 'transactionRecordConfirm', transactionNo: c.legacyTransactionId, result: c.accepted ? 0 : 1 } as const;
-        if (sequence !== undefined) this.ctx.sink.send(this.encode({ ...frame, sequence }));
-        else this.send(frame);
-        this.txns.delete(c.legacyTransactionId);
-        this.result(c.id, 'completed');
-        return { status: 'sent' };
-      }
-      case 'setAvailability': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        if (c.connector !== 0) return { status: 'notSupported', reason: 'YKC work parameters (0x52) apply to the whole pile only' };
-        this.workParams = { ...this.workParams, disabled: c.available ? 0 : 1 };
-        this.send({ type: 'workParams', pileCode: pile, ...this.workParams });
-        this.expect(c.id, 'workParams', 0);
-        return { status: 'sent' };
-      }
-      case 'setLimit': {
-        const rated = this.ctx.options.ratedPowerW;
-        if (rated === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        if (c.limit.unit !== 'W') return { status: 'notSupported', reason: 'YKC limits power (0x52 max power %), not current' };
-        if (c.connector !== 0) return { status: 'notSupported', reason: 'YKC work parameters (0x52) apply to the whole pile only' };
-        const percent = Math.min(100, Math.max(30, Math.round((c.limit.value / rated) * 100)));
-        this.workParams = { ...this.workParams, maxPowerPercent: percent };
-        this.send({ type: 'workParams', pileCode: pile, ...this.workParams });
-        this.expect(c.id, 'workParams', 0);
-        return { status: 'sent' };
-      }
-      case 'reset': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        this.send({ type: 'reboot', pileCode: pile, mode: c.kind === 'hard' ? 1 : 2 });
-        this.expect(c.id, 'reboot', 0);
-        return { status: 'sent' };
-      }
-      case 'setClock': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        this.send({ type: 'timeSync', pileCode: pile, time: timestampFromDate(new Date(c.time), this.timeZone) });
-        this.expect(c.id, 'clock', 0);
-        return { status: 'sent' };
-      }
-      case 'interrogate': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        for (let g = 1; g <= this.connectorCount; g++) this.send({ type: 'readRealTimeData', pileCode: pile, gun: gunCode(g) });
-        this.result(c.id, 'completed');
-        return { status: 'sent' };
-      }
-      case 'setTariff': {
-        const no = needPile();
-        if (no !== undefined || pile === undefined) return no ?? { status: 'rejected', reason: 'no pile' };
-        const t = tariffFromPeriods(c.tariffId, c.periods, this.tariff(pile).billingModelId);
-        if (typeof t === 'string') return { status: 'rejected', reason: t };
-        this.pendingTariff = t;
-        this.send({ type: 'billingModelSet', pileCode: pile, ...t, lossRatio: t.lossRatio ?? 0 });
-        this.expect(c.id, 'tariff', 0);
-        return { status: 'sent' };
-      }
-      case 'unlock':
-      case 'updateFirmware':
-        return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
+      default:
+        return this.settings.command(c, pile, this.connectorCount);
     }
   }
 
-  private answerAuth(req: AuthRequest, accepted: boolean, reason: string | undefined): void {
-    const pile = this.pileCode ?? '0';
-    const transactionNo = accepted ? this.serial(pile, req.gun) : '0';
-    if (accepted) this.txns.set(transactionNo, { connector: req.connector, idToken: req.idToken, started: false });
-    this.ctx.sink.send(
-      this.encode({
-        type: 'startConfirm',
-        sequence: req.sequence,
-        transactionNo,
-        pileCode: pile,
-        gun: req.gun,
-        logicalCardNo: /^[0-9]{1,16}$/.test(req.cardNo) ? req.cardNo : '0',
-        balanceYuan: this.ctx.options.balanceYuan ?? 1000,
-        authResult: accepted ? 1 : 0,
-        failReason: accepted ? 0 : authFailCode(reason, req.idToken),
-      }),
-    );
-  }
-
-  // --- helpers -----------------------------------------------------------------------------
-
-  /** Gateway-generated transaction serial: pile (14) + gun (2) + yyMMddHHmmss (12) + counter (4), ykc.md §2. */
-  private serial(pile: string, gun: string): string {
-    this.counter = (this.counter + 1) % 10_000;
-    return `${pile.padStart(14, '0')}${gun.padStart(2, '0')}${localStamp(this.ctx.clock.now(), this.timeZone)}${String(this.counter).padStart(4, '0')}`;
-  }
-
-  /** Card number as an id token: hex rendering without its zero padding (`00000000D14B0A54` -> `D14B0A54`). */
-  private cardId(cardNo: string): string {
-    return this.cardFormat === 'hex' ? cardNo.replace(/^0+(?=.)/, '') : cardNo;
-  }
-
-  private sessionStarted(transactionNo: string, txn: Txn, at: Timestamp): void {
-    this.ctx.sink.event({
-      type: 'sessionStarted',
-      connector: txn.connector,
-      legacyTransactionId: transactionNo,
-      ...(txn.idToken !== undefined ? { idToken: txn.idToken } : {}),
-      ...(txn.commandId !== undefined ? { commandId: txn.commandId } : {}),
-      at,
-    });
-  }
+  // --- link --------------------------------------------------------------------------------
 
   private syncTime(): void {
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
     if (this.pileCode !== undefined) {
-      this.send({ type: 'timeSync', pileCode: this.pileCode, time: timestampFromDate(new Date(this.ctx.clock.now()), this.timeZone) });
+      this.io.send({ type: 'timeSync', pileCode: this.pileCode, time: timestampFromDate(new Date(this.ctx.clock.now()), this.io.timeZone) });
     }
     this.timeSyncTimer = this.ctx.clock.setTimeout(() => this.syncTime(), this.ctx.options.timeSyncIntervalMs ?? DAY);
   }
@@ -590,73 +283,12 @@ export class YkcSession implements CodecSession {
     this.ctx.clock.clearTimeout(this.watchdog);
     this.watchdog = this.ctx.clock.setTimeout(() => {
       if (this.stopped) return;
-      this.ctx.sink.event({ type: 'link', state: 'down', reason: 'heartbeat timeout' });
+      this.io.event({ type: 'link', state: 'down', reason: 'heartbeat timeout' });
       this.ctx.sink.close('heartbeat timeout');
     }, 3 * this.heartbeatMs);
-  }
-
-  private expect(commandId: string, kind: Pending['kind'], connector: number, transactionNo?: string): void {
-    const timer = this.ctx.clock.setTimeout(() => {
-      const i = this.pending.findIndex((p) => p.commandId === commandId);
-      if (i < 0) return;
-      this.pending.splice(i, 1);
-      this.result(commandId, 'timeout', `no answer within ${this.ctx.options.commandTimeoutMs ?? 60_000} ms`);
-    }, this.ctx.options.commandTimeoutMs ?? 60_000);
-    this.pending.push({ commandId, kind, connector, timer, ...(transactionNo !== undefined ? { transactionNo } : {}) });
-  }
-
-  private take(kind: Pending['kind'], connector?: number, transactionNo?: string): Pending | undefined {
-    let i = transactionNo === undefined ? -1 : this.pending.findIndex((p) => p.kind === kind && p.transactionNo === transactionNo);
-    if (i < 0) i = this.pending.findIndex((p) => p.kind === kind && (connector === undefined || p.connector === connector));
-    if (i < 0) return undefined;
-    const [p] = this.pending.splice(i, 1);
-    if (p !== undefined) this.ctx.clock.clearTimeout(p.timer);
-    return p;
-  }
-
-  private simpleResult(kind: Pending['kind'], result: number): void {
-    const p = this.take(kind);
-    if (p !== undefined) this.result(p.commandId, result === 1 ? 'accepted' : 'rejected', undefined, result);
-  }
-
-  private result(commandId: string, status: 'accepted' | 'completed' | 'rejected' | 'timeout' | 'failed', reason?: string, raw?: number): void {
-    this.ctx.sink.event({ type: 'commandResult', commandId, status, ...(reason !== undefined ? { reason } : {}), ...(raw !== undefined ? { raw } : {}) });
-  }
-
-  private tariff(pileCode: string): YkcTariff {
-    return this.tariffOverride ?? this.ctx.options.tariffs?.[pileCode] ?? this.ctx.options.tariff ?? DEFAULT_TARIFF;
-  }
-
-  private gun(connector: number): GunState {
-    let g = this.guns.get(connector);
-    if (g === undefined) {
-      g = { faults: 0 };
-      this.guns.set(connector, g);
-    }
-    return g;
   }
 
   private validConnector(connector: number): boolean {
     return Number.isInteger(connector) && connector >= 1 && connector <= Math.max(this.connectorCount, 1) && connector <= 99;
   }
-
-  private reply<K extends YkcTypeName>(request: { readonly sequence: number }, frame: { readonly type: K } & Omit<YkcFrameOf<K>, 'sequence' | 'type'>): void {
-    this.ctx.sink.send(this.encode({ ...frame, sequence: request.sequence } as unknown as YkcFrame));
-  }
-
-  /** A platform-originated frame with the next sequence number (LE counter, ykc.md §1). */
-  private send<K extends YkcTypeName>(frame: { readonly type: K } & Omit<YkcFrameOf<K>, 'sequence' | 'type'>): void {
-    const sequence = this.seq;
-    this.seq = (this.seq + 1) & 0xffff;
-    this.ctx.sink.send(this.encode({ ...frame, sequence } as unknown as YkcFrame));
-  }
-
-  private encode(frame: YkcFrame): Buffer {
-    return encodeYkcFrame(frame, { timeZone: this.timeZone, cardFormat: this.cardFormat });
-  }
-
-  private now(): Timestamp {
-    return new Date(this.ctx.clock.now()).toISOString();
-  }
 }
-

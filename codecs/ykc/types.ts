@@ -77,6 +77,11 @@ export interface YkcFrameCommon {
    * request's two bytes back verbatim whatever byte order the charger meant (ykc.md §1, §9 #2).
    */
   readonly sequence: number;
+  /**
+   * Set by the decoder when the body arrived 3DES-encrypted (flag 0x01) and was decrypted. The
+   * encoder encrypts only when given a cipher, whatever this says.
+   */
+  readonly encrypted?: boolean;
   /** Set by the decoder: the byte order the CRC arrived in. The encoder uses its own option. */
   readonly crcOrder?: CrcOrder;
   /**

@@ -16,8 +16,9 @@ import {
 } from '../iec104/index.js';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
 import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
-import { decodeYkcFrame, YkcFramer } from '../../codecs/ykc/index.js';
-import { describeYkcFrame } from '../../codecs/ykc/describe.js';
+import { decodeYkcFrame, YkcCipher, YkcFramer } from '../../codecs/ykc/index.js';
+import { describeYkcFrame, describeYkcHeader } from '../../codecs/ykc/describe.js';
+import { loadYkcOptions } from '../../codecs/ykc/options.js';
 import type { ChargerEvent } from '../model/events.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
@@ -27,8 +28,10 @@ export interface DecodeOptions {
   readonly cotSize?: string;
   readonly caSize?: string;
   readonly ioaSize?: string;
-  /** IEC 104 point-table mapping: also print the canonical events the frames yield. */
+  /** IEC 104 point-table mapping (events too), or YKC options file (time zone, card format, 3DES). */
   readonly mapping?: string;
+  /** YKC: 3DES key (48 hex digits) for frames with the encryption flag. */
+  readonly ykcKey?: string;
   /** Protocol of the frames: `iec104` (default) or `ykc`. */
   readonly codec?: string;
 }
@@ -51,6 +54,7 @@ export async function runDecode(hexArgs: readonly string[], options: DecodeOptio
     throw new UsageError('OPTION_INVALID', `--codec must be one of ${DECODE_CODECS.join(', ')}, got ${JSON.stringify(codec)}`);
   }
   if (codec === 'ykc') return runDecodeYkc(hexArgs, options, io);
+  if (options.ykcKey !== undefined) throw new UsageError('OPTION_INVALID', '--ykc-key applies to --codec ykc only');
   const bytes = parseHexArgs(hexArgs);
   const mapping = options.mapping === undefined ? undefined : await loadMappingFile(options.mapping);
   const timeZone = options.tz ?? mapping?.timeZone ?? DEFAULT_TIME_ZONE;
@@ -123,9 +127,17 @@ export async function runDecode(hexArgs: readonly string[], options: DecodeOptio
 /** `decode --codec ykc`: frames split by `YkcFramer`, decoded by `decodeYkcFrame`. */
 async function runDecodeYkc(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
   const bytes = parseHexArgs(hexArgs);
-  const timeZone = options.tz ?? DEFAULT_TIME_ZONE;
+  // --mapping is the YKC listener options file here: time zone, card format and 3DES settings.
+  const ykc = options.mapping === undefined ? undefined : await loadYkcOptions({ file: options.mapping });
+  const timeZone = options.tz ?? ykc?.timeZone ?? DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  if (options.mapping !== undefined) throw new UsageError('OPTION_INVALID', '--mapping applies to --codec iec104 only');
+  let cipher = ykc?.encryption?.cipherFor();
+  if (options.ykcKey !== undefined) {
+    // Never echo the value: it is a secret.
+    if (!/^[0-9A-Fa-f]{48}$/.test(options.ykcKey)) throw new UsageError('OPTION_INVALID', '--ykc-key must be 48 hex digits (a 24-byte 3DES key)');
+    cipher = new YkcCipher(options.ykcKey, ykc?.encryption?.params ?? {});
+  }
+  const decodeOptions = { timeZone, ...(ykc?.cardFormat !== undefined ? { cardFormat: ykc.cardFormat } : {}), ...(cipher !== undefined ? { cipher } : {}) };
   const framer = new YkcFramer();
   const reports: FrameReport[] = [];
   for (const item of framer.push(bytes)) {
@@ -135,10 +147,12 @@ async function runDecodeYkc(hexArgs: readonly string[], options: DecodeOptions, 
       continue;
     }
     const hex = item.frame.toString('hex');
-    const r = decodeYkcFrame(item.frame, { timeZone });
+    const r = decodeYkcFrame(item.frame, decodeOptions);
     if (!r.ok) {
       const at = r.error.offset + item.offset;
-      reports.push({ offset: at, hex, error: { code: r.error.code, offset: at, message: r.error.message } });
+      const error = { code: r.error.code, offset: at, message: r.error.message };
+      // An encrypted body without a key: the header is still worth showing.
+      reports.push(r.error.code === 'YKC_ENCRYPTED' ? { offset: item.offset, hex, lines: describeYkcHeader(item.frame), error } : { offset: at, hex, error });
       continue;
     }
     reports.push(options.json === true ? { offset: item.offset, hex, apdu: r.value } : { offset: item.offset, hex, lines: describeYkcFrame(r.value) });
@@ -165,7 +179,7 @@ function printReports(reports: readonly FrameReport[], options: DecodeOptions, i
   } else {
     let n = 0;
     for (const r of reports) {
-      if (r.error !== undefined) continue;
+      if (r.error !== undefined && r.lines === undefined) continue;
       n += 1;
       io.out(`frame ${n} at byte ${r.offset} (${r.hex.length / 2} bytes): ${spaced(r.hex)}`);
       for (const line of r.lines ?? []) io.out(line);
@@ -194,7 +208,8 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
     .option('--cot-size <n>', 'octets of cause of transmission (1 or 2; default 2, or the mapping\'s)')
     .option('--ca-size <n>', 'octets of common address (1 or 2; default 2, or the mapping\'s)')
     .option('--ioa-size <n>', 'octets of information object address (1, 2 or 3; default 3, or the mapping\'s)')
-    .option('--mapping <file>', 'IEC 104 point-table mapping: also print the canonical events the frames yield')
+    .option('--mapping <file>', 'IEC 104 point-table mapping: also print the canonical events the frames yield; with --codec ykc, the YKC options file (time zone, card format, 3DES settings and key)')
+    .option('--ykc-key <hex>', 'with --codec ykc: 3DES key (48 hex digits) for frames with the encryption flag (mode and padding from --mapping, default ECB with zero padding)')
     .action(async (hex: string[], options: DecodeOptions) => setExit(await runDecode(hex, options, io)));
 }
 

@@ -2,23 +2,22 @@
  * A YKC (云快充) charger simulator over TCP: dials the platform, logs in (0x01), heartbeats (0x03),
  * verifies its billing model (0x05), answers time sync / work parameters / reboot, runs card
  * sessions (0x31 -> 0x32) and app sessions (0x34 -> 0x33), sends real-time data (0x13) while
- * charging, raises and clears hardware faults, and uploads the transaction record (0x3B), resending
- * it every `recordResendMs` until a 0x40 confirms it. Usable from tests and, later, `pilegate simulate`.
+ * charging, raises and clears hardware faults, reports its parking lock (0x61), and uploads the
+ * transaction record (0x3B), resending it every `recordResendMs` until a 0x40 confirms it (`loseConfirms`
+ * drops the first ones, as a lossy link would). Used by tests, benchmarks and `pilegate simulate`.
  */
 import net from 'node:net';
-import {
-  DEFAULT_TIME_ZONE,
-  decodeYkcFrame,
-  encodeYkcFrame,
-  timestampFromDate,
-  YkcFramer,
-  type YkcFrame,
-  type YkcFrameOf,
-} from '../../codecs/ykc/index.js';
+import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../codecs/ykc/index.js';
+import { realTimeFrame, recordFrame, ZERO_TXN } from './ykc-frames.js';
+
+export { realTimeFrame, recordFrame, type RealTimeParams, type RecordParams } from './ykc-frames.js';
+export { runYkcScenario, type YkcScenarioOptions } from './ykc-scenario.js';
 
 export interface YkcSimulatorOptions {
   readonly host: string;
   readonly port: number;
+  /** Local address to dial from (e.g. one of 127.0.0.0/8, to spread a fleet over source addresses). */
+  readonly localAddress?: string;
   /** 14-digit pile code. */
   readonly pileCode: string;
   readonly gunCount?: number;
@@ -38,6 +37,17 @@ export interface YkcSimulatorOptions {
   readonly voltageV?: number;
   readonly currentA?: number;
   readonly timeZone?: string;
+  /**
+   * Ignore this many 0x40 confirmations (as if they were lost on the way), so that the record is
+   * sent again after `recordResendMs`. Default 0.
+   */
+  readonly loseConfirms?: number;
+  /**
+   * Speak 3DES (encryption flag 0x01): every frame out is encrypted with `key` (48 hex digits) and
+   * the parameters given (defaults as the gateway's: ECB, zero padding), encrypted frames in are
+   * decrypted with it. The login goes encrypted too, so the gateway needs a listener-wide key.
+   */
+  readonly encryption?: YkcCipherParams & { readonly key: string };
   /** Every frame in and out, for logs. */
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
 }
@@ -56,7 +66,6 @@ interface GunSim {
   timer?: ReturnType<typeof setInterval>;
 }
 
-const ZERO_TXN = '0'.repeat(32);
 
 export class YkcChargerSimulator {
   private socket: net.Socket | undefined;
@@ -75,12 +84,19 @@ export class YkcChargerSimulator {
   }
   /** Serials of records the platform confirmed with 0x40. */
   readonly confirmed: string[] = [];
+  /** Serial of every 0x40 received, the lost ones (`loseConfirms`) and repeats included. */
+  readonly confirmations: string[] = [];
+  private confirmsToLose: number;
   /** How many times each record was sent. */
   readonly recordSends = new Map<string, number>();
   readonly tz: string;
 
+  private readonly cipher: YkcCipher | undefined;
+
   constructor(readonly options: YkcSimulatorOptions) {
     this.tz = options.timeZone ?? DEFAULT_TIME_ZONE;
+    this.cipher = options.encryption !== undefined ? new YkcCipher(options.encryption.key, options.encryption) : undefined;
+    this.confirmsToLose = options.loseConfirms ?? 0;
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
       this.guns.set(g, { transactionNo: ZERO_TXN, status: 2, plugged: 0, faults: 0, startedAt: 0, meterStartKwh: 0, meterKwh: 1000, tradeFlag: 1, card: '0', vin: '' });
     }
@@ -88,7 +104,7 @@ export class YkcChargerSimulator {
 
   /** Dials, logs in and resolves once the login answer arrives (rejects on failure or close). */
   async connect(): Promise<void> {
-    const socket = net.connect({ host: this.options.host, port: this.options.port });
+    const socket = net.connect({ host: this.options.host, port: this.options.port, ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}) });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -118,6 +134,13 @@ export class YkcChargerSimulator {
     }, hb);
     this.send({ type: 'billingModelVerify', pileCode: this.options.pileCode, billingModelId: '0000' });
     for (const g of this.guns.keys()) this.sendRealTime(g);
+    // Like a real pile: records not confirmed before the connection dropped are sent again after login.
+    const pending = [...this.unconfirmed.values()];
+    this.unconfirmed.clear();
+    for (const u of pending) {
+      clearInterval(u.timer);
+      this.uploadRecord(u.frame as YkcFrameOf<'transactionRecord'>);
+    }
   }
 
   /** Resolves with the next received frame (or an already received one) matching `pred`. */
@@ -148,10 +171,10 @@ export class YkcChargerSimulator {
   }
 
   /** A card at the charger: 0x31, then charging if the platform authorises it. Resolves with the 0x32. */
-  async swipeCard(gun: number, card: string): Promise<YkcFrameOf<'startConfirm'>> {
+  async swipeCard(gun: number, card: string, timeoutMs = 5000): Promise<YkcFrameOf<'startConfirm'>> {
     const s = this.gunSim(gun);
     s.plugged = 1;
-    const confirm = this.waitFor((f) => f.type === 'startConfirm' && f.gun === gunCode(gun) && !this.usedConfirms.has(f));
+    const confirm = this.waitFor((f) => f.type === 'startConfirm' && f.gun === gunCode(gun) && !this.usedConfirms.has(f), timeoutMs);
     this.send({ type: 'startRequest', pileCode: this.options.pileCode, gun: gunCode(gun), startMode: 1, passwordRequired: 0, cardNo: card, passwordMd5: '', vin: '' });
     const c = (await confirm) as YkcFrameOf<'startConfirm'>;
     this.usedConfirms.add(c);
@@ -209,6 +232,20 @@ export class YkcChargerSimulator {
     s.transactionNo = ZERO_TXN;
     this.uploadRecord(frame);
     return txn;
+  }
+
+  /** A parking-lock report (0x61) for `gun`: lock 0x55 raised / 0xFF lowered, bay 0 empty / 0xFF occupied, alarm 0 / 0xFF / 0x55. */
+  reportParkingLock(gun: number, lock: { lockState: number; spaceState: number; batteryPercent?: number; alarm?: number }): void {
+    this.send({
+      type: 'parkingLockStatus',
+      pileCode: this.options.pileCode,
+      gun: gunCode(gun),
+      lockState: lock.lockState,
+      spaceState: lock.spaceState,
+      batteryPercent: lock.batteryPercent ?? 100,
+      alarm: lock.alarm ?? 0,
+      reserved: '00000000',
+    });
   }
 
   /** Closes the connection and every timer. */
@@ -276,7 +313,7 @@ export class YkcChargerSimulator {
   private onData(chunk: Buffer): void {
     for (const item of this.framer.push(chunk)) {
       if (item.kind !== 'frame') continue;
-      const r = decodeYkcFrame(item.frame, { timeZone: this.tz });
+      const r = decodeYkcFrame(item.frame, { timeZone: this.tz, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) });
       if (!r.ok) continue;
       const f = r.value;
       this.received.push(f);
@@ -325,6 +362,11 @@ export class YkcChargerSimulator {
         return;
       }
       case 'transactionRecordConfirm': {
+        this.confirmations.push(f.transactionNo);
+        if (this.confirmsToLose > 0) {
+          this.confirmsToLose -= 1;
+          return;
+        }
         const u = this.unconfirmed.get(f.transactionNo);
         if (u !== undefined) {
           clearInterval(u.timer);
@@ -357,7 +399,7 @@ export class YkcChargerSimulator {
   private write(frame: YkcFrame): void {
     if (this.socket === undefined || this.socket.destroyed) return;
     this.options.onFrame?.('out', frame);
-    this.socket.write(encodeYkcFrame(frame, { timeZone: this.tz }));
+    this.socket.write(encodeYkcFrame(frame, { timeZone: this.tz, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) }));
   }
 
   private stopTimers(): void {
@@ -376,139 +418,4 @@ export async function connectYkcSimulator(options: YkcSimulatorOptions): Promise
 
 function gunCode(gun: number): string {
   return String(gun).padStart(2, '0');
-}
-
-// --- frame builders (also used by tests) ------------------------------------------------------
-
-export interface RealTimeParams {
-  readonly sequence?: number;
-  readonly transactionNo?: string;
-  readonly pileCode: string;
-  readonly gun?: string;
-  readonly status: number;
-  readonly plugged?: number;
-  readonly voltageV?: number;
-  readonly currentA?: number;
-  readonly energyKwh?: number;
-  readonly socPercent?: number;
-  readonly gunCableTempC?: number;
-  readonly hardwareFaults?: number;
-}
-
-export function realTimeFrame(p: RealTimeParams): YkcFrameOf<'realTimeData'> {
-  return {
-    type: 'realTimeData',
-    sequence: p.sequence ?? 0,
-    transactionNo: p.transactionNo ?? ZERO_TXN,
-    pileCode: p.pileCode,
-    gun: p.gun ?? '01',
-    status: p.status,
-    gunHomed: p.plugged === 1 ? 0 : 1,
-    plugged: p.plugged ?? 0,
-    outputVoltageV: p.voltageV ?? 0,
-    outputCurrentA: p.currentA ?? 0,
-    gunCableTempC: p.gunCableTempC ?? 25,
-    gunCableCode: '0000000000000000',
-    socPercent: p.socPercent ?? 0,
-    batteryMaxTempC: 25,
-    chargeTimeMin: 0,
-    remainingTimeMin: 0,
-    energyKwh: p.energyKwh ?? 0,
-    lossEnergyKwh: p.energyKwh ?? 0,
-    amountYuan: 0,
-    hardwareFaults: p.hardwareFaults ?? 0,
-  };
-}
-
-export interface RecordParams {
-  readonly sequence?: number;
-  readonly transactionNo: string;
-  readonly pileCode: string;
-  readonly gun?: string;
-  readonly start: Date;
-  readonly end: Date;
-  readonly meterStartKwh: number;
-  readonly meterEndKwh: number;
-  readonly amountYuan?: number;
-  readonly tradeFlag?: number;
-  readonly stopReason: number;
-  readonly physicalCardNo?: string;
-  readonly vin?: string;
-  readonly timeZone?: string;
-}
-
-export function recordFrame(p: RecordParams): YkcFrameOf<'transactionRecord'> {
-  const tz = p.timeZone ?? DEFAULT_TIME_ZONE;
-  const energy = Math.round((p.meterEndKwh - p.meterStartKwh) * 10_000) / 10_000;
-  const amount = p.amountYuan ?? Math.round(energy * 1.4 * 10_000) / 10_000;
-  const none = { unitPrice: 1.4, energyKwh: 0, lossEnergyKwh: 0, amountYuan: 0 };
-  return {
-    type: 'transactionRecord',
-    sequence: p.sequence ?? 0,
-    transactionNo: p.transactionNo,
-    pileCode: p.pileCode,
-    gun: p.gun ?? '01',
-    startTime: timestampFromDate(p.start, tz),
-    endTime: timestampFromDate(p.end, tz),
-    tip: none,
-    peak: none,
-    flat: { unitPrice: 1.4, energyKwh: energy, lossEnergyKwh: energy, amountYuan: amount },
-    valley: none,
-    meterStartKwh: p.meterStartKwh,
-    meterEndKwh: p.meterEndKwh,
-    totalEnergyKwh: energy,
-    totalLossEnergyKwh: energy,
-    totalAmountYuan: amount,
-    vin: p.vin ?? '',
-    tradeFlag: p.tradeFlag ?? 2,
-    tradeTime: timestampFromDate(p.end, tz),
-    stopReason: p.stopReason,
-    physicalCardNo: p.physicalCardNo ?? '0',
-  };
-}
-
-export interface YkcScenarioOptions {
-  /** Card used for the sessions (hex). Default `D14B0A54`. */
-  readonly card?: string;
-  /** Start a card session on each idle gun this often. Default 60 000 ms. */
-  readonly sessionEveryMs?: number;
-  /** Length of each session. Default 30 000 ms. */
-  readonly sessionLengthMs?: number;
-  /** Stop reason code of each record (ykc.md §5). Default 0x45 (manual stop). */
-  readonly stopReason?: number;
-}
-
-/**
- * Keeps a connected simulator busy for `pilegate simulate`: card sessions on every gun in turn,
- * each ended after `sessionLengthMs` with a record upload. Returns a function that stops it.
- */
-export function runYkcScenario(sim: YkcChargerSimulator, options: YkcScenarioOptions = {}): () => void {
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const gunCount = sim.options.gunCount ?? 1;
-  let next = 1;
-  let stopped = false;
-  const later = (fn: () => void, ms: number): void => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      if (!stopped) fn();
-    }, ms);
-    timers.add(t);
-  };
-  const tick = (): void => {
-    const gun = next;
-    next = (next % gunCount) + 1;
-    sim
-      .swipeCard(gun, options.card ?? 'D14B0A54')
-      .then((c) => {
-        if (c.authResult === 1) later(() => sim.stopCharging(gun, options.stopReason ?? 0x45), options.sessionLengthMs ?? 30_000);
-      })
-      .catch(() => undefined);
-    later(tick, options.sessionEveryMs ?? 60_000);
-  };
-  later(tick, 0);
-  return () => {
-    stopped = true;
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
-  };
 }

@@ -221,7 +221,7 @@ describe('YKC session: sessions and records', () => {
     s.feed({ ...rec, sequence: 1 });
     const tail = s.events.filter((e) => e.type === 'transactionRecord' || e.type === 'sessionEnded').map((e) => e.type);
     expect(tail).toEqual(['transactionRecord', 'sessionEnded', 'transactionRecord']);
-    expect(s.take('sessionEnded')[0]).toMatchObject({ legacyTransactionId: confirm?.transactionNo, reason: 'evDisconnected', rawReason: 0x4b, meterStopWh: 2000 });
+    expect(s.take('sessionEnded')[0]).toMatchObject({ legacyTransactionId: confirm?.transactionNo, reason: 'evDisconnected', rawReason: 0x4b, meterStopWh: 1000 });
   });
 
   it('0x31 VIN -> idToken type vin; rejected authorize -> 0x32 failure with a reason code', () => {
@@ -306,8 +306,9 @@ describe('YKC session: sessions and records', () => {
       idToken: { id: 'D14B0A54', type: 'card' },
       startedAt: new Date(T0 - 3_600_000).toISOString(),
       endedAt: new Date(T0 - 60_000).toISOString(),
-      meterStartWh: 1_000_000,
-      meterStopWh: 1_012_500,
+      // session meter: YKC real-time data has no register, so every session counts from 0
+      meterStartWh: 0,
+      meterStopWh: 12_500,
       energyWh: 12_500,
       amount: 1750,
       reason: 'local',
