@@ -53,6 +53,12 @@ export interface ConnectionInfo {
   readonly remoteAddress?: string;
   /** IANA zone of the charger's clock; overrides the codec's configured default. */
   readonly timeZone?: string;
+  /**
+   * Whether the host will serve the charger with this id (the station registry and the
+   * unknown-charger policy). A protocol whose login has an answer (YKC 0x02) refuses there, so the
+   * charger learns it was refused instead of seeing the connection drop.
+   */
+  readonly admit?: (chargerId: string) => boolean;
 }
 
 export interface SessionContext<Options> {

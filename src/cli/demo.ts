@@ -48,6 +48,8 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
       store: 'memory',
       http: { port: 0, host: '127.0.0.1' },
       log: { level: 'warn' },
+      // Every simulated charger dials from 127.0.0.1: no per-address limit.
+      connections: { maxPerAddress: 0 },
     }),
     '<demo>',
     { PILEGATE_CSMS_PASSWORD: process.env['PILEGATE_CSMS_PASSWORD'] },

@@ -7,6 +7,7 @@ import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
 import { registerMapping } from './mapping.js';
+import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { EXIT, processIo, UsageError, type CliIo } from './io.js';
@@ -32,6 +33,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerSimulate(program, io, (c) => {
+    code = c;
+  });
+  registerReplay(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };

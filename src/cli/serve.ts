@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultGatewayConfig, loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { Gateway } from '../gateway/gateway.js';
+import { storeKind } from '../gateway/store-config.js';
 import { EXIT, type CliIo } from './io.js';
 
 export interface ServeOptions {
@@ -31,7 +32,7 @@ export function describeGateway(gateway: Gateway): string[] {
   c.listeners.forEach((l, i) => lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${l.codec}${l.mapping !== undefined ? ` mapping ${l.mapping}` : ''}`));
   lines.push(`  csms: ${c.csms.url} (security profile ${c.csms.securityProfile})`);
   lines.push(`  unknown chargers: ${c.stations.unknownChargers}; registry: ${c.stations.file ?? 'none'} (${c.stations.registry.size} station(s))`);
-  lines.push(`  store: ${c.store === 'memory' ? 'memory (not durable)' : 'redis'}`);
+  lines.push(`  store: ${c.store === 'memory' ? 'memory (not durable)' : storeKind(c.store)}`);
   lines.push(`  http: http://${c.http.host}:${gateway.httpPort ?? c.http.port}/metrics /healthz /readyz`);
   return lines;
 }

@@ -2,7 +2,8 @@
  * One charger connection: the TCP socket, the codec session that speaks the charger's protocol and,
  * once the charger has said who it is, the station engine that speaks OCPP for it. Events the
  * charger produces before its engine exists wait in order. Bad input is counted against a budget
- * per connection; past it the connection is closed with a log line.
+ * per connection; past it the connection is closed with a log line. A charger that does not say who
+ * it is within the login timeout, or sends nothing for the idle timeout, is disconnected.
  */
 import type { Socket } from 'node:net';
 import type { Codec, CodecClock, CodecError, CodecSession, CommandOutcome } from '../../codecs/codec.js';
@@ -11,6 +12,20 @@ import type { ChargerCommand } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import type { StationEngine } from '../station/engine.js';
+import type { CaptureSink } from './capture.js';
+import type { DisconnectReason } from './metrics.js';
+
+/** What the gateway counts about a connection; every hook is optional. */
+export interface SessionObserver {
+  /** A chunk of bytes from the charger. */
+  received?(chunk: Buffer): void;
+  /** A frame written to the charger. */
+  sent?(frame: Buffer): void;
+  /** Bad input from the charger (framing or decoding), by its stable code. */
+  badFrame?(code: string): void;
+  /** The connection closed (once). */
+  closed?(reason: DisconnectReason, detail: string): void;
+}
 
 export interface ChargerSessionOptions<O> {
   readonly socket: Socket;
@@ -23,9 +38,18 @@ export interface ChargerSessionOptions<O> {
   /** Bad frames tolerated per connection within `badFrameWindowMs`. Default 20. */
   readonly badFrameLimit?: number;
   readonly badFrameWindowMs?: number;
+  /** The charger must identify itself within this time; 0 or absent: no limit. */
+  readonly loginTimeoutMs?: number;
+  /** Disconnect after this long without a byte from the charger; 0 or absent: never. */
+  readonly idleTimeoutMs?: number;
+  readonly observer?: SessionObserver;
+  /** Records the connection's bytes (capture files). */
+  readonly capture?: CaptureSink;
   /** Charger id for protocols that carry none (configured per listener). */
   readonly chargerId?: string;
   readonly timeZone?: string;
+  /** Whether the gateway serves a charger id; passed to the codec (see `ConnectionInfo.admit`). */
+  readonly admit?: (chargerId: string) => boolean;
 }
 
 export type ChargerSessionState = 'connected' | 'identified' | 'running' | 'closed';
@@ -37,6 +61,9 @@ export class ChargerSession {
   private readonly early: ChargerEvent[] = [];
   private readonly badFrames: number[] = [];
   private closedReason: string | undefined;
+  private loginTimer: unknown;
+  private idleTimer: unknown;
+  private lastDataAt = 0;
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
@@ -47,20 +74,29 @@ export class ChargerSession {
         ...(options.chargerId !== undefined ? { chargerId: options.chargerId } : {}),
         ...(socket.remoteAddress !== undefined ? { remoteAddress: socket.remoteAddress } : {}),
         ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
+        ...(options.admit !== undefined ? { admit: options.admit } : {}),
       },
       sink: {
         event: (e) => this.onEvent(e),
         send: (bytes) => {
-          if (!socket.destroyed) socket.write(bytes);
+          if (socket.destroyed) return;
+          options.capture?.record('out', bytes);
+          options.observer?.sent?.(bytes);
+          socket.write(bytes);
         },
         error: (e) => this.onBadFrame(e),
-        close: (reason) => this.close(reason),
+        close: (reason) => this.close(reason, 'protocol'),
         log: (level, message, data) => options.log(level, message, data),
       },
     });
-    socket.on('data', (chunk: Buffer) => this.session.receive(chunk));
-    socket.on('close', () => this.close('charger disconnected'));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.close('charger disconnected', 'charger'));
     socket.on('error', (e) => options.log('warn', 'charger socket error', { error: e.message }));
+  }
+
+  /** The codec's name (a metrics label). */
+  get codecName(): string {
+    return this.options.codec.name;
   }
 
   get state(): ChargerSessionState {
@@ -73,15 +109,33 @@ export class ChargerSession {
   }
 
   start(): void {
+    const { clock, loginTimeoutMs = 0, idleTimeoutMs = 0 } = this.options;
+    this.lastDataAt = clock.now();
+    if (loginTimeoutMs > 0) {
+      this.loginTimer = clock.setTimeout(() => {
+        this.loginTimer = undefined;
+        if (this.current !== 'connected') return;
+        this.options.log('warn', 'charger did not identify itself in time: disconnected', { loginTimeoutMs });
+        this.close(`login timeout (${loginTimeoutMs} ms)`, 'login_timeout');
+      }, loginTimeoutMs);
+    }
+    if (idleTimeoutMs > 0) this.armIdle(idleTimeoutMs);
     this.session.start();
   }
 
-  close(reason: string): void {
+  /**
+   * Closes the connection and stops its engine; `kind` is the reason's class for metrics (default:
+   * the gateway decided, e.g. stopping or a replacing connection).
+   */
+  close(reason: string, kind: DisconnectReason = 'gateway'): void {
     if (this.current === 'closed') return;
     this.closedReason = reason;
     this.setState('closed', reason);
+    this.clearTimers();
     this.session.stop(reason);
     if (!this.options.socket.destroyed) this.options.socket.destroy();
+    this.options.capture?.close();
+    this.options.observer?.closed?.(kind, reason);
     // The codec's last events (link down, sessions ended) are handed over before the engine stops.
     const engine = this.engine;
     if (engine !== undefined) {
@@ -100,12 +154,15 @@ export class ChargerSession {
     this.early.push(e);
     if (e.type === 'identified' && this.current === 'connected') {
       this.setState('identified', e.chargerId);
+      this.options.capture?.identified(e.chargerId);
+      if (this.loginTimer !== undefined) this.options.clock.clearTimeout(this.loginTimer);
+      this.loginTimer = undefined;
       const port: ChargerPort = { send: (c: ChargerCommand): CommandOutcome => this.session.command(c) };
       this.options.createEngine(e, this.session.capabilities, port).then(
         (engine) => {
           if (engine === undefined) {
             this.options.log('warn', 'unknown charger refused', { chargerId: e.chargerId });
-            this.close('unknown charger');
+            this.close('unknown charger', 'refused');
             return;
           }
           if (this.current === 'closed') return;
@@ -115,7 +172,7 @@ export class ChargerSession {
         },
         (err: unknown) => {
           this.options.log('error', 'station engine could not start', { chargerId: e.chargerId, error: err instanceof Error ? err.message : String(err) });
-          this.close('engine failed');
+          this.close('engine failed', 'engine_failed');
         },
       );
     }
@@ -126,8 +183,51 @@ export class ChargerSession {
     const window = this.options.badFrameWindowMs ?? 60_000;
     this.badFrames.push(now);
     while ((this.badFrames[0] ?? now) < now - window) this.badFrames.shift();
+    this.options.observer?.badFrame?.(e.code);
     this.options.log('warn', 'bad frame from charger', { code: e.code, message: e.message, count: this.badFrames.length });
-    if (this.badFrames.length >= (this.options.badFrameLimit ?? 20)) this.close(`bad-frame budget spent (${e.code})`);
+    if (this.badFrames.length >= (this.options.badFrameLimit ?? 20) && this.current !== 'closed') {
+      this.options.log('warn', 'bad-frame budget spent: disconnected', { code: e.code, limit: this.options.badFrameLimit ?? 20, windowMs: window });
+      void this.engine?.securityEvent('InvalidMessages', `bad-frame budget spent: ${this.badFrames.length} bad frames, last ${e.code}`);
+      this.close(`bad-frame budget spent (${e.code})`, 'bad_frames');
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.current === 'closed') return;
+    this.lastDataAt = this.options.clock.now();
+    this.options.capture?.record('in', chunk);
+    this.options.observer?.received?.(chunk);
+    this.session.receive(chunk);
+  }
+
+  /**
+   * One timer per connection, re-armed for the time left when it fires, rather than reset on every
+   * chunk: chargers send often, and a clear + set per chunk across thousands of them is waste.
+   */
+  private armIdle(idleTimeoutMs: number): void {
+    const { clock } = this.options;
+    const due = this.lastDataAt + idleTimeoutMs - clock.now();
+    this.idleTimer = clock.setTimeout(
+      () => {
+        this.idleTimer = undefined;
+        if (this.current === 'closed') return;
+        if (clock.now() - this.lastDataAt >= idleTimeoutMs) {
+          this.options.log('warn', 'charger sent nothing for the idle timeout: disconnected', { idleTimeoutMs });
+          this.close(`idle timeout (${idleTimeoutMs} ms)`, 'idle_timeout');
+          return;
+        }
+        this.armIdle(idleTimeoutMs);
+      },
+      Math.max(1, due),
+    );
+  }
+
+  private clearTimers(): void {
+    const { clock } = this.options;
+    if (this.loginTimer !== undefined) clock.clearTimeout(this.loginTimer);
+    if (this.idleTimer !== undefined) clock.clearTimeout(this.idleTimer);
+    this.loginTimer = undefined;
+    this.idleTimer = undefined;
   }
 
   private setState(to: ChargerSessionState, reason: string): void {

@@ -2,7 +2,8 @@
  * The gateway configuration file (`pilegate.yaml`) and the station registry it may name: YAML
  * validated with ajv (`mappings/schema/gateway-config.schema.json`), scalars overridable from the
  * environment (`PILEGATE_<SECTION>_<KEY>`, e.g. `PILEGATE_CSMS_URL`, `PILEGATE_HTTP_PORT`), secrets
- * from the environment (`PILEGATE_CSMS_PASSWORD`, `${ENV_NAME}` in registry passwords). Every
+ * from the environment (`PILEGATE_CSMS_PASSWORD`, `PILEGATE_STORE_PASSWORD`,
+ * `PILEGATE_STORE_SENTINEL_PASSWORD`, `${ENV_NAME}` in registry and store passwords). Every
  * problem is a ConfigError with the file and the JSON pointer (the CLI exits 2).
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { ConfigError } from '../config/errors.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
+import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 
 export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
 
@@ -46,10 +48,46 @@ export interface GatewayConfig {
     /** The registry, loaded from `file` (empty without one). Keys are charger ids. */
     readonly registry: ReadonlyMap<string, StationEntry>;
   };
-  readonly store: 'memory' | { readonly redis: string };
+  /** `memory`, or Redis: one server by URL, Sentinel or Cluster (see `store-config.ts`). */
+  readonly store: StoreConfig;
   readonly http: { readonly port: number; readonly host: string };
   readonly log: { readonly level: LogLevel };
+  readonly connections: ConnectionLimits;
+  /** Per-charger capture files (JSON lines of frames); off without `dir`. */
+  readonly capture: { readonly dir?: string };
+  readonly fleet: FleetConfig;
 }
+
+/** Ownership leases of a fleet of instances sharing one store (see `src/gateway/ownership.ts`). */
+export interface FleetConfig {
+  /**
+   * This instance's name in the leases; default `<hostname>-<pid>-<random>`. A fixed name lets a
+   * restarted instance take its own leases back at once instead of waiting for them to expire.
+   * Two running instances must never share one.
+   */
+  readonly instanceId?: string;
+  /** Lease lifetime (default 15 000 ms): how long a dead instance keeps its stations. */
+  readonly leaseTtlMs: number;
+  /** Renewal period (default a third of `leaseTtlMs`). */
+  readonly renewIntervalMs: number;
+  /** How long a charger connecting here waits for another instance to hand over (default 2 × `leaseTtlMs`). */
+  readonly takeoverTimeoutMs: number;
+}
+
+/** Hygiene of charger connections; 0 disables a limit or a timeout. */
+export interface ConnectionLimits {
+  /** Open charger connections per source address; more are refused at once. */
+  readonly maxPerAddress: number;
+  /** A charger must identify itself within this time after connecting. */
+  readonly loginTimeoutMs: number;
+  /** A charger that sends no byte for this long is disconnected. */
+  readonly idleTimeoutMs: number;
+  /** Bad frames tolerated per connection within `badFrameWindowMs`; reaching it closes. */
+  readonly badFrameLimit: number;
+  readonly badFrameWindowMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -99,6 +137,9 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const profile = raw.csms.securityProfile ?? 1;
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
+  const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
+  const fleet = fleetConfig(raw.fleet);
+  if (fleet.renewIntervalMs >= fleet.leaseTtlMs) secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
   const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);
@@ -126,9 +167,12 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
       defaults: defaultsPassword !== undefined ? { password: defaultsPassword } : {},
       registry,
     },
-    store: raw.store ?? 'memory',
+    store,
     http: { port: raw.http?.port ?? DEFAULT_HTTP_PORT, host: raw.http?.host ?? '0.0.0.0' },
     log: { level: raw.log?.level ?? 'info' },
+    connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
+    capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
+    fleet,
   };
 }
 
@@ -169,9 +213,22 @@ interface RawConfig {
   listeners: ListenerConfig[];
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
   stations?: { file?: string; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
-  store?: 'memory' | { redis: string };
+  store?: RawStoreConfig;
   http?: { port?: number; host?: string };
   log?: { level?: LogLevel };
+  connections?: Partial<ConnectionLimits>;
+  capture?: { dir?: string };
+  fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
+}
+
+function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
+  const leaseTtlMs = raw?.leaseTtlMs ?? 15_000;
+  return {
+    ...(raw?.instanceId !== undefined ? { instanceId: raw.instanceId } : {}),
+    leaseTtlMs,
+    renewIntervalMs: raw?.renewIntervalMs ?? Math.max(1, Math.floor(leaseTtlMs / 3)),
+    takeoverTimeoutMs: raw?.takeoverTimeoutMs ?? 2 * leaseTtlMs,
+  };
 }
 
 /** Scalar keys that `PILEGATE_<SECTION>_<KEY>` may set (the key upper-cased, without separators). */
@@ -180,6 +237,9 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   stations: ['file', 'unknownChargers'],
   http: ['port', 'host'],
   log: ['level'],
+  connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs'],
+  capture: ['dir'],
+  fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
 };
 
 /** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */
@@ -215,3 +275,4 @@ function interpolate(text: string | undefined, env: Env, pointer: string, issues
 }
 
 export { ConfigError };
+export type { StoreConfig } from './store-config.js';

@@ -17,10 +17,14 @@ import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import { StationEngine } from '../station/engine.js';
 import { TX_QUEUE } from '../station/tx-queue.js';
-import { MemoryStore } from '../store/memory.js';
-import { RedisStore } from '../store/redis.js';
 import type { StateStore } from '../store/state-store.js';
+import { AddressLimit } from './address-limit.js';
+import { captureSocket } from './capture.js';
 import { ChargerSession } from './charger-session.js';
+import { frameCounter } from './frame-count.js';
+import { GatewayMetrics } from './metrics.js';
+import { startOwnership, type Ownership } from './ownership.js';
+import { createGatewayStore } from './store.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
 /** Log paths whose values never reach the output. */
@@ -52,16 +56,20 @@ interface Station {
 export class Gateway {
   readonly log: Logger;
   private store: StateStore | undefined;
+  private ownership: Ownership | undefined;
   private readonly listeners: Listener[] = [];
   private readonly sessions = new Set<ChargerSession>();
   private readonly stations = new Map<string, Station>();
   private http: HttpServer | undefined;
   private ready = false;
   private stopping = false;
-  private refused = 0;
   /** PEM texts of csms.ca / cert / key, read once at start. */
   private pems: { ca?: string; cert?: string; key?: string } = {};
   private accepted = 0;
+  /** Prometheus metrics of this gateway (its own registry). */
+  readonly metricsRegistry: GatewayMetrics;
+  /** Open charger connections per source address. */
+  private readonly perAddress: AddressLimit;
 
   constructor(
     readonly config: GatewayConfig,
@@ -70,6 +78,26 @@ export class Gateway {
     this.log =
       options.logger ??
       pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    this.perAddress = new AddressLimit(config.connections.maxPerAddress);
+    this.metricsRegistry = new GatewayMetrics(
+      {
+        chargersByCodec: () => {
+          const by = new Map<string, number>();
+          for (const s of this.sessions) if (s.state !== 'closed') by.set(s.codecName, (by.get(s.codecName) ?? 0) + 1);
+          return by;
+        },
+        ocppConnectionsOpen: () => [...this.stations.values()].filter((s) => s.engine.connectionState === 'open').length,
+        stations: () => this.stations.size,
+        transactionEventsQueued: async () => {
+          // The store waits for Redis during an outage: a station whose size does not come within
+          // the bound counts 0, so the scrape stays prompt and merely short.
+          const sizes = [...this.stations.keys()].map((id) => withTimeout(this.store?.size(id, TX_QUEUE) ?? Promise.resolve(0), METRICS_STORE_TIMEOUT_MS, 0));
+          return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
+        },
+        stationsStarted: () => this.accepted,
+      },
+      [...new Set(config.listeners.map((l) => l.codec))],
+    );
   }
 
   /** Ports the listeners are bound to, in config order (useful with port 0). */
@@ -113,13 +141,8 @@ export class Gateway {
       ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
       ...(key !== undefined ? { key: readConfigFile(key) } : {}),
     };
-    if (config.store === 'memory') {
-      this.store = new MemoryStore();
-      this.log.warn({ store: 'memory' }, 'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use store: { redis: <url> } in production');
-    } else {
-      this.store = new RedisStore(config.store.redis);
-      this.log.info({ store: 'redis' }, 'state store is Redis');
-    }
+    this.store = createGatewayStore(config.store, this.log);
+    this.ownership = startOwnership(this.config.fleet, this.store, this.log);
     this.http = createHttpServer((req, res) => {
       this.serveHttp(req.url ?? '/').then(
         ({ status, body, type }) => {
@@ -160,6 +183,8 @@ export class Gateway {
     for (const s of this.sessions) s.close('gateway stopping');
     await Promise.all([...this.stations.values()].map((s) => s.engine.stop().catch(() => undefined)));
     this.stations.clear();
+    // Leases are released only now, with every OCPP connection closed.
+    await this.ownership?.stop();
     await Promise.all(closing);
     await new Promise<void>((resolve) => (this.http === undefined ? resolve() : this.http.close(() => resolve())));
     this.http?.closeAllConnections();
@@ -168,12 +193,25 @@ export class Gateway {
   }
 
   private accept(listener: Listener, socket: Socket): void {
+    const metrics = this.metricsRegistry;
+    const codec = listener.codec.name;
     if (this.stopping) {
+      metrics.refused('stopping');
       socket.destroy();
       return;
     }
-    let log: Logger = this.log.child({ codec: listener.codec.name, remote: socket.remoteAddress });
+    const address = socket.remoteAddress ?? 'unknown';
+    if (!this.perAddress.acquire(address)) {
+      metrics.refused('address_limit');
+      this.log.warn({ codec, remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress }, 'charger connection refused: too many connections from this address');
+      socket.destroy();
+      return;
+    }
+    let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
     const engineLog: EngineLog = (level, message, data) => log[level](data ?? {}, message);
+    const limits = this.config.connections;
+    const captureDir = this.config.capture.dir;
+    const countFrames = frameCounter(codec);
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: listener.codec,
@@ -181,11 +219,28 @@ export class Gateway {
       clock: systemCodecClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
+      admit: (chargerId) => {
+        if (this.resolve(chargerId) !== undefined) return true;
+        metrics.refused('unknown_charger');
+        this.log.warn({ chargerId, codec, remote: socket.remoteAddress, policy: this.config.stations.unknownChargers }, 'unknown charger refused at login (not in the station registry)');
+        return false;
+      },
+      loginTimeoutMs: limits.loginTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      badFrameLimit: limits.badFrameLimit,
+      badFrameWindowMs: limits.badFrameWindowMs,
+      observer: {
+        received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
+        sent: () => metrics.frame(codec, 'out'),
+        badFrame: (code) => metrics.decodeError(code),
+        closed: (reason) => metrics.disconnected(reason),
+      },
+      ...(captureDir !== undefined ? { capture: captureSocket(captureDir, socket, engineLog) } : {}),
       createEngine: async (identified, capabilities, charger) => {
         const resolved = this.resolve(identified.chargerId);
-        log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec: listener.codec.name });
+        log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec });
         if (resolved === undefined) {
-          this.refused += 1;
+          metrics.refused('unknown_charger');
           log.warn({ policy: this.config.stations.unknownChargers }, 'unknown charger refused (not in the station registry)');
           return undefined;
         }
@@ -194,6 +249,7 @@ export class Gateway {
     });
     this.sessions.add(session);
     socket.once('close', () => {
+      this.perAddress.release(address);
       this.sessions.delete(session);
       for (const [id, s] of this.stations) if (s.session === session) this.stations.delete(id);
     });
@@ -231,8 +287,59 @@ export class Gateway {
       previous.session.close('replaced by a new connection');
       await previous.engine.stop();
     }
+    const ownership = this.ownership;
+    if (ownership === undefined) return undefined;
+    // Another instance may run this station: it hands it over before our engine exists.
+    const lease = await ownership.acquire(entry.stationId, () => session.state === 'closed' || this.stopping);
+    if (!lease.ok) {
+      if (session.state === 'closed' || this.stopping) return undefined;
+      log.error({ reason: lease.reason }, 'charger refused: its station runs on another gateway instance that did not hand it over');
+      throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
+    }
+    let engine: StationEngine;
+    try {
+      engine = await this.createEngine(store, entry, identified, capabilities, charger, engineLog, security);
+    } catch (err) {
+      await ownership.release(entry.stationId, 'engine failed');
+      throw err;
+    }
+    if (session.state === 'closed' || this.stopping) {
+      await engine.stop();
+      await ownership.release(entry.stationId, 'charger gone before the engine started');
+      return undefined;
+    }
+    const held = ownership.hold(entry.stationId, {
+      ended: () => session.state === 'closed',
+      stop: async (reason) => {
+        if (this.stations.get(entry.stationId)?.engine === engine) this.stations.delete(entry.stationId);
+        log.info({ reason }, 'station ended by its ownership lease: charger and OCPP connections closed');
+        session.close(reason);
+        await engine.eventsHandled().catch(() => undefined);
+        await engine.stop();
+      },
+    });
+    if (!held) {
+      await engine.stop();
+      throw new Error(`station ${entry.stationId}: ownership lease lost while its engine was starting`);
+    }
+    this.stations.set(entry.stationId, { session, engine });
+    this.accepted += 1;
+    engine.start();
+    log.info({ csmsUrl: entry.csmsUrl ?? this.config.csms.url, instanceId: ownership.instanceId }, 'station engine started');
+    return engine;
+  }
+
+  private async createEngine(
+    store: StateStore,
+    entry: StationEntry & { stationId: string },
+    identified: IdentifiedEvent,
+    capabilities: Capabilities,
+    charger: ChargerPort,
+    engineLog: EngineLog,
+    security: SecurityProfileConfig,
+  ): Promise<StationEngine> {
     if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
-    const engine = await StationEngine.create({
+    return StationEngine.create({
       id: entry.stationId,
       csmsUrl: entry.csmsUrl ?? this.config.csms.url,
       security,
@@ -245,17 +352,9 @@ export class Gateway {
       store,
       charger,
       log: engineLog,
+      onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
       ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
     });
-    if (session.state === 'closed' || this.stopping) {
-      await engine.stop();
-      return undefined;
-    }
-    this.stations.set(entry.stationId, { session, engine });
-    this.accepted += 1;
-    engine.start();
-    log.info({ csmsUrl: entry.csmsUrl ?? this.config.csms.url }, 'station engine started');
-    return engine;
   }
 
   private security(entry: StationEntry): SecurityProfileConfig | undefined {
@@ -267,31 +366,28 @@ export class Gateway {
     return profile === 1 ? { profile, password } : { profile, password, ca };
   }
 
-  /** Prometheus text exposition of the gateway's gauges and counters. */
+  /** Prometheus text exposition of the gateway's metrics. */
   async metrics(): Promise<string> {
-    const chargers = [...this.sessions].filter((s) => s.state !== 'closed').length;
-    const engines = [...this.stations.values()];
-    const open = engines.filter((s) => s.engine.connectionState === 'open').length;
-    let queued = 0;
-    for (const [id] of this.stations) queued += await (this.store?.size(id, TX_QUEUE) ?? 0);
-    const lines = [
-      ['pilegate_chargers_connected', 'gauge', 'Charger TCP connections open', chargers],
-      ['pilegate_stations', 'gauge', 'Station engines running', engines.length],
-      ['pilegate_ocpp_connections_open', 'gauge', 'OCPP WebSocket connections open', open],
-      ['pilegate_transaction_events_queued', 'gauge', 'TransactionEvents waiting in the queue', queued],
-      ['pilegate_chargers_refused_total', 'counter', 'Chargers refused (unknown or without credentials)', this.refused],
-      ['pilegate_stations_started_total', 'counter', 'Station engines started', this.accepted],
-    ] as const;
-    return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
+    return this.metricsRegistry.text();
   }
 
   private async serveHttp(url: string): Promise<{ status: number; body: string; type: string }> {
     const path = url.split('?')[0];
     if (path === '/healthz') return { status: 200, body: 'ok\n', type: 'text/plain' };
     if (path === '/readyz') return this.ready ? { status: 200, body: 'ready\n', type: 'text/plain' } : { status: 503, body: 'not ready\n', type: 'text/plain' };
-    if (path === '/metrics') return { status: 200, body: await this.metrics(), type: 'text/plain; version=0.0.4' };
+    if (path === '/metrics') return { status: 200, body: await this.metrics(), type: this.metricsRegistry.contentType };
     return { status: 404, body: 'not found\n', type: 'text/plain' };
   }
+}
+
+/** How long `/metrics` waits for the store's queue sizes. */
+const METRICS_STORE_TIMEOUT_MS = 500;
+
+/** `work`'s value, or `fallback` when it rejects or takes longer than `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([work.catch(() => fallback), late]).finally(() => clearTimeout(timer));
 }
 
 /** Persists device-model values for a station before its engine loads them (e.g. retry timing). */

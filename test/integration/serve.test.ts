@@ -105,7 +105,7 @@ describe('pilegate gateway (serve)', () => {
     expect(s.gateway.stationIds).toEqual(['depot-42']);
     const metrics = await http(s.gateway, '/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(/^pilegate_chargers_connected 1$/m);
+    expect(metrics.body).toMatch(/^pilegate_chargers_connected\{codec="iec104-points"\} 1$/m);
     expect(metrics.body).toMatch(/^pilegate_ocpp_connections_open 1$/m);
     expect(metrics.body).toMatch(/^# TYPE pilegate_transaction_events_queued gauge$/m);
     // The child logger of the charger carries its identity.
@@ -122,7 +122,7 @@ describe('pilegate gateway (serve)', () => {
     expect(refused).toMatchObject({ chargerId: 'EXDC99', level: 40 });
     expect(s.csms.calls.filter((c) => c.identity === 'EXDC99')).toEqual([]);
     expect(s.gateway.stationIds).toEqual([]);
-    expect((await http(s.gateway, '/metrics')).body).toMatch(/^pilegate_chargers_refused_total 1$/m);
+    expect((await http(s.gateway, '/metrics')).body).toMatch(/^pilegate_chargers_refused_total\{reason="unknown_charger"\} 1$/m);
   });
 
   it('provisions an unknown charger with the default password when allowed', async () => {

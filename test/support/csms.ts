@@ -38,6 +38,10 @@ export interface TestCsms {
   readonly replies: { identity: string; frame: unknown[] }[];
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
   readonly clients: Map<string, RPCClient>;
+  /** OCPP connections open now, per identity. */
+  readonly openConnections: Map<string, number>;
+  /** The most OCPP connections one identity ever had open at the same time. */
+  readonly maxOpenConnections: Map<string, number>;
   /** Resolves with the first call matching, waiting for it if needed. */
   waitForCall(pred: (c: StationCall) => boolean, timeoutMs?: number): Promise<StationCall>;
   client(identity: string, timeoutMs?: number): Promise<RPCClient>;
@@ -52,6 +56,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const replies: TestCsms['replies'] = [];
   const authAttempts: TestCsms['authAttempts'] = [];
   const clients = new Map<string, RPCClient>();
+  const openConnections = new Map<string, number>();
+  const maxOpenConnections = new Map<string, number>();
   const waiters = new Set<() => void>();
   const wake = (): void => {
     for (const w of [...waiters]) w();
@@ -74,6 +80,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   server.on('client', (client: RPCClient) => {
     const identity = String(client.identity);
     clients.set(identity, client);
+    const open = (openConnections.get(identity) ?? 0) + 1;
+    openConnections.set(identity, open);
+    maxOpenConnections.set(identity, Math.max(open, maxOpenConnections.get(identity) ?? 0));
+    client.once('close', () => openConnections.set(identity, (openConnections.get(identity) ?? 1) - 1));
     client.on('strictValidationFailure', (e: unknown) => strictFailures.push(e));
     client.on('message', ({ message, outbound }: { message: string; outbound: boolean }) => {
       try {
@@ -146,6 +156,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     replies,
     authAttempts,
     clients,
+    openConnections,
+    maxOpenConnections,
     waitForCall: (pred, timeoutMs = 5000) => waitFor(() => calls.find(pred), timeoutMs, 'a station call'),
     client: (identity, timeoutMs = 5000) => waitFor(() => clients.get(identity), timeoutMs, `client ${identity}`),
     async close() {

@@ -33,7 +33,11 @@ describe('gateway config', () => {
     expect(c.listeners.map((l) => [l.port, l.codec])).toEqual([
       [2404, 'iec104-points'],
       [2405, 'iec104-points'],
+      [8767, 'ykc'],
     ]);
+    expect(c.listeners[2]?.mapping).toMatch(/mappings[/\\]ykc[/\\]example\.yaml$/);
+    expect(c.connections.maxPerAddress).toBe(50);
+    expect(c.fleet.leaseTtlMs).toBe(15000);
     expect(c.listeners[0]?.mapping).toMatch(/mappings[/\\]iec104-points[/\\]example-dc-2gun\.yaml$/);
     expect(c.csms).toEqual({ url: 'ws://127.0.0.1:9000/ocpp', securityProfile: 1 });
     expect(c.stations.unknownChargers).toBe('refuse');

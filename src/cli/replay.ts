@@ -1,0 +1,193 @@
+/**
+ * `pilegate replay <capture.jsonl>`: plays a capture file back through a codec. Every frame of the
+ * capture (both directions) is framed and decoded and printed with its fields; the frames from the
+ * charger also go, one at a time, through a codec session whose clock reads the capture's times,
+ * and the canonical events each one yields are printed under it. The session's timers never fire
+ * and its replies go nowhere: a replay shows what the charger said, not what the gateway would
+ * answer now. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
+ * capture are part of the record and are printed, not fatal.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { CodecClock, CodecSession } from '../../codecs/codec.js';
+import { findCodec } from '../../codecs/registry.js';
+import type { Iec104PointsOptions } from '../../codecs/iec104-points/session.js';
+import { decodeYkcFrame, YkcFramer } from '../../codecs/ykc/index.js';
+import { describeYkcFrame } from '../../codecs/ykc/describe.js';
+import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, isValidTimeZone, type AsduParameters } from '../iec104/index.js';
+import type { ChargerEvent } from '../model/events.js';
+import { parseCapture, type CaptureEntry } from './capture-file.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+
+export interface ReplayOptions {
+  /** `iec104` (default) or `ykc`; the registry names `iec104-points` and `ykc` work too. */
+  readonly codec?: string;
+  /** Codec options file: the IEC 104 point-table mapping, or YKC options. */
+  readonly mapping?: string;
+  readonly json?: boolean;
+  readonly tz?: string;
+}
+
+export const REPLAY_CODECS = ['iec104', 'ykc'] as const;
+const REGISTRY_NAME: Readonly<Record<string, string>> = { iec104: 'iec104-points', 'iec104-points': 'iec104-points', ykc: 'ykc' };
+
+type Decoded = { ok: true; lines: string[]; json: unknown } | { ok: false; code: string; message: string };
+
+/** Framing and decoding of one protocol, without any session state. */
+interface FrameTools {
+  framer(): { push(chunk: Uint8Array): Iterable<{ kind: 'frame'; frame: Buffer } | { kind: 'error'; error: { code: string; message: string } }> };
+  decode(frame: Buffer): Decoded;
+}
+
+export interface ReplayFrame {
+  readonly line: number;
+  readonly time: string;
+  readonly dir: 'in' | 'out';
+  readonly hex: string;
+  readonly lines?: string[];
+  readonly frame?: unknown;
+  /** Canonical events this frame yielded (frames from the charger, with a codec session). */
+  readonly events?: ChargerEvent[];
+  /** What the codec session logged or reported while handling this frame. */
+  readonly notes?: string[];
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface ReplayResult {
+  readonly frames: ReplayFrame[];
+  /** Events the session yields when the connection ends (link down, interrupted sessions). */
+  readonly end?: ChargerEvent[];
+  /** Why no events are shown, when they are not. */
+  readonly noEvents?: string;
+}
+
+/** Replays parsed capture entries; pure apart from loading the codec's options file. */
+export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
+  const codecName = REGISTRY_NAME[options.codec ?? 'iec104'];
+  const codec = codecName === undefined ? undefined : findCodec(codecName);
+  if (codec === undefined) throw new UsageError('OPTION_INVALID', `--codec must be one of ${REPLAY_CODECS.join(', ')}, got ${JSON.stringify(options.codec)}`);
+  const iec104 = codec.name === 'iec104-points';
+  const codecOptions = iec104 && options.mapping === undefined ? undefined : await codec.loadOptions(options.mapping !== undefined ? { file: options.mapping } : {});
+  const fromOptions = (codecOptions as { timeZone?: string; mapping?: { timeZone?: string } } | undefined) ?? {};
+  const timeZone = options.tz ?? fromOptions.mapping?.timeZone ?? fromOptions.timeZone ?? DEFAULT_TIME_ZONE;
+  if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
+  const tools = iec104 ? iec104Tools((codecOptions as Iec104PointsOptions | undefined)?.mapping.asdu, timeZone) : ykcTools(timeZone);
+
+  let now = entries[0]?.time ?? 0;
+  const clock: CodecClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
+  let events: ChargerEvent[] = [];
+  let notes: string[] = [];
+  const session: CodecSession | undefined =
+    codecOptions === undefined
+      ? undefined
+      : codec.createSession({
+          options: codecOptions,
+          clock,
+          connection: { timeZone },
+          sink: {
+            event: (e) => events.push(e),
+            send: () => undefined,
+            error: (e) => notes.push(`codec error ${e.code}: ${e.message}`),
+            close: (reason) => notes.push(`codec closes the connection: ${reason}`),
+            log: (level, message, data) => notes.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
+          },
+        });
+  session?.start();
+  const framers = { in: tools.framer(), out: tools.framer() };
+  const frames: ReplayFrame[] = [];
+  for (const entry of entries) {
+    now = entry.time;
+    const base = { line: entry.line, time: new Date(entry.time).toISOString(), dir: entry.dir };
+    for (const item of framers[entry.dir].push(entry.bytes)) {
+      if (item.kind === 'error') {
+        frames.push({ ...base, hex: '', error: { code: item.error.code, message: item.error.message } });
+        continue;
+      }
+      const hex = item.frame.toString('hex');
+      const decoded = tools.decode(item.frame);
+      const fields = decoded.ok ? { lines: decoded.lines, frame: decoded.json } : { error: { code: decoded.code, message: decoded.message } };
+      if (entry.dir === 'in' && session !== undefined) {
+        events = [];
+        notes = [];
+        session.receive(item.frame);
+        frames.push({ ...base, hex, ...fields, events, ...(notes.length > 0 ? { notes } : {}) });
+      } else {
+        frames.push({ ...base, hex, ...fields });
+      }
+    }
+  }
+  if (session === undefined) return { frames, noEvents: 'canonical events need the point-table mapping: --mapping <file>' };
+  events = [];
+  session.stop('end of capture');
+  return { frames, end: events };
+}
+
+function iec104Tools(asdu: { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 3 } | undefined, timeZone: string): FrameTools {
+  const params: AsduParameters = { cotSize: asdu?.cotSize ?? 2, caSize: asdu?.caSize ?? 2, ioaSize: asdu?.ioaSize ?? 3 };
+  return {
+    framer: () => new ApduFramer(),
+    decode: (frame) => {
+      const r = decodeApdu(frame, params);
+      return r.ok ? { ok: true, lines: describeApdu(r.value, timeZone), json: apduToJson(r.value, timeZone) } : { ok: false, code: r.error.code, message: r.error.message };
+    },
+  };
+}
+
+function ykcTools(timeZone: string): FrameTools {
+  return {
+    framer: () => new YkcFramer(),
+    decode: (frame) => {
+      const r = decodeYkcFrame(frame, { timeZone });
+      return r.ok ? { ok: true, lines: describeYkcFrame(r.value).map((l) => `  ${l}`), json: r.value } : { ok: false, code: r.error.code, message: r.error.message };
+    },
+  };
+}
+
+/** Runs the command; returns the process exit code. */
+export async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError('CAPTURE_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const result = await replayCapture(parseCapture(text, file), options);
+  if (options.json === true) {
+    io.out(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    return EXIT.OK;
+  }
+  for (const f of result.frames) {
+    const head = `line ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
+    if (f.error !== undefined && f.hex === '') {
+      io.out(`${head}: error ${f.error.code}: ${f.error.message}`);
+      continue;
+    }
+    io.out(`${head} (${f.hex.length / 2} bytes): ${(f.hex.match(/../g) ?? []).join(' ')}`);
+    if (f.error !== undefined) io.out(`  error ${f.error.code}: ${f.error.message}`);
+    for (const line of f.lines ?? []) io.out(line);
+    for (const note of f.notes ?? []) io.out(`  codec ${note}`);
+    if (f.events !== undefined) {
+      io.out(f.events.length === 0 ? '  events (none)' : '  events');
+      for (const e of f.events) io.out(`    ${JSON.stringify(e)}`);
+    }
+  }
+  if (result.end !== undefined && result.end.length > 0) {
+    io.out('end of capture: events');
+    for (const e of result.end) io.out(`    ${JSON.stringify(e)}`);
+  }
+  if (result.noEvents !== undefined) io.out(`(${result.noEvents})`);
+  return EXIT.OK;
+}
+
+/** Registers the command on the program. */
+export function registerReplay(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('replay')
+    .description('play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger\'s frames yield')
+    .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
+    .option('--codec <name>', `protocol of the capture: ${REPLAY_CODECS.join(' or ')} (default iec104)`)
+    .option('--mapping <file>', 'codec options: the IEC 104 point-table mapping (needed for events), or a YKC options file')
+    .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
+    .option('--json', 'print JSON instead of a readable dump')
+    .action(async (file: string, options: ReplayOptions) => setExit(await runReplay(file, options, io)));
+}

@@ -1,0 +1,141 @@
+/**
+ * The gateway's Prometheus metrics. Each Gateway owns one registry (never prom-client's global
+ * default one), so several gateways in one process keep separate figures. Counters are incremented
+ * by the charger sessions and the station engines as things happen; gauges that mirror the
+ * gateway's state are read from it on every scrape.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the gauges read from the gateway at scrape time. */
+export interface GatewayState {
+  /** Open charger connections by codec name. */
+  chargersByCodec(): ReadonlyMap<string, number>;
+  /** Station engines whose OCPP WebSocket is open. */
+  ocppConnectionsOpen(): number;
+  /** Station engines running. */
+  stations(): number;
+  /** TransactionEvents waiting in the queues of the running stations. */
+  transactionEventsQueued(): Promise<number>;
+  /** Station engines started since the gateway started. */
+  stationsStarted(): number;
+}
+
+export type FrameDirection = 'in' | 'out';
+
+/** Why a charger was refused before it had a station: a bounded set, used as a label value. */
+export const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Why a charger connection closed, as a label value. */
+export const DISCONNECT_REASONS = ['charger', 'login_timeout', 'idle_timeout', 'bad_frames', 'refused', 'protocol', 'engine_failed', 'gateway'] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+/** Upper bounds of the CALL latency histogram, in seconds: a CSMS answers in ms, a slow one in seconds. */
+const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const METRICS_PREFIX = 'pilegate_';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly frames: Counter<'codec' | 'direction'>;
+  private readonly decodeErrors: Counter<'code'>;
+  private readonly refusals: Counter<'reason'>;
+  private readonly disconnects: Counter<'reason'>;
+  private readonly callDuration: Histogram<'action'>;
+
+  /** `codecs`: the listeners' codec names, shown with zero values before the first charger. */
+  constructor(state: GatewayState, codecs: readonly string[]) {
+    const registers = [this.registry];
+    const p = METRICS_PREFIX;
+    new Gauge({
+      name: `${p}chargers_connected`,
+      help: 'Charger TCP connections open, by codec',
+      labelNames: ['codec'],
+      registers,
+      collect() {
+        this.reset();
+        for (const codec of codecs) this.set({ codec }, 0);
+        for (const [codec, n] of state.chargersByCodec()) this.set({ codec }, n);
+      },
+    });
+    new Gauge({
+      name: `${p}ocpp_connections_open`,
+      help: 'OCPP WebSocket connections open',
+      registers,
+      collect() {
+        this.set(state.ocppConnectionsOpen());
+      },
+    });
+    new Gauge({
+      name: `${p}stations`,
+      help: 'Station engines running',
+      registers,
+      collect() {
+        this.set(state.stations());
+      },
+    });
+    new Gauge({
+      name: `${p}transaction_events_queued`,
+      help: 'TransactionEvents waiting in the queues of the running stations',
+      registers,
+      async collect() {
+        this.set(await state.transactionEventsQueued());
+      },
+    });
+    new Counter({
+      name: `${p}stations_started_total`,
+      help: 'Station engines started',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(state.stationsStarted());
+      },
+    });
+    this.frames = new Counter({ name: `${p}frames_total`, help: 'Charger protocol frames, by codec and direction (in: from the charger)', labelNames: ['codec', 'direction'], registers });
+    for (const codec of codecs) for (const direction of ['in', 'out']) this.frames.inc({ codec, direction }, 0);
+    this.decodeErrors = new Counter({ name: `${p}decode_errors_total`, help: 'Bad input from chargers (framing and decoding errors), by error code', labelNames: ['code'], registers });
+    this.refusals = new Counter({ name: `${p}chargers_refused_total`, help: 'Charger connections refused, by reason', labelNames: ['reason'], registers });
+    this.disconnects = new Counter({ name: `${p}charger_disconnects_total`, help: 'Charger connections closed, by reason', labelNames: ['reason'], registers });
+    // Zero series from the start, so that rate() sees the first increment.
+    for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
+    for (const reason of DISCONNECT_REASONS) this.disconnects.inc({ reason }, 0);
+    this.callDuration = new Histogram({
+      name: `${p}ocpp_call_duration_seconds`,
+      help: 'Time from sending an OCPP CALL to its CALLRESULT or CALLERROR, by action',
+      labelNames: ['action'],
+      buckets: CALL_BUCKETS,
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+
+  frame(codec: string, direction: FrameDirection, count = 1): void {
+    if (count > 0) this.frames.inc({ codec, direction }, count);
+  }
+
+  decodeError(code: string): void {
+    this.decodeErrors.inc({ code });
+  }
+
+  refused(reason: RefusalReason): void {
+    this.refusals.inc({ reason });
+  }
+
+  disconnected(reason: DisconnectReason): void {
+    this.disconnects.inc({ reason });
+  }
+
+  /** A CALL answered after `seconds`. */
+  callDone(action: string, seconds: number): void {
+    this.callDuration.observe({ action }, seconds);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

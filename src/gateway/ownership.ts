@@ -1,0 +1,304 @@
+/**
+ * Fleet ownership: with several gateway instances sharing one store, a station identity has exactly
+ * one OCPP connection (design.md "Identity, credentials, ownership"). Each instance holds a lease
+ * per station it serves (`StateStore.acquireLease`, TTL `leaseTtlMs`) and renews all of them in one
+ * periodic loop.
+ *
+ * A charger that reconnects to another instance: that instance finds the lease held, writes a
+ * takeover request into the station's state (`fleet.takeover`) and polls the lease. The owner sees
+ * the request on its next renewal round, stops the station (OCPP connection closed properly, charger
+ * TCP connection closed) and only then releases the lease; the new instance starts its engine only
+ * once it holds the lease. An owner that died simply stops renewing: its lease expires after
+ * `leaseTtlMs`, within the taker's `takeoverTimeoutMs`. State and queue are in the store already,
+ * so the new engine resumes them.
+ *
+ * While the store is unreachable an owner keeps its stations (the chargers stay served); once the
+ * store answers again, an expired lease that nobody took is simply taken again, and a lease that
+ * another instance holds means this one stops the station.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { EngineLog } from '../station/context.js';
+import type { JsonValue, StateStore } from '../store/state-store.js';
+import type { FleetConfig } from './config.js';
+
+/** Station state key where an instance asks the owner to hand a station over. */
+export const TAKEOVER_KEY = 'fleet.takeover';
+
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/** How long `Ownership.stop` waits for the renewal round in progress and the releases. */
+export const STOP_WAIT_MS = 3_000;
+
+/** `<hostname>-<pid>-<random>`: distinct per process, readable in logs and in Redis. */
+export function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface OwnershipOptions {
+  readonly store: StateStore;
+  readonly instanceId: string;
+  /** Lease lifetime; default 15 000 ms. */
+  readonly leaseTtlMs?: number;
+  /** How often the leases are renewed and takeover requests looked at; default `leaseTtlMs / 3`. */
+  readonly renewIntervalMs?: number;
+  /** How long a new connection waits for another instance to hand over; default 2 × `leaseTtlMs`. */
+  readonly takeoverTimeoutMs?: number;
+  readonly log: EngineLog;
+}
+
+/** What the gateway gives for a running station so that ownership can end it. */
+export interface Holding {
+  /** True once the charger connection has gone: the lease is released after `stop` resolves. */
+  readonly ended: () => boolean;
+  /** Ends the station (charger and OCPP connections); resolves once the OCPP connection is closed. */
+  readonly stop: (reason: string) => Promise<void>;
+}
+
+interface Held {
+  /** Undefined between acquiring the lease and the engine being up. */
+  holding: Holding | undefined;
+  readonly since: number;
+  /** Set while the station is being ended, so one round does not end it twice. */
+  ending?: Promise<void>;
+}
+
+export type AcquireResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export class Ownership {
+  readonly instanceId: string;
+  readonly leaseTtlMs: number;
+  readonly renewIntervalMs: number;
+  readonly takeoverTimeoutMs: number;
+  private readonly store: StateStore;
+  private readonly log: EngineLog;
+  private readonly held = new Map<string, Held>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private round: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(options: OwnershipOptions) {
+    this.store = options.store;
+    this.instanceId = options.instanceId;
+    this.log = options.log;
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(this.leaseTtlMs / 3));
+    this.takeoverTimeoutMs = options.takeoverTimeoutMs ?? 2 * this.leaseTtlMs;
+  }
+
+  /** Stations this instance holds the lease of. */
+  get stations(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Starts the renewal loop. */
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /**
+   * Takes the lease of `station`, asking its current owner to hand it over and waiting up to
+   * `takeoverTimeoutMs` when another instance holds it. `abandon` is polled while waiting (the
+   * charger went away, the gateway is stopping). On success the lease is renewed by the loop until
+   * `release`; call `hold` once the station runs.
+   */
+  async acquire(station: string, abandon: () => boolean): Promise<AcquireResult> {
+    const deadline = Date.now() + this.takeoverTimeoutMs;
+    const poll = Math.min(250, this.renewIntervalMs);
+    let asked: string | undefined;
+    for (;;) {
+      if (this.stopped || abandon()) {
+        if (asked !== undefined) await this.withdraw(station);
+        return { ok: false, reason: 'abandoned while waiting for the lease' };
+      }
+      let owner: string | undefined;
+      try {
+        if (await this.store.acquireLease(station, this.instanceId, this.leaseTtlMs)) {
+          this.held.set(station, { holding: undefined, since: Date.now() });
+          if (asked !== undefined) await this.withdraw(station);
+          this.log('info', 'ownership lease acquired', { station, instanceId: this.instanceId, ...(asked !== undefined ? { from: asked } : {}) });
+          return { ok: true };
+        }
+        owner = await this.store.leaseOwner(station);
+        if (owner !== undefined && owner !== asked) {
+          const request: JsonValue = { by: this.instanceId, at: Date.now() };
+          await this.store.set(station, TAKEOVER_KEY, request);
+          asked = owner;
+          this.log('info', 'station owned by another instance: takeover requested', { station, owner });
+        }
+      } catch (err) {
+        this.log('warn', 'ownership lease: store error, retrying', { station, error: message(err) });
+      }
+      if (Date.now() >= deadline) {
+        if (asked !== undefined) await this.withdraw(station);
+        return { ok: false, reason: `lease held by ${owner ?? asked ?? 'another instance'}; no handover within ${this.takeoverTimeoutMs} ms` };
+      }
+      await sleep(poll);
+    }
+  }
+
+  /**
+   * Attaches the station, about to open its OCPP connection, to its lease. False when the lease was
+   * lost since `acquire` (then the station must not start).
+   */
+  hold(station: string, holding: Holding): boolean {
+    const h = this.held.get(station);
+    if (h === undefined || h.ending !== undefined) return false;
+    h.holding = holding;
+    return true;
+  }
+
+  /** Ends the station (when it runs) and releases its lease. */
+  async release(station: string, reason: string): Promise<void> {
+    const h = this.held.get(station);
+    if (h === undefined) return;
+    await this.end(station, h, reason);
+  }
+
+  /**
+   * Stops the loop and releases every lease (ending stations still running). Bounded by
+   * `STOP_WAIT_MS`: while the store is unreachable its operations wait for it, and a lease that
+   * cannot be released expires by itself.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = Date.now() + STOP_WAIT_MS;
+    const roundDone = await within(this.round, STOP_WAIT_MS);
+    // Stations are ended even when the round is stuck: only their lease releases may have to wait.
+    const ended = Promise.all([...this.held].map(([station, h]) => this.end(station, h, 'gateway stopping')));
+    const done = (await within(ended, deadline - Date.now())) && roundDone;
+    if (!done) this.log('warn', 'ownership stopped with leases not released in time (the store is not answering): they expire by themselves', { stations: this.stations, waitedMs: STOP_WAIT_MS });
+  }
+
+  /**
+   * Arms the next round only once the previous one has finished: a round waiting for an unreachable
+   * store holds the loop, so renewals never pile up behind it (they run again once it answers).
+   */
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.round = this.renewAll().catch((err: unknown) => this.log('error', 'ownership renewal round failed', { error: message(err) }));
+      void this.round.then(() => this.schedule());
+    }, this.renewIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** One round: release what ended, hand over what is asked for, renew the rest. */
+  private async renewAll(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([station, h]) => {
+        if (h.ending !== undefined) return;
+        if (h.holding?.ended() === true) {
+          await this.end(station, h, 'charger disconnected');
+          return;
+        }
+        try {
+          // A station still starting is handed over on a later round, once it can be stopped properly.
+          const request = h.holding === undefined ? undefined : await this.store.get(station, TAKEOVER_KEY);
+          const by = takeoverBy(request, this.instanceId, h.since - this.takeoverTimeoutMs);
+          if (by !== undefined) {
+            this.log('warn', 'takeover requested by another instance: handing the station over', { station, by });
+            await this.end(station, h, `taken over by ${by}`);
+            return;
+          }
+          if (await this.store.renewLease(station, this.instanceId, this.leaseTtlMs)) return;
+          // Expired without anyone taking it (e.g. the store was down): take it again.
+          if (await this.store.acquireLease(station, this.instanceId, this.leaseTtlMs)) {
+            this.log('warn', 'ownership lease had expired and was taken again', { station });
+            return;
+          }
+          this.log('error', 'ownership lease lost to another instance: stopping the station', { station, owner: await this.store.leaseOwner(station) });
+          await this.end(station, h, 'ownership lease lost');
+        } catch (err) {
+          // The store is unreachable: nobody else can take the lease through it either; keep serving.
+          this.log('warn', 'ownership lease not renewed: store error', { station, error: message(err) });
+        }
+      }),
+    );
+  }
+
+  /** Stops the station, then releases the lease: the OCPP connection is closed before anyone else may open one. */
+  private end(station: string, h: Held, reason: string): Promise<void> {
+    h.ending ??= (async () => {
+      try {
+        await h.holding?.stop(reason);
+      } catch (err) {
+        this.log('warn', 'station stop failed', { station, error: message(err) });
+      }
+      if (this.held.get(station) !== h) return;
+      this.held.delete(station);
+      try {
+        await this.store.releaseLease(station, this.instanceId);
+        this.log('info', 'ownership lease released', { station, reason });
+      } catch (err) {
+        this.log('warn', 'ownership lease not released (it expires by itself)', { station, error: message(err) });
+      }
+    })();
+    return h.ending;
+  }
+
+  /** Removes this instance's takeover request, if it is still the one stored. */
+  private async withdraw(station: string): Promise<void> {
+    try {
+      const request = await this.store.get(station, TAKEOVER_KEY);
+      if (isRecord(request) && request['by'] === this.instanceId) await this.store.delete(station, TAKEOVER_KEY);
+    } catch {
+      // A stale request is ignored by owners once it is older than their lease.
+    }
+  }
+}
+
+/** The gateway's ownership from its `fleet` config, its loop started; logs carry the instance id. */
+export function startOwnership(fleet: FleetConfig, store: StateStore, logger: Logger): Ownership {
+  const instanceId = fleet.instanceId ?? defaultInstanceId();
+  const log = logger.child({ instanceId });
+  const ownership = new Ownership({
+    store,
+    instanceId,
+    leaseTtlMs: fleet.leaseTtlMs,
+    renewIntervalMs: fleet.renewIntervalMs,
+    takeoverTimeoutMs: fleet.takeoverTimeoutMs,
+    log: (level, message, data) => log[level](data ?? {}, message),
+  });
+  ownership.start();
+  log.info({ leaseTtlMs: fleet.leaseTtlMs, renewIntervalMs: ownership.renewIntervalMs }, 'fleet ownership leases');
+  return ownership;
+}
+
+/** The instance asking for the station, unless the request is ours or older than `notBefore`. */
+function takeoverBy(request: JsonValue | undefined, self: string, notBefore: number): string | undefined {
+  if (!isRecord(request)) return undefined;
+  const by = request['by'];
+  const at = request['at'];
+  if (typeof by !== 'string' || by === self || typeof at !== 'number' || at < notBefore) return undefined;
+  return by;
+}
+
+function isRecord(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** True when `work` settles within `ms` (0 or less: no wait beyond what is already settled). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

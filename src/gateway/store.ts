@@ -1,0 +1,81 @@
+/**
+ * The gateway's state store from its `store` config: the memory store, or a `RedisStore` over an
+ * ioredis client for one server, a Sentinel deployment or a Cluster.
+ *
+ * The gateway waits for Redis rather than giving up on it: its clients run with
+ * `maxRetriesPerRequest: null`, so an operation issued while Redis is down stays in ioredis's
+ * offline queue until the connection is back, however long the outage (a charger event is never
+ * dropped because its TransactionEvent could not be queued in time). What must not wait forever
+ * bounds itself: engine stop, ownership stop and the `/metrics` queue depth. Closing the store
+ * drops the connection and fails whatever still waits.
+ *
+ * Logs name the kind of store only, never a URL, host list or password; connection trouble is
+ * logged once per outage (ioredis reports every failed reconnect).
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { MemoryStore } from '../store/memory.js';
+import { RedisStore } from '../store/redis.js';
+import type { StateStore } from '../store/state-store.js';
+import { storeKind, type StoreConfig } from './store-config.js';
+
+/** Options shared by every Redis client of the gateway. */
+export const WAITING_CLIENT_OPTIONS = { maxRetriesPerRequest: null } as const satisfies RedisOptions;
+
+/** The ioredis client for a Redis store config (not connected yet: ioredis connects on creation). */
+export function createRedisClient(store: Exclude<StoreConfig, 'memory'>): Redis | Cluster {
+  if ('sentinel' in store) {
+    const s = store.sentinel;
+    return new Redis({
+      ...WAITING_CLIENT_OPTIONS,
+      sentinels: s.sentinels.map((h) => ({ host: h.host, port: h.port })),
+      name: s.name,
+      // Reconnects at once when the sentinels announce a new master, instead of on the next error.
+      failoverDetector: true,
+      // A write that reaches the old master after it was demoted fails READONLY: reconnect (the
+      // sentinels name the new master) and resend it there rather than fail it.
+      reconnectOnError: (err: Error) => (err.message.includes('READONLY') ? 2 : false),
+      ...(s.password !== undefined ? { password: s.password } : {}),
+      ...(s.sentinelPassword !== undefined ? { sentinelPassword: s.sentinelPassword } : {}),
+      ...(s.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    });
+  }
+  if ('cluster' in store) {
+    const c = store.cluster;
+    const options: ClusterOptions = {
+      redisOptions: {
+        ...WAITING_CLIENT_OPTIONS,
+        ...(c.password !== undefined ? { password: c.password } : {}),
+        ...(c.tls ? { tls: {} } : {}),
+      },
+    };
+    return new Cluster(
+      c.nodes.map((n) => ({ host: n.host, port: n.port })),
+      options,
+    );
+  }
+  return new Redis(store.redis, { ...WAITING_CLIENT_OPTIONS, ...(store.password !== undefined ? { password: store.password } : {}) });
+}
+
+/** The store the gateway runs on; logs which kind it is. */
+export function createGatewayStore(store: StoreConfig, log: Logger): StateStore {
+  const kind = storeKind(store);
+  if (store === 'memory') {
+    log.warn({ store: kind }, 'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use a Redis store (redis, sentinel or cluster) in production');
+    return new MemoryStore();
+  }
+  const client = createRedisClient(store);
+  let reachable = true;
+  client.on('error', (err: Error) => {
+    if (!reachable) return;
+    reachable = false;
+    log.warn({ store: kind, error: err.message }, 'Redis unreachable: store operations wait until it is back');
+  });
+  client.on('ready', () => {
+    if (reachable) return;
+    reachable = true;
+    log.info({ store: kind }, 'Redis reachable again');
+  });
+  log.info({ store: kind }, `state store is Redis (${kind})`);
+  return new RedisStore(client, { quitOnClose: true });
+}

@@ -1,0 +1,132 @@
+/**
+ * The full Gateway in-process for integration tests of connection hygiene, metrics and capture:
+ * one IEC 104 listener (DC example mapping) on 127.0.0.1, the strict test CSMS, auto-provisioned
+ * stations, pino output kept as parsed lines. Extra YAML sections (`connections`, `capture`) are
+ * appended to the config text as given.
+ */
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { startCsms, type TestCsms } from './csms.js';
+import { loadExampleMapping } from './iec104-points.js';
+import { until } from './station.js';
+
+export const HARNESS_PASSWORD = 'harness-secret-0123456789';
+export const EXAMPLE_MAPPING = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
+
+export interface GatewayHarness {
+  readonly gateway: Gateway;
+  readonly csms: TestCsms;
+  readonly port: number;
+  /** Every pino line so far, parsed. */
+  lines(): Record<string, unknown>[];
+  /** An IEC 104 charger simulator (common address → charger id `EXDC<ca>`). */
+  charger(commonAddress: number): Promise<SimulatorHandle>;
+  /** A raw TCP connection to the charger listener. */
+  socket(): Promise<RawSocket>;
+  metrics(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface RawSocket {
+  readonly socket: Socket;
+  /** Resolves when the gateway (or anyone) closed it. */
+  readonly closed: Promise<void>;
+  readonly isClosed: () => boolean;
+  /** Bytes the gateway sent, so far. */
+  readonly received: () => Buffer;
+}
+
+export async function startGatewayHarness(extraYaml: readonly string[] = []): Promise<GatewayHarness> {
+  const csms = await startCsms();
+  const text = [
+    'listeners:',
+    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
+    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
+    'stations: { unknownChargers: provision }',
+    'http: { port: 0, host: 127.0.0.1 }',
+    'log: { level: debug }',
+    ...extraYaml,
+  ].join('\n');
+  const config = parseGatewayConfig(text, '<harness>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
+  let out = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out += chunk.toString('utf8');
+      done();
+    },
+  });
+  const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 });
+  await gateway.start();
+  const port = gateway.ports[0] ?? 0;
+  const sims: SimulatorHandle[] = [];
+  const sockets: Socket[] = [];
+  return {
+    gateway,
+    csms,
+    port,
+    lines: () =>
+      out
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    async charger(commonAddress) {
+      const sim = await connectSimulator({ host: '127.0.0.1', port, mapping: loadExampleMapping('example-dc-2gun'), commonAddress, meterIntervalMs: 200 });
+      sims.push(sim);
+      return sim;
+    },
+    async socket() {
+      const socket = connect(port, '127.0.0.1');
+      sockets.push(socket);
+      let closed = false;
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('error', () => undefined);
+      const done = new Promise<void>((resolve) =>
+        socket.once('close', () => {
+          closed = true;
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return { socket, closed: done, isClosed: () => closed, received: () => Buffer.concat(chunks) };
+    },
+    async metrics() {
+      const res = await fetch(`http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`);
+      return res.text();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all(sims.map((s) => s.close()));
+      await gateway.stop();
+      await csms.close();
+    },
+  };
+}
+
+/** The value of one sample line (`name{labels} value`), or undefined when absent. */
+export function sample(metrics: string, series: string): number | undefined {
+  for (const line of metrics.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return undefined;
+}
+
+/** Polls the gateway's metrics until `pred` holds. */
+export async function untilMetrics(h: GatewayHarness, pred: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await h.metrics();
+    if (pred(text)) return text;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export { until };

@@ -1,0 +1,76 @@
+/** The `connections` and `capture` sections of the gateway config: defaults, values, env overrides, bad values with pointers. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
+import { ConfigError, configErrorLines } from '../../../src/config/errors.js';
+import { DEFAULT_CONNECTION_LIMITS, parseGatewayConfig } from '../../../src/gateway/config.js';
+
+const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
+
+function configError(f: () => unknown): ConfigError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('no ConfigError thrown');
+}
+
+describe('gateway config: connections and capture', () => {
+  it('defaults to 50 connections per address, 60 s login, 300 s idle, 20 bad frames a minute and no capture', () => {
+    const c = parseGatewayConfig(minimal, 'gw.yaml', {});
+    expect(c.connections).toEqual({ maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 });
+    expect(c.connections).toEqual(DEFAULT_CONNECTION_LIMITS);
+    expect(c.capture).toEqual({});
+  });
+
+  it('reads every key; 0 disables a limit; the capture dir is resolved against the config file', () => {
+    const text = `${minimal}connections:\n  maxPerAddress: 0\n  loginTimeoutMs: 5000\n  idleTimeoutMs: 0\n  badFrameLimit: 3\n  badFrameWindowMs: 1000\ncapture:\n  dir: caps\n`;
+    const c = parseGatewayConfig(text, join('/srv', 'pilegate', 'gw.yaml'), {});
+    expect(c.connections).toEqual({ maxPerAddress: 0, loginTimeoutMs: 5000, idleTimeoutMs: 0, badFrameLimit: 3, badFrameWindowMs: 1000 });
+    expect(c.capture.dir).toBe(join('/srv', 'pilegate', 'caps'));
+  });
+
+  it('takes PILEGATE_CONNECTIONS_* and PILEGATE_CAPTURE_DIR from the environment', () => {
+    const c = parseGatewayConfig(`${minimal}connections: { maxPerAddress: 7 }\n`, 'gw.yaml', { PILEGATE_CONNECTIONS_MAXPERADDRESS: '9', PILEGATE_CONNECTIONS_IDLETIMEOUTMS: '1234', PILEGATE_CAPTURE_DIR: '/var/captures' });
+    expect(c.connections.maxPerAddress).toBe(9);
+    expect(c.connections.idleTimeoutMs).toBe(1234);
+    expect(c.connections.loginTimeoutMs).toBe(60_000);
+    expect(c.capture.dir).toBe('/var/captures');
+  });
+
+  it.each([
+    ['connections:\n  maxPerAddress: -1\n', '/connections/maxPerAddress', 'must be >= 0'],
+    ['connections:\n  loginTimeoutMs: 1.5\n', '/connections/loginTimeoutMs', 'must be integer'],
+    ['connections:\n  idleTimeoutMs: "soon"\n', '/connections/idleTimeoutMs', 'must be integer'],
+    ['connections:\n  badFrameLimit: 0\n', '/connections/badFrameLimit', 'must be >= 1'],
+    ['connections:\n  badFrameWindowMs: 9999999999\n', '/connections/badFrameWindowMs', 'must be <= 2147483647'],
+    ['connections:\n  maxPerAdress: 5\n', '/connections/maxPerAdress', 'did you mean "maxPerAddress"?'],
+    ['capture:\n  dir: ""\n', '/capture/dir', 'must be at least 1 character'],
+    ['capture: on\n', '/capture', 'must be object'],
+  ])('refuses %j with a pointer', (extra, pointer, reason) => {
+    const e = configError(() => parseGatewayConfig(`${minimal}${extra}`, 'gw.yaml', {}));
+    expect(e.code).toBe('CONFIG_INVALID');
+    const issue = e.issues.find((i) => i.pointer === pointer);
+    expect(issue, JSON.stringify(e.issues)).toBeDefined();
+    expect(issue?.reason).toContain(reason);
+    // The CLI prints it with the file and the line of the bad value.
+    expect(configErrorLines(e).join('\n')).toMatch(new RegExp(`gw\\.yaml:\\d+:\\d+ ${pointer.replace(/\//g, '\\/')}`));
+  });
+
+  it('makes `pilegate serve` exit 2 naming the file, line and pointer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pilegate-connections-'));
+    try {
+      const file = join(dir, 'gw.yaml');
+      writeFileSync(file, `${minimal}connections:\n  idleTimeoutMs: -5\n`);
+      const r = await runCli(['serve', '--config', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error CONFIG_INVALID ${file}:6:3 /connections/idleTimeoutMs: must be >= 0, got -5`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
