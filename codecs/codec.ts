@@ -86,6 +86,12 @@ export interface CodecSession {
   readonly capabilities: Capabilities;
   /** The connection closed (either side): stop timers, fail pending commands. */
   stop(reason: string): void;
+  /**
+   * The host is about to close the connection (the gateway is stopping): send the protocol's
+   * goodbye, e.g. IEC 104 STOPDT act, and resolve once the charger confirmed it. The host bounds
+   * the wait and calls `stop` afterwards. Absent when the protocol has no goodbye (YKC).
+   */
+  goodbye?(): Promise<void>;
 }
 
 /** A protocol, registered in `registry.ts`. */

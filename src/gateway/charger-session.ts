@@ -64,6 +64,8 @@ export class ChargerSession {
   private loginTimer: unknown;
   private idleTimer: unknown;
   private lastDataAt = 0;
+  /** Set by `shutdown`: closing leaves the engine to the gateway, which flushes it first. */
+  private keepEngine = false;
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
@@ -138,12 +140,31 @@ export class ChargerSession {
     this.options.observer?.closed?.(kind, reason);
     // The codec's last events (link down, sessions ended) are handed over before the engine stops.
     const engine = this.engine;
-    if (engine !== undefined) {
+    if (engine !== undefined && !this.keepEngine) {
       engine.eventsHandled().then(
         () => engine.stop(),
         () => engine.stop(),
       ).catch((err: unknown) => this.options.log('warn', 'station engine stop', { error: err instanceof Error ? err.message : String(err) }));
     }
+  }
+
+  /**
+   * The gateway is stopping: the protocol's goodbye (bounded by `goodbyeMs`), then the connection
+   * closes. Unlike `close`, the engine keeps running: it is returned for the gateway to flush its
+   * queue and stop.
+   */
+  async shutdown(reason: string, goodbyeMs: number): Promise<StationEngine | undefined> {
+    if (this.current === 'closed') return undefined;
+    const goodbye = this.session.goodbye?.();
+    if (goodbye !== undefined && goodbyeMs > 0) {
+      let timer: unknown;
+      const late = new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, goodbyeMs)));
+      await Promise.race([goodbye.catch(() => undefined), late]);
+      this.options.clock.clearTimeout(timer);
+    }
+    this.keepEngine = true;
+    this.close(reason);
+    return this.engine;
   }
 
   private onEvent(e: ChargerEvent): void {

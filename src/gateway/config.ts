@@ -56,7 +56,18 @@ export interface GatewayConfig {
   /** Per-charger capture files (JSON lines of frames); off without `dir`. */
   readonly capture: { readonly dir?: string };
   readonly fleet: FleetConfig;
+  readonly shutdown: ShutdownConfig;
 }
+
+/** How `pilegate serve` stops (SIGINT/SIGTERM): goodbyes first, then queues flushed, then OCPP closed. */
+export interface ShutdownConfig {
+  /** How long each charger gets to confirm its protocol's goodbye (IEC 104 STOPDT). */
+  readonly goodbyeTimeoutMs: number;
+  /** How long queued TransactionEvents may take to reach a connected CSMS before OCPP closes. */
+  readonly drainTimeoutMs: number;
+}
+
+export const DEFAULT_SHUTDOWN: ShutdownConfig = { goodbyeTimeoutMs: 2_000, drainTimeoutMs: 10_000 };
 
 /** Ownership leases of a fleet of instances sharing one store (see `src/gateway/ownership.ts`). */
 export interface FleetConfig {
@@ -173,6 +184,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
     capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
     fleet,
+    shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
   };
 }
 
@@ -219,6 +231,7 @@ interface RawConfig {
   connections?: Partial<ConnectionLimits>;
   capture?: { dir?: string };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
+  shutdown?: Partial<ShutdownConfig>;
 }
 
 function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
@@ -240,6 +253,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs'],
   capture: ['dir'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
+  shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
 };
 
 /** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */

@@ -4,7 +4,7 @@
  * identity, the state store, pino logs (a child per charger) and an HTTP server for `/healthz`,
  * `/readyz` and `/metrics`.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 import { systemCodecClock, type Codec } from '../../codecs/codec.js';
@@ -22,6 +22,7 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
+import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { createGatewayStore } from './store.js';
@@ -143,21 +144,9 @@ export class Gateway {
     };
     this.store = createGatewayStore(config.store, this.log);
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
-    this.http = createHttpServer((req, res) => {
-      this.serveHttp(req.url ?? '/').then(
-        ({ status, body, type }) => {
-          res.writeHead(status, { 'content-type': type });
-          res.end(body);
-        },
-        (err: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(err instanceof Error ? err.message : 'error');
-        },
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.http?.once('error', reject);
-      this.http?.listen(config.http.port, config.http.host, () => resolve());
+    this.http = await startHttpServer(config.http.port, config.http.host, {
+      ready: () => this.ready,
+      metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
     this.log.info({ port: this.httpPort }, 'http: /healthz /readyz /metrics');
     for (const p of prepared) {
@@ -174,22 +163,38 @@ export class Gateway {
     this.ready = true;
   }
 
-  /** Stops accepting, closes every charger session, stops every engine, closes the store. */
+  /**
+   * Graceful stop: no new chargers; each charger gets its protocol's goodbye (IEC 104 STOPDT,
+   * bounded by `shutdown.goodbyeTimeoutMs`) and is disconnected; the engines hand over the
+   * chargers' last events and deliver their queued TransactionEvents to a connected CSMS (bounded
+   * by `shutdown.drainTimeoutMs`; what is left stays in the store); then every OCPP connection
+   * closes, the leases are released and the store closes.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.ready = false;
+    const { goodbyeTimeoutMs, drainTimeoutMs } = this.config.shutdown;
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
-    for (const s of this.sessions) s.close('gateway stopping');
-    await Promise.all([...this.stations.values()].map((s) => s.engine.stop().catch(() => undefined)));
+    const handed = await Promise.all([...this.sessions].map((s) => s.shutdown('gateway stopping', goodbyeTimeoutMs)));
+    const engines = new Set([...handed, ...[...this.stations.values()].map((s) => s.engine)].filter((e): e is StationEngine => e !== undefined));
+    // A station whose CSMS is not (or no longer) connected only hands over its charger's events:
+    // its queue waits in the store.
+    const settling = [...engines].map((e) => Promise.race([e.settled(), e.eventsHandled().then(() => offline(e))]));
+    const flushed = await withTimeout(Promise.all(settling).then(() => true), drainTimeoutMs, false);
+    const left = (await withTimeout(Promise.all([...engines].map((e) => e.queuedTransactionEvents())), METRICS_STORE_TIMEOUT_MS, [])).reduce((a, b) => a + b, 0);
+    if (left > 0) {
+      const fate = this.store?.durable === true ? 'they stay in the store and are sent when the station connects again' : 'the memory store loses them';
+      this.log.warn({ drainTimeoutMs, queued: left }, `stopping with TransactionEvents still queued: ${fate}`);
+    }
+    await Promise.all([...engines].map((e) => e.stop().catch(() => undefined)));
     this.stations.clear();
     // Leases are released only now, with every OCPP connection closed.
     await this.ownership?.stop();
     await Promise.all(closing);
-    await new Promise<void>((resolve) => (this.http === undefined ? resolve() : this.http.close(() => resolve())));
-    this.http?.closeAllConnections();
+    await stopHttpServer(this.http);
     await this.store?.close().catch(() => undefined);
-    this.log.info('gateway stopped');
+    this.log.info({ flushed }, 'gateway stopped');
   }
 
   private accept(listener: Listener, socket: Socket): void {
@@ -371,13 +376,17 @@ export class Gateway {
     return this.metricsRegistry.text();
   }
 
-  private async serveHttp(url: string): Promise<{ status: number; body: string; type: string }> {
-    const path = url.split('?')[0];
-    if (path === '/healthz') return { status: 200, body: 'ok\n', type: 'text/plain' };
-    if (path === '/readyz') return this.ready ? { status: 200, body: 'ready\n', type: 'text/plain' } : { status: 503, body: 'not ready\n', type: 'text/plain' };
-    if (path === '/metrics') return { status: 200, body: await this.metrics(), type: this.metricsRegistry.contentType };
-    return { status: 404, body: 'not found\n', type: 'text/plain' };
-  }
+}
+
+/** Resolves once the engine's OCPP connection is not open (checked every 100 ms). */
+function offline(engine: StationEngine): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (engine.connectionState !== 'open') resolve();
+      else setTimeout(check, 100).unref();
+    };
+    check();
+  });
 }
 
 /** How long `/metrics` waits for the store's queue sizes. */

@@ -25,6 +25,8 @@ export interface TestCsmsOptions {
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly requestCert?: boolean };
   /** Listen on this port (to restart a stopped CSMS at the same address). */
   readonly port?: number;
+  /** Answers these actions only after this many ms (a slow CSMS). */
+  readonly replyDelayMs?: Readonly<Record<string, number>>;
 }
 
 export interface TestCsms {
@@ -113,7 +115,11 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
     client.handle('Authorize', async () => ({ idTokenInfo: { status: 'Accepted' } }));
     for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent']) {
-      client.handle(action, async () => ({}));
+      const delay = options.replyDelayMs?.[action] ?? 0;
+      client.handle(action, async () => {
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        return {};
+      });
     }
     wake();
   });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
-import { startCsms, type TestCsms } from './csms.js';
+import { startCsms, type TestCsms, type TestCsmsOptions } from './csms.js';
 import { loadExampleMapping } from './iec104-points.js';
 import { until } from './station.js';
 
@@ -40,8 +40,14 @@ export interface RawSocket {
   readonly received: () => Buffer;
 }
 
-export async function startGatewayHarness(extraYaml: readonly string[] = []): Promise<GatewayHarness> {
-  const csms = await startCsms();
+export interface HarnessOptions {
+  readonly csms?: TestCsmsOptions;
+  /** Device-model presets for every new station (`Component.Variable` → value). */
+  readonly stationDefaults?: Readonly<Record<string, string>>;
+}
+
+export async function startGatewayHarness(extraYaml: readonly string[] = [], options: HarnessOptions = {}): Promise<GatewayHarness> {
+  const csms = await startCsms(options.csms);
   const text = [
     'listeners:',
     `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
@@ -59,7 +65,7 @@ export async function startGatewayHarness(extraYaml: readonly string[] = []): Pr
       done();
     },
   });
-  const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 });
+  const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000, ...(options.stationDefaults !== undefined ? { stationDefaults: options.stationDefaults } : {}) });
   await gateway.start();
   const port = gateway.ports[0] ?? 0;
   const sims: SimulatorHandle[] = [];

@@ -30,6 +30,8 @@ export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: E
     'http: { port: 0, host: 127.0.0.1 }',
     'log: { level: debug }',
     'fleet: { leaseTtlMs: 2000 }',
+    // Tests stop gateways while Redis or the CSMS is down: a short flush keeps stop() quick.
+    'shutdown: { drainTimeoutMs: 3000 }',
   ].join('\n');
   const config = parseGatewayConfig(text, '<ykc-gateway>', { PILEGATE_CSMS_PASSWORD: YKC_PASSWORD, ...env });
   let out = '';
