@@ -7,6 +7,7 @@
  * process and reports its port over IPC, so that its sockets do not count in our memory figures.
  */
 import { fork } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -16,29 +17,45 @@ export interface SinkCsms {
 }
 
 /** The CALLRESULT payload of each action the benchmark sends; other actions get `{}`. */
-function answer(action: string): string {
+function answer(action: string, intervalS: number): string {
   switch (action) {
     case 'Heartbeat':
       return `{"currentTime":"${new Date().toISOString()}"}`;
     case 'BootNotification':
-      return `{"currentTime":"${new Date().toISOString()}","interval":300,"status":"Accepted"}`;
+      return `{"currentTime":"${new Date().toISOString()}","interval":${intervalS},"status":"Accepted"}`;
     default:
       return '{}'; // StatusNotification and the other notifications
   }
 }
 
-export function startSinkCsms(): Promise<SinkCsms> {
+export interface SinkOptions {
+  /**
+   * Sees every CALL: the station identity (last segment of the URL path), the action, the payload
+   * and the arrival time (`performance.timeOrigin + performance.now()`, taken before parsing).
+   * Must not throw.
+   */
+  readonly onCall?: (identity: string, action: string, payload: unknown, arrivedAt: number) => void;
+  /** Heartbeat interval in the BootNotificationResponse, s. Default 300. */
+  readonly heartbeatIntervalS?: number;
+}
+
+export function startSinkCsms(options: SinkOptions = {}): Promise<SinkCsms> {
+  const { onCall } = options;
   const server = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has('ocpp2.0.1') ? 'ocpp2.0.1' : false),
   });
-  server.on('connection', (ws: WebSocket) => {
+  server.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    const identity = decodeURIComponent((request.url ?? '').split('?')[0]?.split('/').pop() ?? '');
     ws.on('message', (data) => {
+      const arrivedAt = onCall === undefined ? 0 : performance.timeOrigin + performance.now();
       const frame = JSON.parse(String(data)) as unknown[];
       if (frame[0] !== 2) return; // only CALLs are answered
-      ws.send(`[3,${JSON.stringify(frame[1])},${answer(String(frame[2]))}]`);
+      const action = String(frame[2]);
+      onCall?.(identity, action, frame[3], arrivedAt);
+      ws.send(`[3,${JSON.stringify(frame[1])},${answer(action, options.heartbeatIntervalS ?? 300)}]`);
     });
     ws.on('error', () => undefined);
   });
