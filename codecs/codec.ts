@@ -59,6 +59,12 @@ export interface ConnectionInfo {
    * charger learns it was refused instead of seeing the connection drop.
    */
   readonly admit?: (chargerId: string) => boolean;
+  /**
+   * The zone the host keeps for one charger (the station registry's `timeZone`), for protocols
+   * that learn the charger's id from the charger; when it names one it overrides `timeZone` from
+   * the moment the charger identified itself.
+   */
+  readonly timeZoneOf?: (chargerId: string) => string | undefined;
 }
 
 export interface SessionContext<Options> {

@@ -12,6 +12,7 @@ import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, type ConfigDocument, type SchemaValidator } from '../../src/config/document.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { findPackageFile } from '../../src/config/read.js';
+import { isValidTimeZone } from '../../src/iec104/cp56.js';
 import { YkcEncryption, YkcKey, type YkcCipherParams } from './cipher.js';
 import type { YkcOptions } from './session-support.js';
 import { defaultStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcStopReasonMap } from './stop-reason-map.js';
@@ -56,6 +57,8 @@ export async function loadYkcOptions(source: { readonly file?: string; readonly 
   }
   const value = doc.value ?? {};
   const issues = optionsValidator()(value);
+  const zone = (value as { timeZone?: string }).timeZone;
+  if (issues.length === 0 && zone !== undefined && !isValidTimeZone(zone)) issues.push({ pointer: '/timeZone', reason: `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Asia/Shanghai)` });
   if (issues.length > 0) throw invalidConfig(doc, issues);
   const { stopReasonsFile, stopReasons, encryption, ...rest } = value as RawOptions;
   const cipher = encryption !== undefined ? encryptionSettings(doc, encryption, source.file !== undefined, env) : undefined;

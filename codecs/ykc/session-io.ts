@@ -33,7 +33,8 @@ export class YkcOutbox {
 
   constructor(
     readonly ctx: SessionContext<YkcOptions>,
-    readonly timeZone: string,
+    /** Changes once the pile logged in when the registry names a zone for it. */
+    public timeZone: string,
     readonly cardFormat: CardFormat,
   ) {}
 

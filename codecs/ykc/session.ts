@@ -223,6 +223,8 @@ export class YkcSession implements CodecSession {
       return;
     }
     this.pileCode = f.pileCode;
+    const zone = this.ctx.connection.timeZoneOf?.(f.pileCode);
+    if (zone !== undefined) this.io.timeZone = zone;
     // From now on the pile's own key, if it has one (the answer above went with the login's key).
     this.cipher = this.ctx.options.encryption?.cipherFor(f.pileCode);
     if (this.io.cipher !== undefined) this.io.cipher = this.cipher;

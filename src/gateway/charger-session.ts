@@ -50,6 +50,8 @@ export interface ChargerSessionOptions<O> {
   readonly timeZone?: string;
   /** Whether the gateway serves a charger id; passed to the codec (see `ConnectionInfo.admit`). */
   readonly admit?: (chargerId: string) => boolean;
+  /** The registry's zone for a charger id; passed to the codec (see `ConnectionInfo.timeZoneOf`). */
+  readonly timeZoneOf?: (chargerId: string) => string | undefined;
 }
 
 export type ChargerSessionState = 'connected' | 'identified' | 'running' | 'closed';
@@ -77,6 +79,7 @@ export class ChargerSession {
         ...(socket.remoteAddress !== undefined ? { remoteAddress: socket.remoteAddress } : {}),
         ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
         ...(options.admit !== undefined ? { admit: options.admit } : {}),
+        ...(options.timeZoneOf !== undefined ? { timeZoneOf: options.timeZoneOf } : {}),
       },
       sink: {
         event: (e) => this.onEvent(e),

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { ConfigError } from '../config/errors.js';
+import { isValidTimeZone } from '../iec104/cp56.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 
@@ -149,6 +150,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
+  raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
   const fleet = fleetConfig(raw.fleet);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs) secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
@@ -204,6 +206,7 @@ export function parseStationRegistry(text: string, file: string, env: Env = proc
   for (const [chargerId, entry] of Object.entries(value as Record<string, StationEntry | null>)) {
     const e = entry ?? {};
     const password = interpolate(e.password, env, pointerOf(chargerId, 'password'), secretIssues);
+    checkTimeZone(e.timeZone, pointerOf(chargerId, 'timeZone'), secretIssues);
     out.set(chargerId, { ...e, ...(password !== undefined ? { password } : {}) });
   }
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
@@ -232,6 +235,11 @@ interface RawConfig {
   capture?: { dir?: string };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
+}
+
+/** A zone must be one the runtime knows: a typo would otherwise shift every charger timestamp or fail late. */
+function checkTimeZone(zone: string | undefined, pointer: string, issues: PointerIssue[]): void {
+  if (zone !== undefined && !isValidTimeZone(zone)) issues.push({ pointer, reason: `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Asia/Shanghai)` });
 }
 
 function fleetConfig(raw: RawConfig['fleet']): FleetConfig {

@@ -224,6 +224,7 @@ export class Gateway {
       clock: systemCodecClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
+      timeZoneOf: (chargerId) => this.config.stations.registry.get(chargerId)?.timeZone,
       admit: (chargerId) => {
         if (this.resolve(chargerId) !== undefined) return true;
         metrics.refused('unknown_charger');

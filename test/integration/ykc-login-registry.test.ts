@@ -1,7 +1,7 @@
 /**
  * YKC login answered from the station registry: a pile the registry does not know gets the 0x02
  * login answer with result 1 (refused) and the connection closes; a known pile is accepted and
- * reaches the CSMS as its station. Real TCP, the full Gateway, the strict test CSMS.
+ * reaches the CSMS as its station, its clock read in the registry's zone for it. Real TCP, the full Gateway, the strict test CSMS.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
+import type { YkcFrameOf } from '../../codecs/ykc/index.js';
 import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
@@ -34,7 +35,8 @@ afterEach(async () => {
 async function start(): Promise<{ port: number; logs: () => Record<string, unknown>[] }> {
   csms = await startCsms();
   dir = mkdtempSync(join(tmpdir(), 'pilegate-ykc-registry-'));
-  writeFileSync(join(dir, 'stations.yaml'), `"${KNOWN}":\n  stationId: depot-ykc-11\n  password: \${YKC_REGISTRY_PASSWORD}\n`);
+  // The pile's clock runs on UTC although the listener's default zone is Asia/Shanghai.
+  writeFileSync(join(dir, 'stations.yaml'), `"${KNOWN}":\n  stationId: depot-ykc-11\n  password: \${YKC_REGISTRY_PASSWORD}\n  timeZone: UTC\n`);
   const file = join(dir, 'pilegate.yaml');
   writeFileSync(
     file,
@@ -74,9 +76,13 @@ describe('YKC login against the station registry', () => {
     await until(() => logs().some((l) => l['msg'] === 'unknown charger refused at login (not in the station registry)' && l['chargerId'] === UNKNOWN), 'refusal logged', 5_000);
     expect(await gateway?.metrics()).toMatch(/pilegate_chargers_refused_total\{reason="unknown_charger"\} 1/);
 
-    const known = new YkcChargerSimulator({ host: '127.0.0.1', port, pileCode: KNOWN });
+    const known = new YkcChargerSimulator({ host: '127.0.0.1', port, pileCode: KNOWN, timeZone: 'UTC' });
     sims.push(known);
+    const sync = known.waitFor((f) => f.type === 'timeSync', 10_000);
     await known.connect();
+    // The time sync after login is in the registry's zone for this pile, not the listener's.
+    const time = ((await sync) as YkcFrameOf<'timeSync'>).time;
+    expect(Math.abs(Date.parse(time.utc ?? '') - Date.now())).toBeLessThan(60_000);
     const boot = await csms?.waitForCall((c) => c.action === 'BootNotification', 10_000);
     expect(boot?.identity).toBe('depot-ykc-11');
     expect(csms?.calls.some((c) => c.identity === UNKNOWN)).toBe(false);

@@ -104,6 +104,14 @@ describe('gateway config', () => {
     expect(bad.issues.map((i) => i.pointer).sort()).toEqual(['/A1/securityProfile', '/A1/stationId']);
   });
 
+  it('refuses a time zone the runtime does not know, in a listener and in the registry', () => {
+    const e = configError(() => parseGatewayConfig('listeners:\n  - { port: 1, codec: ykc, timeZone: Asia/Shangai }\ncsms: { url: ws://x/ocpp }\n', 'tz.yaml', {}));
+    expect(configErrorLines(e)).toEqual(['error CONFIG_INVALID tz.yaml:2:28 /listeners/0/timeZone: unknown time zone "Asia/Shangai" (expected an IANA name such as Asia/Shanghai)']);
+    const r = configError(() => parseStationRegistry('A1:\n  timeZone: Europe/Berln\n', 'stations.yaml', {}));
+    expect(configErrorLines(r)).toEqual(['error CONFIG_INVALID stations.yaml:2:3 /A1/timeZone: unknown time zone "Europe/Berln" (expected an IANA name such as Asia/Shanghai)']);
+    expect(parseStationRegistry('A1:\n  timeZone: Europe/Berlin\n', 'stations.yaml', {}).get('A1')?.timeZone).toBe('Europe/Berlin');
+  });
+
   it('resolves the registry file relative to the config file', () => {
     dir = mkdtempSync(join(tmpdir(), 'pilegate-config-'));
     writeFileSync(join(dir, 'reg.yaml'), 'C9: { stationId: nine }\n');

@@ -46,6 +46,7 @@ describe('YKC options file', () => {
   it('names the line and the pointer of each mistake', async () => {
     expect(await issues('heartbeatIntervalMs: 10000\ncardFormat: dec\n')).toEqual({ code: 'CONFIG_INVALID', lines: [expect.stringMatching(/^2:\d+: \/cardFormat: .*hex.*int64le/)] });
     expect((await issues('heartBeatIntervalMs: 10000\n')).lines).toEqual([expect.stringMatching(/^1:\d+: .*heartBeatIntervalMs/)]);
+    expect((await issues('timeZone: Asia/Shangai\n')).lines).toEqual([expect.stringMatching(/^1:\d+: \/timeZone: unknown time zone "Asia\/Shangai"/)]);
     expect((await issues('commandTimeoutMs: fast\n')).lines).toEqual([expect.stringMatching(/^1:\d+: \/commandTimeoutMs: .*integer/)]);
     const tariff = (periods: string, id = "'0100'"): string =>
       `tariff:\n  billingModelId: ${id}\n  tip: { electricity: 1, service: 0.5 }\n  peak: { electricity: 1, service: 0.5 }\n  flat: { electricity: 1, service: 0.5 }\n  valley: { electricity: 1, service: 0.5 }\n  periods: ${periods}\n`;
