@@ -2,8 +2,7 @@
  * Lookup of mapped points and commands, and the conversions between raw IEC 104 values and
  * canonical ones. Built once per mapping and shared by every session of that charger model.
  */
-import { TI, type ElementKind } from '../../src/iec104/constants.js';
-import type { InformationObject } from '../../src/iec104/types.js';
+import { TI } from '../../src/iec104/constants.js';
 import type { ChargerCommandType } from '../../src/model/commands.js';
 import { toCanonical, type Measurand } from '../../src/model/units.js';
 import type { Iec104PointsMapping, MappedCommand, MeasurandPoint, Point } from './mapping.js';
@@ -26,8 +25,6 @@ export const SIGNAL = { plugged: 0, charging: 1, available: 2, fault: 3, status:
 export type SignalCode = (typeof SIGNAL)[keyof typeof SIGNAL];
 const SIGNAL_CODE: Readonly<Record<Point['signal'], SignalCode>> = SIGNAL;
 
-const key = (family: number, ioa: number): number => family * 0x1000000 + ioa;
-
 /** A mapped point with its conversion to canonical units worked out once. */
 export interface PointEntry {
   readonly point: Point;
@@ -47,19 +44,63 @@ export interface PointEntry {
   /** canonical = raw * factor + offset (measurands only; 1 and 0 otherwise). */
   readonly factor: number;
   readonly offset: number;
+  /** False when factor is 1 and offset 0: the raw value is the canonical one. */
+  readonly scaled: boolean;
+  /** Binary points: ON means false. */
+  readonly invert: boolean;
+}
+
+/** Spans of IOAs up to this size are looked up in a dense array, wider ones in a map. */
+const DENSE_SPAN = 4096;
+
+/**
+ * The mapped points of one TI family, by IOA. Point tables follow address conventions that keep
+ * each family's IOAs in a narrow band, so a dense array offset by the lowest IOA answers without
+ * hashing; a family spread wider falls back to a map.
+ */
+export class FamilyPoints {
+  private readonly base: number;
+  private readonly dense: (PointEntry | undefined)[];
+  private readonly sparse: Map<number, PointEntry> | undefined;
+
+  constructor(entries: ReadonlyMap<number, PointEntry>) {
+    const ioas = [...entries.keys()];
+    const lo = Math.min(...ioas);
+    const span = Math.max(...ioas) - lo + 1;
+    this.base = lo;
+    if (span <= DENSE_SPAN) {
+      this.dense = new Array<PointEntry | undefined>(span).fill(undefined);
+      for (const [ioa, e] of entries) this.dense[ioa - lo] = e;
+      this.sparse = undefined;
+    } else {
+      this.dense = [];
+      this.sparse = new Map(entries);
+    }
+  }
+
+  get(ioa: number): PointEntry | undefined {
+    if (this.sparse !== undefined) return this.sparse.get(ioa);
+    const i = ioa - this.base;
+    return i >= 0 && i < this.dense.length ? this.dense[i] : undefined;
+  }
 }
 
 export class PointTable {
-  private readonly points = new Map<number, PointEntry>();
+  /** By plain TI (see `familyOf`); undefined where no point is mapped. */
+  private readonly families: (FamilyPoints | undefined)[] = new Array<FamilyPoints | undefined>(256).fill(undefined);
   private readonly commands = new Map<string, MappedCommand>();
 
   constructor(readonly mapping: Iec104PointsMapping) {
+    const byFamily = new Map<number, Map<number, PointEntry>>();
     for (const p of mapping.points) {
       const unit = p.signal === 'measurand' ? (toCanonical(p.measurand, 1, p.unit) ?? Number.NaN) : 1;
       const factor = p.signal === 'measurand' ? (p.scale ?? 1) * unit : 1;
       const offset = p.signal === 'measurand' ? (p.offset ?? 0) * unit : 0;
       const energy = p.signal === 'measurand' && p.measurand === 'energy';
-      this.points.set(key(TI[p.ti], p.ioa), {
+      const family = familyOf(TI[p.ti]);
+      let points = byFamily.get(family);
+      if (points === undefined) byFamily.set(family, (points = new Map()));
+      points.set(p.ioa, {
         point: p,
         signal: SIGNAL_CODE[p.signal],
         connector: p.connector,
@@ -68,19 +109,27 @@ export class PointTable {
         energy,
         factor,
         offset,
+        scaled: factor !== 1 || offset !== 0,
+        invert: (p as { invert?: boolean }).invert === true,
       });
     }
+    for (const [family, points] of byFamily) this.families[family] = new FamilyPoints(points);
     for (const c of mapping.commands ?? []) this.commands.set(`${c.command}/${c.connector}`, c);
   }
 
   /** The point at this address, for a monitor TI or its time-tagged twin. */
   point(ti: number, ioa: number): Point | undefined {
-    return this.points.get(key(familyOf(ti), ioa))?.point;
+    return this.entry(ti, ioa)?.point;
   }
 
   /** The point and its unit conversion at this address. */
   entry(ti: number, ioa: number): PointEntry | undefined {
-    return this.points.get(key(familyOf(ti), ioa));
+    return this.family(ti)?.get(ioa);
+  }
+
+  /** The points of a monitor TI's family (plain and time-tagged twin), for one lookup per ASDU. */
+  family(ti: number): FamilyPoints | undefined {
+    return this.families[familyOf(ti)];
   }
 
   /** The mapped command for a canonical command on a connector (reset: any connector). */
@@ -109,51 +158,11 @@ export class PointTable {
   }
 }
 
-/**
- * The on/off state of a binary monitor object (by its TI's element kind): SP value, or DP ON (2) / OFF (1). Intermediate and
- * indeterminate double points (0, 3) give undefined: the state is not known.
- */
-export function binaryValue(kind: ElementKind | undefined, o: InformationObject): boolean | undefined {
-  const v = (o as { value?: unknown }).value;
-  if (kind === 'SIQ') return v === true;
-  if (kind === 'DIQ') return v === 2 ? true : v === 1 ? false : undefined;
-  return undefined;
-}
-
-/** The raw number an object carries (status code, measured value, counter), where it has one. */
-export function numericValue(kind: ElementKind | undefined, o: InformationObject): number | undefined {
-  const v = (o as { value?: unknown }).value;
-  switch (kind) {
-    case 'SIQ':
-      return v === true ? 1 : 0;
-    case 'DIQ':
-    case 'NVA':
-    case 'SVA':
-    case 'FLOAT':
-    case 'BCR':
-      return typeof v === 'number' ? v : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** True when the object's quality (or counter) says its value is not valid (IV). */
-export function isInvalid(o: InformationObject): boolean {
-  const q = (o as { quality?: unknown }).quality;
-  if (typeof q === 'number') return (q & 0x80) !== 0;
-  return (o as { invalid?: unknown }).invalid === true;
-}
-
 /** canonical = (raw * scale + offset) in the point's unit, converted to the measurand's unit. */
 export function toCanonicalValue(p: MeasurandPoint, raw: number): number | undefined {
   const stated = raw * (p.scale ?? 1) + (p.offset ?? 0);
   const v = toCanonical(p.measurand, stated, p.unit);
   return v === undefined ? undefined : round(v);
-}
-
-/** The same with a table entry's precomputed factor and offset (the decode hot path). */
-export function entryValue(e: PointEntry, raw: number): number {
-  return e.factor === 1 && e.offset === 0 ? raw : round(raw * e.factor + e.offset);
 }
 
 /** Inverse of `toCanonicalValue`, for simulators and tests. */

@@ -12,12 +12,13 @@ import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
-import type { ChargerEvent, CommandResultEvent, Measurement, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
+import type { ChargerEvent, CommandResultEvent, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import type { Iec104PointsMapping } from './mapping.js';
-import { binaryValue, entryValue, isInvalid, numericValue, PointTable, SIGNAL } from './points.js';
+import { readMonitor, type MonitorContext } from './monitor.js';
+import { PointTable } from './points.js';
 
 export interface Iec104PointsOptions {
   readonly mapping: Iec104PointsMapping;
@@ -26,6 +27,8 @@ export interface Iec104PointsOptions {
 }
 
 const BROADCAST_CA = 0xffff;
+/** `typeInfo` by TI as an array: read for every ASDU. */
+const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));
 const MINUTE = 60_000;
 /** Longest wait for the final meter reading of a session before ending it anyway. */
 const FINAL_METER_WAIT_MS = 5_000;
@@ -52,6 +55,9 @@ export class Iec104PointsSession implements CodecSession {
   private stopped = false;
   private isoMs = Number.NaN;
   private iso: Timestamp = '';
+  private readonly monitor: MonitorContext;
+  /** Fault events of the monitor ASDU being read (emptied before they are emitted). */
+  private readonly faults: ChargerEvent[] = [];
 
   constructor(private readonly ctx: SessionContext<Iec104PointsOptions>) {
     this.mapping = ctx.options.mapping;
@@ -62,6 +68,7 @@ export class Iec104PointsSession implements CodecSession {
     this.commonAddress = this.mapping.commonAddress ?? (this.params.caSize === 1 ? 0xff : BROADCAST_CA);
     this.capabilities = capabilitiesOf(this.mapping, this.table);
     this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.commonAddress}`);
+    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.reportUnknown };
     const l = this.mapping.link ?? {};
     const sec = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
     this.link = new ControllingLink({
@@ -220,7 +227,7 @@ export class Iec104PointsSession implements CodecSession {
       const template = this.mapping.identity.template ?? '{ca}';
       this.identify(template.replace(/\{ca\}/g, String(asdu.commonAddress)));
     }
-    const info = typeInfo(asdu.typeId);
+    const info = TYPE_INFO[asdu.typeId];
     if (info === undefined) return;
     if (!info.control) {
       this.onMonitor(asdu, info);
@@ -250,64 +257,12 @@ export class Iec104PointsSession implements CodecSession {
       this.command({ type: 'interrogate', id: `${INTERNAL}gi-init-${this.ctx.clock.now()}`, scope: 'general' });
       return;
     }
-    let events: ChargerEvent[] | undefined;
     const now = this.nowIso();
-    const kind = info.kind;
-    const table = this.table;
-    // Measurements grouped by connector and time: a handful per ASDU, so a list beats a map.
-    const measured: { type: 'measurements'; connector: number; at: Timestamp; values: Measurement[] }[] = [];
-    for (const o of asdu.objects) {
-      const entry = table.entry(asdu.typeId, o.ioa);
-      if (entry === undefined) {
-        this.reportUnknown(asdu, o);
-        continue;
-      }
-      const p = entry.point;
-      if (isInvalid(o)) continue;
-      const at = o.time === undefined ? now : this.timeOf(o.time, now);
-      if (entry.measurand !== undefined) {
-        const raw = numericValue(kind, o);
-        if (raw === undefined) continue;
-        const value = entryValue(entry, raw);
-        const connector = entry.connector;
-        const reset = entry.energy && this.states.setEnergy(connector, value);
-        let group: (typeof measured)[number] | undefined;
-        for (let i = 0; i < measured.length && group === undefined; i++) {
-          const x = measured[i] as (typeof measured)[number];
-          if (x.connector === connector && x.at === at) group = x;
-        }
-        const v: { -readonly [K in keyof Measurement]: Measurement[K] } = { measurand: entry.measurand, value, raw };
-        if (entry.phase !== undefined) v.phase = entry.phase;
-        if (reset) v.meterReset = true;
-        if (group === undefined) measured.push({ type: 'measurements', connector, at, values: [v] });
-        else group.values.push(v);
-        continue;
-      }
-      if (p.signal === 'status') {
-        const raw = numericValue(kind, o);
-        const state = raw === undefined ? undefined : p.states[String(raw)];
-        if (raw === undefined || state === undefined) {
-          this.reportUnknown(asdu, o, `status code ${raw} not in the mapping's states`);
-          continue;
-        }
-        this.states.setCoded(p.connector, { ...state, raw });
-        continue;
-      }
-      const v = binaryValue(kind, o);
-      if (v === undefined) continue;
-      const on = (p as { invert?: boolean }).invert === true ? !v : v;
-      if (entry.signal === SIGNAL.plugged) this.states.setPlugged(p.connector, on);
-      else if (entry.signal === SIGNAL.charging) this.states.setCharging(p.connector, on);
-      else if (entry.signal === SIGNAL.available) this.states.setAvailable(p.connector, on);
-      else if (p.signal === 'fault') {
-        const e = this.states.setFault(p.connector, p.fault, on, at, o.ioa);
-        if (e !== undefined) (events ??= []).push(e);
-      }
-    }
-    this.emit(measured);
-    if (events !== undefined) this.emit(events);
+    const measured = readMonitor(this.monitor, asdu, info, now, this.faults);
+    if (measured !== undefined) this.emit(measured);
+    if (this.faults.length > 0) this.emit(this.faults.splice(0));
     this.emit(this.states.flush(now));
-    if (this.awaitingMeter) this.afterMonitor(measured);
+    if (this.awaitingMeter) this.afterMonitor(measured ?? []);
   }
 
   /** True while some session waits for its final meter reading. */
@@ -348,20 +303,14 @@ export class Iec104PointsSession implements CodecSession {
     this.emit(this.states.finishEnding());
   }
 
-  private reportUnknown(asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void {
+  private readonly reportUnknown = (asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void => {
     const name = typeInfo(asdu.typeId)?.name ?? String(asdu.typeId);
     const key = `${name}/${o.ioa}/${why}`;
     if (this.unknown.has(key)) return;
     this.unknown.add(key);
     const { ioa: _ioa, ...value } = o;
     this.ctx.sink.log('warn', why, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
-  }
-
-  /** The charger's time tag as UTC, or reception time when it is flagged invalid or impossible. */
-  private timeOf(t: Cp56Time, now: Timestamp): Timestamp {
-    const d = t.invalid ? undefined : cp56ToDate(t, this.timeZone);
-    return d?.toISOString() ?? now;
-  }
+  };
 
   private nowIso(): Timestamp {
     // Formatting a Date costs more than interpreting a whole ASDU: reuse it within a millisecond.
@@ -374,7 +323,8 @@ export class Iec104PointsSession implements CodecSession {
   }
 
   private emit(events: readonly ChargerEvent[]): void {
-    for (const e of events) this.ctx.sink.event(e);
+    const sink = this.ctx.sink;
+    for (let i = 0; i < events.length; i++) sink.event(events[i] as ChargerEvent);
   }
 }
 

@@ -1,0 +1,202 @@
+/**
+ * Monitor-direction interpretation: the information objects of one monitor ASDU, through the point
+ * table, into connector state changes, measurement events and fault events.
+ *
+ * This runs for every spontaneous or interrogated ASDU a charger sends, so it is written for the
+ * JIT: one table lookup per ASDU for the TI family and an array index per object, element kinds
+ * resolved once per ASDU, and event objects built in one fixed shape each.
+ */
+import { typeInfo, type ElementKind, type TypeInfo } from '../../src/iec104/constants.js';
+import { cp56ToDate } from '../../src/iec104/cp56.js';
+import type { Asdu, Cp56Time, InformationObject } from '../../src/iec104/types.js';
+import type { ChargerEvent, Measurement, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
+import type { ConnectorStates } from './connectors.js';
+import type { FaultPoint, StatusPoint } from './mapping.js';
+import { round, SIGNAL, type PointEntry, type PointTable } from './points.js';
+
+/** How an element kind carries its value. */
+const enum Carrier {
+  /** No value a point can use (bitstrings, commands). */
+  none,
+  /** Single point: a boolean. */
+  single,
+  /** Double point: 1 = OFF, 2 = ON, 0 and 3 undetermined. */
+  double,
+  /** A number: normalised, scaled, float or counter. */
+  number,
+}
+
+function carrierOf(kind: ElementKind | undefined): Carrier {
+  switch (kind) {
+    case 'SIQ':
+      return Carrier.single;
+    case 'DIQ':
+      return Carrier.double;
+    case 'NVA':
+    case 'SVA':
+    case 'FLOAT':
+    case 'BCR':
+      return Carrier.number;
+    default:
+      return Carrier.none;
+  }
+}
+
+/** The carrier of each TI, so that no element kind name is compared per ASDU. */
+const CARRIER = Uint8Array.from({ length: 256 }, (_, ti) => carrierOf(typeInfo(ti)?.kind));
+/** TIs whose elements are counters (BCR), which flag IV without a quality octet. */
+const COUNTER = Uint8Array.from({ length: 256 }, (_, ti) => (typeInfo(ti)?.kind === 'BCR' ? 1 : 0));
+
+/** The fields the decoder gives monitor objects, read without narrowing per element kind. */
+interface MonitorObject {
+  readonly ioa: number;
+  readonly value?: unknown;
+  readonly quality?: number;
+  /** Counters (BCR) carry IV as a flag instead of a quality octet. */
+  readonly invalid?: boolean;
+  readonly time?: Cp56Time;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Group = Mutable<MeasurementsEvent>;
+
+export type UnknownReporter = (asdu: Asdu, o: InformationObject, why?: string) => void;
+
+/** What reading monitor ASDUs needs from its session. */
+export interface MonitorContext {
+  readonly table: PointTable;
+  readonly states: ConnectorStates;
+  /** The charger's time zone, for its time tags. */
+  readonly timeZone: string;
+  /** Called for an object whose IOA is not mapped, or whose status code is not in the mapping. */
+  readonly unknown: UnknownReporter;
+}
+
+/**
+ * Applies the objects of `asdu` (a monitor TI other than M_EI_NA_1) to the connector states, appends
+ * the faults it raises or clears to `faults` and returns its measurement events, grouped by
+ * connector and time in order of first appearance. `now` is the reception time, used where an
+ * object has no time tag.
+ *
+ * The groups live in locals until returned: storing each new event into a long-lived object would
+ * take the write barrier's slow path for every one.
+ */
+export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now: Timestamp, faults: ChargerEvent[]): Group[] | undefined {
+  // Groups in order of appearance: the first alone, then a list once there are two (a list grown by
+  // push starts at one slot and its first growth is a runtime call).
+  let first: Group | undefined;
+  let more: Group[] | undefined;
+  /** The group the previous measured value went to: values of one group usually come together. */
+  let last: Group | undefined;
+  const { states, timeZone, unknown } = ctx;
+  const objects = asdu.objects as readonly MonitorObject[];
+  const family = ctx.table.family(asdu.typeId);
+  const carrier = CARRIER[asdu.typeId] as Carrier;
+  const counter = COUNTER[asdu.typeId] === 1;
+  // Without time tags every value of the ASDU has time `now`: groups differ by connector only, and no
+  // string comparison is needed.
+  const timeTag = info.timeTag;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i] as MonitorObject;
+    const entry = family === undefined ? undefined : family.get(o.ioa);
+    if (entry === undefined) {
+      unknown(asdu, o as InformationObject);
+      continue;
+    }
+    if (counter ? o.invalid === true : ((o.quality as number) & 0x80) !== 0) continue;
+    const at = timeTag ? timeOf(o.time, now, timeZone) : now;
+    const signal = entry.signal;
+    if (signal === SIGNAL.measurand) {
+      const raw = numberIn(carrier, o.value);
+      if (raw === undefined) continue;
+      const v = measurement(entry, raw, states);
+      const connector = entry.connector;
+      if (last === undefined || !isGroup(last, connector, at, timeTag)) {
+        last = more !== undefined ? groupOf(more, connector, at, timeTag) : first !== undefined && isGroup(first, connector, at, timeTag) ? first : undefined;
+      }
+      if (last !== undefined) last.values = appended(last.values, v);
+      else {
+        last = { type: 'measurements', connector, at, values: [v] };
+        if (first === undefined) first = last;
+        else if (more === undefined) more = [first, last];
+        else more.push(last);
+      }
+      continue;
+    }
+    if (signal === SIGNAL.status) {
+      const raw = numberIn(carrier, o.value);
+      const p = entry.point as StatusPoint;
+      const state = raw === undefined ? undefined : p.states[String(raw)];
+      if (raw === undefined || state === undefined) unknown(asdu, o as InformationObject, `status code ${raw} not in the mapping's states`);
+      else states.setCoded(entry.connector, { ...state, raw });
+      continue;
+    }
+    const v = carrier === Carrier.single ? o.value === true : carrier === Carrier.double ? (o.value === 2 ? true : o.value === 1 ? false : undefined) : undefined;
+    if (v === undefined) continue;
+    const on = entry.invert ? !v : v;
+    if (signal === SIGNAL.plugged) states.setPlugged(entry.connector, on);
+    else if (signal === SIGNAL.charging) states.setCharging(entry.connector, on);
+    else if (signal === SIGNAL.available) states.setAvailable(entry.connector, on);
+    else if (signal === SIGNAL.fault) {
+      const e = states.setFault(entry.connector, (entry.point as FaultPoint).fault, on, at, o.ioa);
+      if (e !== undefined) faults.push(e);
+    }
+  }
+  return more ?? (first === undefined ? undefined : [first]);
+}
+
+/** One measured value in canonical units; records energy register readings. */
+function measurement(entry: PointEntry, raw: number, states: ConnectorStates): Measurement {
+  const value = entry.scaled ? round(raw * entry.factor + entry.offset) : raw;
+  const reset = entry.energy && states.setEnergy(entry.connector, value);
+  const measurand = entry.measurand as Measurement['measurand'];
+  // Built whole (fields in the same order as always): adding a field later moves it out of the object.
+  if (!reset) return entry.phase === undefined ? { measurand, value, raw } : { measurand, value, raw, phase: entry.phase };
+  return entry.phase === undefined ? { measurand, value, raw, meterReset: true } : { measurand, value, raw, phase: entry.phase, meterReset: true };
+}
+
+function isGroup(g: Group, connector: number, at: Timestamp, timeTag: boolean): boolean {
+  return g.connector === connector && (!timeTag || g.at === at);
+}
+
+/** The group already opened for this connector and time (a handful per ASDU at most: a list beats a map). */
+function groupOf(groups: readonly Group[], connector: number, at: Timestamp, timeTag: boolean): Group | undefined {
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as Group;
+    if (isGroup(group, connector, at, timeTag)) return group;
+  }
+  return undefined;
+}
+
+/**
+ * `values` with `v` added. A group holds a handful of values: up to four are copied into a new
+ * array of the exact size, which costs less than the first growth of an array by push (from one
+ * slot to seventeen, through a runtime call).
+ */
+function appended(values: readonly Measurement[], v: Measurement): Measurement[] {
+  switch (values.length) {
+    case 1:
+      return [values[0] as Measurement, v];
+    case 2:
+      return [values[0] as Measurement, values[1] as Measurement, v];
+    case 3:
+      return [values[0] as Measurement, values[1] as Measurement, values[2] as Measurement, v];
+    default: {
+      const grown = values as Measurement[];
+      grown.push(v);
+      return grown;
+    }
+  }
+}
+
+/** The raw number an object carries (status code, measured value, counter), where it has one. */
+function numberIn(carrier: Carrier, v: unknown): number | undefined {
+  if (carrier >= Carrier.double) return typeof v === 'number' ? v : undefined;
+  return carrier === Carrier.single ? (v === true ? 1 : 0) : undefined;
+}
+
+/** The charger's time tag as UTC, or reception time when it is missing, flagged invalid or impossible. */
+function timeOf(t: Cp56Time | undefined, now: Timestamp, timeZone: string): Timestamp {
+  const d = t === undefined || t.invalid ? undefined : cp56ToDate(t, timeZone);
+  return d?.toISOString() ?? now;
+}
