@@ -21,7 +21,8 @@ function read(mapping: Iec104PointsMapping, a: Asdu) {
   const faults: ChargerEvent[] = [];
   const info = typeInfo(a.typeId);
   if (info === undefined) throw new Error('test ASDU with unknown TI');
-  const measured = readMonitor(a, info, NOW, new PointTable(mapping), states, 'Asia/Shanghai', (_a, o, why) => unknown.push([o.ioa, why]), faults);
+  const ctx = { table: new PointTable(mapping), states, timeZone: 'Asia/Shanghai', unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]) };
+  const measured = readMonitor(ctx, a, info, NOW, faults);
   return { measured, faults, unknown, states };
 }
 
@@ -69,7 +70,8 @@ describe('iec104-points monitor reading', () => {
     const table = new PointTable(dc);
     const info = typeInfo(TI.M_IT_NA_1);
     if (info === undefined) throw new Error('M_IT_NA_1 unknown');
-    const values = [12_345, 100].map((v) => readMonitor(asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, table, states, 'UTC', () => undefined, [])?.[0]?.values[0]);
+    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined };
+    const values = [12_345, 100].map((v) => readMonitor(ctx, asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, [])?.[0]?.values[0]);
     expect(values).toEqual([
       { measurand: 'energy', value: 123_450, raw: 12_345 },
       { measurand: 'energy', value: 1_000, raw: 100, meterReset: true },
