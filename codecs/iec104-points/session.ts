@@ -40,7 +40,8 @@ export class Iec104PointsSession implements CodecSession {
   private readonly mapping: Iec104PointsMapping;
   private readonly table: PointTable;
   private readonly params: AsduParameters;
-  private readonly timeZone: string;
+  /** The listener's (or mapping's) zone, replaced by the registry's zone for the charger once identified. */
+  private timeZone: string;
   private readonly link: ControllingLink;
   private readonly states: ConnectorStates;
   private readonly commands: PendingCommands;
@@ -53,9 +54,11 @@ export class Iec104PointsSession implements CodecSession {
   private endingTimer: unknown;
   private readonly periodic: unknown[] = [];
   private stopped = false;
+  /** Resolves a pending `goodbye`. */
+  private farewell: (() => void) | undefined;
   private isoMs = Number.NaN;
   private iso: Timestamp = '';
-  private readonly monitor: MonitorContext;
+  private monitor: MonitorContext;
   /** Fault events of the monitor ASDU being read (emptied before they are emitted). */
   private readonly faults: ChargerEvent[] = [];
 
@@ -81,6 +84,10 @@ export class Iec104PointsSession implements CodecSession {
       onStateChange: (from, to, reason) => {
         ctx.sink.log('debug', 'iec104 link', { from, to, reason });
         if (to === 'active') this.onActive();
+        if ((to === 'stopped' || to === 'closed') && this.farewell !== undefined) {
+          this.farewell();
+          this.farewell = undefined;
+        }
       },
     });
     this.commands = new PendingCommands(
@@ -144,8 +151,19 @@ export class Iec104PointsSession implements CodecSession {
     if (event.commandId.startsWith(`${INTERNAL}gi`) && event.status !== 'accepted' && !this.states.isReady) this.ready();
   }
 
+  /** STOPDT act (§5.3), resolved once the charger confirmed it or the link closed. */
+  goodbye(): Promise<void> {
+    if (this.stopped || (this.link.state !== 'active' && this.link.state !== 'starting')) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.farewell = resolve;
+      this.link.stop();
+    });
+  }
+
   stop(reason: string): void {
     if (this.stopped) return;
+    this.farewell?.();
+    this.farewell = undefined;
     this.stopped = true;
     for (const t of this.periodic) this.ctx.clock.clearTimeout(t);
     this.commands.failAll(`connection closed: ${reason}`);
@@ -189,6 +207,11 @@ export class Iec104PointsSession implements CodecSession {
   private identify(chargerId: string): void {
     if (this.chargerId !== undefined) return;
     this.chargerId = chargerId;
+    const zone = this.ctx.connection.timeZoneOf?.(chargerId);
+    if (zone !== undefined && zone !== this.timeZone) {
+      this.timeZone = zone;
+      this.monitor = { ...this.monitor, timeZone: zone };
+    }
     const c = this.mapping.charger;
     this.emit([
       {

@@ -158,8 +158,8 @@ export class ChargerSession {
    */
   async shutdown(reason: string, goodbyeMs: number): Promise<StationEngine | undefined> {
     if (this.current === 'closed') return undefined;
-    const goodbye = this.session.goodbye?.();
-    if (goodbye !== undefined && goodbyeMs > 0) {
+    const goodbye = goodbyeMs > 0 ? this.session.goodbye?.() : undefined;
+    if (goodbye !== undefined) {
       let timer: unknown;
       const late = new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, goodbyeMs)));
       await Promise.race([goodbye.catch(() => undefined), late]);

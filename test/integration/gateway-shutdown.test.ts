@@ -4,9 +4,13 @@
  * strict test CSMS answering TransactionEvent slowly so that events pile up in the queue.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SimulatorEvent } from '../../codecs/iec104-points/simulator.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
 import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.js';
+import { loadExampleMapping } from '../support/iec104-points.js';
 
 let h: GatewayHarness | undefined;
+let sim: SimulatorHandle | undefined;
 
 async function eventually(pred: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -16,8 +20,9 @@ async function eventually(pred: () => Promise<boolean> | boolean, what: string, 
   }
 }
 afterEach(async () => {
+  await sim?.close();
   await h?.close();
-  h = undefined;
+  h = sim = undefined;
 });
 
 type Tx = { eventType: string; seqNo: number; transactionInfo: { transactionId: string } };
@@ -70,4 +75,25 @@ describe('gateway stop', () => {
     expect(warning?.['queued']).toBeGreaterThanOrEqual(1);
     expect(String(warning?.['msg'])).toContain('the memory store loses them');
   }, 60_000);
+
+  it('says goodbye to an IEC 104 charger with STOPDT before it disconnects', async () => {
+    h = await startGatewayHarness();
+    const link: string[] = [];
+    sim = await connectSimulator({
+      host: '127.0.0.1',
+      port: h.port,
+      mapping: loadExampleMapping('example-dc-2gun'),
+      commonAddress: 42,
+      onEvent: (e: SimulatorEvent) => {
+        if (e.type === 'link') link.push(e.to);
+      },
+    });
+    await h.csms.waitForCall((c) => c.action === 'StatusNotification' && c.params['evseId'] === 2, 10_000);
+    await h.gateway.stop();
+    await eventually(() => !(sim?.connected ?? false), 'the charger disconnected', 5_000);
+    // The controlled station saw STOPDT act (active -> stopped) while the connection was still up.
+    expect(link).toContain('stopped');
+    expect(link.indexOf('stopped')).toBeGreaterThan(link.indexOf('active'));
+    expect(h.lines().some((l) => l['msg'] === 'gateway stopped')).toBe(true);
+  }, 30_000);
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseMapping } from '../../codecs/iec104-points/load-mapping.js';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
 import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
-import type { CodecError } from '../../codecs/codec.js';
+import type { CodecError, ConnectionInfo } from '../../codecs/codec.js';
 import { ApduFramer, decodeApdu, encodeApdu, encodeUFrame, type Apdu, type Asdu, type InformationObject } from '../../src/iec104/index.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 import { FakeClock } from './fake-clock.js';
@@ -36,7 +36,7 @@ export interface Harness {
 
 export const START = Date.UTC(2026, 10, 25, 8, 0, 0);
 
-export function harness(mapping: Iec104PointsMapping, commonAddress = 7): Harness {
+export function harness(mapping: Iec104PointsMapping, commonAddress = 7, connection: ConnectionInfo = {}): Harness {
   const clock = new FakeClock(START);
   const events: ChargerEvent[] = [];
   const errors: CodecError[] = [];
@@ -49,7 +49,7 @@ export function harness(mapping: Iec104PointsMapping, commonAddress = 7): Harnes
   const session = new Iec104PointsSession({
     options: { mapping },
     clock,
-    connection: {},
+    connection,
     sink: {
       event: (e) => events.push(e),
       send: (bytes) => {

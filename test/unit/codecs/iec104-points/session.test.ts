@@ -50,6 +50,13 @@ describe('iec104-points session: start-up', () => {
     expect(asdus(h.take()).at(-1)?.commonAddress).toBe(42);
   });
 
+  it("reads the charger's clock in the zone the registry names for it once it is identified", () => {
+    const h = harness(dc, 42, { timeZoneOf: (id) => (id === 'EXDC42' ? 'UTC' : undefined) });
+    connected(h);
+    h.send({ typeId: TI.C_CS_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, time: cp56FromDate(new Date(START + 1500), 'UTC') }] });
+    expect(h.of('clockReport')).toEqual([{ type: 'clockReport', chargerTime: new Date(START + 1500).toISOString(), at: new Date(START).toISOString() }]);
+  });
+
   it('reports the charger clock from the clock-sync confirmation, converted to UTC', () => {
     const h = harness(dc);
     h.session.start();
