@@ -10,6 +10,7 @@ import { registerMapping } from './mapping.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { registerStations } from './stations.js';
 import { EXIT, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
@@ -36,6 +37,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerReplay(program, io, (c) => {
+    code = c;
+  });
+  registerStations(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };

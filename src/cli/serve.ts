@@ -31,7 +31,8 @@ export function describeGateway(gateway: Gateway): string[] {
   const lines = [`pilegate serving (${c.file})`];
   c.listeners.forEach((l, i) => lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${l.codec}${l.mapping !== undefined ? ` mapping ${l.mapping}` : ''}`));
   lines.push(`  csms: ${c.csms.url} (security profile ${c.csms.securityProfile})`);
-  lines.push(`  unknown chargers: ${c.stations.unknownChargers}; registry: ${c.stations.file ?? 'none'} (${c.stations.registry.size} station(s))`);
+  const registry = c.stations.redis !== undefined ? `Redis hash ${c.stations.redis.key}` : (c.stations.file ?? 'none');
+  lines.push(`  unknown chargers: ${c.stations.unknownChargers}; registry: ${registry} (${gateway.stationRegistry.size} station(s))`);
   lines.push(`  store: ${c.store === 'memory' ? 'memory (not durable)' : storeKind(c.store)}`);
   lines.push(`  http: http://${c.http.host}:${gateway.httpPort ?? c.http.port}/metrics /healthz /readyz`);
   return lines;

@@ -44,9 +44,13 @@ export interface GatewayConfig {
   readonly csms: { readonly url: string; readonly securityProfile: SecurityProfile; readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly stations: {
     readonly file?: string;
+    /** The registry as one Redis hash on the store's Redis (see `registry.ts`); exclusive with `file`. */
+    readonly redis?: { readonly key: string };
+    /** How often the Redis registry is read again in full (default 30 000 ms). */
+    readonly refreshIntervalMs: number;
     readonly unknownChargers: 'refuse' | 'provision';
     readonly defaults: { readonly password?: string };
-    /** The registry, loaded from `file` (empty without one). Keys are charger ids. */
+    /** The registry, loaded from `file` (empty without one, and with `redis`). Keys are charger ids. */
     readonly registry: ReadonlyMap<string, StationEntry>;
   };
   /** `memory`, or Redis: one server by URL, Sentinel or Cluster (see `store-config.ts`). */
@@ -129,6 +133,11 @@ const REGISTRY_SCHEMA: AnySchemaObject = {
   },
 };
 let registryValidator: SchemaValidator | undefined;
+let entryValidator: SchemaValidator | undefined;
+
+/** Default name of the Redis hash of the station registry (`stations: { redis: true }`). */
+export const DEFAULT_REGISTRY_KEY = 'pg:stations';
+export const DEFAULT_REGISTRY_REFRESH_MS = 30_000;
 
 /** Reads and validates a config file; `env` (default `process.env`) supplies overrides and secrets. */
 export function loadGatewayConfig(file: string, env: Env = process.env): GatewayConfig {
@@ -152,6 +161,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
   const fleet = fleetConfig(raw.fleet);
+  const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs) secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
@@ -176,6 +186,8 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     },
     stations: {
       ...(registryFile !== undefined ? { file: registryFile } : {}),
+      ...(redisRegistry !== undefined ? { redis: redisRegistry } : {}),
+      refreshIntervalMs: raw.stations?.refreshIntervalMs ?? DEFAULT_REGISTRY_REFRESH_MS,
       unknownChargers: raw.stations?.unknownChargers ?? 'refuse',
       defaults: defaultsPassword !== undefined ? { password: defaultsPassword } : {},
       registry,
@@ -213,6 +225,32 @@ export function parseStationRegistry(text: string, file: string, env: Env = proc
   return out;
 }
 
+/**
+ * One registry entry from outside a file (a Redis hash field): the same schema and checks as an
+ * entry of the registry file, `${ENV_NAME}` in its password read from `env`. Returns the entry,
+ * or the problems with pointers relative to the entry.
+ */
+export function parseStationEntry(value: unknown, env: Env = process.env): { readonly entry: StationEntry } | { readonly issues: readonly PointerIssue[] } {
+  entryValidator ??= compileSchema(REGISTRY_SCHEMA['additionalProperties'] as AnySchemaObject);
+  const issues = value === null || value === undefined ? [] : entryValidator(value);
+  if (issues.length > 0) return { issues };
+  const e = (value ?? {}) as StationEntry;
+  const secretIssues: PointerIssue[] = [];
+  const password = interpolate(e.password, env, '/password', secretIssues);
+  checkTimeZone(e.timeZone, '/timeZone', secretIssues);
+  if (secretIssues.length > 0) return { issues: secretIssues };
+  return { entry: { ...e, ...(password !== undefined ? { password } : {}) } };
+}
+
+/** `stations.redis` as plain data; it needs a Redis store and excludes `stations.file`. */
+function registryRedis(raw: RawConfig['stations'], store: StoreConfig, issues: PointerIssue[]): { key: string } | undefined {
+  const r = raw?.redis;
+  if (r === undefined || r === false) return undefined;
+  if (raw?.file !== undefined) issues.push({ pointer: '/stations/redis', reason: 'stations.file and stations.redis are exclusive: keep the registry in one place' });
+  if (store === 'memory') issues.push({ pointer: '/stations/redis', reason: 'the Redis registry lives on the store\'s Redis: set store to a Redis form ({ redis: <url> }, sentinel or cluster)' });
+  return { key: r === true ? DEFAULT_REGISTRY_KEY : (r.key ?? DEFAULT_REGISTRY_KEY) };
+}
+
 /** The built-in config of `pilegate serve` without a file: port 2404, the DC example mapping, unknown chargers refused. */
 export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
   const mapping = findPackageFile(import.meta.url, 'mappings/iec104-points/example-dc-2gun.yaml');
@@ -227,7 +265,7 @@ export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
 interface RawConfig {
   listeners: ListenerConfig[];
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
-  stations?: { file?: string; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
+  stations?: { file?: string; redis?: boolean | { key?: string }; refreshIntervalMs?: number; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
   store?: RawStoreConfig;
   http?: { port?: number; host?: string };
   log?: { level?: LogLevel };
@@ -255,7 +293,7 @@ function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
 /** Scalar keys that `PILEGATE_<SECTION>_<KEY>` may set (the key upper-cased, without separators). */
 const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
-  stations: ['file', 'unknownChargers'],
+  stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
   http: ['port', 'host'],
   log: ['level'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs'],

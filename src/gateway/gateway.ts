@@ -25,6 +25,7 @@ import { frameCounter } from './frame-count.js';
 import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
+import { createStationRegistry, FileStationRegistry, type StationRegistry } from './registry.js';
 import { createGatewayStore } from './store.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
@@ -58,6 +59,8 @@ export class Gateway {
   readonly log: Logger;
   private store: StateStore | undefined;
   private ownership: Ownership | undefined;
+  /** The registry file's snapshot until `start` puts the configured registry (file or Redis) in place. */
+  private registry: StationRegistry;
   private readonly listeners: Listener[] = [];
   private readonly sessions = new Set<ChargerSession>();
   private readonly stations = new Map<string, Station>();
@@ -80,6 +83,7 @@ export class Gateway {
       options.logger ??
       pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
+    this.registry = new FileStationRegistry(config.stations.registry);
     this.metricsRegistry = new GatewayMetrics(
       {
         chargersByCodec: () => {
@@ -120,6 +124,11 @@ export class Gateway {
     return [...this.stations.keys()];
   }
 
+  /** The station registry in use (the file's, or the Redis hash's snapshot once started). */
+  get stationRegistry(): StationRegistry {
+    return this.registry;
+  }
+
   station(id: string): StationEngine | undefined {
     return this.stations.get(id)?.engine;
   }
@@ -144,6 +153,8 @@ export class Gateway {
     };
     this.store = createGatewayStore(config.store, this.log);
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
+    this.registry = createStationRegistry(config, this.log);
+    await this.registry.start();
     this.http = await startHttpServer(config.http.port, config.http.host, {
       ready: () => this.ready,
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
@@ -193,6 +204,7 @@ export class Gateway {
     await this.ownership?.stop();
     await Promise.all(closing);
     await stopHttpServer(this.http);
+    await this.registry.stop();
     await this.store?.close().catch(() => undefined);
     this.log.info({ flushed }, 'gateway stopped');
   }
@@ -224,7 +236,7 @@ export class Gateway {
       clock: systemCodecClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
-      timeZoneOf: (chargerId) => this.config.stations.registry.get(chargerId)?.timeZone,
+      timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
       admit: (chargerId) => {
         if (this.resolve(chargerId) !== undefined) return true;
         metrics.refused('unknown_charger');
@@ -243,6 +255,8 @@ export class Gateway {
       },
       ...(captureDir !== undefined ? { capture: captureSocket(captureDir, socket, engineLog) } : {}),
       createEngine: async (identified, capabilities, charger) => {
+        // A charger missing from the snapshot is read from the registry itself before it is refused.
+        if (this.registry.get(identified.chargerId) === undefined) await this.registry.lookup(identified.chargerId);
         const resolved = this.resolve(identified.chargerId);
         log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec });
         if (resolved === undefined) {
@@ -265,7 +279,7 @@ export class Gateway {
 
   /** Registry entry (or provisioned defaults) for a charger; undefined refuses it. */
   private resolve(chargerId: string): (StationEntry & { stationId: string }) | undefined {
-    const entry = this.config.stations.registry.get(chargerId);
+    const entry = this.registry.get(chargerId);
     if (entry === undefined && this.config.stations.unknownChargers !== 'provision') return undefined;
     return { ...entry, stationId: entry?.stationId ?? chargerId };
   }

@@ -22,12 +22,12 @@ import { storeKind, type StoreConfig } from './store-config.js';
 /** Options shared by every Redis client of the gateway. */
 export const WAITING_CLIENT_OPTIONS = { maxRetriesPerRequest: null } as const satisfies RedisOptions;
 
-/** The ioredis client for a Redis store config (not connected yet: ioredis connects on creation). */
-export function createRedisClient(store: Exclude<StoreConfig, 'memory'>): Redis | Cluster {
+/** The ioredis client for a Redis store config (ioredis connects on creation); `clientOptions` default to waiting ones. */
+export function createRedisClient(store: Exclude<StoreConfig, 'memory'>, clientOptions: RedisOptions = WAITING_CLIENT_OPTIONS): Redis | Cluster {
   if ('sentinel' in store) {
     const s = store.sentinel;
     return new Redis({
-      ...WAITING_CLIENT_OPTIONS,
+      ...clientOptions,
       sentinels: s.sentinels.map((h) => ({ host: h.host, port: h.port })),
       name: s.name,
       // Reconnects at once when the sentinels announce a new master, instead of on the next error.
@@ -44,7 +44,7 @@ export function createRedisClient(store: Exclude<StoreConfig, 'memory'>): Redis 
     const c = store.cluster;
     const options: ClusterOptions = {
       redisOptions: {
-        ...WAITING_CLIENT_OPTIONS,
+        ...clientOptions,
         ...(c.password !== undefined ? { password: c.password } : {}),
         ...(c.tls ? { tls: {} } : {}),
       },
@@ -54,7 +54,7 @@ export function createRedisClient(store: Exclude<StoreConfig, 'memory'>): Redis 
       options,
     );
   }
-  return new Redis(store.redis, { ...WAITING_CLIENT_OPTIONS, ...(store.password !== undefined ? { password: store.password } : {}) });
+  return new Redis(store.redis, { ...clientOptions, ...(store.password !== undefined ? { password: store.password } : {}) });
 }
 
 /** The store the gateway runs on; logs which kind it is. */
