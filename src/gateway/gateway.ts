@@ -22,6 +22,7 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
+import { METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, withTimeout } from './gateway-support.js';
 import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -391,38 +392,4 @@ export class Gateway {
     return this.metricsRegistry.text();
   }
 
-}
-
-/** Resolves once the engine's OCPP connection is not open (checked every 100 ms). */
-function offline(engine: StationEngine): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (engine.connectionState !== 'open') resolve();
-      else setTimeout(check, 100).unref();
-    };
-    check();
-  });
-}
-
-/** How long `/metrics` waits for the store's queue sizes. */
-const METRICS_STORE_TIMEOUT_MS = 500;
-
-/** `work`'s value, or `fallback` when it rejects or takes longer than `ms`. */
-function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
-  return Promise.race([work.catch(() => fallback), late]).finally(() => clearTimeout(timer));
-}
-
-/** Persists device-model values for a station before its engine loads them (e.g. retry timing). */
-async function presetDeviceModel(store: StateStore, id: string, capabilities: Capabilities, values: Readonly<Record<string, string>>, profile: 1 | 2 | 3): Promise<void> {
-  const { DeviceModel } = await import('../station/device-model.js');
-  const dm = await DeviceModel.load({ store, capabilities, config: { identity: id, securityProfile: profile } });
-  await dm.set(
-    Object.entries(values).map(([path, attributeValue]) => {
-      const [component = '', variable = ''] = path.split('.');
-      const [name = '', instance] = variable.split('#');
-      return { component: { name: component }, variable: { name, ...(instance !== undefined ? { instance } : {}) }, attributeValue };
-    }),
-  );
 }
