@@ -374,6 +374,8 @@ export class Gateway {
       charger,
       log: engineLog,
       onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
+      // Every station shares the clock-aligned boundaries: spread their meter values over 2 s.
+      alignedSpreadMs: 2_000,
       ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
     });
   }

@@ -91,6 +91,8 @@ export const systemClock: LinkClock = {
 export class LinkTimer {
   private handle: TimerHandle = undefined;
   private armed = false;
+  /** `clock.now()` at which the timer is due. */
+  private dueAt = 0;
 
   constructor(
     private readonly clock: LinkClock,
@@ -104,15 +106,39 @@ export class LinkTimer {
   start(ms: number): void {
     this.stop();
     this.armed = true;
-    this.handle = this.clock.setTimeout(() => {
-      this.armed = false;
-      this.fire();
-    }, ms);
+    this.dueAt = this.clock.now() + ms;
+    this.arm(ms);
+  }
+
+  /**
+   * Like `start`, but a running timer whose expiry only moves later keeps its clock timer and is
+   * re-armed for the rest when that fires. For t3, restarted on every received frame: a clear and
+   * set per frame across thousands of links is timer churn for nothing.
+   */
+  restart(ms: number): void {
+    const dueAt = this.clock.now() + ms;
+    if (!this.armed || dueAt < this.dueAt) {
+      this.start(ms);
+      return;
+    }
+    this.dueAt = dueAt;
   }
 
   stop(): void {
     if (!this.armed) return;
     this.armed = false;
     this.clock.clearTimeout(this.handle);
+  }
+
+  private arm(ms: number): void {
+    const armedFor = this.dueAt;
+    this.handle = this.clock.setTimeout(() => {
+      if (this.dueAt !== armedFor) {
+        this.arm(Math.max(0, this.dueAt - this.clock.now()));
+        return;
+      }
+      this.armed = false;
+      this.fire();
+    }, ms);
   }
 }

@@ -387,7 +387,7 @@ export class Iec104Link {
   }
 
   private restartIdleTimer(): void {
-    if (this.current !== 'idle' && this.current !== 'closed') this.t3.start(this.params.t3);
+    if (this.current !== 'idle' && this.current !== 'closed') this.t3.restart(this.params.t3);
   }
 
   private transmit(bytes: Buffer): void {

@@ -85,9 +85,18 @@ function rfc3339Validator(): (value: string) => boolean {
 
 const rfc3339 = rfc3339Validator();
 
+/**
+ * The last timestamp found valid: a message often carries the same one several times (a
+ * TransactionEvent's own and its meter value's), and ajv-formats' check allocates (split, exec).
+ */
+let lastValidDateTime: string | undefined;
+
 /** True for a timestamp the gateway accepts on the wire (see `OCPP_DATE_TIME`). */
 export function isOcppDateTime(value: string): boolean {
-  return OCPP_DATE_TIME.test(value) && rfc3339(value);
+  if (value === lastValidDateTime) return true;
+  const valid = OCPP_DATE_TIME.test(value) && rfc3339(value);
+  if (valid) lastValidDateTime = value;
+  return valid;
 }
 
 /**

@@ -90,6 +90,12 @@ export class DeviceModel {
   private readonly components = new Map<string, Map<string, Variable>>();
   private readonly values = new Map<string, string | undefined>();
   private readonly providers = new Map<string, () => string>();
+  /**
+   * `require` without `where`, by component name then variable name: the engine reads a few
+   * variables on every charger event, and building lookup keys each time was a hot allocation.
+   * Variables are fixed at construction, so a found variable stays valid.
+   */
+  private readonly plain = new Map<string, Map<string, Variable>>();
 
   private constructor(
     private readonly options: DeviceModelOptions,
@@ -253,7 +259,7 @@ export class DeviceModel {
   /** The members of an OptionList/SequenceList/MemberList value, in order. @throws Error like `getNumber`. */
   getList(component: string, variable: string, where?: Where): string[] {
     const v = this.require(component, variable, where);
-    if (!['OptionList', 'SequenceList', 'MemberList'].includes(v.def.dataType)) throw new Error(`${v.key} is ${v.def.dataType}, not a list`);
+    if (!LIST_TYPES.has(v.def.dataType)) throw new Error(`${v.key} is ${v.def.dataType}, not a list`);
     return listValues(this.present(v));
   }
 
@@ -297,7 +303,18 @@ export class DeviceModel {
     return found === undefined ? { status: 'UnknownVariable' } : { found };
   }
 
-  private require(component: string, variable: string, where: Where = {}): Variable {
+  private require(component: string, variable: string, where?: Where): Variable {
+    if (where !== undefined) return this.lookUp(component, variable, where);
+    let byVariable = this.plain.get(component);
+    const cached = byVariable?.get(variable);
+    if (cached !== undefined) return cached;
+    const v = this.lookUp(component, variable, {});
+    if (byVariable === undefined) this.plain.set(component, (byVariable = new Map()));
+    byVariable.set(variable, v);
+    return v;
+  }
+
+  private lookUp(component: string, variable: string, where: Where): Variable {
     const c: ComponentType = {
       name: component,
       ...(where.componentInstance !== undefined ? { instance: where.componentInstance } : {}),
@@ -314,6 +331,8 @@ export class DeviceModel {
     return value;
   }
 }
+
+const LIST_TYPES: ReadonlySet<string> = new Set(['OptionList', 'SequenceList', 'MemberList']);
 
 // Lookup keys are JSON tuples, not `Variable.key`: a CSMS may send any characters in a name, and a
 // component named "EVSE@1" must not find EVSE 1.

@@ -51,6 +51,12 @@ export interface StationEngineOptions {
   readonly onCallLatency?: (action: string, ms: number) => void;
   /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
   readonly dataTransferVendors?: readonly string[];
+  /**
+   * Clock-aligned meter values are queued and sent up to this many ms after their boundary, a
+   * share fixed by the station id (see `AlignedDataHost.spreadMs`). Default 0: a lone station has
+   * no reason to wait; a gateway running thousands sets it.
+   */
+  readonly alignedSpreadMs?: number;
 }
 
 export class StationEngine {
@@ -120,6 +126,7 @@ export class StationEngine {
       latest: () => this.lastMeasurements,
       serialize: (work) => this.serialize('clock-aligned meter values', work),
       online: () => this.connected && this.provisioning.state === 'accepted',
+      ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
     });
     this.smartCharging = new SmartCharging(this.ctx);
     this.transactions.listen({
@@ -264,7 +271,7 @@ export class StationEngine {
 
   /** A canonical event from the charger's codec session (handled in arrival order). */
   chargerEvent(e: ChargerEvent): void {
-    void this.serialize(`charger event ${e.type}`, () => this.handle(e));
+    void this.serialize(e, () => this.handle(e));
   }
 
   /** Resolves once every charger event so far is handled (and its TransactionEvents queued). */
@@ -299,13 +306,27 @@ export class StationEngine {
     return this.security.size();
   }
 
-  /** Runs `work` after every charger event so far; resolves when it ran, failures logged. */
-  private serialize(what: string, work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` after every charger event so far; resolves when it ran, failures logged (`what`
+   * names the work, or is the charger event it handles). Two promises per work: it runs for every
+   * charger event.
+   */
+  private serialize(what: string | ChargerEvent, work: () => Promise<void>): Promise<void> {
+    // Clock-aligned samples still waiting for their share of the spread keep their place.
+    this.aligned.flush();
     this.pending += 1;
-    const run = this.chain.then(work, work);
-    const logged = run
-      .catch((err: unknown) => this.ctx.log('error', what, { error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => (this.pending -= 1));
+    const logged = this.chain.then(work, work).then(
+      () => {
+        this.pending -= 1;
+      },
+      (err: unknown) => {
+        try {
+          this.ctx.log('error', typeof what === 'string' ? what : `charger event ${what.type}`, { error: err instanceof Error ? err.message : String(err) });
+        } finally {
+          this.pending -= 1;
+        }
+      },
+    );
     this.chain = logged;
     return logged;
   }

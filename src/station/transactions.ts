@@ -98,6 +98,8 @@ export interface TransactionListener {
 export class Transactions {
   private readonly open = new Map<number, OpenTx>();
   private readonly remoteStarts = new Map<number, RemoteStart>();
+  /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
+  private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
 
   constructor(
@@ -189,21 +191,32 @@ export class Transactions {
     const at = Date.parse(e.at);
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
     if (endedInterval > 0 && at - (tx.lastEndedSampleAt ?? Date.parse(tx.startedAt)) >= endedInterval) {
-      const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', new Set(this.ctx.dm.getList('SampledDataCtrlr', 'TxEndedMeasurands'))));
+      const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', this.measurands('TxEndedMeasurands')));
       if (sample !== undefined) await this.endedSample(e.connector, sample, at);
     }
     const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
     if (!(interval > 0) || at - tx.lastPeriodicAt < interval) return;
-    const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', new Set(this.ctx.dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands'))));
+    const timestamp = ocppTimestamp(at);
+    const sample = meterValue(timestamp, sampledValues(e, 'Sample.Periodic', this.measurands('TxUpdatedMeasurands')));
     if (sample === undefined) return;
     tx.lastPeriodicAt = at;
     await this.emit(e.connector, tx, {
       eventType: 'Updated',
-      timestamp: ocppTimestamp(at),
+      timestamp,
       triggerReason: 'MeterValuePeriodic',
       transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
       meterValue: [sample],
     });
+  }
+
+  /** The members of a SampledDataCtrlr measurand list, parsed again only when its value changed. */
+  private measurands(variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands'): ReadonlySet<string> {
+    const list = this.ctx.dm.getString('SampledDataCtrlr', variable);
+    const known = this.measurandSets.get(variable);
+    if (known !== undefined && known.list === list) return known.set;
+    const set = new Set(this.ctx.dm.getList('SampledDataCtrlr', variable));
+    if (list !== undefined) this.measurandSets.set(variable, { list, set });
+    return set;
   }
 
   /** Clock-aligned values (AlignedDataCtrlr.Interval) of a connector in a transaction ride in an Updated event (J01). */

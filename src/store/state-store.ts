@@ -130,7 +130,8 @@ export interface StateStore {
  * @throws TypeError naming the JSON path of the first offending value.
  */
 export function encodeJson(value: JsonValue): string {
-  checkJson(value, '$', new Set());
+  const problem = jsonProblem(value, []);
+  if (problem !== undefined) throw new TypeError(`$${problem.path}: ${problem.reason}`);
   return JSON.stringify(value);
 }
 
@@ -193,32 +194,53 @@ export function checkLimit(limit: unknown): void {
   }
 }
 
-function checkJson(value: unknown, path: string, seen: Set<object>): void {
+/** Why `value` is not a JSON value, with the path to the offending part; the path is only built on failure. */
+interface JsonProblem {
+  path: string;
+  readonly reason: string;
+}
+
+/**
+ * The first reason `value` is not a JSON value, or undefined. Allocates nothing for a valid value
+ * (it runs on every store write): `ancestors` is the current path of objects, for cycles.
+ */
+function jsonProblem(value: unknown, ancestors: object[]): JsonProblem | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return;
+      return undefined;
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON number`);
-      return;
+      return Number.isFinite(value) ? undefined : { path: '', reason: `${value} is not a JSON number` };
     case 'object': {
-      if (value === null) return;
-      if (seen.has(value)) throw new TypeError(`${path}: cycle`);
+      if (value === null) return undefined;
+      if (ancestors.includes(value)) return { path: '', reason: 'cycle' };
       const proto: unknown = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
       if (!isArray && proto !== Object.prototype && proto !== null) {
-        throw new TypeError(`${path}: ${value.constructor?.name ?? 'object'} is not a plain JSON object`);
+        return { path: '', reason: `${value.constructor?.name ?? 'object'} is not a plain JSON object` };
       }
-      seen.add(value);
+      ancestors.push(value);
+      let problem: JsonProblem | undefined;
       if (isArray) {
-        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, seen);
+        for (let i = 0; i < value.length && problem === undefined; i++) {
+          problem = jsonProblem(value[i], ancestors);
+          if (problem !== undefined) problem.path = `[${i}]${problem.path}`;
+        }
       } else {
-        for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`, seen);
+        const record = value as Record<string, unknown>;
+        for (const k in record) {
+          if (!Object.hasOwn(record, k)) continue;
+          problem = jsonProblem(record[k], ancestors);
+          if (problem !== undefined) {
+            problem.path = `.${k}${problem.path}`;
+            break;
+          }
+        }
       }
-      seen.delete(value);
-      return;
+      ancestors.pop();
+      return problem;
     }
     default:
-      throw new TypeError(`${path}: ${typeof value} is not a JSON value`);
+      return { path: '', reason: `${typeof value} is not a JSON value` };
   }
 }
