@@ -81,6 +81,7 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
     case 'confirmRecord':
     case 'setTariff':
     case 'updateFirmware':
+    case 'setLocalList':
       return { ok: false, status: 'notSupported', reason: `${command.type} has no IEC 104 point-table equivalent` };
   }
 }

@@ -2,7 +2,8 @@
  * One YKC (云快充) charger connection (ykc.md §6): login -> `identified` + 0x02, heartbeats, time sync,
  * link liveness, and the dispatch of every frame and command to the part that handles it: gun status
  * and parking locks (`session-status.ts`), sessions and records (`session-transactions.ts`), billing
- * model and pile settings (`session-settings.ts`); BMS frames -> `evInfo` here.
+ * model and pile settings (`session-settings.ts`), the offline-card list (`session-cards.ts`); BMS
+ * frames -> `evInfo` here.
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
  * flag are decrypted with the connection's key: the listener-wide key until the pile is known (an
@@ -22,6 +23,7 @@ import { YkcFramer } from './framer.js';
 import { decodeYkcFrame } from './parser.js';
 import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
+import { YkcCards } from './session-cards.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcSettings } from './session-settings.js';
 import { YkcGunStatus } from './session-status.js';
@@ -42,9 +44,13 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = [
   'reset',
   'setClock',
   'interrogate',
+  'setLocalList',
 ];
 
-/** Answers to offline-card, balance and parking-lock frames: no canonical command sends those (see `doCommand`), so only logged. */
+/**
+ * Answers to query, balance and parking-lock frames (no canonical command sends those, see
+ * `doCommand`), and offline-card answers no `setLocalList` waits for: only logged.
+ */
 const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
 
 export class YkcSession implements CodecSession {
@@ -53,6 +59,7 @@ export class YkcSession implements CodecSession {
   private readonly status: YkcGunStatus;
   private readonly transactions: YkcTransactions;
   private readonly settings: YkcSettings;
+  private readonly cards: YkcCards;
   private readonly heartbeatMs: number;
   private pileCode: string | undefined;
   private connectorCount = 1;
@@ -70,6 +77,7 @@ export class YkcSession implements CodecSession {
     this.status = new YkcGunStatus(this.io);
     this.transactions = new YkcTransactions(this.io, o.stopReasons ?? defaultStopReasonMap(), () => this.pileCode);
     this.settings = new YkcSettings(this.io);
+    this.cards = new YkcCards(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
     this.cipher = o.encryption?.cipherFor(this.pileCode);
@@ -143,6 +151,7 @@ export class YkcSession implements CodecSession {
     this.ctx.clock.clearTimeout(this.watchdog);
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
     this.io.failAll(reason);
+    this.cards.failAll(reason);
   }
 
   // --- frames from the charger -------------------------------------------------------------
@@ -177,6 +186,12 @@ export class YkcSession implements CodecSession {
       case 'transactionRecord':
       case 'transactionRecordV17':
         return this.transactions.record(f);
+      case 'offlineCardSyncAnswer':
+        if (!this.cards.syncAnswer(f)) this.ctx.sink.log('info', 'ykc answer without a command', { ...f });
+        return;
+      case 'offlineCardClearAnswer':
+        if (!this.cards.clearAnswer(f)) this.ctx.sink.log('info', 'ykc answer without a command', { ...f });
+        return;
       case 'workParamsAnswer':
         return this.io.simpleResult('workParams', f.result);
       case 'rebootAnswer':
@@ -252,7 +267,7 @@ export class YkcSession implements CodecSession {
   private doCommand(c: ChargerCommand): CommandOutcome {
     if (c.type === 'authorize') return this.transactions.authorize(c);
     if (c.type === 'confirmRecord') return this.transactions.confirmRecord(c);
-    // The offline-card frames (0x44/0x46/0x48) and the parking lock (0x62) have no canonical command.
+    // The offline-card query (0x48) and the parking lock (0x62) have no canonical command.
     if (c.type === 'unlock' || c.type === 'updateFirmware') return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
     if (c.type === 'setLimit' && this.ctx.options.ratedPowerW === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
     const pile = this.pileCode;
@@ -266,6 +281,8 @@ export class YkcSession implements CodecSession {
         this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) });
         this.io.expect(c.id, 'stop', c.connector);
         return { status: 'sent' };
+      case 'setLocalList':
+        return this.cards.command(c, pile);
       default:
         return this.settings.command(c, pile, this.connectorCount);
     }

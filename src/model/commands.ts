@@ -108,6 +108,20 @@ export interface UpdateFirmwareCommand extends Base {
   readonly retrieveAt?: Timestamp;
 }
 
+/**
+ * The charger's own offline authorization list (e.g. YKC offline cards, 0x44/0x46), kept in step
+ * with the OCPP Local Authorization List the gateway holds. `full` means the charger should end up
+ * holding exactly `add`; `remove` then names the tokens of the previous list that leave it (the
+ * codec may clear more, e.g. everything it pushed on this connection). `differential` adds `add`
+ * and removes `remove`. Only tokens the CSMS marked Accepted are ever in `add`.
+ */
+export interface SetLocalListCommand extends Base {
+  readonly type: 'setLocalList';
+  readonly update: 'full' | 'differential';
+  readonly add: readonly IdToken[];
+  readonly remove: readonly IdToken[];
+}
+
 export type ChargerCommand =
   | StartChargingCommand
   | StopChargingCommand
@@ -120,7 +134,8 @@ export type ChargerCommand =
   | SetClockCommand
   | InterrogateCommand
   | SetTariffCommand
-  | UpdateFirmwareCommand;
+  | UpdateFirmwareCommand
+  | SetLocalListCommand;
 
 export type ChargerCommandType = ChargerCommand['type'];
 
@@ -137,4 +152,5 @@ export const COMMAND_TYPES = [
   'interrogate',
   'setTariff',
   'updateFirmware',
+  'setLocalList',
 ] as const satisfies readonly ChargerCommandType[];

@@ -87,6 +87,8 @@ export class YkcChargerSimulator {
   /** Serial of every 0x40 received, the lost ones (`loseConfirms`) and repeats included. */
   readonly confirmations: string[] = [];
   private confirmsToLose: number;
+  /** The offline cards the platform stored with 0x44 (physical -> logical number), less those cleared with 0x46. */
+  readonly offlineCards = new Map<string, string>();
   /** How many times each record was sent. */
   readonly recordSends = new Map<string, number>();
   readonly tz: string;
@@ -361,6 +363,14 @@ export class YkcChargerSimulator {
         if (charging) this.stopCharging(gun, 0x40);
         return;
       }
+      case 'offlineCardSync':
+        for (const c of f.cards) this.offlineCards.set(c.physicalCardNo, c.logicalCardNo);
+        this.reply(f, { type: 'offlineCardSyncAnswer', pileCode: pile, result: 1, failReason: 0 });
+        return;
+      case 'offlineCardClear':
+        for (const c of f.cards) this.offlineCards.delete(c);
+        this.reply(f, { type: 'offlineCardClearAnswer', pileCode: pile, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
+        return;
       case 'transactionRecordConfirm': {
         this.confirmations.push(f.transactionNo);
         if (this.confirmsToLose > 0) {

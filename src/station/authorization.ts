@@ -3,17 +3,22 @@
  * answer as a canonical `authorize` command, and a RequestStartTransaction is checked with the CSMS
  * first when `AuthCtrlr.AuthorizeRemoteStart` says so.
  *
- * The gateway keeps no local authorization list and no authorization cache, so:
- * - `LocalPreAuthorize` has nothing to pre-authorize from and behaves as false: the station always
- *   waits for the CSMS's answer;
- * - `LocalAuthorizeOffline` has no locally known token to let through;
- * - what happens to a token while the CSMS cannot be asked is the offline policy
- *   `AuthCtrlr.OfflineTxForUnknownIdEnabled` (the OCPP variable for starting with unknown tokens
- *   offline): true lets every token charge (the transaction reaches the CSMS later), false refuses.
+ * Locally known tokens are those of the Local Authorization List (`local-list.ts`, C14/C15);
+ * the gateway keeps no authorization cache. So:
+ * - `LocalPreAuthorize` true: a token the list holds as Accepted charges at once, without an
+ *   AuthorizeRequest (C14); a listed token with another status is refused at once when
+ *   `LocalAuthListCtrlr.DisablePostAuthorize` is true, else the CSMS is asked (C14.FR.03);
+ * - `LocalAuthorizeOffline` true: while the CSMS cannot be asked, a listed token charges when it
+ *   is Accepted in the list and is refused otherwise (C15);
+ * - a token the list does not know (or any token when the list does not decide) while the CSMS
+ *   cannot be asked follows the offline policy `AuthCtrlr.OfflineTxForUnknownIdEnabled` (the OCPP
+ *   variable for starting with unknown tokens offline): true lets every such token charge (the
+ *   transaction reaches the CSMS later), false refuses.
  */
 import type { AuthorizationRequestEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import type { StationContext } from './context.js';
+import { LocalList, type IdTokenInfo } from './local-list.js';
 import { ocppIdToken } from './transactions.js';
 
 type OcppIdToken = RequestOf<'Authorize'>['idToken'];
@@ -25,7 +30,12 @@ export interface AuthorizationOutcome {
 }
 
 export class Authorization {
-  constructor(private readonly ctx: StationContext) {}
+  /** The Local Authorization List (D01/D02): the engine registers its handlers and loads it. */
+  readonly localList: LocalList;
+
+  constructor(private readonly ctx: StationContext) {
+    this.localList = new LocalList(ctx);
+  }
 
   /** A charger's request: asks the CSMS (or applies the offline policy) and answers the charger. */
   async request(e: AuthorizationRequestEvent): Promise<void> {
@@ -47,12 +57,17 @@ export class Authorization {
    * (Blocked, Expired, Invalid, NoCredit, Unknown... refuse). Without an answer the offline policy decides.
    */
   async authorize(idToken: OcppIdToken): Promise<AuthorizationOutcome> {
-    if (!this.ctx.isAccepted()) return this.offline('offline');
+    const listed = this.localList.lookup(idToken);
+    if (!this.ctx.isAccepted()) return this.offline('offline', listed);
+    if (listed !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalPreAuthorize')) {
+      if (listed.status === 'Accepted') return { accepted: true, reason: 'Accepted (local list)' };
+      if (this.ctx.dm.getBoolean('LocalAuthListCtrlr', 'DisablePostAuthorize')) return { accepted: false, reason: `${listed.status} (local list)` };
+    }
     try {
       const r = await this.ctx.call('Authorize', { idToken });
       return { accepted: r.idTokenInfo.status === 'Accepted', reason: r.idTokenInfo.status };
     } catch (err) {
-      return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`);
+      return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`, listed);
     }
   }
 
@@ -64,7 +79,10 @@ export class Authorization {
     return this.ctx.dm.getBoolean('AuthCtrlr', 'AuthorizeRemoteStart') && idToken.type !== 'Central' && idToken.type !== 'NoAuthorization';
   }
 
-  private offline(why: string): AuthorizationOutcome {
+  private offline(why: string, listed: IdTokenInfo | undefined): AuthorizationOutcome {
+    if (listed !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalAuthorizeOffline')) {
+      return { accepted: listed.status === 'Accepted', reason: `${why}: ${listed.status} in the local list` };
+    }
     const accepted = this.ctx.dm.getBoolean('AuthCtrlr', 'OfflineTxForUnknownIdEnabled');
     return { accepted, reason: `${why}: offline policy ${accepted ? 'lets unknown tokens charge' : 'refuses'}` };
   }

@@ -32,6 +32,7 @@ import type ClockCtrlrFile from './components/ClockCtrlr.json';
 import type DeviceDataCtrlrFile from './components/DeviceDataCtrlr.json';
 import type SecurityCtrlrFile from './components/SecurityCtrlr.json';
 import type SmartChargingCtrlrFile from './components/SmartChargingCtrlr.json';
+import type LocalAuthListCtrlrFile from './components/LocalAuthListCtrlr.json';
 import { checkValue, listValues } from './device-model-values.js';
 import { DERIVATIONS } from './device-model-types.js';
 import type { ComponentDef, ComponentType, ConnectorEnumType, MeasurandEnumType, VariableDef, VariableType } from './device-model-types.js';
@@ -82,6 +83,7 @@ interface Packaged {
   DeviceDataCtrlr: typeof DeviceDataCtrlrFile;
   SecurityCtrlr: typeof SecurityCtrlrFile;
   SmartChargingCtrlr: typeof SmartChargingCtrlrFile;
+  LocalAuthListCtrlr: typeof LocalAuthListCtrlrFile;
 }
 
 /** Report order; a Record, so the compiler insists that every packaged file is listed exactly once. */
@@ -98,6 +100,7 @@ const ORDER: Record<keyof Packaged, number> = {
   DeviceDataCtrlr: 9,
   SecurityCtrlr: 10,
   SmartChargingCtrlr: 11,
+  LocalAuthListCtrlr: 12,
 };
 
 /** Names of the packaged component files (without `.json`), in report order. */

@@ -225,6 +225,7 @@ export class StationEngine {
     await engine.availability.load();
     await engine.smartCharging.load();
     await engine.transactions.load();
+    await engine.authorization.localList.load();
     return engine;
   }
 
@@ -413,6 +414,8 @@ export class StationEngine {
     rpc.handle('ClearChargingProfile', (req) => this.smartCharging.clearChargingProfile(req));
     rpc.handle('GetChargingProfiles', (req) => this.smartCharging.getChargingProfiles(req));
     rpc.handle('GetCompositeSchedule', (req) => this.smartCharging.getCompositeSchedule(req));
+    rpc.handle('SendLocalList', (req) => this.authorization.localList.sendLocalList(req));
+    rpc.handle('GetLocalListVersion', () => this.authorization.localList.getLocalListVersion());
     rpc.handle('DataTransfer', (req) => ({ status: (this.options.dataTransferVendors ?? []).includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
   }
 

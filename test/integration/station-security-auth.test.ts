@@ -115,7 +115,7 @@ describe('AuthCtrlr', () => {
     expect(authorizeCalls()).toBe(3);
   });
 
-  it('LocalPreAuthorize has no local list or cache to use: the charger waits for the CSMS answer', async () => {
+  it('LocalPreAuthorize with a token not in the local list: the charger waits for the CSMS answer', async () => {
     const { c, s } = await online('CS-LPA', { 'AuthCtrlr.LocalPreAuthorize': 'true', 'AuthCtrlr.LocalAuthorizeOffline': 'true' }, () => 'Invalid');
     s.engine.chargerEvent({ type: 'authorizationRequest', connector: 2, idToken: { id: 'CARD-9', type: 'card' }, requestId: 'q' });
     await until(() => s.commands.some((x) => x.type === 'authorize'), 'authorize answer');
@@ -125,7 +125,7 @@ describe('AuthCtrlr', () => {
 
   it('applies the offline policy OfflineTxForUnknownIdEnabled when the CSMS cannot be asked', async () => {
     for (const [policy, accepted] of [['false', false], ['true', true]] as const) {
-      // LocalAuthorizeOffline alone lets nothing through: there is no local list to know the token from.
+      // LocalAuthorizeOffline alone lets nothing through: the token is not in the (empty) local list.
       const s = await station({ id: `CS-OFF-${policy}`, url: 'ws://127.0.0.1:9/ocpp', preset: { 'AuthCtrlr.LocalAuthorizeOffline': 'true', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': policy } });
       s.engine.chargerEvent({ type: 'authorizationRequest', connector: 1, idToken: { id: 'CARD-1', type: 'card' } });
       await until(() => s.commands.some((x) => x.type === 'authorize'), 'authorize answer');

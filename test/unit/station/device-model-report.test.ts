@@ -214,6 +214,23 @@ describe('DeviceModel honesty and topology', () => {
     expect(find(limited.report('FullInventory') ?? [], 'SmartChargingCtrlr', 'RateUnit')?.variableCharacteristics?.valuesList).toBe('W');
   });
 
+  it('FullInventory has LocalAuthListCtrlr with the variables the Local Auth List profile requires (§2.6.1)', async () => {
+    const items = (await load()).report('FullInventory') ?? [];
+    for (const [variable, mutability, dataType] of [
+      ['BytesPerMessage', 'ReadOnly', 'integer'],
+      ['Entries', 'ReadOnly', 'integer'],
+      ['ItemsPerMessage', 'ReadOnly', 'integer'],
+      ['Enabled', 'ReadWrite', 'boolean'],
+      ['Available', 'ReadOnly', 'boolean'],
+      ['DisablePostAuthorize', 'ReadWrite', 'boolean'],
+    ] as const) {
+      const item = find(items, 'LocalAuthListCtrlr', variable);
+      expect(item?.variableAttribute[0]?.mutability, variable).toBe(mutability);
+      expect(item?.variableCharacteristics?.dataType, variable).toBe(dataType);
+    }
+    expect(find(items, 'LocalAuthListCtrlr', 'Entries')?.variableCharacteristics?.maxLimit).toBeGreaterThan(0);
+  });
+
   it('publishes one EVSE with one connector per legacy connector, with phases and connector types by rule or config', async () => {
     const dc = await load({ ...DC, connectorCount: 3 });
     expect(dc.variables.filter((v) => v.variable.name === 'ConnectorType').map((v) => v.component.evse)).toEqual([

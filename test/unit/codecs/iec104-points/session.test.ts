@@ -261,6 +261,8 @@ describe('iec104-points session: commands', () => {
     expect(h.session.command({ type: 'setLimit', id: 'l4', connector: 0, limit: { value: 4_000_000, unit: 'W' } })).toMatchObject({ status: 'rejected' });
     expect(h.session.command({ type: 'unlock', id: 'u', connector: 1 })).toMatchObject({ status: 'notSupported' });
     expect(h.session.command({ type: 'setTariff', id: 't', tariffId: 'x', periods: [] })).toMatchObject({ status: 'notSupported' });
+    expect(h.session.command({ type: 'setLocalList', id: 'll', update: 'full', add: [{ id: 'CARD-1', type: 'card' }], remove: [] })).toMatchObject({ status: 'notSupported' });
+    expect(h.session.capabilities.commands.has('setLocalList')).toBe(false);
     expect(h.session.command({ type: 'setLimit', id: 'l5', connector: 0, limit: { value: 1000, unit: 'W' } })).toMatchObject({ status: 'rejected', reason: expect.stringContaining('in progress') as unknown });
   });
 

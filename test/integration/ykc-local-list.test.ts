@@ -1,0 +1,67 @@
+/**
+ * The CSMS's Local Authorization List reaching a YKC pile: simulator -> TCP -> gateway (YKC codec)
+ * -> station engine -> strict ocpp-rpc CSMS. SendLocalList becomes 0x44 (push) and 0x46 (clear)
+ * frames carrying the listed cards; the pile's 0x43 / 0x45 answers complete the command.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Codec } from '../../codecs/codec.js';
+import { ykcCodec } from '../../codecs/ykc/codec.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { startCsms, type TestCsms } from '../support/csms.js';
+import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
+import { PASSWORD } from '../support/station.js';
+
+const PILE = '32010200000077';
+
+let csms: TestCsms | undefined;
+let gateway: LiteGateway | undefined;
+let sim: YkcChargerSimulator | undefined;
+
+afterEach(async () => {
+  const failures = csms?.strictFailures ?? [];
+  const errors = csms?.errorsSent ?? [];
+  sim?.close();
+  await gateway?.close();
+  await csms?.close();
+  csms = undefined;
+  gateway = undefined;
+  sim = undefined;
+  expect(failures).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+const card = (idToken: string, status?: 'Accepted' | 'Blocked') => ({ idToken: { idToken, type: 'ISO14443' as const }, ...(status !== undefined ? { idTokenInfo: { status } } : {}) });
+
+describe('YKC offline cards from the Local Authorization List', () => {
+  it('SendLocalList Full and Differential reach the pile as 0x44 / 0x46 with the right cards', async () => {
+    csms = await startCsms({ passwords: { [PILE]: PASSWORD } });
+    gateway = await startLiteGateway({ csmsUrl: csms.url, codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: {} }) } });
+    const s = await connectYkcSimulator({ host: '127.0.0.1', port: gateway.port, pileCode: PILE, realTimeIntervalMs: 60_000 });
+    sim = s;
+    await csms.waitForCall((c) => c.identity === PILE && c.action === 'StatusNotification', 10_000);
+    const client = await csms.client(PILE);
+
+    const full = [card('D14B0A54', 'Accepted'), card('A1B2C3D4', 'Accepted'), card('0BAD0BAD', 'Blocked')];
+    expect(await client.call('SendLocalList', { versionNumber: 1, updateType: 'Full', localAuthorizationList: full })).toEqual({ status: 'Accepted' });
+    await s.waitFor((f) => f.type === 'offlineCardSync', 10_000);
+    const syncs = s.received.filter((f) => f.type === 'offlineCardSync');
+    expect(syncs.flatMap((f) => (f.type === 'offlineCardSync' ? f.cards : []))).toEqual([
+      { logicalCardNo: '0000000000000000', physicalCardNo: '00000000D14B0A54' },
+      { logicalCardNo: '0000000000000000', physicalCardNo: '00000000A1B2C3D4' },
+    ]);
+    expect(s.received.some((f) => f.type === 'offlineCardClear')).toBe(false);
+
+    expect(await client.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('A1B2C3D4'), card('12345678', 'Accepted'), card('D14B0A54', 'Blocked')] })).toEqual({
+      status: 'Accepted',
+    });
+    await s.waitFor((f) => f.type === 'offlineCardSync' && f.cards.some((c) => c.physicalCardNo.endsWith('12345678')), 10_000);
+    const clears = s.received.filter((f) => f.type === 'offlineCardClear');
+    expect(clears.flatMap((f) => (f.type === 'offlineCardClear' ? f.cards : [])).sort()).toEqual(['00000000A1B2C3D4', '00000000D14B0A54']);
+    // The pile now holds exactly the Accepted cards of the CSMS's list (12345678 is decimal: its logical number too).
+    await expect.poll(() => Object.fromEntries(s.offlineCards), { timeout: 5000, interval: 20 }).toEqual({ '0000000012345678': '0000000012345678' });
+
+    expect(await client.call('SendLocalList', { versionNumber: 3, updateType: 'Full', localAuthorizationList: [card('CAFEF00D', 'Accepted')] })).toEqual({ status: 'Accepted' });
+    await expect.poll(() => [...s.offlineCards.keys()], { timeout: 5000, interval: 20 }).toEqual(['00000000CAFEF00D']);
+    expect(await client.call('GetLocalListVersion', {})).toEqual({ versionNumber: 3 });
+  }, 30_000);
+});

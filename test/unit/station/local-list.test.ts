@@ -1,0 +1,225 @@
+/**
+ * The Local Authorization List (D01/D02) and its use by Authorization: version rules, Full and
+ * Differential updates, refusals that change nothing, persistence across a new engine over the same
+ * store, the change handed to the charger, and LocalPreAuthorize / LocalAuthorizeOffline.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Capabilities } from '../../../src/model/capabilities.js';
+import type { ChargerCommand } from '../../../src/model/commands.js';
+import type { RequestOf, ResponseOf } from '../../../src/ocpp/actions.js';
+import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
+import type { HandlerOutcome, HandlerResult } from '../../../src/ocpp/rpc-types.js';
+import { validateRequest, validateResponse } from '../../../src/ocpp/schemas.js';
+import { Authorization } from '../../../src/station/authorization.js';
+import type { StationContext } from '../../../src/station/context.js';
+import { DeviceModel } from '../../../src/station/device-model.js';
+import { LOCAL_LIST_KEY } from '../../../src/station/local-list.js';
+import { MemoryStore } from '../../../src/store/memory.js';
+
+const CAPS: Capabilities = {
+  connectorCount: 1,
+  currentType: 'DC',
+  commands: new Set(['startCharging', 'stopCharging', 'authorize', 'setLocalList']),
+  measurands: new Set(['energy']),
+  limitUnits: new Set(),
+  evInfo: false,
+  localAuthorization: true,
+  transactionRecords: true,
+};
+
+type Entry = NonNullable<RequestOf<'SendLocalList'>['localAuthorizationList']>[number];
+type Status = NonNullable<Entry['idTokenInfo']>['status'];
+
+const card = (id: string, status?: Status, type: Entry['idToken']['type'] = 'ISO14443'): Entry => ({ idToken: { idToken: id, type }, ...(status !== undefined ? { idTokenInfo: { status } } : {}) });
+
+async function station(options: { store?: MemoryStore; caps?: Partial<Capabilities>; online?: boolean; preset?: Record<string, string> } = {}) {
+  const store = options.store ?? new MemoryStore();
+  const capabilities = { ...CAPS, ...options.caps };
+  const dm = await DeviceModel.load({ store, capabilities, config: { identity: 'CS-LL', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' } });
+  const preset = Object.entries(options.preset ?? {}).map(([path, attributeValue]) => {
+    const [component, variable] = path.split('.') as [string, string];
+    return { component: { name: component }, variable: { name: variable }, attributeValue };
+  });
+  if (preset.length > 0) expect((await dm.set(preset)).map((r) => r.attributeStatus)).toEqual(preset.map(() => 'Accepted'));
+  const commands: ChargerCommand[] = [];
+  const calls: [string, unknown][] = [];
+  const logs: string[] = [];
+  let seq = 0;
+  const state = { online: options.online ?? true, authorizeStatus: 'Invalid' as Status };
+  const ctx: StationContext = {
+    id: 'CS-LL',
+    identity: { vendor: 'V', model: 'M' },
+    capabilities,
+    store,
+    dm,
+    rpc: {} as RpcEndpoint,
+    clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
+    log: (level, message) => logs.push(`${level} ${message}`),
+    charger: {
+      send: (c) => {
+        commands.push(c);
+        return { status: 'sent' };
+      },
+    },
+    call: (action, payload) => {
+      calls.push([action, payload]);
+      if (!state.online) return Promise.reject(new Error('offline'));
+      return Promise.resolve({ idTokenInfo: { status: state.authorizeStatus } } as never);
+    },
+    isAccepted: () => state.online,
+    commandId: (p) => `${p}-${++seq}`,
+  };
+  const auth = new Authorization(ctx);
+  await auth.localList.load();
+  const list = auth.localList;
+  /** Sends a SendLocalList (schema-checked both ways), runs its `after`, returns the answer. */
+  const send = async (req: RequestOf<'SendLocalList'>): Promise<ResponseOf<'SendLocalList'>> => {
+    expect(validateRequest('SendLocalList', req)).toBeUndefined();
+    const r: HandlerResult<'SendLocalList'> = await list.sendLocalList(req);
+    const outcome: { response: ResponseOf<'SendLocalList'>; after?: (() => unknown) | undefined } = 'response' in r ? (r as HandlerOutcome<'SendLocalList'>) : { response: r };
+    expect(validateResponse('SendLocalList', outcome.response)).toBeUndefined();
+    await outcome.after?.();
+    return outcome.response;
+  };
+  const entries = (): string | undefined => dm.get([{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }])[0]?.attributeValue;
+  return { store, dm, list, auth, send, commands, calls, logs, state, entries };
+}
+
+describe('LocalList (D01/D02)', () => {
+  it('has version 0 and no entries before any list, and publishes LocalAuthListCtrlr', async () => {
+    const s = await station();
+    expect(s.list.getLocalListVersion()).toEqual({ versionNumber: 0 });
+    expect(validateResponse('GetLocalListVersion', s.list.getLocalListVersion())).toBeUndefined();
+    expect(s.entries()).toBe('0');
+    const names = s.dm.reportFiltered([{ component: { name: 'LocalAuthListCtrlr' } }]).map((r) => `${r.variable.name}:${r.variableAttribute[0]?.mutability}`);
+    expect(names).toEqual(['Available:ReadOnly', 'BytesPerMessage:ReadOnly', 'DisablePostAuthorize:ReadWrite', 'Enabled:ReadWrite', 'Entries:ReadOnly', 'ItemsPerMessage:ReadOnly']);
+  });
+
+  it('Full replaces the list and sets the version; Full without entries empties it', async () => {
+    const s = await station();
+    expect(await s.send({ versionNumber: 3, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Blocked')] })).toEqual({ status: 'Accepted' });
+    expect(s.list.state).toEqual({ version: 3, size: 2 });
+    expect(s.entries()).toBe('2');
+    // A Full update may lower the version: it replaces everything.
+    expect(await s.send({ versionNumber: 2, updateType: 'Full', localAuthorizationList: [card('BB01', 'Accepted')] })).toEqual({ status: 'Accepted' });
+    expect(s.list.lookup({ idToken: 'AA01', type: 'ISO14443' })).toBeUndefined();
+    expect(s.list.lookup({ idToken: 'BB01', type: 'ISO14443' })).toEqual({ status: 'Accepted' });
+    expect(await s.send({ versionNumber: 4, updateType: 'Full' })).toEqual({ status: 'Accepted' });
+    expect(s.list.state).toEqual({ version: 4, size: 0 });
+    expect(s.entries()).toBe('0');
+  });
+
+  it('Differential adds, replaces and removes; a version not above the installed one is VersionMismatch and changes nothing', async () => {
+    const s = await station();
+    await s.send({ versionNumber: 5, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Accepted')] });
+    for (const versionNumber of [5, 4]) {
+      expect(await s.send({ versionNumber, updateType: 'Differential', localAuthorizationList: [card('AA03', 'Accepted')] })).toMatchObject({ status: 'VersionMismatch' });
+    }
+    expect(s.list.state).toEqual({ version: 5, size: 2 });
+    expect(await s.send({ versionNumber: 6, updateType: 'Differential', localAuthorizationList: [card('AA03', 'Accepted'), card('AA02', 'Blocked'), card('AA01')] })).toEqual({ status: 'Accepted' });
+    expect(s.list.state).toEqual({ version: 6, size: 2 });
+    expect(s.list.lookup({ idToken: 'AA01', type: 'ISO14443' })).toBeUndefined();
+    expect(s.list.lookup({ idToken: 'AA02', type: 'ISO14443' })).toEqual({ status: 'Blocked' });
+    // Tokens compare without case, and by type.
+    expect(s.list.lookup({ idToken: 'aa03', type: 'ISO14443' })).toEqual({ status: 'Accepted' });
+    expect(s.list.lookup({ idToken: 'AA03', type: 'Central' })).toBeUndefined();
+  });
+
+  it('answers Failed and changes nothing for a duplicate token, too many items, a bad version, a full store or a disabled list', async () => {
+    const s = await station();
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
+    const refused = async (req: RequestOf<'SendLocalList'>, reasonCode: string): Promise<void> => {
+      expect(await s.send(req)).toMatchObject({ status: 'Failed', statusInfo: { reasonCode } });
+      expect(s.list.state).toEqual({ version: 1, size: 1 });
+    };
+    await refused({ versionNumber: 2, updateType: 'Full', localAuthorizationList: [card('CC01', 'Accepted'), card('cc01', 'Blocked')] }, 'DuplicateToken');
+    await refused({ versionNumber: 2, updateType: 'Full', localAuthorizationList: Array.from({ length: 101 }, (_, i) => card(`D${i}`, 'Accepted')) }, 'TooManyElements');
+    await refused({ versionNumber: 0, updateType: 'Full' }, 'InvalidValue');
+    // 1000 tokens at most (Entries maxLimit): with AA01 and nine differentials of 100, the tenth would make 1001.
+    for (let v = 2; v <= 11; v++) {
+      const batch = Array.from({ length: 100 }, (_, i) => card(`E${v}-${i}`, 'Accepted'));
+      const r = await s.send({ versionNumber: v, updateType: 'Differential', localAuthorizationList: batch });
+      expect(r.status, `version ${v}`).toBe(v === 11 ? 'Failed' : 'Accepted');
+    }
+    expect(s.list.state).toEqual({ version: 10, size: 901 });
+    await s.send({ versionNumber: 12, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
+    await s.dm.set([{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Enabled' }, attributeValue: 'false' }]);
+    expect(await s.send({ versionNumber: 13, updateType: 'Differential', localAuthorizationList: [card('FF01', 'Accepted')] })).toMatchObject({ status: 'Failed', statusInfo: { reasonCode: 'Disabled' } });
+    // Disabled: the list is kept but no longer used.
+    expect(s.list.lookup({ idToken: 'AA01', type: 'ISO14443' })).toBeUndefined();
+    expect(s.list.state).toEqual({ version: 12, size: 1 });
+  });
+
+  it('persists the list and its version in the StateStore: a new engine over the same store has them', async () => {
+    const store = new MemoryStore();
+    const first = await station({ store });
+    await first.send({ versionNumber: 7, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Expired')] });
+    await first.send({ versionNumber: 8, updateType: 'Differential', localAuthorizationList: [card('AA03', 'Accepted')] });
+    expect(await store.get('CS-LL', LOCAL_LIST_KEY)).toMatchObject({ version: 8 });
+    const second = await station({ store });
+    expect(second.list.getLocalListVersion()).toEqual({ versionNumber: 8 });
+    expect(second.entries()).toBe('3');
+    expect(second.list.lookup({ idToken: 'AA02', type: 'ISO14443' })).toEqual({ status: 'Expired' });
+    expect(await second.send({ versionNumber: 8, updateType: 'Differential', localAuthorizationList: [card('AA04', 'Accepted')] })).toMatchObject({ status: 'VersionMismatch' });
+  });
+
+  it('hands each accepted change to the charger: Accepted tokens added, the rest removed', async () => {
+    const s = await station();
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Accepted'), card('AA03', 'Blocked'), card('K1', 'Accepted', 'KeyCode')] });
+    await s.send({ versionNumber: 2, updateType: 'Full', localAuthorizationList: [card('AA02', 'Accepted'), card('AA04', 'Accepted'), card('AA01', 'Blocked')] });
+    await s.send({ versionNumber: 3, updateType: 'Differential', localAuthorizationList: [card('AA05', 'Accepted'), card('AA02'), card('AA04', 'Invalid')] });
+    await s.send({ versionNumber: 3, updateType: 'Differential', localAuthorizationList: [card('AA06', 'Accepted')] });
+    expect(s.commands).toEqual([
+      { type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA01', type: 'card' }, { id: 'AA02', type: 'card' }, { id: 'K1', type: 'password' }], remove: [] },
+      { type: 'setLocalList', id: 'locallist-2', update: 'full', add: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }, { id: 'K1', type: 'password' }] },
+      { type: 'setLocalList', id: 'locallist-3', update: 'differential', add: [{ id: 'AA05', type: 'card' }], remove: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }] },
+    ]);
+  });
+
+  it('keeps the list at the gateway only when the charger has no list command', async () => {
+    const s = await station({ caps: { commands: new Set(['startCharging', 'authorize']) } });
+    expect(await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] })).toEqual({ status: 'Accepted' });
+    expect(s.commands).toEqual([]);
+    expect(s.logs).toContain('debug local authorization list kept at the gateway only: the charger has no offline list command');
+  });
+});
+
+describe('Authorization with the local list', () => {
+  const token = (id: string) => ({ idToken: id, type: 'ISO14443' as const });
+
+  it('LocalPreAuthorize: an Accepted listed token needs no Authorize; others ask the CSMS unless DisablePostAuthorize', async () => {
+    const s = await station({ preset: { 'AuthCtrlr.LocalPreAuthorize': 'true' } });
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Blocked')] });
+    expect(await s.auth.authorize(token('aa01'))).toEqual({ accepted: true, reason: 'Accepted (local list)' });
+    expect(s.calls).toEqual([]);
+    s.state.authorizeStatus = 'Accepted';
+    expect(await s.auth.authorize(token('AA02'))).toEqual({ accepted: true, reason: 'Accepted' });
+    expect(await s.auth.authorize(token('ZZ99'))).toEqual({ accepted: true, reason: 'Accepted' });
+    expect(s.calls.map(([, p]) => (p as { idToken: { idToken: string } }).idToken.idToken)).toEqual(['AA02', 'ZZ99']);
+    await s.dm.set([{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'DisablePostAuthorize' }, attributeValue: 'true' }]);
+    expect(await s.auth.authorize(token('AA02'))).toEqual({ accepted: false, reason: 'Blocked (local list)' });
+    expect(s.calls).toHaveLength(2);
+  });
+
+  it('without LocalPreAuthorize a listed token is still authorized by the CSMS', async () => {
+    const s = await station();
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
+    expect(await s.auth.authorize(token('AA01'))).toEqual({ accepted: false, reason: 'Invalid' });
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it('LocalAuthorizeOffline: offline, listed tokens follow their list status; unknown ones the offline policy', async () => {
+    const s = await station({ online: false, preset: { 'AuthCtrlr.LocalAuthorizeOffline': 'true', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': 'false' } });
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Blocked')] });
+    expect(await s.auth.authorize(token('AA01'))).toMatchObject({ accepted: true });
+    expect(await s.auth.authorize(token('AA02'))).toMatchObject({ accepted: false, reason: 'offline: Blocked in the local list' });
+    expect(await s.auth.authorize(token('ZZ99'))).toMatchObject({ accepted: false });
+    await s.dm.set([{ component: { name: 'AuthCtrlr' }, variable: { name: 'OfflineTxForUnknownIdEnabled' }, attributeValue: 'true' }]);
+    expect(await s.auth.authorize(token('ZZ99'))).toMatchObject({ accepted: true });
+    expect(await s.auth.authorize(token('AA02'))).toMatchObject({ accepted: false });
+    // LocalAuthorizeOffline false: the list does not decide, the policy does.
+    await s.dm.set([{ component: { name: 'AuthCtrlr' }, variable: { name: 'LocalAuthorizeOffline' }, attributeValue: 'false' }]);
+    expect(await s.auth.authorize(token('AA02'))).toMatchObject({ accepted: true });
+    expect(s.calls).toEqual([]);
+  });
+});
