@@ -42,16 +42,25 @@ const READY_TIMEOUT_MS = 10_000;
 /** Starts a redis-server and resolves once it answers PING (and, for a cluster, serves all slots). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<TestRedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'pilegate-redis-'));
-  try {
+  // A free port can be taken by another test's server between the probe and the bind: try another.
+  for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const server = new RedisProcess(port, dir, options.cluster ?? false);
-    await server.start();
-    return server;
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
+    try {
+      await server.start();
+      return server;
+    } catch (err) {
+      await server.dispose(false);
+      if (!(err instanceof PortTakenError) || attempt >= 5) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
   }
 }
+
+/** The port answered, but not from the server this test started (or that server could not bind it). */
+class PortTakenError extends Error {}
 
 class RedisProcess implements TestRedisServer {
   readonly url: string;
@@ -112,6 +121,7 @@ class RedisProcess implements TestRedisServer {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!(await ping(this.port))) {
       if (exitCode !== undefined) {
+        if (this.output.includes('Address already in use')) throw new PortTakenError(`port ${this.port} taken`);
         throw new Error(`redis-server exited (${exitCode}) before answering PING:\n${this.output}`);
       }
       if (Date.now() > deadline) {
@@ -120,6 +130,12 @@ class RedisProcess implements TestRedisServer {
         throw new Error(`redis-server did not answer PING within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
       }
       await sleep(20);
+    }
+    // Another server may answer on this port (a collision): ours reports our child's pid.
+    if (!(await command(this.port, 'INFO server')).includes(`process_id:${String(child.pid)}\r\n`)) {
+      child.kill('SIGKILL');
+      await this.exited;
+      throw new PortTakenError(`port ${this.port} answered by another redis-server`);
     }
     if (this.cluster) await this.clusterReady(deadline);
   }
@@ -151,12 +167,13 @@ class RedisProcess implements TestRedisServer {
     await this.exited;
   }
 
-  async dispose(): Promise<void> {
+  /** Stops the server and removes its directory (kept when `removeDir` is false, for a retry). */
+  async dispose(removeDir = true): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.stop();
     process.removeListener('exit', this.onProcessExit);
-    await rm(this.dir, { recursive: true, force: true });
+    if (removeDir) await rm(this.dir, { recursive: true, force: true });
   }
 }
 
