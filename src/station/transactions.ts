@@ -31,6 +31,14 @@ interface OpenTx {
   lastEndedSampleAt?: number;
 }
 
+/**
+ * Station key of the legacy transaction ids whose Ended event is queued (newest last), written in
+ * the same atomic step as that event. Chargers resend only recent unconfirmed records, so the last
+ * `DONE_RECORDS_KEPT` are enough to answer a resend with a confirmation and nothing new.
+ */
+const DONE_RECORDS_KEY = 'records.done';
+const DONE_RECORDS_KEPT = 64;
+
 /** Samples an Ended event carries at most: the oldest are kept, later ones dropped with a warning. */
 const MAX_ENDED_SAMPLES = 500;
 
@@ -97,6 +105,9 @@ export interface TransactionListener {
 
 export class Transactions {
   private readonly open = new Map<number, OpenTx>();
+  /** Legacy transaction ids whose Ended event is queued (`DONE_RECORDS_KEY`), oldest first. */
+  private doneOrder: string[] = [];
+  private done = new Set<string>();
   private readonly remoteStarts = new Map<number, RemoteStart>();
   /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
   private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
@@ -114,6 +125,9 @@ export class Transactions {
 
   /** Loads transactions that were open when the engine last stopped. */
   async load(): Promise<void> {
+    const done = await this.ctx.store.get(this.ctx.id, DONE_RECORDS_KEY);
+    this.doneOrder = Array.isArray(done) ? done.filter((x): x is string => typeof x === 'string') : [];
+    this.done = new Set(this.doneOrder);
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
       const stored = await this.ctx.store.get(this.ctx.id, txKey(c));
       if (stored === undefined || stored === null) continue;
@@ -270,10 +284,9 @@ export class Transactions {
   async sessionEnded(e: SessionEndedEvent): Promise<void> {
     const tx = this.open.get(e.connector);
     if (tx === undefined || tx.legacyTransactionId !== e.legacyTransactionId) return;
+    // Its billing record may still come: the Ended event marks the session done, so the record
+    // finds it done and does not open a transaction of its own.
     await this.end(e.connector, tx, e.reason, e.rawReason, e.meterStopWh, e.at);
-    // Its billing record may still come (e.g. the first copy failed on a store outage): it must find
-    // the session done, not open a transaction of its own.
-    await this.ctx.store.markOnce(this.ctx.id, `record:${e.legacyTransactionId}`);
   }
 
   /**
@@ -282,12 +295,11 @@ export class Transactions {
    * produces nothing new. Returns true when it was new.
    */
   async record(r: TransactionRecordEvent): Promise<boolean> {
-    const first = await this.ctx.store.markOnce(this.ctx.id, `record:${r.legacyTransactionId}`);
+    // Done means its Ended event is queued: that write and the mark are one atomic step, so a crash
+    // anywhere before it leaves the record not done, and the charger's resend finishes the work
+    // (ending the transaction it finds open, or reporting the whole session).
+    if (this.done.has(r.legacyTransactionId)) return false;
     let tx = this.open.get(r.connector);
-    // Marked, yet its transaction is still open: the gateway stopped (a crash) between the mark and
-    // the Ended event, whose queueing is what closes the transaction. The record is not done yet.
-    const unfinished = tx !== undefined && tx.legacyTransactionId === r.legacyTransactionId;
-    if (!first && !unfinished) return false;
     if (tx === undefined || tx.legacyTransactionId !== r.legacyTransactionId) {
       await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
       tx = this.open.get(r.connector);
@@ -297,6 +309,7 @@ export class Transactions {
   }
 
   private async end(connector: number, tx: OpenTx, reason: StopReason, raw: number | string | undefined, meterStopWh: number | undefined, at: string): Promise<void> {
+    const done = [...this.doneOrder.filter((id) => id !== tx.legacyTransactionId), tx.legacyTransactionId].slice(-DONE_RECORDS_KEPT);
     const stoppedReason = STOPPED[reason];
     const end = this.energy(meterStopWh, at, 'Transaction.End').meterValue ?? [];
     const meterValues = [...(tx.endedSamples ?? []), ...end];
@@ -307,7 +320,9 @@ export class Transactions {
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'EVConnected', ...(stoppedReason !== 'Local' ? { stoppedReason } : {}) },
       ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
       customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(raw !== undefined ? { legacyStopReason: raw } : {}) },
-    }, true);
+    }, true, [{ key: DONE_RECORDS_KEY, value: done }]);
+    this.doneOrder = done;
+    this.done = new Set(done);
     for (const l of this.listeners) l.ended(connector);
   }
 
@@ -316,11 +331,11 @@ export class Transactions {
    * its removal, for the last event) in one atomic store write: a crash leaves either both or
    * neither, never a seqNo gap. The idempotency key (transaction, seqNo) makes a replayed write land once.
    */
-  private async emit(connector: number, tx: OpenTx, event: Omit<TxEvent, 'seqNo' | 'offline'>, last = false): Promise<void> {
+  private async emit(connector: number, tx: OpenTx, event: Omit<TxEvent, 'seqNo' | 'offline'>, last = false, also: readonly StateChange[] = []): Promise<void> {
     const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.online() ? {} : { offline: true }) } as TxEvent;
     const next: OpenTx = { ...tx, seqNo: tx.seqNo + 1 };
     const state: StateChange = last ? { key: txKey(connector), delete: true } : { key: txKey(connector), value: next as unknown as JsonValue };
-    await this.queue.enqueue(payload, state);
+    await this.queue.enqueue(payload, also.length === 0 ? state : [state, ...also]);
     tx.seqNo = next.seqNo;
     if (last) this.open.delete(connector);
     else this.open.set(connector, tx);

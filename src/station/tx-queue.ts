@@ -37,7 +37,7 @@ export class TxQueue {
    * Persists an event, with the transaction state change that goes with it in the same atomic
    * write; returns once the store has both (the durability point for legacy records).
    */
-  async enqueue(payload: RequestOf<'TransactionEvent'>, state?: StateChange): Promise<void> {
+  async enqueue(payload: RequestOf<'TransactionEvent'>, state?: StateChange | readonly StateChange[]): Promise<void> {
     const idempotencyKey = `${payload.transactionInfo.transactionId}:${payload.seqNo}`;
     this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue, { idempotencyKey, ...(state !== undefined ? { state } : {}) }));
     this.kick();

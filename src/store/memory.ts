@@ -94,9 +94,9 @@ export class MemoryStore implements StateStore {
     const id = String(q.next++);
     q.items.set(id, { text, key });
     if (key !== undefined) q.keys.set(key, id);
-    if (state !== undefined) {
-      if (state.text === undefined) s.kv.delete(state.key);
-      else s.kv.set(state.key, state.text);
+    for (const change of state) {
+      if (change.text === undefined) s.kv.delete(change.key);
+      else s.kv.set(change.key, change.text);
     }
     return id;
   }

@@ -99,18 +99,20 @@ return out
 `);
 
 /**
- * KEYS = stream, key hash, station hash; ARGV = item JSON, idempotency key, state op ('' | 'set' |
- * 'del'), state key, state JSON → the id of the entry (the earlier one when the key is known).
+ * KEYS = stream, key hash, station hash; ARGV = item JSON, idempotency key, then per state change
+ * op ('set' | 'del'), key, JSON → the id of the entry (the earlier one when the key is known).
  */
 const ENQUEUE = script(`
 local prior = redis.call('HGET', KEYS[2], ARGV[2])
 if prior then return prior end
 local id = redis.call('XADD', KEYS[1], '*', 'v', ARGV[1], 'k', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], id)
-if ARGV[3] == 'set' then
-  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
-elseif ARGV[3] == 'del' then
-  redis.call('HDEL', KEYS[3], ARGV[4])
+for i = 3, #ARGV, 3 do
+  if ARGV[i] == 'set' then
+    redis.call('HSET', KEYS[3], ARGV[i + 1], ARGV[i + 2])
+  else
+    redis.call('HDEL', KEYS[3], ARGV[i + 1])
+  end
 end
 return id
 `);
@@ -221,8 +223,8 @@ export class RedisStore implements StateStore {
     const text = encodeJson(item);
     const { idempotencyKey, state } = checkEnqueueOptions(options);
     const keys = [this.key(station, `q:${queue}`), this.key(station, `qk:${queue}`), this.key(station, 'kv')];
-    const op = state === undefined ? '' : state.text === undefined ? 'del' : 'set';
-    const id = await this.run(ENQUEUE, keys, text, idempotencyKey ?? randomUUID(), op, state?.key ?? '', state?.text ?? '');
+    const changes = state.flatMap((c) => [c.text === undefined ? 'del' : 'set', c.key, c.text ?? '']);
+    const id = await this.run(ENQUEUE, keys, text, idempotencyKey ?? randomUUID(), ...changes);
     if (typeof id !== 'string') throw new Error(`unexpected enqueue reply from Redis: ${typeof id}`);
     return id;
   }

@@ -29,11 +29,11 @@ export interface EnqueueOptions {
    */
   readonly idempotencyKey?: string;
   /**
-   * Set (or delete) one key of the station together with the append: both happen or neither does.
-   * This is how a transaction's state (its next seqNo) and the event that used the seqNo are
-   * written without a crash window that would leave a seqNo gap or a duplicate.
+   * Set (or delete) keys of the station together with the append: all happen or none does, in the
+   * order given. This is how a transaction's state (its next seqNo) and the event that used the
+   * seqNo are written without a crash window that would leave a seqNo gap or a duplicate.
    */
-  readonly state?: StateChange;
+  readonly state?: StateChange | readonly StateChange[];
 }
 
 /** One entry of a per-station queue, as returned by `peek`. */
@@ -163,8 +163,8 @@ export function checkTtl(what: string, ttlMs: unknown): void {
 /** `EnqueueOptions` checked and serialised: what a store needs to apply them. */
 export interface CheckedEnqueue {
   readonly idempotencyKey: string | undefined;
-  /** The state key and its serialised value, or `undefined` as the value for a delete. */
-  readonly state: { readonly key: string; readonly text: string | undefined } | undefined;
+  /** Each state key and its serialised value, or `undefined` as the value for a delete; in order. */
+  readonly state: readonly { readonly key: string; readonly text: string | undefined }[];
 }
 
 /**
@@ -173,15 +173,18 @@ export interface CheckedEnqueue {
  *   that is not JSON.
  */
 export function checkEnqueueOptions(options: EnqueueOptions | undefined): CheckedEnqueue {
-  if (options === undefined) return { idempotencyKey: undefined, state: undefined };
+  if (options === undefined) return { idempotencyKey: undefined, state: [] };
   if (options.idempotencyKey !== undefined) checkName('idempotencyKey', options.idempotencyKey);
-  const change = options.state;
-  let state: CheckedEnqueue['state'];
-  if (change !== undefined) {
+  const changes: readonly StateChange[] = options.state === undefined ? [] : isChangeList(options.state) ? options.state : [options.state];
+  const state = changes.map((change) => {
     checkName('state key', change.key, true);
-    state = { key: change.key, text: 'delete' in change && change.delete ? undefined : encodeJson((change as { value: JsonValue }).value) };
-  }
+    return { key: change.key, text: 'delete' in change && change.delete ? undefined : encodeJson((change as { value: JsonValue }).value) };
+  });
   return { idempotencyKey: options.idempotencyKey, state };
+}
+
+function isChangeList(state: StateChange | readonly StateChange[]): state is readonly StateChange[] {
+  return Array.isArray(state);
 }
 
 /**

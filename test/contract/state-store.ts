@@ -191,6 +191,24 @@ export function describeStateStore(
         expect(await store.get(b, 'tx:1')).toBeUndefined();
       });
 
+      it('applies several key changes, in order, in the same step as the append', async () => {
+        await store.set(a, 'tx:1', { seqNo: 4 });
+        await store.enqueue(a, 'tx', { seqNo: 4, ended: true }, { state: [{ key: 'tx:1', delete: true }, { key: 'done', value: ['L1'] }, { key: 'done', value: ['L1', 'L2'] }] });
+        expect(await store.get(a, 'tx:1')).toBeUndefined();
+        expect(await store.get(a, 'done')).toEqual(['L1', 'L2']);
+        // A replay with the same idempotency key changes nothing, however many changes it names.
+        await store.enqueue(a, 'tx', { seqNo: 5 }, { idempotencyKey: 'k5', state: [{ key: 'n', value: 1 }] });
+        await store.enqueue(a, 'tx', { seqNo: 5 }, { idempotencyKey: 'k5', state: [{ key: 'n', value: 2 }, { key: 'm', value: 3 }] });
+        expect(await store.get(a, 'n')).toBe(1);
+        expect(await store.get(a, 'm')).toBeUndefined();
+        expect(await store.size(a, 'tx')).toBe(2);
+        await store.enqueue(a, 'tx', 'no change', { state: [] });
+        expect(await store.size(a, 'tx')).toBe(3);
+        await expect(store.enqueue(a, 'tx', 'x', { state: [{ key: 'ok', value: 1 }, { key: 'bad', value: NaN }] })).rejects.toThrow(TypeError);
+        expect(await store.get(a, 'ok')).toBeUndefined();
+        expect(await store.size(a, 'tx')).toBe(3);
+      });
+
       it('stores neither the item nor the state when the state value is not JSON', async () => {
         await store.set(a, 'tx:1', 'before');
         for (const value of [undefined, NaN, new Date(0)]) {

@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChargerEvent } from '../../src/model/events.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { EnqueueOptions, JsonValue } from '../../src/store/state-store.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { createStation, until, type TestStation } from '../support/station.js';
 
@@ -89,6 +91,83 @@ describe('legacy billing records', () => {
     expect(tx(c).map((e) => [e.eventType, e.seqNo, (e.transactionInfo as { stoppedReason?: string }).stoppedReason])).toEqual([
       ['Started', 0, undefined],
       ['Ended', 1, 'Remote'],
+    ]);
+  });
+});
+
+describe('a record interrupted between its Started and Ended events', () => {
+  it('is finished by the resent record: one Started, one Ended, continuous seqNo, confirmed once', async () => {
+    csms = await startCsms();
+    const store = new FailsOnce('Ended');
+    const confirms = (s: TestStation): number => s.commands.filter((x) => x.type === 'confirmRecord').length;
+    const record: ChargerEvent = { type: 'transactionRecord', connector: 1, legacyTransactionId: 'YKC-CRASH-1', startedAt: at(0), endedAt: at(90), meterStartWh: 0, meterStopWh: 4_200, energyWh: 4_200, reason: 'local' };
+    const first = await createStation({ id: 'CS-CRASH', url: csms.url, store });
+    first.engine.start();
+    await until(() => first.engine.bootState === 'accepted', 'accepted');
+    feed(first, record);
+    await first.engine.eventsHandled();
+    // The Started event is queued, the Ended write failed (as if the gateway died there): not confirmed.
+    expect(store.failed).toBe(1);
+    expect(confirms(first)).toBe(0);
+    // Its Started event delivered and acknowledged (else the next engine sends it again, same seqNo).
+    await csms.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Started');
+    await first.engine.settled();
+    await first.engine.stop();
+
+    station = await createStation({ id: 'CS-CRASH', url: csms.url, store });
+    station.engine.start();
+    feed(station, record);
+    await csms.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
+    await until(() => confirms(station as TestStation) === 1, 'the resent record confirmed');
+    const events = tx(csms);
+    expect(events.map((e) => [e.eventType, e.seqNo])).toEqual([
+      ['Started', 0],
+      ['Ended', 1],
+    ]);
+    expect(new Set(events.map((e) => (e.transactionInfo as { transactionId: string }).transactionId)).size).toBe(1);
+    // Sent a third time: confirmed again, nothing new.
+    feed(station, record);
+    await until(() => confirms(station as TestStation) === 2, 'the third copy confirmed');
+    await station.engine.settled();
+    expect(tx(csms)).toHaveLength(2);
+  });
+});
+
+/** A memory store whose first append of a TransactionEvent of `eventType` fails. */
+class FailsOnce extends MemoryStore {
+  failed = 0;
+  constructor(private readonly eventType: 'Started' | 'Ended') {
+    super();
+  }
+
+  override async enqueue(station: string, queue: string, item: JsonValue, options?: EnqueueOptions): Promise<string> {
+    const payload = (item as { payload?: { eventType?: string } } | null)?.payload;
+    if (this.failed === 0 && payload?.eventType === this.eventType) {
+      this.failed += 1;
+      throw new Error('store unavailable');
+    }
+    return super.enqueue(station, queue, item, options);
+  }
+}
+
+describe('a record interrupted before its Started event', () => {
+  it('is reported whole when the charger sends it again', async () => {
+    csms = await startCsms();
+    const store = new FailsOnce('Started');
+    const record: ChargerEvent = { type: 'transactionRecord', connector: 2, legacyTransactionId: 'YKC-CRASH-2', startedAt: at(0), endedAt: at(90), meterStartWh: 0, meterStopWh: 900, energyWh: 900, reason: 'remote' };
+    station = await createStation({ id: 'CS-CRASH-2', url: csms.url, store });
+    station.engine.start();
+    await until(() => station?.engine.bootState === 'accepted', 'accepted');
+    feed(station, record);
+    await station.engine.eventsHandled();
+    expect(store.failed).toBe(1);
+    expect(station.commands.filter((x) => x.type === 'confirmRecord')).toHaveLength(0);
+    feed(station, record);
+    await csms.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
+    await until(() => station?.commands.filter((x) => x.type === 'confirmRecord').length === 1, 'the resent record confirmed');
+    expect(tx(csms).map((e) => [e.eventType, e.seqNo])).toEqual([
+      ['Started', 0],
+      ['Ended', 1],
     ]);
   });
 });
