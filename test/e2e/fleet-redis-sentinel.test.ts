@@ -55,8 +55,8 @@ describe('gateway on Redis Sentinel', () => {
     expect(masterPort).toBe(d.dataPorts[0]);
     const master = d.client(masterPort);
     const tag = `pg:{${PILE}}`;
-    // The record marked confirmed, once.
-    expect(await master.exists(`${tag}:once:record:${txn}`)).toBe(1);
+    // The record is done: its id was written together with its Ended event.
+    expect(JSON.parse((await master.hget(`${tag}:kv`, 'records.done')) ?? '[]')).toEqual([txn]);
     // The queue's stream keeps its key once emptied: the TransactionEvents went through it.
     expect(await master.exists(`${tag}:q:${TX_QUEUE}`)).toBe(1);
     expect(await master.xlen(`${tag}:q:${TX_QUEUE}`)).toBe(0);
@@ -100,7 +100,7 @@ describe('gateway on Redis Sentinel', () => {
 
     const master = d.client(promoted);
     const tag = `pg:{${PILE}}`;
-    expect(await master.exists(`${tag}:once:record:${txn}`)).toBe(1);
+    expect(JSON.parse((await master.hget(`${tag}:kv`, 'records.done')) ?? '[]')).toEqual([txn]);
     expect(await master.xlen(`${tag}:q:${TX_QUEUE}`)).toBe(0);
     expect(await master.get(`${tag}:lease`)).toMatch(/\S/);
     expectCleanOcpp(c);
@@ -134,7 +134,7 @@ describe('gateway on Redis Sentinel', () => {
       ['Ended', 'ChargingStateChanged'],
     ]);
     expect(s.confirmed).toEqual([txn]);
-    expect(await d.client(port).exists(`pg:{${PILE}}:once:record:${txn}`)).toBe(1);
+    expect(JSON.parse((await d.client(port).hget(`pg:{${PILE}}:kv`, 'records.done')) ?? '[]')).toEqual([txn]);
     expect(g.text()).not.toContain(REDIS_PASSWORD);
     expectCleanOcpp(c);
   }, 120_000);

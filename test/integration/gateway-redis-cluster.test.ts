@@ -49,8 +49,10 @@ describe('gateway on Redis Cluster', () => {
 
     raw = new Cluster([{ host: '127.0.0.1', port: server.port }]);
     const tag = `pg:{${PILE}}`;
-    const keys = [`${tag}:q:${TX_QUEUE}`, `${tag}:once:record:${txn}`, `${tag}:lease`];
+    const keys = [`${tag}:q:${TX_QUEUE}`, `${tag}:kv`, `${tag}:lease`];
     for (const key of keys) expect(await raw.exists(key)).toBe(1);
+    // The record is done: its id was written with the Ended event.
+    expect(JSON.parse((await raw.hget(`${tag}:kv`, 'records.done')) ?? '[]')).toEqual([txn]);
     const slots = await Promise.all(keys.map((k) => raw?.call('CLUSTER', 'KEYSLOT', k)));
     expect(new Set(slots).size).toBe(1);
     expect(gw.lines().some((l) => l['store'] === 'cluster' && l['msg'] === 'state store is Redis (cluster)')).toBe(true);
