@@ -54,7 +54,10 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     '<demo>',
     { PILEGATE_CSMS_PASSWORD: process.env['PILEGATE_CSMS_PASSWORD'] },
   );
-  const gateway = new Gateway(config, { destination: { write: (s: string) => io.err(s) } });
+  // With the development CSMS the sessions show their meter values every 5 s (the default is 60 s,
+  // longer than a demo session); an external CSMS sets its own with SetVariables.
+  const stationDefaults = csms !== undefined ? { 'SampledDataCtrlr.TxUpdatedInterval': '5' } : undefined;
+  const gateway = new Gateway(config, { destination: { write: (s: string) => io.err(s) }, ...(stationDefaults !== undefined ? { stationDefaults } : {}) });
   const sims: SimulatorHandle[] = [];
   try {
     await gateway.start();
