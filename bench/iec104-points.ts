@@ -8,28 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { parseMapping } from '../codecs/iec104-points/load-mapping.js';
 import { Iec104PointsSession } from '../codecs/iec104-points/session.js';
 import { COT, decodeAsdu, encodeAsdu, TI, type Asdu } from '../src/iec104/index.js';
-import type { ChargerEvent } from '../src/model/events.js';
+import { countingContext } from './support/codec-context.js';
 import { compare, fmt } from './harness.js';
 import type { Row } from './iec104.js';
 
 export function benchIec104Points(): Row[] {
   const file = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
   const mapping = parseMapping(readFileSync(file, 'utf8'), file);
-  let events = 0;
-  const session = new Iec104PointsSession({
-    options: { mapping },
-    clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
-    connection: {},
-    sink: {
-      event: (_e: ChargerEvent) => {
-        events++;
-      },
-      send: () => undefined,
-      error: () => undefined,
-      close: () => undefined,
-      log: () => undefined,
-    },
-  });
+  const counting = countingContext({ mapping });
+  const session = new Iec104PointsSession(counting.context);
   const header = { sq: false, negative: false, test: false, originator: 0, commonAddress: 7, cause: COT.SPONTANEOUS } as const;
   const cases: [string, Asdu][] = [
     [
@@ -49,9 +36,9 @@ export function benchIec104Points(): Row[] {
   for (const [name, asdu] of cases) {
     const bytes = encodeAsdu(asdu);
     session.interpretAsdu(bytes);
-    events = 0;
+    counting.reset();
     session.interpretAsdu(bytes);
-    const perAsdu = events;
+    const perAsdu = counting.events();
     const r = compare(
       () => decodeAsdu(bytes),
       () => session.interpretAsdu(bytes),

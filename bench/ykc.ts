@@ -10,6 +10,7 @@
  * frames have settled, the gateway's CPU time over a window gives its load, and heap + external after
  * forced collections its memory. Figures, not targets: they are printed, not checked.
  */
+import { countingContext } from './support/codec-context.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,6 @@ import { ykcCodec } from '../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, YkcFramer, type YkcFramerItem } from '../codecs/ykc/index.js';
 import { parseGatewayConfig } from '../src/gateway/config.js';
 import { Gateway } from '../src/gateway/gateway.js';
-import type { ChargerEvent } from '../src/model/events.js';
 import { realTimeFrame } from '../src/simulator/ykc.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
@@ -73,28 +73,15 @@ export function benchYkcDecode(): Row[] {
   });
 
   // Through a codec session: framer, parser, measurements (and status on change) as canonical events.
-  let events = 0;
-  const session = ykcCodec.createSession({
-    options: {},
-    clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
-    connection: { chargerId: PILE },
-    sink: {
-      event: (_e: ChargerEvent) => {
-        events++;
-      },
-      send: () => undefined,
-      error: () => undefined,
-      close: () => undefined,
-      log: () => undefined,
-    },
-  });
+  const counting = countingContext({}, { chargerId: PILE });
+  const session = ykcCodec.createSession(counting.context);
   session.start();
   session.receive(frame);
-  events = 0;
+  counting.reset();
   const cs = measure('session', () => session.receive(frame));
   session.receive(frame);
   rows.push({ name: 'YKC 0x13 through the codec session to canonical events (1 measurements event each)', value: `${fmt(cs.opsPerSec)} frames/s` });
-  if (events === 0) throw new Error('the session produced no events');
+  if (counting.events() === 0) throw new Error('the session produced no events');
   return rows;
 }
 

@@ -10,17 +10,9 @@ import {
   type ConfigDocument,
 } from '../../../src/config/document.js';
 import { ConfigError, configErrorLines, formatIssue } from '../../../src/config/errors.js';
+import { configError } from '../../support/config-error.js';
 
 /** Runs `fn` and returns the ConfigError it throws. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const TEXT = [
   'name: demo', // 1

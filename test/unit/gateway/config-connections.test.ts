@@ -4,20 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { ConfigError, configErrorLines } from '../../../src/config/errors.js';
+import { configErrorLines } from '../../../src/config/errors.js';
 import { DEFAULT_CONNECTION_LIMITS, parseGatewayConfig } from '../../../src/gateway/config.js';
+import { configError } from '../../support/config-error.js';
 
 const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 describe('gateway config: connections and capture', () => {
   it('defaults to 50 connections per address, 60 s login, 300 s idle, 20 bad frames a minute and no capture', () => {

@@ -1,20 +1,10 @@
 /** The `fleet` section of the gateway config: defaults, values, env overrides, bad values with pointers. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/errors.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { defaultInstanceId } from '../../../src/gateway/ownership.js';
+import { configError } from '../../support/config-error.js';
 
 const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 describe('gateway config: fleet', () => {
   it('defaults to a 15 s lease renewed every 5 s, a 30 s takeover wait and a generated instance id', () => {

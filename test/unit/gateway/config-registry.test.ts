@@ -1,20 +1,11 @@
 /** `stations.redis` in the gateway config, and one registry entry decoded as the Redis registry does. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configErrorLines } from '../../../src/config/errors.js';
+import { configErrorLines } from '../../../src/config/errors.js';
 import { DEFAULT_REGISTRY_KEY, parseGatewayConfig } from '../../../src/gateway/config.js';
 import { decodeRegistryEntry, encodeRegistryEntry } from '../../../src/gateway/registry-hash.js';
+import { configError } from '../../support/config-error.js';
 
 const head = 'listeners:\n  - { port: 0, codec: ykc }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 describe('stations.redis config', () => {
   it('takes the default hash and refresh interval with `redis: true`', () => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, configErrorLines } from '../../../src/config/errors.js';
+import { configErrorLines } from '../../../src/config/errors.js';
 import { applyEnvOverrides, defaultGatewayConfig, loadGatewayConfig, parseGatewayConfig, parseStationRegistry } from '../../../src/gateway/config.js';
+import { configError } from '../../support/config-error.js';
 
 const example = fileURLToPath(new URL('../../../examples/pilegate.yaml', import.meta.url));
 const exampleEnv = { PILEGATE_DEFAULT_PASSWORD: 'default-secret', STATION_DEPOT_A_DC_01_PASSWORD: 's1', STATION_DEPOT_A_DC_02_PASSWORD: 's2' };
@@ -14,16 +15,6 @@ afterEach(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
 

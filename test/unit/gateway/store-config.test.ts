@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/errors.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { storeKind } from '../../../src/gateway/store-config.js';
+import { configError } from '../../support/config-error.js';
 
 const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 const parse = (store: string, env: Record<string, string> = {}): ReturnType<typeof parseGatewayConfig> => parseGatewayConfig(`${minimal}store: ${store}\n`, 'gw.yaml', env);
 const pointers = (store: string, env: Record<string, string> = {}): string[] => configError(() => parse(store, env)).issues.map((i) => i.pointer);

@@ -1,20 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ioaHex, loadMappingFile, parseMapping } from '../../../../codecs/iec104-points/load-mapping.js';
-import { ConfigError } from '../../../../src/config/errors.js';
 import { fixturePath, REPO_ROOT } from '../../../support/fixtures.js';
+import { configError } from '../../../support/config-error.js';
 
 const exampleFile = (name: string): string => `${REPO_ROOT}mappings/iec104-points/${name}.yaml`;
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** The minimal valid mapping every bad fixture is a one-defect copy of. */
 const MINIMAL = `kind: iec104-points
