@@ -10,7 +10,6 @@
  * frames have settled, the gateway's CPU time over a window gives its load, and heap + external after
  * forced collections its memory. Figures, not targets: they are printed, not checked.
  */
-import { countingContext } from './support/codec-context.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { realTimeFrame } from '../src/simulator/ykc.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
 import { forkYkcFleet } from './support/ykc-fleet.js';
+import { countingContext } from './support/codec-context.js';
 
 const PILE = '32010200000042';
 const TXN = `${PILE}012611251600000001`;
