@@ -2,7 +2,9 @@
  * The gateway's Prometheus metrics. Each Gateway owns one registry (never prom-client's global
  * default one), so several gateways in one process keep separate figures. Counters are incremented
  * by the charger sessions and the station engines as things happen; gauges that mirror the
- * gateway's state are read from it on every scrape.
+ * gateway's state are read from it on every scrape. The Node.js process metrics live in one
+ * registry per process (their collectors watch the event loop and GC, which there is one of) and
+ * join each gateway's figures at scrape time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -34,6 +36,17 @@ export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export const METRICS_PREFIX = 'pilegate_';
+
+let processMetrics: Registry | undefined;
+
+/** The process metrics (CPU, memory, event loop, GC), collected once per process. */
+function processRegistry(): Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: METRICS_PREFIX });
+  }
+  return processMetrics;
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -106,7 +119,6 @@ export class GatewayMetrics {
       buckets: CALL_BUCKETS,
       registers,
     });
-    collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
   frame(codec: string, direction: FrameDirection, count = 1): void {
@@ -134,8 +146,8 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
-  /** The text exposition of every metric. */
+  /** The text exposition of every metric: this gateway's and the process's. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, processRegistry()]).metrics();
   }
 }
