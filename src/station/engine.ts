@@ -1,26 +1,25 @@
 /**
  * The OCPP 2.0.1 station engine of one legacy charger: joins the charger's canonical events and
  * commands to one OCPP-J connection. Each functional block lives in its own file and is handed
- * the same context; this file wires them and is the only place that knows them all.
+ * the same context; this file builds and wires them. The CSMS's CALLs are routed to them in
+ * `csms-handlers.ts`, the charger's events in `charger-events.ts`.
  */
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerEvent, MeasurementsEvent } from '../model/events.js';
+import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
 import { RpcEndpoint } from '../ocpp/rpc.js';
-import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { StateStore } from '../store/state-store.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
 import { Availability } from './availability.js';
+import { ChargerEvents } from './charger-events.js';
 import { Events } from './events.js';
-import { background, systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
+import { systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
+import { registerHandlers } from './csms-handlers.js';
 import { DeviceModel, type DeviceModelConfig, type VariableChange } from './device-model.js';
-import { meterValue, sampledValues } from './meter-values.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
-import { RemoteTrigger } from './remote-trigger.js';
-import { Reporting } from './reporting.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
 import { Transactions } from './transactions.js';
@@ -68,7 +67,7 @@ export class StationEngine {
   private readonly queue: TxQueue;
   private readonly transactions: Transactions;
   private readonly remote: RemoteControl;
-  private readonly events: Events;
+  private readonly chargerEvents: ChargerEvents;
   private readonly authorization: Authorization;
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
@@ -80,8 +79,6 @@ export class StationEngine {
   /** Works queued on `chain` and not done yet. */
   private pending = 0;
   private connected = false;
-  private readonly lastMeasurements = new Map<number, MeasurementsEvent>();
-  private readonly sessions = new Set<number>();
   private commandSeq = 0;
   private reconnectAfterAnswer = false;
 
@@ -114,7 +111,7 @@ export class StationEngine {
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
     this.availability = new Availability(this.ctx, {
-      sessionRunning: (evse) => (evse === 0 ? this.sessions.size > 0 : this.sessions.has(evse)),
+      sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
       reboot: (reason) => this.reboot(reason),
     });
     this.queue = new TxQueue(this.ctx);
@@ -123,7 +120,7 @@ export class StationEngine {
     this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted', this.authorization);
     this.security = new SecurityEvents(this.ctx);
     this.aligned = new AlignedData(this.ctx, this.transactions, {
-      latest: () => this.lastMeasurements,
+      latest: () => this.chargerEvents.lastMeasurements,
       serialize: (work) => this.serialize('clock-aligned meter values', work),
       online: () => this.connected && this.provisioning.state === 'accepted',
       ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
@@ -145,13 +142,20 @@ export class StationEngine {
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
       },
     });
-    this.events = new Events(this.ctx);
+    const { availability, transactions, authorization, remote, smartCharging } = this;
+    this.chargerEvents = new ChargerEvents(this.ctx, { availability, transactions, events: new Events(this.ctx), authorization, remote });
     this.provisioning.onAccepted(() => {
       this.availability.reportAll();
       this.queue.setOnline(true);
       this.security.setOnline(true);
     });
-    this.registerHandlers();
+    registerHandlers(this.ctx, {
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization,
+      lastMeasurements: this.chargerEvents.lastMeasurements,
+      dataTransferVendors: options.dataTransferVendors ?? [],
+      serialize: (what, work) => this.serialize(what, work),
+      afterSetVariables: () => this.afterSetVariables(),
+    });
     this.connection = new OcppConnection({
       identity: options.id,
       url: options.csmsUrl,
@@ -272,7 +276,7 @@ export class StationEngine {
 
   /** A canonical event from the charger's codec session (handled in arrival order). */
   chargerEvent(e: ChargerEvent): void {
-    void this.serialize(e, () => this.handle(e));
+    void this.serialize(e, () => this.chargerEvents.handle(e));
   }
 
   /** Resolves once every charger event so far is handled (and its TransactionEvents queued). */
@@ -330,104 +334,6 @@ export class StationEngine {
     );
     this.chain = logged;
     return logged;
-  }
-
-  private async handle(e: ChargerEvent): Promise<void> {
-    switch (e.type) {
-      case 'connectorStatus':
-        this.availability.chargerStatus(e);
-        await this.transactions.chargingState(e.connector, e.chargingState, e.at);
-        return;
-      case 'measurements':
-        this.lastMeasurements.set(e.connector, e);
-        await this.transactions.measurements(e);
-        return;
-      case 'sessionStarted':
-        this.sessions.add(e.connector);
-        await this.transactions.sessionStarted(e);
-        return;
-      case 'sessionEnded':
-        this.sessions.delete(e.connector);
-        await this.transactions.sessionEnded(e);
-        this.availability.sessionEnded();
-        return;
-      case 'transactionRecord': {
-        const fresh = await this.transactions.record(e);
-        // Confirmed only now: the Ended event it produced is in the store (design: durability rule).
-        const outcome = this.ctx.charger.send({ type: 'confirmRecord', id: this.ctx.commandId('record'), connector: e.connector, legacyTransactionId: e.legacyTransactionId, accepted: true });
-        this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
-        return;
-      }
-      case 'fault':
-        this.events.fault(e);
-        return;
-      case 'authorizationRequest':
-        // Not awaited: the charger's other events must not wait for the CSMS's answer.
-        this.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
-        return;
-      case 'commandResult':
-        this.remote.commandResult(e);
-        if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
-        return;
-      default:
-        return;
-    }
-  }
-
-  private registerHandlers(): void {
-    const { rpc } = this.ctx;
-    const reporting = new Reporting(this.ctx);
-    const trigger = new RemoteTrigger(this.ctx, {
-      bootNotification: () => this.provisioning.trigger(),
-      sendBootNotification: () => this.provisioning.bootTriggered(),
-      sendHeartbeat: () => this.provisioning.heartbeat(),
-      sendStatus: (evse) => {
-        if (evse === undefined) this.availability.reportAll();
-        else background(this.ctx, 'StatusNotification', this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: this.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
-      },
-      hasMeterValues: (evse) => this.meterValuesFor(evse).length > 0,
-      hasTransaction: (evse) => this.transactions.hasOpen(evse),
-      sendTransactionEvent: (evse) => {
-        // Through the event chain, so the Updated event keeps its place among the charger's events.
-        void this.serialize('triggered TransactionEvent', () => this.transactions.trigger(evse).then(() => undefined));
-      },
-      sendMeterValues: (evse) => {
-        for (const [evseId, meterValue] of this.meterValuesFor(evse)) background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
-        return true;
-      },
-    });
-    rpc.handle('GetVariables', (req) => reporting.getVariables(req));
-    rpc.handle('SetVariables', async (req) => {
-      const response = await reporting.setVariables(req);
-      return { response, after: () => this.afterSetVariables() };
-    });
-    rpc.handle('GetBaseReport', (req) => reporting.getBaseReport(req));
-    rpc.handle('GetReport', (req) => reporting.getReport(req));
-    rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
-    rpc.handle('ChangeAvailability', (req) => this.availability.changeAvailability(req));
-    rpc.handle('Reset', (req) => this.availability.reset(req));
-    rpc.handle('RequestStartTransaction', (req) => this.remote.requestStart(req));
-    rpc.handle('RequestStopTransaction', (req) => this.remote.requestStop(req));
-    rpc.handle('GetTransactionStatus', (req) => this.remote.transactionStatus(req));
-    rpc.handle('UnlockConnector', (req) => this.remote.unlock(req));
-    rpc.handle('SetChargingProfile', (req) => this.smartCharging.setChargingProfile(req));
-    rpc.handle('ClearChargingProfile', (req) => this.smartCharging.clearChargingProfile(req));
-    rpc.handle('GetChargingProfiles', (req) => this.smartCharging.getChargingProfiles(req));
-    rpc.handle('GetCompositeSchedule', (req) => this.smartCharging.getCompositeSchedule(req));
-    rpc.handle('SendLocalList', (req) => this.authorization.localList.sendLocalList(req));
-    rpc.handle('GetLocalListVersion', () => this.authorization.localList.getLocalListVersion());
-    rpc.handle('DataTransfer', (req) => ({ status: (this.options.dataTransferVendors ?? []).includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
-  }
-
-  /** MeterValues entries (evseId, meterValue) from the last measurements of each connector. */
-  private meterValuesFor(evse?: number): [number, RequestOf<'MeterValues'>['meterValue'][number]][] {
-    const out: [number, RequestOf<'MeterValues'>['meterValue'][number]][] = [];
-    for (const [connector, m] of this.lastMeasurements) {
-      if (connector < 1 || (evse !== undefined && evse !== 0 && evse !== connector)) continue;
-      const sample = meterValue(ocppTimestamp(Date.parse(m.at)), sampledValues(m, 'Trigger'));
-      if (sample !== undefined) out.push([connector, sample]);
-    }
-    return out;
   }
 
   private variableChanged(change: VariableChange): void {

@@ -1,0 +1,80 @@
+/**
+ * The charger's canonical events, each handed to the functional blocks it concerns. The engine
+ * runs `handle` through its event chain, one event after the other: their order is the
+ * transactions' order.
+ */
+import type { ChargerEvent, MeasurementsEvent } from '../model/events.js';
+import type { Authorization } from './authorization.js';
+import type { Availability } from './availability.js';
+import type { StationContext } from './context.js';
+import type { Events } from './events.js';
+import type { RemoteControl } from './remote-control.js';
+import type { Transactions } from './transactions.js';
+
+export interface ChargerEventBlocks {
+  readonly availability: Availability;
+  readonly transactions: Transactions;
+  readonly events: Events;
+  readonly authorization: Authorization;
+  readonly remote: RemoteControl;
+}
+
+export class ChargerEvents {
+  /** The last measurements of each connector (clock-aligned and triggered meter values). */
+  readonly lastMeasurements = new Map<number, MeasurementsEvent>();
+  /** Connectors whose charger session runs. */
+  private readonly sessions = new Set<number>();
+
+  constructor(
+    private readonly ctx: StationContext,
+    private readonly blocks: ChargerEventBlocks,
+  ) {}
+
+  /** True when a charger session runs on the EVSE (0: on any). */
+  sessionRunning(evse: number): boolean {
+    return evse === 0 ? this.sessions.size > 0 : this.sessions.has(evse);
+  }
+
+  async handle(e: ChargerEvent): Promise<void> {
+    const { availability, transactions } = this.blocks;
+    switch (e.type) {
+      case 'connectorStatus':
+        availability.chargerStatus(e);
+        await transactions.chargingState(e.connector, e.chargingState, e.at);
+        return;
+      case 'measurements':
+        this.lastMeasurements.set(e.connector, e);
+        await transactions.measurements(e);
+        return;
+      case 'sessionStarted':
+        this.sessions.add(e.connector);
+        await transactions.sessionStarted(e);
+        return;
+      case 'sessionEnded':
+        this.sessions.delete(e.connector);
+        await transactions.sessionEnded(e);
+        availability.sessionEnded();
+        return;
+      case 'transactionRecord': {
+        const fresh = await transactions.record(e);
+        // Confirmed only now: the Ended event it produced is in the store (design: durability rule).
+        const outcome = this.ctx.charger.send({ type: 'confirmRecord', id: this.ctx.commandId('record'), connector: e.connector, legacyTransactionId: e.legacyTransactionId, accepted: true });
+        this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
+        return;
+      }
+      case 'fault':
+        this.blocks.events.fault(e);
+        return;
+      case 'authorizationRequest':
+        // Not awaited: the charger's other events must not wait for the CSMS's answer.
+        this.blocks.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
+        return;
+      case 'commandResult':
+        this.blocks.remote.commandResult(e);
+        if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
+        return;
+      default:
+        return;
+    }
+  }
+}

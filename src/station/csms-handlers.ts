@@ -1,0 +1,93 @@
+/**
+ * The CSMS's CALLs, each routed to the functional block that answers it, and the hooks that let
+ * TriggerMessage (F06) send what the blocks hold.
+ */
+import type { MeasurementsEvent } from '../model/events.js';
+import type { RequestOf } from '../ocpp/actions.js';
+import { ocppTimestamp } from '../ocpp/schemas.js';
+import type { Authorization } from './authorization.js';
+import type { Availability } from './availability.js';
+import { background, type StationContext } from './context.js';
+import { meterValue, sampledValues } from './meter-values.js';
+import type { Provisioning } from './provisioning.js';
+import type { RemoteControl } from './remote-control.js';
+import { RemoteTrigger } from './remote-trigger.js';
+import { Reporting } from './reporting.js';
+import type { SmartCharging } from './smart-charging.js';
+import type { Transactions } from './transactions.js';
+
+type MeterValue = RequestOf<'MeterValues'>['meterValue'][number];
+
+export interface HandlerBlocks {
+  readonly provisioning: Provisioning;
+  readonly availability: Availability;
+  readonly transactions: Transactions;
+  readonly remote: RemoteControl;
+  readonly smartCharging: SmartCharging;
+  readonly authorization: Authorization;
+  /** The last measurements of each connector. */
+  readonly lastMeasurements: ReadonlyMap<number, MeasurementsEvent>;
+  /** Vendor ids whose DataTransfer a codec handles. */
+  readonly dataTransferVendors: readonly string[];
+  /** Runs `work` in the engine's charger-event chain. */
+  serialize(what: string, work: () => Promise<void>): Promise<void>;
+  /** Runs once a SetVariables answer is out. */
+  afterSetVariables(): void;
+}
+
+/** Registers a handler on `ctx.rpc` for every CSMS-initiated action the station implements. */
+export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
+  const { rpc } = ctx;
+  const reporting = new Reporting(ctx);
+  const trigger = new RemoteTrigger(ctx, {
+    bootNotification: () => b.provisioning.trigger(),
+    sendBootNotification: () => b.provisioning.bootTriggered(),
+    sendHeartbeat: () => b.provisioning.heartbeat(),
+    sendStatus: (evse) => {
+      if (evse === undefined) b.availability.reportAll();
+      else background(ctx, 'StatusNotification', ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
+    },
+    hasMeterValues: (evse) => meterValuesFor(b.lastMeasurements, evse).length > 0,
+    hasTransaction: (evse) => b.transactions.hasOpen(evse),
+    sendTransactionEvent: (evse) => {
+      // Through the event chain, so the Updated event keeps its place among the charger's events.
+      void b.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
+    },
+    sendMeterValues: (evse) => {
+      for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements, evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
+      return true;
+    },
+  });
+  rpc.handle('GetVariables', (req) => reporting.getVariables(req));
+  rpc.handle('SetVariables', async (req) => {
+    const response = await reporting.setVariables(req);
+    return { response, after: () => b.afterSetVariables() };
+  });
+  rpc.handle('GetBaseReport', (req) => reporting.getBaseReport(req));
+  rpc.handle('GetReport', (req) => reporting.getReport(req));
+  rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
+  rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
+  rpc.handle('Reset', (req) => b.availability.reset(req));
+  rpc.handle('RequestStartTransaction', (req) => b.remote.requestStart(req));
+  rpc.handle('RequestStopTransaction', (req) => b.remote.requestStop(req));
+  rpc.handle('GetTransactionStatus', (req) => b.remote.transactionStatus(req));
+  rpc.handle('UnlockConnector', (req) => b.remote.unlock(req));
+  rpc.handle('SetChargingProfile', (req) => b.smartCharging.setChargingProfile(req));
+  rpc.handle('ClearChargingProfile', (req) => b.smartCharging.clearChargingProfile(req));
+  rpc.handle('GetChargingProfiles', (req) => b.smartCharging.getChargingProfiles(req));
+  rpc.handle('GetCompositeSchedule', (req) => b.smartCharging.getCompositeSchedule(req));
+  rpc.handle('SendLocalList', (req) => b.authorization.localList.sendLocalList(req));
+  rpc.handle('GetLocalListVersion', () => b.authorization.localList.getLocalListVersion());
+  rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
+}
+
+/** MeterValues entries (evseId, meterValue) from the last measurements of each connector. */
+function meterValuesFor(latest: ReadonlyMap<number, MeasurementsEvent>, evse?: number): [number, MeterValue][] {
+  const out: [number, MeterValue][] = [];
+  for (const [connector, m] of latest) {
+    if (connector < 1 || (evse !== undefined && evse !== 0 && evse !== connector)) continue;
+    const sample = meterValue(ocppTimestamp(Date.parse(m.at)), sampledValues(m, 'Trigger'));
+    if (sample !== undefined) out.push([connector, sample]);
+  }
+  return out;
+}
