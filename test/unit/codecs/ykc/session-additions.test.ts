@@ -3,44 +3,13 @@
  * session meter (every session counted from 0, as YKC real-time data carries no register).
  */
 import { describe, expect, it } from 'vitest';
-import type { CodecError } from '../../../../codecs/codec.js';
-import { ykcCodec } from '../../../../codecs/ykc/codec.js';
-import { decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
-import type { ChargerEvent } from '../../../../src/model/events.js';
+import type { YkcFrame } from '../../../../codecs/ykc/index.js';
 import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
-import { FakeClock } from '../../../support/fake-clock.js';
+import { YKC_T0 as T0, ykcLoggedIn, type YkcSessionHarness } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';
-const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 
-function loggedIn() {
-  const clock = new FakeClock(T0);
-  const events: ChargerEvent[] = [];
-  const sent: YkcFrame[] = [];
-  const errors: CodecError[] = [];
-  const logs: { level: string; message: string; data?: Readonly<Record<string, unknown>> }[] = [];
-  const session = ykcCodec.createSession({
-    options: {},
-    clock,
-    connection: {},
-    sink: {
-      event: (e) => events.push(e),
-      send: (b) => {
-        const r = decodeYkcFrame(b);
-        if (!r.ok) throw new Error(r.error.message);
-        sent.push(r.value);
-      },
-      error: (e) => errors.push(e),
-      close: () => undefined,
-      log: (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
-    },
-  });
-  session.start();
-  const feed = (f: YkcFrame): void => session.receive(encodeYkcFrame(f));
-  feed({ type: 'login', sequence: 1, pileCode: PILE, pileType: 0, gunCount: 2, protocolVersion: 0x10, firmwareVersion: 'SIM-1.0', networkType: 0, sim: '0', operator: 0 });
-  const take = <T extends ChargerEvent['type']>(type: T): Extract<ChargerEvent, { type: T }>[] => events.filter((e) => e.type === type) as Extract<ChargerEvent, { type: T }>[];
-  return { clock, events, sent, errors, logs, session, feed, take };
-}
+const loggedIn = (): YkcSessionHarness => ykcLoggedIn(PILE, 2);
 
 const lock = (gun: string, lockState: number, spaceState: number, alarm: number): YkcFrame => ({
   type: 'parkingLockStatus',

@@ -4,44 +4,19 @@
  * `commandResult` once every 0x45 / 0x43 answer came.
  */
 import { describe, expect, it } from 'vitest';
-import type { CodecError } from '../../../../codecs/codec.js';
-import { ykcCodec } from '../../../../codecs/ykc/codec.js';
-import { decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
+import type { YkcFrame } from '../../../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../../../codecs/ykc/session.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
-import { FakeClock } from '../../../support/fake-clock.js';
+import { ykcLoggedIn } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000011';
-const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 
 function loggedIn(options: YkcOptions = {}) {
-  const clock = new FakeClock(T0);
-  const events: ChargerEvent[] = [];
-  const sent: YkcFrame[] = [];
-  const errors: CodecError[] = [];
-  const session = ykcCodec.createSession({
-    options,
-    clock,
-    connection: {},
-    sink: {
-      event: (e) => events.push(e),
-      send: (b) => {
-        const r = decodeYkcFrame(b, { cardFormat: options.cardFormat ?? 'hex' });
-        if (!r.ok) throw new Error(r.error.message);
-        sent.push(r.value);
-      },
-      error: (e) => errors.push(e),
-      close: () => undefined,
-      log: () => undefined,
-    },
-  });
-  session.start();
-  const feed = (f: YkcFrame): void => session.receive(encodeYkcFrame(f, { cardFormat: options.cardFormat ?? 'hex' }));
-  feed({ type: 'login', sequence: 1, pileCode: PILE, pileType: 0, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'SIM-1.0', networkType: 0, sim: '0', operator: 0 });
-  sent.length = 0;
-  const results = (): Extract<ChargerEvent, { type: 'commandResult' }>[] => events.filter((e) => e.type === 'commandResult') as Extract<ChargerEvent, { type: 'commandResult' }>[];
-  const cardFrames = (): YkcFrame[] => sent.filter((f) => f.type === 'offlineCardSync' || f.type === 'offlineCardClear');
-  return { clock, events, sent, errors, session, feed, results, cardFrames };
+  const h = ykcLoggedIn(PILE, 1, options);
+  h.sent.length = 0;
+  const results = (): Extract<ChargerEvent, { type: 'commandResult' }>[] => h.take('commandResult');
+  const cardFrames = (): YkcFrame[] => h.sent.filter((f) => f.type === 'offlineCardSync' || f.type === 'offlineCardClear');
+  return { ...h, results, cardFrames };
 }
 
 const cards = (n: number, prefix = 'AB'): { id: string; type: 'card' }[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${String(i).padStart(6, '0')}`, type: 'card' as const }));

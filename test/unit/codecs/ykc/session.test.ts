@@ -1,47 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { CodecError } from '../../../../codecs/codec.js';
 import { ykcCodec } from '../../../../codecs/ykc/codec.js';
-import { decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
+import { encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../../../codecs/ykc/session.js';
 import { parseStopReasonMap, defaultStopReasonMap } from '../../../../codecs/ykc/stop-reason-map.js';
-import type { ChargerEvent } from '../../../../src/model/events.js';
 import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
-import { FakeClock } from '../../../support/fake-clock.js';
+import { YKC_T0 as T0, ykcSession, type YkcSessionHarness } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';
-// 2026-11-25T08:00:00Z = 16:00:00 Asia/Shanghai
-const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 
-function setup(options: YkcOptions = {}) {
-  const clock = new FakeClock(T0);
-  const events: ChargerEvent[] = [];
-  const sent: YkcFrame[] = [];
-  const errors: CodecError[] = [];
-  const closed: string[] = [];
-  const session = ykcCodec.createSession({
-    options,
-    clock,
-    connection: {},
-    sink: {
-      event: (e) => events.push(e),
-      send: (b) => {
-        const r = decodeYkcFrame(b);
-        if (!r.ok) throw new Error(`session sent an undecodable frame: ${r.error.message}`);
-        sent.push(r.value);
-      },
-      error: (e) => errors.push(e),
-      close: (r) => closed.push(r),
-      log: () => undefined,
-    },
-  });
-  session.start();
-  const feed = (f: YkcFrame): void => session.receive(encodeYkcFrame(f));
-  const take = <T extends ChargerEvent['type']>(type: T): Extract<ChargerEvent, { type: T }>[] =>
-    events.filter((e) => e.type === type) as Extract<ChargerEvent, { type: T }>[];
-  const sentOf = <T extends YkcFrame['type']>(type: T): Extract<YkcFrame, { type: T }>[] =>
-    sent.filter((f) => f.type === type) as Extract<YkcFrame, { type: T }>[];
-  return { clock, events, sent, errors, closed, session, feed, take, sentOf };
-}
+const setup = (options: YkcOptions = {}): YkcSessionHarness => ykcSession(options);
 
 const LOGIN: YkcFrame = {
   type: 'login',
