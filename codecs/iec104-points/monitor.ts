@@ -88,6 +88,15 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
   let more: Group[] | undefined;
   /** The group the previous measured value went to: values of one group usually come together. */
   let last: Group | undefined;
+  // The values of a new group's first run (up to four) wait in locals and become one array of the
+  // right size when the run ends: building the array value by value would allocate it again for
+  // each value.
+  let run: Group | undefined;
+  let h0: Measurement | undefined;
+  let h1: Measurement | undefined;
+  let h2: Measurement | undefined;
+  let h3: Measurement | undefined;
+  let held = 0;
   const { states, timeZone, unknown } = ctx;
   const objects = asdu.objects as readonly MonitorObject[];
   const family = ctx.table.family(asdu.typeId);
@@ -112,14 +121,29 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       const v = measurement(entry, raw, states);
       const connector = entry.connector;
       if (last === undefined || !isGroup(last, connector, at, timeTag)) {
+        if (run !== undefined) {
+          run.values = packed(held, h0, h1, h2, h3);
+          run = undefined;
+        }
         last = more !== undefined ? groupOf(more, connector, at, timeTag) : first !== undefined && isGroup(first, connector, at, timeTag) ? first : undefined;
       }
-      if (last !== undefined) last.values = appended(last.values, v);
-      else {
-        last = { type: 'measurements', connector, at, values: [v] };
+      if (last === undefined) {
+        last = { type: 'measurements', connector, at, values: NO_VALUES };
+        run = last;
+        h0 = v;
+        held = 1;
         if (first === undefined) first = last;
         else if (more === undefined) more = [first, last];
         else more.push(last);
+      } else if (last !== run) last.values = appended(last.values, v);
+      else if (held < 4) {
+        if (held === 1) h1 = v;
+        else if (held === 2) h2 = v;
+        else h3 = v;
+        held++;
+      } else {
+        last.values = appended(packed(held, h0, h1, h2, h3), v);
+        run = undefined;
       }
       continue;
     }
@@ -142,6 +166,7 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       if (e !== undefined) faults.push(e);
     }
   }
+  if (run !== undefined) run.values = packed(held, h0, h1, h2, h3);
   return more ?? (first === undefined ? undefined : [first]);
 }
 
@@ -166,6 +191,23 @@ function groupOf(groups: readonly Group[], connector: number, at: Timestamp, tim
     if (isGroup(group, connector, at, timeTag)) return group;
   }
   return undefined;
+}
+
+/** A group's values until its first run is over. */
+const NO_VALUES: readonly Measurement[] = [];
+
+/** The first `n` (1 to 4) of the held values as an array of that size. */
+function packed(n: number, a?: Measurement, b?: Measurement, c?: Measurement, d?: Measurement): Measurement[] {
+  switch (n) {
+    case 1:
+      return [a as Measurement];
+    case 2:
+      return [a as Measurement, b as Measurement];
+    case 3:
+      return [a as Measurement, b as Measurement, c as Measurement];
+    default:
+      return [a as Measurement, b as Measurement, c as Measurement, d as Measurement];
+  }
 }
 
 /**

@@ -45,6 +45,24 @@ describe('iec104-points monitor reading', () => {
     ]);
   });
 
+  it('keeps every value of a group in order, whatever the length of its runs', () => {
+    const raws = (objects: [number, number][]) =>
+      read(dc, asdu(TI.M_ME_NC_1, objects.map(([ioa, v]) => float(ioa, v)))).measured?.map((m) => [m.connector, m.values.map((v) => v.raw)]);
+    const longRun: [number, number][] = [1, 2, 3, 4, 5, 6].map((v) => [0x4002, v]);
+    expect(raws([...longRun, [0x4012, 7], [0x4003, 8], [0x4013, 9]])).toEqual([
+      [1, [1, 2, 3, 4, 5, 6, 8]],
+      [2, [7, 9]],
+    ]);
+    for (let n = 1; n <= 5; n++) {
+      const run: [number, number][] = Array.from({ length: n }, (_, i) => [0x4002, i + 1]);
+      expect(raws([...run, [0x4012, 10], [0x4004, 11]])).toEqual([
+        [1, [...run.map(([, v]) => v), 11]],
+        [2, [10]],
+      ]);
+      expect(raws(run)).toEqual([[1, run.map(([, v]) => v)]]);
+    }
+  });
+
   it('keeps values with different time tags apart and falls back to reception time for an invalid tag', () => {
     const t1 = new Date(Date.UTC(2026, 10, 25, 7, 59, 58, 250));
     const t2 = new Date(Date.UTC(2026, 10, 25, 7, 59, 59, 0));
