@@ -1,6 +1,6 @@
 /**
  * ASDU decoding. The header is read by hand so that the VSQ object count can be checked against
- * the payload length before anything is built (as lib60870 does); the information objects are then
+ * the payload length before anything is built; the information objects are then
  * decoded by binary-parser, one compiled parser per (element kind, time tag, IOA size, SQ).
  */
 import { Parser } from 'binary-parser';

@@ -1,6 +1,6 @@
 /**
  * Constants of IEC 60870-5-101/104 built from single lists: type identifications with their element
- * sizes (IEC 60870-5-101 §7.3, sizes as lib60870 `cs101_information_objects.c`), causes of
+ * sizes (IEC 60870-5-101 §7.3), causes of
  * transmission (§7.2.3) and U-frame functions (IEC 60870-5-104 §5.3).
  */
 

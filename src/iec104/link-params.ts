@@ -23,7 +23,7 @@ export interface LinkParameters {
   readonly maxApduLength: number;
 }
 
-/** IEC 60870-5-104 default values (IEC §5.2 / §5.5; same as lib60870 except t0). */
+/** IEC 60870-5-104 default values (IEC §5.2 / §5.5). */
 export const DEFAULT_LINK_PARAMETERS: LinkParameters = Object.freeze({
   k: 12,
   w: 8,

@@ -9,17 +9,7 @@
  * Clauses cited are IEC 60870-5-104: §5.1 sequence numbers, acknowledgements, t1/t2; §5.2 test
  * procedure and t3; §5.3 STARTDT/STOPDT; §5.5 flow control with k and w.
  */
-import {
-  decodeApci,
-  encodeIFrame,
-  encodeSFrame,
-  encodeUFrame,
-  seqDistance,
-  seqNext,
-  type Apci,
-  type UFunction,
-} from './apci.js';
-import type { DecodeError } from './errors.js';
+import { decodeApci, encodeIFrame, encodeSFrame, encodeUFrame, seqNext, type UFunction } from './apci.js';
 import { ApduFramer } from './framer.js';
 import {
   LinkTimer,
@@ -28,68 +18,21 @@ import {
   type LinkClock,
   type LinkParameters,
 } from './link-params.js';
+import type { IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
+import { AsduQueue, SendWindow } from './link-window.js';
 
 export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters, systemClock } from './link-params.js';
 export type { LinkClock, LinkParameters, TimerHandle } from './link-params.js';
-
-/** Link states; changed only by `setState`, which reports every `from -> to`. */
-export type LinkState = 'idle' | 'starting' | 'active' | 'stopping' | 'stopped' | 'closed';
-
-/**
- * Why the link asks its owner to close the connection: a t1 time-out (ack or con missing), an
- * N(R) acknowledging a frame never sent, or an I-frame whose N(S) is not the expected one.
- */
-export type LinkCloseReason = 't1' | 'invalid-nr' | 'ns-out-of-order';
-
-/**
- * Cause reported with each state change. The controlling role moves on its own act and the peer's
- * con (`start`, `startdt-con`, `stop`, `stopdt-con`); the controlled role on the peer's act
- * (`startdt-act`, `stopdt-act`).
- */
-export type LinkStateReason =
-  | 'start'
-  | 'startdt-con'
-  | 'stop'
-  | 'stopdt-con'
-  | 'startdt-act'
-  | 'stopdt-act'
-  | 'disposed'
-  | LinkCloseReason;
-
-/**
- * Which end of the link this is (IEC 60870-5-104 §5.3). `controlling` sends STARTDT/STOPDT act and
- * waits for the con; `controlled` answers them and only sends I-frames between STARTDT and STOPDT.
- */
-export type LinkRole = 'controlling' | 'controlled';
-
-/** The APCI of a received I-frame. */
-export type IFrameApci = Extract<Apci, { format: 'I' }>;
-
-/** What the link needs from its owner. Callbacks must not throw. */
-export interface LinkOptions {
-  /** Writes bytes to the transport. */
-  send(bytes: Buffer): void;
-  /** Asks the owner to close the TCP connection; the link is already `closed` when this is called. */
-  close(reason: LinkCloseReason): void;
-  /** A received I-frame's ASDU (a view into the received bytes: copy it to keep it). */
-  onAsdu?(asdu: Buffer, apci: IFrameApci): void;
-  /** Every state transition, in order; the owner logs it. */
-  onStateChange?(from: LinkState, to: LinkState, reason: LinkStateReason): void;
-  /** Framing and APCI decode errors, reported only: error budgets are the owner's policy. */
-  onError?(error: DecodeError): void;
-  /** Overrides of the IEC defaults; validated (RangeError). */
-  params?: Partial<LinkParameters>;
-  clock?: LinkClock;
-  /** Default `controlling`. */
-  role?: LinkRole;
-}
+export type {
+  IFrameApci,
+  LinkCloseReason,
+  LinkOptions,
+  LinkRole,
+  LinkState,
+  LinkStateReason,
+} from './link-types.js';
 
 type Procedure = 'STARTDT' | 'STOPDT' | 'TESTFR';
-
-interface SentFrame {
-  readonly ns: number;
-  readonly sentAt: number;
-}
 
 /**
  * IEC 104 link of either role: STARTDT/STOPDT, TESTFR, sequence numbers, k/w flow control,
@@ -103,15 +46,12 @@ export class Iec104Link {
   private readonly clock: LinkClock;
   private readonly framer: ApduFramer;
   private current: LinkState = 'idle';
-  private sendSeq = 0;
   private recvSeq = 0;
-  /** Sent I-frames awaiting an ack, oldest first; their N(S) are consecutive. */
-  private unacked: SentFrame[] = [];
+  /** V(S), the sent I-frames awaiting an ack and t1 for the oldest of them. */
+  private readonly window: SendWindow;
   private readonly queue = new AsduQueue();
   /** Received I-frames not yet acknowledged to the peer. */
   private recvUnacked = 0;
-  /** t1 for the oldest unacknowledged sent I-frame. */
-  private readonly t1Data: LinkTimer;
   /** t1 for each U-frame act awaiting its con. */
   private readonly t1Con: Readonly<Record<Procedure, LinkTimer>>;
   private readonly t2: LinkTimer;
@@ -125,7 +65,7 @@ export class Iec104Link {
     this.clock = options.clock ?? systemClock;
     this.framer = new ApduFramer({ maxApduLength: this.params.maxApduLength });
     const closeOnT1 = (): void => this.closeLink('t1');
-    this.t1Data = new LinkTimer(this.clock, closeOnT1);
+    this.window = new SendWindow(this.clock, this.params, closeOnT1);
     this.t1Con = {
       STARTDT: new LinkTimer(this.clock, closeOnT1),
       STOPDT: new LinkTimer(this.clock, closeOnT1),
@@ -142,7 +82,7 @@ export class Iec104Link {
 
   /** V(S): N(S) of the next I-frame to send. */
   get vs(): number {
-    return this.sendSeq;
+    return this.window.vs;
   }
 
   /** V(R): N(S) expected in the next received I-frame. */
@@ -152,7 +92,7 @@ export class Iec104Link {
 
   /** Sent I-frames not yet acknowledged by the peer (at most k). */
   get unackedCount(): number {
-    return this.unacked.length;
+    return this.window.count;
   }
 
   /** ASDUs waiting for the link to be active or for the k-window to open. */
@@ -323,29 +263,15 @@ export class Iec104Link {
     return false;
   }
 
-  /**
-   * Applies a received N(R): valid when it lies in [oldest unacked N(S) .. V(S)] modulo 32768
-   * (lib60870 `checkSequenceNumber`); everything before it is released. Closes the link otherwise.
-   */
+  /** Applies a received N(R) to the send window (§5.1); closes the link when it is out of range. */
   private acceptAck(nr: number): boolean {
-    const oldest = this.unacked[0];
-    const acked = seqDistance(oldest?.ns ?? this.sendSeq, nr);
-    if (acked > this.unacked.length) {
-      this.closeLink('invalid-nr');
-      return false;
-    }
-    if (acked > 0) {
-      this.unacked = this.unacked.slice(acked);
-      const next = this.unacked[0];
-      // §5.1: t1 runs for the oldest unacknowledged I-frame, measured from when it was sent.
-      if (next === undefined) this.t1Data.stop();
-      else this.t1Data.start(Math.max(0, next.sentAt + this.params.t1 - this.clock.now()));
-    }
-    return true;
+    if (this.window.acknowledge(nr)) return true;
+    this.closeLink('invalid-nr');
+    return false;
   }
 
   private canSendI(): boolean {
-    return this.current === 'active' && this.unacked.length < this.params.k;
+    return this.current === 'active' && this.window.hasRoom();
   }
 
   private flushQueue(): void {
@@ -357,11 +283,8 @@ export class Iec104Link {
   }
 
   private sendI(asdu: Uint8Array): void {
-    const ns = this.sendSeq;
-    const frame = encodeIFrame(ns, this.recvSeq, asdu);
-    this.sendSeq = seqNext(ns);
-    this.unacked.push({ ns, sentAt: this.clock.now() });
-    if (this.unacked.length === 1) this.t1Data.start(this.params.t1);
+    const frame = encodeIFrame(this.window.vs, this.recvSeq, asdu);
+    this.window.sent();
     // §5.1: the I-frame's N(R) acknowledges everything received, so no S-frame is due.
     this.recvUnacked = 0;
     this.t2.stop();
@@ -408,7 +331,7 @@ export class Iec104Link {
   }
 
   private stopTimers(): void {
-    this.t1Data.stop();
+    this.window.stopTimer();
     this.t1Con.STARTDT.stop();
     this.t1Con.STOPDT.stop();
     this.t1Con.TESTFR.stop();
@@ -436,36 +359,5 @@ export class ControllingLink extends Iec104Link {
 export class ControlledLink extends Iec104Link {
   constructor(options: Omit<LinkOptions, 'role'>) {
     super({ ...options, role: 'controlled' });
-  }
-}
-
-/** FIFO with O(1) shift: the queue can hold many thousands of ASDUs while the window is closed. */
-class AsduQueue {
-  private items: (Uint8Array | undefined)[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(asdu: Uint8Array): void {
-    this.items.push(asdu);
-  }
-
-  shift(): Uint8Array | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const asdu = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return asdu;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * The contract between the IEC 60870-5-104 link and its owner: the link's states and roles, why it
+ * changes state or asks for the connection to be closed, and the options it is built with. Kept
+ * apart from `link.ts` so the state machine reads on its own; `link.ts` re-exports all of it.
+ */
+import type { Apci } from './apci.js';
+import type { DecodeError } from './errors.js';
+import type { LinkClock, LinkParameters } from './link-params.js';
+
+/** Link states; changed only by `setState`, which reports every `from -> to`. */
+export type LinkState = 'idle' | 'starting' | 'active' | 'stopping' | 'stopped' | 'closed';
+
+/**
+ * Why the link asks its owner to close the connection: a t1 time-out (ack or con missing), an
+ * N(R) acknowledging a frame never sent, or an I-frame whose N(S) is not the expected one.
+ */
+export type LinkCloseReason = 't1' | 'invalid-nr' | 'ns-out-of-order';
+
+/**
+ * Cause reported with each state change. The controlling role moves on its own act and the peer's
+ * con (`start`, `startdt-con`, `stop`, `stopdt-con`); the controlled role on the peer's act
+ * (`startdt-act`, `stopdt-act`).
+ */
+export type LinkStateReason =
+  | 'start'
+  | 'startdt-con'
+  | 'stop'
+  | 'stopdt-con'
+  | 'startdt-act'
+  | 'stopdt-act'
+  | 'disposed'
+  | LinkCloseReason;
+
+/**
+ * Which end of the link this is (IEC 60870-5-104 §5.3). `controlling` sends STARTDT/STOPDT act and
+ * waits for the con; `controlled` answers them and only sends I-frames between STARTDT and STOPDT.
+ */
+export type LinkRole = 'controlling' | 'controlled';
+
+/** The APCI of a received I-frame. */
+export type IFrameApci = Extract<Apci, { format: 'I' }>;
+
+/** What the link needs from its owner. Callbacks must not throw. */
+export interface LinkOptions {
+  /** Writes bytes to the transport. */
+  send(bytes: Buffer): void;
+  /** Asks the owner to close the TCP connection; the link is already `closed` when this is called. */
+  close(reason: LinkCloseReason): void;
+  /** A received I-frame's ASDU (a view into the received bytes: copy it to keep it). */
+  onAsdu?(asdu: Buffer, apci: IFrameApci): void;
+  /** Every state transition, in order; the owner logs it. */
+  onStateChange?(from: LinkState, to: LinkState, reason: LinkStateReason): void;
+  /** Framing and APCI decode errors, reported only: error budgets are the owner's policy. */
+  onError?(error: DecodeError): void;
+  /** Overrides of the IEC defaults; validated (RangeError). */
+  params?: Partial<LinkParameters>;
+  clock?: LinkClock;
+  /** Default `controlling`. */
+  role?: LinkRole;
+}
