@@ -2,13 +2,14 @@
  * One outbound OCPP-J WebSocket for one station identity (OCPP 2.0.1 Part 4): URL and subprotocol
  * negotiation (§3.1), reconnect back-off (§5.3), WebSocket ping keep-alive (§8.4) and the security
  * profiles 1–3 (Part 2 A00). It moves text frames only; RPC, schemas and the station logic live above.
+ * This file is the connection state machine; its contracts are in `client-types.ts`, the retry
+ * schedule and keep-alive timers in `client-timing.ts`.
  *
  * Secrets (Basic-auth password, the Authorization header, private keys) never reach the log
  * callback, error messages or `lastFailure`.
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { retryDelayMs, type RetryBackOff } from './backoff.js';
 import {
   buildClientOptions,
   credentialFields,
@@ -18,6 +19,19 @@ import {
   type SecurityProfileConfig,
 } from './client-config.js';
 import { classifyError, credentialsFailure, type ConnectionFailure } from './client-failures.js';
+import { PingKeepAlive, RetrySchedule } from './client-timing.js';
+import {
+  OCPP_SUBPROTOCOL,
+  TransportClosedError,
+  systemConnectionTimers,
+  validateClose,
+  type ConnectionState,
+  type ConnectionTimers,
+  type LogLevel,
+  type OcppConnectionOptions,
+  type OcppTransport,
+  type StateChangeReason,
+} from './client-types.js';
 
 // Re-exported so importers of `client.js` need not know about the split.
 export {
@@ -30,101 +44,18 @@ export {
   type SecurityProfileConfig,
 } from './client-config.js';
 export type { ConnectionFailure } from './client-failures.js';
-
-/** The only subprotocol offered; a handshake that does not agree on it is a failure (Part 4 §3.1.2). */
-export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';
-
-/** `OcppTransport.send` on a socket that is no longer open: the frame was not sent. */
-export class TransportClosedError extends Error {
-  override readonly name = 'TransportClosedError';
-  readonly code = 'OCPP_TRANSPORT_CLOSED';
-  constructor() {
-    super('the OCPP WebSocket this transport belongs to is no longer open');
-  }
-}
-
-/**
- * Connection states; changed only by `setState`, which logs every `from -> to`.
- * `closed` is final until `start()` is called again; `waiting` means a retry timer runs.
- */
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'waiting';
-
-/** Why the state changed; carried in the log data of every transition. */
-export type StateChangeReason =
-  | 'start'
-  | 'retry-timer'
-  | 'reconnect-requested'
-  | 'handshake-complete'
-  | 'handshake-failed'
-  | 'connection-lost'
-  | 'closed-by-owner'
-  | 'pong-timeout'
-  | 'stop'
-  | 'stopped'
-  | 'closed';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Injected log sink; `data` never contains secrets. */
-export type ConnectionLog = (level: LogLevel, message: string, data: Readonly<Record<string, unknown>>) => void;
-
-/** One-shot timers, injected so back-off and keep-alive tests are deterministic. */
-export interface ConnectionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** What the owner gets on every successful connection; bound to that one socket. */
-export interface OcppTransport {
-  /**
-   * Sends one text frame.
-   * @throws TransportClosedError when this socket is no longer open (the frame was not sent).
-   */
-  send(text: string): void;
-  /**
-   * Closes this socket (e.g. too many bad frames); the connection then reconnects with back-off.
-   * No effect once the socket has gone. @throws RangeError for an invalid close code or reason.
-   */
-  close(code: number, reason: string): void;
-}
-
-export interface OcppConnectionOptions {
-  /** Station identity (identifierString, ≤ 48 chars, no `:`); also the Basic-auth username. */
-  readonly identity: string;
-  /** CSMS endpoint, `ws://` or `wss://`, with or without a trailing `/`; the identity is appended. */
-  readonly url: string;
-  readonly security: SecurityProfileConfig;
-  /** RetryBackOff variables, read before every retry so SetVariables changes apply at once. */
-  readonly retryBackOff: RetryBackOff | (() => RetryBackOff);
-  /** `OCPPCommCtrlr.WebSocketPingInterval` in seconds; 0 = send no pings. Read at each ping. */
-  readonly pingIntervalS?: number | (() => number);
-  readonly log: ConnectionLog;
-  /** A socket opened with the agreed subprotocol. */
-  readonly onOpen?: (transport: OcppTransport) => void;
-  /** A received text frame (binary frames are dropped with a warning: OCPP-J is text only). */
-  readonly onMessage?: (text: string) => void;
-  /** A socket that had reached `onOpen` has closed (1006 when it was dropped without a close frame). */
-  readonly onClose?: (code: number, reason: string) => void;
-  readonly timers?: ConnectionTimers;
-  /** Source of the random part of the back-off, in [0, 1). */
-  readonly random?: () => number;
-  /** Opening-handshake time-out (ws `handshakeTimeout`); default 30 s. */
-  readonly handshakeTimeoutMs?: number;
-  /** Time to wait for the peer's close frame before dropping the socket; default 5 s. */
-  readonly closeTimeoutMs?: number;
-  /** Largest accepted inbound message; default 1 MiB. */
-  readonly maxPayloadBytes?: number;
-  /** Offer RFC 7692 compression (optional for a station); default off, see client-config.ts. */
-  readonly perMessageDeflate?: boolean;
-}
-
-/** Used when the RetryBackOff getter throws or returns invalid values (the error is logged). */
-export const FALLBACK_RETRY_BACK_OFF: RetryBackOff = Object.freeze({ waitMinimumS: 10, randomRangeS: 10, repeatTimes: 3 });
-
-const systemTimers: ConnectionTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export { FALLBACK_RETRY_BACK_OFF } from './client-timing.js';
+export {
+  OCPP_SUBPROTOCOL,
+  TransportClosedError,
+  type ConnectionLog,
+  type ConnectionState,
+  type ConnectionTimers,
+  type LogLevel,
+  type OcppConnectionOptions,
+  type OcppTransport,
+  type StateChangeReason,
+} from './client-types.js';
 
 type AfterClose = 'retry' | 'reconnect' | 'stop';
 
@@ -136,7 +67,8 @@ export class OcppConnection {
   private security: SecurityProfileConfig;
   private readonly opts: OcppConnectionOptions;
   private readonly timers: ConnectionTimers;
-  private readonly random: () => number;
+  private readonly retry: RetrySchedule;
+  private readonly keepAlive: PingKeepAlive;
 
   private current: ConnectionState = 'idle';
   private socket: WebSocket | undefined;
@@ -145,11 +77,7 @@ export class OcppConnection {
   private invalidateTransport: (() => void) | undefined;
   private afterClose: AfterClose = 'retry';
   private ownerClosing = false;
-  private attempt = 0;
-  private retryTimer: unknown;
   private closeTimer: unknown;
-  private pingTimer: unknown;
-  private awaitingPong = false;
   private failure: ConnectionFailure | undefined;
   private closedWaiters: (() => void)[] = [];
 
@@ -160,8 +88,11 @@ export class OcppConnection {
     this.identity = options.identity;
     this.security = resolved.security;
     this.opts = options;
-    this.timers = options.timers ?? systemTimers;
-    this.random = options.random ?? Math.random;
+    this.timers = options.timers ?? systemConnectionTimers;
+    this.retry = new RetrySchedule(this.timers, options.random ?? Math.random, (level, message, data) =>
+      this.log(level, message, data),
+    );
+    this.keepAlive = new PingKeepAlive(this.timers);
   }
 
   get state(): ConnectionState {
@@ -179,7 +110,7 @@ export class OcppConnection {
       this.log('debug', 'start ignored', { state: this.current });
       return;
     }
-    this.attempt = 0;
+    this.retry.reset();
     this.connect('start');
   }
 
@@ -196,7 +127,7 @@ export class OcppConnection {
     switch (this.current) {
       case 'idle':
       case 'waiting':
-        this.clearRetryTimer();
+        this.retry.clear();
         this.setState('closed', 'stopped');
         break;
       case 'connecting':
@@ -221,8 +152,8 @@ export class OcppConnection {
     validateClose(code, reason);
     switch (this.current) {
       case 'waiting':
-        this.clearRetryTimer();
-        this.attempt = 0;
+        this.retry.clear();
+        this.retry.reset();
         this.connect('reconnect-requested');
         break;
       case 'connecting':
@@ -251,7 +182,7 @@ export class OcppConnection {
   /** Re-reads `pingIntervalS` and restarts the keep-alive timer (after SetVariables changed it). */
   restartKeepAlive(): void {
     if (this.current !== 'open' || this.socket === undefined) return;
-    this.stopPing();
+    this.keepAlive.stop();
     this.schedulePing(this.socket);
   }
 
@@ -283,7 +214,7 @@ export class OcppConnection {
     ws.on('open', () => this.onSocketOpen(ws));
     ws.on('message', (data, isBinary) => this.onSocketMessage(ws, data, isBinary));
     ws.on('pong', () => {
-      if (ws === this.socket) this.awaitingPong = false;
+      if (ws === this.socket) this.keepAlive.pong();
     });
     ws.on('error', (err) => {
       if (ws !== this.socket) return;
@@ -305,7 +236,7 @@ export class OcppConnection {
       return;
     }
     this.socketOpened = true;
-    this.attempt = 0;
+    this.retry.reset();
     this.setState('open', 'handshake-complete', { protocol: ws.protocol });
     this.schedulePing(ws);
     let live = true;
@@ -342,7 +273,7 @@ export class OcppConnection {
   private onSocketClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.socket) return;
     this.socket = undefined;
-    this.stopPing();
+    this.keepAlive.stop();
     this.clearCloseTimer();
     this.invalidateTransport?.();
     this.invalidateTransport = undefined;
@@ -355,7 +286,7 @@ export class OcppConnection {
         this.setState('closed', 'stopped', { code });
         break;
       case 'reconnect':
-        this.attempt = 0;
+        this.retry.reset();
         this.connect('reconnect-requested');
         break;
       case 'retry':
@@ -369,7 +300,7 @@ export class OcppConnection {
   private closeSocket(reason: StateChangeReason, code: number, text: string): void {
     const ws = this.socket;
     if (ws === undefined) return;
-    this.stopPing();
+    this.keepAlive.stop();
     this.setState('closing', reason);
     if (ws.readyState !== WebSocket.OPEN) {
       ws.terminate();
@@ -387,67 +318,28 @@ export class OcppConnection {
   }
 
   private scheduleRetry(wasOpen: boolean): void {
-    // TC_B_57: after a connection that had been open, the next loss starts at the minimum again.
-    const attempt = wasOpen ? 0 : this.attempt;
-    const delayMs = retryDelayMs(attempt, this.backOff(), this.random);
-    this.attempt = attempt + 1;
+    const { attempt, delayMs } = this.retry.next(wasOpen, this.opts.retryBackOff);
     const reason = this.current === 'closing' ? 'closed' : wasOpen ? 'connection-lost' : 'handshake-failed';
     this.setState('waiting', reason, {
       attempt,
       delayMs,
       failure: this.socketFailure?.kind,
     });
-    this.retryTimer = this.timers.setTimeout(() => {
-      this.retryTimer = undefined;
+    this.retry.arm(delayMs, () => {
       if (this.current === 'waiting') this.connect('retry-timer');
-    }, delayMs);
-  }
-
-  private backOff(): RetryBackOff {
-    const source = this.opts.retryBackOff;
-    try {
-      const params = typeof source === 'function' ? source() : source;
-      retryDelayMs(0, params, () => 0); // validates
-      return params;
-    } catch (err) {
-      this.log('error', 'invalid RetryBackOff parameters; using fallback', {
-        message: err instanceof Error ? err.message : String(err),
-        fallback: FALLBACK_RETRY_BACK_OFF,
-      });
-      return FALLBACK_RETRY_BACK_OFF;
-    }
+    });
   }
 
   private schedulePing(ws: WebSocket): void {
-    const source = this.opts.pingIntervalS ?? 0;
-    const intervalS = typeof source === 'function' ? source() : source;
-    if (!Number.isFinite(intervalS) || intervalS <= 0) return;
-    this.awaitingPong = false;
-    const tick = (): void => {
-      this.pingTimer = undefined;
-      if (ws !== this.socket || this.current !== 'open') return;
-      if (this.awaitingPong) {
+    this.keepAlive.start(this.opts.pingIntervalS, {
+      isLive: () => ws === this.socket && this.current === 'open',
+      ping: () => ws.ping(),
+      onPongTimeout: (intervalS) => {
         this.recordFailure({ kind: 'pong-timeout', message: `no pong within ${intervalS} s` });
         this.setState('closing', 'pong-timeout');
         ws.terminate();
-        return;
-      }
-      this.awaitingPong = true;
-      ws.ping();
-      this.pingTimer = this.timers.setTimeout(tick, intervalS * 1000);
-    };
-    this.pingTimer = this.timers.setTimeout(tick, intervalS * 1000);
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer !== undefined) this.timers.clearTimeout(this.pingTimer);
-    this.pingTimer = undefined;
-    this.awaitingPong = false;
-  }
-
-  private clearRetryTimer(): void {
-    if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+      },
+    });
   }
 
   private clearCloseTimer(): void {
@@ -490,13 +382,4 @@ export class OcppConnection {
       for (const resolve of waiters) resolve();
     }
   }
-}
-
-/** The close codes `ws` accepts from an endpoint (RFC 6455 §7.4) and the 123-byte reason limit. */
-function validateClose(code: number, reason: string): void {
-  const ok =
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
-  if (!ok) throw new RangeError(`invalid WebSocket close code ${code}`);
-  if (Buffer.byteLength(reason, 'utf8') > 123) throw new RangeError('close reason longer than 123 bytes');
 }
