@@ -48,6 +48,8 @@ export interface YkcSimulatorOptions {
    * decrypted with it. The login goes encrypted too, so the gateway needs a listener-wide key.
    */
   readonly encryption?: YkcCipherParams & { readonly key: string };
+  /** How many offline cards the pile can store (0x44 beyond it is refused: storage full). Default: no limit. */
+  readonly offlineCardCapacity?: number;
   /** Every frame in and out, for logs. */
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
 }
@@ -89,6 +91,8 @@ export class YkcChargerSimulator {
   private confirmsToLose: number;
   /** The offline cards the platform stored with 0x44 (physical -> logical number), less those cleared with 0x46. */
   readonly offlineCards = new Map<string, string>();
+  /** See `offlineCardCapacity` in the options; may be changed while running. */
+  offlineCardCapacity: number;
   /** How many times each record was sent. */
   readonly recordSends = new Map<string, number>();
   readonly tz: string;
@@ -99,6 +103,7 @@ export class YkcChargerSimulator {
     this.tz = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.cipher = options.encryption !== undefined ? new YkcCipher(options.encryption.key, options.encryption) : undefined;
     this.confirmsToLose = options.loseConfirms ?? 0;
+    this.offlineCardCapacity = options.offlineCardCapacity ?? Number.POSITIVE_INFINITY;
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
       this.guns.set(g, { transactionNo: ZERO_TXN, status: 2, plugged: 0, faults: 0, startedAt: 0, meterStartKwh: 0, meterKwh: 1000, tradeFlag: 1, card: '0', vin: '' });
     }
@@ -363,10 +368,12 @@ export class YkcChargerSimulator {
         if (charging) this.stopCharging(gun, 0x40);
         return;
       }
-      case 'offlineCardSync':
-        for (const c of f.cards) this.offlineCards.set(c.physicalCardNo, c.logicalCardNo);
-        this.reply(f, { type: 'offlineCardSyncAnswer', pileCode: pile, result: 1, failReason: 0 });
+      case 'offlineCardSync': {
+        const fits = new Set([...this.offlineCards.keys(), ...f.cards.map((c) => c.physicalCardNo)]).size <= this.offlineCardCapacity;
+        if (fits) for (const c of f.cards) this.offlineCards.set(c.physicalCardNo, c.logicalCardNo);
+        this.reply(f, { type: 'offlineCardSyncAnswer', pileCode: pile, result: fits ? 1 : 0, failReason: fits ? 0 : 2 });
         return;
+      }
       case 'offlineCardClear':
         for (const c of f.cards) this.offlineCards.delete(c);
         this.reply(f, { type: 'offlineCardClearAnswer', pileCode: pile, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });

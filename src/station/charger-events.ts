@@ -72,6 +72,10 @@ export class ChargerEvents {
       case 'commandResult':
         this.blocks.remote.commandResult(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
+        await this.blocks.authorization.localList.commandResult(e);
+        return;
+      case 'link':
+        if (e.state === 'up') this.blocks.authorization.localList.chargerConnected();
         return;
       default:
         return;

@@ -4,7 +4,8 @@
  * station (at most `Entries.maxLimit` tokens, so the value stays bounded), and survives restarts.
  * `Authorization` reads it (LocalPreAuthorize, LocalAuthorizeOffline); after each accepted update
  * the change is handed to the charger as a canonical `setLocalList` when its codec has one (YKC
- * offline cards), so the pile can authorize listed cards itself while the gateway is unreachable.
+ * offline cards), so the pile can authorize listed cards itself while the gateway is unreachable;
+ * `ChargerListCopy` keeps that copy in step across refusals and reconnects.
  *
  * Rules (OCPP 2.0.1 Part 2 D01/D02):
  * - GetLocalListVersion: the stored version; 0 when no list was ever installed.
@@ -17,11 +18,12 @@
  * Tokens are the same when their type is and their idToken is, ignoring case (IdTokenType:
  * "case insensitive").
  */
-import type { IdToken } from '../model/events.js';
+import type { CommandResultEvent, IdToken } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import type { JsonValue } from '../store/state-store.js';
-import type { StationContext } from './context.js';
+import { background, type StationContext } from './context.js';
+import { ChargerListCopy } from './local-list-charger.js';
 
 export const LOCAL_LIST_KEY = 'localList';
 
@@ -54,6 +56,7 @@ const CANONICAL_TYPE: Readonly<Record<OcppIdToken['type'], IdToken['type']>> = {
   NoAuthorization: 'noAuthorization',
 };
 
+const accepted = (e: { idTokenInfo?: IdTokenInfo }): boolean => e.idTokenInfo?.status === 'Accepted';
 const tokenKey = (t: OcppIdToken): string => `${t.type}:${t.idToken.toUpperCase()}`;
 const canonical = (t: OcppIdToken): IdToken => ({ id: t.idToken, type: CANONICAL_TYPE[t.type] });
 
@@ -66,8 +69,12 @@ export class LocalList {
   private entries = new Map<string, Listed>();
   /** Updates one after the other: each reads the list the previous one wrote. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** The charger's own copy (YKC offline cards), where it has one. */
+  private readonly copy: ChargerListCopy;
 
-  constructor(private readonly ctx: StationContext) {}
+  constructor(private readonly ctx: StationContext) {
+    this.copy = new ChargerListCopy(ctx);
+  }
 
   /** Loads the persisted list (a malformed one counts as no list). */
   async load(): Promise<void> {
@@ -78,6 +85,7 @@ export class LocalList {
       if (typeof e?.idToken?.idToken === 'string' && typeof e.idToken.type === 'string' && typeof e.idTokenInfo?.status === 'string') this.entries.set(tokenKey(e.idToken), e);
     }
     this.updateEntries();
+    if (this.copy.supported) await this.copy.load(this.version > 0);
   }
 
   /** D02: the installed version (0: none). */
@@ -144,11 +152,10 @@ export class LocalList {
 
   /** The change as the charger's offline list sees it: only Accepted tokens are on it. */
   private toCharger(req: RequestOf<'SendLocalList'>, before: ReadonlyMap<string, Listed>, after: ReadonlyMap<string, Listed>): void {
-    if (!this.ctx.capabilities.commands.has('setLocalList')) {
+    if (!this.copy.supported) {
       this.ctx.log('debug', 'local authorization list kept at the gateway only: the charger has no offline list command');
       return;
     }
-    const accepted = (e: { idTokenInfo?: IdTokenInfo }): boolean => e.idTokenInfo?.status === 'Accepted';
     let add: IdToken[];
     let remove: IdToken[];
     if (req.updateType === 'Full') {
@@ -159,15 +166,29 @@ export class LocalList {
       add = list.filter(accepted).map((e) => canonical(e.idToken));
       remove = list.filter((e) => !accepted(e)).map((e) => canonical(e.idToken));
     }
-    const id = this.ctx.commandId('locallist');
-    const outcome = this.ctx.charger.send({ type: 'setLocalList', id, update: req.updateType === 'Full' ? 'full' : 'differential', add, remove });
-    this.ctx.log(outcome.status === 'sent' ? 'info' : 'warn', 'local authorization list sent to the charger', {
-      command: id,
-      add: add.length,
-      remove: remove.length,
-      outcome: outcome.status,
-      ...('reason' in outcome ? { reason: outcome.reason } : {}),
-    });
+    this.toChargerInOrder(() => this.copy.send(req.updateType === 'Full' ? 'full' : 'differential', add, remove, `SendLocalList version ${req.versionNumber}`));
+  }
+
+  /**
+   * The charger (re)connected: when its copy of the list is out of step (a change it never
+   * confirmed), it gets the whole list again.
+   */
+  chargerConnected(): void {
+    if (!this.copy.needsResync || !this.enabled()) return;
+    const tokens = [...this.entries.values()].filter(accepted).map((e) => canonical(e.idToken));
+    this.toChargerInOrder(() => this.copy.resync(tokens));
+  }
+
+  /** The charger's answer to a command: true when it was one of the list's. */
+  commandResult(e: CommandResultEvent): Promise<boolean> {
+    return this.copy.commandResult(e);
+  }
+
+  /** Changes reach the charger in the order they were made, after the updates before them. */
+  private toChargerInOrder(send: () => Promise<void>): void {
+    const run = this.chain.then(send);
+    this.chain = run.catch(() => undefined);
+    background(this.ctx, 'local authorization list to the charger', run);
   }
 
   private enabled(): boolean {

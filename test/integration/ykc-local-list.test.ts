@@ -9,7 +9,7 @@ import { ykcCodec } from '../../codecs/ykc/codec.js';
 import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
-import { PASSWORD } from '../support/station.js';
+import { PASSWORD, until } from '../support/station.js';
 
 const PILE = '32010200000077';
 
@@ -64,4 +64,55 @@ describe('YKC offline cards from the Local Authorization List', () => {
     await expect.poll(() => [...s.offlineCards.keys()], { timeout: 5000, interval: 20 }).toEqual(['00000000CAFEF00D']);
     expect(await client.call('GetLocalListVersion', {})).toEqual({ versionNumber: 3 });
   }, 30_000);
+
+  it('a pile that did not take a change gets the whole list when it connects again; a pile in step is left alone', async () => {
+    csms = await startCsms({ passwords: { [PILE]: PASSWORD } });
+    gateway = await startLiteGateway({ csmsUrl: csms.url, codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: {} }) } });
+    const s = await connectYkcSimulator({ host: '127.0.0.1', port: gateway.port, pileCode: PILE, realTimeIntervalMs: 60_000, offlineCardCapacity: 2 });
+    sim = s;
+    const c = csms;
+    const boots = (): number => c.calls.filter((x) => x.identity === PILE && x.action === 'BootNotification').length;
+    await until(() => boots() === 1, 'the first boot', 10_000);
+    /** Hangs up and dials again; returns the index of the first frame the new connection receives. */
+    const reconnect = async (): Promise<number> => {
+      const n = boots();
+      s.close();
+      await until(() => c.openConnections.get(PILE) === 0, 'the station to leave the CSMS with its pile', 10_000);
+      const mark = s.received.length;
+      await s.connect();
+      await until(() => boots() === n + 1 && c.openConnections.get(PILE) === 1, 'the station to boot again', 10_000);
+      return mark;
+    };
+    const cardFrames = (from: number) =>
+      s.received.slice(from).flatMap((f) => (f.type === 'offlineCardSync' ? [`+${f.cards.map((x) => x.physicalCardNo.slice(8)).join(',')}`] : f.type === 'offlineCardClear' ? [`-${f.cards.map((x) => x.slice(8)).join(',')}`] : []));
+    const held = () => [...s.offlineCards.keys()].map((k) => k.slice(8)).sort();
+    const send = async (versionNumber: number, updateType: 'Full' | 'Differential', list: ReturnType<typeof card>[]) =>
+      expect(await (await c.client(PILE)).call('SendLocalList', { versionNumber, updateType, localAuthorizationList: list })).toEqual({ status: 'Accepted' });
+
+    await send(1, 'Full', [card('0000000A', 'Accepted'), card('0000000B', 'Accepted')]);
+    await expect.poll(held, { timeout: 5000, interval: 20 }).toEqual(['0000000A', '0000000B']);
+
+    // In step: the new connection carries no offline-card frame before the next change, which the
+    // pile cannot store in full (storage full for C and D).
+    let mark = await reconnect();
+    await send(2, 'Differential', [card('0000000A'), card('0000000C', 'Accepted'), card('0000000D', 'Accepted')]);
+    await until(() => s.received.slice(mark).some((f) => f.type === 'offlineCardSync'), 'the push of C and D', 5000);
+    expect(cardFrames(mark)).toEqual(['-0000000A', '+0000000C,0000000D']);
+    expect(held()).toEqual(['0000000B']);
+
+    // Out of step: once the pile has room, the next connection gets the whole list again.
+    s.offlineCardCapacity = 10;
+    mark = await reconnect();
+    await expect.poll(held, { timeout: 5000, interval: 20 }).toEqual(['0000000B', '0000000C', '0000000D']);
+    expect(cardFrames(mark)).toEqual(['-0000000A', '+0000000B,0000000C,0000000D']);
+
+    // Confirmed: in step again, so the following connection is left alone.
+    const inStep = () => gateway?.logs.filter((l) => l.message === 'the charger confirmed the local authorization list: its copy is in step').length ?? 0;
+    await until(() => inStep() === 2, 'the resync confirmed', 5000);
+    mark = await reconnect();
+    await send(3, 'Differential', [card('0000000B')]);
+    await until(() => s.received.slice(mark).some((f) => f.type === 'offlineCardClear'), 'the clear of B', 5000);
+    expect(cardFrames(mark)).toEqual(['-0000000B']);
+    await expect.poll(held, { timeout: 5000, interval: 20 }).toEqual(['0000000C', '0000000D']);
+  }, 60_000);
 });
