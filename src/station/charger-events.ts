@@ -75,7 +75,8 @@ export class ChargerEvents {
         await this.blocks.authorization.localList.commandResult(e);
         return;
       case 'link':
-        if (e.state === 'up') this.blocks.authorization.localList.chargerConnected();
+        // Not awaited: the charger's other events need not wait for the list to go out.
+        if (e.state === 'up') void this.blocks.authorization.localList.chargerConnected();
         return;
       default:
         return;

@@ -171,12 +171,12 @@ export class LocalList {
 
   /**
    * The charger (re)connected: when its copy of the list is out of step (a change it never
-   * confirmed), it gets the whole list again.
+   * confirmed), it gets the whole list again. Resolves once that went out (never rejects).
    */
-  chargerConnected(): void {
-    if (!this.copy.needsResync || !this.enabled()) return;
+  chargerConnected(): Promise<void> {
+    if (!this.copy.needsResync || !this.enabled()) return Promise.resolve();
     const tokens = [...this.entries.values()].filter(accepted).map((e) => canonical(e.idToken));
-    this.toChargerInOrder(() => this.copy.resync(tokens));
+    return this.toChargerInOrder(() => this.copy.resync(tokens));
   }
 
   /** The charger's answer to a command: true when it was one of the list's. */
@@ -184,11 +184,16 @@ export class LocalList {
     return this.copy.commandResult(e);
   }
 
-  /** Changes reach the charger in the order they were made, after the updates before them. */
-  private toChargerInOrder(send: () => Promise<void>): void {
+  /**
+   * Changes reach the charger in the order they were made, after the updates before them. Resolves
+   * once sent; a failure (the store) is logged, not thrown.
+   */
+  private toChargerInOrder(send: () => Promise<void>): Promise<void> {
     const run = this.chain.then(send);
-    this.chain = run.catch(() => undefined);
     background(this.ctx, 'local authorization list to the charger', run);
+    const settled = run.catch(() => undefined);
+    this.chain = settled;
+    return settled;
   }
 
   private enabled(): boolean {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../../src/model/commands.js';
+import type { CommandResultEvent } from '../../../src/model/events.js';
 import type { RequestOf, ResponseOf } from '../../../src/ocpp/actions.js';
 import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
 import type { HandlerOutcome, HandlerResult } from '../../../src/ocpp/rpc-types.js';
@@ -45,7 +46,7 @@ async function station(options: { store?: MemoryStore; caps?: Partial<Capabiliti
   const calls: [string, unknown][] = [];
   const logs: string[] = [];
   let seq = 0;
-  const state = { online: options.online ?? true, authorizeStatus: 'Invalid' as Status };
+  const state = { online: options.online ?? true, authorizeStatus: 'Invalid' as Status, chargerLinked: true };
   const ctx: StationContext = {
     id: 'CS-LL',
     identity: { vendor: 'V', model: 'M' },
@@ -57,6 +58,7 @@ async function station(options: { store?: MemoryStore; caps?: Partial<Capabiliti
     log: (level, message) => logs.push(`${level} ${message}`),
     charger: {
       send: (c) => {
+        if (!state.chargerLinked) return { status: 'rejected', reason: 'link down' };
         commands.push(c);
         return { status: 'sent' };
       },
@@ -81,8 +83,12 @@ async function station(options: { store?: MemoryStore; caps?: Partial<Capabiliti
     await outcome.after?.();
     return outcome.response;
   };
+  /** The charger answers the list command `id`; resolves once the list has taken it in. */
+  const answer = (id: string, status: CommandResultEvent['status']): Promise<boolean> => list.commandResult({ type: 'commandResult', commandId: id, status });
+  /** The charger connects; resolves once whatever it is sent went out. */
+  const connected = (): Promise<void> => list.chargerConnected();
   const entries = (): string | undefined => dm.get([{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }])[0]?.attributeValue;
-  return { store, dm, list, auth, send, commands, calls, logs, state, entries };
+  return { store, dm, list, auth, send, answer, connected, commands, calls, logs, state, entries };
 }
 
 describe('LocalList (D01/D02)', () => {
@@ -174,6 +180,56 @@ describe('LocalList (D01/D02)', () => {
       { type: 'setLocalList', id: 'locallist-2', update: 'full', add: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }, { id: 'K1', type: 'password' }] },
       { type: 'setLocalList', id: 'locallist-3', update: 'differential', add: [{ id: 'AA05', type: 'card' }], remove: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }] },
     ]);
+  });
+
+  it("resends the whole list when the charger connects after a change it did not confirm, and only then", async () => {
+    const s = await station();
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Accepted')] });
+    expect(await s.answer('locallist-1', 'accepted')).toBe(true);
+    expect(await s.answer('other-1', 'rejected')).toBe(false);
+    await s.connected();
+    expect(s.commands.map((c) => c.id)).toEqual(['locallist-1']);
+
+    // Refused (say, storage full): the removal of AA01 may not have happened either.
+    await s.send({ versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('AA01'), card('AA03', 'Accepted')] });
+    await s.answer('locallist-2', 'rejected');
+    await s.connected();
+    expect(s.commands.at(-1)).toEqual({ type: 'setLocalList', id: 'locallist-3', update: 'full', add: [{ id: 'AA02', type: 'card' }, { id: 'AA03', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }] });
+    await s.answer('locallist-3', 'accepted');
+    await s.connected();
+    expect(s.commands).toHaveLength(3);
+    expect(s.logs).toContain('info the charger confirmed the local authorization list: its copy is in step');
+  });
+
+  it('counts a change that could not reach the charger, and remembers it in the store for the next engine', async () => {
+    const store = new MemoryStore();
+    const s = await station({ store });
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
+    await s.answer('locallist-1', 'accepted');
+    s.state.chargerLinked = false;
+    await s.send({ versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('AA01'), card('AA02', 'Accepted')] });
+    expect(s.commands).toHaveLength(1);
+    expect(s.logs).toContain('warn local authorization list sent to the charger');
+
+    const next = await station({ store });
+    await next.connected();
+    expect(next.commands).toEqual([{ type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA02', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }] }]);
+    // Timed out on that connection: the one after tries again.
+    await next.answer('locallist-1', 'timeout');
+    const third = await station({ store });
+    await third.connected();
+    expect(third.commands).toHaveLength(1);
+  });
+
+  it('resends an installed list once when nothing is known of the charger copy, and never without a list', async () => {
+    const store = new MemoryStore();
+    const none = await station({ store });
+    await none.connected();
+    expect(none.commands).toEqual([]);
+    await store.set('CS-LL', LOCAL_LIST_KEY, { version: 4, entries: [{ idToken: { idToken: 'AA09', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } }] });
+    const s = await station({ store });
+    await s.connected();
+    expect(s.commands).toEqual([{ type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA09', type: 'card' }], remove: [] }]);
   });
 
   it('keeps the list at the gateway only when the charger has no list command', async () => {
