@@ -70,12 +70,21 @@ export class ChargerListCopy {
     // A token pushed again is no longer stale: the push puts it back where it belongs.
     for (const t of add) this.stale.delete(key(t));
     const removeAll = update === 'full' ? [...this.stale.values()] : remove;
-    this.inSync = false;
-    await this.save();
     const id = this.ctx.commandId('locallist');
+    // Pending from now on: an answer to an earlier command must not mark the copy in step meanwhile.
+    this.pending.add(id);
+    this.inSync = false;
+    try {
+      await this.save();
+    } catch (err) {
+      // The pile is better off with the change than without it; only the record of its copy is lost.
+      this.ctx.log('warn', 'could not record the charger copy of the local authorization list', { error: err instanceof Error ? err.message : String(err) });
+    }
     const outcome = this.ctx.charger.send({ type: 'setLocalList', id, update, add, remove: removeAll });
-    if (outcome.status === 'sent') this.pending.add(id);
-    else this.missed = true;
+    if (outcome.status !== 'sent') {
+      this.pending.delete(id);
+      this.missed = true;
+    }
     this.ctx.log(outcome.status === 'sent' ? 'info' : 'warn', 'local authorization list sent to the charger', {
       why,
       command: id,

@@ -15,7 +15,9 @@ import { Authorization } from '../../../src/station/authorization.js';
 import type { StationContext } from '../../../src/station/context.js';
 import { DeviceModel } from '../../../src/station/device-model.js';
 import { LOCAL_LIST_KEY } from '../../../src/station/local-list.js';
+import { LOCAL_LIST_CHARGER_KEY } from '../../../src/station/local-list-charger.js';
 import { MemoryStore } from '../../../src/store/memory.js';
+import type { JsonValue } from '../../../src/store/state-store.js';
 
 const CAPS: Capabilities = {
   connectorCount: 1,
@@ -219,6 +221,33 @@ describe('LocalList (D01/D02)', () => {
     const third = await station({ store });
     await third.connected();
     expect(third.commands).toHaveLength(1);
+  });
+
+  it('an answer to an earlier change does not mark the copy in step while a later one is on its way', async () => {
+    /** Holds writes of the charger copy's record until released. */
+    class HoldingStore extends MemoryStore {
+      readonly held: (() => void)[] = [];
+      hold = false;
+      override async set(station: string, key: string, value: JsonValue): Promise<void> {
+        if (this.hold && key === LOCAL_LIST_CHARGER_KEY) await new Promise<void>((resolve) => this.held.push(resolve));
+        return super.set(station, key, value);
+      }
+    }
+    const store = new HoldingStore();
+    const s = await station({ store });
+    await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
+    store.hold = true;
+    const second = s.send({ versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('AA02', 'Accepted')] });
+    await expect.poll(() => store.held.length).toBe(1);
+    const first = s.answer('locallist-1', 'accepted');
+    store.hold = false;
+    for (const release of store.held.splice(0)) release();
+    await Promise.all([first, second]);
+    await s.answer('locallist-2', 'rejected');
+
+    const next = await station({ store });
+    await next.connected();
+    expect(next.commands).toEqual([{ type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA01', type: 'card' }, { id: 'AA02', type: 'card' }], remove: [] }]);
   });
 
   it('resends an installed list once when nothing is known of the charger copy, and never without a list', async () => {
