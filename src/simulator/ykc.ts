@@ -8,7 +8,8 @@
  */
 import net from 'node:net';
 import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../codecs/ykc/index.js';
-import { realTimeFrame, recordFrame, ZERO_TXN } from './ykc-frames.js';
+import { gunCode, YkcSimGun } from './ykc-gun.js';
+import { YkcRecordOutbox } from './ykc-records.js';
 
 export { realTimeFrame, recordFrame, type RealTimeParams, type RecordParams } from './ykc-frames.js';
 export { runYkcScenario, type YkcScenarioOptions } from './ykc-scenario.js';
@@ -54,28 +55,13 @@ export interface YkcSimulatorOptions {
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
 }
 
-interface GunSim {
-  transactionNo: string;
-  status: number;
-  plugged: number;
-  faults: number;
-  startedAt: number;
-  meterStartKwh: number;
-  meterKwh: number;
-  tradeFlag: number;
-  card: string;
-  vin: string;
-  timer?: ReturnType<typeof setInterval>;
-}
-
-
 export class YkcChargerSimulator {
   private socket: net.Socket | undefined;
   private readonly framer = new YkcFramer();
   private seq = 0;
   private heartbeat?: ReturnType<typeof setInterval>;
-  private readonly guns = new Map<number, GunSim>();
-  private readonly unconfirmed = new Map<string, { frame: YkcFrame; timer: ReturnType<typeof setInterval>; sent: number }>();
+  private readonly guns = new Map<number, YkcSimGun>();
+  private readonly records: YkcRecordOutbox;
   private readonly waiters: { pred: (f: YkcFrame) => boolean; resolve: (f: YkcFrame) => void }[] = [];
   /** Every frame received from the platform. */
   readonly received: YkcFrame[] = [];
@@ -85,16 +71,15 @@ export class YkcChargerSimulator {
     return this.socket !== undefined && !this.socket.destroyed;
   }
   /** Serials of records the platform confirmed with 0x40. */
-  readonly confirmed: string[] = [];
+  readonly confirmed: string[];
   /** Serial of every 0x40 received, the lost ones (`loseConfirms`) and repeats included. */
-  readonly confirmations: string[] = [];
-  private confirmsToLose: number;
+  readonly confirmations: string[];
   /** The offline cards the platform stored with 0x44 (physical -> logical number), less those cleared with 0x46. */
   readonly offlineCards = new Map<string, string>();
   /** See `offlineCardCapacity` in the options; may be changed while running. */
   offlineCardCapacity: number;
   /** How many times each record was sent. */
-  readonly recordSends = new Map<string, number>();
+  readonly recordSends: Map<string, number>;
   readonly tz: string;
 
   private readonly cipher: YkcCipher | undefined;
@@ -102,10 +87,13 @@ export class YkcChargerSimulator {
   constructor(readonly options: YkcSimulatorOptions) {
     this.tz = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.cipher = options.encryption !== undefined ? new YkcCipher(options.encryption.key, options.encryption) : undefined;
-    this.confirmsToLose = options.loseConfirms ?? 0;
+    this.records = new YkcRecordOutbox((frame) => this.send(frame), options.recordResendMs ?? 30_000, options.loseConfirms ?? 0);
+    this.confirmed = this.records.confirmed;
+    this.confirmations = this.records.confirmations;
+    this.recordSends = this.records.recordSends;
     this.offlineCardCapacity = options.offlineCardCapacity ?? Number.POSITIVE_INFINITY;
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
-      this.guns.set(g, { transactionNo: ZERO_TXN, status: 2, plugged: 0, faults: 0, startedAt: 0, meterStartKwh: 0, meterKwh: 1000, tradeFlag: 1, card: '0', vin: '' });
+      this.guns.set(g, new YkcSimGun({ pileCode: options.pileCode, gun: g, voltageV: options.voltageV ?? 220, currentA: options.currentA ?? 32, timeZone: this.tz }));
     }
   }
 
@@ -137,17 +125,12 @@ export class YkcChargerSimulator {
     if (a.result !== 0) throw new Error('login rejected');
     const hb = this.options.heartbeatIntervalMs ?? 10_000;
     this.heartbeat = setInterval(() => {
-      for (const [g, s] of this.guns) this.send({ type: 'heartbeat', pileCode: this.options.pileCode, gun: gunCode(g), gunState: s.faults !== 0 ? 1 : 0 });
+      for (const s of this.guns.values()) this.send({ type: 'heartbeat', pileCode: this.options.pileCode, gun: s.code, gunState: s.faults !== 0 ? 1 : 0 });
     }, hb);
     this.send({ type: 'billingModelVerify', pileCode: this.options.pileCode, billingModelId: '0000' });
     for (const g of this.guns.keys()) this.sendRealTime(g);
     // Like a real pile: records not confirmed before the connection dropped are sent again after login.
-    const pending = [...this.unconfirmed.values()];
-    this.unconfirmed.clear();
-    for (const u of pending) {
-      clearInterval(u.timer);
-      this.uploadRecord(u.frame as YkcFrameOf<'transactionRecord'>);
-    }
+    this.records.uploadPending();
   }
 
   /** Resolves with the next received frame (or an already received one) matching `pred`. */
@@ -215,29 +198,11 @@ export class YkcChargerSimulator {
   /** Ends the session on `gun` (stop reason code, ykc.md §5) and uploads its record. Returns the serial. */
   stopCharging(gun: number, stopReason = 0x45): string | undefined {
     const s = this.gunSim(gun);
-    if (s.status !== 3) return undefined;
-    this.accumulate(s);
-    if (s.timer !== undefined) clearInterval(s.timer);
-    s.timer = undefined;
-    s.status = 2;
+    if (!s.charging) return undefined;
+    s.stop();
     const txn = s.transactionNo;
     this.sendRealTime(gun);
-    const frame = recordFrame({
-      transactionNo: txn,
-      pileCode: this.options.pileCode,
-      gun: gunCode(gun),
-      start: new Date(s.startedAt),
-      end: new Date(),
-      meterStartKwh: s.meterStartKwh,
-      meterEndKwh: s.meterKwh,
-      tradeFlag: s.tradeFlag,
-      stopReason,
-      physicalCardNo: s.tradeFlag === 2 ? s.card : '0',
-      vin: s.vin,
-      timeZone: this.tz,
-    });
-    s.transactionNo = ZERO_TXN;
-    this.uploadRecord(frame);
+    this.records.upload(s.takeRecord(stopReason));
     return txn;
   }
 
@@ -263,58 +228,12 @@ export class YkcChargerSimulator {
 
   // ---------------------------------------------------------------------------------------------
 
-  private uploadRecord(frame: YkcFrameOf<'transactionRecord'>): void {
-    const sendOnce = (): void => {
-      this.recordSends.set(frame.transactionNo, (this.recordSends.get(frame.transactionNo) ?? 0) + 1);
-      this.send(frame);
-    };
-    sendOnce();
-    const timer = setInterval(sendOnce, this.options.recordResendMs ?? 30_000);
-    this.unconfirmed.set(frame.transactionNo, { frame, timer, sent: 1 });
-  }
-
   private startCharging(gun: number, transactionNo: string, tradeFlag: number, card: string): void {
-    const s = this.gunSim(gun);
-    s.transactionNo = transactionNo;
-    s.status = 3;
-    s.plugged = 1;
-    s.tradeFlag = tradeFlag;
-    s.card = card;
-    s.startedAt = Date.now();
-    s.meterStartKwh = s.meterKwh;
-    this.sendRealTime(gun);
-    s.timer = setInterval(() => {
-      this.accumulate(s);
-      this.sendRealTime(gun);
-    }, this.options.realTimeIntervalMs ?? 15_000);
-  }
-
-  private lastAccumulate = new Map<GunSim, number>();
-  private accumulate(s: GunSim): void {
-    const now = Date.now();
-    const last = this.lastAccumulate.get(s) ?? s.startedAt;
-    const kw = ((this.options.voltageV ?? 220) * (this.options.currentA ?? 32)) / 1000;
-    s.meterKwh = Math.round((s.meterKwh + (kw * (now - last)) / 3_600_000) * 10_000) / 10_000;
-    this.lastAccumulate.set(s, now);
+    this.gunSim(gun).start(transactionNo, tradeFlag, card, this.options.realTimeIntervalMs ?? 15_000, () => this.sendRealTime(gun));
   }
 
   private sendRealTime(gun: number): void {
-    const s = this.gunSim(gun);
-    const charging = s.status === 3;
-    this.send(
-      realTimeFrame({
-        transactionNo: charging ? s.transactionNo : ZERO_TXN,
-        pileCode: this.options.pileCode,
-        gun: gunCode(gun),
-        status: s.faults !== 0 && !charging ? 1 : s.status,
-        plugged: s.plugged,
-        voltageV: charging ? (this.options.voltageV ?? 220) : 0,
-        currentA: charging ? (this.options.currentA ?? 32) : 0,
-        energyKwh: charging ? Math.round((s.meterKwh - s.meterStartKwh) * 10_000) / 10_000 : 0,
-        socPercent: charging ? 50 : 0,
-        hardwareFaults: s.faults,
-      }),
-    );
+    this.send(this.gunSim(gun).realTime());
   }
 
   private onData(chunk: Buffer): void {
@@ -363,7 +282,7 @@ export class YkcChargerSimulator {
       }
       case 'remoteStop': {
         const gun = Number.parseInt(f.gun, 10);
-        const charging = this.guns.get(gun)?.status === 3;
+        const charging = this.guns.get(gun)?.charging === true;
         this.reply(f, { type: 'remoteStopResult', pileCode: pile, gun: f.gun, result: charging ? 1 : 0, failReason: charging ? 0 : 2 });
         if (charging) this.stopCharging(gun, 0x40);
         return;
@@ -378,26 +297,15 @@ export class YkcChargerSimulator {
         for (const c of f.cards) this.offlineCards.delete(c);
         this.reply(f, { type: 'offlineCardClearAnswer', pileCode: pile, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
         return;
-      case 'transactionRecordConfirm': {
-        this.confirmations.push(f.transactionNo);
-        if (this.confirmsToLose > 0) {
-          this.confirmsToLose -= 1;
-          return;
-        }
-        const u = this.unconfirmed.get(f.transactionNo);
-        if (u !== undefined) {
-          clearInterval(u.timer);
-          this.unconfirmed.delete(f.transactionNo);
-          this.confirmed.push(f.transactionNo);
-        }
+      case 'transactionRecordConfirm':
+        this.records.confirm(f.transactionNo);
         return;
-      }
       default:
         return;
     }
   }
 
-  private gunSim(gun: number): GunSim {
+  private gunSim(gun: number): YkcSimGun {
     const s = this.guns.get(gun);
     if (s === undefined) throw new RangeError(`no gun ${gun}`);
     return s;
@@ -421,8 +329,8 @@ export class YkcChargerSimulator {
 
   private stopTimers(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
-    for (const s of this.guns.values()) if (s.timer !== undefined) clearInterval(s.timer);
-    for (const u of this.unconfirmed.values()) clearInterval(u.timer);
+    for (const s of this.guns.values()) s.stopTimer();
+    this.records.stopTimers();
   }
 }
 
@@ -431,8 +339,4 @@ export async function connectYkcSimulator(options: YkcSimulatorOptions): Promise
   const sim = new YkcChargerSimulator(options);
   await sim.connect();
   return sim;
-}
-
-function gunCode(gun: number): string {
-  return String(gun).padStart(2, '0');
 }
