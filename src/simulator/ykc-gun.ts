@@ -35,7 +35,7 @@ export class YkcSimGun {
   card = '0';
   vin = '';
   private timer?: ReturnType<typeof setInterval>;
-  /** When the meter was last run up; kept across sessions. */
+  /** When the meter was last run up in this session. */
   private lastAccumulate: number | undefined;
 
   constructor(private readonly setup: YkcGunSetup) {
@@ -48,6 +48,9 @@ export class YkcSimGun {
 
   /** Starts a session: reports it, then runs up the meter and reports again every `reportEveryMs`. */
   start(transactionNo: string, tradeFlag: number, card: string, reportEveryMs: number, report: () => void): void {
+    // A start on a charging gun replaces its session (and its report timer).
+    this.stopTimer();
+    this.lastAccumulate = undefined;
     this.transactionNo = transactionNo;
     this.status = 3;
     this.plugged = 1;
