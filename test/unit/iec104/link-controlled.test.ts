@@ -1,49 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeApci, encodeIFrame, encodeSFrame, type Apci } from '../../../src/iec104/apci.js';
-import { ControlledLink, ControllingLink, Iec104Link, type LinkCloseReason, type LinkParameters } from '../../../src/iec104/link.js';
+import { encodeSFrame } from '../../../src/iec104/apci.js';
+import { ControllingLink, Iec104Link } from '../../../src/iec104/link.js';
 import { FakeClock } from '../../support/fake-clock.js';
+import { controlledLink as setup, peerI, STARTDT_ACT, STARTDT_CON, STOPDT_ACT, STOPDT_CON, TESTFR_ACT, TESTFR_CON } from '../../support/link-harness.js';
 
 /** M_SP_NA_1 spontaneous, CA 1, IOA 1, SPI on: what a charger reports. */
 const ASDU = Buffer.from([1, 0x01, 3, 0, 1, 0, 1, 0, 0, 1]);
-
-const STARTDT_ACT = Buffer.from('680407000000', 'hex');
-const STARTDT_CON = Buffer.from('68040b000000', 'hex');
-const STOPDT_ACT = Buffer.from('680413000000', 'hex');
-const STOPDT_CON = Buffer.from('680423000000', 'hex');
-const TESTFR_ACT = Buffer.from('680443000000', 'hex');
-const TESTFR_CON = Buffer.from('680483000000', 'hex');
-
-function setup(params: Partial<LinkParameters> = {}) {
-  const clock = new FakeClock(1_000);
-  const sent: Buffer[] = [];
-  const closes: LinkCloseReason[] = [];
-  const asdus: Buffer[] = [];
-  const transitions: string[] = [];
-  const link = new ControlledLink({
-    clock,
-    params,
-    send: (bytes) => sent.push(Buffer.from(bytes)),
-    close: (reason) => closes.push(reason),
-    onAsdu: (asdu) => asdus.push(Buffer.from(asdu)),
-    onStateChange: (from, to, reason) => transitions.push(`${from} -> ${to} (${reason})`),
-  });
-  const drain = (): Apci[] => sent.splice(0).map(apciOf);
-  /** The gateway starts data transfer; the con is discarded. */
-  const activate = (): void => {
-    link.receive(STARTDT_ACT);
-    sent.length = 0;
-  };
-  return { clock, link, p: link.params, sent, closes, asdus, transitions, drain, activate };
-}
-
-function apciOf(frame: Buffer): Apci {
-  const r = decodeApci(frame);
-  if (!r.ok) throw r.error;
-  return r.value;
-}
-
-/** An I-frame from the controlling station (the gateway). */
-const peerI = (ns: number, nr = 0): Buffer => encodeIFrame(ns, nr, Buffer.from([100, 1, 6, 0, 1, 0, 0, 0, 0, 20]));
 
 describe('controlled role', () => {
   it('is a role of the same link; ControllingLink keeps the controlling role', () => {
