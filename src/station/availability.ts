@@ -137,14 +137,36 @@ export class Availability {
 
   /** Tells the charger where it can be told, then reports the statuses that changed. */
   private afterChange(evse: number, op: Operational): void {
-    if (this.ctx.capabilities.commands.has('setAvailability')) {
-      const targets = evse === 0 ? Array.from({ length: this.ctx.capabilities.connectorCount }, (_, i) => i + 1) : [evse];
-      for (const c of targets) {
-        const outcome = this.ctx.charger.send({ type: 'setAvailability', id: this.ctx.commandId('availability'), connector: c, available: op === 'Operative' });
-        if (outcome.status !== 'sent') this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { connector: c, reason: outcome.reason });
-      }
-    }
+    if (this.ctx.capabilities.commands.has('setAvailability')) this.tellCharger(evse, op === 'Operative');
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) this.report(c, false);
+  }
+
+  /**
+   * A station-wide change goes to the whole charger at once, or to each connector where the
+   * protocol has no whole-charger command; a change of one EVSE goes to its connector, or to the
+   * whole charger when that is its only connector. Where the charger cannot be told, the gateway
+   * enforces the status itself (no session is started on an Inoperative EVSE).
+   */
+  private tellCharger(evse: number, available: boolean): void {
+    const count = this.ctx.capabilities.connectorCount;
+    const connectors = Array.from({ length: count }, (_, i) => i + 1);
+    const ways = evse === 0 ? [[0], connectors] : count === 1 ? [[evse], [0]] : [[evse]];
+    let reason = '';
+    for (const targets of ways) {
+      let supported = true;
+      for (const c of targets) {
+        const outcome = this.ctx.charger.send({ type: 'setAvailability', id: this.ctx.commandId('availability'), connector: c, available });
+        if (outcome.status === 'sent') continue;
+        reason = outcome.reason;
+        if (outcome.status === 'notSupported') {
+          supported = false;
+          break;
+        }
+        this.ctx.log('warn', 'charger availability not changed, the gateway enforces it', { connector: c, reason });
+      }
+      if (supported) return;
+    }
+    this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, reason });
   }
 
   private report(connector: number, always: boolean): void {
