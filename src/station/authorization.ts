@@ -14,9 +14,14 @@
  *   cannot be asked follows the offline policy `AuthCtrlr.OfflineTxForUnknownIdEnabled` (the OCPP
  *   variable for starting with unknown tokens offline): true lets every such token charge (the
  *   transaction reaches the CSMS later), false refuses.
+ *
+ * The CSMS cannot be asked while the OCPP connection is down or the boot is not accepted, and it
+ * counts as not answering when no answer came within `OCPPCommCtrlr.MessageTimeout` of asking (a
+ * CALL waiting behind another, or one the connection lost): the charger is never left waiting, the
+ * AuthorizeRequest is withdrawn and a late answer is ignored.
  */
 import type { AuthorizationRequestEvent } from '../model/events.js';
-import type { RequestOf } from '../ocpp/actions.js';
+import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { StationContext } from './context.js';
 import { LocalList, type IdTokenInfo } from './local-list.js';
 import { ocppIdToken } from './transactions.js';
@@ -58,13 +63,14 @@ export class Authorization {
    */
   async authorize(idToken: OcppIdToken): Promise<AuthorizationOutcome> {
     const listed = this.localList.lookup(idToken);
-    if (!this.ctx.isAccepted()) return this.offline('offline', listed);
+    if (!this.ctx.isOnline()) return this.offline('offline', listed);
     if (listed !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalPreAuthorize')) {
       if (listed.status === 'Accepted') return { accepted: true, reason: 'Accepted (local list)' };
       if (this.ctx.dm.getBoolean('LocalAuthListCtrlr', 'DisablePostAuthorize')) return { accepted: false, reason: `${listed.status} (local list)` };
     }
     try {
-      const r = await this.ctx.call('Authorize', { idToken });
+      const r = await this.askCsms(idToken);
+      if (r === undefined) return this.offline(`CSMS did not answer within ${this.answerWaitMs() / 1000} s`, listed);
       return { accepted: r.idTokenInfo.status === 'Accepted', reason: r.idTokenInfo.status };
     } catch (err) {
       return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`, listed);
@@ -77,6 +83,31 @@ export class Authorization {
    */
   remoteStartNeedsAuthorization(idToken: RequestOf<'RequestStartTransaction'>['idToken']): boolean {
     return this.ctx.dm.getBoolean('AuthCtrlr', 'AuthorizeRemoteStart') && idToken.type !== 'Central' && idToken.type !== 'NoAuthorization';
+  }
+
+  /** How long the CSMS may take to answer an AuthorizeRequest, from the moment it is asked. */
+  private answerWaitMs(): number {
+    return this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000;
+  }
+
+  /**
+   * AuthorizeRequest, bounded by `answerWaitMs` whether it is written at once or waits in the queue:
+   * undefined when the bound passed first, after which the CALL is withdrawn (dropped if still
+   * queued, its answer ignored if already sent).
+   */
+  private askCsms(idToken: OcppIdToken): Promise<ResponseOf<'Authorize'> | undefined> {
+    const withdraw = new AbortController();
+    let timer: unknown;
+    const bound = new Promise<undefined>((resolve) => {
+      timer = this.ctx.clock.setTimeout(() => {
+        // Resolved before the abort, so the bound and not the aborted CALL settles the race.
+        resolve(undefined);
+        withdraw.abort();
+        this.ctx.log('warn', 'AuthorizeRequest withdrawn: no answer in time, offline rules apply', { waitedMs: this.answerWaitMs() });
+      }, this.answerWaitMs());
+    });
+    const answer = this.ctx.call('Authorize', { idToken }, { signal: withdraw.signal });
+    return Promise.race([answer, bound]).finally(() => this.ctx.clock.clearTimeout(timer));
   }
 
   private offline(why: string, listed: IdTokenInfo | undefined): AuthorizationOutcome {

@@ -6,7 +6,7 @@
 import type { CommandOutcome } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
-import type { RpcEndpoint } from '../ocpp/rpc.js';
+import type { CallOptions, RpcEndpoint } from '../ocpp/rpc.js';
 import type { RequestOf, ResponseOf, StationAction } from '../ocpp/actions.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DeviceModel } from './device-model.js';
@@ -52,10 +52,12 @@ export interface StationContext {
   readonly clock: EngineClock;
   readonly log: EngineLog;
   readonly charger: ChargerPort;
-  /** Sends a CALL to the CSMS (and counts as activity for the heartbeat). */
-  call<A extends StationAction>(action: A, payload: RequestOf<A>): Promise<ResponseOf<A>>;
+  /** Sends a CALL to the CSMS (and counts as activity for the heartbeat); `options` bound or withdraw it. */
+  call<A extends StationAction>(action: A, payload: RequestOf<A>, options?: CallOptions): Promise<ResponseOf<A>>;
   /** True once the CSMS accepted the BootNotification (in this engine's life). */
   isAccepted(): boolean;
+  /** True while a CALL can be answered now: the OCPP connection is open and the CSMS accepted the boot. */
+  isOnline(): boolean;
   /** A fresh id for a command to the charger. */
   commandId(prefix: string): string;
 }

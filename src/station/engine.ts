@@ -8,7 +8,7 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
-import { RpcEndpoint } from '../ocpp/rpc.js';
+import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import type { StateStore } from '../store/state-store.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
@@ -102,11 +102,12 @@ export class StationEngine {
       clock,
       log,
       charger: options.charger,
-      call: <A extends StationAction>(action: A, payload: RequestOf<A>) => {
+      call: <A extends StationAction>(action: A, payload: RequestOf<A>, callOptions?: CallOptions) => {
         provisioning?.activity();
-        return rpc.call(action, payload);
+        return rpc.call(action, payload, callOptions);
       },
       isAccepted: () => provisioning?.state === 'accepted',
+      isOnline: () => this.connected && provisioning?.state === 'accepted',
       commandId: (prefix) => `${prefix}-${++this.commandSeq}`,
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);

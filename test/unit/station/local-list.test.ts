@@ -71,6 +71,7 @@ async function station(options: { store?: MemoryStore; caps?: Partial<Capabiliti
       return Promise.resolve({ idTokenInfo: { status: state.authorizeStatus } } as never);
     },
     isAccepted: () => state.online,
+    isOnline: () => state.online,
     commandId: (p) => `${p}-${++seq}`,
   };
   const auth = new Authorization(ctx);

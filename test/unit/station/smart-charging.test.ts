@@ -57,6 +57,7 @@ async function station(caps: Partial<Capabilities> = {}, options: SmartChargingO
       return Promise.resolve({} as never);
     },
     isAccepted: () => true,
+    isOnline: () => true,
     commandId: (p) => `${p}-${++seq}`,
   };
   const sc = new SmartCharging(ctx, options);
