@@ -3,33 +3,21 @@
  * TxStartPoint and TxStopPoint are PowerPathClosed: a legacy session is the period its power
  * path is closed. The station numbers transactions (UUID, persisted per connector so it survives
  * restarts), `seqNo` runs from 0 without gaps, `evse` rides only on the first event, and every
- * event goes through the durable queue, marked `offline` when produced without a CSMS.
+ * event goes through the durable queue, marked `offline` when produced without a CSMS. The
+ * in-memory transaction changes only once the store has its new state.
  */
 import { randomUUID } from 'node:crypto';
-import type { IdToken, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../model/events.js';
+import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
-import { meterValue, sampledValues, type MeterValue, type ReadingContext } from './meter-values.js';
+import { energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
+import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { TransactionRecords } from './transaction-records.js';
 import type { TxQueue } from './tx-queue.js';
 
-type TxEvent = RequestOf<'TransactionEvent'>;
-type ChargingState = NonNullable<TxEvent['transactionInfo']['chargingState']>;
-
-/** An open transaction, persisted under `tx:<connector>`. */
-interface OpenTx {
-  transactionId: string;
-  seqNo: number;
-  legacyTransactionId: string;
-  startedAt: string;
-  lastPeriodicAt: number;
-  chargingState: ChargingState;
-  remote: boolean;
-  /** Samples collected for the Ended event (SampledDataCtrlr / AlignedDataCtrlr TxEndedInterval). */
-  endedSamples?: MeterValue[];
-  lastEndedSampleAt?: number;
-}
+export { ocppIdToken } from './transaction-events.js';
 
 /**
  * Station key of the legacy transaction ids whose Ended event is queued (newest last), written in
@@ -50,51 +38,6 @@ export interface RemoteStart {
   readonly chargingProfile?: RequestOf<'RequestStartTransaction'>['chargingProfile'];
 }
 
-const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo']['stoppedReason']>>> = {
-  local: 'Local',
-  remote: 'Remote',
-  evDisconnected: 'EVDisconnected',
-  deAuthorized: 'DeAuthorized',
-  emergencyStop: 'EmergencyStop',
-  energyLimitReached: 'EnergyLimitReached',
-  socLimitReached: 'SOCLimitReached',
-  timeLimitReached: 'TimeLimitReached',
-  costLimitReached: 'LocalOutOfCredit',
-  powerLoss: 'PowerLoss',
-  reboot: 'Reboot',
-  evseFault: 'Other',
-  evFault: 'StoppedByEV',
-  other: 'Other',
-};
-
-/** The triggerReason of an Ended event by canonical stop reason; others end on ChargingStateChanged. */
-const STOP_TRIGGER: Readonly<Partial<Record<StopReason, TxEvent['triggerReason']>>> = {
-  remote: 'RemoteStop',
-  evDisconnected: 'EVCommunicationLost',
-  evseFault: 'AbnormalCondition',
-  emergencyStop: 'AbnormalCondition',
-  energyLimitReached: 'EnergyLimitReached',
-  timeLimitReached: 'TimeLimitReached',
-  deAuthorized: 'Deauthorized',
-};
-
-const CHARGING: Readonly<Record<string, ChargingState>> = {
-  idle: 'Idle',
-  evConnected: 'EVConnected',
-  charging: 'Charging',
-  suspendedEV: 'SuspendedEV',
-  suspendedEVSE: 'SuspendedEVSE',
-};
-
-const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['idToken']['type']>> = {
-  card: 'ISO14443',
-  vin: 'MacAddress',
-  password: 'KeyCode',
-  app: 'Central',
-  local: 'Local',
-  noAuthorization: 'NoAuthorization',
-};
-
 const txKey = (connector: number): string => `tx:${connector}`;
 
 /** Who wants to know when transactions start and end (smart charging). */
@@ -112,12 +55,24 @@ export class Transactions {
   /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
   private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
+  /** The latest energy register reading of each connector (what a transaction ended without one is given). */
+  private readonly energyReadings = new Map<number, EnergyReading>();
+  /** Whether a value that is not a finite number was dropped and logged (once per station). */
+  private unreadableLogged = false;
+  /** Billing records of transactions other than the open one. */
+  private readonly records: TransactionRecords;
 
   constructor(
     private readonly ctx: StationContext,
     private readonly queue: TxQueue,
     private readonly online: () => boolean,
-  ) {}
+  ) {
+    this.records = new TransactionRecords(ctx, {
+      write: (key, tx, event, last, also) => this.write(key, tx, event, last, also),
+      reading: (wh, at, context) => this.reading(wh, at, context),
+      finishing: (legacyTransactionId) => this.finishing(legacyTransactionId),
+    });
+  }
 
   listen(l: TransactionListener): void {
     this.listeners.push(l);
@@ -157,7 +112,7 @@ export class Transactions {
   }
 
   async sessionStarted(e: SessionStartedEvent): Promise<void> {
-    if (this.open.has(e.connector)) return;
+    if (!(await this.replaceStale(e))) return;
     const remote = this.remoteStarts.get(e.connector);
     this.remoteStarts.delete(e.connector);
     const tx: OpenTx = {
@@ -182,12 +137,33 @@ export class Transactions {
     for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(e.at), remote);
   }
 
+  /**
+   * Before a session's transaction opens: false when it is the one already open (nothing to do).
+   * A transaction of another session still open on the connector is stale (its end was missed, or
+   * the charger renumbered the running session after a reconnect): it is ended first, as abnormal.
+   */
+  private async replaceStale(e: SessionStartedEvent): Promise<boolean> {
+    const stale = this.open.get(e.connector);
+    if (stale !== undefined) {
+      if (stale.legacyTransactionId === e.legacyTransactionId) return false;
+      await this.endStale(e.connector, stale, e.at, e.legacyTransactionId);
+    }
+    this.noteEnergy(e.connector, e.meterStartWh, e.at);
+    return true;
+  }
+
+  /** Ends a stale transaction with the last energy reading known for it (Other, AbnormalCondition). */
+  private async endStale(connector: number, tx: OpenTx, at: string, newer: string): Promise<void> {
+    this.ctx.log('warn', 'transaction of a session that is no longer running ended as abnormal', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId, newerLegacyTransactionId: newer });
+    const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
+    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.meterStop(last.wh, last.at) : {}) });
+  }
+
   async chargingState(connector: number, state: string, at: string): Promise<void> {
     const tx = this.open.get(connector);
     const next = CHARGING[state];
     if (tx === undefined || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
-    tx.chargingState = next;
-    await this.emit(connector, tx, {
+    await this.emit(connector, { ...tx, chargingState: next }, {
       eventType: 'Updated',
       timestamp: ocppTimestamp(Date.parse(at)),
       triggerReason: 'ChargingStateChanged',
@@ -200,21 +176,26 @@ export class Transactions {
    * SampledDataCtrlr.TxEndedInterval seconds, a sample kept for the Ended event.
    */
   async measurements(e: MeasurementsEvent): Promise<void> {
-    const tx = this.open.get(e.connector);
-    if (tx === undefined) return;
+    const dropped = unreadable(e);
+    if (dropped.length > 0) this.unreadableValue({ connector: e.connector, measurands: dropped });
+    const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined);
+    this.noteEnergy(e.connector, energy?.value, e.at);
+    const held = this.open.get(e.connector);
+    if (held === undefined) return;
     const at = Date.parse(e.at);
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
-    if (endedInterval > 0 && at - (tx.lastEndedSampleAt ?? Date.parse(tx.startedAt)) >= endedInterval) {
+    if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval) {
       const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', this.measurands('TxEndedMeasurands')));
       if (sample !== undefined) await this.endedSample(e.connector, sample, at);
     }
+    // Read again: keeping a sample wrote a new state.
+    const tx = this.open.get(e.connector);
     const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
-    if (!(interval > 0) || at - tx.lastPeriodicAt < interval) return;
+    if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval) return;
     const timestamp = ocppTimestamp(at);
     const sample = meterValue(timestamp, sampledValues(e, 'Sample.Periodic', this.measurands('TxUpdatedMeasurands')));
     if (sample === undefined) return;
-    tx.lastPeriodicAt = at;
-    await this.emit(e.connector, tx, {
+    await this.emit(e.connector, { ...tx, lastPeriodicAt: at }, {
       eventType: 'Updated',
       timestamp,
       triggerReason: 'MeterValuePeriodic',
@@ -251,21 +232,24 @@ export class Transactions {
   async endedSample(connector: number, sample: MeterValue, at = Date.parse(sample.timestamp)): Promise<void> {
     const tx = this.open.get(connector);
     if (tx === undefined) return;
-    tx.lastEndedSampleAt = at;
     const samples = tx.endedSamples ?? [];
     if (samples.length >= MAX_ENDED_SAMPLES) {
-      if (samples.length === MAX_ENDED_SAMPLES) this.ctx.log('warn', 'Ended event sample limit reached: later samples are dropped', { transactionId: tx.transactionId, limit: MAX_ENDED_SAMPLES });
+      if (tx.endedSamplesFull !== true) this.ctx.log('warn', 'Ended event sample limit reached: later samples are dropped', { transactionId: tx.transactionId, limit: MAX_ENDED_SAMPLES });
+      // Nothing to persist: the mark and the time only spare the next samples the work and the warning.
+      this.open.set(connector, { ...tx, lastEndedSampleAt: at, endedSamplesFull: true });
       return;
     }
-    samples.push(sample);
-    tx.endedSamples = samples;
-    await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
+    const next: OpenTx = { ...tx, lastEndedSampleAt: at, endedSamples: [...samples, sample] };
+    await this.ctx.store.set(this.ctx.id, txKey(connector), next as unknown as JsonValue);
+    this.open.set(connector, next);
   }
 
   /** TriggerMessage(TransactionEvent): an Updated event for each open transaction (F06.FR.07). */
   async trigger(evse?: number): Promise<boolean> {
     const targets = [...this.open].filter(([c]) => evse === undefined || evse === 0 || c === evse);
-    for (const [connector, tx] of targets) {
+    for (const [connector] of targets) {
+      const tx = this.open.get(connector);
+      if (tx === undefined) continue;
       await this.emit(connector, tx, {
         eventType: 'Updated',
         timestamp: ocppTimestamp(this.ctx.clock.now()),
@@ -283,10 +267,12 @@ export class Transactions {
 
   async sessionEnded(e: SessionEndedEvent): Promise<void> {
     const tx = this.open.get(e.connector);
-    if (tx === undefined || tx.legacyTransactionId !== e.legacyTransactionId) return;
+    if (tx === undefined || this.done.has(e.legacyTransactionId)) return;
+    // Another session's end: the open transaction is not running either (one session per connector).
+    if (tx.legacyTransactionId !== e.legacyTransactionId) return this.endStale(e.connector, tx, e.at, e.legacyTransactionId);
     // Its billing record may still come: the Ended event marks the session done, so the record
     // finds it done and does not open a transaction of its own.
-    await this.end(e.connector, tx, e.reason, e.rawReason, e.meterStopWh, e.at);
+    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.meterStop(e.meterStopWh, e.at) });
   }
 
   /**
@@ -299,55 +285,102 @@ export class Transactions {
     // anywhere before it leaves the record not done, and the charger's resend finishes the work
     // (ending the transaction it finds open, or reporting the whole session).
     if (this.done.has(r.legacyTransactionId)) return false;
-    let tx = this.open.get(r.connector);
-    if (tx === undefined || tx.legacyTransactionId !== r.legacyTransactionId) {
-      await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
-      tx = this.open.get(r.connector);
+    const open = this.open.get(r.connector);
+    if (open?.legacyTransactionId === r.legacyTransactionId) {
+      await this.end(r.connector, open, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.meterStop(r.meterStopWh, r.endedAt) });
+      return true;
     }
-    if (tx !== undefined) await this.end(r.connector, tx, r.reason, r.rawReason, r.meterStopWh, r.endedAt);
+    // Another session's transaction is open (or this record's own was begun beside one): the record
+    // is a whole transaction of its own, and the open one is left alone.
+    if (open !== undefined || (await this.records.begun(r.legacyTransactionId))) {
+      await this.records.report(r);
+      return true;
+    }
+    await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
+    const tx = this.open.get(r.connector);
+    if (tx !== undefined) await this.end(r.connector, tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.meterStop(r.meterStopWh, r.endedAt) });
     return true;
   }
 
-  private async end(connector: number, tx: OpenTx, reason: StopReason, raw: number | string | undefined, meterStopWh: number | undefined, at: string): Promise<void> {
-    const done = [...this.doneOrder.filter((id) => id !== tx.legacyTransactionId), tx.legacyTransactionId].slice(-DONE_RECORDS_KEPT);
-    const stoppedReason = STOPPED[reason];
-    const end = this.energy(meterStopWh, at, 'Transaction.End').meterValue ?? [];
-    const meterValues = [...(tx.endedSamples ?? []), ...end];
-    await this.emit(connector, tx, {
-      eventType: 'Ended',
-      timestamp: ocppTimestamp(Date.parse(at)),
-      triggerReason: STOP_TRIGGER[reason] ?? 'ChargingStateChanged',
-      transactionInfo: { transactionId: tx.transactionId, chargingState: 'EVConnected', ...(stoppedReason !== 'Local' ? { stoppedReason } : {}) },
-      ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
-      customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(raw !== undefined ? { legacyStopReason: raw } : {}) },
-    }, true, [{ key: DONE_RECORDS_KEY, value: done }]);
-    this.doneOrder = done;
-    this.done = new Set(done);
+  private async end(connector: number, tx: OpenTx, how: TxEnd): Promise<void> {
+    const done = this.finishing(tx.legacyTransactionId);
+    await this.emit(connector, tx, endedEvent(tx, how), true, [done.change]);
+    done.commit();
     for (const l of this.listeners) l.ended(connector);
   }
 
   /**
-   * Numbers and marks one event of `tx` and queues it together with the transaction's new state (or
-   * its removal, for the last event) in one atomic store write: a crash leaves either both or
-   * neither, never a seqNo gap. The idempotency key (transaction, seqNo) makes a replayed write land once.
+   * Marking a legacy transaction done: the state change to write with its Ended event (the done
+   * list with it added, newest last), and what to do in memory once that write succeeded.
    */
-  private async emit(connector: number, tx: OpenTx, event: Omit<TxEvent, 'seqNo' | 'offline'>, last = false, also: readonly StateChange[] = []): Promise<void> {
+  private finishing(legacyTransactionId: string): { readonly change: StateChange; commit(): void } {
+    const done = [...this.doneOrder.filter((id) => id !== legacyTransactionId), legacyTransactionId].slice(-DONE_RECORDS_KEPT);
+    return {
+      change: { key: DONE_RECORDS_KEY, value: done },
+      commit: () => {
+        this.doneOrder = done;
+        this.done = new Set(done);
+      },
+    };
+  }
+
+  /**
+   * Queues one event of the connector's open transaction with `tx` as its new state (see `write`),
+   * then makes that state the open one (or closes the transaction after its last event). The
+   * latest energy reading during the transaction is kept in the state.
+   */
+  private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = []): Promise<void> {
+    const reading = this.readingDuring(connector, tx);
+    const next = await this.write(txKey(connector), reading !== undefined ? { ...tx, lastEnergy: reading } : tx, event, last, also);
+    if (last) this.open.delete(connector);
+    else this.open.set(connector, next);
+  }
+
+  /**
+   * Numbers and marks one event of `tx` and queues it together with the transaction's new state
+   * under `key` (or its removal, for the last event) in one atomic store write: a crash leaves
+   * either both or neither, never a seqNo gap. The idempotency key (transaction, seqNo) makes a
+   * replayed write land once. Returns the state written; `tx` itself is left as it was.
+   */
+  private async write(key: string, tx: OpenTx, event: UnnumberedTxEvent, last: boolean, also: readonly StateChange[] = []): Promise<OpenTx> {
     const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.online() ? {} : { offline: true }) } as TxEvent;
     const next: OpenTx = { ...tx, seqNo: tx.seqNo + 1 };
-    const state: StateChange = last ? { key: txKey(connector), delete: true } : { key: txKey(connector), value: next as unknown as JsonValue };
+    const state: StateChange = last ? { key, delete: true } : { key, value: next as unknown as JsonValue };
     await this.queue.enqueue(payload, also.length === 0 ? state : [state, ...also]);
-    tx.seqNo = next.seqNo;
-    if (last) this.open.delete(connector);
-    else this.open.set(connector, tx);
+    return next;
+  }
+
+  /** The energy reading of a session's start or end as a meter value, if there is a finite one. */
+  private reading(wh: number | undefined, at: string, context: ReadingContext): MeterValue | undefined {
+    if (wh !== undefined && !Number.isFinite(wh)) this.unreadableValue({ context, at });
+    return energyValue(wh, at, context);
   }
 
   private energy(wh: number | undefined, at: string, context: ReadingContext): { meterValue?: [MeterValue] } {
-    if (wh === undefined) return {};
-    return { meterValue: [{ timestamp: ocppTimestamp(Date.parse(at)), sampledValue: [{ value: wh, context, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }] };
+    const value = this.reading(wh, at, context);
+    return value !== undefined ? { meterValue: [value] } : {};
   }
-}
 
-/** A canonical id token as OCPP wants it (at most 36 characters, see ocpp201.md §6 #14). */
-export function ocppIdToken(t: IdToken): RequestOf<'Authorize'>['idToken'] {
-  return { idToken: t.id.slice(0, 36), type: ID_TOKEN_TYPES[t.type] };
+  private meterStop(wh: number | undefined, at: string): { meterStop?: MeterValue } {
+    const meterStop = this.reading(wh, at, 'Transaction.End');
+    return meterStop !== undefined ? { meterStop } : {};
+  }
+
+  /** Logs, once per station, that a value which is not a finite number was dropped. */
+  private unreadableValue(data: Readonly<Record<string, unknown>>): void {
+    if (this.unreadableLogged) return;
+    this.unreadableLogged = true;
+    this.ctx.log('warn', 'meter values that are not finite numbers are dropped (logged once)', data);
+  }
+
+  /** Remembers a connector's energy register reading, when it is a finite one. */
+  private noteEnergy(connector: number, wh: number | undefined, at: string): void {
+    if (wh !== undefined && Number.isFinite(wh)) this.energyReadings.set(connector, { wh, at });
+  }
+
+  /** The connector's latest energy reading when it was taken during `tx`. */
+  private readingDuring(connector: number, tx: OpenTx): EnergyReading | undefined {
+    const reading = this.energyReadings.get(connector);
+    return reading !== undefined && Date.parse(reading.at) >= Date.parse(tx.startedAt) ? reading : undefined;
+  }
 }

@@ -1,0 +1,120 @@
+/**
+ * The shapes of transaction state and events: the open transaction as persisted, the canonical to
+ * OCPP 2.0.1 mappings (stop reasons, triggers, charging states, id tokens) and the Ended event
+ * built from a transaction and how it ended.
+ */
+import type { IdToken, StopReason } from '../model/events.js';
+import type { RequestOf } from '../ocpp/actions.js';
+import { ocppTimestamp } from '../ocpp/schemas.js';
+import type { MeterValue } from './meter-values.js';
+
+export type TxEvent = RequestOf<'TransactionEvent'>;
+export type ChargingState = NonNullable<TxEvent['transactionInfo']['chargingState']>;
+/** An event before the queue numbers and marks it. */
+export type UnnumberedTxEvent = Omit<TxEvent, 'seqNo' | 'offline'>;
+
+/** An energy register reading (Wh) and when it was taken (canonical timestamp). */
+export interface EnergyReading {
+  readonly wh: number;
+  readonly at: string;
+}
+
+/** A transaction with events still to come, persisted under its state key. */
+export interface OpenTx {
+  readonly transactionId: string;
+  readonly seqNo: number;
+  readonly legacyTransactionId: string;
+  readonly startedAt: string;
+  readonly lastPeriodicAt: number;
+  readonly chargingState: ChargingState;
+  readonly remote: boolean;
+  /** Samples collected for the Ended event (SampledDataCtrlr / AlignedDataCtrlr TxEndedInterval). */
+  readonly endedSamples?: readonly MeterValue[];
+  readonly lastEndedSampleAt?: number;
+  /** Set once the Ended event's samples reached their limit (and that was logged). */
+  readonly endedSamplesFull?: boolean;
+  /** The latest energy reading during the transaction when it was last written. */
+  readonly lastEnergy?: EnergyReading;
+}
+
+/** How a transaction ended. */
+export interface TxEnd {
+  readonly reason: StopReason;
+  /** The protocol's own stop reason code. */
+  readonly raw?: number | string;
+  /** When it ended (canonical timestamp). */
+  readonly at: string;
+  /** The Transaction.End energy reading, if there is one. */
+  readonly meterStop?: MeterValue;
+  /** Overrides the trigger the stop reason implies. */
+  readonly trigger?: TxEvent['triggerReason'];
+}
+
+const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo']['stoppedReason']>>> = {
+  local: 'Local',
+  remote: 'Remote',
+  evDisconnected: 'EVDisconnected',
+  deAuthorized: 'DeAuthorized',
+  emergencyStop: 'EmergencyStop',
+  energyLimitReached: 'EnergyLimitReached',
+  socLimitReached: 'SOCLimitReached',
+  timeLimitReached: 'TimeLimitReached',
+  costLimitReached: 'LocalOutOfCredit',
+  powerLoss: 'PowerLoss',
+  reboot: 'Reboot',
+  evseFault: 'Other',
+  evFault: 'StoppedByEV',
+  other: 'Other',
+};
+
+/** The triggerReason of an Ended event by canonical stop reason; others end on ChargingStateChanged. */
+const STOP_TRIGGER: Readonly<Partial<Record<StopReason, TxEvent['triggerReason']>>> = {
+  remote: 'RemoteStop',
+  evDisconnected: 'EVCommunicationLost',
+  evseFault: 'AbnormalCondition',
+  emergencyStop: 'AbnormalCondition',
+  energyLimitReached: 'EnergyLimitReached',
+  timeLimitReached: 'TimeLimitReached',
+  deAuthorized: 'Deauthorized',
+};
+
+/** OCPP charging states by canonical charging state. */
+export const CHARGING: Readonly<Record<string, ChargingState>> = {
+  idle: 'Idle',
+  evConnected: 'EVConnected',
+  charging: 'Charging',
+  suspendedEV: 'SuspendedEV',
+  suspendedEVSE: 'SuspendedEVSE',
+};
+
+const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['idToken']['type']>> = {
+  card: 'ISO14443',
+  vin: 'MacAddress',
+  password: 'KeyCode',
+  app: 'Central',
+  local: 'Local',
+  noAuthorization: 'NoAuthorization',
+};
+
+/** A canonical id token as OCPP wants it (at most 36 characters, see ocpp201.md §6 #14). */
+export function ocppIdToken(t: IdToken): RequestOf<'Authorize'>['idToken'] {
+  return { idToken: t.id.slice(0, 36), type: ID_TOKEN_TYPES[t.type] };
+}
+
+/**
+ * The Ended event of `tx`: its kept samples and the Transaction.End reading, the stop reason
+ * (omitted for Local, its default) and the legacy id and stop code as custom data. The EV is
+ * still plugged when the session ends (EVConnected) unless it ended because the EV went (Idle).
+ */
+export function endedEvent(tx: OpenTx, end: TxEnd): UnnumberedTxEvent {
+  const stoppedReason = STOPPED[end.reason];
+  const meterValues = [...(tx.endedSamples ?? []), ...(end.meterStop !== undefined ? [end.meterStop] : [])];
+  return {
+    eventType: 'Ended',
+    timestamp: ocppTimestamp(Date.parse(end.at)),
+    triggerReason: end.trigger ?? STOP_TRIGGER[end.reason] ?? 'ChargingStateChanged',
+    transactionInfo: { transactionId: tx.transactionId, chargingState: end.reason === 'evDisconnected' ? 'Idle' : 'EVConnected', ...(stoppedReason !== 'Local' ? { stoppedReason } : {}) },
+    ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
+    customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(end.raw !== undefined ? { legacyStopReason: end.raw } : {}) },
+  };
+}
