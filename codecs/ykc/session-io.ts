@@ -17,12 +17,31 @@ export type OutFrame<K extends YkcTypeName> = { readonly type: K } & Omit<YkcFra
 
 export type PendingKind = 'start' | 'stop' | 'workParams' | 'reboot' | 'clock' | 'tariff';
 
-interface Pending {
+/** The two 0x52 work parameters, as sent. */
+export interface WorkParams {
+  readonly disabled: number;
+  readonly maxPowerPercent: number;
+}
+
+/** What a waiting command remembers besides its id, kind and connector. */
+export interface PendingDetail {
+  /** The transaction a 0x34 started. */
+  readonly transactionNo?: string;
+  /** Sequence of the frame sent (an answer echoes it, ykc.md §1). */
+  readonly sequence?: number;
+  /** The work parameters a 0x52 proposed: the pile's only once it answered success. */
+  readonly proposal?: WorkParams;
+  /** Said with an `accepted` result (e.g. a limit clamped to what the pile takes). */
+  readonly note?: string;
+  /** Sent by the session itself (no canonical command): its answer or time-out is only logged. */
+  readonly internal?: boolean;
+}
+
+export interface Pending extends PendingDetail {
   readonly commandId: string;
   readonly kind: PendingKind;
   readonly connector: number;
   readonly timer: unknown;
-  readonly transactionNo?: string;
 }
 
 export class YkcOutbox {
@@ -51,11 +70,12 @@ export class YkcOutbox {
     this.ctx.sink.send(this.encode({ ...frame, sequence: request.sequence } as unknown as YkcFrame));
   }
 
-  /** A platform-originated frame with the next sequence number (LE counter, ykc.md §1). */
-  send<K extends YkcTypeName>(frame: OutFrame<K>): void {
+  /** A platform-originated frame with the next sequence number (LE counter, ykc.md §1); returns that number. */
+  send<K extends YkcTypeName>(frame: OutFrame<K>): number {
     const sequence = this.seq;
     this.seq = (this.seq + 1) & 0xffff;
     this.ctx.sink.send(this.encode({ ...frame, sequence } as unknown as YkcFrame));
+    return sequence;
   }
 
   /** A whole frame, its sequence already set. */
@@ -68,21 +88,39 @@ export class YkcOutbox {
   }
 
   /** Waits for the answer frame of command `commandId`; a `timeout` result when none comes. */
-  expect(commandId: string, kind: PendingKind, connector: number, transactionNo?: string): void {
+  expect(commandId: string, kind: PendingKind, connector: number, detail: PendingDetail = {}): void {
     const ms = this.ctx.options.commandTimeoutMs ?? 60_000;
     const timer = this.ctx.clock.setTimeout(() => {
       const i = this.pending.findIndex((p) => p.commandId === commandId);
       if (i < 0) return;
       this.pending.splice(i, 1);
-      this.result(commandId, 'timeout', `no answer within ${ms} ms`);
+      if (detail.internal === true) this.ctx.sink.log('warn', 'ykc charger did not answer', { commandId, kind, timeoutMs: ms });
+      else this.result(commandId, 'timeout', `no answer within ${ms} ms`);
     }, ms);
-    this.pending.push({ commandId, kind, connector, timer, ...(transactionNo !== undefined ? { transactionNo } : {}) });
+    this.pending.push({ ...detail, commandId, kind, connector, timer });
   }
 
-  /** The oldest command of `kind` waiting (for that transaction first, else for that connector). */
+  /**
+   * The oldest command of `kind` waiting: with `transactionNo`, only the one for that transaction;
+   * else the oldest for `connector` (any connector when that is undefined too).
+   */
   take(kind: PendingKind, connector?: number, transactionNo?: string): Pending | undefined {
-    let i = transactionNo === undefined ? -1 : this.pending.findIndex((p) => p.kind === kind && p.transactionNo === transactionNo);
-    if (i < 0) i = this.pending.findIndex((p) => p.kind === kind && (connector === undefined || p.connector === connector));
+    return this.remove(
+      this.pending.findIndex((p) => p.kind === kind && (transactionNo !== undefined ? p.transactionNo === transactionNo : connector === undefined || p.connector === connector)),
+    );
+  }
+
+  /** The command of `kind` whose frame had `sequence` (echoed verbatim or byte-swapped, ykc.md §1). */
+  takeBySequence(kind: PendingKind, sequence: number): Pending | undefined {
+    return this.remove(this.pending.findIndex((p) => p.kind === kind && p.sequence !== undefined && sameSequence(p.sequence, sequence)));
+  }
+
+  /** The newest command of `kind` still waiting. */
+  newest(kind: PendingKind): Pending | undefined {
+    return this.pending.findLast((p) => p.kind === kind);
+  }
+
+  private remove(i: number): Pending | undefined {
     if (i < 0) return undefined;
     const [p] = this.pending.splice(i, 1);
     if (p !== undefined) this.ctx.clock.clearTimeout(p.timer);
@@ -103,7 +141,12 @@ export class YkcOutbox {
   failAll(reason: string): void {
     for (const p of this.pending.splice(0)) {
       this.ctx.clock.clearTimeout(p.timer);
-      this.result(p.commandId, 'failed', reason);
+      if (p.internal !== true) this.result(p.commandId, 'failed', reason);
     }
   }
+}
+
+/** True when `echoed` is `sent` as sent or with its two bytes swapped (some chargers echo it so). */
+export function sameSequence(sent: number, echoed: number): boolean {
+  return echoed === sent || echoed === (((sent & 0xff) << 8) | (sent >> 8));
 }

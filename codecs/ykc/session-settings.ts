@@ -2,19 +2,33 @@
  * Pile-wide settings of a YKC connection: the billing model (0x05/0x06, 0x09/0x0A, set with 0x58 and
  * answered by 0x57), work parameters (0x52: availability and maximum power %), reboot (0x92), clock
  * (0x56) and a real-time data read (0x12) — each from its canonical command, answered by its frame.
+ *
+ * Work parameters are the pile's once it answered 0x51 success: each 0x52 proposes the newest
+ * proposal still waiting (else the pile's) with its own change. 0x52 has no expiry, so a limit with
+ * `until` arms a timer on the session clock that proposes 100 % again then. The time sync the
+ * session sends by itself (at login and daily) is told apart from `setClock` by its sequence.
  */
 import type { ChargerCommand } from '../../src/model/commands.js';
 import type { CommandOutcome } from '../codec.js';
 import { timestampFromDate } from './fields.js';
-import type { YkcOutbox } from './session-io.js';
+import { sameSequence, type WorkParams, type YkcOutbox } from './session-io.js';
 import { DEFAULT_TARIFF, gunCode, tariffFromPeriods, type YkcTariff } from './session-support.js';
 import type { YkcFrameOf } from './types.js';
 
 /** The commands this part carries out. */
 export type PileCommand = Extract<ChargerCommand, { type: 'setAvailability' | 'setLimit' | 'reset' | 'setClock' | 'interrogate' | 'setTariff' }>;
 
+/** Lowest max-power % a 0x52 takes (ykc.md §4). */
+const MIN_POWER_PERCENT = 30;
+
 export class YkcSettings {
-  private workParams = { disabled: 0, maxPowerPercent: 100 };
+  /** The work parameters the pile last accepted (0x51 success). */
+  private workParams: WorkParams = { disabled: 0, maxPowerPercent: 100 };
+  /** Restores 100 % at the `until` of the last limit. */
+  private limitTimer: unknown;
+  private limitSerial = 0;
+  /** Sequences of the session's own 0x56 not answered yet (newest last, a few kept). */
+  private readonly autoSyncs: number[] = [];
   /** A billing model set by `setTariff` and accepted by the charger (0x57): used for later 0x05/0x09. */
   private tariffOverride: YkcTariff | undefined;
   private pendingTariff: YkcTariff | undefined;
@@ -54,14 +68,55 @@ export class YkcSettings {
     this.io.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', undefined, f.result);
   }
 
+  /** 0x51: the proposal it answers becomes the pile's on success only. */
+  workParamsAnswer(f: YkcFrameOf<'workParamsAnswer'>): void {
+    const p = this.io.take('workParams');
+    if (p === undefined) {
+      this.io.ctx.sink.log('info', 'ykc answer without a command', { ...f });
+      return;
+    }
+    const ok = f.result === 1;
+    if (ok && p.proposal !== undefined) this.workParams = p.proposal;
+    if (p.internal === true) this.io.ctx.sink.log(ok ? 'info' : 'warn', 'ykc work parameters answered', { commandId: p.commandId, result: f.result, ...p.proposal });
+    else this.io.result(p.commandId, ok ? 'accepted' : 'rejected', ok ? p.note : undefined, f.result);
+  }
+
+  /** The session's own time sync (at login and daily): its answer resolves no `setClock`. */
+  syncClock(pile: string): void {
+    this.autoSyncs.push(this.io.send({ type: 'timeSync', pileCode: pile, time: timestampFromDate(new Date(this.io.ctx.clock.now()), this.io.timeZone) }));
+    if (this.autoSyncs.length > 4) this.autoSyncs.shift();
+  }
+
+  /**
+   * 0x55: answers the `setClock` whose 0x56 had its sequence; an answer to the session's own sync
+   * resolves nothing. One matching neither (a charger not echoing the sequence) goes to the oldest
+   * `setClock` waiting.
+   */
+  timeSyncAnswer(f: YkcFrameOf<'timeSyncAnswer'>): void {
+    let p = this.io.takeBySequence('clock', f.sequence);
+    if (p === undefined) {
+      const auto = this.autoSyncs.findIndex((s) => sameSequence(s, f.sequence));
+      if (auto >= 0) {
+        this.autoSyncs.splice(auto, 1);
+        return;
+      }
+      p = this.io.take('clock');
+      if (p !== undefined) this.io.ctx.sink.log('info', 'ykc time sync answer with an unknown sequence taken for the oldest setClock', { sequence: f.sequence, commandId: p.commandId });
+    }
+    if (p !== undefined) this.io.result(p.commandId, 'accepted', undefined, 1);
+  }
+
+  /** The connection closed: no limit to restore any more. */
+  stop(): void {
+    this.io.ctx.clock.clearTimeout(this.limitTimer);
+  }
+
   /** Carries out `c` for the logged-in pile `pile` with `connectorCount` guns. */
   command(c: PileCommand, pile: string, connectorCount: number): CommandOutcome {
     switch (c.type) {
       case 'setAvailability': {
         if (c.connector !== 0) return { status: 'notSupported', reason: 'YKC work parameters (0x52) apply to the whole pile only' };
-        this.workParams = { ...this.workParams, disabled: c.available ? 0 : 1 };
-        this.io.send({ type: 'workParams', pileCode: pile, ...this.workParams });
-        this.io.expect(c.id, 'workParams', 0);
+        this.proposeWork(c.id, pile, { disabled: c.available ? 0 : 1 });
         return { status: 'sent' };
       }
       case 'setLimit': {
@@ -69,19 +124,14 @@ export class YkcSettings {
         if (rated === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
         if (c.limit.unit !== 'W') return { status: 'notSupported', reason: 'YKC limits power (0x52 max power %), not current' };
         if (c.connector !== 0) return { status: 'notSupported', reason: 'YKC work parameters (0x52) apply to the whole pile only' };
-        const percent = Math.min(100, Math.max(30, Math.round((c.limit.value / rated) * 100)));
-        this.workParams = { ...this.workParams, maxPowerPercent: percent };
-        this.io.send({ type: 'workParams', pileCode: pile, ...this.workParams });
-        this.io.expect(c.id, 'workParams', 0);
-        return { status: 'sent' };
+        return this.setLimit(c, pile, rated);
       }
       case 'reset':
         this.io.send({ type: 'reboot', pileCode: pile, mode: c.kind === 'hard' ? 1 : 2 });
         this.io.expect(c.id, 'reboot', 0);
         return { status: 'sent' };
       case 'setClock':
-        this.io.send({ type: 'timeSync', pileCode: pile, time: timestampFromDate(new Date(c.time), this.io.timeZone) });
-        this.io.expect(c.id, 'clock', 0);
+        this.io.expect(c.id, 'clock', 0, { sequence: this.io.send({ type: 'timeSync', pileCode: pile, time: timestampFromDate(new Date(c.time), this.io.timeZone) }) });
         return { status: 'sent' };
       case 'interrogate':
         for (let g = 1; g <= connectorCount; g++) this.io.send({ type: 'readRealTimeData', pileCode: pile, gun: gunCode(g) });
@@ -96,5 +146,38 @@ export class YkcSettings {
         return { status: 'sent' };
       }
     }
+  }
+
+  /**
+   * 0x52 max power % for a limit in W. A limit below the pile's minimum is sent as the minimum and
+   * the `accepted` result says so (the canonical result carries a reason; rejecting would leave the
+   * pile at its previous, higher power). With `until`, 100 % is proposed again then.
+   */
+  private setLimit(c: Extract<PileCommand, { type: 'setLimit' }>, pile: string, rated: number): CommandOutcome {
+    const until = c.until === undefined ? undefined : Date.parse(c.until);
+    if (until !== undefined && Number.isNaN(until)) return { status: 'rejected', reason: `invalid until ${c.until}` };
+    const now = this.io.ctx.clock.now();
+    if (until !== undefined && until <= now) return { status: 'rejected', reason: `until ${c.until} has passed` };
+    const wanted = Math.round((c.limit.value / rated) * 100);
+    const percent = Math.min(100, Math.max(MIN_POWER_PERCENT, wanted));
+    const note = wanted < MIN_POWER_PERCENT ? `limit ${c.limit.value} W is below the pile minimum: clamped to ${percent} % (${Math.round((rated * percent) / 100)} W)` : undefined;
+    this.io.ctx.clock.clearTimeout(this.limitTimer);
+    this.limitTimer = undefined;
+    this.proposeWork(c.id, pile, { maxPowerPercent: percent }, note);
+    if (until !== undefined) {
+      const serial = ++this.limitSerial;
+      this.limitTimer = this.io.ctx.clock.setTimeout(() => {
+        this.limitTimer = undefined;
+        this.proposeWork(`ykc-limit-expiry-${serial}`, pile, { maxPowerPercent: 100 }, undefined, true);
+      }, until - now);
+    }
+    return { status: 'sent' };
+  }
+
+  /** A 0x52 with `change` on top of the newest proposal waiting (else the pile's parameters). */
+  private proposeWork(commandId: string, pile: string, change: Partial<WorkParams>, note?: string, internal = false): void {
+    const proposal: WorkParams = { ...(this.io.newest('workParams')?.proposal ?? this.workParams), ...change };
+    this.io.send({ type: 'workParams', pileCode: pile, ...proposal });
+    this.io.expect(commandId, 'workParams', 0, { proposal, ...(note !== undefined ? { note } : {}), ...(internal ? { internal } : {}) });
   }
 }

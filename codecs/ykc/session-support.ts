@@ -59,9 +59,10 @@ export const DEFAULT_TARIFF: YkcTariff = {
   periods: Array.from({ length: 48 }, () => 2),
 };
 
+/** Gun number of a BCD gun field (0xF right padding allowed: `1F` -> 1); 0 when it is not decimal. */
 export function gunNo(gun: string): number {
-  const n = Number.parseInt(gun, 10);
-  return Number.isFinite(n) ? n : 0;
+  const digits = gun.replace(/[Ff]+$/, '');
+  return /^[0-9]+$/.test(digits) ? Number(digits) : 0;
 }
 
 export function gunCode(connector: number): string {

@@ -10,6 +10,12 @@
  * and End values of one transaction are on one scale, also for a record whose start this connection
  * never saw (uploaded after an offline period or a reconnect). The record's meter register readings
  * (电表总起值 / 电表总止值) are logged, not forwarded.
+ *
+ * A transaction whose record came (or was confirmed) is finished: a later 0x13 still naming it (a
+ * stored frame sent after a reconnect, the last frames of the session) or a late 0x33 success does
+ * not start it again. A gun seen charging under a new transaction ends the session it had before
+ * (reason `other`, with the last energy seen) when that one's record has not ended it yet. A record
+ * with an all-zero transaction number is confirmed (so the pile stops resending it) and logged only.
  */
 import type { AuthorizeCommand, ConfirmRecordCommand, StartChargingCommand } from '../../src/model/commands.js';
 import type { IdToken, Timestamp } from '../../src/model/events.js';
@@ -35,7 +41,14 @@ interface Txn {
   readonly commandId?: string;
   started: boolean;
   ended?: boolean;
+  /** Energy of the session in its last 0x13, Wh. */
+  energyWh?: number;
 }
+
+/** How many finished transaction numbers are remembered. */
+const FINISHED_KEPT = 64;
+
+const ZERO_TXN = /^0+$/;
 
 export class YkcTransactions {
   private counter = 0;
@@ -43,6 +56,8 @@ export class YkcTransactions {
   private readonly txns = new Map<string, Txn>();
   /** Records waiting for `confirmRecord`: serial -> sequence of the last copy received. */
   private readonly records = new Map<string, number>();
+  /** Transactions whose record came or was confirmed, oldest first (at most `FINISHED_KEPT`). */
+  private readonly finished = new Set<string>();
 
   constructor(
     private readonly io: YkcOutbox,
@@ -52,15 +67,28 @@ export class YkcTransactions {
 
   // --- frames from the charger -------------------------------------------------------------
 
+  /** A 0x13 frame naming `transactionNo` with `energyWh` charged; `charging` when its status is 3. */
+  realTime(transactionNo: string, connector: number, charging: boolean, energyWh: number, at: Timestamp): void {
+    if (ZERO_TXN.test(transactionNo)) return;
+    const seen = this.txns.get(transactionNo);
+    if (seen !== undefined && seen.connector === connector && seen.ended !== true) seen.energyWh = energyWh;
+    if (charging) this.charging(transactionNo, connector, energyWh, at);
+  }
+
   /** A 0x13 frame showing the gun charging under `transactionNo`: the session has started. */
-  charging(transactionNo: string, connector: number, at: Timestamp): void {
-    if (/^0+$/.test(transactionNo)) return;
+  private charging(transactionNo: string, connector: number, energyWh: number, at: Timestamp): void {
+    if (this.finished.has(transactionNo)) {
+      this.io.ctx.sink.log('debug', 'ykc real-time data for a finished transaction ignored', { transactionNo, connector });
+      return;
+    }
     const txn = this.txns.get(transactionNo);
+    if (txn?.started === true) return;
+    this.endSuperseded(transactionNo, connector, at);
     if (txn === undefined) {
-      const seen: Txn = { connector, started: true };
+      const seen: Txn = { connector, started: true, energyWh };
       this.txns.set(transactionNo, seen);
       this.sessionStarted(transactionNo, seen, at);
-    } else if (!txn.started) {
+    } else {
       txn.started = true;
       this.sessionStarted(transactionNo, txn, at);
     }
@@ -81,12 +109,19 @@ export class YkcTransactions {
     }
   }
 
+  /**
+   * 0x33: answers the start of its transaction; only one naming no transaction this session knows
+   * (all zeros, or rewritten by the charger) answers the oldest start on its gun instead.
+   */
   remoteStartResult(f: YkcFrameOf<'remoteStartResult'>): void {
-    const p = this.io.take('start', gunNo(f.gun), f.transactionNo);
+    const known = !ZERO_TXN.test(f.transactionNo) && (this.txns.has(f.transactionNo) || this.finished.has(f.transactionNo));
+    const p = this.io.take('start', gunNo(f.gun), f.transactionNo) ?? (known ? undefined : this.io.take('start', gunNo(f.gun)));
     const ok = f.result === 1;
     if (p !== undefined) this.io.result(p.commandId, ok ? 'accepted' : 'rejected', ok ? undefined : reasonText(START_FAIL_REASON, f.failReason), f.failReason);
     const txn = this.txns.get(f.transactionNo);
-    if (ok && txn !== undefined && !txn.started) {
+    if (ok && this.finished.has(f.transactionNo)) {
+      this.io.ctx.sink.log('info', 'ykc start result for a finished transaction ignored', { transactionNo: f.transactionNo });
+    } else if (ok && txn !== undefined && !txn.started) {
       txn.started = true;
       this.sessionStarted(f.transactionNo, txn, this.io.now());
     }
@@ -100,6 +135,10 @@ export class YkcTransactions {
   }
 
   record(f: YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>): void {
+    if (ZERO_TXN.test(f.transactionNo)) {
+      this.acknowledgeOnly(f, 'ykc record without a transaction number confirmed and dropped');
+      return;
+    }
     const connector = gunNo(f.gun);
     const txn = this.txns.get(f.transactionNo);
     const card = /^0*$/.test(f.physicalCardNo) ? '' : this.cardId(f.physicalCardNo);
@@ -107,6 +146,7 @@ export class YkcTransactions {
       txn?.idToken ??
       (f.tradeFlag === 5 && f.vin !== '' ? { id: f.vin, type: 'vin' } : (f.tradeFlag === 2 || f.tradeFlag === 4) && card !== '' ? { id: card, type: 'card' } : undefined);
     this.records.set(f.transactionNo, f.sequence);
+    this.finish(f.transactionNo);
     const now = this.io.now();
     const reason = mapStopReason(this.stopReasons, f.stopReason);
     const endedAt = f.endTime.utc ?? now;
@@ -171,7 +211,7 @@ export class YkcTransactions {
       physicalCardNo: this.io.cardFormat === 'hex' ? (/^[0-9A-Fa-f]{1,16}$/.test(card) ? card : '0') : /^[0-9]{1,18}$/.test(card) ? card : '0',
       balanceYuan: this.io.ctx.options.balanceYuan ?? 1000,
     });
-    this.io.expect(c.id, 'start', c.connector, transactionNo);
+    this.io.expect(c.id, 'start', c.connector, { transactionNo });
     return { status: 'sent' };
   }
 
@@ -183,11 +223,57 @@ export class YkcTransactions {
     if (sequence !== undefined) this.io.sendFrame({ ...frame, sequence });
     else this.io.send(frame);
     this.txns.delete(c.legacyTransactionId);
+    this.finish(c.legacyTransactionId);
     this.io.result(c.id, 'completed');
     return { status: 'sent' };
   }
 
+  /**
+   * A record the session forwards nothing of (no transaction number, a gun the pile does not have):
+   * logged with its content and confirmed with 0x40 at once, so that the pile stops resending it.
+   */
+  acknowledgeOnly(f: YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>, message: string): void {
+    this.io.ctx.sink.log('warn', message, {
+      transactionNo: f.transactionNo,
+      gun: f.gun,
+      startTime: f.startTime.utc,
+      endTime: f.endTime.utc,
+      totalEnergyKwh: f.totalEnergyKwh,
+      totalAmountYuan: f.totalAmountYuan,
+      stopReason: f.stopReason,
+      physicalCardNo: f.physicalCardNo,
+    });
+    this.io.sendFrame({ type: 'transactionRecordConfirm', sequence: f.sequence, transactionNo: f.transactionNo, result: 0 });
+  }
+
   // --- helpers -----------------------------------------------------------------------------
+
+  private finish(transactionNo: string): void {
+    this.finished.delete(transactionNo);
+    this.finished.add(transactionNo);
+    if (this.finished.size > FINISHED_KEPT) {
+      const oldest = this.finished.values().next();
+      if (oldest.done !== true) this.finished.delete(oldest.value);
+    }
+  }
+
+  /** The gun charges under `transactionNo`: a session it had under another number and still runs ends. */
+  private endSuperseded(transactionNo: string, connector: number, at: Timestamp): void {
+    for (const [no, txn] of this.txns) {
+      if (no === transactionNo || txn.connector !== connector || !txn.started || txn.ended === true) continue;
+      txn.ended = true;
+      this.io.ctx.sink.log('warn', 'ykc gun charging under a new transaction: the previous session ends without its record', { connector, previous: no, transactionNo });
+      this.io.event({
+        type: 'sessionEnded',
+        connector,
+        legacyTransactionId: no,
+        ...(txn.idToken !== undefined ? { idToken: txn.idToken } : {}),
+        ...(txn.energyWh !== undefined ? { meterStopWh: txn.energyWh } : {}),
+        at,
+        reason: 'other',
+      });
+    }
+  }
 
   private answerAuth(req: AuthRequest, accepted: boolean, reason: string | undefined): void {
     const pile = this.pileCode() ?? '0';

@@ -11,6 +11,10 @@
  * then the pile's own key if it has one. Once the charger has sent one encrypted frame, every frame
  * to it is encrypted too (with the key of the moment: the login answer with the key that opened
  * the login).
+ *
+ * A frame about a gun the pile does not have (number outside 1..gun count of the login, or not
+ * decimal) is dropped as a `YKC_UNKNOWN_GUN` error; a record among them is still confirmed (0x40) so
+ * that the pile stops resending it, its content logged.
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
@@ -18,7 +22,7 @@ import type { CurrentType } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
-import { DEFAULT_TIME_ZONE, timestampFromDate } from './fields.js';
+import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';
 import { decodeYkcFrame } from './parser.js';
 import { defaultStopReasonMap } from './stop-reason-map.js';
@@ -27,7 +31,7 @@ import { YkcCards } from './session-cards.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcSettings } from './session-settings.js';
 import { YkcGunStatus } from './session-status.js';
-import { gunCode, gunNo, isDownlink, type YkcOptions } from './session-support.js';
+import { gunCode, gunNo, isDownlink, round, type YkcOptions } from './session-support.js';
 import { YkcTransactions } from './session-transactions.js';
 
 export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
@@ -52,6 +56,12 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = [
  * `doCommand`), and offline-card answers no `setLocalList` waits for: only logged.
  */
 const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
+
+/** Frames from the charger about one gun: dropped when the pile has no such gun. */
+const GUN_FRAMES = new Set<string>([
+  'realTimeData', 'parkingLockStatus', 'startRequest', 'remoteStartResult', 'remoteStopResult', 'transactionRecord', 'transactionRecordV17',
+  'chargingHandshake', 'parameterConfig', 'bmsDemand', 'chargingEnd',
+]);
 
 export class YkcSession implements CodecSession {
   private readonly framer = new YkcFramer();
@@ -150,6 +160,7 @@ export class YkcSession implements CodecSession {
     this.stopped = true;
     this.ctx.clock.clearTimeout(this.watchdog);
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
+    this.settings.stop();
     this.io.failAll(reason);
     this.cards.failAll(reason);
   }
@@ -157,6 +168,11 @@ export class YkcSession implements CodecSession {
   // --- frames from the charger -------------------------------------------------------------
 
   private onFrame(f: YkcFrame): void {
+    if (GUN_FRAMES.has(f.type) && 'gun' in f && !this.knownGun(f.gun)) {
+      this.ctx.sink.error({ code: 'YKC_UNKNOWN_GUN', message: `${f.type} for gun ${f.gun}: the pile has guns 1..${this.loggedIn ? this.connectorCount : 99} only, frame dropped` });
+      if (f.type === 'transactionRecord' || f.type === 'transactionRecordV17') this.transactions.acknowledgeOnly(f, `ykc record for unknown gun ${f.gun} confirmed and dropped`);
+      return;
+    }
     switch (f.type) {
       case 'login':
         return this.onLogin(f);
@@ -172,7 +188,7 @@ export class YkcSession implements CodecSession {
       case 'realTimeData': {
         const at = this.io.now();
         this.status.realTime(f, this.currentType, at);
-        if (f.status === 3) this.transactions.charging(f.transactionNo, gunNo(f.gun), at);
+        this.transactions.realTime(f.transactionNo, gunNo(f.gun), f.status === 3, round(f.energyKwh * 1000, 1), at);
         return;
       }
       case 'parkingLockStatus':
@@ -193,13 +209,12 @@ export class YkcSession implements CodecSession {
         if (!this.cards.clearAnswer(f)) this.ctx.sink.log('info', 'ykc answer without a command', { ...f });
         return;
       case 'workParamsAnswer':
-        return this.io.simpleResult('workParams', f.result);
+        return this.settings.workParamsAnswer(f);
       case 'rebootAnswer':
         return this.io.simpleResult('reboot', f.result);
       case 'timeSyncAnswer': {
         if (f.time.utc !== null) this.io.event({ type: 'clockReport', chargerTime: f.time.utc, at: this.io.now() });
-        this.io.simpleResult('clock', 1);
-        return;
+        return this.settings.timeSyncAnswer(f);
       }
       case 'chargingHandshake':
         this.io.event({
@@ -292,9 +307,7 @@ export class YkcSession implements CodecSession {
 
   private syncTime(): void {
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
-    if (this.pileCode !== undefined) {
-      this.io.send({ type: 'timeSync', pileCode: this.pileCode, time: timestampFromDate(new Date(this.ctx.clock.now()), this.io.timeZone) });
-    }
+    if (this.pileCode !== undefined) this.settings.syncClock(this.pileCode);
     this.timeSyncTimer = this.ctx.clock.setTimeout(() => this.syncTime(), this.ctx.options.timeSyncIntervalMs ?? DAY);
   }
 
@@ -305,6 +318,12 @@ export class YkcSession implements CodecSession {
       this.io.event({ type: 'link', state: 'down', reason: 'heartbeat timeout' });
       this.ctx.sink.close('heartbeat timeout');
     }, 3 * this.heartbeatMs);
+  }
+
+  /** A gun number from the charger: 1..gun count of the login (1..99 before it). */
+  private knownGun(gun: string): boolean {
+    const n = gunNo(gun);
+    return n >= 1 && n <= (this.loggedIn ? this.connectorCount : 99);
   }
 
   private validConnector(connector: number): boolean {
