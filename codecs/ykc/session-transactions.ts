@@ -50,6 +50,9 @@ const FINISHED_KEPT = 64;
 
 const ZERO_TXN = /^0+$/;
 
+/** 0x33 failure reason 5: the gun is not plugged in yet (ykc.md §4). */
+const GUN_NOT_PLUGGED = 5;
+
 export class YkcTransactions {
   private counter = 0;
   private readonly auths = new Map<string, AuthRequest>();
@@ -117,7 +120,13 @@ export class YkcTransactions {
     const known = !ZERO_TXN.test(f.transactionNo) && (this.txns.has(f.transactionNo) || this.finished.has(f.transactionNo));
     const p = this.io.take('start', gunNo(f.gun), f.transactionNo) ?? (known ? undefined : this.io.take('start', gunNo(f.gun)));
     const ok = f.result === 1;
-    if (p !== undefined) this.io.result(p.commandId, ok ? 'accepted' : 'rejected', ok ? undefined : reasonText(START_FAIL_REASON, f.failReason), f.failReason);
+    // ykc.md §4: "gun not plugged" is no refusal: a gun plugged in within 60 s of the 0x34 starts
+    // charging and the pile sends a second 0x33, with success. The start waits for the EV.
+    const waiting = !ok && f.failReason === GUN_NOT_PLUGGED;
+    if (p !== undefined) {
+      const reason = ok ? undefined : waiting ? `${reasonText(START_FAIL_REASON, f.failReason)}: the pile starts once the gun is plugged in (within 60 s)` : reasonText(START_FAIL_REASON, f.failReason);
+      this.io.result(p.commandId, ok || waiting ? 'accepted' : 'rejected', reason, f.failReason);
+    }
     const txn = this.txns.get(f.transactionNo);
     if (ok && this.finished.has(f.transactionNo)) {
       this.io.ctx.sink.log('info', 'ykc start result for a finished transaction ignored', { transactionNo: f.transactionNo });

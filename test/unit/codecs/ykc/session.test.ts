@@ -226,8 +226,8 @@ describe('YKC session: sessions and records', () => {
     expect(s.take('sessionStarted')).toEqual([
       expect.objectContaining({ connector: 2, legacyTransactionId: start?.transactionNo, commandId: 'c1', idToken: { id: 'ABCD1234', type: 'card' } }),
     ]);
-    s.feed({ type: 'remoteStartResult', sequence: 41, transactionNo: s.sentOf('remoteStart')[1]?.transactionNo ?? '', pileCode: PILE, gun: '01', result: 0, failReason: 5 });
-    expect(s.take('commandResult')[1]).toMatchObject({ commandId: 'c2', status: 'rejected', reason: 'gunNotPlugged', raw: 5 });
+    s.feed({ type: 'remoteStartResult', sequence: 41, transactionNo: s.sentOf('remoteStart')[1]?.transactionNo ?? '', pileCode: PILE, gun: '01', result: 0, failReason: 3 });
+    expect(s.take('commandResult')[1]).toMatchObject({ commandId: 'c2', status: 'rejected', reason: 'deviceFault', raw: 3 });
   });
 
   it('remote start without an answer times out; stop() fails pending commands', () => {
@@ -354,11 +354,12 @@ describe('YKC session: other commands', () => {
     expect(s.session.command({ type: 'setTariff', id: 't3', tariffId: 'x', periods: [{ from: '08:15', energyPrice: 1, servicePrice: 1 }] })).toMatchObject({ status: 'rejected' });
   });
 
-  it('a remote start refused for an unplugged gun still starts the session on a later 0x33 success', () => {
+  it('a remote start waiting for the plug (0x33 reason 5) is accepted and starts the session on the later 0x33 success', () => {
     const s = loggedIn();
     s.session.command({ type: 'startCharging', id: 'c1', connector: 1 });
     const txn = s.sentOf('remoteStart')[0]?.transactionNo ?? '';
     s.feed({ type: 'remoteStartResult', sequence: 1, transactionNo: txn, pileCode: PILE, gun: '01', result: 0, failReason: 5 });
+    expect(s.take('commandResult')).toEqual([expect.objectContaining({ commandId: 'c1', status: 'accepted', reason: 'gunNotPlugged: the pile starts once the gun is plugged in (within 60 s)', raw: 5 })]);
     expect(s.take('sessionStarted')).toHaveLength(0);
     s.clock.advance(20_000);
     s.feed({ type: 'remoteStartResult', sequence: 2, transactionNo: txn, pileCode: PILE, gun: '01', result: 1, failReason: 0 });
