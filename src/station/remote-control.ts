@@ -18,6 +18,7 @@ import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { OcppError } from '../ocpp/errors.js';
 import type { Authorization } from './authorization.js';
 import { background, type StationContext } from './context.js';
+import type { RemoteStart } from './remote-starts.js';
 import type { Transactions } from './transactions.js';
 import type { TxQueue } from './tx-queue.js';
 
@@ -55,34 +56,37 @@ export class RemoteControl {
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
     if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
     if (!this.ctx.capabilities.commands.has('startCharging')) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } };
-    this.tx.expectRemoteStart(connector, { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) });
+    const start: RemoteStart = { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) };
+    this.tx.remoteStarts.expect(connector, start);
     if (this.authorization.remoteStartNeedsAuthorization(req.idToken)) {
-      return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'authorized remote start', this.authorizeThenStart(connector, req)) };
+      return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'authorized remote start', this.authorizeThenStart(connector, req, start)) };
     }
-    const result = await this.startCharger(connector, req);
+    const result = await this.startCharger(connector, req, start);
     if (result !== 'accepted' && result !== 'completed') {
-      this.tx.cancelRemoteStart(connector);
+      this.tx.remoteStarts.cancel(connector, start);
       return { status: 'Rejected', statusInfo: { reasonCode: result === 'notSent' ? 'NotSupported' : 'ChargerRefused' } };
     }
     return { status: 'Accepted' };
   }
 
   /** AuthorizeRemoteStart: the token goes to Authorize first; only an accepted one starts the charger. */
-  private async authorizeThenStart(connector: number, req: RequestOf<'RequestStartTransaction'>): Promise<void> {
+  private async authorizeThenStart(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<void> {
     const { accepted, reason } = await this.authorization.authorize(req.idToken);
     if (!accepted) {
-      this.tx.cancelRemoteStart(connector);
+      this.tx.remoteStarts.cancel(connector, start);
       this.ctx.log('warn', 'remote start refused: the CSMS did not authorize its token', { remoteStartId: req.remoteStartId, connector, reason });
       return;
     }
-    const result = await this.startCharger(connector, req);
+    const result = await this.startCharger(connector, req, start);
     if (result === 'accepted' || result === 'completed') return;
-    this.tx.cancelRemoteStart(connector);
+    this.tx.remoteStarts.cancel(connector, start);
     this.ctx.log('warn', 'remote start refused by the charger after authorization', { remoteStartId: req.remoteStartId, connector, result });
   }
 
-  private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>): Promise<CommandResultEvent['status'] | 'notSent'> {
-    return this.send({ type: 'startCharging', id: this.ctx.commandId('start'), connector, idToken: { id: req.idToken.idToken, type: 'app' } });
+  private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<CommandResultEvent['status'] | 'notSent'> {
+    const id = this.ctx.commandId('start');
+    this.tx.remoteStarts.sent(connector, start, id);
+    return this.send({ type: 'startCharging', id, connector, idToken: { id: req.idToken.idToken, type: 'app' } });
   }
 
   async requestStop(req: RequestOf<'RequestStopTransaction'>): Promise<ResponseOf<'RequestStopTransaction'>> {

@@ -8,16 +8,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
-import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
 import type { TxQueue } from './tx-queue.js';
 
 export { ocppIdToken } from './transaction-events.js';
+export type { RemoteStart } from './remote-starts.js';
 
 /**
  * Station key of the legacy transaction ids whose Ended event is queued (newest last), written in
@@ -30,13 +31,6 @@ const DONE_RECORDS_KEPT = 64;
 /** Samples an Ended event carries at most: the oldest are kept, later ones dropped with a warning. */
 const MAX_ENDED_SAMPLES = 500;
 
-/** A RequestStartTransaction waiting for the charger's session to start. */
-export interface RemoteStart {
-  readonly remoteStartId: number;
-  readonly idToken: RequestOf<'RequestStartTransaction'>['idToken'];
-  /** A TxProfile that came with the request, installed once the transaction exists. */
-  readonly chargingProfile?: RequestOf<'RequestStartTransaction'>['chargingProfile'];
-}
 
 const txKey = (connector: number): string => `tx:${connector}`;
 
@@ -51,7 +45,8 @@ export class Transactions {
   /** Legacy transaction ids whose Ended event is queued (`DONE_RECORDS_KEY`), oldest first. */
   private doneOrder: string[] = [];
   private done = new Set<string>();
-  private readonly remoteStarts = new Map<number, RemoteStart>();
+  /** RequestStartTransaction requests waiting for their session. */
+  readonly remoteStarts: RemoteStarts;
   /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
   private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
@@ -67,6 +62,7 @@ export class Transactions {
     private readonly queue: TxQueue,
     private readonly online: () => boolean,
   ) {
+    this.remoteStarts = new RemoteStarts(ctx);
     this.records = new TransactionRecords(ctx, {
       write: (key, tx, event, last, also) => this.write(key, tx, event, last, also),
       reading: (wh, at, context) => this.reading(wh, at, context),
@@ -102,19 +98,9 @@ export class Transactions {
     return undefined;
   }
 
-  /** RequestStartTransaction accepted: the next session on `connector` is remote. */
-  expectRemoteStart(connector: number, start: RemoteStart): void {
-    this.remoteStarts.set(connector, start);
-  }
-
-  cancelRemoteStart(connector: number): void {
-    this.remoteStarts.delete(connector);
-  }
-
   async sessionStarted(e: SessionStartedEvent): Promise<void> {
     if (!(await this.replaceStale(e))) return;
-    const remote = this.remoteStarts.get(e.connector);
-    this.remoteStarts.delete(e.connector);
+    const remote = this.remoteStarts.claim(e);
     const tx: OpenTx = {
       transactionId: randomUUID(),
       seqNo: 0,

@@ -102,7 +102,7 @@ describe('AuthCtrlr', () => {
     if (start?.type !== 'startCharging') throw new Error('no start command');
     expect(start).toMatchObject({ connector: 1, idToken: { id: 'GOOD-CARD' } });
     s.engine.chargerEvent({ type: 'commandResult', commandId: start.id, status: 'accepted' });
-    s.engine.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-R', meterStartWh: 10, at: new Date().toISOString() });
+    s.engine.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-R', meterStartWh: 10, at: new Date().toISOString(), commandId: start.id });
     const started = await c.waitForCall((x) => x.action === 'TransactionEvent');
     expect(started.params).toMatchObject({ eventType: 'Started', triggerReason: 'RemoteStart', transactionInfo: { remoteStartId: 3 }, idToken: { idToken: 'GOOD-CARD' } });
 

@@ -94,7 +94,7 @@ export async function transactions(store: MemoryStore = new MemoryStore(), prese
   const tx = new Transactions(ctx, new TxQueue(ctx), () => false);
   await tx.load();
   const events = async (): Promise<RequestOf<'TransactionEvent'>[]> => (await store.peek(ID, TX_QUEUE, 10_000)).map((e) => (e.item as unknown as QueuedTransactionEvent).payload);
-  return { tx, store, logs, events };
+  return { tx, store, logs, events, clock };
 }
 
 export const started = (legacyTransactionId: string, at: number, more: Partial<SessionStartedEvent> = {}): SessionStartedEvent => ({ type: 'sessionStarted', connector: 1, legacyTransactionId, at: iso(at), ...more });
