@@ -1,12 +1,13 @@
 /**
  * Canonical commands -> IEC 104 control ASDUs, and the bookkeeping of their confirmations:
  * ACT_CON (positive or negative, IEC 60870-5-101 §7.2.3 P/N bit), ACT_TERM, select-before-operate
- * (S/E bit, §7.2.6.15) and a time-out per step.
+ * (S/E bit, §7.2.6.15) and a time-out per step. A confirmation counts only when it echoes what was
+ * sent: same S/E bit as the step in progress, same state or value.
  */
 import { COT, QCC_GENERAL, QOI_STATION, TI, typeInfo } from '../../src/iec104/constants.js';
 import { cp56FromDate } from '../../src/iec104/cp56.js';
 import type { Asdu, InformationObject } from '../../src/iec104/types.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, PowerLimit } from '../../src/model/commands.js';
 import type { CommandResultEvent } from '../../src/model/events.js';
 import type { CodecClock } from '../codec.js';
 import type { MappedCommand } from './mapping.js';
@@ -20,12 +21,17 @@ export interface PlannedCommand {
   /** Builds the information object; `select` sets S/E for select-before-operate. */
   readonly object: (select: boolean) => InformationObject;
   readonly selectBeforeOperate: boolean;
+  /**
+   * setLimit only: the limit that lifts this one at its `until` (a setpoint never expires in the
+   * charger), undefined when the command has no `until`.
+   */
+  readonly lift?: PowerLimit;
 }
 
 export type Plan = { ok: true; plan: PlannedCommand } | { ok: false; status: 'notSupported' | 'rejected'; reason: string };
 
 /** Turns a canonical command into the ASDU this charger model needs, or says why it can't. */
-export function planCommand(command: ChargerCommand, table: PointTable, timeZone: string): Plan {
+export function planCommand(command: ChargerCommand, table: PointTable, timeZone: string, maxPowerW?: number): Plan {
   switch (command.type) {
     case 'setClock': {
       const time = cp56FromDate(new Date(command.time), timeZone);
@@ -72,10 +78,22 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
       } else {
         value = raw;
       }
+      let lift: PowerLimit | undefined;
+      if (command.until !== undefined) {
+        lift = liftingLimit(m, ti, maxPowerW);
+        if (lift === undefined) {
+          return {
+            ok: false,
+            status: 'notSupported',
+            reason: `an IEC 104 setpoint never expires and there is no maximum to restore at \`until\` (no charger.maxPowerW for a ${m.unit} limit, and a float setpoint has no maximum of its own)`,
+          };
+        }
+      }
       const ql = m.qualifier ?? 0;
       const object = (select: boolean): InformationObject =>
         normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };
-      return ok(command, ti, m.ioa, object, m.selectBeforeOperate === true);
+      const plan = ok(command, ti, m.ioa, object, m.selectBeforeOperate === true);
+      return plan.ok && lift !== undefined ? { ok: true, plan: { ...plan.plan, lift } } : plan;
     }
     case 'authorize':
     case 'confirmRecord':
@@ -84,6 +102,24 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
     case 'setLocalList':
       return { ok: false, status: 'notSupported', reason: `${command.type} has no IEC 104 point-table equivalent` };
   }
+}
+
+/** Largest raw value of a scaled or normalized setpoint (IEC 60870-5-101 §7.2.6.6, §7.2.6.7). */
+const SETPOINT_RAW_MAX = 32767;
+
+/**
+ * The limit that stands for "no limit" on this setpoint: the charger's maximum power when the
+ * setpoint takes power, else the largest value the setpoint can carry (scaled or normalized; a float
+ * setpoint has none).
+ */
+function liftingLimit(m: MappedCommand & { command: 'setLimit' }, ti: number, maxPowerW: number | undefined): PowerLimit | undefined {
+  if (m.unit !== 'A' && maxPowerW !== undefined) return { value: maxPowerW, unit: 'W' };
+  const scale = m.scale ?? 1;
+  let inUnit: number;
+  if (ti === TI.C_SE_NB_1) inUnit = SETPOINT_RAW_MAX * scale;
+  else if (ti === TI.C_SE_NA_1) inUnit = (SETPOINT_RAW_MAX / 32768) * scale;
+  else return undefined;
+  return m.unit === 'A' ? { value: inUnit, unit: 'A' } : { value: m.unit === 'kW' ? inUnit * 1000 : inUnit, unit: 'W' };
 }
 
 function switchPlan(command: ChargerCommand, m: MappedCommand, on: boolean): Plan {
@@ -109,6 +145,8 @@ type Phase = 'selecting' | 'executing' | 'accepted';
 interface Pending {
   readonly plan: PlannedCommand;
   phase: Phase;
+  /** The object of the step in progress, which a confirmation must echo. */
+  sent: InformationObject | undefined;
   timer: unknown;
 }
 
@@ -125,6 +163,8 @@ export class PendingCommands {
     private readonly send: (asdu: Asdu) => void,
     private readonly result: (event: CommandResultEvent) => void,
     private readonly header: () => Pick<Asdu, 'commonAddress' | 'originator'>,
+    /** A positively confirmed command whose ACT_TERM did not come within the time-out. */
+    private readonly expired: (command: ChargerCommand) => void = () => undefined,
   ) {}
 
   busy(plan: PlannedCommand): boolean {
@@ -133,18 +173,23 @@ export class PendingCommands {
 
   /** Sends the first step (select, or execute). */
   start(plan: PlannedCommand): void {
-    const p: Pending = { plan, phase: plan.selectBeforeOperate ? 'selecting' : 'executing', timer: undefined };
+    const p: Pending = { plan, phase: plan.selectBeforeOperate ? 'selecting' : 'executing', sent: undefined, timer: undefined };
     this.pending.set(addr(plan.typeId, plan.ioa), p);
     this.transmit(p);
   }
 
-  /** Handles an ASDU echoing a control type; returns true when it matched a pending command. */
+  /**
+   * Handles an ASDU echoing a control type; returns true when it matched a pending command. An echo
+   * of another step or another command at the same address (a late answer to one that timed out)
+   * does not match, nor does a termination while selecting.
+   */
   confirm(asdu: Asdu): boolean {
     const o = asdu.objects[0];
     if (o === undefined) return false;
     const key = addr(asdu.typeId, o.ioa);
     const p = this.pending.get(key);
-    if (p === undefined) return false;
+    if (p === undefined || p.sent === undefined || !echoes(o, p.sent)) return false;
+    if (asdu.cause === COT.ACTIVATION_TERMINATION && p.phase === 'selecting') return false;
     const id = p.plan.command.id;
     if (asdu.cause === COT.ACTIVATION_CON) {
       if (asdu.negative) {
@@ -185,6 +230,7 @@ export class PendingCommands {
   private transmit(p: Pending): void {
     const info = typeInfo(p.plan.typeId);
     if (info === undefined) throw new Error(`no type ${p.plan.typeId}`);
+    p.sent = p.plan.object(p.phase === 'selecting');
     this.send({
       typeId: info.id,
       sq: false,
@@ -192,7 +238,7 @@ export class PendingCommands {
       negative: false,
       test: false,
       ...this.header(),
-      objects: [p.plan.object(p.phase === 'selecting')],
+      objects: [p.sent],
     });
     this.arm(p);
   }
@@ -205,6 +251,7 @@ export class PendingCommands {
       const event: CommandResultEvent | undefined =
         p.phase === 'accepted' ? undefined : { type: 'commandResult', commandId: p.plan.command.id, status: 'timeout', reason: `no ${p.phase === 'selecting' ? 'select ' : ''}ACT_CON within ${this.timeoutMs} ms` };
       this.finish(key, p, event);
+      if (p.phase === 'accepted') this.expired(p.plan.command);
     }, this.timeoutMs);
   }
 
@@ -216,3 +263,20 @@ export class PendingCommands {
 }
 
 const addr = (ti: number, ioa: number): string => `${ti}/${ioa}`;
+
+/** Fields of a sent object its confirmation must repeat; the time of a clock sync is the charger's own. */
+const ECHOED = ['select', 'state', 'raw', 'value', 'qoi', 'rqt'] as const;
+
+/** True when `echo` repeats what `sent` carried: S/E bit, command state, setpoint value, qualifier of interrogation. */
+function echoes(echo: InformationObject, sent: InformationObject): boolean {
+  const e = echo as Readonly<Record<string, unknown>>;
+  const s = sent as Readonly<Record<string, unknown>>;
+  for (const field of ECHOED) {
+    const want = s[field];
+    if (want === undefined) continue;
+    const got = e[field];
+    // A float setpoint travels as IEEE 754 single precision.
+    if (typeof want === 'number' && typeof got === 'number' ? Math.fround(want) !== Math.fround(got) : want !== got) return false;
+  }
+  return true;
+}

@@ -1,7 +1,8 @@
 /**
  * Loads an IEC 104 point-table mapping: YAML -> JSON Schema (`mappings/schema/iec104-points.schema.json`)
- * -> checks the schema cannot express (duplicates, connector count, units, state ranges, link and
- * address sizes). Every problem is reported at once, each with its JSON pointer, line and column.
+ * -> checks the schema cannot express (duplicates, connector count, connector 0, energy registers,
+ * units, state ranges, link and address sizes). Every problem is reported at once, each with its
+ * JSON pointer, line and column.
  */
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
@@ -152,6 +153,8 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
 
   // One IOA space per type family: M_SP_NA_1 and its time-tagged M_SP_TB_1 arrive at the same IOA.
   const firstAt = new Map<string, number>();
+  /** The energy register (phase-less energy point) of each connector. */
+  const registerAt = new Map<number, number>();
   m.points.forEach((p, i) => {
     const at = (...rest: (string | number)[]): string => pointerOf('points', i, ...rest);
     checkIoa(at('ioa'), p.ioa);
@@ -164,6 +167,15 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
     else {
       const timed = SUPPORTED_TYPES.filter((t) => t.kind === family && !t.control).map((t) => t.name);
       add(at('ioa'), `IOA ${ioaHex(p.ioa)} (${p.ioa}) is already mapped by ${pointerOf('points', first)} in the same type family (${timed.join('/')})`);
+    }
+    if (p.connector === 0 && (p.signal === 'plugged' || p.signal === 'charging' || p.signal === 'status')) {
+      // Connector states and sessions belong to connectors 1..n; connector 0 has only availability and faults.
+      add(at('connector'), `${p.signal} points need a connector from 1 to ${m.charger.connectors}: connector 0 (the charger as a whole) has no plug or session, only available and fault points`);
+    }
+    if (p.signal === 'measurand' && p.measurand === 'energy' && p.phase === undefined && p.connector > 0) {
+      const register = registerAt.get(p.connector);
+      if (register === undefined) registerAt.set(p.connector, i);
+      else add(at('measurand'), `connector ${p.connector} already has its energy register at ${pointerOf('points', register)}: a second energy point needs a phase (L1, L2, L3 or N)`);
     }
     if (p.signal === 'measurand') {
       const units = UNIT_FACTORS[p.measurand];

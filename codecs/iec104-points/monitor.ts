@@ -70,13 +70,19 @@ export interface MonitorContext {
   readonly timeZone: string;
   /** Called for an object whose IOA is not mapped, or whose status code is not in the mapping. */
   readonly unknown: UnknownReporter;
+  /**
+   * Called after each state object (not measured values) of a time-tagged ASDU, with its time: the
+   * change is reported at that time, before the next object of the ASDU changes the state again.
+   */
+  readonly changed: (at: Timestamp) => void;
 }
 
 /**
  * Applies the objects of `asdu` (a monitor TI other than M_EI_NA_1) to the connector states, appends
  * the faults it raises or clears to `faults` and returns its measurement events, grouped by
  * connector and time in order of first appearance. `now` is the reception time, used where an
- * object has no time tag.
+ * object has no time tag. State changes of a time-tagged ASDU are handed to `ctx.changed` object by
+ * object; those of other ASDUs are left for the caller to flush once.
  *
  * The groups live in locals until returned: storing each new event into a long-lived object would
  * take the write barrier's slow path for every one.
@@ -152,7 +158,10 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       const p = entry.point as StatusPoint;
       const state = raw === undefined ? undefined : p.states[String(raw)];
       if (raw === undefined || state === undefined) unknown(asdu, o as InformationObject, `status code ${raw} not in the mapping's states`);
-      else states.setCoded(entry.connector, { ...state, raw });
+      else {
+        states.setCoded(entry.connector, { ...state, raw });
+        if (timeTag) ctx.changed(at);
+      }
       continue;
     }
     const v = carrier === Carrier.single ? o.value === true : carrier === Carrier.double ? (o.value === 2 ? true : o.value === 1 ? false : undefined) : undefined;
@@ -165,6 +174,7 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       const e = states.setFault(entry.connector, (entry.point as FaultPoint).fault, on, at, o.ioa);
       if (e !== undefined) faults.push(e);
     }
+    if (timeTag) ctx.changed(at);
   }
   if (run !== undefined) run.values = packed(held, h0, h1, h2, h3);
   return more ?? (first === undefined ? undefined : [first]);

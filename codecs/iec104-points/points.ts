@@ -40,6 +40,7 @@ export interface PointEntry {
   readonly connector: number;
   readonly measurand: Measurand | undefined;
   readonly phase: MeasurandPoint['phase'];
+  /** The connector's energy register (the phase-less energy point): drives meter start/stop and resets. */
   readonly energy: boolean;
   /** canonical = raw * factor + offset (measurands only; 1 and 0 otherwise). */
   readonly factor: number;
@@ -96,7 +97,7 @@ export class PointTable {
       const unit = p.signal === 'measurand' ? (toCanonical(p.measurand, 1, p.unit) ?? Number.NaN) : 1;
       const factor = p.signal === 'measurand' ? (p.scale ?? 1) * unit : 1;
       const offset = p.signal === 'measurand' ? (p.offset ?? 0) * unit : 0;
-      const energy = p.signal === 'measurand' && p.measurand === 'energy';
+      const energy = isEnergyRegister(p);
       const family = familyOf(TI[p.ti]);
       let points = byFamily.get(family);
       if (points === undefined) byFamily.set(family, (points = new Map()));
@@ -150,12 +151,17 @@ export class PointTable {
 
   /** True when connector `c` has an energy register point. */
   hasEnergy(c: number): boolean {
-    return this.mapping.points.some((p) => p.signal === 'measurand' && p.measurand === 'energy' && p.connector === c);
+    return this.mapping.points.some((p) => isEnergyRegister(p) && p.connector === c);
   }
 
   measurands(): Set<Measurand> {
     return new Set(this.mapping.points.filter((p): p is MeasurandPoint => p.signal === 'measurand').map((p) => p.measurand));
   }
+}
+
+/** The energy register of a connector: an energy point without phase (per-phase registers are only reported). */
+export function isEnergyRegister(p: Point): boolean {
+  return p.signal === 'measurand' && p.measurand === 'energy' && p.phase === undefined;
 }
 
 /** canonical = (raw * scale + offset) in the point's unit, converted to the measurand's unit. */

@@ -11,14 +11,19 @@ import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
 import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
+import type { ChargerCommand } from '../../src/model/commands.js';
 import type { ChargerEvent, CommandResultEvent, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
+import { capabilitiesOf } from './capabilities.js';
+import { LimitLifts } from './limit-lifts.js';
 import type { Iec104PointsMapping } from './mapping.js';
 import { readMonitor, type MonitorContext } from './monitor.js';
+import { Periodic } from './periodic.js';
 import { PointTable } from './points.js';
+
+export { capabilitiesOf } from './capabilities.js';
 
 export interface Iec104PointsOptions {
   readonly mapping: Iec104PointsMapping;
@@ -26,10 +31,10 @@ export interface Iec104PointsOptions {
   readonly table?: PointTable;
 }
 
-const BROADCAST_CA = 0xffff;
+/** Broadcast common address by CA size (IEC 60870-5-101 §7.2.4). */
+const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
 /** `typeInfo` by TI as an array: read for every ASDU. */
 const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));
-const MINUTE = 60_000;
 /** Longest wait for the final meter reading of a session before ending it anyway. */
 const FINAL_METER_WAIT_MS = 5_000;
 /** Prefix of the ids of commands the session sends by itself. */
@@ -52,7 +57,13 @@ export class Iec104PointsSession implements CodecSession {
   private readonly intents = new Map<string, { kind: 'start' | 'stop'; connector: number }>();
   /** Set while waiting for the final meter reading of ended sessions. */
   private endingTimer: unknown;
-  private readonly periodic: unknown[] = [];
+  private readonly periodic: Periodic;
+  private readonly lifts: LimitLifts;
+  /** The zone the last clock sync was written in (undefined before the first). */
+  private clockZone: string | undefined;
+  /** Identification brought another zone while a clock sync was in flight: sync again once it is over. */
+  private clockResync = false;
+  private readonly broadcastCa: number;
   private stopped = false;
   /** Resolves a pending `goodbye`. */
   private farewell: (() => void) | undefined;
@@ -68,10 +79,11 @@ export class Iec104PointsSession implements CodecSession {
     const a = this.mapping.asdu ?? {};
     this.params = { cotSize: a.cotSize ?? 2, caSize: a.caSize ?? 2, ioaSize: a.ioaSize ?? 3 };
     this.timeZone = ctx.connection.timeZone ?? this.mapping.timeZone ?? DEFAULT_TIME_ZONE;
-    this.commonAddress = this.mapping.commonAddress ?? (this.params.caSize === 1 ? 0xff : BROADCAST_CA);
+    this.broadcastCa = BROADCAST_CA[this.params.caSize];
+    this.commonAddress = this.mapping.commonAddress ?? this.broadcastCa;
     this.capabilities = capabilitiesOf(this.mapping, this.table);
     this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.commonAddress}`);
-    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.reportUnknown };
+    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.reportUnknown, changed: this.stateChanged };
     const l = this.mapping.link ?? {};
     const sec = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
     this.link = new ControllingLink({
@@ -96,10 +108,22 @@ export class Iec104PointsSession implements CodecSession {
       (asdu) => this.sendAsdu(asdu),
       (event) => this.onCommandResult(event),
       () => ({ commonAddress: this.commonAddress, originator: 0 }),
+      (command) => this.onExpired(command),
+    );
+    this.periodic = new Periodic(ctx.clock);
+    this.lifts = new LimitLifts(
+      ctx.clock,
+      (connector, limit) => this.command({ type: 'setLimit', id: `${INTERNAL}limit-lift-${connector}-${ctx.clock.now()}`, connector, limit }),
+      () => !this.stopped && this.link.state === 'active',
+      (connector, outcome) => ctx.sink.log('warn', 'could not lift an expired charging limit', { connector, status: outcome.status, reason: outcome.reason }),
     );
   }
 
   start(): void {
+    if (this.table.hasEnergy(0)) {
+      // Accepted: a charger-wide meter is worth reporting, but only a connector's register makes meterStart/Stop.
+      this.ctx.sink.log('warn', 'energy point on connector 0: reported as a charger-wide measurement, never as the meter of a session');
+    }
     if (this.mapping.identity.source === 'connection') {
       const id = this.ctx.connection.chargerId;
       if (id === undefined) this.ctx.sink.log('warn', 'mapping says identity comes from the connection, but none is configured: using the common address');
@@ -113,7 +137,7 @@ export class Iec104PointsSession implements CodecSession {
   }
 
   command(command: ChargerCommand): CommandOutcome {
-    const plan = planCommand(command, this.table, this.timeZone);
+    const plan = planCommand(command, this.table, this.timeZone, this.mapping.charger.maxPowerW);
     if (!plan.ok) return { status: plan.status, reason: plan.reason };
     if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
     if (this.commands.busy(plan.plan)) return { status: 'rejected', reason: 'another command is in progress at the same address' };
@@ -127,7 +151,26 @@ export class Iec104PointsSession implements CodecSession {
       this.intents.set(command.id, { kind: 'start', connector: command.connector });
     }
     this.commands.start(plan.plan);
+    if (command.type === 'setClock') this.clockZone = this.timeZone;
+    if (command.type === 'setLimit') this.lifts.arm(command.connector, command.until, plan.plan.lift);
     return { status: 'sent' };
+  }
+
+  /**
+   * A command confirmed but never terminated: a general interrogation that stays without ACT_TERM
+   * is taken as done, so that statuses flow; a clock sync waiting for identification's zone is sent.
+   */
+  private onExpired(command: ChargerCommand): void {
+    if (command.id.startsWith(`${INTERNAL}gi`) && !this.states.isReady) this.ready();
+    if (command.type === 'setClock') this.resyncClock();
+  }
+
+  /** Sends a clock sync in the charger's zone when the last one went out in another. */
+  private resyncClock(): void {
+    if (!this.clockResync || this.stopped || this.link.state !== 'active') return;
+    const outcome = this.command({ type: 'setClock', id: `${INTERNAL}clock-zone-${this.ctx.clock.now()}`, time: this.nowIso() });
+    // Busy: another clock sync is in flight, the end of which calls here again.
+    if (outcome.status === 'sent') this.clockResync = false;
   }
 
   /**
@@ -145,6 +188,7 @@ export class Iec104PointsSession implements CodecSession {
       return;
     }
     if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finishEnding();
+    if (event.commandId.startsWith(`${INTERNAL}clock`) && event.status !== 'accepted') this.resyncClock();
     if (event.status !== 'accepted' && event.status !== 'completed') {
       this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
@@ -165,7 +209,8 @@ export class Iec104PointsSession implements CodecSession {
     this.farewell?.();
     this.farewell = undefined;
     this.stopped = true;
-    for (const t of this.periodic) this.ctx.clock.clearTimeout(t);
+    this.periodic.clear();
+    this.lifts.clearAll();
     this.commands.failAll(`connection closed: ${reason}`);
     this.finishEnding();
     this.link.dispose();
@@ -184,24 +229,9 @@ export class Iec104PointsSession implements CodecSession {
     if (i.generalOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}gi`, scope: 'general' });
     else this.ready();
     if (i.countersOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}ci`, scope: 'counters' });
-    this.every(i.generalEveryMinutes ?? 15, () => this.command({ type: 'interrogate', id: `${INTERNAL}gi-${this.ctx.clock.now()}`, scope: 'general' }));
-    this.every(i.countersEveryMinutes ?? 5, () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-${this.ctx.clock.now()}`, scope: 'counters' }));
-    this.every(i.clockSyncEveryMinutes ?? 1440, () => this.command({ type: 'setClock', id: `${INTERNAL}clock-${this.ctx.clock.now()}`, time: this.nowIso() }));
-  }
-
-  /** Runs `fn` every `minutes` (0 = never). */
-  private every(minutes: number, fn: () => void): void {
-    if (minutes <= 0) return;
-    const arm = (): void => {
-      this.periodic.push(
-        this.ctx.clock.setTimeout(() => {
-          if (this.stopped) return;
-          fn();
-          arm();
-        }, minutes * MINUTE),
-      );
-    };
-    arm();
+    this.periodic.every(i.generalEveryMinutes ?? 15, () => this.command({ type: 'interrogate', id: `${INTERNAL}gi-${this.ctx.clock.now()}`, scope: 'general' }));
+    this.periodic.every(i.countersEveryMinutes ?? 5, () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-${this.ctx.clock.now()}`, scope: 'counters' }));
+    this.periodic.every(i.clockSyncEveryMinutes ?? 1440, () => this.command({ type: 'setClock', id: `${INTERNAL}clock-${this.ctx.clock.now()}`, time: this.nowIso() }));
   }
 
   private identify(chargerId: string): void {
@@ -211,6 +241,13 @@ export class Iec104PointsSession implements CodecSession {
     if (zone !== undefined && zone !== this.timeZone) {
       this.timeZone = zone;
       this.monitor = { ...this.monitor, timeZone: zone };
+      // The start-up clock sync went out in the listener's zone: set the clock again in the charger's.
+      // When the sync is still in flight (identification often comes with its ACT_CON), it follows
+      // once that one is over.
+      if (this.clockZone !== undefined && this.clockZone !== zone) {
+        this.clockResync = true;
+        this.resyncClock();
+      }
     }
     const c = this.mapping.charger;
     this.emit([
@@ -245,7 +282,7 @@ export class Iec104PointsSession implements CodecSession {
       this.ctx.sink.error({ code: asdu.code, message: asdu.message });
       return;
     }
-    if (this.chargerId === undefined && asdu.commonAddress !== BROADCAST_CA) {
+    if (this.chargerId === undefined && asdu.commonAddress !== this.broadcastCa) {
       this.commonAddress = asdu.commonAddress;
       const template = this.mapping.identity.template ?? '{ca}';
       this.identify(template.replace(/\{ca\}/g, String(asdu.commonAddress)));
@@ -300,7 +337,8 @@ export class Iec104PointsSession implements CodecSession {
    */
   private afterMonitor(measured: readonly MeasurementsEvent[]): void {
     for (const m of measured) {
-      if (m.values.some((v) => v.measurand === 'energy')) this.emit(this.states.finishEnding(m.connector));
+      // The session's register is the phase-less energy point; per-phase registers do not end it.
+      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined)) this.emit(this.states.finishEnding(m.connector));
     }
     const ending = this.states.endingConnectors();
     if (ending.length === 0) {
@@ -326,6 +364,15 @@ export class Iec104PointsSession implements CodecSession {
     this.emit(this.states.finishEnding());
   }
 
+  /**
+   * A state point of a time-tagged ASDU changed: its events carry the object's own time, before the
+   * next object of the ASDU changes the state again.
+   */
+  private readonly stateChanged = (at: Timestamp): void => {
+    if (this.faults.length > 0) this.emit(this.faults.splice(0));
+    this.emit(this.states.flush(at));
+  };
+
   private readonly reportUnknown = (asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void => {
     const name = typeInfo(asdu.typeId)?.name ?? String(asdu.typeId);
     const key = `${name}/${o.ioa}/${why}`;
@@ -349,27 +396,6 @@ export class Iec104PointsSession implements CodecSession {
     const sink = this.ctx.sink;
     for (let i = 0; i < events.length; i++) sink.event(events[i] as ChargerEvent);
   }
-}
-
-/** What a charger of this mapping can do. */
-export function capabilitiesOf(mapping: Iec104PointsMapping, table = new PointTable(mapping)): Capabilities {
-  const commands = new Set<ChargerCommandType>(['setClock', 'interrogate']);
-  const limitUnits = new Set<'W' | 'A'>();
-  for (const c of table.allCommands) {
-    commands.add(c.command);
-    if (c.command === 'setLimit') limitUnits.add(c.unit === 'A' ? 'A' : 'W');
-  }
-  return {
-    connectorCount: mapping.charger.connectors,
-    currentType: mapping.charger.currentType,
-    commands,
-    measurands: table.measurands(),
-    limitUnits,
-    ...(mapping.charger.maxPowerW !== undefined ? { maxPowerW: mapping.charger.maxPowerW } : {}),
-    evInfo: false,
-    localAuthorization: false,
-    transactionRecords: false,
-  };
 }
 
 function dropUndefined<T extends Record<string, number | undefined>>(o: T): Partial<Record<keyof T, number>> {

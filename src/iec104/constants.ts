@@ -82,7 +82,10 @@ export interface TypeInfo {
   readonly timeTag: boolean;
   /** Octets per element after the IOA, time tag included. */
   readonly size: number;
-  /** True for the control direction (commands, interrogations, clock sync: TI >= 45). */
+  /**
+   * True for the control direction (commands, interrogations, clock sync: TI >= 45), except
+   * M_EI_NA_1 (TI 70, end of initialisation), which the controlled station sends in monitor direction.
+   */
   readonly control: boolean;
 }
 
@@ -95,7 +98,7 @@ for (const [id, name, kind, timeTag] of TYPE_LIST) {
     kind,
     timeTag,
     size: ELEMENT_SIZE[kind] + (timeTag ? CP56_SIZE : 0),
-    control: id >= 45,
+    control: id >= 45 && id !== 70,
   };
   byId.set(id, info);
   byName.set(name, info);

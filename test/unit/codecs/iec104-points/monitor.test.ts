@@ -21,7 +21,7 @@ function read(mapping: Iec104PointsMapping, a: Asdu) {
   const faults: ChargerEvent[] = [];
   const info = typeInfo(a.typeId);
   if (info === undefined) throw new Error('test ASDU with unknown TI');
-  const ctx = { table: new PointTable(mapping), states, timeZone: 'Asia/Shanghai', unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]) };
+  const ctx = { table: new PointTable(mapping), states, timeZone: 'Asia/Shanghai', unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]), changed: () => undefined };
   const measured = readMonitor(ctx, a, info, NOW, faults);
   return { measured, faults, unknown, states };
 }
@@ -88,7 +88,7 @@ describe('iec104-points monitor reading', () => {
     const table = new PointTable(dc);
     const info = typeInfo(TI.M_IT_NA_1);
     if (info === undefined) throw new Error('M_IT_NA_1 unknown');
-    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined };
+    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined, changed: () => undefined };
     const values = [12_345, 100].map((v) => readMonitor(ctx, asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, [])?.[0]?.values[0]);
     expect(values).toEqual([
       { measurand: 'energy', value: 123_450, raw: 12_345 },
