@@ -23,7 +23,7 @@ export interface PlannedCommand {
   readonly selectBeforeOperate: boolean;
   /**
    * setLimit only: the limit that lifts this one at its `until` (a setpoint never expires in the
-   * charger), undefined when the command has no `until`.
+   * charger), undefined when the command has no `until` or the mapping no maximum to go back to.
    */
   readonly lift?: PowerLimit;
 }
@@ -78,17 +78,9 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
       } else {
         value = raw;
       }
-      let lift: PowerLimit | undefined;
-      if (command.until !== undefined) {
-        lift = liftingLimit(m, ti, maxPowerW);
-        if (lift === undefined) {
-          return {
-            ok: false,
-            status: 'notSupported',
-            reason: `an IEC 104 setpoint never expires and there is no maximum to restore at \`until\` (no charger.maxPowerW for a ${m.unit} limit, and a float setpoint has no maximum of its own)`,
-          };
-        }
-      }
+      // A setpoint never expires in the charger: the session lifts it at `until` with the charger's
+      // maximum, where the mapping gives one (see `liftingLimit`); else it stays until the next one.
+      const lift = command.until !== undefined ? liftingLimit(m, ti, maxPowerW) : undefined;
       const ql = m.qualifier ?? 0;
       const object = (select: boolean): InformationObject =>
         normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };

@@ -152,7 +152,12 @@ export class Iec104PointsSession implements CodecSession {
     }
     this.commands.start(plan.plan);
     if (command.type === 'setClock') this.clockZone = this.timeZone;
-    if (command.type === 'setLimit') this.lifts.arm(command.connector, command.until, plan.plan.lift);
+    if (command.type === 'setLimit') {
+      this.lifts.arm(command.connector, command.until, plan.plan.lift);
+      if (command.until !== undefined && plan.plan.lift === undefined) {
+        this.ctx.sink.log('warn', 'charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit', { connector: command.connector, until: command.until });
+      }
+    }
     return { status: 'sent' };
   }
 

@@ -190,13 +190,17 @@ describe('iec104-points session: limits with an end', () => {
     expect(setpoints(h)).toEqual([]);
   });
 
-  it('refuses a limit with an end on a float setpoint with no maximum to restore', () => {
+  it('sends a limit with an end on a float setpoint with no maximum to restore, and says it will not be lifted', () => {
     const h = harness(dc);
     h.session.start();
     h.startdtCon();
     const outcome = h.session.command({ type: 'setLimit', id: 'l', connector: 1, limit: { value: 100, unit: 'A' }, until: new Date(START + 3_000).toISOString() });
-    expect(outcome).toMatchObject({ status: 'notSupported', reason: expect.stringMatching(/no maximum to restore/) as unknown });
-    expect(h.session.command({ type: 'setLimit', id: 'm', connector: 1, limit: { value: 100, unit: 'A' } }).status).toBe('sent');
+    expect(outcome.status).toBe('sent');
+    expect(h.logs.map((l) => l.message)).toContain('charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit');
+    const floats = () => asdus(h.take()).filter((a) => a.typeId === TI.C_SE_NC_1).map((a) => a.objects[0]?.value);
+    expect(floats()).toEqual([100]);
+    h.clock.advance(10_000);
+    expect(floats()).toEqual([]);
   });
 });
 
