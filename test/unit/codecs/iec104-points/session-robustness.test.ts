@@ -197,7 +197,7 @@ describe('iec104-points session: limits with an end', () => {
     const outcome = h.session.command({ type: 'setLimit', id: 'l', connector: 1, limit: { value: 100, unit: 'A' }, until: new Date(START + 3_000).toISOString() });
     expect(outcome.status).toBe('sent');
     expect(h.logs.map((l) => l.message)).toContain('charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit');
-    const floats = () => asdus(h.take()).filter((a) => a.typeId === TI.C_SE_NC_1).map((a) => a.objects[0]?.value);
+    const floats = () => asdus(h.take()).filter((a) => a.typeId === TI.C_SE_NC_1).map((a) => (a.objects[0] as { value?: number } | undefined)?.value);
     expect(floats()).toEqual([100]);
     h.clock.advance(10_000);
     expect(floats()).toEqual([]);
