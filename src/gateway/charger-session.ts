@@ -3,7 +3,8 @@
  * once the charger has said who it is, the station engine that speaks OCPP for it. Events the
  * charger produces before its engine exists wait in order. Bad input is counted against a budget
  * per connection; past it the connection is closed with a log line. A charger that does not say who
- * it is within the login timeout, or sends nothing for the idle timeout, is disconnected.
+ * it is within the login timeout, or sends nothing for the idle timeout, is disconnected; so is one
+ * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
 import type { Socket } from 'node:net';
 import type { Codec, CodecClock, CodecError, CodecSession, CommandOutcome } from '../../codecs/codec.js';
@@ -33,8 +34,8 @@ export interface ChargerSessionOptions<O> {
   readonly codecOptions: O;
   readonly clock: CodecClock;
   readonly log: EngineLog;
-  /** Builds (and starts) the station engine for an identified charger; undefined refuses it. */
-  readonly createEngine: (identified: IdentifiedEvent, capabilities: Capabilities, charger: ChargerPort) => Promise<StationEngine | undefined>;
+  /** Builds (and starts) the station engine for an identified charger, or says why there is none. */
+  readonly createEngine: (identified: IdentifiedEvent, capabilities: Capabilities, charger: ChargerPort) => Promise<StationEngine | string>;
   /** Bad frames tolerated per connection within `badFrameWindowMs`. Default 20. */
   readonly badFrameLimit?: number;
   readonly badFrameWindowMs?: number;
@@ -42,6 +43,8 @@ export interface ChargerSessionOptions<O> {
   readonly loginTimeoutMs?: number;
   /** Disconnect after this long without a byte from the charger; 0 or absent: never. */
   readonly idleTimeoutMs?: number;
+  /** Disconnect once this many bytes wait unsent to the charger; 0: never. Default 1 MiB. */
+  readonly maxWriteBufferBytes?: number;
   readonly observer?: SessionObserver;
   /** Records the connection's bytes (capture files). */
   readonly capture?: CaptureSink;
@@ -53,6 +56,9 @@ export interface ChargerSessionOptions<O> {
   /** The registry's zone for a charger id; passed to the codec (see `ConnectionInfo.timeZoneOf`). */
   readonly timeZoneOf?: (chargerId: string) => string | undefined;
 }
+
+/** Unsent bytes to a charger beyond which it is disconnected, unless configured otherwise. */
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1_048_576;
 
 export type ChargerSessionState = 'connected' | 'identified' | 'running' | 'closed';
 
@@ -68,6 +74,8 @@ export class ChargerSession {
   private lastDataAt = 0;
   /** Set by `shutdown`: closing leaves the engine to the gateway, which flushes it first. */
   private keepEngine = false;
+  /** The engine's stop, once `close` has begun it. */
+  private engineStop: Promise<void> | undefined;
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
@@ -88,6 +96,7 @@ export class ChargerSession {
           options.capture?.record('out', bytes);
           options.observer?.sent?.(bytes);
           socket.write(bytes);
+          this.checkWriteBuffer();
         },
         error: (e) => this.onBadFrame(e),
         close: (reason) => this.close(reason, 'protocol'),
@@ -106,6 +115,14 @@ export class ChargerSession {
 
   get state(): ChargerSessionState {
     return this.current;
+  }
+
+  /**
+   * Settles once the engine this connection ran has stopped, when `close` stopped it (undefined
+   * before `close`, when no engine ran, or when `shutdown` left the engine to the gateway).
+   */
+  get engineStopped(): Promise<void> | undefined {
+    return this.engineStop;
   }
 
   /** The engine, once the charger is identified and accepted by the gateway. */
@@ -144,10 +161,13 @@ export class ChargerSession {
     // The codec's last events (link down, sessions ended) are handed over before the engine stops.
     const engine = this.engine;
     if (engine !== undefined && !this.keepEngine) {
-      engine.eventsHandled().then(
-        () => engine.stop(),
-        () => engine.stop(),
-      ).catch((err: unknown) => this.options.log('warn', 'station engine stop', { error: err instanceof Error ? err.message : String(err) }));
+      this.engineStop = engine
+        .eventsHandled()
+        .then(
+          () => engine.stop(),
+          () => engine.stop(),
+        )
+        .catch((err: unknown) => this.options.log('warn', 'station engine stop', { error: err instanceof Error ? err.message : String(err) }));
     }
   }
 
@@ -184,9 +204,11 @@ export class ChargerSession {
       const port: ChargerPort = { send: (c: ChargerCommand): CommandOutcome => this.session.command(c) };
       this.options.createEngine(e, this.session.capabilities, port).then(
         (engine) => {
-          if (engine === undefined) {
-            this.options.log('warn', 'unknown charger refused', { chargerId: e.chargerId });
-            this.close('unknown charger', 'refused');
+          if (typeof engine === 'string') {
+            // Gone already (the charger hung up, the gateway is stopping): nothing is refused.
+            if (this.current === 'closed') return;
+            this.options.log('warn', 'charger refused', { chargerId: e.chargerId, reason: engine });
+            this.close(engine, 'refused');
             return;
           }
           if (this.current === 'closed') return;
@@ -214,6 +236,15 @@ export class ChargerSession {
       void this.engine?.securityEvent('InvalidMessages', `bad-frame budget spent: ${this.badFrames.length} bad frames, last ${e.code}`);
       this.close(`bad-frame budget spent (${e.code})`, 'bad_frames');
     }
+  }
+
+  /** A charger that does not read what it is sent would make the gateway buffer it without end. */
+  private checkWriteBuffer(): void {
+    const limit = this.options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
+    const waiting = this.options.socket.writableLength;
+    if (limit <= 0 || waiting <= limit || this.current === 'closed') return;
+    this.options.log('warn', 'charger does not read what it is sent: disconnected', { unsentBytes: waiting, maxWriteBufferBytes: limit });
+    this.close(`charger not reading (${waiting} bytes unsent)`, 'slow_reader');
   }
 
   private onData(chunk: Buffer): void {

@@ -101,6 +101,8 @@ export interface ConnectionLimits {
   /** Bad frames tolerated per connection within `badFrameWindowMs`; reaching it closes. */
   readonly badFrameLimit: number;
   readonly badFrameWindowMs: number;
+  /** Unsent bytes to a charger (it does not read) that close its connection; absent: 1 MiB. */
+  readonly maxWriteBufferBytes?: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 };
@@ -296,7 +298,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
   http: ['port', 'host'],
   log: ['level'],
-  connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs'],
+  connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
   capture: ['dir'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],

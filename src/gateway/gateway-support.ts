@@ -1,7 +1,10 @@
-/** Small helpers of the gateway runtime: bounded waits and device-model presets. */
+/** Small helpers of the gateway runtime: bounded waits, device-model presets and a station's engine settings. */
 import type { Capabilities } from '../model/capabilities.js';
-import type { StationEngine } from '../station/engine.js';
+import type { IdentifiedEvent } from '../model/events.js';
+import type { SecurityProfileConfig } from '../ocpp/client.js';
+import type { StationEngine, StationEngineOptions } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
+import type { GatewayConfig, StationEntry } from './config.js';
 
 /** Resolves once the engine's OCPP connection is not open (checked every 100 ms). */
 export function offline(engine: StationEngine): Promise<void> {
@@ -13,6 +16,13 @@ export function offline(engine: StationEngine): Promise<void> {
     check();
   });
 }
+
+/**
+ * How long a charger's new connection waits for the engine of its previous one to stop. That stop
+ * is bounded (charger events, the security-event flush and the OCPP close handshake each have
+ * their own limit); this bound only keeps a stop that hangs regardless from blocking the station.
+ */
+export const RETIRE_WAIT_MS = 15_000;
 
 /** How long `/metrics` waits for the store's queue sizes. */
 export const METRICS_STORE_TIMEOUT_MS = 500;
@@ -35,4 +45,38 @@ export async function presetDeviceModel(store: StateStore, id: string, capabilit
       return { component: { name: component }, variable: { name, ...(instance !== undefined ? { instance } : {}) }, attributeValue };
     }),
   );
+}
+
+/**
+ * How a station connects to the CSMS: its registry entry over the gateway's defaults. Undefined when
+ * the profile needs a password and none is configured.
+ */
+export function stationSecurity(entry: StationEntry, config: GatewayConfig, pems: { ca?: string; cert?: string; key?: string }): SecurityProfileConfig | undefined {
+  const profile = entry.securityProfile ?? config.csms.securityProfile;
+  const password = entry.password ?? config.stations.defaults.password;
+  const { ca = '', cert = '', key = '' } = pems;
+  if (profile === 3) return { profile, ca, cert, key };
+  if (password === undefined) return undefined;
+  return profile === 1 ? { profile, password } : { profile, password, ca };
+}
+
+/** The engine settings a station takes from its registry entry, the configuration and its charger's identification. */
+export function engineOptions(
+  entry: StationEntry & { stationId: string },
+  config: GatewayConfig,
+  identified: IdentifiedEvent,
+  security: SecurityProfileConfig,
+): Pick<StationEngineOptions, 'id' | 'csmsUrl' | 'security' | 'identity' | 'alignedSpreadMs'> {
+  return {
+    id: entry.stationId,
+    csmsUrl: entry.csmsUrl ?? config.csms.url,
+    security,
+    identity: {
+      vendor: identified.vendor ?? 'unknown',
+      model: identified.model ?? 'unknown',
+      ...(identified.firmware !== undefined ? { firmwareVersion: identified.firmware } : {}),
+    },
+    // Every station shares the clock-aligned boundaries: spread their meter values over 2 s.
+    alignedSpreadMs: 2_000,
+  };
 }

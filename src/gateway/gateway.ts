@@ -13,7 +13,6 @@ import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
-import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import { StationEngine } from '../station/engine.js';
 import { TX_QUEUE } from '../station/tx-queue.js';
@@ -22,7 +21,7 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
-import { METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, withTimeout } from './gateway-support.js';
+import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -65,6 +64,8 @@ export class Gateway {
   private readonly listeners: Listener[] = [];
   private readonly sessions = new Set<ChargerSession>();
   private readonly stations = new Map<string, Station>();
+  /** Engines of stations whose charger connection is gone, until they have stopped. */
+  private readonly retiring = new Map<string, Promise<void>>();
   private http: HttpServer | undefined;
   private ready = false;
   private stopping = false;
@@ -248,6 +249,7 @@ export class Gateway {
       idleTimeoutMs: limits.idleTimeoutMs,
       badFrameLimit: limits.badFrameLimit,
       badFrameWindowMs: limits.badFrameWindowMs,
+      ...(limits.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: limits.maxWriteBufferBytes } : {}),
       observer: {
         received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
         sent: () => metrics.frame(codec, 'out'),
@@ -263,7 +265,7 @@ export class Gateway {
         if (resolved === undefined) {
           metrics.refused('unknown_charger');
           log.warn({ policy: this.config.stations.unknownChargers }, 'unknown charger refused (not in the station registry)');
-          return undefined;
+          return 'unknown charger (not in the station registry)';
         }
         return this.startStation(session, resolved, identified, capabilities, charger, engineLog, log);
       },
@@ -272,7 +274,7 @@ export class Gateway {
     socket.once('close', () => {
       this.perAddress.release(address);
       this.sessions.delete(session);
-      for (const [id, s] of this.stations) if (s.session === session) this.stations.delete(id);
+      for (const [id, s] of this.stations) if (s.session === session) this.retire(id, s);
     });
     log.info('charger connected');
     session.start();
@@ -293,43 +295,57 @@ export class Gateway {
     charger: ChargerPort,
     engineLog: EngineLog,
     log: Logger,
-  ): Promise<StationEngine | undefined> {
+  ): Promise<StationEngine | string> {
     const store = this.store;
-    if (store === undefined || this.stopping) return undefined;
-    const security = this.security(entry);
+    const ownership = this.ownership;
+    if (store === undefined || ownership === undefined || this.stopping) return 'gateway stopping';
+    const security = stationSecurity(entry, this.config, this.pems);
     if (security === undefined) {
       log.error('no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
-      return undefined;
+      return 'no password for this station';
     }
     const previous = this.stations.get(entry.stationId);
     if (previous !== undefined) {
       log.warn('charger connected again: the previous connection is closed and its engine stopped');
-      this.stations.delete(entry.stationId);
       previous.session.close('replaced by a new connection');
-      await previous.engine.stop();
+      this.retire(entry.stationId, previous);
     }
-    const ownership = this.ownership;
-    if (ownership === undefined) return undefined;
+    // One OCPP connection per station: the engine of an earlier connection has stopped before ours starts.
+    const retiring = this.retiring.get(entry.stationId);
+    if (retiring !== undefined && !(await withTimeout(retiring.then(() => true), RETIRE_WAIT_MS, false))) {
+      log.warn({ waitedMs: RETIRE_WAIT_MS }, 'the engine of the previous connection has not stopped in time: starting anyway');
+    }
+    const gone = (): boolean => session.state === 'closed' || this.stopping;
+    if (gone()) return 'charger gone before the engine started';
     // Another instance may run this station: it hands it over before our engine exists.
-    const lease = await ownership.acquire(entry.stationId, () => session.state === 'closed' || this.stopping);
+    const lease = await ownership.acquire(entry.stationId, gone);
     if (!lease.ok) {
-      if (session.state === 'closed' || this.stopping) return undefined;
+      if (gone()) return lease.reason;
       log.error({ reason: lease.reason }, 'charger refused: its station runs on another gateway instance that did not hand it over');
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
     let engine: StationEngine;
     try {
-      engine = await this.createEngine(store, entry, identified, capabilities, charger, engineLog, security);
+      if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
+      engine = await StationEngine.create({
+        ...engineOptions(entry, this.config, identified, security),
+        capabilities,
+        store,
+        charger,
+        log: engineLog,
+        onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
+        ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
+      });
     } catch (err) {
-      await ownership.release(entry.stationId, 'engine failed');
+      await ownership.release(lease.lease, 'engine failed');
       throw err;
     }
-    if (session.state === 'closed' || this.stopping) {
+    if (gone()) {
       await engine.stop();
-      await ownership.release(entry.stationId, 'charger gone before the engine started');
-      return undefined;
+      await ownership.release(lease.lease, 'charger gone before the engine started');
+      return 'charger gone before the engine started';
     }
-    const held = ownership.hold(entry.stationId, {
+    const held = ownership.hold(lease.lease, {
       ended: () => session.state === 'closed',
       stop: async (reason) => {
         if (this.stations.get(entry.stationId)?.engine === engine) this.stations.delete(entry.stationId);
@@ -350,43 +366,19 @@ export class Gateway {
     return engine;
   }
 
-  private async createEngine(
-    store: StateStore,
-    entry: StationEntry & { stationId: string },
-    identified: IdentifiedEvent,
-    capabilities: Capabilities,
-    charger: ChargerPort,
-    engineLog: EngineLog,
-    security: SecurityProfileConfig,
-  ): Promise<StationEngine> {
-    if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
-    return StationEngine.create({
-      id: entry.stationId,
-      csmsUrl: entry.csmsUrl ?? this.config.csms.url,
-      security,
-      identity: {
-        vendor: identified.vendor ?? 'unknown',
-        model: identified.model ?? 'unknown',
-        ...(identified.firmware !== undefined ? { firmwareVersion: identified.firmware } : {}),
-      },
-      capabilities,
-      store,
-      charger,
-      log: engineLog,
-      onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
-      // Every station shares the clock-aligned boundaries: spread their meter values over 2 s.
-      alignedSpreadMs: 2_000,
-      ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
+  /**
+   * A station whose charger connection is gone: its engine stops (`ChargerSession.close` began
+   * that) and a new connection of the station waits for it (see `startStation`). An engine the
+   * connection left running (the gateway is stopping) is the gateway's to flush and stop.
+   */
+  private retire(id: string, station: Station): void {
+    if (this.stations.get(id) === station) this.stations.delete(id);
+    const stopped = station.session.engineStopped;
+    if (stopped === undefined) return;
+    this.retiring.set(id, stopped);
+    void stopped.then(() => {
+      if (this.retiring.get(id) === stopped) this.retiring.delete(id);
     });
-  }
-
-  private security(entry: StationEntry): SecurityProfileConfig | undefined {
-    const profile = entry.securityProfile ?? this.config.csms.securityProfile;
-    const password = entry.password ?? this.config.stations.defaults.password;
-    const { ca = '', cert = '', key = '' } = this.pems;
-    if (profile === 3) return { profile, ca, cert, key };
-    if (password === undefined) return undefined;
-    return profile === 1 ? { profile, password } : { profile, password, ca };
   }
 
   /** Prometheus text exposition of the gateway's metrics. */

@@ -29,7 +29,7 @@ export const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping'] 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Why a charger connection closed, as a label value. */
-export const DISCONNECT_REASONS = ['charger', 'login_timeout', 'idle_timeout', 'bad_frames', 'refused', 'protocol', 'engine_failed', 'gateway'] as const;
+export const DISCONNECT_REASONS = ['charger', 'login_timeout', 'idle_timeout', 'bad_frames', 'slow_reader', 'refused', 'protocol', 'engine_failed', 'gateway'] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
 /** Upper bounds of the CALL latency histogram, in seconds: a CSMS answers in ms, a slow one in seconds. */

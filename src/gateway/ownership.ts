@@ -15,6 +15,12 @@
  * While the store is unreachable an owner keeps its stations (the chargers stay served); once the
  * store answers again, an expired lease that nobody took is simply taken again, and a lease that
  * another instance holds means this one stops the station.
+ *
+ * Within one instance a station has at most one lease record: `acquire` hands out a `Lease`
+ * handle, `hold` and `release` act on that record only, and a second attempt for the same station
+ * (a charger that connected again) waits for the first one: it waits for an attempt still under
+ * way, ends the station the first one holds (or waits while that one is still starting) and only
+ * then takes the lease itself.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +63,7 @@ export interface Holding {
 }
 
 interface Held {
+  readonly station: string;
   /** Undefined between acquiring the lease and the engine being up. */
   holding: Holding | undefined;
   readonly since: number;
@@ -64,7 +71,12 @@ interface Held {
   ending?: Promise<void>;
 }
 
-export type AcquireResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** One lease record of this instance, as `acquire` hands it out; opaque to its holder. */
+export interface Lease {
+  readonly station: string;
+}
+
+export type LeaseResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly reason: string };
 
 export class Ownership {
   readonly instanceId: string;
@@ -74,6 +86,8 @@ export class Ownership {
   private readonly store: StateStore;
   private readonly log: EngineLog;
   private readonly held = new Map<string, Held>();
+  /** The latest attempt per station still taking its lease: a later one waits for it. */
+  private readonly acquiring = new Map<string, Promise<unknown>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -101,11 +115,27 @@ export class Ownership {
   /**
    * Takes the lease of `station`, asking its current owner to hand it over and waiting up to
    * `takeoverTimeoutMs` when another instance holds it. `abandon` is polled while waiting (the
-   * charger went away, the gateway is stopping). On success the lease is renewed by the loop until
-   * `release`; call `hold` once the station runs.
+   * charger went away, the gateway is stopping). An earlier attempt of this instance for the same
+   * station is waited for, and a station this instance already holds is ended first (a charger
+   * that connected again replaces its previous connection). On success the lease is renewed by the
+   * loop until `release`; call `hold` once the station runs.
    */
-  async acquire(station: string, abandon: () => boolean): Promise<AcquireResult> {
+  async acquire(station: string, abandon: () => boolean): Promise<LeaseResult> {
     const deadline = Date.now() + this.takeoverTimeoutMs;
+    const earlier = this.acquiring.get(station);
+    const attempt = (async (): Promise<LeaseResult> => {
+      if (earlier !== undefined && !(await this.waitFor(earlier, abandon, deadline))) return this.failed(station, abandon);
+      return this.take(station, abandon, deadline);
+    })();
+    this.acquiring.set(station, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.acquiring.get(station) === attempt) this.acquiring.delete(station);
+    }
+  }
+
+  private async take(station: string, abandon: () => boolean, deadline: number): Promise<LeaseResult> {
     const poll = Math.min(250, this.renewIntervalMs);
     let asked: string | undefined;
     for (;;) {
@@ -114,22 +144,33 @@ export class Ownership {
         return { ok: false, reason: 'abandoned while waiting for the lease' };
       }
       let owner: string | undefined;
-      try {
-        if (await this.store.acquireLease(station, this.instanceId, this.leaseTtlMs)) {
-          this.held.set(station, { holding: undefined, since: Date.now() });
-          if (asked !== undefined) await this.withdraw(station);
-          this.log('info', 'ownership lease acquired', { station, instanceId: this.instanceId, ...(asked !== undefined ? { from: asked } : {}) });
-          return { ok: true };
+      const mine = this.held.get(station);
+      if (mine !== undefined) {
+        // Ours already: a station still starting settles first (it holds or releases); a running one is ended.
+        if (mine.holding !== undefined || mine.ending !== undefined) {
+          this.log('info', 'station held by this instance for an earlier connection: ending it first', { station });
+          await within(this.end(station, mine, 'replaced by a new connection'), deadline - Date.now());
         }
-        owner = await this.store.leaseOwner(station);
-        if (owner !== undefined && owner !== asked) {
-          const request: JsonValue = { by: this.instanceId, at: Date.now() };
-          await this.store.set(station, TAKEOVER_KEY, request);
-          asked = owner;
-          this.log('info', 'station owned by another instance: takeover requested', { station, owner });
+        owner = this.instanceId;
+      } else {
+        try {
+          if (await this.store.acquireLease(station, this.instanceId, this.leaseTtlMs)) {
+            const h: Held = { station, holding: undefined, since: Date.now() };
+            this.held.set(station, h);
+            if (asked !== undefined) await this.withdraw(station);
+            this.log('info', 'ownership lease acquired', { station, instanceId: this.instanceId, ...(asked !== undefined ? { from: asked } : {}) });
+            return { ok: true, lease: h };
+          }
+          owner = await this.store.leaseOwner(station);
+          if (owner !== undefined && owner !== asked && owner !== this.instanceId) {
+            const request: JsonValue = { by: this.instanceId, at: Date.now() };
+            await this.store.set(station, TAKEOVER_KEY, request);
+            asked = owner;
+            this.log('info', 'station owned by another instance: takeover requested', { station, owner });
+          }
+        } catch (err) {
+          this.log('warn', 'ownership lease: store error, retrying', { station, error: message(err) });
         }
-      } catch (err) {
-        this.log('warn', 'ownership lease: store error, retrying', { station, error: message(err) });
       }
       if (Date.now() >= deadline) {
         if (asked !== undefined) await this.withdraw(station);
@@ -139,22 +180,48 @@ export class Ownership {
     }
   }
 
+  /** Waits for an earlier attempt to settle; false when abandoned or past `deadline` first. */
+  private async waitFor(earlier: Promise<unknown>, abandon: () => boolean, deadline: number): Promise<boolean> {
+    const poll = Math.min(250, this.renewIntervalMs);
+    let settled = false;
+    const done = earlier.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (;;) {
+      if (settled) return true;
+      if (this.stopped || abandon() || Date.now() >= deadline) return false;
+      await within(done, Math.min(poll, deadline - Date.now()));
+    }
+  }
+
+  private failed(station: string, abandon: () => boolean): LeaseResult {
+    if (this.stopped || abandon()) return { ok: false, reason: 'abandoned while waiting for the lease' };
+    return { ok: false, reason: `an earlier connection of ${station} is still taking the lease; no handover within ${this.takeoverTimeoutMs} ms` };
+  }
+
   /**
    * Attaches the station, about to open its OCPP connection, to its lease. False when the lease was
-   * lost since `acquire` (then the station must not start).
+   * lost since it was acquired (then the station must not start).
    */
-  hold(station: string, holding: Holding): boolean {
-    const h = this.held.get(station);
+  hold(lease: Lease, holding: Holding): boolean {
+    const h = this.record(lease);
     if (h === undefined || h.ending !== undefined) return false;
     h.holding = holding;
     return true;
   }
 
-  /** Ends the station (when it runs) and releases its lease. */
-  async release(station: string, reason: string): Promise<void> {
-    const h = this.held.get(station);
+  /** Ends the station (when it runs) and releases its lease; a lease already ended or replaced is left alone. */
+  async release(lease: Lease, reason: string): Promise<void> {
+    const h = this.record(lease);
     if (h === undefined) return;
-    await this.end(station, h, reason);
+    await this.end(h.station, h, reason);
+  }
+
+  /** The held record `lease` stands for, while it is still the station's current one. */
+  private record(lease: Lease): Held | undefined {
+    const h = this.held.get(lease.station);
+    return h === lease ? h : undefined;
   }
 
   /**

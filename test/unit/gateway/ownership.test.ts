@@ -5,7 +5,7 @@
  * releases ended stations, stops a station whose lease was lost and re-takes one that merely expired.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ownership, TAKEOVER_KEY, type Holding } from '../../../src/gateway/ownership.js';
+import { Ownership, TAKEOVER_KEY, type Holding, type Lease } from '../../../src/gateway/ownership.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { until } from '../../support/station.js';
 
@@ -35,6 +35,13 @@ function instance(s: MemoryStore, id: string, options: { leaseTtlMs?: number; ta
   return o;
 }
 
+/** Takes the lease of `station`, failing the test when it is not granted. */
+async function lease(o: Ownership, station: string): Promise<Lease> {
+  const r = await o.acquire(station, () => false);
+  if (!r.ok) throw new Error(`lease of ${station} not granted: ${r.reason}`);
+  return r.lease;
+}
+
 /** A station that records when it was stopped. */
 function station(log: string[], name: string): Holding & { closed: boolean } {
   const h = {
@@ -54,13 +61,12 @@ describe('Ownership', () => {
     const a = instance(s, 'a');
     const b = instance(s, 'b');
     const log: string[] = [];
-    expect(await a.acquire(S, () => false)).toEqual({ ok: true });
-    a.hold(S, station(log, 'a'));
+    a.hold(await lease(a, S), station(log, 'a'));
     const taken = b.acquire(S, () => false).then((r) => {
       log.push('b acquired');
       return r;
     });
-    expect(await taken).toEqual({ ok: true });
+    expect(await taken).toMatchObject({ ok: true });
     expect(log).toEqual(['a stopped: taken over by b', 'b acquired']);
     expect(await s.leaseOwner(S)).toBe('b');
     expect(a.stations).toEqual([]);
@@ -75,7 +81,7 @@ describe('Ownership', () => {
     expect((await dead.acquire(S, () => false)).ok).toBe(true);
     const b = instance(s, 'b');
     const t0 = Date.now();
-    expect(await b.acquire(S, () => false)).toEqual({ ok: true });
+    expect(await b.acquire(S, () => false)).toMatchObject({ ok: true });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(await s.leaseOwner(S)).toBe('b');
   });
@@ -104,9 +110,8 @@ describe('Ownership', () => {
     const s = store();
     const a = instance(s, 'a');
     const log: string[] = [];
-    await a.acquire(S, () => false);
     const h = station(log, 'a');
-    a.hold(S, h);
+    a.hold(await lease(a, S), h);
     h.closed = true;
     await eventually(async () => (await s.leaseOwner(S)) === undefined, 'lease released');
     expect(log).toEqual(['a stopped: charger disconnected']);
@@ -116,8 +121,7 @@ describe('Ownership', () => {
     const s = store();
     const a = instance(s, 'a', { leaseTtlMs: 200 });
     const log: string[] = [];
-    await a.acquire(S, () => false);
-    a.hold(S, station(log, 'a'));
+    a.hold(await lease(a, S), station(log, 'a'));
     // A stall long enough for the lease to expire and be taken by someone else.
     offset = 10_000;
     expect(await s.acquireLease(S, 'intruder', 60_000)).toBe(true);
@@ -129,8 +133,7 @@ describe('Ownership', () => {
     const s = store();
     const a = instance(s, 'a');
     const log: string[] = [];
-    await a.acquire(S, () => false);
-    a.hold(S, station(log, 'a'));
+    a.hold(await lease(a, S), station(log, 'a'));
     offset = 10_000;
     await eventually(async () => (await s.leaseOwner(S)) === 'a' && log.length === 0, 'lease taken again');
     await new Promise((r) => setTimeout(r, 150));
@@ -141,21 +144,21 @@ describe('Ownership', () => {
   it('hands over a station still starting only once it is held; hold() refuses after the lease is lost', async () => {
     const s = store();
     const a = instance(s, 'a');
-    await a.acquire(S, () => false);
+    const starting = await lease(a, S);
     await s.set(S, TAKEOVER_KEY, { by: 'b', at: Date.now() });
     await new Promise((r) => setTimeout(r, 200));
     // Still ours and renewed: an engine half-created cannot be stopped properly yet.
     expect(await s.leaseOwner(S)).toBe('a');
     const log: string[] = [];
-    expect(a.hold(S, station(log, 'a'))).toBe(true);
+    expect(a.hold(starting, station(log, 'a'))).toBe(true);
     await until(() => log.includes('a stopped: taken over by b'), 'handed over once held', 2_000);
 
     const c = instance(s, 'c');
-    await c.acquire('other', () => false);
+    const other = await lease(c, 'other');
     offset = 10_000;
     expect(await s.acquireLease('other', 'intruder', 60_000)).toBe(true);
     await until(() => !c.stations.includes('other'), 'lease lost noticed', 2_000);
-    expect(c.hold('other', station(log, 'c'))).toBe(false);
+    expect(c.hold(other, station(log, 'c'))).toBe(false);
     expect(log).not.toContain('c stopped: ownership lease lost');
   });
 
@@ -164,8 +167,7 @@ describe('Ownership', () => {
     const a = instance(s, 'a');
     const log: string[] = [];
     for (const id of ['x', 'y']) {
-      await a.acquire(id, () => false);
-      a.hold(id, station(log, id));
+      a.hold(await lease(a, id), station(log, id));
     }
     await a.stop();
     expect(log.sort()).toEqual(['x stopped: gateway stopping', 'y stopped: gateway stopping']);
