@@ -5,13 +5,11 @@
  * goes away while it waits is not logged as a refused charger.
  */
 import type { AddressInfo, Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
-import { EXAMPLE_MAPPING, HARNESS_PASSWORD } from '../support/gateway-harness.js';
+import { harnessConfig, logLines } from '../support/gateway-harness.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 import { until } from '../support/station.js';
 
@@ -64,22 +62,8 @@ afterEach(async () => {
 async function setup(): Promise<{ gateway: Gateway; csms: LiteCsms; sim: () => Promise<SimulatorHandle>; lines: () => Record<string, unknown>[] }> {
   const csms = await startLiteCsms();
   cleanup.push(() => csms.close());
-  const text = [
-    'listeners:',
-    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
-    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
-    'http: { port: 0, host: 127.0.0.1 }',
-    'log: { level: debug }',
-  ].join('\n');
-  let out = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out += chunk.toString('utf8');
-      done();
-    },
-  });
-  const gateway = new Gateway(parseGatewayConfig(text, '<test>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD }), { destination });
+  const { destination, lines } = logLines();
+  const gateway = new Gateway(harnessConfig(csms.url), { destination });
   await gateway.start();
   cleanup.push(() => gateway.stop());
   const sims: SimulatorHandle[] = [];
@@ -89,11 +73,6 @@ async function setup(): Promise<{ gateway: Gateway; csms: LiteCsms; sim: () => P
     sims.push(s);
     return s;
   };
-  const lines = (): Record<string, unknown>[] =>
-    out
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { gateway, csms, sim, lines };
 }
 

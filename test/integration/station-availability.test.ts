@@ -11,19 +11,15 @@ import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
 import type { ChargerCommand, SetAvailabilityCommand } from '../../src/model/commands.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
-import { createStation, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 const stations: TestStation[] = [];
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const callErrors = csms?.errorsSent ?? [];
-  for (const s of stations.splice(0)) await s.engine.stop();
-  await csms?.close();
+  const ending = csms;
   csms = undefined;
-  expect(failures).toEqual([]);
-  expect(callErrors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 /** A station whose charger takes availability commands only for the connectors `takes` allows. */

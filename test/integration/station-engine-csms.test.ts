@@ -6,19 +6,15 @@ import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
-import { createStation, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 const stations: TestStation[] = [];
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const callErrors = csms?.errorsSent ?? [];
-  for (const s of stations.splice(0)) await s.engine.stop();
-  await csms?.close();
+  const ending = csms;
   csms = undefined;
-  expect(failures).toEqual([]);
-  expect(callErrors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 async function accepted(id: string, store = new MemoryStore(), preset: Record<string, string> = {}): Promise<{ station: TestStation; client: RPCClient }> {

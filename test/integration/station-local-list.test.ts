@@ -10,19 +10,15 @@ import type { RequestOf } from '../../src/ocpp/actions.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
-import { createStation, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 const stations: TestStation[] = [];
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const errors = csms?.errorsSent ?? [];
-  for (const s of stations.splice(0)) await s.engine.stop();
-  await csms?.close();
+  const ending = csms;
   csms = undefined;
-  expect(failures).toEqual([]);
-  expect(errors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 /** The example charger, plus an offline-list command (as a YKC pile has). */

@@ -7,19 +7,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
-import { createStation, PASSWORD, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, PASSWORD, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 const stations: TestStation[] = [];
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const errors = csms?.errorsSent ?? [];
-  for (const s of stations.splice(0)) await s.engine.stop();
-  await csms?.close();
+  const ending = csms;
   csms = undefined;
-  expect(failures).toEqual([]);
-  expect(errors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 async function station(options: Parameters<typeof createStation>[0]): Promise<TestStation> {

@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { parseGatewayConfig, type GatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from './csms.js';
@@ -40,6 +40,37 @@ export interface RawSocket {
   readonly received: () => Buffer;
 }
 
+/** The harness's gateway configuration against the CSMS at `csmsUrl`, with extra YAML sections. */
+export function harnessConfig(csmsUrl: string, extraYaml: readonly string[] = []): GatewayConfig {
+  const text = [
+    'listeners:',
+    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
+    `csms: { url: ${JSON.stringify(csmsUrl)}, securityProfile: 1 }`,
+    'stations: { unknownChargers: provision }',
+    'http: { port: 0, host: 127.0.0.1 }',
+    'log: { level: debug }',
+    ...extraYaml,
+  ].join('\n');
+  return parseGatewayConfig(text, '<harness>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
+}
+
+/** A pino destination that keeps what it is given, and its lines parsed. */
+export function logLines(): { destination: Writable; lines: () => Record<string, unknown>[] } {
+  let out = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out += chunk.toString('utf8');
+      done();
+    },
+  });
+  const lines = (): Record<string, unknown>[] =>
+    out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { destination, lines };
+}
+
 export interface HarnessOptions {
   readonly csms?: TestCsmsOptions;
   /** Device-model presets for every new station (`Component.Variable` → value). */
@@ -48,23 +79,8 @@ export interface HarnessOptions {
 
 export async function startGatewayHarness(extraYaml: readonly string[] = [], options: HarnessOptions = {}): Promise<GatewayHarness> {
   const csms = await startCsms(options.csms);
-  const text = [
-    'listeners:',
-    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
-    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
-    'http: { port: 0, host: 127.0.0.1 }',
-    'log: { level: debug }',
-    ...extraYaml,
-  ].join('\n');
-  const config = parseGatewayConfig(text, '<harness>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
-  let out = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out += chunk.toString('utf8');
-      done();
-    },
-  });
+  const config = harnessConfig(csms.url, extraYaml);
+  const { destination, lines } = logLines();
   const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000, ...(options.stationDefaults !== undefined ? { stationDefaults: options.stationDefaults } : {}) });
   await gateway.start();
   const port = gateway.ports[0] ?? 0;
@@ -74,11 +90,7 @@ export async function startGatewayHarness(extraYaml: readonly string[] = [], opt
     gateway,
     csms,
     port,
-    lines: () =>
-      out
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines,
     async charger(commonAddress) {
       const sim = await connectSimulator({ host: '127.0.0.1', port, mapping: loadExampleMapping('example-dc-2gun'), commonAddress, meterIntervalMs: 200 });
       sims.push(sim);

@@ -1,12 +1,15 @@
 /** Test support for the station engine: a fake charger behind it and small reconnect parameters. */
+import { expect } from 'vitest';
 import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
 import type { CommandOutcome } from '../../codecs/codec.js';
+import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../src/model/commands.js';
 import type { SecurityProfileConfig } from '../../src/ocpp/client.js';
 import { DeviceModel } from '../../src/station/device-model.js';
 import { StationEngine, type StationEngineOptions } from '../../src/station/engine.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { StateStore } from '../../src/store/state-store.js';
+import type { TestCsms } from './csms.js';
 import { loadExampleMapping } from './iec104-points.js';
 
 export const PASSWORD = 'pilegate-test-password-1';
@@ -89,3 +92,28 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 5000)
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * The end of a test against the strict CSMS: stops the stations (emptying the list) and the CSMS,
+ * then fails the test if the CSMS found a message off the schema or answered a CALL with a CALLERROR.
+ */
+export async function endStrict(csms: TestCsms | undefined, stations: TestStation[]): Promise<void> {
+  const failures = csms?.strictFailures ?? [];
+  const callErrors = csms?.errorsSent ?? [];
+  for (const s of stations.splice(0)) await s.engine.stop();
+  await csms?.close();
+  expect(failures).toEqual([]);
+  expect(callErrors).toEqual([]);
+}
+
+/** A one-connector charger that starts, stops, authorizes and keeps an offline list (as a YKC pile). */
+export const PILE_CAPABILITIES: Capabilities = {
+  connectorCount: 1,
+  currentType: 'DC',
+  commands: new Set(['startCharging', 'stopCharging', 'authorize', 'setLocalList']),
+  measurands: new Set(['energy']),
+  limitUnits: new Set(),
+  evInfo: false,
+  localAuthorization: true,
+  transactionRecords: true,
+};

@@ -6,7 +6,6 @@
  * A real RPC endpoint on a fake clock stands for the OCPP connection.
  */
 import { describe, expect, it } from 'vitest';
-import type { Capabilities } from '../../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../../src/model/commands.js';
 import type { AuthorizationRequestEvent } from '../../../src/model/events.js';
 import type { RequestOf } from '../../../src/ocpp/actions.js';
@@ -17,17 +16,7 @@ import { DeviceModel } from '../../../src/station/device-model.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { MemoryTransport } from '../../support/rpc-endpoint.js';
-
-const CAPS: Capabilities = {
-  connectorCount: 1,
-  currentType: 'DC',
-  commands: new Set(['startCharging', 'stopCharging', 'authorize', 'setLocalList']),
-  measurands: new Set(['energy']),
-  limitUnits: new Set(),
-  evInfo: false,
-  localAuthorization: true,
-  transactionRecords: true,
-};
+import { PILE_CAPABILITIES } from '../../support/station.js';
 
 /** OCPPCommCtrlr.MessageTimeout's default, in ms. */
 const MESSAGE_TIMEOUT_MS = 30_000;
@@ -42,7 +31,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 async function station(preset: Record<string, string> = {}, options: { rpcTimeoutMs?: number } = {}) {
   const store = new MemoryStore();
   const clock = new FakeClock(Date.UTC(2025, 0, 6, 8));
-  const dm = await DeviceModel.load({ store, capabilities: CAPS, config: { identity: 'CS-AO', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
+  const dm = await DeviceModel.load({ store, capabilities: PILE_CAPABILITIES, config: { identity: 'CS-AO', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
   const values = Object.entries(preset).map(([path, attributeValue]) => {
     const [component, variable] = path.split('.') as [string, string];
     return { component: { name: component }, variable: { name: variable }, attributeValue };
@@ -56,7 +45,7 @@ async function station(preset: Record<string, string> = {}, options: { rpcTimeou
   const ctx: StationContext = {
     id: 'CS-AO',
     identity: { vendor: 'V', model: 'M' },
-    capabilities: CAPS,
+    capabilities: PILE_CAPABILITIES,
     store,
     dm,
     rpc,

@@ -18,17 +18,7 @@ import { LOCAL_LIST_KEY } from '../../../src/station/local-list.js';
 import { LOCAL_LIST_CHARGER_KEY } from '../../../src/station/local-list-charger.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import type { JsonValue } from '../../../src/store/state-store.js';
-
-const CAPS: Capabilities = {
-  connectorCount: 1,
-  currentType: 'DC',
-  commands: new Set(['startCharging', 'stopCharging', 'authorize', 'setLocalList']),
-  measurands: new Set(['energy']),
-  limitUnits: new Set(),
-  evInfo: false,
-  localAuthorization: true,
-  transactionRecords: true,
-};
+import { PILE_CAPABILITIES } from '../../support/station.js';
 
 type Entry = NonNullable<RequestOf<'SendLocalList'>['localAuthorizationList']>[number];
 type Status = NonNullable<Entry['idTokenInfo']>['status'];
@@ -37,7 +27,7 @@ const card = (id: string, status?: Status, type: Entry['idToken']['type'] = 'ISO
 
 async function station(options: { store?: MemoryStore; caps?: Partial<Capabilities>; online?: boolean; preset?: Record<string, string> } = {}) {
   const store = options.store ?? new MemoryStore();
-  const capabilities = { ...CAPS, ...options.caps };
+  const capabilities = { ...PILE_CAPABILITIES, ...options.caps };
   const dm = await DeviceModel.load({ store, capabilities, config: { identity: 'CS-LL', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' } });
   const preset = Object.entries(options.preset ?? {}).map(([path, attributeValue]) => {
     const [component, variable] = path.split('.') as [string, string];
