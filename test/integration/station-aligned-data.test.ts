@@ -10,19 +10,16 @@ import type { ChargerEvent } from '../../src/model/events.js';
 import { nextAlignedTime } from '../../src/station/aligned-data.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { createStation, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 let station: TestStation | undefined;
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const errors = csms?.errorsSent ?? [];
-  await station?.engine.stop();
-  await csms?.close();
+  const ending = csms;
+  const stations = station !== undefined ? [station] : [];
   station = csms = undefined;
-  expect(failures).toEqual([]);
-  expect(errors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 /** 2026-11-25 08:59:30 UTC plus `s` seconds. */

@@ -7,19 +7,16 @@ import type { ChargerEvent } from '../../src/model/events.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { EnqueueOptions, JsonValue } from '../../src/store/state-store.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
-import { createStation, until, type TestStation } from '../support/station.js';
+import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 let station: TestStation | undefined;
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const errors = csms?.errorsSent ?? [];
-  await station?.engine.stop();
-  await csms?.close();
+  const ending = csms;
+  const stations = station !== undefined ? [station] : [];
   station = csms = undefined;
-  expect(failures).toEqual([]);
-  expect(errors).toEqual([]);
+  await endStrict(ending, stations);
 });
 
 const at = (s: number): string => new Date(Date.UTC(2026, 10, 25, 8, 0, s)).toISOString();
