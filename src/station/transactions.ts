@@ -7,7 +7,7 @@
  * in-memory transaction changes only once the store has its new state.
  */
 import { randomUUID } from 'node:crypto';
-import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
+import type { Measurement, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
@@ -50,6 +50,8 @@ export class Transactions {
   /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
   private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
+  /** The latest value of each measurand (and phase) of each connector, with when it was measured (for triggered events). */
+  private readonly latest = new Map<number, Map<string, { readonly value: Measurement; readonly at: number }>>();
   /** The latest energy register reading of each connector (what a transaction ended without one is given). */
   private readonly energyReadings = new Map<number, EnergyReading>();
   /** Whether a value that is not a finite number was dropped and logged (once per station). */
@@ -166,9 +168,12 @@ export class Transactions {
     if (dropped.length > 0) this.unreadableValue({ connector: e.connector, measurands: dropped });
     const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined);
     this.noteEnergy(e.connector, energy?.value, e.at);
+    const at = Date.parse(e.at);
+    let latest = this.latest.get(e.connector);
+    if (latest === undefined) this.latest.set(e.connector, (latest = new Map()));
+    for (const v of e.values) latest.set(`${v.measurand}/${v.phase ?? ''}`, { value: v, at });
     const held = this.open.get(e.connector);
     if (held === undefined) return;
-    const at = Date.parse(e.at);
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
     if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval) {
       const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', this.measurands('TxEndedMeasurands')));
@@ -236,14 +241,24 @@ export class Transactions {
     for (const [connector] of targets) {
       const tx = this.open.get(connector);
       if (tx === undefined) continue;
+      const timestamp = ocppTimestamp(this.ctx.clock.now());
+      const sample = this.latestSample(connector, tx, timestamp);
       await this.emit(connector, tx, {
         eventType: 'Updated',
-        timestamp: ocppTimestamp(this.ctx.clock.now()),
+        timestamp,
         triggerReason: 'Trigger',
         transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
+        ...(sample !== undefined ? { meterValue: [sample] } : {}),
       });
     }
     return targets.length > 0;
+  }
+
+  /** The latest TxUpdated measurands measured during `tx`, as one Trigger sample (F06.FR.07). */
+  private latestSample(connector: number, tx: OpenTx, timestamp: string): MeterValue | undefined {
+    const since = Date.parse(tx.startedAt);
+    const values = [...(this.latest.get(connector)?.values() ?? [])].filter((l) => l.at >= since).map((l) => l.value);
+    return meterValue(timestamp, sampledValues({ type: 'measurements', connector, at: tx.startedAt, values }, 'Trigger', this.measurands('TxUpdatedMeasurands')));
   }
 
   /** True when a transaction is open (on `evse`, or any). */

@@ -2,7 +2,7 @@
  * Sessions against the open transaction: a stale one (another session's) is ended as abnormal when
  * a new session starts or another session ends; the Ended event's charging state; measurements
  * that are not finite numbers; store writes that fail leave the transaction as it was; the Ended
- * samples limit is reported once.
+ * samples limit is reported once; a triggered Updated event carries the latest measurements.
  */
 import { describe, expect, it } from 'vitest';
 import { FlakyStore, MIN, T0, ended, measured, readings, started, transactions } from './transactions-harness.js';
@@ -137,5 +137,31 @@ describe('Ended samples limit', () => {
     expect(s.logs.filter((l) => l.message.includes('sample limit'))).toHaveLength(1);
     await s.tx.sessionEnded(ended('A', T0 + 600_000));
     expect((await s.events()).at(-1)?.meterValue).toHaveLength(500);
+  });
+});
+
+describe('triggered TransactionEvent', () => {
+  it('carries the latest TxUpdated measurands measured during the transaction, context Trigger (F06.FR.07)', async () => {
+    const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register,Power.Active.Import' });
+    // Before the session: not the transaction's.
+    await s.tx.measurements(measured(T0 - MIN, [{ measurand: 'power', value: 999 }]));
+    await s.tx.sessionStarted(started('S1', T0, { meterStartWh: 1000 }));
+    await s.tx.measurements(measured(T0 + MIN, [{ measurand: 'voltage', value: 400 }, { measurand: 'power', value: 22_000 }]));
+    await s.tx.measurements(measured(T0 + 2 * MIN, [{ measurand: 'energy', value: 1400 }]));
+    expect(await s.tx.trigger(1)).toBe(true);
+    const updated = (await s.events()).at(-1);
+    expect(updated).toMatchObject({ eventType: 'Updated', triggerReason: 'Trigger' });
+    expect(updated?.meterValue?.[0]?.sampledValue.map((v) => [v.measurand, v.value, v.context])).toEqual([
+      ['Power.Active.Import', 22_000, 'Trigger'],
+      ['Energy.Active.Import.Register', 1400, 'Trigger'],
+    ]);
+  });
+
+  it('carries no meter value when nothing was measured during the transaction', async () => {
+    const s = await transactions();
+    await s.tx.measurements(measured(T0 - MIN, [{ measurand: 'energy', value: 900 }]));
+    await s.tx.sessionStarted(started('S1', T0));
+    await s.tx.trigger(1);
+    expect((await s.events()).at(-1)?.meterValue).toBeUndefined();
   });
 });
