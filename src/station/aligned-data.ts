@@ -8,12 +8,19 @@
  * and every `TxEndedInterval` seconds (also clock-aligned) a `TxEndedMeasurands` sample kept for
  * the transaction's Ended event.
  * An interval that does not divide a day restarts at midnight. There is no grid meter, so no
- * values for EVSE 0. A connector whose last measurement is older than two intervals (and ten
- * minutes) is skipped rather than reported with stale values.
+ * values for EVSE 0.
+ * Each sample carries the latest reading of every configured measurand (chargers often report each
+ * in its own ASDU), with two cut-offs so that no stale value is reported as the present one:
+ * - a reading older than two intervals (and at least ten minutes) before the boundary is left out:
+ *   the charger stopped reporting it (a point reported only on change is sent again by the periodic
+ *   general interrogation well within that time);
+ * - inside a transaction, a reading from before the transaction started is left out: it belongs to
+ *   the idle connector or an earlier session, not to this transaction's figures.
+ * A connector with no reading left is skipped.
  */
-import type { MeasurementsEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import { background, type StationContext } from './context.js';
+import type { LatestValues } from './latest-values.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { Transactions } from './transactions.js';
 
@@ -28,8 +35,8 @@ export function nextAlignedTime(now: number, intervalMs: number): number {
 }
 
 export interface AlignedDataHost {
-  /** The latest measurements of each connector. */
-  latest(): ReadonlyMap<number, MeasurementsEvent>;
+  /** The latest reading of each measurand of each connector. */
+  latest(): LatestValues;
   /** Runs `work` in the order of the charger's events (TransactionEvents keep their place). */
   serialize(work: () => Promise<void>): void;
   /** True when non-transactional messages can reach the CSMS now. */
@@ -109,8 +116,11 @@ export class AlignedData {
     const measurands = new Set(this.ctx.dm.getList('AlignedDataCtrlr', which === 'Interval' ? 'Measurands' : 'TxEndedMeasurands'));
     const staleBefore = at - Math.max(2 * intervalMs, MIN_STALE_MS);
     const delay = this.delayFor(intervalMs);
-    for (const [connector, m] of this.host.latest()) {
-      if (connector < 1 || Date.parse(m.at) < staleBefore) continue;
+    const latest = this.host.latest();
+    for (const connector of latest.connectorIds()) {
+      if (connector < 1) continue;
+      const m = latest.snapshot(connector, Math.max(staleBefore, this.transactions.openSince(connector) ?? staleBefore));
+      if (m === undefined) continue;
       const sample = meterValue(ocppTimestamp(at), sampledValues(m, 'Sample.Clock', measurands));
       if (sample === undefined) continue;
       if (which === 'TxEndedInterval') {

@@ -3,7 +3,7 @@
  * runs `handle` through its event chain, one event after the other: their order is the
  * transactions' order.
  */
-import type { ChargerEvent, MeasurementsEvent } from '../model/events.js';
+import type { ChargerEvent } from '../model/events.js';
 import type { Authorization } from './authorization.js';
 import type { Availability } from './availability.js';
 import type { StationContext } from './context.js';
@@ -20,8 +20,6 @@ export interface ChargerEventBlocks {
 }
 
 export class ChargerEvents {
-  /** The last measurements of each connector (clock-aligned and triggered meter values). */
-  readonly lastMeasurements = new Map<number, MeasurementsEvent>();
   /** Connectors whose charger session runs. */
   private readonly sessions = new Set<number>();
 
@@ -43,7 +41,6 @@ export class ChargerEvents {
         await transactions.chargingState(e.connector, e.chargingState, e.at);
         return;
       case 'measurements':
-        this.lastMeasurements.set(e.connector, e);
         await transactions.measurements(e);
         return;
       case 'sessionStarted':

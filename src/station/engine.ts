@@ -25,6 +25,9 @@ import { SmartCharging } from './smart-charging.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
+/** Readings a triggered MeterValues carries: those measured at most this long before a connector's newest. */
+const TRIGGERED_WINDOW_MS = 600_000;
+
 /** How long `stop` waits for charger events still being handled (they may wait for the store). */
 export const STOP_CHAIN_WAIT_MS = 3_000;
 
@@ -121,7 +124,7 @@ export class StationEngine {
     this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted', this.authorization);
     this.security = new SecurityEvents(this.ctx);
     this.aligned = new AlignedData(this.ctx, this.transactions, {
-      latest: () => this.chargerEvents.lastMeasurements,
+      latest: () => this.transactions.latestValues,
       serialize: (work) => this.serialize('clock-aligned meter values', work),
       online: () => this.connected && this.provisioning.state === 'accepted',
       ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
@@ -152,7 +155,10 @@ export class StationEngine {
     });
     registerHandlers(this.ctx, {
       provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization,
-      lastMeasurements: this.chargerEvents.lastMeasurements,
+      // Read on each TriggerMessage(MeterValues): the latest reading of every measurand.
+      get lastMeasurements() {
+        return transactions.latestValues.recent(TRIGGERED_WINDOW_MS);
+      },
       dataTransferVendors: options.dataTransferVendors ?? [],
       serialize: (what, work) => this.serialize(what, work),
       afterSetVariables: () => this.afterSetVariables(),

@@ -7,10 +7,11 @@
  * in-memory transaction changes only once the store has its new state.
  */
 import { randomUUID } from 'node:crypto';
-import type { Measurement, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
+import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
+import { LatestValues } from './latest-values.js';
 import { energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
@@ -50,8 +51,11 @@ export class Transactions {
   /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
   private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
-  /** The latest value of each measurand (and phase) of each connector, with when it was measured (for triggered events). */
-  private readonly latest = new Map<number, Map<string, { readonly value: Measurement; readonly at: number }>>();
+  /**
+   * The latest reading of each measurand (and phase) of each connector: every sample is built from
+   * these, so a charger reporting one measurand per ASDU still gets samples with all of them.
+   */
+  readonly latestValues = new LatestValues();
   /** The latest energy register reading of each connector (what a transaction ended without one is given). */
   private readonly energyReadings = new Map<number, EnergyReading>();
   /** Whether a value that is not a finite number was dropped and logged (once per station). */
@@ -169,14 +173,12 @@ export class Transactions {
     const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined);
     this.noteEnergy(e.connector, energy?.value, e.at);
     const at = Date.parse(e.at);
-    let latest = this.latest.get(e.connector);
-    if (latest === undefined) this.latest.set(e.connector, (latest = new Map()));
-    for (const v of e.values) latest.set(`${v.measurand}/${v.phase ?? ''}`, { value: v, at });
+    this.latestValues.note(e);
     const held = this.open.get(e.connector);
     if (held === undefined) return;
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
     if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval) {
-      const sample = meterValue(ocppTimestamp(at), sampledValues(e, 'Sample.Periodic', this.measurands('TxEndedMeasurands')));
+      const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands');
       if (sample !== undefined) await this.endedSample(e.connector, sample, at);
     }
     // Read again: keeping a sample wrote a new state.
@@ -184,7 +186,7 @@ export class Transactions {
     const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
     if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval) return;
     const timestamp = ocppTimestamp(at);
-    const sample = meterValue(timestamp, sampledValues(e, 'Sample.Periodic', this.measurands('TxUpdatedMeasurands')));
+    const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands');
     if (sample === undefined) return;
     await this.emit(e.connector, { ...tx, lastPeriodicAt: at }, {
       eventType: 'Updated',
@@ -242,7 +244,7 @@ export class Transactions {
       const tx = this.open.get(connector);
       if (tx === undefined) continue;
       const timestamp = ocppTimestamp(this.ctx.clock.now());
-      const sample = this.latestSample(connector, tx, timestamp);
+      const sample = this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands');
       await this.emit(connector, tx, {
         eventType: 'Updated',
         timestamp,
@@ -254,11 +256,21 @@ export class Transactions {
     return targets.length > 0;
   }
 
-  /** The latest TxUpdated measurands measured during `tx`, as one Trigger sample (F06.FR.07). */
-  private latestSample(connector: number, tx: OpenTx, timestamp: string): MeterValue | undefined {
-    const since = Date.parse(tx.startedAt);
-    const values = [...(this.latest.get(connector)?.values() ?? [])].filter((l) => l.at >= since).map((l) => l.value);
-    return meterValue(timestamp, sampledValues({ type: 'measurements', connector, at: tx.startedAt, values }, 'Trigger', this.measurands('TxUpdatedMeasurands')));
+  /**
+   * The latest value of each of `variable`'s measurands as one sample stamped `timestamp`. Only
+   * values measured since `tx` started count: one from before belongs to the idle connector or an
+   * earlier session, never to this transaction's figures. A value the charger has not sent again
+   * since (an IEC 104 point reported only on change) is still its latest, however old.
+   */
+  private sampleDuring(connector: number, tx: OpenTx, timestamp: string, context: ReadingContext, variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands'): MeterValue | undefined {
+    const latest = this.latestValues.snapshot(connector, Date.parse(tx.startedAt));
+    return latest === undefined ? undefined : meterValue(timestamp, sampledValues(latest, context, this.measurands(variable)));
+  }
+
+  /** When the connector's open transaction started (epoch ms), if one is open. */
+  openSince(connector: number): number | undefined {
+    const tx = this.open.get(connector);
+    return tx === undefined ? undefined : Date.parse(tx.startedAt);
   }
 
   /** True when a transaction is open (on `evse`, or any). */

@@ -135,6 +135,59 @@ describe('clock-aligned meter values', () => {
     expect(ended.params).toMatchObject({ seqNo: 1, triggerReason: 'RemoteStop', transactionInfo: { stoppedReason: 'Remote' } });
   });
 
+  it('samples the latest reading of every measurand, sent one per event, leaving out stale readings and, in a transaction, those from before its start', async () => {
+    const { c, s, clock } = await running('CS-ALIGNED-LATEST', { 'AlignedDataCtrlr.Interval': '60', 'AlignedDataCtrlr.Measurands': 'Energy.Active.Import.Register,Power.Active.Import,Voltage' });
+    const one = (connector: number, sec: number, measurand: 'energy' | 'power' | 'voltage', value: number): ChargerEvent => ({ type: 'measurements', connector, at: iso(sec), values: [{ measurand, value }] });
+    // EVSE 2, idle: a voltage read eleven minutes before the boundary is stale (two intervals, at least ten minutes).
+    s.engine.chargerEvent(one(2, -630, 'voltage', 229));
+    s.engine.chargerEvent(one(2, 10, 'energy', 2000));
+    s.engine.chargerEvent(one(2, 11, 'power', 0));
+    // EVSE 1: a voltage before its transaction starts, then each measurand on its own.
+    s.engine.chargerEvent(one(1, 0, 'voltage', 231));
+    s.engine.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-L', meterStartWh: 1000, at: iso(1) });
+    s.engine.chargerEvent(one(1, 5, 'power', 7000));
+    s.engine.chargerEvent(one(1, 6, 'energy', 1010));
+    await s.engine.eventsHandled();
+    clock.advance(30_000); // 09:00:00
+    const idle = await c.waitForCall((x) => x.action === 'MeterValues');
+    expect((idle.params.meterValue as MeterValueParam[])[0]?.sampledValue.map((v) => [v.measurand, v.value])).toEqual([
+      ['Energy.Active.Import.Register', 2000],
+      ['Power.Active.Import', 0],
+    ]);
+    const inTx = await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.triggerReason === 'MeterValueClock');
+    expect((inTx.params.meterValue as MeterValueParam[])[0]?.sampledValue.map((v) => [v.measurand, v.value])).toEqual([
+      ['Power.Active.Import', 7000],
+      ['Energy.Active.Import.Register', 1010],
+    ]);
+    // A voltage read during the transaction is sampled at the next boundary with the others.
+    s.engine.chargerEvent(one(1, 40, 'voltage', 232));
+    await s.engine.eventsHandled();
+    clock.advance(60_000); // 09:01:00
+    await until(() => txEvents(c).filter((e) => e.triggerReason === 'MeterValueClock').length === 2, 'second clock-aligned event');
+    const second = txEvents(c).filter((e) => e.triggerReason === 'MeterValueClock')[1];
+    expect((second?.meterValue as MeterValueParam[])[0]?.sampledValue.map((v) => [v.measurand, v.value])).toEqual([
+      ['Voltage', 232],
+      ['Power.Active.Import', 7000],
+      ['Energy.Active.Import.Register', 1010],
+    ]);
+  });
+
+  it('answers TriggerMessage(MeterValues) with the latest reading of every measurand, leaving out those ten minutes older than the newest', async () => {
+    const { c, s } = await running('CS-TRIGGER-LATEST', { 'AlignedDataCtrlr.Interval': '0' });
+    const one = (sec: number, measurand: 'energy' | 'power' | 'voltage', value: number): ChargerEvent => ({ type: 'measurements', connector: 2, at: iso(sec), values: [{ measurand, value }] });
+    s.engine.chargerEvent(one(-700, 'voltage', 229));
+    s.engine.chargerEvent(one(0, 'energy', 2000));
+    s.engine.chargerEvent(one(1, 'power', 3500));
+    await s.engine.eventsHandled();
+    const client = await c.client('CS-TRIGGER-LATEST');
+    expect(await client.call('TriggerMessage', { requestedMessage: 'MeterValues', evse: { id: 2 } })).toEqual({ status: 'Accepted' });
+    const triggered = await c.waitForCall((x) => x.action === 'MeterValues');
+    expect((triggered.params.meterValue as MeterValueParam[])[0]?.sampledValue.map((v) => [v.context, v.measurand, v.value])).toEqual([
+      ['Trigger', 'Energy.Active.Import.Register', 2000],
+      ['Trigger', 'Power.Active.Import', 3500],
+    ]);
+  });
+
   it('with SendDuringIdle sends nothing clock-aligned for an EVSE in a transaction, and nothing at all with Interval 0', async () => {
     const { c, s, clock } = await running('CS-IDLE-ONLY', { 'AlignedDataCtrlr.Interval': '60', 'AlignedDataCtrlr.SendDuringIdle': 'true' });
     s.engine.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-B', meterStartWh: 1000, at: iso(1) });

@@ -10,6 +10,7 @@ import type { MeasurementsEvent } from '../../../src/model/events.js';
 import { AlignedData, type AlignedDataHost } from '../../../src/station/aligned-data.js';
 import type { StationContext } from '../../../src/station/context.js';
 import { DeviceModel } from '../../../src/station/device-model.js';
+import { LatestValues } from '../../../src/station/latest-values.js';
 import type { MeterValue } from '../../../src/station/meter-values.js';
 import type { Transactions } from '../../../src/station/transactions.js';
 import { MemoryStore } from '../../../src/store/memory.js';
@@ -53,15 +54,15 @@ async function setUp(spreadMs: number | undefined) {
   // Connector 1 is in a transaction, connector 2 idle.
   const transactions = {
     hasOpen: (connector: number) => connector === 1,
+    openSince: (connector: number) => (connector === 1 ? T0 - 60_000 : undefined),
     clockAligned: (connector: number, sample: MeterValue) => {
       out.push(`TransactionEvent evse ${connector} ${sample.timestamp} ${whOf(sample)}`);
       return Promise.resolve(true);
     },
   } as unknown as Transactions;
-  const latest = new Map<number, MeasurementsEvent>([
-    [1, energy(1, 1010)],
-    [2, energy(2, 2000)],
-  ]);
+  const latest = new LatestValues();
+  latest.note(energy(1, 1010));
+  latest.note(energy(2, 2000));
   const host: AlignedDataHost = {
     latest: () => latest,
     serialize: (work) => void work(),
@@ -91,8 +92,8 @@ describe('clock-aligned meter values with a spread', () => {
     await settle();
     expect(out).toEqual([]);
     // Newer values arriving before the station's share has passed do not change the sample.
-    latest.set(1, energy(1, 1020));
-    latest.set(2, energy(2, 2010));
+    latest.note(energy(1, 1020));
+    latest.note(energy(2, 2010));
     let waited = 0;
     while (out.length === 0 && waited < SPREAD_MS) {
       clock.advance(1);

@@ -19,7 +19,7 @@ export const T0 = Date.UTC(2025, 0, 6, 8);
 export const MIN = 60_000;
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-const CAPS: Capabilities = {
+export const CAPS: Capabilities = {
   connectorCount: 2,
   currentType: 'AC',
   commands: new Set(['startCharging', 'stopCharging']),
@@ -64,9 +64,9 @@ export interface LogLine {
 }
 
 /** Transactions over `store`, loaded as an engine starting on it would load them. */
-export async function transactions(store: MemoryStore = new MemoryStore(), preset: Record<string, string> = {}) {
+export async function transactions(store: MemoryStore = new MemoryStore(), preset: Record<string, string> = {}, capabilities: Capabilities = CAPS) {
   const clock = new FakeClock(T0);
-  const dm = await DeviceModel.load({ store, capabilities: CAPS, config: { identity: ID, securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
+  const dm = await DeviceModel.load({ store, capabilities, config: { identity: ID, securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
   const values = Object.entries(preset).map(([path, attributeValue]) => {
     const [component, variable] = path.split('.') as [string, string];
     return { component: { name: component }, variable: { name: variable }, attributeValue };
@@ -79,7 +79,7 @@ export async function transactions(store: MemoryStore = new MemoryStore(), prese
   const ctx: StationContext = {
     id: ID,
     identity: { vendor: 'V', model: 'M' },
-    capabilities: CAPS,
+    capabilities,
     store,
     dm,
     rpc: {} as RpcEndpoint,

@@ -1,0 +1,71 @@
+/**
+ * The latest reading of every measurand (and phase) of each connector, with when it was measured.
+ * A measurements event carries what the charger measured together, and many chargers report each
+ * measurand on its own (one IEC 104 ASDU per point): a sample built from the last event alone would
+ * carry only its measurand. Every sample (periodic, clock-aligned, Ended, triggered) is built from
+ * these readings instead, each path choosing how old a reading it still accepts (`since`).
+ */
+import type { Measurement, MeasurementsEvent } from '../model/events.js';
+
+interface Reading {
+  readonly value: Measurement;
+  readonly at: number;
+}
+
+export class LatestValues {
+  /** By connector, then by `measurand/phase`, in the order each was first read. */
+  private readonly connectors = new Map<number, Map<string, Reading>>();
+
+  /**
+   * Takes the readings of `e`. A value that is no finite number is kept too, as the latest reading
+   * of its measurand: it is unusable, and the older one before it would be reported as current.
+   */
+  note(e: MeasurementsEvent): void {
+    let readings = this.connectors.get(e.connector);
+    if (readings === undefined) this.connectors.set(e.connector, (readings = new Map()));
+    const at = Date.parse(e.at);
+    for (const v of e.values) {
+      const key = v.phase === undefined ? v.measurand : `${v.measurand}/${v.phase}`;
+      readings.set(key, { value: v, at });
+    }
+  }
+
+  /** Connectors with readings. */
+  connectorIds(): IterableIterator<number> {
+    return this.connectors.keys();
+  }
+
+  /**
+   * The connector's latest readings measured at or after `since` (epoch ms) as one event stamped
+   * with the newest of their times, or undefined when there is none. Unusable readings (no finite
+   * number) are left out: their measurand has no value now.
+   */
+  snapshot(connector: number, since = Number.NEGATIVE_INFINITY): MeasurementsEvent | undefined {
+    const readings = this.connectors.get(connector);
+    if (readings === undefined) return undefined;
+    const values: Measurement[] = [];
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const r of readings.values()) {
+      if (r.at < since || !Number.isFinite(r.value.value)) continue;
+      values.push(r.value);
+      if (r.at > newest) newest = r.at;
+    }
+    return values.length === 0 ? undefined : { type: 'measurements', connector, at: new Date(newest).toISOString(), values };
+  }
+
+  /**
+   * Each connector's snapshot of the readings measured at most `windowMs` before its newest one:
+   * one picture of the same period, where no transaction or clock boundary gives a cut-off (what
+   * TriggerMessage(MeterValues) sends).
+   */
+  recent(windowMs: number): Map<number, MeasurementsEvent> {
+    const out = new Map<number, MeasurementsEvent>();
+    for (const [connector, readings] of this.connectors) {
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const r of readings.values()) if (r.at > newest) newest = r.at;
+      const m = this.snapshot(connector, newest - windowMs);
+      if (m !== undefined) out.set(connector, m);
+    }
+    return out;
+  }
+}
