@@ -53,7 +53,14 @@ export interface YkcSimulatorOptions {
   readonly offlineCardCapacity?: number;
   /** Every frame in and out, for logs. */
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
+  /** How platform commands are answered (default: every one is carried out); see `answers`. */
+  readonly answers?: YkcAnswers;
 }
+
+/** A platform command the simulator may refuse (answer failure) or leave unanswered. */
+export type YkcCommandFrame = 'workParams' | 'reboot' | 'remoteStart' | 'remoteStop';
+export type YkcAnswer = 'execute' | 'refuse' | 'silent';
+export type YkcAnswers = Partial<Record<YkcCommandFrame, YkcAnswer>>;
 
 export class YkcChargerSimulator {
   private socket: net.Socket | undefined;
@@ -76,6 +83,8 @@ export class YkcChargerSimulator {
   readonly confirmations: string[];
   /** The offline cards the platform stored with 0x44 (physical -> logical number), less those cleared with 0x46. */
   readonly offlineCards = new Map<string, string>();
+  /** How 0x52, 0x92, 0x34 and 0x36 are answered (unlisted: carried out); may be changed while running. */
+  answers: YkcAnswers;
   /** See `offlineCardCapacity` in the options; may be changed while running. */
   offlineCardCapacity: number;
   /** How many times each record was sent. */
@@ -92,6 +101,7 @@ export class YkcChargerSimulator {
     this.confirmations = this.records.confirmations;
     this.recordSends = this.records.recordSends;
     this.offlineCardCapacity = options.offlineCardCapacity ?? Number.POSITIVE_INFINITY;
+    this.answers = { ...options.answers };
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
       this.guns.set(g, new YkcSimGun({ pileCode: options.pileCode, gun: g, voltageV: options.voltageV ?? 220, currentA: options.currentA ?? 32, timeZone: this.tz }));
     }
@@ -264,26 +274,30 @@ export class YkcChargerSimulator {
         this.reply(f, { type: 'timeSyncAnswer', pileCode: pile, time: f.time });
         return;
       case 'workParams':
-        this.reply(f, { type: 'workParamsAnswer', pileCode: pile, result: 1 });
+        if (this.answers.workParams !== 'silent') this.reply(f, { type: 'workParamsAnswer', pileCode: pile, result: this.answers.workParams === 'refuse' ? 0 : 1 });
         return;
       case 'reboot':
-        this.reply(f, { type: 'rebootAnswer', pileCode: pile, result: 1 });
+        if (this.answers.reboot !== 'silent') this.reply(f, { type: 'rebootAnswer', pileCode: pile, result: this.answers.reboot === 'refuse' ? 0 : 1 });
         return;
       case 'readRealTimeData':
         this.sendRealTime(Number.parseInt(f.gun, 10));
         return;
       case 'remoteStart': {
+        if (this.answers.remoteStart === 'silent') return;
         const gun = Number.parseInt(f.gun, 10);
         const s = this.guns.get(gun);
-        const fail = s === undefined ? 1 : s.status === 3 ? 2 : s.faults !== 0 ? 3 : 0;
+        // Refused: failure reason 3, the pile reports a fault (ykc.md §4).
+        const fail = s === undefined ? 1 : s.status === 3 ? 2 : s.faults !== 0 || this.answers.remoteStart === 'refuse' ? 3 : 0;
         this.reply(f, { type: 'remoteStartResult', transactionNo: f.transactionNo, pileCode: pile, gun: f.gun, result: fail === 0 ? 1 : 0, failReason: fail });
         if (fail === 0) this.startCharging(gun, f.transactionNo, 1, f.physicalCardNo);
         return;
       }
       case 'remoteStop': {
+        if (this.answers.remoteStop === 'silent') return;
         const gun = Number.parseInt(f.gun, 10);
-        const charging = this.guns.get(gun)?.charging === true;
-        this.reply(f, { type: 'remoteStopResult', pileCode: pile, gun: f.gun, result: charging ? 1 : 0, failReason: charging ? 0 : 2 });
+        const charging = this.guns.get(gun)?.charging === true && this.answers.remoteStop !== 'refuse';
+        // Refused while charging: failure reason 3 "other" (ykc.md §4); not charging: 2.
+        this.reply(f, { type: 'remoteStopResult', pileCode: pile, gun: f.gun, result: charging ? 1 : 0, failReason: charging ? 0 : this.answers.remoteStop === 'refuse' ? 3 : 2 });
         if (charging) this.stopCharging(gun, 0x40);
         return;
       }

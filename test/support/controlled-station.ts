@@ -86,7 +86,31 @@ export interface ControlledStationOptions {
   readonly answerTestfr?: boolean;
   /** Common address used in GI replies (default 1). */
   readonly ca?: number;
+  /** How control commands (TI 45..64) are answered; default: not at all. See `commandAnswer`. */
+  readonly commandAnswer?: CommandAnswerer;
 }
+
+/** A control-direction ASDU from the gateway (C_SC_NA_1, C_DC_NA_1, C_SE_*...), as received. */
+export interface ControlCommand {
+  readonly ti: number;
+  readonly cot: number;
+  readonly ioa: number;
+  /** The S/E bit of a command or setpoint qualifier (select of select-before-operate). */
+  readonly select: boolean;
+  /** The whole ASDU as received. */
+  readonly asdu: Buffer;
+}
+
+/**
+ * The station's answer to a control command: `confirm` = positive ACT_CON, then ACT_TERM for an
+ * execute; `confirm-only` = positive ACT_CON without ACT_TERM; `refuse` = negative ACT_CON
+ * (P/N = 1, IEC 60870-5-101 §7.2.3); `silent` = nothing.
+ */
+export type CommandReply = 'confirm' | 'confirm-only' | 'refuse' | 'silent';
+export type CommandAnswerer = (command: ControlCommand) => CommandReply;
+
+/** Control types C_SC_NA_1 (45) .. C_BO_TA_1 (64): the commands a controlled station answers. */
+const isControl = (ti: number): boolean => ti >= 45 && ti <= 64;
 
 /** A frame as received by the station, in order. */
 export interface ReceivedFrame {
@@ -108,6 +132,8 @@ export class ControlledStation {
   /** Frames that failed to decode (should stay empty). */
   readonly decodeErrors: string[] = [];
   withholdAcks: boolean;
+  /** How control commands are answered from now on (undefined: not at all). */
+  commandAnswer: CommandAnswerer | undefined;
   private readonly framer = new ApduFramer();
   private readonly w: number;
   private readonly t2: number;
@@ -132,6 +158,7 @@ export class ControlledStation {
     this.w = options.w ?? 8;
     this.t2 = options.t2 ?? 50;
     this.withholdAcks = options.withholdAcks ?? false;
+    this.commandAnswer = options.commandAnswer;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => undefined); // resets from the gateway closing are expected in close tests
@@ -198,6 +225,16 @@ export class ControlledStation {
 
   uFunctions(): string[] {
     return this.frames.flatMap((f) => (f.apci.format === 'U' ? [f.apci.fn] : []));
+  }
+
+  /** Control commands received (TI 45..64), in order. */
+  controlCommands(): ControlCommand[] {
+    return this.iFrames().flatMap((f) => {
+      const asdu = f.asdu;
+      if (asdu === undefined || asdu.length < 10 || !isControl(asdu.readUInt8(0))) return [];
+      // The qualifier (SCO, DCO, QOS...) is the element's last octet; S/E is its top bit.
+      return [{ ti: asdu.readUInt8(0), cot: asdu.readUInt8(2) & 0x3f, ioa: asdu.readUIntLE(6, 3), select: ((asdu.at(-1) ?? 0) & 0x80) !== 0, asdu }];
+    });
   }
 
   /** Sends ASDUs as consecutive I-frames in ONE TCP write. */
@@ -283,6 +320,7 @@ export class ControlledStation {
       this.iCount += 1;
       this.pendingAcks += 1;
       if (asdu[0] === 100 && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerInterrogation();
+      else if (isControl(asdu[0] ?? 0) && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerCommand(asdu);
       this.scheduleAck();
     }
     for (const check of [...this.watchers]) check();
@@ -304,6 +342,20 @@ export class ControlledStation {
         if (!this.withholdAcks && this.pendingAcks > 0) this.ack();
       }, this.t2);
     }
+  }
+
+  /** Echoes a command with ACT_CON (COT 7, P/N as answered) and, for a positive execute, ACT_TERM (COT 10). */
+  private answerCommand(asdu: Buffer): void {
+    const command = this.controlCommands().at(-1);
+    const reply = command === undefined ? 'silent' : (this.commandAnswer?.(command) ?? 'silent');
+    if (command === undefined || reply === 'silent') return;
+    const echo = (cot: number, negative: boolean): Buffer => {
+      const b = Buffer.from(asdu);
+      b[2] = (cot & 0x3f) | (negative ? 0x40 : 0);
+      return b;
+    };
+    if (reply === 'refuse') return this.sendAsdus([echo(7, true)]);
+    this.sendAsdus(reply === 'confirm' && !command.select ? [echo(7, false), echo(10, false)] : [echo(7, false)]);
   }
 
   /** ACT_CON (COT 7), the data with COT 20, then ACT_TERM (COT 10): four I-frames in one write. */

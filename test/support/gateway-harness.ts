@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseGatewayConfig, type GatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import type { RPCClient } from 'ocpp-rpc';
+import { buildAsdu, ControlledStation, siq, type CommandAnswerer } from './controlled-station.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from './csms.js';
 import { loadExampleMapping } from './iec104-points.js';
 import { until } from './station.js';
@@ -41,10 +43,10 @@ export interface RawSocket {
 }
 
 /** The harness's gateway configuration against the CSMS at `csmsUrl`, with extra YAML sections. */
-export function harnessConfig(csmsUrl: string, extraYaml: readonly string[] = []): GatewayConfig {
+export function harnessConfig(csmsUrl: string, extraYaml: readonly string[] = [], mapping = EXAMPLE_MAPPING): GatewayConfig {
   const text = [
     'listeners:',
-    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(EXAMPLE_MAPPING)} }`,
+    `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }`,
     `csms: { url: ${JSON.stringify(csmsUrl)}, securityProfile: 1 }`,
     'stations: { unknownChargers: provision }',
     'http: { port: 0, host: 127.0.0.1 }',
@@ -75,11 +77,13 @@ export interface HarnessOptions {
   readonly csms?: TestCsmsOptions;
   /** Device-model presets for every new station (`Component.Variable` → value). */
   readonly stationDefaults?: Readonly<Record<string, string>>;
+  /** The listener's mapping file (default: the DC example); `charger()` still simulates the DC example. */
+  readonly mapping?: string;
 }
 
 export async function startGatewayHarness(extraYaml: readonly string[] = [], options: HarnessOptions = {}): Promise<GatewayHarness> {
   const csms = await startCsms(options.csms);
-  const config = harnessConfig(csms.url, extraYaml);
+  const config = harnessConfig(csms.url, extraYaml, options.mapping);
   const { destination, lines } = logLines();
   const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000, ...(options.stationDefaults !== undefined ? { stationDefaults: options.stationDefaults } : {}) });
   await gateway.start();
@@ -148,3 +152,32 @@ export async function untilMetrics(h: GatewayHarness, pred: (text: string) => bo
 }
 
 export { until };
+
+/** Element of M_ME_NB_1 (scaled value + QDS). */
+export const scaledQds = (value: number, qds = 0): Uint8Array => {
+  const b = Buffer.alloc(3);
+  b.writeInt16LE(value, 0);
+  b[2] = qds;
+  return b;
+};
+
+/**
+ * A controlled station (test/support/controlled-station.ts) dialling the harness as charger
+ * `EXDC<ca>` of the DC example mapping: once it answered the general interrogation it reports both
+ * guns idle (status code 0) and gun 1's emergency stop released, then resolves when its station is
+ * booted and has reported EVSE 2, with the CSMS's client of that station.
+ */
+export async function controlledCharger(h: GatewayHarness, ca: number, commandAnswer?: CommandAnswerer): Promise<{ peer: ControlledStation; client: RPCClient; id: string }> {
+  const id = `EXDC${ca}`;
+  const peer = await ControlledStation.connect(h.port, { ca, ...(commandAnswer !== undefined ? { commandAnswer } : {}) });
+  await peer.waitFor(() => peer.iFrames().some((f) => f.asdu?.[0] === 100), 'the general interrogation', 10_000);
+  peer.sendAsdus([
+    buildAsdu({ ti: 1, cot: 3, ca }, [{ ioa: 0x0001, element: siq(false) }]),
+    buildAsdu({ ti: 11, cot: 3, ca }, [
+      { ioa: 0x4001, element: scaledQds(0) },
+      { ioa: 0x4011, element: scaledQds(0) },
+    ]),
+  ]);
+  await h.csms.waitForCall((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === 2, 15_000);
+  return { peer, client: await h.csms.client(id), id };
+}
