@@ -33,14 +33,35 @@ export interface CodecError {
   readonly offset?: number;
 }
 
+/**
+ * Why well-framed input was of no use (a bounded set: hosts use it as a metric label).
+ * `unknown_type`: a message type the codec cannot decode (unknown or private);
+ * `unused_type`: a type it decodes but this charger's configuration does not use;
+ * `unmapped_address`: an address (IEC 104 IOA) the configuration does not name;
+ * `unmapped_value`: a value it has no meaning for (a status code missing from the mapping);
+ * `test`: marked as test data (IEC 104 T bit); `foreign_address`: of another station (IEC 104
+ * common address); `repeat`: already processed (a frame resent after a reconnect);
+ * `unsolicited`: a confirmation that matches no command in flight.
+ */
+export const IGNORED_REASONS = ['unknown_type', 'unused_type', 'unmapped_address', 'unmapped_value', 'test', 'foreign_address', 'repeat', 'unsolicited'] as const;
+export type IgnoredReason = (typeof IGNORED_REASONS)[number];
+
 /** Where a session's output goes. The host (gateway session, test, simulator) implements it. */
 export interface SessionSink {
   /** A canonical event. */
   event(event: ChargerEvent): void;
   /** Bytes to write to the charger. */
   send(bytes: Buffer): void;
-  /** Bad input from the charger: counted against the connection's bad-frame budget by the host. */
+  /**
+   * Bad input from the charger (framing, length, sequence): counted against the connection's
+   * bad-frame budget by the host.
+   */
   error(error: CodecError): void;
+  /**
+   * A well-framed message (or part of one) the charger may legitimately send but that is of no use
+   * here. Counted by the host; never against the bad-frame budget. The codec logs each kind once.
+   */
+  ignored?(reason: IgnoredReason): void;
   /** The protocol requires the connection to close (link failure, fatal sequence error). */
   close(reason: string): void;
   log: CodecLog;

@@ -17,6 +17,7 @@ import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
+import { IgnoredInput } from './ignored.js';
 import { LimitLifts } from './limit-lifts.js';
 import type { Iec104PointsMapping } from './mapping.js';
 import { readMonitor, type MonitorContext } from './monitor.js';
@@ -35,6 +36,10 @@ export interface Iec104PointsOptions {
 const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
 /** `typeInfo` by TI as an array: read for every ASDU. */
 const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));
+/** The control types the session sends, whose confirmations it expects: 1 at their TI. */
+const SENT_TYPES = Uint8Array.from({ length: 256 }, (_, ti) =>
+  [TI.C_SC_NA_1, TI.C_DC_NA_1, TI.C_SE_NA_1, TI.C_SE_NB_1, TI.C_SE_NC_1, TI.C_IC_NA_1, TI.C_CI_NA_1, TI.C_CS_NA_1].includes(ti as never) ? 1 : 0,
+);
 /** Longest wait for the final meter reading of a session before ending it anyway. */
 const FINAL_METER_WAIT_MS = 5_000;
 /** Prefix of the ids of commands the session sends by itself. */
@@ -52,7 +57,11 @@ export class Iec104PointsSession implements CodecSession {
   private readonly commands: PendingCommands;
   private chargerId: string | undefined;
   private commonAddress: number;
-  private readonly unknown = new Set<string>();
+  /** Counts and logs (once per kind) what the charger sends that the session has no use for. */
+  private readonly ignored: IgnoredInput;
+  /** The ASDU whose unmapped objects were last counted, and for which reasons (bit per reason). */
+  private countedAsdu: Asdu | undefined;
+  private countedReasons = 0;
   /** Start/stop commands in flight, to forget what they announced when they fail. */
   private readonly intents = new Map<string, { kind: 'start' | 'stop'; connector: number }>();
   /** Set while waiting for the final meter reading of ended sessions. */
@@ -82,6 +91,7 @@ export class Iec104PointsSession implements CodecSession {
     this.broadcastCa = BROADCAST_CA[this.params.caSize];
     this.commonAddress = this.mapping.commonAddress ?? this.broadcastCa;
     this.capabilities = capabilitiesOf(this.mapping, this.table);
+    this.ignored = new IgnoredInput(ctx.sink);
     this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.commonAddress}`);
     this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.reportUnknown, changed: this.stateChanged };
     const l = this.mapping.link ?? {};
@@ -284,6 +294,14 @@ export class Iec104PointsSession implements CodecSession {
   private onAsdu(bytes: Buffer): void {
     const asdu = decodeAsduAt(bytes, 0, this.params);
     if (asdu instanceof DecodeError) {
+      if (asdu.code === 'IEC104_UNKNOWN_TI') {
+        // The APCI framed it and its length is consistent: only its type is unknown here (a vendor's
+        // private type, IEC 60870-5-101 §7.2.1.1 leaves 128..255 to them). Not bad input.
+        const ti = bytes[0] as number;
+        this.ignored.report('unknown_type', String(ti), 'ASDU of a type this gateway does not decode: ignored', { ti, hex: bytes.subarray(0, 32).toString('hex') });
+        return;
+      }
+      // A header or object count that contradicts the frame's length: the framing is broken.
       this.ctx.sink.error({ code: asdu.code, message: asdu.message });
       return;
     }
@@ -304,8 +322,12 @@ export class Iec104PointsSession implements CodecSession {
       if (d !== undefined) this.emit([{ type: 'clockReport', chargerTime: d.toISOString(), at: this.nowIso() }]);
     }
     const giDone = asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
-    if (!this.commands.confirm(asdu) && asdu.typeId !== TI.C_IC_NA_1 && asdu.typeId !== TI.C_CI_NA_1) {
-      this.ctx.sink.log('debug', 'unsolicited control confirmation', { ti: info.name, cause: asdu.cause });
+    if (!this.commands.confirm(asdu)) {
+      if (SENT_TYPES[asdu.typeId] === 1) {
+        this.ignored.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
+      } else {
+        this.ignored.report('unused_type', info.name, `${info.name} is not used by this gateway: ignored`, { ti: info.name, cause: asdu.cause });
+      }
     }
     if (giDone && !this.states.isReady) this.ready();
   }
@@ -320,6 +342,10 @@ export class Iec104PointsSession implements CodecSession {
     if (asdu.typeId === TI.M_EI_NA_1) {
       this.ctx.sink.log('info', 'charger (re)initialised: interrogating again');
       this.command({ type: 'interrogate', id: `${INTERNAL}gi-init-${this.ctx.clock.now()}`, scope: 'general' });
+      return;
+    }
+    if (this.table.family(asdu.typeId) === undefined) {
+      this.ignored.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
       return;
     }
     const now = this.nowIso();
@@ -378,13 +404,23 @@ export class Iec104PointsSession implements CodecSession {
     this.emit(this.states.flush(at));
   };
 
-  private readonly reportUnknown = (asdu: Asdu, o: InformationObject, why = 'IOA not in the mapping'): void => {
+  /** An object at an IOA the mapping does not name, or with a status code it has no state for. */
+  private readonly reportUnknown = (asdu: Asdu, o: InformationObject, why?: string): void => {
+    const reason = why === undefined ? 'unmapped_address' : 'unmapped_value';
+    const bit = why === undefined ? 1 : 2;
+    // Counted once per ASDU and reason: the metric counts ASDUs, the log names each IOA once.
+    if (this.countedAsdu !== asdu) {
+      this.countedAsdu = asdu;
+      this.countedReasons = 0;
+    }
+    if ((this.countedReasons & bit) === 0) {
+      this.countedReasons |= bit;
+      this.ctx.sink.ignored?.(reason);
+    }
     const name = typeInfo(asdu.typeId)?.name ?? String(asdu.typeId);
-    const key = `${name}/${o.ioa}/${why}`;
-    if (this.unknown.has(key)) return;
-    this.unknown.add(key);
+    const message = why ?? 'IOA not in the mapping';
     const { ioa: _ioa, ...value } = o;
-    this.ctx.sink.log('warn', why, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
+    this.ignored.once('warn', `${name}/${o.ioa}/${message}`, message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
   };
 
   private nowIso(): Timestamp {

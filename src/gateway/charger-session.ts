@@ -7,7 +7,7 @@
  * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
 import type { Socket } from 'node:net';
-import type { Codec, CodecClock, CodecError, CodecSession, CommandOutcome } from '../../codecs/codec.js';
+import type { Codec, CodecClock, CodecError, CodecSession, CommandOutcome, IgnoredReason } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
@@ -24,6 +24,8 @@ export interface SessionObserver {
   sent?(frame: Buffer): void;
   /** Bad input from the charger (framing or decoding), by its stable code. */
   badFrame?(code: string): void;
+  /** A well-framed message the codec had no use for (never a bad frame), by why. */
+  ignored?(reason: IgnoredReason): void;
   /** The connection closed (once). */
   closed?(reason: DisconnectReason, detail: string): void;
 }
@@ -99,6 +101,7 @@ export class ChargerSession {
           this.checkWriteBuffer();
         },
         error: (e) => this.onBadFrame(e),
+        ignored: (reason) => options.observer?.ignored?.(reason),
         close: (reason) => this.close(reason, 'protocol'),
         log: (level, message, data) => options.log(level, message, data),
       },

@@ -254,6 +254,7 @@ export class Gateway {
         received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
         sent: () => metrics.frame(codec, 'out'),
         badFrame: (code) => metrics.decodeError(code),
+        ignored: (reason) => metrics.ignored(codec, reason),
         closed: (reason) => metrics.disconnected(reason),
       },
       ...(captureDir !== undefined ? { capture: captureSocket(captureDir, socket, engineLog) } : {}),

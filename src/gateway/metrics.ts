@@ -7,6 +7,7 @@
  * join each gateway's figures at scrape time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { IGNORED_REASONS, type IgnoredReason } from '../../codecs/codec.js';
 
 /** What the gauges read from the gateway at scrape time. */
 export interface GatewayState {
@@ -52,6 +53,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly frames: Counter<'codec' | 'direction'>;
   private readonly decodeErrors: Counter<'code'>;
+  private readonly ignoredFrames: Counter<'codec' | 'reason'>;
   private readonly refusals: Counter<'reason'>;
   private readonly disconnects: Counter<'reason'>;
   private readonly callDuration: Histogram<'action'>;
@@ -107,6 +109,13 @@ export class GatewayMetrics {
     this.frames = new Counter({ name: `${p}frames_total`, help: 'Charger protocol frames, by codec and direction (in: from the charger)', labelNames: ['codec', 'direction'], registers });
     for (const codec of codecs) for (const direction of ['in', 'out']) this.frames.inc({ codec, direction }, 0);
     this.decodeErrors = new Counter({ name: `${p}decode_errors_total`, help: 'Bad input from chargers (framing and decoding errors), by error code', labelNames: ['code'], registers });
+    this.ignoredFrames = new Counter({
+      name: `${p}frames_ignored_total`,
+      help: 'Well-framed charger frames (or parts of them) the gateway had no use for, by codec and reason; never counted as bad frames',
+      labelNames: ['codec', 'reason'],
+      registers,
+    });
+    for (const codec of codecs) for (const reason of IGNORED_REASONS) this.ignoredFrames.inc({ codec, reason }, 0);
     this.refusals = new Counter({ name: `${p}chargers_refused_total`, help: 'Charger connections refused, by reason', labelNames: ['reason'], registers });
     this.disconnects = new Counter({ name: `${p}charger_disconnects_total`, help: 'Charger connections closed, by reason', labelNames: ['reason'], registers });
     // Zero series from the start, so that rate() sees the first increment.
@@ -127,6 +136,11 @@ export class GatewayMetrics {
 
   decodeError(code: string): void {
     this.decodeErrors.inc({ code });
+  }
+
+  /** A frame (or part of one) the codec had no use for. */
+  ignored(codec: string, reason: IgnoredReason): void {
+    this.ignoredFrames.inc({ codec, reason });
   }
 
   refused(reason: RefusalReason): void {

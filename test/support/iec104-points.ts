@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseMapping } from '../../codecs/iec104-points/load-mapping.js';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
 import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
-import type { CodecError, ConnectionInfo } from '../../codecs/codec.js';
-import { ApduFramer, decodeApdu, encodeApdu, encodeUFrame, type Apdu, type Asdu, type InformationObject } from '../../src/iec104/index.js';
+import type { CodecError, ConnectionInfo, IgnoredReason } from '../../codecs/codec.js';
+import { ApduFramer, decodeApdu, encodeApdu, encodeIFrame, encodeUFrame, type Apdu, type Asdu, type InformationObject } from '../../src/iec104/index.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -22,6 +22,8 @@ export interface Harness {
   readonly session: Iec104PointsSession;
   readonly events: ChargerEvent[];
   readonly errors: CodecError[];
+  /** Reasons the session gave the host for what it ignored, in order. */
+  readonly ignored: IgnoredReason[];
   readonly logs: { level: string; message: string; data?: Readonly<Record<string, unknown>> }[];
   readonly closed: string[];
   /** Decoded frames the session sent, oldest first; `take()` returns and clears them. */
@@ -30,6 +32,8 @@ export interface Harness {
   startdtCon(): void;
   /** The charger sends an I-frame carrying `asdu` (N(S)/N(R) kept right). */
   send(asdu: Partial<Asdu> & Pick<Asdu, 'typeId' | 'cause' | 'objects'>): void;
+  /** The charger sends an I-frame carrying these ASDU octets as they are (unknown types, broken counts). */
+  sendBytes(asdu: Uint8Array): void;
   /** Events of one type. */
   of<T extends ChargerEvent['type']>(type: T): Extract<ChargerEvent, { type: T }>[];
 }
@@ -40,6 +44,7 @@ export function harness(mapping: Iec104PointsMapping, commonAddress = 7, connect
   const clock = new FakeClock(START);
   const events: ChargerEvent[] = [];
   const errors: CodecError[] = [];
+  const ignored: IgnoredReason[] = [];
   const logs: Harness['logs'] = [];
   const closed: string[] = [];
   const framer = new ApduFramer();
@@ -62,6 +67,7 @@ export function harness(mapping: Iec104PointsMapping, commonAddress = 7, connect
         }
       },
       error: (e) => errors.push(e),
+      ignored: (reason) => ignored.push(reason),
       close: (reason) => closed.push(reason),
       log: (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
     },
@@ -71,6 +77,7 @@ export function harness(mapping: Iec104PointsMapping, commonAddress = 7, connect
     session,
     events,
     errors,
+    ignored,
     logs,
     closed,
     take() {
@@ -84,6 +91,9 @@ export function harness(mapping: Iec104PointsMapping, commonAddress = 7, connect
     send(asdu) {
       const full: Asdu = { sq: false, negative: false, test: false, originator: 0, commonAddress, ...asdu, objects: asdu.objects as InformationObject[] };
       session.receive(encodeApdu({ apci: { format: 'I', ns: ns++, nr: received % 32768 }, asdu: full }));
+    },
+    sendBytes(asdu) {
+      session.receive(encodeIFrame(ns++, received % 32768, asdu));
     },
     of(type) {
       return events.filter((e) => e.type === type) as never;

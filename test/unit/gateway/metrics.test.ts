@@ -28,7 +28,11 @@ describe('GatewayMetrics', () => {
     m.refused('address_limit');
     m.disconnected('idle_timeout');
     m.callDone('Heartbeat', 0.03);
+    m.ignored('iec104-points', 'unknown_type');
+    m.ignored('iec104-points', 'unknown_type');
     let text = await m.text();
+    expect(sample(text, 'pilegate_frames_ignored_total{codec="iec104-points",reason="unknown_type"}')).toBe(2);
+    expect(sample(text, 'pilegate_frames_ignored_total{codec="ykc",reason="test"}')).toBe(0);
     expect(sample(text, 'pilegate_chargers_connected{codec="ykc"}')).toBe(4);
     expect(sample(text, 'pilegate_chargers_connected{codec="iec104-points"}')).toBe(0);
     expect(sample(text, 'pilegate_ocpp_connections_open')).toBe(2);

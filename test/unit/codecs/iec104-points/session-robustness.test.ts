@@ -100,7 +100,8 @@ describe('iec104-points session: confirmations must echo the command', () => {
       ['B-on', 'accepted'],
       ['B-on', 'completed'],
     ]);
-    expect(h.logs.some((l) => l.message === 'unsolicited control confirmation')).toBe(true);
+    expect(h.logs.some((l) => l.message === 'control confirmation matching no command in flight: ignored')).toBe(true);
+    expect(h.ignored).toEqual(['unsolicited']);
   });
 
   it('does not execute on a confirmation without the select bit, nor complete on a termination while selecting', () => {

@@ -1,0 +1,41 @@
+/**
+ * Well-framed input the session has no use for: every occurrence is handed to the host to count
+ * (`SessionSink.ignored`), and each kind is logged once. A charger may send such ASDUs all day (a
+ * vendor's private type, a point the mapping leaves out), so they never count as bad frames, and
+ * the log says once what they were instead of once per ASDU.
+ */
+import type { IgnoredReason, LogLevel, SessionSink } from '../codec.js';
+
+/**
+ * Kinds logged per connection at most: the kind includes the IOA, and a charger can send as many
+ * IOAs as it likes.
+ */
+const MAX_KINDS = 256;
+
+export class IgnoredInput {
+  private readonly logged = new Set<string>();
+
+  constructor(private readonly sink: SessionSink) {}
+
+  /**
+   * Counts one ignored ASDU (or the ignored part of one) and logs `message` the first time `kind`
+   * is seen on this connection.
+   */
+  report(reason: IgnoredReason, kind: string, message: string, data?: Readonly<Record<string, unknown>>): void {
+    this.sink.ignored?.(reason);
+    this.once('warn', `${reason}/${kind}`, message, data);
+  }
+
+  /** Logs `message` the first time `key` is seen (within the bound on kinds). */
+  once(level: LogLevel, key: string, message: string, data?: Readonly<Record<string, unknown>>): void {
+    if (this.logged.has(key)) return;
+    if (this.logged.size === MAX_KINDS) {
+      this.logged.add(key);
+      this.sink.log('warn', `more than ${MAX_KINDS} kinds of ignored input on this connection: the others are counted, not logged`);
+      return;
+    }
+    if (this.logged.size > MAX_KINDS) return;
+    this.logged.add(key);
+    this.sink.log(level, message, data);
+  }
+}
