@@ -129,6 +129,11 @@ export class ChargerModel {
     return severe(this.state(n)) || (n !== 0 && severe(this.state(0)));
   }
 
+  /** Every connector a fault blocks stops charging: its session is over (see `ChargerSimulator.raiseFault`). */
+  endBlockedSessions(): void {
+    for (let n = 1; n < this.connectors.length; n++) if (this.blocked(n)) this.state(n).charging = false;
+  }
+
   statusOf(n: number): ConnectorStatus {
     const c = this.state(n);
     if (this.blocked(n)) return 'faulted';

@@ -246,12 +246,17 @@ export class ChargerSimulator {
   }
 
   /**
-   * Raises the fault point with `code` (on `connector`, or the first point with that code).
+   * Raises the fault point with `code` (on `connector`, or the first point with that code). A fault
+   * that stops delivery (error or critical; on connector 0, of every connector) ends the charging
+   * session, as a real charger's protection does: clearing it does not charge again, a new start does.
    * @throws RangeError when the mapping has no such fault point.
    */
   raiseFault(code: string, connector?: number): void {
     const point = this.model.faultPoint(code, connector);
-    this.mutate(() => this.state(point.connector).faults.set(code, point.fault.severity));
+    this.mutate(() => {
+      this.state(point.connector).faults.set(code, point.fault.severity);
+      this.model.endBlockedSessions();
+    });
   }
 
   /** Clears a fault raised by `raiseFault`. @throws RangeError when the mapping has no such fault point. */
