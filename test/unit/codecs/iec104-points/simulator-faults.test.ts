@@ -64,17 +64,16 @@ function simulatorAndSession(): { sim: ChargerSimulator; events: ChargerEvent[];
   const toSim: Buffer[] = [];
   const events: ChargerEvent[] = [];
   let pumping = false;
-  let session: Iec104PointsSession | undefined;
-  let sim: ChargerSimulator | undefined;
+  // `session` and `sim` are declared below: the pump runs only once both exist.
   const pump = (): void => {
     if (pumping) return;
     pumping = true;
     try {
       while (toSession.length > 0 || toSim.length > 0) {
         const a = toSession.shift();
-        if (a !== undefined) session?.receive(a);
+        if (a !== undefined) session.receive(a);
         const b = toSim.shift();
-        if (b !== undefined) sim?.receive(b);
+        if (b !== undefined) sim.receive(b);
       }
     } finally {
       pumping = false;
@@ -89,8 +88,8 @@ function simulatorAndSession(): { sim: ChargerSimulator; events: ChargerEvent[];
       }, ms),
     clearTimeout: (handle) => fake.clearTimeout(handle),
   };
-  sim = new ChargerSimulator({ mapping: DC, commonAddress: 7, clock, send: (b) => toSession.push(Buffer.from(b)), close: () => undefined, meterIntervalMs: 1_000 });
-  session = new Iec104PointsSession({
+  const sim = new ChargerSimulator({ mapping: DC, commonAddress: 7, clock, send: (b) => toSession.push(Buffer.from(b)), close: () => undefined, meterIntervalMs: 1_000 });
+  const session = new Iec104PointsSession({
     options: { mapping: DC },
     clock,
     connection: {},
