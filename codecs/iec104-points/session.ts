@@ -57,6 +57,8 @@ export class Iec104PointsSession implements CodecSession {
   private readonly commands: PendingCommands;
   private chargerId: string | undefined;
   private commonAddress: number;
+  /** True once the charger's own common address is known (from its first ASDU). */
+  private caLearned = false;
   /** Counts and logs (once per kind) what the charger sends that the session has no use for. */
   private readonly ignored: IgnoredInput;
   /** The ASDU whose unmapped objects were last counted, and for which reasons (bit per reason). */
@@ -305,13 +307,28 @@ export class Iec104PointsSession implements CodecSession {
       this.ctx.sink.error({ code: asdu.code, message: asdu.message });
       return;
     }
-    if (this.chargerId === undefined && asdu.commonAddress !== this.broadcastCa) {
-      this.commonAddress = asdu.commonAddress;
-      const template = this.mapping.identity.template ?? '{ca}';
-      this.identify(template.replace(/\{ca\}/g, String(asdu.commonAddress)));
-    }
     const info = TYPE_INFO[asdu.typeId];
     if (info === undefined) return;
+    if (asdu.test) {
+      // IEC 60870-5-101 §7.2.3: T = 1 marks ASDUs generated for testing, not process data.
+      this.ignored.report('test', 'test', 'ASDUs with the test bit set (T = 1) are ignored, never used as the charger\'s data', { ti: info.name, cause: asdu.cause, commonAddress: asdu.commonAddress });
+      return;
+    }
+    const ca = asdu.commonAddress;
+    if (ca !== this.broadcastCa) {
+      if (!this.caLearned) {
+        // The charger's address is the one of its first ASDU; from then on another is not its.
+        this.caLearned = true;
+        this.commonAddress = ca;
+      } else if (ca !== this.commonAddress) {
+        this.ignored.report('foreign_address', String(ca), `ASDUs of common address ${ca} ignored: this connection carries the charger of common address ${this.commonAddress}`, { ti: info.name, cause: asdu.cause, commonAddress: ca });
+        return;
+      }
+      if (this.chargerId === undefined) {
+        const template = this.mapping.identity.template ?? '{ca}';
+        this.identify(template.replace(/\{ca\}/g, String(ca)));
+      }
+    }
     if (!info.control) {
       this.onMonitor(asdu, info);
       return;

@@ -3,7 +3,7 @@
  * connection, every output recorded. (The gateway's charger sessions add identity, budgets and OCPP.)
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { systemCodecClock, type Codec, type CodecError, type CodecSession } from '../../codecs/codec.js';
+import { systemCodecClock, type Codec, type CodecError, type CodecSession, type IgnoredReason } from '../../codecs/codec.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 
 export interface HostedConnection {
@@ -11,6 +11,8 @@ export interface HostedConnection {
   readonly session: CodecSession;
   readonly events: ChargerEvent[];
   readonly errors: CodecError[];
+  /** What the session ignored, by reason, in order. */
+  readonly ignored: IgnoredReason[];
   readonly logs: { level: string; message: string; data?: unknown }[];
   closedBy?: string;
 }
@@ -31,7 +33,7 @@ export async function hostCodec<O>(codec: Codec<O>, options: O): Promise<CodecHo
   };
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true);
-    const c = { socket, events: [], errors: [], logs: [] } as unknown as HostedConnection & { session: CodecSession };
+    const c = { socket, events: [], errors: [], ignored: [], logs: [] } as unknown as HostedConnection & { session: CodecSession };
     c.session = codec.createSession({
       options,
       clock: systemCodecClock,
@@ -45,6 +47,7 @@ export async function hostCodec<O>(codec: Codec<O>, options: O): Promise<CodecHo
           if (!socket.destroyed) socket.write(bytes);
         },
         error: (e) => c.errors.push(e),
+        ignored: (reason) => c.ignored.push(reason),
         close: (reason) => {
           c.closedBy = reason;
           socket.destroy();

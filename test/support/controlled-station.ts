@@ -19,6 +19,8 @@ export interface AsduHeader {
   readonly cot: number;
   readonly ca?: number;
   readonly negative?: boolean;
+  /** T bit: test ASDU (IEC 60870-5-101 §7.2.3). */
+  readonly test?: boolean;
   readonly originator?: number;
 }
 
@@ -30,7 +32,7 @@ export function buildAsdu(header: AsduHeader, objects: readonly RawObject[]): Bu
   const bytes: number[] = [
     header.ti,
     objects.length, // VSQ: SQ = 0, N objects
-    (header.cot & 0x3f) | (header.negative === true ? 0x40 : 0),
+    (header.cot & 0x3f) | (header.negative === true ? 0x40 : 0) | (header.test === true ? 0x80 : 0),
     header.originator ?? 0,
     (header.ca ?? 1) & 0xff,
     ((header.ca ?? 1) >> 8) & 0xff,
@@ -62,6 +64,33 @@ export function parseAsdu(asdu: Uint8Array, elementSize: number): ParsedAsdu {
 /** SIQ element of M_SP_NA_1. */
 export const siq = (on: boolean, quality = 0): Uint8Array => Uint8Array.of((on ? 1 : 0) | quality);
 
+/** Scaled value (int16) + QDS, element of M_ME_NB_1. */
+export function svaQds(value: number, qds = 0): Uint8Array {
+  const b = Buffer.alloc(3);
+  b.writeInt16LE(value, 0);
+  b[2] = qds;
+  return b;
+}
+
+/** Binary counter reading (int32) + sequence octet with IV in bit 7, element of M_IT_NA_1. */
+export function bcr(value: number, invalid = false, sequence = 0): Uint8Array {
+  const b = Buffer.alloc(5);
+  b.writeInt32LE(value, 0);
+  b[4] = (sequence & 0x1f) | (invalid ? 0x80 : 0);
+  return b;
+}
+
+/** CP56Time2a of a UTC instant as the wall clock of a zone `offsetHours` east of UTC (no DST). */
+export function cp56(at: Date, offsetHours = 8): Uint8Array {
+  const d = new Date(at.getTime() + offsetHours * 3_600_000);
+  const ms = d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
+  const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();
+  return Uint8Array.of(ms & 0xff, ms >> 8, d.getUTCMinutes(), d.getUTCHours(), (weekday << 5) | d.getUTCDate(), d.getUTCMonth() + 1, d.getUTCFullYear() % 100);
+}
+
+/** An element followed by its CP56Time2a time tag (the *_TB_1 / *_TF_1 types). */
+export const timed = (element: Uint8Array, at: Date, offsetHours = 8): Uint8Array => Uint8Array.from([...element, ...cp56(at, offsetHours)]);
+
 /** IEEE 754 short float + QDS, element of M_ME_NC_1. */
 export function floatQds(value: number, qds = 0): Uint8Array {
   const b = Buffer.alloc(5);
@@ -88,7 +117,21 @@ export interface ControlledStationOptions {
   readonly ca?: number;
   /** How control commands (TI 45..64) are answered; default: not at all. See `commandAnswer`. */
   readonly commandAnswer?: CommandAnswerer;
+  /** How a general interrogation is answered (default `confirm`); see `interrogationAnswer`. */
+  readonly interrogationAnswer?: SystemReply;
+  /** The ASDUs of a general interrogation's answer, between ACT_CON and ACT_TERM (default GI_SINGLE_POINTS and GI_MEASURANDS). */
+  readonly interrogationData?: (ca: number) => readonly Buffer[];
+  /** How a clock synchronisation (C_CS_NA_1) is answered (default `silent`); see `clockSyncAnswer`. */
+  readonly clockSyncAnswer?: SystemReply;
 }
+
+/**
+ * The station's answer to a system command (general interrogation, clock sync): `confirm` =
+ * positive ACT_CON (and, for an interrogation, its data and ACT_TERM); `confirm-only` = positive
+ * ACT_CON and, for an interrogation, its data without ACT_TERM; `refuse` = negative ACT_CON;
+ * `silent` = nothing.
+ */
+export type SystemReply = 'confirm' | 'confirm-only' | 'refuse' | 'silent';
 
 /** A control-direction ASDU from the gateway (C_SC_NA_1, C_DC_NA_1, C_SE_*...), as received. */
 export interface ControlCommand {
@@ -134,6 +177,10 @@ export class ControlledStation {
   withholdAcks: boolean;
   /** How control commands are answered from now on (undefined: not at all). */
   commandAnswer: CommandAnswerer | undefined;
+  /** How general interrogations are answered from now on. */
+  interrogationAnswer: SystemReply;
+  /** How clock synchronisations are answered from now on. */
+  clockSyncAnswer: SystemReply;
   private readonly framer = new ApduFramer();
   private readonly w: number;
   private readonly t2: number;
@@ -159,6 +206,8 @@ export class ControlledStation {
     this.t2 = options.t2 ?? 50;
     this.withholdAcks = options.withholdAcks ?? false;
     this.commandAnswer = options.commandAnswer;
+    this.interrogationAnswer = options.interrogationAnswer ?? 'confirm';
+    this.clockSyncAnswer = options.clockSyncAnswer ?? 'silent';
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => undefined); // resets from the gateway closing are expected in close tests
@@ -320,6 +369,7 @@ export class ControlledStation {
       this.iCount += 1;
       this.pendingAcks += 1;
       if (asdu[0] === 100 && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerInterrogation();
+      else if (asdu[0] === 103 && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerClockSync(asdu);
       else if (isControl(asdu[0] ?? 0) && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerCommand(asdu);
       this.scheduleAck();
     }
@@ -358,14 +408,22 @@ export class ControlledStation {
     this.sendAsdus(reply === 'confirm' && !command.select ? [echo(7, false), echo(10, false)] : [echo(7, false)]);
   }
 
-  /** ACT_CON (COT 7), the data with COT 20, then ACT_TERM (COT 10): four I-frames in one write. */
+  /** ACT_CON (COT 7), the data with COT 20, then ACT_TERM (COT 10), in one write (as `interrogationAnswer` says). */
   private answerInterrogation(): void {
     const ca = this.options.ca ?? 1;
-    this.sendAsdus([
-      interrogation(7, ca),
-      buildAsdu({ ti: 1, cot: 20, ca }, GI_SINGLE_POINTS),
-      buildAsdu({ ti: 13, cot: 20, ca }, GI_MEASURANDS),
-      interrogation(10, ca),
-    ]);
+    const reply = this.interrogationAnswer;
+    if (reply === 'silent') return;
+    if (reply === 'refuse') return this.sendAsdus([buildAsdu({ ti: 100, cot: 7, ca, negative: true }, [{ ioa: 0, element: Uint8Array.of(20) }])]);
+    const data = this.options.interrogationData?.(ca) ?? [buildAsdu({ ti: 1, cot: 20, ca }, GI_SINGLE_POINTS), buildAsdu({ ti: 13, cot: 20, ca }, GI_MEASURANDS)];
+    this.sendAsdus([interrogation(7, ca), ...data, ...(reply === 'confirm' ? [interrogation(10, ca)] : [])]);
+  }
+
+  /** C_CS_NA_1 echoed with ACT_CON, positive or negative; a clock sync has no ACT_TERM. */
+  private answerClockSync(asdu: Buffer): void {
+    const reply = this.clockSyncAnswer;
+    if (reply === 'silent') return;
+    const b = Buffer.from(asdu);
+    b[2] = 7 | (reply === 'refuse' ? 0x40 : 0);
+    this.sendAsdus([b]);
   }
 }

@@ -72,3 +72,27 @@ describe('iec104-points session: ASDUs of no use', () => {
     expect(h.ignored).toEqual([]);
   });
 });
+
+describe('iec104-points session: ASDUs that are not the charger’s', () => {
+  it('takes no confirmation from another common address or from a test ASDU', () => {
+    const h = harness(dc);
+    connected(h);
+    h.session.command({ type: 'setAvailability', id: 'off', connector: 1, available: false });
+    const object = { ioa: 0x6003, state: false, select: false, qualifier: 0 };
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, commonAddress: 8, objects: [object] });
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, test: true, objects: [object] });
+    expect(h.of('commandResult')).toEqual([]);
+    h.send({ typeId: TI.C_SC_NA_1, cause: COT.ACTIVATION_CON, objects: [object] });
+    expect(h.of('commandResult')).toEqual([{ type: 'commandResult', commandId: 'off', status: 'accepted' }]);
+    expect(h.ignored).toEqual(['foreign_address', 'test']);
+  });
+
+  it('learns the charger’s address from its first ASDU even when the identity comes from the connection', () => {
+    const h = harness({ ...dc, identity: { source: 'connection' } }, 7, { chargerId: 'depot-7' });
+    connected(h);
+    h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, commonAddress: 9, objects: [{ ioa: 0x4001, value: 2, quality: 0 }] });
+    expect(h.of('sessionStarted')).toEqual([]);
+    expect(h.ignored).toEqual(['foreign_address']);
+    expect(h.of('identified').map((e) => e.chargerId)).toEqual(['depot-7']);
+  });
+});
