@@ -22,6 +22,12 @@ export interface PlannedCommand {
   readonly object: (select: boolean) => InformationObject;
   readonly selectBeforeOperate: boolean;
   /**
+   * A positive ACT_CON completes it: a controlled station answers a clock sync (C_CS_NA_1) with
+   * ACT_CON alone, so waiting for an ACT_TERM would keep it "in progress" until the time-out and
+   * refuse the next sync meanwhile.
+   */
+  readonly completesOnCon?: boolean;
+  /**
    * setLimit only: the limit that lifts this one at its `until` (a setpoint never expires in the
    * charger), undefined when the command has no `until` or the mapping no maximum to go back to.
    */
@@ -35,7 +41,7 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
   switch (command.type) {
     case 'setClock': {
       const time = cp56FromDate(new Date(command.time), timeZone);
-      return ok(command, TI.C_CS_NA_1, 0, () => ({ ioa: 0, time }), false);
+      return { ok: true, plan: { command, typeId: TI.C_CS_NA_1, ioa: 0, object: () => ({ ioa: 0, time }), selectBeforeOperate: false, completesOnCon: true } };
     }
     case 'interrogate':
       return command.scope === 'general'
@@ -191,6 +197,10 @@ export class PendingCommands {
       if (p.phase === 'selecting') {
         p.phase = 'executing';
         this.transmit(p);
+        return true;
+      }
+      if (p.phase === 'executing' && p.plan.completesOnCon === true) {
+        this.finish(key, p, { type: 'commandResult', commandId: id, status: 'completed' });
         return true;
       }
       if (p.phase === 'executing') {

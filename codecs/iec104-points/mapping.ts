@@ -113,6 +113,8 @@ export interface Iec104PointsMapping {
     readonly currentType: CurrentType;
     readonly connectors: number;
     readonly maxPowerW?: number;
+    /** Largest output current of one connector (A): what lifts a current limit on it. */
+    readonly maxCurrentA?: number;
   };
   readonly identity: {
     /** `commonAddress`: the charger's id is its CA; `connection`: configured per connection. */
@@ -133,6 +135,8 @@ export interface Iec104PointsMapping {
     readonly countersEveryMinutes?: number;
     readonly clockSyncOnConnect?: boolean;
     readonly clockSyncEveryMinutes?: number;
+    /** Waits before a refused or unanswered clock sync of the gateway's own is sent again; the last repeats. */
+    readonly clockSyncRetrySeconds?: readonly number[];
   };
   /** Seconds to wait for a command's ACT_CON (and ACT_TERM) before reporting `timeout`. */
   readonly commandTimeoutSeconds?: number;

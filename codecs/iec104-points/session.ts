@@ -17,6 +17,7 @@ import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
+import { ClockSync, DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
 import { IgnoredInput } from './ignored.js';
 import { LimitLifts } from './limit-lifts.js';
 import type { Iec104PointsMapping } from './mapping.js';
@@ -70,10 +71,7 @@ export class Iec104PointsSession implements CodecSession {
   private endingTimer: unknown;
   private readonly periodic: Periodic;
   private readonly lifts: LimitLifts;
-  /** The zone the last clock sync was written in (undefined before the first). */
-  private clockZone: string | undefined;
-  /** Identification brought another zone while a clock sync was in flight: sync again once it is over. */
-  private clockResync = false;
+  private readonly clockSync: ClockSync;
   private readonly broadcastCa: number;
   private stopped = false;
   /** Resolves a pending `goodbye`. */
@@ -123,6 +121,10 @@ export class Iec104PointsSession implements CodecSession {
       (command) => this.onExpired(command),
     );
     this.periodic = new Periodic(ctx.clock);
+    this.clockSync = new ClockSync(
+      { clock: ctx.clock, send: (c) => this.command(c), result: (e) => this.emit([e]), now: () => this.nowIso(), log: ctx.sink.log },
+      this.mapping.interrogation?.clockSyncRetrySeconds ?? DEFAULT_CLOCK_RETRY_SECONDS,
+    );
     this.lifts = new LimitLifts(
       ctx.clock,
       (connector, limit) => this.command({ type: 'setLimit', id: `${INTERNAL}limit-lift-${connector}-${ctx.clock.now()}`, connector, limit }),
@@ -151,8 +153,13 @@ export class Iec104PointsSession implements CodecSession {
   command(command: ChargerCommand): CommandOutcome {
     const plan = planCommand(command, this.table, this.timeZone, this.mapping.charger.maxPowerW);
     if (!plan.ok) return { status: plan.status, reason: plan.reason };
+    if (this.stopped) return { status: 'rejected', reason: 'connection closed' };
     if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
-    if (this.commands.busy(plan.plan)) return { status: 'rejected', reason: 'another command is in progress at the same address' };
+    if (this.commands.busy(plan.plan)) {
+      // A clock sync is short (ACT_CON ends it): the next waits for it rather than being refused.
+      if (command.type === 'setClock' && !command.id.startsWith(INTERNAL)) return this.clockSync.hold(command);
+      return { status: 'rejected', reason: 'another command is in progress at the same address' };
+    }
     const running = command.type === 'stopCharging' || command.type === 'startCharging' ? this.states.sessionOf(command.connector) : undefined;
     if (command.type === 'stopCharging' && running !== undefined) {
       this.states.expectStop(command.connector, { reason: 'remote' });
@@ -162,8 +169,8 @@ export class Iec104PointsSession implements CodecSession {
       this.states.expectStart(command.connector, command.id);
       this.intents.set(command.id, { kind: 'start', connector: command.connector });
     }
+    if (command.type === 'setClock') this.clockSync.sent(command.id, this.timeZone);
     this.commands.start(plan.plan);
-    if (command.type === 'setClock') this.clockZone = this.timeZone;
     if (command.type === 'setLimit') {
       this.lifts.arm(command.connector, command.until, plan.plan.lift);
       if (command.until !== undefined && plan.plan.lift === undefined) {
@@ -175,19 +182,10 @@ export class Iec104PointsSession implements CodecSession {
 
   /**
    * A command confirmed but never terminated: a general interrogation that stays without ACT_TERM
-   * is taken as done, so that statuses flow; a clock sync waiting for identification's zone is sent.
+   * is taken as done, so that statuses flow.
    */
   private onExpired(command: ChargerCommand): void {
     if (command.id.startsWith(`${INTERNAL}gi`) && !this.states.isReady) this.ready();
-    if (command.type === 'setClock') this.resyncClock();
-  }
-
-  /** Sends a clock sync in the charger's zone when the last one went out in another. */
-  private resyncClock(): void {
-    if (!this.clockResync || this.stopped || this.link.state !== 'active') return;
-    const outcome = this.command({ type: 'setClock', id: `${INTERNAL}clock-zone-${this.ctx.clock.now()}`, time: this.nowIso() });
-    // Busy: another clock sync is in flight, the end of which calls here again.
-    if (outcome.status === 'sent') this.clockResync = false;
   }
 
   /**
@@ -195,6 +193,12 @@ export class Iec104PointsSession implements CodecSession {
    * inside; a start-up interrogation that fails still lets statuses flow.
    */
   private onCommandResult(event: CommandResultEvent): void {
+    if (this.clockSync.owns(event.commandId)) {
+      // Emitted before the clock sync sends what waited for this one.
+      if (!event.commandId.startsWith(INTERNAL)) this.emit([event]);
+      this.clockSync.finished(event);
+      return;
+    }
     if (!event.commandId.startsWith(INTERNAL)) {
       const intent = this.intents.get(event.commandId);
       if (intent !== undefined && event.status !== 'accepted') {
@@ -205,7 +209,6 @@ export class Iec104PointsSession implements CodecSession {
       return;
     }
     if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finishEnding();
-    if (event.commandId.startsWith(`${INTERNAL}clock`) && event.status !== 'accepted') this.resyncClock();
     if (event.status !== 'accepted' && event.status !== 'completed') {
       this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
@@ -228,6 +231,7 @@ export class Iec104PointsSession implements CodecSession {
     this.stopped = true;
     this.periodic.clear();
     this.lifts.clearAll();
+    this.clockSync.stop();
     this.commands.failAll(`connection closed: ${reason}`);
     this.finishEnding();
     this.link.dispose();
@@ -242,13 +246,13 @@ export class Iec104PointsSession implements CodecSession {
   private onActive(): void {
     this.emit([{ type: 'link', state: 'up' }]);
     const i = this.mapping.interrogation ?? {};
-    if (i.clockSyncOnConnect ?? true) this.command({ type: 'setClock', id: `${INTERNAL}clock`, time: this.nowIso() });
+    if (i.clockSyncOnConnect ?? true) this.clockSync.sync();
     if (i.generalOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}gi`, scope: 'general' });
     else this.ready();
     if (i.countersOnConnect ?? true) this.command({ type: 'interrogate', id: `${INTERNAL}ci`, scope: 'counters' });
     this.periodic.every(i.generalEveryMinutes ?? 15, () => this.command({ type: 'interrogate', id: `${INTERNAL}gi-${this.ctx.clock.now()}`, scope: 'general' }));
     this.periodic.every(i.countersEveryMinutes ?? 5, () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-${this.ctx.clock.now()}`, scope: 'counters' }));
-    this.periodic.every(i.clockSyncEveryMinutes ?? 1440, () => this.command({ type: 'setClock', id: `${INTERNAL}clock-${this.ctx.clock.now()}`, time: this.nowIso() }));
+    this.periodic.every(i.clockSyncEveryMinutes ?? 1440, () => this.clockSync.sync(`-${this.ctx.clock.now()}`));
   }
 
   private identify(chargerId: string): void {
@@ -261,10 +265,7 @@ export class Iec104PointsSession implements CodecSession {
       // The start-up clock sync went out in the listener's zone: set the clock again in the charger's.
       // When the sync is still in flight (identification often comes with its ACT_CON), it follows
       // once that one is over.
-      if (this.clockZone !== undefined && this.clockZone !== zone) {
-        this.clockResync = true;
-        this.resyncClock();
-      }
+      this.clockSync.zoneChanged(zone);
     }
     const c = this.mapping.charger;
     this.emit([

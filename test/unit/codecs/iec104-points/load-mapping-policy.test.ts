@@ -1,0 +1,26 @@
+/**
+ * Mapping settings of issue 12: the clock-sync retry back-off, the quality policy and a fault's stop
+ * reason are accepted where valid and refused with a pointer where not.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseMapping } from '../../../../codecs/iec104-points/load-mapping.js';
+import { configError } from '../../../support/config-error.js';
+
+const HEAD = `kind: iec104-points
+version: 1
+charger: { vendor: Example, model: EX-1, currentType: AC, connectors: 1 }
+identity: { source: commonAddress }
+`;
+const POINTS = `points:
+  - { ti: M_SP_NA_1, ioa: 1, connector: 1, signal: charging }
+`;
+const issues = (text: string): string[][] => configError(() => parseMapping(HEAD + text, 'm.yaml')).issues.map((i) => [i.pointer, i.reason]);
+
+describe('mapping policy settings', () => {
+  it('accepts a clock-sync retry back-off, and refuses an empty or non-positive one', () => {
+    const m = parseMapping(`${HEAD}interrogation: { clockSyncRetrySeconds: [5, 15, 45] }\n${POINTS}`, 'm.yaml');
+    expect(m.interrogation?.clockSyncRetrySeconds).toEqual([5, 15, 45]);
+    expect(issues(`interrogation: { clockSyncRetrySeconds: [] }\n${POINTS}`).map((i) => i[0])).toEqual(['/interrogation/clockSyncRetrySeconds']);
+    expect(issues(`interrogation: { clockSyncRetrySeconds: [10, 0] }\n${POINTS}`).map((i) => i[0])).toEqual(['/interrogation/clockSyncRetrySeconds/1']);
+  });
+});
