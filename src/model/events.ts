@@ -23,7 +23,12 @@ export type ConnectorStatus = (typeof CONNECTOR_STATUSES)[number];
 export const CHARGING_STATES = ['idle', 'evConnected', 'charging', 'suspendedEV', 'suspendedEVSE'] as const;
 export type ChargingState = (typeof CHARGING_STATES)[number];
 
-/** Why a charging session ended. `raw` on the event keeps the protocol's own code. */
+/**
+ * Why a charging session ended. `raw` on the event keeps the protocol's own code. `local` is a
+ * stop asked for at the charger (the driver); a codec that does not know why says `other`. Every
+ * stoppedReason of OCPP 2.0.1 a charger can cause has its own reason here; `evseFault` is a fault
+ * of the charger none of the specific ones names.
+ */
 export const STOP_REASONS = [
   'local',
   'remote',
@@ -36,6 +41,10 @@ export const STOP_REASONS = [
   'costLimitReached',
   'powerLoss',
   'reboot',
+  'immediateReset',
+  'groundFault',
+  'overcurrentFault',
+  'powerQuality',
   'evseFault',
   'evFault',
   'other',

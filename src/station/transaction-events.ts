@@ -50,6 +50,11 @@ export interface TxEnd {
   readonly trigger?: TxEvent['triggerReason'];
 }
 
+/**
+ * OCPP 2.0.1 stoppedReason by canonical stop reason: total, so a reason added to the model cannot
+ * go unmapped. MasterPass and Timeout are not here: they are decisions of the station itself
+ * (C16, E03), which its transactions never take (the start point is PowerPathClosed).
+ */
 const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo']['stoppedReason']>>> = {
   local: 'Local',
   remote: 'Remote',
@@ -59,20 +64,34 @@ const STOPPED: Readonly<Record<StopReason, NonNullable<TxEvent['transactionInfo'
   energyLimitReached: 'EnergyLimitReached',
   socLimitReached: 'SOCLimitReached',
   timeLimitReached: 'TimeLimitReached',
+  // The credit the charger was given (its own balance or amount limit) ran out.
   costLimitReached: 'LocalOutOfCredit',
   powerLoss: 'PowerLoss',
   reboot: 'Reboot',
+  immediateReset: 'ImmediateReset',
+  groundFault: 'GroundFault',
+  overcurrentFault: 'OvercurrentFault',
+  powerQuality: 'PowerQuality',
   evseFault: 'Other',
   evFault: 'StoppedByEV',
   other: 'Other',
 };
 
-/** The triggerReason of an Ended event by canonical stop reason; others end on ChargingStateChanged. */
+/**
+ * The triggerReason of an Ended event by canonical stop reason; others end on ChargingStateChanged.
+ * A fault, a loss of power or an unexpected reboot is an AbnormalCondition.
+ */
 const STOP_TRIGGER: Readonly<Partial<Record<StopReason, TxEvent['triggerReason']>>> = {
   remote: 'RemoteStop',
   evDisconnected: 'EVCommunicationLost',
   evseFault: 'AbnormalCondition',
   emergencyStop: 'AbnormalCondition',
+  groundFault: 'AbnormalCondition',
+  overcurrentFault: 'AbnormalCondition',
+  powerQuality: 'AbnormalCondition',
+  powerLoss: 'AbnormalCondition',
+  reboot: 'AbnormalCondition',
+  immediateReset: 'ResetCommand',
   energyLimitReached: 'EnergyLimitReached',
   timeLimitReached: 'TimeLimitReached',
   deAuthorized: 'Deauthorized',
@@ -103,7 +122,8 @@ export function ocppIdToken(t: IdToken): RequestOf<'Authorize'>['idToken'] {
 
 /**
  * The Ended event of `tx`: its kept samples and the Transaction.End reading, the stop reason
- * (omitted for Local, its default) and the legacy id and stop code as custom data. The EV is
+ * (omitted for Local only: the schema's default; every other end carries its reason) and the
+ * legacy id and stop code as custom data. The EV is
  * still plugged when the session ends (EVConnected) unless it ended because the EV went (Idle).
  */
 export function endedEvent(tx: OpenTx, end: TxEnd): UnnumberedTxEvent {
