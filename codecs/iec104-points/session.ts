@@ -3,22 +3,21 @@
  * start-up sequence (clock sync, general and counter interrogation), monitor ASDUs -> canonical
  * events through the mapping, canonical commands -> control ASDUs with their confirmations.
  */
-import { COT, TI, typeInfo, type TypeInfo } from '../../src/iec104/constants.js';
+import { COT, TI, type TypeInfo } from '../../src/iec104/constants.js';
 import { cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
-import { decodeAsduAt } from '../../src/iec104/asdu-parser.js';
-import { DecodeError } from '../../src/iec104/errors.js';
 import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
 import { ControllingLink } from '../../src/iec104/link.js';
-import type { Asdu, AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
+import type { Asdu, AsduParameters, Cp56Time } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../src/model/commands.js';
-import type { ChargerEvent, CommandResultEvent, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
+import type { ChargerEvent, CommandResultEvent, Timestamp } from '../../src/model/events.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
 import { ClockSync, DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
-import { IgnoredInput } from './ignored.js';
+import { FinalMeter } from './final-meter.js';
+import { AsduIntake, TYPE_INFO } from './intake.js';
 import { LimitLifts } from './limit-lifts.js';
 import type { Iec104PointsMapping } from './mapping.js';
 import { readMonitor, type MonitorContext } from './monitor.js';
@@ -33,10 +32,6 @@ export interface Iec104PointsOptions {
   readonly table?: PointTable;
 }
 
-/** Broadcast common address by CA size (IEC 60870-5-101 §7.2.4). */
-const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
-/** `typeInfo` by TI as an array: read for every ASDU. */
-const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));
 /** The control types the session sends, whose confirmations it expects: 1 at their TI. */
 const SENT_TYPES = Uint8Array.from({ length: 256 }, (_, ti) =>
   [TI.C_SC_NA_1, TI.C_DC_NA_1, TI.C_SE_NA_1, TI.C_SE_NB_1, TI.C_SE_NC_1, TI.C_IC_NA_1, TI.C_CI_NA_1, TI.C_CS_NA_1].includes(ti as never) ? 1 : 0,
@@ -57,22 +52,14 @@ export class Iec104PointsSession implements CodecSession {
   private readonly states: ConnectorStates;
   private readonly commands: PendingCommands;
   private chargerId: string | undefined;
-  private commonAddress: number;
-  /** True once the charger's own common address is known (from its first ASDU). */
-  private caLearned = false;
-  /** Counts and logs (once per kind) what the charger sends that the session has no use for. */
-  private readonly ignored: IgnoredInput;
-  /** The ASDU whose unmapped objects were last counted, and for which reasons (bit per reason). */
-  private countedAsdu: Asdu | undefined;
-  private countedReasons = 0;
+  /** Decodes and screens the charger's ASDUs; knows its common address. */
+  private readonly intake: AsduIntake;
   /** Start/stop commands in flight, to forget what they announced when they fail. */
   private readonly intents = new Map<string, { kind: 'start' | 'stop'; connector: number }>();
-  /** Set while waiting for the final meter reading of ended sessions. */
-  private endingTimer: unknown;
+  private readonly finalMeter: FinalMeter;
   private readonly periodic: Periodic;
   private readonly lifts: LimitLifts;
   private readonly clockSync: ClockSync;
-  private readonly broadcastCa: number;
   private stopped = false;
   /** Resolves a pending `goodbye`. */
   private farewell: (() => void) | undefined;
@@ -88,12 +75,12 @@ export class Iec104PointsSession implements CodecSession {
     const a = this.mapping.asdu ?? {};
     this.params = { cotSize: a.cotSize ?? 2, caSize: a.caSize ?? 2, ioaSize: a.ioaSize ?? 3 };
     this.timeZone = ctx.connection.timeZone ?? this.mapping.timeZone ?? DEFAULT_TIME_ZONE;
-    this.broadcastCa = BROADCAST_CA[this.params.caSize];
-    this.commonAddress = this.mapping.commonAddress ?? this.broadcastCa;
     this.capabilities = capabilitiesOf(this.mapping, this.table);
-    this.ignored = new IgnoredInput(ctx.sink);
-    this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.commonAddress}`);
-    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.reportUnknown, changed: this.stateChanged };
+    this.intake = new AsduIntake(ctx.sink, this.params, this.mapping.commonAddress, (ca) => {
+      if (this.chargerId === undefined) this.identify((this.mapping.identity.template ?? '{ca}').replace(/\{ca\}/g, String(ca)));
+    });
+    this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.intake.commonAddress}`);
+    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.intake.unknownObject, changed: this.stateChanged };
     const l = this.mapping.link ?? {};
     const sec = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
     this.link = new ControllingLink({
@@ -117,10 +104,18 @@ export class Iec104PointsSession implements CodecSession {
       (this.mapping.commandTimeoutSeconds ?? 10) * 1000,
       (asdu) => this.sendAsdu(asdu),
       (event) => this.onCommandResult(event),
-      () => ({ commonAddress: this.commonAddress, originator: 0 }),
+      () => ({ commonAddress: this.intake.commonAddress, originator: 0 }),
       (command) => this.onExpired(command),
     );
     this.periodic = new Periodic(ctx.clock);
+    this.finalMeter = new FinalMeter({
+      clock: ctx.clock,
+      states: this.states,
+      table: this.table,
+      emit: (events) => this.emit(events),
+      interrogateCounters: () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-end-${ctx.clock.now()}`, scope: 'counters' }),
+      waitMs: Math.min((this.mapping.commandTimeoutSeconds ?? 10) * 1000, FINAL_METER_WAIT_MS),
+    });
     this.clockSync = new ClockSync(
       { clock: ctx.clock, send: (c) => this.command(c), result: (e) => this.emit([e]), now: () => this.nowIso(), log: ctx.sink.log },
       this.mapping.interrogation?.clockSyncRetrySeconds ?? DEFAULT_CLOCK_RETRY_SECONDS,
@@ -208,7 +203,7 @@ export class Iec104PointsSession implements CodecSession {
       this.emit([event]);
       return;
     }
-    if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finishEnding();
+    if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finalMeter.finish();
     if (event.status !== 'accepted' && event.status !== 'completed') {
       this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
@@ -233,7 +228,7 @@ export class Iec104PointsSession implements CodecSession {
     this.lifts.clearAll();
     this.clockSync.stop();
     this.commands.failAll(`connection closed: ${reason}`);
-    this.finishEnding();
+    this.finalMeter.finish();
     this.link.dispose();
     this.emit([{ type: 'link', state: 'down', reason }]);
   }
@@ -295,41 +290,9 @@ export class Iec104PointsSession implements CodecSession {
   }
 
   private onAsdu(bytes: Buffer): void {
-    const asdu = decodeAsduAt(bytes, 0, this.params);
-    if (asdu instanceof DecodeError) {
-      if (asdu.code === 'IEC104_UNKNOWN_TI') {
-        // The APCI framed it and its length is consistent: only its type is unknown here (a vendor's
-        // private type, IEC 60870-5-101 §7.2.1.1 leaves 128..255 to them). Not bad input.
-        const ti = bytes[0] as number;
-        this.ignored.report('unknown_type', String(ti), 'ASDU of a type this gateway does not decode: ignored', { ti, hex: bytes.subarray(0, 32).toString('hex') });
-        return;
-      }
-      // A header or object count that contradicts the frame's length: the framing is broken.
-      this.ctx.sink.error({ code: asdu.code, message: asdu.message });
-      return;
-    }
-    const info = TYPE_INFO[asdu.typeId];
-    if (info === undefined) return;
-    if (asdu.test) {
-      // IEC 60870-5-101 §7.2.3: T = 1 marks ASDUs generated for testing, not process data.
-      this.ignored.report('test', 'test', 'ASDUs with the test bit set (T = 1) are ignored, never used as the charger\'s data', { ti: info.name, cause: asdu.cause, commonAddress: asdu.commonAddress });
-      return;
-    }
-    const ca = asdu.commonAddress;
-    if (ca !== this.broadcastCa) {
-      if (!this.caLearned) {
-        // The charger's address is the one of its first ASDU; from then on another is not its.
-        this.caLearned = true;
-        this.commonAddress = ca;
-      } else if (ca !== this.commonAddress) {
-        this.ignored.report('foreign_address', String(ca), `ASDUs of common address ${ca} ignored: this connection carries the charger of common address ${this.commonAddress}`, { ti: info.name, cause: asdu.cause, commonAddress: ca });
-        return;
-      }
-      if (this.chargerId === undefined) {
-        const template = this.mapping.identity.template ?? '{ca}';
-        this.identify(template.replace(/\{ca\}/g, String(ca)));
-      }
-    }
+    const asdu = this.intake.accept(bytes);
+    if (asdu === undefined) return;
+    const info = TYPE_INFO[asdu.typeId] as TypeInfo;
     if (!info.control) {
       this.onMonitor(asdu, info);
       return;
@@ -342,9 +305,9 @@ export class Iec104PointsSession implements CodecSession {
     const giDone = asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
     if (!this.commands.confirm(asdu)) {
       if (SENT_TYPES[asdu.typeId] === 1) {
-        this.ignored.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
+        this.intake.ignored.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
       } else {
-        this.ignored.report('unused_type', info.name, `${info.name} is not used by this gateway: ignored`, { ti: info.name, cause: asdu.cause });
+        this.intake.ignored.report('unused_type', info.name, `${info.name} is not used by this gateway: ignored`, { ti: info.name, cause: asdu.cause });
       }
     }
     if (giDone && !this.states.isReady) this.ready();
@@ -363,7 +326,7 @@ export class Iec104PointsSession implements CodecSession {
       return;
     }
     if (this.table.family(asdu.typeId) === undefined) {
-      this.ignored.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
+      this.intake.ignored.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
       return;
     }
     const now = this.nowIso();
@@ -371,46 +334,7 @@ export class Iec104PointsSession implements CodecSession {
     if (measured !== undefined) this.emit(measured);
     if (this.faults.length > 0) this.emit(this.faults.splice(0));
     this.emit(this.states.flush(now));
-    if (this.awaitingMeter) this.afterMonitor(measured ?? []);
-  }
-
-  /** True while some session waits for its final meter reading. */
-  private get awaitingMeter(): boolean {
-    return this.endingTimer !== undefined || this.states.anyEnding;
-  }
-
-  /**
-   * A session whose charging stopped ends with the next energy reading of its connector: the
-   * charger may report the stop before its last counter value, so the gateway asks for the
-   * counters and waits a little (at most the command time-out) before ending it anyway.
-   */
-  private afterMonitor(measured: readonly MeasurementsEvent[]): void {
-    for (const m of measured) {
-      // The session's register is the phase-less energy point; per-phase registers do not end it.
-      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined)) this.emit(this.states.finishEnding(m.connector));
-    }
-    const ending = this.states.endingConnectors();
-    if (ending.length === 0) {
-      this.ctx.clock.clearTimeout(this.endingTimer);
-      this.endingTimer = undefined;
-      return;
-    }
-    if (this.endingTimer !== undefined) return;
-    if (!ending.some((c) => this.table.hasEnergy(c))) {
-      this.finishEnding();
-      return;
-    }
-    this.command({ type: 'interrogate', id: `${INTERNAL}ci-end-${this.ctx.clock.now()}`, scope: 'counters' });
-    this.endingTimer = this.ctx.clock.setTimeout(() => {
-      this.endingTimer = undefined;
-      this.finishEnding();
-    }, Math.min((this.mapping.commandTimeoutSeconds ?? 10) * 1000, FINAL_METER_WAIT_MS));
-  }
-
-  private finishEnding(): void {
-    this.ctx.clock.clearTimeout(this.endingTimer);
-    this.endingTimer = undefined;
-    this.emit(this.states.finishEnding());
+    if (this.finalMeter.waiting) this.finalMeter.afterMonitor(measured ?? []);
   }
 
   /**
@@ -420,25 +344,6 @@ export class Iec104PointsSession implements CodecSession {
   private readonly stateChanged = (at: Timestamp): void => {
     if (this.faults.length > 0) this.emit(this.faults.splice(0));
     this.emit(this.states.flush(at));
-  };
-
-  /** An object at an IOA the mapping does not name, or with a status code it has no state for. */
-  private readonly reportUnknown = (asdu: Asdu, o: InformationObject, why?: string): void => {
-    const reason = why === undefined ? 'unmapped_address' : 'unmapped_value';
-    const bit = why === undefined ? 1 : 2;
-    // Counted once per ASDU and reason: the metric counts ASDUs, the log names each IOA once.
-    if (this.countedAsdu !== asdu) {
-      this.countedAsdu = asdu;
-      this.countedReasons = 0;
-    }
-    if ((this.countedReasons & bit) === 0) {
-      this.countedReasons |= bit;
-      this.ctx.sink.ignored?.(reason);
-    }
-    const name = typeInfo(asdu.typeId)?.name ?? String(asdu.typeId);
-    const message = why ?? 'IOA not in the mapping';
-    const { ioa: _ioa, ...value } = o;
-    this.ignored.once('warn', `${name}/${o.ioa}/${message}`, message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
   };
 
   private nowIso(): Timestamp {

@@ -1,0 +1,116 @@
+/**
+ * The door every ASDU from the charger comes through: decoded, then kept only when it is the
+ * charger's process data. A broken ASDU (its header or object count contradicts the frame) is bad
+ * input for the host's budget; a well-framed one of no use (a type this library does not decode, a
+ * test ASDU, another station's common address) is counted and logged once per kind instead, and so
+ * are the unmapped objects of an ASDU that is used.
+ */
+import { typeInfo, type TypeInfo } from '../../src/iec104/constants.js';
+import { decodeAsduAt } from '../../src/iec104/asdu-parser.js';
+import { DecodeError } from '../../src/iec104/errors.js';
+import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
+import type { SessionSink } from '../codec.js';
+import { IgnoredInput } from './ignored.js';
+
+/** Broadcast common address by CA size (IEC 60870-5-101 §7.2.4). */
+export const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
+
+/** `typeInfo` by TI as an array: read for every ASDU. */
+export const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));
+
+export class AsduIntake {
+  /** Counts and logs (once per kind) what the charger sends that the session has no use for. */
+  readonly ignored: IgnoredInput;
+  readonly broadcastCa: number;
+  /** The charger's common address once learned; before, the mapping's (or broadcast), for addressing. */
+  private address: number;
+  /** True once the charger's own common address is known (from its first ASDU). */
+  private learned = false;
+  /** The ASDU whose unmapped objects were last counted, and for which reasons (bit per reason). */
+  private countedAsdu: Asdu | undefined;
+  private countedReasons = 0;
+
+  constructor(
+    private readonly sink: SessionSink,
+    private readonly params: AsduParameters,
+    configuredAddress: number | undefined,
+    /** The charger's common address, learned from its first ASDU. */
+    private readonly learnedAddress: (ca: number) => void,
+  ) {
+    this.ignored = new IgnoredInput(sink);
+    this.broadcastCa = BROADCAST_CA[params.caSize];
+    this.address = configuredAddress ?? this.broadcastCa;
+  }
+
+  /** The address commands go to: the charger's once known. */
+  get commonAddress(): number {
+    return this.address;
+  }
+
+  /**
+   * The ASDU in `bytes` when it is the charger's process data; undefined when it was bad input
+   * (reported to the host's budget) or of no use (counted).
+   */
+  accept(bytes: Buffer): Asdu | undefined {
+    const asdu = decodeAsduAt(bytes, 0, this.params);
+    if (asdu instanceof DecodeError) {
+      if (asdu.code === 'IEC104_UNKNOWN_TI') {
+        // The APCI framed it and its length is consistent: only its type is unknown here (a vendor's
+        // private type: IEC 60870-5-101 §7.2.1.1 leaves 128..255 to them). Not bad input.
+        const ti = bytes[0] as number;
+        this.ignored.report('unknown_type', String(ti), 'ASDU of a type this gateway does not decode: ignored', { ti, hex: bytes.subarray(0, 32).toString('hex') });
+        return undefined;
+      }
+      // A header or object count that contradicts the frame's length: the framing is broken.
+      this.sink.error({ code: asdu.code, message: asdu.message });
+      return undefined;
+    }
+    if (asdu.test) {
+      // IEC 60870-5-101 §7.2.3: T = 1 marks ASDUs generated for testing, not process data.
+      this.ignored.report('test', 'test', "ASDUs with the test bit set (T = 1) are ignored, never used as the charger's data", { ti: nameOf(asdu), cause: asdu.cause, commonAddress: asdu.commonAddress });
+      return undefined;
+    }
+    const ca = asdu.commonAddress;
+    if (ca === this.broadcastCa || ca === this.address) {
+      if (!this.learned && ca !== this.broadcastCa) this.learn(ca);
+      return asdu;
+    }
+    if (!this.learned) {
+      this.learn(ca);
+      return asdu;
+    }
+    // One connection carries one charger: another address is not its (a foreign station's data).
+    this.ignored.report('foreign_address', String(ca), `ASDUs of common address ${ca} ignored: this connection carries the charger of common address ${this.address}`, { ti: nameOf(asdu), cause: asdu.cause, commonAddress: ca });
+    return undefined;
+  }
+
+  /** An object at an IOA the mapping does not name, or with a status code it has no state for. */
+  readonly unknownObject = (asdu: Asdu, o: InformationObject, why?: string): void => {
+    const reason = why === undefined ? 'unmapped_address' : 'unmapped_value';
+    const bit = why === undefined ? 1 : 2;
+    // Counted once per ASDU and reason: the metric counts ASDUs, the log names each IOA once.
+    if (this.countedAsdu !== asdu) {
+      this.countedAsdu = asdu;
+      this.countedReasons = 0;
+    }
+    if ((this.countedReasons & bit) === 0) {
+      this.countedReasons |= bit;
+      this.sink.ignored?.(reason);
+    }
+    const name = nameOf(asdu);
+    const message = why ?? 'IOA not in the mapping';
+    const { ioa: _ioa, ...value } = o;
+    this.ignored.once('warn', `${name}/${o.ioa}/${message}`, message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
+  };
+
+  private learn(ca: number): void {
+    // The charger's address is the one of its first ASDU; from then on another is not its.
+    this.learned = true;
+    this.address = ca;
+    this.learnedAddress(ca);
+  }
+}
+
+function nameOf(asdu: Asdu): string {
+  return TYPE_INFO[asdu.typeId]?.name ?? String(asdu.typeId);
+}
