@@ -48,7 +48,7 @@ describe('ChargerSimulator: faults end the charging session', () => {
     expect(await player.done).toMatchObject({ status: 'completed' });
     const sessions = events.filter((e) => e.type === 'sessionStarted' || e.type === 'sessionEnded');
     expect(sessions.map((e) => e.type)).toEqual(['sessionStarted', 'sessionEnded']);
-    const faultAt = events.find((e) => e.type === 'fault' && e.active)?.at;
+    const faultAt = events.find((e): e is Extract<ChargerEvent, { type: 'fault' }> => e.type === 'fault' && e.active)?.at;
     expect(sessions[1]?.at).toBe(faultAt);
     expect(sessions[1]).not.toMatchObject({ reason: 'local' });
   });
