@@ -11,21 +11,19 @@
  * values for EVSE 0.
  * Each sample carries the latest reading of every configured measurand (chargers often report each
  * in its own ASDU), with two cut-offs so that no stale value is reported as the present one:
- * - a reading older than two intervals (and at least ten minutes) before the boundary is left out:
- *   the charger stopped reporting it (a point reported only on change is sent again by the periodic
- *   general interrogation well within that time);
+ * - a reading older than two intervals (and at least ten minutes) before the boundary is left out
+ *   (`staleBefore`): the charger stopped reporting it;
  * - inside a transaction, a reading from before the transaction started is left out: it belongs to
  *   the idle connector or an earlier session, not to this transaction's figures.
  * A connector with no reading left is skipped.
  */
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import { background, type StationContext } from './context.js';
-import type { LatestValues } from './latest-values.js';
+import { staleBefore, type LatestValues } from './latest-values.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { Transactions } from './transactions.js';
 
 const DAY_MS = 86_400_000;
-const MIN_STALE_MS = 600_000;
 
 /** The first boundary after `now` of intervals of `intervalMs` counted from UTC midnight. */
 export function nextAlignedTime(now: number, intervalMs: number): number {
@@ -114,12 +112,12 @@ export class AlignedData {
 
   private tick(which: Timer, at: number, intervalMs: number): void {
     const measurands = new Set(this.ctx.dm.getList('AlignedDataCtrlr', which === 'Interval' ? 'Measurands' : 'TxEndedMeasurands'));
-    const staleBefore = at - Math.max(2 * intervalMs, MIN_STALE_MS);
+    const stale = staleBefore(at, intervalMs);
     const delay = this.delayFor(intervalMs);
     const latest = this.host.latest();
     for (const connector of latest.connectorIds()) {
       if (connector < 1) continue;
-      const m = latest.snapshot(connector, Math.max(staleBefore, this.transactions.openSince(connector) ?? staleBefore));
+      const m = latest.snapshot(connector, Math.max(stale, this.transactions.openSince(connector) ?? stale));
       if (m === undefined) continue;
       const sample = meterValue(ocppTimestamp(at), sampledValues(m, 'Sample.Clock', measurands));
       if (sample === undefined) continue;

@@ -7,6 +7,19 @@
  */
 import type { Measurement, MeasurementsEvent } from '../model/events.js';
 
+/** A reading is stale this long before a sample at the least (see `staleBefore`). */
+export const MIN_STALE_MS = 600_000;
+
+/**
+ * The oldest reading time a sample at `at` (epoch ms) taken every `intervalMs` still uses: two
+ * intervals back, and at least ten minutes. A charger that reports a point only on change sends it
+ * again on the periodic general interrogation well within that; one older is a point the charger
+ * stopped reporting, and reporting it would present a stale value as the present one.
+ */
+export function staleBefore(at: number, intervalMs: number): number {
+  return at - Math.max(2 * intervalMs, MIN_STALE_MS);
+}
+
 interface Reading {
   readonly value: Measurement;
   readonly at: number;
@@ -36,17 +49,24 @@ export class LatestValues {
   }
 
   /**
-   * The connector's latest readings measured at or after `since` (epoch ms) as one event stamped
-   * with the newest of their times, or undefined when there is none. Unusable readings (no finite
-   * number) are left out: their measurand has no value now.
+   * The connector's latest readings measured at or after `since` (epoch ms) and, with `windowMs`,
+   * at most that long before its newest reading, as one event stamped with the newest of their
+   * times; undefined when there is none. Unusable readings (no finite number) are left out: their
+   * measurand has no value now.
    */
-  snapshot(connector: number, since = Number.NEGATIVE_INFINITY): MeasurementsEvent | undefined {
+  snapshot(connector: number, since = Number.NEGATIVE_INFINITY, windowMs = Number.POSITIVE_INFINITY): MeasurementsEvent | undefined {
     const readings = this.connectors.get(connector);
     if (readings === undefined) return undefined;
+    let from = since;
+    if (windowMs !== Number.POSITIVE_INFINITY) {
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const r of readings.values()) if (r.at > newest) newest = r.at;
+      from = Math.max(from, newest - windowMs);
+    }
     const values: Measurement[] = [];
     let newest = Number.NEGATIVE_INFINITY;
     for (const r of readings.values()) {
-      if (r.at < since || !Number.isFinite(r.value.value)) continue;
+      if (r.at < from || !Number.isFinite(r.value.value)) continue;
       values.push(r.value);
       if (r.at > newest) newest = r.at;
     }
@@ -60,10 +80,8 @@ export class LatestValues {
    */
   recent(windowMs: number): Map<number, MeasurementsEvent> {
     const out = new Map<number, MeasurementsEvent>();
-    for (const [connector, readings] of this.connectors) {
-      let newest = Number.NEGATIVE_INFINITY;
-      for (const r of readings.values()) if (r.at > newest) newest = r.at;
-      const m = this.snapshot(connector, newest - windowMs);
+    for (const connector of this.connectors.keys()) {
+      const m = this.snapshot(connector, Number.NEGATIVE_INFINITY, windowMs);
       if (m !== undefined) out.set(connector, m);
     }
     return out;

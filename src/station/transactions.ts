@@ -11,7 +11,7 @@ import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, Transac
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
-import { LatestValues } from './latest-values.js';
+import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
 import { energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
@@ -178,7 +178,7 @@ export class Transactions {
     if (held === undefined) return;
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
     if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval) {
-      const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands');
+      const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands', staleBefore(at, endedInterval));
       if (sample !== undefined) await this.endedSample(e.connector, sample, at);
     }
     // Read again: keeping a sample wrote a new state.
@@ -186,7 +186,7 @@ export class Transactions {
     const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
     if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval) return;
     const timestamp = ocppTimestamp(at);
-    const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands');
+    const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands', staleBefore(at, interval));
     if (sample === undefined) return;
     await this.emit(e.connector, { ...tx, lastPeriodicAt: at }, {
       eventType: 'Updated',
@@ -244,7 +244,8 @@ export class Transactions {
       const tx = this.open.get(connector);
       if (tx === undefined) continue;
       const timestamp = ocppTimestamp(this.ctx.clock.now());
-      const sample = this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands');
+      // On request, at any time: readings within ten minutes of the newest one, one picture of the charger.
+      const sample = this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands', Number.NEGATIVE_INFINITY, MIN_STALE_MS);
       await this.emit(connector, tx, {
         eventType: 'Updated',
         timestamp,
@@ -258,12 +259,12 @@ export class Transactions {
 
   /**
    * The latest value of each of `variable`'s measurands as one sample stamped `timestamp`. Only
-   * values measured since `tx` started count: one from before belongs to the idle connector or an
-   * earlier session, never to this transaction's figures. A value the charger has not sent again
-   * since (an IEC 104 point reported only on change) is still its latest, however old.
+   * values measured since `tx` started count (one from before belongs to the idle connector or an
+   * earlier session, never to this transaction's figures), and none older than `stale` or than
+   * `windowMs` before the connector's newest reading (see `staleBefore`).
    */
-  private sampleDuring(connector: number, tx: OpenTx, timestamp: string, context: ReadingContext, variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands'): MeterValue | undefined {
-    const latest = this.latestValues.snapshot(connector, Date.parse(tx.startedAt));
+  private sampleDuring(connector: number, tx: OpenTx, timestamp: string, context: ReadingContext, variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands', stale: number, windowMs?: number): MeterValue | undefined {
+    const latest = this.latestValues.snapshot(connector, Math.max(Date.parse(tx.startedAt), stale), windowMs);
     return latest === undefined ? undefined : meterValue(timestamp, sampledValues(latest, context, this.measurands(variable)));
   }
 

@@ -2,8 +2,8 @@
  * Samples built from the latest value of every measurand, not from the last measurements event
  * alone: a charger that reports each measurand on its own (one ASDU or frame each) still gets
  * periodic, Ended and triggered samples with all the configured measurands (and phases). Only
- * values measured during the transaction are used; a reading that is no number removes its
- * measurand until it is read again.
+ * values measured during the transaction and not long before the sample are used; a reading that
+ * is no number removes its measurand until it is read again.
  */
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../src/model/events.js';
@@ -65,6 +65,21 @@ describe('periodic samples (SampledDataCtrlr.TxUpdatedInterval)', () => {
     await s.tx.measurements(measured(T0 + 2 * MIN, [{ measurand: 'energy', value: 500 }]));
     const periodic = (await s.events()).find((e) => e.triggerReason === 'MeterValuePeriodic');
     expect(sampled(periodic)).toEqual(['Energy.Active.Import.Register=500']);
+  });
+
+  it('leave out a reading older than two intervals (and at least ten minutes): the charger stopped sending it', async () => {
+    const s = await transactions(undefined, {}, DC);
+    await s.tx.sessionStarted(started('A', T0));
+    await s.tx.measurements(measured(T0 + 5 * S, [{ measurand: 'voltage', value: 400 }]));
+    for (let m = 1; m <= 12; m++) await s.tx.measurements(measured(T0 + m * MIN, [{ measurand: 'energy', value: 100 * m }]));
+    const periodic = (await s.events()).filter((e) => e.triggerReason === 'MeterValuePeriodic');
+    // 08:10 is the last sample within ten minutes of the voltage read at 08:00:05.
+    expect(periodic.map((e) => `${e.meterValue?.[0]?.timestamp.slice(11, 16)} ${sampled(e).join(' ')}`).slice(8)).toEqual([
+      '08:09 Voltage=400 Energy.Active.Import.Register=900',
+      '08:10 Voltage=400 Energy.Active.Import.Register=1000',
+      '08:11 Energy.Active.Import.Register=1100',
+      '08:12 Energy.Active.Import.Register=1200',
+    ]);
   });
 
   it('leave out a measurand whose latest reading was no number, until it is read again', async () => {
