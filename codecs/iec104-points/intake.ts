@@ -9,8 +9,9 @@ import { typeInfo, type TypeInfo } from '../../src/iec104/constants.js';
 import { decodeAsduAt } from '../../src/iec104/asdu-parser.js';
 import { DecodeError } from '../../src/iec104/errors.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
-import type { SessionSink } from '../codec.js';
+import type { IgnoredReason, SessionSink } from '../codec.js';
 import { IgnoredInput } from './ignored.js';
+import { flagNames, type Verdict } from './quality.js';
 
 /** Broadcast common address by CA size (IEC 60870-5-101 §7.2.4). */
 export const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
@@ -86,22 +87,38 @@ export class AsduIntake {
 
   /** An object at an IOA the mapping does not name, or with a status code it has no state for. */
   readonly unknownObject = (asdu: Asdu, o: InformationObject, why?: string): void => {
-    const reason = why === undefined ? 'unmapped_address' : 'unmapped_value';
-    const bit = why === undefined ? 1 : 2;
     // Counted once per ASDU and reason: the metric counts ASDUs, the log names each IOA once.
-    if (this.countedAsdu !== asdu) {
-      this.countedAsdu = asdu;
-      this.countedReasons = 0;
-    }
-    if ((this.countedReasons & bit) === 0) {
-      this.countedReasons |= bit;
-      this.sink.ignored?.(reason);
-    }
+    if (why === undefined) this.count(asdu, 1, 'unmapped_address');
+    else this.count(asdu, 2, 'unmapped_value');
     const name = nameOf(asdu);
     const message = why ?? 'IOA not in the mapping';
     const { ioa: _ioa, ...value } = o;
     this.ignored.once('warn', `${name}/${o.ioa}/${message}`, message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
   };
+
+  /**
+   * An object whose quality descriptor flags it: logged once per point and flags; a dropped one is
+   * counted (once per ASDU).
+   */
+  readonly flaggedObject = (asdu: Asdu, o: InformationObject, q: number, verdict: Verdict): void => {
+    if (verdict === undefined) this.count(asdu, 4, 'quality');
+    const name = nameOf(asdu);
+    const flags = flagNames(q);
+    const { ioa: _ioa, ...value } = o;
+    const fate = verdict === undefined ? 'not used' : 'reported with its flags';
+    this.ignored.once('info', `${name}/${o.ioa}/q${q}`, `value flagged ${flags.join(', ')}: ${fate}`, { ti: name, ioa: o.ioa, flags, value });
+  };
+
+  /** Counts an ignored part of `asdu` once per ASDU and reason (`bit` stands for the reason). */
+  private count(asdu: Asdu, bit: number, reason: IgnoredReason): void {
+    if (this.countedAsdu !== asdu) {
+      this.countedAsdu = asdu;
+      this.countedReasons = 0;
+    }
+    if ((this.countedReasons & bit) !== 0) return;
+    this.countedReasons |= bit;
+    this.sink.ignored?.(reason);
+  }
 
   private learn(ca: number): void {
     // The charger's address is the one of its first ASDU; from then on another is not its.

@@ -17,6 +17,18 @@ export type CommandType104 = (typeof COMMAND_TYPES_104)[number];
 
 export type OnOff = 'on' | 'off';
 
+/** Per quality flag: use the value marked with the flag, or drop it. */
+export interface QualityPolicy {
+  /** NT: the value was not updated when it should have been. Default `drop`. */
+  readonly notTopical?: 'drop' | 'mark';
+  /** OV: the value is beyond its range. Default `mark`. */
+  readonly overflow?: 'drop' | 'mark';
+  /** SB: the value was set by an operator or automatic source, not measured. Default `mark`. */
+  readonly substituted?: 'drop' | 'mark';
+  /** BL: the value is blocked for transmission (the one before blocking). Default `mark`. */
+  readonly blocked?: 'drop' | 'mark';
+}
+
 interface PointBase {
   readonly ti: PointType;
   readonly ioa: number;
@@ -138,6 +150,12 @@ export interface Iec104PointsMapping {
     /** Waits before a refused or unanswered clock sync of the gateway's own is sent again; the last repeats. */
     readonly clockSyncRetrySeconds?: readonly number[];
   };
+  /**
+   * What to do with a value whose quality descriptor flags it (see `docs/iec104-points.md`): `drop`
+   * it, or report it with the flag (`mark`). Invalid (IV) values are always dropped, and an energy
+   * value that is invalid or not topical is never used, whatever this says.
+   */
+  readonly quality?: QualityPolicy;
   /** Seconds to wait for a command's ACT_CON (and ACT_TERM) before reporting `timeout`. */
   readonly commandTimeoutSeconds?: number;
   readonly points: readonly Point[];

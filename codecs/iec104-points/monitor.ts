@@ -9,10 +9,11 @@
 import { typeInfo, type ElementKind, type TypeInfo } from '../../src/iec104/constants.js';
 import { cp56ToDate } from '../../src/iec104/cp56.js';
 import type { Asdu, Cp56Time, InformationObject } from '../../src/iec104/types.js';
-import type { ChargerEvent, Measurement, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
+import type { ChargerEvent, Measurement, MeasurementQuality, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { ConnectorStates } from './connectors.js';
 import type { FaultPoint, StatusPoint } from './mapping.js';
 import { round, SIGNAL, type PointEntry, type PointTable } from './points.js';
+import { QUALITY_BITS, type QualityRules, type Verdict } from './quality.js';
 
 /** How an element kind carries its value. */
 const enum Carrier {
@@ -44,6 +45,8 @@ function carrierOf(kind: ElementKind | undefined): Carrier {
 
 /** The carrier of each TI, so that no element kind name is compared per ASDU. */
 const CARRIER = Uint8Array.from({ length: 256 }, (_, ti) => carrierOf(typeInfo(ti)?.kind));
+/** IV of a quality octet, which counters (BCR) carry as a flag of their own. */
+const IV = 0x80;
 /** TIs whose elements are counters (BCR), which flag IV without a quality octet. */
 const COUNTER = Uint8Array.from({ length: 256 }, (_, ti) => (typeInfo(ti)?.kind === 'BCR' ? 1 : 0));
 
@@ -61,6 +64,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Group = Mutable<MeasurementsEvent>;
 
 export type UnknownReporter = (asdu: Asdu, o: InformationObject, why?: string) => void;
+/** Told of each object whose quality descriptor flags it, with the verdict (undefined: dropped). */
+export type FlaggedReporter = (asdu: Asdu, o: InformationObject, q: number, verdict: Verdict) => void;
 
 /** What reading monitor ASDUs needs from its session. */
 export interface MonitorContext {
@@ -70,6 +75,10 @@ export interface MonitorContext {
   readonly timeZone: string;
   /** Called for an object whose IOA is not mapped, or whose status code is not in the mapping. */
   readonly unknown: UnknownReporter;
+  /** The mapping's quality policy. */
+  readonly quality: QualityRules;
+  /** Called for an object whose quality descriptor flags it. */
+  readonly flagged: FlaggedReporter;
   /**
    * Called after each state object (not measured values) of a time-tagged ASDU, with its time: the
    * change is reported at that time, before the next object of the ASDU changes the state again.
@@ -118,13 +127,20 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       unknown(asdu, o as InformationObject);
       continue;
     }
-    if (counter ? o.invalid === true : ((o.quality as number) & 0x80) !== 0) continue;
+    // A good value has no quality bit set: one test, and the policy is read only for flagged ones.
+    const q = counter ? (o.invalid === true ? IV : 0) : (o.quality as number) & QUALITY_BITS;
+    let marks: Verdict;
+    if (q !== 0) {
+      marks = ctx.quality.verdict(q, entry.measurand === 'energy');
+      ctx.flagged(asdu, o as InformationObject, q, marks);
+      if (marks === undefined) continue;
+    }
     const at = timeTag ? timeOf(o.time, now, timeZone) : now;
     const signal = entry.signal;
     if (signal === SIGNAL.measurand) {
       const raw = numberIn(carrier, o.value);
       if (raw === undefined) continue;
-      const v = measurement(entry, raw, states);
+      const v = marks === undefined ? measurement(entry, raw, states) : marked(entry, raw, states, marks);
       const connector = entry.connector;
       if (last === undefined || !isGroup(last, connector, at, timeTag)) {
         if (run !== undefined) {
@@ -188,6 +204,11 @@ function measurement(entry: PointEntry, raw: number, states: ConnectorStates): M
   // Built whole (fields in the same order as always): adding a field later moves it out of the object.
   if (!reset) return entry.phase === undefined ? { measurand, value, raw } : { measurand, value, raw, phase: entry.phase };
   return entry.phase === undefined ? { measurand, value, raw, meterReset: true } : { measurand, value, raw, phase: entry.phase, meterReset: true };
+}
+
+/** A measured value the charger flagged and the policy lets through, with its flags. */
+function marked(entry: PointEntry, raw: number, states: ConnectorStates, quality: readonly MeasurementQuality[]): Measurement {
+  return { ...measurement(entry, raw, states), quality };
 }
 
 function isGroup(g: Group, connector: number, at: Timestamp, timeTag: boolean): boolean {

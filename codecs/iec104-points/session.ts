@@ -23,6 +23,7 @@ import type { Iec104PointsMapping } from './mapping.js';
 import { readMonitor, type MonitorContext } from './monitor.js';
 import { Periodic } from './periodic.js';
 import { PointTable } from './points.js';
+import { QualityRules } from './quality.js';
 
 export { capabilitiesOf } from './capabilities.js';
 
@@ -80,7 +81,15 @@ export class Iec104PointsSession implements CodecSession {
       if (this.chargerId === undefined) this.identify((this.mapping.identity.template ?? '{ca}').replace(/\{ca\}/g, String(ca)));
     });
     this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.intake.commonAddress}`);
-    this.monitor = { table: this.table, states: this.states, timeZone: this.timeZone, unknown: this.intake.unknownObject, changed: this.stateChanged };
+    this.monitor = {
+      table: this.table,
+      states: this.states,
+      timeZone: this.timeZone,
+      unknown: this.intake.unknownObject,
+      quality: new QualityRules(this.mapping.quality),
+      flagged: this.intake.flaggedObject,
+      changed: this.stateChanged,
+    };
     const l = this.mapping.link ?? {};
     const sec = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
     this.link = new ControllingLink({

@@ -64,6 +64,13 @@ export const FAULT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as cons
 /** `error` and `critical` make the connector (or the charger, on connector 0) faulted. */
 export type FaultSeverity = (typeof FAULT_SEVERITIES)[number];
 
+/**
+ * Flags a charger set on a value it still reports (IEC 60870-5-101 quality descriptor: OV, SB, BL,
+ * NT, IV). A codec never uses a `notTopical` or `invalid` value as an energy register reading.
+ */
+export const MEASUREMENT_QUALITIES = ['overflow', 'substituted', 'blocked', 'notTopical', 'invalid'] as const;
+export type MeasurementQuality = (typeof MEASUREMENT_QUALITIES)[number];
+
 /** One measured value in canonical units (see `MEASURAND_UNITS`). */
 export interface Measurement {
   readonly measurand: Measurand;
@@ -74,6 +81,8 @@ export interface Measurement {
   readonly meterReset?: boolean;
   /** The value as carried by the protocol, before scale/offset/unit conversion. */
   readonly raw?: number;
+  /** Set when the charger flagged the value; absent for a good one. */
+  readonly quality?: readonly MeasurementQuality[];
 }
 
 /** The charger told us who it is (login frame, configured identity, or first ASDU). */

@@ -23,4 +23,11 @@ describe('mapping policy settings', () => {
     expect(issues(`interrogation: { clockSyncRetrySeconds: [] }\n${POINTS}`).map((i) => i[0])).toEqual(['/interrogation/clockSyncRetrySeconds']);
     expect(issues(`interrogation: { clockSyncRetrySeconds: [10, 0] }\n${POINTS}`).map((i) => i[0])).toEqual(['/interrogation/clockSyncRetrySeconds/1']);
   });
+
+  it('accepts a quality policy per flag, and refuses one for IV or an unknown verdict', () => {
+    const m = parseMapping(`${HEAD}quality: { notTopical: mark, substituted: drop }\n${POINTS}`, 'm.yaml');
+    expect(m.quality).toEqual({ notTopical: 'mark', substituted: 'drop' });
+    expect(issues(`quality: { invalid: mark }\n${POINTS}`).map((i) => i[0])).toEqual(['/quality/invalid']);
+    expect(issues(`quality: { blocked: keep }\n${POINTS}`).map((i) => i[0])).toEqual(['/quality/blocked']);
+  });
 });

@@ -3,6 +3,7 @@ import { ConnectorStates } from '../../../../codecs/iec104-points/connectors.js'
 import type { Iec104PointsMapping, Point } from '../../../../codecs/iec104-points/mapping.js';
 import { readMonitor } from '../../../../codecs/iec104-points/monitor.js';
 import { FamilyPoints, PointTable, type PointEntry } from '../../../../codecs/iec104-points/points.js';
+import { QualityRules } from '../../../../codecs/iec104-points/quality.js';
 import { COT, cp56FromDate, TI, typeInfo, type Asdu, type InformationObject, type TypeId } from '../../../../src/iec104/index.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
 import { loadExampleMapping } from '../../../support/iec104-points.js';
@@ -21,7 +22,15 @@ function read(mapping: Iec104PointsMapping, a: Asdu) {
   const faults: ChargerEvent[] = [];
   const info = typeInfo(a.typeId);
   if (info === undefined) throw new Error('test ASDU with unknown TI');
-  const ctx = { table: new PointTable(mapping), states, timeZone: 'Asia/Shanghai', unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]), changed: () => undefined };
+  const ctx = {
+    table: new PointTable(mapping),
+    states,
+    timeZone: 'Asia/Shanghai',
+    unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]),
+    quality: new QualityRules(mapping.quality),
+    flagged: () => undefined,
+    changed: () => undefined,
+  };
   const measured = readMonitor(ctx, a, info, NOW, faults);
   return { measured, faults, unknown, states };
 }
@@ -82,13 +91,33 @@ describe('iec104-points monitor reading', () => {
     expect(unknown).toEqual([[0x4999, undefined]]);
   });
 
+  it('applies the quality policy to state points too: not topical dropped, substituted used', () => {
+    const ac = loadExampleMapping('example-ac-1gun');
+    const sp = (ioa: number, value: boolean, quality: number): InformationObject => ({ ioa, value, quality }) as InformationObject;
+    const { states } = read(ac, asdu(TI.M_SP_NA_1, [sp(0x0001, true, 0x40), sp(0x0002, true, 0x20)]));
+    states.markReady();
+    expect(states.flush(NOW).filter((e) => e.type === 'connectorStatus')).toEqual([
+      { type: 'connectorStatus', connector: 1, status: 'occupied', plugged: false, chargingState: 'charging', at: NOW },
+    ]);
+  });
+
+  it('keeps the energy register away from invalid and not-topical counters and marks the others', () => {
+    const rules = new QualityRules({ notTopical: 'mark', blocked: 'drop' });
+    expect(rules.verdict(0x40, false)).toEqual(['notTopical']);
+    expect(rules.verdict(0x40, true)).toBeUndefined();
+    expect(rules.verdict(0x80, false)).toBeUndefined();
+    expect(rules.verdict(0x21, true)).toEqual(['overflow', 'substituted']);
+    expect(rules.verdict(0x10, false)).toBeUndefined();
+    expect(new QualityRules().verdict(0x40, false)).toBeUndefined();
+  });
+
   it('marks an energy register that went backwards as a meter reset', () => {
     const counter = (value: number): InformationObject => ({ ioa: 0x6401, value, sequence: 0, carry: false, adjusted: false, invalid: false }) as InformationObject;
     const states = new ConnectorStates(2, () => 'c');
     const table = new PointTable(dc);
     const info = typeInfo(TI.M_IT_NA_1);
     if (info === undefined) throw new Error('M_IT_NA_1 unknown');
-    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined, changed: () => undefined };
+    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined, quality: new QualityRules(), flagged: () => undefined, changed: () => undefined };
     const values = [12_345, 100].map((v) => readMonitor(ctx, asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, [])?.[0]?.values[0]);
     expect(values).toEqual([
       { measurand: 'energy', value: 123_450, raw: 12_345 },

@@ -1,0 +1,64 @@
+/**
+ * What a value's quality descriptor allows (IEC 60870-5-101 §7.2.6.1 SIQ, §7.2.6.2 DIQ, §7.2.6.3
+ * QDS): IV (invalid) is never used; NT (not topical) is never used for energy, and elsewhere as the
+ * mapping says (dropped by default); OV (overflow), SB (substituted) and BL (blocked) are used and
+ * marked by default, or dropped where the mapping says so. The verdict for every combination of
+ * flags is worked out once per mapping, so a flagged value costs one table read.
+ */
+import type { MeasurementQuality } from '../../src/model/events.js';
+import type { QualityPolicy } from './mapping.js';
+
+/** Quality bits of SIQ, DIQ and QDS (OV exists in QDS only). */
+const OV = 0x01;
+const BL = 0x10;
+const SB = 0x20;
+const NT = 0x40;
+const IV = 0x80;
+/** The bits that carry quality in the octet (the others carry the value or are reserved). */
+export const QUALITY_BITS = OV | BL | SB | NT | IV;
+
+/** Dropped (undefined), or used with these flags. */
+export type Verdict = readonly MeasurementQuality[] | undefined;
+
+const FLAGS: readonly (readonly [number, MeasurementQuality, keyof QualityPolicy | undefined])[] = [
+  [OV, 'overflow', 'overflow'],
+  [SB, 'substituted', 'substituted'],
+  [BL, 'blocked', 'blocked'],
+  [NT, 'notTopical', 'notTopical'],
+  [IV, 'invalid', undefined],
+];
+
+/** Defaults where the mapping says nothing: a stale value is not taken as current. */
+const DEFAULTS: Required<QualityPolicy> = { notTopical: 'drop', overflow: 'mark', substituted: 'mark', blocked: 'mark' };
+
+export class QualityRules {
+  private readonly values: Verdict[];
+  private readonly energy: Verdict[];
+
+  constructor(policy: QualityPolicy = {}) {
+    const rules = { ...DEFAULTS, ...policy };
+    this.values = Array.from({ length: 256 }, (_, q) => verdictOf(q, rules, false));
+    this.energy = Array.from({ length: 256 }, (_, q) => verdictOf(q, rules, true));
+  }
+
+  /** The verdict for quality bits `q` (non-zero) of a value; `energy` for energy measurands. */
+  verdict(q: number, energy: boolean): Verdict {
+    return (energy ? this.energy : this.values)[q & QUALITY_BITS];
+  }
+}
+
+/** The names of the flags set in `q`, in a fixed order (for logs). */
+export function flagNames(q: number): MeasurementQuality[] {
+  return FLAGS.filter(([bit]) => (q & bit) !== 0).map(([, name]) => name);
+}
+
+function verdictOf(q: number, rules: Required<QualityPolicy>, energy: boolean): Verdict {
+  const marks: MeasurementQuality[] = [];
+  for (const [bit, name, rule] of FLAGS) {
+    if ((q & bit) === 0) continue;
+    // Invalid is never a value; not topical is never an energy reading (it would be billed).
+    if (rule === undefined || (energy && bit === NT) || rules[rule] === 'drop') return undefined;
+    marks.push(name);
+  }
+  return Object.freeze(marks);
+}
