@@ -179,7 +179,8 @@ export class PendingCommands {
   /**
    * Handles an ASDU echoing a control type; returns true when it matched a pending command. An echo
    * of another step or another command at the same address (a late answer to one that timed out)
-   * does not match, nor does a termination while selecting.
+   * does not match, nor does a termination before the confirmation: ACT_TERM follows ACT_CON, so
+   * one that comes first belongs to an earlier exchange (a frame resent after a reconnect).
    */
   confirm(asdu: Asdu): boolean {
     const o = asdu.objects[0];
@@ -187,7 +188,7 @@ export class PendingCommands {
     const key = addr(asdu.typeId, o.ioa);
     const p = this.pending.get(key);
     if (p === undefined || p.sent === undefined || !echoes(o, p.sent)) return false;
-    if (asdu.cause === COT.ACTIVATION_TERMINATION && p.phase === 'selecting') return false;
+    if (asdu.cause === COT.ACTIVATION_TERMINATION && p.phase !== 'accepted') return false;
     const id = p.plan.command.id;
     if (asdu.cause === COT.ACTIVATION_CON) {
       if (asdu.negative) {

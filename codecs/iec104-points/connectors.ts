@@ -19,6 +19,8 @@ interface FaultState {
 
 /** What the mapped points last said about one connector (0 = charger). */
 interface Connector {
+  /** A state point of this connector (plug, charging, availability, status code) has been read. */
+  known?: boolean;
   plugged?: boolean;
   charging?: boolean;
   available?: boolean;
@@ -69,26 +71,30 @@ export class ConnectorStates {
 
   setPlugged(c: number, v: boolean): void {
     const s = this.get(c);
-    if (s.plugged !== v) this.dirty = true;
+    if (s.plugged !== v || s.known !== true) this.dirty = true;
     s.plugged = v;
+    s.known = true;
   }
 
   setCharging(c: number, v: boolean): void {
     const s = this.get(c);
-    if (s.charging !== v) this.dirty = true;
+    if (s.charging !== v || s.known !== true) this.dirty = true;
     s.charging = v;
+    s.known = true;
   }
 
   setAvailable(c: number, v: boolean): void {
     const s = this.get(c);
-    if (s.available !== v) this.dirty = true;
+    if (s.available !== v || s.known !== true) this.dirty = true;
     s.available = v;
+    s.known = true;
   }
 
   setCoded(c: number, coded: NonNullable<Connector['coded']>): void {
     const s = this.get(c);
-    if (s.coded?.raw !== coded.raw) this.dirty = true;
+    if (s.coded?.raw !== coded.raw || s.known !== true) this.dirty = true;
     s.coded = coded;
+    s.known = true;
   }
 
   /** Records an energy register reading; returns true when it went backwards (meter reset). */
@@ -131,8 +137,9 @@ export class ConnectorStates {
   }
 
   /**
-   * Derives each connector's snapshot and emits those that changed (all of them the first time),
-   * then session starts and ends.
+   * Derives each connector's snapshot and emits those that changed (each the first time it is
+   * known), then session starts and ends. A connector the charger said nothing about is not
+   * reported: its status is unknown, and a guess ("available") would be a lie to the CSMS.
    */
   flush(at: Timestamp): readonly ChargerEvent[] {
     if (!this.ready || !this.dirty) return NONE;
@@ -140,6 +147,7 @@ export class ConnectorStates {
     const out: ChargerEvent[] = [];
     for (let c = 1; c <= this.count; c++) {
       const s = this.get(c);
+      if (!this.isKnown(c, s)) continue;
       const snap = this.snapshot(c);
       const text = `${snap.status}/${snap.plugged}/${snap.chargingState}`;
       if (text !== s.last) {
@@ -228,6 +236,16 @@ export class ConnectorStates {
   /** The session id running on a connector, if any. */
   sessionOf(c: number): string | undefined {
     return this.get(c).session?.id;
+  }
+
+  /**
+   * The charger said something that decides the connector's status: a state point of its own, the
+   * whole charger out of service, or a fault that makes it faulted.
+   */
+  private isKnown(c: number, s: Connector): boolean {
+    if (s.known === true) return true;
+    if (this.get(0).available === false) return true;
+    return this.activeFaults(c).some((f) => f.severity === 'error' || f.severity === 'critical');
   }
 
   private activeFaults(c: number): FaultState[] {

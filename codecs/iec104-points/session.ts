@@ -311,8 +311,10 @@ export class Iec104PointsSession implements CodecSession {
       const d = t === undefined ? undefined : cp56ToDate(t, this.timeZone);
       if (d !== undefined) this.emit([{ type: 'clockReport', chargerTime: d.toISOString(), at: this.nowIso() }]);
     }
-    const giDone = asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
-    if (!this.commands.confirm(asdu)) {
+    // Only the end of an interrogation in flight ends the start-up one (not a stale ACT_TERM).
+    const matched = this.commands.confirm(asdu);
+    const giDone = matched && asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
+    if (!matched) {
       if (SENT_TYPES[asdu.typeId] === 1) {
         this.intake.ignored.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
       } else {

@@ -65,17 +65,15 @@ describe('iec104-points session: start-up', () => {
     expect(h.of('clockReport')).toEqual([{ type: 'clockReport', chargerTime: new Date(START + 1500).toISOString(), at: new Date(START).toISOString() }]);
   });
 
-  it('still reports statuses when the charger never ends the general interrogation', () => {
+  it('reports the connectors the charger named when it never ends the general interrogation, and only those', () => {
     const h = harness(dc);
     h.session.start();
     h.startdtCon();
     h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 1, quality: 0 }] });
     expect(h.of('connectorStatus')).toEqual([]);
     h.clock.advance(10_000);
-    expect(h.of('connectorStatus').map((e) => [e.connector, e.status])).toEqual([
-      [1, 'occupied'],
-      [2, 'available'],
-    ]);
+    // Connector 2 is unknown: nothing is guessed for it.
+    expect(h.of('connectorStatus').map((e) => [e.connector, e.status])).toEqual([[1, 'occupied']]);
     expect(h.logs.some((l) => l.level === 'warn' && l.message === 'charger did not confirm')).toBe(true);
   });
 });
@@ -166,6 +164,7 @@ describe('iec104-points session: a charging session', () => {
     const h = harness(ac, 3);
     h.session.start();
     h.startdtCon();
+    h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 1, value: false, quality: 0 }, { ioa: 2, value: false, quality: 0 }, { ioa: 3, value: true, quality: 0 }] });
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: true, quality: 0 }] });
@@ -294,6 +293,7 @@ describe('iec104-points session: what a command announced', () => {
     const h = harness(ac, 3);
     h.session.start();
     h.startdtCon();
+    h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
     for (const on of [true, false, true]) h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 2, value: on, quality: 0 }] });
     const ids = h.of('sessionStarted').map((e) => e.legacyTransactionId);
