@@ -105,6 +105,8 @@ export class YkcSession implements CodecSession {
       measurands: new Set(measurands),
       limitUnits: new Set(this.ctx.options.ratedPowerW !== undefined ? (['W'] as const) : []),
       ...(this.ctx.options.ratedPowerW !== undefined ? { maxPowerW: this.ctx.options.ratedPowerW } : {}),
+      // 0x52's max power % is pile-wide: a limit goes to connector 0 only, 100 % lifts it.
+      ...(this.ctx.options.ratedPowerW !== undefined ? { limitTargets: new Map([[0, { units: new Set(['W'] as const), maximum: { value: this.ctx.options.ratedPowerW, unit: 'W' as const } }]]) } : {}),
       evInfo: this.currentType === 'DC',
       localAuthorization: true,
       transactionRecords: true,

@@ -2,8 +2,8 @@
  * What a charger model can do, so the OCPP side answers honestly (`NotSupported`, `Rejected`,
  * `UnlockFailed`) and publishes a device model that does not promise more than the charger has.
  */
-import type { ChargerCommandType } from './commands.js';
-import type { CurrentType } from './events.js';
+import type { ChargerCommandType, PowerLimit } from './commands.js';
+import type { ConnectorId, CurrentType } from './events.js';
 import type { Measurand } from './units.js';
 
 export interface Capabilities {
@@ -17,6 +17,12 @@ export interface Capabilities {
   readonly limitUnits: ReadonlySet<'W' | 'A'>;
   /** Nameplate maximum power in W, when known. */
   readonly maxPowerW?: number;
+  /**
+   * Where a `setLimit` can go, per connector (0 = the whole charger), when the codec knows: the
+   * units that connector's limit takes and the largest limit it takes (what lifts a limit).
+   * Absent: every connector 1..n takes every unit of `limitUnits`, and nothing is known of connector 0.
+   */
+  readonly limitTargets?: ReadonlyMap<ConnectorId, LimitTarget>;
   /** The charger reports EV/BMS information. */
   readonly evInfo: boolean;
   /** The charger authorises tokens itself (asks via `authorizationRequest`). */
@@ -27,4 +33,12 @@ export interface Capabilities {
 
 export function supports(c: Capabilities, command: ChargerCommandType): boolean {
   return c.commands.has(command);
+}
+
+/** The limit command of one connector (0 = the whole charger). */
+export interface LimitTarget {
+  /** Units its `setLimit` takes. */
+  readonly units: ReadonlySet<'W' | 'A'>;
+  /** The largest limit it takes, in one of `units`: sent to lift a limit. Undefined when unknown. */
+  readonly maximum?: PowerLimit;
 }

@@ -52,7 +52,7 @@ describe('parseMapping: the examples', () => {
   it('loads example-dc-2gun with every point and command', () => {
     const m = loadMappingFile(exampleFile('example-dc-2gun'));
     expect(m.name).toBe('example-dc-2gun');
-    expect(m.charger).toEqual({ vendor: 'Example', model: 'EX-DC120-2', currentType: 'DC', connectors: 2, maxPowerW: 120000 });
+    expect(m.charger).toEqual({ vendor: 'Example', model: 'EX-DC120-2', currentType: 'DC', connectors: 2, maxPowerW: 120000, maxCurrentA: 250 });
     expect(m.identity).toEqual({ source: 'commonAddress', template: 'EXDC{ca}' });
     expect(m.asdu).toEqual({ cotSize: 2, caSize: 2, ioaSize: 3 });
     expect(m.link).toEqual({ k: 12, w: 8, t1: 15, t2: 10, t3: 20 });
