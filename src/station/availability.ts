@@ -2,15 +2,28 @@
  * Availability (OCPP 2.0.1 G01-G04, B11/B12): connector status from the charger's canonical
  * status and the operative state the CSMS set, StatusNotification on every change and for every
  * connector after each (re)connection; ChangeAvailability and Reset.
+ *
+ * What the charger did decides (issue 12): ChangeAvailability and Reset wait for the charger's
+ * answer (`ChargerCommands`, bounded by OCPPCommCtrlr.ChargerCommandTimeout) and answer Rejected,
+ * naming its reason, when it refuses or stays silent; only a confirmed change is persisted and
+ * reported, and a refused Reset reboots nothing. Where the charger has no availability command the
+ * gateway keeps the operative state itself (see `tellCharger`) and says so in `statusInfo`.
+ *
+ * A connector the charger has not reported yet is never guessed Available: its status is
+ * Unavailable. After the boot (B01 wants every connector reported) such a connector waits for the
+ * charger up to the same bound, so a state that arrives a moment later is the first one sent.
  */
 import type { ConnectorStatusEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
+import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
+import { statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { BootReason } from './provisioning.js';
 
 type OcppStatus = RequestOf<'StatusNotification'>['connectorStatus'];
 type Operational = RequestOf<'ChangeAvailability'>['operationalStatus'];
+type ChangeResult = { response: ResponseOf<'ChangeAvailability'>; after: () => void };
 
 const TO_OCPP: Readonly<Record<ConnectorStatusEvent['status'], OcppStatus>> = {
   available: 'Available',
@@ -31,6 +44,9 @@ export interface AvailabilityHooks {
   reboot(reason: BootReason): void;
 }
 
+/** What became of telling the charger: every target confirmed, some refused, or none can be told. */
+type Told = { kind: 'confirmed'; notTold: number[] } | { kind: 'refused'; refusal: Refusal; confirmed: number[] } | { kind: 'notTold' };
+
 export class Availability {
   private readonly charger = new Map<number, ConnectorStatusEvent['status']>();
   private readonly reported = new Map<number, OcppStatus>();
@@ -39,10 +55,14 @@ export class Availability {
   /** ChangeAvailability answered Scheduled: applied when the sessions end. */
   private readonly scheduled = new Map<number, Operational>();
   private scheduledReset: RequestOf<'Reset'>['type'] | undefined;
+  /** Connectors owed their after-boot report, waiting for the charger's state. */
+  private readonly owed = new Set<number>();
+  private owedTimer: unknown;
 
   constructor(
     private readonly ctx: StationContext,
     private readonly hooks: AvailabilityHooks,
+    private readonly commands: ChargerCommands,
   ) {}
 
   /** Loads the operative state persisted by earlier ChangeAvailability requests. */
@@ -58,12 +78,40 @@ export class Availability {
   /** The charger reported a connector's state. */
   chargerStatus(e: ConnectorStatusEvent): void {
     this.charger.set(e.connector, e.status);
-    this.report(e.connector, false);
+    const owed = this.owed.delete(e.connector);
+    if (this.owed.size === 0) this.clearOwed();
+    this.report(e.connector, owed);
   }
 
-  /** After BootNotification Accepted and after every reconnection: every connector once. */
-  reportAll(): void {
-    for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) this.report(c, true);
+  /**
+   * Every connector once: after BootNotification Accepted and after every reconnection (B01), or
+   * for TriggerMessage. With `waitForCharger`, a connector whose state the charger has not reported
+   * yet is reported when it does, or as Unavailable once the wait is over.
+   */
+  reportAll(waitForCharger = false): void {
+    for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
+      if (waitForCharger && !this.charger.has(c)) {
+        this.owed.add(c);
+      } else {
+        this.owed.delete(c);
+        this.report(c, true);
+      }
+    }
+    if (this.owed.size === 0) this.clearOwed();
+    if (this.owed.size === 0 || this.owedTimer !== undefined) return;
+    this.owedTimer = this.ctx.clock.setTimeout(() => {
+      this.owedTimer = undefined;
+      const unknown = [...this.owed];
+      this.owed.clear();
+      if (unknown.length > 0) this.ctx.log('info', 'charger has not reported these connectors: reported Unavailable until it does', { connectors: unknown });
+      for (const c of unknown) this.report(c, true);
+    }, this.commands.waitMs());
+  }
+
+  /** The station stops: no report is owed any more. */
+  dispose(): void {
+    this.owed.clear();
+    this.clearOwed();
   }
 
   /** A session ended: apply what was scheduled for idle time. */
@@ -71,17 +119,18 @@ export class Availability {
     for (const [evse, op] of [...this.scheduled]) {
       if (this.hooks.sessionRunning(evse)) continue;
       this.scheduled.delete(evse);
-      background(this.ctx, 'scheduled ChangeAvailability', this.apply(evse, op));
+      background(this.ctx, 'scheduled ChangeAvailability', this.applyScheduled(evse, op));
     }
     if (this.scheduledReset !== undefined && !this.hooks.sessionRunning(0)) {
       this.scheduledReset = undefined;
-      this.resetNow('ScheduledReset');
+      background(this.ctx, 'scheduled Reset', this.scheduledResetNow());
     }
   }
 
-  /** The OCPP status of a connector as the CSMS should see it. */
+  /** The OCPP status of a connector as the CSMS should see it; Unavailable while the charger has not said. */
   statusOf(connector: number): OcppStatus {
-    const s = this.charger.get(connector) ?? 'available';
+    const s = this.charger.get(connector);
+    if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
     const inoperative = this.stationOperative === 'Inoperative' || this.evseOperative.get(connector) === 'Inoperative';
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
@@ -89,44 +138,94 @@ export class Availability {
     return TO_OCPP[s];
   }
 
-  async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<{ response: ResponseOf<'ChangeAvailability'>; after: () => void }> {
+  /**
+   * True when a remote start on `connector` is refused before the charger is asked: the CSMS made
+   * it (or the station) Inoperative, or the charger reported it faulted or unavailable. A connector
+   * the charger has not reported yet is not refused here: the charger's own answer decides.
+   */
+  startBlocked(connector: number): boolean {
+    const s = this.charger.get(connector);
+    if (this.stationOperative === 'Inoperative' || this.evseOperative.get(connector) === 'Inoperative') return true;
+    return s === 'faulted' || s === 'unavailable';
+  }
+
+  async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
+    const nothing = (): void => undefined;
     const evse = req.evse?.id ?? 0;
     const count = this.ctx.capabilities.connectorCount;
     if (evse > count || (req.evse?.connectorId !== undefined && req.evse.connectorId !== 1)) {
-      return { response: { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } }, after: () => undefined };
+      return { response: { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } }, after: nothing };
     }
+    const op = req.operationalStatus;
     const current = evse === 0 ? this.stationOperative : (this.evseOperative.get(evse) ?? 'Operative');
-    if (current === req.operationalStatus && !this.scheduled.has(evse)) return { response: { status: 'Accepted' }, after: () => undefined };
-    if (req.operationalStatus === 'Inoperative' && this.hooks.sessionRunning(evse)) {
-      this.scheduled.set(evse, req.operationalStatus);
-      return { response: { status: 'Scheduled' }, after: () => undefined };
+    if (current === op && !this.scheduled.has(evse)) return { response: { status: 'Accepted' }, after: nothing };
+    if (op === 'Inoperative' && this.hooks.sessionRunning(evse)) {
+      this.scheduled.set(evse, op);
+      return { response: { status: 'Scheduled' }, after: nothing };
     }
     this.scheduled.delete(evse);
-    await this.persist(evse, req.operationalStatus);
-    return { response: { status: 'Accepted' }, after: () => this.afterChange(evse, req.operationalStatus) };
+    const told = await this.tellCharger(evse, op === 'Operative');
+    const after = (): void => this.reportChanges();
+    if (told.kind === 'refused') {
+      // Only what the charger confirmed changes: connectors that took a station-wide change keep it.
+      for (const c of told.confirmed) await this.persist(c, op);
+      return { response: { status: 'Rejected', statusInfo: statusInfo(told.refusal) }, after };
+    }
+    await this.persist(evse, op);
+    const notTold = told.kind === 'notTold' ? (evse === 0 ? Array.from({ length: count }, (_, i) => i + 1) : [evse]) : told.notTold;
+    if (notTold.length === 0) return { response: { status: 'Accepted' }, after };
+    const additionalInfo = `the charger cannot be told (no availability command for ${notTold.map((c) => `EVSE ${c}`).join(', ')}): the gateway reports it ${op === 'Inoperative' ? 'Unavailable and refuses remote starts there; a session started at the charger itself is not prevented' : 'Operative again'}`;
+    this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, notTold });
+    return { response: { status: 'Accepted', statusInfo: { reasonCode: 'GatewayEnforced', additionalInfo } }, after };
   }
 
-  reset(req: RequestOf<'Reset'>): { response: ResponseOf<'Reset'>; after: () => void } {
+  /**
+   * Reset (B11/B12). A charger with a reset command is reset first, and the virtual station boots
+   * again (RemoteReset) only once the charger confirmed; a refusal or silence answers Rejected and
+   * reboots nothing. A charger without one: the virtual station — the charger's OCPP side — still
+   * reboots (OCPP makes Reset a Core feature, protocols/ocpp201.md §2.8: for a gateway, reboot
+   * means a new connection and a new boot), and statusInfo says the charger itself was not reset.
+   */
+  async reset(req: RequestOf<'Reset'>): Promise<HandlerResult<'Reset'>> {
     // Resetting one EVSE of a legacy charger is not something it can do.
-    if (req.evseId !== undefined) return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } }, after: () => undefined };
+    if (req.evseId !== undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'a legacy charger resets only as a whole' } };
     if (req.type === 'OnIdle' && this.hooks.sessionRunning(0)) {
       this.scheduledReset = req.type;
-      return { response: { status: 'Scheduled' }, after: () => undefined };
+      return { status: 'Scheduled' };
     }
-    return { response: { status: 'Accepted' }, after: () => this.resetNow('RemoteReset') };
+    const reboot = (): void => this.hooks.reboot('RemoteReset');
+    if (!this.ctx.capabilities.commands.has('reset')) {
+      return { response: { status: 'Accepted', statusInfo: { reasonCode: 'ChargerNotReset', additionalInfo: 'this charger has no reset command: only its OCPP station (the gateway side) reboots' } }, after: reboot };
+    }
+    const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: 'soft' });
+    if (!outcome.ok) {
+      this.ctx.log('warn', 'charger reset refused: no reboot', { ...statusInfo(outcome) });
+      return { status: 'Rejected', statusInfo: statusInfo(outcome) };
+    }
+    return { response: { status: 'Accepted' }, after: reboot };
   }
 
-  private resetNow(reason: BootReason): void {
+  /** A Reset answered Scheduled, now that the sessions ended: the same rule as `reset`. */
+  private async scheduledResetNow(): Promise<void> {
     if (this.ctx.capabilities.commands.has('reset')) {
-      const outcome = this.ctx.charger.send({ type: 'reset', id: this.ctx.commandId('reset'), kind: 'soft' });
-      if (outcome.status !== 'sent') this.ctx.log('warn', 'charger reset not sent', { reason: outcome.reason });
+      const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: 'soft' });
+      if (!outcome.ok) {
+        this.ctx.log('warn', 'scheduled reset refused by the charger: no reboot', { ...statusInfo(outcome) });
+        return;
+      }
     }
-    this.hooks.reboot(reason);
+    this.hooks.reboot('ScheduledReset');
   }
 
-  private async apply(evse: number, op: Operational): Promise<void> {
-    await this.persist(evse, op);
-    this.afterChange(evse, op);
+  private async applyScheduled(evse: number, op: Operational): Promise<void> {
+    const told = await this.tellCharger(evse, op === 'Operative');
+    if (told.kind === 'refused') {
+      for (const c of told.confirmed) await this.persist(c, op);
+      this.ctx.log('warn', 'scheduled availability change refused by the charger: not applied', { evse, operationalStatus: op, ...statusInfo(told.refusal) });
+    } else {
+      await this.persist(evse, op);
+    }
+    this.reportChanges();
   }
 
   private async persist(evse: number, op: Operational): Promise<void> {
@@ -135,45 +234,45 @@ export class Availability {
     await this.ctx.store.set(this.ctx.id, evse === 0 ? STATION_KEY : evseKey(evse), op);
   }
 
-  /** Tells the charger where it can be told, then reports the statuses that changed. */
-  private afterChange(evse: number, op: Operational): void {
-    if (this.ctx.capabilities.commands.has('setAvailability')) this.tellCharger(evse, op === 'Operative');
+  private reportChanges(): void {
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) this.report(c, false);
   }
 
   /**
-   * A station-wide change goes to the whole charger at once, or to each connector where the
-   * protocol has no whole-charger command; a change of one EVSE goes to its connector, or to the
-   * whole charger when that is its only connector. Where the charger cannot be told, the gateway
-   * enforces the status itself (no session is started on an Inoperative EVSE).
+   * Tells the charger and waits for its answer. A station-wide change goes to the whole charger
+   * at once, or to each connector where the protocol has no whole-charger command (a connector
+   * the CSMS made Inoperative on its own stays off); a change of one EVSE goes to its connector, or
+   * to the whole charger when that is its only connector. Targets the codec cannot tell
+   * (`NotSupported`) are `notTold`: the gateway keeps their state itself, reports it, and refuses
+   * remote starts on an Inoperative EVSE (RemoteControl); it cannot stop a session started at the
+   * charger.
    */
-  private tellCharger(evse: number, available: boolean): void {
+  private async tellCharger(evse: number, available: boolean): Promise<Told> {
+    if (!this.ctx.capabilities.commands.has('setAvailability')) return { kind: 'notTold' };
     const count = this.ctx.capabilities.connectorCount;
-    const connectors = Array.from({ length: count }, (_, i) => i + 1);
+    const connectors = Array.from({ length: count }, (_, i) => i + 1).filter((c) => !available || this.evseOperative.get(c) !== 'Inoperative');
     const ways = evse === 0 ? [[0], connectors] : count === 1 ? [[evse], [0]] : [[evse]];
-    let reason = '';
     for (const targets of ways) {
-      let supported = true;
-      for (const c of targets) {
-        const outcome = this.ctx.charger.send({ type: 'setAvailability', id: this.ctx.commandId('availability'), connector: c, available });
-        if (outcome.status === 'sent') continue;
-        reason = outcome.reason;
-        if (outcome.status === 'notSupported') {
-          supported = false;
-          break;
-        }
-        this.ctx.log('warn', 'charger availability not changed, the gateway enforces it', { connector: c, reason });
+      if (targets.length === 0) return { kind: 'confirmed', notTold: [] };
+      const commands = targets.map((connector) => ({ type: 'setAvailability' as const, id: this.ctx.commandId('availability'), connector, available }));
+      const outcomes = await Promise.all(commands.map((c) => this.commands.run(c)));
+      const notTold = targets.filter((_, i) => outcomes[i]?.ok === false && (outcomes[i] as Refusal).reasonCode === 'NotSupported');
+      if (notTold.length === targets.length) continue;
+      const refusal = outcomes.find((o): o is Refusal => !o.ok && o.reasonCode !== 'NotSupported');
+      if (refusal !== undefined) {
+        const confirmed = evse === 0 && targets[0] !== 0 ? targets.filter((_, i) => outcomes[i]?.ok === true) : [];
+        return { kind: 'refused', refusal, confirmed };
       }
-      if (supported) return;
+      return { kind: 'confirmed', notTold: notTold.filter((c) => c > 0) };
     }
-    this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, reason });
+    return { kind: 'notTold' };
   }
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
-    if (!this.ctx.isAccepted()) return;
+    if (!this.ctx.isAccepted() || this.owed.has(connector)) return;
     if (!always && this.reported.get(connector) === status) return;
     this.reported.set(connector, status);
     background(
@@ -181,6 +280,11 @@ export class Availability {
       'StatusNotification',
       this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: status, evseId: connector, connectorId: 1 }),
     );
+  }
+
+  private clearOwed(): void {
+    if (this.owedTimer !== undefined) this.ctx.clock.clearTimeout(this.owedTimer);
+    this.owedTimer = undefined;
   }
 
   private updateDeviceModel(connector: number): void {
@@ -192,7 +296,14 @@ export class Availability {
       this.ctx.dm.setRuntime(component, 'Available', available, where);
     }
     const all = Array.from({ length: this.ctx.capabilities.connectorCount }, (_, i) => this.statusOf(i + 1));
-    const station: OcppStatus = this.stationOperative === 'Inoperative' ? 'Unavailable' : all.every((s) => s === 'Faulted') ? 'Faulted' : all.some((s) => s === 'Occupied') ? 'Occupied' : 'Available';
+    const station: OcppStatus =
+      this.stationOperative === 'Inoperative' || all.every((s) => s === 'Unavailable')
+        ? 'Unavailable'
+        : all.every((s) => s === 'Faulted')
+          ? 'Faulted'
+          : all.some((s) => s === 'Occupied')
+            ? 'Occupied'
+            : 'Available';
     this.ctx.dm.setRuntime('ChargingStation', 'AvailabilityState', station);
     this.ctx.dm.setRuntime('ChargingStation', 'Available', station !== 'Unavailable' && station !== 'Faulted');
   }

@@ -6,9 +6,9 @@
 import type { ChargerEvent } from '../model/events.js';
 import type { Authorization } from './authorization.js';
 import type { Availability } from './availability.js';
+import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
 import type { Events } from './events.js';
-import type { RemoteControl } from './remote-control.js';
 import type { Transactions } from './transactions.js';
 
 export interface ChargerEventBlocks {
@@ -16,7 +16,8 @@ export interface ChargerEventBlocks {
   readonly transactions: Transactions;
   readonly events: Events;
   readonly authorization: Authorization;
-  readonly remote: RemoteControl;
+  /** Settles the waits for the charger's command results. */
+  readonly commands: ChargerCommands;
 }
 
 export class ChargerEvents {
@@ -67,7 +68,7 @@ export class ChargerEvents {
         this.blocks.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
         return;
       case 'commandResult':
-        this.blocks.remote.commandResult(e);
+        this.blocks.commands.result(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
         await this.blocks.authorization.localList.commandResult(e);
         return;

@@ -13,6 +13,7 @@ import type { StateStore } from '../store/state-store.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
 import { Availability } from './availability.js';
+import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { Events } from './events.js';
 import { systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
@@ -75,6 +76,8 @@ export class StationEngine {
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
+  /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
+  private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
   private credentialsRejected = false;
   /** Charger events are handled one after the other: their order is the transactions' order. */
@@ -114,14 +117,26 @@ export class StationEngine {
       commandId: (prefix) => `${prefix}-${++this.commandSeq}`,
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
-    this.availability = new Availability(this.ctx, {
-      sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
-      reboot: (reason) => this.reboot(reason),
-    });
+    this.commands = new ChargerCommands(this.ctx);
+    this.availability = new Availability(
+      this.ctx,
+      {
+        sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
+        reboot: (reason) => this.reboot(reason),
+      },
+      this.commands,
+    );
     this.queue = new TxQueue(this.ctx);
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     this.authorization = new Authorization(this.ctx);
-    this.remote = new RemoteControl(this.ctx, this.transactions, this.queue, (c) => this.availability.statusOf(c) === 'Unavailable' || this.availability.statusOf(c) === 'Faulted', this.authorization);
+    this.remote = new RemoteControl(
+      this.ctx,
+      this.transactions,
+      this.queue,
+      (c) => this.availability.startBlocked(c),
+      this.authorization,
+      this.commands,
+    );
     this.security = new SecurityEvents(this.ctx);
     this.aligned = new AlignedData(this.ctx, this.transactions, {
       latest: () => this.transactions.latestValues,
@@ -129,7 +144,7 @@ export class StationEngine {
       online: () => this.connected && this.provisioning.state === 'accepted',
       ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
     });
-    this.smartCharging = new SmartCharging(this.ctx);
+    this.smartCharging = new SmartCharging(this.ctx, this.commands);
     this.transactions.listen({
       started: (connector, transactionId, startedAt, remote) => {
         this.smartCharging.transactionStarted(connector, transactionId, startedAt);
@@ -147,9 +162,9 @@ export class StationEngine {
       },
     });
     const { availability, transactions, authorization, remote, smartCharging } = this;
-    this.chargerEvents = new ChargerEvents(this.ctx, { availability, transactions, events: new Events(this.ctx), authorization, remote });
+    this.chargerEvents = new ChargerEvents(this.ctx, { availability, transactions, events: new Events(this.ctx), authorization, commands: this.commands });
     this.provisioning.onAccepted(() => {
-      this.availability.reportAll();
+      this.availability.reportAll(true);
       this.queue.setOnline(true);
       this.security.setOnline(true);
     });
@@ -189,7 +204,7 @@ export class StationEngine {
         rpc.attach(transport);
         this.provisioning.connectionOpened();
         if (this.provisioning.state === 'accepted') {
-          this.availability.reportAll();
+          this.availability.reportAll(true);
           this.queue.setOnline(true);
           this.security.setOnline(true);
         }
@@ -277,6 +292,7 @@ export class StationEngine {
     this.queue.dispose();
     this.security.dispose();
     this.smartCharging.dispose();
+    this.availability.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }

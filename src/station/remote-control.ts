@@ -11,41 +11,25 @@
  * cannot carry the charger's own result (it comes before the AuthorizeRequest, as in the F01
  * sequence); a charger that then refuses is logged and the remote start forgotten.
  */
-import type { ChargerCommand } from '../model/commands.js';
-import type { CommandResultEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { OcppError } from '../ocpp/errors.js';
 import type { Authorization } from './authorization.js';
+import { statusInfo, type ChargerCommands, type ChargerOutcome } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { RemoteStart } from './remote-starts.js';
 import type { Transactions } from './transactions.js';
 import type { TxQueue } from './tx-queue.js';
 
-/** How long a remote start/stop waits for the charger's confirmation before answering Rejected. */
-const COMMAND_WAIT_MS = 10_000;
-
 export class RemoteControl {
-  private readonly waiting = new Map<string, (r: CommandResultEvent['status'] | 'notSent') => void>();
-
   constructor(
     private readonly ctx: StationContext,
     private readonly tx: Transactions,
     private readonly queue: TxQueue,
     private readonly connectorBusy: (connector: number) => boolean,
     private readonly authorization: Authorization,
+    private readonly commands: ChargerCommands,
   ) {}
-
-  /** A command result from the charger. */
-  commandResult(e: CommandResultEvent): void {
-    if (e.status === 'accepted' || e.status === 'completed' || e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') {
-      const w = this.waiting.get(e.commandId);
-      if (w !== undefined) {
-        this.waiting.delete(e.commandId);
-        w(e.status);
-      }
-    }
-  }
 
   async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<HandlerResult<'RequestStartTransaction'>> {
     if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
@@ -62,9 +46,9 @@ export class RemoteControl {
       return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'authorized remote start', this.authorizeThenStart(connector, req, start)) };
     }
     const result = await this.startCharger(connector, req, start);
-    if (result !== 'accepted' && result !== 'completed') {
+    if (!result.ok) {
       this.tx.remoteStarts.cancel(connector, start);
-      return { status: 'Rejected', statusInfo: { reasonCode: result === 'notSent' ? 'NotSupported' : 'ChargerRefused' } };
+      return { status: 'Rejected', statusInfo: statusInfo(result) };
     }
     return { status: 'Accepted' };
   }
@@ -78,22 +62,22 @@ export class RemoteControl {
       return;
     }
     const result = await this.startCharger(connector, req, start);
-    if (result === 'accepted' || result === 'completed') return;
+    if (result.ok) return;
     this.tx.remoteStarts.cancel(connector, start);
-    this.ctx.log('warn', 'remote start refused by the charger after authorization', { remoteStartId: req.remoteStartId, connector, result });
+    this.ctx.log('warn', 'remote start refused by the charger after authorization', { remoteStartId: req.remoteStartId, connector, ...statusInfo(result) });
   }
 
-  private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<CommandResultEvent['status'] | 'notSent'> {
+  private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<ChargerOutcome> {
     const id = this.ctx.commandId('start');
     this.tx.remoteStarts.sent(connector, start, id);
-    return this.send({ type: 'startCharging', id, connector, idToken: { id: req.idToken.idToken, type: 'app' } });
+    return this.commands.run({ type: 'startCharging', id, connector, idToken: { id: req.idToken.idToken, type: 'app' } });
   }
 
   async requestStop(req: RequestOf<'RequestStopTransaction'>): Promise<ResponseOf<'RequestStopTransaction'>> {
     const connector = this.tx.connectorOf(req.transactionId);
     if (connector === undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownTransaction' } };
-    const result = await this.send({ type: 'stopCharging', id: this.ctx.commandId('stop'), connector });
-    return result === 'accepted' || result === 'completed' ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } };
+    const result = await this.commands.run({ type: 'stopCharging', id: this.ctx.commandId('stop'), connector });
+    return result.ok ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: statusInfo(result) };
   }
 
   /** UnlockConnector (F05): only a charger with an unlock command can; others say NotSupported. */
@@ -101,34 +85,13 @@ export class RemoteControl {
     if (req.evseId < 1 || req.evseId > this.ctx.capabilities.connectorCount || req.connectorId !== 1) return { status: 'UnknownConnector' };
     if (!this.ctx.capabilities.commands.has('unlock')) throw new OcppError('NotSupported', 'this legacy charger has no unlock command');
     if (this.tx.transactionOf(req.evseId) !== undefined) return { status: 'OngoingAuthorizedTransaction' };
-    const result = await this.send({ type: 'unlock', id: this.ctx.commandId('unlock'), connector: req.evseId });
-    return { status: result === 'accepted' || result === 'completed' ? 'Unlocked' : 'UnlockFailed' };
+    const result = await this.commands.run({ type: 'unlock', id: this.ctx.commandId('unlock'), connector: req.evseId });
+    return result.ok ? { status: 'Unlocked' } : { status: 'UnlockFailed', statusInfo: statusInfo(result) };
   }
 
   async transactionStatus(req: RequestOf<'GetTransactionStatus'>): Promise<ResponseOf<'GetTransactionStatus'>> {
     const messagesInQueue = await this.queue.hasQueued(req.transactionId);
     if (req.transactionId === undefined) return { messagesInQueue };
     return { ongoingIndicator: this.tx.connectorOf(req.transactionId) !== undefined, messagesInQueue };
-  }
-
-  /** Sends a command and waits for its first answer from the charger. */
-  private send(command: ChargerCommand): Promise<CommandResultEvent['status'] | 'notSent'> {
-    if (!this.ctx.capabilities.commands.has(command.type)) return Promise.resolve('notSent');
-    return new Promise((resolve) => {
-      const timer = this.ctx.clock.setTimeout(() => {
-        this.waiting.delete(command.id);
-        resolve('timeout');
-      }, COMMAND_WAIT_MS);
-      this.waiting.set(command.id, (r) => {
-        this.ctx.clock.clearTimeout(timer);
-        resolve(r);
-      });
-      const outcome = this.ctx.charger.send(command);
-      if (outcome.status !== 'sent') {
-        this.waiting.delete(command.id);
-        this.ctx.clock.clearTimeout(timer);
-        resolve('notSent');
-      }
-    });
   }
 }

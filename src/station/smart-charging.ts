@@ -1,34 +1,32 @@
 /**
  * Smart charging (OCPP 2.0.1 K01, K08-K10) for one station: installs, clears and reports charging
- * profiles (persisted under the StateStore key `profiles`), answers GetCompositeSchedule, and drives
- * the charger with ONE canonical `setLimit` per EVSE each time its effective limit changes — after
- * every change of profiles or transactions and at every period boundary (a timer).
+ * profiles (persisted under the StateStore key `profiles`), answers GetCompositeSchedule, and keeps
+ * the charger's limits in step (`ChargingLimits`: where each limit goes, in which unit) after every
+ * change of profiles or transactions and at every period boundary (a timer).
  *
- * What the charger is told: per EVSE (connector = evseId), the composite limit of that EVSE
- * (`effectiveLimit`), in the unit of the profile that sets it when the charger takes that unit
- * (else converted), with `until` = the end of the current period. Capabilities do not say whether a
- * charger takes a charger-wide limit, so by default the ChargingStationMaxProfile is folded into
- * each EVSE's limit; with `stationLimit: 'connector0'` it goes to connector 0 instead. When a limit
- * is lifted early (profile cleared, transaction ended) the charger is sent its nameplate maximum;
- * a limit that runs out at its `until` needs no command (the charger drops it itself).
+ * Only what the charger confirmed counts (issue 12): SetChargingProfile installs a profile, and
+ * ClearChargingProfile removes one, only once the charger confirmed the limit change it makes (or
+ * none was needed, e.g. a profile that starts later). A refusal or silence answers SetChargingProfile
+ * Rejected with the charger's reason and leaves the profiles as they were (limits already changed on
+ * other connectors are put back). ClearChargingProfileResponse has no Rejected (Accepted | Unknown):
+ * a clear the charger did not take is answered with a CALLERROR GenericError whose details carry
+ * the reasonCode and the charger's words, and the profile stays installed — the charger still
+ * enforces it. Changes that come from the clock or a transaction are logged when refused.
  */
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
-import { ocppTimestamp } from '../ocpp/schemas.js';
+import { OcppError } from '../ocpp/errors.js';
 import type { JsonValue } from '../store/state-store.js';
+import { statusInfo, type ChargerCommands } from './charger-commands.js';
+import { ChargingLimits } from './charging-limits.js';
 import {
   compositeSchedule,
-  convertLimit,
-  effectiveLimit,
   LOOKAHEAD_MS,
-  nextChange,
   NoLimitError,
   UnitConversionError,
   type ChargingProfile,
   type ElectricalSpec,
   type InstalledProfile,
-  type Limit,
   type LimitOptions,
-  type RateUnit,
   type RunningTransaction,
 } from './composite-schedule.js';
 import type { StationContext } from './context.js';
@@ -38,8 +36,6 @@ export interface SmartChargingOptions {
   readonly acPhaseVoltage?: number;
   /** DC voltage for A↔W; without it a DC charger never mixes A and W. */
   readonly dcVoltage?: number;
-  /** Where ChargingStationMaxProfile goes: folded into every EVSE (default) or to connector 0. */
-  readonly stationLimit?: 'perEvse' | 'connector0';
 }
 
 /** StateStore key of the installed profiles. */
@@ -48,12 +44,6 @@ export const PROFILES_KEY = 'profiles';
 export const MAX_PROFILES = 20;
 
 type SetResponse = ResponseOf<'SetChargingProfile'>;
-
-interface Sent {
-  readonly value: number;
-  readonly unit: RateUnit;
-  readonly until: number | undefined;
-}
 
 const reject = (reasonCode: string, additionalInfo?: string): SetResponse => ({
   status: 'Rejected',
@@ -74,27 +64,30 @@ function overlaps(a: ChargingProfile, b: ChargingProfile): boolean {
 export class SmartCharging {
   private profiles: InstalledProfile[] = [];
   private readonly transactions = new Map<number, RunningTransaction>();
-  /** The limit last sent per connector and still believed in force. */
-  private readonly sent = new Map<number, Sent>();
+  private readonly limits: ChargingLimits;
   private timer: unknown;
   private saving: Promise<void> = Promise.resolve();
+  /** Every change of profiles or limits runs here, one after the other (they wait for the charger). */
+  private chain: Promise<void> = Promise.resolve();
   private disposed = false;
   private readonly spec: ElectricalSpec;
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly options: SmartChargingOptions = {},
+    commands: ChargerCommands,
+    options: SmartChargingOptions = {},
   ) {
     const { currentType } = ctx.capabilities;
     this.spec = { currentType, ...(options.acPhaseVoltage !== undefined ? { acPhaseVoltage: options.acPhaseVoltage } : {}), ...(options.dcVoltage !== undefined ? { dcVoltage: options.dcVoltage } : {}) };
+    this.limits = new ChargingLimits(ctx, commands, this.spec);
   }
 
-  /** Loads the persisted profiles and applies them. */
+  /** Loads the persisted profiles; the charger gets their limits in the background. */
   async load(): Promise<void> {
     const stored = await this.ctx.store.get(this.ctx.id, PROFILES_KEY);
     this.profiles = Array.isArray(stored) ? (stored as unknown as InstalledProfile[]).filter((e) => typeof e?.evseId === 'number' && typeof e.profile?.id === 'number') : [];
     this.updateEntries();
-    this.apply();
+    void this.exclusive(() => this.apply('stored profiles'));
   }
 
   /** The installed profiles (read-only view). */
@@ -102,30 +95,53 @@ export class SmartCharging {
     return this.profiles;
   }
 
-  /** K01: validates, replaces a profile with the same id (K01.FR.05), stores, applies. */
-  async setChargingProfile(req: RequestOf<'SetChargingProfile'>): Promise<SetResponse> {
-    const problem = this.check(req.evseId, req.chargingProfile);
-    if (problem !== undefined) return problem;
-    const others = this.profiles.filter((e) => e.profile.id !== req.chargingProfile.id);
-    if (others.length >= MAX_PROFILES) return reject('OutOfStorage', `at most ${MAX_PROFILES} profiles`);
-    this.profiles = [...others, { evseId: req.evseId, profile: req.chargingProfile }];
-    await this.changed();
-    return { status: 'Accepted' };
+  /** Resolves once every change so far went to the charger and was answered (or given up). */
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+
+  /** K01: validates, replaces a profile with the same id (K01.FR.05), has the charger confirm, stores. */
+  setChargingProfile(req: RequestOf<'SetChargingProfile'>): Promise<SetResponse> {
+    return this.exclusive(async () => {
+      const problem = this.check(req.evseId, req.chargingProfile);
+      if (problem !== undefined) return problem;
+      const others = this.profiles.filter((e) => e.profile.id !== req.chargingProfile.id);
+      if (others.length >= MAX_PROFILES) return reject('OutOfStorage', `at most ${MAX_PROFILES} profiles`);
+      const candidate = [...others, { evseId: req.evseId, profile: req.chargingProfile }];
+      const undeliverable = this.limits.check(req.evseId, req.chargingProfile, candidate);
+      if (undeliverable !== undefined) return reject(undeliverable.reasonCode, undeliverable.additionalInfo);
+      const outcome = await this.limits.enforce(candidate, (e) => this.transactions.get(e), this.ctx.clock.now());
+      if (!outcome.ok) {
+        await this.apply('profile refused: limits put back');
+        return { status: 'Rejected', statusInfo: statusInfo(outcome) };
+      }
+      this.profiles = candidate;
+      await this.changed();
+      return { status: 'Accepted' };
+    });
   }
 
   /** K10: by id, or by criteria (evse, purpose, stackLevel); no argument clears everything. */
-  async clearChargingProfile(req: RequestOf<'ClearChargingProfile'>): Promise<ResponseOf<'ClearChargingProfile'>> {
-    const c = req.chargingProfileCriteria;
-    const matches = ({ evseId, profile: p }: InstalledProfile): boolean => {
-      if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') return false;
-      if (req.chargingProfileId !== undefined) return p.id === req.chargingProfileId;
-      return (c?.evseId === undefined || c.evseId === evseId) && (c?.chargingProfilePurpose === undefined || c.chargingProfilePurpose === p.chargingProfilePurpose) && (c?.stackLevel === undefined || c.stackLevel === p.stackLevel);
-    };
-    const kept = this.profiles.filter((e) => !matches(e));
-    if (kept.length === this.profiles.length) return { status: 'Unknown' };
-    this.profiles = kept;
-    await this.changed();
-    return { status: 'Accepted' };
+  clearChargingProfile(req: RequestOf<'ClearChargingProfile'>): Promise<ResponseOf<'ClearChargingProfile'>> {
+    return this.exclusive(async () => {
+      const c = req.chargingProfileCriteria;
+      const matches = ({ evseId, profile: p }: InstalledProfile): boolean => {
+        if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') return false;
+        if (req.chargingProfileId !== undefined) return p.id === req.chargingProfileId;
+        return (c?.evseId === undefined || c.evseId === evseId) && (c?.chargingProfilePurpose === undefined || c.chargingProfilePurpose === p.chargingProfilePurpose) && (c?.stackLevel === undefined || c.stackLevel === p.stackLevel);
+      };
+      const kept = this.profiles.filter((e) => !matches(e));
+      if (kept.length === this.profiles.length) return { status: 'Unknown' };
+      const outcome = await this.limits.enforce(kept, (e) => this.transactions.get(e), this.ctx.clock.now());
+      if (!outcome.ok) {
+        await this.apply('clear refused: limits put back');
+        // ClearChargingProfileStatusEnumType has no Rejected: a CALLERROR says it failed, and why.
+        throw new OcppError('GenericError', `the charger did not take the limit change: ${outcome.additionalInfo}; the profile stays installed`, statusInfo(outcome));
+      }
+      this.profiles = kept;
+      await this.changed();
+      return { status: 'Accepted' };
+    });
   }
 
   /** K09: Accepted + one ReportChargingProfiles per EVSE afterwards (`tbc` on all but the last), or NoProfiles. */
@@ -177,26 +193,26 @@ export class SmartCharging {
   /** A transaction started on an EVSE: its TxProfiles may be set, Relative schedules start now. */
   transactionStarted(evseId: number, transactionId: string, startedAt = this.ctx.clock.now()): void {
     this.transactions.set(evseId, { id: transactionId, startedAt });
-    this.apply();
+    void this.exclusive(() => this.apply('transaction started'));
   }
 
-  /** The transaction of an EVSE ended: its TxProfiles are removed. */
-  async transactionEnded(evseId: number): Promise<void> {
-    const tx = this.transactions.get(evseId);
-    this.transactions.delete(evseId);
-    const kept = this.profiles.filter((e) => !(e.profile.chargingProfilePurpose === 'TxProfile' && (e.evseId === evseId || (tx !== undefined && e.profile.transactionId === tx.id))));
-    if (kept.length === this.profiles.length) {
-      this.apply();
-      return;
-    }
-    this.profiles = kept;
-    await this.changed();
+  /** The transaction of an EVSE ended: its TxProfiles are removed (whatever the charger answers: the transaction is over). */
+  transactionEnded(evseId: number): Promise<void> {
+    return this.exclusive(async () => {
+      const tx = this.transactions.get(evseId);
+      this.transactions.delete(evseId);
+      const kept = this.profiles.filter((e) => !(e.profile.chargingProfilePurpose === 'TxProfile' && (e.evseId === evseId || (tx !== undefined && e.profile.transactionId === tx.id))));
+      const removed = kept.length !== this.profiles.length;
+      this.profiles = kept;
+      await this.apply('transaction ended');
+      if (removed) await this.changed();
+    });
   }
 
   /** The charger (re)connected and may have lost its limits: send what is in force again. */
   resync(): void {
-    this.sent.clear();
-    this.apply();
+    this.limits.forget();
+    void this.exclusive(() => this.apply('charger reconnected'));
   }
 
   dispose(): void {
@@ -236,11 +252,9 @@ export class SmartCharging {
     if (p.chargingSchedule.length !== 1) return reject('InvalidSchedule', 'exactly one chargingSchedule (several are for ISO 15118 only)');
     const s = p.chargingSchedule[0];
     if (s === undefined) return reject('InvalidSchedule');
-    // Pitfall 17: only the units the charger's limit command takes (SmartChargingCtrlr.RateUnit, K01.FR.26).
+    // Pitfall 17: only the units the charger's limit command takes (SmartChargingCtrlr.RateUnit, K01.FR.26);
+    // which connector takes which unit is checked by ChargingLimits.
     if (!this.ctx.capabilities.limitUnits.has(s.chargingRateUnit)) return reject('UnsupportedRateUnit', `the charger takes ${[...this.ctx.capabilities.limitUnits].join(',')}`);
-    if (this.spec.currentType === 'DC' && this.spec.dcVoltage === undefined && this.profiles.some((e) => e.profile.id !== p.id && e.profile.chargingSchedule[0]?.chargingRateUnit !== s.chargingRateUnit)) {
-      return reject('UnsupportedRateUnit', 'A and W cannot be mixed on this DC charger (no voltage to convert with)');
-    }
     const periods = s.chargingSchedulePeriod;
     const maxPeriods = this.ctx.dm.getNumber('SmartChargingCtrlr', 'PeriodsPerSchedule');
     if (periods.length === 0 || periods.length > maxPeriods) return reject('InvalidSchedule', `1..${maxPeriods} periods`);
@@ -262,10 +276,10 @@ export class SmartCharging {
     return { spec: this.spec, includeStation, ...(transaction !== undefined ? { transaction } : {}) };
   }
 
-  /** After a change of the installed profiles: persist, publish the count, apply. */
+  /** After a change of the installed profiles (their limits confirmed): persist, publish the count, arm the timer. */
   private async changed(): Promise<void> {
     this.updateEntries();
-    this.apply();
+    this.arm();
     const write = (): Promise<void> => this.ctx.store.set(this.ctx.id, PROFILES_KEY, this.profiles as unknown as JsonValue);
     this.saving = this.saving.then(write, write);
     await this.saving;
@@ -280,68 +294,37 @@ export class SmartCharging {
     this.timer = undefined;
   }
 
-  /** Recomputes every connector's limit, sends what changed, and sets the timer for the next change. */
-  private apply(): void {
+  /** Runs `work` after every change before it; its failure is the caller's, never the chain's. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => undefined,
+      (e: unknown) => {
+        if (!(e instanceof OcppError)) this.ctx.log('warn', 'smart charging', { error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+    return run;
+  }
+
+  /** Brings the charger's limits in step with the installed profiles (refusals logged), then arms the timer. */
+  private async apply(why: string): Promise<void> {
+    if (this.disposed || this.ctx.capabilities.limitUnits.size === 0) return;
+    const outcome = await this.limits.enforce(this.profiles, (e) => this.transactions.get(e), this.ctx.clock.now());
+    if (!outcome.ok) this.ctx.log('warn', 'charger limits not in step with the charging profiles', { why, ...statusInfo(outcome) });
+    this.arm();
+  }
+
+  /** Sets the timer for the next change of a limit (and a look-ahead while profiles exist). */
+  private arm(): void {
     this.clearTimer();
     if (this.disposed || this.ctx.capabilities.limitUnits.size === 0) return;
     const now = this.ctx.clock.now();
-    const perEvse = (this.options.stationLimit ?? 'perEvse') === 'perEvse';
-    const evses = Array.from({ length: this.ctx.capabilities.connectorCount }, (_, i) => i + 1);
-    let wake: number | undefined;
-    for (const connector of perEvse ? evses : [0, ...evses]) {
-      const opts = this.limitOptions(connector, perEvse);
-      try {
-        this.enforce(connector, effectiveLimit(this.profiles, connector, now, opts), now);
-        const next = nextChange(this.profiles, connector, now, opts);
-        if (next !== undefined) wake = Math.min(wake ?? next, next);
-      } catch (e) {
-        this.ctx.log('warn', 'charging limit not computed', { connector, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
+    let wake = this.limits.nextChange(this.profiles, (e) => this.transactions.get(e), now);
     if (wake === undefined && this.profiles.length > 0) wake = now + LOOKAHEAD_MS;
-    if (wake !== undefined) {
-      this.timer = this.ctx.clock.setTimeout(() => {
-        this.timer = undefined;
-        this.apply();
-      }, Math.max(0, wake - now));
-    }
-  }
-
-  private enforce(connector: number, limit: (Limit & { until?: number }) | undefined, now: number): void {
-    const last = this.sent.get(connector);
-    const inForce = last !== undefined && (last.until === undefined || last.until > now) ? last : undefined;
-    if (limit === undefined) {
-      this.sent.delete(connector);
-      if (inForce === undefined) return;
-      const max = this.ctx.capabilities.maxPowerW;
-      const lift = max === undefined ? undefined : this.inChargerUnit({ limit: max, unit: 'W' });
-      if (lift === undefined) this.ctx.log('warn', 'charging limit ended early but the charger maximum is unknown: the charger keeps the old limit until it expires', { connector });
-      else this.send(connector, lift.value, lift.unit, undefined);
-      return;
-    }
-    const target = this.inChargerUnit(limit);
-    if (target === undefined) return;
-    if (inForce !== undefined && inForce.value === target.value && inForce.unit === target.unit && inForce.until === limit.until) return;
-    if (this.send(connector, target.value, target.unit, limit.until)) this.sent.set(connector, { ...target, until: limit.until });
-  }
-
-  /** The limit in a unit the charger takes: its own when possible. */
-  private inChargerUnit(l: Limit): { value: number; unit: RateUnit } | undefined {
-    const units = this.ctx.capabilities.limitUnits;
-    if (units.has(l.unit)) return { value: l.limit, unit: l.unit };
-    const unit: RateUnit = l.unit === 'W' ? 'A' : 'W';
-    try {
-      return { value: convertLimit(l, unit, this.spec), unit };
-    } catch (e) {
-      this.ctx.log('warn', 'charging limit not convertible to a unit the charger takes', { error: e instanceof Error ? e.message : String(e) });
-      return undefined;
-    }
-  }
-
-  private send(connector: number, value: number, unit: RateUnit, until: number | undefined): boolean {
-    const outcome = this.ctx.charger.send({ type: 'setLimit', id: this.ctx.commandId('limit'), connector, limit: { value, unit }, ...(until !== undefined ? { until: ocppTimestamp(until) } : {}) });
-    if (outcome.status === 'sent') return true;
-    this.ctx.log('warn', 'charging limit not sent to the charger', { connector, reason: outcome.reason });
-    return false;
+    if (wake === undefined) return;
+    this.timer = this.ctx.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.exclusive(() => this.apply('period boundary'));
+    }, Math.max(0, wake - now));
   }
 }

@@ -2,13 +2,15 @@
  * ChangeAvailability reaching the charger against ocpp-rpc's strict RPCServer: a station-wide
  * change goes to the whole charger when its protocol has such a command (YKC 0x52) and to each
  * connector otherwise (an IEC 104 mapping per connector); a change of the only EVSE of a charger
- * goes to the whole charger when that is all its protocol can say.
+ * goes to the whole charger when that is all its protocol can say. The charger here confirms every
+ * command; a change it cannot be told is Accepted with statusInfo GatewayEnforced.
  */
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOutcome } from '../../codecs/codec.js';
 import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
 import type { ChargerCommand, SetAvailabilityCommand } from '../../src/model/commands.js';
+import type { StationEngine } from '../../src/station/engine.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 import { createStation, endStrict, until, type TestStation } from '../support/station.js';
@@ -26,19 +28,24 @@ afterEach(async () => {
 async function station(id: string, takes: (connector: number) => boolean, mapping: 'example-dc-2gun' | 'example-ac-1gun' = 'example-dc-2gun') {
   csms ??= await startCsms();
   const told: SetAvailabilityCommand[] = [];
+  const ref: { engine?: StationEngine } = {};
   const send = (c: ChargerCommand): CommandOutcome => {
     if (c.type !== 'setAvailability') return { status: 'sent' };
     if (!takes(c.connector)) return { status: 'notSupported', reason: `no availability command for connector ${c.connector}` };
     told.push(c);
+    setImmediate(() => ref.engine?.chargerEvent({ type: 'commandResult', commandId: c.id, status: 'accepted' }));
     return { status: 'sent' };
   };
   const s = await createStation({ id, url: csms.url, extra: { charger: { send }, capabilities: capabilitiesOf(loadExampleMapping(mapping)) } });
   stations.push(s);
+  ref.engine = s.engine;
   s.engine.start();
   await until(() => s.engine.bootState === 'accepted', 'boot accepted');
   const client: RPCClient = await csms.client(id);
-  const change = async (operationalStatus: 'Operative' | 'Inoperative', evse?: number): Promise<void> => {
-    expect(await client.call('ChangeAvailability', { operationalStatus, ...(evse !== undefined ? { evse: { id: evse } } : {}) })).toEqual({ status: 'Accepted' });
+  const change = async (operationalStatus: 'Operative' | 'Inoperative', evse?: number): Promise<unknown> => {
+    const answer = (await client.call('ChangeAvailability', { operationalStatus, ...(evse !== undefined ? { evse: { id: evse } } : {}) })) as { status: string };
+    expect(answer.status).toBe('Accepted');
+    return answer;
   };
   /** What the charger was told since the last call, once `n` commands came. */
   const toldNow = async (n: number): Promise<string[]> => {
@@ -58,7 +65,7 @@ describe('ChangeAvailability to the charger', () => {
     expect(await toldNow(1)).toEqual(['0:off']);
     await change('Operative');
     expect(await toldNow(1)).toEqual(['0:on']);
-    await change('Inoperative', 1);
+    expect(await change('Inoperative', 1)).toMatchObject({ statusInfo: { reasonCode: 'GatewayEnforced' } });
     await until(() => enforced(s, 1), 'the gateway to enforce it');
     expect(await toldNow(0)).toEqual([]);
   });

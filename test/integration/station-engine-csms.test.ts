@@ -6,7 +6,7 @@ import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
-import { createStation, endStrict, until, type TestStation } from '../support/station.js';
+import { CONFIRM_ALL, createStation, endStrict, until, type TestStation } from '../support/station.js';
 
 let csms: TestCsms | undefined;
 const stations: TestStation[] = [];
@@ -19,8 +19,10 @@ afterEach(async () => {
 
 async function accepted(id: string, store = new MemoryStore(), preset: Record<string, string> = {}): Promise<{ station: TestStation; client: RPCClient }> {
   if (csms === undefined) throw new Error('no CSMS');
-  const station = await createStation({ id, url: csms.url, store, preset });
+  // A charger that confirms every command and has reported both connectors idle.
+  const station = await createStation({ id, url: csms.url, store, preset, answer: CONFIRM_ALL });
   stations.push(station);
+  for (const connector of [1, 2]) station.engine.chargerEvent({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
   station.engine.start();
   await until(() => station.engine.bootState === 'accepted', 'boot accepted');
   return { station, client: await csms.client(id) };

@@ -11,7 +11,7 @@ import { StationEngine } from '../../src/station/engine.js';
 import type { StateStore } from '../../src/store/state-store.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { loadExampleMapping } from './iec104-points.js';
-import { FAST_RETRY, PASSWORD, presetVariables, type LogLine } from './station.js';
+import { FAST_CHARGER, FAST_RETRY, PASSWORD, presetVariables, type LogLine } from './station.js';
 
 export interface LiteGateway {
   readonly port: number;
@@ -44,7 +44,7 @@ export async function startLiteGateway(options: {
       clock: systemCodecClock,
       log,
       createEngine: async (identified, capabilities, charger) => {
-        await presetVariables(store, identified.chargerId, { ...FAST_RETRY, ...options.preset });
+        await presetVariables(store, identified.chargerId, { ...FAST_RETRY, ...FAST_CHARGER, ...options.preset });
         const engine = await StationEngine.create({
           id: identified.chargerId,
           csmsUrl: options.csmsUrl,

@@ -4,6 +4,7 @@ import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
 import type { CommandOutcome } from '../../codecs/codec.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../src/model/commands.js';
+import type { CommandResultEvent } from '../../src/model/events.js';
 import type { SecurityProfileConfig } from '../../src/ocpp/client.js';
 import { DeviceModel } from '../../src/station/device-model.js';
 import { StationEngine, type StationEngineOptions } from '../../src/station/engine.js';
@@ -49,6 +50,12 @@ export const FAST_RETRY = {
   'OCPPCommCtrlr.RetryBackOffRepeatTimes': '1',
 };
 
+/**
+ * The fake charger answers at once or never: a short wait for it (OCPPCommCtrlr.ChargerCommandTimeout)
+ * keeps tests of silence, and of connectors it never reports, quick.
+ */
+export const FAST_CHARGER = { 'OCPPCommCtrlr.ChargerCommandTimeout': '2' };
+
 export async function createStation(options: {
   id: string;
   url: string;
@@ -58,12 +65,15 @@ export async function createStation(options: {
   extra?: Partial<StationEngineOptions>;
   /** Sees every command as the engine hands it to the charger. */
   onCommand?: (command: ChargerCommand, store: StateStore) => void;
+  /** The charger's answer to a command (a `commandResult` soon after it), or undefined for none. */
+  answer?: (command: ChargerCommand) => CommandResultEvent['status'] | undefined;
 }): Promise<TestStation> {
   const store = options.store ?? new MemoryStore();
   const security = options.security ?? { profile: 1, password: PASSWORD };
-  await presetVariables(store, options.id, { ...FAST_RETRY, ...options.preset }, security.profile);
+  await presetVariables(store, options.id, { ...FAST_RETRY, ...FAST_CHARGER, ...options.preset }, security.profile);
   const commands: ChargerCommand[] = [];
   const logs: LogLine[] = [];
+  const ref: { engine?: StationEngine } = {};
   const engine = await StationEngine.create({
     id: options.id,
     csmsUrl: options.url,
@@ -75,6 +85,8 @@ export async function createStation(options: {
       send: (c): CommandOutcome => {
         options.onCommand?.(c, store);
         commands.push(c);
+        const status = options.answer?.(c);
+        if (status !== undefined) setImmediate(() => ref.engine?.chargerEvent({ type: 'commandResult', commandId: c.id, status }));
         return { status: 'sent' };
       },
     },
@@ -82,8 +94,12 @@ export async function createStation(options: {
     callTimeoutMs: 5_000,
     ...options.extra,
   });
+  ref.engine = engine;
   return { engine, store, commands, logs };
 }
+
+/** A charger that confirms every command it is given. */
+export const CONFIRM_ALL = (): CommandResultEvent['status'] => 'accepted';
 
 export async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;

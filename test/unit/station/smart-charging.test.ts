@@ -1,107 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Capabilities } from '../../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../../src/model/commands.js';
-import type { RequestOf } from '../../../src/ocpp/actions.js';
-import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
 import { validateRequest, validateResponse } from '../../../src/ocpp/schemas.js';
+import type { RequestOf } from '../../../src/ocpp/actions.js';
 import type { ChargingProfile } from '../../../src/station/composite-schedule.js';
-import type { StationContext } from '../../../src/station/context.js';
-import { DeviceModel } from '../../../src/station/device-model.js';
-import { PROFILES_KEY, SmartCharging, type SmartChargingOptions } from '../../../src/station/smart-charging.js';
-import { MemoryStore } from '../../../src/store/memory.js';
-import { FakeClock } from '../../support/fake-clock.js';
-
-/** Monday 2025-01-06 08:00:00 UTC. */
-const T0 = Date.UTC(2025, 0, 6, 8);
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-const CAPS: Capabilities = {
-  connectorCount: 2,
-  currentType: 'AC',
-  commands: new Set(['startCharging', 'stopCharging', 'setLimit']),
-  measurands: new Set(['energy', 'power']),
-  limitUnits: new Set(['W']),
-  maxPowerW: 22_000,
-  evInfo: false,
-  localAuthorization: false,
-  transactionRecords: false,
-};
-
-async function station(caps: Partial<Capabilities> = {}, options: SmartChargingOptions = {}, store = new MemoryStore()) {
-  const capabilities = { ...CAPS, ...caps };
-  const clock = new FakeClock(T0);
-  const dm = await DeviceModel.load({ store, capabilities, config: { identity: 'CS-1', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
-  /** Every setLimit as "time connector value unit until". */
-  const limits: string[] = [];
-  const calls: [string, unknown][] = [];
-  let seq = 0;
-  const ctx: StationContext = {
-    id: 'CS-1',
-    identity: { vendor: 'V', model: 'M' },
-    capabilities,
-    store,
-    dm,
-    rpc: {} as RpcEndpoint,
-    clock,
-    log: () => undefined,
-    charger: {
-      send: (c: ChargerCommand) => {
-        if (c.type === 'setLimit') limits.push(`${iso(clock.now()).slice(11, 16)} c${c.connector} ${c.limit.value}${c.limit.unit}${c.until === undefined ? '' : ` until ${c.until.slice(11, 16)}`}`);
-        return { status: 'sent' };
-      },
-    },
-    call: (action, payload) => {
-      calls.push([action, payload]);
-      return Promise.resolve({} as never);
-    },
-    isAccepted: () => true,
-    isOnline: () => true,
-    commandId: (p) => `${p}-${++seq}`,
-  };
-  const sc = new SmartCharging(ctx, options);
-  await sc.load();
-  return { sc, clock, store, dm, limits, calls };
-}
-
-interface P {
-  id: number;
-  purpose?: ChargingProfile['chargingProfilePurpose'];
-  stackLevel?: number;
-  kind?: ChargingProfile['chargingProfileKind'];
-  start?: number;
-  duration?: number;
-  validFrom?: number;
-  validTo?: number;
-  transactionId?: string;
-  unit?: 'A' | 'W';
-  periods: [number, number, number?][];
-}
-
-function profile(p: P): ChargingProfile {
-  const kind = p.kind ?? 'Absolute';
-  return {
-    id: p.id,
-    stackLevel: p.stackLevel ?? 0,
-    chargingProfilePurpose: p.purpose ?? 'TxDefaultProfile',
-    chargingProfileKind: kind,
-    ...(p.validFrom !== undefined ? { validFrom: iso(p.validFrom) } : {}),
-    ...(p.validTo !== undefined ? { validTo: iso(p.validTo) } : {}),
-    ...(p.transactionId !== undefined ? { transactionId: p.transactionId } : {}),
-    chargingSchedule: [
-      {
-        id: 1,
-        ...(kind !== 'Relative' ? { startSchedule: iso(p.start ?? T0) } : {}),
-        ...(p.duration !== undefined ? { duration: p.duration } : {}),
-        chargingRateUnit: p.unit ?? 'W',
-        chargingSchedulePeriod: p.periods.map(([startPeriod, limit, numberPhases]) => ({ startPeriod, limit, ...(numberPhases !== undefined ? { numberPhases } : {}) })),
-      },
-    ],
-  };
-}
-
-const set = (evseId: number, p: P): RequestOf<'SetChargingProfile'> => ({ evseId, chargingProfile: profile(p) });
+import { PROFILES_KEY } from '../../../src/station/smart-charging.js';
+import { HOUR, iso, MIN, set, station, T0 } from './smart-charging-harness.js';
 
 describe('SetChargingProfile', () => {
   it('is Rejected when the charger cannot be limited, and nothing is stored or sent', async () => {
@@ -156,34 +58,36 @@ describe('SetChargingProfile', () => {
 
 describe('setLimit commands', () => {
   it('one command per EVSE at each change of the effective limit, with until = end of the period; none when a limit just runs out', async () => {
-    const { sc, clock, limits } = await station();
+    const { sc, advance, limits } = await station();
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', duration: 7200, periods: [[0, 11_000], [3600, 7_000]] }));
     expect(limits).toEqual(['08:00 c1 11000W until 09:00', '08:00 c2 11000W until 09:00']);
-    clock.advance(HOUR);
-    clock.advance(HOUR);
-    clock.advance(24 * HOUR);
+    await advance(HOUR);
+    await advance(HOUR);
+    await advance(24 * HOUR);
     expect(limits).toEqual(['08:00 c1 11000W until 09:00', '08:00 c2 11000W until 09:00', '09:00 c1 7000W until 10:00', '09:00 c2 7000W until 10:00']);
   });
 
   it('sends nothing when a change leaves the effective limit as it is', async () => {
-    const { sc, clock, limits } = await station();
+    const { sc, advance, limits } = await station();
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 9_000]] }));
     // Above the station maximum: the EVSE limit stays 9 000 W.
     await sc.setChargingProfile(set(1, { id: 2, periods: [[0, 20_000]] }));
     // A period boundary where the limit does not change.
     await sc.setChargingProfile(set(2, { id: 3, periods: [[0, 9_500], [1800, 12_000]] }));
     sc.transactionStarted(1, 'tx-1');
-    clock.advance(2 * HOUR);
+    await advance(2 * HOUR);
     expect(limits).toEqual(['08:00 c1 9000W', '08:00 c2 9000W']);
   });
 
   it('a TxProfile applies during its transaction and is dropped when it ends', async () => {
-    const { sc, clock, limits, calls } = await station();
+    const { sc, advance, limits, calls } = await station();
     await sc.setChargingProfile(set(1, { id: 1, periods: [[0, 10_000]] }));
     sc.transactionStarted(1, 'tx-1');
-    clock.advance(5 * MIN);
+    await advance(5 * MIN);
     expect(await sc.setChargingProfile(set(1, { id: 2, purpose: 'TxProfile', transactionId: 'tx-1', kind: 'Relative', periods: [[0, 6_000], [1200, 8_000]] }))).toEqual({ status: 'Accepted' });
-    clock.advance(30 * MIN);
+    // Period boundaries one at a time: each limit change is answered before the clock moves on.
+    await advance(15 * MIN);
+    await advance(15 * MIN);
     await sc.transactionEnded(1);
     expect(sc.installed().map((e) => e.profile.id)).toEqual([1]);
     // Clearing the last profile lifts the limit: the charger gets its nameplate maximum.
@@ -202,18 +106,19 @@ describe('setLimit commands', () => {
   });
 
   it('with both units, sends the unit of the profile that sets the limit', async () => {
-    const { sc, clock, limits } = await station({ limitUnits: new Set(['A', 'W']) });
+    const { sc, advance, limits } = await station({ limitUnits: new Set(['A', 'W']) });
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 10_000]] }));
     await sc.setChargingProfile(set(1, { id: 2, unit: 'A', periods: [[0, 16], [600, 16, 1]] }));
     // 16 A × 3 × 230 V = 11 040 W: the station maximum still sets EVSE 1's limit, until 08:10 (the end of its period).
     expect(limits).toEqual(['08:00 c1 10000W', '08:00 c2 10000W', '08:00 c1 10000W until 08:10']);
     // Then 16 A on one phase = 3 680 W: the TxDefaultProfile sets it, in its own unit.
-    clock.advance(HOUR);
+    await advance(10 * MIN);
     expect(limits.slice(3)).toEqual(['08:10 c1 16A']);
   });
 
-  it("'connector0' sends the station maximum to connector 0 and only transaction limits to the EVSEs", async () => {
-    const { sc, limits } = await station({}, { stationLimit: 'connector0' });
+  it('a charger with a connector-0 limit gets the station maximum there and only EVSE limits at the EVSEs', async () => {
+    const W = { units: new Set(['W'] as const) };
+    const { sc, limits } = await station({ limitTargets: new Map([[0, W], [1, W], [2, W]]) });
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 15_000]] }));
     await sc.setChargingProfile(set(2, { id: 2, periods: [[0, 20_000]] }));
     expect(limits).toEqual(['08:00 c0 15000W', '08:00 c2 20000W']);
@@ -227,7 +132,8 @@ describe('setLimit commands', () => {
     const again = await station({}, {}, first.store);
     expect(again.sc.installed().map((e) => e.profile.id)).toEqual([1]);
     again.sc.resync();
-    again.clock.advance(HOUR);
+    await again.sc.settled();
+    await again.advance(HOUR);
     expect(again.limits).toEqual(['08:00 c1 11000W until 09:00', '08:00 c2 11000W until 09:00', '08:00 c1 11000W until 09:00', '08:00 c2 11000W until 09:00', '09:00 c1 7000W', '09:00 c2 7000W']);
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * What the CSMS is told when a YKC pile refuses a command or does not answer (issue 12, points 2
+ * and 4): the YKC simulator over real TCP, the gateway's charger session with the YKC codec, the
+ * station engine and ocpp-rpc's strict RPCServer as the CSMS. The station waits for the pile's
+ * answer frame (0x51, 0x91, 0x35...), at most `OCPPCommCtrlr.ChargerCommandTimeout` (1 s here);
+ * silence ends with the codec's own time-out (0.8 s here).
+ */
+import type { RPCClient } from 'ocpp-rpc';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Codec } from '../../codecs/codec.js';
+import { ykcCodec } from '../../codecs/ykc/codec.js';
+import type { YkcFrameOf } from '../../codecs/ykc/index.js';
+import { connectYkcSimulator, type YkcAnswers, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { startCsms, type TestCsms } from '../support/csms.js';
+import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
+import { PASSWORD } from '../support/station.js';
+
+let csms: TestCsms | undefined;
+let gateway: LiteGateway | undefined;
+let sim: YkcChargerSimulator | undefined;
+
+afterEach(async () => {
+  const failures = csms?.strictFailures ?? [];
+  sim?.close();
+  await gateway?.close();
+  await csms?.close();
+  csms = gateway = sim = undefined;
+  expect(failures).toEqual([]);
+});
+
+/**
+ * A 60 kW one-gun pile answering as `answers` says, booted and reported. The codec gives up on an
+ * unanswered command after 800 ms, before the station's 1 s: YKC answers are matched to the oldest
+ * command of their kind waiting, so an unanswered one must be over before the next is sent.
+ */
+async function pile(code: string, answers: YkcAnswers): Promise<{ c: TestCsms; s: YkcChargerSimulator; client: RPCClient }> {
+  const c = (csms = await startCsms({ passwords: { [code]: PASSWORD } }));
+  gateway = await startLiteGateway({
+    csmsUrl: c.url,
+    codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: { ratedPowerW: 60_000, commandTimeoutMs: 800 } }) },
+    preset: { 'OCPPCommCtrlr.ChargerCommandTimeout': '1' },
+  });
+  const s = (sim = await connectYkcSimulator({ host: '127.0.0.1', port: gateway.port, pileCode: code, realTimeIntervalMs: 100, answers }));
+  await c.waitForCall((x) => x.identity === code && x.action === 'StatusNotification', 10_000);
+  return { c, s, client: await c.client(code) };
+}
+
+/** The 0x52 frames the pile received, as "disabled/percent". */
+const workParams = (s: YkcChargerSimulator): string[] =>
+  s.received.filter((f): f is YkcFrameOf<'workParams'> => f.type === 'workParams').map((f) => `${f.disabled}/${f.maxPowerPercent}`);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('YKC: ChangeAvailability and Reset', () => {
+  it('ChangeAvailability (0x52): Rejected when the pile answers failure or nothing, Accepted and Unavailable once it answered success', async () => {
+    const code = '32010200000071';
+    const { c, s, client } = await pile(code, { workParams: 'refuse' });
+    const unavailable = (): boolean => c.calls.some((x) => x.identity === code && x.action === 'StatusNotification' && x.params.connectorStatus === 'Unavailable');
+    expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    s.answers.workParams = 'silent';
+    expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
+    expect(unavailable()).toBe(false);
+    s.answers.workParams = 'execute';
+    expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative' })).toEqual({ status: 'Accepted' });
+    await c.waitForCall((x) => x.identity === code && x.action === 'StatusNotification' && x.params.connectorStatus === 'Unavailable');
+    expect(workParams(s)).toEqual(['1/100', '1/100', '1/100']);
+  }, 30_000);
+
+  it('Reset (0x92): a refused or unanswered reboot is Rejected and the station does not boot again; an accepted one boots with RemoteReset', async () => {
+    const code = '32010200000072';
+    const { c, s, client } = await pile(code, { reboot: 'refuse' });
+    expect(await client.call('Reset', { type: 'Immediate' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    s.answers.reboot = 'silent';
+    expect(await client.call('Reset', { type: 'OnIdle' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
+    await sleep(1_500);
+    expect(c.calls.filter((x) => x.identity === code && x.action === 'BootNotification')).toHaveLength(1);
+    s.answers.reboot = 'execute';
+    expect(await client.call('Reset', { type: 'Immediate' })).toEqual({ status: 'Accepted' });
+    await c.waitForCall((x) => x.identity === code && x.action === 'BootNotification' && x.params.reason === 'RemoteReset', 8_000);
+    expect(s.received.filter((f) => f.type === 'reboot')).toHaveLength(3);
+  }, 30_000);
+});
+
+describe('YKC: charging limits (0x52 max power %)', () => {
+  it('a ChargingStationMaxProfile in W becomes the pile maximum %; clearing it sends 100 %; a refused one is Rejected and not installed', async () => {
+    const code = '32010200000073';
+    const { s, client } = await pile(code, {});
+    const profile = (id: number, limit: number): Record<string, unknown> => ({
+      evseId: 0,
+      chargingProfile: {
+        id,
+        stackLevel: 0,
+        chargingProfilePurpose: 'ChargingStationMaxProfile',
+        chargingProfileKind: 'Absolute',
+        chargingSchedule: [{ id: 1, startSchedule: new Date(Date.now() - 60_000).toISOString(), chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit }] }],
+      },
+    });
+    expect(await client.call('SetChargingProfile', profile(1, 30_000))).toEqual({ status: 'Accepted' });
+    expect(workParams(s)).toEqual(['0/50']);
+    expect(await client.call('ClearChargingProfile', { chargingProfileId: 1 })).toEqual({ status: 'Accepted' });
+    expect(workParams(s)).toEqual(['0/50', '0/100']);
+    s.answers.workParams = 'refuse';
+    expect(await client.call('SetChargingProfile', profile(2, 45_000))).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    expect(await client.call('GetChargingProfiles', { requestId: 1, chargingProfile: {} })).toEqual({ status: 'NoProfiles' });
+    expect(workParams(s)).toEqual(['0/50', '0/100', '0/75']);
+  }, 30_000);
+});
+
+describe('YKC: remote stop', () => {
+  it('RequestStopTransaction (0x36): Rejected naming the 0x35 failure reason, or Timeout when the pile says nothing', async () => {
+    const code = '32010200000074';
+    const { c, s, client } = await pile(code, { remoteStop: 'refuse' });
+    expect((await s.swipeCard(1, 'D14B0A54')).authResult).toBe(1);
+    const started = await c.waitForCall((x) => x.identity === code && x.action === 'TransactionEvent' && x.params.eventType === 'Started', 10_000);
+    const transactionId = (started.params as { transactionInfo: { transactionId: string } }).transactionInfo.transactionId;
+    expect(await client.call('RequestStopTransaction', { transactionId })).toEqual({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused', additionalInfo: 'other' } });
+    s.answers.remoteStop = 'silent';
+    expect(await client.call('RequestStopTransaction', { transactionId })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
+    s.answers.remoteStop = 'execute';
+    expect(await client.call('RequestStopTransaction', { transactionId })).toEqual({ status: 'Accepted' });
+  }, 30_000);
+});

@@ -1,0 +1,103 @@
+/**
+ * The one bounded wait for the charger's answer to a command (issue 12, point 2): confirmed,
+ * refused with the codec's words, refused by the codec before sending, failed on the way, or not
+ * answered within OCPPCommCtrlr.ChargerCommandTimeout — and a late answer changes nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CommandOutcome } from '../../../codecs/codec.js';
+import type { Capabilities } from '../../../src/model/capabilities.js';
+import type { ChargerCommand } from '../../../src/model/commands.js';
+import { ChargerCommands, statusInfo } from '../../../src/station/charger-commands.js';
+import { DeviceModel } from '../../../src/station/device-model.js';
+import { MemoryStore } from '../../../src/store/memory.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+const CAPS: Capabilities = {
+  connectorCount: 1,
+  currentType: 'AC',
+  commands: new Set(['reset', 'unlock']),
+  measurands: new Set(['energy']),
+  limitUnits: new Set(),
+  evInfo: false,
+  localAuthorization: false,
+  transactionRecords: false,
+};
+
+async function setup(outcome: (c: ChargerCommand) => CommandOutcome = () => ({ status: 'sent' }), preset?: string) {
+  const store = new MemoryStore();
+  const clock = new FakeClock(0);
+  const dm = await DeviceModel.load({ store, capabilities: CAPS, config: { identity: 'CS-1', securityProfile: 1 } });
+  if (preset !== undefined) await dm.set([{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'ChargerCommandTimeout' }, attributeValue: preset }]);
+  const sent: ChargerCommand[] = [];
+  const logs: string[] = [];
+  const commands = new ChargerCommands({
+    capabilities: CAPS,
+    clock,
+    dm,
+    log: (_level, message) => logs.push(message),
+    charger: {
+      send: (c) => {
+        sent.push(c);
+        return outcome(c);
+      },
+    },
+  });
+  return { commands, clock, sent, logs };
+}
+
+const reset = (id: string): ChargerCommand => ({ type: 'reset', id, kind: 'soft' });
+
+describe('ChargerCommands', () => {
+  it('resolves with the first answer: accepted, or refused with the codec words', async () => {
+    const { commands } = await setup();
+    const ok = commands.run(reset('r1'));
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' })).toBe(true);
+    // The ACT_TERM after the ACT_CON: nobody waits any more.
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'completed' })).toBe(false);
+    expect(await ok).toEqual({ ok: true, status: 'accepted' });
+    const refused = commands.run(reset('r2'));
+    commands.result({ type: 'commandResult', commandId: 'r2', status: 'rejected', reason: 'negative ACT_CON', raw: 7 });
+    expect(await refused).toEqual({ ok: false, reasonCode: 'ChargerRefused', additionalInfo: 'negative ACT_CON' });
+    const coded = commands.run(reset('r3'));
+    commands.result({ type: 'commandResult', commandId: 'r3', status: 'rejected', raw: 0 });
+    expect(await coded).toEqual({ ok: false, reasonCode: 'ChargerRefused', additionalInfo: 'the charger answered failure (code 0)' });
+    const lost = commands.run(reset('r4'));
+    commands.result({ type: 'commandResult', commandId: 'r4', status: 'failed', reason: 'link down' });
+    expect(await lost).toEqual({ ok: false, reasonCode: 'ChargerFailed', additionalInfo: 'link down' });
+    const codecTimeout = commands.run(reset('r5'));
+    commands.result({ type: 'commandResult', commandId: 'r5', status: 'timeout', reason: 'no ACT_CON within 10000 ms' });
+    expect(await codecTimeout).toEqual({ ok: false, reasonCode: 'Timeout', additionalInfo: 'no ACT_CON within 10000 ms' });
+  });
+
+  it('a command the codec refuses at once, or the charger does not have, is never waited for', async () => {
+    const { commands, sent, clock } = await setup((c) => (c.type === 'unlock' ? { status: 'notSupported', reason: 'the mapping has no unlock command for connector 1' } : { status: 'rejected', reason: 'IEC 104 link is starting' }));
+    expect(await commands.run(reset('r1'))).toEqual({ ok: false, reasonCode: 'NotSent', additionalInfo: 'IEC 104 link is starting' });
+    expect(await commands.run({ type: 'unlock', id: 'u1', connector: 1 })).toEqual({ ok: false, reasonCode: 'NotSupported', additionalInfo: 'the mapping has no unlock command for connector 1' });
+    expect(await commands.run({ type: 'setLimit', id: 'l1', connector: 1, limit: { value: 1, unit: 'W' } })).toEqual({ ok: false, reasonCode: 'NotSupported', additionalInfo: 'this charger has no setLimit command' });
+    expect(sent.map((c) => c.id)).toEqual(['r1', 'u1']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('answers Timeout after OCPPCommCtrlr.ChargerCommandTimeout; a late answer is logged and changes nothing', async () => {
+    const { commands, clock, logs } = await setup(undefined, '3');
+    const answer = commands.run(reset('r1'));
+    clock.advance(2_999);
+    let settled = false;
+    void answer.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    const r = await answer;
+    expect(r).toEqual({ ok: false, reasonCode: 'Timeout', additionalInfo: 'no answer from the charger within 3 s' });
+    if (!r.ok) expect(statusInfo(r)).toEqual({ reasonCode: 'Timeout', additionalInfo: 'no answer from the charger within 3 s' });
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' })).toBe(false);
+    expect(logs).toEqual(['charger did not answer in time: the CSMS is told Rejected', 'charger answered after the CSMS was told Rejected: its answer changes nothing here']);
+  });
+
+  it('a codec that throws counts as not sent', async () => {
+    const { commands } = await setup(() => {
+      throw new Error('boom');
+    });
+    expect(await commands.run(reset('r1'))).toEqual({ ok: false, reasonCode: 'NotSent', additionalInfo: 'boom' });
+  });
+});
