@@ -1,25 +1,48 @@
 /**
  * ASDU decoding. The header is read by hand so that the VSQ object count can be checked against
  * the payload length before anything is built; the information objects are then
- * decoded by binary-parser, one compiled parser per (element kind, time tag, IOA size, SQ).
+ * decoded by binary-parser, one compiled parser per (element kind, time tag, IOA size, SQ). The few
+ * kinds binary-parser does not fit (no element, 24-bit lengths, the variable-length segment) are
+ * read by hand in `asdu-readers.ts`.
  */
 import { Parser } from 'binary-parser';
 import { bit, masked } from './bits.js';
 import { compileLean } from './lean-parser.js';
 import { cp56Parser } from './cp56.js';
 import { CP56_SIZE, typeInfo, type ElementKind, type TypeInfo } from './constants.js';
+import { HAND_READ, readIoa, readObjects, readSegments } from './asdu-readers.js';
 import { DecodeError, type DecodeResult } from './errors.js';
 import { IEC104_ASDU_PARAMETERS, type Asdu, type AsduParameters, type InformationObject } from './types.js';
 
 const normalized = (raw: number): number => raw / 32768;
 
-/** Adds the fields of one element kind (IEC 60870-5-101 §7.2.6) to a parser. */
+/** How a TI's objects are read: by a compiled parser, by hand (fixed size), or by hand (variable size). */
+const COMPILED = 0;
+const BY_HAND = 1;
+const VARIABLE = 2;
+const PATH = Uint8Array.from({ length: 256 }, (_, ti) => {
+  const info = typeInfo(ti);
+  if (info === undefined) return COMPILED;
+  return info.variable ? VARIABLE : HAND_READ.has(info.kind) ? BY_HAND : COMPILED;
+});
+
+/** VTI value: the low 7 bits as a two's-complement integer -64..63 (IEC 60870-5-101 §7.2.6.5). */
+const int7 = function (this: unknown, b: number): number {
+  return (b & 0x40) !== 0 ? (b & 0x7f) - 128 : b & 0x7f;
+};
+
+/**
+ * Adds the fields of one element kind (IEC 60870-5-101 §7.2.6) to a parser. Kinds in `HAND_READ`
+ * never get here.
+ */
 function addElement(p: Parser, kind: ElementKind): Parser {
   switch (kind) {
     case 'SIQ':
       return p.uint8('value', { formatter: bit(0x01) }).seek(-1).uint8('quality', { formatter: masked(0xf0) });
     case 'DIQ':
       return p.uint8('value', { formatter: masked(0x03) }).seek(-1).uint8('quality', { formatter: masked(0xf0) });
+    case 'VTI':
+      return p.uint8('value', { formatter: int7 }).seek(-1).uint8('transient', { formatter: bit(0x80) }).uint8('quality');
     case 'BSI':
       return p.uint32('value').uint8('quality');
     case 'NVA':
@@ -38,8 +61,20 @@ function addElement(p: Parser, kind: ElementKind): Parser {
         .uint8('adjusted', { formatter: bit(0x40) })
         .seek(-1)
         .uint8('invalid', { formatter: bit(0x80) });
+    case 'SCD':
+      return p.uint16('status').uint16('changeDetection').uint8('quality');
+    case 'NVA_ONLY':
+      return p.int16('raw').seek(-2).int16('value', { formatter: normalized });
+    case 'SEP':
+      // Event state in bits 0..1; the rest of the octet is the quality (§7.2.6.10).
+      return p.uint8('state', { formatter: masked(0x03) }).seek(-1).uint8('quality', { formatter: masked(0xfc) }).uint16('elapsedTime');
+    case 'SPE':
+      return p.uint8('start').uint8('quality').uint16('relayDurationTime');
+    case 'OCI':
+      return p.uint8('output').uint8('quality').uint16('relayOperationTime');
     case 'SCO':
     case 'DCO':
+    case 'RCO':
       return p
         .uint8('state', { formatter: kind === 'SCO' ? bit(0x01) : masked(0x03) })
         .seek(-1)
@@ -52,6 +87,8 @@ function addElement(p: Parser, kind: ElementKind): Parser {
       return addQos(p.int16('value'));
     case 'FLOAT_QOS':
       return addQos(p.floatle('value'));
+    case 'BSI_ONLY':
+      return p.uint32('value');
     case 'COI':
       return p
         .uint8('cause', { formatter: masked(0x7f) })
@@ -63,11 +100,47 @@ function addElement(p: Parser, kind: ElementKind): Parser {
       return p.uint8('rqt', { formatter: masked(0x3f) }).seek(-1).uint8('frz', { formatter: masked(0x03, 6) });
     case 'CP56':
       return p.nest('time', { type: cp56Parser });
+    case 'QRP':
+      return p.uint8('qrp');
+    case 'TSC':
+      return p.uint16('tsc');
+    case 'NVA_QPM':
+      return addQpm(p.int16('raw').seek(-2).int16('value', { formatter: normalized }));
+    case 'SVA_QPM':
+      return addQpm(p.int16('value'));
+    case 'FLOAT_QPM':
+      return addQpm(p.floatle('value'));
+    case 'QPA':
+      return p.uint8('qpa');
+    case 'CALL':
+      return p.uint16('nof').uint8('nos').uint8('scq');
+    case 'LAST_SECTION':
+      return p.uint16('nof').uint8('nos').uint8('lsq').uint8('chs');
+    case 'ACK':
+      return p.uint16('nof').uint8('nos').uint8('afq');
+    case 'QUERY_LOG':
+      return p.uint16('nof').nest('rangeStart', { type: cp56Parser }).nest('rangeStop', { type: cp56Parser });
+    case 'NONE':
+    case 'FILE_READY':
+    case 'SECTION_READY':
+    case 'SEGMENT':
+    case 'DIRECTORY':
+      throw new Error(`${kind} is read by hand`);
   }
 }
 
 function addQos(p: Parser): Parser {
   return p.uint8('ql', { formatter: masked(0x7f) }).seek(-1).uint8('select', { formatter: bit(0x80) });
+}
+
+/** QPM (§7.2.6.24): KPA in bits 0..5, LPC bit 6, POP bit 7. */
+function addQpm(p: Parser): Parser {
+  return p
+    .uint8('kpa', { formatter: masked(0x3f) })
+    .seek(-1)
+    .uint8('lpc', { formatter: bit(0x40) })
+    .seek(-1)
+    .uint8('pop', { formatter: bit(0x80) });
 }
 
 /**
@@ -139,10 +212,18 @@ export function decodeAsduAt(frame: Buffer, start: number, params: AsduParameter
 
   const payload = length - hs;
   const ioaSize = params.ioaSize;
+  const path = PATH[ti] as number;
+  if (path === VARIABLE) {
+    // F_SG_NA_1: each segment's length is its LOS octet; readSegments checks count and LOS octets
+    // against the payload before it builds anything.
+    const objects = readSegments(frame, start, hs, count, sq, params);
+    if (objects instanceof DecodeError) return objects;
+    return asduOf(info, sq, c0, originator, commonAddress, objects);
+  }
   const expected = sq ? ioaSize + count * info.size : count * (ioaSize + info.size);
   if (payload !== expected) {
     const shortfall = expected - payload;
-    if (shortfall > 0 && shortfall < CP56_SIZE && (info.timeTag || info.kind === 'CP56')) {
+    if (shortfall > 0 && shortfall < CP56_SIZE && (info.timeTag || info.kind === 'CP56' || info.kind === 'QUERY_LOG')) {
       const into = CP56_SIZE - shortfall;
       return new DecodeError('IEC104_TIME_TRUNCATED', `${info.name}: payload ends ${into} octet(s) into the last CP56Time2a`, length, frame.subarray(start));
     }
@@ -156,6 +237,7 @@ export function decodeAsduAt(frame: Buffer, start: number, params: AsduParameter
     const last = base + count - 1;
     return new DecodeError('IEC104_IOA_OVERFLOW', `${info.name} SQ=1: IOAs ${base}..${last} overflow the ${ioaSize}-octet IOA`, hs, frame.subarray(start));
   }
+  if (path === BY_HAND) return asduOf(info, sq, c0, originator, commonAddress, readObjects(frame, first, count, sq, info, ioaSize));
   const objects = (objectsParser(info, ioaSize, sq, sq ? first + ioaSize : first).parse(frame) as { objects: InformationObject[] }).objects;
   if (sq) {
     for (let i = 0; i < objects.length; i++) (objects[i] as { ioa: number }).ioa = base + i;
@@ -174,19 +256,26 @@ export function decodeAsduAt(frame: Buffer, start: number, params: AsduParameter
   };
 }
 
+/** The ASDU of the hand-read kinds (same shape as the compiled path builds). */
+function asduOf(info: TypeInfo, sq: boolean, c0: number, originator: number, commonAddress: number, objects: InformationObject[]): Asdu {
+  return {
+    typeId: info.id,
+    sq,
+    cause: c0 & 0x3f,
+    negative: (c0 & 0x40) !== 0,
+    test: (c0 & 0x80) !== 0,
+    originator,
+    commonAddress,
+    objects,
+  };
+}
+
 /** Adds each object's third IOA octet (at `at + i * stride`) to the 16 bits binary-parser read. */
 function foldIoaHigh(frame: Buffer, at: number, stride: number, objects: InformationObject[]): void {
   for (let i = 0; i < objects.length; i++) {
     const high = frame[at + i * stride] as number;
     if (high !== 0) (objects[i] as { ioa: number }).ioa += high << 16;
   }
-}
-
-function readIoa(bytes: Uint8Array, at: number, size: 1 | 2 | 3): number {
-  let v = bytes[at] as number;
-  if (size >= 2) v |= (bytes[at + 1] as number) << 8;
-  if (size === 3) v |= (bytes[at + 2] as number) << 16;
-  return v;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

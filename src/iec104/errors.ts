@@ -19,11 +19,15 @@ export const DECODE_ERROR_CODES = [
   'IEC104_UNKNOWN_U_FUNCTION',
   /** ASDU shorter than its header (TI, VSQ, COT, CA). */
   'IEC104_ASDU_TOO_SHORT',
-  /** The VSQ object count disagrees with the payload length. */
+  /** The VSQ object count (and, for F_SG_NA_1, the LOS octets) disagrees with the payload length. */
   'IEC104_VSQ_MISMATCH',
   /** The payload ends inside the last CP56Time2a time tag. */
   'IEC104_TIME_TRUNCATED',
-  /** A type identification this library does not know; the error keeps the raw ASDU bytes. */
+  /**
+   * A type identification the IEC 60870-5-104 companion standard does not define: private types
+   * (128..255) and those it leaves unassigned or excludes. The ASDU may be well framed; the error
+   * keeps its raw bytes.
+   */
   'IEC104_UNKNOWN_TI',
   /** VSQ says zero objects: nothing to decode. */
   'IEC104_EMPTY_ASDU',

@@ -50,7 +50,7 @@ describe('pilegate decode', () => {
   });
 
   it('exits 2 naming the byte offset and code of bad frames, still printing the good ones', async () => {
-    const r = await runCli(['decode', 'FF FF', GI, '68 0E 00 00 00 00 7F 01 06 00 01 00 00 00 00 14', '68 0E']);
+    const r = await runCli(['decode', 'FF FF', GI, '68 0E 00 00 00 00 86 01 06 00 01 00 00 00 00 14', '68 0E']);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('C_IC_NA_1');
     expect(r.stderr).toContain('error IEC104_BAD_START at byte 0');

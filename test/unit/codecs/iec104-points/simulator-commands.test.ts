@@ -129,7 +129,7 @@ describe('ChargerSimulator: commands', () => {
     h.send({ typeId: TI.C_SC_NA_1, objects: [sco(0x6099, true)] });
     h.send({ typeId: TI.C_SE_NA_1, objects: [obj({ ioa: 0x6201, raw: 100, value: 100 / 32768, ql: 0, select: false })] });
     h.send({ typeId: TI.C_SC_NA_1, objects: [sco(0x6001, true)], commonAddress: 9 });
-    const raw = Buffer.from([58, 1, 6, 0, CA, 0, 0x01, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0]); // C_SC_TA_1: not in our codec
+    const raw = Buffer.from([0x86, 1, 6, 0, CA, 0, 0x01, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0]); // TI 134: a private type no standard defines
     h.gw.sendAsdu(raw);
     h.pump();
     const replies = h.received.splice(0);
@@ -142,7 +142,7 @@ describe('ChargerSimulator: commands', () => {
     expect(replies[2]?.asdu?.commonAddress).toBe(9);
     // The undecodable ASDU comes back byte for byte but for its cause: 44 with P/N.
     expect(replies[3]?.asdu).toBeUndefined();
-    expect(replies[3]?.bytes).toEqual(Buffer.from([58, 1, 0x40 | 44, ...raw.subarray(3)]));
+    expect(replies[3]?.bytes).toEqual(Buffer.from([0x86, 1, 0x40 | 44, ...raw.subarray(3)]));
     expect(replies).toHaveLength(4);
   });
 
