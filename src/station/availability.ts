@@ -197,7 +197,8 @@ export class Availability {
     if (!this.ctx.capabilities.commands.has('reset')) {
       return { response: { status: 'Accepted', statusInfo: { reasonCode: 'ChargerNotReset', additionalInfo: 'this charger has no reset command: only its OCPP station (the gateway side) reboots' } }, after: reboot };
     }
-    const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: 'soft' });
+    // Immediate means now, whatever runs (B12): YKC 0x92 mode 1; OnIdle (nothing runs) may wait for idle (mode 2).
+    const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: req.type === 'Immediate' ? 'hard' : 'soft' });
     if (!outcome.ok) {
       this.ctx.log('warn', 'charger reset refused: no reboot', { ...statusInfo(outcome) });
       return { status: 'Rejected', statusInfo: statusInfo(outcome) };

@@ -77,7 +77,8 @@ describe('YKC: ChangeAvailability and Reset', () => {
     s.answers.reboot = 'execute';
     expect(await client.call('Reset', { type: 'Immediate' })).toEqual({ status: 'Accepted' });
     await c.waitForCall((x) => x.identity === code && x.action === 'BootNotification' && x.params.reason === 'RemoteReset', 8_000);
-    expect(s.received.filter((f) => f.type === 'reboot')).toHaveLength(3);
+    // Immediate: reboot now (mode 1); OnIdle: when idle (mode 2).
+    expect(s.received.filter((f): f is YkcFrameOf<'reboot'> => f.type === 'reboot').map((f) => f.mode)).toEqual([1, 2, 1]);
   }, 30_000);
 });
 
