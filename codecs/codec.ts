@@ -87,6 +87,12 @@ export interface ConnectionInfo {
    * the moment the charger identified itself.
    */
   readonly timeZoneOf?: (chargerId: string) => string | undefined;
+  /**
+   * A small store the host keeps for one charger across its connections (in process memory: lost
+   * on restart, not shared between gateway instances). A codec keeps there what makes a frame the
+   * charger resends after a reconnect recognisable as already processed; it namespaces its keys.
+   */
+  readonly memoryOf?: (chargerId: string) => Map<string, unknown>;
 }
 
 export interface SessionContext<Options> {

@@ -109,6 +109,13 @@ export class AsduIntake {
     this.ignored.once('info', `${name}/${o.ioa}/q${q}`, `value flagged ${flags.join(', ')}: ${fate}`, { ti: name, ioa: o.ioa, flags, value });
   };
 
+  /** A time-tagged object processed before: the charger resent its frame after a reconnect. */
+  readonly repeatedObject = (asdu: Asdu, o: InformationObject): void => {
+    this.count(asdu, 8, 'repeat');
+    const name = nameOf(asdu);
+    this.ignored.once('info', `repeat/${name}/${o.ioa}`, 'time-tagged object processed before (resent after a reconnect): ignored', { ti: name, ioa: o.ioa, cause: asdu.cause });
+  };
+
   /** Counts an ignored part of `asdu` once per ASDU and reason (`bit` stands for the reason). */
   private count(asdu: Asdu, bit: number, reason: IgnoredReason): void {
     if (this.countedAsdu !== asdu) {

@@ -12,8 +12,9 @@ import type { Asdu, Cp56Time, InformationObject } from '../../src/iec104/types.j
 import type { ChargerEvent, Measurement, MeasurementQuality, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { ConnectorStates } from './connectors.js';
 import type { FaultPoint, StatusPoint } from './mapping.js';
-import { round, SIGNAL, type PointEntry, type PointTable } from './points.js';
+import { familyOf, round, SIGNAL, type PointEntry, type PointTable } from './points.js';
 import { QUALITY_BITS, type QualityRules, type Verdict } from './quality.js';
+import type { RepeatFilter } from './repeats.js';
 
 /** How an element kind carries its value. */
 const enum Carrier {
@@ -79,6 +80,10 @@ export interface MonitorContext {
   readonly quality: QualityRules;
   /** Called for an object whose quality descriptor flags it. */
   readonly flagged: FlaggedReporter;
+  /** Time-tagged objects already processed (on an earlier connection too); undefined before identification. */
+  readonly repeats: RepeatFilter | undefined;
+  /** Called for a time-tagged object that was processed before (resent after a reconnect). */
+  readonly repeat: (asdu: Asdu, o: InformationObject) => void;
   /**
    * Called after each state object (not measured values) of a time-tagged ASDU, with its time: the
    * change is reported at that time, before the next object of the ASDU changes the state again.
@@ -120,6 +125,8 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
   // Without time tags every value of the ASDU has time `now`: groups differ by connector only, and no
   // string comparison is needed.
   const timeTag = info.timeTag;
+  const repeats = timeTag ? ctx.repeats : undefined;
+  const familyTi = familyOf(asdu.typeId);
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i] as MonitorObject;
     const entry = family === undefined ? undefined : family.get(o.ioa);
@@ -135,7 +142,17 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
       ctx.flagged(asdu, o as InformationObject, q, marks);
       if (marks === undefined) continue;
     }
-    const at = timeTag ? timeOf(o.time, now, timeZone) : now;
+    let at = now;
+    if (timeTag) {
+      const d = dateOf(o.time, timeZone);
+      if (d !== undefined) {
+        if (repeats !== undefined && repeats.repeated(familyTi, o.ioa, d.getTime(), numberIn(carrier, o.value) ?? Number.NaN)) {
+          ctx.repeat(asdu, o as InformationObject);
+          continue;
+        }
+        at = d.toISOString();
+      }
+    }
     const signal = entry.signal;
     if (signal === SIGNAL.measurand) {
       const raw = numberIn(carrier, o.value);
@@ -268,8 +285,7 @@ function numberIn(carrier: Carrier, v: unknown): number | undefined {
   return carrier === Carrier.single ? (v === true ? 1 : 0) : undefined;
 }
 
-/** The charger's time tag as UTC, or reception time when it is missing, flagged invalid or impossible. */
-function timeOf(t: Cp56Time | undefined, now: Timestamp, timeZone: string): Timestamp {
-  const d = t === undefined || t.invalid ? undefined : cp56ToDate(t, timeZone);
-  return d?.toISOString() ?? now;
+/** The charger's time tag as an instant, or undefined when it is missing, flagged invalid or impossible (reception time stands in). */
+function dateOf(t: Cp56Time | undefined, timeZone: string): Date | undefined {
+  return t === undefined || t.invalid ? undefined : cp56ToDate(t, timeZone);
 }

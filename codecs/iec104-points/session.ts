@@ -24,6 +24,7 @@ import { readMonitor, type MonitorContext } from './monitor.js';
 import { Periodic } from './periodic.js';
 import { PointTable } from './points.js';
 import { QualityRules } from './quality.js';
+import { RepeatFilter } from './repeats.js';
 
 export { capabilitiesOf } from './capabilities.js';
 
@@ -88,6 +89,8 @@ export class Iec104PointsSession implements CodecSession {
       unknown: this.intake.unknownObject,
       quality: new QualityRules(this.mapping.quality),
       flagged: this.intake.flaggedObject,
+      repeats: undefined,
+      repeat: this.intake.repeatedObject,
       changed: this.stateChanged,
     };
     const l = this.mapping.link ?? {};
@@ -262,6 +265,8 @@ export class Iec104PointsSession implements CodecSession {
   private identify(chargerId: string): void {
     if (this.chargerId !== undefined) return;
     this.chargerId = chargerId;
+    const memory = this.ctx.connection.memoryOf?.(chargerId);
+    if (memory !== undefined) this.monitor = { ...this.monitor, repeats: new RepeatFilter(memory) };
     const zone = this.ctx.connection.timeZoneOf?.(chargerId);
     if (zone !== undefined && zone !== this.timeZone) {
       this.timeZone = zone;

@@ -57,6 +57,8 @@ export interface ChargerSessionOptions<O> {
   readonly admit?: (chargerId: string) => boolean;
   /** The registry's zone for a charger id; passed to the codec (see `ConnectionInfo.timeZoneOf`). */
   readonly timeZoneOf?: (chargerId: string) => string | undefined;
+  /** What the gateway keeps per charger across connections; passed to the codec (see `ConnectionInfo.memoryOf`). */
+  readonly memoryOf?: (chargerId: string) => Map<string, unknown>;
 }
 
 /** Unsent bytes to a charger beyond which it is disconnected, unless configured otherwise. */
@@ -90,6 +92,7 @@ export class ChargerSession {
         ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
         ...(options.admit !== undefined ? { admit: options.admit } : {}),
         ...(options.timeZoneOf !== undefined ? { timeZoneOf: options.timeZoneOf } : {}),
+        ...(options.memoryOf !== undefined ? { memoryOf: options.memoryOf } : {}),
       },
       sink: {
         event: (e) => this.onEvent(e),

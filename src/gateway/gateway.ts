@@ -19,6 +19,7 @@ import { TX_QUEUE } from '../station/tx-queue.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
+import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
@@ -76,6 +77,8 @@ export class Gateway {
   readonly metricsRegistry: GatewayMetrics;
   /** Open charger connections per source address. */
   private readonly perAddress: AddressLimit;
+  /** What the codecs keep per charger across its connections. */
+  private readonly memories = new ChargerMemories();
 
   constructor(
     readonly config: GatewayConfig,
@@ -239,6 +242,7 @@ export class Gateway {
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
+      memoryOf: (chargerId) => this.memories.of(codec, chargerId),
       admit: (chargerId) => {
         if (this.resolve(chargerId) !== undefined) return true;
         metrics.refused('unknown_charger');

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
+import type { ChargerEvent } from '../../src/model/events.js';
 import type { CodecHost } from '../support/codec-host.js';
 import { buildAsdu, interrogation, svaQds, type ControlledStation } from '../support/controlled-station.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
@@ -23,8 +24,7 @@ afterEach(async () => {
 
 const CA = 42;
 const gun1 = (state: number, cot = 3): Buffer => buildAsdu({ ti: M_ME_NB_1, cot, ca: CA }, [{ ioa: 0x4001, element: svaQds(state) }]);
-const statuses = (events: readonly { type: string }[]): string[] =>
-  events.flatMap((e) => (e.type === 'connectorStatus' ? [`${(e as { connector: number }).connector} ${(e as { status: string }).status}`] : []));
+const statuses = (events: readonly ChargerEvent[]): string[] => events.flatMap((e) => (e.type === 'connectorStatus' ? [`${e.connector} ${e.status}`] : []));
 
 describe('connector statuses at start-up', () => {
   it('reports nothing for a connector the charger said nothing about when it refuses the general interrogation', async () => {
