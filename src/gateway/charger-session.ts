@@ -83,6 +83,9 @@ export class ChargerSession {
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
+    // Legacy protocols are request/answer with small frames: Nagle would hold an answer back until
+    // the charger acknowledged the previous segment (up to its delayed-ACK time, 40 ms and more).
+    socket.setNoDelay(true);
     this.session = options.codec.createSession({
       options: options.codecOptions,
       clock: options.clock,
