@@ -17,7 +17,7 @@ import type { ConnectorStatusEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import { statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
+import { noteInfo, statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { BootReason } from './provisioning.js';
 
@@ -203,7 +203,7 @@ export class Availability {
       this.ctx.log('warn', 'charger reset refused: no reboot', { ...statusInfo(outcome) });
       return { status: 'Rejected', statusInfo: statusInfo(outcome) };
     }
-    return { response: { status: 'Accepted' }, after: reboot };
+    return { response: { status: 'Accepted', ...noteInfo(outcome) }, after: reboot };
   }
 
   /** A Reset answered Scheduled, now that the sessions ended: the same rule as `reset`. */

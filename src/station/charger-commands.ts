@@ -7,8 +7,9 @@
  * (not supported, link down, address busy), or the wait running out after
  * `OCPPCommCtrlr.ChargerCommandTimeout` seconds — whichever comes first. A refusal carries an OCPP
  * `statusInfo`: reasonCode `ChargerRefused`, `Timeout`, `ChargerFailed`, `NotSupported` or `NotSent`,
- * additionalInfo the codec's own words (e.g. "negative ACT_CON"). A result arriving after the wait
- * ran out changes nothing: the CSMS was told Rejected; it is logged.
+ * additionalInfo the codec's own words (e.g. "negative ACT_CON"); a yes with the charger's own
+ * remark carries it as statusInfo `ChargerNote`. A result arriving after the wait ran out changes
+ * nothing: the CSMS was told Rejected; it is logged.
  */
 import type { CommandOutcome } from '../../codecs/codec.js';
 import type { ChargerCommand } from '../model/commands.js';
@@ -30,6 +31,14 @@ export type ChargerOutcome = { readonly ok: true; readonly status: 'accepted' | 
 /** The `statusInfo` of an answer that reports `r`. */
 export function statusInfo(r: Refusal): { reasonCode: string; additionalInfo: string } {
   return { reasonCode: r.reasonCode, additionalInfo: r.additionalInfo.slice(0, 512) };
+}
+
+/**
+ * What an Accepted answer adds when the charger said more than yes (e.g. a YKC limit clamped to the
+ * pile's minimum, a start that waits for the plug): `{ statusInfo }` with reasonCode `ChargerNote`.
+ */
+export function noteInfo(o: ChargerOutcome): { statusInfo?: { reasonCode: string; additionalInfo: string } } {
+  return o.ok && o.note !== undefined && o.note !== '' ? { statusInfo: { reasonCode: 'ChargerNote', additionalInfo: o.note.slice(0, 512) } } : {};
 }
 
 /** Late results remembered, so that one arriving after the wait is recognised as late. */

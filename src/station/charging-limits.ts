@@ -155,7 +155,8 @@ export class ChargingLimits {
       const o = outcomes[i];
       if (o !== undefined && !o.ok) this.ctx.log('warn', 'charging limit not taken by the charger', { connector: p.command.connector, limit: p.command.limit, reasonCode: o.reasonCode, reason: o.additionalInfo });
     }
-    return refusal ?? { ok: true, status: 'accepted' };
+    const notes = outcomes.flatMap((o) => (o.ok && o.note !== undefined ? [o.note] : []));
+    return refusal ?? { ok: true, status: 'accepted', ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
   }
 
   /** The next instant a route's limit changes, within the lookahead. */

@@ -15,7 +15,7 @@ import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { OcppError } from '../ocpp/errors.js';
 import type { Authorization } from './authorization.js';
-import { statusInfo, type ChargerCommands, type ChargerOutcome } from './charger-commands.js';
+import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { RemoteStart } from './remote-starts.js';
 import type { Transactions } from './transactions.js';
@@ -50,7 +50,7 @@ export class RemoteControl {
       this.tx.remoteStarts.cancel(connector, start);
       return { status: 'Rejected', statusInfo: statusInfo(result) };
     }
-    return { status: 'Accepted' };
+    return { status: 'Accepted', ...noteInfo(result) };
   }
 
   /** AuthorizeRemoteStart: the token goes to Authorize first; only an accepted one starts the charger. */
@@ -77,7 +77,7 @@ export class RemoteControl {
     const connector = this.tx.connectorOf(req.transactionId);
     if (connector === undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownTransaction' } };
     const result = await this.commands.run({ type: 'stopCharging', id: this.ctx.commandId('stop'), connector });
-    return result.ok ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: statusInfo(result) };
+    return result.ok ? { status: 'Accepted', ...noteInfo(result) } : { status: 'Rejected', statusInfo: statusInfo(result) };
   }
 
   /** UnlockConnector (F05): only a charger with an unlock command can; others say NotSupported. */
@@ -86,7 +86,7 @@ export class RemoteControl {
     if (!this.ctx.capabilities.commands.has('unlock')) throw new OcppError('NotSupported', 'this legacy charger has no unlock command');
     if (this.tx.transactionOf(req.evseId) !== undefined) return { status: 'OngoingAuthorizedTransaction' };
     const result = await this.commands.run({ type: 'unlock', id: this.ctx.commandId('unlock'), connector: req.evseId });
-    return result.ok ? { status: 'Unlocked' } : { status: 'UnlockFailed', statusInfo: statusInfo(result) };
+    return result.ok ? { status: 'Unlocked', ...noteInfo(result) } : { status: 'UnlockFailed', statusInfo: statusInfo(result) };
   }
 
   async transactionStatus(req: RequestOf<'GetTransactionStatus'>): Promise<ResponseOf<'GetTransactionStatus'>> {

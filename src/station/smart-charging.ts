@@ -16,7 +16,7 @@
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import { OcppError } from '../ocpp/errors.js';
 import type { JsonValue } from '../store/state-store.js';
-import { statusInfo, type ChargerCommands } from './charger-commands.js';
+import { noteInfo, statusInfo, type ChargerCommands } from './charger-commands.js';
 import { ChargingLimits } from './charging-limits.js';
 import {
   compositeSchedule,
@@ -117,7 +117,7 @@ export class SmartCharging {
       }
       this.profiles = candidate;
       await this.changed();
-      return { status: 'Accepted' };
+      return { status: 'Accepted', ...noteInfo(outcome) };
     });
   }
 

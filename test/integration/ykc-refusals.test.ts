@@ -104,6 +104,13 @@ describe('YKC: charging limits (0x52 max power %)', () => {
     expect(await client.call('SetChargingProfile', profile(2, 45_000))).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
     expect(await client.call('GetChargingProfiles', { requestId: 1, chargingProfile: {} })).toEqual({ status: 'NoProfiles' });
     expect(workParams(s)).toEqual(['0/50', '0/100', '0/75']);
+    // Below the pile's 30 % minimum: sent as 30 %, and the answer says so.
+    s.answers.workParams = 'execute';
+    expect(await client.call('SetChargingProfile', profile(3, 10_000))).toEqual({
+      status: 'Accepted',
+      statusInfo: { reasonCode: 'ChargerNote', additionalInfo: 'limit 10000 W is below the pile minimum: clamped to 30 % (18000 W)' },
+    });
+    expect(workParams(s)).toEqual(['0/50', '0/100', '0/75', '0/30']);
   }, 30_000);
 });
 
