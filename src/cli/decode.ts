@@ -168,13 +168,21 @@ async function runDecodeYkc(hexArgs: readonly string[], options: DecodeOptions, 
   return printReports(reports, options, io, 'frame');
 }
 
+/**
+ * JSON has no NaN or infinity (`JSON.stringify` writes them as null, which reads as "no value"): a
+ * charger's IEEE 754 float that is one is printed as the string "NaN", "Infinity" or "-Infinity".
+ */
+function faithfulNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
 function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo, jsonKey: 'apdu' | 'frame' = 'apdu'): number {
   const errors = reports.filter((r) => r.error !== undefined);
   if (options.json === true) {
     if (jsonKey === 'frame') {
-      io.out(JSON.stringify({ frames: reports.map(({ apdu, ...rest }) => (apdu === undefined ? rest : { ...rest, frame: apdu })) }, null, 2));
+      io.out(JSON.stringify({ frames: reports.map(({ apdu, ...rest }) => (apdu === undefined ? rest : { ...rest, frame: apdu })) }, faithfulNumbers, 2));
     } else {
-      io.out(JSON.stringify({ frames: reports }, null, 2));
+      io.out(JSON.stringify({ frames: reports }, faithfulNumbers, 2));
     }
   } else {
     let n = 0;
@@ -185,7 +193,7 @@ function printReports(reports: readonly FrameReport[], options: DecodeOptions, i
       for (const line of r.lines ?? []) io.out(line);
       if (r.events !== undefined) {
         io.out(r.events.length === 0 ? '  events (none)' : '  events');
-        for (const e of r.events) io.out(`    ${JSON.stringify(e)}`);
+        for (const e of r.events) io.out(`    ${JSON.stringify(e, faithfulNumbers)}`);
       }
     }
   }
@@ -203,7 +211,7 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
     .description('decode IEC 60870-5-104 (default) or YKC frames given as hex (spaces optional) and print them')
     .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
     .option('--codec <name>', `protocol of the frames: ${DECODE_CODECS.join(' or ')} (default iec104)`)
-    .option('--json', 'print JSON instead of a readable dump')
+    .option('--json', 'print JSON instead of a readable dump (a NaN or infinite float is printed as the string "NaN", "Infinity" or "-Infinity")')
     .option('--tz <zone>', `time zone of the charger's CP56Time2a clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
     .option('--cot-size <n>', 'octets of cause of transmission (1 or 2; default 2, or the mapping\'s)')
     .option('--ca-size <n>', 'octets of common address (1 or 2; default 2, or the mapping\'s)')
