@@ -157,6 +157,11 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
     if (signal === SIGNAL.measurand) {
       const raw = numberIn(carrier, o.value);
       if (raw === undefined) continue;
+      // A float may carry NaN or an infinity (IEEE 754): no measurand has such a value.
+      if (!Number.isFinite(raw)) {
+        unknown(asdu, o as InformationObject, 'value is not a finite number');
+        continue;
+      }
       const v = marks === undefined ? measurement(entry, raw, states) : marked(entry, raw, states, marks);
       const connector = entry.connector;
       if (last === undefined || !isGroup(last, connector, at, timeTag)) {

@@ -63,6 +63,22 @@ describe('iec104-points session: ASDUs of no use', () => {
     expect(h.of('measurements').at(-1)?.values).toEqual([{ measurand: 'voltage', value: 400, raw: 400 }]);
   });
 
+  it('never reports a NaN or infinite float as a measured value', () => {
+    const h = harness(dc);
+    connected(h);
+    h.send({
+      typeId: TI.M_ME_NC_1,
+      cause: COT.SPONTANEOUS,
+      objects: [
+        { ioa: 0x4002, value: Number.NaN, quality: 0 },
+        { ioa: 0x4003, value: Number.POSITIVE_INFINITY, quality: 0 },
+        { ioa: 0x4004, value: 50, quality: 0 },
+      ],
+    });
+    expect(h.of('measurements').at(-1)?.values).toEqual([{ measurand: 'power', value: 50_000, raw: 50 }]);
+    expect(h.ignored).toEqual(['unmapped_value']);
+  });
+
   it('takes an ASDU whose object count contradicts its length for a bad frame', () => {
     const h = harness(dc);
     connected(h);
