@@ -15,6 +15,8 @@ import type {
 interface FaultState {
   readonly code: string;
   readonly severity: FaultSeverity;
+  /** The mapping's stop reason for sessions this fault ends. */
+  readonly stopReason?: StopReason;
 }
 
 /** What the mapped points last said about one connector (0 = charger). */
@@ -31,8 +33,11 @@ interface Connector {
   /** Last snapshot emitted, to emit only changes. */
   last?: string;
   session?: { id: string; meterStartWh?: number; commandId?: string };
-  /** Charging stopped; the end waits for a final meter reading (see `finishEnding`). */
-  ending?: { id: string; at: Timestamp; reason: StopReason };
+  /**
+   * Charging stopped; the end waits for a final meter reading (see `finishEnding`). `intended`: the
+   * reason is the gateway's own stop, not one read from the charger's state.
+   */
+  ending?: { id: string; at: Timestamp; reason: StopReason; intended: boolean };
 }
 
 const NONE: readonly ChargerEvent[] = [];
@@ -106,12 +111,12 @@ export class ConnectorStates {
   }
 
   /** Raises or clears a fault; returns the event to emit, or undefined when nothing changed. */
-  setFault(c: number, fault: { code: string; name?: string; severity: FaultSeverity }, active: boolean, at: Timestamp, raw: number): ChargerEvent | undefined {
+  setFault(c: number, fault: { code: string; name?: string; severity: FaultSeverity; stopReason?: StopReason }, active: boolean, at: Timestamp, raw: number): ChargerEvent | undefined {
     const s = this.get(c);
     const was = s.faults.has(fault.code);
     if (was === active) return undefined;
     this.dirty = true;
-    if (active) s.faults.set(fault.code, { code: fault.code, severity: fault.severity });
+    if (active) s.faults.set(fault.code, { code: fault.code, severity: fault.severity, ...(fault.stopReason !== undefined ? { stopReason: fault.stopReason } : {}) });
     else s.faults.delete(fault.code);
     return { type: 'fault', connector: c, code: fault.code, ...(fault.name !== undefined ? { name: fault.name } : {}), severity: fault.severity, active, at, raw };
   }
@@ -170,7 +175,8 @@ export class ConnectorStates {
           ...(commandId !== undefined ? { commandId } : {}),
         });
       } else if (!charging && s.session !== undefined) {
-        s.ending = { id: s.session.id, at, reason: this.stopReason(c, snap.plugged) };
+        const intent = this.stopIntents.get(c);
+        s.ending = { id: s.session.id, at, reason: intent?.reason ?? this.stopReason(c, snap.plugged), intended: intent !== undefined };
         this.endingCount += 1;
         s.session = undefined;
         this.stopIntents.delete(c);
@@ -214,13 +220,16 @@ export class ConnectorStates {
     const e = s.ending as NonNullable<Connector['ending']>;
     s.ending = undefined;
     this.endingCount -= 1;
+    // A charger often reports the stop of charging before the fault that caused it: a fault
+    // raised while the session waited for its last reading names the reason.
+    const reason = e.intended ? e.reason : (this.faultReason(c) ?? e.reason);
     return {
       type: 'sessionEnded',
       connector: c,
       legacyTransactionId: e.id,
       ...(s.energyWh !== undefined ? { meterStopWh: s.energyWh } : {}),
       at: e.at,
-      reason: e.reason,
+      reason,
     };
   }
 
@@ -267,12 +276,19 @@ export class ConnectorStates {
     return { status, plugged, chargingState };
   }
 
+  /** Why a session the charger stopped ended, from its state. */
   private stopReason(c: number, plugged: boolean): StopReason {
-    const intent = this.stopIntents.get(c);
-    if (intent !== undefined) return intent.reason;
+    return this.faultReason(c) ?? (plugged ? 'local' : 'evDisconnected');
+  }
+
+  /**
+   * The stop reason active faults give: the mapping's (an emergency-stop bit says emergencyStop),
+   * else evseFault for an error or critical one.
+   */
+  private faultReason(c: number): StopReason | undefined {
     const faults = this.activeFaults(c);
-    if (faults.some((f) => f.severity === 'error' || f.severity === 'critical')) return 'evseFault';
-    if (!plugged) return 'evDisconnected';
-    return 'local';
+    const named = faults.find((f) => f.stopReason !== undefined);
+    if (named !== undefined) return named.stopReason;
+    return faults.some((f) => f.severity === 'error' || f.severity === 'critical') ? 'evseFault' : undefined;
   }
 }

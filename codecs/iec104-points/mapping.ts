@@ -4,7 +4,7 @@
  * A mapping describes one charger model: which (TI, IOA) carries which canonical signal, and which
  * commands exist at which IOA. Vendors add a charger model by writing one of these, no code.
  */
-import type { ChargingState, ConnectorStatus, CurrentType, FaultSeverity } from '../../src/model/events.js';
+import type { ChargingState, ConnectorStatus, CurrentType, FaultSeverity, StopReason } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 
 /** Monitor types a point may name; the time-tagged variant (M_SP_TB_1...) is accepted at the same IOA. */
@@ -58,7 +58,13 @@ export interface AvailablePoint extends BinaryPointBase {
 
 export interface FaultPoint extends BinaryPointBase {
   readonly signal: 'fault';
-  readonly fault: { readonly code: string; readonly name?: string; readonly severity: FaultSeverity };
+  readonly fault: {
+    readonly code: string;
+    readonly name?: string;
+    readonly severity: FaultSeverity;
+    /** Why a session ends when this fault is active as its charging stops (default: evseFault for error and critical). */
+    readonly stopReason?: StopReason;
+  };
 }
 
 /** A status code (scaled value, or SP/DP value) mapped through a table to status and charging state. */
