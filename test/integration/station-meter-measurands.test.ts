@@ -48,6 +48,8 @@ async function connected(stationDefaults: Record<string, string>): Promise<{ h: 
   harness = await startGatewayHarness([], { stationDefaults: { 'OCPPCommCtrlr.WebSocketPingInterval': '0', ...stationDefaults } });
   charger = await ControlledStation.connect(harness.port);
   await harness.csms.waitForCall((c) => c.identity === STATION && c.action === 'BootNotification', 10_000);
+  // The GI answer says nothing of gun 2: its state code makes its status known (idle, unplugged).
+  charger.sendAsdus([scaled(0x4011, 0)]);
   await harness.csms.waitForCall((c) => c.identity === STATION && c.action === 'StatusNotification' && c.params.evseId === 2, 10_000);
   return { h: harness, station: charger };
 }
