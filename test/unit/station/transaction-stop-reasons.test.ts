@@ -4,6 +4,7 @@
  * TransactionEventRequest.transactionInfo.stoppedReason), so every other end carries its reason.
  * The shipped YKC stop-reason map reaches the CSMS as the codes mean.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultStopReasonMap, mapStopReason } from '../../../codecs/ykc/stop-reason-map.js';
 import { STOP_REASONS, type StopReason } from '../../../src/model/events.js';
@@ -80,5 +81,18 @@ describe('the shipped YKC stop-reason map (mappings/ykc/stop-reasons.yaml)', () 
     const local: number[] = [];
     for (let code = 0; code <= 0xff; code++) if (ocpp(code) === undefined) local.push(code);
     expect(local).toEqual([0x45]);
+  });
+});
+
+describe('the IEC 104 point-table schema (mappings/schema/iec104-points.schema.json)', () => {
+  it("offers every canonical stop reason for a fault's stopReason", () => {
+    const schema = readFileSync(new URL('../../../mappings/schema/iec104-points.schema.json', import.meta.url), 'utf8');
+    const enums: string[][] = [];
+    JSON.parse(schema, (key: string, value: unknown) => {
+      if (key === 'stopReason' && typeof value === 'object' && value !== null && Array.isArray((value as { enum?: unknown }).enum)) enums.push((value as { enum: string[] }).enum);
+      return value;
+    });
+    expect(enums.length).toBeGreaterThan(0);
+    for (const e of enums) expect([...e].sort()).toEqual([...STOP_REASONS].sort());
   });
 });
