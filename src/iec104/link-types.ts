@@ -40,6 +40,15 @@ export type LinkRole = 'controlling' | 'controlled';
 /** The APCI of a received I-frame. */
 export type IFrameApci = Extract<Apci, { format: 'I' }>;
 
+/**
+ * A sign that the peer's k or w does not fit this link's (§5.5), each kind reported at most once:
+ * `peer-waits`: the peer repeatedly stopped after `unacknowledged` I-frames and resumed as soon as
+ * the t2 acknowledgement came (its k is below our w); `window-full`: our k frames stayed
+ * unacknowledged for `waitedMs` while more waited to go (the peer acknowledges after more than k
+ * frames, or late).
+ */
+export type FlowWarning = { readonly kind: 'peer-waits'; readonly unacknowledged: number } | { readonly kind: 'window-full'; readonly waitedMs: number };
+
 /** What the link needs from its owner. Callbacks must not throw. */
 export interface LinkOptions {
   /** Writes bytes to the transport. */
@@ -52,6 +61,8 @@ export interface LinkOptions {
   onStateChange?(from: LinkState, to: LinkState, reason: LinkStateReason): void;
   /** Framing and APCI decode errors, reported only: error budgets are the owner's policy. */
   onError?(error: DecodeError): void;
+  /** k/w that do not fit the peer's (see `FlowWarning`); the owner logs it. */
+  onFlowWarning?(warning: FlowWarning): void;
   /** Overrides of the IEC defaults; validated (RangeError). */
   params?: Partial<LinkParameters>;
   clock?: LinkClock;

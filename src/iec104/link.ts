@@ -19,11 +19,13 @@ import {
   type LinkParameters,
 } from './link-params.js';
 import type { IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
+import { FlowWatch } from './link-flow.js';
 import { AsduQueue, SendWindow } from './link-window.js';
 
 export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters, systemClock } from './link-params.js';
 export type { LinkClock, LinkParameters, TimerHandle } from './link-params.js';
 export type {
+  FlowWarning,
   IFrameApci,
   LinkCloseReason,
   LinkOptions,
@@ -56,6 +58,7 @@ export class Iec104Link {
   private readonly t1Con: Readonly<Record<Procedure, LinkTimer>>;
   private readonly t2: LinkTimer;
   private readonly t3: LinkTimer;
+  private readonly flow: FlowWatch;
 
   /** @throws RangeError when `options.params` is out of range. */
   constructor(options: LinkOptions) {
@@ -71,7 +74,11 @@ export class Iec104Link {
       STOPDT: new LinkTimer(this.clock, closeOnT1),
       TESTFR: new LinkTimer(this.clock, closeOnT1),
     };
-    this.t2 = new LinkTimer(this.clock, () => this.sendAck());
+    this.flow = new FlowWatch(this.clock, this.params, options.onFlowWarning);
+    this.t2 = new LinkTimer(this.clock, () => {
+      this.flow.ackedOnT2(this.recvUnacked);
+      this.sendAck();
+    });
     this.t3 = new LinkTimer(this.clock, () => this.onIdle());
   }
 
@@ -148,6 +155,7 @@ export class Iec104Link {
     } else {
       // Copy: the caller may reuse its buffer before the window opens.
       this.queue.push(Uint8Array.from(asdu));
+      if (this.current === 'active' && !this.window.hasRoom()) this.flow.windowFull();
     }
     return true;
   }
@@ -190,6 +198,7 @@ export class Iec104Link {
       return;
     }
     if (!this.acceptAck(apci.nr)) return;
+    this.flow.iFrame();
     this.recvSeq = seqNext(this.recvSeq);
     this.recvUnacked += 1;
     // Window may have opened; any I-frame sent now piggybacks the ack for this frame.
@@ -265,7 +274,10 @@ export class Iec104Link {
 
   /** Applies a received N(R) to the send window (§5.1); closes the link when it is out of range. */
   private acceptAck(nr: number): boolean {
-    if (this.window.acknowledge(nr)) return true;
+    if (this.window.acknowledge(nr)) {
+      this.flow.acknowledged(this.window.hasRoom());
+      return true;
+    }
     this.closeLink('invalid-nr');
     return false;
   }

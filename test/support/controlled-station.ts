@@ -105,6 +105,11 @@ export const interrogation = (cot: number, ca = 1): Buffer => buildAsdu({ ti: 10
 export interface ControlledStationOptions {
   /** Acknowledge after this many received I-frames (default 8). */
   readonly w?: number;
+  /**
+   * Send at most this many I-frames the gateway has not acknowledged (IEC 60870-5-104 §5.5); the
+   * others wait for its ack. Applies to `sendAsdus` and the station's own answers. Default: no limit.
+   */
+  readonly k?: number;
   /** Acknowledge this long after the first unacknowledged I-frame when fewer than w arrived (default 50 ms). */
   readonly t2?: number;
   /** Send no acknowledgement at all (S-frame or N(R) in I-frames) until cleared; default false. */
@@ -182,6 +187,8 @@ export class ControlledStation {
   /** How clock synchronisations are answered from now on. */
   clockSyncAnswer: SystemReply;
   private readonly framer = new ApduFramer();
+  /** ASDUs waiting for the k window to open. */
+  private readonly waiting: Uint8Array[] = [];
   private readonly w: number;
   private readonly t2: number;
   private readonly options: ControlledStationOptions;
@@ -286,10 +293,27 @@ export class ControlledStation {
     });
   }
 
-  /** Sends ASDUs as consecutive I-frames in ONE TCP write. */
+  /**
+   * Sends ASDUs as consecutive I-frames in ONE TCP write; with option `k`, those beyond the window
+   * wait for the gateway's acknowledgement.
+   */
   sendAsdus(asdus: readonly Uint8Array[]): void {
-    const frames = asdus.map((asdu) => this.nextIFrame(asdu));
-    this.write(Buffer.concat(frames));
+    this.waiting.push(...asdus);
+    this.flushWaiting();
+  }
+
+  /** ASDUs held back by the k window. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  private flushWaiting(): void {
+    const k = this.options.k ?? Number.POSITIVE_INFINITY;
+    const frames: Buffer[] = [];
+    while (this.waiting.length > 0 && (this.sendSeq - (this.lastNr ?? 0) + 32768) % 32768 < k) {
+      frames.push(this.nextIFrame(this.waiting.shift() as Uint8Array));
+    }
+    if (frames.length > 0) this.write(Buffer.concat(frames));
   }
 
   /** Encodes the next I-frame (advancing V(S)) without sending it, to combine with other bytes. */
@@ -373,6 +397,7 @@ export class ControlledStation {
       else if (isControl(asdu[0] ?? 0) && ((asdu[2] ?? 0) & 0x3f) === 6) this.answerCommand(asdu);
       this.scheduleAck();
     }
+    if (this.waiting.length > 0) this.flushWaiting();
     for (const check of [...this.watchers]) check();
   }
 
