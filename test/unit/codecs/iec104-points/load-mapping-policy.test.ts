@@ -30,4 +30,11 @@ describe('mapping policy settings', () => {
     expect(issues(`quality: { invalid: mark }\n${POINTS}`).map((i) => i[0])).toEqual(['/quality/invalid']);
     expect(issues(`quality: { blocked: keep }\n${POINTS}`).map((i) => i[0])).toEqual(['/quality/blocked']);
   });
+
+  it('accepts a stop reason on a fault point, and refuses one that is no canonical stop reason', () => {
+    const fault = (reason: string): string => `points:\n  - { ti: M_SP_NA_1, ioa: 1, connector: 1, signal: fault, fault: { code: ESTOP, severity: critical, stopReason: ${reason} } }\n`;
+    const m = parseMapping(HEAD + fault('emergencyStop'), 'm.yaml');
+    expect(m.points[0]).toMatchObject({ fault: { stopReason: 'emergencyStop' } });
+    expect(issues(fault('panic')).map((i) => i[0])).toEqual(['/points/0/fault/stopReason']);
+  });
 });
