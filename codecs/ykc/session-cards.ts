@@ -11,11 +11,16 @@
  * Only `card` tokens exist on a pile: others are skipped (and named in the result's reason). The
  * physical card number is the token rendered per `cardFormat`; the logical (printed) card number,
  * 16 BCD digits, is unknown to OCPP: the same number when it is decimal, else zeros (as in 0x32).
+ *
+ * An answer finds its frame as in `YkcOutbox.answerOf`: by the sequence it echoes; a 0x45 else by
+ * the cards it names; else the oldest frame of its kind waiting, logged. An answer echoing a frame
+ * of a command that already timed out is logged and ignored (the list is sent whole again when the
+ * pile next connects, `local-list-charger.ts`).
  */
 import type { SetLocalListCommand } from '../../src/model/commands.js';
 import type { IdToken } from '../../src/model/events.js';
 import type { CommandOutcome } from '../codec.js';
-import type { YkcOutbox } from './session-io.js';
+import { sameSequence, type YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 
 /** Cards per 0x44 and per 0x46 frame (ykc.md §3: n ≤ 15, n ≤ 24). */
@@ -25,10 +30,23 @@ export const CLEAR_CARDS_PER_FRAME = 24;
 /** 0x43 fail reasons. */
 const SYNC_FAIL: Readonly<Record<number, string>> = { 1: 'bad card format', 2: 'storage full' };
 
+/** Frames of timed-out commands remembered, to recognise their late answers. */
+const EXPIRED_KEPT = 32;
+
+type CardFrameKind = 'sync' | 'clear';
+
+/** A frame whose answer is still to come. */
+interface Awaited {
+  readonly kind: CardFrameKind;
+  readonly sequence: number;
+  /** Its cards, as `cardKey` spells them. */
+  readonly cards: readonly string[];
+}
+
 interface CardOp {
   readonly commandId: string;
   /** Answers still to come, in the order the frames went out. */
-  readonly awaiting: ('sync' | 'clear')[];
+  readonly awaiting: Awaited[];
   readonly failures: string[];
   readonly skipped: readonly string[];
   timer: unknown;
@@ -38,6 +56,8 @@ export class YkcCards {
   /** Cards pushed with 0x44 on this connection and not cleared since (physical numbers, upper case). */
   private readonly pushed = new Set<string>();
   private readonly ops: CardOp[] = [];
+  /** Sequences of the frames of timed-out commands, newest last. */
+  private readonly expired: number[] = [];
 
   constructor(private readonly io: YkcOutbox) {}
 
@@ -65,15 +85,21 @@ export class YkcCards {
       this.io.result(c.id, 'completed', skipped.length > 0 ? `nothing to send; not cards: ${skipped.join(', ')}` : 'nothing to send');
       return { status: 'sent' };
     }
-    for (const f of frames) this.io.send(f.frame);
+    const awaiting = frames.map((f) => ({
+      kind: f.kind,
+      sequence: this.io.send(f.frame),
+      cards: (f.kind === 'sync' ? f.frame.cards.map((x) => x.physicalCardNo) : f.frame.cards).map(cardKey),
+    }));
     for (const card of clear) this.pushed.delete(card);
     for (const card of add) this.pushed.add(card);
-    const op: CardOp = { commandId: c.id, awaiting: frames.map((f) => f.kind), failures: [], skipped, timer: undefined };
-    const ms = this.io.ctx.options.commandTimeoutMs ?? 60_000;
+    const op: CardOp = { commandId: c.id, awaiting, failures: [], skipped, timer: undefined };
+    const ms = this.io.timeoutMs();
     op.timer = this.io.ctx.clock.setTimeout(() => {
       const i = this.ops.indexOf(op);
       if (i < 0) return;
       this.ops.splice(i, 1);
+      this.expired.push(...op.awaiting.map((a) => a.sequence));
+      this.expired.splice(0, Math.max(0, this.expired.length - EXPIRED_KEPT));
       this.io.result(op.commandId, 'timeout', `${op.awaiting.length} offline-card answer(s) missing after ${ms} ms`);
     }, ms);
     this.ops.push(op);
@@ -82,14 +108,16 @@ export class YkcCards {
 
   /** 0x43. False when no command waits for it. */
   syncAnswer(f: YkcFrameOf<'offlineCardSyncAnswer'>): boolean {
-    return this.answer('sync', f.result === 1 ? [] : [`0x44 refused: ${SYNC_FAIL[f.failReason] ?? `reason ${f.failReason}`}`]);
+    return this.answer('sync', f, f.result === 1 ? [] : [`0x44 refused: ${SYNC_FAIL[f.failReason] ?? `reason ${f.failReason}`}`]);
   }
 
   /** 0x45. False when no command waits for it. */
   clearAnswer(f: YkcFrameOf<'offlineCardClearAnswer'>): boolean {
     return this.answer(
       'clear',
+      f,
       f.results.filter((r) => r.cleared !== 1).map((r) => `0x46 did not clear ${r.physicalCardNo}${r.failReason === 1 ? ' (bad card format)' : ''}`),
+      f.results.map((r) => cardKey(r.physicalCardNo)),
     );
   }
 
@@ -101,10 +129,12 @@ export class YkcCards {
     }
   }
 
-  private answer(kind: 'sync' | 'clear', failures: readonly string[]): boolean {
-    const op = this.ops.find((o) => o.awaiting[0] === kind);
-    if (op === undefined) return false;
-    op.awaiting.shift();
+  private answer(kind: CardFrameKind, f: { readonly type: string; readonly sequence: number }, failures: readonly string[], cards?: readonly string[]): boolean {
+    const found = this.find(kind, f, cards);
+    if (found === 'late') return true;
+    if (found === undefined) return false;
+    const { op, index } = found;
+    op.awaiting.splice(index, 1);
     op.failures.push(...failures);
     if (op.awaiting.length > 0) return true;
     this.ops.splice(this.ops.indexOf(op), 1);
@@ -112,6 +142,39 @@ export class YkcCards {
     const notes = [...op.failures, ...(op.skipped.length > 0 ? [`not cards: ${op.skipped.join(', ')}`] : [])];
     this.io.result(op.commandId, op.failures.length === 0 ? 'accepted' : 'rejected', notes.length > 0 ? notes.join('; ') : undefined);
     return true;
+  }
+
+  /** The frame an answer answers (see the file comment); 'late' for one of a timed-out command. */
+  private find(kind: CardFrameKind, f: { readonly type: string; readonly sequence: number }, cards: readonly string[] | undefined): { op: CardOp; index: number } | 'late' | undefined {
+    const where = (pred: (a: Awaited) => boolean): { op: CardOp; index: number } | undefined => {
+      for (const op of this.ops) {
+        const index = op.awaiting.findIndex((a) => a.kind === kind && pred(a));
+        if (index >= 0) return { op, index };
+      }
+      return undefined;
+    };
+    for (const same of [(a: number, b: number) => a === b, sameSequence]) {
+      const byOwn = where((a) => same(a.sequence, f.sequence));
+      if (byOwn !== undefined) return byOwn;
+      if (this.expired.some((s) => same(s, f.sequence))) {
+        this.io.ctx.sink.log('info', 'ykc offline-card answer after its command timed out: ignored', { type: f.type, sequence: f.sequence });
+        return 'late';
+      }
+    }
+    const wanted = cards === undefined ? undefined : [...cards].sort().join(',');
+    const byCards = wanted === undefined ? undefined : where((a) => [...a.cards].sort().join(',') === wanted);
+    const candidates = this.ops.reduce((n, op) => n + op.awaiting.filter((a) => a.kind === kind).length, 0);
+    const found = byCards ?? where(() => true);
+    if (found !== undefined) {
+      this.io.ctx.sink.log(byCards === undefined && candidates > 1 ? 'warn' : 'info', 'ykc answer matched without its sequence', {
+        type: f.type,
+        sequence: f.sequence,
+        commandId: found.op.commandId,
+        by: byCards !== undefined ? 'cards' : 'oldest',
+        candidates,
+      });
+    }
+    return found;
   }
 
   /** The physical card numbers of the `card` tokens, unique; other tokens' ids go to `skipped`. */
@@ -127,6 +190,11 @@ export class YkcCards {
   private fits(id: string): boolean {
     return this.io.cardFormat === 'hex' ? /^[0-9A-Fa-f]{1,16}$/.test(id) : /^-?[0-9]{1,19}$/.test(id);
   }
+}
+
+/** A physical card number as compared between a frame and its answer: upper case, no zero padding. */
+function cardKey(card: string): string {
+  return card.toUpperCase().replace(/^0+(?=.)/, '');
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -4,14 +4,17 @@
  * (0x56) and a real-time data read (0x12) — each from its canonical command, answered by its frame.
  *
  * Work parameters are the pile's once it answered 0x51 success: each 0x52 proposes the newest
- * proposal still waiting (else the pile's) with its own change. 0x52 has no expiry, so a limit with
- * `until` arms a timer on the session clock that proposes 100 % again then. The time sync the
+ * proposal still waiting (else the pile's) with its own change. A 0x52 carries both parameters, so
+ * a pile that confirms a later 0x52 has also done what an earlier unanswered one asked when the
+ * later one carries the same values: those are confirmed with it. 0x52 has no expiry, so a limit
+ * with `until` arms a timer on the session clock that proposes 100 % again then. The time sync the
  * session sends by itself (at login and daily) is told apart from `setClock` by its sequence.
+ * Answers find their command as `YkcOutbox.answerOf` says (sequence first).
  */
 import type { ChargerCommand } from '../../src/model/commands.js';
 import type { CommandOutcome } from '../codec.js';
 import { timestampFromDate } from './fields.js';
-import { sameSequence, type WorkParams, type YkcOutbox } from './session-io.js';
+import { sameSequence, type Pending, type WorkParams, type YkcOutbox } from './session-io.js';
 import { DEFAULT_TARIFF, gunCode, tariffFromPeriods, type YkcTariff } from './session-support.js';
 import type { YkcFrameOf } from './types.js';
 
@@ -24,6 +27,8 @@ const MIN_POWER_PERCENT = 30;
 export class YkcSettings {
   /** The work parameters the pile last accepted (0x51 success). */
   private workParams: WorkParams = { disabled: 0, maxPowerPercent: 100 };
+  /** `Pending.order` of the 0x52 that set `workParams` (a late answer to an older one does not). */
+  private workParamsOrder = -1;
   /** Restores 100 % at the `until` of the last limit. */
   private limitTimer: unknown;
   private limitSerial = 0;
@@ -31,7 +36,6 @@ export class YkcSettings {
   private readonly autoSyncs: number[] = [];
   /** A billing model set by `setTariff` and accepted by the charger (0x57): used for later 0x05/0x09. */
   private tariffOverride: YkcTariff | undefined;
-  private pendingTariff: YkcTariff | undefined;
 
   constructor(private readonly io: YkcOutbox) {}
 
@@ -60,25 +64,40 @@ export class YkcSettings {
     });
   }
 
+  /** 0x57: the billing model of the 0x58 it answers is the pile's on success only. */
   billingModelSetAnswer(f: YkcFrameOf<'billingModelSetAnswer'>): void {
-    const p = this.io.take('tariff');
+    const p = this.io.answerOf('tariff', f);
     if (p === undefined) return;
-    if (f.result === 1 && this.pendingTariff !== undefined) this.tariffOverride = this.pendingTariff;
-    this.pendingTariff = undefined;
+    if (f.result === 1 && p.tariff !== undefined) this.tariffOverride = p.tariff;
     this.io.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', undefined, f.result);
   }
 
-  /** 0x51: the proposal it answers becomes the pile's on success only. */
+  /**
+   * 0x51: the proposal it answers becomes the pile's on success (unless a later 0x52 was confirmed
+   * already), and so does every earlier 0x52 still waiting whose change it carries.
+   */
   workParamsAnswer(f: YkcFrameOf<'workParamsAnswer'>): void {
-    const p = this.io.take('workParams');
-    if (p === undefined) {
-      this.io.ctx.sink.log('info', 'ykc answer without a command', { ...f });
-      return;
-    }
+    const p = this.io.answerOf('workParams', f);
+    if (p === undefined) return;
     const ok = f.result === 1;
-    if (ok && p.proposal !== undefined) this.workParams = p.proposal;
-    if (p.internal === true) this.io.ctx.sink.log(ok ? 'info' : 'warn', 'ykc work parameters answered', { commandId: p.commandId, result: f.result, ...p.proposal });
-    else this.io.result(p.commandId, ok ? 'accepted' : 'rejected', ok ? p.note : undefined, f.result);
+    this.settleWork(p, ok, f.result, ok ? p.note : undefined);
+    if (!ok || p.proposal === undefined) return;
+    const proposal = p.proposal;
+    for (const q of this.io.waitingBefore('workParams', p)) {
+      if (!Object.entries(q.change ?? {}).every(([k, v]) => proposal[k as keyof WorkParams] === v)) continue;
+      this.io.take(q);
+      const note = 'the pile did not answer this 0x52 but confirmed a later one carrying the same parameters';
+      this.settleWork(q, true, f.result, q.note !== undefined ? `${q.note}; ${note}` : note);
+    }
+  }
+
+  private settleWork(p: Pending, ok: boolean, raw: number, note: string | undefined): void {
+    if (ok && p.proposal !== undefined && p.order > this.workParamsOrder) {
+      this.workParams = p.proposal;
+      this.workParamsOrder = p.order;
+    }
+    if (p.internal === true) this.io.ctx.sink.log(ok ? 'info' : 'warn', 'ykc work parameters answered', { commandId: p.commandId, result: raw, ...p.proposal });
+    else this.io.result(p.commandId, ok ? 'accepted' : 'rejected', note, raw);
   }
 
   /** The session's own time sync (at login and daily): its answer resolves no `setClock`. */
@@ -93,16 +112,12 @@ export class YkcSettings {
    * `setClock` waiting.
    */
   timeSyncAnswer(f: YkcFrameOf<'timeSyncAnswer'>): void {
-    let p = this.io.takeBySequence('clock', f.sequence);
-    if (p === undefined) {
-      const auto = this.autoSyncs.findIndex((s) => sameSequence(s, f.sequence));
-      if (auto >= 0) {
-        this.autoSyncs.splice(auto, 1);
-        return;
-      }
-      p = this.io.take('clock');
-      if (p !== undefined) this.io.ctx.sink.log('info', 'ykc time sync answer with an unknown sequence taken for the oldest setClock', { sequence: f.sequence, commandId: p.commandId });
-    }
+    const own = (sequence: number): boolean => {
+      const i = this.autoSyncs.findIndex((s) => sameSequence(s, sequence));
+      if (i >= 0) this.autoSyncs.splice(i, 1);
+      return i >= 0;
+    };
+    const p = this.io.answerOf('clock', f, { own });
     if (p !== undefined) this.io.result(p.commandId, 'accepted', undefined, 1);
   }
 
@@ -127,8 +142,7 @@ export class YkcSettings {
         return this.setLimit(c, pile, rated);
       }
       case 'reset':
-        this.io.send({ type: 'reboot', pileCode: pile, mode: c.kind === 'hard' ? 1 : 2 });
-        this.io.expect(c.id, 'reboot', 0);
+        this.io.expect(c.id, 'reboot', 0, { sequence: this.io.send({ type: 'reboot', pileCode: pile, mode: c.kind === 'hard' ? 1 : 2 }) });
         return { status: 'sent' };
       case 'setClock':
         this.io.expect(c.id, 'clock', 0, { sequence: this.io.send({ type: 'timeSync', pileCode: pile, time: timestampFromDate(new Date(c.time), this.io.timeZone) }) });
@@ -140,9 +154,7 @@ export class YkcSettings {
       case 'setTariff': {
         const t = tariffFromPeriods(c.tariffId, c.periods, this.tariff(pile).billingModelId);
         if (typeof t === 'string') return { status: 'rejected', reason: t };
-        this.pendingTariff = t;
-        this.io.send({ type: 'billingModelSet', pileCode: pile, ...t, lossRatio: t.lossRatio ?? 0 });
-        this.io.expect(c.id, 'tariff', 0);
+        this.io.expect(c.id, 'tariff', 0, { sequence: this.io.send({ type: 'billingModelSet', pileCode: pile, ...t, lossRatio: t.lossRatio ?? 0 }), tariff: t });
         return { status: 'sent' };
       }
     }
@@ -177,7 +189,7 @@ export class YkcSettings {
   /** A 0x52 with `change` on top of the newest proposal waiting (else the pile's parameters). */
   private proposeWork(commandId: string, pile: string, change: Partial<WorkParams>, note?: string, internal = false): void {
     const proposal: WorkParams = { ...(this.io.newest('workParams')?.proposal ?? this.workParams), ...change };
-    this.io.send({ type: 'workParams', pileCode: pile, ...proposal });
-    this.io.expect(commandId, 'workParams', 0, { proposal, ...(note !== undefined ? { note } : {}), ...(internal ? { internal } : {}) });
+    const sequence = this.io.send({ type: 'workParams', pileCode: pile, ...proposal });
+    this.io.expect(commandId, 'workParams', 0, { sequence, proposal, change, ...(note !== undefined ? { note } : {}), ...(internal ? { internal } : {}) });
   }
 }

@@ -35,7 +35,10 @@ export interface YkcOptions extends YkcCodecOptions {
   readonly heartbeatIntervalMs?: number;
   /** Time-sync period (default 24 h). */
   readonly timeSyncIntervalMs?: number;
-  /** How long a command waits for its answer frame (default 60 s). */
+  /**
+   * How long a command waits for its answer frame (default 8 s, `DEFAULT_COMMAND_TIMEOUT_MS`).
+   * Keep it below the station's wait (OCPPCommCtrlr.ChargerCommandTimeout, default 10 s).
+   */
   readonly commandTimeoutMs?: number;
   /** Rated power of the piles in W, to turn a `setLimit` in W into 0x52 max-power %. */
   readonly ratedPowerW?: number;

@@ -114,11 +114,12 @@ export class YkcTransactions {
 
   /**
    * 0x33: answers the start of its transaction; only one naming no transaction this session knows
-   * (all zeros, or rewritten by the charger) answers the oldest start on its gun instead.
+   * (all zeros, or rewritten by the charger) answers the start whose 0x34 it echoes, else the
+   * oldest start on its gun (`YkcOutbox.answerOf`).
    */
   remoteStartResult(f: YkcFrameOf<'remoteStartResult'>): void {
     const known = !ZERO_TXN.test(f.transactionNo) && (this.txns.has(f.transactionNo) || this.finished.has(f.transactionNo));
-    const p = this.io.take('start', gunNo(f.gun), f.transactionNo) ?? (known ? undefined : this.io.take('start', gunNo(f.gun)));
+    const p = this.io.answerOf('start', f, known ? { transactionNo: f.transactionNo } : { connector: gunNo(f.gun) });
     const ok = f.result === 1;
     // ykc.md §4: "gun not plugged" is no refusal: a gun plugged in within 60 s of the 0x34 starts
     // charging and the pile sends a second 0x33, with success. The start waits for the EV.
@@ -136,8 +137,9 @@ export class YkcTransactions {
     }
   }
 
+  /** 0x35 (pile and gun, no transaction): the stop whose 0x36 it echoes, else the oldest on its gun. */
   remoteStopResult(f: YkcFrameOf<'remoteStopResult'>): void {
-    const p = this.io.take('stop', gunNo(f.gun));
+    const p = this.io.answerOf('stop', f, { connector: gunNo(f.gun) });
     if (p !== undefined) {
       this.io.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', f.result === 1 ? undefined : reasonText(STOP_FAIL_REASON, f.failReason), f.failReason);
     }
@@ -211,7 +213,7 @@ export class YkcTransactions {
     const transactionNo = this.serial(pile, gun);
     const card = c.idToken?.id ?? '';
     this.txns.set(transactionNo, { connector: c.connector, ...(c.idToken !== undefined ? { idToken: c.idToken } : {}), commandId: c.id, started: false });
-    this.io.send({
+    const sequence = this.io.send({
       type: 'remoteStart',
       transactionNo,
       pileCode: pile,
@@ -220,7 +222,7 @@ export class YkcTransactions {
       physicalCardNo: this.io.cardFormat === 'hex' ? (/^[0-9A-Fa-f]{1,16}$/.test(card) ? card : '0') : /^[0-9]{1,18}$/.test(card) ? card : '0',
       balanceYuan: this.io.ctx.options.balanceYuan ?? 1000,
     });
-    this.io.expect(c.id, 'start', c.connector, { transactionNo });
+    this.io.expect(c.id, 'start', c.connector, { transactionNo, sequence });
     return { status: 'sent' };
   }
 

@@ -57,6 +57,14 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = [
  */
 const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
 
+/**
+ * Answers to the session's commands: one naming another pile than the logged-in one answers none
+ * of them (the pile code is the one field every answer carries, ykc.md §4).
+ */
+const COMMAND_ANSWERS = new Set<string>([
+  'remoteStartResult', 'remoteStopResult', 'workParamsAnswer', 'rebootAnswer', 'timeSyncAnswer', 'billingModelSetAnswer', 'offlineCardSyncAnswer', 'offlineCardClearAnswer',
+]);
+
 /** Frames from the charger about one gun: dropped when the pile has no such gun. */
 const GUN_FRAMES = new Set<string>([
   'realTimeData', 'parkingLockStatus', 'startRequest', 'remoteStartResult', 'remoteStopResult', 'transactionRecord', 'transactionRecordV17',
@@ -175,6 +183,10 @@ export class YkcSession implements CodecSession {
       if (f.type === 'transactionRecord' || f.type === 'transactionRecordV17') this.transactions.acknowledgeOnly(f, `ykc record for unknown gun ${f.gun} confirmed and dropped`);
       return;
     }
+    if (COMMAND_ANSWERS.has(f.type) && this.loggedIn && 'pileCode' in f && f.pileCode !== this.pileCode) {
+      this.ctx.sink.log('warn', 'ykc answer names another pile: it answers no command', { type: f.type, sequence: f.sequence, pileCode: f.pileCode, loggedIn: this.pileCode });
+      return;
+    }
     switch (f.type) {
       case 'login':
         return this.onLogin(f);
@@ -213,7 +225,7 @@ export class YkcSession implements CodecSession {
       case 'workParamsAnswer':
         return this.settings.workParamsAnswer(f);
       case 'rebootAnswer':
-        return this.io.simpleResult('reboot', f.result);
+        return this.io.simpleResult('reboot', f);
       case 'timeSyncAnswer': {
         if (f.time.utc !== null) this.io.event({ type: 'clockReport', chargerTime: f.time.utc, at: this.io.now() });
         return this.settings.timeSyncAnswer(f);
@@ -295,8 +307,7 @@ export class YkcSession implements CodecSession {
         return this.transactions.startCharging(c, pile);
       case 'stopCharging':
         if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
-        this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) });
-        this.io.expect(c.id, 'stop', c.connector);
+        this.io.expect(c.id, 'stop', c.connector, { sequence: this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) }) });
         return { status: 'sent' };
       case 'setLocalList':
         return this.cards.command(c, pile);

@@ -30,8 +30,8 @@ afterEach(async () => {
 
 /**
  * A 60 kW one-gun pile answering as `answers` says, booted and reported. The codec gives up on an
- * unanswered command after 800 ms, before the station's 1 s: YKC answers are matched to the oldest
- * command of their kind waiting, so an unanswered one must be over before the next is sent.
+ * unanswered command after 800 ms, before the station's 1 s (as its default 8 s is before the
+ * station's default 10 s), so that silence ends with the codec's own time-out.
  */
 async function pile(code: string, answers: YkcAnswers): Promise<{ c: TestCsms; s: YkcChargerSimulator; client: RPCClient }> {
   const c = (csms = await startCsms({ passwords: { [code]: PASSWORD } }));
