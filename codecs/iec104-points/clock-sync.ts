@@ -38,8 +38,8 @@ export class ClockSync {
   /** Own syncs refused or unanswered in a row. */
   private failures = 0;
   private retryTimer: unknown;
-  /** setClock commands in flight, by id. */
-  private readonly inFlight = new Set<string>();
+  /** Ids of the setClock commands in flight (one, rarely two). */
+  private readonly inFlight: string[] = [];
   /** A setClock that came while another was in flight, and when. */
   private held: { readonly command: SetClock; readonly at: number } | undefined;
   private stopped = false;
@@ -58,7 +58,7 @@ export class ClockSync {
 
   /** A setClock went out, written in `zone`. */
   sent(id: string, zone: string): void {
-    this.inFlight.add(id);
+    this.inFlight.push(id);
     this.zone = zone;
   }
 
@@ -73,17 +73,19 @@ export class ClockSync {
   zoneChanged(zone: string): void {
     if (this.zone === undefined || this.zone === zone) return;
     this.resync = true;
-    if (this.inFlight.size === 0) this.sendResync();
+    if (this.inFlight.length === 0) this.sendResync();
   }
 
   /** True when `commandId` is a clock sync in flight (its result goes to `finished`). */
   owns(commandId: string): boolean {
-    return this.inFlight.has(commandId);
+    return this.inFlight.includes(commandId);
   }
 
   /** The outcome of a clock sync in flight. */
   finished(event: CommandResultEvent): void {
-    if (!this.inFlight.delete(event.commandId)) return;
+    const i = this.inFlight.indexOf(event.commandId);
+    if (i < 0) return;
+    this.inFlight.splice(i, 1);
     const ok = event.status === 'accepted' || event.status === 'completed';
     if (ok) {
       this.failures = 0;

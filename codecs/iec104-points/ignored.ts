@@ -13,7 +13,8 @@ import type { IgnoredReason, LogLevel, SessionSink } from '../codec.js';
 const MAX_KINDS = 256;
 
 export class IgnoredInput {
-  private readonly logged = new Set<string>();
+  /** Kinds logged so far; allocated with the first (most connections never ignore anything). */
+  private logged: Set<string> | undefined;
 
   constructor(private readonly sink: SessionSink) {}
 
@@ -28,6 +29,7 @@ export class IgnoredInput {
 
   /** Logs `message` the first time `key` is seen (within the bound on kinds). */
   once(level: LogLevel, key: string, message: string, data?: Readonly<Record<string, unknown>>): void {
+    this.logged ??= new Set();
     if (this.logged.has(key)) return;
     if (this.logged.size === MAX_KINDS) {
       this.logged.add(key);

@@ -6,7 +6,7 @@
  * flags is worked out once per mapping, so a flagged value costs one table read.
  */
 import type { MeasurementQuality } from '../../src/model/events.js';
-import type { QualityPolicy } from './mapping.js';
+import type { Iec104PointsMapping, QualityPolicy } from './mapping.js';
 
 /** Quality bits of SIQ, DIQ and QDS (OV exists in QDS only). */
 const OV = 0x01;
@@ -31,14 +31,31 @@ const FLAGS: readonly (readonly [number, MeasurementQuality, keyof QualityPolicy
 /** Defaults where the mapping says nothing: a stale value is not taken as current. */
 const DEFAULTS: Required<QualityPolicy> = { notTopical: 'drop', overflow: 'mark', substituted: 'mark', blocked: 'mark' };
 
+/** The rules of each mapping, shared by all the sessions of its chargers. */
+const BY_MAPPING = new WeakMap<Iec104PointsMapping, QualityRules>();
+
 export class QualityRules {
   private readonly values: Verdict[];
   private readonly energy: Verdict[];
 
+  /** The rules of `mapping`'s policy, built once per mapping. */
+  static of(mapping: Iec104PointsMapping): QualityRules {
+    let rules = BY_MAPPING.get(mapping);
+    if (rules === undefined) BY_MAPPING.set(mapping, (rules = new QualityRules(mapping.quality)));
+    return rules;
+  }
+
   constructor(policy: QualityPolicy = {}) {
     const rules = { ...DEFAULTS, ...policy };
-    this.values = Array.from({ length: 256 }, (_, q) => verdictOf(q, rules, false));
-    this.energy = Array.from({ length: 256 }, (_, q) => verdictOf(q, rules, true));
+    // One frozen array per distinct verdict: the tables hold 512 references to a handful of them.
+    const interned = new Map<string, Verdict>();
+    const intern = (v: Verdict): Verdict => {
+      const key = v === undefined ? '' : v.join(',') || '-';
+      if (!interned.has(key)) interned.set(key, v);
+      return interned.get(key);
+    };
+    this.values = Array.from({ length: 256 }, (_, q) => intern(verdictOf(q, rules, false)));
+    this.energy = Array.from({ length: 256 }, (_, q) => intern(verdictOf(q, rules, true)));
   }
 
   /** The verdict for quality bits `q` (non-zero) of a value; `energy` for energy measurands. */

@@ -18,16 +18,19 @@ const HISTORY = 8;
 
 export class RepeatFilter {
   /** By `family * 2^24 + IOA`: flat [time, value, time, value, ...], oldest first. */
-  private readonly seen: Map<number, number[]>;
+  private seenMap: Map<number, number[]> | undefined;
 
-  constructor(memory: Map<string, unknown>) {
-    const kept = memory.get(MEMORY_KEY);
-    if (kept instanceof Map) {
-      this.seen = kept as Map<number, number[]>;
-    } else {
-      this.seen = new Map();
-      memory.set(MEMORY_KEY, this.seen);
+  /** `memory`: the charger's memory, asked for with the first time-tagged object (many chargers send none). */
+  constructor(private readonly memory: () => Map<string, unknown>) {}
+
+  private get seen(): Map<number, number[]> {
+    if (this.seenMap === undefined) {
+      const memory = this.memory();
+      const kept = memory.get(MEMORY_KEY);
+      this.seenMap = kept instanceof Map ? (kept as Map<number, number[]>) : new Map<number, number[]>();
+      memory.set(MEMORY_KEY, this.seenMap);
     }
+    return this.seenMap;
   }
 
   /**

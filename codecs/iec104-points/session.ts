@@ -87,7 +87,7 @@ export class Iec104PointsSession implements CodecSession {
       states: this.states,
       timeZone: this.timeZone,
       unknown: this.intake.unknownObject,
-      quality: new QualityRules(this.mapping.quality),
+      quality: QualityRules.of(this.mapping),
       flagged: this.intake.flaggedObject,
       repeats: undefined,
       repeat: this.intake.repeatedObject,
@@ -284,8 +284,8 @@ export class Iec104PointsSession implements CodecSession {
   private identify(chargerId: string): void {
     if (this.chargerId !== undefined) return;
     this.chargerId = chargerId;
-    const memory = this.ctx.connection.memoryOf?.(chargerId);
-    if (memory !== undefined) this.monitor = { ...this.monitor, repeats: new RepeatFilter(memory) };
+    const memoryOf = this.ctx.connection.memoryOf;
+    if (memoryOf !== undefined) this.monitor = { ...this.monitor, repeats: new RepeatFilter(() => memoryOf(chargerId)) };
     const zone = this.ctx.connection.timeZoneOf?.(chargerId);
     if (zone !== undefined && zone !== this.timeZone) {
       this.timeZone = zone;

@@ -18,11 +18,12 @@ export class FlowWatch {
   private t2Acked = 0;
   /** I-frames received since that acknowledgement, within `resumeMs`. */
   private resumed = 0;
-  /** Stalls seen, by the number of frames the peer had sent before it. */
-  private readonly stalls = new Map<number, number>();
+  /** Stalls seen, by the number of frames the peer had sent before it (allocated with the first). */
+  private stalls: Map<number, number> | undefined;
   /** Since when our window has been full with ASDUs waiting. */
   private fullSince: number | undefined;
-  private readonly reported = new Set<FlowWarning['kind']>();
+  private peerWaitsReported = false;
+  private windowFullReported = false;
   /** A peer waiting for our ack resumes within this of it (a round trip, generously). */
   private readonly resumeMs: number;
 
@@ -36,7 +37,7 @@ export class FlowWatch {
 
   /** t2 expired and we acknowledged `count` I-frames (fewer than w). */
   ackedOnT2(count: number): void {
-    if (count === 0 || this.reported.has('peer-waits')) return;
+    if (count === 0 || this.peerWaitsReported) return;
     this.t2AckAt = this.clock.now();
     this.t2Acked = count;
     this.resumed = 0;
@@ -56,6 +57,7 @@ export class FlowWatch {
     if (this.resumed < 2) return;
     this.t2AckAt = undefined;
     const n = this.t2Acked;
+    this.stalls ??= new Map();
     const times = (this.stalls.get(n) ?? 0) + 1;
     this.stalls.set(n, times);
     if (times >= STALLS) this.once({ kind: 'peer-waits', unacknowledged: n });
@@ -75,8 +77,13 @@ export class FlowWatch {
   }
 
   private once(warning: FlowWarning): void {
-    if (this.reported.has(warning.kind)) return;
-    this.reported.add(warning.kind);
+    if (warning.kind === 'peer-waits') {
+      if (this.peerWaitsReported) return;
+      this.peerWaitsReported = true;
+    } else {
+      if (this.windowFullReported) return;
+      this.windowFullReported = true;
+    }
     this.report?.(warning);
   }
 }

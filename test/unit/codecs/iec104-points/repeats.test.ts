@@ -18,18 +18,18 @@ function connected(h: Harness): void {
 describe('RepeatFilter', () => {
   it('knows an exact (time, value) pair at an address again, also from a new filter on the same memory', () => {
     const memory = new Map<string, unknown>();
-    const f = new RepeatFilter(memory);
+    const f = new RepeatFilter(() => memory);
     expect(f.repeated(1, 5, 1000, 1)).toBe(false);
     expect(f.repeated(1, 5, 1000, 1)).toBe(true);
     expect(f.repeated(1, 5, 1000, 0)).toBe(false);
     expect(f.repeated(1, 6, 1000, 1)).toBe(false);
     // An older time with a new value is an event (the charger's clock may have been set back).
     expect(f.repeated(1, 5, 500, 1)).toBe(false);
-    expect(new RepeatFilter(memory).repeated(1, 5, 1000, 1)).toBe(true);
+    expect(new RepeatFilter(() => memory).repeated(1, 5, 1000, 1)).toBe(true);
   });
 
   it('forgets the oldest pairs of an address beyond its history', () => {
-    const f = new RepeatFilter(new Map());
+    const f = new RepeatFilter(() => new Map());
     for (let t = 0; t < 9; t++) f.repeated(1, 5, t, 1);
     expect(f.repeated(1, 5, 0, 1)).toBe(false);
     expect(f.repeated(1, 5, 8, 1)).toBe(true);
