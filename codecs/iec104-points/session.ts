@@ -6,7 +6,7 @@
 import { COT, TI, type TypeInfo } from '../../src/iec104/constants.js';
 import { cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
 import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
-import { ControllingLink, type FlowWarning } from '../../src/iec104/link.js';
+import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, Cp56Time } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../src/model/commands.js';
@@ -17,6 +17,7 @@ import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
 import { ClockSync, DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
 import { FinalMeter } from './final-meter.js';
+import { logFlowWarning } from './flow-advice.js';
 import { AsduIntake, TYPE_INFO } from './intake.js';
 import { LimitLifts } from './limit-lifts.js';
 import type { Iec104PointsMapping } from './mapping.js';
@@ -102,7 +103,7 @@ export class Iec104PointsSession implements CodecSession {
       close: (reason) => this.linkLost(`link ${reason}`),
       onAsdu: (bytes) => this.onAsdu(bytes),
       onError: (e) => ctx.sink.error({ code: e.code, message: e.message, offset: e.offset }),
-      onFlowWarning: (w) => this.flowWarning(w),
+      onFlowWarning: (w) => logFlowWarning(ctx.sink.log, w, this.link.params),
       onStateChange: (from, to, reason) => {
         ctx.sink.log('debug', 'iec104 link', { from, to, reason });
         if (to === 'active') this.onActive();
@@ -244,24 +245,6 @@ export class Iec104PointsSession implements CodecSession {
     this.finalMeter.finish();
     this.link.dispose();
     this.emit([{ type: 'link', state: 'down', reason }]);
-  }
-
-  /** The charger's k or w does not fit the mapping's (IEC 60870-5-104 §5.5): say which setting to change. */
-  private flowWarning(w: FlowWarning): void {
-    const { k, w: ackAfter, t2 } = this.link.params;
-    if (w.kind === 'peer-waits') {
-      this.ctx.sink.log(
-        'warn',
-        `charger stops after ${w.unacknowledged} unacknowledged I-frames (its k) and waits for the gateway's acknowledgement, which comes after the mapping's link.w (${ackAfter}) frames or t2 (${t2 / 1000} s): set link.w to ${w.unacknowledged} or less`,
-        { unacknowledged: w.unacknowledged, w: ackAfter, t2Seconds: t2 / 1000 },
-      );
-    } else {
-      this.ctx.sink.log(
-        'warn',
-        `the gateway's window of the mapping's link.k (${k}) unacknowledged I-frames stayed full for ${w.waitedMs} ms: the charger acknowledges after more frames (its w) or late; set link.k above the charger's w`,
-        { k, waitedMs: w.waitedMs },
-      );
-    }
   }
 
   private linkLost(reason: string): void {
