@@ -28,6 +28,19 @@ export function sampledValues(m: MeasurementsEvent, context: ReadingContext, wan
   });
 }
 
+/**
+ * True when `m` carries a finite reading of one of `wanted`'s OCPP measurands: a periodic sample is
+ * taken when one of its measurands is freshly read, so that it never goes out with only the older
+ * readings of the tick before (a charger sending one point per ASDU).
+ */
+export function carriesAny(m: MeasurementsEvent, wanted: ReadonlySet<string>): boolean {
+  for (const v of m.values) {
+    const measurand = ocppMeasurand(v.measurand);
+    if (measurand !== undefined && wanted.has(measurand) && Number.isFinite(v.value)) return true;
+  }
+  return false;
+}
+
 /** The measurands of `m` that carry no finite value (the ones `sampledValues` leaves out). */
 export function unreadable(m: MeasurementsEvent): string[] {
   return m.values.filter((v) => !Number.isFinite(v.value)).map((v) => v.measurand);

@@ -12,7 +12,7 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
-import { energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
+import { carriesAny, energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
@@ -177,14 +177,14 @@ export class Transactions {
     const held = this.open.get(e.connector);
     if (held === undefined) return;
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
-    if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval) {
+    if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval && carriesAny(e, this.measurands('TxEndedMeasurands'))) {
       const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands', staleBefore(at, endedInterval));
       if (sample !== undefined) await this.endedSample(e.connector, sample, at);
     }
     // Read again: keeping a sample wrote a new state.
     const tx = this.open.get(e.connector);
     const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
-    if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval) return;
+    if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval || !carriesAny(e, this.measurands('TxUpdatedMeasurands'))) return;
     const timestamp = ocppTimestamp(at);
     const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands', staleBefore(at, interval));
     if (sample === undefined) return;

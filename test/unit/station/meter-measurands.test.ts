@@ -41,6 +41,23 @@ describe('periodic samples (SampledDataCtrlr.TxUpdatedInterval)', () => {
     expect(sampled(periodic[0])).toEqual(['Voltage=401', 'Current.Import=100', 'Power.Active.Import=40000', 'Energy.Active.Import.Register=1100', 'SoC=41']);
   });
 
+  it('wait for a fresh reading of a configured measurand: an unconfigured one does not send the last tick\'s register', async () => {
+    // TxUpdatedMeasurands is the energy register alone; each tick the charger sends voltage first.
+    const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register' }, DC);
+    await s.tx.sessionStarted(started('A', T0));
+    await oneByOne(s.tx, T0 + 10 * S, [
+      { measurand: 'voltage', value: 400 },
+      { measurand: 'energy', value: 100 },
+    ]);
+    await oneByOne(s.tx, T0 + MIN + 10 * S, [
+      { measurand: 'voltage', value: 401 },
+      { measurand: 'energy', value: 200 },
+    ]);
+    const periodic = (await s.events()).filter((e) => e.triggerReason === 'MeterValuePeriodic');
+    expect(periodic.map(sampled)).toEqual([['Energy.Active.Import.Register=200']]);
+    expect(periodic[0]?.meterValue?.[0]?.timestamp).toBe('2025-01-06T08:01:10.100Z');
+  });
+
   it('carry every phase of a measurand reported per phase', async () => {
     const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Current.Import' }, DC);
     await s.tx.sessionStarted(started('A', T0));
