@@ -8,8 +8,13 @@
  * `OCPPCommCtrlr.ChargerCommandTimeout` seconds — whichever comes first. A refusal carries an OCPP
  * `statusInfo`: reasonCode `ChargerRefused`, `Timeout`, `ChargerFailed`, `NotSupported` or `NotSent`,
  * additionalInfo the codec's own words (e.g. "negative ACT_CON"); a yes with the charger's own
- * remark carries it as statusInfo `ChargerNote`. A result arriving after the wait ran out changes
- * nothing: the CSMS was told Rejected; it is logged.
+ * remark carries it as statusInfo `ChargerNote`.
+ *
+ * A confirmation arriving after the CSMS was told Rejected `Timeout` (the wait ran out, or the
+ * codec reported its own time-out) means the charger did it after all: the station must follow
+ * what the charger did, so it goes to the `late` handler of the block that sent the command (which
+ * applies it as if it had come in time, or puts the charger back in step). A late refusal changes
+ * nothing. Either is logged.
  */
 import type { CommandOutcome } from '../../codecs/codec.js';
 import type { ChargerCommand } from '../model/commands.js';
@@ -26,7 +31,22 @@ export interface Refusal {
   readonly additionalInfo: string;
 }
 
-export type ChargerOutcome = { readonly ok: true; readonly status: 'accepted' | 'completed'; readonly note?: string } | Refusal;
+/** The charger did what it was asked. */
+export interface Confirmation {
+  readonly ok: true;
+  readonly status: 'accepted' | 'completed';
+  readonly note?: string;
+}
+
+export type ChargerOutcome = Confirmation | Refusal;
+
+export interface RunOptions {
+  /**
+   * Called once when the charger confirms after the CSMS was told Rejected `Timeout`: the block that
+   * sent the command makes the station follow what the charger did.
+   */
+  readonly late?: (o: Confirmation) => void;
+}
 
 /** The `statusInfo` of an answer that reports `r`. */
 export function statusInfo(r: Refusal): { reasonCode: string; additionalInfo: string } {
@@ -41,13 +61,18 @@ export function noteInfo(o: ChargerOutcome): { statusInfo?: { reasonCode: string
   return o.ok && o.note !== undefined && o.note !== '' ? { statusInfo: { reasonCode: 'ChargerNote', additionalInfo: o.note.slice(0, 512) } } : {};
 }
 
-/** Late results remembered, so that one arriving after the wait is recognised as late. */
+/** Timed-out commands remembered, so that an answer arriving after the wait is recognised as late. */
 const LATE_KEPT = 64;
+
+interface Expired {
+  readonly type: string;
+  readonly late: RunOptions['late'];
+}
 
 export class ChargerCommands {
   private readonly waiting = new Map<string, (o: ChargerOutcome) => void>();
-  /** Commands whose wait ran out: id -> command type, oldest first. */
-  private readonly expired = new Map<string, string>();
+  /** Commands the CSMS was told Rejected `Timeout` for, oldest first. */
+  private readonly expired = new Map<string, Expired>();
 
   constructor(private readonly ctx: Pick<StationContext, 'capabilities' | 'charger' | 'clock' | 'dm' | 'log'>) {}
 
@@ -56,20 +81,24 @@ export class ChargerCommands {
     return this.ctx.dm.getNumber('OCPPCommCtrlr', 'ChargerCommandTimeout') * 1000;
   }
 
-  /** Sends `command` and resolves with the charger's outcome, within `waitMs()`. Never rejects. */
-  run(command: ChargerCommand): Promise<ChargerOutcome> {
+  /**
+   * Sends `command` and resolves with the charger's outcome, within `waitMs()`. Never rejects.
+   * `options.late` hears a confirmation that comes after a `Timeout` outcome.
+   */
+  run(command: ChargerCommand, options: RunOptions = {}): Promise<ChargerOutcome> {
     if (!this.ctx.capabilities.commands.has(command.type)) return Promise.resolve({ ok: false, reasonCode: 'NotSupported', additionalInfo: `this charger has no ${command.type} command` });
     const ms = this.waitMs();
     return new Promise((resolve) => {
       const timer = this.ctx.clock.setTimeout(() => {
         this.waiting.delete(command.id);
-        this.expired.set(command.id, command.type);
-        if (this.expired.size > LATE_KEPT) this.expired.delete(this.expired.keys().next().value ?? '');
+        this.expire(command, options);
         this.ctx.log('warn', 'charger did not answer in time: the CSMS is told Rejected', { command: command.id, type: command.type, waitedMs: ms });
         resolve({ ok: false, reasonCode: 'Timeout', additionalInfo: `no answer from the charger within ${ms / 1000} s` });
       }, ms);
       this.waiting.set(command.id, (o) => {
         this.ctx.clock.clearTimeout(timer);
+        // The codec's own time-out: the charger may still confirm.
+        if (!o.ok && o.reasonCode === 'Timeout') this.expire(command, options);
         resolve(o);
       });
       let outcome: CommandOutcome;
@@ -89,17 +118,37 @@ export class ChargerCommands {
   /** A `commandResult` from the charger: settles its wait; false when nobody waits for it. */
   result(e: CommandResultEvent): boolean {
     const settle = this.waiting.get(e.commandId);
-    if (settle === undefined) {
-      const type = this.expired.get(e.commandId);
-      if (type !== undefined && (e.status === 'accepted' || e.status === 'completed' || e.status === 'rejected')) {
-        this.expired.delete(e.commandId);
-        this.ctx.log('warn', 'charger answered after the CSMS was told Rejected: its answer changes nothing here', { command: e.commandId, type, status: e.status, reason: e.reason });
-      }
+    if (settle !== undefined) {
+      this.waiting.delete(e.commandId);
+      settle(outcomeOf(e));
+      return true;
+    }
+    const expired = this.expired.get(e.commandId);
+    if (expired === undefined || e.status === 'timeout') return false;
+    this.expired.delete(e.commandId);
+    const data = { command: e.commandId, type: expired.type, status: e.status, reason: e.reason };
+    const o = outcomeOf(e);
+    if (!o.ok) {
+      // A refusal confirms what the CSMS was told; a failure (connection gone) ends any hope of an answer.
+      if (e.status === 'rejected') this.ctx.log('info', 'charger refused after the CSMS was told Rejected: nothing changes', data);
       return false;
     }
-    this.waiting.delete(e.commandId);
-    settle(outcomeOf(e));
+    if (expired.late === undefined) {
+      this.ctx.log('warn', 'charger confirmed after the CSMS was told Rejected: no state here depends on it', data);
+      return false;
+    }
+    this.ctx.log('warn', 'charger confirmed after the CSMS was told Rejected: the station follows what it did', data);
+    try {
+      expired.late(o);
+    } catch (err) {
+      this.ctx.log('warn', 'late confirmation not followed', { ...data, error: err instanceof Error ? err.message : String(err) });
+    }
     return true;
+  }
+
+  private expire(command: ChargerCommand, options: RunOptions): void {
+    this.expired.set(command.id, { type: command.type, late: options.late });
+    if (this.expired.size > LATE_KEPT) this.expired.delete(this.expired.keys().next().value ?? '');
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The one bounded wait for the charger's answer to a command (issue 12, point 2): confirmed,
  * refused with the codec's words, refused by the codec before sending, failed on the way, or not
- * answered within OCPPCommCtrlr.ChargerCommandTimeout — and a late answer changes nothing.
+ * answered within OCPPCommCtrlr.ChargerCommandTimeout — and a confirmation that comes after the
+ * CSMS was told Rejected reaches the block that sent the command, so the station follows the charger.
  */
 import { describe, expect, it } from 'vitest';
 import type { CommandOutcome } from '../../../codecs/codec.js';
@@ -78,9 +79,10 @@ describe('ChargerCommands', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('answers Timeout after OCPPCommCtrlr.ChargerCommandTimeout; a late answer is logged and changes nothing', async () => {
+  it('answers Timeout after OCPPCommCtrlr.ChargerCommandTimeout; a late refusal is logged and changes nothing', async () => {
     const { commands, clock, logs } = await setup(undefined, '3');
-    const answer = commands.run(reset('r1'));
+    const late: unknown[] = [];
+    const answer = commands.run(reset('r1'), { late: (o) => late.push(o) });
     clock.advance(2_999);
     let settled = false;
     void answer.then(() => (settled = true));
@@ -90,8 +92,53 @@ describe('ChargerCommands', () => {
     const r = await answer;
     expect(r).toEqual({ ok: false, reasonCode: 'Timeout', additionalInfo: 'no answer from the charger within 3 s' });
     if (!r.ok) expect(statusInfo(r)).toEqual({ reasonCode: 'Timeout', additionalInfo: 'no answer from the charger within 3 s' });
-    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' })).toBe(false);
-    expect(logs).toEqual(['charger did not answer in time: the CSMS is told Rejected', 'charger answered after the CSMS was told Rejected: its answer changes nothing here']);
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'rejected', reason: 'negative ACT_CON' })).toBe(false);
+    expect(late).toEqual([]);
+    expect(logs).toEqual(['charger did not answer in time: the CSMS is told Rejected', 'charger refused after the CSMS was told Rejected: nothing changes']);
+  });
+
+  it('a confirmation after the wait ran out goes to the late handler of the block that sent the command, once', async () => {
+    const { commands, clock, logs } = await setup(undefined, '3');
+    const late: unknown[] = [];
+    const answer = commands.run(reset('r1'), { late: (o) => late.push(o) });
+    clock.advance(3_000);
+    expect(await answer).toMatchObject({ ok: false, reasonCode: 'Timeout' });
+    // The codec's own time-out after the station's: the command may still be confirmed.
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'timeout' })).toBe(false);
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted', reason: 'clamped' })).toBe(true);
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'completed' })).toBe(false);
+    expect(late).toEqual([{ ok: true, status: 'accepted', note: 'clamped' }]);
+    expect(logs.at(-1)).toBe('charger confirmed after the CSMS was told Rejected: the station follows what it did');
+  });
+
+  it('a confirmation after the codec reported a time-out goes to the late handler too', async () => {
+    const { commands } = await setup();
+    const late: unknown[] = [];
+    const answer = commands.run(reset('r1'), { late: (o) => late.push(o) });
+    commands.result({ type: 'commandResult', commandId: 'r1', status: 'timeout', reason: 'no answer within 8000 ms' });
+    expect(await answer).toEqual({ ok: false, reasonCode: 'Timeout', additionalInfo: 'no answer within 8000 ms' });
+    commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' });
+    expect(late).toEqual([{ ok: true, status: 'accepted' }]);
+  });
+
+  it('no late handler: a late confirmation is only logged; a refusal, a failure or a connection lost is never late', async () => {
+    const { commands, clock, logs } = await setup(undefined, '3');
+    const plain = commands.run(reset('r1'));
+    clock.advance(3_000);
+    await plain;
+    commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' });
+    expect(logs.at(-1)).toBe('charger confirmed after the CSMS was told Rejected: no state here depends on it');
+    const late: unknown[] = [];
+    const refused = commands.run(reset('r2'), { late: (o) => late.push(o) });
+    commands.result({ type: 'commandResult', commandId: 'r2', status: 'rejected' });
+    await refused;
+    const lost = commands.run(reset('r3'), { late: (o) => late.push(o) });
+    clock.advance(3_000);
+    await lost;
+    commands.result({ type: 'commandResult', commandId: 'r3', status: 'failed', reason: 'connection closed' });
+    commands.result({ type: 'commandResult', commandId: 'r2', status: 'accepted' });
+    commands.result({ type: 'commandResult', commandId: 'r3', status: 'accepted' });
+    expect(late).toEqual([]);
   });
 
   it('a codec that throws counts as not sent', async () => {
