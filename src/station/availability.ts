@@ -6,8 +6,10 @@
  * What the charger did decides (issue 12): ChangeAvailability and Reset wait for the charger's
  * answer (`ChargerCommands`, bounded by OCPPCommCtrlr.ChargerCommandTimeout) and answer Rejected,
  * naming its reason, when it refuses or stays silent; only a confirmed change is persisted and
- * reported, and a refused Reset reboots nothing. Where the charger has no availability command the
- * gateway keeps the operative state itself (see `tellCharger`) and says so in `statusInfo`.
+ * reported, and a refused Reset reboots nothing. A change or Reset the charger confirms after the
+ * CSMS was told Rejected (Timeout) is applied then, as if confirmed in time — the charger did it —
+ * unless a newer command for the same target went out since. Where the charger has no availability
+ * command the gateway keeps the operative state itself (see `tellCharger`) and says so in `statusInfo`.
  *
  * A connector the charger has not reported yet is never guessed Available: its status is
  * Unavailable. After the boot (B01 wants every connector reported) such a connector waits for the
@@ -17,7 +19,7 @@ import type { ConnectorStatusEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import { noteInfo, statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
+import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { BootReason } from './provisioning.js';
 
@@ -55,6 +57,10 @@ export class Availability {
   /** ChangeAvailability answered Scheduled: applied when the sessions end. */
   private readonly scheduled = new Map<number, Operational>();
   private scheduledReset: RequestOf<'Reset'>['type'] | undefined;
+  /** The last availability command sent per target (0 = station, else EVSE): a late answer to an older one is stale. */
+  private readonly lastSent = new Map<number, string>();
+  /** The last reset command sent (same rule). */
+  private lastReset: string | undefined;
   /** Connectors owed their after-boot report, waiting for the charger's state. */
   private readonly owed = new Set<number>();
   private owedTimer: unknown;
@@ -198,7 +204,7 @@ export class Availability {
       return { response: { status: 'Accepted', statusInfo: { reasonCode: 'ChargerNotReset', additionalInfo: 'this charger has no reset command: only its OCPP station (the gateway side) reboots' } }, after: reboot };
     }
     // Immediate means now, whatever runs (B12): YKC 0x92 mode 1; OnIdle (nothing runs) may wait for idle (mode 2).
-    const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: req.type === 'Immediate' ? 'hard' : 'soft' });
+    const outcome = await this.resetCharger(req.type === 'Immediate' ? 'hard' : 'soft', 'RemoteReset');
     if (!outcome.ok) {
       this.ctx.log('warn', 'charger reset refused: no reboot', { ...statusInfo(outcome) });
       return { status: 'Rejected', statusInfo: statusInfo(outcome) };
@@ -209,13 +215,27 @@ export class Availability {
   /** A Reset answered Scheduled, now that the sessions ended: the same rule as `reset`. */
   private async scheduledResetNow(): Promise<void> {
     if (this.ctx.capabilities.commands.has('reset')) {
-      const outcome = await this.commands.run({ type: 'reset', id: this.ctx.commandId('reset'), kind: 'soft' });
+      const outcome = await this.resetCharger('soft', 'ScheduledReset');
       if (!outcome.ok) {
         this.ctx.log('warn', 'scheduled reset refused by the charger: no reboot', { ...statusInfo(outcome) });
         return;
       }
     }
     this.hooks.reboot('ScheduledReset');
+  }
+
+  /** Resets the charger; confirmed only after the CSMS was told Rejected, it reboots the station then (`reason`). */
+  private resetCharger(kind: 'hard' | 'soft', reason: BootReason): Promise<ChargerOutcome> {
+    const id = this.ctx.commandId('reset');
+    this.lastReset = id;
+    const late = (): void => {
+      if (this.lastReset !== id) {
+        this.ctx.log('info', 'late reset confirmation overtaken by a newer reset: no reboot for it', { command: id });
+        return;
+      }
+      this.hooks.reboot(reason);
+    };
+    return this.commands.run({ type: 'reset', id, kind }, { late });
   }
 
   private async applyScheduled(evse: number, op: Operational): Promise<void> {
@@ -227,6 +247,19 @@ export class Availability {
       await this.persist(evse, op);
     }
     this.reportChanges();
+  }
+
+  /** The charger confirmed change `id` of `evse` (0 = station) after the CSMS was told Rejected. */
+  private lateChange(evse: number, op: Operational, id: string): void {
+    if (this.lastSent.get(evse) !== id) {
+      this.ctx.log('info', 'late availability confirmation overtaken by a newer change: not applied', { evse, operationalStatus: op, command: id });
+      return;
+    }
+    const apply = async (): Promise<void> => {
+      await this.persist(evse, op);
+      this.reportChanges();
+    };
+    background(this.ctx, 'late ChangeAvailability', apply());
   }
 
   private async persist(evse: number, op: Operational): Promise<void> {
@@ -256,7 +289,10 @@ export class Availability {
     for (const targets of ways) {
       if (targets.length === 0) return { kind: 'confirmed', notTold: [] };
       const commands = targets.map((connector) => ({ type: 'setAvailability' as const, id: this.ctx.commandId('availability'), connector, available }));
-      const outcomes = await Promise.all(commands.map((c) => this.commands.run(c)));
+      // The state a confirmation changes: the station's for connector 0 of a station-wide change, else the EVSE's.
+      const keyOf = (connector: number): number => (connector === 0 ? evse : connector);
+      for (const c of commands) this.lastSent.set(keyOf(c.connector), c.id);
+      const outcomes = await Promise.all(commands.map((c) => this.commands.run(c, { late: () => this.lateChange(keyOf(c.connector), available ? 'Operative' : 'Inoperative', c.id) })));
       const notTold = targets.filter((_, i) => outcomes[i]?.ok === false && (outcomes[i] as Refusal).reasonCode === 'NotSupported');
       if (notTold.length === targets.length) continue;
       const refusal = outcomes.find((o): o is Refusal => !o.ok && o.reasonCode !== 'NotSupported');
