@@ -15,6 +15,14 @@
  * unit, else converted. A limit lifted early (profile cleared, transaction ended) is replaced by
  * the target's maximum (or the nameplate power, converted); a limit that runs out at its `until`
  * needs no command (the codec lifts it then).
+ *
+ * A limit the charger confirms after the wait ran out (the CSMS was told Rejected, or the change
+ * was logged as not taken) is in force on the charger all the same: it is recorded as such, and
+ * `onLate` has the installed profiles enforced again. Recording alone would leave the charger with
+ * the limit of a profile the CSMS was told is not installed (or without the limit of one it was
+ * told stays) until the next change; re-sending without recording would compare against a limit
+ * the charger no longer has. Recorded, the next enforcement sends exactly what differs — nothing
+ * when the late limit is what the profiles want (a period boundary answered late).
  */
 import type { LimitTarget } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
@@ -62,11 +70,15 @@ export class ChargingLimits {
   readonly routes: readonly Route[];
   /** The limit the charger confirmed per connector and still believed in force. */
   private readonly sent = new Map<number, Sent>();
+  /** The last setLimit sent per connector: a late confirmation of an older one is stale. */
+  private readonly lastSent = new Map<number, string>();
 
   constructor(
     private readonly ctx: StationContext,
     private readonly commands: ChargerCommands,
     private readonly spec: ElectricalSpec,
+    /** A limit was confirmed late and recorded: the installed profiles must be enforced again. */
+    private readonly onLate: () => void = () => undefined,
   ) {
     this.routes = routesOf(ctx);
   }
@@ -143,7 +155,8 @@ export class ChargingLimits {
       if (inForce !== undefined && inForce.value === value.limit && inForce.unit === value.unit && inForce.until === limit.until) continue;
       plan.push({ command: this.command(r.connector, value, limit.until), sent: { value: value.limit, unit: value.unit, until: limit.until } });
     }
-    const outcomes = await Promise.all(plan.map((p) => this.commands.run(p.command)));
+    for (const p of plan) this.lastSent.set(p.command.connector, p.command.id);
+    const outcomes = await Promise.all(plan.map((p) => this.commands.run(p.command, { late: () => this.lateConfirmed(p.command, p.sent) })));
     for (const [i, p] of plan.entries()) {
       const o = outcomes[i];
       if (o?.ok !== true) continue;
@@ -172,6 +185,19 @@ export class ChargingLimits {
       }
     }
     return wake;
+  }
+
+  /** `command` (a limit, or a lift when `sent` is undefined) was confirmed after its wait ran out. */
+  private lateConfirmed(command: ChargerCommand & { type: 'setLimit' }, sent: Sent | undefined): void {
+    const connector = command.connector;
+    if (this.lastSent.get(connector) !== command.id) {
+      this.ctx.log('info', 'late limit confirmation overtaken by a newer limit: not recorded', { connector, command: command.id });
+      return;
+    }
+    if (sent === undefined) this.sent.delete(connector);
+    else this.sent.set(connector, sent);
+    this.ctx.log('info', 'limit confirmed late: recorded as in force, the installed profiles are enforced again', { connector, limit: command.limit });
+    this.onLate();
   }
 
   /** The charger (re)connected and may have lost its limits: nothing counts as in force. */

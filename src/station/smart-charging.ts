@@ -11,7 +11,9 @@
  * other connectors are put back). ClearChargingProfileResponse has no Rejected (Accepted | Unknown):
  * a clear the charger did not take is answered with a CALLERROR GenericError whose details carry
  * the reasonCode and the charger's words, and the profile stays installed — the charger still
- * enforces it. Changes that come from the clock or a transaction are logged when refused.
+ * enforces it. Changes that come from the clock or a transaction are logged when refused. A limit
+ * confirmed after the CSMS was told Rejected is recorded and the installed profiles enforced again
+ * (`ChargingLimits`): the charger follows what the CSMS was told.
  */
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import { OcppError } from '../ocpp/errors.js';
@@ -79,7 +81,8 @@ export class SmartCharging {
   ) {
     const { currentType } = ctx.capabilities;
     this.spec = { currentType, ...(options.acPhaseVoltage !== undefined ? { acPhaseVoltage: options.acPhaseVoltage } : {}), ...(options.dcVoltage !== undefined ? { dcVoltage: options.dcVoltage } : {}) };
-    this.limits = new ChargingLimits(ctx, commands, this.spec);
+    // A limit confirmed after its wait: the charger has it; bring it back in step with the profiles.
+    this.limits = new ChargingLimits(ctx, commands, this.spec, () => void this.exclusive(() => this.apply('limit confirmed late')));
   }
 
   /** Loads the persisted profiles; the charger gets their limits in the background. */

@@ -43,6 +43,8 @@ export async function station(caps: Partial<Capabilities> = {}, options: SmartCh
   const dm = await DeviceModel.load({ store, capabilities, config: { identity: 'CS-1', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
   /** Every setLimit as "time connector value unit until". */
   const limits: string[] = [];
+  /** Every setLimit as sent, for answering one later. */
+  const sentLimits: (ChargerCommand & { type: 'setLimit' })[] = [];
   const calls: [string, unknown][] = [];
   let seq = 0;
   const box: { commands?: ChargerCommands } = {};
@@ -58,6 +60,7 @@ export async function station(caps: Partial<Capabilities> = {}, options: SmartCh
     charger: {
       send: (c: ChargerCommand) => {
         if (c.type !== 'setLimit') return { status: 'sent' };
+        sentLimits.push(c);
         limits.push(`${iso(clock.now()).slice(11, 16)} c${c.connector} ${c.limit.value}${c.limit.unit}${c.until === undefined ? '' : ` until ${c.until.slice(11, 16)}`}`);
         const status = answer(c);
         if (status !== undefined) queueMicrotask(() => box.commands?.result({ type: 'commandResult', commandId: c.id, status, ...(status === 'rejected' ? { reason: 'negative ACT_CON' } : {}) }));
@@ -81,7 +84,7 @@ export async function station(caps: Partial<Capabilities> = {}, options: SmartCh
     clock.advance(ms);
     await sc.settled();
   };
-  return { sc, clock, advance, store, dm, limits, calls };
+  return { sc, clock, advance, store, dm, limits, calls, sentLimits, commands };
 }
 
 export interface P {
