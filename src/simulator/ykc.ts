@@ -55,6 +55,8 @@ export interface YkcSimulatorOptions {
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
   /** How platform commands are answered (default: every one is carried out); see `answers`. */
   readonly answers?: YkcAnswers;
+  /** Answer 0x52, 0x92, 0x34 and 0x36 this long after they arrive (a slow pile); default 0. See `answerDelayMs`. */
+  readonly answerDelayMs?: number;
 }
 
 /** A platform command the simulator may refuse (answer failure) or leave unanswered. */
@@ -85,6 +87,10 @@ export class YkcChargerSimulator {
   readonly offlineCards = new Map<string, string>();
   /** How 0x52, 0x92, 0x34 and 0x36 are answered (unlisted: carried out); may be changed while running. */
   answers: YkcAnswers;
+  /** How long after 0x52, 0x92, 0x34 and 0x36 arrive they are carried out and answered; may be changed while running. */
+  answerDelayMs: number;
+  /** Answers waiting for `answerDelayMs`. */
+  private readonly delayed = new Set<ReturnType<typeof setTimeout>>();
   /** See `offlineCardCapacity` in the options; may be changed while running. */
   offlineCardCapacity: number;
   /** How many times each record was sent. */
@@ -102,6 +108,7 @@ export class YkcChargerSimulator {
     this.recordSends = this.records.recordSends;
     this.offlineCardCapacity = options.offlineCardCapacity ?? Number.POSITIVE_INFINITY;
     this.answers = { ...options.answers };
+    this.answerDelayMs = options.answerDelayMs ?? 0;
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
       this.guns.set(g, new YkcSimGun({ pileCode: options.pileCode, gun: g, voltageV: options.voltageV ?? 220, currentA: options.currentA ?? 32, timeZone: this.tz }));
     }
@@ -274,13 +281,41 @@ export class YkcChargerSimulator {
         this.reply(f, { type: 'timeSyncAnswer', pileCode: pile, time: f.time });
         return;
       case 'workParams':
+      case 'reboot':
+      case 'remoteStart':
+      case 'remoteStop':
+        this.afterDelay(() => this.onCommand(f));
+        return;
+      case 'readRealTimeData':
+        this.sendRealTime(Number.parseInt(f.gun, 10));
+        return;
+      case 'offlineCardSync': {
+        const fits = new Set([...this.offlineCards.keys(), ...f.cards.map((c) => c.physicalCardNo)]).size <= this.offlineCardCapacity;
+        if (fits) for (const c of f.cards) this.offlineCards.set(c.physicalCardNo, c.logicalCardNo);
+        this.reply(f, { type: 'offlineCardSyncAnswer', pileCode: pile, result: fits ? 1 : 0, failReason: fits ? 0 : 2 });
+        return;
+      }
+      case 'offlineCardClear':
+        for (const c of f.cards) this.offlineCards.delete(c);
+        this.reply(f, { type: 'offlineCardClearAnswer', pileCode: pile, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
+        return;
+      case 'transactionRecordConfirm':
+        this.records.confirm(f.transactionNo);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** 0x52, 0x92, 0x34 and 0x36: carried out, refused or ignored as `answers` says. */
+  private onCommand(f: YkcFrame): void {
+    const pile = this.options.pileCode;
+    switch (f.type) {
+      case 'workParams':
         if (this.answers.workParams !== 'silent') this.reply(f, { type: 'workParamsAnswer', pileCode: pile, result: this.answers.workParams === 'refuse' ? 0 : 1 });
         return;
       case 'reboot':
         if (this.answers.reboot !== 'silent') this.reply(f, { type: 'rebootAnswer', pileCode: pile, result: this.answers.reboot === 'refuse' ? 0 : 1 });
-        return;
-      case 'readRealTimeData':
-        this.sendRealTime(Number.parseInt(f.gun, 10));
         return;
       case 'remoteStart': {
         if (this.answers.remoteStart === 'silent') return;
@@ -301,22 +336,18 @@ export class YkcChargerSimulator {
         if (charging) this.stopCharging(gun, 0x40);
         return;
       }
-      case 'offlineCardSync': {
-        const fits = new Set([...this.offlineCards.keys(), ...f.cards.map((c) => c.physicalCardNo)]).size <= this.offlineCardCapacity;
-        if (fits) for (const c of f.cards) this.offlineCards.set(c.physicalCardNo, c.logicalCardNo);
-        this.reply(f, { type: 'offlineCardSyncAnswer', pileCode: pile, result: fits ? 1 : 0, failReason: fits ? 0 : 2 });
-        return;
-      }
-      case 'offlineCardClear':
-        for (const c of f.cards) this.offlineCards.delete(c);
-        this.reply(f, { type: 'offlineCardClearAnswer', pileCode: pile, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
-        return;
-      case 'transactionRecordConfirm':
-        this.records.confirm(f.transactionNo);
-        return;
       default:
         return;
     }
+  }
+
+  private afterDelay(fn: () => void): void {
+    if (this.answerDelayMs <= 0) return fn();
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer);
+      fn();
+    }, this.answerDelayMs);
+    this.delayed.add(timer);
   }
 
   private gunSim(gun: number): YkcSimGun {
@@ -343,6 +374,8 @@ export class YkcChargerSimulator {
 
   private stopTimers(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    for (const t of this.delayed) clearTimeout(t);
+    this.delayed.clear();
     for (const s of this.guns.values()) s.stopTimer();
     this.records.stopTimers();
   }

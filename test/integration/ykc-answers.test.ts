@@ -3,12 +3,14 @@
  * simulator over real TCP (it echoes each command's sequence in its answer, ykc.md §1), the YKC codec
  * with its default command time-out, the station engine waiting at most 1 s
  * (`OCPPCommCtrlr.ChargerCommandTimeout`), and ocpp-rpc's strict RPCServer as the CSMS. A pile that
- * leaves one command unanswered and answers the next has its answer taken for the next one.
+ * leaves one command unanswered and answers the next has its answer taken for the next one; a pile
+ * that answers after the station's wait (within the codec's) has the station follow what it did.
  */
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Codec } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
+import type { YkcFrameOf } from '../../codecs/ykc/index.js';
 import { connectYkcSimulator, type YkcAnswers, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
@@ -79,5 +81,36 @@ describe('YKC: an answer settles the command it answers', () => {
     s.answers.workParams = 'execute';
     expect(await client.call('SetChargingProfile', profile(2, 45_000))).toEqual({ status: 'Accepted' });
     expect(await client.call('GetChargingProfiles', { requestId: 1, chargingProfile: { chargingProfileId: [2] } })).toEqual({ status: 'Accepted' });
+  }, 30_000);
+});
+
+describe('YKC: a pile that answers after the station stopped waiting', () => {
+  const maxProfile = (limit: number): Record<string, unknown> => ({
+    evseId: 0,
+    chargingProfile: {
+      id: 1,
+      stackLevel: 0,
+      chargingProfilePurpose: 'ChargingStationMaxProfile',
+      chargingProfileKind: 'Absolute',
+      chargingSchedule: [{ id: 1, startSchedule: new Date(Date.now() - 60_000).toISOString(), chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit }] }],
+    },
+  });
+
+  it('ChangeAvailability: Rejected Timeout; the late 0x51 success then makes the EVSE Unavailable', async () => {
+    const code = '32010200000084';
+    const { c, s, client } = await pile(code, {});
+    s.answerDelayMs = 1_500;
+    expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
+    await c.waitForCall((x) => x.identity === code && x.action === 'StatusNotification' && x.params.connectorStatus === 'Unavailable', 8_000);
+  }, 30_000);
+
+  it('SetChargingProfile: Rejected Timeout, not installed; the late 0x51 success is followed by 100 % again', async () => {
+    const code = '32010200000085';
+    const { s, client } = await pile(code, {});
+    s.answerDelayMs = 1_500;
+    expect(await client.call('SetChargingProfile', maxProfile(30_000))).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
+    expect(await client.call('GetChargingProfiles', { requestId: 1, chargingProfile: {} })).toEqual({ status: 'NoProfiles' });
+    await s.waitFor((f) => f.type === 'workParams' && f.maxPowerPercent === 100, 8_000);
+    expect(s.received.filter((f): f is YkcFrameOf<'workParams'> => f.type === 'workParams').map((f) => `${f.disabled}/${f.maxPowerPercent}`)).toEqual(['0/50', '0/100']);
   }, 30_000);
 });

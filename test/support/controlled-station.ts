@@ -120,7 +120,7 @@ export interface ControlledStationOptions {
   readonly answerTestfr?: boolean;
   /** Common address used in GI replies (default 1). */
   readonly ca?: number;
-  /** How control commands (TI 45..64) are answered; default: not at all. See `commandAnswer`. */
+  /** How control commands (TI 45..64) are answered, at once or after a delay; default: not at all. See `commandAnswer`. */
   readonly commandAnswer?: CommandAnswerer;
   /** How a general interrogation is answered (default `confirm`); see `interrogationAnswer`. */
   readonly interrogationAnswer?: SystemReply;
@@ -155,7 +155,12 @@ export interface ControlCommand {
  * (P/N = 1, IEC 60870-5-101 §7.2.3); `silent` = nothing.
  */
 export type CommandReply = 'confirm' | 'confirm-only' | 'refuse' | 'silent';
-export type CommandAnswerer = (command: ControlCommand) => CommandReply;
+/** A reply sent `afterMs` after the command arrived (a charger answering late). */
+export interface DelayedReply {
+  readonly reply: CommandReply;
+  readonly afterMs: number;
+}
+export type CommandAnswerer = (command: ControlCommand) => CommandReply | DelayedReply;
 
 /** Control types C_SC_NA_1 (45) .. C_BO_TA_1 (64): the commands a controlled station answers. */
 const isControl = (ti: number): boolean => ti >= 45 && ti <= 64;
@@ -201,6 +206,8 @@ export class ControlledStation {
   private ackTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private readonly closedPromise: Promise<void>;
+  /** Answers to commands waiting for their delay (`DelayedReply`). */
+  private readonly delayed = new Set<NodeJS.Timeout>();
   /** Checks run after every chunk received and on close (see `waitFor`). */
   private readonly watchers = new Set<() => void>();
 
@@ -222,6 +229,7 @@ export class ControlledStation {
       socket.once('close', () => {
         this.ended = true;
         clearTimeout(this.ackTimer);
+        for (const t of this.delayed) clearTimeout(t);
         resolve();
         for (const check of [...this.watchers]) check();
       });
@@ -422,7 +430,19 @@ export class ControlledStation {
   /** Echoes a command with ACT_CON (COT 7, P/N as answered) and, for a positive execute, ACT_TERM (COT 10). */
   private answerCommand(asdu: Buffer): void {
     const command = this.controlCommands().at(-1);
-    const reply = command === undefined ? 'silent' : (this.commandAnswer?.(command) ?? 'silent');
+    const answer = command === undefined ? 'silent' : (this.commandAnswer?.(command) ?? 'silent');
+    if (typeof answer !== 'string') {
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        if (!this.ended) this.replyTo(asdu, command, answer.reply);
+      }, answer.afterMs);
+      this.delayed.add(timer);
+      return;
+    }
+    this.replyTo(asdu, command, answer);
+  }
+
+  private replyTo(asdu: Buffer, command: ControlCommand | undefined, reply: CommandReply): void {
     if (command === undefined || reply === 'silent') return;
     const echo = (cot: number, negative: boolean): Buffer => {
       const b = Buffer.from(asdu);
