@@ -276,9 +276,13 @@ export class ConnectorStates {
     return { status, plugged, chargingState };
   }
 
-  /** Why a session the charger stopped ended, from its state. */
+  /**
+   * Why a session the charger stopped ended, from its state. A plain point table says nothing of who
+   * stopped a session the EV is still plugged into (a button, a card, the EV itself, a full battery):
+   * that is `other`, never a guessed `local`.
+   */
   private stopReason(c: number, plugged: boolean): StopReason {
-    return this.faultReason(c) ?? (plugged ? 'local' : 'evDisconnected');
+    return this.faultReason(c) ?? (plugged ? 'other' : 'evDisconnected');
   }
 
   /**

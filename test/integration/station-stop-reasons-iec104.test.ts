@@ -2,7 +2,8 @@
  * How an IEC 104 charger's own stop reaches the CSMS, real TCP and real WebSocket: a hand-written
  * controlled station dials the gateway (DC example mapping) and ends gun 2's charging by itself.
  * OCPP 2.0.1 leaves stoppedReason out only for Local (TransactionEventRequest): an emergency stop
- * says EmergencyStop, an EV that went says EVDisconnected.
+ * says EmergencyStop, an EV that went says EVDisconnected, and a stop the point table cannot explain
+ * (the EV still plugged, no fault, no stop sent) says Other: the gateway does not guess Local.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlledStation, buildAsdu, siq } from '../support/controlled-station.js';
@@ -61,5 +62,13 @@ describe("an IEC 104 charger's own stop", () => {
     station.sendAsdus([gun2State(0), gun2Energy(10_020)]);
     const e = await ended(h);
     expect(e.params).toMatchObject({ triggerReason: 'EVCommunicationLost', transactionInfo: { stoppedReason: 'EVDisconnected', chargingState: 'Idle' } });
+  });
+
+  it('that the point table cannot explain ends the transaction with stoppedReason Other, never a guessed Local', async () => {
+    const { h, station } = await charging();
+    // Charging over, the EV still plugged in (state code 1), no fault, no stop from the gateway.
+    station.sendAsdus([gun2State(1), gun2Energy(10_030)]);
+    const e = await ended(h);
+    expect(e.params).toMatchObject({ transactionInfo: { stoppedReason: 'Other' } });
   });
 });
