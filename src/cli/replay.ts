@@ -4,7 +4,9 @@
  * charger also go, one at a time, through a codec session whose clock reads the capture's times,
  * and the canonical events each one yields are printed under it. The session's timers never fire
  * and its replies go nowhere: a replay shows what the charger said, not what the gateway would
- * answer now. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
+ * answer now. The captured gateway also sent the CSMS's commands, which a replay does not: an IEC 104
+ * charger's acknowledgements (N(R)) are therefore rewritten to acknowledge what the replaying
+ * session itself sent, so that its link does not close on them. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
  * capture are part of the record and are printed, not fatal.
  */
 import { readFileSync } from 'node:fs';
@@ -37,6 +39,8 @@ type Decoded = { ok: true; lines: string[]; json: unknown } | { ok: false; code:
 interface FrameTools {
   framer(): { push(chunk: Uint8Array): Iterable<{ kind: 'frame'; frame: Buffer } | { kind: 'error'; error: { code: string; message: string } }> };
   decode(frame: Buffer): Decoded;
+  /** A frame from the charger as the replaying session gets it, given the frames that session sent. */
+  toSession?(frame: Buffer, sent: readonly Buffer[]): Buffer;
 }
 
 export interface ReplayFrame {
@@ -77,6 +81,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
   const clock: CodecClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
   let events: ChargerEvent[] = [];
   let notes: string[] = [];
+  const sent: Buffer[] = [];
   const session: CodecSession | undefined =
     codecOptions === undefined
       ? undefined
@@ -86,7 +91,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
           connection: { timeZone },
           sink: {
             event: (e) => events.push(e),
-            send: () => undefined,
+            send: (bytes) => void sent.push(bytes),
             error: (e) => notes.push(`codec error ${e.code}: ${e.message}`),
             close: (reason) => notes.push(`codec closes the connection: ${reason}`),
             log: (level, message, data) => notes.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
@@ -109,7 +114,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
       if (entry.dir === 'in' && session !== undefined) {
         events = [];
         notes = [];
-        session.receive(item.frame);
+        session.receive(tools.toSession?.(item.frame, sent) ?? item.frame);
         frames.push({ ...base, hex, ...fields, events, ...(notes.length > 0 ? { notes } : {}) });
       } else {
         frames.push({ ...base, hex, ...fields });
@@ -126,11 +131,32 @@ function iec104Tools(asdu: { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 
   const params: AsduParameters = { cotSize: asdu?.cotSize ?? 2, caSize: asdu?.caSize ?? 2, ioaSize: asdu?.ioaSize ?? 3 };
   return {
     framer: () => new ApduFramer(),
+    toSession: (frame, sent) => withAcknowledged(frame, sent),
     decode: (frame) => {
       const r = decodeApdu(frame, params);
       return r.ok ? { ok: true, lines: describeApdu(r.value, timeZone), json: apduToJson(r.value, timeZone) } : { ok: false, code: r.error.code, message: r.error.message };
     },
   };
+}
+
+/**
+ * `frame` (an APDU from the charger) acknowledging every I-frame in `sent` (what the replaying
+ * session wrote): its N(R) is set to their count modulo 2^15 (IEC 60870-5-104 §5.1). U-frames and
+ * frames too short to carry an N(R) are returned as they are.
+ */
+function withAcknowledged(frame: Buffer, sent: readonly Buffer[]): Buffer {
+  const control = frame[2];
+  // I-frame: bit 0 of the first control octet is 0; S-frame: bits 1..0 are 01.
+  if (frame.length < 6 || control === undefined || (control & 0x03) === 0x03) return frame;
+  let count = 0;
+  for (const bytes of sent) {
+    for (let at = 0; at + 2 < bytes.length; at += (bytes[at + 1] ?? 0) + 2) {
+      if ((((bytes[at + 2] ?? 1) as number) & 0x01) === 0) count++;
+    }
+  }
+  const copy = Buffer.from(frame);
+  copy.writeUInt16LE((count % 32768) << 1, 4);
+  return copy;
 }
 
 function ykcTools(timeZone: string): FrameTools {
