@@ -37,7 +37,7 @@ export interface PlannedCommand {
 export type Plan = { ok: true; plan: PlannedCommand } | { ok: false; status: 'notSupported' | 'rejected'; reason: string };
 
 /** Turns a canonical command into the ASDU this charger model needs, or says why it can't. */
-export function planCommand(command: ChargerCommand, table: PointTable, timeZone: string, maxPowerW?: number): Plan {
+export function planCommand(command: ChargerCommand, table: PointTable, timeZone: string, maxima: ChargerMaxima = {}): Plan {
   switch (command.type) {
     case 'setClock': {
       const time = cp56FromDate(new Date(command.time), timeZone);
@@ -86,7 +86,7 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
       }
       // A setpoint never expires in the charger: the session lifts it at `until` with the charger's
       // maximum, where the mapping gives one (see `liftingLimit`); else it stays until the next one.
-      const lift = command.until !== undefined ? liftingLimit(m, ti, maxPowerW) : undefined;
+      const lift = command.until !== undefined ? liftingLimit(m, ti, maxima) : undefined;
       const ql = m.qualifier ?? 0;
       const object = (select: boolean): InformationObject =>
         normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };
@@ -105,13 +105,20 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
 /** Largest raw value of a scaled or normalized setpoint (IEC 60870-5-101 §7.2.6.6, §7.2.6.7). */
 const SETPOINT_RAW_MAX = 32767;
 
+/** The charger's nameplate maxima from the mapping (`charger.maxPowerW`, `charger.maxCurrentA`). */
+export interface ChargerMaxima {
+  readonly maxPowerW?: number;
+  readonly maxCurrentA?: number;
+}
+
 /**
- * The limit that stands for "no limit" on this setpoint: the charger's maximum power when the
- * setpoint takes power, else the largest value the setpoint can carry (scaled or normalized; a float
- * setpoint has none).
+ * The limit that stands for "no limit" on this setpoint: the charger's maximum power or current in
+ * the setpoint's unit where the mapping gives it, else the largest value the setpoint can carry
+ * (scaled or normalized; a float setpoint has none).
  */
-function liftingLimit(m: MappedCommand & { command: 'setLimit' }, ti: number, maxPowerW: number | undefined): PowerLimit | undefined {
-  if (m.unit !== 'A' && maxPowerW !== undefined) return { value: maxPowerW, unit: 'W' };
+function liftingLimit(m: MappedCommand & { command: 'setLimit' }, ti: number, maxima: ChargerMaxima): PowerLimit | undefined {
+  if (m.unit !== 'A' && maxima.maxPowerW !== undefined) return { value: maxima.maxPowerW, unit: 'W' };
+  if (m.unit === 'A' && maxima.maxCurrentA !== undefined) return { value: maxima.maxCurrentA, unit: 'A' };
   const scale = m.scale ?? 1;
   let inUnit: number;
   if (ti === TI.C_SE_NB_1) inUnit = SETPOINT_RAW_MAX * scale;

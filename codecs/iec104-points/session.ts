@@ -160,7 +160,7 @@ export class Iec104PointsSession implements CodecSession {
   }
 
   command(command: ChargerCommand): CommandOutcome {
-    const plan = planCommand(command, this.table, this.timeZone, this.mapping.charger.maxPowerW);
+    const plan = planCommand(command, this.table, this.timeZone, this.mapping.charger);
     if (!plan.ok) return { status: plan.status, reason: plan.reason };
     if (this.stopped) return { status: 'rejected', reason: 'connection closed' };
     if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };

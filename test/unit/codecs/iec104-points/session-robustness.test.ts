@@ -191,8 +191,24 @@ describe('iec104-points session: limits with an end', () => {
     expect(setpoints(h)).toEqual([]);
   });
 
-  it('sends a limit with an end on a float setpoint with no maximum to restore, and says it will not be lifted', () => {
+  it("lifts a float current setpoint with the mapping's maximum current at `until`", () => {
     const h = harness(dc);
+    h.session.start();
+    h.startdtCon();
+    h.take();
+    const floats = () => asdus(h.take()).filter((a) => a.typeId === TI.C_SE_NC_1);
+    expect(h.session.command({ type: 'setLimit', id: 'l', connector: 1, limit: { value: 100, unit: 'A' }, until: new Date(START + 3_000).toISOString() }).status).toBe('sent');
+    const sent = floats();
+    expect(sent.map((a) => (a.objects[0] as { value?: number } | undefined)?.value)).toEqual([100]);
+    for (const cause of [COT.ACTIVATION_CON, COT.ACTIVATION_TERMINATION]) h.send({ typeId: TI.C_SE_NC_1, cause, objects: sent[0]?.objects ?? [] });
+    h.clock.advance(3_000);
+    // charger.maxCurrentA of the DC example: 250 A.
+    expect(floats().map((a) => (a.objects[0] as { value?: number } | undefined)?.value)).toEqual([250]);
+  });
+
+  it('sends a limit with an end on a float setpoint with no maximum to restore, and says it will not be lifted', () => {
+    const { maxCurrentA: _none, ...charger } = dc.charger;
+    const h = harness({ ...dc, charger });
     h.session.start();
     h.startdtCon();
     const outcome = h.session.command({ type: 'setLimit', id: 'l', connector: 1, limit: { value: 100, unit: 'A' }, until: new Date(START + 3_000).toISOString() });
