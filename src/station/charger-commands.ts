@@ -73,6 +73,7 @@ export class ChargerCommands {
   private readonly waiting = new Map<string, (o: ChargerOutcome) => void>();
   /** Commands the CSMS was told Rejected `Timeout` for, oldest first. */
   private readonly expired = new Map<string, Expired>();
+  private disposed = false;
 
   constructor(private readonly ctx: Pick<StationContext, 'capabilities' | 'charger' | 'clock' | 'dm' | 'log'>) {}
 
@@ -86,6 +87,7 @@ export class ChargerCommands {
    * `options.late` hears a confirmation that comes after a `Timeout` outcome.
    */
   run(command: ChargerCommand, options: RunOptions = {}): Promise<ChargerOutcome> {
+    if (this.disposed) return Promise.resolve({ ok: false, reasonCode: 'NotSent', additionalInfo: 'the station stopped' });
     if (!this.ctx.capabilities.commands.has(command.type)) return Promise.resolve({ ok: false, reasonCode: 'NotSupported', additionalInfo: `this charger has no ${command.type} command` });
     const ms = this.waitMs();
     return new Promise((resolve) => {
@@ -144,6 +146,18 @@ export class ChargerCommands {
       this.ctx.log('warn', 'late confirmation not followed', { ...data, error: err instanceof Error ? err.message : String(err) });
     }
     return true;
+  }
+
+  /**
+   * The station stops: every wait ends now with its timer (nothing would hear its answer), no later
+   * command is sent, and no late confirmation is followed.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.expired.clear();
+    const settles = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const settle of settles) settle({ ok: false, reasonCode: 'ChargerFailed', additionalInfo: 'the station stopped before the charger answered' });
   }
 
   private expire(command: ChargerCommand, options: RunOptions): void {

@@ -293,6 +293,7 @@ export class StationEngine {
     this.security.dispose();
     this.smartCharging.dispose();
     this.availability.dispose();
+    this.commands.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }

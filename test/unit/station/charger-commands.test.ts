@@ -141,6 +141,24 @@ describe('ChargerCommands', () => {
     expect(late).toEqual([]);
   });
 
+  it('the station stops: every wait ends at once with its timer, nothing is sent or followed after', async () => {
+    const { commands, clock, sent } = await setup(undefined, '3');
+    const late: unknown[] = [];
+    const timedOut = commands.run(reset('r0'), { late: (o) => late.push(o) });
+    clock.advance(3_000);
+    await timedOut;
+    const waiting = commands.run(reset('r1'), { late: (o) => late.push(o) });
+    expect(clock.pending).toBe(1);
+    commands.dispose();
+    expect(await waiting).toEqual({ ok: false, reasonCode: 'ChargerFailed', additionalInfo: 'the station stopped before the charger answered' });
+    expect(clock.pending).toBe(0);
+    expect(commands.result({ type: 'commandResult', commandId: 'r0', status: 'accepted' })).toBe(false);
+    expect(commands.result({ type: 'commandResult', commandId: 'r1', status: 'accepted' })).toBe(false);
+    expect(await commands.run(reset('r2'))).toEqual({ ok: false, reasonCode: 'NotSent', additionalInfo: 'the station stopped' });
+    expect(sent.map((c) => c.id)).toEqual(['r0', 'r1']);
+    expect(late).toEqual([]);
+  });
+
   it('a codec that throws counts as not sent', async () => {
     const { commands } = await setup(() => {
       throw new Error('boom');
