@@ -19,7 +19,7 @@ import type { ConnectorStatusEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
+import { evseNames, info, noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { BootReason } from './provisioning.js';
 
@@ -180,9 +180,9 @@ export class Availability {
     await this.persist(evse, op);
     const notTold = told.kind === 'notTold' ? (evse === 0 ? Array.from({ length: count }, (_, i) => i + 1) : [evse]) : told.notTold;
     if (notTold.length === 0) return { response: { status: 'Accepted' }, after };
-    const additionalInfo = `the charger cannot be told (no availability command for ${notTold.map((c) => `EVSE ${c}`).join(', ')}): the gateway reports it ${op === 'Inoperative' ? 'Unavailable and refuses remote starts there; a session started at the charger itself is not prevented' : 'Operative again'}`;
+    const additionalInfo = `the charger cannot be told (no availability command for ${evseNames(notTold, count)}): the gateway reports it ${op === 'Inoperative' ? 'Unavailable and refuses remote starts there; a session started at the charger itself is not prevented' : 'Operative again'}`;
     this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, notTold });
-    return { response: { status: 'Accepted', statusInfo: { reasonCode: 'GatewayEnforced', additionalInfo } }, after };
+    return { response: { status: 'Accepted', statusInfo: info('GatewayEnforced', additionalInfo) }, after };
   }
 
   /**

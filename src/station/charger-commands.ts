@@ -48,9 +48,22 @@ export interface RunOptions {
   readonly late?: (o: Confirmation) => void;
 }
 
+/** StatusInfoType.additionalInfo's maxLength (OCPP 2.0.1 schemas). */
+const ADDITIONAL_INFO_MAX = 512;
+
+/** A `statusInfo` within the schema: `additionalInfo` cut to its 512 characters. */
+export function info(reasonCode: string, additionalInfo: string): { reasonCode: string; additionalInfo: string } {
+  return { reasonCode, additionalInfo: additionalInfo.slice(0, ADDITIONAL_INFO_MAX) };
+}
+
 /** The `statusInfo` of an answer that reports `r`. */
 export function statusInfo(r: Refusal): { reasonCode: string; additionalInfo: string } {
-  return { reasonCode: r.reasonCode, additionalInfo: r.additionalInfo.slice(0, 512) };
+  return info(r.reasonCode, r.additionalInfo);
+}
+
+/** EVSEs in an answer's words: "any EVSE" when they are all of several (a list of 64 would not fit). */
+export function evseNames(evses: readonly number[], count: number): string {
+  return count > 1 && evses.length === count ? 'any EVSE' : evses.map((e) => `EVSE ${e}`).join(', ');
 }
 
 /**
@@ -58,7 +71,7 @@ export function statusInfo(r: Refusal): { reasonCode: string; additionalInfo: st
  * pile's minimum, a start that waits for the plug): `{ statusInfo }` with reasonCode `ChargerNote`.
  */
 export function noteInfo(o: ChargerOutcome): { statusInfo?: { reasonCode: string; additionalInfo: string } } {
-  return o.ok && o.note !== undefined && o.note !== '' ? { statusInfo: { reasonCode: 'ChargerNote', additionalInfo: o.note.slice(0, 512) } } : {};
+  return o.ok && o.note !== undefined && o.note !== '' ? { statusInfo: info('ChargerNote', o.note) } : {};
 }
 
 /** Timed-out commands remembered, so that an answer arriving after the wait is recognised as late. */

@@ -27,7 +27,7 @@
 import type { LimitTarget } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import type { ChargerCommands, ChargerOutcome, Refusal } from './charger-commands.js';
+import { evseNames, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
 import {
   convertLimit,
   effectiveLimit,
@@ -99,7 +99,7 @@ export class ChargingLimits {
     // A station-wide or per-EVSE limit must reach every EVSE it applies to.
     const missing = purpose === 'ChargingStationMaxProfile' && this.routes.some((r) => r.connector === 0 && r.evse === 0) ? [] : evses.filter((e) => !this.routes.some((r) => r.evse === e));
     if (routes.length === 0 || missing.length > 0) {
-      const where = missing.length > 0 ? missing.map((e) => `EVSE ${e}`).join(', ') : `EVSE ${evseId}`;
+      const where = missing.length > 0 ? evseNames(missing, this.ctx.capabilities.connectorCount) : `EVSE ${evseId}`;
       return { reasonCode: 'NotSupported', additionalInfo: `the charger takes no limit for ${where}${this.routes.some((r) => r.connector === 0) ? ': only for the whole charger (ChargingStationMaxProfile)' : ''}` };
     }
     const unit = p.chargingSchedule[0]?.chargingRateUnit ?? 'W';

@@ -18,7 +18,7 @@
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import { OcppError } from '../ocpp/errors.js';
 import type { JsonValue } from '../store/state-store.js';
-import { noteInfo, statusInfo, type ChargerCommands } from './charger-commands.js';
+import { info, noteInfo, statusInfo, type ChargerCommands } from './charger-commands.js';
 import { ChargingLimits } from './charging-limits.js';
 import {
   compositeSchedule,
@@ -49,7 +49,7 @@ type SetResponse = ResponseOf<'SetChargingProfile'>;
 
 const reject = (reasonCode: string, additionalInfo?: string): SetResponse => ({
   status: 'Rejected',
-  statusInfo: additionalInfo === undefined ? { reasonCode } : { reasonCode, additionalInfo },
+  statusInfo: additionalInfo === undefined ? { reasonCode } : info(reasonCode, additionalInfo),
 });
 
 const validity = (p: ChargingProfile): [number, number] => [

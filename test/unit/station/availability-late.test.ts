@@ -2,12 +2,14 @@
  * ChangeAvailability and Reset confirmed by the charger after the CSMS was told Rejected (Timeout):
  * the charger did it, so the station follows (issue 12, point 2: only what the charger confirmed
  * changes the station, and what it confirmed does). A late confirmation overtaken by a newer
- * command for the same target is not applied.
+ * command for the same target is not applied. And a GatewayEnforced answer stays within the
+ * schema however many EVSEs the charger has.
  */
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../../src/model/commands.js';
 import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
+import { validateResponse } from '../../../src/ocpp/schemas.js';
 import { Availability } from '../../../src/station/availability.js';
 import { ChargerCommands } from '../../../src/station/charger-commands.js';
 import type { StationContext } from '../../../src/station/context.js';
@@ -155,5 +157,21 @@ describe('Reset confirmed late', () => {
     expect(s.reboots).toEqual(['RemoteReset']);
     await s.answer('accepted', first);
     expect(s.reboots).toEqual(['RemoteReset']);
+  });
+});
+
+describe('what the CSMS is told stays within the schema', () => {
+  it('a station-wide change a 64-gun charger cannot be told: GatewayEnforced, additionalInfo ≤ 512', async () => {
+    const s = await station({ connectorCount: 64, commands: new Set(['reset']) });
+    const r = await s.availability.changeAvailability({ operationalStatus: 'Inoperative' });
+    expect(validateResponse('ChangeAvailability', r.response)).toBeUndefined();
+    expect(r.response).toEqual({
+      status: 'Accepted',
+      statusInfo: {
+        reasonCode: 'GatewayEnforced',
+        additionalInfo:
+          'the charger cannot be told (no availability command for any EVSE): the gateway reports it Unavailable and refuses remote starts there; a session started at the charger itself is not prevented',
+      },
+    });
   });
 });

@@ -85,6 +85,13 @@ describe('where a limit goes', () => {
     expect(limits).toEqual(['08:00 c0 30000W']);
   });
 
+  it('a 64-gun charger limited only as a whole: the NotSupported answer for every EVSE stays within the schema (additionalInfo ≤ 512)', async () => {
+    const { sc } = await station({ connectorCount: 64, limitTargets: new Map([[0, whole]]) });
+    const r = await sc.setChargingProfile(set(0, { id: 1, periods: [[0, 10_000]] }));
+    expect(validateResponse('SetChargingProfile', r)).toBeUndefined();
+    expect(r).toEqual({ status: 'Rejected', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'the charger takes no limit for any EVSE: only for the whole charger (ChargingStationMaxProfile)' } });
+  });
+
   it('a DC charger with a W setpoint for the whole and A setpoints per gun: each limit in the unit its setpoint takes', async () => {
     const caps = {
       currentType: 'DC' as const,
