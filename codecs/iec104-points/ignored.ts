@@ -29,15 +29,20 @@ export class IgnoredInput {
 
   /** Logs `message` the first time `key` is seen (within the bound on kinds). */
   once(level: LogLevel, key: string, message: string, data?: Readonly<Record<string, unknown>>): void {
+    if (this.first(key)) this.sink.log(level, message, data);
+  }
+
+  /**
+   * True the first time `key` is seen, within the bound on kinds: the caller logs it then. Lets a
+   * caller build the log's data only when it is logged (a charger may flag or leave unmapped some
+   * of its objects in every ASDU).
+   */
+  first(key: string): boolean {
     this.logged ??= new Set();
-    if (this.logged.has(key)) return;
-    if (this.logged.size === MAX_KINDS) {
-      this.logged.add(key);
-      this.sink.log('warn', `more than ${MAX_KINDS} kinds of ignored input on this connection: the others are counted, not logged`);
-      return;
-    }
-    if (this.logged.size > MAX_KINDS) return;
+    if (this.logged.has(key) || this.logged.size > MAX_KINDS) return false;
     this.logged.add(key);
-    this.sink.log(level, message, data);
+    if (this.logged.size <= MAX_KINDS) return true;
+    this.sink.log('warn', `more than ${MAX_KINDS} kinds of ignored input on this connection: the others are counted, not logged`);
+    return false;
   }
 }

@@ -92,8 +92,9 @@ export class AsduIntake {
     else this.count(asdu, 2, 'unmapped_value');
     const name = nameOf(asdu);
     const message = why ?? 'IOA not in the mapping';
+    if (!this.ignored.first(`${name}/${o.ioa}/${message}`)) return;
     const { ioa: _ioa, ...value } = o;
-    this.ignored.once('warn', `${name}/${o.ioa}/${message}`, message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
+    this.sink.log('warn', message, { ti: name, ioa: o.ioa, cause: asdu.cause, value });
   };
 
   /**
@@ -103,10 +104,11 @@ export class AsduIntake {
   readonly flaggedObject = (asdu: Asdu, o: InformationObject, q: number, verdict: Verdict): void => {
     if (verdict === undefined) this.count(asdu, 4, 'quality');
     const name = nameOf(asdu);
+    if (!this.ignored.first(`${name}/${o.ioa}/q${q}`)) return;
     const flags = flagNames(q);
     const { ioa: _ioa, ...value } = o;
     const fate = verdict === undefined ? 'not used' : 'reported with its flags';
-    this.ignored.once('info', `${name}/${o.ioa}/q${q}`, `value flagged ${flags.join(', ')}: ${fate}`, { ti: name, ioa: o.ioa, flags, value });
+    this.sink.log('info', `value flagged ${flags.join(', ')}: ${fate}`, { ti: name, ioa: o.ioa, flags, value });
   };
 
   /** A time-tagged object processed before: the charger resent its frame after a reconnect. */
