@@ -39,8 +39,10 @@ type Decoded = { ok: true; lines: string[]; json: unknown } | { ok: false; code:
 interface FrameTools {
   framer(): { push(chunk: Uint8Array): Iterable<{ kind: 'frame'; frame: Buffer } | { kind: 'error'; error: { code: string; message: string } }> };
   decode(frame: Buffer): Decoded;
-  /** A frame from the charger as the replaying session gets it, given the frames that session sent. */
-  toSession?(frame: Buffer, sent: readonly Buffer[]): Buffer;
+  /** Notes bytes the replaying session wrote (IEC 104: the I-frames the charger's N(R) acknowledges). */
+  sent?(bytes: Buffer): void;
+  /** A frame from the charger as the replaying session gets it, given what that session wrote. */
+  toSession?(frame: Buffer): Buffer;
 }
 
 export interface ReplayFrame {
@@ -81,7 +83,6 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
   const clock: CodecClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
   let events: ChargerEvent[] = [];
   let notes: string[] = [];
-  const sent: Buffer[] = [];
   const session: CodecSession | undefined =
     codecOptions === undefined
       ? undefined
@@ -91,7 +92,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
           connection: { timeZone },
           sink: {
             event: (e) => events.push(e),
-            send: (bytes) => void sent.push(bytes),
+            send: (bytes) => tools.sent?.(bytes),
             error: (e) => notes.push(`codec error ${e.code}: ${e.message}`),
             close: (reason) => notes.push(`codec closes the connection: ${reason}`),
             log: (level, message, data) => notes.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
@@ -114,7 +115,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
       if (entry.dir === 'in' && session !== undefined) {
         events = [];
         notes = [];
-        session.receive(tools.toSession?.(item.frame, sent) ?? item.frame);
+        session.receive(tools.toSession?.(item.frame) ?? item.frame);
         frames.push({ ...base, hex, ...fields, events, ...(notes.length > 0 ? { notes } : {}) });
       } else {
         frames.push({ ...base, hex, ...fields });
@@ -129,9 +130,15 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
 
 function iec104Tools(asdu: { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 3 } | undefined, timeZone: string): FrameTools {
   const params: AsduParameters = { cotSize: asdu?.cotSize ?? 2, caSize: asdu?.caSize ?? 2, ioaSize: asdu?.ioaSize ?? 3 };
+  // Counted as they are written: recounting all of them for every frame received is quadratic in the
+  // capture's length (a day of a charger is tens of thousands of frames).
+  let iFramesSent = 0;
   return {
     framer: () => new ApduFramer(),
-    toSession: (frame, sent) => withAcknowledged(frame, sent),
+    sent: (bytes) => {
+      iFramesSent += countIFrames(bytes);
+    },
+    toSession: (frame) => withAcknowledged(frame, iFramesSent),
     decode: (frame) => {
       const r = decodeApdu(frame, params);
       return r.ok ? { ok: true, lines: describeApdu(r.value, timeZone), json: apduToJson(r.value, timeZone) } : { ok: false, code: r.error.code, message: r.error.message };
@@ -140,23 +147,26 @@ function iec104Tools(asdu: { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 
 }
 
 /**
- * `frame` (an APDU from the charger) acknowledging every I-frame in `sent` (what the replaying
- * session wrote): its N(R) is set to their count modulo 2^15 (IEC 60870-5-104 §5.1). U-frames and
- * frames too short to carry an N(R) are returned as they are.
+ * `frame` (an APDU from the charger) acknowledging `iFrames` I-frames (what the replaying session
+ * wrote): its N(R) is set to their count modulo 2^15 (IEC 60870-5-104 §5.1). U-frames and frames
+ * too short to carry an N(R) are returned as they are.
  */
-function withAcknowledged(frame: Buffer, sent: readonly Buffer[]): Buffer {
+function withAcknowledged(frame: Buffer, iFrames: number): Buffer {
   const control = frame[2];
   // I-frame: bit 0 of the first control octet is 0; S-frame: bits 1..0 are 01.
   if (frame.length < 6 || control === undefined || (control & 0x03) === 0x03) return frame;
-  let count = 0;
-  for (const bytes of sent) {
-    for (let at = 0; at + 2 < bytes.length; at += (bytes[at + 1] ?? 0) + 2) {
-      if ((((bytes[at + 2] ?? 1) as number) & 0x01) === 0) count++;
-    }
-  }
   const copy = Buffer.from(frame);
-  copy.writeUInt16LE((count % 32768) << 1, 4);
+  copy.writeUInt16LE((iFrames % 32768) << 1, 4);
   return copy;
+}
+
+/** The I-frames among the APDUs in `bytes` (a session writes whole APDUs). */
+function countIFrames(bytes: Buffer): number {
+  let count = 0;
+  for (let at = 0; at + 2 < bytes.length; at += (bytes[at + 1] ?? 0) + 2) {
+    if ((((bytes[at + 2] ?? 1) as number) & 0x01) === 0) count++;
+  }
+  return count;
 }
 
 function ykcTools(timeZone: string): FrameTools {
