@@ -10,7 +10,7 @@ import type { Asdu, InformationObject } from '../../src/iec104/types.js';
 import type { ChargerCommand, PowerLimit } from '../../src/model/commands.js';
 import type { CommandResultEvent } from '../../src/model/events.js';
 import type { CodecClock } from '../codec.js';
-import type { MappedCommand } from './mapping.js';
+import type { LimitCommand, MappedCommand } from './mapping.js';
 import type { PointTable } from './points.js';
 
 /** A control ASDU to send, with what to do on its confirmations. */
@@ -86,7 +86,7 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
       }
       // A setpoint never expires in the charger: the session lifts it at `until` with the charger's
       // maximum, where the mapping gives one (see `liftingLimit`); else it stays until the next one.
-      const lift = command.until !== undefined ? liftingLimit(m, ti, maxima) : undefined;
+      const lift = command.until !== undefined ? liftingLimit(m, maxima) : undefined;
       const ql = m.qualifier ?? 0;
       const object = (select: boolean): InformationObject =>
         normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };
@@ -114,12 +114,14 @@ export interface ChargerMaxima {
 /**
  * The limit that stands for "no limit" on this setpoint: the charger's maximum power or current in
  * the setpoint's unit where the mapping gives it, else the largest value the setpoint can carry
- * (scaled or normalized; a float setpoint has none).
+ * (scaled or normalized; a float setpoint has none). What lifts a limit at its end, and the
+ * maximum the charger's capabilities announce.
  */
-function liftingLimit(m: MappedCommand & { command: 'setLimit' }, ti: number, maxima: ChargerMaxima): PowerLimit | undefined {
+export function liftingLimit(m: LimitCommand, maxima: ChargerMaxima): PowerLimit | undefined {
   if (m.unit !== 'A' && maxima.maxPowerW !== undefined) return { value: maxima.maxPowerW, unit: 'W' };
   if (m.unit === 'A' && maxima.maxCurrentA !== undefined) return { value: maxima.maxCurrentA, unit: 'A' };
   const scale = m.scale ?? 1;
+  const ti = TI[m.ti];
   let inUnit: number;
   if (ti === TI.C_SE_NB_1) inUnit = SETPOINT_RAW_MAX * scale;
   else if (ti === TI.C_SE_NA_1) inUnit = (SETPOINT_RAW_MAX / 32768) * scale;
