@@ -35,8 +35,9 @@ export class FinalMeter {
   afterMonitor(measured: readonly MeasurementsEvent[]): void {
     const { states, clock } = this.host;
     for (const m of measured) {
-      // The session's register is the phase-less energy point; per-phase registers do not end it.
-      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined)) this.host.emit(states.finishEnding(m.connector));
+      // The session's register is the phase-less energy point; per-phase registers do not end it,
+      // nor does a reading the charger flagged (it never becomes the register: see `marked`).
+      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined)) this.host.emit(states.finishEnding(m.connector));
     }
     const ending = states.endingConnectors();
     if (ending.length === 0) {

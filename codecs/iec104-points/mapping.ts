@@ -158,8 +158,9 @@ export interface Iec104PointsMapping {
   };
   /**
    * What to do with a value whose quality descriptor flags it (see `docs/iec104-points.md`): `drop`
-   * it, or report it with the flag (`mark`). Invalid (IV) values are always dropped, and an energy
-   * value that is invalid or not topical is never used, whatever this says.
+   * it, or report it with the flag (`mark`). Invalid (IV) values are always dropped, an energy
+   * value that is invalid or not topical is never used, and a flagged energy register reading is
+   * never a session's meter start or stop, whatever this says.
    */
   readonly quality?: QualityPolicy;
   /** Seconds to wait for a command's ACT_CON (and ACT_TERM) before reporting `timeout`. */

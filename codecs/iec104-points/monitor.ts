@@ -162,7 +162,7 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
         unknown(asdu, o as InformationObject, 'value is not a finite number');
         continue;
       }
-      const v = marks === undefined ? measurement(entry, raw, states) : marked(entry, raw, states, marks);
+      const v = marks === undefined ? measurement(entry, raw, states) : marked(entry, raw, marks);
       const connector = entry.connector;
       if (last === undefined || !isGroup(last, connector, at, timeTag)) {
         if (run !== undefined) {
@@ -228,9 +228,15 @@ function measurement(entry: PointEntry, raw: number, states: ConnectorStates): M
   return entry.phase === undefined ? { measurand, value, raw, meterReset: true } : { measurand, value, raw, phase: entry.phase, meterReset: true };
 }
 
-/** A measured value the charger flagged and the policy lets through, with its flags. */
-function marked(entry: PointEntry, raw: number, states: ConnectorStates, quality: readonly MeasurementQuality[]): Measurement {
-  return { ...measurement(entry, raw, states), quality };
+/**
+ * A measured value the charger flagged and the policy lets through, with its flags. It is never the
+ * connector's register reading: a value of doubtful quality is never a session's meter start or
+ * stop (it would be billed), so `states` does not hear of it.
+ */
+function marked(entry: PointEntry, raw: number, quality: readonly MeasurementQuality[]): Measurement {
+  const value = entry.scaled ? round(raw * entry.factor + entry.offset) : raw;
+  const measurand = entry.measurand as Measurement['measurand'];
+  return entry.phase === undefined ? { measurand, value, raw, quality } : { measurand, value, raw, phase: entry.phase, quality };
 }
 
 function isGroup(g: Group, connector: number, at: Timestamp, timeTag: boolean): boolean {

@@ -2,8 +2,9 @@
  * What a value's quality descriptor allows (IEC 60870-5-101 §7.2.6.1 SIQ, §7.2.6.2 DIQ, §7.2.6.3
  * QDS): IV (invalid) is never used; NT (not topical) is never used for energy, and elsewhere as the
  * mapping says (dropped by default); OV (overflow), SB (substituted) and BL (blocked) are used and
- * marked by default, or dropped where the mapping says so. The verdict for every combination of
- * flags is worked out once per mapping, so a flagged value costs one table read.
+ * marked by default, or dropped where the mapping says so; a marked energy register reading is
+ * reported, never made a session's meter start or stop (`monitor.ts`). The verdict for every
+ * combination of flags is worked out once per mapping, so a flagged value costs one table read.
  */
 import type { MeasurementQuality } from '../../src/model/events.js';
 import type { Iec104PointsMapping, QualityPolicy } from './mapping.js';
