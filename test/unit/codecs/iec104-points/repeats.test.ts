@@ -16,23 +16,34 @@ function connected(h: Harness): void {
 }
 
 describe('RepeatFilter', () => {
-  it('knows an exact (time, value) pair at an address again, also from a new filter on the same memory', () => {
+  it('knows an exact (time, value) pair at an address again on a new filter (connection) on the same memory', () => {
     const memory = new Map<string, unknown>();
     const f = new RepeatFilter(() => memory);
     expect(f.repeated(1, 5, 1000, 1)).toBe(false);
-    expect(f.repeated(1, 5, 1000, 1)).toBe(true);
     expect(f.repeated(1, 5, 1000, 0)).toBe(false);
     expect(f.repeated(1, 6, 1000, 1)).toBe(false);
+    const next = new RepeatFilter(() => memory);
+    expect(next.repeated(1, 5, 1000, 1)).toBe(true);
+    expect(next.repeated(1, 5, 1000, 0)).toBe(true);
+    expect(next.repeated(1, 5, 1000, 2)).toBe(false);
     // An older time with a new value is an event (the charger's clock may have been set back).
-    expect(f.repeated(1, 5, 500, 1)).toBe(false);
-    expect(new RepeatFilter(() => memory).repeated(1, 5, 1000, 1)).toBe(true);
+    expect(next.repeated(1, 5, 500, 1)).toBe(false);
+    // A third connection still knows what the first saw.
+    expect(new RepeatFilter(() => memory).repeated(1, 6, 1000, 1)).toBe(true);
+  });
+
+  it('never finds a repeat within one filter (connection): the link rules those out', () => {
+    const f = new RepeatFilter(() => new Map());
+    expect([f.repeated(1, 5, 1000, 1), f.repeated(1, 5, 1000, 2), f.repeated(1, 5, 1000, 1)]).toEqual([false, false, false]);
   });
 
   it('forgets the oldest pairs of an address beyond its history', () => {
-    const f = new RepeatFilter(() => new Map());
+    const memory = new Map<string, unknown>();
+    const f = new RepeatFilter(() => memory);
     for (let t = 0; t < 9; t++) f.repeated(1, 5, t, 1);
-    expect(f.repeated(1, 5, 0, 1)).toBe(false);
-    expect(f.repeated(1, 5, 8, 1)).toBe(true);
+    const next = new RepeatFilter(() => memory);
+    expect(next.repeated(1, 5, 0, 1)).toBe(false);
+    expect(next.repeated(1, 5, 8, 1)).toBe(true);
   });
 });
 
@@ -60,5 +71,19 @@ describe('iec104-points session: time-tagged objects resent on a new connection'
     expect(second.of('fault')).toEqual([]);
     expect(second.of('sessionStarted')).toEqual([]);
     expect(second.ignored).toEqual(['repeat', 'repeat']);
+  });
+
+  it('never takes an object of the same connection for a repeat: a state back to where it was within one time tag is a change', () => {
+    // A charger whose time tags have whole seconds: a start that fails at once goes 1 -> 2 -> 1 in one second.
+    const memory = new Map<string, unknown>();
+    const time = cp56FromDate(new Date(START - 30_000), 'Asia/Shanghai');
+    const h = harness(dc, 7, { memoryOf: () => memory });
+    connected(h);
+    for (const state of [1, 2, 1]) h.send({ typeId: TI.M_ME_TE_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4011, value: state, quality: 0, time }] });
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x6402, value: 20_000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
+    expect(h.of('connectorStatus').filter((e) => e.connector === 2).map((e) => e.chargingState)).toEqual(['idle', 'evConnected', 'charging', 'evConnected']);
+    expect(h.of('sessionStarted')).toHaveLength(1);
+    expect(h.of('sessionEnded')).toHaveLength(1);
+    expect(h.ignored).toEqual([]);
   });
 });
