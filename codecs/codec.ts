@@ -40,9 +40,9 @@ export interface CodecError {
  * `unmapped_address`: an address (IEC 104 IOA) the configuration does not name;
  * `unmapped_value`: a value it has no meaning for (a status code missing from the mapping);
  * `test`: marked as test data (IEC 104 T bit); `foreign_address`: of another station (IEC 104
- * common address); `repeat`: already processed (a frame resent after a reconnect);
+ * common address, YKC pile code); `repeat`: already processed (a frame resent after a reconnect);
  * `unsolicited`: a confirmation that matches no command in flight; `quality`: a value its charger
- * flagged (IEC 104 quality descriptor: invalid, not topical) that the codec does not use.
+ * flagged (IEC 104 quality descriptor) that the codec does not use.
  */
 export const IGNORED_REASONS = ['unknown_type', 'unused_type', 'unmapped_address', 'unmapped_value', 'test', 'foreign_address', 'repeat', 'unsolicited', 'quality'] as const;
 export type IgnoredReason = (typeof IGNORED_REASONS)[number];

@@ -14,7 +14,8 @@
  *
  * A frame about a gun the pile does not have (number outside 1..gun count of the login, or not
  * decimal) is dropped as a `YKC_UNKNOWN_GUN` error; a record among them is still confirmed (0x40) so
- * that the pile stops resending it, its content logged.
+ * that the pile stops resending it, its content logged. After login, a frame naming another pile
+ * code is not this pile's: counted as ignored (`foreign_address`), never used (see `foreign`).
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
@@ -57,14 +58,6 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = [
  */
 const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
 
-/**
- * Answers to the session's commands: one naming another pile than the logged-in one answers none
- * of them (the pile code is the one field every answer carries, ykc.md §4).
- */
-const COMMAND_ANSWERS = new Set<string>([
-  'remoteStartResult', 'remoteStopResult', 'workParamsAnswer', 'rebootAnswer', 'timeSyncAnswer', 'billingModelSetAnswer', 'offlineCardSyncAnswer', 'offlineCardClearAnswer',
-]);
-
 /** Frames from the charger about one gun: dropped when the pile has no such gun. */
 const GUN_FRAMES = new Set<string>([
   'realTimeData', 'parkingLockStatus', 'startRequest', 'remoteStartResult', 'remoteStopResult', 'transactionRecord', 'transactionRecordV17',
@@ -83,6 +76,8 @@ export class YkcSession implements CodecSession {
   private connectorCount = 1;
   private currentType: CurrentType = 'DC';
   private loggedIn = false;
+  /** A frame naming another pile has been logged (they are counted, and logged once). */
+  private foreignLogged = false;
   private stopped = false;
   private watchdog: unknown;
   private timeSyncTimer: unknown;
@@ -178,13 +173,13 @@ export class YkcSession implements CodecSession {
   // --- frames from the charger -------------------------------------------------------------
 
   private onFrame(f: YkcFrame): void {
+    if (this.loggedIn && 'pileCode' in f && f.pileCode !== this.pileCode) {
+      this.foreign(f);
+      return;
+    }
     if (GUN_FRAMES.has(f.type) && 'gun' in f && !this.knownGun(f.gun)) {
       this.ctx.sink.error({ code: 'YKC_UNKNOWN_GUN', message: `${f.type} for gun ${f.gun}: the pile has guns 1..${this.loggedIn ? this.connectorCount : 99} only, frame dropped` });
       if (f.type === 'transactionRecord' || f.type === 'transactionRecordV17') this.transactions.acknowledgeOnly(f, `ykc record for unknown gun ${f.gun} confirmed and dropped`);
-      return;
-    }
-    if (COMMAND_ANSWERS.has(f.type) && this.loggedIn && 'pileCode' in f && f.pileCode !== this.pileCode) {
-      this.ctx.sink.log('warn', 'ykc answer names another pile: it answers no command', { type: f.type, sequence: f.sequence, pileCode: f.pileCode, loggedIn: this.pileCode });
       return;
     }
     switch (f.type) {
@@ -257,6 +252,18 @@ export class YkcSession implements CodecSession {
           this.ctx.sink.log('debug', 'ykc frame ignored', { type: f.type });
         }
     }
+  }
+
+  /**
+   * One connection carries one pile, and every frame names its pile code (ykc.md §2): once a pile
+   * has logged in, a frame naming another is not its data (nor a second login, nor an answer to
+   * its commands). Counted and ignored, the first one logged.
+   */
+  private foreign(f: YkcFrame & { readonly pileCode: string }): void {
+    this.ctx.sink.ignored?.('foreign_address');
+    if (this.foreignLogged) return;
+    this.foreignLogged = true;
+    this.ctx.sink.log('warn', 'ykc frames naming another pile than the logged-in one are ignored (logged once, counted)', { type: f.type, sequence: f.sequence, pileCode: f.pileCode, loggedIn: this.pileCode });
   }
 
   private onLogin(f: YkcFrameOf<'login'>): void {

@@ -1,5 +1,5 @@
 /** A YKC codec session on a fake clock, its frames decoded as they are sent: for session unit tests. */
-import type { CodecError } from '../../codecs/codec.js';
+import type { CodecError, IgnoredReason } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../codecs/ykc/session.js';
@@ -16,6 +16,8 @@ export interface YkcSessionHarness {
   /** Frames the session sent, decoded. */
   readonly sent: YkcFrame[];
   readonly errors: CodecError[];
+  /** Reasons the session gave the host for what it ignored, in order. */
+  readonly ignored: IgnoredReason[];
   readonly closed: string[];
   readonly logs: { level: string; message: string; data?: Readonly<Record<string, unknown>> }[];
   /** Encodes a frame as the charger would send it and hands it to the session. */
@@ -30,6 +32,7 @@ export function ykcSession(options: YkcOptions = {}): YkcSessionHarness {
   const events: ChargerEvent[] = [];
   const sent: YkcFrame[] = [];
   const errors: CodecError[] = [];
+  const ignored: IgnoredReason[] = [];
   const closed: string[] = [];
   const logs: YkcSessionHarness['logs'] = [];
   const cardFormat = options.cardFormat ?? 'hex';
@@ -45,6 +48,7 @@ export function ykcSession(options: YkcOptions = {}): YkcSessionHarness {
         sent.push(r.value);
       },
       error: (e) => errors.push(e),
+      ignored: (reason) => ignored.push(reason),
       close: (r) => closed.push(r),
       log: (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
     },
@@ -56,6 +60,7 @@ export function ykcSession(options: YkcOptions = {}): YkcSessionHarness {
     events,
     sent,
     errors,
+    ignored,
     closed,
     logs,
     feed: (f) => session.receive(encodeYkcFrame(f, { cardFormat })),
