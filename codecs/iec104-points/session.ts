@@ -190,10 +190,11 @@ export class Iec104PointsSession implements CodecSession {
   }
 
   /**
-   * A command confirmed but never terminated: a general interrogation that stays without ACT_TERM
-   * is taken as done, so that statuses flow.
+   * A command confirmed but never terminated (many stations send no ACT_TERM): it is over. A general
+   * interrogation that stays without ACT_TERM is taken as done, so that statuses flow.
    */
   private onExpired(command: ChargerCommand): void {
+    this.intents.delete(command.id);
     if (command.id.startsWith(`${INTERNAL}gi`) && !this.states.isReady) this.ready();
   }
 
