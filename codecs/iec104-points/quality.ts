@@ -30,7 +30,7 @@ const FLAGS: readonly (readonly [number, MeasurementQuality, keyof QualityPolicy
 ];
 
 /** Defaults where the mapping says nothing: a stale value is not taken as current. */
-const DEFAULTS: Required<QualityPolicy> = { notTopical: 'drop', overflow: 'mark', substituted: 'mark', blocked: 'mark' };
+export const DEFAULT_QUALITY_POLICY: Required<QualityPolicy> = { notTopical: 'drop', overflow: 'mark', substituted: 'mark', blocked: 'mark' };
 
 /** The rules of each mapping, shared by all the sessions of its chargers. */
 const BY_MAPPING = new WeakMap<Iec104PointsMapping, QualityRules>();
@@ -47,7 +47,7 @@ export class QualityRules {
   }
 
   constructor(policy: QualityPolicy = {}) {
-    const rules = { ...DEFAULTS, ...policy };
+    const rules = { ...DEFAULT_QUALITY_POLICY, ...policy };
     // One frozen array per distinct verdict: the tables hold 512 references to a handful of them.
     const interned = new Map<string, Verdict>();
     const intern = (v: Verdict): Verdict => {

@@ -1,12 +1,15 @@
 /**
  * `pilegate mapping check <file>`: validates an IEC 104 point-table mapping and prints what it
- * describes (charger, identity, addressing, every point and command, counts), or with `--json` the
+ * describes (charger, identity, addressing, link, interrogation and clock-sync retry, quality
+ * policy, every point and command, counts), or with `--json` the
  * normalised mapping. Any problem is printed on stderr as
  * `error <code> <file>:<line>:<col> <pointer>: <reason>`, one per line, with exit code 2.
  */
 import type { Command } from 'commander';
+import { DEFAULT_CLOCK_RETRY_SECONDS } from '../../codecs/iec104-points/clock-sync.js';
 import { ioaHex, loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import type { Iec104PointsMapping, MappedCommand, Point } from '../../codecs/iec104-points/mapping.js';
+import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from '../../codecs/iec104-points/mapping.js';
+import { DEFAULT_QUALITY_POLICY } from '../../codecs/iec104-points/quality.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { DEFAULT_TIME_ZONE } from '../iec104/cp56.js';
 import { DEFAULT_LINK_PARAMETERS } from '../iec104/link-params.js';
@@ -53,6 +56,7 @@ export function describeMapping(m: Iec104PointsMapping, file: string): string[] 
   const link = { k: DEFAULT_LINK_PARAMETERS.k, w: DEFAULT_LINK_PARAMETERS.w, t1: DEFAULT_LINK_PARAMETERS.t1 / 1000, t2: DEFAULT_LINK_PARAMETERS.t2 / 1000, t3: DEFAULT_LINK_PARAMETERS.t3 / 1000, ...m.link };
   const settings: [string, string][] = [
     ['charger', `${c.vendor} ${c.model}, ${c.currentType}, ${c.connectors} connector${c.connectors === 1 ? '' : 's'}${c.maxPowerW === undefined ? '' : `, max ${c.maxPowerW} W`}`],
+    ...(c.maxCurrentA !== undefined ? [['max current', `${c.maxCurrentA} A per connector`] as [string, string]] : []),
     ['identity', `from ${m.identity.source}, template ${m.identity.template ?? '{ca} (default)'}`],
   ];
   if (m.commonAddress !== undefined) settings.push(['common address', String(m.commonAddress)]);
@@ -62,6 +66,9 @@ export function describeMapping(m: Iec104PointsMapping, file: string): string[] 
     ['link', `k ${link.k}, w ${link.w}, t1 ${link.t1} s, t2 ${link.t2} s, t3 ${link.t3} s${m.link === undefined ? dflt : ''}`],
   );
   if (m.interrogation !== undefined) settings.push(['interrogation', describeInterrogation(m.interrogation)]);
+  const retry = m.interrogation?.clockSyncRetrySeconds;
+  settings.push(['clock sync retry', `${(retry ?? DEFAULT_CLOCK_RETRY_SECONDS).join(', ')} s${retry === undefined ? dflt : ''}`]);
+  settings.push(['quality', `${describeQuality(m.quality)}${m.quality === undefined ? dflt : ''}`]);
   if (m.commandTimeoutSeconds !== undefined) settings.push(['command timeout', `${m.commandTimeoutSeconds} s`]);
   lines.push(...table(settings));
 
@@ -104,7 +111,10 @@ function pointDetails(p: Point): string {
       return parts.join(', ');
     }
     case 'fault':
-      return `${p.fault.code} ${p.fault.severity}${p.fault.name === undefined ? '' : ` (${p.fault.name})`}${p.invert === true ? ', inverted' : ''}`;
+      return (
+        `${p.fault.code} ${p.fault.severity}${p.fault.name === undefined ? '' : ` (${p.fault.name})`}${p.invert === true ? ', inverted' : ''}` +
+        `${p.fault.stopReason === undefined ? '' : `, stop reason ${p.fault.stopReason}`}`
+      );
     case 'status':
       return Object.entries(p.states)
         .map(([raw, s]) => `${raw}=${s.status}${s.chargingState === undefined ? '' : `/${s.chargingState}`}${s.plugged === undefined ? '' : s.plugged ? ' plugged' : ' unplugged'}`)
@@ -143,6 +153,12 @@ function describeInterrogation(i: NonNullable<Iec104PointsMapping['interrogation
     one('clock sync', i.clockSyncOnConnect, i.clockSyncEveryMinutes),
   ].filter((x) => x !== undefined);
   return parts.length === 0 ? 'none' : parts.join(', ');
+}
+
+/** What the policy does with each flag (see `docs/iec104-points.md`), e.g. `NT drop, OV mark, SB mark, BL mark`. */
+function describeQuality(policy: QualityPolicy | undefined): string {
+  const q = { ...DEFAULT_QUALITY_POLICY, ...policy };
+  return `NT ${q.notTopical}, OV ${q.overflow}, SB ${q.substituted}, BL ${q.blocked}`;
 }
 
 /** `10 fault, 1 available` in order of first appearance. */

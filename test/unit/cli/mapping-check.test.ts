@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../../codecs/iec104-points/load-mapping.js';
+import { describeMapping } from '../../../src/cli/mapping.js';
 import { runCli, spawnCli } from '../../support/cli.js';
 import { REPO_ROOT } from '../../support/fixtures.js';
 
@@ -26,7 +27,7 @@ describe('pilegate mapping check', () => {
     expect(r.stdout).toMatch(/^link +k 12, w 8, t1 15 s, t2 10 s, t3 20 s$/m);
     expect(r.stdout).toContain('points (26)');
     expect(r.stdout).toMatch(/^ {2}0x6401 +25601 +M_IT_NA_1 +1 +measurand +gun 1 energy register +energy in kWh, scale 0\.01$/m);
-    expect(r.stdout).toMatch(/^ {2}0x0001 +1 +M_SP_NA_1 +1 +fault +gun 1 emergency stop +EMERGENCY_STOP critical \(Emergency stop pressed\)$/m);
+    expect(r.stdout).toMatch(/^ {2}0x0001 +1 +M_SP_NA_1 +1 +fault +gun 1 emergency stop +EMERGENCY_STOP critical \(Emergency stop pressed\), stop reason emergencyStop$/m);
     expect(r.stdout).toMatch(/^ {2}0x4011 +16401 +M_ME_NB_1 +2 +status +gun 2 state code +0=available\/idle unplugged; 1=occupied\/evConnected plugged; .*6=faulted\/idle$/m);
     expect(r.stdout).toContain('commands (10)');
     expect(r.stdout).toMatch(/^ {2}setLimit +0 +C_SE_NB_1 +0x6201 +25089 +unit kW, scale 0\.1$/m);
@@ -49,6 +50,21 @@ describe('pilegate mapping check', () => {
     expect(r.stdout).toMatch(/^ {2}0x4004 +16388 +M_ME_NB_1 +1 +measurand +socket temperature +temperature in Celsius, scale 0\.1, offset -40$/m);
     expect(r.stdout).toMatch(/^ {2}startCharging +1 +C_DC_NA_1 +0x6001 +24577 +value on, select-before-operate$/m);
     expect(r.stdout).toContain('12 points (1 plugged, 1 charging, 1 available, 4 fault, 5 measurand), 5 commands (1 startCharging, 1 stopCharging, 1 setAvailability, 1 reset, 1 setLimit)');
+  });
+
+  it('prints the quality policy, the clock-sync retry, the maximum current and the stop reason a fault names', async () => {
+    const r = await runCli(['mapping', 'check', DC]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^quality +NT drop, OV mark, SB mark, BL mark \(default\)$/m);
+    expect(r.stdout).toMatch(/^clock sync retry +10, 30, 60, 120, 300 s \(default\)$/m);
+    expect(r.stdout).toMatch(/^max current +250 A per connector$/m);
+    expect(r.stdout).toMatch(/^ {2}0x0001 +1 +M_SP_NA_1 +1 +fault +gun 1 emergency stop +EMERGENCY_STOP critical \(Emergency stop pressed\), stop reason emergencyStop$/m);
+    expect(r.stdout).toMatch(/^ {2}0x0002 +2 +M_SP_NA_1 +1 +fault +gun 1 over-temperature +CONNECTOR_OVERTEMP error \(Gun over-temperature\)$/m);
+
+    const dc = loadMappingFile(DC);
+    const own = describeMapping({ ...dc, quality: { notTopical: 'mark', blocked: 'drop' }, interrogation: { ...dc.interrogation, clockSyncRetrySeconds: [5, 60] } }, DC).join('\n');
+    expect(own).toMatch(/^quality +NT mark, OV mark, SB mark, BL drop$/m);
+    expect(own).toMatch(/^clock sync retry +5, 60 s$/m);
   });
 
   it('prints the normalised mapping as JSON with --json', async () => {
