@@ -10,6 +10,9 @@
  * CSMS was told Rejected (Timeout) is applied then, as if confirmed in time — the charger did it —
  * unless a newer command for the same target went out since. Where the charger has no availability
  * command the gateway keeps the operative state itself (see `tellCharger`) and says so in `statusInfo`.
+ * A station-wide change told to each connector that only some confirm is kept as the state of
+ * their EVSEs (`keepConfirmed`): the station's own state covers every EVSE, so it changes only when
+ * every connector took the change.
  *
  * A connector the charger has not reported yet is never guessed Available: its status is
  * Unavailable. After the boot (B01 wants every connector reported) such a connector waits for the
@@ -47,7 +50,9 @@ export interface AvailabilityHooks {
 }
 
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
-type Told = { kind: 'confirmed'; notTold: number[] } | { kind: 'refused'; refusal: Refusal; confirmed: number[] } | { kind: 'notTold' };
+type Told = { kind: 'confirmed'; notTold: number[] } | Refused | { kind: 'notTold' };
+/** Some target refused: `confirmed` are the connectors that took a station-wide change told to each of `told`. */
+type Refused = { kind: 'refused'; refusal: Refusal; confirmed: number[]; told: number[] };
 
 export class Availability {
   private readonly charger = new Map<number, ConnectorStatusEvent['status']>();
@@ -173,8 +178,7 @@ export class Availability {
     const told = await this.tellCharger(evse, op === 'Operative');
     const after = (): void => this.reportChanges();
     if (told.kind === 'refused') {
-      // Only what the charger confirmed changes: connectors that took a station-wide change keep it.
-      for (const c of told.confirmed) await this.persist(c, op);
+      await this.keepConfirmed(op, told);
       return { response: { status: 'Rejected', statusInfo: statusInfo(told.refusal) }, after };
     }
     await this.persist(evse, op);
@@ -241,7 +245,7 @@ export class Availability {
   private async applyScheduled(evse: number, op: Operational): Promise<void> {
     const told = await this.tellCharger(evse, op === 'Operative');
     if (told.kind === 'refused') {
-      for (const c of told.confirmed) await this.persist(c, op);
+      await this.keepConfirmed(op, told);
       this.ctx.log('warn', 'scheduled availability change refused by the charger: not applied', { evse, operationalStatus: op, ...statusInfo(told.refusal) });
     } else {
       await this.persist(evse, op);
@@ -249,17 +253,42 @@ export class Availability {
     this.reportChanges();
   }
 
-  /** The charger confirmed change `id` of `evse` (0 = station) after the CSMS was told Rejected. */
-  private lateChange(evse: number, op: Operational, id: string): void {
+  /**
+   * The charger confirmed change `id` of `evse` (0 = station) after the CSMS was told Rejected;
+   * `told`: it was connector `evse`'s part of a station-wide change told to each of these.
+   */
+  private lateChange(evse: number, op: Operational, id: string, told?: readonly number[]): void {
     if (this.lastSent.get(evse) !== id) {
       this.ctx.log('info', 'late availability confirmation overtaken by a newer change: not applied', { evse, operationalStatus: op, command: id });
       return;
     }
     const apply = async (): Promise<void> => {
-      await this.persist(evse, op);
+      if (told !== undefined && op === 'Operative') await this.enabled([evse], told);
+      else await this.persist(evse, op);
       this.reportChanges();
     };
     background(this.ctx, 'late ChangeAvailability', apply());
+  }
+
+  /** Only what the charger confirmed changes: the connectors that took a station-wide change keep it. */
+  private async keepConfirmed(op: Operational, r: Refused): Promise<void> {
+    if (op === 'Operative') await this.enabled(r.confirmed, r.told);
+    else for (const c of r.confirmed) await this.persist(c, op);
+  }
+
+  /**
+   * Connectors `confirmed` of a station-wide Operative told to each of `told` are enabled on the
+   * charger. While the station is Inoperative that would not show (the station's state covers every
+   * EVSE), so the station becomes Operative and the connectors told that did not confirm (yet)
+   * Inoperative, as they still are on the charger: each EVSE's state is then the charger's.
+   */
+  private async enabled(confirmed: readonly number[], told: readonly number[]): Promise<void> {
+    if (confirmed.length === 0) return;
+    if (this.stationOperative === 'Inoperative') {
+      for (const c of told) if (!confirmed.includes(c)) await this.persist(c, 'Inoperative');
+      await this.persist(0, 'Operative');
+    }
+    for (const c of confirmed) await this.persist(c, 'Operative');
   }
 
   private async persist(evse: number, op: Operational): Promise<void> {
@@ -291,14 +320,17 @@ export class Availability {
       const commands = targets.map((connector) => ({ type: 'setAvailability' as const, id: this.ctx.commandId('availability'), connector, available }));
       // The state a confirmation changes: the station's for connector 0 of a station-wide change, else the EVSE's.
       const keyOf = (connector: number): number => (connector === 0 ? evse : connector);
+      // A station-wide change told to each connector: what one confirms is that connector's.
+      const perConnector = evse === 0 && targets[0] !== 0;
       for (const c of commands) this.lastSent.set(keyOf(c.connector), c.id);
-      const outcomes = await Promise.all(commands.map((c) => this.commands.run(c, { late: () => this.lateChange(keyOf(c.connector), available ? 'Operative' : 'Inoperative', c.id) })));
+      const op = available ? 'Operative' : 'Inoperative';
+      const outcomes = await Promise.all(commands.map((c) => this.commands.run(c, { late: () => this.lateChange(keyOf(c.connector), op, c.id, perConnector ? targets : undefined) })));
       const notTold = targets.filter((_, i) => outcomes[i]?.ok === false && (outcomes[i] as Refusal).reasonCode === 'NotSupported');
       if (notTold.length === targets.length) continue;
       const refusal = outcomes.find((o): o is Refusal => !o.ok && o.reasonCode !== 'NotSupported');
       if (refusal !== undefined) {
-        const confirmed = evse === 0 && targets[0] !== 0 ? targets.filter((_, i) => outcomes[i]?.ok === true) : [];
-        return { kind: 'refused', refusal, confirmed };
+        const confirmed = perConnector ? targets.filter((_, i) => outcomes[i]?.ok === true) : [];
+        return { kind: 'refused', refusal, confirmed, told: perConnector ? targets : [] };
       }
       return { kind: 'confirmed', notTold: notTold.filter((c) => c > 0) };
     }

@@ -6,6 +6,7 @@
  * schema however many EVSEs the charger has.
  */
 import { describe, expect, it } from 'vitest';
+import type { CommandOutcome } from '../../../codecs/codec.js';
 import type { Capabilities } from '../../../src/model/capabilities.js';
 import type { ChargerCommand } from '../../../src/model/commands.js';
 import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
@@ -33,7 +34,7 @@ const CAPS: Capabilities = {
 };
 
 /** A two-EVSE station whose charger answers nothing by itself: the test answers with `answer`. */
-async function station(caps: Partial<Capabilities> = {}) {
+async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCommand) => CommandOutcome = () => ({ status: 'sent' })) {
   const capabilities = { ...CAPS, ...caps };
   const store = new MemoryStore();
   const clock = new FakeClock(Date.UTC(2026, 0, 5, 8));
@@ -55,7 +56,7 @@ async function station(caps: Partial<Capabilities> = {}) {
     charger: {
       send: (c) => {
         sent.push(c);
-        return { status: 'sent' };
+        return outcome(c);
       },
     },
     call: (action, payload) => {
@@ -129,6 +130,51 @@ describe('ChangeAvailability confirmed late', () => {
     await s.answer('accepted', first);
     expect(s.availability.statusOf(2)).toBe('Available');
     expect(s.statuses).toEqual([]);
+  });
+});
+
+describe('a station-wide change told to each connector (no whole-charger command)', () => {
+  const perConnector = (c: ChargerCommand): CommandOutcome => (c.type === 'setAvailability' && c.connector === 0 ? { status: 'notSupported', reason: 'no availability command for connector 0' } : { status: 'sent' });
+  /** The id of the last availability command sent to `connector`. */
+  const lastTo = (sent: readonly ChargerCommand[], connector: number): string => sent.findLast((c) => c.type === 'setAvailability' && c.connector === connector)?.id ?? '';
+
+  /** A station made Inoperative by both connectors. */
+  async function inoperative() {
+    const s = await station({}, perConnector);
+    const r = s.availability.changeAvailability({ operationalStatus: 'Inoperative' });
+    await flush();
+    await s.answer('accepted', lastTo(s.sent, 1));
+    await s.answer('accepted', lastTo(s.sent, 2));
+    expect((await r).response).toEqual({ status: 'Accepted' });
+    (await r).after();
+    expect([s.availability.statusOf(1), s.availability.statusOf(2)]).toEqual(['Unavailable', 'Unavailable']);
+    s.statuses.length = 0;
+    return s;
+  }
+
+  it('made Operative by one connector only: Rejected, and that connector, which the charger enabled, is reported Available', async () => {
+    const s = await inoperative();
+    const r = s.availability.changeAvailability({ operationalStatus: 'Operative' });
+    await flush();
+    await s.answer('accepted', lastTo(s.sent, 1));
+    await s.answer('rejected', lastTo(s.sent, 2));
+    const { response, after } = await r;
+    expect(response).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    after();
+    expect([s.availability.statusOf(1), s.availability.statusOf(2)]).toEqual(['Available', 'Unavailable']);
+    expect(s.statuses).toEqual(['1 Available']);
+    expect([await s.store.get('CS-1', 'availability'), await s.store.get('CS-1', 'availability:evse:2')]).toEqual(['Operative', 'Inoperative']);
+  });
+
+  it('made Operative late, one connector after the other: each is reported Available once the charger confirmed it', async () => {
+    const s = await inoperative();
+    (await s.timedOut(s.availability.changeAvailability({ operationalStatus: 'Operative' }))).after();
+    const [one, two] = [lastTo(s.sent, 1), lastTo(s.sent, 2)];
+    await s.answer('accepted', one);
+    expect([s.availability.statusOf(1), s.availability.statusOf(2)]).toEqual(['Available', 'Unavailable']);
+    await s.answer('accepted', two);
+    expect([s.availability.statusOf(1), s.availability.statusOf(2)]).toEqual(['Available', 'Available']);
+    expect(s.statuses).toEqual(['1 Available', '2 Available']);
   });
 });
 
