@@ -7,7 +7,10 @@
 import type { ChargingState, ConnectorStatus, CurrentType, FaultSeverity, StopReason } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 
-/** Monitor types a point may name; the time-tagged variant (M_SP_TB_1...) is accepted at the same IOA. */
+/**
+ * Monitor types a point may name; the time-tagged variant (M_SP_TB_1...) is accepted at the same
+ * IOA, and for M_ME_NA_1 also M_ME_ND_1 (without quality descriptor).
+ */
 export const POINT_TYPES = ['M_SP_NA_1', 'M_DP_NA_1', 'M_ME_NA_1', 'M_ME_NB_1', 'M_ME_NC_1', 'M_IT_NA_1'] as const;
 export type PointType = (typeof POINT_TYPES)[number];
 

@@ -35,6 +35,7 @@ function carrierOf(kind: ElementKind | undefined): Carrier {
     case 'DIQ':
       return Carrier.double;
     case 'NVA':
+    case 'NVA_ONLY':
     case 'SVA':
     case 'FLOAT':
     case 'BCR':

@@ -7,8 +7,13 @@ import type { ChargerCommandType } from '../../src/model/commands.js';
 import { toCanonical, type Measurand } from '../../src/model/units.js';
 import type { Iec104PointsMapping, MappedCommand, MeasurandPoint, Point } from './mapping.js';
 
-/** A time-tagged type and its plain twin share one address space (IEC 60870-5-101 §7.3.1). */
+/**
+ * A time-tagged type and its plain twin share one address space (IEC 60870-5-101 §7.3.1), and so do
+ * M_ME_NA_1 and M_ME_ND_1 (the same normalized value sent without its quality descriptor, §7.3.1.21,
+ * often for cyclic transmission): a point mapped at M_ME_NA_1 is read from all three.
+ */
 const FAMILY = new Uint8Array(256).map((_, ti) => ti);
+FAMILY[TI.M_ME_ND_1] = TI.M_ME_NA_1;
 FAMILY[TI.M_SP_TB_1] = TI.M_SP_NA_1;
 FAMILY[TI.M_DP_TB_1] = TI.M_DP_NA_1;
 FAMILY[TI.M_ME_TD_1] = TI.M_ME_NA_1;

@@ -156,4 +156,12 @@ describe('iec104-points family lookup', () => {
     expect(table.family(TI.M_ME_TF_1)).toBe(table.family(TI.M_ME_NC_1));
     expect(table.family(TI.M_ME_NA_1)).toBeUndefined();
   });
+
+  it('reads M_ME_ND_1 (a normalized value without quality descriptor) at the IOA of a mapped M_ME_NA_1 point', () => {
+    const point = { ti: 'M_ME_NA_1', ioa: 0x4101, connector: 1, signal: 'measurand', measurand: 'temperature', unit: 'Celsius', scale: 100 } as Point;
+    const mapping: Iec104PointsMapping = { ...dc, points: [...dc.points, point] };
+    const { measured, unknown } = read(mapping, asdu(TI.M_ME_ND_1, [{ ioa: 0x4101, raw: 16384, value: 0.5 } as InformationObject]));
+    expect(measured).toEqual([{ type: 'measurements', connector: 1, at: NOW, values: [{ measurand: 'temperature', value: 50, raw: 0.5 }] }]);
+    expect(unknown).toEqual([]);
+  });
 });
