@@ -157,12 +157,20 @@ interface Pending {
   timer: unknown;
 }
 
+/** Commands given up on (no ACT_CON in time) whose late confirmation is still reported. */
+const LATE_KEPT = 16;
+
 /**
  * Commands in flight, one per (TI, IOA): a second command at the same address waits for nothing,
- * it is rejected (the station could not tell the confirmations apart).
+ * it is rejected (the station could not tell the confirmations apart). A command whose execute
+ * step had no ACT_CON within the time-out is reported `timeout` and kept a while: its ACT_CON
+ * coming later is still the charger's answer to it, and is reported for it (the station follows
+ * what the charger did), never taken for another command's.
  */
 export class PendingCommands {
   private readonly pending = new Map<string, Pending>();
+  /** Timed-out commands by address, oldest first (at most `LATE_KEPT`). */
+  private readonly late = new Map<string, Pending>();
 
   constructor(
     private readonly clock: CodecClock,
@@ -196,7 +204,7 @@ export class PendingCommands {
     if (o === undefined) return false;
     const key = addr(asdu.typeId, o.ioa);
     const p = this.pending.get(key);
-    if (p === undefined || p.sent === undefined || !echoes(o, p.sent)) return false;
+    if (p === undefined || p.sent === undefined || !echoes(o, p.sent)) return this.confirmLate(key, asdu, o);
     if (asdu.cause === COT.ACTIVATION_TERMINATION && p.phase !== 'accepted') return false;
     const id = p.plan.command.id;
     if (asdu.cause === COT.ACTIVATION_CON) {
@@ -231,8 +239,20 @@ export class PendingCommands {
     return false;
   }
 
+  /** The ACT_CON of a command that timed out in its execute step: reported for it, once. */
+  private confirmLate(key: string, asdu: Asdu, o: InformationObject): boolean {
+    const p = this.late.get(key);
+    if (p === undefined || p.sent === undefined || asdu.cause !== COT.ACTIVATION_CON || !echoes(o, p.sent)) return false;
+    this.late.delete(key);
+    const commandId = p.plan.command.id;
+    if (asdu.negative) this.result({ type: 'commandResult', commandId, status: 'rejected', reason: 'negative ACT_CON after the time-out', raw: asdu.cause });
+    else this.result({ type: 'commandResult', commandId, status: p.plan.completesOnCon === true ? 'completed' : 'accepted' });
+    return true;
+  }
+
   /** The link went down: every command in flight has failed. */
   failAll(reason: string): void {
+    this.late.clear();
     for (const [key, p] of [...this.pending]) {
       if (p.phase === 'accepted') this.finish(key, p, undefined);
       else this.finish(key, p, { type: 'commandResult', commandId: p.plan.command.id, status: 'failed', reason });
@@ -264,7 +284,15 @@ export class PendingCommands {
         p.phase === 'accepted' ? undefined : { type: 'commandResult', commandId: p.plan.command.id, status: 'timeout', reason: `no ${p.phase === 'selecting' ? 'select ' : ''}ACT_CON within ${this.timeoutMs} ms` };
       this.finish(key, p, event);
       if (p.phase === 'accepted') this.expired(p.plan.command);
+      // A select confirmed late executed nothing; an execute may have been done.
+      else if (p.phase === 'executing') this.keepLate(key, p);
     }, this.timeoutMs);
+  }
+
+  private keepLate(key: string, p: Pending): void {
+    this.late.delete(key);
+    this.late.set(key, p);
+    if (this.late.size > LATE_KEPT) this.late.delete(this.late.keys().next().value as string);
   }
 
   private finish(key: string, p: Pending, event: CommandResultEvent | undefined): void {
