@@ -12,7 +12,7 @@ import type { Asdu, Cp56Time, InformationObject } from '../../src/iec104/types.j
 import type { ChargerEvent, Measurement, MeasurementQuality, MeasurementsEvent, Timestamp } from '../../src/model/events.js';
 import type { ConnectorStates } from './connectors.js';
 import type { FaultPoint, StatusPoint } from './mapping.js';
-import { familyOf, round, SIGNAL, type PointEntry, type PointTable } from './points.js';
+import { familyOf, round, SIGNAL, type FamilyPoints, type PointEntry, type PointTable } from './points.js';
 import { QUALITY_BITS, type QualityRules, type Verdict } from './quality.js';
 import type { RepeatFilter } from './repeats.js';
 
@@ -97,12 +97,20 @@ export interface MonitorContext {
  * the faults it raises or clears to `faults` and returns its measurement events, grouped by
  * connector and time in order of first appearance. `now` is the reception time, used where an
  * object has no time tag. State changes of a time-tagged ASDU are handed to `ctx.changed` object by
- * object; those of other ASDUs are left for the caller to flush once.
+ * object; those of other ASDUs are left for the caller to flush once. `family`: the mapped points of
+ * the ASDU's type, when the caller has looked them up already.
  *
  * The groups live in locals until returned: storing each new event into a long-lived object would
  * take the write barrier's slow path for every one.
  */
-export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now: Timestamp, faults: ChargerEvent[]): Group[] | undefined {
+export function readMonitor(
+  ctx: MonitorContext,
+  asdu: Asdu,
+  info: TypeInfo,
+  now: Timestamp,
+  faults: ChargerEvent[],
+  family: FamilyPoints | undefined = ctx.table.family(asdu.typeId),
+): Group[] | undefined {
   // Groups in order of appearance: the first alone, then a list once there are two (a list grown by
   // push starts at one slot and its first growth is a runtime call).
   let first: Group | undefined;
@@ -120,14 +128,13 @@ export function readMonitor(ctx: MonitorContext, asdu: Asdu, info: TypeInfo, now
   let held = 0;
   const { states, timeZone, unknown } = ctx;
   const objects = asdu.objects as readonly MonitorObject[];
-  const family = ctx.table.family(asdu.typeId);
   const carrier = CARRIER[asdu.typeId] as Carrier;
   const counter = COUNTER[asdu.typeId] === 1;
   // Without time tags every value of the ASDU has time `now`: groups differ by connector only, and no
   // string comparison is needed.
   const timeTag = info.timeTag;
   const repeats = timeTag ? ctx.repeats : undefined;
-  const familyTi = familyOf(asdu.typeId);
+  const familyTi = repeats === undefined ? 0 : familyOf(asdu.typeId);
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i] as MonitorObject;
     const entry = family === undefined ? undefined : family.get(o.ioa);

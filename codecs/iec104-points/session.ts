@@ -344,12 +344,13 @@ export class Iec104PointsSession implements CodecSession {
       this.command({ type: 'interrogate', id: `${INTERNAL}gi-init-${this.ctx.clock.now()}`, scope: 'general' });
       return;
     }
-    if (this.table.family(asdu.typeId) === undefined) {
+    const family = this.table.family(asdu.typeId);
+    if (family === undefined) {
       this.intake.ignored.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
       return;
     }
     const now = this.nowIso();
-    const measured = readMonitor(this.monitor, asdu, info, now, this.faults);
+    const measured = readMonitor(this.monitor, asdu, info, now, this.faults, family);
     if (measured !== undefined) this.emit(measured);
     if (this.faults.length > 0) this.emit(this.faults.splice(0));
     this.emit(this.states.flush(now));
