@@ -30,14 +30,18 @@ export class LatestValues {
   private readonly connectors = new Map<number, Map<string, Reading>>();
 
   /**
-   * Takes the readings of `e`. A value that is no finite number is kept too, as the latest reading
-   * of its measurand: it is unusable, and the older one before it would be reported as current.
+   * Takes the readings of `e`, but for a flagged energy register reading. A value that is no finite
+   * number is kept too, as the latest reading of its measurand: it is unusable, and the older one
+   * before it would be reported as current.
    */
   note(e: MeasurementsEvent): void {
     let readings = this.connectors.get(e.connector);
     if (readings === undefined) this.connectors.set(e.connector, (readings = new Map()));
     const at = Date.parse(e.at);
     for (const v of e.values) {
+      // An energy register reading the charger flagged (overflow, substituted, blocked) is never a
+      // sample's register: a CSMS may bill on the last one it sees.
+      if (v.quality !== undefined && v.measurand === 'energy') continue;
       const key = v.phase === undefined ? v.measurand : `${v.measurand}/${v.phase}`;
       readings.set(key, { value: v, at });
     }

@@ -170,7 +170,8 @@ export class Transactions {
   async measurements(e: MeasurementsEvent): Promise<void> {
     const dropped = unreadable(e);
     if (dropped.length > 0) this.unreadableValue({ connector: e.connector, measurands: dropped });
-    const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined);
+    // A flagged register reading (Measurement.quality) is never a transaction's figure.
+    const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined);
     this.noteEnergy(e.connector, energy?.value, e.at);
     const at = Date.parse(e.at);
     this.latestValues.note(e);

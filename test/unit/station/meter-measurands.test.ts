@@ -115,6 +115,28 @@ describe('periodic samples (SampledDataCtrlr.TxUpdatedInterval)', () => {
   });
 });
 
+describe('flagged energy register readings (Measurement.quality)', () => {
+  it('are never a sample\'s register nor the reading a stale transaction ends with', async () => {
+    const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register,Voltage' }, DC);
+    await s.tx.sessionStarted(started('A', T0, { meterStartWh: 1000 }));
+    await s.tx.measurements(measured(T0 + 10 * S, [{ measurand: 'energy', value: 1100 }]));
+    // A substituted register reading and a flagged voltage, a minute later.
+    await s.tx.measurements(
+      measured(T0 + MIN + 10 * S, [
+        { measurand: 'energy', value: 999_999, quality: ['substituted'] },
+        { measurand: 'voltage', value: 400, quality: ['substituted'] },
+      ]),
+    );
+    // The charger renumbered its session: the open transaction is stale and ends with its last good reading.
+    await s.tx.sessionStarted(started('B', T0 + 2 * MIN));
+    const events = await s.events();
+    const periodic = events.filter((e) => e.triggerReason === 'MeterValuePeriodic');
+    expect(periodic.map(sampled)).toEqual([['Energy.Active.Import.Register=1100', 'Voltage=400']]);
+    const ended = events.find((e) => e.eventType === 'Ended');
+    expect(sampled(ended)).toEqual(['Energy.Active.Import.Register=1100']);
+  });
+});
+
 describe('Ended samples (SampledDataCtrlr.TxEndedInterval)', () => {
   it('carry the latest value of every TxEndedMeasurand', async () => {
     const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedInterval': '0', 'SampledDataCtrlr.TxEndedInterval': '60', 'SampledDataCtrlr.TxEndedMeasurands': 'Energy.Active.Import.Register,Power.Active.Import' }, DC);
