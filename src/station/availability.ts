@@ -193,7 +193,7 @@ export class Availability {
    * Reset (B11/B12). A charger with a reset command is reset first, and the virtual station boots
    * again (RemoteReset) only once the charger confirmed; a refusal or silence answers Rejected and
    * reboots nothing. A charger without one: the virtual station — the charger's OCPP side — still
-   * reboots (OCPP makes Reset a Core feature, protocols/ocpp201.md §2.8: for a gateway, reboot
+   * reboots (Reset is in the OCPP 2.0.1 Core profile, use cases B11/B12: for a gateway, reboot
    * means a new connection and a new boot), and statusInfo says the charger itself was not reset.
    */
   async reset(req: RequestOf<'Reset'>): Promise<HandlerResult<'Reset'>> {
