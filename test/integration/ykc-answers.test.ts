@@ -8,37 +8,20 @@
  */
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Codec } from '../../codecs/codec.js';
-import { ykcCodec } from '../../codecs/ykc/codec.js';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import { connectYkcSimulator, type YkcAnswers, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
-import { startCsms, type TestCsms } from '../support/csms.js';
-import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
-import { PASSWORD } from '../support/station.js';
+import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import type { TestCsms } from '../support/csms.js';
+import { YkcRig } from '../support/ykc-rig.js';
 
-let csms: TestCsms | undefined;
-let gateway: LiteGateway | undefined;
-let sim: YkcChargerSimulator | undefined;
+const rig = new YkcRig();
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  sim?.close();
-  await gateway?.close();
-  await csms?.close();
-  csms = gateway = sim = undefined;
-  expect(failures).toEqual([]);
+  expect(await rig.close()).toEqual([]);
 });
 
 /** A 60 kW one-gun pile answering as `answers` says, booted and reported; the codec's time-out is its default. */
 async function pile(code: string, answers: YkcAnswers): Promise<{ c: TestCsms; s: YkcChargerSimulator; client: RPCClient }> {
-  const c = (csms = await startCsms({ passwords: { [code]: PASSWORD } }));
-  gateway = await startLiteGateway({
-    csmsUrl: c.url,
-    codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: { ratedPowerW: 60_000 } }) },
-    preset: { 'OCPPCommCtrlr.ChargerCommandTimeout': '1' },
-  });
-  const s = (sim = await connectYkcSimulator({ host: '127.0.0.1', port: gateway.port, pileCode: code, realTimeIntervalMs: 100, answers }));
-  await c.waitForCall((x) => x.identity === code && x.action === 'StatusNotification', 10_000);
+  const { c, s } = await rig.start(code, { codecOptions: { ratedPowerW: 60_000 }, preset: { 'OCPPCommCtrlr.ChargerCommandTimeout': '1' }, sim: { realTimeIntervalMs: 100, answers } });
   return { c, s, client: await c.client(code) };
 }
 

@@ -5,37 +5,21 @@
  * out only for the manual stop, Local) and the raw code as customData.legacyStopReason.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Codec } from '../../codecs/codec.js';
-import { ykcCodec } from '../../codecs/ykc/codec.js';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
-import { startCsms, type TestCsms } from '../support/csms.js';
-import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
-import { PASSWORD } from '../support/station.js';
+import { YkcRig } from '../support/ykc-rig.js';
 
 const PILE = '32010200000077';
 
-let csms: TestCsms | undefined;
-let gateway: LiteGateway | undefined;
-let sim: YkcChargerSimulator | undefined;
+const rig = new YkcRig();
 
 afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  sim?.close();
-  await gateway?.close();
-  await csms?.close();
-  csms = gateway = sim = undefined;
-  expect(failures).toEqual([]);
+  expect(await rig.close()).toEqual([]);
 });
 
 type Ended = { transactionInfo: { stoppedReason?: string }; triggerReason: string; customData?: { legacyTransactionId?: string; legacyStopReason?: number } };
 
 describe('YKC stop reasons through the gateway', () => {
   it('each code the pile stops with reaches the CSMS as its stoppedReason, with the raw code', async () => {
-    csms = await startCsms({ passwords: { [PILE]: PASSWORD } });
-    const c = csms;
-    gateway = await startLiteGateway({ csmsUrl: c.url, codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: {} }) } });
-    sim = await connectYkcSimulator({ host: '127.0.0.1', port: gateway.port, pileCode: PILE, gunCount: 2, realTimeIntervalMs: 100, recordResendMs: 5_000 });
-    await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
+    const { c, s: sim } = await rig.start(PILE, { sim: { gunCount: 2, realTimeIntervalMs: 100, recordResendMs: 5_000 } });
     const cases: [number, string | undefined, string][] = [
       [0x50, 'EmergencyStop', 'AbnormalCondition'],
       [0x57, 'GroundFault', 'AbnormalCondition'],
