@@ -19,6 +19,10 @@
  * counts as not answering when no answer came within `OCPPCommCtrlr.MessageTimeout` of asking (a
  * CALL waiting behind another, or one the connection lost): the charger is never left waiting, the
  * AuthorizeRequest is withdrawn and a late answer is ignored.
+ *
+ * Nothing here writes to the store (the list is read from memory), so a charger's request is
+ * handled as soon as it arrives, not after the charger's earlier events: those may be waiting for
+ * an unreachable store, and the charger gives up on its request after a few seconds.
  */
 import type { AuthorizationRequestEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';

@@ -3,7 +3,7 @@
  * runs `handle` through its event chain, one event after the other: their order is the
  * transactions' order.
  */
-import type { ChargerEvent } from '../model/events.js';
+import type { AuthorizationRequestEvent, ChargerEvent } from '../model/events.js';
 import type { Authorization } from './authorization.js';
 import type { Availability } from './availability.js';
 import type { ChargerCommands } from './charger-commands.js';
@@ -32,6 +32,19 @@ export class ChargerEvents {
   /** True when a charger session runs on the EVSE (0: on any). */
   sessionRunning(evse: number): boolean {
     return evse === 0 ? this.sessions.size > 0 : this.sessions.has(evse);
+  }
+
+  /**
+   * Handles now, outside the event chain, an event that writes nothing to the store and that the
+   * charger waits for an answer to; false for every other event (`handle` it in order). A card
+   * swipe is answered within the charger's own time-out whatever the store does: the events
+   * before it may be waiting for Redis, and its answer (the CSMS's, the local list's or the
+   * offline policy's) depends on none of them.
+   */
+  handleAtOnce(e: ChargerEvent): boolean {
+    if (e.type !== 'authorizationRequest') return false;
+    this.authorize(e);
+    return true;
   }
 
   async handle(e: ChargerEvent): Promise<void> {
@@ -64,8 +77,7 @@ export class ChargerEvents {
         this.blocks.events.fault(e);
         return;
       case 'authorizationRequest':
-        // Not awaited: the charger's other events must not wait for the CSMS's answer.
-        this.blocks.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
+        this.authorize(e);
         return;
       case 'commandResult':
         this.blocks.commands.result(e);
@@ -79,5 +91,10 @@ export class ChargerEvents {
       default:
         return;
     }
+  }
+
+  private authorize(e: AuthorizationRequestEvent): void {
+    // Not awaited: the charger's other events must not wait for the CSMS's answer.
+    this.blocks.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
   }
 }

@@ -298,8 +298,12 @@ export class StationEngine {
     this.ctx.rpc.dispose('station stopped');
   }
 
-  /** A canonical event from the charger's codec session (handled in arrival order). */
+  /**
+   * A canonical event from the charger's codec session, handled in arrival order; an authorization
+   * request is answered at once instead (it needs no store write, see `ChargerEvents.handleAtOnce`).
+   */
   chargerEvent(e: ChargerEvent): void {
+    if (this.chargerEvents.handleAtOnce(e)) return;
     void this.serialize(e, () => this.chargerEvents.handle(e));
   }
 

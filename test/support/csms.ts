@@ -27,6 +27,8 @@ export interface TestCsmsOptions {
   readonly port?: number;
   /** Answers these actions only after this many ms (a slow CSMS). */
   readonly replyDelayMs?: Readonly<Record<string, number>>;
+  /** The `idTokenInfo.status` an AuthorizeRequest gets for this token; default Accepted. */
+  readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
 }
 
 export interface TestCsms {
@@ -113,7 +115,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       return { currentTime: ocppTimestamp(Date.now()), ...answer };
     });
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
-    client.handle('Authorize', async () => ({ idTokenInfo: { status: 'Accepted' } }));
+    client.handle('Authorize', async ({ params }) => {
+      const token = String((params as { idToken?: { idToken?: unknown } } | undefined)?.idToken?.idToken ?? '');
+      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted' } };
+    });
     for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
       client.handle(action, async () => {
