@@ -13,6 +13,7 @@ import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDo
 import { ConfigError } from '../config/errors.js';
 import { isValidTimeZone } from '../iec104/cp56.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
+import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 
 export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
@@ -55,7 +56,8 @@ export interface GatewayConfig {
   };
   /** `memory`, or Redis: one server by URL, Sentinel or Cluster (see `store-config.ts`). */
   readonly store: StoreConfig;
-  readonly http: { readonly port: number; readonly host: string };
+  /** `/metrics`, `/healthz`, `/readyz`: address and optional credentials (see `http-config.ts`). */
+  readonly http: HttpConfig;
   readonly log: { readonly level: LogLevel };
   readonly connections: ConnectionLimits;
   /** Per-charger capture files (JSON lines of frames); off without `dir`. */
@@ -109,8 +111,6 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxPerAddress: 50, 
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_HTTP_PORT = 9104;
-
 let validator: SchemaValidator | undefined;
 function gatewayValidator(): SchemaValidator {
   if (validator === undefined) {
@@ -161,6 +161,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
+  const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
   const fleet = fleetConfig(raw.fleet);
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
@@ -195,7 +196,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
       registry,
     },
     store,
-    http: { port: raw.http?.port ?? DEFAULT_HTTP_PORT, host: raw.http?.host ?? '0.0.0.0' },
+    http,
     log: { level: raw.log?.level ?? 'info' },
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
     capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
@@ -269,7 +270,7 @@ interface RawConfig {
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
   stations?: { file?: string; redis?: boolean | { key?: string }; refreshIntervalMs?: number; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
   store?: RawStoreConfig;
-  http?: { port?: number; host?: string };
+  http?: RawHttpConfig;
   log?: { level?: LogLevel };
   connections?: Partial<ConnectionLimits>;
   capture?: { dir?: string };

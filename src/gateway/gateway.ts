@@ -23,6 +23,7 @@ import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
+import { isLoopbackHost } from './http-config.js';
 import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -31,7 +32,7 @@ import { createGatewayStore } from './store.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
 /** Log paths whose values never reach the output. */
-export const REDACTED_PATHS = ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase'];
+export const REDACTED_PATHS = ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase', 'secret', '*.secret', '*.*.secret'];
 
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
@@ -160,11 +161,19 @@ export class Gateway {
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
-    this.http = await startHttpServer(config.http.port, config.http.host, {
-      ready: () => this.ready,
-      metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
-    });
-    this.log.info({ port: this.httpPort }, 'http: /healthz /readyz /metrics');
+    this.http = await startHttpServer(
+      config.http.port,
+      config.http.host,
+      {
+        ready: () => this.ready,
+        metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
+      },
+      config.http.auth,
+    );
+    this.log.info({ port: this.httpPort, host: config.http.host, auth: config.http.auth?.scheme ?? 'none' }, 'http: /healthz /readyz /metrics');
+    if (config.http.auth === undefined && !isLoopbackHost(config.http.host)) {
+      this.log.warn({ host: config.http.host }, 'http endpoints reachable from other hosts without authentication: set http.auth, or http.host to 127.0.0.1');
+    }
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const listener: Listener = { ...p, server, port: 0 };

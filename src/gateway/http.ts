@@ -1,5 +1,11 @@
-/** The gateway's HTTP side: `/healthz` (alive), `/readyz` (listening and not stopping), `/metrics`. */
-import { createServer, type Server } from 'node:http';
+/**
+ * The gateway's HTTP side: `/healthz` (alive), `/readyz` (listening and not stopping), `/metrics`.
+ * With credentials configured every request must carry them (RFC 9110 §11: `Authorization:
+ * Bearer <token>` or `Basic <base64(user:password)>`), else it is answered 401 with a challenge.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { HttpAuth } from './http-config.js';
 
 export interface HttpHandlers {
   readonly ready: () => boolean;
@@ -13,9 +19,16 @@ interface Reply {
   readonly type: string;
 }
 
-/** Starts listening; rejects when the port cannot be bound. */
-export async function startHttpServer(port: number, host: string, handlers: HttpHandlers): Promise<Server> {
+/** Starts listening; rejects when the port cannot be bound. Without `auth` every request is answered. */
+export async function startHttpServer(port: number, host: string, handlers: HttpHandlers, auth?: HttpAuth): Promise<Server> {
+  const allowed = auth === undefined ? () => true : authorizer(auth);
+  const challenge = auth?.scheme === 'basic' ? 'Basic realm="pilegate", charset="UTF-8"' : 'Bearer realm="pilegate"';
   const server = createServer((req, res) => {
+    if (!allowed(req)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': challenge });
+      res.end('unauthorized\n');
+      return;
+    }
     route(req.url ?? '/', handlers).then(
       ({ status, body, type }) => {
         res.writeHead(status, { 'content-type': type });
@@ -43,6 +56,25 @@ export async function stopHttpServer(server: Server | undefined): Promise<void> 
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;
+}
+
+/**
+ * Whether a request carries the configured credentials. Both sides are compared as SHA-256 digests
+ * with `timingSafeEqual`: equal lengths, and a time that says nothing about the secret.
+ */
+function authorizer(auth: HttpAuth): (req: IncomingMessage) => boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  const scheme = auth.scheme;
+  const expected = digest(auth.scheme === 'basic' ? `${auth.username}:${auth.secret}` : auth.secret);
+  return (req) => {
+    const header = req.headers.authorization;
+    if (header === undefined) return false;
+    const m = /^([A-Za-z]+) +(\S+) *$/.exec(header);
+    if (m === null || m[1]?.toLowerCase() !== scheme) return false;
+    const credentials = m[2] ?? '';
+    const presented = scheme === 'basic' ? Buffer.from(credentials, 'base64').toString('utf8') : credentials;
+    return timingSafeEqual(digest(presented), expected);
+  };
 }
 
 async function route(url: string, handlers: HttpHandlers): Promise<Reply> {

@@ -1,0 +1,58 @@
+/**
+ * The `http` section of the gateway config: where `/metrics`, `/healthz` and `/readyz` listen
+ * (the loopback interface unless `host` says otherwise) and, optionally, the credentials every
+ * request must carry: a bearer token, or Basic credentials (a username and a password). The secret
+ * is never written in the config file itself: it is the first line of `secretFile` or the value of
+ * `PILEGATE_HTTP_SECRET`, which wins over the file (as every `PILEGATE_*` variable does).
+ */
+import type { PointerIssue } from '../config/document.js';
+import { readConfigFile } from '../config/read.js';
+
+export const DEFAULT_HTTP_PORT = 9104;
+/** Metrics and probes are for the host's own agents unless the operator opens them. */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** The environment variable holding the HTTP secret (bearer token or Basic password). */
+export const HTTP_SECRET_ENV = 'PILEGATE_HTTP_SECRET';
+
+/** Credentials every HTTP request must carry; `secret` never reaches a log. */
+export type HttpAuth = { readonly scheme: 'bearer'; readonly secret: string } | { readonly scheme: 'basic'; readonly username: string; readonly secret: string };
+
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly auth?: HttpAuth;
+}
+
+/** The section as the schema lets it through. */
+export interface RawHttpConfig {
+  port?: number;
+  host?: string;
+  auth?: { scheme: 'bearer' | 'basic'; username?: string; secretFile?: string };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Plain data from the validated section; `resolvePath` resolves `secretFile` against the config
+ * file's directory. Problems are appended to `issues`.
+ * @throws ConfigError `CONFIG_READ` when `secretFile` cannot be read.
+ */
+export function parseHttpConfig(raw: RawHttpConfig | undefined, env: Env, issues: PointerIssue[], resolvePath: (p: string) => string): HttpConfig {
+  const base = { port: raw?.port ?? DEFAULT_HTTP_PORT, host: raw?.host ?? DEFAULT_HTTP_HOST };
+  const a = raw?.auth;
+  if (a === undefined) return base;
+  const fromEnv = env[HTTP_SECRET_ENV];
+  // A secret file holds the secret and, as editors leave it, a line end: the first line counts.
+  const secret = fromEnv !== undefined && fromEnv !== '' ? fromEnv : a.secretFile !== undefined ? (readConfigFile(resolvePath(a.secretFile)).split(/\r?\n/)[0] ?? '') : undefined;
+  if (secret === undefined) issues.push({ pointer: '/http/auth', reason: `no secret: set secretFile or the environment variable ${HTTP_SECRET_ENV}` });
+  else if (secret === '') issues.push({ pointer: '/http/auth/secretFile', reason: 'the secret file is empty' });
+  if (a.scheme === 'basic' && a.username === undefined) issues.push({ pointer: '/http/auth', reason: 'basic needs "username"' });
+  if (a.scheme === 'bearer' && a.username !== undefined) issues.push({ pointer: '/http/auth/username', reason: 'a bearer token has no username (use scheme basic)' });
+  if (secret === undefined || secret === '') return base;
+  return { ...base, auth: a.scheme === 'basic' ? { scheme: 'basic', username: a.username ?? '', secret } : { scheme: 'bearer', secret } };
+}
+
+/** True for an address only this host can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
