@@ -73,6 +73,10 @@ export class YkcFramer extends StartByteFramer<YkcFramerItem> {
     const skipped = buf.subarray(from + (start - at), to);
     out.push(error('YKC_BAD_START', `expected start byte 0x68, skipped ${skipped.length} byte(s)`, start, skipped));
   }
+
+  protected longGarbage(at: number, skipped: number, out: YkcFramerItem[]): void {
+    out.push(error('YKC_BAD_START', `no frame in ${skipped} bytes`, at));
+  }
 }
 
 function error(code: YkcDecodeError['code'], message: string, offset: number, raw?: Uint8Array): YkcFramerItem {

@@ -3,13 +3,27 @@
  * frames out, several per chunk or split anywhere, garbage skipped up to the next start byte and
  * reported once per stretch, a partial frame kept (copied, so it does not pin the chunk) until the
  * rest arrives. What a frame is, the protocol says in `examine`. It never throws.
+ *
+ * A long run without a frame is reported again every `GARBAGE_REPORT_BYTES` skipped bytes (counted
+ * from the last whole frame, at fixed stream offsets, so however the stream is cut): a peer that
+ * sends bytes without any start byte spends its bad-frame budget like one sending broken frames,
+ * instead of being read for free until some timeout.
  */
+
+/**
+ * Skipped bytes per further report of a run without a frame: twice the largest frame of either
+ * protocol (IEC 104: 255, YKC: 259 bytes), so one frame whose start byte was lost counts once.
+ */
+export const GARBAGE_REPORT_BYTES = 512;
+
 export abstract class StartByteFramer<Item> {
   private pending: Buffer = EMPTY;
   /** Stream offset of `pending[0]`. */
   private base = 0;
   /** Set after an error: garbage skipped while resynchronising is not reported again. */
   protected resyncing = false;
+  /** Bytes skipped as garbage since the last whole frame. */
+  private skipped = 0;
 
   constructor(private readonly startByte: number) {}
 
@@ -48,6 +62,12 @@ export abstract class StartByteFramer<Item> {
           this.resyncing = true;
           this.garbage(buf, pos, next, this.base + pos, out);
         }
+        // Each GARBAGE_REPORT_BYTES-th skipped byte is reported, at its own stream offset.
+        const run = next - pos;
+        for (let k = GARBAGE_REPORT_BYTES - (this.skipped % GARBAGE_REPORT_BYTES); k <= run; k += GARBAGE_REPORT_BYTES) {
+          this.longGarbage(this.base + pos + k - 1, this.skipped + k, out);
+        }
+        this.skipped += run;
         pos = next;
         continue;
       }
@@ -59,6 +79,7 @@ export abstract class StartByteFramer<Item> {
         continue;
       }
       this.resyncing = false;
+      this.skipped = 0;
       pos += n;
     }
     this.base += pos;
@@ -70,6 +91,7 @@ export abstract class StartByteFramer<Item> {
     this.pending = EMPTY;
     this.base = 0;
     this.resyncing = false;
+    this.skipped = 0;
   }
 
   /**
@@ -81,6 +103,12 @@ export abstract class StartByteFramer<Item> {
 
   /** Bytes `buf[from, to)` (stream offset `at`) are not a start byte: report them if wanted. */
   protected abstract garbage(buf: Buffer, from: number, to: number, at: number, out: Item[]): void;
+
+  /**
+   * `skipped` bytes (a multiple of `GARBAGE_REPORT_BYTES`) were skipped since the last whole frame,
+   * the last of them at stream offset `at`: report it.
+   */
+  protected abstract longGarbage(at: number, skipped: number, out: Item[]): void;
 }
 
 const EMPTY = Buffer.alloc(0);

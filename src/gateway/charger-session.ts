@@ -14,6 +14,7 @@ import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import type { StationEngine } from '../station/engine.js';
 import type { CaptureSink } from './capture.js';
+import { BAD_FRAME_LINES_PER_CONNECTION, LineBudget } from './log-budget.js';
 import type { DisconnectReason } from './metrics.js';
 
 /** What the gateway counts about a connection; every hook is optional. */
@@ -41,6 +42,11 @@ export interface ChargerSessionOptions<O> {
   /** Bad frames tolerated per connection within `badFrameWindowMs`. Default 20. */
   readonly badFrameLimit?: number;
   readonly badFrameWindowMs?: number;
+  /**
+   * Whether the gateway-wide log budget lets one more bad-frame line through (the connection's own
+   * budget let it through already); absent: always. A line held back is counted by whoever says no.
+   */
+  readonly badFrameLine?: () => boolean;
   /** The charger must identify itself within this time; 0 or absent: no limit. */
   readonly loginTimeoutMs?: number;
   /** Disconnect after this long without a byte from the charger; 0 or absent: never. */
@@ -61,6 +67,9 @@ export interface ChargerSessionOptions<O> {
   readonly memoryOf?: (chargerId: string) => Map<string, unknown>;
 }
 
+/** The bad-frame window unless configured otherwise. */
+const DEFAULT_BAD_FRAME_WINDOW_MS = 60_000;
+
 /** Unsent bytes to a charger beyond which it is disconnected, unless configured otherwise. */
 export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1_048_576;
 
@@ -72,6 +81,8 @@ export class ChargerSession {
   private engine: StationEngine | undefined;
   private readonly early: ChargerEvent[] = [];
   private readonly badFrames: number[] = [];
+  /** The first few bad-frame lines per window are logged; the rest are counted and reported. */
+  private readonly badFrameLines: LineBudget;
   private closedReason: string | undefined;
   private loginTimer: unknown;
   private idleTimer: unknown;
@@ -83,6 +94,7 @@ export class ChargerSession {
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
+    this.badFrameLines = new LineBudget(BAD_FRAME_LINES_PER_CONNECTION, options.badFrameWindowMs || DEFAULT_BAD_FRAME_WINDOW_MS, () => options.clock.now());
     // Legacy protocols are request/answer with small frames: Nagle would hold an answer back until
     // the charger acknowledged the previous segment (up to its delayed-ACK time, 40 ms and more).
     socket.setNoDelay(true);
@@ -163,6 +175,7 @@ export class ChargerSession {
     this.closedReason = reason;
     this.setState('closed', reason);
     this.clearTimers();
+    this.reportUnlogged(this.badFrameLines.flush());
     this.session.stop(reason);
     if (!this.options.socket.destroyed) this.options.socket.destroy();
     this.options.capture?.close();
@@ -235,16 +248,32 @@ export class ChargerSession {
 
   private onBadFrame(e: CodecError): void {
     const now = this.options.clock.now();
-    const window = this.options.badFrameWindowMs ?? 60_000;
+    const window = this.options.badFrameWindowMs ?? DEFAULT_BAD_FRAME_WINDOW_MS;
     this.badFrames.push(now);
     while ((this.badFrames[0] ?? now) < now - window) this.badFrames.shift();
     this.options.observer?.badFrame?.(e.code);
-    this.options.log('warn', 'bad frame from charger', { code: e.code, message: e.message, count: this.badFrames.length });
+    this.logBadFrame(e);
     if (this.badFrames.length >= (this.options.badFrameLimit ?? 20) && this.current !== 'closed') {
-      this.options.log('warn', 'bad-frame budget spent: disconnected', { code: e.code, limit: this.options.badFrameLimit ?? 20, windowMs: window });
+      this.options.log('warn', 'bad-frame budget spent: disconnected', { code: e.code, limit: this.options.badFrameLimit ?? 20, windowMs: window, notLogged: this.badFrameLines.flush() });
       void this.engine?.securityEvent('InvalidMessages', `bad-frame budget spent: ${this.badFrames.length} bad frames, last ${e.code}`);
       this.close(`bad-frame budget spent (${e.code})`, 'bad_frames');
     }
+  }
+
+  /**
+   * One line per bad frame would let a charger (or anyone who can open connections) write the log:
+   * the first few per window are logged, within the gateway-wide budget too; the others are
+   * counted (the metrics count every frame) and reported in one line.
+   */
+  private logBadFrame(e: CodecError): void {
+    const mine = this.badFrameLines.spend();
+    this.reportUnlogged(mine.droppedBefore);
+    if (!mine.log || this.options.badFrameLine?.() === false) return;
+    this.options.log('warn', 'bad frame from charger', { code: e.code, message: e.message, count: this.badFrames.length });
+  }
+
+  private reportUnlogged(notLogged: number): void {
+    if (notLogged > 0) this.options.log('warn', 'bad frames from charger not logged', { notLogged, windowMs: this.badFrameLines.windowMs });
   }
 
   /** A charger that does not read what it is sent would make the gateway buffer it without end. */

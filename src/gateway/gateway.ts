@@ -24,6 +24,7 @@ import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { isLoopbackHost } from './http-config.js';
+import { BAD_FRAME_LINES_PER_GATEWAY, LineBudget } from './log-budget.js';
 import { startHttpServer, stopHttpServer } from './http.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -80,6 +81,10 @@ export class Gateway {
   private readonly perAddress: AddressLimit;
   /** What the codecs keep per charger across its connections. */
   private readonly memories = new ChargerMemories();
+  /** Bad-frame log lines across all connections (each connection has its own budget too). */
+  private readonly badFrameLines: LineBudget;
+  /** Reports, at the end of its window, the bad-frame lines the gateway-wide budget held back. */
+  private badFrameReport: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly config: GatewayConfig,
@@ -89,6 +94,7 @@ export class Gateway {
       options.logger ??
       pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
+    this.badFrameLines = new LineBudget(BAD_FRAME_LINES_PER_GATEWAY, config.connections.badFrameWindowMs || 60_000, Date.now);
     this.registry = new FileStationRegistry(config.stations.registry);
     this.metricsRegistry = new GatewayMetrics(
       {
@@ -220,6 +226,8 @@ export class Gateway {
     await stopHttpServer(this.http);
     await this.registry.stop();
     await this.store?.close().catch(() => undefined);
+    clearTimeout(this.badFrameReport);
+    this.reportBadFrameLines();
     this.log.info({ flushed }, 'gateway stopped');
   }
 
@@ -262,6 +270,7 @@ export class Gateway {
       idleTimeoutMs: limits.idleTimeoutMs,
       badFrameLimit: limits.badFrameLimit,
       badFrameWindowMs: limits.badFrameWindowMs,
+      badFrameLine: () => this.allowBadFrameLine(),
       ...(limits.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: limits.maxWriteBufferBytes } : {}),
       observer: {
         received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
@@ -393,6 +402,24 @@ export class Gateway {
     void stopped.then(() => {
       if (this.retiring.get(id) === stopped) this.retiring.delete(id);
     });
+  }
+
+  /** The gateway-wide budget of bad-frame lines; a line held back is reported when its window ends. */
+  private allowBadFrameLine(): boolean {
+    const { log, droppedBefore } = this.badFrameLines.spend();
+    if (droppedBefore > 0) this.reportBadFrameLines(droppedBefore);
+    if (!log && this.badFrameReport === undefined) {
+      this.badFrameReport = setTimeout(() => {
+        this.badFrameReport = undefined;
+        this.reportBadFrameLines();
+      }, Math.max(1, this.badFrameLines.endsAt - Date.now()));
+      this.badFrameReport.unref();
+    }
+    return log;
+  }
+
+  private reportBadFrameLines(notLogged = this.badFrameLines.flush()): void {
+    if (notLogged > 0) this.log.warn({ notLogged, windowMs: this.badFrameLines.windowMs }, 'bad frames from chargers not logged (gateway-wide limit)');
   }
 
   /** Prometheus text exposition of the gateway's metrics. */

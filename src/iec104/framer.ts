@@ -50,4 +50,8 @@ export class ApduFramer extends StartByteFramer<FramerItem> {
       error: new DecodeError('IEC104_BAD_START', `expected start byte 0x68, skipped ${to - from} byte(s)`, at, buf.subarray(from, to)),
     });
   }
+
+  protected longGarbage(at: number, skipped: number, out: FramerItem[]): void {
+    out.push({ kind: 'error', error: new DecodeError('IEC104_BAD_START', `no APDU in ${skipped} bytes`, at) });
+  }
 }
