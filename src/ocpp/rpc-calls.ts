@@ -1,7 +1,8 @@
 /**
  * The outbound half of `RpcEndpoint`: our CALLs to the CSMS. One CALL in flight at a time
- * (Part 4 §4.1.1), the rest in a FIFO queue that survives reconnects; each gets a fresh id, a
- * timeout counted from the moment it is written, and a schema check of its answer.
+ * (Part 4 §4.1.1), the rest in a FIFO queue that survives reconnects; each gets a fresh id (or the
+ * one its caller keeps for a message sent again), a timeout counted from the moment it is
+ * written, and a schema check of its answer.
  */
 import type { RequestOf, StationAction } from './actions.js';
 import {
@@ -36,6 +37,8 @@ interface QueuedCall {
   readonly resolve: (response: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly signal: AbortSignal | undefined;
+  /** The id the caller chose (`CallOptions.messageId`); else a fresh one per write. */
+  readonly messageId: string | undefined;
   onAbort: (() => void) | undefined;
 }
 
@@ -96,6 +99,7 @@ export class OutboundCalls {
         resolve,
         reject,
         signal,
+        messageId: options.messageId,
         onAbort: undefined,
       };
       if (signal !== undefined) {
@@ -157,7 +161,7 @@ export class OutboundCalls {
     while (this.send !== undefined && this.inFlight === undefined) {
       const call = this.queue.shift();
       if (call === undefined) return;
-      const id = this.deps.newMessageId();
+      const id = call.messageId ?? this.deps.newMessageId();
       try {
         this.send(serializeCall(id, call.action, call.payload));
       } catch (err) {

@@ -69,6 +69,12 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** Cancels the call: dropped from the queue, or its answer ignored if already sent. */
   readonly signal?: AbortSignal;
+  /**
+   * The message id to send it with, instead of a fresh one: for a message sent again after its
+   * answer was lost (OCPP-J allows a retry of an unanswered message to keep its id), so the CSMS
+   * receives the very same CALL. The caller keeps the id unique to that message.
+   */
+  readonly messageId?: string;
 }
 
 /** A response plus work that must happen only after the CALLRESULT is on the wire. */

@@ -3,10 +3,11 @@
  * `attach` on open, `receive` for each text message and `detach` on close.
  *
  * Outbound: at most one CALL in flight (Part 4 §4.1.1), the rest wait in a FIFO queue that
- * survives reconnects; each CALL gets a fresh UUID, a timeout from the moment it is written, and
- * a schema check of its request (before sending) and of its response. Inbound CALLs are processed
- * while ours is pending (the directions cross): unknown action → NotImplemented, guard, known
- * action without handler → NotSupported, schema check → mapped code, handler → CALLRESULT and only
+ * survives reconnects; each CALL gets a fresh UUID (unless its caller keeps one for it), a
+ * timeout from the moment it is written, and a schema check of its request (before sending) and
+ * of its response. Inbound CALLs are processed while ours is pending (the directions cross):
+ * unknown action → NotImplemented, guard, known action without handler → NotSupported, schema
+ * check → mapped code, handler → CALLRESULT and only
  * then the handler's `after()` (answer before consequences, Part 4 §4.1 / field pitfall 18).
  * Every invalid inbound frame spends a bad-message budget; when it is spent the transport is closed.
  */

@@ -3,7 +3,15 @@
  * StateStore before anything is confirmed to the charger, delivered one at a time in order once the
  * boot is Accepted, retried `MessageAttempts` times spaced `MessageAttemptInterval × n` s on a
  * CALLERROR or time-out (attempts count only while connected), then dropped with an error log.
+ *
+ * Delivery is at least once, and a repeat is the very same CALL. An entry leaves the store only
+ * once the CSMS answered it, and that removal is written before the next entry is sent: so a crash,
+ * a lost connection or a time-out repeats at most the one entry in flight. The entry holds the
+ * payload as sent (the store's JSON, never rebuilt) and the CALL's message id, chosen when it was
+ * queued (OCPP-J lets a retry of an unanswered message keep its id): a repeat is byte-identical,
+ * same message id, same transactionId and seqNo, and the CSMS may drop it by either.
  */
+import { randomUUID } from 'node:crypto';
 import type { RequestOf } from '../ocpp/actions.js';
 import { RpcCallError, RpcDisconnectedError } from '../ocpp/errors.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
@@ -15,6 +23,8 @@ const DRAIN_BATCH = 100;
 /** What a queue entry holds. */
 export interface QueuedTransactionEvent {
   readonly payload: RequestOf<'TransactionEvent'>;
+  /** The CALL's message id on every attempt (absent in entries queued by earlier versions: a fresh one each). */
+  readonly messageId?: string;
 }
 
 /** Delivery attempts of a queue entry so far (while connected), beside the immutable entry. */
@@ -39,7 +49,8 @@ export class TxQueue {
    */
   async enqueue(payload: RequestOf<'TransactionEvent'>, state?: StateChange | readonly StateChange[]): Promise<void> {
     const idempotencyKey = `${payload.transactionInfo.transactionId}:${payload.seqNo}`;
-    this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, { payload } as unknown as JsonValue, { idempotencyKey, ...(state !== undefined ? { state } : {}) }));
+    const entry: QueuedTransactionEvent = { payload, messageId: randomUUID() };
+    this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, entry as unknown as JsonValue, { idempotencyKey, ...(state !== undefined ? { state } : {}) }));
     this.kick();
   }
 
@@ -108,7 +119,8 @@ export class TxQueue {
       if (!this.online) return false;
       const entry = head.item as unknown as QueuedTransactionEvent;
       try {
-        await this.ctx.call('TransactionEvent', entry.payload);
+        await this.ctx.call('TransactionEvent', entry.payload, entry.messageId !== undefined ? { messageId: entry.messageId } : {});
+        // Answered: removed before the next entry goes out, so a crash repeats only the one in flight.
         await this.forget(head.id);
       } catch (e) {
         // Lost connection: not an attempt; the event waits for the next Accepted connection.

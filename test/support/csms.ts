@@ -12,6 +12,12 @@ export interface StationCall {
   readonly action: string;
   readonly params: Record<string, unknown>;
   readonly at: number;
+  /** The CALL's message id. */
+  readonly messageId: string;
+  /** The CALL frame as it came over the wire. */
+  readonly raw: string;
+  /** Which OCPP connection brought it: 1 for the CSMS's first, counting every identity's. */
+  readonly connection: number;
 }
 
 export type BootAnswer = { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
@@ -67,6 +73,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     for (const w of [...waiters]) w();
   };
   const boots = new Map<string, number>();
+  let connections = 0;
 
   server.auth((accept, reject, handshake) => {
     const who = String(handshake.identity);
@@ -83,6 +90,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
 
   server.on('client', (client: RPCClient) => {
     const identity = String(client.identity);
+    const connection = ++connections;
     clients.set(identity, client);
     const open = (openConnections.get(identity) ?? 0) + 1;
     openConnections.set(identity, open);
@@ -101,7 +109,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
           wake();
         }
         if (frame[0] === 2) {
-          calls.push({ identity, action: String(frame[2]), params: (frame[3] ?? {}) as Record<string, unknown>, at: Date.now() });
+          calls.push({ identity, action: String(frame[2]), params: (frame[3] ?? {}) as Record<string, unknown>, at: Date.now(), messageId: String(frame[1]), raw: String(message), connection });
           wake();
         }
       } catch {
