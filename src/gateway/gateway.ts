@@ -23,9 +23,8 @@ import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
-import { isLoopbackHost } from './http-config.js';
-import { BAD_FRAME_LINES_PER_GATEWAY, LineBudget } from './log-budget.js';
-import { startHttpServer, stopHttpServer } from './http.js';
+import { startGatewayHttp, stopHttpServer } from './http.js';
+import { GatewayBadFrameLines } from './log-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { createStationRegistry, FileStationRegistry, type StationRegistry } from './registry.js';
@@ -82,9 +81,7 @@ export class Gateway {
   /** What the codecs keep per charger across its connections. */
   private readonly memories = new ChargerMemories();
   /** Bad-frame log lines across all connections (each connection has its own budget too). */
-  private readonly badFrameLines: LineBudget;
-  /** Reports, at the end of its window, the bad-frame lines the gateway-wide budget held back. */
-  private badFrameReport: ReturnType<typeof setTimeout> | undefined;
+  private readonly badFrameLines: GatewayBadFrameLines;
 
   constructor(
     readonly config: GatewayConfig,
@@ -94,7 +91,9 @@ export class Gateway {
       options.logger ??
       pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
-    this.badFrameLines = new LineBudget(BAD_FRAME_LINES_PER_GATEWAY, config.connections.badFrameWindowMs || 60_000, Date.now);
+    this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
+      this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
+    );
     this.registry = new FileStationRegistry(config.stations.registry);
     this.metricsRegistry = new GatewayMetrics(
       {
@@ -167,19 +166,10 @@ export class Gateway {
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
-    this.http = await startHttpServer(
-      config.http.port,
-      config.http.host,
-      {
-        ready: () => this.ready,
-        metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
-      },
-      config.http.auth,
-    );
-    this.log.info({ port: this.httpPort, host: config.http.host, auth: config.http.auth?.scheme ?? 'none' }, 'http: /healthz /readyz /metrics');
-    if (config.http.auth === undefined && !isLoopbackHost(config.http.host)) {
-      this.log.warn({ host: config.http.host }, 'http endpoints reachable from other hosts without authentication: set http.auth, or http.host to 127.0.0.1');
-    }
+    this.http = await startGatewayHttp(config.http, this.log, {
+      ready: () => this.ready,
+      metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
+    });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const listener: Listener = { ...p, server, port: 0 };
@@ -226,8 +216,7 @@ export class Gateway {
     await stopHttpServer(this.http);
     await this.registry.stop();
     await this.store?.close().catch(() => undefined);
-    clearTimeout(this.badFrameReport);
-    this.reportBadFrameLines();
+    this.badFrameLines.stop();
     this.log.info({ flushed }, 'gateway stopped');
   }
 
@@ -270,7 +259,7 @@ export class Gateway {
       idleTimeoutMs: limits.idleTimeoutMs,
       badFrameLimit: limits.badFrameLimit,
       badFrameWindowMs: limits.badFrameWindowMs,
-      badFrameLine: () => this.allowBadFrameLine(),
+      badFrameLine: () => this.badFrameLines.allow(),
       ...(limits.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: limits.maxWriteBufferBytes } : {}),
       observer: {
         received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
@@ -402,24 +391,6 @@ export class Gateway {
     void stopped.then(() => {
       if (this.retiring.get(id) === stopped) this.retiring.delete(id);
     });
-  }
-
-  /** The gateway-wide budget of bad-frame lines; a line held back is reported when its window ends. */
-  private allowBadFrameLine(): boolean {
-    const { log, droppedBefore } = this.badFrameLines.spend();
-    if (droppedBefore > 0) this.reportBadFrameLines(droppedBefore);
-    if (!log && this.badFrameReport === undefined) {
-      this.badFrameReport = setTimeout(() => {
-        this.badFrameReport = undefined;
-        this.reportBadFrameLines();
-      }, Math.max(1, this.badFrameLines.endsAt - Date.now()));
-      this.badFrameReport.unref();
-    }
-    return log;
-  }
-
-  private reportBadFrameLines(notLogged = this.badFrameLines.flush()): void {
-    if (notLogged > 0) this.log.warn({ notLogged, windowMs: this.badFrameLines.windowMs }, 'bad frames from chargers not logged (gateway-wide limit)');
   }
 
   /** Prometheus text exposition of the gateway's metrics. */

@@ -5,7 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { HttpAuth } from './http-config.js';
+import type { Logger } from 'pino';
+import { isLoopbackHost, type HttpAuth, type HttpConfig } from './http-config.js';
 
 export interface HttpHandlers {
   readonly ready: () => boolean;
@@ -17,6 +18,21 @@ interface Reply {
   readonly status: number;
   readonly body: string;
   readonly type: string;
+}
+
+/**
+ * The gateway's endpoints as configured: started, logged (the scheme, never the secret), and a
+ * warning when other hosts reach them without credentials. Rejects when the port cannot be bound.
+ */
+export async function startGatewayHttp(config: HttpConfig, log: Logger, handlers: HttpHandlers): Promise<Server> {
+  const server = await startHttpServer(config.port, config.host, handlers, config.auth);
+  const address = server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : config.port;
+  log.info({ port, host: config.host, auth: config.auth?.scheme ?? 'none' }, 'http: /healthz /readyz /metrics');
+  if (config.auth === undefined && !isLoopbackHost(config.host)) {
+    log.warn({ host: config.host }, 'http endpoints reachable from other hosts without authentication: set http.auth, or http.host to 127.0.0.1');
+  }
+  return server;
 }
 
 /** Starts listening; rejects when the port cannot be bound. Without `auth` every request is answered. */

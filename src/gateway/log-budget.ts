@@ -59,3 +59,44 @@ export class LineBudget {
     return n;
   }
 }
+
+/**
+ * The gateway-wide budget of bad-frame lines, shared by every connection: `allow` says whether one
+ * more line may be written; the lines it held back are reported in one line when their window
+ * ends (a timer that keeps no process alive) or at `stop`.
+ */
+export class GatewayBadFrameLines {
+  private readonly budget: LineBudget;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    windowMs: number,
+    private readonly report: (notLogged: number, windowMs: number) => void,
+  ) {
+    this.budget = new LineBudget(BAD_FRAME_LINES_PER_GATEWAY, windowMs, Date.now);
+  }
+
+  allow(): boolean {
+    const { log, droppedBefore } = this.budget.spend();
+    this.flush(droppedBefore);
+    if (!log && this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, Math.max(1, this.budget.endsAt - Date.now()));
+      this.timer.unref();
+    }
+    return log;
+  }
+
+  /** Reports what is still held back and stops the timer. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush();
+  }
+
+  private flush(notLogged = this.budget.flush()): void {
+    if (notLogged > 0) this.report(notLogged, this.budget.windowMs);
+  }
+}
