@@ -55,7 +55,16 @@ export class YkcGunStatus {
       state.chargingState = chargingState;
       this.io.event({ type: 'connectorStatus', connector, status, plugged, chargingState, at, raw: f.status });
     }
+    this.faults(f, at);
+  }
 
+  /**
+   * 0x13 hardware-fault bits raised and cleared. Alone while the gun's real-time data is kept back
+   * (a gun waiting for a record, see `YkcRecordWaits`): a fault is the gun's, whatever session runs.
+   */
+  faults(f: YkcFrameOf<'realTimeData'>, at: Timestamp): void {
+    const connector = gunNo(f.gun);
+    const state = this.gun(connector);
     const changed = state.faults ^ f.hardwareFaults;
     for (let bit = 0; bit < 16; bit++) {
       if ((changed & (1 << bit)) === 0) continue;

@@ -4,7 +4,7 @@
  */
 import type { IdToken } from '../../src/model/events.js';
 import type { YkcEncryption } from './cipher.js';
-import type { YkcCodecOptions } from './fields.js';
+import type { CardFormat, YkcCodecOptions } from './fields.js';
 import type { RatePrice } from './messages/billing.js';
 import type { YkcStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame } from './types.js';
@@ -42,6 +42,11 @@ export interface YkcOptions extends YkcCodecOptions {
   readonly commandTimeoutMs?: number;
   /** Rated power of the piles in W, to turn a `setLimit` in W into 0x52 max-power %. */
   readonly ratedPowerW?: number;
+  /**
+   * How long a gun whose next session started waits for the previous session's record before that
+   * one ends on its last real-time figures (default 60 000 ms, `DEFAULT_RECORD_WAIT_MS`; 0: no wait).
+   */
+  readonly recordWaitMs?: number;
   /** Balance (CNY) sent in 0x32 / 0x34 (default 1000). */
   readonly balanceYuan?: number;
   /** Stop-reason mapping (default: the shipped `mappings/ykc/stop-reasons.yaml`). */
@@ -75,6 +80,11 @@ export function gunCode(connector: number): string {
 export function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/** Card number as an id token: hex rendering without its zero padding (`00000000D14B0A54` -> `D14B0A54`). */
+export function cardId(cardNo: string, format: CardFormat): string {
+  return format === 'hex' ? cardNo.replace(/^0+(?=.)/, '') : cardNo;
 }
 
 export function reasonText(table: Readonly<Record<number, string>>, code: number): string {

@@ -1,29 +1,28 @@
 /**
  * Charging sessions of a YKC connection (ykc.md §6): card/VIN starts (0x31) -> `authorizationRequest`
- * -> 0x32 with a gateway serial, remote starts (0x34 / 0x33) and stops (0x36 / 0x35), the session
- * seen charging in 0x13, and transaction records (0x3B / 0x3D) confirmed with 0x40 only on
- * `confirmRecord` (after the gateway queued what they produced).
+ * -> 0x32 with a gateway serial, remote starts (0x34 / 0x33) and stops (0x36 / 0x35), and the session
+ * seen charging in 0x13. Its transaction records (0x3B / 0x3D) are `YkcRecords`' (session-records.ts).
  *
  * Energy: YKC real-time data has no meter register, only the energy charged in the session (0x13).
  * Every session is therefore metered from 0: `sessionStarted` carries `meterStartWh: 0` and the record
  * reports 0 and the session's total energy as its start and stop values, so that the Begin, periodic
- * and End values of one transaction are on one scale, also for a record whose start this connection
- * never saw (uploaded after an offline period or a reconnect). The record's meter register readings
- * (电表总起值 / 电表总止值) are logged, not forwarded.
+ * and End values of one transaction are on one scale.
  *
  * A transaction whose record came (or was confirmed) is finished: a later 0x13 still naming it (a
  * stored frame sent after a reconnect, the last frames of the session) or a late 0x33 success does
- * not start it again. A gun seen charging under a new transaction ends the session it had before
- * (reason `other`, with the last energy seen) when that one's record has not ended it yet. A record
- * with an all-zero transaction number is confirmed (so the pile stops resending it) and logged only.
+ * not start it again. A gun seen charging under a new transaction while the session it had before
+ * waits for its record keeps that session open until the record comes or `recordWaitMs` runs out
+ * (`YkcRecordWaits`); only then does the new one start. A session that ends without its record
+ * (the wait ran out, or waits are off) ends on its last real-time energy with
+ * `recordPending`, and its record, when it comes and is plausible, corrects it.
  */
-import type { AuthorizeCommand, ConfirmRecordCommand, StartChargingCommand } from '../../src/model/commands.js';
-import type { IdToken, Timestamp } from '../../src/model/events.js';
+import type { AuthorizeCommand, StartChargingCommand } from '../../src/model/commands.js';
+import type { IdToken, StopReason, Timestamp } from '../../src/model/events.js';
 import type { CommandOutcome } from '../codec.js';
 import { START_FAIL_REASON, STOP_FAIL_REASON } from './constants.js';
 import type { YkcOutbox } from './session-io.js';
-import { authFailCode, gunCode, gunNo, localStamp, reasonText, round } from './session-support.js';
-import { mapStopReason, type YkcStopReasonMap } from './stop-reason-map.js';
+import { DEFAULT_RECORD_WAIT_MS, YkcRecordWaits } from './session-record-waits.js';
+import { authFailCode, cardId, gunCode, gunNo, localStamp, reasonText, round } from './session-support.js';
 import type { YkcFrameOf } from './types.js';
 
 interface AuthRequest {
@@ -35,14 +34,25 @@ interface AuthRequest {
   readonly cardNo: string;
 }
 
-interface Txn {
+/** A transaction as this connection knows it. */
+export interface Txn {
   readonly connector: number;
   readonly idToken?: IdToken;
   readonly commandId?: string;
   started: boolean;
   ended?: boolean;
-  /** Energy of the session in its last 0x13, Wh. */
+  /** Energy of the session in its last 0x13, Wh, and when that frame came. */
   energyWh?: number;
+  seenAt?: Timestamp;
+}
+
+/** How a session this connection saw start ends on its record. */
+export interface RecordEnd {
+  readonly idToken?: IdToken;
+  readonly meterStopWh: number;
+  readonly at: Timestamp;
+  readonly reason: StopReason;
+  readonly rawReason: number;
 }
 
 /** How many finished transaction numbers are remembered. */
@@ -57,24 +67,51 @@ export class YkcTransactions {
   private counter = 0;
   private readonly auths = new Map<string, AuthRequest>();
   private readonly txns = new Map<string, Txn>();
-  /** Records waiting for `confirmRecord`: serial -> sequence of the last copy received. */
-  private readonly records = new Map<string, number>();
   /** Transactions whose record came or was confirmed, oldest first (at most `FINISHED_KEPT`). */
   private readonly finished = new Set<string>();
+  private readonly waits: YkcRecordWaits;
 
   constructor(
     private readonly io: YkcOutbox,
-    private readonly stopReasons: YkcStopReasonMap,
     private readonly pileCode: () => string | undefined,
-  ) {}
+    /** Runs a 0x13 kept back during a wait through the session, once the wait is over. */
+    private readonly replay: (f: YkcFrameOf<'realTimeData'>, at: Timestamp) => void,
+  ) {
+    this.waits = new YkcRecordWaits(io.ctx.clock, io.ctx.options.recordWaitMs ?? DEFAULT_RECORD_WAIT_MS, (connector) => this.waitExpired(connector));
+  }
 
   // --- frames from the charger -------------------------------------------------------------
+
+  /**
+   * A 0x13 frame, before anything else is made of it: true when its gun waits for a record (the
+   * frame is kept back, see `YkcRecordWaits`), which it may start: the gun charges under a new
+   * transaction while the session it had before has not had its record.
+   */
+  keptBack(f: YkcFrameOf<'realTimeData'>, at: Timestamp): boolean {
+    const connector = gunNo(f.gun);
+    const no = f.transactionNo;
+    const charging = f.status === 3 && !ZERO_TXN.test(no) && !this.finished.has(no);
+    if (charging && no !== this.waits.of(connector)?.previous && this.txns.get(no)?.started !== true) {
+      const txn = this.txns.get(no) ?? { connector, started: false };
+      if (txn.connector === connector && this.mustWait(no, txn, at)) this.txns.set(no, txn);
+    }
+    const wait = this.waits.of(connector);
+    if (wait === undefined) return false;
+    if (no === wait.previous) {
+      // A late frame of the session waiting for its record: its energy, nothing else.
+      const txn = this.txns.get(no);
+      if (txn !== undefined && txn.ended !== true) this.note(txn, round(f.energyKwh * 1000, 1), at);
+      return true;
+    }
+    wait.frame = { f, at };
+    return true;
+  }
 
   /** A 0x13 frame naming `transactionNo` with `energyWh` charged; `charging` when its status is 3. */
   realTime(transactionNo: string, connector: number, charging: boolean, energyWh: number, at: Timestamp): void {
     if (ZERO_TXN.test(transactionNo)) return;
     const seen = this.txns.get(transactionNo);
-    if (seen !== undefined && seen.connector === connector && seen.ended !== true) seen.energyWh = energyWh;
+    if (seen !== undefined && seen.connector === connector && seen.ended !== true) this.note(seen, energyWh, at);
     if (charging) this.charging(transactionNo, connector, energyWh, at);
   }
 
@@ -86,20 +123,50 @@ export class YkcTransactions {
     }
     const txn = this.txns.get(transactionNo);
     if (txn?.started === true) return;
-    this.endSuperseded(transactionNo, connector, at);
-    if (txn === undefined) {
-      const seen: Txn = { connector, started: true, energyWh };
-      this.txns.set(transactionNo, seen);
-      this.sessionStarted(transactionNo, seen, at);
-    } else {
-      txn.started = true;
-      this.sessionStarted(transactionNo, txn, at);
+    const next: Txn = txn ?? { connector, started: false, energyWh, seenAt: at };
+    this.txns.set(transactionNo, next);
+    this.startSession(transactionNo, next, at);
+  }
+
+  /**
+   * `transactionNo` starts on its gun now, unless it has to wait for the record of the session
+   * before it there (`mustWait`). Without waits, the sessions before end at once, without record.
+   */
+  private startSession(transactionNo: string, txn: Txn, at: Timestamp): void {
+    if (this.mustWait(transactionNo, txn, at)) return;
+    for (const no of this.openOn(txn.connector, transactionNo)) {
+      this.io.ctx.sink.log('warn', 'ykc gun charging under a new transaction: the previous session ends without its record, which corrects it when it comes', { connector: txn.connector, previous: no, transactionNo });
+      this.endWithoutRecord(no, at);
     }
+    txn.started = true;
+    this.sessionStarted(transactionNo, txn, at);
+  }
+
+  /**
+   * True when `transactionNo`, about to start, has to wait for the record of the session its gun
+   * had before (waits on): it becomes the next session of the gun's wait, begun now if needed.
+   */
+  private mustWait(transactionNo: string, txn: Txn, at: Timestamp): boolean {
+    const connector = txn.connector;
+    const wait = this.waits.of(connector);
+    if (wait !== undefined) {
+      if (wait.next !== transactionNo) {
+        if (wait.next !== undefined) this.io.ctx.sink.log('warn', 'ykc gun charging under a third transaction while waiting for a record: the one before it is reported by its own record', { connector, skipped: wait.next, transactionNo });
+        wait.next = transactionNo;
+        wait.nextSince = at;
+      }
+      return true;
+    }
+    const previous = this.waits.enabled ? this.openOn(connector, transactionNo)[0] : undefined;
+    if (previous === undefined) return false;
+    this.waits.begin(connector, previous, transactionNo, at);
+    this.io.ctx.sink.log('info', 'ykc gun charging under a new transaction before the record of the previous one: that one stays open until its record comes', { connector, previous, transactionNo, waitMs: this.io.ctx.options.recordWaitMs ?? DEFAULT_RECORD_WAIT_MS });
+    return true;
   }
 
   startRequest(f: YkcFrameOf<'startRequest'>): void {
     const connector = gunNo(f.gun);
-    const card = this.cardId(f.cardNo);
+    const card = cardId(f.cardNo, this.io.cardFormat);
     const idToken: IdToken =
       f.startMode === 3 ? { id: f.vin, type: 'vin' } : f.startMode === 2 && f.passwordRequired === 1 ? { id: card, type: 'password' } : { id: card, type: 'card' };
     const requestId = `${f.gun}-${f.sequence}-${this.io.ctx.clock.now()}`;
@@ -132,8 +199,7 @@ export class YkcTransactions {
     if (ok && this.finished.has(f.transactionNo)) {
       this.io.ctx.sink.log('info', 'ykc start result for a finished transaction ignored', { transactionNo: f.transactionNo });
     } else if (ok && txn !== undefined && !txn.started) {
-      txn.started = true;
-      this.sessionStarted(f.transactionNo, txn, this.io.now());
+      this.startSession(f.transactionNo, txn, this.io.now());
     }
   }
 
@@ -142,57 +208,6 @@ export class YkcTransactions {
     const p = this.io.answerOf('stop', f, { connector: gunNo(f.gun) });
     if (p !== undefined) {
       this.io.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', f.result === 1 ? undefined : reasonText(STOP_FAIL_REASON, f.failReason), f.failReason);
-    }
-  }
-
-  record(f: YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>): void {
-    if (ZERO_TXN.test(f.transactionNo)) {
-      this.acknowledgeOnly(f, 'ykc record without a transaction number confirmed and dropped');
-      return;
-    }
-    const connector = gunNo(f.gun);
-    const txn = this.txns.get(f.transactionNo);
-    const card = /^0*$/.test(f.physicalCardNo) ? '' : this.cardId(f.physicalCardNo);
-    const idToken: IdToken | undefined =
-      txn?.idToken ??
-      (f.tradeFlag === 5 && f.vin !== '' ? { id: f.vin, type: 'vin' } : (f.tradeFlag === 2 || f.tradeFlag === 4) && card !== '' ? { id: card, type: 'card' } : undefined);
-    this.records.set(f.transactionNo, f.sequence);
-    this.finish(f.transactionNo);
-    const now = this.io.now();
-    const reason = mapStopReason(this.stopReasons, f.stopReason);
-    const endedAt = f.endTime.utc ?? now;
-    const energyWh = round(f.totalEnergyKwh * 1000, 1);
-    // Every session is metered from 0 (see the file comment); the register readings go to the log.
-    const meterStopWh = energyWh;
-    this.io.ctx.sink.log('debug', 'ykc record meter register', { transactionNo: f.transactionNo, meterStartKwh: f.meterStartKwh, meterEndKwh: f.meterEndKwh });
-    this.io.event({
-      type: 'transactionRecord',
-      connector,
-      legacyTransactionId: f.transactionNo,
-      ...(idToken !== undefined ? { idToken } : {}),
-      startedAt: f.startTime.utc ?? now,
-      endedAt,
-      meterStartWh: 0,
-      meterStopWh,
-      energyWh,
-      amount: round(f.totalAmountYuan * 100, 2),
-      reason,
-      rawReason: f.stopReason,
-    });
-    // A session this connection saw start also ends here (after the record, which carries the bill:
-    // the engine ends the transaction on the record and treats this as the end of the running session).
-    if (txn !== undefined && txn.started && txn.ended !== true) {
-      txn.ended = true;
-      this.io.event({
-        type: 'sessionEnded',
-        connector,
-        legacyTransactionId: f.transactionNo,
-        ...(idToken !== undefined ? { idToken } : {}),
-        meterStopWh,
-        at: endedAt,
-        reason,
-        rawReason: f.stopReason,
-      });
     }
   }
 
@@ -226,35 +241,57 @@ export class YkcTransactions {
     return { status: 'sent' };
   }
 
-  /** 0x40 for a record, echoing the sequence of its last copy (every copy gets its own 0x40). */
-  confirmRecord(c: ConfirmRecordCommand): CommandOutcome {
-    const sequence = this.records.get(c.legacyTransactionId);
-    this.records.delete(c.legacyTransactionId);
-    const frame = { type: 'transactionRecordConfirm', transactionNo: c.legacyTransactionId, result: c.accepted ? 0 : 1 } as const;
-    if (sequence !== undefined) this.io.sendFrame({ ...frame, sequence });
-    else this.io.send(frame);
-    this.txns.delete(c.legacyTransactionId);
-    this.finish(c.legacyTransactionId);
-    this.io.result(c.id, 'completed');
-    return { status: 'sent' };
+  // --- helpers -----------------------------------------------------------------------------
+
+  // --- what the records do to sessions (`YkcRecords`) --------------------------------------
+
+  /** The transaction as this connection knows it. */
+  known(transactionNo: string): Txn | undefined {
+    return this.txns.get(transactionNo);
+  }
+
+  isFinished(transactionNo: string): boolean {
+    return this.finished.has(transactionNo);
   }
 
   /**
-   * A record the session forwards nothing of (no transaction number, a gun the pile does not have):
-   * logged with its content and confirmed with 0x40 at once, so that the pile stops resending it.
+   * The transaction's record came and goes to the station (which confirms it once queued): the
+   * transaction is finished, a session this connection saw start ends (after the record, which
+   * carries the bill), and a gun waiting for this record goes on with its next session.
    */
-  acknowledgeOnly(f: YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>, message: string): void {
-    this.io.ctx.sink.log('warn', message, {
-      transactionNo: f.transactionNo,
-      gun: f.gun,
-      startTime: f.startTime.utc,
-      endTime: f.endTime.utc,
-      totalEnergyKwh: f.totalEnergyKwh,
-      totalAmountYuan: f.totalAmountYuan,
-      stopReason: f.stopReason,
-      physicalCardNo: f.physicalCardNo,
-    });
-    this.io.sendFrame({ type: 'transactionRecordConfirm', sequence: f.sequence, transactionNo: f.transactionNo, result: 0 });
+  recorded(transactionNo: string, connector: number, end: RecordEnd): void {
+    this.finish(transactionNo);
+    const txn = this.txns.get(transactionNo);
+    if (txn !== undefined && txn.started && txn.ended !== true) {
+      txn.ended = true;
+      this.io.event({
+        type: 'sessionEnded',
+        connector,
+        legacyTransactionId: transactionNo,
+        ...(end.idToken !== undefined ? { idToken: end.idToken } : {}),
+        meterStopWh: end.meterStopWh,
+        at: end.at,
+        reason: end.reason,
+        rawReason: end.rawReason,
+      });
+    }
+    this.afterRecord(transactionNo);
+  }
+
+  /** The record was confirmed to the pile (0x40). */
+  confirmed(transactionNo: string): void {
+    this.txns.delete(transactionNo);
+    this.finish(transactionNo);
+  }
+
+  /** True while `connector` waits for the record of the session it had (see `YkcRecordWaits`). */
+  waiting(connector: number): boolean {
+    return this.waits.of(connector) !== undefined;
+  }
+
+  /** Stops the waits' timers (the connection closed). */
+  stop(): void {
+    this.waits.stop();
   }
 
   // --- helpers -----------------------------------------------------------------------------
@@ -268,22 +305,62 @@ export class YkcTransactions {
     }
   }
 
-  /** The gun charges under `transactionNo`: a session it had under another number and still runs ends. */
-  private endSuperseded(transactionNo: string, connector: number, at: Timestamp): void {
-    for (const [no, txn] of this.txns) {
-      if (no === transactionNo || txn.connector !== connector || !txn.started || txn.ended === true) continue;
-      txn.ended = true;
-      this.io.ctx.sink.log('warn', 'ykc gun charging under a new transaction: the previous session ends without its record', { connector, previous: no, transactionNo });
-      this.io.event({
-        type: 'sessionEnded',
-        connector,
-        legacyTransactionId: no,
-        ...(txn.idToken !== undefined ? { idToken: txn.idToken } : {}),
-        ...(txn.energyWh !== undefined ? { meterStopWh: txn.energyWh } : {}),
-        at,
-        reason: 'other',
-      });
+  private note(txn: Txn, energyWh: number, at: Timestamp): void {
+    txn.energyWh = energyWh;
+    txn.seenAt = at;
+  }
+
+  /** Transactions other than `except` whose session on `connector` started and has not ended, oldest first. */
+  private openOn(connector: number, except: string): string[] {
+    return [...this.txns].filter(([no, t]) => no !== except && t.connector === connector && t.started && t.ended !== true).map(([no]) => no);
+  }
+
+  /**
+   * A session ends without its record: on the last energy its real-time data showed, at the time of
+   * that frame (`at` when there was none), reason `other`, `recordPending` (its record corrects it).
+   */
+  private endWithoutRecord(transactionNo: string, at: Timestamp): void {
+    const txn = this.txns.get(transactionNo);
+    if (txn === undefined || txn.ended === true) return;
+    txn.ended = true;
+    this.io.event({
+      type: 'sessionEnded',
+      connector: txn.connector,
+      legacyTransactionId: transactionNo,
+      ...(txn.idToken !== undefined ? { idToken: txn.idToken } : {}),
+      ...(txn.energyWh !== undefined ? { meterStopWh: txn.energyWh } : {}),
+      at: txn.seenAt ?? at,
+      reason: 'other',
+      recordPending: true,
+    });
+  }
+
+  /** A record of `transactionNo` came: a wait for it ends, a wait that would start it forgets it. */
+  private afterRecord(transactionNo: string): void {
+    const prior = this.waits.previousOf(transactionNo);
+    if (prior !== undefined) this.release(prior.connector);
+    this.waits.forgetNext(transactionNo);
+  }
+
+  /** The wait of `connector` ran out: its session ends without the record, and the gun goes on. */
+  private waitExpired(connector: number): void {
+    const wait = this.waits.of(connector);
+    if (wait === undefined) return;
+    this.io.ctx.sink.log('warn', 'ykc record not received in time: the session ends on its last real-time energy, its record corrects it when it comes', { connector, transactionNo: wait.previous });
+    this.endWithoutRecord(wait.previous, wait.nextSince);
+    this.release(connector);
+  }
+
+  /** Ends the wait of `connector`: its next session starts (as of when it was first seen), its latest frame is replayed. */
+  private release(connector: number): void {
+    const wait = this.waits.end(connector);
+    if (wait === undefined) return;
+    const next = wait.next !== undefined ? this.txns.get(wait.next) : undefined;
+    if (wait.next !== undefined && next !== undefined && !next.started && !this.finished.has(wait.next)) {
+      next.started = true;
+      this.sessionStarted(wait.next, next, wait.nextSince);
     }
+    if (wait.frame !== undefined) this.replay(wait.frame.f, wait.frame.at);
   }
 
   private answerAuth(req: AuthRequest, accepted: boolean, reason: string | undefined): void {
@@ -309,10 +386,6 @@ export class YkcTransactions {
     return `${pile.padStart(14, '0')}${gun.padStart(2, '0')}${localStamp(this.io.ctx.clock.now(), this.io.timeZone)}${String(this.counter).padStart(4, '0')}`;
   }
 
-  /** Card number as an id token: hex rendering without its zero padding (`00000000D14B0A54` -> `D14B0A54`). */
-  private cardId(cardNo: string): string {
-    return this.io.cardFormat === 'hex' ? cardNo.replace(/^0+(?=.)/, '') : cardNo;
-  }
 
   private sessionStarted(transactionNo: string, txn: Txn, at: Timestamp): void {
     this.io.event({

@@ -19,7 +19,7 @@
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
-import type { CurrentType } from '../../src/model/events.js';
+import type { CurrentType, Timestamp } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
@@ -30,6 +30,7 @@ import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcCards } from './session-cards.js';
 import { YkcOutbox } from './session-io.js';
+import { YkcRecords } from './session-records.js';
 import { YkcSettings } from './session-settings.js';
 import { YkcGunStatus } from './session-status.js';
 import { gunCode, gunNo, isDownlink, round, type YkcOptions } from './session-support.js';
@@ -69,6 +70,7 @@ export class YkcSession implements CodecSession {
   private readonly io: YkcOutbox;
   private readonly status: YkcGunStatus;
   private readonly transactions: YkcTransactions;
+  private readonly records: YkcRecords;
   private readonly settings: YkcSettings;
   private readonly cards: YkcCards;
   private readonly heartbeatMs: number;
@@ -88,8 +90,9 @@ export class YkcSession implements CodecSession {
     const o = ctx.options;
     this.io = new YkcOutbox(ctx, ctx.connection.timeZone ?? o.timeZone ?? DEFAULT_TIME_ZONE, o.cardFormat ?? 'hex');
     this.status = new YkcGunStatus(this.io);
-    this.transactions = new YkcTransactions(this.io, o.stopReasons ?? defaultStopReasonMap(), () => this.pileCode);
+    this.transactions = new YkcTransactions(this.io, () => this.pileCode, (f, at) => this.realTime(f, at));
     this.settings = new YkcSettings(this.io);
+    this.records = new YkcRecords(this.io, this.transactions, o.stopReasons ?? defaultStopReasonMap());
     this.cards = new YkcCards(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
@@ -166,6 +169,7 @@ export class YkcSession implements CodecSession {
     this.ctx.clock.clearTimeout(this.watchdog);
     this.ctx.clock.clearTimeout(this.timeSyncTimer);
     this.settings.stop();
+    this.transactions.stop();
     this.io.failAll(reason);
     this.cards.failAll(reason);
   }
@@ -179,7 +183,7 @@ export class YkcSession implements CodecSession {
     }
     if (GUN_FRAMES.has(f.type) && 'gun' in f && !this.knownGun(f.gun)) {
       this.ctx.sink.error({ code: 'YKC_UNKNOWN_GUN', message: `${f.type} for gun ${f.gun}: the pile has guns 1..${this.loggedIn ? this.connectorCount : 99} only, frame dropped` });
-      if (f.type === 'transactionRecord' || f.type === 'transactionRecordV17') this.transactions.acknowledgeOnly(f, `ykc record for unknown gun ${f.gun} confirmed and dropped`);
+      if (f.type === 'transactionRecord' || f.type === 'transactionRecordV17') this.records.acknowledgeOnly(f, `ykc record for unknown gun ${f.gun} confirmed and dropped`);
       return;
     }
     switch (f.type) {
@@ -196,9 +200,9 @@ export class YkcSession implements CodecSession {
         return this.settings.billingModelSetAnswer(f);
       case 'realTimeData': {
         const at = this.io.now();
-        this.status.realTime(f, this.currentType, at);
-        this.transactions.realTime(f.transactionNo, gunNo(f.gun), f.status === 3, round(f.energyKwh * 1000, 1), at);
-        return;
+        // A gun waiting for a record: only its faults now, the rest once the wait is over.
+        if (this.transactions.keptBack(f, at)) return this.status.faults(f, at);
+        return this.realTime(f, at);
       }
       case 'parkingLockStatus':
         return this.status.parkingLock(f, this.io.now());
@@ -210,7 +214,7 @@ export class YkcSession implements CodecSession {
         return this.transactions.remoteStopResult(f);
       case 'transactionRecord':
       case 'transactionRecordV17':
-        return this.transactions.record(f);
+        return this.records.record(f);
       case 'offlineCardSyncAnswer':
         if (!this.cards.syncAnswer(f)) this.ctx.sink.log('info', 'ykc answer without a command', { ...f });
         return;
@@ -252,6 +256,12 @@ export class YkcSession implements CodecSession {
           this.ctx.sink.log('debug', 'ykc frame ignored', { type: f.type });
         }
     }
+  }
+
+  /** 0x13: measurements, status and faults of the gun, then what it says of the gun's session. */
+  private realTime(f: YkcFrameOf<'realTimeData'>, at: Timestamp): void {
+    this.status.realTime(f, this.currentType, at);
+    this.transactions.realTime(f.transactionNo, gunNo(f.gun), f.status === 3, round(f.energyKwh * 1000, 1), at);
   }
 
   /**
@@ -302,7 +312,7 @@ export class YkcSession implements CodecSession {
 
   private doCommand(c: ChargerCommand): CommandOutcome {
     if (c.type === 'authorize') return this.transactions.authorize(c);
-    if (c.type === 'confirmRecord') return this.transactions.confirmRecord(c);
+    if (c.type === 'confirmRecord') return this.records.confirmRecord(c);
     // The offline-card query (0x48) and the parking lock (0x62) have no canonical command.
     if (c.type === 'unlock' || c.type === 'updateFirmware') return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
     if (c.type === 'setLimit' && this.ctx.options.ratedPowerW === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
@@ -314,6 +324,8 @@ export class YkcSession implements CodecSession {
         return this.transactions.startCharging(c, pile);
       case 'stopCharging':
         if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
+        // The open transaction is over, its record awaited; what charges is a session the CSMS has not been told of yet.
+        if (this.transactions.waiting(c.connector)) return { status: 'rejected', reason: 'the session of this connector has ended and its record is awaited; the next session is reported once it came' };
         this.io.expect(c.id, 'stop', c.connector, { sequence: this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) }) });
         return { status: 'sent' };
       case 'setLocalList':

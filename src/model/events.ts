@@ -163,6 +163,12 @@ export interface SessionEndedEvent {
   readonly reason: StopReason;
   /** The protocol's own stop reason code. */
   readonly rawReason?: number | string;
+  /**
+   * The session ended without its billing record (none came in time, or the one that came was
+   * held): its figures are the last the charger reported, and its record, when one comes and is
+   * plausible, corrects them.
+   */
+  readonly recordPending?: boolean;
 }
 
 /**

@@ -48,6 +48,8 @@ export interface TxEnd {
   readonly meterStop?: MeterValue;
   /** Overrides the trigger the stop reason implies. */
   readonly trigger?: TxEvent['triggerReason'];
+  /** More custom data (`recordPending`, `correction`) beside the legacy id and stop code. */
+  readonly customData?: Readonly<Record<string, boolean | number | string>>;
 }
 
 /**
@@ -135,6 +137,6 @@ export function endedEvent(tx: OpenTx, end: TxEnd): UnnumberedTxEvent {
     triggerReason: end.trigger ?? STOP_TRIGGER[end.reason] ?? 'ChargingStateChanged',
     transactionInfo: { transactionId: tx.transactionId, chargingState: end.reason === 'evDisconnected' ? 'Idle' : 'EVConnected', ...(stoppedReason !== 'Local' ? { stoppedReason } : {}) },
     ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
-    customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(end.raw !== undefined ? { legacyStopReason: end.raw } : {}) },
+    customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(end.raw !== undefined ? { legacyStopReason: end.raw } : {}), ...end.customData },
   };
 }

@@ -14,6 +14,7 @@ import type { StationContext } from './context.js';
 import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
 import { carriesAny, energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
 import type { TxQueue } from './tx-queue.js';
@@ -62,6 +63,8 @@ export class Transactions {
   private unreadableLogged = false;
   /** Billing records of transactions other than the open one. */
   private readonly records: TransactionRecords;
+  /** Transactions ended before their billing record came, corrected by it. */
+  private readonly corrections: RecordCorrections;
 
   constructor(
     private readonly ctx: StationContext,
@@ -74,6 +77,7 @@ export class Transactions {
       reading: (wh, at, context) => this.reading(wh, at, context),
       finishing: (legacyTransactionId) => this.finishing(legacyTransactionId),
     });
+    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.reading(wh, at, context) });
   }
 
   listen(l: TransactionListener): void {
@@ -85,6 +89,7 @@ export class Transactions {
     const done = await this.ctx.store.get(this.ctx.id, DONE_RECORDS_KEY);
     this.doneOrder = Array.isArray(done) ? done.filter((x): x is string => typeof x === 'string') : [];
     this.done = new Set(this.doneOrder);
+    await this.corrections.load();
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
       const stored = await this.ctx.store.get(this.ctx.id, txKey(c));
       if (stored === undefined || stored === null) continue;
@@ -144,11 +149,15 @@ export class Transactions {
     return true;
   }
 
-  /** Ends a stale transaction with the last energy reading known for it (Other, AbnormalCondition). */
+  /**
+   * Ends a stale transaction with the last energy reading known for it (Other, AbnormalCondition).
+   * A charger with billing records still owes its record, which corrects it (`RecordCorrections`).
+   */
   private async endStale(connector: number, tx: OpenTx, at: string, newer: string): Promise<void> {
     this.ctx.log('warn', 'transaction of a session that is no longer running ended as abnormal', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId, newerLegacyTransactionId: newer });
     const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
-    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.meterStop(last.wh, last.at) : {}) });
+    const pending = this.ctx.capabilities.transactionRecords;
+    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -286,16 +295,19 @@ export class Transactions {
     // Another session's end: the open transaction is not running either (one session per connector).
     if (tx.legacyTransactionId !== e.legacyTransactionId) return this.endStale(e.connector, tx, e.at, e.legacyTransactionId);
     // Its billing record may still come: the Ended event marks the session done, so the record
-    // finds it done and does not open a transaction of its own.
-    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.meterStop(e.meterStopWh, e.at) });
+    // finds it done and does not open a transaction of its own. A session that ended without its
+    // record (the charger says so) is kept for the record's correction.
+    const pending = e.recordPending === true;
+    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.meterStop(e.meterStopWh, e.at), ...(pending ? { trigger: 'AbnormalCondition', customData: { recordPending: true } } : {}) }, pending);
   }
 
   /**
    * A billing record from the charger: ends its transaction (or reports a whole one the gateway
-   * never saw start), durably queued before the caller confirms the record. A record seen before
-   * produces nothing new. Returns true when it was new.
+   * never saw start, or corrects one that ended without it), durably queued before the caller
+   * confirms the record. A record seen before produces nothing new. Returns true when it was new.
    */
   async record(r: TransactionRecordEvent): Promise<boolean> {
+    if (await this.corrections.correct(r)) return true;
     // Done means its Ended event is queued: that write and the mark are one atomic step, so a crash
     // anywhere before it leaves the record not done, and the charger's resend finishes the work
     // (ending the transaction it finds open, or reporting the whole session).
@@ -317,10 +329,13 @@ export class Transactions {
     return true;
   }
 
-  private async end(connector: number, tx: OpenTx, how: TxEnd): Promise<void> {
+  /** Ends `tx` (`provisional`: without its billing record, kept for the record's correction). */
+  private async end(connector: number, tx: OpenTx, how: TxEnd, provisional = false): Promise<void> {
     const done = this.finishing(tx.legacyTransactionId);
-    await this.emit(connector, tx, endedEvent(tx, how), true, [done.change]);
+    const kept = provisional ? this.corrections.remember(tx) : undefined;
+    await this.emit(connector, tx, endedEvent(tx, how), true, [done.change, ...(kept?.changes ?? [])]);
     done.commit();
+    kept?.commit();
     for (const l of this.listeners) l.ended(connector);
   }
 

@@ -19,11 +19,14 @@ export interface YkcGateway {
   lines(): Record<string, unknown>[];
 }
 
-/** Starts a gateway whose config has `store: <storeYaml>`; `env` adds to the CSMS password. */
-export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: Env = {}): Promise<YkcGateway> {
+/**
+ * Starts a gateway whose config has `store: <storeYaml>`; `env` adds to the CSMS password;
+ * `ykcOptionsFile` is the listener's YKC options file (absolute path).
+ */
+export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: Env = {}, ykcOptionsFile?: string): Promise<YkcGateway> {
   const text = [
     'listeners:',
-    '  - { port: 0, host: 127.0.0.1, codec: ykc }',
+    `  - { port: 0, host: 127.0.0.1, codec: ykc${ykcOptionsFile !== undefined ? `, mapping: ${JSON.stringify(ykcOptionsFile)}` : ''} }`,
     `csms: { url: ${JSON.stringify(csmsUrl)}, securityProfile: 1 }`,
     'stations: { unknownChargers: provision }',
     `store: ${storeYaml}`,

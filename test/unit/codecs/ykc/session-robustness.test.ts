@@ -1,6 +1,6 @@
 /**
  * YKC session robustness: finished transactions stay finished, a gun's new transaction ends its
- * previous session, frames for guns the pile does not have, records without a transaction number,
+ * previous session (with waits for records off), frames for guns the pile does not have, records without a transaction number,
  * 0x52 work parameters (commit on success, limit expiry, clamping), 0x33 and 0x55 matching.
  */
 import { describe, expect, it } from 'vitest';
@@ -63,9 +63,9 @@ describe('YKC session: finished transactions', () => {
   });
 });
 
-describe('YKC session: a gun charging under a new transaction', () => {
-  it('ends the session it had before (reason other, last energy) and then starts the new one', () => {
-    const s = ykcLoggedIn(PILE, 2);
+describe('YKC session: a gun charging under a new transaction, without waiting for records', () => {
+  it('ends the session it had before (reason other, last energy, record pending) and then starts the new one', () => {
+    const s = ykcLoggedIn(PILE, 2, { recordWaitMs: 0 });
     s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 1.5 }));
     s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 2.25 }));
     s.feed(realTimeFrame({ pileCode: PILE, gun: '02', status: 3, plugged: 1, transactionNo: `${PILE}02261125155900` + '0003' }));
@@ -78,7 +78,8 @@ describe('YKC session: a gun charging under a new transaction', () => {
       ['sessionEnded', 1, X],
       ['sessionStarted', 1, Y],
     ]);
-    expect(s.take('sessionEnded')[0]).toMatchObject({ reason: 'other', meterStopWh: 2250, at: new Date(T0 + 1000).toISOString() });
+    // At the time of the last frame that showed its energy.
+    expect(s.take('sessionEnded')[0]).toMatchObject({ reason: 'other', meterStopWh: 2250, at: new Date(T0).toISOString(), recordPending: true });
     // A stale 0x13 of X (stored, sent late) ends nothing and starts nothing.
     s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 2.25 }));
     expect(s.take('sessionStarted')).toHaveLength(3);
