@@ -1,41 +1,62 @@
 /**
  * Transaction records of a YKC connection (0x3B / 0x3D) and their confirmation (0x40).
  *
- * A record becomes a `transactionRecord` and is confirmed with 0x40 only on
+ * A plausible record becomes a `transactionRecord` and is confirmed with 0x40 only on
  * `confirmRecord`, which the station sends once the TransactionEvents it produced are durably
  * queued. Its figures are the transaction's: every session is metered from 0 (see
  * `YkcTransactions`), so the record reports 0 and the session's total energy as its start and stop
  * values; its meter register readings (电表总起值 / 电表总止值) are logged, not forwarded.
  *
+ * An implausible record (`checkRecord`: inconsistent, more energy than the pile can deliver in the
+ * session's time, amounts off the tariff) is held: no `transactionRecord`, no 0x40 (the pile keeps
+ * it and sends it again), one `transactionRecordHeld` per record (its resends are counted as
+ * `repeat` and logged at debug level; the serials held are remembered across the pile's
+ * connections). A session still open for it ends without it (`recordPending`). An operator who
+ * reviewed one releases it with `recordChecks.release`; its next copy is then billed.
+ *
  * A record with an all-zero transaction number, or for a gun the pile does not have, is confirmed at
  * once (so the pile stops resending it) and logged only.
  */
 import type { ConfirmRecordCommand } from '../../src/model/commands.js';
-import type { IdToken } from '../../src/model/events.js';
+import type { IdToken, RecordHoldReason } from '../../src/model/events.js';
+import { RECORD_HOLD_REASONS } from '../../src/model/events.js';
 import type { CommandOutcome } from '../codec.js';
+import { checkRecord, type RecordCheckContext, type RecordFrame } from './record-checks.js';
 import type { YkcOutbox } from './session-io.js';
 import { cardId, gunNo, round } from './session-support.js';
 import type { YkcTransactions } from './session-transactions.js';
 import { mapStopReason, type YkcStopReasonMap } from './stop-reason-map.js';
-import type { YkcFrameOf } from './types.js';
-
-type RecordFrame = YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>;
 
 const ZERO_TXN = /^0+$/;
+
+/** Key of the held serials in the pile's memory (kept across its connections). */
+const HELD_KEY = 'ykc.recordsHeld';
+/** How many held serials are remembered. */
+const HELD_KEPT = 64;
 
 export class YkcRecords {
   /** Records waiting for `confirmRecord`: serial -> sequence of the last copy received. */
   private readonly toConfirm = new Map<string, number>();
+  /** Held serials when the host keeps no memory per pile. */
+  private readonly heldHere = new Set<string>();
 
   constructor(
     private readonly io: YkcOutbox,
     private readonly transactions: YkcTransactions,
     private readonly stopReasons: YkcStopReasonMap,
+    /** What the checks compare a record with (rated power, pile type, tariffs given). */
+    private readonly checkContext: () => RecordCheckContext,
+    private readonly pileCode: () => string | undefined,
   ) {}
 
   record(f: RecordFrame): void {
     if (ZERO_TXN.test(f.transactionNo)) {
       this.acknowledgeOnly(f, 'ykc record without a transaction number confirmed and dropped');
+      return;
+    }
+    const problems = checkRecord(f, this.io.ctx.options.recordChecks ?? {}, this.checkContext());
+    if (problems.length > 0) {
+      this.hold(f, problems);
       return;
     }
     const connector = gunNo(f.gun);
@@ -95,6 +116,50 @@ export class YkcRecords {
       physicalCardNo: f.physicalCardNo,
     });
     this.io.sendFrame({ type: 'transactionRecordConfirm', sequence: f.sequence, transactionNo: f.transactionNo, result: 0 });
+  }
+
+  /** An implausible record: not confirmed, not billed; raised once, its session ended without it. */
+  private hold(f: RecordFrame, problems: readonly { reason: RecordHoldReason; detail: string }[]): void {
+    const held = this.held();
+    if (held.has(f.transactionNo)) {
+      this.io.ctx.sink.ignored?.('repeat');
+      this.io.ctx.sink.log('debug', 'ykc record held before sent again: still held, not confirmed', { transactionNo: f.transactionNo });
+      return;
+    }
+    held.add(f.transactionNo);
+    if (held.size > HELD_KEPT) {
+      const oldest = held.values().next();
+      if (oldest.done !== true) held.delete(oldest.value);
+    }
+    const reasons = RECORD_HOLD_REASONS.filter((r) => problems.some((p) => p.reason === r));
+    const detail = problems.map((p) => `${p.reason}: ${p.detail}`).join('; ');
+    const first = reasons[0] ?? 'inconsistent';
+    this.io.ctx.sink.log('warn', 'ykc record implausible: held (not confirmed, not billed)', { transactionNo: f.transactionNo, gun: f.gun, detail, totalEnergyKwh: f.totalEnergyKwh, totalAmountYuan: f.totalAmountYuan });
+    this.io.event({
+      type: 'transactionRecordHeld',
+      connector: gunNo(f.gun),
+      legacyTransactionId: f.transactionNo,
+      reasons: [first, ...reasons.slice(1)],
+      detail,
+      ...(f.startTime.utc !== null ? { startedAt: f.startTime.utc } : {}),
+      ...(f.endTime.utc !== null ? { endedAt: f.endTime.utc } : {}),
+      energyWh: round(f.totalEnergyKwh * 1000, 1),
+      amount: round(f.totalAmountYuan * 100, 2),
+      at: this.io.now(),
+    });
+    this.transactions.held(f.transactionNo);
+  }
+
+  /** The serials held, in the pile's memory when the host keeps one (they survive a reconnect). */
+  private held(): Set<string> {
+    const pile = this.pileCode();
+    const memory = pile !== undefined ? this.io.ctx.connection.memoryOf?.(pile) : undefined;
+    if (memory === undefined) return this.heldHere;
+    const kept = memory.get(HELD_KEY);
+    if (kept instanceof Set) return kept as Set<string>;
+    const fresh = new Set<string>();
+    memory.set(HELD_KEY, fresh);
+    return fresh;
   }
 
 }

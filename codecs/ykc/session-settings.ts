@@ -24,6 +24,10 @@ export type PileCommand = Extract<ChargerCommand, { type: 'setAvailability' | 's
 /** Lowest max-power % a 0x52 takes (ykc.md §4). */
 const MIN_POWER_PERCENT = 30;
 
+/** Key of the billing models given to a pile in its memory, and how many are kept. */
+const GIVEN_KEY = 'ykc.tariffsGiven';
+const GIVEN_KEPT = 4;
+
 export class YkcSettings {
   /** The work parameters the pile last accepted (0x51 success). */
   private workParams: WorkParams = { disabled: 0, maxPowerPercent: 100 };
@@ -36,12 +40,42 @@ export class YkcSettings {
   private readonly autoSyncs: number[] = [];
   /** A billing model set by `setTariff` and accepted by the charger (0x57): used for later 0x05/0x09. */
   private tariffOverride: YkcTariff | undefined;
+  /** Billing models given to the pile, newest first, when the host keeps no memory per pile. */
+  private readonly givenHere: YkcTariff[] = [];
 
   constructor(private readonly io: YkcOutbox) {}
 
   tariff(pileCode: string): YkcTariff {
     const o = this.io.ctx.options;
     return this.tariffOverride ?? o.tariffs?.[pileCode] ?? o.tariff ?? DEFAULT_TARIFF;
+  }
+
+  /**
+   * Every billing model the pile may bill a session with, the one in force first: the configured
+   * one and those it was given (0x0A) or accepted (0x57), also on its earlier connections (the
+   * pile's memory in the host, when it keeps one). A record's amounts are checked against these.
+   */
+  tariffsGiven(pileCode: string): YkcTariff[] {
+    const all = [this.tariff(pileCode), ...this.given(pileCode)];
+    return all.filter((t, i) => all.findIndex((u) => JSON.stringify(u) === JSON.stringify(t)) === i);
+  }
+
+  private given(pileCode: string): YkcTariff[] {
+    const memory = this.io.ctx.connection.memoryOf?.(pileCode);
+    if (memory === undefined) return this.givenHere;
+    const kept = memory.get(GIVEN_KEY);
+    if (Array.isArray(kept)) return kept as YkcTariff[];
+    const fresh: YkcTariff[] = [];
+    memory.set(GIVEN_KEY, fresh);
+    return fresh;
+  }
+
+  private gave(pileCode: string, t: YkcTariff): void {
+    const list = this.given(pileCode);
+    const i = list.findIndex((u) => JSON.stringify(u) === JSON.stringify(t));
+    if (i >= 0) list.splice(i, 1);
+    list.unshift(t);
+    list.splice(GIVEN_KEPT);
   }
 
   billingModelVerify(f: YkcFrameOf<'billingModelVerify'>): void {
@@ -51,6 +85,7 @@ export class YkcSettings {
 
   billingModelRequest(f: YkcFrameOf<'billingModelRequest'>): void {
     const t = this.tariff(f.pileCode);
+    this.gave(f.pileCode, t);
     this.io.reply(f, {
       type: 'billingModelAnswer',
       pileCode: f.pileCode,
@@ -68,7 +103,10 @@ export class YkcSettings {
   billingModelSetAnswer(f: YkcFrameOf<'billingModelSetAnswer'>): void {
     const p = this.io.answerOf('tariff', f);
     if (p === undefined) return;
-    if (f.result === 1 && p.tariff !== undefined) this.tariffOverride = p.tariff;
+    if (f.result === 1 && p.tariff !== undefined) {
+      this.tariffOverride = p.tariff;
+      this.gave(f.pileCode, p.tariff);
+    }
     this.io.result(p.commandId, f.result === 1 ? 'accepted' : 'rejected', undefined, f.result);
   }
 

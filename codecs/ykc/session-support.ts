@@ -6,6 +6,7 @@ import type { IdToken } from '../../src/model/events.js';
 import type { YkcEncryption } from './cipher.js';
 import type { CardFormat, YkcCodecOptions } from './fields.js';
 import type { RatePrice } from './messages/billing.js';
+import type { RecordCheckOptions } from './record-checks.js';
 import type { YkcStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame } from './types.js';
 
@@ -40,13 +41,15 @@ export interface YkcOptions extends YkcCodecOptions {
    * Keep it below the station's wait (OCPPCommCtrlr.ChargerCommandTimeout, default 10 s).
    */
   readonly commandTimeoutMs?: number;
-  /** Rated power of the piles in W, to turn a `setLimit` in W into 0x52 max-power %. */
+  /** Rated power of the piles in W, to turn a `setLimit` in W into 0x52 max-power %; the records' energy ceiling too. */
   readonly ratedPowerW?: number;
   /**
    * How long a gun whose next session started waits for the previous session's record before that
    * one ends on its last real-time figures (default 60 000 ms, `DEFAULT_RECORD_WAIT_MS`; 0: no wait).
    */
   readonly recordWaitMs?: number;
+  /** Plausibility checks of transaction records (see `record-checks.ts`). */
+  readonly recordChecks?: RecordCheckOptions;
   /** Balance (CNY) sent in 0x32 / 0x34 (default 1000). */
   readonly balanceYuan?: number;
   /** Stop-reason mapping (default: the shipped `mappings/ykc/stop-reasons.yaml`). */

@@ -13,7 +13,7 @@
  * not start it again. A gun seen charging under a new transaction while the session it had before
  * waits for its record keeps that session open until the record comes or `recordWaitMs` runs out
  * (`YkcRecordWaits`); only then does the new one start. A session that ends without its record
- * (the wait ran out, or waits are off) ends on its last real-time energy with
+ * (the wait ran out, its record was held, or waits are off) ends on its last real-time energy with
  * `recordPending`, and its record, when it comes and is plausible, corrects it.
  */
 import type { AuthorizeCommand, StartChargingCommand } from '../../src/model/commands.js';
@@ -278,6 +278,13 @@ export class YkcTransactions {
     this.afterRecord(transactionNo);
   }
 
+  /** The transaction's record was held: a session still open ends without it (see `endWithoutRecord`). */
+  held(transactionNo: string): void {
+    const txn = this.txns.get(transactionNo);
+    if (txn !== undefined && txn.started && txn.ended !== true) this.endWithoutRecord(transactionNo, txn.seenAt ?? this.io.now());
+    this.afterRecord(transactionNo);
+  }
+
   /** The record was confirmed to the pile (0x40). */
   confirmed(transactionNo: string): void {
     this.txns.delete(transactionNo);
@@ -335,7 +342,7 @@ export class YkcTransactions {
     });
   }
 
-  /** A record of `transactionNo` came: a wait for it ends, a wait that would start it forgets it. */
+  /** A record of `transactionNo` came (billed or held): a wait for it ends, a wait that would start it forgets it. */
   private afterRecord(transactionNo: string): void {
     const prior = this.waits.previousOf(transactionNo);
     if (prior !== undefined) this.release(prior.connector);

@@ -92,7 +92,13 @@ export class YkcSession implements CodecSession {
     this.status = new YkcGunStatus(this.io);
     this.transactions = new YkcTransactions(this.io, () => this.pileCode, (f, at) => this.realTime(f, at));
     this.settings = new YkcSettings(this.io);
-    this.records = new YkcRecords(this.io, this.transactions, o.stopReasons ?? defaultStopReasonMap());
+    this.records = new YkcRecords(
+      this.io,
+      this.transactions,
+      o.stopReasons ?? defaultStopReasonMap(),
+      () => ({ ...(o.ratedPowerW !== undefined ? { ratedPowerW: o.ratedPowerW } : {}), currentType: this.currentType, tariffs: this.settings.tariffsGiven(this.pileCode ?? '') }),
+      () => this.pileCode,
+    );
     this.cards = new YkcCards(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;

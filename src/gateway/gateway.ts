@@ -346,6 +346,7 @@ export class Gateway {
         charger,
         log: engineLog,
         onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
+        onRecordHeld: (reason) => this.metricsRegistry.recordHeld(reason),
         ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
       });
     } catch (err) {

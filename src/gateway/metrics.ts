@@ -8,6 +8,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { IGNORED_REASONS, type IgnoredReason } from '../../codecs/codec.js';
+import { RECORD_HOLD_REASONS, type RecordHoldReason } from '../model/events.js';
 
 /** What the gauges read from the gateway at scrape time. */
 export interface GatewayState {
@@ -56,6 +57,7 @@ export class GatewayMetrics {
   private readonly ignoredFrames: Counter<'codec' | 'reason'>;
   private readonly refusals: Counter<'reason'>;
   private readonly disconnects: Counter<'reason'>;
+  private readonly recordsHeld: Counter<'reason'>;
   private readonly callDuration: Histogram<'action'>;
 
   /** `codecs`: the listeners' codec names, shown with zero values before the first charger. */
@@ -121,6 +123,13 @@ export class GatewayMetrics {
     // Zero series from the start, so that rate() sees the first increment.
     for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
     for (const reason of DISCONNECT_REASONS) this.disconnects.inc({ reason }, 0);
+    this.recordsHeld = new Counter({
+      name: `${p}records_held_total`,
+      help: 'Billing records held as implausible (not confirmed to the charger, not billed), by their most telling reason; resends of a held record are not counted again',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of RECORD_HOLD_REASONS) this.recordsHeld.inc({ reason }, 0);
     this.callDuration = new Histogram({
       name: `${p}ocpp_call_duration_seconds`,
       help: 'Time from sending an OCPP CALL to its CALLRESULT or CALLERROR, by action',
@@ -149,6 +158,11 @@ export class GatewayMetrics {
 
   disconnected(reason: DisconnectReason): void {
     this.disconnects.inc({ reason });
+  }
+
+  /** A billing record held as implausible. */
+  recordHeld(reason: RecordHoldReason): void {
+    this.recordsHeld.inc({ reason });
   }
 
   /** A CALL answered after `seconds`. */

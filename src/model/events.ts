@@ -191,6 +191,38 @@ export interface TransactionRecordEvent {
   readonly rawReason?: number | string;
 }
 
+/**
+ * Why a billing record is held: `inconsistent` (its own figures contradict each other: end before
+ * start, meter stop below meter start, per-period figures that do not add up to the totals, a time
+ * that cannot be read), `energy` (more energy than the charger's rated power could deliver in the
+ * session's duration), `tariff` (amounts that disagree with the tariff the charger was given).
+ * Listed from the most to the least telling; a bounded set, used as a metric label.
+ */
+export const RECORD_HOLD_REASONS = ['inconsistent', 'energy', 'tariff'] as const;
+export type RecordHoldReason = (typeof RECORD_HOLD_REASONS)[number];
+
+/**
+ * A billing record the codec found implausible and holds: it is neither confirmed to the charger
+ * nor produces a `transactionRecord` (nothing is billed from it). Raised once per record; the
+ * charger's resends of it are not raised again.
+ */
+export interface TransactionRecordHeldEvent {
+  readonly type: 'transactionRecordHeld';
+  readonly connector: ConnectorId;
+  readonly legacyTransactionId: string;
+  /** Every reason found, most telling first (`RECORD_HOLD_REASONS` order). */
+  readonly reasons: readonly [RecordHoldReason, ...RecordHoldReason[]];
+  /** What was found, in words (figures included), for logs and the operator. */
+  readonly detail: string;
+  /** The record's figures as it states them. */
+  readonly startedAt?: Timestamp;
+  readonly endedAt?: Timestamp;
+  readonly energyWh: number;
+  /** Amount in the currency's minor unit. */
+  readonly amount?: number;
+  readonly at: Timestamp;
+}
+
 /** A fault raised or cleared. The same `code` on the same connector pairs raise and clear. */
 export interface FaultEvent {
   readonly type: 'fault';
@@ -244,6 +276,7 @@ export type ChargerEvent =
   | SessionStartedEvent
   | SessionEndedEvent
   | TransactionRecordEvent
+  | TransactionRecordHeldEvent
   | FaultEvent
   | CommandResultEvent
   | EvInfoEvent

@@ -3,12 +3,13 @@
  * runs `handle` through its event chain, one event after the other: their order is the
  * transactions' order.
  */
-import type { AuthorizationRequestEvent, ChargerEvent } from '../model/events.js';
+import type { AuthorizationRequestEvent, ChargerEvent, RecordHoldReason, TransactionRecordHeldEvent } from '../model/events.js';
 import type { Authorization } from './authorization.js';
 import type { Availability } from './availability.js';
 import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
 import type { Events } from './events.js';
+import type { SecurityEventType } from './security-events.js';
 import type { Transactions } from './transactions.js';
 
 export interface ChargerEventBlocks {
@@ -18,6 +19,10 @@ export interface ChargerEventBlocks {
   readonly authorization: Authorization;
   /** Settles the waits for the charger's command results. */
   readonly commands: ChargerCommands;
+  /** Stores a security event (A04) for the CSMS. */
+  readonly securityEvent: (type: SecurityEventType, techInfo: string) => Promise<void>;
+  /** Counts a held billing record by its most telling reason (the gateway's metrics). */
+  readonly recordHeld?: (reason: RecordHoldReason) => void;
 }
 
 export class ChargerEvents {
@@ -73,6 +78,8 @@ export class ChargerEvents {
         this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
         return;
       }
+      case 'transactionRecordHeld':
+        return this.recordHeld(e);
       case 'fault':
         this.blocks.events.fault(e);
         return;
@@ -96,5 +103,27 @@ export class ChargerEvents {
   private authorize(e: AuthorizationRequestEvent): void {
     // Not awaited: the charger's other events must not wait for the CSMS's answer.
     this.blocks.authorization.request(e).catch((err: unknown) => this.ctx.log('warn', 'authorization', { error: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /**
+   * An implausible billing record the codec holds (not confirmed to the charger, nothing billed
+   * from it): logged, counted, and reported to the CSMS as a security event. That queue is durable
+   * and ordered like the transaction queue (it survives an outage of the CSMS and a restart), and a
+   * record a charger wants paid for but cannot be true is a matter for the operator's security log:
+   * a tampered or impersonated charger looks exactly like this.
+   */
+  private async recordHeld(e: TransactionRecordHeldEvent): Promise<void> {
+    this.ctx.log('warn', 'transaction record held: implausible, not confirmed to the charger and not billed', {
+      connector: e.connector,
+      legacyTransactionId: e.legacyTransactionId,
+      reasons: e.reasons,
+      detail: e.detail,
+      energyWh: e.energyWh,
+      amount: e.amount,
+      startedAt: e.startedAt,
+      endedAt: e.endedAt,
+    });
+    this.blocks.recordHeld?.(e.reasons[0]);
+    await this.blocks.securityEvent('ImplausibleTransactionRecord', `record ${e.legacyTransactionId} connector ${e.connector} held, not confirmed: ${e.detail}`);
   }
 }

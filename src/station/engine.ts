@@ -5,7 +5,7 @@
  * `csms-handlers.ts`, the charger's events in `charger-events.ts`.
  */
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerEvent } from '../model/events.js';
+import type { ChargerEvent, RecordHoldReason } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
@@ -52,6 +52,8 @@ export interface StationEngineOptions {
   readonly badMessageLimit?: number;
   /** Latency of every answered CALL (CALLRESULT or CALLERROR), in milliseconds: the gateway's metrics. */
   readonly onCallLatency?: (action: string, ms: number) => void;
+  /** A billing record held as implausible, by its most telling reason: the gateway's metrics. */
+  readonly onRecordHeld?: (reason: RecordHoldReason) => void;
   /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
   readonly dataTransferVendors?: readonly string[];
   /**
@@ -162,7 +164,16 @@ export class StationEngine {
       },
     });
     const { availability, transactions, authorization, remote, smartCharging } = this;
-    this.chargerEvents = new ChargerEvents(this.ctx, { availability, transactions, events: new Events(this.ctx), authorization, commands: this.commands });
+    this.chargerEvents = new ChargerEvents(this.ctx, {
+      availability,
+      transactions,
+      events: new Events(this.ctx),
+      authorization,
+      commands: this.commands,
+      // Already on the chain of charger events: stored in their order, not queued behind them again.
+      securityEvent: (type, techInfo) => this.security.record(type, techInfo),
+      ...(options.onRecordHeld !== undefined ? { recordHeld: options.onRecordHeld } : {}),
+    });
     this.provisioning.onAccepted(() => {
       this.availability.reportAll(true);
       this.queue.setOnline(true);

@@ -1,7 +1,7 @@
 /**
  * Security events (A04): SecurityEventNotification for what the gateway sees happen to a station —
  * the CSMS refusing its credentials, its charger sending a bad-frame budget's worth of garbage, its
- * charger's login being refused. Events are kept in their own persisted queue (not the transaction
+ * charger's login being refused, an implausible billing record held. Events are kept in their own persisted queue (not the transaction
  * queue: they must not hold TransactionEvents back, nor wait behind them) and delivered in order
  * once the CSMS accepted the boot — also after an outage or a restart, since the store keeps them.
  * A CALLERROR or time-out is retried up to three times, spaced like TransactionEvents
@@ -28,6 +28,8 @@ export type SecurityEventType =
   | 'InvalidMessages'
   /** The legacy charger's own login to the gateway was refused (vendor type: the list has none). */
   | 'ChargerLoginRefused'
+  /** A billing record from the charger failed its plausibility checks and is held (vendor type). */
+  | 'ImplausibleTransactionRecord'
   | 'SettingSystemTime'
   | 'ResetOrReboot'
   | 'StartupOfTheDevice'

@@ -1,0 +1,129 @@
+/**
+ * Plausibility of a YKC transaction record (0x3B / 0x3D) before anything is billed from it. A
+ * record is a claim the pile makes about money; these checks compare it with what the gateway
+ * knows independently of it:
+ *
+ * - `inconsistent`: the record contradicts itself: a start or end time that cannot be read, an end
+ *   before the start, a meter stop below the meter start, per-period energies or amounts (tip,
+ *   peak, flat, valley) that do not add up to the totals;
+ * - `energy`: more energy than the pile's rated power (the options' `recordChecks.maxPowerW`, else
+ *   `ratedPowerW`, else a ceiling by pile type from the login: `DEFAULT_MAX_POWER_W`) could
+ *   deliver between the record's start and end, with a margin and a grace period for clocks and
+ *   rounding;
+ * - `tariff`: per-period amounts that disagree, beyond a tolerance, with energy x (electricity +
+ *   service price) of every billing model the gateway gave this pile (0x0A, 0x58). The amount may be
+ *   computed on the energy or on the loss-adjusted energy.
+ *
+ * A record with no energy and no amount bills nothing and is never held. Pure: no clock, no I/O.
+ */
+import type { CurrentType, RecordHoldReason } from '../../src/model/events.js';
+import type { RateUsage } from './messages/record.js';
+import type { YkcTariff } from './session-support.js';
+import type { YkcFrameOf } from './types.js';
+
+export type RecordFrame = YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>;
+
+/** The `recordChecks` section of the YKC options; every field is optional. */
+export interface RecordCheckOptions {
+  /** Rated power (W) a record's energy is measured against; default `ratedPowerW`, else by pile type. */
+  readonly maxPowerW?: number;
+  /** Margin on that power, percent (default 10). */
+  readonly powerMarginPercent?: number;
+  /** Seconds added to a session's duration (clock steps, rounding of the record's times; default 60). */
+  readonly graceSeconds?: number;
+  /** Tolerance of an amount against the tariff: the larger of this percentage (default 5) ... */
+  readonly amountTolerancePercent?: number;
+  /** ... and this many CNY (default 0.5). */
+  readonly amountToleranceYuan?: number;
+  /** Each family of checks can be switched off (default: all on). */
+  readonly consistency?: boolean;
+  readonly energy?: boolean;
+  readonly tariff?: boolean;
+  /**
+   * Transaction serials an operator reviewed and releases: billed as they are, whatever the checks
+   * say (effective when the options are loaded, i.e. at the gateway's start).
+   */
+  readonly release?: readonly string[];
+}
+
+/** One thing wrong with a record. */
+export interface RecordProblem {
+  readonly reason: RecordHoldReason;
+  readonly detail: string;
+}
+
+/** What the gateway knows about the pile beside the record. */
+export interface RecordCheckContext {
+  /** The pile's rated power from the options (`ratedPowerW`), if configured. */
+  readonly ratedPowerW?: number;
+  /** AC or DC, from the pile's login. */
+  readonly currentType: CurrentType;
+  /** Every billing model the gateway gave this pile, the one in force first. */
+  readonly tariffs: readonly YkcTariff[];
+}
+
+/**
+ * Ceilings when no rated power is configured: a DC gun of the newest GB/T generation stays below
+ * 800 kW; GB/T AC charging tops out at 63 A on three phases (about 44 kW), 48 kW with a margin.
+ */
+export const DEFAULT_MAX_POWER_W: Readonly<Record<CurrentType, number>> = { DC: 800_000, AC: 48_000 };
+
+const PERIODS = ['tip', 'peak', 'flat', 'valley'] as const;
+/** Per-period sums against the totals: the fields are integers of 10^-4 kWh / CNY, four of them. */
+const SUM_TOLERANCE = 0.001;
+
+/** The record's problems, most telling reason first; empty when it is plausible or released. */
+export function checkRecord(f: RecordFrame, o: RecordCheckOptions, ctx: RecordCheckContext): RecordProblem[] {
+  if (o.release?.some((no) => no.toUpperCase() === f.transactionNo.toUpperCase()) === true) return [];
+  if (f.totalEnergyKwh === 0 && f.totalAmountYuan === 0 && PERIODS.every((p) => f[p].energyKwh === 0 && f[p].amountYuan === 0)) return [];
+  const problems: RecordProblem[] = [];
+  const start = f.startTime.utc === null ? undefined : Date.parse(f.startTime.utc);
+  const end = f.endTime.utc === null ? undefined : Date.parse(f.endTime.utc);
+  if (o.consistency !== false) problems.push(...inconsistencies(f, start, end));
+  if (o.energy !== false && start !== undefined && end !== undefined && end >= start) {
+    const maxW = o.maxPowerW ?? ctx.ratedPowerW ?? DEFAULT_MAX_POWER_W[ctx.currentType];
+    const margin = 1 + (o.powerMarginPercent ?? 10) / 100;
+    const seconds = (end - start) / 1000;
+    const limitKwh = (maxW * margin * (seconds + (o.graceSeconds ?? 60))) / 3_600_000;
+    if (f.totalEnergyKwh > limitKwh) {
+      problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh in ${Math.round(seconds)} s: more than ${maxW / 1000} kW (+${Math.round((margin - 1) * 100)} %) can deliver (${limitKwh.toFixed(3)} kWh)` });
+    }
+  }
+  if (o.tariff !== false && ctx.tariffs.length > 0 && !ctx.tariffs.some((t) => tariffMismatch(f, t, o) === undefined)) {
+    problems.push({ reason: 'tariff', detail: tariffMismatch(f, ctx.tariffs[0] as YkcTariff, o) ?? 'amounts disagree with the billing model' });
+  }
+  return problems;
+}
+
+function inconsistencies(f: RecordFrame, start: number | undefined, end: number | undefined): RecordProblem[] {
+  const found: string[] = [];
+  if (start === undefined || end === undefined) found.push('start or end time unreadable');
+  else if (end < start) found.push(`ends (${f.endTime.utc}) before it starts (${f.startTime.utc})`);
+  if (f.meterEndKwh < f.meterStartKwh) found.push(`meter stop ${f.meterEndKwh} kWh below meter start ${f.meterStartKwh} kWh`);
+  const energy = sum(PERIODS.map((p) => f[p].energyKwh));
+  if (Math.abs(energy - f.totalEnergyKwh) > SUM_TOLERANCE) found.push(`period energies add up to ${round4(energy)} kWh, the total says ${f.totalEnergyKwh} kWh`);
+  const amount = sum(PERIODS.map((p) => f[p].amountYuan));
+  if (Math.abs(amount - f.totalAmountYuan) > SUM_TOLERANCE) found.push(`period amounts add up to ${round4(amount)} CNY, the total says ${f.totalAmountYuan} CNY`);
+  return found.map((detail) => ({ reason: 'inconsistent', detail }));
+}
+
+/** Why the record's amounts disagree with `t`, or undefined when they agree. */
+function tariffMismatch(f: RecordFrame, t: YkcTariff, o: RecordCheckOptions): string | undefined {
+  const tolerance = (expected: number): number => Math.max(o.amountToleranceYuan ?? 0.5, ((o.amountTolerancePercent ?? 5) / 100) * expected);
+  const agrees = (u: RateUsage, price: number): boolean => [u.energyKwh, u.lossEnergyKwh].some((kwh) => Math.abs(u.amountYuan - kwh * price) <= tolerance(kwh * price));
+  let expected = 0;
+  for (const p of PERIODS) {
+    const price = t[p].electricity + t[p].service;
+    const u = f[p];
+    expected += u.energyKwh * price;
+    if (!agrees(u, price)) return `${p}: ${u.amountYuan} CNY for ${u.energyKwh} kWh, billing model ${t.billingModelId} says ${round4(u.energyKwh * price)} CNY at ${round4(price)} CNY/kWh`;
+  }
+  const loss = sum(PERIODS.map((p) => f[p].lossEnergyKwh * (t[p].electricity + t[p].service)));
+  if (Math.abs(f.totalAmountYuan - expected) > tolerance(expected) && Math.abs(f.totalAmountYuan - loss) > tolerance(loss)) {
+    return `total ${f.totalAmountYuan} CNY, billing model ${t.billingModelId} says ${round4(expected)} CNY`;
+  }
+  return undefined;
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
