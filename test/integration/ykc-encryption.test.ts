@@ -134,7 +134,7 @@ describe('YKC 3DES', () => {
     expect(await c.next(cipher)).toMatchObject({ flag: 1, frame: { type: 'loginAnswer', result: 0 } });
     await c0.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
 
-    const bad = (): number => g.logs.filter((l) => l.message === 'bad frame from charger' && (l.data as { code?: string } | undefined)?.code === 'YKC_DECRYPT_FAILED').length;
+    const bad = (): number => g.badFrames.filter((code) => code === 'YKC_DECRYPT_FAILED').length;
     for (let i = 0; i < 19; i++) c.send(heartbeat(10 + i), wrong);
     await until(() => bad() === 19, '19 counted bad frames');
     // still connected and served: a good heartbeat gets its (encrypted) answer

@@ -17,6 +17,8 @@ export interface LiteGateway {
   readonly port: number;
   readonly sessions: ChargerSession[];
   readonly logs: LogLine[];
+  /** Every bad frame's code, in order (log lines about them are rate-limited; this is not). */
+  readonly badFrames: string[];
   readonly store: StateStore;
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function startLiteGateway(options: {
   const store = options.store ?? new MemoryStore();
   const sessions: ChargerSession[] = [];
   const logs: LogLine[] = [];
+  const badFrames: string[] = [];
   const log = (level: string, message: string, data?: Readonly<Record<string, unknown>>): void => {
     logs.push({ level, message, ...(data !== undefined ? { data } : {}) });
   };
@@ -43,6 +46,7 @@ export async function startLiteGateway(options: {
       codecOptions: codec.options,
       clock: systemCodecClock,
       log,
+      observer: { badFrame: (code) => badFrames.push(code) },
       createEngine: async (identified, capabilities, charger) => {
         await presetVariables(store, identified.chargerId, { ...FAST_RETRY, ...FAST_CHARGER, ...options.preset });
         const engine = await StationEngine.create({
@@ -68,6 +72,7 @@ export async function startLiteGateway(options: {
     port: (server.address() as AddressInfo).port,
     sessions,
     logs,
+    badFrames,
     store,
     async close() {
       for (const s of sessions) {
