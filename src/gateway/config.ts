@@ -14,6 +14,7 @@ import { ConfigError } from '../config/errors.js';
 import { isValidTimeZone } from '../iec104/cp56.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
+import { sourceIssues } from './sources.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 
 export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
@@ -36,7 +37,34 @@ export interface StationEntry {
   readonly csmsUrl?: string;
   readonly securityProfile?: SecurityProfile;
   readonly timeZone?: string;
+  /** Networks (CIDR) or addresses the charger may connect from; absent: `stations.defaults.allowedSources`. */
+  readonly allowedSources?: readonly string[];
+  /** What a second login of this identity meets while one is connected; absent: `stations.defaults.duplicateLogin`. */
+  readonly duplicateLogin?: DuplicateLoginPolicy;
+  /** The pile's own YKC 3DES key (48 hex digits, after `${ENV}` substitution): its login must be encrypted with it. A secret. */
+  readonly ykcKey?: string;
 }
+
+/**
+ * A second login of an identity that has a live connection: `keep-live`, the live connection keeps
+ * it and the newcomer is refused; `replace`, the newcomer takes over when it comes from the live
+ * connection's source address or the live connection has sent nothing for `replaceAfterIdleMs`
+ * (else it is refused as with `keep-live`). See docs/identity.md.
+ */
+export type DuplicateLoginPolicy = 'keep-live' | 'replace';
+
+/** Gateway-wide station settings (`stations.defaults`), taken where a registry entry names none. */
+export interface StationDefaults {
+  readonly password?: string;
+  readonly allowedSources?: readonly string[];
+  readonly duplicateLogin: DuplicateLoginPolicy;
+  /** Under `replace`: how long a live connection must have been silent for a newcomer from elsewhere to take over. */
+  readonly replaceAfterIdleMs: number;
+}
+
+export const DEFAULT_DUPLICATE_LOGIN: DuplicateLoginPolicy = 'keep-live';
+/** Longer than YKC's heartbeat (10 s) and IEC 104's t3 (20 s): a connection this silent is most likely gone. */
+export const DEFAULT_REPLACE_AFTER_IDLE_MS = 30_000;
 
 export interface GatewayConfig {
   /** The file it came from (or `<built-in>`). */
@@ -50,7 +78,7 @@ export interface GatewayConfig {
     /** How often the Redis registry is read again in full (default 30 000 ms). */
     readonly refreshIntervalMs: number;
     readonly unknownChargers: 'refuse' | 'provision';
-    readonly defaults: { readonly password?: string };
+    readonly defaults: StationDefaults;
     /** The registry, loaded from `file` (empty without one, and with `redis`). Keys are charger ids. */
     readonly registry: ReadonlyMap<string, StationEntry>;
   };
@@ -131,6 +159,9 @@ const REGISTRY_SCHEMA: AnySchemaObject = {
       csmsUrl: { type: 'string', pattern: '^wss?://' },
       securityProfile: { enum: [1, 2, 3] },
       timeZone: { type: 'string', minLength: 1 },
+      allowedSources: { type: 'array', items: { type: 'string', minLength: 1 } },
+      duplicateLogin: { enum: ['keep-live', 'replace'] },
+      ykcKey: { type: 'string', minLength: 1 },
     },
   },
 };
@@ -163,6 +194,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
+  secretIssues.push(...sourceIssues(raw.stations?.defaults?.allowedSources, '/stations/defaults/allowedSources'));
   const fleet = fleetConfig(raw.fleet);
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs) secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
@@ -192,7 +224,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
       ...(redisRegistry !== undefined ? { redis: redisRegistry } : {}),
       refreshIntervalMs: raw.stations?.refreshIntervalMs ?? DEFAULT_REGISTRY_REFRESH_MS,
       unknownChargers: raw.stations?.unknownChargers ?? 'refuse',
-      defaults: defaultsPassword !== undefined ? { password: defaultsPassword } : {},
+      defaults: stationDefaults(raw.stations?.defaults, defaultsPassword),
       registry,
     },
     store,
@@ -219,10 +251,7 @@ export function parseStationRegistry(text: string, file: string, env: Env = proc
   const out = new Map<string, StationEntry>();
   const secretIssues: PointerIssue[] = [];
   for (const [chargerId, entry] of Object.entries(value as Record<string, StationEntry | null>)) {
-    const e = entry ?? {};
-    const password = interpolate(e.password, env, pointerOf(chargerId, 'password'), secretIssues);
-    checkTimeZone(e.timeZone, pointerOf(chargerId, 'timeZone'), secretIssues);
-    out.set(chargerId, { ...e, ...(password !== undefined ? { password } : {}) });
+    out.set(chargerId, checkEntry(entry ?? {}, env, (...path) => pointerOf(chargerId, ...path), secretIssues));
   }
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
   return out;
@@ -237,12 +266,35 @@ export function parseStationEntry(value: unknown, env: Env = process.env): { rea
   entryValidator ??= compileSchema(REGISTRY_SCHEMA['additionalProperties'] as AnySchemaObject);
   const issues = value === null || value === undefined ? [] : entryValidator(value);
   if (issues.length > 0) return { issues };
-  const e = (value ?? {}) as StationEntry;
   const secretIssues: PointerIssue[] = [];
-  const password = interpolate(e.password, env, '/password', secretIssues);
-  checkTimeZone(e.timeZone, '/timeZone', secretIssues);
+  const entry = checkEntry((value ?? {}) as StationEntry, env, pointerOf, secretIssues);
   if (secretIssues.length > 0) return { issues: secretIssues };
-  return { entry: { ...e, ...(password !== undefined ? { password } : {}) } };
+  return { entry };
+}
+
+/**
+ * One schema-valid entry with its secrets substituted (`${ENV}` in `password` and `ykcKey`) and the
+ * checks a schema cannot make: a known time zone, parseable source networks, a 3DES key of 48 hex
+ * digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
+ */
+function checkEntry(e: StationEntry, env: Env, at: (...path: (string | number)[]) => string, issues: PointerIssue[]): StationEntry {
+  const password = interpolate(e.password, env, at('password'), issues);
+  checkTimeZone(e.timeZone, at('timeZone'), issues);
+  issues.push(...sourceIssues(e.allowedSources, at('allowedSources')));
+  const before = issues.length;
+  const key = interpolate(e.ykcKey, env, at('ykcKey'), issues)?.trim();
+  if (key !== undefined && issues.length === before && !/^[0-9A-Fa-f]{48}$/.test(key)) issues.push({ pointer: at('ykcKey'), reason: 'must be a 3DES key of 48 hex digits (24 bytes), or ${ENV_NAME} naming one (value not shown)' });
+  return { ...e, ...(password !== undefined ? { password } : {}), ...(key !== undefined ? { ykcKey: key.toUpperCase() } : {}) };
+}
+
+/** `stations.defaults` with its defaults applied. */
+function stationDefaults(raw: RawStationDefaults | undefined, password: string | undefined): StationDefaults {
+  return {
+    ...(password !== undefined ? { password } : {}),
+    ...(raw?.allowedSources !== undefined ? { allowedSources: raw.allowedSources } : {}),
+    duplicateLogin: raw?.duplicateLogin ?? DEFAULT_DUPLICATE_LOGIN,
+    replaceAfterIdleMs: raw?.replaceAfterIdleMs ?? DEFAULT_REPLACE_AFTER_IDLE_MS,
+  };
 }
 
 /** `stations.redis` as plain data; it needs a Redis store and excludes `stations.file`. */
@@ -268,7 +320,7 @@ export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
 interface RawConfig {
   listeners: ListenerConfig[];
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
-  stations?: { file?: string; redis?: boolean | { key?: string }; refreshIntervalMs?: number; unknownChargers?: 'refuse' | 'provision'; defaults?: { password?: string } };
+  stations?: { file?: string; redis?: boolean | { key?: string }; refreshIntervalMs?: number; unknownChargers?: 'refuse' | 'provision'; defaults?: RawStationDefaults };
   store?: RawStoreConfig;
   http?: RawHttpConfig;
   log?: { level?: LogLevel };
@@ -276,6 +328,13 @@ interface RawConfig {
   capture?: { dir?: string };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
+}
+
+interface RawStationDefaults {
+  password?: string;
+  allowedSources?: string[];
+  duplicateLogin?: DuplicateLoginPolicy;
+  replaceAfterIdleMs?: number;
 }
 
 /** A zone must be one the runtime knows: a typo would otherwise shift every charger timestamp or fail late. */

@@ -1,6 +1,7 @@
 /**
  * The station registry as one Redis hash: field = charger id, value = the JSON of one registry
- * entry (`stationId`, `password`, `csmsUrl`, `securityProfile`, `timeZone`), checked with the same
+ * entry (`stationId`, `password`, `csmsUrl`, `securityProfile`, `timeZone`, `allowedSources`,
+ * `duplicateLogin`, `ykcKey`), checked with the same
  * schema and rules as an entry of the registry file. Shared by the gateway's Redis registry and the
  * `pilegate stations` commands. A whole hash lives in one Redis Cluster slot, which suits a registry.
  */
@@ -30,8 +31,8 @@ export async function scanRegistryHash(client: RegistryClient, key: string, boun
 
 /** The JSON stored for an entry: only the registry's own fields. */
 export function encodeRegistryEntry(entry: StationEntry): string {
-  const { stationId, password, csmsUrl, securityProfile, timeZone } = entry;
-  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone });
+  const { stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey } = entry;
+  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey });
 }
 
 /**
@@ -61,12 +62,13 @@ export function profileIssues(entry: StationEntry, csms: GatewayConfig['csms']):
 }
 
 /**
- * Issues about the password, or about the whole value, describe the rule and never the value: a
- * numeric password or a bare string would otherwise be quoted in the reason.
+ * Issues about a secret (the password, the YKC key), or about the whole value, describe the rule
+ * and never the value: a numeric password or a bare string would otherwise be quoted in the reason.
  */
 function scrub(issue: PointerIssue): PointerIssue {
   if (issue.pointer === '') return { pointer: '', reason: 'must be a JSON object (value not shown)' };
-  if (issue.pointer.startsWith('/password') && !issue.reason.startsWith('environment variable')) return { pointer: issue.pointer, reason: 'must be a non-empty string (value not shown)' };
+  const secret = issue.pointer.startsWith('/password') || issue.pointer.startsWith('/ykcKey');
+  if (secret && !issue.reason.startsWith('environment variable') && !issue.reason.includes('(value not shown)')) return { pointer: issue.pointer, reason: 'must be a non-empty string (value not shown)' };
   return issue;
 }
 

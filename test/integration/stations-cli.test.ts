@@ -70,6 +70,24 @@ describe('pilegate stations', () => {
     expect(again.stderr).toBe(`error STATION_UNKNOWN: charger "32010200000031" is not in the registry ${KEY}\n`);
   });
 
+  it('imports the identity settings (allowedSources, duplicateLogin, ykcKey) and never lists a key; a bad network exits 2 with its line', async () => {
+    const key = 'A1B2C3D4E5F60718293A4B5C6D7E8F900112233445566778';
+    const config = setup({
+      'stations.yaml': `"32010200000041":\n  allowedSources: [10.1.0.0/16, "2001:db8::/32"]\n  duplicateLogin: replace\n  ykcKey: \${${ENV_NAME}}\n`,
+      'bad.yaml': `"32010200000042":\n  allowedSources:\n    - 10.1.0.0/16\n    - 10.1.0.0/99\n`,
+    });
+    process.env[ENV_NAME] = key;
+    expect(await runCli(['stations', 'import', join(dir, 'stations.yaml'), '--config', config])).toMatchObject({ code: 0 });
+    expect(JSON.parse((await admin.hget(KEY, '32010200000041')) ?? '')).toEqual({ allowedSources: ['10.1.0.0/16', '2001:db8::/32'], duplicateLogin: 'replace', ykcKey: key });
+    const listed = await runCli(['stations', 'list', '--config', config]);
+    expect(listed.stdout).toBe('32010200000041\t32010200000041\n');
+    expect(listed.stdout + listed.stderr).not.toContain(key);
+    const bad = await runCli(['stations', 'import', join(dir, 'bad.yaml'), '--config', config]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error CONFIG_INVALID .*bad\.yaml:4:\d+ \/32010200000042\/allowedSources\/1: prefix length must be 0\.\.32/);
+    expect(await admin.hexists(KEY, '32010200000042')).toBe(0);
+  });
+
   it('exits 2 with the file, position and pointer for an invalid registry file, writing nothing', async () => {
     const config = setup({ 'bad.yaml': `A1:\n  stationId: ok\nA2:\n  timeZone: Moon/Base\n`, 'env.yaml': `B1:\n  password: \${${ENV_NAME}}\n`, 'tls.yaml': `C1:\n  securityProfile: 2\n` });
     const bad = await runCli(['stations', 'import', join(dir, 'bad.yaml'), '--config', config]);

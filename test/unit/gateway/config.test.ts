@@ -8,7 +8,13 @@ import { applyEnvOverrides, defaultGatewayConfig, loadGatewayConfig, parseGatewa
 import { configError } from '../../support/config-error.js';
 
 const example = fileURLToPath(new URL('../../../examples/pilegate.yaml', import.meta.url));
-const exampleEnv = { PILEGATE_DEFAULT_PASSWORD: 'default-secret', STATION_DEPOT_A_DC_01_PASSWORD: 's1', STATION_DEPOT_A_DC_02_PASSWORD: 's2' };
+const exampleEnv = {
+  PILEGATE_DEFAULT_PASSWORD: 'default-secret',
+  STATION_DEPOT_A_DC_01_PASSWORD: 's1',
+  STATION_DEPOT_A_DC_02_PASSWORD: 's2',
+  STATION_DEPOT_B_YKC_01_PASSWORD: 's3',
+  YKC_KEY_DEPOT_B_01: '0123456789ABCDEF1032547698BADCFE0F1E2D3C4B5A6978',
+};
 
 let dir: string | undefined;
 afterEach(() => {
@@ -35,6 +41,8 @@ describe('gateway config', () => {
     expect(c.stations.defaults.password).toBe('default-secret');
     expect(c.stations.registry.get('EXDC42')).toEqual({ stationId: 'depot-a-dc-01', password: 's1' });
     expect(c.stations.registry.get('EXAC7')?.csmsUrl).toBe('ws://127.0.0.1:9001/ocpp');
+    expect(c.stations.registry.get('EXAC7')?.allowedSources).toEqual(['10.20.0.0/16', '2001:db8:20::/48']);
+    expect(c.stations.registry.get('32010200000101')).toMatchObject({ stationId: 'depot-b-ykc-01', ykcKey: exampleEnv.YKC_KEY_DEPOT_B_01, duplicateLogin: 'keep-live' });
     expect(c.store).toBe('memory');
     expect(c.http.port).toBe(9104);
     expect(c.log.level).toBe('info');
