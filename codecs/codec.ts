@@ -65,7 +65,40 @@ export interface SessionSink {
   ignored?(reason: IgnoredReason): void;
   /** The protocol requires the connection to close (link failure, fatal sequence error). */
   close(reason: string): void;
+  /**
+   * The codec refused a login by itself, before it could tell whose it was (an encrypted login that
+   * no configured key opens); it closes the connection next. Refusals of a known charger id are
+   * the host's (`ConnectionInfo.admit`) and never come here.
+   */
+  loginRefused?(reason: LoginRefusal, detail: string): void;
   log: CodecLog;
+}
+
+/**
+ * What a charger's login proved about its identity, as far as its protocol can tell: `verified`,
+ * the login was opened by the charger's own key (YKC 3DES per pile); `missing`, the charger has a
+ * key of its own and the login did not use it (in clear, or under another key); `none`, it has no
+ * key of its own (or its protocol has no keys).
+ */
+export interface LoginProof {
+  readonly key: 'verified' | 'missing' | 'none';
+}
+
+/** Why a charger's login is refused: a bounded set (a metric label). */
+export const LOGIN_REFUSALS = ['unknown_charger', 'source_not_allowed', 'duplicate_login', 'bad_key'] as const;
+export type LoginRefusal = (typeof LOGIN_REFUSALS)[number];
+
+/**
+ * Keys the host keeps per charger (the station registry), for protocols whose login a key
+ * authenticates. Values are secrets: a codec never logs them nor puts them in an error.
+ */
+export interface ChargerKeys {
+  /** The charger's key as configured (hex digits), or undefined. */
+  keyOf(chargerId: string): string | undefined;
+  /** Every charger with a key, as [charger id, key]. */
+  entries(): Iterable<readonly [string, string]>;
+  /** Changes whenever a key is added, changed or removed: what a codec derives from `entries()` holds for one revision. */
+  readonly revision: number;
 }
 
 /** Per-connection facts the host knows before the charger says anything. */
@@ -76,11 +109,15 @@ export interface ConnectionInfo {
   /** IANA zone of the charger's clock; overrides the codec's configured default. */
   readonly timeZone?: string;
   /**
-   * Whether the host will serve the charger with this id (the station registry and the
-   * unknown-charger policy). A protocol whose login has an answer (YKC 0x02) refuses there, so the
-   * charger learns it was refused instead of seeing the connection drop.
+   * Whether the host will serve the charger with this id, given what its login proved (the station
+   * registry, the unknown-charger policy, allowed source networks, a charger key that was not used,
+   * a second login of a connected identity). A protocol whose login has an answer (YKC 0x02)
+   * refuses there, so the charger learns it was refused instead of seeing the connection drop.
+   * Without this hook a codec refuses a login whose proof is `missing` and accepts the others.
    */
-  readonly admit?: (chargerId: string) => boolean;
+  readonly admit?: (chargerId: string, proof: LoginProof) => boolean;
+  /** Keys per charger id from the host (see `ChargerKeys`); they take precedence over the codec options' own. */
+  readonly keys?: ChargerKeys;
   /**
    * The zone the host keeps for one charger (the station registry's `timeZone`), for protocols
    * that learn the charger's id from the charger; when it names one it overrides `timeZone` from

@@ -144,6 +144,16 @@ export class YkcEncryption {
     return (pileCode !== undefined ? this.#byPile.get(pileCode) : undefined) ?? this.#default;
   }
 
+  /** The cipher of `pileCode`'s own key only (no listener-wide fallback). */
+  ownCipher(pileCode: string): YkcCipher | undefined {
+    return this.#byPile.get(pileCode);
+  }
+
+  /** The listener-wide key's cipher, if there is one. */
+  get listenerCipher(): YkcCipher | undefined {
+    return this.#default;
+  }
+
   /** Piles with their own key (codes only). */
   get piles(): string[] {
     return [...this.#byPile.keys()];

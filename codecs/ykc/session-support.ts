@@ -30,7 +30,7 @@ export interface YkcOptions extends YkcCodecOptions {
   readonly tariffs?: Readonly<Record<string, YkcTariff>>;
   /** Answer 0x31 start requests at once (accepted) instead of waiting for an `authorize` command. */
   readonly authorizeLocally?: boolean;
-  /** Login check: false answers 0x02 failure and closes. Default: accept every pile. */
+  /** Login check (besides the host's `admit`): false answers 0x02 failure and closes. Default: accept every pile. */
   readonly accept?: (pileCode: string) => boolean;
   /** Heartbeat interval of the chargers (default 10 s); 3 intervals without a frame close the link. */
   readonly heartbeatIntervalMs?: number;

@@ -6,11 +6,14 @@
  * frames -> `evInfo` here.
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
- * flag are decrypted with the connection's key: the listener-wide key until the pile is known (an
- * encrypted login carries its pile code inside the encrypted body, so only that key can open it),
- * then the pile's own key if it has one. Once the charger has sent one encrypted frame, every frame
- * to it is encrypted too (with the key of the moment: the login answer with the key that opened
- * the login).
+ * flag are decrypted with the connection's key. An encrypted login is opened by the key of the pile
+ * it comes from, found by its first cipher block (`login-keys.ts`), else by the listener-wide key;
+ * after login the pile's own key applies, else the listener-wide one. A pile with a key of its own
+ * (the host's `ConnectionInfo.keys`, i.e. the station registry, or the options' `encryption.keys`)
+ * proves its identity by it: a login in clear or under another key has the proof `missing`, which
+ * the host refuses (`admit`), and an encrypted login that no key opens is refused as `bad_key` and
+ * closed. Once the charger has sent one encrypted frame, every frame to it is encrypted too (with
+ * the key of the moment: the login answer with the key that opened the login).
  *
  * A frame about a gun the pile does not have (number outside 1..gun count of the login, or not
  * decimal) is dropped as a `YKC_UNKNOWN_GUN` error; a record among them is still confirmed (0x40) so
@@ -21,10 +24,11 @@ import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
 import type { CurrentType, Timestamp } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
-import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
+import type { CodecSession, CommandOutcome, LoginProof, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
 import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';
+import { pileKeysFor, type YkcPileKeys } from './login-keys.js';
 import { decodeYkcFrame } from './parser.js';
 import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
@@ -39,6 +43,13 @@ import { YkcTransactions } from './session-transactions.js';
 export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
 
 const DAY = 86_400_000;
+/** Offset of a frame's body: start, length, sequence (2), encryption flag, type (ykc.md §1). */
+const BODY = 6;
+
+/** A login (0x01) with the encryption flag: its pile code is inside the encrypted body. */
+function isEncryptedLogin(frame: Uint8Array): boolean {
+  return frame[4] === 0x01 && frame[5] === 0x01;
+}
 
 const BASE_COMMANDS: readonly ChargerCommandType[] = [
   'startCharging',
@@ -85,6 +96,9 @@ export class YkcSession implements CodecSession {
   private timeSyncTimer: unknown;
   /** Key for frames from the charger (see the file comment). */
   private cipher: YkcCipher | undefined;
+  /** The key that opened the frame being handled (undefined: it came in clear). */
+  private frameCipher: YkcCipher | undefined;
+  private readonly keys: YkcPileKeys;
 
   constructor(private readonly ctx: SessionContext<YkcOptions>) {
     const o = ctx.options;
@@ -102,7 +116,8 @@ export class YkcSession implements CodecSession {
     this.cards = new YkcCards(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
-    this.cipher = o.encryption?.cipherFor(this.pileCode);
+    this.keys = pileKeysFor(o.encryption, ctx.connection.keys);
+    this.cipher = (this.pileCode !== undefined ? this.keys.ownCipher(this.pileCode) : undefined) ?? o.encryption?.listenerCipher;
   }
 
   get capabilities(): Capabilities {
@@ -136,19 +151,28 @@ export class YkcSession implements CodecSession {
         this.ctx.sink.error({ code: item.error.code, message: item.error.message, offset: item.error.offset });
         continue;
       }
-      const r = decodeYkcFrame(item.frame, { timeZone: this.io.timeZone, cardFormat: this.io.cardFormat, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) });
+      const login = !this.loggedIn && isEncryptedLogin(item.frame);
+      const cipher = login ? (this.keys.openLogin(item.frame.subarray(BODY, BODY + 8))?.cipher ?? this.cipher) : this.cipher;
+      const r = decodeYkcFrame(item.frame, { timeZone: this.io.timeZone, cardFormat: this.io.cardFormat, ...(cipher !== undefined ? { cipher } : {}) });
       if (!r.ok) {
         this.ctx.sink.error({ code: r.error.code, message: r.error.message, offset: r.error.offset + item.offset });
+        if (login) {
+          // Whose login it was cannot be told: it is refused without an answer (which names the pile).
+          this.ctx.sink.loginRefused?.('bad_key', `encrypted login that no configured key opens (${r.error.code})`);
+          this.ctx.sink.close('encrypted login that no configured key opens');
+          return;
+        }
         continue;
       }
+      this.frameCipher = r.value.encrypted === true ? cipher : undefined;
       if (r.value.encrypted === true && this.loggedIn && 'pileCode' in r.value && r.value.pileCode !== this.pileCode) {
         // With zero padding a wrong key still "decrypts": the pile code inside is the tell.
         this.ctx.sink.error({ code: 'YKC_DECRYPT_FAILED', message: `decrypted ${r.value.type} names another pile than the logged-in one (wrong key, mode or IV?)`, offset: item.offset });
         continue;
       }
       if (r.value.encrypted === true && this.io.cipher === undefined) {
-        this.io.cipher = this.cipher;
-        this.ctx.sink.log('info', 'ykc charger sends 3DES-encrypted frames: frames to it are encrypted too', { mode: this.cipher?.mode, padding: this.cipher?.padding });
+        this.io.cipher = cipher;
+        this.ctx.sink.log('info', 'ykc charger sends 3DES-encrypted frames: frames to it are encrypted too', { mode: cipher?.mode, padding: cipher?.padding });
       }
       this.armWatchdog();
       try {
@@ -283,7 +307,10 @@ export class YkcSession implements CodecSession {
   }
 
   private onLogin(f: YkcFrameOf<'login'>): void {
-    const accept = this.ctx.options.accept?.(f.pileCode) ?? this.ctx.connection.admit?.(f.pileCode) ?? true;
+    const proof: LoginProof = { key: !this.keys.hasOwnKey(f.pileCode) ? 'none' : this.frameCipher !== undefined && this.frameCipher === this.keys.ownCipher(f.pileCode) ? 'verified' : 'missing' };
+    const { admit } = this.ctx.connection;
+    // Without a host to decide, a pile that did not use its own key is refused all the same.
+    const accept = (this.ctx.options.accept?.(f.pileCode) ?? true) && (admit !== undefined ? admit(f.pileCode, proof) : proof.key !== 'missing');
     this.io.reply(f, { type: 'loginAnswer', pileCode: f.pileCode, result: accept ? 0 : 1 });
     if (!accept) {
       this.ctx.sink.close(`login rejected for pile ${f.pileCode}`);
@@ -293,7 +320,7 @@ export class YkcSession implements CodecSession {
     const zone = this.ctx.connection.timeZoneOf?.(f.pileCode);
     if (zone !== undefined) this.io.timeZone = zone;
     // From now on the pile's own key, if it has one (the answer above went with the login's key).
-    this.cipher = this.ctx.options.encryption?.cipherFor(f.pileCode);
+    this.cipher = this.keys.ownCipher(f.pileCode) ?? this.ctx.options.encryption?.listenerCipher;
     if (this.io.cipher !== undefined) this.io.cipher = this.cipher;
     this.connectorCount = Math.max(1, f.gunCount);
     this.currentType = f.pileType === 1 ? 'AC' : 'DC';

@@ -1,8 +1,9 @@
 /**
  * 3DES YKC chargers over real TCP: an encrypted simulator logs in and runs a card session through
- * the hosted codec session (every frame both ways encrypted), a pile's own key takes over from the
- * listener-wide key after an encrypted login, and frames under a wrong key are typed errors
- * counted against the gateway's bad-frame budget: the connection survives until it is spent.
+ * the hosted codec session (every frame both ways encrypted), a pile with its own key logs in under
+ * it and is refused without it, an encrypted login that no key opens closes the connection, and
+ * frames under a wrong key after login are typed errors counted against the gateway's bad-frame
+ * budget: the connection survives until it is spent.
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,31 +97,48 @@ describe('YKC 3DES', () => {
     });
   }
 
-  it('without a key an encrypted frame is YKC_ENCRYPTED and nothing is answered', async () => {
+  it('without a key an encrypted login is YKC_ENCRYPTED, unanswered, and the connection is closed (a login no key opens is refused)', async () => {
     host = await hostCodec(ykcCodec, await ykcCodec.loadOptions({ value: {} }));
     const c = await rawCharger(host.port);
+    const closed = new Promise<void>((resolve) => c.socket.once('close', () => resolve()));
     c.send(login(PILE), new YkcCipher(KEY));
-    await until(() => (host?.connections[0]?.errors.length ?? 0) > 0, 'the error');
+    await closed;
     expect(host.connections[0]?.errors[0]).toMatchObject({ code: 'YKC_ENCRYPTED', offset: 4 });
-    c.send(login(PILE));
-    expect(await c.next(undefined)).toMatchObject({ flag: 0, frame: { type: 'loginAnswer', result: 0 } });
+    expect(host.connections[0]?.closedBy).toBe('encrypted login that no configured key opens');
+    // A pile without keys logs in in clear as before.
+    const plain = await rawCharger(host.port);
+    plain.send(login(PILE));
+    expect(await plain.next(undefined)).toMatchObject({ flag: 0, frame: { type: 'loginAnswer', result: 0 } });
   });
 
-  it("an encrypted login opens with the listener-wide key, then the pile's own key applies both ways", async () => {
+  it("a pile with its own key logs in under it (found by the login's first block) and keeps it both ways; under the listener-wide key or in clear it is refused", async () => {
+    const OTHER = '32010200000076';
     host = await hostCodec(ykcCodec, await ykcCodec.loadOptions({ value: { encryption: { key: KEY, keys: { [PILE]: PILE_KEY } } } }));
     const listener = new YkcCipher(KEY);
     const own = new YkcCipher(PILE_KEY);
     const c = await rawCharger(host.port);
-    c.send(login(PILE), listener);
-    expect(await c.next(listener)).toMatchObject({ flag: 1, frame: { type: 'loginAnswer', pileCode: PILE, result: 0, encrypted: true } });
+    c.send(login(PILE), own);
+    expect(await c.next(own)).toMatchObject({ flag: 1, frame: { type: 'loginAnswer', pileCode: PILE, result: 0, encrypted: true } });
     expect(await c.next(own)).toMatchObject({ flag: 1, frame: { type: 'timeSync', encrypted: true } });
     c.send(heartbeat(1), own);
     expect(await c.next(own)).toMatchObject({ flag: 1, frame: { type: 'heartbeatAnswer', sequence: 1 } });
-    // the listener-wide key no longer opens this pile's frames
+    // the listener-wide key does not open this pile's frames
     c.send(heartbeat(2), listener);
     await until(() => (host?.connections[0]?.errors.length ?? 0) > 0, 'the error');
     // zero padding has no check of its own: the decrypted pile code gives the wrong key away
     expect(host.connections[0]?.errors.map((e) => e.code)).toEqual(['YKC_DECRYPT_FAILED']);
+
+    // Its code under the listener-wide key, or in clear, proves nothing: refused.
+    const shared = await rawCharger(host.port);
+    shared.send(login(PILE), listener);
+    expect(await shared.next(listener)).toMatchObject({ flag: 1, frame: { type: 'loginAnswer', pileCode: PILE, result: 1 } });
+    const plain = await rawCharger(host.port);
+    plain.send(login(PILE));
+    expect(await plain.next(undefined)).toMatchObject({ flag: 0, frame: { type: 'loginAnswer', pileCode: PILE, result: 1 } });
+    // A pile without a key of its own still logs in under the listener-wide key.
+    const other = await rawCharger(host.port);
+    other.send(login(OTHER), listener);
+    expect(await other.next(listener)).toMatchObject({ flag: 1, frame: { type: 'loginAnswer', pileCode: OTHER, result: 0 } });
   });
 
   it('a wrong key: YKC_DECRYPT_FAILED counted, the connection survives until the bad-frame budget is spent', async () => {
