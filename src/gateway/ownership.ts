@@ -16,6 +16,12 @@
  * store answers again, an expired lease that nobody took is simply taken again, and a lease that
  * another instance holds means this one stops the station.
  *
+ * The request names the newcomer's source address. An owner whose charger connection is still
+ * live asks the station (`Holding.consider`) whether that newcomer may replace it (the station's
+ * `duplicateLogin` policy, see identity.ts); when not, it writes its refusal into the request
+ * (`refused`) and keeps the station, and the asking instance refuses its newcomer at once instead
+ * of waiting: a second login of an identity is refused across the fleet as within one instance.
+ *
  * Within one instance a station has at most one lease record: `acquire` hands out a `Lease`
  * handle, `hold` and `release` act on that record only, and a second attempt for the same station
  * (a charger that connected again) waits for the first one: it waits for an attempt still under
@@ -28,9 +34,10 @@ import type { Logger } from 'pino';
 import type { EngineLog } from '../station/context.js';
 import type { JsonValue, StateStore } from '../store/state-store.js';
 import type { FleetConfig } from './config.js';
+import { isRecord, refusalOf, TAKEOVER_KEY, takeoverBy, type TakeoverClaim } from './takeover.js';
 
-/** Station state key where an instance asks the owner to hand a station over. */
-export const TAKEOVER_KEY = 'fleet.takeover';
+export { TAKEOVER_KEY, type TakeoverClaim } from './takeover.js';
+
 
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
@@ -60,7 +67,14 @@ export interface Holding {
   readonly ended: () => boolean;
   /** Ends the station (charger and OCPP connections); resolves once the OCPP connection is closed. */
   readonly stop: (reason: string) => Promise<void>;
+  /**
+   * Another instance asks for the station for a login from `claim.address`: undefined hands it
+   * over, a string refuses (why, for the asking instance). Absent: always hand over.
+   */
+  readonly consider?: (claim: TakeoverClaim) => string | undefined;
 }
+
+
 
 interface Held {
   readonly station: string;
@@ -76,7 +90,8 @@ export interface Lease {
   readonly station: string;
 }
 
-export type LeaseResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly reason: string };
+/** `refused`: the owner keeps the station for its live connection (its reason in `reason`). */
+export type LeaseResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly reason: string; readonly refused?: true };
 
 export class Ownership {
   readonly instanceId: string;
@@ -118,14 +133,15 @@ export class Ownership {
    * charger went away, the gateway is stopping). An earlier attempt of this instance for the same
    * station is waited for, and a station this instance already holds is ended first (a charger
    * that connected again replaces its previous connection). On success the lease is renewed by the
-   * loop until `release`; call `hold` once the station runs.
+   * loop until `release`; call `hold` once the station runs. `address` (the newcomer's source
+   * address) goes with a takeover request, for the owner to decide by (see the file comment).
    */
-  async acquire(station: string, abandon: () => boolean): Promise<LeaseResult> {
+  async acquire(station: string, abandon: () => boolean, address?: string): Promise<LeaseResult> {
     const deadline = Date.now() + this.takeoverTimeoutMs;
     const earlier = this.acquiring.get(station);
     const attempt = (async (): Promise<LeaseResult> => {
       if (earlier !== undefined && !(await this.waitFor(earlier, abandon, deadline))) return this.failed(station, abandon);
-      return this.take(station, abandon, deadline);
+      return this.take(station, abandon, deadline, address);
     })();
     this.acquiring.set(station, attempt);
     try {
@@ -135,9 +151,10 @@ export class Ownership {
     }
   }
 
-  private async take(station: string, abandon: () => boolean, deadline: number): Promise<LeaseResult> {
+  private async take(station: string, abandon: () => boolean, deadline: number, address: string | undefined): Promise<LeaseResult> {
     const poll = Math.min(250, this.renewIntervalMs);
     let asked: string | undefined;
+    let askedAt = 0;
     for (;;) {
       if (this.stopped || abandon()) {
         if (asked !== undefined) await this.withdraw(station);
@@ -163,10 +180,18 @@ export class Ownership {
           }
           owner = await this.store.leaseOwner(station);
           if (owner !== undefined && owner !== asked && owner !== this.instanceId) {
-            const request: JsonValue = { by: this.instanceId, at: Date.now() };
+            askedAt = Date.now();
+            const request: JsonValue = { by: this.instanceId, at: askedAt, ...(address !== undefined ? { address } : {}) };
             await this.store.set(station, TAKEOVER_KEY, request);
             asked = owner;
             this.log('info', 'station owned by another instance: takeover requested', { station, owner });
+          } else if (asked !== undefined) {
+            const refusal = refusalOf(await this.store.get(station, TAKEOVER_KEY), this.instanceId, askedAt);
+            if (refusal !== undefined) {
+              await this.withdraw(station);
+              this.log('info', 'takeover refused by the owner: its charger connection is live', { station, owner: asked, reason: refusal });
+              return { ok: false, reason: refusal, refused: true };
+            }
           }
         } catch (err) {
           this.log('warn', 'ownership lease: store error, retrying', { station, error: message(err) });
@@ -267,10 +292,18 @@ export class Ownership {
           // A station still starting is handed over on a later round, once it can be stopped properly.
           const request = h.holding === undefined ? undefined : await this.store.get(station, TAKEOVER_KEY);
           const by = takeoverBy(request, this.instanceId, h.since - this.takeoverTimeoutMs);
-          if (by !== undefined) {
-            this.log('warn', 'takeover requested by another instance: handing the station over', { station, by });
-            await this.end(station, h, `taken over by ${by}`);
-            return;
+          if (by !== undefined && isRecord(request)) {
+            const address = typeof request['address'] === 'string' ? request['address'] : undefined;
+            const refusal = h.holding?.ended() === true ? undefined : h.holding?.consider?.({ by, ...(address !== undefined ? { address } : {}) });
+            if (refusal !== undefined) {
+              // The answer goes into the request itself; the asking instance polls it.
+              await this.store.set(station, TAKEOVER_KEY, { ...request, refused: refusal });
+              this.log('warn', 'takeover requested by another instance refused: the charger connection here is live', { station, by });
+            } else {
+              this.log('warn', 'takeover requested by another instance: handing the station over', { station, by });
+              await this.end(station, h, `taken over by ${by}`);
+              return;
+            }
           }
           if (await this.store.renewLease(station, this.instanceId, this.leaseTtlMs)) return;
           // Expired without anyone taking it (e.g. the store was down): take it again.
@@ -334,19 +367,6 @@ export function startOwnership(fleet: FleetConfig, store: StateStore, logger: Lo
   ownership.start();
   log.info({ leaseTtlMs: fleet.leaseTtlMs, renewIntervalMs: ownership.renewIntervalMs }, 'fleet ownership leases');
   return ownership;
-}
-
-/** The instance asking for the station, unless the request is ours or older than `notBefore`. */
-function takeoverBy(request: JsonValue | undefined, self: string, notBefore: number): string | undefined {
-  if (!isRecord(request)) return undefined;
-  const by = request['by'];
-  const at = request['at'];
-  if (typeof by !== 'string' || by === self || typeof at !== 'number' || at < notBefore) return undefined;
-  return by;
-}
-
-function isRecord(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function message(err: unknown): string {

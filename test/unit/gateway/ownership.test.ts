@@ -5,7 +5,8 @@
  * releases ended stations, stops a station whose lease was lost and re-takes one that merely expired.
  * Within one instance: a second attempt for a station waits for the first one instead of overwriting
  * its record, `hold` and `release` act on their own lease only, and a station already running is
- * ended before a new attempt takes its lease.
+ * ended before a new attempt takes its lease. An owner whose station keeps its live connection
+ * (`Holding.consider`) refuses a takeover, and the asking instance learns it at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ownership, TAKEOVER_KEY, type Holding, type Lease } from '../../../src/gateway/ownership.js';
@@ -75,6 +76,28 @@ describe('Ownership', () => {
     expect(a.stations).toEqual([]);
     expect(b.stations).toEqual([S]);
     // The request is gone, so b is not asked to hand the station back.
+    expect(await s.get(S, TAKEOVER_KEY)).toBeUndefined();
+  });
+
+  it('lets the owner refuse a takeover for its live connection, told the newcomer address: the taker gets the refusal at once', async () => {
+    const s = store();
+    const a = instance(s, 'a');
+    const b = instance(s, 'b', { takeoverTimeoutMs: 5_000 });
+    const log: string[] = [];
+    const claims: unknown[] = [];
+    a.hold(await lease(a, S), {
+      ...station(log, 'a'),
+      consider: (claim) => {
+        claims.push(claim);
+        return 'the live connection keeps it';
+      },
+    });
+    const t0 = Date.now();
+    expect(await b.acquire(S, () => false, '127.0.0.2')).toEqual({ ok: false, reason: 'the live connection keeps it', refused: true });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(claims).toEqual([{ by: 'b', address: '127.0.0.2' }]);
+    expect(log).toEqual([]);
+    expect(await s.leaseOwner(S)).toBe('a');
     expect(await s.get(S, TAKEOVER_KEY)).toBeUndefined();
   });
 
