@@ -7,7 +7,7 @@
  * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
 import type { Socket } from 'node:net';
-import type { Codec, CodecClock, CodecError, CodecSession, CommandOutcome, IgnoredReason } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, CodecClock, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
@@ -29,6 +29,8 @@ export interface SessionObserver {
   ignored?(reason: IgnoredReason): void;
   /** The connection closed (once). */
   closed?(reason: DisconnectReason, detail: string): void;
+  /** The codec refused a login it could not attribute to a charger (see `SessionSink.loginRefused`). */
+  loginRefused?(reason: LoginRefusal, detail: string): void;
 }
 
 export interface ChargerSessionOptions<O> {
@@ -60,7 +62,9 @@ export interface ChargerSessionOptions<O> {
   readonly chargerId?: string;
   readonly timeZone?: string;
   /** Whether the gateway serves a charger id; passed to the codec (see `ConnectionInfo.admit`). */
-  readonly admit?: (chargerId: string) => boolean;
+  readonly admit?: (chargerId: string, proof: LoginProof) => boolean;
+  /** Charger keys of the station registry; passed to the codec (see `ConnectionInfo.keys`). */
+  readonly keys?: ChargerKeys;
   /** The registry's zone for a charger id; passed to the codec (see `ConnectionInfo.timeZoneOf`). */
   readonly timeZoneOf?: (chargerId: string) => string | undefined;
   /** What the gateway keeps per charger across connections; passed to the codec (see `ConnectionInfo.memoryOf`). */
@@ -91,10 +95,13 @@ export class ChargerSession {
   private keepEngine = false;
   /** The engine's stop, once `close` has begun it. */
   private engineStop: Promise<void> | undefined;
+  /** The charger's address, kept: a closed socket no longer tells it. */
+  readonly remoteAddress: string | undefined;
 
   constructor(private readonly options: ChargerSessionOptions<unknown>) {
     const { socket } = options;
     this.badFrameLines = new LineBudget(BAD_FRAME_LINES_PER_CONNECTION, options.badFrameWindowMs || DEFAULT_BAD_FRAME_WINDOW_MS, () => options.clock.now());
+    this.remoteAddress = socket.remoteAddress;
     // Legacy protocols are request/answer with small frames: Nagle would hold an answer back until
     // the charger acknowledged the previous segment (up to its delayed-ACK time, 40 ms and more).
     socket.setNoDelay(true);
@@ -108,6 +115,7 @@ export class ChargerSession {
         ...(options.admit !== undefined ? { admit: options.admit } : {}),
         ...(options.timeZoneOf !== undefined ? { timeZoneOf: options.timeZoneOf } : {}),
         ...(options.memoryOf !== undefined ? { memoryOf: options.memoryOf } : {}),
+        ...(options.keys !== undefined ? { keys: options.keys } : {}),
       },
       sink: {
         event: (e) => this.onEvent(e),
@@ -121,6 +129,7 @@ export class ChargerSession {
         error: (e) => this.onBadFrame(e),
         ignored: (reason) => options.observer?.ignored?.(reason),
         close: (reason) => this.close(reason, 'protocol'),
+        loginRefused: (reason, detail) => options.observer?.loginRefused?.(reason, detail),
         log: (level, message, data) => options.log(level, message, data),
       },
     });
@@ -136,6 +145,11 @@ export class ChargerSession {
 
   get state(): ChargerSessionState {
     return this.current;
+  }
+
+  /** Milliseconds since the charger last sent a byte (since it connected, before its first). */
+  get idleMs(): number {
+    return this.options.clock.now() - this.lastDataAt;
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
-import { systemCodecClock, type Codec } from '../../codecs/codec.js';
+import { systemCodecClock, type ChargerKeys, type Codec } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
@@ -15,24 +15,24 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import { StationEngine } from '../station/engine.js';
-import { TX_QUEUE } from '../station/tx-queue.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
-import { engineOptions, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
+import { engineOptions, gatewayState, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
+import { IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
-import { createStationRegistry, FileStationRegistry, type StationRegistry } from './registry.js';
+import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { createGatewayStore } from './store.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
 /** Log paths whose values never reach the output. */
-export const REDACTED_PATHS = ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase', 'secret', '*.secret', '*.*.secret'];
+export const REDACTED_PATHS = ['password', '*.password', 'ykcKey', '*.ykcKey', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase', 'secret', '*.secret', '*.*.secret'];
 
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
@@ -82,6 +82,10 @@ export class Gateway {
   private readonly memories = new ChargerMemories();
   /** Bad-frame log lines across all connections (each connection has its own budget too). */
   private readonly badFrameLines: GatewayBadFrameLines;
+  /** Who may claim which identity (see identity.ts). */
+  private readonly guard: IdentityGuard;
+  /** The registry's charger keys, for codecs whose login a key authenticates (one object: codecs cache by it). */
+  private readonly keys: ChargerKeys;
 
   constructor(
     readonly config: GatewayConfig,
@@ -96,24 +100,11 @@ export class Gateway {
     );
     this.registry = new FileStationRegistry(config.stations.registry);
     this.metricsRegistry = new GatewayMetrics(
-      {
-        chargersByCodec: () => {
-          const by = new Map<string, number>();
-          for (const s of this.sessions) if (s.state !== 'closed') by.set(s.codecName, (by.get(s.codecName) ?? 0) + 1);
-          return by;
-        },
-        ocppConnectionsOpen: () => [...this.stations.values()].filter((s) => s.engine.connectionState === 'open').length,
-        stations: () => this.stations.size,
-        transactionEventsQueued: async () => {
-          // The store waits for Redis during an outage: a station whose size does not come within
-          // the bound counts 0, so the scrape stays prompt and merely short.
-          const sizes = [...this.stations.keys()].map((id) => withTimeout(this.store?.size(id, TX_QUEUE) ?? Promise.resolve(0), METRICS_STORE_TIMEOUT_MS, 0));
-          return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
-        },
-        stationsStarted: () => this.accepted,
-      },
+      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.accepted }),
       [...new Set(config.listeners.map((l) => l.codec))],
     );
+    this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
+    this.keys = registryKeys(() => this.registry);
   }
 
   /** Ports the listeners are bound to, in config order (useful with port 0). */
@@ -240,6 +231,8 @@ export class Gateway {
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
     const countFrames = frameCounter(codec);
+    // Set once a codec's login (YKC 0x02) admitted the charger: its engine needs no second check.
+    let admitted = false;
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: listener.codec,
@@ -249,12 +242,11 @@ export class Gateway {
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
       memoryOf: (chargerId) => this.memories.of(codec, chargerId),
-      admit: (chargerId) => {
-        if (this.resolve(chargerId) !== undefined) return true;
-        metrics.refused('unknown_charger');
-        this.log.warn({ chargerId, codec, remote: socket.remoteAddress, policy: this.config.stations.unknownChargers }, 'unknown charger refused at login (not in the station registry)');
-        return false;
+      admit: (chargerId, proof) => {
+        admitted = this.guard.admit({ codec, chargerId, session, proof, entry: this.resolve(chargerId) }).ok;
+        return admitted;
       },
+      keys: this.keys,
       loginTimeoutMs: limits.loginTimeoutMs,
       idleTimeoutMs: limits.idleTimeoutMs,
       badFrameLimit: limits.badFrameLimit,
@@ -267,6 +259,7 @@ export class Gateway {
         badFrame: (code) => metrics.decodeError(code),
         ignored: (reason) => metrics.ignored(codec, reason),
         closed: (reason) => metrics.disconnected(reason),
+        loginRefused: (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress }),
       },
       ...(captureDir !== undefined ? { capture: captureSocket(captureDir, socket, engineLog) } : {}),
       createEngine: async (identified, capabilities, charger) => {
@@ -274,11 +267,12 @@ export class Gateway {
         if (this.registry.get(identified.chargerId) === undefined) await this.registry.lookup(identified.chargerId);
         const resolved = this.resolve(identified.chargerId);
         log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec });
-        if (resolved === undefined) {
-          metrics.refused('unknown_charger');
-          log.warn({ policy: this.config.stations.unknownChargers }, 'unknown charger refused (not in the station registry)');
-          return 'unknown charger (not in the station registry)';
+        if (!admitted) {
+          // Protocols without a login answer (IEC 104) are checked once they have identified themselves.
+          const verdict = this.guard.admit({ codec, chargerId: identified.chargerId, session, proof: { key: 'none' }, entry: resolved });
+          if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         }
+        if (resolved === undefined) return 'unknown charger (not in the station registry)';
         return this.startStation(session, resolved, identified, capabilities, charger, engineLog, log);
       },
     });
@@ -286,6 +280,7 @@ export class Gateway {
     socket.once('close', () => {
       this.perAddress.release(address);
       this.sessions.delete(session);
+      this.guard.release(session);
       for (const [id, s] of this.stations) if (s.session === session) this.retire(id, s);
     });
     log.info('charger connected');
@@ -329,10 +324,15 @@ export class Gateway {
     }
     const gone = (): boolean => session.state === 'closed' || this.stopping;
     if (gone()) return 'charger gone before the engine started';
-    // Another instance may run this station: it hands it over before our engine exists.
-    const lease = await ownership.acquire(entry.stationId, gone);
+    // Another instance may run this station: it hands it over before our engine exists, or keeps it
+    // for its live charger connection (the station's duplicateLogin policy, decided there).
+    const lease = await ownership.acquire(entry.stationId, gone, session.remoteAddress);
     if (!lease.ok) {
       if (gone()) return lease.reason;
+      if (lease.refused === true) {
+        this.guard.refused(session.codecName, 'duplicate_login', lease.reason, { chargerId: identified.chargerId, stationId: entry.stationId, address: session.remoteAddress });
+        return `duplicate_login: ${lease.reason}`;
+      }
       log.error({ reason: lease.reason }, 'charger refused: its station runs on another gateway instance that did not hand it over');
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
@@ -360,6 +360,7 @@ export class Gateway {
     }
     const held = ownership.hold(lease.lease, {
       ended: () => session.state === 'closed',
+      consider: (claim) => this.guard.considerTakeover({ codec: session.codecName, chargerId: identified.chargerId, entry, session }, claim),
       stop: async (reason) => {
         if (this.stations.get(entry.stationId)?.engine === engine) this.stations.delete(entry.stationId);
         log.info({ reason }, 'station ended by its ownership lease: charger and OCPP connections closed');

@@ -7,8 +7,8 @@
  * join each gateway's figures at scrape time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { IGNORED_REASONS, type IgnoredReason } from '../../codecs/codec.js';
 import { RECORD_HOLD_REASONS, type RecordHoldReason } from '../model/events.js';
+import { IGNORED_REASONS, LOGIN_REFUSALS, type IgnoredReason, type LoginRefusal } from '../../codecs/codec.js';
 
 /** What the gauges read from the gateway at scrape time. */
 export interface GatewayState {
@@ -56,6 +56,8 @@ export class GatewayMetrics {
   private readonly decodeErrors: Counter<'code'>;
   private readonly ignoredFrames: Counter<'codec' | 'reason'>;
   private readonly refusals: Counter<'reason'>;
+  private readonly loginRefusals: Counter<'codec' | 'reason'>;
+  private readonly loginReplacements: Counter<'codec'>;
   private readonly disconnects: Counter<'reason'>;
   private readonly recordsHeld: Counter<'reason'>;
   private readonly callDuration: Histogram<'action'>;
@@ -130,6 +132,17 @@ export class GatewayMetrics {
       registers,
     });
     for (const reason of RECORD_HOLD_REASONS) this.recordsHeld.inc({ reason }, 0);
+    this.loginRefusals = new Counter({
+      name: `${p}logins_refused_total`,
+      help: 'Charger logins refused, by codec and reason (unknown_charger, source_not_allowed, duplicate_login, bad_key)',
+      labelNames: ['codec', 'reason'],
+      registers,
+    });
+    this.loginReplacements = new Counter({ name: `${p}logins_replaced_total`, help: 'Second logins of a connected identity that took it over (duplicateLogin: replace), by codec', labelNames: ['codec'], registers });
+    for (const codec of codecs) {
+      for (const reason of LOGIN_REFUSALS) this.loginRefusals.inc({ codec, reason }, 0);
+      this.loginReplacements.inc({ codec }, 0);
+    }
     this.callDuration = new Histogram({
       name: `${p}ocpp_call_duration_seconds`,
       help: 'Time from sending an OCPP CALL to its CALLRESULT or CALLERROR, by action',
@@ -154,6 +167,16 @@ export class GatewayMetrics {
 
   refused(reason: RefusalReason): void {
     this.refusals.inc({ reason });
+  }
+
+  /** A charger login refused (one per refusal, however few are logged). */
+  loginRefused(codec: string, reason: LoginRefusal): void {
+    this.loginRefusals.inc({ codec, reason });
+  }
+
+  /** A second login that took a connected identity over. */
+  loginReplaced(codec: string): void {
+    this.loginReplacements.inc({ codec });
   }
 
   disconnected(reason: DisconnectReason): void {

@@ -14,6 +14,7 @@
  *   the outage is logged once, and its end once.
  */
 import type { Logger } from 'pino';
+import type { ChargerKeys } from '../../codecs/codec.js';
 import type { Env, GatewayConfig, StationEntry } from './config.js';
 import { decodeRegistryEntry, describeIssues, scanRegistryHash, type RegistryClient } from './registry-hash.js';
 import { createRedisClient } from './store.js';
@@ -30,12 +31,37 @@ export interface StationRegistry {
   /** Loads the snapshot and starts refreshing it. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Charger ids of the snapshot with a `ykcKey`, and their keys. */
+  keyed(): Iterable<readonly [string, string]>;
+  /** Changes whenever `keyed()` does; unique across registries (see `ChargerKeys.revision`). */
+  readonly keyRevision: number;
+}
+
+let revisions = 0;
+/** A revision no registry has used yet. */
+function nextRevision(): number {
+  revisions += 1;
+  return revisions;
+}
+
+/** The charger ids of `entries` with a key, and their keys. */
+function keyedOf(entries: Iterable<readonly [string, StationEntry]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [id, e] of entries) if (e.ykcKey !== undefined) out.set(id, e.ykcKey);
+  return out;
 }
 
 /** The fixed snapshot of a registry file. */
 export class FileStationRegistry implements StationRegistry {
   readonly kind = 'file';
-  constructor(private readonly entries: ReadonlyMap<string, StationEntry>) {}
+  readonly keyRevision = nextRevision();
+  private readonly keys: ReadonlyMap<string, string>;
+  constructor(private readonly entries: ReadonlyMap<string, StationEntry>) {
+    this.keys = keyedOf(entries);
+  }
+  keyed(): Iterable<readonly [string, string]> {
+    return this.keys;
+  }
   get size(): number {
     return this.entries.size;
   }
@@ -79,6 +105,8 @@ export class RedisStationRegistry implements StationRegistry {
   private stopped = false;
   /** Invalid values already logged, so a refresh does not log the same one again. */
   private readonly logged = new Map<string, string>();
+  private keys = new Map<string, string>();
+  private revision = nextRevision();
 
   constructor(
     private readonly client: RegistryClient,
@@ -90,6 +118,14 @@ export class RedisStationRegistry implements StationRegistry {
 
   get size(): number {
     return this.snapshot.size;
+  }
+
+  get keyRevision(): number {
+    return this.revision;
+  }
+
+  keyed(): Iterable<readonly [string, string]> {
+    return this.keys;
   }
 
   get(chargerId: string): StationEntry | undefined {
@@ -151,6 +187,11 @@ export class RedisStationRegistry implements StationRegistry {
     for (const id of this.logged.keys()) if (!raw.has(id)) this.logged.delete(id);
     this.snapshot = next;
     this.values = raw;
+    const keys = keyedOf(next);
+    if (keys.size !== this.keys.size || [...keys].some(([id, k]) => this.keys.get(id) !== k)) {
+      this.keys = keys;
+      this.revision = nextRevision();
+    }
     this.options.log.debug({ registry: 'redis', key: this.options.key, stations: next.size }, 'station registry refreshed');
     return true;
   }
@@ -169,6 +210,10 @@ export class RedisStationRegistry implements StationRegistry {
     if (entry !== undefined && !this.stopped) {
       this.snapshot.set(chargerId, entry);
       this.values.set(chargerId, value);
+      if (entry.ykcKey !== undefined && this.keys.get(chargerId) !== entry.ykcKey) {
+        this.keys = new Map(this.keys).set(chargerId, entry.ykcKey);
+        this.revision = nextRevision();
+      }
       this.options.log.info({ registry: 'redis', chargerId, stationId: entry.stationId ?? chargerId }, 'station registry entry read on demand');
     }
     return entry;
@@ -202,6 +247,20 @@ export class RedisStationRegistry implements StationRegistry {
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms)));
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
+}
+
+/**
+ * The `ykcKey`s of whichever registry `current` returns (the gateway puts its configured one in
+ * place at start), as codecs read them. One object per gateway: codecs cache what they derive by it.
+ */
+export function registryKeys(current: () => StationRegistry): ChargerKeys {
+  return {
+    keyOf: (chargerId) => current().get(chargerId)?.ykcKey,
+    entries: () => current().keyed(),
+    get revision() {
+      return current().keyRevision;
+    },
+  };
 }
 
 /** Client options of the registry's own Redis client: commands fail after one reconnect attempt instead of waiting. */

@@ -26,10 +26,16 @@ export type SecurityEventType =
   | 'FailedToAuthenticateAtCsms'
   /** The charger sent more malformed frames than the per-connection budget allows. */
   | 'InvalidMessages'
-  /** The legacy charger's own login to the gateway was refused (vendor type: the list has none). */
+  /**
+   * A login claiming this station's charger was refused: from outside its allowed networks,
+   * without its key, or while it is connected (vendor type: the list has none; `techInfo` starts
+   * with the reason, e.g. `duplicate_login:`).
+   */
   | 'ChargerLoginRefused'
   /** A billing record from the charger failed its plausibility checks and is held (vendor type). */
   | 'ImplausibleTransactionRecord'
+  /** A second login of this station's charger took over its live connection (`duplicateLogin: replace`; vendor type). */
+  | 'ChargerLoginReplaced'
   | 'SettingSystemTime'
   | 'ResetOrReboot'
   | 'StartupOfTheDevice'

@@ -2,7 +2,8 @@
  * Two `pilegate serve` instances, one Redis, a TCP switch playing the load balancer: a YKC charger
  * moves from one instance to the other mid-transaction and back. The old instance still believes
  * its charger is connected (the switch leaves its side open), so the handover goes through the
- * takeover request; the last move is a clean hang-up, after which the old instance releases the
+ * takeover request, which the old instance grants under `duplicateLogin: replace` because the
+ * newcomer comes from the live connection's address (the switch's); the last move is a clean hang-up, after which the old instance releases the
  * lease by itself. At no moment does the CSMS see two OCPP connections for the station, and the
  * transaction continues on each new instance with continuous seqNo.
  */
@@ -53,8 +54,8 @@ describe('fleet: two instances, one Redis', () => {
     redis = await startRedisServer();
     csms = await startCsms({ passwords: { [PILE]: PASSWORD } });
     const [a, b] = await Promise.all([
-      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-a', leaseTtlMs: 3000 }),
-      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-b', leaseTtlMs: 3000 }),
+      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-a', leaseTtlMs: 3000, duplicateLogin: 'replace' }),
+      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-b', leaseTtlMs: 3000, duplicateLogin: 'replace' }),
     ]);
     lb = await TcpSwitch.start();
     lb.target = a.port;

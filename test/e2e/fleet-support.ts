@@ -23,6 +23,8 @@ export interface ServeOptions {
   readonly port?: number;
   readonly instanceId?: string;
   readonly leaseTtlMs?: number;
+  /** `stations.defaults.duplicateLogin` (default: the gateway's, keep-live). */
+  readonly duplicateLogin?: 'keep-live' | 'replace';
 }
 
 export interface ServeProcess {
@@ -51,7 +53,7 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
       'listeners:',
       `  - { port: ${options.port ?? 0}, host: 127.0.0.1, codec: ykc }`,
       `csms: { url: ${JSON.stringify(options.csmsUrl)}, securityProfile: 1 }`,
-      'stations: { unknownChargers: provision }',
+      `stations: { unknownChargers: provision${options.duplicateLogin !== undefined ? `, defaults: { duplicateLogin: ${options.duplicateLogin} }` : ''} }`,
       `store: { redis: ${JSON.stringify(options.redisUrl)} }`,
       'http: { port: 0, host: 127.0.0.1 }',
       'log: { level: info }',

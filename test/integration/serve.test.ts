@@ -44,10 +44,10 @@ interface Started {
   readonly lines: () => Record<string, unknown>[];
 }
 
-async function start(unknownChargers: 'refuse' | 'provision' = 'refuse'): Promise<Started> {
+async function start(unknownChargers: 'refuse' | 'provision' = 'refuse', entryExtra = ''): Promise<Started> {
   csms = await startCsms({ passwords: { 'depot-42': STATION_PASSWORD, EXDC77: DEFAULT_PASSWORD } });
   dir = mkdtempSync(join(tmpdir(), 'pilegate-serve-'));
-  writeFileSync(join(dir, 'stations.yaml'), 'EXDC42:\n  stationId: depot-42\n  password: ${TEST_STATION_PW}\n');
+  writeFileSync(join(dir, 'stations.yaml'), `EXDC42:\n  stationId: depot-42\n  password: \${TEST_STATION_PW}\n${entryExtra}`);
   const mapping = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
   const text = [
     'listeners:',
@@ -132,8 +132,8 @@ describe('pilegate gateway (serve)', () => {
     expect(s.csms.authAttempts.find((a) => a.identity === 'EXDC77')?.passwordOk).toBe(true);
   });
 
-  it('replaces the first connection of a charger that connects again', async () => {
-    const s = await start();
+  it('replaces the first connection of a charger that connects again from its address (duplicateLogin: replace)', async () => {
+    const s = await start('refuse', '  duplicateLogin: replace\n');
     const first = await charger(s.gateway, 42);
     await s.csms.waitForCall((c) => c.identity === 'depot-42' && c.action === 'BootNotification');
     await charger(s.gateway, 42);

@@ -120,6 +120,8 @@ export interface ControlledStationOptions {
   readonly answerTestfr?: boolean;
   /** Common address used in GI replies (default 1). */
   readonly ca?: number;
+  /** Local address to dial from (default: the system's choice, 127.0.0.1). */
+  readonly localAddress?: string;
   /** How control commands (TI 45..64) are answered, at once or after a delay; default: not at all. See `commandAnswer`. */
   readonly commandAnswer?: CommandAnswerer;
   /** How a general interrogation is answered (default `confirm`); see `interrogationAnswer`. */
@@ -236,10 +238,10 @@ export class ControlledStation {
     });
   }
 
-  /** Dials the gateway on 127.0.0.1:`port`. */
+  /** Dials the gateway on 127.0.0.1:`port` (from `options.localAddress` when given). */
   static connect(port: number, options: ControlledStationOptions = {}): Promise<ControlledStation> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1' });
+      const socket = net.connect({ port, host: '127.0.0.1', ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}) });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
