@@ -99,6 +99,8 @@ export function buildPlan(mapping: Iec104PointsMapping): Plan {
       const raw = measurandRaw(p, CANONICAL[p.measurand] ?? 0);
       add(interrogated, p, raw);
       if (p.connector > 0 && p.measurand !== 'temperature' && p.measurand !== 'soc') add(meter, p, raw);
+    } else if (p.signal === 'sessionStartEnergy' || p.signal === 'sessionStartTime') {
+      continue;
     } else if (p.signal === 'status') {
       const code = statusCode(p, { status: 'occupied', chargingState: 'charging', plugged: true }) ?? 0;
       add(interrogated, p, codeRaw(p.ti, code));

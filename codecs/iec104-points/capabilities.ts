@@ -33,6 +33,8 @@ export function capabilitiesOf(mapping: Iec104PointsMapping, table = new PointTa
     evInfo: false,
     localAuthorization: false,
     transactionRecords: false,
+    // A point table has no transactions: each connection reports what runs (see ConnectorStates).
+    sessionsFromState: true,
   };
 }
 

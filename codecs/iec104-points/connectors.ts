@@ -1,7 +1,9 @@
 /**
  * Per-connector state built from individual points, and the canonical events that follow from a
  * change: a full connector snapshot, faults raised and cleared, and charging sessions derived from
- * the charging state (plain IEC 104 has no transactions: a session is a period of charging).
+ * the charging state (plain IEC 104 has no transactions: a session is a period of charging). One
+ * instance lives for one connection: its first word on each connector is reported as a session
+ * found running or as idle, so that the station can reconcile what it kept from before.
  */
 import type {
   ChargerEvent,
@@ -11,6 +13,7 @@ import type {
   StopReason,
   Timestamp,
 } from '../../src/model/events.js';
+import { idleAtConnect, lacks, NO_FIGURES, sessionStart, type MappedFigures } from './session-reports.js';
 
 interface FaultState {
   readonly code: string;
@@ -30,9 +33,22 @@ interface Connector {
   coded?: { status: ConnectorStatus; chargingState?: ChargingState; plugged?: boolean; raw: number };
   readonly faults: Map<string, FaultState>;
   energyWh?: number;
+  /** When `energyWh` was read. */
+  energyAt?: Timestamp;
+  /** The charger's own start figures of its running session (optional start points). */
+  startWh?: number;
+  startedAt?: Timestamp;
+  /** Reported on this connection, as a session found running or as idle. */
+  checked?: boolean;
   /** Last snapshot emitted, to emit only changes. */
   last?: string;
-  session?: { id: string; meterStartWh?: number; commandId?: string };
+  /**
+   * The running session. `opening`: its start is not reported yet, waiting (bounded) for what it
+   * needs (see `lacks`); `found`: it was running when the connection came up.
+   */
+  session?: { id: string; commandId?: string; opening?: { at: Timestamp; found: boolean } };
+  /** The connection's first word on the connector says idle; the report waits for the register. */
+  idle?: { at: Timestamp };
   /**
    * Charging stopped; the end waits for a final meter reading (see `finishEnding`). `intended`: the
    * reason is the gateway's own stop, not one read from the charger's state.
@@ -57,10 +73,17 @@ export class ConnectorStates {
   private readonly startCommands = new Map<number, string>();
   private readonly issuedIds = new Set<string>();
   private endingCount = 0;
+  /** Session starts and idle reports waiting for a reading. */
+  private openingCount = 0;
 
+  /**
+   * `mapped` says which figures the point table gives a connector: its energy register, and the
+   * charger's own start energy and start time of a running session.
+   */
   constructor(
     readonly count: number,
     private readonly chargerId: () => string,
+    private readonly mapped: (c: number) => MappedFigures = () => NO_FIGURES,
   ) {
     for (let c = 0; c <= count; c++) this.connectors.set(c, { faults: new Map() });
   }
@@ -102,12 +125,30 @@ export class ConnectorStates {
     s.known = true;
   }
 
-  /** Records an energy register reading; returns true when it went backwards (meter reset). */
-  setEnergy(c: number, wh: number): boolean {
+  /** Records an energy register reading taken at `at`; returns true when it went backwards (meter reset). */
+  setEnergy(c: number, wh: number, at: Timestamp): boolean {
     const s = this.get(c);
     const reset = s.energyWh !== undefined && wh < s.energyWh;
     s.energyWh = wh;
+    s.energyAt = at;
+    if (s.session?.opening !== undefined || s.idle !== undefined) this.dirty = true;
     return reset;
+  }
+
+  /** The charger's own register reading at the start of its running session (Wh). */
+  setStartEnergy(c: number, wh: number): void {
+    const s = this.get(c);
+    s.startWh = wh;
+    if (s.session?.opening !== undefined) this.dirty = true;
+  }
+
+  /** The charger's own start time of its running session, Unix seconds (0: none). */
+  setStartTime(c: number, seconds: number): void {
+    const s = this.get(c);
+    const at = seconds > 0 ? new Date(seconds * 1000) : undefined;
+    // A counter beyond the calendar (a charger's garbage) is no time.
+    s.startedAt = at !== undefined && Number.isFinite(at.getTime()) ? at.toISOString() : undefined;
+    if (s.session?.opening !== undefined) this.dirty = true;
   }
 
   /** Raises or clears a fault; returns the event to emit, or undefined when nothing changed. */
@@ -160,29 +201,55 @@ export class ConnectorStates {
         out.push({ type: 'connectorStatus', connector: c, ...snap, at, ...(s.coded !== undefined ? { raw: s.coded.raw } : {}) });
       }
       const charging = IN_SESSION.has(snap.chargingState);
+      // The connection's first word on the connector: a session found running, or idle.
+      const found = s.checked !== true;
+      s.checked = true;
       if (charging && s.session === undefined) {
         if (s.ending !== undefined) out.push(this.ended(c, s));
+        // Idle as the connection came up, charging before the register came: both are reported.
+        if (s.idle !== undefined) out.push(this.idleReport(c, s));
         const commandId = this.startCommands.get(c);
         this.startCommands.delete(c);
-        const id = this.newId(c, at);
-        s.session = { id, ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}), ...(commandId !== undefined ? { commandId } : {}) };
-        out.push({
-          type: 'sessionStarted',
-          connector: c,
-          legacyTransactionId: id,
-          ...(s.energyWh !== undefined ? { meterStartWh: s.energyWh } : {}),
-          at,
-          ...(commandId !== undefined ? { commandId } : {}),
-        });
+        s.session = { id: this.newId(c, at), ...(commandId !== undefined ? { commandId } : {}), opening: { at, found } };
+        this.openingCount += 1;
       } else if (!charging && s.session !== undefined) {
+        // A start still waiting is reported before its end.
+        if (s.session.opening !== undefined) out.push(this.opened(c, s));
         const intent = this.stopIntents.get(c);
         s.ending = { id: s.session.id, at, reason: intent?.reason ?? this.stopReason(c, snap.plugged), intended: intent !== undefined };
         this.endingCount += 1;
         s.session = undefined;
         this.stopIntents.delete(c);
+      } else if (!charging && found) {
+        s.idle = { at };
+        this.openingCount += 1;
       }
+      const opening = s.session?.opening;
+      if (opening !== undefined && !this.lacks(c, s, opening.found)) out.push(this.opened(c, s));
+      if (s.idle !== undefined && !this.lacks(c, s, false)) out.push(this.idleReport(c, s));
     }
     return out;
+  }
+
+  private lacks(c: number, s: Connector, found: boolean): boolean {
+    return lacks(this.mapped(c), s, found);
+  }
+
+  /** The start of the connector's session, reported now with the figures known. */
+  private opened(c: number, s: Connector): ChargerEvent {
+    const session = s.session as NonNullable<Connector['session']>;
+    const { at, found } = session.opening as NonNullable<NonNullable<Connector['session']>['opening']>;
+    session.opening = undefined;
+    this.openingCount -= 1;
+    return sessionStart(c, session, at, found, s);
+  }
+
+  /** The connection's report that the connector was idle as it came up, with the register known. */
+  private idleReport(c: number, s: Connector): ChargerEvent {
+    const idle = s.idle as NonNullable<Connector['idle']>;
+    s.idle = undefined;
+    this.openingCount -= 1;
+    return idleAtConnect(c, idle.at, s, this.faultReason(c) ?? 'other');
   }
 
   /** True while some session waits for its final meter reading (checked on every ASDU). */
@@ -190,10 +257,26 @@ export class ConnectorStates {
     return this.endingCount > 0;
   }
 
+  /** True while a session start or an idle report waits for a reading. */
+  get anyOpening(): boolean {
+    return this.openingCount > 0;
+  }
+
   /** Connectors whose session stopped charging and waits for its final meter reading. */
   endingConnectors(): number[] {
     const out: number[] = [];
     for (let c = 1; c <= this.count; c++) if (this.get(c).ending !== undefined) out.push(c);
+    return out;
+  }
+
+  /** Reports the session starts and idle connectors still waiting for figures, with those known. */
+  finishOpening(): ChargerEvent[] {
+    const out: ChargerEvent[] = [];
+    for (let n = 1; n <= this.count && this.openingCount > 0; n++) {
+      const s = this.get(n);
+      if (s.session?.opening !== undefined) out.push(this.opened(n, s));
+      if (s.idle !== undefined) out.push(this.idleReport(n, s));
+    }
     return out;
   }
 

@@ -155,6 +155,8 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
   const firstAt = new Map<string, number>();
   /** The energy register (phase-less energy point) of each connector. */
   const registerAt = new Map<number, number>();
+  /** The session start figure points of each connector (`signal:connector`). */
+  const startFigureAt = new Map<string, number>();
   m.points.forEach((p, i) => {
     const at = (...rest: (string | number)[]): string => pointerOf('points', i, ...rest);
     checkIoa(at('ioa'), p.ioa);
@@ -168,9 +170,15 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
       const timed = SUPPORTED_TYPES.filter((t) => t.kind === family && !t.control).map((t) => t.name);
       add(at('ioa'), `IOA ${ioaHex(p.ioa)} (${p.ioa}) is already mapped by ${pointerOf('points', first)} in the same type family (${timed.join('/')})`);
     }
-    if (p.connector === 0 && (p.signal === 'plugged' || p.signal === 'charging' || p.signal === 'status')) {
+    if (p.connector === 0 && (p.signal === 'plugged' || p.signal === 'charging' || p.signal === 'status' || p.signal === 'sessionStartEnergy' || p.signal === 'sessionStartTime')) {
       // Connector states and sessions belong to connectors 1..n; connector 0 has only availability and faults.
       add(at('connector'), `${p.signal} points need a connector from 1 to ${m.charger.connectors}: connector 0 (the charger as a whole) has no plug or session, only available and fault points`);
+    }
+    if ((p.signal === 'sessionStartEnergy' || p.signal === 'sessionStartTime') && p.connector > 0) {
+      const key = `${p.signal}:${p.connector}`;
+      const earlier = startFigureAt.get(key);
+      if (earlier === undefined) startFigureAt.set(key, i);
+      else add(at('signal'), `connector ${p.connector} already has its ${p.signal} point at ${pointerOf('points', earlier)}`);
     }
     if (p.signal === 'measurand' && p.measurand === 'energy' && p.phase === undefined && p.connector > 0) {
       const register = registerAt.get(p.connector);
@@ -188,6 +196,13 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
         if (String(n) !== key) add(at('states', key), `state "${key}" never matches a raw value: write it as ${String(n)}`);
         else if (range !== undefined && (n < range[0] || n > range[1])) add(at('states', key), `state ${key} is impossible for ${p.ti} (raw values ${range[0]}..${range[1]})`);
       }
+    }
+  });
+
+  // A start energy is a reading of the connector's register: without one it compares with nothing.
+  m.points.forEach((p, i) => {
+    if (p.signal === 'sessionStartEnergy' && p.connector > 0 && !registerAt.has(p.connector)) {
+      add(pointerOf('points', i, 'connector'), `sessionStartEnergy of connector ${p.connector} is a reading of its energy register, and the connector has none (a measurand energy point without phase)`);
     }
   });
 

@@ -86,7 +86,30 @@ export interface MeasurandPoint extends PointBase {
   readonly phase?: 'L1' | 'L2' | 'L3' | 'N';
 }
 
-export type Point = PluggedPoint | ChargingPoint | AvailablePoint | FaultPoint | StatusPoint | MeasurandPoint;
+/**
+ * The energy register reading at the start of the session running on the connector, as the charger
+ * itself keeps it: canonical = (raw * scale + offset) converted from `unit`, like the register.
+ * Read only when a session is found running as a connection comes up (optional).
+ */
+export interface SessionStartEnergyPoint extends PointBase {
+  readonly ti: 'M_ME_NB_1' | 'M_ME_NC_1' | 'M_IT_NA_1';
+  readonly signal: 'sessionStartEnergy';
+  readonly unit: 'Wh' | 'kWh' | 'MWh';
+  readonly scale?: number;
+  readonly offset?: number;
+}
+
+/**
+ * When the session running on the connector started, as the charger itself keeps it: a counter
+ * (M_IT_NA_1) of seconds since 1970-01-01T00:00:00Z (Unix time; 0 = none). Read only when a session
+ * is found running as a connection comes up (optional).
+ */
+export interface SessionStartTimePoint extends PointBase {
+  readonly ti: 'M_IT_NA_1';
+  readonly signal: 'sessionStartTime';
+}
+
+export type Point = PluggedPoint | ChargingPoint | AvailablePoint | FaultPoint | StatusPoint | MeasurandPoint | SessionStartEnergyPoint | SessionStartTimePoint;
 export type Signal = Point['signal'];
 
 interface CommandBase {

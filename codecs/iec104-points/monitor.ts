@@ -146,7 +146,8 @@ export function readMonitor(
     const q = counter ? (o.invalid === true ? IV : 0) : (o.quality as number) & QUALITY_BITS;
     let marks: Verdict;
     if (q !== 0) {
-      marks = ctx.quality.verdict(q, entry.measurand === 'energy');
+      // A session's start figures are billing figures: a flagged one is never used.
+      marks = entry.signal >= SIGNAL.sessionStartEnergy ? undefined : ctx.quality.verdict(q, entry.measurand === 'energy');
       ctx.flagged(asdu, o as InformationObject, q, marks);
       if (marks === undefined) continue;
     }
@@ -170,7 +171,7 @@ export function readMonitor(
         unknown(asdu, o as InformationObject, 'value is not a finite number');
         continue;
       }
-      const v = marks === undefined ? measurement(entry, raw, states) : marked(entry, raw, marks);
+      const v = marks === undefined ? measurement(entry, raw, states, at) : marked(entry, raw, marks);
       const connector = entry.connector;
       if (last === undefined || !isGroup(last, connector, at, timeTag)) {
         if (run !== undefined) {
@@ -210,6 +211,13 @@ export function readMonitor(
       }
       continue;
     }
+    if (signal >= SIGNAL.sessionStartEnergy) {
+      const raw = numberIn(carrier, o.value);
+      if (raw === undefined || !Number.isFinite(raw)) unknown(asdu, o as InformationObject, 'value is not a finite number');
+      else if (signal === SIGNAL.sessionStartEnergy) states.setStartEnergy(entry.connector, entry.scaled ? round(raw * entry.factor + entry.offset) : raw);
+      else states.setStartTime(entry.connector, raw);
+      continue;
+    }
     const v = carrier === Carrier.single ? o.value === true : carrier === Carrier.double ? (o.value === 2 ? true : o.value === 1 ? false : undefined) : undefined;
     if (v === undefined) continue;
     const on = entry.invert ? !v : v;
@@ -226,10 +234,10 @@ export function readMonitor(
   return more ?? (first === undefined ? undefined : [first]);
 }
 
-/** One measured value in canonical units; records energy register readings. */
-function measurement(entry: PointEntry, raw: number, states: ConnectorStates): Measurement {
+/** One measured value in canonical units; records energy register readings (taken at `at`). */
+function measurement(entry: PointEntry, raw: number, states: ConnectorStates, at: Timestamp): Measurement {
   const value = entry.scaled ? round(raw * entry.factor + entry.offset) : raw;
-  const reset = entry.energy && states.setEnergy(entry.connector, value);
+  const reset = entry.energy && states.setEnergy(entry.connector, value, at);
   const measurand = entry.measurand as Measurement['measurand'];
   // Built whole (fields in the same order as always): adding a field later moves it out of the object.
   if (!reset) return entry.phase === undefined ? { measurand, value, raw } : { measurand, value, raw, phase: entry.phase };

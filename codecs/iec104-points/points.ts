@@ -5,6 +5,7 @@
 import { TI } from '../../src/iec104/constants.js';
 import type { ChargerCommandType } from '../../src/model/commands.js';
 import { toCanonical, type Measurand } from '../../src/model/units.js';
+import type { MappedFigures } from './session-reports.js';
 import type { Iec104PointsMapping, MappedCommand, MeasurandPoint, Point } from './mapping.js';
 
 /**
@@ -26,7 +27,8 @@ export function familyOf(ti: number): number {
   return FAMILY[ti & 0xff] as number;
 }
 
-export const SIGNAL = { plugged: 0, charging: 1, available: 2, fault: 3, status: 4, measurand: 5 } as const;
+/** Signal codes; the session start figures come last (`signal >= SIGNAL.sessionStartEnergy` tells them). */
+export const SIGNAL = { plugged: 0, charging: 1, available: 2, fault: 3, status: 4, measurand: 5, sessionStartEnergy: 6, sessionStartTime: 7 } as const;
 export type SignalCode = (typeof SIGNAL)[keyof typeof SIGNAL];
 const SIGNAL_CODE: Readonly<Record<Point['signal'], SignalCode>> = SIGNAL;
 
@@ -47,7 +49,7 @@ export interface PointEntry {
   readonly phase: MeasurandPoint['phase'];
   /** The connector's energy register (the phase-less energy point): drives meter start/stop and resets. */
   readonly energy: boolean;
-  /** canonical = raw * factor + offset (measurands only; 1 and 0 otherwise). */
+  /** canonical = raw * factor + offset (measurands and start energy only; 1 and 0 otherwise). */
   readonly factor: number;
   readonly offset: number;
   /** False when factor is 1 and offset 0: the raw value is the canonical one. */
@@ -99,9 +101,10 @@ export class PointTable {
   constructor(readonly mapping: Iec104PointsMapping) {
     const byFamily = new Map<number, Map<number, PointEntry>>();
     for (const p of mapping.points) {
-      const unit = p.signal === 'measurand' ? (toCanonical(p.measurand, 1, p.unit) ?? Number.NaN) : 1;
-      const factor = p.signal === 'measurand' ? (p.scale ?? 1) * unit : 1;
-      const offset = p.signal === 'measurand' ? (p.offset ?? 0) * unit : 0;
+      const scaled = p.signal === 'measurand' || p.signal === 'sessionStartEnergy';
+      const unit = p.signal === 'measurand' ? (toCanonical(p.measurand, 1, p.unit) ?? Number.NaN) : p.signal === 'sessionStartEnergy' ? (toCanonical('energy', 1, p.unit) ?? Number.NaN) : 1;
+      const factor = scaled ? (p.scale ?? 1) * unit : 1;
+      const offset = scaled ? (p.offset ?? 0) * unit : 0;
       const energy = isEnergyRegister(p);
       const family = familyOf(TI[p.ti]);
       let points = byFamily.get(family);
@@ -157,6 +160,12 @@ export class PointTable {
   /** True when connector `c` has an energy register point. */
   hasEnergy(c: number): boolean {
     return this.mapping.points.some((p) => isEnergyRegister(p) && p.connector === c);
+  }
+
+  /** The figures the table gives connector `c`: its register and the charger's own start figures. */
+  figures(c: number): MappedFigures {
+    const has = (signal: Point['signal']): boolean => this.mapping.points.some((p) => p.signal === signal && p.connector === c);
+    return { register: this.hasEnergy(c), startEnergy: has('sessionStartEnergy'), startTime: has('sessionStartTime') };
   }
 
   measurands(): Set<Measurand> {

@@ -82,7 +82,12 @@ export class Iec104PointsSession implements CodecSession {
     this.intake = new AsduIntake(ctx.sink, this.params, this.mapping.commonAddress, (ca) => {
       if (this.chargerId === undefined) this.identify((this.mapping.identity.template ?? '{ca}').replace(/\{ca\}/g, String(ca)));
     });
-    this.states = new ConnectorStates(this.mapping.charger.connectors, () => this.chargerId ?? `ca${this.intake.commonAddress}`);
+    const figures = Array.from({ length: this.mapping.charger.connectors + 1 }, (_, c) => this.table.figures(c));
+    this.states = new ConnectorStates(
+      this.mapping.charger.connectors,
+      () => this.chargerId ?? `ca${this.intake.commonAddress}`,
+      (c) => figures[c] ?? this.table.figures(c),
+    );
     this.monitor = {
       table: this.table,
       states: this.states,
@@ -336,6 +341,8 @@ export class Iec104PointsSession implements CodecSession {
   private ready(): void {
     this.states.markReady();
     this.emit(this.states.flush(this.nowIso()));
+    // A connector found charging or idle may wait for its register (the counter interrogation).
+    if (this.finalMeter.waiting) this.finalMeter.afterMonitor([]);
   }
 
   private onMonitor(asdu: Asdu, info: TypeInfo): void {

@@ -23,6 +23,8 @@ export interface ConnectorState {
   limitA?: number;
   /** Measurands set explicitly, by `measurand` or `measurand:phase`. */
   readonly overrides: Map<string, number>;
+  /** The register and the charger's clock (epoch ms) when the latest session started; kept after it ends. */
+  sessionStart?: { readonly wh: number; readonly atMs: number };
 }
 
 /** A read-only view of a connector with its derived values. */
@@ -200,6 +202,10 @@ export class ChargerModel {
       }
       case 'measurand':
         return measurandRaw(p, this.measurandOf(p.connector, p.measurand, p.phase));
+      case 'sessionStartEnergy':
+        return measurandRaw({ ...p, signal: 'measurand', measurand: 'energy' }, c.sessionStart?.wh ?? 0);
+      case 'sessionStartTime':
+        return Math.floor((c.sessionStart?.atMs ?? 0) / 1000);
     }
   }
 

@@ -210,6 +210,8 @@ export class ChargerSimulator {
         c.plugged = true;
         c.soc = Math.max(c.soc, SOC_ON_PLUG);
       }
+      // The charger's own start figures (start energy and start time points, where mapped).
+      if (charging && !c.charging) c.sessionStart = { wh: c.energyWh, atMs: this.chargerNow() };
       c.charging = charging;
     });
   }

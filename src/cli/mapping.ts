@@ -119,6 +119,14 @@ function pointDetails(p: Point): string {
       return Object.entries(p.states)
         .map(([raw, s]) => `${raw}=${s.status}${s.chargingState === undefined ? '' : `/${s.chargingState}`}${s.plugged === undefined ? '' : s.plugged ? ' plugged' : ' unplugged'}`)
         .join('; ');
+    case 'sessionStartEnergy': {
+      const parts = [`energy in ${p.unit}`];
+      if (p.scale !== undefined) parts.push(`scale ${p.scale}`);
+      if (p.offset !== undefined) parts.push(`offset ${p.offset}`);
+      return parts.join(', ');
+    }
+    case 'sessionStartTime':
+      return 'Unix time, s';
     default:
       return p.invert === true ? 'inverted' : '';
   }

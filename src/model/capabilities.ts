@@ -29,6 +29,13 @@ export interface Capabilities {
   readonly localAuthorization: boolean;
   /** The charger sends billing records that must be confirmed. */
   readonly transactionRecords: boolean;
+  /**
+   * Sessions are derived from the charger's state (a point table has no transactions): on every
+   * connection the codec reports each connector once its state is known, as a session already
+   * running (`sessionStarted` with `alreadyRunning`) or none (`idleAtConnect`). Until then the
+   * station holds, for that connector, the transaction it kept open from before.
+   */
+  readonly sessionsFromState?: boolean;
 }
 
 export function supports(c: Capabilities, command: ChargerCommandType): boolean {

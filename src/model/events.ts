@@ -147,9 +147,43 @@ export interface SessionStartedEvent {
   readonly legacyTransactionId: string;
   readonly idToken?: IdToken;
   readonly meterStartWh?: number;
+  /** When `meterStartWh` was read, where that is later than `at` (a register read after the start was seen). */
+  readonly meterStartAt?: Timestamp;
   readonly at: Timestamp;
   /** Id of the start command that caused it, when it was remote. */
   readonly commandId?: string;
+  /**
+   * Set when the charger was already charging as its connection came up (see
+   * `Capabilities.sessionsFromState`): the session began before, while nobody was listening. `at` is
+   * then when it was first seen running and `meterStartWh` the first register reading; the
+   * charger's own start figures ride here where its protocol reports them.
+   */
+  readonly alreadyRunning?: SessionStartFigures;
+}
+
+/** A running session's start as the charger itself reports it (each where reported). */
+export interface SessionStartFigures {
+  readonly startedAt?: Timestamp;
+  /** The energy register at the start, Wh. */
+  readonly startWh?: number;
+}
+
+/**
+ * The charger said, as its connection came up, that no session runs on the connector (see
+ * `Capabilities.sessionsFromState`): a session the station still holds open there ended while
+ * nobody was listening.
+ */
+export interface IdleAtConnectEvent {
+  readonly type: 'idleAtConnect';
+  readonly connector: ConnectorId;
+  /** When the charger was seen idle. */
+  readonly at: Timestamp;
+  /** The energy register as read then (a session that ended since has no more), if read. */
+  readonly meterWh?: number;
+  /** When `meterWh` was read. */
+  readonly meterAt?: Timestamp;
+  /** Why a session would have ended, as far as the charger's present state tells (an active fault); else `other`. */
+  readonly reason: StopReason;
 }
 
 /** A session ended. */
@@ -275,6 +309,7 @@ export type ChargerEvent =
   | AuthorizationRequestEvent
   | SessionStartedEvent
   | SessionEndedEvent
+  | IdleAtConnectEvent
   | TransactionRecordEvent
   | TransactionRecordHeldEvent
   | FaultEvent

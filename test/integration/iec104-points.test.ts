@@ -25,6 +25,8 @@ async function start(mapping: Iec104PointsMapping, commonAddress: number): Promi
   host = await hostCodec(iec104PointsCodec, { mapping, table: new PointTable(mapping) });
   sim = await connectSimulator({ host: '127.0.0.1', port: host.port, mapping, commonAddress, meterIntervalMs: 50 });
   await host.waitFor((e) => e.type === 'connectorStatus' && e.connector === mapping.charger.connectors);
+  // Each connector's first report, once its register is read (the counter interrogation).
+  await host.waitFor((e) => e.type === 'idleAtConnect' && e.connector === mapping.charger.connectors);
   return { host, sim };
 }
 
@@ -44,6 +46,8 @@ const summary = (e: ChargerEvent): string => {
       return `link ${e.state}`;
     case 'identified':
       return `identified ${e.chargerId}`;
+    case 'idleAtConnect':
+      return `idle at connect ${e.connector}${e.meterWh !== undefined ? ` ${e.meterWh} Wh` : ''}`;
     default:
       return e.type;
   }
@@ -55,7 +59,7 @@ describe('iec104-points codec over TCP with the charger simulator', () => {
     const conn = h.connections[0];
     if (conn === undefined) throw new Error('no connection');
     const seen = (): string[] => conn.events.filter((e) => e.type !== 'measurements' && e.type !== 'clockReport').map(summary);
-    expect(seen()).toEqual(['link up', 'identified EXDC42', 'status 1 available/idle', 'status 2 available/idle']);
+    expect(seen()).toEqual(['link up', 'identified EXDC42', 'status 1 available/idle', 'status 2 available/idle', 'idle at connect 1 100000 Wh', 'idle at connect 2 200000 Wh']);
 
     s.simulator.setPlugged(1, true);
     await h.waitFor((e) => e.type === 'connectorStatus' && e.chargingState === 'evConnected');

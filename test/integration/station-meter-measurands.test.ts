@@ -48,8 +48,9 @@ async function connected(stationDefaults: Record<string, string>): Promise<{ h: 
   harness = await startGatewayHarness([], { stationDefaults: { 'OCPPCommCtrlr.WebSocketPingInterval': '0', ...stationDefaults } });
   charger = await ControlledStation.connect(harness.port);
   await harness.csms.waitForCall((c) => c.identity === STATION && c.action === 'BootNotification', 10_000);
-  // The GI answer says nothing of gun 2: its state code makes its status known (idle, unplugged).
-  charger.sendAsdus([scaled(0x4011, 0)]);
+  // The GI answer says nothing of gun 2: its state code makes its status known (idle, unplugged),
+  // and its register is read (a session start waits for it, up to a few seconds).
+  charger.sendAsdus([scaled(0x4011, 0), counter(0x6402, 19_990)]);
   await harness.csms.waitForCall((c) => c.identity === STATION && c.action === 'StatusNotification' && c.params.evseId === 2, 10_000);
   return { h: harness, station: charger };
 }

@@ -13,6 +13,11 @@ function connected(h: Harness): void {
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
   h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
+  h.send({
+    typeId: TI.M_IT_NA_1,
+    cause: COT.REQUESTED_BY_GENERAL_COUNTER,
+    objects: [0x6401, 0x6402].map((ioa) => ({ ioa, value: 10_000, sequence: 0, carry: false, adjusted: false, invalid: false })),
+  });
 }
 
 describe('RepeatFilter', () => {

@@ -35,10 +35,12 @@ describe('iec104-points session: start-up answered partly', () => {
     h.take();
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [sp(1, true), sp(2, true), sp(3, true)] });
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.REQUESTED_BY_GENERAL_COUNTER, objects: [{ ioa: 0x6401, value: 7000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
     expect(h.of('connectorStatus')).toEqual([]);
     h.clock.advance(TIMEOUT_MS);
     expect(h.of('connectorStatus').map((e) => [e.connector, e.status, e.chargingState])).toEqual([[1, 'occupied', 'charging']]);
-    expect(h.of('sessionStarted')).toHaveLength(1);
+    // Charging as the connection came up: a session that began before, with the register as read.
+    expect(h.of('sessionStarted')).toEqual([expect.objectContaining({ connector: 1, meterStartWh: 7000, alreadyRunning: {} })]);
   });
 
   it('interrogates again when the charger reports end of initialisation (M_EI_NA_1)', () => {

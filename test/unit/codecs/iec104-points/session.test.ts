@@ -13,7 +13,14 @@ function connected(h: Harness, energy = 100_000): void {
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
   h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
   h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x0002, value: false, quality: 0 }, { ioa: 0x0023, value: true, quality: 0 }] });
-  h.send({ typeId: TI.M_IT_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x6401, value: energy, sequence: 0, carry: false, adjusted: false, invalid: false }] });
+  h.send({
+    typeId: TI.M_IT_NA_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x6401, value: energy, sequence: 0, carry: false, adjusted: false, invalid: false },
+      { ioa: 0x6402, value: energy, sequence: 0, carry: false, adjusted: false, invalid: false },
+    ],
+  });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
   h.send({ typeId: TI.C_CI_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, rqt: 5, frz: 0 }] });
   h.send({ typeId: TI.C_CI_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, rqt: 5, frz: 0 }] });
@@ -166,6 +173,7 @@ describe('iec104-points session: a charging session', () => {
     h.startdtCon();
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 1, value: false, quality: 0 }, { ioa: 2, value: false, quality: 0 }, { ioa: 3, value: true, quality: 0 }] });
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x6401, value: 7000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: true, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 2, value: true, quality: 0 }] });
@@ -175,8 +183,10 @@ describe('iec104-points session: a charging session', () => {
     // No final counter value arrives: the session ends anyway after the wait (5 s at most).
     expect(h.of('sessionEnded')).toEqual([]);
     h.clock.advance(5_000);
-    expect(h.events.filter((e) => e.type !== 'link' && e.type !== 'identified').map((e) => (e.type === 'connectorStatus' ? `${e.status}/${e.chargingState}` : e.type === 'sessionEnded' ? `ended:${e.reason}` : e.type))).toEqual([
+    expect(h.events.filter((e) => e.type !== 'link' && e.type !== 'identified' && e.type !== 'measurements').map((e) => (e.type === 'connectorStatus' ? `${e.status}/${e.chargingState}` : e.type === 'sessionEnded' ? `ended:${e.reason}` : e.type))).toEqual([
       'available/idle',
+      // The connection's first word on the connector, for a transaction kept from before.
+      'idleAtConnect',
       'occupied/evConnected',
       'occupied/charging',
       'sessionStarted',
@@ -295,6 +305,7 @@ describe('iec104-points session: what a command announced', () => {
     h.startdtCon();
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
+    h.send({ typeId: TI.M_IT_NA_1, cause: COT.REQUESTED_BY_GENERAL_COUNTER, objects: [{ ioa: 0x6401, value: 7000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
     for (const on of [true, false, true]) h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 2, value: on, quality: 0 }] });
     const ids = h.of('sessionStarted').map((e) => e.legacyTransactionId);
     expect(ids).toEqual(['EXAC3-1-20261125080000000', 'EXAC3-1-20261125080000000-2']);

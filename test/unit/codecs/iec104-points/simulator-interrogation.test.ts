@@ -104,6 +104,29 @@ describe('ChargerSimulator: counter interrogation and clock sync', () => {
     expect(h.events).toContainEqual({ type: 'counterInterrogation', rqt: 5, frz: 0 });
   });
 
+  it("reports a session's own start figures where the mapping has points for them, and keeps them after it ends", () => {
+    const points: Point[] = [
+      ...DC.points,
+      { ti: 'M_IT_NA_1', ioa: 0x6411, connector: 1, signal: 'sessionStartEnergy', unit: 'kWh', scale: 0.01 },
+      { ti: 'M_IT_NA_1', ioa: 0x6421, connector: 1, signal: 'sessionStartTime' },
+    ];
+    const h = harness({ ...DC, points });
+    h.start();
+    const interrogate = (): Record<number, unknown> => {
+      h.take();
+      h.send({ typeId: TI.C_CI_NA_1, objects: [obj({ ioa: 0, rqt: 5, frz: 0 })] });
+      return values(h.take()[1]);
+    };
+    // No session yet: 0 for both.
+    expect(interrogate()).toMatchObject({ 0x6411: 0, 0x6421: 0 });
+    h.advance(3_000);
+    h.sim.setCharging(1, true);
+    h.advance(60_000);
+    h.sim.setCharging(1, false);
+    // 60 kW for a minute: 1 kWh more on the register, 100 units of 0.01 kWh.
+    expect(interrogate()).toEqual({ 0x6401: 10_100, 0x6402: 20_000, 0x6411: 10_000, 0x6421: Math.floor((START + 3_000) / 1000) });
+  });
+
   it('sets its clock from C_CS_NA_1 and confirms with its own, freshly set clock in local time', () => {
     const h = harness(AC, { clockOffsetMs: -3_600_000, timeTagged: true });
     h.start();
