@@ -71,6 +71,11 @@ export class ChargerEvents {
         await transactions.sessionEnded(e);
         availability.sessionEnded();
         return;
+      case 'idleAtConnect':
+        this.sessions.delete(e.connector);
+        await transactions.idleAtConnect(e);
+        availability.sessionEnded();
+        return;
       case 'transactionRecord': {
         const fresh = await transactions.record(e);
         // Confirmed only now: the Ended event it produced is in the store (design: durability rule).

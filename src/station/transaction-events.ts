@@ -6,6 +6,7 @@
 import type { IdToken, StopReason } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
+import type { JsonValue } from '../store/state-store.js';
 import type { MeterValue } from './meter-values.js';
 
 export type TxEvent = RequestOf<'TransactionEvent'>;
@@ -35,6 +36,19 @@ export interface OpenTx {
   readonly endedSamplesFull?: boolean;
   /** The latest energy reading during the transaction when it was last written. */
   readonly lastEnergy?: EnergyReading;
+  /** The timestamp of the transaction's latest event (canonical), where written since it started. */
+  readonly lastEventAt?: string;
+  /**
+   * The id the charger's codec gives the session on its present connection, where that is not
+   * `legacyTransactionId`: a codec that derives ids from what it sees gives a session found
+   * running after a reconnect a new one (`Capabilities.sessionsFromState`).
+   */
+  readonly alias?: string;
+}
+
+/** True when `legacyTransactionId` names the session of `tx` (its own id, or the present connection's). */
+export function isSessionOf(tx: OpenTx, legacyTransactionId: string): boolean {
+  return tx.legacyTransactionId === legacyTransactionId || tx.alias === legacyTransactionId;
 }
 
 /** How a transaction ended. */
@@ -48,8 +62,8 @@ export interface TxEnd {
   readonly meterStop?: MeterValue;
   /** Overrides the trigger the stop reason implies. */
   readonly trigger?: TxEvent['triggerReason'];
-  /** More custom data (`recordPending`, `correction`) beside the legacy id and stop code. */
-  readonly customData?: Readonly<Record<string, boolean | number | string>>;
+  /** More custom data (`recordPending`, `correction`, `stoppedWhileAway`) beside the legacy id and stop code. */
+  readonly customData?: Readonly<Record<string, JsonValue>>;
 }
 
 /**

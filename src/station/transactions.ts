@@ -7,13 +7,14 @@
  * in-memory transaction changes only once the store has its new state.
  */
 import { randomUUID } from 'node:crypto';
-import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
+import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
 import { carriesAny, energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
-import { CHARGING, endedEvent, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { Reconciliation, type AwayStart } from './reconciliation.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
@@ -65,6 +66,8 @@ export class Transactions {
   private readonly records: TransactionRecords;
   /** Transactions ended before their billing record came, corrected by it. */
   private readonly corrections: RecordCorrections;
+  /** Transactions kept open from before, against what the charger reports as it connects. */
+  private readonly reconciliation: Reconciliation;
 
   constructor(
     private readonly ctx: StationContext,
@@ -78,6 +81,16 @@ export class Transactions {
       finishing: (legacyTransactionId) => this.finishing(legacyTransactionId),
     });
     this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.reading(wh, at, context) });
+    this.reconciliation = new Reconciliation({
+      open: (connector) => this.open.get(connector),
+      end: (connector, tx, how) => this.end(connector, tx, how),
+      begin: (e, start) => this.begin(e, start),
+      keep: async (connector, tx) => {
+        await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
+        this.open.set(connector, tx);
+      },
+      log: (level, message, data) => this.ctx.log(level, message, data),
+    });
   }
 
   listen(l: TransactionListener): void {
@@ -95,6 +108,8 @@ export class Transactions {
       if (stored === undefined || stored === null) continue;
       const tx = stored as unknown as OpenTx;
       this.open.set(c, tx);
+      // The charger's first report on its connection says whether this transaction still runs.
+      if (this.ctx.capabilities.sessionsFromState === true) this.reconciliation.loaded(c);
       for (const l of this.listeners) l.started(c, tx.transactionId, Date.parse(tx.startedAt), undefined);
     }
   }
@@ -110,28 +125,44 @@ export class Transactions {
   }
 
   async sessionStarted(e: SessionStartedEvent): Promise<void> {
+    if (e.alreadyRunning !== undefined) return this.reconciliation.running(e);
+    this.reconciliation.settled(e.connector);
     if (!(await this.replaceStale(e))) return;
+    // A register read after the start was seen is stamped when it was read.
+    await this.begin(e, { at: e.at, begin: this.reading(e.meterStartWh, e.meterStartAt ?? e.at, 'Transaction.Begin') });
+  }
+
+  /** The charger was idle on a connector as its connection came up (see `Reconciliation`). */
+  async idleAtConnect(e: IdleAtConnectEvent): Promise<void> {
+    this.noteEnergy(e.connector, e.meterWh, e.meterAt ?? e.at);
+    await this.reconciliation.idle(e);
+  }
+
+  /** Opens the transaction of session `e`, started at `start.at` with the Transaction.Begin reading `start.begin`. */
+  private async begin(e: SessionStartedEvent, start: Pick<AwayStart, 'at' | 'begin'> & Partial<Pick<AwayStart, 'customData'>>): Promise<void> {
+    this.noteEnergy(e.connector, e.meterStartWh, e.meterStartAt ?? e.at);
     const remote = this.remoteStarts.claim(e);
     const tx: OpenTx = {
       transactionId: randomUUID(),
       seqNo: 0,
       legacyTransactionId: e.legacyTransactionId,
-      startedAt: e.at,
-      lastPeriodicAt: Date.parse(e.at),
+      startedAt: start.at,
+      lastPeriodicAt: Date.parse(start.at),
       chargingState: 'Charging',
       remote: remote !== undefined,
     };
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
     await this.emit(e.connector, tx, {
       eventType: 'Started',
-      timestamp: ocppTimestamp(Date.parse(e.at)),
+      timestamp: ocppTimestamp(Date.parse(start.at)),
       triggerReason: remote !== undefined ? 'RemoteStart' : idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
       evse: { id: e.connector, connectorId: 1 },
       ...(idToken !== undefined ? { idToken } : {}),
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(remote !== undefined ? { remoteStartId: remote.remoteStartId } : {}) },
-      ...this.energy(e.meterStartWh, e.at, 'Transaction.Begin'),
+      ...(start.begin !== undefined ? { meterValue: [start.begin] } : {}),
+      ...(start.customData !== undefined ? { customData: { ...start.customData, vendorId: 'pilegate' } } : {}),
     });
-    for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(e.at), remote);
+    for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(start.at), remote);
   }
 
   /**
@@ -142,10 +173,9 @@ export class Transactions {
   private async replaceStale(e: SessionStartedEvent): Promise<boolean> {
     const stale = this.open.get(e.connector);
     if (stale !== undefined) {
-      if (stale.legacyTransactionId === e.legacyTransactionId) return false;
+      if (isSessionOf(stale, e.legacyTransactionId)) return false;
       await this.endStale(e.connector, stale, e.at, e.legacyTransactionId);
     }
-    this.noteEnergy(e.connector, e.meterStartWh, e.at);
     return true;
   }
 
@@ -163,7 +193,7 @@ export class Transactions {
   async chargingState(connector: number, state: string, at: string): Promise<void> {
     const tx = this.open.get(connector);
     const next = CHARGING[state];
-    if (tx === undefined || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
+    if (tx === undefined || this.reconciliation.holds(connector) || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
     await this.emit(connector, { ...tx, chargingState: next }, {
       eventType: 'Updated',
       timestamp: ocppTimestamp(Date.parse(at)),
@@ -185,7 +215,7 @@ export class Transactions {
     const at = Date.parse(e.at);
     this.latestValues.note(e);
     const held = this.open.get(e.connector);
-    if (held === undefined) return;
+    if (held === undefined || this.reconciliation.holds(e.connector)) return;
     const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
     if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval && carriesAny(e, this.measurands('TxEndedMeasurands'))) {
       const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands', staleBefore(at, endedInterval));
@@ -220,7 +250,7 @@ export class Transactions {
   /** Clock-aligned values (AlignedDataCtrlr.Interval) of a connector in a transaction ride in an Updated event (J01). */
   async clockAligned(connector: number, sample: MeterValue): Promise<boolean> {
     const tx = this.open.get(connector);
-    if (tx === undefined) return false;
+    if (tx === undefined || this.reconciliation.holds(connector)) return false;
     await this.emit(connector, tx, {
       eventType: 'Updated',
       timestamp: sample.timestamp,
@@ -234,7 +264,7 @@ export class Transactions {
   /** Keeps a sample for the Ended event of the connector's transaction (persisted with it). */
   async endedSample(connector: number, sample: MeterValue, at = Date.parse(sample.timestamp)): Promise<void> {
     const tx = this.open.get(connector);
-    if (tx === undefined) return;
+    if (tx === undefined || this.reconciliation.holds(connector)) return;
     const samples = tx.endedSamples ?? [];
     if (samples.length >= MAX_ENDED_SAMPLES) {
       if (tx.endedSamplesFull !== true) this.ctx.log('warn', 'Ended event sample limit reached: later samples are dropped', { transactionId: tx.transactionId, limit: MAX_ENDED_SAMPLES });
@@ -290,10 +320,11 @@ export class Transactions {
   }
 
   async sessionEnded(e: SessionEndedEvent): Promise<void> {
+    this.reconciliation.settled(e.connector);
     const tx = this.open.get(e.connector);
     if (tx === undefined || this.done.has(e.legacyTransactionId)) return;
     // Another session's end: the open transaction is not running either (one session per connector).
-    if (tx.legacyTransactionId !== e.legacyTransactionId) return this.endStale(e.connector, tx, e.at, e.legacyTransactionId);
+    if (!isSessionOf(tx, e.legacyTransactionId)) return this.endStale(e.connector, tx, e.at, e.legacyTransactionId);
     // Its billing record may still come: the Ended event marks the session done, so the record
     // finds it done and does not open a transaction of its own. A session that ended without its
     // record (the charger says so) is kept for the record's correction.
@@ -361,7 +392,9 @@ export class Transactions {
    */
   private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = []): Promise<void> {
     const reading = this.readingDuring(connector, tx);
-    const next = await this.write(txKey(connector), reading !== undefined ? { ...tx, lastEnergy: reading } : tx, event, last, also);
+    // The latest moment the transaction was known running, should its end be missed (`lastSeen`).
+    const seen: OpenTx = { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) };
+    const next = await this.write(txKey(connector), seen, event, last, also);
     if (last) this.open.delete(connector);
     else this.open.set(connector, next);
   }
@@ -384,11 +417,6 @@ export class Transactions {
   private reading(wh: number | undefined, at: string, context: ReadingContext): MeterValue | undefined {
     if (wh !== undefined && !Number.isFinite(wh)) this.unreadableValue({ context, at });
     return energyValue(wh, at, context);
-  }
-
-  private energy(wh: number | undefined, at: string, context: ReadingContext): { meterValue?: [MeterValue] } {
-    const value = this.reading(wh, at, context);
-    return value !== undefined ? { meterValue: [value] } : {};
   }
 
   private meterStop(wh: number | undefined, at: string): { meterStop?: MeterValue } {
