@@ -1,7 +1,8 @@
 /**
- * Helpers of the fleet e2e tests: `pilegate serve` as a real child process with a YKC listener and
- * the Redis store, a TCP switch that plays the load balancer in front of several instances, and a
- * YKC simulator that dials again until a gateway answers its login.
+ * Helpers of the fleet e2e tests: `pilegate serve` as a real child process with a YKC listener (or
+ * an IEC 104 one with a point-table mapping) and the Redis store, a TCP switch that plays the load
+ * balancer in front of several instances, and a YKC simulator that dials again until a gateway
+ * answers its login.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   readonly leaseTtlMs?: number;
   /** `stations.defaults.duplicateLogin` (default: the gateway's, keep-live). */
   readonly duplicateLogin?: 'keep-live' | 'replace';
+  /** The charger listener's codec: YKC (default) or an IEC 104 point table with this mapping file. */
+  readonly listener?: { readonly codec: 'ykc' } | { readonly codec: 'iec104-points'; readonly mapping: string };
 }
 
 export interface ServeProcess {
@@ -47,11 +50,12 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pilegate-fleet-'));
   dirs.push(dir);
   const file = join(dir, 'pilegate.yaml');
+  const listener = options.listener ?? { codec: 'ykc' };
   writeFileSync(
     file,
     [
       'listeners:',
-      `  - { port: ${options.port ?? 0}, host: 127.0.0.1, codec: ykc }`,
+      `  - { port: ${options.port ?? 0}, host: 127.0.0.1, codec: ${listener.codec}${listener.codec === 'iec104-points' ? `, mapping: ${JSON.stringify(listener.mapping)}` : ''} }`,
       `csms: { url: ${JSON.stringify(options.csmsUrl)}, securityProfile: 1 }`,
       `stations: { unknownChargers: provision${options.duplicateLogin !== undefined ? `, defaults: { duplicateLogin: ${options.duplicateLogin} }` : ''} }`,
       `store: { redis: ${JSON.stringify(options.redisUrl)} }`,
@@ -78,7 +82,7 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   let port = 0;
   await until(
     () => {
-      const m = /chargers: 127\.0\.0\.1:(\d+) codec ykc/.exec(stdout);
+      const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec ${listener.codec}`).exec(stdout);
       if (m !== null) port = Number(m[1]);
       if (child.exitCode !== null) throw new Error(`pilegate serve exited ${child.exitCode}\n${stdout}\n${stderr}`);
       return m !== null;
