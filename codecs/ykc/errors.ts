@@ -33,6 +33,12 @@ export const YKC_ERROR_CODES = [
    */
   'YKC_DECRYPT_FAILED',
   /**
+   * A frame in clear from a pile whose login was opened by its own key: that key is what
+   * authenticates the pile, so after such a login every frame must carry it (a replayed login
+   * followed by frames in clear would otherwise pass as the pile). Raised by the session, not the decoder.
+   */
+  'YKC_NOT_ENCRYPTED',
+  /**
    * A field value that cannot be decoded or encoded: an encryption flag other than 0/1, an entry
    * count that disagrees with the body length, a value out of the range of its field on encode.
    */

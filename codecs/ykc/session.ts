@@ -98,6 +98,8 @@ export class YkcSession implements CodecSession {
   private cipher: YkcCipher | undefined;
   /** The key that opened the frame being handled (undefined: it came in clear). */
   private frameCipher: YkcCipher | undefined;
+  /** The login was opened by the pile's own key: every later frame must be encrypted too. */
+  private keyProven = false;
   private readonly keys: YkcPileKeys;
 
   constructor(private readonly ctx: SessionContext<YkcOptions>) {
@@ -162,6 +164,11 @@ export class YkcSession implements CodecSession {
           this.ctx.sink.close('encrypted login that no configured key opens');
           return;
         }
+        continue;
+      }
+      if (this.keyProven && r.value.encrypted !== true) {
+        // A captured login replays byte for byte (no nonce); only frames under the key prove the pile.
+        this.ctx.sink.error({ code: 'YKC_NOT_ENCRYPTED', message: `${r.value.type} in clear from a pile that logged in under its own key: dropped`, offset: item.offset });
         continue;
       }
       this.frameCipher = r.value.encrypted === true ? cipher : undefined;
@@ -317,6 +324,7 @@ export class YkcSession implements CodecSession {
       return;
     }
     this.pileCode = f.pileCode;
+    if (proof.key === 'verified') this.keyProven = true;
     const zone = this.ctx.connection.timeZoneOf?.(f.pileCode);
     if (zone !== undefined) this.io.timeZone = zone;
     // From now on the pile's own key, if it has one (the answer above went with the login's key).

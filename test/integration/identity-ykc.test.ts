@@ -186,6 +186,34 @@ describe('YKC identity: a pile key', () => {
   });
 });
 
+describe('YKC identity: a replayed login of a keyed pile', () => {
+  it('gains nothing: after a login under the pile key, frames in clear (a forged record, a heartbeat) are bad frames, neither answered nor confirmed nor billed', async () => {
+    const r = (rig = await startIdentityRig({ registry: entry('  ykcKey: ${PILE_101_KEY}\n'), env: { PILE_101_KEY: KEY } }));
+    const key = new YkcCipher(KEY);
+    // The login bytes as captured off the wire: YKC frames carry no nonce, so a replay is byte-identical.
+    const replayer = await impostor(r, '127.0.0.1');
+    replayer.send(ykcLogin(PILE), key);
+    expect(await replayer.next(key)).toMatchObject({ type: 'loginAnswer', pileCode: PILE, result: 0 });
+    await r.csms.waitForCall((c) => c.identity === STATION && c.action === 'BootNotification', 10_000);
+
+    const start = new Date(Date.now() - 3_600_000);
+    replayer.send(recordFrame({ transactionNo: `${PILE}012601011200000001`, pileCode: PILE, start, end: new Date(), meterStartKwh: 100, meterEndKwh: 105, stopReason: 0x40, sequence: 1 }));
+    replayer.send({ type: 'heartbeat', sequence: 2, pileCode: PILE, gun: '01', gunState: 0 });
+    // Only what the key produced is answered.
+    replayer.send({ type: 'heartbeat', sequence: 3, pileCode: PILE, gun: '01', gunState: 0 }, key);
+    const seen: string[] = [];
+    for (;;) {
+      const f = await replayer.next(key);
+      seen.push(`${f.type}:${f.sequence}`);
+      if (f.type === 'heartbeatAnswer') break;
+    }
+    expect(seen).not.toContain('transactionRecordConfirm:1');
+    expect(seen.filter((s) => s.startsWith('heartbeatAnswer'))).toEqual(['heartbeatAnswer:3']);
+    expect(r.csms.calls.filter((c) => c.identity === STATION && c.action === 'TransactionEvent')).toEqual([]);
+    expect(metricValue(await r.metrics(), 'pilegate_decode_errors_total{code="YKC_NOT_ENCRYPTED"}')).toBe(2);
+  });
+});
+
 describe('YKC identity: duplicateLogin replace', () => {
   it('lets a newcomer from the live connection address take over, refuses one from elsewhere, and reports both', async () => {
     const r = (rig = await startIdentityRig({ registry: entry('  duplicateLogin: replace\n') }));
