@@ -23,7 +23,7 @@ import { ChargerSession } from './charger-session.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, gatewayState, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
-import { IdentityGuard } from './identity.js';
+import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -231,8 +231,6 @@ export class Gateway {
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
     const countFrames = frameCounter(codec);
-    // Set once a codec's login (YKC 0x02) admitted the charger: its engine needs no second check.
-    let admitted = false;
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: listener.codec,
@@ -242,10 +240,7 @@ export class Gateway {
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
       memoryOf: (chargerId) => this.memories.of(codec, chargerId),
-      admit: (chargerId, proof) => {
-        admitted = this.guard.admit({ codec, chargerId, session, proof, entry: this.resolve(chargerId) }).ok;
-        return admitted;
-      },
+      admit: (chargerId, proof) => admission.atLogin(chargerId, proof, this.registry.get(chargerId), this.resolve(chargerId)),
       keys: this.keys,
       loginTimeoutMs: limits.loginTimeoutMs,
       idleTimeoutMs: limits.idleTimeoutMs,
@@ -267,15 +262,14 @@ export class Gateway {
         if (this.registry.get(identified.chargerId) === undefined) await this.registry.lookup(identified.chargerId);
         const resolved = this.resolve(identified.chargerId);
         log = this.log.child({ chargerId: identified.chargerId, stationId: resolved?.stationId, codec });
-        if (!admitted) {
-          // Protocols without a login answer (IEC 104) are checked once they have identified themselves.
-          const verdict = this.guard.admit({ codec, chargerId: identified.chargerId, session, proof: { key: 'none' }, entry: resolved });
-          if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
-        }
+        // Protocols without a login answer (IEC 104) are checked here; the others again when the entry is new since their login.
+        const verdict = admission.atStation(identified.chargerId, this.registry.get(identified.chargerId), resolved);
+        if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
         return this.startStation(session, resolved, identified, capabilities, charger, engineLog, log);
       },
     });
+    const admission = new Admission(this.guard, codec, session);
     this.sessions.add(session);
     socket.once('close', () => {
       this.perAddress.release(address);

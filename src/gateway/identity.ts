@@ -90,6 +90,39 @@ export class Throttle {
   }
 }
 
+/**
+ * One connection's way through the guard. A codec with a login answer (YKC) is admitted at its login,
+ * against the registry entry known then; every connection is checked (again) once its station is due,
+ * against the entry read by then. A Redis registry reads a charger missing from its snapshot on
+ * demand, so the entry found then may be one the login never saw (with `unknownChargers: provision`
+ * the login was admitted as an unknown charger): its `allowedSources` and `ykcKey` decide as well,
+ * a key being proved only by a login that was opened by it.
+ */
+export class Admission {
+  private login: { readonly entry: StationEntry | undefined; readonly proof: LoginProof } | undefined;
+
+  constructor(
+    private readonly guard: IdentityGuard,
+    private readonly codec: string,
+    private readonly session: ClaimHolder,
+  ) {}
+
+  /** At the codec's login: `entry` is the registry's (undefined: not there), `resolved` what it resolves to. */
+  atLogin(chargerId: string, proof: LoginProof, entry: StationEntry | undefined, resolved: ResolvedEntry | undefined): boolean {
+    const ok = this.guard.admit({ codec: this.codec, chargerId, session: this.session, proof, entry: resolved }).ok;
+    this.login = ok ? { entry, proof } : undefined;
+    return ok;
+  }
+
+  /** Before the station starts, with the registry's entry as it is now. */
+  atStation(chargerId: string, entry: StationEntry | undefined, resolved: ResolvedEntry | undefined): LoginVerdict {
+    const login = this.login;
+    if (login !== undefined && login.entry === entry) return { ok: true };
+    const proof: LoginProof = login === undefined ? { key: 'none' } : entry?.ykcKey !== undefined && login.proof.key !== 'verified' ? { key: 'missing' } : login.proof;
+    return this.guard.admit({ codec: this.codec, chargerId, session: this.session, proof, entry: resolved });
+  }
+}
+
 export interface IdentityGuardOptions {
   readonly defaults: StationDefaults;
   readonly metrics: GatewayMetrics;

@@ -26,6 +26,10 @@ export interface IdentityRigOptions {
   readonly registry: string;
   /** Keep the registry in the store's Redis hash `pg:stations` instead (the test fills it); needs a Redis `store` in `extra`. */
   readonly registryInRedis?: boolean;
+  /** `stations.unknownChargers` (default `refuse`). */
+  readonly unknownChargers?: 'refuse' | 'provision';
+  /** `stations.refreshIntervalMs` of the Redis registry (default 200). */
+  readonly refreshIntervalMs?: number;
   /** Extra keys of the `stations:` section, as YAML flow entries (`defaults: { ... }`). */
   readonly stations?: string;
   /** Extra top-level YAML sections (`store: ...`, `fleet: ...`). */
@@ -60,7 +64,7 @@ export async function startIdentityRig(options: IdentityRigOptions): Promise<Ide
       'listeners:',
       `  - ${listener}`,
       `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-      `stations: { ${options.registryInRedis === true ? 'redis: true, refreshIntervalMs: 200' : 'file: stations.yaml'}, unknownChargers: refuse${options.stations !== undefined ? `, ${options.stations}` : ''} }`,
+      `stations: { ${options.registryInRedis === true ? `redis: true, refreshIntervalMs: ${options.refreshIntervalMs ?? 200}` : 'file: stations.yaml'}, unknownChargers: ${options.unknownChargers ?? 'refuse'}${options.stations !== undefined ? `, ${options.stations}` : ''} }`,
       'http: { port: 0, host: 127.0.0.1 }',
       'log: { level: debug }',
       ...(options.extra ?? []),
