@@ -8,12 +8,15 @@
  * once the CSMS answered it, and that removal is written before the next entry is sent: so a crash,
  * a lost connection or a time-out repeats at most the one entry in flight. The entry holds the
  * payload as sent (the store's JSON, never rebuilt) and the CALL's message id, chosen when it was
- * queued (OCPP-J lets a retry of an unanswered message keep its id): a repeat is byte-identical,
- * same message id, same transactionId and seqNo, and the CSMS may drop it by either.
+ * queued: a repeat of an unanswered CALL is byte-identical, same message id, same transactionId
+ * and seqNo, and the CSMS may drop it by either. OCPP-J lets only a retry of an *unanswered* CALL
+ * keep its id (Part 4 §4.1.4 and its errata): after a CALLERROR (or an answer that fails its
+ * schema) the next attempt goes under a new id, kept in the entry's attempt record so that a new
+ * engine after a crash uses it too.
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestOf } from '../ocpp/actions.js';
-import { RpcCallError, RpcDisconnectedError } from '../ocpp/errors.js';
+import { RpcCallError, RpcDisconnectedError, RpcTimeoutError } from '../ocpp/errors.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import { type StationContext } from './context.js';
 
@@ -30,6 +33,20 @@ export interface QueuedTransactionEvent {
 /** Delivery attempts of a queue entry so far (while connected), beside the immutable entry. */
 const attemptsKey = (id: string): string => `txattempts:${id}`;
 
+/** What the attempt record holds: the count and, once a CALLERROR answered the entry, the id of its next attempts. */
+interface Attempts {
+  readonly attempts: number;
+  readonly messageId?: string;
+}
+
+/** An attempt record as stored: a bare count (earlier versions) or `Attempts`. */
+function attemptsOf(stored: JsonValue | undefined): Attempts {
+  if (typeof stored === 'number') return { attempts: stored };
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return { attempts: 0 };
+  const { attempts, messageId } = stored;
+  return { attempts: typeof attempts === 'number' ? attempts : 0, ...(typeof messageId === 'string' ? { messageId } : {}) };
+}
+
 export class TxQueue {
   private draining = false;
   private retryTimer: unknown;
@@ -38,6 +55,8 @@ export class TxQueue {
   private readonly retried = new Set<string>();
   /** Entries this engine queued: they have no attempt count unless `retried` says so. */
   private readonly own = new Set<string>();
+  /** The message id of an entry's next attempt where it is not the entry's own (undefined: the entry's). */
+  private readonly ids = new Map<string, string | undefined>();
   /** Resolvers waiting for the queue to be empty (tests, graceful shutdown). */
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -118,14 +137,15 @@ export class TxQueue {
     for (const head of batch) {
       if (!this.online) return false;
       const entry = head.item as unknown as QueuedTransactionEvent;
+      const messageId = await this.messageIdOf(head.id, entry);
       try {
-        await this.ctx.call('TransactionEvent', entry.payload, entry.messageId !== undefined ? { messageId: entry.messageId } : {});
+        await this.ctx.call('TransactionEvent', entry.payload, messageId !== undefined ? { messageId } : {});
         // Answered: removed before the next entry goes out, so a crash repeats only the one in flight.
         await this.forget(head.id);
       } catch (e) {
         // Lost connection: not an attempt; the event waits for the next Accepted connection.
         if (e instanceof RpcDisconnectedError || !this.online) return false;
-        const attempts = (Number(await this.ctx.store.get(this.ctx.id, attemptsKey(head.id))) || 0) + 1;
+        const attempts = attemptsOf(await this.ctx.store.get(this.ctx.id, attemptsKey(head.id))).attempts + 1;
         const max = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' });
         const code = e instanceof RpcCallError ? e.code : e instanceof Error ? e.name : 'error';
         if (attempts >= max) {
@@ -133,7 +153,10 @@ export class TxQueue {
           await this.forget(head.id);
           continue;
         }
-        await this.ctx.store.set(this.ctx.id, attemptsKey(head.id), attempts);
+        // Answered (a CALLERROR, or an answer that fails its schema): its id is spent. Unanswered: kept.
+        const next = e instanceof RpcTimeoutError ? messageId : randomUUID();
+        await this.ctx.store.set(this.ctx.id, attemptsKey(head.id), { attempts, ...(next !== undefined ? { messageId: next } : {}) });
+        this.ids.set(head.id, next);
         this.retried.add(head.id);
         const interval = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' });
         this.ctx.log('warn', 'TransactionEvent not accepted, will retry', { attempts, code, retryInS: interval * attempts });
@@ -147,8 +170,18 @@ export class TxQueue {
     return true;
   }
 
+  /**
+   * The id to send an entry under: the entry's own, unless a CALLERROR spent it, which this engine
+   * saw or (an entry queued before it started) its attempt record says.
+   */
+  private async messageIdOf(id: string, entry: QueuedTransactionEvent): Promise<string | undefined> {
+    if (!this.ids.has(id) && !this.own.has(id)) this.ids.set(id, attemptsOf(await this.ctx.store.get(this.ctx.id, attemptsKey(id))).messageId);
+    return this.ids.get(id) ?? entry.messageId;
+  }
+
   private async forget(id: string): Promise<void> {
     await this.ctx.store.remove(this.ctx.id, TX_QUEUE, id);
+    this.ids.delete(id);
     // An entry queued before this engine started may carry a count from the previous one.
     const retried = this.retried.delete(id);
     const ours = this.own.delete(id);

@@ -75,14 +75,18 @@ describe('TxQueue delivery', () => {
     const seq0 = first.frames[0] ?? '';
     const id0 = String(first.last()[1]);
 
-    // A CALLERROR: the retry, MessageAttemptInterval s later, is the same frame.
+    // A CALLERROR: the retry, MessageAttemptInterval s later, is the same payload under a new id
+    // (the first id was answered; only an unanswered CALL may be sent again under its id).
     first.answer([4, id0, 'InternalError', 'busy', {}]);
     await settle();
     clock.advance(first.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }) * 1000);
     await settle();
-    expect(first.frames).toEqual([seq0, seq0]);
+    expect(first.frames).toHaveLength(2);
+    const retry = JSON.parse(first.frames[1] ?? '[]') as unknown[];
+    expect(retry[1]).not.toBe(id0);
+    expect(retry.slice(2)).toEqual((JSON.parse(seq0) as unknown[]).slice(2));
 
-    first.answer([3, id0, {}]);
+    first.answer([3, retry[1], {}]);
     await settle();
     expect(first.frames).toHaveLength(3);
     const seq1 = first.frames[2] ?? '';
@@ -104,5 +108,44 @@ describe('TxQueue delivery', () => {
     await settle();
     expect(await store.size(ID, TX_QUEUE)).toBe(0);
     second.queue.dispose();
+  });
+
+  it('a retry after a CALLERROR has a new id, kept for later attempts, a new engine after a crash included; a retry after a time-out keeps its id', async () => {
+    const store = new MemoryStore();
+    const clock = new FakeClock(0);
+    const interval = async (e: Awaited<ReturnType<typeof engine>>, n: number): Promise<void> => {
+      clock.advance(e.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }) * 1000 * n);
+      await settle();
+    };
+    const first = await engine(store, clock);
+    await first.queue.enqueue(event(0));
+    first.queue.setOnline(true);
+    await settle();
+    const id0 = String(first.last()[1]);
+    first.answer([4, id0, 'InternalError', 'busy', {}]);
+    await settle();
+    // Crash before the retry: the next engine sends the entry under a new id, not the answered one.
+    first.queue.dispose();
+    const second = await engine(store, clock);
+    second.queue.setOnline(true);
+    await settle();
+    expect(second.frames).toHaveLength(1);
+    const id1 = String(second.last()[1]);
+    expect(id1).not.toBe(id0);
+    // No answer within MessageTimeout: the retry may and does keep the unanswered id.
+    clock.advance(30_000);
+    await settle();
+    await interval(second, 2);
+    expect(second.frames.map((f) => (JSON.parse(f) as unknown[])[1])).toEqual([id1, id1]);
+    // Crash with it in flight: a third engine repeats it under the same id.
+    second.queue.dispose();
+    const third = await engine(store, clock);
+    third.queue.setOnline(true);
+    await settle();
+    expect(third.frames).toEqual([second.frames[1]]);
+    third.answer([3, id1, {}]);
+    await settle();
+    expect(await store.size(ID, TX_QUEUE)).toBe(0);
+    third.queue.dispose();
   });
 });
