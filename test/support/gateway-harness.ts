@@ -56,8 +56,8 @@ export function harnessConfig(csmsUrl: string, extraYaml: readonly string[] = []
   return parseGatewayConfig(text, '<harness>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
 }
 
-/** A pino destination that keeps what it is given, and its lines parsed. */
-export function logLines(): { destination: Writable; lines: () => Record<string, unknown>[] } {
+/** A pino destination that keeps what it is given: the text, and its lines parsed. */
+export function logLines(): { destination: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
   let out = '';
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -70,7 +70,7 @@ export function logLines(): { destination: Writable; lines: () => Record<string,
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { destination, lines };
+  return { destination, lines, text: () => out };
 }
 
 export interface HarnessOptions {

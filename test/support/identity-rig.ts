@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { YkcCipher } from '../../codecs/ykc/cipher.js';
 import { decodeYkcFrame, encodeYkcFrame, YkcFramer, type YkcFrame } from '../../codecs/ykc/index.js';
 import { loadGatewayConfig, type Env } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { startCsms, type TestCsms } from './csms.js';
-import { EXAMPLE_MAPPING } from './gateway-harness.js';
+import { EXAMPLE_MAPPING, logLines } from './gateway-harness.js';
 import { until } from './station.js';
 
 export const IDENTITY_PASSWORD = 'identity-secret-0123456789';
@@ -71,25 +70,14 @@ export async function startIdentityRig(options: IdentityRigOptions): Promise<Ide
     ].join('\n'),
   );
   const config = loadGatewayConfig(file, { IDENTITY_PASSWORD, ...options.env });
-  let out = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out += chunk.toString('utf8');
-      done();
-    },
-  });
-  const lines = (): Record<string, unknown>[] =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const { destination, lines, text } = logLines();
   const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 });
   await gateway.start();
   return {
     gateway,
     csms,
     port: gateway.ports[0] ?? 0,
-    text: () => out,
+    text,
     lines,
     async metrics() {
       const res = await fetch(`http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`);
