@@ -40,12 +40,20 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function parseHttpConfig(raw: RawHttpConfig | undefined, env: Env, issues: PointerIssue[], resolvePath: (p: string) => string): HttpConfig {
   const base = { port: raw?.port ?? DEFAULT_HTTP_PORT, host: raw?.host ?? DEFAULT_HTTP_HOST };
   const a = raw?.auth;
-  if (a === undefined) return base;
   const fromEnv = env[HTTP_SECRET_ENV];
+  const envSecret = fromEnv !== undefined && fromEnv !== '';
+  if (a === undefined) {
+    // A secret meant to close the endpoints must not leave them open unnoticed.
+    if (envSecret) issues.push({ pointer: '/http/auth', reason: `${HTTP_SECRET_ENV} is set but http.auth is not: set its scheme (bearer or basic), or unset the variable` });
+    return base;
+  }
   // A secret file holds the secret and, as editors leave it, a line end: the first line counts.
-  const secret = fromEnv !== undefined && fromEnv !== '' ? fromEnv : a.secretFile !== undefined ? (readConfigFile(resolvePath(a.secretFile)).split(/\r?\n/)[0] ?? '') : undefined;
+  const secret = envSecret ? fromEnv : a.secretFile !== undefined ? (readConfigFile(resolvePath(a.secretFile)).split(/\r?\n/)[0] ?? '') : undefined;
+  const at = envSecret ? '/http/auth' : '/http/auth/secretFile';
   if (secret === undefined) issues.push({ pointer: '/http/auth', reason: `no secret: set secretFile or the environment variable ${HTTP_SECRET_ENV}` });
-  else if (secret === '') issues.push({ pointer: '/http/auth/secretFile', reason: 'the secret file is empty' });
+  else if (secret === '') issues.push({ pointer: at, reason: 'the secret file is empty' });
+  // `Authorization: Bearer <token>` carries one token68 word (RFC 6750 §2.1): any other token locks every client out.
+  else if (a.scheme === 'bearer' && !/^[\x21-\x7e]+$/.test(secret)) issues.push({ pointer: at, reason: 'a bearer token must be one word of visible characters (value not shown)' });
   if (a.scheme === 'basic' && a.username === undefined) issues.push({ pointer: '/http/auth', reason: 'basic needs "username"' });
   if (a.scheme === 'bearer' && a.username !== undefined) issues.push({ pointer: '/http/auth/username', reason: 'a bearer token has no username (use scheme basic)' });
   if (secret === undefined || secret === '') return base;

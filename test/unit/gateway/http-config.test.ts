@@ -46,6 +46,18 @@ describe('gateway config: http', () => {
     expect(configError(() => parse('{ auth: { scheme: bearer, username: u } }', { PILEGATE_HTTP_SECRET: 's' })).issues.map((i) => i.pointer)).toEqual(['/http/auth/username']);
   });
 
+  it('refuses PILEGATE_HTTP_SECRET without http.auth (the endpoints would stay open), and a bearer token that no header can carry', () => {
+    expect(configError(() => parse('{ host: 0.0.0.0 }', { PILEGATE_HTTP_SECRET: 'tok-123' })).issues.map(({ pointer, reason }) => ({ pointer, reason }))).toEqual([
+      { pointer: '/http/auth', reason: 'PILEGATE_HTTP_SECRET is set but http.auth is not: set its scheme (bearer or basic), or unset the variable' },
+    ]);
+    const spaced = configError(() => parse('{ auth: { scheme: bearer, secretFile: token } }', {}, { token: 'two words\n' }));
+    expect(spaced.issues.map(({ pointer, reason }) => ({ pointer, reason }))).toEqual([{ pointer: '/http/auth/secretFile', reason: 'a bearer token must be one word of visible characters (value not shown)' }]);
+    expect(JSON.stringify(spaced)).not.toContain('words');
+    expect(configError(() => parse('{ auth: { scheme: bearer } }', { PILEGATE_HTTP_SECRET: 'tab\there' })).issues.map((i) => i.pointer)).toEqual(['/http/auth']);
+    // A Basic password goes base64-encoded: anything goes.
+    expect(parse('{ auth: { scheme: basic, username: prom } }', { PILEGATE_HTTP_SECRET: 'pass with spaces' }).http.auth).toEqual({ scheme: 'basic', username: 'prom', secret: 'pass with spaces' });
+  });
+
   it('has no place for a secret in the file itself, and reports a missing secret file', () => {
     const e = configError(() => parse('{ auth: { scheme: bearer, secret: abc } }'));
     expect(e.issues.map((i) => i.pointer)).toEqual(['/http/auth/secret']);
