@@ -135,19 +135,20 @@ export class YkcRecords {
     const detail = problems.map((p) => `${p.reason}: ${p.detail}`).join('; ');
     const first = reasons[0] ?? 'inconsistent';
     this.io.ctx.sink.log('warn', 'ykc record implausible: held (not confirmed, not billed)', { transactionNo: f.transactionNo, gun: f.gun, detail, totalEnergyKwh: f.totalEnergyKwh, totalAmountYuan: f.totalAmountYuan });
-    this.io.event({
-      type: 'transactionRecordHeld',
-      connector: gunNo(f.gun),
-      legacyTransactionId: f.transactionNo,
-      reasons: [first, ...reasons.slice(1)],
-      detail,
-      ...(f.startTime.utc !== null ? { startedAt: f.startTime.utc } : {}),
-      ...(f.endTime.utc !== null ? { endedAt: f.endTime.utc } : {}),
-      energyWh: round(f.totalEnergyKwh * 1000, 1),
-      amount: round(f.totalAmountYuan * 100, 2),
-      at: this.io.now(),
-    });
-    this.transactions.held(f.transactionNo);
+    this.transactions.held(f.transactionNo, () =>
+      this.io.event({
+        type: 'transactionRecordHeld',
+        connector: gunNo(f.gun),
+        legacyTransactionId: f.transactionNo,
+        reasons: [first, ...reasons.slice(1)],
+        detail,
+        ...(f.startTime.utc !== null ? { startedAt: f.startTime.utc } : {}),
+        ...(f.endTime.utc !== null ? { endedAt: f.endTime.utc } : {}),
+        energyWh: round(f.totalEnergyKwh * 1000, 1),
+        amount: round(f.totalAmountYuan * 100, 2),
+        at: this.io.now(),
+      }),
+    );
   }
 
   /** The serials held, in the pile's memory when the host keeps one (they survive a reconnect). */

@@ -278,10 +278,16 @@ export class YkcTransactions {
     this.afterRecord(transactionNo);
   }
 
-  /** The transaction's record was held: a session still open ends without it (see `endWithoutRecord`). */
-  held(transactionNo: string): void {
+  /**
+   * The transaction's record was held: a session still open ends without it (see
+   * `endWithoutRecord`) before `report` raises the hold, so that its end carries this connection's
+   * last real-time figures (the host ends a transaction it still has open for a held record on
+   * what it knows); then a gun waiting for the record goes on.
+   */
+  held(transactionNo: string, report: () => void): void {
     const txn = this.txns.get(transactionNo);
     if (txn !== undefined && txn.started && txn.ended !== true) this.endWithoutRecord(transactionNo, txn.seenAt ?? this.io.now());
+    report();
     this.afterRecord(transactionNo);
   }
 

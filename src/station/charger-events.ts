@@ -115,7 +115,8 @@ export class ChargerEvents {
    * from it): logged, counted, and reported to the CSMS as a security event. That queue is durable
    * and ordered like the transaction queue (it survives an outage of the CSMS and a restart), and a
    * record a charger wants paid for but cannot be true is a matter for the operator's security log:
-   * a tampered or impersonated charger looks exactly like this.
+   * a tampered or impersonated charger looks exactly like this. The session it belongs to is over:
+   * a transaction still open for it ends without it.
    */
   private async recordHeld(e: TransactionRecordHeldEvent): Promise<void> {
     this.ctx.log('warn', 'transaction record held: implausible, not confirmed to the charger and not billed', {
@@ -130,5 +131,6 @@ export class ChargerEvents {
     });
     this.blocks.recordHeld?.(e.reasons[0]);
     await this.blocks.securityEvent('ImplausibleTransactionRecord', `record ${e.legacyTransactionId} connector ${e.connector} held, not confirmed: ${e.detail}`);
+    await this.blocks.transactions.recordHeld(e.connector, e.legacyTransactionId);
   }
 }

@@ -14,7 +14,7 @@ import type { StationContext } from './context.js';
 import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
 import { carriesAny, energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
-import { Reconciliation, type AwayStart } from './reconciliation.js';
+import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
@@ -185,8 +185,30 @@ export class Transactions {
    */
   private async endStale(connector: number, tx: OpenTx, at: string, newer: string): Promise<void> {
     this.ctx.log('warn', 'transaction of a session that is no longer running ended as abnormal', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId, newerLegacyTransactionId: newer });
+    await this.endWithoutRecord(connector, tx, at, this.ctx.capabilities.transactionRecords);
+  }
+
+  /**
+   * The billing record of a connector's session was held as implausible: that session is over,
+   * whichever connection of the charger saw it start, and its transaction ends without the record
+   * (at the last moment it was known running, `recordPending`; a record released later corrects it).
+   * Without this a transaction begun on an earlier connection would stay open until the next session.
+   */
+  async recordHeld(connector: number, legacyTransactionId: string): Promise<void> {
+    const tx = this.open.get(connector);
+    if (tx === undefined || !isSessionOf(tx, legacyTransactionId)) return;
+    this.ctx.log('warn', 'transaction whose billing record was held ends without it', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });
     const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
-    const pending = this.ctx.capabilities.transactionRecords;
+    const seen = lastSeen(tx);
+    await this.endWithoutRecord(connector, tx, last !== undefined && Date.parse(last.at) > Date.parse(seen) ? last.at : seen, true);
+  }
+
+  /**
+   * Ends `tx` as abnormal (Other) with the last energy reading known for it; `pending`: its billing
+   * record is still owed and corrects it (`RecordCorrections`).
+   */
+  private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean): Promise<void> {
+    const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
     await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
   }
 

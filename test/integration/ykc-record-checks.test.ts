@@ -82,4 +82,39 @@ describe('YKC: an implausible transaction record', () => {
     expect(c.strictFailures).toEqual([]);
     expect(c.errorsSent).toEqual([]);
   });
+
+  it('held on a later connection than the one its session started on: the transaction the station keeps open for it ends (recordPending), once', async () => {
+    redis = await startRedisServer();
+    const c = (csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD } }));
+    gw = await startYkcGateway(c.url, `{ redis: ${JSON.stringify(redis.url)} }`);
+    const first = (peer = await YkcRawPeer.login(gw.port, PILE));
+    first.realTime({ transactionNo: '0', status: 2, energyKwh: 0 });
+    await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
+    first.realTime({ transactionNo: A, status: 3, energyKwh: 0.0117 });
+    const started = await c.waitForCall((x) => x.identity === PILE && x.action === 'TransactionEvent', 10_000);
+    const txA = (started.params as unknown as TxEvent).transactionInfo.transactionId;
+
+    // The pile's connection drops; it logs in again and sends the forged record of that session.
+    first.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const p = (peer = await YkcRawPeer.login(gw.port, PILE));
+    const now = Date.now();
+    const forged = { transactionNo: A, startMs: now - 60_000, endMs: now, totalEnergyKwh: 999.99, totalAmountYuan: 99_999.99, stopReason: 0x45 };
+    p.record(forged);
+    await c.waitForCall((x) => x.identity === PILE && x.action === 'SecurityEventNotification' && x.params['type'] === 'ImplausibleTransactionRecord', 10_000);
+    p.record(forged);
+    const ofA = (): TxEvent[] => c.calls.filter((x) => x.identity === PILE && x.action === 'TransactionEvent').map((x) => x.params as unknown as TxEvent).filter((e) => e.transactionInfo.transactionId === txA);
+    await until(() => ofA().some((e) => e.eventType === 'Ended'), 'the held session ended', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const endedA = ofA().filter((e) => e.eventType === 'Ended');
+    expect(endedA).toHaveLength(1);
+    expect(endedA[0]?.customData).toMatchObject({ legacyTransactionId: A, recordPending: true });
+    expect(endedA[0]?.transactionInfo.stoppedReason).toBe('Other');
+    // On the last figure of the session the station had queued (this connection never saw it), not the record's.
+    const before = ofA().filter((e) => e.eventType !== 'Ended').flatMap((e) => e.meterValue ?? []).flatMap((m) => m.sampledValue).map((v) => v.value);
+    expect(endedA[0]?.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === 'Transaction.End')?.value).toBe(before.at(-1));
+    expect(p.confirmations()).toEqual([]);
+    expect(c.strictFailures).toEqual([]);
+    expect(c.errorsSent).toEqual([]);
+  });
 });

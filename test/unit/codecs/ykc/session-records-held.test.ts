@@ -48,8 +48,8 @@ describe('YKC session: an implausible record', () => {
     s.feed(forged(7));
     expect(s.events.filter((e) => ['sessionStarted', 'sessionEnded', 'transactionRecordHeld'].includes(e.type)).map((e) => [e.type, (e as { legacyTransactionId: string }).legacyTransactionId])).toEqual([
       ['sessionStarted', X],
-      ['transactionRecordHeld', X],
       ['sessionEnded', X],
+      ['transactionRecordHeld', X],
       ['sessionStarted', Y],
     ]);
   });
