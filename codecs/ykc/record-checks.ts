@@ -5,14 +5,16 @@
  *
  * - `inconsistent`: the record contradicts itself: a start or end time that cannot be read, an end
  *   before the start, a meter stop below the meter start, per-period energies or amounts (tip,
- *   peak, flat, valley) that do not add up to the totals;
+ *   peak, flat, valley) that do not add up to the totals (a record whose per-period fields are all
+ *   empty, as some firmware sends them, itemises nothing: only its totals are checked);
  * - `energy`: more energy than the pile's rated power (the options' `recordChecks.maxPowerW`, else
  *   `ratedPowerW`, else a ceiling by pile type from the login: `DEFAULT_MAX_POWER_W`) could
  *   deliver between the record's start and end, with a margin and a grace period for clocks and
  *   rounding;
  * - `tariff`: per-period amounts that disagree, beyond a tolerance, with energy x (electricity +
- *   service price) of every billing model the gateway gave this pile (0x0A, 0x58). The amount may be
- *   computed on the energy or on the loss-adjusted energy.
+ *   service price) of every billing model the gateway gave this pile (0x0A, 0x58); a record with
+ *   totals only, a total amount outside energy x the cheapest and the dearest rate the model uses.
+ *   The amount may be computed on the energy or on the loss-adjusted energy.
  *
  * A record with no energy and no amount bills nothing and is never held. Pure: no clock, no I/O.
  */
@@ -95,11 +97,17 @@ export function checkRecord(f: RecordFrame, o: RecordCheckOptions, ctx: RecordCh
   return problems;
 }
 
+/** False when every per-period field is empty: the record states its totals only. */
+function itemised(f: RecordFrame): boolean {
+  return PERIODS.some((p) => f[p].energyKwh !== 0 || f[p].lossEnergyKwh !== 0 || f[p].amountYuan !== 0);
+}
+
 function inconsistencies(f: RecordFrame, start: number | undefined, end: number | undefined): RecordProblem[] {
   const found: string[] = [];
   if (start === undefined || end === undefined) found.push('start or end time unreadable');
   else if (end < start) found.push(`ends (${f.endTime.utc}) before it starts (${f.startTime.utc})`);
   if (f.meterEndKwh < f.meterStartKwh) found.push(`meter stop ${f.meterEndKwh} kWh below meter start ${f.meterStartKwh} kWh`);
+  if (!itemised(f)) return found.map((detail) => ({ reason: 'inconsistent', detail }));
   const energy = sum(PERIODS.map((p) => f[p].energyKwh));
   if (Math.abs(energy - f.totalEnergyKwh) > SUM_TOLERANCE) found.push(`period energies add up to ${round4(energy)} kWh, the total says ${f.totalEnergyKwh} kWh`);
   const amount = sum(PERIODS.map((p) => f[p].amountYuan));
@@ -110,6 +118,7 @@ function inconsistencies(f: RecordFrame, start: number | undefined, end: number 
 /** Why the record's amounts disagree with `t`, or undefined when they agree. */
 function tariffMismatch(f: RecordFrame, t: YkcTariff, o: RecordCheckOptions): string | undefined {
   const tolerance = (expected: number): number => Math.max(o.amountToleranceYuan ?? 0.5, ((o.amountTolerancePercent ?? 5) / 100) * expected);
+  if (!itemised(f)) return totalMismatch(f, t, tolerance);
   const agrees = (u: RateUsage, price: number): boolean => [u.energyKwh, u.lossEnergyKwh].some((kwh) => Math.abs(u.amountYuan - kwh * price) <= tolerance(kwh * price));
   let expected = 0;
   for (const p of PERIODS) {
@@ -123,6 +132,21 @@ function tariffMismatch(f: RecordFrame, t: YkcTariff, o: RecordCheckOptions): st
     return `total ${f.totalAmountYuan} CNY, billing model ${t.billingModelId} says ${round4(expected)} CNY`;
   }
   return undefined;
+}
+
+/**
+ * A record with totals only: its time-of-use split is unknown, so its total amount must lie between
+ * its energy (or loss-adjusted energy) at the cheapest and at the dearest rate `t`'s periods use.
+ */
+function totalMismatch(f: RecordFrame, t: YkcTariff, tolerance: (expected: number) => number): string | undefined {
+  const used = PERIODS.filter((p, i) => t.periods.includes(i));
+  const prices = (used.length > 0 ? used : PERIODS).map((p) => t[p].electricity + t[p].service);
+  const low = Math.min(...prices);
+  const high = Math.max(...prices);
+  const within = (kwh: number): boolean => f.totalAmountYuan >= kwh * low - tolerance(kwh * low) && f.totalAmountYuan <= kwh * high + tolerance(kwh * high);
+  if (within(f.totalEnergyKwh) || within(f.totalLossEnergyKwh)) return undefined;
+  const says = low === high ? `${round4(f.totalEnergyKwh * low)} CNY (${round4(low)} CNY/kWh)` : `${round4(f.totalEnergyKwh * low)} to ${round4(f.totalEnergyKwh * high)} CNY (${round4(low)} to ${round4(high)} CNY/kWh)`;
+  return `total ${f.totalAmountYuan} CNY for ${f.totalEnergyKwh} kWh, billing model ${t.billingModelId} says ${says}`;
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

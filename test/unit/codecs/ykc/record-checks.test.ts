@@ -74,6 +74,21 @@ describe('checkRecord', () => {
     expect(reasons({ ...base, flat, totalLossEnergyKwh: 22, totalAmountYuan: 30.8 })).toEqual([]);
   });
 
+  it('a record with totals only (firmware that leaves the per-period fields empty) is checked on its totals, not held for the empty breakdown', () => {
+    const empty = { unitPrice: 0, energyKwh: 0, lossEnergyKwh: 0, amountYuan: 0 };
+    const totalsOnly = (kwh: number, amountYuan: number): YkcFrameOf<'transactionRecord'> => ({ ...rec(30, kwh, amountYuan), tip: empty, peak: empty, flat: empty, valley: empty });
+    expect(reasons(totalsOnly(20, 28))).toEqual([]);
+    expect(reasons(totalsOnly(20, 28), DC, { consistency: false })).toEqual([]);
+    // Its total amount is still held to the billing model: between the cheapest and the dearest rate the model uses.
+    const tou: YkcTariff = { ...DEFAULT_TARIFF, valley: { electricity: 0.3, service: 0.4 }, periods: [...Array.from({ length: 24 }, () => 3), ...Array.from({ length: 24 }, () => 2)] };
+    expect(reasons(totalsOnly(20, 20), { currentType: 'DC', tariffs: [tou] })).toEqual([]);
+    expect(reasons(totalsOnly(20, 12), { currentType: 'DC', tariffs: [tou] })).toEqual(['tariff']);
+    expect(reasons(totalsOnly(20, 40))).toEqual(['tariff']);
+    expect(checkRecord(totalsOnly(20, 40), {}, DC)[0]?.detail).toBe('total 40 CNY for 20 kWh, billing model 0001 says 28 CNY (1.4 CNY/kWh)');
+    // And to the rated power.
+    expect(reasons(totalsOnly(999.99, 1399.986))).toEqual(['energy']);
+  });
+
   it('a public record (JCPP, four rates) passes against the billing model it was made with', () => {
     const r = decodeYkcFrame(loadHexFixture(fixturePath('ykc', 'frames', '3b-transaction-record-jcpp-crc-be.hex')).bytes);
     if (!r.ok || r.value.type !== 'transactionRecord') throw new Error('fixture did not decode as a record');
