@@ -10,7 +10,9 @@
  * - `energy`: more energy than the pile's rated power (the options' `recordChecks.maxPowerW`, else
  *   `ratedPowerW`, else a ceiling by pile type from the login: `DEFAULT_MAX_POWER_W`) could
  *   deliver between the record's start and end, with a margin and a grace period for clocks and
- *   rounding;
+ *   rounding; and, for a session the gateway watched, more than that power could have added to
+ *   the energy its last real-time data showed, since then by the gateway's own clock (the record's
+ *   times are the pile's word: an early start time makes any energy fit its duration);
  * - `tariff`: per-period amounts that disagree, beyond a tolerance, with energy x (electricity +
  *   service price) of every billing model the gateway gave this pile (0x0A, 0x58); a record with
  *   totals only, a total amount outside energy x the cheapest and the dearest rate the model uses.
@@ -62,6 +64,8 @@ export interface RecordCheckContext {
   readonly currentType: CurrentType;
   /** Every billing model the gateway gave this pile, the one in force first. */
   readonly tariffs: readonly YkcTariff[];
+  /** What the gateway saw of the session: its energy in the last real-time data, and how long before the record that came (gateway clock). */
+  readonly seen?: { readonly energyKwh: number; readonly secondsBefore: number };
 }
 
 /**
@@ -82,13 +86,18 @@ export function checkRecord(f: RecordFrame, o: RecordCheckOptions, ctx: RecordCh
   const start = f.startTime.utc === null ? undefined : Date.parse(f.startTime.utc);
   const end = f.endTime.utc === null ? undefined : Date.parse(f.endTime.utc);
   if (o.consistency !== false) problems.push(...inconsistencies(f, start, end));
-  if (o.energy !== false && start !== undefined && end !== undefined && end >= start) {
+  if (o.energy !== false) {
     const maxW = o.maxPowerW ?? ctx.ratedPowerW ?? DEFAULT_MAX_POWER_W[ctx.currentType];
     const margin = 1 + (o.powerMarginPercent ?? 10) / 100;
-    const seconds = (end - start) / 1000;
-    const limitKwh = (maxW * margin * (seconds + (o.graceSeconds ?? 60))) / 3_600_000;
-    if (f.totalEnergyKwh > limitKwh) {
-      problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh in ${Math.round(seconds)} s: more than ${maxW / 1000} kW (+${Math.round((margin - 1) * 100)} %) can deliver (${limitKwh.toFixed(3)} kWh)` });
+    const power = `${maxW / 1000} kW (+${Math.round((margin - 1) * 100)} %)`;
+    const deliverable = (seconds: number): number => (maxW * margin * (seconds + (o.graceSeconds ?? 60))) / 3_600_000;
+    const seconds = start !== undefined && end !== undefined && end >= start ? (end - start) / 1000 : undefined;
+    const seen = ctx.seen;
+    if (seconds !== undefined && f.totalEnergyKwh > deliverable(seconds)) {
+      problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh in ${Math.round(seconds)} s: more than ${power} can deliver (${deliverable(seconds).toFixed(3)} kWh)` });
+    } else if (seen !== undefined && f.totalEnergyKwh > seen.energyKwh + deliverable(Math.max(0, seen.secondsBefore))) {
+      const limitKwh = seen.energyKwh + deliverable(Math.max(0, seen.secondsBefore));
+      problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh, but the session showed ${seen.energyKwh} kWh ${Math.round(seen.secondsBefore)} s before: more than ${power} can add (${limitKwh.toFixed(3)} kWh)` });
     }
   }
   if (o.tariff !== false && ctx.tariffs.length > 0 && !ctx.tariffs.some((t) => tariffMismatch(f, t, o) === undefined)) {

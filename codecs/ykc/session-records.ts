@@ -8,7 +8,7 @@
  * values; its meter register readings (电表总起值 / 电表总止值) are logged, not forwarded.
  *
  * An implausible record (`checkRecord`: inconsistent, more energy than the pile can deliver in the
- * session's time, amounts off the tariff) is held: no `transactionRecord`, no 0x40 (the pile keeps
+ * session's time or add to what this connection last saw of it, amounts off the tariff) is held: no `transactionRecord`, no 0x40 (the pile keeps
  * it and sends it again), one `transactionRecordHeld` per record (its resends are counted as
  * `repeat` and logged at debug level; the serials held are remembered across the pile's
  * connections). A session still open for it ends without it (`recordPending`). An operator who
@@ -54,13 +54,15 @@ export class YkcRecords {
       this.acknowledgeOnly(f, 'ykc record without a transaction number confirmed and dropped');
       return;
     }
-    const problems = checkRecord(f, this.io.ctx.options.recordChecks ?? {}, this.checkContext());
+    const txn = this.transactions.known(f.transactionNo);
+    // What this connection saw of the session, by the gateway's clock (the record's times are the pile's).
+    const seen = txn?.energyWh !== undefined && txn.seenAt !== undefined ? { energyKwh: txn.energyWh / 1000, secondsBefore: (Date.parse(this.io.now()) - Date.parse(txn.seenAt)) / 1000 } : undefined;
+    const problems = checkRecord(f, this.io.ctx.options.recordChecks ?? {}, { ...this.checkContext(), ...(seen !== undefined ? { seen } : {}) });
     if (problems.length > 0) {
       this.hold(f, problems);
       return;
     }
     const connector = gunNo(f.gun);
-    const txn = this.transactions.known(f.transactionNo);
     const card = /^0*$/.test(f.physicalCardNo) ? '' : cardId(f.physicalCardNo, this.io.cardFormat);
     const idToken: IdToken | undefined =
       txn?.idToken ??

@@ -43,6 +43,22 @@ describe('checkRecord', () => {
     expect(reasons(rec(60, 56), { currentType: 'AC', tariffs: [DEFAULT_TARIFF] })).toEqual(['energy']);
   });
 
+  it('a session the gateway watched: the energy is measured from its last real-time figure too, by the gateway clock, whatever start time the record gives', () => {
+    // 500 kWh "over a day" fits 800 kW; the session showed 12 kWh 20 s before the record came.
+    const early = recordFrame({ transactionNo: NO, pileCode: PILE, start: new Date(T0 - 86_400_000), end: new Date(T0), meterStartKwh: 100, meterEndKwh: 600, stopReason: 0x45 });
+    expect(reasons(early)).toEqual([]);
+    const problems = checkRecord(early, {}, { ...DC, seen: { energyKwh: 12, secondsBefore: 20 } });
+    expect(problems.map((p) => p.reason)).toEqual(['energy']);
+    expect(problems[0]?.detail).toBe('500 kWh, but the session showed 12 kWh 20 s before: more than 800 kW (+10 %) can add (31.556 kWh)');
+    // A genuine record: a little more than the last real-time figure.
+    expect(reasons(rec(30, 12.2), { ...DC, seen: { energyKwh: 12, secondsBefore: 20 } })).toEqual([]);
+    // 7 kW AC: 7 x 1.1 x (600 + 60) / 3600 = 1.41 kWh may follow the last figure in ten minutes.
+    const ac: RecordCheckContext = { currentType: 'AC', ratedPowerW: 7_000, tariffs: [DEFAULT_TARIFF], seen: { energyKwh: 5, secondsBefore: 600 } };
+    expect(reasons(rec(60, 6.4), ac)).toEqual([]);
+    expect(reasons(rec(60, 6.5), ac)).toEqual(['energy']);
+    expect(reasons(rec(60, 6.5), ac, { energy: false })).toEqual([]);
+  });
+
   it('a record that contradicts itself is inconsistent: end before start, meter stop below start, periods that do not add up, unreadable times', () => {
     const base = rec(30, 10);
     expect(reasons({ ...base, endTime: { ...base.endTime, utc: new Date(T0 - 3_600_000).toISOString() } })).toEqual(['inconsistent']);

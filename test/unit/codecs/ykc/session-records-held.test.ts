@@ -54,6 +54,25 @@ describe('YKC session: an implausible record', () => {
     ]);
   });
 
+  it('a session it watched: a record claiming more than the pile could add to its last real-time energy is held, whatever start time it gives', () => {
+    const s = ykcLoggedIn(PILE, 1);
+    s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 1.25 }));
+    s.clock.advance(20_000);
+    // 500 kWh "since yesterday" fits 800 kW over a day, and its amount fits the tariff.
+    s.feed(recordFrame({ sequence: 7, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 86_400_000), end: new Date(T0), meterStartKwh: 0, meterEndKwh: 500, stopReason: 0x45 }));
+    expect(s.take('transactionRecord')).toEqual([]);
+    expect(s.sentOf('transactionRecordConfirm')).toEqual([]);
+    const held = s.take('transactionRecordHeld');
+    expect(held.map((e) => e.reasons)).toEqual([['energy']]);
+    expect(held[0]?.detail).toBe('energy: 500 kWh, but the session showed 1.25 kWh 20 s before: more than 800 kW (+10 %) can add (20.806 kWh)');
+    // Its genuine record: a little more than the last real-time figure.
+    const t = ykcLoggedIn(PILE, 1);
+    t.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 1.25 }));
+    t.clock.advance(20_000);
+    t.feed(recordFrame({ sequence: 7, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 600_000), end: new Date(T0 + 5000), meterStartKwh: 0, meterEndKwh: 1.3, stopReason: 0x45 }));
+    expect(t.take('transactionRecord').map((e) => e.meterStopWh)).toEqual([1300]);
+  });
+
   it('a record the options release is billed as it is', () => {
     const s = ykcLoggedIn(PILE, 1, { recordChecks: { release: [X] } });
     s.feed(forged(7));
