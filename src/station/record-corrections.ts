@@ -69,6 +69,11 @@ export class RecordCorrections {
       changes: [{ key: provisionalKey(tx.legacyTransactionId), value: kept as unknown as JsonValue }, { key: INDEX_KEY, value: order }, ...evicted.map((id) => ({ key: provisionalKey(id), delete: true as const }))],
       commit: () => {
         this.order = order;
+        // Not silent: the forgotten transaction keeps its provisional figures, and its record, should it
+        // still come, is reported as a transaction of its own beside it (nothing is confirmed unbilled).
+        for (const id of evicted) {
+          this.ctx.log('warn', 'transaction ended without its record forgotten: more than 64 wait for theirs; its record, if it comes, is reported as a transaction of its own', { legacyTransactionId: id, kept: PROVISIONAL_KEPT });
+        }
       },
     };
   }

@@ -91,7 +91,7 @@ describe('transactions ended without their record', () => {
     expect(readings(events[2])).toEqual(['08:09 Energy.Active.Import.Register=2440']);
   });
 
-  it('at most 64 are kept: the oldest is forgotten', async () => {
+  it('at most 64 are kept: the oldest is forgotten, and that is said', async () => {
     const s = await transactions();
     for (let i = 0; i <= 64; i++) {
       await s.tx.sessionStarted(started(`S${i}`, T0 + i * MIN, { meterStartWh: 0 }));
@@ -102,5 +102,7 @@ describe('transactions ended without their record', () => {
     expect(index[0]).toBe('S1');
     expect(await s.store.get('CS-TX', 'provisional:S0')).toBeUndefined();
     expect(await s.store.get('CS-TX', 'provisional:S64')).toBeDefined();
+    const forgotten = s.logs.filter((l) => l.message.startsWith('transaction ended without its record forgotten'));
+    expect(forgotten.map((l) => [l.level, (l.data as Record<string, unknown>)['legacyTransactionId']])).toEqual([['warn', 'S0']]);
   });
 });
