@@ -41,6 +41,8 @@ export interface Txn {
   readonly commandId?: string;
   started: boolean;
   ended?: boolean;
+  /** When its session ended, as its end was reported (the record's end time, or its last real-time frame). */
+  endedAt?: Timestamp;
   /** Energy of the session in its last 0x13, Wh, and when that frame came. */
   energyWh?: number;
   seenAt?: Timestamp;
@@ -241,17 +243,11 @@ export class YkcTransactions {
     return { status: 'sent' };
   }
 
-  // --- helpers -----------------------------------------------------------------------------
-
   // --- what the records do to sessions (`YkcRecords`) --------------------------------------
 
   /** The transaction as this connection knows it. */
   known(transactionNo: string): Txn | undefined {
     return this.txns.get(transactionNo);
-  }
-
-  isFinished(transactionNo: string): boolean {
-    return this.finished.has(transactionNo);
   }
 
   /**
@@ -264,6 +260,7 @@ export class YkcTransactions {
     const txn = this.txns.get(transactionNo);
     if (txn !== undefined && txn.started && txn.ended !== true) {
       txn.ended = true;
+      txn.endedAt = end.at;
       this.io.event({
         type: 'sessionEnded',
         connector,
@@ -336,13 +333,14 @@ export class YkcTransactions {
     const txn = this.txns.get(transactionNo);
     if (txn === undefined || txn.ended === true) return;
     txn.ended = true;
+    txn.endedAt = txn.seenAt ?? at;
     this.io.event({
       type: 'sessionEnded',
       connector: txn.connector,
       legacyTransactionId: transactionNo,
       ...(txn.idToken !== undefined ? { idToken: txn.idToken } : {}),
       ...(txn.energyWh !== undefined ? { meterStopWh: txn.energyWh } : {}),
-      at: txn.seenAt ?? at,
+      at: txn.endedAt,
       reason: 'other',
       recordPending: true,
     });
@@ -364,14 +362,19 @@ export class YkcTransactions {
     this.release(connector);
   }
 
-  /** Ends the wait of `connector`: its next session starts (as of when it was first seen), its latest frame is replayed. */
+  /**
+   * Ends the wait of `connector`: its next session starts as of when it was first seen, but not
+   * before the previous one's end as reported (one transaction at a time on an EVSE), unless that
+   * end lies ahead of the gateway's clock (a pile clock running ahead); its latest frame is replayed.
+   */
   private release(connector: number): void {
     const wait = this.waits.end(connector);
     if (wait === undefined) return;
     const next = wait.next !== undefined ? this.txns.get(wait.next) : undefined;
     if (wait.next !== undefined && next !== undefined && !next.started && !this.finished.has(wait.next)) {
       next.started = true;
-      this.sessionStarted(wait.next, next, wait.nextSince);
+      const floor = Math.min(Date.parse(this.txns.get(wait.previous)?.endedAt ?? wait.nextSince), Date.parse(this.io.now()));
+      this.sessionStarted(wait.next, next, floor > Date.parse(wait.nextSince) ? new Date(floor).toISOString() : wait.nextSince);
     }
     if (wait.frame !== undefined) this.replay(wait.frame.f, wait.frame.at);
   }
@@ -398,7 +401,6 @@ export class YkcTransactions {
     this.counter = (this.counter + 1) % 10_000;
     return `${pile.padStart(14, '0')}${gun.padStart(2, '0')}${localStamp(this.io.ctx.clock.now(), this.io.timeZone)}${String(this.counter).padStart(4, '0')}`;
   }
-
 
   private sessionStarted(transactionNo: string, txn: Txn, at: Timestamp): void {
     this.io.event({

@@ -80,6 +80,31 @@ describe('YKC session: waiting for the record of the previous session', () => {
     expect(s.take('sessionEnded')).toHaveLength(1);
   });
 
+  it('the next session does not start before the previous one ended: its start moves to the previous end, but never past the gateway\'s clock', () => {
+    const s = ykcLoggedIn(PILE, 1, { recordWaitMs: 30_000 });
+    s.feed(charging(X, 1.5));
+    s.clock.advance(1000);
+    s.feed(charging(Y, 0));
+    s.clock.advance(9000);
+    // The pile's clock runs 8 s ahead: X ended at T0 + 16 s by its clock, Y was seen at T0 + 1 s.
+    s.feed(recordFrame({ sequence: 7, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 600_000), end: new Date(T0 + 16_000), meterStartKwh: 0, meterEndKwh: 2, stopReason: 0x41 }));
+    const ended = s.take('sessionEnded')[0];
+    const started = s.take('sessionStarted')[1];
+    expect(ended?.at).toBe(new Date(T0 + 16_000).toISOString());
+    // Not in the future either: the record came at T0 + 10 s.
+    expect(started).toMatchObject({ legacyTransactionId: Y, at: new Date(T0 + 10_000).toISOString() });
+    // Past the wait: the previous session ends on its last frame, which may have come after the next was first seen.
+    const t = ykcLoggedIn(PILE, 1, { recordWaitMs: 30_000 });
+    t.feed(charging(X, 1.5));
+    t.clock.advance(1000);
+    t.feed(charging(Y, 0));
+    t.clock.advance(2000);
+    t.feed(charging(X, 1.75));
+    t.clock.advance(30_000);
+    expect(t.take('sessionEnded')[0]).toMatchObject({ at: new Date(T0 + 3000).toISOString(), recordPending: true });
+    expect(t.take('sessionStarted')[1]).toMatchObject({ legacyTransactionId: Y, at: new Date(T0 + 3000).toISOString() });
+  });
+
   it('a late frame of the previous session during the wait updates its energy; the next session reported by its own record first is not started', () => {
     const s = ykcLoggedIn(PILE, 1, { recordWaitMs: 30_000 });
     s.feed(charging(X, 1.5));
