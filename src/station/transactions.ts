@@ -11,13 +11,14 @@ import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionS
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
-import { LatestValues, MIN_STALE_MS, staleBefore } from './latest-values.js';
-import { carriesAny, energyValue, meterValue, sampledValues, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
+import { LatestValues } from './latest-values.js';
+import { energyValue, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
 import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { TransactionRecords } from './transaction-records.js';
+import { TransactionSamples } from './transaction-samples.js';
 import type { TxQueue } from './tx-queue.js';
 
 export { ocppIdToken } from './transaction-events.js';
@@ -30,10 +31,6 @@ export type { RemoteStart } from './remote-starts.js';
  */
 const DONE_RECORDS_KEY = 'records.done';
 const DONE_RECORDS_KEPT = 64;
-
-/** Samples an Ended event carries at most: the oldest are kept, later ones dropped with a warning. */
-const MAX_ENDED_SAMPLES = 500;
-
 
 const txKey = (connector: number): string => `tx:${connector}`;
 
@@ -50,8 +47,6 @@ export class Transactions {
   private done = new Set<string>();
   /** RequestStartTransaction requests waiting for their session. */
   readonly remoteStarts: RemoteStarts;
-  /** The parsed measurand lists of the last values read, by variable (read on every measurement). */
-  private readonly measurandSets = new Map<string, { readonly list: string; readonly set: ReadonlySet<string> }>();
   private readonly listeners: TransactionListener[] = [];
   /**
    * The latest reading of each measurand (and phase) of each connector: every sample is built from
@@ -68,6 +63,8 @@ export class Transactions {
   private readonly corrections: RecordCorrections;
   /** Transactions kept open from before, against what the charger reports as it connects. */
   private readonly reconciliation: Reconciliation;
+  /** The meter values of open transactions (Updated events, samples kept for Ended). */
+  private readonly samples: TransactionSamples;
 
   constructor(
     private readonly ctx: StationContext,
@@ -85,11 +82,16 @@ export class Transactions {
       open: (connector) => this.open.get(connector),
       end: (connector, tx, how) => this.end(connector, tx, how),
       begin: (e, start) => this.begin(e, start),
-      keep: async (connector, tx) => {
-        await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
-        this.open.set(connector, tx);
-      },
+      keep: (connector, tx) => this.keep(connector, tx),
       log: (level, message, data) => this.ctx.log(level, message, data),
+    });
+    this.samples = new TransactionSamples(ctx, this.latestValues, {
+      open: (connector) => this.open.get(connector),
+      connectors: () => [...this.open.keys()],
+      holds: (connector) => this.reconciliation.holds(connector),
+      emit: (connector, tx, event) => this.emit(connector, tx, event),
+      keep: (connector, tx) => this.keep(connector, tx),
+      mark: (connector, tx) => void this.open.set(connector, tx),
     });
   }
 
@@ -224,110 +226,30 @@ export class Transactions {
     });
   }
 
-  /**
-   * Periodic meter values, at most every TxUpdatedInterval seconds; and, every
-   * SampledDataCtrlr.TxEndedInterval seconds, a sample kept for the Ended event.
-   */
+  /** A measurement: noted (latest values, energy register), then the open transaction's meter values (`TransactionSamples`). */
   async measurements(e: MeasurementsEvent): Promise<void> {
     const dropped = unreadable(e);
     if (dropped.length > 0) this.unreadableValue({ connector: e.connector, measurands: dropped });
     // A flagged register reading (Measurement.quality) is never a transaction's figure.
     const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined);
     this.noteEnergy(e.connector, energy?.value, e.at);
-    const at = Date.parse(e.at);
     this.latestValues.note(e);
-    const held = this.open.get(e.connector);
-    if (held === undefined || this.reconciliation.holds(e.connector)) return;
-    const endedInterval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxEndedInterval') * 1000;
-    if (endedInterval > 0 && at - (held.lastEndedSampleAt ?? Date.parse(held.startedAt)) >= endedInterval && carriesAny(e, this.measurands('TxEndedMeasurands'))) {
-      const sample = this.sampleDuring(e.connector, held, ocppTimestamp(at), 'Sample.Periodic', 'TxEndedMeasurands', staleBefore(at, endedInterval));
-      if (sample !== undefined) await this.endedSample(e.connector, sample, at);
-    }
-    // Read again: keeping a sample wrote a new state.
-    const tx = this.open.get(e.connector);
-    const interval = this.ctx.dm.getNumber('SampledDataCtrlr', 'TxUpdatedInterval') * 1000;
-    if (tx === undefined || !(interval > 0) || at - tx.lastPeriodicAt < interval || !carriesAny(e, this.measurands('TxUpdatedMeasurands'))) return;
-    const timestamp = ocppTimestamp(at);
-    const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands', staleBefore(at, interval));
-    if (sample === undefined) return;
-    await this.emit(e.connector, { ...tx, lastPeriodicAt: at }, {
-      eventType: 'Updated',
-      timestamp,
-      triggerReason: 'MeterValuePeriodic',
-      transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
-      meterValue: [sample],
-    });
+    await this.samples.measured(e);
   }
 
-  /** The members of a SampledDataCtrlr measurand list, parsed again only when its value changed. */
-  private measurands(variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands'): ReadonlySet<string> {
-    const list = this.ctx.dm.getString('SampledDataCtrlr', variable);
-    const known = this.measurandSets.get(variable);
-    if (known !== undefined && known.list === list) return known.set;
-    const set = new Set(this.ctx.dm.getList('SampledDataCtrlr', variable));
-    if (list !== undefined) this.measurandSets.set(variable, { list, set });
-    return set;
+  /** Clock-aligned values of a connector in a transaction, as an Updated event (see `TransactionSamples`). */
+  clockAligned(connector: number, sample: MeterValue): Promise<boolean> {
+    return this.samples.clockAligned(connector, sample);
   }
 
-  /** Clock-aligned values (AlignedDataCtrlr.Interval) of a connector in a transaction ride in an Updated event (J01). */
-  async clockAligned(connector: number, sample: MeterValue): Promise<boolean> {
-    const tx = this.open.get(connector);
-    if (tx === undefined || this.reconciliation.holds(connector)) return false;
-    await this.emit(connector, tx, {
-      eventType: 'Updated',
-      timestamp: sample.timestamp,
-      triggerReason: 'MeterValueClock',
-      transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
-      meterValue: [sample],
-    });
-    return true;
+  /** Keeps a sample for the Ended event of the connector's transaction (see `TransactionSamples`). */
+  endedSample(connector: number, sample: MeterValue, at?: number): Promise<void> {
+    return this.samples.endedSample(connector, sample, at);
   }
 
-  /** Keeps a sample for the Ended event of the connector's transaction (persisted with it). */
-  async endedSample(connector: number, sample: MeterValue, at = Date.parse(sample.timestamp)): Promise<void> {
-    const tx = this.open.get(connector);
-    if (tx === undefined || this.reconciliation.holds(connector)) return;
-    const samples = tx.endedSamples ?? [];
-    if (samples.length >= MAX_ENDED_SAMPLES) {
-      if (tx.endedSamplesFull !== true) this.ctx.log('warn', 'Ended event sample limit reached: later samples are dropped', { transactionId: tx.transactionId, limit: MAX_ENDED_SAMPLES });
-      // Nothing to persist: the mark and the time only spare the next samples the work and the warning.
-      this.open.set(connector, { ...tx, lastEndedSampleAt: at, endedSamplesFull: true });
-      return;
-    }
-    const next: OpenTx = { ...tx, lastEndedSampleAt: at, endedSamples: [...samples, sample] };
-    await this.ctx.store.set(this.ctx.id, txKey(connector), next as unknown as JsonValue);
-    this.open.set(connector, next);
-  }
-
-  /** TriggerMessage(TransactionEvent): an Updated event for each open transaction (F06.FR.07). */
-  async trigger(evse?: number): Promise<boolean> {
-    const targets = [...this.open].filter(([c]) => evse === undefined || evse === 0 || c === evse);
-    for (const [connector] of targets) {
-      const tx = this.open.get(connector);
-      if (tx === undefined) continue;
-      const timestamp = ocppTimestamp(this.ctx.clock.now());
-      // On request, at any time: readings within ten minutes of the newest one, one picture of the charger.
-      const sample = this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands', Number.NEGATIVE_INFINITY, MIN_STALE_MS);
-      await this.emit(connector, tx, {
-        eventType: 'Updated',
-        timestamp,
-        triggerReason: 'Trigger',
-        transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
-        ...(sample !== undefined ? { meterValue: [sample] } : {}),
-      });
-    }
-    return targets.length > 0;
-  }
-
-  /**
-   * The latest value of each of `variable`'s measurands as one sample stamped `timestamp`. Only
-   * values measured since `tx` started count (one from before belongs to the idle connector or an
-   * earlier session, never to this transaction's figures), and none older than `stale` or than
-   * `windowMs` before the connector's newest reading (see `staleBefore`).
-   */
-  private sampleDuring(connector: number, tx: OpenTx, timestamp: string, context: ReadingContext, variable: 'TxEndedMeasurands' | 'TxUpdatedMeasurands', stale: number, windowMs?: number): MeterValue | undefined {
-    const latest = this.latestValues.snapshot(connector, Math.max(Date.parse(tx.startedAt), stale), windowMs);
-    return latest === undefined ? undefined : meterValue(timestamp, sampledValues(latest, context, this.measurands(variable)));
+  /** TriggerMessage(TransactionEvent): an Updated event for each open transaction (see `TransactionSamples`). */
+  trigger(evse?: number): Promise<boolean> {
+    return this.samples.trigger(evse);
   }
 
   /** When the connector's open transaction started (epoch ms), if one is open. */
@@ -419,6 +341,12 @@ export class Transactions {
     const next = await this.write(txKey(connector), seen, event, last, also);
     if (last) this.open.delete(connector);
     else this.open.set(connector, next);
+  }
+
+  /** Stores `tx` as the connector's open transaction, without an event. */
+  private async keep(connector: number, tx: OpenTx): Promise<void> {
+    await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
+    this.open.set(connector, tx);
   }
 
   /**
