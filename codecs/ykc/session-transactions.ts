@@ -1,7 +1,8 @@
 /**
- * Charging sessions of a YKC connection (ykc.md §6): card/VIN starts (0x31) -> `authorizationRequest`
- * -> 0x32 with a gateway serial, remote starts (0x34 / 0x33) and stops (0x36 / 0x35), and the session
- * seen charging in 0x13. Its transaction records (0x3B / 0x3D) are `YkcRecords`' (session-records.ts).
+ * Charging sessions of a YKC connection (ykc.md §6): card/VIN starts authorized with a gateway serial
+ * (`YkcAuthorizations`, session-auth.ts), remote starts (0x34 / 0x33) and stops (0x36 / 0x35), and
+ * the session seen charging in 0x13. Its transaction records (0x3B / 0x3D) are `YkcRecords`'
+ * (session-records.ts).
  *
  * Energy: YKC real-time data has no meter register, only the energy charged in the session (0x13).
  * Every session is therefore metered from 0: `sessionStarted` carries `meterStartWh: 0` and the record
@@ -16,23 +17,14 @@
  * (the wait ran out, its record was held, or waits are off) ends on its last real-time energy with
  * `recordPending`, and its record, when it comes and is plausible, corrects it.
  */
-import type { AuthorizeCommand, StartChargingCommand } from '../../src/model/commands.js';
+import type { StartChargingCommand } from '../../src/model/commands.js';
 import type { IdToken, StopReason, Timestamp } from '../../src/model/events.js';
 import type { CommandOutcome } from '../codec.js';
 import { START_FAIL_REASON, STOP_FAIL_REASON } from './constants.js';
 import type { YkcOutbox } from './session-io.js';
 import { DEFAULT_RECORD_WAIT_MS, YkcRecordWaits } from './session-record-waits.js';
-import { authFailCode, cardId, gunCode, gunNo, localStamp, reasonText, round } from './session-support.js';
+import { gunCode, gunNo, localStamp, reasonText, round } from './session-support.js';
 import type { YkcFrameOf } from './types.js';
-
-interface AuthRequest {
-  readonly requestId: string;
-  readonly sequence: number;
-  readonly connector: number;
-  readonly gun: string;
-  readonly idToken: IdToken;
-  readonly cardNo: string;
-}
 
 /** A transaction as this connection knows it. */
 export interface Txn {
@@ -67,7 +59,6 @@ const GUN_NOT_PLUGGED = 5;
 
 export class YkcTransactions {
   private counter = 0;
-  private readonly auths = new Map<string, AuthRequest>();
   private readonly txns = new Map<string, Txn>();
   /** Transactions whose record came or was confirmed, oldest first (at most `FINISHED_KEPT`). */
   private readonly finished = new Set<string>();
@@ -166,21 +157,6 @@ export class YkcTransactions {
     return true;
   }
 
-  startRequest(f: YkcFrameOf<'startRequest'>): void {
-    const connector = gunNo(f.gun);
-    const card = cardId(f.cardNo, this.io.cardFormat);
-    const idToken: IdToken =
-      f.startMode === 3 ? { id: f.vin, type: 'vin' } : f.startMode === 2 && f.passwordRequired === 1 ? { id: card, type: 'password' } : { id: card, type: 'card' };
-    const requestId = `${f.gun}-${f.sequence}-${this.io.ctx.clock.now()}`;
-    const req: AuthRequest = { requestId, sequence: f.sequence, connector, gun: f.gun, idToken, cardNo: f.cardNo };
-    this.io.event({ type: 'authorizationRequest', connector, idToken, requestId });
-    if (this.io.ctx.options.authorizeLocally === true) {
-      this.answerAuth(req, true, undefined);
-    } else {
-      this.auths.set(requestId, req);
-    }
-  }
-
   /**
    * 0x33: answers the start of its transaction; only one naming no transaction this session knows
    * (all zeros, or rewritten by the charger) answers the start whose 0x34 it echoes, else the
@@ -215,13 +191,11 @@ export class YkcTransactions {
 
   // --- commands ----------------------------------------------------------------------------
 
-  authorize(c: AuthorizeCommand): CommandOutcome {
-    const req = c.requestId !== undefined ? this.auths.get(c.requestId) : [...this.auths.values()].find((a) => a.connector === c.connector);
-    if (req === undefined) return { status: 'rejected', reason: 'no open authorization request' };
-    this.auths.delete(req.requestId);
-    this.answerAuth(req, c.accepted, c.reason);
-    this.io.result(c.id, 'completed');
-    return { status: 'sent' };
+  /** A card or VIN start accepted (`YkcAuthorizations`): its transaction, under a new gateway serial for the 0x32. */
+  authorized(pile: string, connector: number, gun: string, idToken: IdToken): string {
+    const transactionNo = this.serial(pile, gun);
+    this.txns.set(transactionNo, { connector, idToken, started: false });
+    return transactionNo;
   }
 
   /** 0x34 with a new serial; the caller checked the pile and the connector. */
@@ -377,23 +351,6 @@ export class YkcTransactions {
       this.sessionStarted(wait.next, next, floor > Date.parse(wait.nextSince) ? new Date(floor).toISOString() : wait.nextSince);
     }
     if (wait.frame !== undefined) this.replay(wait.frame.f, wait.frame.at);
-  }
-
-  private answerAuth(req: AuthRequest, accepted: boolean, reason: string | undefined): void {
-    const pile = this.pileCode() ?? '0';
-    const transactionNo = accepted ? this.serial(pile, req.gun) : '0';
-    if (accepted) this.txns.set(transactionNo, { connector: req.connector, idToken: req.idToken, started: false });
-    this.io.sendFrame({
-      type: 'startConfirm',
-      sequence: req.sequence,
-      transactionNo,
-      pileCode: pile,
-      gun: req.gun,
-      logicalCardNo: /^[0-9]{1,16}$/.test(req.cardNo) ? req.cardNo : '0',
-      balanceYuan: this.io.ctx.options.balanceYuan ?? 1000,
-      authResult: accepted ? 1 : 0,
-      failReason: accepted ? 0 : authFailCode(reason, req.idToken),
-    });
   }
 
   /** Gateway-generated transaction serial: pile (14) + gun (2) + yyMMddHHmmss (12) + counter (4), ykc.md §2. */

@@ -32,6 +32,7 @@ import { pileKeysFor, type YkcPileKeys } from './login-keys.js';
 import { decodeYkcFrame } from './parser.js';
 import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
+import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcRecords } from './session-records.js';
@@ -82,6 +83,7 @@ export class YkcSession implements CodecSession {
   private readonly status: YkcGunStatus;
   private readonly transactions: YkcTransactions;
   private readonly records: YkcRecords;
+  private readonly authorizations: YkcAuthorizations;
   private readonly settings: YkcSettings;
   private readonly cards: YkcCards;
   private readonly heartbeatMs: number;
@@ -107,6 +109,7 @@ export class YkcSession implements CodecSession {
     this.io = new YkcOutbox(ctx, ctx.connection.timeZone ?? o.timeZone ?? DEFAULT_TIME_ZONE, o.cardFormat ?? 'hex');
     this.status = new YkcGunStatus(this.io);
     this.transactions = new YkcTransactions(this.io, () => this.pileCode, (f, at) => this.realTime(f, at));
+    this.authorizations = new YkcAuthorizations(this.io, this.transactions, () => this.pileCode);
     this.settings = new YkcSettings(this.io);
     this.records = new YkcRecords(
       this.io,
@@ -244,7 +247,7 @@ export class YkcSession implements CodecSession {
       case 'parkingLockStatus':
         return this.status.parkingLock(f, this.io.now());
       case 'startRequest':
-        return this.transactions.startRequest(f);
+        return this.authorizations.startRequest(f);
       case 'remoteStartResult':
         return this.transactions.remoteStartResult(f);
       case 'remoteStopResult':
@@ -352,7 +355,7 @@ export class YkcSession implements CodecSession {
   // --- commands ----------------------------------------------------------------------------
 
   private doCommand(c: ChargerCommand): CommandOutcome {
-    if (c.type === 'authorize') return this.transactions.authorize(c);
+    if (c.type === 'authorize') return this.authorizations.authorize(c);
     if (c.type === 'confirmRecord') return this.records.confirmRecord(c);
     // The offline-card query (0x48) and the parking lock (0x62) have no canonical command.
     if (c.type === 'unlock' || c.type === 'updateFirmware') return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
