@@ -18,16 +18,11 @@
 import type { TransactionRecordEvent } from '../model/events.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
-import type { MeterValue, ReadingContext } from './meter-values.js';
-import { endedEvent, type OpenTx, type UnnumberedTxEvent } from './transaction-events.js';
+import { endedEvent, type OpenTx } from './transaction-events.js';
+import type { RecordHost } from './transaction-records.js';
 
-/** What correcting a transaction needs of the transactions. */
-export interface CorrectionHost {
-  /** Numbers one event of `tx` and queues it with `tx`'s new state under `key` (removed after the last) and `also`, atomically. */
-  write(key: string, tx: OpenTx, event: UnnumberedTxEvent, last: boolean, also?: readonly StateChange[]): Promise<OpenTx>;
-  /** An energy reading as a meter value, if it is a finite one. */
-  reading(wh: number | undefined, at: string, context: ReadingContext): MeterValue | undefined;
-}
+/** What correcting a transaction needs of the transactions: what reporting a record needs, but marking it done. */
+export type CorrectionHost = Pick<RecordHost, 'write' | 'reading'>;
 
 /** Station key of the legacy ids of the transactions kept for a correction, oldest first. */
 const INDEX_KEY = 'records.provisional';

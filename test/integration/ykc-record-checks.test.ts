@@ -38,18 +38,22 @@ const PILE = '32010200000095';
 const A = `${PILE}01261125160000` + '0001';
 const B = `${PILE}01261125160000` + '0002';
 
+/** Redis, the strict CSMS and the gateway; the pile logs in and charges session A: its transaction id. */
+async function sessionA(): Promise<{ c: TestCsms; g: YkcGateway; p: YkcRawPeer; txA: string }> {
+  redis = await startRedisServer();
+  const c = (csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD } }));
+  const g = (gw = await startYkcGateway(c.url, `{ redis: ${JSON.stringify(redis.url)} }`));
+  const p = (peer = await YkcRawPeer.login(g.port, PILE));
+  p.realTime({ transactionNo: '0', status: 2, energyKwh: 0 });
+  await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
+  p.realTime({ transactionNo: A, status: 3, energyKwh: 0.0117 });
+  const started = await c.waitForCall((x) => x.identity === PILE && x.action === 'TransactionEvent', 10_000);
+  return { c, g, p, txA: (started.params as unknown as TxEvent).transactionInfo.transactionId };
+}
+
 describe('YKC: an implausible transaction record', () => {
   it('the forged record (999.99 kWh, 99,999.99 CNY in a minute) is held: not confirmed, never a meterStop, reported once, counted', async () => {
-    redis = await startRedisServer();
-    const c = (csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD } }));
-    gw = await startYkcGateway(c.url, `{ redis: ${JSON.stringify(redis.url)} }`);
-    const p = (peer = await YkcRawPeer.login(gw.port, PILE));
-    p.realTime({ transactionNo: '0', status: 2, energyKwh: 0 });
-    await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
-
-    p.realTime({ transactionNo: A, status: 3, energyKwh: 0.0117 });
-    const started = await c.waitForCall((x) => x.identity === PILE && x.action === 'TransactionEvent', 10_000);
-    const txA = (started.params as unknown as TxEvent).transactionInfo.transactionId;
+    const { c, g, p, txA } = await sessionA();
     const now = Date.now();
     const forged = { transactionNo: A, startMs: now - 60_000, endMs: now, totalEnergyKwh: 999.99, totalAmountYuan: 99_999.99, stopReason: 0x45 };
     p.record(forged);
@@ -75,29 +79,20 @@ describe('YKC: an implausible transaction record', () => {
     expect(endedA[0]?.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === 'Transaction.End')?.value).toBe(11.7);
     // Reported once, counted once.
     expect(c.calls.filter((x) => x.action === 'SecurityEventNotification' && x.params['type'] === 'ImplausibleTransactionRecord')).toHaveLength(1);
-    const metrics = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort ?? 0}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.gateway.httpPort ?? 0}/metrics`)).text();
     expect(metrics).toMatch(/^pilegate_records_held_total\{reason="energy"\} 1$/m);
     expect(metrics).toMatch(/^pilegate_records_held_total\{reason="tariff"\} 0$/m);
-    expect(gw.lines().some((l) => l['msg'] === 'transaction record held: implausible, not confirmed to the charger and not billed' && l['legacyTransactionId'] === A)).toBe(true);
+    expect(g.lines().some((l) => l['msg'] === 'transaction record held: implausible, not confirmed to the charger and not billed' && l['legacyTransactionId'] === A)).toBe(true);
     expect(c.strictFailures).toEqual([]);
     expect(c.errorsSent).toEqual([]);
   });
 
   it('held on a later connection than the one its session started on: the transaction the station keeps open for it ends (recordPending), once', async () => {
-    redis = await startRedisServer();
-    const c = (csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD } }));
-    gw = await startYkcGateway(c.url, `{ redis: ${JSON.stringify(redis.url)} }`);
-    const first = (peer = await YkcRawPeer.login(gw.port, PILE));
-    first.realTime({ transactionNo: '0', status: 2, energyKwh: 0 });
-    await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
-    first.realTime({ transactionNo: A, status: 3, energyKwh: 0.0117 });
-    const started = await c.waitForCall((x) => x.identity === PILE && x.action === 'TransactionEvent', 10_000);
-    const txA = (started.params as unknown as TxEvent).transactionInfo.transactionId;
-
+    const { c, g, p: first, txA } = await sessionA();
     // The pile's connection drops; it logs in again and sends the forged record of that session.
     first.close();
     await new Promise((r) => setTimeout(r, 300));
-    const p = (peer = await YkcRawPeer.login(gw.port, PILE));
+    const p = (peer = await YkcRawPeer.login(g.port, PILE));
     const now = Date.now();
     const forged = { transactionNo: A, startMs: now - 60_000, endMs: now, totalEnergyKwh: 999.99, totalAmountYuan: 99_999.99, stopReason: 0x45 };
     p.record(forged);
