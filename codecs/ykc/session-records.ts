@@ -55,8 +55,9 @@ export class YkcRecords {
       return;
     }
     const txn = this.transactions.known(f.transactionNo);
-    // What this connection saw of the session, by the gateway's clock (the record's times are the pile's).
-    const seen = txn?.energyWh !== undefined && txn.seenAt !== undefined ? { energyKwh: txn.energyWh / 1000, secondsBefore: (Date.parse(this.io.now()) - Date.parse(txn.seenAt)) / 1000 } : undefined;
+    // What this connection saw of the session, by the gateway's clock (the record's times are the
+    // pile's); a real-time energy of 0 says nothing (some firmware leaves the field empty).
+    const seen = txn?.energyWh !== undefined && txn.energyWh > 0 && txn.seenAt !== undefined ? { energyKwh: txn.energyWh / 1000, secondsBefore: (Date.parse(this.io.now()) - Date.parse(txn.seenAt)) / 1000 } : undefined;
     const problems = checkRecord(f, this.io.ctx.options.recordChecks ?? {}, { ...this.checkContext(), ...(seen !== undefined ? { seen } : {}) });
     if (problems.length > 0) {
       this.hold(f, problems);

@@ -71,6 +71,12 @@ describe('YKC session: an implausible record', () => {
     t.clock.advance(20_000);
     t.feed(recordFrame({ sequence: 7, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 600_000), end: new Date(T0 + 5000), meterStartKwh: 0, meterEndKwh: 1.3, stopReason: 0x45 }));
     expect(t.take('transactionRecord').map((e) => e.meterStopWh)).toEqual([1300]);
+    // A pile whose real-time data shows no energy (firmware that leaves it empty) is measured on the record's times only.
+    const u = ykcLoggedIn(PILE, 1);
+    u.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 0 }));
+    u.clock.advance(20_000);
+    u.feed(recordFrame({ sequence: 7, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 1_800_000), end: new Date(T0 + 5000), meterStartKwh: 0, meterEndKwh: 30, stopReason: 0x45 }));
+    expect(u.take('transactionRecord').map((e) => e.meterStopWh)).toEqual([30_000]);
   });
 
   it('a record the options release is billed as it is', () => {
