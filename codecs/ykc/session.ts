@@ -1,9 +1,10 @@
 /**
  * One YKC (云快充) charger connection (ykc.md §6): login -> `identified` + 0x02, heartbeats, time sync,
  * link liveness, and the dispatch of every frame and command to the part that handles it: gun status
- * and parking locks (`session-status.ts`), sessions and records (`session-transactions.ts`), billing
- * model and pile settings (`session-settings.ts`), the offline-card list (`session-cards.ts`); BMS
- * frames -> `evInfo` here.
+ * and parking locks (`session-status.ts`), card and VIN starts (`session-auth.ts`), sessions
+ * (`session-transactions.ts`) and their records (`session-records.ts`), billing model and pile
+ * settings (`session-settings.ts`), the offline-card list (`session-cards.ts`); BMS frames ->
+ * `evInfo` here.
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
  * flag are decrypted with the connection's key. An encrypted login is opened by the key of the pile
@@ -52,18 +53,7 @@ function isEncryptedLogin(frame: Uint8Array): boolean {
   return frame[4] === 0x01 && frame[5] === 0x01;
 }
 
-const BASE_COMMANDS: readonly ChargerCommandType[] = [
-  'startCharging',
-  'stopCharging',
-  'authorize',
-  'setTariff',
-  'confirmRecord',
-  'setAvailability',
-  'reset',
-  'setClock',
-  'interrogate',
-  'setLocalList',
-];
+const BASE_COMMANDS: readonly ChargerCommandType[] = ['startCharging', 'stopCharging', 'authorize', 'setTariff', 'confirmRecord', 'setAvailability', 'reset', 'setClock', 'interrogate', 'setLocalList'];
 
 /**
  * Answers to query, balance and parking-lock frames (no canonical command sends those, see
