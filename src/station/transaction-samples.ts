@@ -23,8 +23,11 @@ export interface SampleHost {
   connectors(): number[];
   /** True while the connector's transaction waits to be reconciled with the charger (no samples for it then). */
   holds(connector: number): boolean;
-  /** Queues one (not the last) event of the connector's open transaction with `tx` as its new state. */
-  emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent): Promise<void>;
+  /**
+   * Queues one (not the last) event of the connector's open transaction with `tx` as its new state;
+   * `seen` (default true): the event tells that the transaction was running then (see `lastSeen`).
+   */
+  emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, seen?: boolean): Promise<void>;
   /** Stores `tx` as the connector's open transaction, without an event. */
   keep(connector: number, tx: OpenTx): Promise<void>;
   /** Makes `tx` the connector's open transaction in memory only (nothing worth persisting changed). */
@@ -108,15 +111,20 @@ export class TransactionSamples {
       const tx = this.host.open(connector);
       if (tx === undefined) continue;
       const timestamp = ocppTimestamp(this.ctx.clock.now());
+      // A transaction kept from before and not reported on yet may have ended, and the readings of
+      // the new connection may be another session's: it is answered with what it was, and the
+      // trigger is no sign that it still runs.
+      const held = this.host.holds(connector);
       // On request, at any time: readings within ten minutes of the newest one, one picture of the charger.
-      const sample = this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands', Number.NEGATIVE_INFINITY, MIN_STALE_MS);
-      await this.host.emit(connector, tx, {
+      const sample = held ? undefined : this.sampleDuring(connector, tx, timestamp, 'Trigger', 'TxUpdatedMeasurands', Number.NEGATIVE_INFINITY, MIN_STALE_MS);
+      const event: UnnumberedTxEvent = {
         eventType: 'Updated',
         timestamp,
         triggerReason: 'Trigger',
         transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
         ...(sample !== undefined ? { meterValue: [sample] } : {}),
-      });
+      };
+      await this.host.emit(connector, tx, event, !held);
     }
     return targets.length > 0;
   }

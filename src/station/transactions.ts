@@ -89,7 +89,7 @@ export class Transactions {
       open: (connector) => this.open.get(connector),
       connectors: () => [...this.open.keys()],
       holds: (connector) => this.reconciliation.holds(connector),
-      emit: (connector, tx, event) => this.emit(connector, tx, event),
+      emit: (connector, tx, event, seen) => this.emit(connector, tx, event, false, [], seen),
       keep: (connector, tx) => this.keep(connector, tx),
       mark: (connector, tx) => void this.open.set(connector, tx),
     });
@@ -331,14 +331,14 @@ export class Transactions {
 
   /**
    * Queues one event of the connector's open transaction with `tx` as its new state (see `write`),
-   * then makes that state the open one (or closes the transaction after its last event). The
-   * latest energy reading during the transaction is kept in the state.
+   * then makes that state the open one (or closes the transaction after its last event). Unless
+   * the event says nothing of the charger (`seen` false), the state keeps it and the latest energy
+   * reading during the transaction as the latest moment the transaction was known running, should
+   * its end be missed (`lastSeen`).
    */
-  private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = []): Promise<void> {
-    const reading = this.readingDuring(connector, tx);
-    // The latest moment the transaction was known running, should its end be missed (`lastSeen`).
-    const seen: OpenTx = { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) };
-    const next = await this.write(txKey(connector), seen, event, last, also);
+  private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = [], seen = true): Promise<void> {
+    const reading = seen ? this.readingDuring(connector, tx) : undefined;
+    const next = await this.write(txKey(connector), seen ? { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) } : tx, event, last, also);
     if (last) this.open.delete(connector);
     else this.open.set(connector, next);
   }

@@ -85,6 +85,21 @@ describe('a transaction kept from before, against the charger’s first report',
     expect(readings(end)).toEqual(['08:30 Energy.Active.Import.Register=2750']);
   });
 
+  it('answers a TriggerMessage while it waits without the new connection’s readings, and without taking the trigger for a sign of life', async () => {
+    const { store } = await before();
+    const s = await transactions(store, {}, POINT_TABLE);
+    // A reading of the new connection before its report: it may be another session's.
+    await s.tx.measurements(measured(T0 + 30 * MIN, energy(2750)));
+    s.clock.advance(31 * MIN);
+    expect(await s.tx.trigger()).toBe(true);
+    const updated = (await s.events()).at(-1);
+    expect(updated).toMatchObject({ eventType: 'Updated', seqNo: 2, timestamp: iso(T0 + 31 * MIN), triggerReason: 'Trigger' });
+    expect(updated?.meterValue).toBeUndefined();
+    await s.tx.idleAtConnect(idle(T0 + 32 * MIN, { meterWh: 2750, meterAt: iso(T0 + 32 * MIN) }));
+    // Still the last time the gateway knew it charging, not the time of the trigger.
+    expect((await s.events()).at(-1)).toMatchObject({ eventType: 'Ended', seqNo: 3, timestamp: iso(T0 + 2 * MIN), customData: { stoppedWhileAway: { lastSeenAt: iso(T0 + 2 * MIN) } } });
+  });
+
   it('ends with the reason the charger’s state gives (an active fault), and never with a register lower than it had read', async () => {
     const { store } = await before();
     const s = await transactions(store, {}, POINT_TABLE);
