@@ -133,6 +133,8 @@ export interface ReconciliationHost {
   begin(e: SessionStartedEvent, start: AwayStart): Promise<void>;
   /** Writes the state of a connector's open transaction without an event. */
   keep(connector: number, tx: OpenTx): Promise<void>;
+  /** The charger reported a charging state for the connector's open transaction (Updated if it changed). */
+  chargingState(connector: number, state: string, at: string): Promise<void>;
   log(level: 'info' | 'warn', message: string, data: Readonly<Record<string, unknown>>): void;
 }
 
@@ -144,6 +146,8 @@ export interface ReconciliationHost {
 export class Reconciliation {
   /** Connectors whose loaded transaction waits for the charger's report. */
   private readonly unchecked = new Set<number>();
+  /** The latest charging state the charger reported of a connector while its transaction waited. */
+  private readonly states = new Map<number, { readonly state: string; readonly at: string }>();
 
   constructor(private readonly host: ReconciliationHost) {}
 
@@ -157,14 +161,31 @@ export class Reconciliation {
     return this.unchecked.size > 0 && this.unchecked.has(connector);
   }
 
+  /**
+   * The charger reported the connector's charging state while its transaction waits: said once the
+   * report tells whose it is (a connector's status goes out before its session is reported).
+   */
+  stateWhileHeld(connector: number, state: string, at: string): void {
+    this.states.set(connector, { state, at });
+  }
+
   /** Something of the present connection settled the connector (a session seen starting or ending). */
   settled(connector: number): void {
     this.unchecked.delete(connector);
+    this.states.delete(connector);
   }
 
   /** A session the charger was already charging as its connection came up (`e.alreadyRunning` set). */
   async running(e: SessionStartedEvent): Promise<void> {
     this.unchecked.delete(e.connector);
+    await this.reconcile(e);
+    // The state the charger reported before is that of the session it runs, whichever transaction that is.
+    const seen = this.states.get(e.connector);
+    this.states.delete(e.connector);
+    if (seen !== undefined) await this.host.chargingState(e.connector, seen.state, seen.at);
+  }
+
+  private async reconcile(e: SessionStartedEvent): Promise<void> {
     const tx = this.host.open(e.connector);
     if (tx !== undefined) {
       if (isSessionOf(tx, e.legacyTransactionId)) return;
@@ -186,7 +207,7 @@ export class Reconciliation {
 
   /** The charger was idle on the connector as its connection came up. */
   async idle(e: IdleAtConnectEvent): Promise<void> {
-    this.unchecked.delete(e.connector);
+    this.settled(e.connector);
     const tx = this.host.open(e.connector);
     if (tx === undefined) return;
     this.host.log('warn', 'transaction ended while the charger was out of reach: its connector is idle now', { connector: e.connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });

@@ -83,6 +83,7 @@ export class Transactions {
       end: (connector, tx, how) => this.end(connector, tx, how),
       begin: (e, start) => this.begin(e, start),
       keep: (connector, tx) => this.keep(connector, tx),
+      chargingState: (connector, state, at) => this.chargingState(connector, state, at),
       log: (level, message, data) => this.ctx.log(level, message, data),
     });
     this.samples = new TransactionSamples(ctx, this.latestValues, {
@@ -216,8 +217,9 @@ export class Transactions {
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
     const tx = this.open.get(connector);
+    if (tx !== undefined && this.reconciliation.holds(connector)) return this.reconciliation.stateWhileHeld(connector, state, at);
     const next = CHARGING[state];
-    if (tx === undefined || this.reconciliation.holds(connector) || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
+    if (tx === undefined || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
     await this.emit(connector, { ...tx, chargingState: next }, {
       eventType: 'Updated',
       timestamp: ocppTimestamp(Date.parse(at)),

@@ -33,7 +33,6 @@ describe('a transaction kept from before, against the charger’s first report',
     const s = await transactions(store, { 'SampledDataCtrlr.TxUpdatedInterval': '60' }, POINT_TABLE);
     // Readings and states before the report belong to no event yet: the session may be another.
     await s.tx.measurements(measured(T0 + 10 * MIN, energy(2400)));
-    await s.tx.chargingState(1, 'suspendedEV', iso(T0 + 10 * MIN));
     expect(await s.events()).toHaveLength(2);
 
     await s.tx.sessionStarted(running('A-reconnected', T0 + 10 * MIN, { meterStartWh: 2400 }));
@@ -51,6 +50,34 @@ describe('a transaction kept from before, against the charger’s first report',
     ]);
     expect(readings(events[2])).toEqual(['08:20 Energy.Active.Import.Register=3000']);
     expect(events[2]?.customData).toEqual({ vendorId: 'pilegate', legacyTransactionId: 'A' });
+  });
+
+  it('once it goes on, says the charging state the charger reported before its report, and follows it from there', async () => {
+    const { store, transactionId } = await before();
+    const s = await transactions(store, {}, POINT_TABLE);
+    await s.tx.chargingState(1, 'suspendedEV', iso(T0 + 10 * MIN));
+    expect(await s.events()).toHaveLength(2);
+    await s.tx.sessionStarted(running('A-reconnected', T0 + 10 * MIN, { meterStartWh: 2400 }));
+    // Back to the state the transaction had before: said too.
+    await s.tx.chargingState(1, 'charging', iso(T0 + 12 * MIN));
+    expect((await s.events()).slice(2).map((e) => [e.eventType, e.seqNo, e.timestamp, e.triggerReason, e.transactionInfo.chargingState, e.transactionInfo.transactionId])).toEqual([
+      ['Updated', 2, iso(T0 + 10 * MIN), 'ChargingStateChanged', 'SuspendedEV', transactionId],
+      ['Updated', 3, iso(T0 + 12 * MIN), 'ChargingStateChanged', 'Charging', transactionId],
+    ]);
+  });
+
+  it('a state reported before an idle report or another session is not the kept transaction’s', async () => {
+    const { store } = await before();
+    const s = await transactions(store, {}, POINT_TABLE);
+    await s.tx.chargingState(1, 'suspendedEVSE', iso(T0 + 10 * MIN));
+    await s.tx.sessionStarted(running('B', T0 + 10 * MIN, { meterStartWh: 1400 }));
+    const events = (await s.events()).slice(2);
+    expect(events.map((e) => [e.eventType, e.transactionInfo.chargingState])).toEqual([
+      ['Ended', 'EVConnected'],
+      ['Started', 'Charging'],
+      ['Updated', 'SuspendedEVSE'],
+    ]);
+    expect(events[2]?.transactionInfo.transactionId).toBe(events[1]?.transactionInfo.transactionId);
   });
 
   it('goes on after another restart too: the id of the newest connection is kept with it', async () => {
