@@ -32,6 +32,9 @@ export type { RemoteStart } from './remote-starts.js';
 const DONE_RECORDS_KEY = 'records.done';
 const DONE_RECORDS_KEPT = 64;
 
+/** How long a transaction's last known running time may lag its latest reading (see `markSeen`). */
+const SEEN_EVERY_MS = 60_000;
+
 const txKey = (connector: number): string => `tx:${connector}`;
 
 /** Who wants to know when transactions start and end (smart charging). */
@@ -237,6 +240,21 @@ export class Transactions {
     this.noteEnergy(e.connector, energy?.value, e.at);
     this.latestValues.note(e);
     await this.samples.measured(e);
+    await this.markSeen(e.connector);
+  }
+
+  /**
+   * For a charger whose sessions come from its state, the latest register reading during the open
+   * transaction is written with it at most every `SEEN_EVERY_MS` when no event did: should its end
+   * be missed (a restart), it is the last moment the transaction was known running (`lastSeen`),
+   * whatever the TxUpdatedInterval (0 sends no periodic event at all).
+   */
+  private async markSeen(connector: number): Promise<void> {
+    const tx = this.open.get(connector);
+    if (tx === undefined || this.ctx.capabilities.sessionsFromState !== true || this.reconciliation.holds(connector)) return;
+    const reading = this.readingDuring(connector, tx);
+    if (reading === undefined || Date.parse(reading.at) - Date.parse(lastSeen(tx)) < SEEN_EVERY_MS) return;
+    await this.keep(connector, { ...tx, lastEnergy: reading });
   }
 
   /** Clock-aligned values of a connector in a transaction, as an Updated event (see `TransactionSamples`). */

@@ -11,7 +11,7 @@ import type { IdleAtConnectEvent, SessionStartedEvent } from '../../../src/model
 import { continues, START_TIME_SLACK_MS } from '../../../src/station/reconciliation.js';
 import type { OpenTx } from '../../../src/station/transaction-events.js';
 import { MemoryStore } from '../../../src/store/memory.js';
-import { CAPS, MIN, T0, ended, iso, measured, readings, started, transactions } from './transactions-harness.js';
+import { CAPS, ID, MIN, T0, ended, iso, measured, readings, started, transactions } from './transactions-harness.js';
 
 const POINT_TABLE = { ...CAPS, transactionRecords: false, sessionsFromState: true };
 const energy = (wh: number) => [{ measurand: 'energy' as const, value: wh }];
@@ -125,6 +125,33 @@ describe('a transaction kept from before, against the charger’s first report',
     await s.tx.idleAtConnect(idle(T0 + 32 * MIN, { meterWh: 2750, meterAt: iso(T0 + 32 * MIN) }));
     // Still the last time the gateway knew it charging, not the time of the trigger.
     expect((await s.events()).at(-1)).toMatchObject({ eventType: 'Ended', seqNo: 3, timestamp: iso(T0 + 2 * MIN), customData: { stoppedWhileAway: { lastSeenAt: iso(T0 + 2 * MIN) } } });
+  });
+
+  it('ends no earlier than a minute before the last reading taken during it, whatever the TxUpdatedInterval', async () => {
+    const store = new MemoryStore();
+    // No periodic Updated event: nothing else would write down that the transaction still ran.
+    const first = await transactions(store, { 'SampledDataCtrlr.TxUpdatedInterval': '0' }, POINT_TABLE);
+    await first.tx.sessionStarted(started('A', T0, { meterStartWh: 1000 }));
+    for (const [at, wh] of [
+      [T0 + 30_000, 1100],
+      [T0 + 90_000, 1200],
+      [T0 + 10 * MIN, 2000],
+      [T0 + 10 * MIN + 20_000, 2050],
+    ] as const)
+      await first.tx.measurements(measured(at, energy(wh)));
+    expect(await first.events()).toHaveLength(1);
+    const s = await transactions(store, {}, POINT_TABLE);
+    await s.tx.idleAtConnect(idle(T0 + 30 * MIN, { meterWh: 2750, meterAt: iso(T0 + 30 * MIN) }));
+    expect((await s.events()).at(-1)).toMatchObject({ eventType: 'Ended', seqNo: 1, timestamp: iso(T0 + 10 * MIN) });
+  });
+
+  it('writes nothing more for a charger with records of its own (YKC)', async () => {
+    const store = new MemoryStore();
+    const first = await transactions(store, { 'SampledDataCtrlr.TxUpdatedInterval': '0' });
+    await first.tx.sessionStarted(started('R', T0, { meterStartWh: 1000 }));
+    const kept = await store.get(ID, 'tx:1');
+    await first.tx.measurements(measured(T0 + 10 * MIN, energy(2000)));
+    expect(await store.get(ID, 'tx:1')).toEqual(kept);
   });
 
   it('ends with the reason the charger’s state gives (an active fault), and never with a register lower than it had read', async () => {
