@@ -12,7 +12,7 @@
  *   (`startedWhileAway`): with the charger's own start figures where its point table has them,
  *   else at the time it was first seen with its first reading, and it says so.
  */
-import type { IdleAtConnectEvent, SessionStartedEvent, StopReason } from '../model/events.js';
+import type { IdleAtConnectEvent, SessionStartFigures, SessionStartedEvent, StopReason } from '../model/events.js';
 import type { JsonValue } from '../store/state-store.js';
 import { energyValue, type MeterValue } from './meter-values.js';
 import { isSessionOf, type OpenTx, type TxEnd } from './transaction-events.js';
@@ -29,6 +29,21 @@ export const START_TIME_SLACK_MS = 5_000;
  * (`registerWentBack`: the register was reset or replaced, so none of its readings is this one's).
  */
 export type Continuity = { readonly same: true } | { readonly same: false; readonly registerWentBack: boolean; readonly why: string };
+
+/**
+ * The charger's own start figures of `e` (a session found running) where they can be true: a start
+ * no later than the session was seen running (`START_TIME_SLACK_MS` for the charger's clock), a
+ * start register no higher than the register read then (it only rises). A charger clock hours off
+ * (a counter of local time read as Unix time) or a start point holding garbage would otherwise
+ * split a session in two, or start one in the future. `doubted`: what was dropped.
+ */
+export function credibleStart(e: SessionStartedEvent): { readonly figures: SessionStartFigures; readonly doubted?: SessionStartFigures } {
+  const { startedAt, startWh } = e.alreadyRunning ?? {};
+  const lateStart = startedAt !== undefined && Date.parse(startedAt) > Date.parse(e.at) + START_TIME_SLACK_MS;
+  const highStart = startWh !== undefined && e.meterStartWh !== undefined && startWh > e.meterStartWh;
+  const figures = { ...(startedAt !== undefined && !lateStart ? { startedAt } : {}), ...(startWh !== undefined && !highStart ? { startWh } : {}) };
+  return lateStart || highStart ? { figures, doubted: { ...(lateStart ? { startedAt } : {}), ...(highStart ? { startWh } : {}) } } : { figures };
+}
 
 /** The latest moment `tx` was known running: its latest event or reading, else its start. */
 export function lastSeen(tx: OpenTx): string {
@@ -178,7 +193,11 @@ export class Reconciliation {
   /** A session the charger was already charging as its connection came up (`e.alreadyRunning` set). */
   async running(e: SessionStartedEvent): Promise<void> {
     this.unchecked.delete(e.connector);
-    await this.reconcile(e);
+    const { figures, doubted } = credibleStart(e);
+    if (doubted !== undefined) {
+      this.host.log('warn', "the charger's own start figures are not believed: they cannot be true", { connector: e.connector, ...doubted, seenRunningAt: e.at, meterWh: e.meterStartWh });
+    }
+    await this.reconcile({ ...e, alreadyRunning: figures });
     // The state the charger reported before is that of the session it runs, whichever transaction that is.
     const seen = this.states.get(e.connector);
     this.states.delete(e.connector);

@@ -227,6 +227,34 @@ describe('a transaction kept from before, against the charger’s first report',
   });
 });
 
+describe('the charger’s own start figures', () => {
+  it('are not believed where they cannot be true: a start after the session was seen running, a start register above the register read then', async () => {
+    const { store, transactionId } = await before();
+    const s = await transactions(store, {}, POINT_TABLE);
+    // A charger clock eight hours ahead (a counter of local time) and a start register it cannot have had.
+    await s.tx.sessionStarted(running('A2', T0 + 9 * MIN, { meterStartWh: 2000, alreadyRunning: { startedAt: iso(T0 + 8 * 60 * MIN), startWh: 5000 } }));
+    expect(s.tx.transactionOf(1)).toBe(transactionId);
+    expect(await s.events()).toHaveLength(2);
+    expect(s.logs.filter((l) => l.level === 'warn').map((l) => [l.message, l.data])).toEqual([
+      ["the charger's own start figures are not believed: they cannot be true", expect.objectContaining({ connector: 1, startedAt: iso(T0 + 8 * 60 * MIN), startWh: 5000, seenRunningAt: iso(T0 + 9 * MIN), meterWh: 2000 })],
+    ]);
+  });
+
+  it('a session nobody saw start then starts when it was first seen, with its first reading', async () => {
+    const s = await transactions(new MemoryStore(), {}, POINT_TABLE);
+    await s.tx.sessionStarted(running('C', T0, { meterStartWh: 5000, alreadyRunning: { startedAt: iso(T0 + 8 * 60 * MIN), startWh: 5001 } }));
+    const [start] = await s.events();
+    expect(start).toMatchObject({ eventType: 'Started', timestamp: iso(T0), customData: { startedWhileAway: { startTime: 'firstSeen', startRegister: 'firstReading' } } });
+    expect(readings(start)).toEqual(['08:00 Energy.Active.Import.Register=5000']);
+  });
+
+  it('a start time a little after the session was seen (the charger’s clock a little ahead) is believed', async () => {
+    const s = await transactions(new MemoryStore(), {}, POINT_TABLE);
+    await s.tx.sessionStarted(running('C', T0, { meterStartWh: 5000, alreadyRunning: { startedAt: iso(T0 + START_TIME_SLACK_MS), startWh: 5000 } }));
+    expect((await s.events())[0]).toMatchObject({ timestamp: iso(T0 + START_TIME_SLACK_MS), customData: { startedWhileAway: { startTime: 'charger', startRegister: 'charger' } } });
+  });
+});
+
 describe('continues', () => {
   const tx: OpenTx = { transactionId: 't', seqNo: 3, legacyTransactionId: 'A', startedAt: iso(T0), lastPeriodicAt: T0, chargingState: 'Charging', remote: false, lastEnergy: { wh: 1500, at: iso(T0 + 2 * MIN) }, lastEventAt: iso(T0 + 3 * MIN) };
 
