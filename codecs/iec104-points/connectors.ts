@@ -38,6 +38,8 @@ interface Connector {
   /** The charger's own start figures of its running session (optional start points). */
   startWh?: number;
   startedAt?: Timestamp;
+  /** The start time point was read (0, or no calendar time, says there is none: `startedAt` stays unset). */
+  startTimeRead?: boolean;
   /** Reported on this connection, as a session found running or as idle. */
   checked?: boolean;
   /** Last snapshot emitted, to emit only changes. */
@@ -148,6 +150,7 @@ export class ConnectorStates {
     const at = seconds > 0 ? new Date(seconds * 1000) : undefined;
     // A counter beyond the calendar (a charger's garbage) is no time.
     s.startedAt = at !== undefined && Number.isFinite(at.getTime()) ? at.toISOString() : undefined;
+    s.startTimeRead = true;
     if (s.session?.opening !== undefined) this.dirty = true;
   }
 

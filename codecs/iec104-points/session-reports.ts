@@ -25,6 +25,8 @@ export interface ReadFigures {
   /** The charger's own start figures of its running session. */
   readonly startWh?: number;
   readonly startedAt?: Timestamp;
+  /** The start time point was read, whether or not it held a time (0: none). */
+  readonly startTimeRead?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ReadFigures {
  */
 export function lacks(mapped: MappedFigures, read: ReadFigures, found: boolean): boolean {
   if (mapped.register && read.energyWh === undefined) return true;
-  return found && ((mapped.startEnergy && read.startWh === undefined) || (mapped.startTime && read.startedAt === undefined));
+  return found && ((mapped.startEnergy && read.startWh === undefined) || (mapped.startTime && read.startTimeRead !== true));
 }
 
 /** A session seen starting at `at` (`found`: running as the connection came up), reported with the figures read. */

@@ -92,6 +92,13 @@ describe('iec104-points session: a connection’s first word on each connector',
     expect(h.of('sessionStarted')).toEqual([expect.objectContaining({ meterStartWh: 1_005_000, alreadyRunning: {} })]);
   });
 
+  it('does not wait for a start time the charger says it has none of (0)', () => {
+    const h = harness(withStartFigures(), 42);
+    interrogated(h, 2, 0);
+    counters(h, [counter(0x6401, 100_500), counter(0x6402, 20_000), counter(0x6411, 100_000), counter(0x6421, 0)]);
+    expect(h.of('sessionStarted')).toEqual([expect.objectContaining({ meterStartWh: 1_005_000, alreadyRunning: { startWh: 1_000_000 } })]);
+  });
+
   it('gives an idle connector the stop reason an active fault names', () => {
     const h = harness(loadExampleMapping('example-dc-2gun'), 42);
     interrogated(h, 0, 0, [{ ioa: 0x0001, on: true }]);
