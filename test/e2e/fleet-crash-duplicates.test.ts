@@ -13,7 +13,7 @@ import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';
-import { cleanupServe, freePort, PASSWORD, reconnect, startServe, type ServeProcess } from './fleet-support.js';
+import { cleanupServe, freePort, PASSWORD, reconnect, seededRandom, startServe, type ServeProcess } from './fleet-support.js';
 
 /**
  * The kill points are drawn from this seed, printed so a failure can be replayed:
@@ -38,18 +38,6 @@ afterEach(async () => {
   csms = redis = undefined;
 });
 
-/** mulberry32: a small seeded PRNG, [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Tx {
@@ -65,7 +53,7 @@ const key = (call: StationCall): string => `${tx(call).transactionInfo.transacti
 
 describe('fleet: duplicates after kill -9', () => {
   it('repeats at most the TransactionEvent in flight per station and crash, as the same CALL, with no gap or reordering', async () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     redis = await startRedisServer();
     csms = await startCsms({ passwords: Object.fromEntries(PILES.map((p) => [p, PASSWORD])), replyDelayMs: { TransactionEvent: 400 } });
     const c = csms;

@@ -20,22 +20,10 @@ import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec1
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';
-import { cleanupServe, distinctBySeqNo, expectCleanOcpp, freePort, startServe, txEvents, type ServeProcess, type TxParams } from './fleet-support.js';
+import { cleanupServe, distinctBySeqNo, expectCleanOcpp, freePort, seededRandom, startServe, TcpSwitch, txEvents, type ServeProcess, type TxParams } from './fleet-support.js';
 
 const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`iec104 crash test: seed ${SEED} (CRASH_SEED=${SEED} replays it)`);
-
-/** mulberry32: a small seeded generator, so that a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATION = 'EXDC42';
 /** The registers of guns 1 and 2 (M_IT_NA_1, 0.01 kWh). */
@@ -63,15 +51,17 @@ interface ChargerSession {
 let redis: TestRedisServer | undefined;
 let csms: TestCsms | undefined;
 let sim: SimulatorHandle | undefined;
+let lb: TcpSwitch | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
   await sim?.close();
+  await lb?.close();
   await cleanupServe();
   await csms?.close();
   await redis?.dispose();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  sim = csms = redis = dir = undefined;
+  sim = lb = csms = redis = dir = undefined;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +81,7 @@ const reading = (e: Tx | undefined, context: string): number | undefined => e?.m
 
 describe('IEC 104: kill -9 of the gateway', () => {
   it('each charger session is one transaction at the CSMS, with the charger’s own figures, across crashes and restarts', async () => {
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     const between = (lo: number, hi: number): number => Math.round(lo + rnd() * (hi - lo));
     dir = mkdtempSync(join(tmpdir(), 'pilegate-iec104-crash-'));
     const example = parse(readFileSync(fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url)), 'utf8')) as { points: unknown[] };
@@ -101,11 +91,22 @@ describe('IEC 104: kill -9 of the gateway', () => {
 
     redis = await startRedisServer();
     csms = await startCsms({ passwords: { [STATION]: 'fleet-secret-0123456789' } });
-    const port = await freePort();
+    // The charger dials the gateway through a switch: a restarted gateway is a fresh process started
+    // beforehand (starting one takes seconds), which the charger reaches only once the old one is
+    // killed and the charger's changes while nobody listened are made. Until then it finds nobody.
+    lb = await TcpSwitch.start();
+    const nobody = await freePort();
     // One instance id: the restarted gateway takes its own lease back at once.
-    const serve = (): Promise<ServeProcess> => startServe({ csmsUrl: (csms as TestCsms).url, redisUrl: (redis as TestRedisServer).url, port, instanceId: 'gw-a', leaseTtlMs: 5000, listener: { codec: 'iec104-points', mapping: mappingFile } });
+    const serve = (): Promise<ServeProcess> => {
+      const started = startServe({ csmsUrl: (csms as TestCsms).url, redisUrl: (redis as TestRedisServer).url, instanceId: 'gw-a', leaseTtlMs: 5000, listener: { codec: 'iec104-points', mapping: mappingFile } });
+      // Awaited when it takes over; one still starting at the end of the test is killed then.
+      started.catch(() => undefined);
+      return started;
+    };
     let gateway = await serve();
-    sim = await connectSimulator({ host: '127.0.0.1', port, mapping, commonAddress: 42, meterIntervalMs: 250, reconnectDelayMs: 100 });
+    let spare = serve();
+    lb.target = gateway.port;
+    sim = await connectSimulator({ host: '127.0.0.1', port: lb.port, mapping, commonAddress: 42, meterIntervalMs: 250, reconnectDelayMs: 100 });
     const charger = sim.simulator;
     await csms.waitForCall((c) => c.identity === STATION && c.action === 'StatusNotification', 20_000);
 
@@ -131,9 +132,15 @@ describe('IEC 104: kill -9 of the gateway', () => {
     };
     const settled = (what: string): Promise<void> =>
       until(() => startedOn(1) >= expectedOn(1) && startedOn(2) >= expectedOn(2) && endedCount() >= sessions.filter((s) => s.endWh !== undefined).length, what, 20_000);
+    const crash = async (): Promise<void> => {
+      (lb as TcpSwitch).target = nobody;
+      await gateway.kill9();
+    };
     const restart = async (): Promise<void> => {
       await until(() => sim?.connected === false, 'the charger to see the crash', 5_000);
-      gateway = await serve();
+      gateway = await spare;
+      spare = serve();
+      (lb as TcpSwitch).target = gateway.port;
       await until(() => sim?.connected === true, 'the charger to dial the restarted gateway', 10_000);
       await until(() => gateway.logs().some((l) => l['msg'] === 'station engine started'), 'the engine after the restart', 20_000);
     };
@@ -151,7 +158,7 @@ describe('IEC 104: kill -9 of the gateway', () => {
       }
       await settled(`round ${round}: the CSMS to hear of the sessions before the crash`);
       await sleep(between(900, 1800));
-      await gateway.kill9();
+      await crash();
       await sleep(between(0, 500));
       for (const [gun, c] of cases) {
         if (c === 'ended' || c === 'endedStarted') stop(gun);
@@ -165,7 +172,7 @@ describe('IEC 104: kill -9 of the gateway', () => {
       // Sometimes the restarted gateway dies again at once, in the middle of its reconciliation.
       if (rnd() < 0.5) {
         await sleep(between(0, 400));
-        await gateway.kill9();
+        await crash();
         await restart();
       }
       await settled(`round ${round}: the CSMS to hear of what happened while the gateway was down`);
