@@ -12,8 +12,9 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { LatestValues } from './latest-values.js';
-import { energyValue, unreadable, type MeterValue, type ReadingContext } from './meter-values.js';
-import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type EnergyReading, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { EnergyReadings } from './energy-readings.js';
+import { unreadable, type MeterValue } from './meter-values.js';
+import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
@@ -56,10 +57,8 @@ export class Transactions {
    * these, so a charger reporting one measurand per ASDU still gets samples with all of them.
    */
   readonly latestValues = new LatestValues();
-  /** The latest energy register reading of each connector (what a transaction ended without one is given). */
-  private readonly energyReadings = new Map<number, EnergyReading>();
-  /** Whether a value that is not a finite number was dropped and logged (once per station). */
-  private unreadableLogged = false;
+  /** The latest energy register reading of each connector, and the Begin and End readings. */
+  private readonly energy: EnergyReadings;
   /** Billing records of transactions other than the open one. */
   private readonly records: TransactionRecords;
   /** Transactions ended before their billing record came, corrected by it. */
@@ -75,12 +74,13 @@ export class Transactions {
     private readonly online: () => boolean,
   ) {
     this.remoteStarts = new RemoteStarts(ctx);
+    this.energy = new EnergyReadings((level, message, data) => ctx.log(level, message, data));
     this.records = new TransactionRecords(ctx, {
       write: (key, tx, event, last, also) => this.write(key, tx, event, last, also),
-      reading: (wh, at, context) => this.reading(wh, at, context),
+      reading: (wh, at, context) => this.energy.reading(wh, at, context),
       finishing: (legacyTransactionId) => this.finishing(legacyTransactionId),
     });
-    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.reading(wh, at, context) });
+    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.energy.reading(wh, at, context) });
     this.reconciliation = new Reconciliation({
       open: (connector) => this.open.get(connector),
       end: (connector, tx, how) => this.end(connector, tx, how),
@@ -135,18 +135,18 @@ export class Transactions {
     this.reconciliation.settled(e.connector);
     if (!(await this.replaceStale(e))) return;
     // A register read after the start was seen is stamped when it was read.
-    await this.begin(e, { at: e.at, begin: this.reading(e.meterStartWh, e.meterStartAt ?? e.at, 'Transaction.Begin') });
+    await this.begin(e, { at: e.at, begin: this.energy.reading(e.meterStartWh, e.meterStartAt ?? e.at, 'Transaction.Begin') });
   }
 
   /** The charger was idle on a connector as its connection came up (see `Reconciliation`). */
   async idleAtConnect(e: IdleAtConnectEvent): Promise<void> {
-    this.noteEnergy(e.connector, e.meterWh, e.meterAt ?? e.at);
+    this.energy.note(e.connector, e.meterWh, e.meterAt ?? e.at);
     await this.reconciliation.idle(e);
   }
 
   /** Opens the transaction of session `e`, started at `start.at` with the Transaction.Begin reading `start.begin`. */
   private async begin(e: SessionStartedEvent, start: Pick<AwayStart, 'at' | 'begin'> & Partial<Pick<AwayStart, 'customData'>>): Promise<void> {
-    this.noteEnergy(e.connector, e.meterStartWh, e.meterStartAt ?? e.at);
+    this.energy.note(e.connector, e.meterStartWh, e.meterStartAt ?? e.at);
     const remote = this.remoteStarts.claim(e);
     const tx: OpenTx = {
       transactionId: randomUUID(),
@@ -204,7 +204,7 @@ export class Transactions {
     const tx = this.open.get(connector);
     if (tx === undefined || !isSessionOf(tx, legacyTransactionId)) return;
     this.ctx.log('warn', 'transaction whose billing record was held ends without it', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });
-    const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
+    const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
     const seen = lastSeen(tx);
     await this.endWithoutRecord(connector, tx, last !== undefined && Date.parse(last.at) > Date.parse(seen) ? last.at : seen, true);
   }
@@ -214,8 +214,8 @@ export class Transactions {
    * record is still owed and corrects it (`RecordCorrections`).
    */
   private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean): Promise<void> {
-    const last = this.readingDuring(connector, tx) ?? tx.lastEnergy;
-    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
+    const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
+    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -234,10 +234,10 @@ export class Transactions {
   /** A measurement: noted (latest values, energy register), then the open transaction's meter values (`TransactionSamples`). */
   async measurements(e: MeasurementsEvent): Promise<void> {
     const dropped = unreadable(e);
-    if (dropped.length > 0) this.unreadableValue({ connector: e.connector, measurands: dropped });
+    if (dropped.length > 0) this.energy.unreadable({ connector: e.connector, measurands: dropped });
     // A flagged register reading (Measurement.quality) is never a transaction's figure.
-    const energy = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined);
-    this.noteEnergy(e.connector, energy?.value, e.at);
+    const register = e.values.find((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined);
+    this.energy.note(e.connector, register?.value, e.at);
     this.latestValues.note(e);
     await this.samples.measured(e);
     await this.markSeen(e.connector);
@@ -252,7 +252,7 @@ export class Transactions {
   private async markSeen(connector: number): Promise<void> {
     const tx = this.open.get(connector);
     if (tx === undefined || this.ctx.capabilities.sessionsFromState !== true || this.reconciliation.holds(connector)) return;
-    const reading = this.readingDuring(connector, tx);
+    const reading = this.energy.during(connector, tx);
     if (reading === undefined || Date.parse(reading.at) - Date.parse(lastSeen(tx)) < SEEN_EVERY_MS) return;
     await this.keep(connector, { ...tx, lastEnergy: reading });
   }
@@ -293,7 +293,7 @@ export class Transactions {
     // finds it done and does not open a transaction of its own. A session that ended without its
     // record (the charger says so) is kept for the record's correction.
     const pending = e.recordPending === true;
-    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.meterStop(e.meterStopWh, e.at), ...(pending ? { trigger: 'AbnormalCondition', customData: { recordPending: true } } : {}) }, pending);
+    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.energy.meterStop(e.meterStopWh, e.at), ...(pending ? { trigger: 'AbnormalCondition', customData: { recordPending: true } } : {}) }, pending);
   }
 
   /**
@@ -309,7 +309,7 @@ export class Transactions {
     if (this.done.has(r.legacyTransactionId)) return false;
     const open = this.open.get(r.connector);
     if (open?.legacyTransactionId === r.legacyTransactionId) {
-      await this.end(r.connector, open, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.meterStop(r.meterStopWh, r.endedAt) });
+      await this.end(r.connector, open, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
       return true;
     }
     // Another session's transaction is open (or this record's own was begun beside one): the record
@@ -320,7 +320,7 @@ export class Transactions {
     }
     await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
     const tx = this.open.get(r.connector);
-    if (tx !== undefined) await this.end(r.connector, tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.meterStop(r.meterStopWh, r.endedAt) });
+    if (tx !== undefined) await this.end(r.connector, tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
     return true;
   }
 
@@ -357,7 +357,7 @@ export class Transactions {
    * its end be missed (`lastSeen`).
    */
   private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = [], seen = true): Promise<void> {
-    const reading = seen ? this.readingDuring(connector, tx) : undefined;
+    const reading = seen ? this.energy.during(connector, tx) : undefined;
     const next = await this.write(txKey(connector), seen ? { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) } : tx, event, last, also);
     if (last) this.open.delete(connector);
     else this.open.set(connector, next);
@@ -381,34 +381,5 @@ export class Transactions {
     const state: StateChange = last ? { key, delete: true } : { key, value: next as unknown as JsonValue };
     await this.queue.enqueue(payload, also.length === 0 ? state : [state, ...also]);
     return next;
-  }
-
-  /** The energy reading of a session's start or end as a meter value, if there is a finite one. */
-  private reading(wh: number | undefined, at: string, context: ReadingContext): MeterValue | undefined {
-    if (wh !== undefined && !Number.isFinite(wh)) this.unreadableValue({ context, at });
-    return energyValue(wh, at, context);
-  }
-
-  private meterStop(wh: number | undefined, at: string): { meterStop?: MeterValue } {
-    const meterStop = this.reading(wh, at, 'Transaction.End');
-    return meterStop !== undefined ? { meterStop } : {};
-  }
-
-  /** Logs, once per station, that a value which is not a finite number was dropped. */
-  private unreadableValue(data: Readonly<Record<string, unknown>>): void {
-    if (this.unreadableLogged) return;
-    this.unreadableLogged = true;
-    this.ctx.log('warn', 'meter values that are not finite numbers are dropped (logged once)', data);
-  }
-
-  /** Remembers a connector's energy register reading, when it is a finite one. */
-  private noteEnergy(connector: number, wh: number | undefined, at: string): void {
-    if (wh !== undefined && Number.isFinite(wh)) this.energyReadings.set(connector, { wh, at });
-  }
-
-  /** The connector's latest energy reading when it was taken during `tx`. */
-  private readingDuring(connector: number, tx: OpenTx): EnergyReading | undefined {
-    const reading = this.energyReadings.get(connector);
-    return reading !== undefined && Date.parse(reading.at) >= Date.parse(tx.startedAt) ? reading : undefined;
   }
 }
