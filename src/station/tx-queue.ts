@@ -94,10 +94,24 @@ export class TxQueue {
     }
   }
 
-  /** Resolves when the queue is empty (or now if it is). */
-  async drained(): Promise<void> {
-    if ((await this.size()) === 0 && !this.draining) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Resolves when the queue is empty (or now if it is). The waiter is registered before the store
+   * is asked: a drain that finds the queue empty while that answer is on its way (with Redis, in
+   * the same socket read as its own last peek) wakes it, instead of leaving it for a drain that may
+   * never come.
+   */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter = (): void => resolve();
+      this.idleWaiters.push(waiter);
+      this.size().then((n) => {
+        // Empty and no drain under way (the flag drops as the drain ends, see `drain`): none will wake it.
+        if (n !== 0 || this.draining) return;
+        const at = this.idleWaiters.indexOf(waiter);
+        if (at >= 0) this.idleWaiters.splice(at, 1);
+        resolve();
+      }, reject);
+    });
   }
 
   dispose(): void {
@@ -108,27 +122,24 @@ export class TxQueue {
   private kick(): void {
     if (!this.online || this.draining || this.retryTimer !== undefined) return;
     this.draining = true;
-    this.drain().then(
-      () => {
-        this.draining = false;
-      },
-      (e: unknown) => {
-        this.draining = false;
-        this.ctx.log('error', 'transaction queue', { error: e instanceof Error ? e.message : String(e) });
-      },
-    );
+    this.drain().catch((e: unknown) => this.ctx.log('error', 'transaction queue', { error: e instanceof Error ? e.message : String(e) }));
   }
 
+  /** Runs while `draining`, which it clears itself in the very step it ends (and wakes `drained()`). */
   private async drain(): Promise<void> {
-    for (;;) {
-      if (!this.online) return;
-      // A batch per read: one store round trip for many deliveries (they still go one at a time).
-      const batch = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, DRAIN_BATCH);
-      if (batch.length === 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-        return;
+    try {
+      for (;;) {
+        if (!this.online) return;
+        // A batch per read: one store round trip for many deliveries (they still go one at a time).
+        const batch = await this.ctx.store.peek(this.ctx.id, TX_QUEUE, DRAIN_BATCH);
+        if (batch.length === 0) {
+          for (const w of this.idleWaiters.splice(0)) w();
+          return;
+        }
+        if (!(await this.deliver(batch))) return;
       }
-      if (!(await this.deliver(batch))) return;
+    } finally {
+      this.draining = false;
     }
   }
 

@@ -11,8 +11,12 @@ import type { StationContext } from '../../../src/station/context.js';
 import { DeviceModel } from '../../../src/station/device-model.js';
 import { TX_QUEUE, TxQueue } from '../../../src/station/tx-queue.js';
 import { MemoryStore } from '../../../src/store/memory.js';
+import type { QueueEntry } from '../../../src/store/state-store.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { CAPS, ID } from './transactions-harness.js';
+
+/** The store's own count, past any hold. */
+const storedSize = (store: MemoryStore): Promise<number> => MemoryStore.prototype.size.call(store, ID, TX_QUEUE);
 
 /** Flushes pending promise callbacks (the store's and the queue's awaits). */
 const settle = async (): Promise<void> => {
@@ -148,4 +152,46 @@ describe('TxQueue delivery', () => {
     expect(await store.size(ID, TX_QUEUE)).toBe(0);
     third.queue.dispose();
   });
+
+  it('drained() resolves when the store answers its size in the same read as the drain\'s last, empty peek', async () => {
+    // Redis answers commands in order and ioredis resolves every reply of one socket read in one
+    // go: a size asked just after the drain's last peek comes back in the same step as that peek.
+    // Shaped as RedisStore is: `peek` awaits the client's reply, `size` returns the client's promise.
+    class OneReadStore extends MemoryStore {
+      readonly heldSizes: ((n: number) => void)[] = [];
+      holdSizes = false;
+      override async size(station: string, queue: string): Promise<number> {
+        if (!this.holdSizes) return super.size(station, queue);
+        return new Promise<number>((resolve) => this.heldSizes.push(resolve));
+      }
+      override async peek(station: string, queue: string, limit: number): Promise<QueueEntry[]> {
+        const reply = await new Promise<QueueEntry[]>((resolve, reject) => {
+          super.peek(station, queue, limit).then((entries) => {
+            resolve(entries);
+            // The sizes asked after this peek: answered in the same read, after it.
+            if (entries.length === 0) for (const answer of this.heldSizes.splice(0)) answer(0);
+          }, reject);
+        });
+        return reply;
+      }
+    }
+    const store = new OneReadStore();
+    const clock = new FakeClock(0);
+    const e = await engine(store, clock);
+    await e.queue.enqueue(event(0));
+    e.queue.setOnline(true);
+    await settle();
+    expect(e.frames).toHaveLength(1);
+    e.answer([3, e.last()[1], {}]);
+    // The answer is being handled (the entry's removal, then the next peek) as drained() asks.
+    store.holdSizes = true;
+    let drained = false;
+    void e.queue.drained().then(() => (drained = true));
+    await settle();
+    expect(store.heldSizes).toHaveLength(0);
+    expect(await storedSize(store)).toBe(0);
+    expect(drained).toBe(true);
+    e.queue.dispose();
+  });
 });
+
