@@ -25,8 +25,8 @@ export interface HandlerBlocks {
   readonly remote: RemoteControl;
   readonly smartCharging: SmartCharging;
   readonly authorization: Authorization;
-  /** The last measurements of each connector. */
-  readonly lastMeasurements: ReadonlyMap<number, MeasurementsEvent>;
+  /** The last measurements of each connector, read when a TriggerMessage asks for them. */
+  lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
   readonly dataTransferVendors: readonly string[];
   /** Runs `work` in the engine's charger-event chain. */
@@ -47,14 +47,14 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       if (evse === undefined) b.availability.reportAll();
       else background(ctx, 'StatusNotification', ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
     },
-    hasMeterValues: (evse) => meterValuesFor(b.lastMeasurements, evse).length > 0,
+    hasMeterValues: (evse) => meterValuesFor(b.lastMeasurements(), evse).length > 0,
     hasTransaction: (evse) => b.transactions.hasOpen(evse),
     sendTransactionEvent: (evse) => {
       // Through the event chain, so the Updated event keeps its place among the charger's events.
       void b.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
     },
     sendMeterValues: (evse) => {
-      for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements, evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
+      for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements(), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
       return true;
     },
   });

@@ -181,10 +181,10 @@ export class StationEngine {
     });
     registerHandlers(this.ctx, {
       provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization,
-      // Read on each TriggerMessage(MeterValues): the latest reading of every measurand.
-      get lastMeasurements() {
-        return transactions.latestValues.recent(TRIGGERED_WINDOW_MS);
-      },
+      // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
+      // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
+      // per station).
+      lastMeasurements: () => transactions.latestValues.recent(TRIGGERED_WINDOW_MS),
       dataTransferVendors: options.dataTransferVendors ?? [],
       serialize: (what, work) => this.serialize(what, work),
       afterSetVariables: () => this.afterSetVariables(),
