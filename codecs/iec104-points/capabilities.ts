@@ -8,8 +8,21 @@ import { liftingLimit } from './commands.js';
 import type { Iec104PointsMapping } from './mapping.js';
 import { PointTable } from './points.js';
 
-/** What a charger of this mapping can do. */
-export function capabilitiesOf(mapping: Iec104PointsMapping, table = new PointTable(mapping)): Capabilities {
+/** The capabilities of each mapping, shared by the sessions of all its chargers (they never change). */
+const BY_MAPPING = new WeakMap<Iec104PointsMapping, Capabilities>();
+
+/**
+ * What a charger of this mapping can do: one object per mapping, shared by every session (a fleet
+ * of one model holds its sets and targets once, not once per charger). `table`: the mapping's
+ * point table, when the caller has built it.
+ */
+export function capabilitiesOf(mapping: Iec104PointsMapping, table?: PointTable): Capabilities {
+  let caps = BY_MAPPING.get(mapping);
+  if (caps === undefined) BY_MAPPING.set(mapping, (caps = build(mapping, table ?? new PointTable(mapping))));
+  return caps;
+}
+
+function build(mapping: Iec104PointsMapping, table: PointTable): Capabilities {
   const commands = new Set<ChargerCommandType>(['setClock', 'interrogate']);
   const limitUnits = new Set<'W' | 'A'>();
   const limitTargets = new Map<number, LimitTarget>();

@@ -24,7 +24,7 @@
  * the charger no longer has. Recorded, the next enforcement sends exactly what differs — nothing
  * when the late limit is what the profiles want (a period boundary answered late).
  */
-import type { LimitTarget } from '../model/capabilities.js';
+import type { Capabilities, LimitTarget } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import { evseNames, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
@@ -80,7 +80,7 @@ export class ChargingLimits {
     /** A limit was confirmed late and recorded: the installed profiles must be enforced again. */
     private readonly onLate: () => void = () => undefined,
   ) {
-    this.routes = routesOf(ctx);
+    this.routes = routesOf(ctx.capabilities);
   }
 
   /** The routes a profile set for `evseId` with `purpose` takes part in. */
@@ -243,9 +243,17 @@ function takesPart(r: Route, evseId: number, purpose: Purpose): boolean {
   return evseId === 0 && (station ? r.includeStation : purpose === 'TxDefaultProfile');
 }
 
-/** The routes of a charger (see the file comment). */
-function routesOf(ctx: StationContext): Route[] {
-  const caps = ctx.capabilities;
+/** The routes of each charger model: a codec hands every charger of one model the same capabilities. */
+const ROUTES = new WeakMap<Capabilities, readonly Route[]>();
+
+/** The routes of a charger (see the file comment), built once per capabilities object. */
+function routesOf(caps: Capabilities): readonly Route[] {
+  let routes = ROUTES.get(caps);
+  if (routes === undefined) ROUTES.set(caps, (routes = buildRoutes(caps)));
+  return routes;
+}
+
+function buildRoutes(caps: Capabilities): Route[] {
   if (caps.limitUnits.size === 0) return [];
   const n = caps.connectorCount;
   const targets = caps.limitTargets ?? new Map<number, LimitTarget>(Array.from({ length: n }, (_, i) => [i + 1, { units: caps.limitUnits }]));

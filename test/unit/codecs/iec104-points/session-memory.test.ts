@@ -4,6 +4,7 @@
  * command is over at the time-out, and nothing of it is kept.
  */
 import { describe, expect, it } from 'vitest';
+import { capabilitiesOf } from '../../../../codecs/iec104-points/session.js';
 import { COT, TI } from '../../../../src/iec104/index.js';
 import { asdus, harness, loadExampleMapping, type Harness } from '../../../support/iec104-points.js';
 
@@ -22,6 +23,15 @@ function connected(h: Harness): void {
 const inFlight = (h: Harness): number => (h.session as unknown as { intents: Map<string, unknown> }).intents.size;
 
 describe('iec104-points session: memory per connection', () => {
+  it('shares one capabilities object among the connections of a mapping (a fleet of one model holds it once)', () => {
+    const a = harness(dc);
+    const b = harness(dc, 8);
+    expect(b.session.capabilities).toBe(a.session.capabilities);
+    expect(capabilitiesOf(dc)).toBe(a.session.capabilities);
+    // Another mapping has its own.
+    expect(harness(loadExampleMapping('example-ac-1gun')).session.capabilities).not.toBe(a.session.capabilities);
+  });
+
   it('keeps nothing of starts and stops confirmed without ACT_TERM once they are over', () => {
     const h = harness(dc);
     connected(h);
