@@ -168,9 +168,11 @@ const LATE_KEPT = 16;
  * what the charger did), never taken for another command's.
  */
 export class PendingCommands {
-  private readonly pending = new Map<string, Pending>();
+  // Both maps exist only while they hold something: a charger is idle between commands, and an
+  // empty Map costs ~180 bytes per connection.
+  private pending: Map<string, Pending> | undefined;
   /** Timed-out commands by address, oldest first (at most `LATE_KEPT`). */
-  private readonly late = new Map<string, Pending>();
+  private late: Map<string, Pending> | undefined;
 
   constructor(
     private readonly clock: CodecClock,
@@ -183,13 +185,13 @@ export class PendingCommands {
   ) {}
 
   busy(plan: PlannedCommand): boolean {
-    return this.pending.has(addr(plan.typeId, plan.ioa));
+    return this.pending?.has(addr(plan.typeId, plan.ioa)) === true;
   }
 
   /** Sends the first step (select, or execute). */
   start(plan: PlannedCommand): void {
     const p: Pending = { plan, phase: plan.selectBeforeOperate ? 'selecting' : 'executing', sent: undefined, timer: undefined };
-    this.pending.set(addr(plan.typeId, plan.ioa), p);
+    (this.pending ??= new Map()).set(addr(plan.typeId, plan.ioa), p);
     this.transmit(p);
   }
 
@@ -203,7 +205,7 @@ export class PendingCommands {
     const o = asdu.objects[0];
     if (o === undefined) return false;
     const key = addr(asdu.typeId, o.ioa);
-    const p = this.pending.get(key);
+    const p = this.pending?.get(key);
     if (p === undefined || p.sent === undefined || !echoes(o, p.sent)) return this.confirmLate(key, asdu, o);
     if (asdu.cause === COT.ACTIVATION_TERMINATION && p.phase !== 'accepted') return false;
     const id = p.plan.command.id;
@@ -241,9 +243,10 @@ export class PendingCommands {
 
   /** The ACT_CON of a command that timed out in its execute step: reported for it, once. */
   private confirmLate(key: string, asdu: Asdu, o: InformationObject): boolean {
-    const p = this.late.get(key);
+    const p = this.late?.get(key);
     if (p === undefined || p.sent === undefined || asdu.cause !== COT.ACTIVATION_CON || !echoes(o, p.sent)) return false;
-    this.late.delete(key);
+    this.late?.delete(key);
+    if (this.late?.size === 0) this.late = undefined;
     const commandId = p.plan.command.id;
     if (asdu.negative) this.result({ type: 'commandResult', commandId, status: 'rejected', reason: 'negative ACT_CON after the time-out', raw: asdu.cause });
     else this.result({ type: 'commandResult', commandId, status: p.plan.completesOnCon === true ? 'completed' : 'accepted' });
@@ -252,8 +255,8 @@ export class PendingCommands {
 
   /** The link went down: every command in flight has failed. */
   failAll(reason: string): void {
-    this.late.clear();
-    for (const [key, p] of [...this.pending]) {
+    this.late = undefined;
+    for (const [key, p] of [...(this.pending ?? [])]) {
       if (p.phase === 'accepted') this.finish(key, p, undefined);
       else this.finish(key, p, { type: 'commandResult', commandId: p.plan.command.id, status: 'failed', reason });
     }
@@ -290,14 +293,16 @@ export class PendingCommands {
   }
 
   private keepLate(key: string, p: Pending): void {
-    this.late.delete(key);
-    this.late.set(key, p);
-    if (this.late.size > LATE_KEPT) this.late.delete(this.late.keys().next().value as string);
+    const late = (this.late ??= new Map());
+    late.delete(key);
+    late.set(key, p);
+    if (late.size > LATE_KEPT) late.delete(late.keys().next().value as string);
   }
 
   private finish(key: string, p: Pending, event: CommandResultEvent | undefined): void {
     this.clock.clearTimeout(p.timer);
-    this.pending.delete(key);
+    this.pending?.delete(key);
+    if (this.pending?.size === 0) this.pending = undefined;
     if (event !== undefined) this.result(event);
   }
 }

@@ -11,7 +11,8 @@ import type { CodecClock, CommandOutcome } from '../codec.js';
 const RETRY_MS = 1_000;
 
 export class LimitLifts {
-  private readonly timers = new Map<number, unknown>();
+  /** By connector; created with the first (most chargers are never limited for a while). */
+  private timers: Map<number, unknown> | undefined;
 
   constructor(
     private readonly clock: CodecClock,
@@ -24,26 +25,33 @@ export class LimitLifts {
 
   /** A setLimit went out on `connector`: replaces its timer, arming one at `until` when there is a lift. */
   arm(connector: number, until: Timestamp | undefined, lift: PowerLimit | undefined): void {
-    this.clock.clearTimeout(this.timers.get(connector));
-    this.timers.delete(connector);
+    this.forget(connector);
     if (until === undefined || lift === undefined) return;
     this.at(connector, Math.max(0, Date.parse(until) - this.clock.now()), lift);
   }
 
   /** The connection is gone. */
   clearAll(): void {
-    for (const t of this.timers.values()) this.clock.clearTimeout(t);
-    this.timers.clear();
+    for (const t of this.timers?.values() ?? []) this.clock.clearTimeout(t);
+    this.timers = undefined;
+  }
+
+  /** Forgets `connector`'s timer, cleared first unless it is the one firing. */
+  private forget(connector: number, firing = false): void {
+    if (this.timers === undefined) return;
+    if (!firing) this.clock.clearTimeout(this.timers.get(connector));
+    this.timers.delete(connector);
+    if (this.timers.size === 0) this.timers = undefined;
   }
 
   /** Sends `lift` after `delay` ms; while the address is busy (the limit's own confirmation), a second later. */
   private at(connector: number, delay: number, lift: PowerLimit): void {
     const timer = this.clock.setTimeout(() => {
-      this.timers.delete(connector);
+      this.forget(connector, true);
       const outcome = this.send(connector, lift);
       if (outcome.status === 'rejected' && this.canRetry()) this.at(connector, RETRY_MS, lift);
       else if (outcome.status !== 'sent') this.failed(connector, outcome);
     }, delay);
-    this.timers.set(connector, timer);
+    (this.timers ??= new Map()).set(connector, timer);
   }
 }

@@ -58,16 +58,19 @@ export class Availability {
   private readonly charger = new Map<number, ConnectorStatusEvent['status']>();
   private readonly reported = new Map<number, OcppStatus>();
   private stationOperative: Operational = 'Operative';
-  private readonly evseOperative = new Map<number, Operational>();
+  // The maps and the set below are created on first use (and the set dropped once empty): most
+  // stations never see a ChangeAvailability, and an empty Map or Set costs ~150-180 bytes each.
+  /** EVSEs the CSMS set (to Inoperative, or back to Operative). */
+  private evseOperative: Map<number, Operational> | undefined;
   /** ChangeAvailability answered Scheduled: applied when the sessions end. */
-  private readonly scheduled = new Map<number, Operational>();
+  private scheduled: Map<number, Operational> | undefined;
   private scheduledReset: RequestOf<'Reset'>['type'] | undefined;
   /** The last availability command sent per target (0 = station, else EVSE): a late answer to an older one is stale. */
-  private readonly lastSent = new Map<number, string>();
+  private lastSent: Map<number, string> | undefined;
   /** The last reset command sent (same rule). */
   private lastReset: string | undefined;
   /** Connectors owed their after-boot report, waiting for the charger's state. */
-  private readonly owed = new Set<number>();
+  private owed: Set<number> | undefined;
   private owedTimer: unknown;
 
   constructor(
@@ -81,7 +84,7 @@ export class Availability {
     const station = await this.ctx.store.get(this.ctx.id, STATION_KEY);
     if (station === 'Inoperative') this.stationOperative = 'Inoperative';
     for (let e = 1; e <= this.ctx.capabilities.connectorCount; e++) {
-      if ((await this.ctx.store.get(this.ctx.id, evseKey(e))) === 'Inoperative') this.evseOperative.set(e, 'Inoperative');
+      if ((await this.ctx.store.get(this.ctx.id, evseKey(e))) === 'Inoperative') (this.evseOperative ??= new Map()).set(e, 'Inoperative');
       this.updateDeviceModel(e);
     }
   }
@@ -89,8 +92,8 @@ export class Availability {
   /** The charger reported a connector's state. */
   chargerStatus(e: ConnectorStatusEvent): void {
     this.charger.set(e.connector, e.status);
-    const owed = this.owed.delete(e.connector);
-    if (this.owed.size === 0) this.clearOwed();
+    const owed = this.owed?.delete(e.connector) === true;
+    if (this.owed?.size === 0) this.clearOwed();
     this.report(e.connector, owed);
   }
 
@@ -102,18 +105,21 @@ export class Availability {
   reportAll(waitForCharger = false): void {
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
       if (waitForCharger && !this.charger.has(c)) {
-        this.owed.add(c);
+        (this.owed ??= new Set()).add(c);
       } else {
-        this.owed.delete(c);
+        this.owed?.delete(c);
         this.report(c, true);
       }
     }
-    if (this.owed.size === 0) this.clearOwed();
-    if (this.owed.size === 0 || this.owedTimer !== undefined) return;
+    if (this.owed === undefined || this.owed.size === 0) {
+      this.clearOwed();
+      return;
+    }
+    if (this.owedTimer !== undefined) return;
     this.owedTimer = this.ctx.clock.setTimeout(() => {
       this.owedTimer = undefined;
-      const unknown = [...this.owed];
-      this.owed.clear();
+      const unknown = [...(this.owed ?? [])];
+      this.owed = undefined;
       if (unknown.length > 0) this.ctx.log('info', 'charger has not reported these connectors: reported Unavailable until it does', { connectors: unknown });
       for (const c of unknown) this.report(c, true);
     }, this.commands.waitMs());
@@ -121,15 +127,14 @@ export class Availability {
 
   /** The station stops: no report is owed any more. */
   dispose(): void {
-    this.owed.clear();
     this.clearOwed();
   }
 
   /** A session ended: apply what was scheduled for idle time. */
   sessionEnded(): void {
-    for (const [evse, op] of [...this.scheduled]) {
+    for (const [evse, op] of [...(this.scheduled ?? [])]) {
       if (this.hooks.sessionRunning(evse)) continue;
-      this.scheduled.delete(evse);
+      this.unschedule(evse);
       background(this.ctx, 'scheduled ChangeAvailability', this.applyScheduled(evse, op));
     }
     if (this.scheduledReset !== undefined && !this.hooks.sessionRunning(0)) {
@@ -143,7 +148,7 @@ export class Availability {
     const s = this.charger.get(connector);
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
-    const inoperative = this.stationOperative === 'Inoperative' || this.evseOperative.get(connector) === 'Inoperative';
+    const inoperative = this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
     return TO_OCPP[s];
@@ -156,7 +161,7 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.stationOperative === 'Inoperative' || this.evseOperative.get(connector) === 'Inoperative') return true;
+    if (this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
     return s === 'faulted' || s === 'unavailable';
   }
 
@@ -168,13 +173,13 @@ export class Availability {
       return { response: { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } }, after: nothing };
     }
     const op = req.operationalStatus;
-    const current = evse === 0 ? this.stationOperative : (this.evseOperative.get(evse) ?? 'Operative');
-    if (current === op && !this.scheduled.has(evse)) return { response: { status: 'Accepted' }, after: nothing };
+    const current = evse === 0 ? this.stationOperative : (this.evseOperative?.get(evse) ?? 'Operative');
+    if (current === op && this.scheduled?.has(evse) !== true) return { response: { status: 'Accepted' }, after: nothing };
     if (op === 'Inoperative' && this.hooks.sessionRunning(evse)) {
-      this.scheduled.set(evse, op);
+      (this.scheduled ??= new Map()).set(evse, op);
       return { response: { status: 'Scheduled' }, after: nothing };
     }
-    this.scheduled.delete(evse);
+    this.unschedule(evse);
     const told = await this.tellCharger(evse, op === 'Operative');
     const after = (): void => this.reportChanges();
     if (told.kind === 'refused') {
@@ -258,7 +263,7 @@ export class Availability {
    * `told`: it was connector `evse`'s part of a station-wide change told to each of these.
    */
   private lateChange(evse: number, op: Operational, id: string, told?: readonly number[]): void {
-    if (this.lastSent.get(evse) !== id) {
+    if (this.lastSent?.get(evse) !== id) {
       this.ctx.log('info', 'late availability confirmation overtaken by a newer change: not applied', { evse, operationalStatus: op, command: id });
       return;
     }
@@ -293,7 +298,7 @@ export class Availability {
 
   private async persist(evse: number, op: Operational): Promise<void> {
     if (evse === 0) this.stationOperative = op;
-    else this.evseOperative.set(evse, op);
+    else (this.evseOperative ??= new Map()).set(evse, op);
     await this.ctx.store.set(this.ctx.id, evse === 0 ? STATION_KEY : evseKey(evse), op);
   }
 
@@ -313,7 +318,7 @@ export class Availability {
   private async tellCharger(evse: number, available: boolean): Promise<Told> {
     if (!this.ctx.capabilities.commands.has('setAvailability')) return { kind: 'notTold' };
     const count = this.ctx.capabilities.connectorCount;
-    const connectors = Array.from({ length: count }, (_, i) => i + 1).filter((c) => !available || this.evseOperative.get(c) !== 'Inoperative');
+    const connectors = Array.from({ length: count }, (_, i) => i + 1).filter((c) => !available || this.evseOperative?.get(c) !== 'Inoperative');
     const ways = evse === 0 ? [[0], connectors] : count === 1 ? [[evse], [0]] : [[evse]];
     for (const targets of ways) {
       if (targets.length === 0) return { kind: 'confirmed', notTold: [] };
@@ -322,7 +327,8 @@ export class Availability {
       const keyOf = (connector: number): number => (connector === 0 ? evse : connector);
       // A station-wide change told to each connector: what one confirms is that connector's.
       const perConnector = evse === 0 && targets[0] !== 0;
-      for (const c of commands) this.lastSent.set(keyOf(c.connector), c.id);
+      const lastSent = (this.lastSent ??= new Map());
+      for (const c of commands) lastSent.set(keyOf(c.connector), c.id);
       const op = available ? 'Operative' : 'Inoperative';
       const outcomes = await Promise.all(commands.map((c) => this.commands.run(c, { late: () => this.lateChange(keyOf(c.connector), op, c.id, perConnector ? targets : undefined) })));
       const notTold = targets.filter((_, i) => outcomes[i]?.ok === false && (outcomes[i] as Refusal).reasonCode === 'NotSupported');
@@ -341,7 +347,7 @@ export class Availability {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
-    if (!this.ctx.isAccepted() || this.owed.has(connector)) return;
+    if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;
     if (!always && this.reported.get(connector) === status) return;
     this.reported.set(connector, status);
     background(
@@ -351,9 +357,16 @@ export class Availability {
     );
   }
 
+  /** No connector is owed its report (any more). */
   private clearOwed(): void {
+    this.owed = undefined;
     if (this.owedTimer !== undefined) this.ctx.clock.clearTimeout(this.owedTimer);
     this.owedTimer = undefined;
+  }
+
+  private unschedule(evse: number): void {
+    this.scheduled?.delete(evse);
+    if (this.scheduled?.size === 0) this.scheduled = undefined;
   }
 
   private updateDeviceModel(connector: number): void {

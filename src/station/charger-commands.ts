@@ -83,9 +83,11 @@ interface Expired {
 }
 
 export class ChargerCommands {
-  private readonly waiting = new Map<string, (o: ChargerOutcome) => void>();
+  // Both maps exist only while they hold something: most stations have no command in flight and
+  // none timed out, and an empty Map costs ~180 bytes each, per station.
+  private waiting: Map<string, (o: ChargerOutcome) => void> | undefined;
   /** Commands the CSMS was told Rejected `Timeout` for, oldest first. */
-  private readonly expired = new Map<string, Expired>();
+  private expired: Map<string, Expired> | undefined;
   private disposed = false;
 
   constructor(private readonly ctx: Pick<StationContext, 'capabilities' | 'charger' | 'clock' | 'dm' | 'log'>) {}
@@ -105,12 +107,12 @@ export class ChargerCommands {
     const ms = this.waitMs();
     return new Promise((resolve) => {
       const timer = this.ctx.clock.setTimeout(() => {
-        this.waiting.delete(command.id);
+        this.settled(command.id);
         this.expire(command, options);
         this.ctx.log('warn', 'charger did not answer in time: the CSMS is told Rejected', { command: command.id, type: command.type, waitedMs: ms });
         resolve({ ok: false, reasonCode: 'Timeout', additionalInfo: `no answer from the charger within ${ms / 1000} s` });
       }, ms);
-      this.waiting.set(command.id, (o) => {
+      (this.waiting ??= new Map()).set(command.id, (o: ChargerOutcome) => {
         this.ctx.clock.clearTimeout(timer);
         // The codec's own time-out: the charger may still confirm.
         if (!o.ok && o.reasonCode === 'Timeout') this.expire(command, options);
@@ -124,23 +126,22 @@ export class ChargerCommands {
         outcome = { status: 'rejected', reason: e instanceof Error ? e.message : String(e) };
       }
       if (outcome.status === 'sent') return;
-      const settle = this.waiting.get(command.id);
-      this.waiting.delete(command.id);
+      const settle = this.settled(command.id);
       settle?.({ ok: false, reasonCode: outcome.status === 'notSupported' ? 'NotSupported' : 'NotSent', additionalInfo: outcome.reason });
     });
   }
 
   /** A `commandResult` from the charger: settles its wait; false when nobody waits for it. */
   result(e: CommandResultEvent): boolean {
-    const settle = this.waiting.get(e.commandId);
+    const settle = this.settled(e.commandId);
     if (settle !== undefined) {
-      this.waiting.delete(e.commandId);
       settle(outcomeOf(e));
       return true;
     }
-    const expired = this.expired.get(e.commandId);
+    const expired = this.expired?.get(e.commandId);
     if (expired === undefined || e.status === 'timeout') return false;
-    this.expired.delete(e.commandId);
+    this.expired?.delete(e.commandId);
+    if (this.expired?.size === 0) this.expired = undefined;
     const data = { command: e.commandId, type: expired.type, status: e.status, reason: e.reason };
     const o = outcomeOf(e);
     if (!o.ok) {
@@ -167,15 +168,25 @@ export class ChargerCommands {
    */
   dispose(): void {
     this.disposed = true;
-    this.expired.clear();
-    const settles = [...this.waiting.values()];
-    this.waiting.clear();
+    this.expired = undefined;
+    const settles = [...(this.waiting?.values() ?? [])];
+    this.waiting = undefined;
     for (const settle of settles) settle({ ok: false, reasonCode: 'ChargerFailed', additionalInfo: 'the station stopped before the charger answered' });
   }
 
+  /** Takes the wait of command `id` off the list: its settle function, undefined when none waits. */
+  private settled(id: string): ((o: ChargerOutcome) => void) | undefined {
+    const settle = this.waiting?.get(id);
+    if (settle === undefined) return undefined;
+    this.waiting?.delete(id);
+    if (this.waiting?.size === 0) this.waiting = undefined;
+    return settle;
+  }
+
   private expire(command: ChargerCommand, options: RunOptions): void {
-    this.expired.set(command.id, { type: command.type, late: options.late });
-    if (this.expired.size > LATE_KEPT) this.expired.delete(this.expired.keys().next().value ?? '');
+    const expired = (this.expired ??= new Map());
+    expired.set(command.id, { type: command.type, late: options.late });
+    if (expired.size > LATE_KEPT) expired.delete(expired.keys().next().value ?? '');
   }
 }
 

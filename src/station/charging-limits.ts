@@ -68,10 +68,12 @@ type Purpose = ChargingProfile['chargingProfilePurpose'];
 
 export class ChargingLimits {
   readonly routes: readonly Route[];
+  // Both maps are created with their first entry (`sent` dropped again once empty): most chargers
+  // are never limited, and an empty Map costs ~180 bytes per station.
   /** The limit the charger confirmed per connector and still believed in force. */
-  private readonly sent = new Map<number, Sent>();
+  private sent: Map<number, Sent> | undefined;
   /** The last setLimit sent per connector: a late confirmation of an older one is stale. */
-  private readonly lastSent = new Map<number, string>();
+  private lastSent: Map<number, string> | undefined;
 
   constructor(
     private readonly ctx: StationContext,
@@ -132,11 +134,11 @@ export class ChargingLimits {
         problem ??= { ok: false, reasonCode: 'NotSupported', additionalInfo: e instanceof Error ? e.message : String(e) };
         continue;
       }
-      const last = this.sent.get(r.connector);
+      const last = this.sent?.get(r.connector);
       const inForce = last !== undefined && (last.until === undefined || last.until > now) ? last : undefined;
       if (limit === undefined) {
         if (inForce === undefined) {
-          this.sent.delete(r.connector);
+          this.record(r.connector, undefined);
           continue;
         }
         const lift = this.maximum(r);
@@ -155,13 +157,15 @@ export class ChargingLimits {
       if (inForce !== undefined && inForce.value === value.limit && inForce.unit === value.unit && inForce.until === limit.until) continue;
       plan.push({ command: this.command(r.connector, value, limit.until), sent: { value: value.limit, unit: value.unit, until: limit.until } });
     }
-    for (const p of plan) this.lastSent.set(p.command.connector, p.command.id);
+    if (plan.length > 0) {
+      const lastSent = (this.lastSent ??= new Map());
+      for (const p of plan) lastSent.set(p.command.connector, p.command.id);
+    }
     const outcomes = await Promise.all(plan.map((p) => this.commands.run(p.command, { late: () => this.lateConfirmed(p.command, p.sent) })));
     for (const [i, p] of plan.entries()) {
       const o = outcomes[i];
       if (o?.ok !== true) continue;
-      if (p.sent === undefined) this.sent.delete(p.command.connector);
-      else this.sent.set(p.command.connector, p.sent);
+      this.record(p.command.connector, p.sent);
     }
     const refusal = outcomes.find((o): o is Refusal => !o.ok) ?? problem;
     for (const [i, p] of plan.entries()) {
@@ -190,19 +194,28 @@ export class ChargingLimits {
   /** `command` (a limit, or a lift when `sent` is undefined) was confirmed after its wait ran out. */
   private lateConfirmed(command: ChargerCommand & { type: 'setLimit' }, sent: Sent | undefined): void {
     const connector = command.connector;
-    if (this.lastSent.get(connector) !== command.id) {
+    if (this.lastSent?.get(connector) !== command.id) {
       this.ctx.log('info', 'late limit confirmation overtaken by a newer limit: not recorded', { connector, command: command.id });
       return;
     }
-    if (sent === undefined) this.sent.delete(connector);
-    else this.sent.set(connector, sent);
+    this.record(connector, sent);
     this.ctx.log('info', 'limit confirmed late: recorded as in force, the installed profiles are enforced again', { connector, limit: command.limit });
     this.onLate();
   }
 
   /** The charger (re)connected and may have lost its limits: nothing counts as in force. */
   forget(): void {
-    this.sent.clear();
+    this.sent = undefined;
+  }
+
+  /** `sent` is in force on `connector` (undefined: no limit is). */
+  private record(connector: number, sent: Sent | undefined): void {
+    if (sent !== undefined) {
+      (this.sent ??= new Map()).set(connector, sent);
+      return;
+    }
+    this.sent?.delete(connector);
+    if (this.sent?.size === 0) this.sent = undefined;
   }
 
   private command(connector: number, l: Limit, until: number | undefined): ChargerCommand & { type: 'setLimit' } {
