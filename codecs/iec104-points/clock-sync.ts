@@ -8,24 +8,23 @@
  */
 import type { ChargerCommand } from '../../src/model/commands.js';
 import type { CommandResultEvent, Timestamp } from '../../src/model/events.js';
-import type { CodecClock, CodecLog, CommandOutcome } from '../codec.js';
+import type { CommandOutcome, SessionContext } from '../codec.js';
 
 /** Waits before a refused or unanswered clock sync of the session's own is sent again; the last repeats. */
 export const DEFAULT_CLOCK_RETRY_SECONDS: readonly number[] = [10, 30, 60, 120, 300];
 
 type SetClock = Extract<ChargerCommand, { type: 'setClock' }>;
 
-/** What the clock sync needs from its session. */
-export interface ClockSyncHost {
-  readonly clock: CodecClock;
-  /** Sends a command through the session (link state and busy addresses are checked there). */
-  send(command: ChargerCommand): CommandOutcome;
-  /** A held command that could not be sent in the end. */
-  result(event: CommandResultEvent): void;
-  /** The current time as the model writes it. */
-  now(): Timestamp;
-  readonly log: CodecLog;
+/**
+ * The session a clock sync sends through (link state and busy addresses are checked there). The
+ * session itself, so that a connection carries no host object and closures for it.
+ */
+export interface ClockSyncSession {
+  command(command: ChargerCommand): CommandOutcome;
 }
+
+/** The session's clock, and its sink for results and logs. */
+export type ClockSyncContext = Pick<SessionContext<unknown>, 'clock' | 'sink'>;
 
 /** Prefix of the ids of the session's own clock syncs. */
 const OWN = 'internal:clock';
@@ -38,14 +37,15 @@ export class ClockSync {
   /** Own syncs refused or unanswered in a row. */
   private failures = 0;
   private retryTimer: unknown;
-  /** Ids of the setClock commands in flight (one, rarely two). */
-  private readonly inFlight: string[] = [];
+  /** Ids of the setClock commands in flight (one, rarely two); undefined when none is. */
+  private inFlight: string[] | undefined;
   /** A setClock that came while another was in flight, and when. */
   private held: { readonly command: SetClock; readonly at: number } | undefined;
   private stopped = false;
 
   constructor(
-    private readonly host: ClockSyncHost,
+    private readonly session: ClockSyncSession,
+    private readonly ctx: ClockSyncContext,
     private readonly retrySeconds: readonly number[] = DEFAULT_CLOCK_RETRY_SECONDS,
   ) {}
 
@@ -53,19 +53,19 @@ export class ClockSync {
   sync(tag = ''): void {
     if (this.stopped) return;
     // Busy: a sync is in flight already, which sets the clock as well.
-    this.host.send({ type: 'setClock', id: `${OWN}${tag}`, time: this.host.now() });
+    this.session.command({ type: 'setClock', id: `${OWN}${tag}`, time: this.now() });
   }
 
   /** A setClock went out, written in `zone`. */
   sent(id: string, zone: string): void {
-    this.inFlight.push(id);
+    (this.inFlight ??= []).push(id);
     this.zone = zone;
   }
 
   /** Holds a setClock that came while another is in flight; it goes out when that one is over. */
   hold(command: SetClock): CommandOutcome {
     if (this.held !== undefined) return { status: 'rejected', reason: 'a clock sync is in progress and another is waiting' };
-    this.held = { command, at: this.host.clock.now() };
+    this.held = { command, at: this.ctx.clock.now() };
     return { status: 'sent' };
   }
 
@@ -73,23 +73,24 @@ export class ClockSync {
   zoneChanged(zone: string): void {
     if (this.zone === undefined || this.zone === zone) return;
     this.resync = true;
-    if (this.inFlight.length === 0) this.sendResync();
+    if (this.inFlight === undefined) this.sendResync();
   }
 
   /** True when `commandId` is a clock sync in flight (its result goes to `finished`). */
   owns(commandId: string): boolean {
-    return this.inFlight.includes(commandId);
+    return this.inFlight?.includes(commandId) === true;
   }
 
   /** The outcome of a clock sync in flight. */
   finished(event: CommandResultEvent): void {
-    const i = this.inFlight.indexOf(event.commandId);
+    const i = this.inFlight?.indexOf(event.commandId) ?? -1;
     if (i < 0) return;
-    this.inFlight.splice(i, 1);
+    this.inFlight?.splice(i, 1);
+    if (this.inFlight?.length === 0) this.inFlight = undefined;
     const ok = event.status === 'accepted' || event.status === 'completed';
     if (ok) {
       this.failures = 0;
-      this.host.clock.clearTimeout(this.retryTimer);
+      this.ctx.clock.clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     } else if (event.commandId.startsWith(OWN) && (event.status === 'rejected' || event.status === 'timeout')) {
       this.retry(event);
@@ -101,11 +102,11 @@ export class ClockSync {
   /** The connection is gone. */
   stop(): void {
     this.stopped = true;
-    this.host.clock.clearTimeout(this.retryTimer);
+    this.ctx.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined) this.host.result({ type: 'commandResult', commandId: held.command.id, status: 'failed', reason: 'connection closed before the clock sync was sent' });
+    if (held !== undefined) this.ctx.sink.event({ type: 'commandResult', commandId: held.command.id, status: 'failed', reason: 'connection closed before the clock sync was sent' });
   }
 
   private retry(event: CommandResultEvent): void {
@@ -113,10 +114,10 @@ export class ClockSync {
     const steps = this.retrySeconds;
     const seconds = steps[Math.min(this.failures, steps.length - 1)] ?? 60;
     this.failures += 1;
-    this.host.log('warn', `charger did not set its clock: trying again in ${seconds} s`, { status: event.status, reason: event.reason, attempt: this.failures });
-    this.retryTimer = this.host.clock.setTimeout(() => {
+    this.ctx.sink.log('warn', `charger did not set its clock: trying again in ${seconds} s`, { status: event.status, reason: event.reason, attempt: this.failures });
+    this.retryTimer = this.ctx.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      this.sync(`-retry-${this.host.clock.now()}`);
+      this.sync(`-retry-${this.ctx.clock.now()}`);
     }, seconds * 1000);
   }
 
@@ -126,15 +127,20 @@ export class ClockSync {
     if (held === undefined || this.stopped) return;
     this.held = undefined;
     this.resync = false;
-    const waited = this.host.clock.now() - held.at;
+    const waited = this.ctx.clock.now() - held.at;
     const time = new Date(Date.parse(held.command.time) + waited).toISOString();
-    const outcome = this.host.send({ ...held.command, time });
-    if (outcome.status !== 'sent') this.host.result({ type: 'commandResult', commandId: held.command.id, status: 'rejected', reason: outcome.reason });
+    const outcome = this.session.command({ ...held.command, time });
+    if (outcome.status !== 'sent') this.ctx.sink.event({ type: 'commandResult', commandId: held.command.id, status: 'rejected', reason: outcome.reason });
   }
 
   private sendResync(): void {
     if (this.stopped) return;
     this.resync = false;
-    this.sync(`-zone-${this.host.clock.now()}`);
+    this.sync(`-zone-${this.ctx.clock.now()}`);
+  }
+
+  /** The current time as the model writes it. */
+  private now(): Timestamp {
+    return new Date(this.ctx.clock.now()).toISOString();
   }
 }

@@ -7,20 +7,21 @@
  * `ConnectorStates.lacks`): a start is never reported without its meter start only because the
  * counters had not been read.
  */
+import type { ChargerCommand } from '../../src/model/commands.js';
 import type { ChargerEvent, MeasurementsEvent } from '../../src/model/events.js';
-import type { CodecClock } from '../codec.js';
+import type { CommandOutcome, SessionContext } from '../codec.js';
 import type { ConnectorStates } from './connectors.js';
 import type { PointTable } from './points.js';
 
-export interface FinalMeterHost {
-  readonly clock: CodecClock;
-  readonly states: ConnectorStates;
-  readonly table: PointTable;
-  emit(events: readonly ChargerEvent[]): void;
-  /** Asks the charger for its counters (C_CI_NA_1). */
-  interrogateCounters(): void;
-  /** Longest wait for the reading. */
-  readonly waitMs: number;
+/** Prefix of the ids of the counter interrogations asked for a meter reading. */
+export const FINAL_METER_ID = 'internal:ci-end';
+
+/**
+ * The session the counter interrogation goes through (the session itself: a connection carries no
+ * host object and closures for this).
+ */
+export interface FinalMeterSession {
+  command(command: ChargerCommand): CommandOutcome;
 }
 
 export class FinalMeter {
@@ -29,11 +30,19 @@ export class FinalMeter {
   /** Set while session starts or idle reports wait for their figures (a wait of its own: see `afterMonitor`). */
   private openTimer: unknown;
 
-  constructor(private readonly host: FinalMeterHost) {}
+  constructor(
+    private readonly session: FinalMeterSession,
+    /** The session's clock, and its sink for the events that start and end sessions. */
+    private readonly ctx: Pick<SessionContext<unknown>, 'clock' | 'sink'>,
+    private readonly states: ConnectorStates,
+    private readonly table: PointTable,
+    /** Longest wait for the reading. */
+    private readonly waitMs: number,
+  ) {}
 
   /** True while some session waits for a meter reading (checked after every monitor ASDU). */
   get waiting(): boolean {
-    return this.timer !== undefined || this.openTimer !== undefined || this.host.states.anyEnding || this.host.states.anyOpening;
+    return this.timer !== undefined || this.openTimer !== undefined || this.states.anyEnding || this.states.anyOpening;
   }
 
   /**
@@ -43,11 +52,12 @@ export class FinalMeter {
    * cuts short the wait for a later end's final reading.
    */
   afterMonitor(measured: readonly MeasurementsEvent[]): void {
-    const { states, clock } = this.host;
+    const { states } = this;
+    const { clock } = this.ctx;
     for (const m of measured) {
       // The session's register is the phase-less energy point; per-phase registers do not end it,
       // nor does a reading the charger flagged (it never becomes the register: see `marked`).
-      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined)) this.host.emit(states.finishEnding(m.connector));
+      if (m.values.some((v) => v.measurand === 'energy' && v.phase === undefined && v.quality === undefined)) this.emit(states.finishEnding(m.connector));
     }
     this.waitForOpenings();
     const ending = states.endingConnectors();
@@ -57,29 +67,30 @@ export class FinalMeter {
       return;
     }
     if (this.timer !== undefined) return;
-    if (!ending.some((c) => this.host.table.hasEnergy(c))) {
-      this.host.emit(states.finishEnding());
+    if (!ending.some((c) => this.table.hasEnergy(c))) {
+      this.emit(states.finishEnding());
       return;
     }
-    this.host.interrogateCounters();
+    this.interrogateCounters();
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
-      this.host.emit(this.host.states.finishEnding());
-    }, this.host.waitMs);
+      this.emit(this.states.finishEnding());
+    }, this.waitMs);
   }
 
   /** Ends every waiting session with the register as it stands; reports the waiting starts and idle connectors. */
   finish(): void {
-    this.host.clock.clearTimeout(this.timer);
-    this.host.clock.clearTimeout(this.openTimer);
+    this.ctx.clock.clearTimeout(this.timer);
+    this.ctx.clock.clearTimeout(this.openTimer);
     this.timer = this.openTimer = undefined;
-    this.host.emit(this.host.states.finishEnding());
-    this.host.emit(this.host.states.finishOpening());
+    this.emit(this.states.finishEnding());
+    this.emit(this.states.finishOpening());
   }
 
   /** Session starts and idle reports wait (bounded) for the counters they lack. */
   private waitForOpenings(): void {
-    const { states, clock } = this.host;
+    const { states } = this;
+    const { clock } = this.ctx;
     if (!states.anyOpening) {
       clock.clearTimeout(this.openTimer);
       this.openTimer = undefined;
@@ -87,10 +98,20 @@ export class FinalMeter {
     }
     if (this.openTimer !== undefined) return;
     // Refused while the start-up counter interrogation is still in flight, which answers as well.
-    this.host.interrogateCounters();
+    this.interrogateCounters();
     this.openTimer = clock.setTimeout(() => {
       this.openTimer = undefined;
-      this.host.emit(this.host.states.finishOpening());
-    }, this.host.waitMs);
+      this.emit(this.states.finishOpening());
+    }, this.waitMs);
+  }
+
+  /** Asks the charger for its counters (C_CI_NA_1). */
+  private interrogateCounters(): void {
+    this.session.command({ type: 'interrogate', id: `${FINAL_METER_ID}-${this.ctx.clock.now()}`, scope: 'counters' });
+  }
+
+  private emit(events: readonly ChargerEvent[]): void {
+    const sink = this.ctx.sink;
+    for (let i = 0; i < events.length; i++) sink.event(events[i] as ChargerEvent);
   }
 }

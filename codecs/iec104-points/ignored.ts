@@ -16,7 +16,7 @@ export class IgnoredInput {
   /** Kinds logged so far; allocated with the first (most connections never ignore anything). */
   private logged: Set<string> | undefined;
 
-  constructor(private readonly sink: SessionSink) {}
+  constructor(protected readonly sink: SessionSink) {}
 
   /**
    * Counts one ignored ASDU (or the ignored part of one) and logs `message` the first time `kind`

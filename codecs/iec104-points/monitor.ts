@@ -65,9 +65,15 @@ interface MonitorObject {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Group = Mutable<MeasurementsEvent>;
 
-export type UnknownReporter = (asdu: Asdu, o: InformationObject, why?: string) => void;
-/** Told of each object whose quality descriptor flags it, with the verdict (undefined: dropped). */
-export type FlaggedReporter = (asdu: Asdu, o: InformationObject, q: number, verdict: Verdict) => void;
+/** Told of the objects of an ASDU that are not used as they came (the session counts and logs them). */
+export interface MonitorReports {
+  /** An object whose IOA is not mapped, or whose status code is not in the mapping (`why`). */
+  unknownObject(asdu: Asdu, o: InformationObject, why?: string): void;
+  /** An object whose quality descriptor flags it, with the verdict (undefined: dropped). */
+  flaggedObject(asdu: Asdu, o: InformationObject, q: number, verdict: Verdict): void;
+  /** A time-tagged object that was processed before (resent after a reconnect). */
+  repeatedObject(asdu: Asdu, o: InformationObject): void;
+}
 
 /** What reading monitor ASDUs needs from its session. */
 export interface MonitorContext {
@@ -75,16 +81,12 @@ export interface MonitorContext {
   readonly states: ConnectorStates;
   /** The charger's time zone, for its time tags. */
   readonly timeZone: string;
-  /** Called for an object whose IOA is not mapped, or whose status code is not in the mapping. */
-  readonly unknown: UnknownReporter;
+  /** Told of unmapped, flagged and repeated objects. */
+  readonly reports: MonitorReports;
   /** The mapping's quality policy. */
   readonly quality: QualityRules;
-  /** Called for an object whose quality descriptor flags it. */
-  readonly flagged: FlaggedReporter;
   /** Time-tagged objects already processed (on an earlier connection too); undefined before identification. */
   readonly repeats: RepeatFilter | undefined;
-  /** Called for a time-tagged object that was processed before (resent after a reconnect). */
-  readonly repeat: (asdu: Asdu, o: InformationObject) => void;
   /**
    * Called after each state object (not measured values) of a time-tagged ASDU, with its time: the
    * change is reported at that time, before the next object of the ASDU changes the state again.
@@ -126,7 +128,7 @@ export function readMonitor(
   let h2: Measurement | undefined;
   let h3: Measurement | undefined;
   let held = 0;
-  const { states, timeZone, unknown } = ctx;
+  const { states, timeZone, reports } = ctx;
   const objects = asdu.objects as readonly MonitorObject[];
   const carrier = CARRIER[asdu.typeId] as Carrier;
   const counter = COUNTER[asdu.typeId] === 1;
@@ -139,7 +141,7 @@ export function readMonitor(
     const o = objects[i] as MonitorObject;
     const entry = family === undefined ? undefined : family.get(o.ioa);
     if (entry === undefined) {
-      unknown(asdu, o as InformationObject);
+      reports.unknownObject(asdu, o as InformationObject);
       continue;
     }
     // A good value has no quality bit set: one test, and the policy is read only for flagged ones.
@@ -148,7 +150,7 @@ export function readMonitor(
     if (q !== 0) {
       // A session's start figures are billing figures: a flagged one is never used.
       marks = entry.signal >= SIGNAL.sessionStartEnergy ? undefined : ctx.quality.verdict(q, entry.measurand === 'energy');
-      ctx.flagged(asdu, o as InformationObject, q, marks);
+      reports.flaggedObject(asdu, o as InformationObject, q, marks);
       if (marks === undefined) continue;
     }
     let at = now;
@@ -156,7 +158,7 @@ export function readMonitor(
       const d = dateOf(o.time, timeZone);
       if (d !== undefined) {
         if (repeats !== undefined && repeats.repeated(familyTi, o.ioa, d.getTime(), numberIn(carrier, o.value) ?? Number.NaN)) {
-          ctx.repeat(asdu, o as InformationObject);
+          reports.repeatedObject(asdu, o as InformationObject);
           continue;
         }
         at = d.toISOString();
@@ -168,7 +170,7 @@ export function readMonitor(
       if (raw === undefined) continue;
       // A float may carry NaN or an infinity (IEEE 754): no measurand has such a value.
       if (!Number.isFinite(raw)) {
-        unknown(asdu, o as InformationObject, 'value is not a finite number');
+        reports.unknownObject(asdu, o as InformationObject, 'value is not a finite number');
         continue;
       }
       const v = marks === undefined ? measurement(entry, raw, states, at) : marked(entry, raw, marks);
@@ -204,7 +206,7 @@ export function readMonitor(
       const raw = numberIn(carrier, o.value);
       const p = entry.point as StatusPoint;
       const state = raw === undefined ? undefined : p.states[String(raw)];
-      if (raw === undefined || state === undefined) unknown(asdu, o as InformationObject, `status code ${raw} not in the mapping's states`);
+      if (raw === undefined || state === undefined) reports.unknownObject(asdu, o as InformationObject, `status code ${raw} not in the mapping's states`);
       else {
         states.setCoded(entry.connector, { ...state, raw });
         if (timeTag) ctx.changed(at);
@@ -213,7 +215,7 @@ export function readMonitor(
     }
     if (signal >= SIGNAL.sessionStartEnergy) {
       const raw = numberIn(carrier, o.value);
-      if (raw === undefined || !Number.isFinite(raw)) unknown(asdu, o as InformationObject, 'value is not a finite number');
+      if (raw === undefined || !Number.isFinite(raw)) reports.unknownObject(asdu, o as InformationObject, 'value is not a finite number');
       else if (signal === SIGNAL.sessionStartEnergy) states.setStartEnergy(entry.connector, entry.scaled ? round(raw * entry.factor + entry.offset) : raw);
       else states.setStartTime(entry.connector, raw);
       continue;

@@ -33,12 +33,18 @@ export class RepeatFilter {
   /** This connection's number among the charger's (set with the first time-tagged object). */
   private connection = 0;
 
-  /** `memory`: the charger's memory, asked for with the first time-tagged object (many chargers send none). */
-  constructor(private readonly memory: () => Map<string, unknown>) {}
+  /**
+   * `memoryOf(chargerId)`: the charger's memory, asked for with the first time-tagged object (many
+   * chargers send none).
+   */
+  constructor(
+    private readonly memoryOf: (chargerId: string) => Map<string, unknown>,
+    private readonly chargerId: string,
+  ) {}
 
   private get seen(): Map<number, number[]> {
     if (this.kept === undefined) {
-      const memory = this.memory();
+      const memory = this.memoryOf(this.chargerId);
       const kept = memory.get(MEMORY_KEY) as Kept | undefined;
       this.kept = kept ?? { connections: 0, seen: new Map<number, number[]>() };
       memory.set(MEMORY_KEY, this.kept);

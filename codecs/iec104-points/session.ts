@@ -16,7 +16,7 @@ import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
 import { ClockSync, DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
-import { FinalMeter } from './final-meter.js';
+import { FINAL_METER_ID, FinalMeter } from './final-meter.js';
 import { logFlowWarning } from './flow-advice.js';
 import { AsduIntake, TYPE_INFO } from './intake.js';
 import { LimitLifts } from './limit-lifts.js';
@@ -79,9 +79,7 @@ export class Iec104PointsSession implements CodecSession {
     this.params = { cotSize: a.cotSize ?? 2, caSize: a.caSize ?? 2, ioaSize: a.ioaSize ?? 3 };
     this.timeZone = ctx.connection.timeZone ?? this.mapping.timeZone ?? DEFAULT_TIME_ZONE;
     this.capabilities = capabilitiesOf(this.mapping, this.table);
-    this.intake = new AsduIntake(ctx.sink, this.params, this.mapping.commonAddress, (ca) => {
-      if (this.chargerId === undefined) this.identify((this.mapping.identity.template ?? '{ca}').replace(/\{ca\}/g, String(ca)));
-    });
+    this.intake = new AsduIntake(ctx.sink, this.params, this.mapping.commonAddress);
     const figures = Array.from({ length: this.mapping.charger.connectors + 1 }, (_, c) => this.table.figures(c));
     this.states = new ConnectorStates(
       this.mapping.charger.connectors,
@@ -92,11 +90,9 @@ export class Iec104PointsSession implements CodecSession {
       table: this.table,
       states: this.states,
       timeZone: this.timeZone,
-      unknown: this.intake.unknownObject,
+      reports: this.intake,
       quality: QualityRules.of(this.mapping),
-      flagged: this.intake.flaggedObject,
       repeats: undefined,
-      repeat: this.intake.repeatedObject,
       changed: this.stateChanged,
     };
     const l = this.mapping.link ?? {};
@@ -127,18 +123,9 @@ export class Iec104PointsSession implements CodecSession {
       (command) => this.onExpired(command),
     );
     this.periodic = new Periodic(ctx.clock);
-    this.finalMeter = new FinalMeter({
-      clock: ctx.clock,
-      states: this.states,
-      table: this.table,
-      emit: (events) => this.emit(events),
-      interrogateCounters: () => this.command({ type: 'interrogate', id: `${INTERNAL}ci-end-${ctx.clock.now()}`, scope: 'counters' }),
-      waitMs: Math.min((this.mapping.commandTimeoutSeconds ?? 10) * 1000, FINAL_METER_WAIT_MS),
-    });
-    this.clockSync = new ClockSync(
-      { clock: ctx.clock, send: (c) => this.command(c), result: (e) => this.emit([e]), now: () => this.nowIso(), log: ctx.sink.log },
-      this.mapping.interrogation?.clockSyncRetrySeconds ?? DEFAULT_CLOCK_RETRY_SECONDS,
-    );
+    // Both send through this session and report to its sink: no host objects or closures per connection.
+    this.finalMeter = new FinalMeter(this, ctx, this.states, this.table, Math.min((this.mapping.commandTimeoutSeconds ?? 10) * 1000, FINAL_METER_WAIT_MS));
+    this.clockSync = new ClockSync(this, ctx, this.mapping.interrogation?.clockSyncRetrySeconds ?? DEFAULT_CLOCK_RETRY_SECONDS);
     this.lifts = new LimitLifts(
       ctx.clock,
       (connector, limit) => this.command({ type: 'setLimit', id: `${INTERNAL}limit-lift-${connector}-${ctx.clock.now()}`, connector, limit }),
@@ -223,7 +210,7 @@ export class Iec104PointsSession implements CodecSession {
       this.emit([event]);
       return;
     }
-    if (event.commandId.startsWith(`${INTERNAL}ci-end`) && event.status !== 'accepted') this.finalMeter.finish();
+    if (event.commandId.startsWith(FINAL_METER_ID) && event.status !== 'accepted') this.finalMeter.finish();
     if (event.status !== 'accepted' && event.status !== 'completed') {
       this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
@@ -274,7 +261,7 @@ export class Iec104PointsSession implements CodecSession {
     if (this.chargerId !== undefined) return;
     this.chargerId = chargerId;
     const memoryOf = this.ctx.connection.memoryOf;
-    if (memoryOf !== undefined) this.monitor = { ...this.monitor, repeats: new RepeatFilter(() => memoryOf(chargerId)) };
+    if (memoryOf !== undefined) this.monitor = { ...this.monitor, repeats: new RepeatFilter(memoryOf, chargerId) };
     const zone = this.ctx.connection.timeZoneOf?.(chargerId);
     if (zone !== undefined && zone !== this.timeZone) {
       this.timeZone = zone;
@@ -314,6 +301,8 @@ export class Iec104PointsSession implements CodecSession {
   private onAsdu(bytes: Buffer): void {
     const asdu = this.intake.accept(bytes);
     if (asdu === undefined) return;
+    // The charger's first ASDU tells its common address, which names it (unless its connection does).
+    if (this.chargerId === undefined && this.intake.addressLearned) this.identify((this.mapping.identity.template ?? '{ca}').replace(/\{ca\}/g, String(this.intake.commonAddress)));
     const info = TYPE_INFO[asdu.typeId] as TypeInfo;
     if (!info.control) {
       this.onMonitor(asdu, info);
@@ -329,9 +318,9 @@ export class Iec104PointsSession implements CodecSession {
     const giDone = matched && asdu.typeId === TI.C_IC_NA_1 && (asdu.cause === COT.ACTIVATION_TERMINATION || asdu.negative);
     if (!matched) {
       if (SENT_TYPES[asdu.typeId] === 1) {
-        this.intake.ignored.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
+        this.intake.report('unsolicited', `${info.name}/${asdu.cause}`, 'control confirmation matching no command in flight: ignored', { ti: info.name, cause: asdu.cause, negative: asdu.negative });
       } else {
-        this.intake.ignored.report('unused_type', info.name, `${info.name} is not used by this gateway: ignored`, { ti: info.name, cause: asdu.cause });
+        this.intake.report('unused_type', info.name, `${info.name} is not used by this gateway: ignored`, { ti: info.name, cause: asdu.cause });
       }
     }
     if (giDone && !this.states.isReady) this.ready();
@@ -353,7 +342,7 @@ export class Iec104PointsSession implements CodecSession {
     }
     const family = this.table.family(asdu.typeId);
     if (family === undefined) {
-      this.intake.ignored.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
+      this.intake.report('unused_type', info.name, `${info.name} is not used by the mapping: ignored`, { ti: info.name, cause: asdu.cause });
       return;
     }
     const now = this.nowIso();

@@ -26,11 +26,9 @@ function read(mapping: Iec104PointsMapping, a: Asdu) {
     table: new PointTable(mapping),
     states,
     timeZone: 'Asia/Shanghai',
-    unknown: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]),
+    reports: { unknownObject: (_a: Asdu, o: InformationObject, why?: string) => void unknown.push([o.ioa, why]), flaggedObject: () => undefined, repeatedObject: () => undefined },
     quality: new QualityRules(mapping.quality),
-    flagged: () => undefined,
     repeats: undefined,
-    repeat: () => undefined,
     changed: () => undefined,
   };
   const measured = readMonitor(ctx, a, info, NOW, faults);
@@ -119,7 +117,7 @@ describe('iec104-points monitor reading', () => {
     const table = new PointTable(dc);
     const info = typeInfo(TI.M_IT_NA_1);
     if (info === undefined) throw new Error('M_IT_NA_1 unknown');
-    const ctx = { table, states, timeZone: 'UTC', unknown: () => undefined, quality: new QualityRules(), flagged: () => undefined, repeats: undefined, repeat: () => undefined, changed: () => undefined };
+    const ctx = { table, states, timeZone: 'UTC', reports: { unknownObject: () => undefined, flaggedObject: () => undefined, repeatedObject: () => undefined }, quality: new QualityRules(), repeats: undefined, changed: () => undefined };
     const values = [12_345, 100].map((v) => readMonitor(ctx, asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, [])?.[0]?.values[0]);
     expect(values).toEqual([
       { measurand: 'energy', value: 123_450, raw: 12_345 },

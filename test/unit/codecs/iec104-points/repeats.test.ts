@@ -23,30 +23,30 @@ function connected(h: Harness): void {
 describe('RepeatFilter', () => {
   it('knows an exact (time, value) pair at an address again on a new filter (connection) on the same memory', () => {
     const memory = new Map<string, unknown>();
-    const f = new RepeatFilter(() => memory);
+    const f = new RepeatFilter(() => memory, 'EXDC7');
     expect(f.repeated(1, 5, 1000, 1)).toBe(false);
     expect(f.repeated(1, 5, 1000, 0)).toBe(false);
     expect(f.repeated(1, 6, 1000, 1)).toBe(false);
-    const next = new RepeatFilter(() => memory);
+    const next = new RepeatFilter(() => memory, 'EXDC7');
     expect(next.repeated(1, 5, 1000, 1)).toBe(true);
     expect(next.repeated(1, 5, 1000, 0)).toBe(true);
     expect(next.repeated(1, 5, 1000, 2)).toBe(false);
     // An older time with a new value is an event (the charger's clock may have been set back).
     expect(next.repeated(1, 5, 500, 1)).toBe(false);
     // A third connection still knows what the first saw.
-    expect(new RepeatFilter(() => memory).repeated(1, 6, 1000, 1)).toBe(true);
+    expect(new RepeatFilter(() => memory, 'EXDC7').repeated(1, 6, 1000, 1)).toBe(true);
   });
 
   it('never finds a repeat within one filter (connection): the link rules those out', () => {
-    const f = new RepeatFilter(() => new Map());
+    const f = new RepeatFilter(() => new Map(), 'EXDC7');
     expect([f.repeated(1, 5, 1000, 1), f.repeated(1, 5, 1000, 2), f.repeated(1, 5, 1000, 1)]).toEqual([false, false, false]);
   });
 
   it('forgets the oldest pairs of an address beyond its history', () => {
     const memory = new Map<string, unknown>();
-    const f = new RepeatFilter(() => memory);
+    const f = new RepeatFilter(() => memory, 'EXDC7');
     for (let t = 0; t < 9; t++) f.repeated(1, 5, t, 1);
-    const next = new RepeatFilter(() => memory);
+    const next = new RepeatFilter(() => memory, 'EXDC7');
     expect(next.repeated(1, 5, 0, 1)).toBe(false);
     expect(next.repeated(1, 5, 8, 1)).toBe(true);
   });
