@@ -31,7 +31,8 @@ interface Connector {
   available?: boolean;
   /** From a status-code point. */
   coded?: { status: ConnectorStatus; chargingState?: ChargingState; plugged?: boolean; raw: number };
-  readonly faults: Map<string, FaultState>;
+  /** Active faults; created with the first (an empty Map costs ~180 bytes, most connectors have none). */
+  faults?: Map<string, FaultState>;
   energyWh?: number;
   /** When `energyWh` was read. */
   energyAt?: Timestamp;
@@ -71,8 +72,9 @@ export class ConnectorStates {
   private ready = false;
   /** Something that can change a snapshot changed since the last flush. */
   private dirty = false;
-  private readonly stopIntents = new Map<number, StopIntent>();
-  private readonly startCommands = new Map<number, string>();
+  // Created with their first entry, dropped once empty: a charger is idle between commands.
+  private stopIntents: Map<number, StopIntent> | undefined;
+  private startCommands: Map<number, string> | undefined;
   private readonly issuedIds = new Set<string>();
   private endingCount = 0;
   /** Session starts and idle reports waiting for a reading. */
@@ -87,13 +89,13 @@ export class ConnectorStates {
     private readonly chargerId: () => string,
     private readonly mapped: (c: number) => MappedFigures = () => NO_FIGURES,
   ) {
-    for (let c = 0; c <= count; c++) this.connectors.set(c, { faults: new Map() });
+    for (let c = 0; c <= count; c++) this.connectors.set(c, {});
   }
 
   private get(c: number): Connector {
     let s = this.connectors.get(c);
     if (s === undefined) {
-      s = { faults: new Map() };
+      s = {};
       this.connectors.set(c, s);
     }
     return s;
@@ -157,22 +159,25 @@ export class ConnectorStates {
   /** Raises or clears a fault; returns the event to emit, or undefined when nothing changed. */
   setFault(c: number, fault: { code: string; name?: string; severity: FaultSeverity; stopReason?: StopReason }, active: boolean, at: Timestamp, raw: number): ChargerEvent | undefined {
     const s = this.get(c);
-    const was = s.faults.has(fault.code);
+    const was = s.faults?.has(fault.code) === true;
     if (was === active) return undefined;
     this.dirty = true;
-    if (active) s.faults.set(fault.code, { code: fault.code, severity: fault.severity, ...(fault.stopReason !== undefined ? { stopReason: fault.stopReason } : {}) });
-    else s.faults.delete(fault.code);
+    if (active) (s.faults ??= new Map()).set(fault.code, { code: fault.code, severity: fault.severity, ...(fault.stopReason !== undefined ? { stopReason: fault.stopReason } : {}) });
+    else {
+      s.faults?.delete(fault.code);
+      if (s.faults?.size === 0) s.faults = undefined;
+    }
     return { type: 'fault', connector: c, code: fault.code, ...(fault.name !== undefined ? { name: fault.name } : {}), severity: fault.severity, active, at, raw };
   }
 
   /** The gateway sent a stop: the next session end on `c` is remote. */
   expectStop(c: number, intent: StopIntent): void {
-    this.stopIntents.set(c, intent);
+    (this.stopIntents ??= new Map()).set(c, intent);
   }
 
   /** The gateway sent a start with this command id: the next session start on `c` is remote. */
   expectStart(c: number, commandId: string): void {
-    this.startCommands.set(c, commandId);
+    (this.startCommands ??= new Map()).set(c, commandId);
   }
 
   /** From now on snapshots are emitted (after the first general interrogation completes). */
@@ -211,18 +216,18 @@ export class ConnectorStates {
         if (s.ending !== undefined) out.push(this.ended(c, s));
         // Idle as the connection came up, charging before the register came: both are reported.
         if (s.idle !== undefined) out.push(this.idleReport(c, s));
-        const commandId = this.startCommands.get(c);
-        this.startCommands.delete(c);
+        const commandId = this.startCommands?.get(c);
+        this.forgetStart(c);
         s.session = { id: this.newId(c, at), ...(commandId !== undefined ? { commandId } : {}), opening: { at, found } };
         this.openingCount += 1;
       } else if (!charging && s.session !== undefined) {
         // A start still waiting is reported before its end.
         if (s.session.opening !== undefined) out.push(this.opened(c, s));
-        const intent = this.stopIntents.get(c);
+        const intent = this.stopIntents?.get(c);
         s.ending = { id: s.session.id, at, reason: intent?.reason ?? this.stopReason(c, snap.plugged), intended: intent !== undefined };
         this.endingCount += 1;
         s.session = undefined;
-        this.stopIntents.delete(c);
+        this.forgetStop(c);
       } else if (!charging && found) {
         s.idle = { at };
         this.openingCount += 1;
@@ -298,8 +303,8 @@ export class ConnectorStates {
 
   /** The gateway's start or stop did not happen: forget what it announced. */
   cancelIntent(c: number, kind: 'start' | 'stop'): void {
-    if (kind === 'start') this.startCommands.delete(c);
-    else this.stopIntents.delete(c);
+    if (kind === 'start') this.forgetStart(c);
+    else this.forgetStop(c);
   }
 
   private ended(c: number, s: Connector): ChargerEvent {
@@ -344,7 +349,17 @@ export class ConnectorStates {
   }
 
   private activeFaults(c: number): FaultState[] {
-    return [...this.get(c).faults.values(), ...this.get(0).faults.values()];
+    return [...(this.get(c).faults?.values() ?? []), ...(this.get(0).faults?.values() ?? [])];
+  }
+
+  private forgetStart(c: number): void {
+    this.startCommands?.delete(c);
+    if (this.startCommands?.size === 0) this.startCommands = undefined;
+  }
+
+  private forgetStop(c: number): void {
+    this.stopIntents?.delete(c);
+    if (this.stopIntents?.size === 0) this.stopIntents = undefined;
   }
 
   private snapshot(c: number): { status: ConnectorStatus; plugged: boolean; chargingState: ChargingState } {

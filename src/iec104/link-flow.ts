@@ -18,8 +18,11 @@ export class FlowWatch {
   private t2Acked = 0;
   /** I-frames received since that acknowledgement, within `resumeMs`. */
   private resumed = 0;
-  /** Stalls seen, by the number of frames the peer had sent before it (allocated with the first). */
-  private stalls: Map<number, number> | undefined;
+  /**
+   * Stalls seen, as flat [frames the peer had sent before it, times] pairs (allocated with the
+   * first): a handful of counts at most, where a Map would cost ~180 bytes per link.
+   */
+  private stalls: number[] | undefined;
   /** Since when our window has been full with ASDUs waiting. */
   private fullSince: number | undefined;
   private peerWaitsReported = false;
@@ -57,9 +60,13 @@ export class FlowWatch {
     if (this.resumed < 2) return;
     this.t2AckAt = undefined;
     const n = this.t2Acked;
-    this.stalls ??= new Map();
-    const times = (this.stalls.get(n) ?? 0) + 1;
-    this.stalls.set(n, times);
+    // Allocated at its first pair's size: an array grown by push starts at 17 slots.
+    const stalls = (this.stalls ??= [n, 0]);
+    let i = 0;
+    while (i < stalls.length && stalls[i] !== n) i += 2;
+    if (i === stalls.length) stalls.push(n, 0);
+    const times = (stalls[i + 1] as number) + 1;
+    stalls[i + 1] = times;
     if (times >= STALLS) this.once({ kind: 'peer-waits', unacknowledged: n });
   }
 
