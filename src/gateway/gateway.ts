@@ -7,7 +7,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
-import { systemCodecClock, type ChargerKeys, type Codec } from '../../codecs/codec.js';
+import { systemCodecClock, type ChargerKeys, type Codec, type IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
@@ -50,6 +50,9 @@ interface Listener {
   readonly codecOptions: unknown;
   readonly server: Server;
   port: number;
+  /** `ConnectionInfo.memoryOf` and the ignored-message count of its codec: once per listener, not per connection. */
+  readonly memoryOf: (chargerId: string) => Map<string, unknown>;
+  readonly ignored: (reason: IgnoredReason) => void;
 }
 
 interface Station {
@@ -163,7 +166,9 @@ export class Gateway {
     });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
-      const listener: Listener = { ...p, server, port: 0 };
+      const [codec, metrics] = [p.codec.name, this.metricsRegistry];
+      const memoryOf = (chargerId: string): Map<string, unknown> => this.memories.of(codec, chargerId);
+      const listener: Listener = { ...p, server, port: 0, memoryOf, ignored: (reason) => metrics.ignored(codec, reason) };
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(p.config.port, p.config.host ?? '0.0.0.0', () => resolve());
@@ -239,7 +244,7 @@ export class Gateway {
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
-      memoryOf: (chargerId) => this.memories.of(codec, chargerId),
+      memoryOf: listener.memoryOf,
       admit: (chargerId, proof) => admission.atLogin(chargerId, proof, this.registry.get(chargerId), this.resolve(chargerId)),
       keys: this.keys,
       loginTimeoutMs: limits.loginTimeoutMs,
@@ -252,7 +257,7 @@ export class Gateway {
         received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
         sent: () => metrics.frame(codec, 'out'),
         badFrame: (code) => metrics.decodeError(code),
-        ignored: (reason) => metrics.ignored(codec, reason),
+        ignored: listener.ignored,
         closed: (reason) => metrics.disconnected(reason),
         loginRefused: (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress }),
       },
