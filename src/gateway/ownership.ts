@@ -1,6 +1,6 @@
 /**
  * Fleet ownership: with several gateway instances sharing one store, a station identity has exactly
- * one OCPP connection (design.md "Identity, credentials, ownership"). Each instance holds a lease
+ * one OCPP connection (README, "Running with Redis, and several instances"). Each instance holds a lease
  * per station it serves (`StateStore.acquireLease`, TTL `leaseTtlMs`) and renews all of them in one
  * periodic loop.
  *

@@ -1,7 +1,7 @@
 /**
  * Reports over the device model (GetBaseReport, GetReport → NotifyReport): which variables a
  * request selects, how one is rendered as `ReportDataType`, and how the engine pages them.
- * WriteOnly values are never rendered (protocols/ocpp201.md §1.6, §2.6).
+ * WriteOnly values are never rendered (OCPP 2.0.1 Part 1, device model: a WriteOnly variable is never reported).
  */
 import type { Variable } from './device-model-defs.js';
 import type { ComponentCriterionEnumType, ComponentType, ComponentVariableType, ReportBaseEnumType, ReportDataType } from './device-model-types.js';

@@ -67,7 +67,7 @@ export interface VariableDef {
   readonly derive?: Derivation;
   readonly persistent: boolean;
   readonly constant: boolean;
-  /** Required for Core certification (protocols/ocpp201.md §2.6.1). */
+  /** Required for Core certification (OCPP 2.0.1 Part 1, the Core profile's required components and variables). */
   readonly required: boolean;
   /** Maintained by the engine at run time (`DeviceModel.setRuntime`). */
   readonly runtime?: boolean;

@@ -16,7 +16,7 @@ type Limits = Pick<VariableDef, 'dataType' | 'minLimit' | 'maxLimit' | 'valuesLi
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-// RFC 3339 with an explicit zone (protocols/ocpp201.md §1.7).
+// RFC 3339 with an explicit zone (OCPP 2.0.1 Part 2, dateTime: RFC 3339).
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

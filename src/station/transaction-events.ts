@@ -131,7 +131,7 @@ const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['i
   noAuthorization: 'NoAuthorization',
 };
 
-/** A canonical id token as OCPP wants it (at most 36 characters, see ocpp201.md §6 #14). */
+/** A canonical id token as OCPP wants it (at most 36 characters, IdTokenType.idToken is string[0..36]). */
 export function ocppIdToken(t: IdToken): RequestOf<'Authorize'>['idToken'] {
   return { idToken: t.id.slice(0, 36), type: ID_TOKEN_TYPES[t.type] };
 }

@@ -1,8 +1,8 @@
 /**
  * The `StateStore` contract: everything a virtual station must keep beyond one process — boot
  * state, device-model values set by the CSMS, availability, open transactions, the transactional
- * outbound queue, dedupe keys of legacy records, and ownership leases (design.md "State and
- * durability").
+ * outbound queue, dedupe keys of legacy records, and ownership leases (docs/delivery-and-outages.md says what
+ * an operator can rely on).
  *
  * Every method is async and every guarantee below is one a Redis implementation can give with
  * single commands or a Lua script (hash per station, list/stream per queue, `SET NX PX` for marks

@@ -23,7 +23,7 @@ const load = (capabilities: Capabilities = DC, config: DeviceModelConfig = CONFI
 
 type Mutability = 'RO' | 'RW' | 'WO' | 'any';
 /**
- * protocols/ocpp201.md §2.6.1, transcribed by hand from the doc (not from the component files):
+ * The OCPP 2.0.1 Core profile's required variables, transcribed by hand from the specification (not from the component files):
  * [component, variable, instance, mutability, dataType]. `*` components exist per EVSE/connector.
  */
 const REQUIRED: [string, string, string | undefined, Mutability, string | undefined][] = [
