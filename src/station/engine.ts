@@ -4,25 +4,24 @@
  * the same context; this file builds and wires them. The CSMS's CALLs are routed to them in
  * `csms-handlers.ts`, the charger's events in `charger-events.ts`.
  */
-import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerEvent, RecordHoldReason } from '../model/events.js';
+import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
-import type { StateStore } from '../store/state-store.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { Events } from './events.js';
-import { systemEngineClock, type ChargerIdentity, type ChargerPort, type EngineClock, type EngineLog, type StationContext } from './context.js';
+import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
-import { DeviceModel, type DeviceModelConfig, type VariableChange } from './device-model.js';
+import { DeviceModel, type VariableChange } from './device-model.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
+import type { StationEngineOptions } from './engine-options.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
@@ -32,37 +31,7 @@ const TRIGGERED_WINDOW_MS = 600_000;
 /** How long `stop` waits for charger events still being handled (they may wait for the store). */
 export const STOP_CHAIN_WAIT_MS = 3_000;
 
-export interface StationEngineOptions {
-  /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
-  readonly id: string;
-  /** CSMS endpoint; the identity is appended. */
-  readonly csmsUrl: string;
-  readonly security: SecurityProfileConfig;
-  readonly identity: ChargerIdentity;
-  readonly capabilities: Capabilities;
-  readonly store: StateStore;
-  readonly charger: ChargerPort;
-  readonly clock?: EngineClock;
-  readonly log?: EngineLog;
-  readonly random?: () => number;
-  /** Device-model settings beyond identity and security (connector type, organization...). */
-  readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;
-  /** Time to wait for the CSMS's answer to a CALL (OCPPCommCtrlr.MessageTimeout otherwise). */
-  readonly callTimeoutMs?: number;
-  readonly badMessageLimit?: number;
-  /** Latency of every answered CALL (CALLRESULT or CALLERROR), in milliseconds: the gateway's metrics. */
-  readonly onCallLatency?: (action: string, ms: number) => void;
-  /** A billing record held as implausible, by its most telling reason: the gateway's metrics. */
-  readonly onRecordHeld?: (reason: RecordHoldReason) => void;
-  /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
-  readonly dataTransferVendors?: readonly string[];
-  /**
-   * Clock-aligned meter values are queued and sent up to this many ms after their boundary, a
-   * share fixed by the station id (see `AlignedDataHost.spreadMs`). Default 0: a lone station has
-   * no reason to wait; a gateway running thousands sets it.
-   */
-  readonly alignedSpreadMs?: number;
-}
+export type { StationEngineOptions } from './engine-options.js';
 
 export class StationEngine {
   readonly id: string;

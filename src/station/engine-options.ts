@@ -1,0 +1,39 @@
+/** What a station engine is built from: its identity, its CSMS, its store, its charger and the gateway's hooks. */
+import type { Capabilities } from '../model/capabilities.js';
+import type { RecordHoldReason } from '../model/events.js';
+import type { SecurityProfileConfig } from '../ocpp/client.js';
+import type { StateStore } from '../store/state-store.js';
+import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
+import type { DeviceModelConfig } from './device-model.js';
+
+export interface StationEngineOptions {
+  /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
+  readonly id: string;
+  /** CSMS endpoint; the identity is appended. */
+  readonly csmsUrl: string;
+  readonly security: SecurityProfileConfig;
+  readonly identity: ChargerIdentity;
+  readonly capabilities: Capabilities;
+  readonly store: StateStore;
+  readonly charger: ChargerPort;
+  readonly clock?: EngineClock;
+  readonly log?: EngineLog;
+  readonly random?: () => number;
+  /** Device-model settings beyond identity and security (connector type, organization...). */
+  readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;
+  /** Time to wait for the CSMS's answer to a CALL (OCPPCommCtrlr.MessageTimeout otherwise). */
+  readonly callTimeoutMs?: number;
+  readonly badMessageLimit?: number;
+  /** Latency of every answered CALL (CALLRESULT or CALLERROR), in milliseconds: the gateway's metrics. */
+  readonly onCallLatency?: (action: string, ms: number) => void;
+  /** A billing record held as implausible, by its most telling reason: the gateway's metrics. */
+  readonly onRecordHeld?: (reason: RecordHoldReason) => void;
+  /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */
+  readonly dataTransferVendors?: readonly string[];
+  /**
+   * Clock-aligned meter values are queued and sent up to this many ms after their boundary, a
+   * share fixed by the station id (see `AlignedDataHost.spreadMs`). Default 0: a lone station has
+   * no reason to wait; a gateway running thousands sets it.
+   */
+  readonly alignedSpreadMs?: number;
+}
