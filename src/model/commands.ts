@@ -102,10 +102,31 @@ export interface SetTariffCommand extends Base {
   readonly periods: readonly TariffPeriod[];
 }
 
+/**
+ * Where a charger fetches a firmware image: an FTP endpoint (the gateway serves the verified image
+ * there). The password is a secret: never logged, never put in a URL that is logged.
+ */
+export interface FirmwareSource {
+  readonly protocol: 'ftp';
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** Path of the image on the server, e.g. `/fw/abc123.bin`. */
+  readonly path: string;
+}
+
+/**
+ * Have the charger fetch and install a firmware image (YKC 0x94). The outcome is the charger's
+ * answer to the command (YKC 0x93); the installation shows when the charger identifies itself again.
+ */
 export interface UpdateFirmwareCommand extends Base {
   readonly type: 'updateFirmware';
-  readonly location: string;
-  readonly retrieveAt?: Timestamp;
+  readonly source: FirmwareSource;
+  /** Install at once, or once the charger is idle. */
+  readonly installWhen: 'now' | 'idle';
+  /** How long the charger may take to download, seconds. */
+  readonly downloadTimeoutS?: number;
 }
 
 /**
