@@ -13,7 +13,6 @@
  */
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
-import { OcppError } from '../ocpp/errors.js';
 import type { Authorization } from './authorization.js';
 import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
@@ -80,10 +79,13 @@ export class RemoteControl {
     return result.ok ? { status: 'Accepted', ...noteInfo(result) } : { status: 'Rejected', statusInfo: statusInfo(result) };
   }
 
-  /** UnlockConnector (F05): only a charger with an unlock command can; others say NotSupported. */
+  /**
+   * UnlockConnector (F05): only a charger with an unlock command can. Another answers UnlockFailed
+   * with reasonCode NotSupported: a plain answer for a message every station must take.
+   */
   async unlock(req: RequestOf<'UnlockConnector'>): Promise<ResponseOf<'UnlockConnector'>> {
     if (req.evseId < 1 || req.evseId > this.ctx.capabilities.connectorCount || req.connectorId !== 1) return { status: 'UnknownConnector' };
-    if (!this.ctx.capabilities.commands.has('unlock')) throw new OcppError('NotSupported', 'this legacy charger has no unlock command');
+    if (!this.ctx.capabilities.commands.has('unlock')) return { status: 'UnlockFailed', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'this charger has no unlock command' } };
     if (this.tx.transactionOf(req.evseId) !== undefined) return { status: 'OngoingAuthorizedTransaction' };
     const result = await this.commands.run({ type: 'unlock', id: this.ctx.commandId('unlock'), connector: req.evseId });
     return result.ok ? { status: 'Unlocked', ...noteInfo(result) } : { status: 'UnlockFailed', statusInfo: statusInfo(result) };

@@ -187,7 +187,7 @@ describe('faults as events', () => {
 });
 
 describe('triggers and unlock', () => {
-  it('sends an Updated event on TriggerMessage(TransactionEvent) and refuses it without a transaction; UnlockConnector is NotSupported without an unlock command', async () => {
+  it('sends an Updated event on TriggerMessage(TransactionEvent) and refuses it without a transaction; UnlockConnector is UnlockFailed NotSupported without an unlock command', async () => {
     const { csms: c, station: s } = await running('CS-TRIGGER');
     const client = await c.client('CS-TRIGGER');
     expect(await client.call('TriggerMessage', { requestedMessage: 'TransactionEvent' })).toMatchObject({ status: 'Rejected' });
@@ -196,7 +196,7 @@ describe('triggers and unlock', () => {
     expect(await client.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 2 } })).toEqual({ status: 'Accepted' });
     const triggered = await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.triggerReason === 'Trigger');
     expect(triggered.params).toMatchObject({ eventType: 'Updated', seqNo: 1, transactionInfo: { chargingState: 'Charging' } });
-    await expect(client.call('UnlockConnector', { evseId: 1, connectorId: 1 })).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
+    expect(await client.call('UnlockConnector', { evseId: 1, connectorId: 1 })).toEqual({ status: 'UnlockFailed', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'this charger has no unlock command' } });
     expect(await client.call('UnlockConnector', { evseId: 9, connectorId: 1 })).toEqual({ status: 'UnknownConnector' });
   });
 });
