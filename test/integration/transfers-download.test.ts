@@ -12,7 +12,7 @@ const IMAGE = randomBytes(200_000);
 const SECRET = 'fw-Secret-77';
 const LIMITS = { timeoutMs: 10_000, maxBytes: 1_000_000 };
 
-let servers: (FileHttpServer | FileFtpServer)[] = [];
+const servers: (FileHttpServer | FileFtpServer)[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
