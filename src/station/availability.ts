@@ -72,6 +72,8 @@ export class Availability {
   /** Connectors owed their after-boot report, waiting for the charger's state. */
   private owed: Set<number> | undefined;
   private owedTimer: unknown;
+  /** A firmware installation waits for the transactions to end (L01.FR.07): no new session anywhere. */
+  private firmwareHeld = false;
 
   constructor(
     private readonly ctx: StationContext,
@@ -143,12 +145,23 @@ export class Availability {
     }
   }
 
+  /**
+   * While a firmware installation waits for the transactions to end (L01.FR.07), EVSEs not in use
+   * are Unavailable and remote starts refused (a start at the charger itself is not prevented);
+   * an EVSE whose session ends becomes Unavailable too.
+   */
+  firmwareHold(on: boolean): void {
+    if (this.firmwareHeld === on) return;
+    this.firmwareHeld = on;
+    this.reportChanges();
+  }
+
   /** The OCPP status of a connector as the CSMS should see it; Unavailable while the charger has not said. */
   statusOf(connector: number): OcppStatus {
     const s = this.charger.get(connector);
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
-    const inoperative = this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
+    const inoperative = this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
     return TO_OCPP[s];
@@ -161,7 +174,7 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
+    if (this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
     return s === 'faulted' || s === 'unavailable';
   }
 

@@ -9,6 +9,7 @@ import type { Availability } from './availability.js';
 import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
 import type { Events } from './events.js';
+import type { Firmware } from './firmware/firmware.js';
 import type { SecurityEventType } from './security-events.js';
 import type { Transactions } from './transactions.js';
 
@@ -17,6 +18,8 @@ export interface ChargerEventBlocks {
   readonly transactions: Transactions;
   readonly events: Events;
   readonly authorization: Authorization;
+  /** Hears the charger's identification and the end of its sessions (a firmware update may wait for them). */
+  readonly firmware: Firmware;
   /** Settles the waits for the charger's command results. */
   readonly commands: ChargerCommands;
   /** Stores a security event (A04) for the CSMS. */
@@ -70,11 +73,13 @@ export class ChargerEvents {
         this.sessions.delete(e.connector);
         await transactions.sessionEnded(e);
         availability.sessionEnded();
+        this.blocks.firmware.sessionEnded();
         return;
       case 'idleAtConnect':
         this.sessions.delete(e.connector);
         await transactions.idleAtConnect(e);
         availability.sessionEnded();
+        this.blocks.firmware.sessionEnded();
         return;
       case 'transactionRecord': {
         const fresh = await transactions.record(e);
@@ -95,6 +100,9 @@ export class ChargerEvents {
         this.blocks.commands.result(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
         await this.blocks.authorization.localList.commandResult(e);
+        return;
+      case 'identified':
+        this.blocks.firmware.identified(e.firmware);
         return;
       case 'link':
         // Not awaited: the charger's other events need not wait for the list to go out.

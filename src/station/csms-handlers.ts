@@ -6,6 +6,7 @@ import type { MeasurementsEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { Authorization } from './authorization.js';
+import type { Firmware } from './firmware/firmware.js';
 import type { Availability } from './availability.js';
 import { background, type StationContext } from './context.js';
 import { meterValue, sampledValues } from './meter-values.js';
@@ -25,6 +26,7 @@ export interface HandlerBlocks {
   readonly remote: RemoteControl;
   readonly smartCharging: SmartCharging;
   readonly authorization: Authorization;
+  readonly firmware: Firmware;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -57,6 +59,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements(), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
       return true;
     },
+    sendFirmwareStatus: () => b.firmware.triggered(),
   });
   rpc.handle('GetVariables', (req) => reporting.getVariables(req));
   rpc.handle('SetVariables', async (req) => {
@@ -78,6 +81,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetCompositeSchedule', (req) => b.smartCharging.getCompositeSchedule(req));
   rpc.handle('SendLocalList', (req) => b.authorization.localList.sendLocalList(req));
   rpc.handle('GetLocalListVersion', () => b.authorization.localList.getLocalListVersion());
+  rpc.handle('UpdateFirmware', (req) => b.firmware.updateFirmware(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

@@ -5,8 +5,14 @@ import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
 import type { DeviceModelConfig } from './device-model.js';
+import type { FirmwarePorts } from './firmware/firmware.js';
 
-export interface StationEngineOptions {
+/**
+ * What a station is built from. The firmware block's ports (`FirmwarePorts`): `downloader` and
+ * `firmwareServer` (without both, UpdateFirmware is Rejected NotSupported), `manufacturerRoots`
+ * (installed ManufacturerRootCertificates, PEM), `firmwareLimits`.
+ */
+export interface StationEngineOptions extends FirmwarePorts {
   /** Station identity toward the CSMS (≤ 48 characters, no `:`). */
   readonly id: string;
   /** CSMS endpoint; the identity is appended. */

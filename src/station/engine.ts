@@ -17,6 +17,7 @@ import { Events } from './events.js';
 import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
+import { Firmware } from './firmware/firmware.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
@@ -47,6 +48,7 @@ export class StationEngine {
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
+  private readonly firmware: Firmware;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
@@ -132,12 +134,23 @@ export class StationEngine {
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
       },
     });
-    const { availability, transactions, authorization, remote, smartCharging } = this;
+    this.firmware = new Firmware(
+      this.ctx,
+      this.commands,
+      {
+        sessionRunning: () => this.chargerEvents.sessionRunning(0),
+        hold: (on) => this.availability.firmwareHold(on),
+        securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
+      },
+      options,
+    );
+    const { availability, transactions, authorization, remote, smartCharging, firmware } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {
       availability,
       transactions,
       events: new Events(this.ctx),
       authorization,
+      firmware,
       commands: this.commands,
       // Already on the chain of charger events: stored in their order, not queued behind them again.
       securityEvent: (type, techInfo) => this.security.record(type, techInfo),
@@ -147,9 +160,10 @@ export class StationEngine {
       this.availability.reportAll(true);
       this.queue.setOnline(true);
       this.security.setOnline(true);
+      this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization,
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -232,6 +246,8 @@ export class StationEngine {
     await engine.smartCharging.load();
     await engine.transactions.load();
     await engine.authorization.localList.load();
+    const bootReason = await engine.firmware.load();
+    if (bootReason !== undefined) engine.provisioning.firstBootReason(bootReason);
     return engine;
   }
 
@@ -273,6 +289,7 @@ export class StationEngine {
     this.security.dispose();
     this.smartCharging.dispose();
     this.availability.dispose();
+    this.firmware.dispose();
     this.commands.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');

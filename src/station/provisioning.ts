@@ -13,7 +13,7 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import { background, type StationContext } from './context.js';
 
 export type BootState = 'unbooted' | 'booting' | 'pending' | 'accepted' | 'rejected';
-export type BootReason = 'PowerUp' | 'RemoteReset' | 'Triggered' | 'ScheduledReset' | 'LocalReset' | 'Unknown';
+export type BootReason = 'PowerUp' | 'RemoteReset' | 'Triggered' | 'ScheduledReset' | 'LocalReset' | 'FirmwareUpdate' | 'Unknown';
 
 /** Wait before retrying a boot that failed (time-out, CALLERROR) or when the CSMS says interval 0. */
 const BOOT_RETRY_MS = 30_000;
@@ -38,6 +38,11 @@ export class Provisioning {
 
   get state(): BootState {
     return this.current;
+  }
+
+  /** The first boot of this engine gives this reason (FirmwareUpdate: the charger came back from an installation). */
+  firstBootReason(reason: BootReason): void {
+    if (this.current === 'unbooted') this.reason = reason;
   }
 
   /** Called once the boot is Accepted (first time and after a re-boot). */

@@ -17,6 +17,8 @@ export interface TriggerTargets {
   /** True when a transaction runs (on the EVSE, or any). */
   hasTransaction(evse?: number): boolean;
   sendTransactionEvent(evse?: number): void;
+  /** FirmwareStatusNotification with the last status (L01.FR.25/26). */
+  sendFirmwareStatus(): void;
 }
 
 export class RemoteTrigger {
@@ -44,7 +46,7 @@ export class RemoteTrigger {
         if (!this.targets.hasMeterValues(evse)) return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NoMeterValues' } }, after: none };
         return { response: { status: 'Accepted' }, after: () => void this.targets.sendMeterValues(evse) };
       case 'FirmwareStatusNotification':
-        return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'FirmwareStatusNotification', this.ctx.call('FirmwareStatusNotification', { status: 'Idle' })) };
+        return { response: { status: 'Accepted' }, after: () => this.targets.sendFirmwareStatus() };
       case 'LogStatusNotification':
         return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'LogStatusNotification', this.ctx.call('LogStatusNotification', { status: 'Idle' })) };
       case 'TransactionEvent':

@@ -36,6 +36,12 @@ export type SecurityEventType =
   | 'ImplausibleTransactionRecord'
   /** A second login of this station's charger took over its live connection (`duplicateLogin: replace`; vendor type). */
   | 'ChargerLoginReplaced'
+  /** A firmware image whose signature does not verify (L01.FR.03). */
+  | 'InvalidFirmwareSignature'
+  /** A firmware signing certificate that is not valid (L01.FR.02). */
+  | 'InvalidFirmwareSigningCertificate'
+  /** New firmware installed (L01.FR.31). */
+  | 'FirmwareUpdated'
   | 'SettingSystemTime'
   | 'ResetOrReboot'
   | 'StartupOfTheDevice'
@@ -46,6 +52,8 @@ type Notification = RequestOf<'SecurityEventNotification'>;
 export class SecurityEvents {
   private online = false;
   private draining: Promise<void> | undefined;
+  /** An event was stored while the queue was draining. */
+  private kickAgain = false;
   private retryTimer: unknown;
   private readonly attempts = new Map<string, number>();
 
@@ -89,11 +97,19 @@ export class SecurityEvents {
   }
 
   private kick(): void {
-    if (!this.online || this.draining !== undefined || this.retryTimer !== undefined) return;
+    if (this.draining !== undefined) {
+      // The drain may already have found the queue empty: it looks again once it is done.
+      this.kickAgain = true;
+      return;
+    }
+    if (!this.online || this.retryTimer !== undefined) return;
     this.draining = this.drain()
       .catch((e: unknown) => this.ctx.log('error', 'security event queue', { error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {
         this.draining = undefined;
+        if (!this.kickAgain) return;
+        this.kickAgain = false;
+        this.kick();
       });
   }
 
