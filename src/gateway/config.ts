@@ -16,6 +16,7 @@ import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { sourceIssues } from './sources.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
+import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
 export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
 
@@ -92,6 +93,8 @@ export interface GatewayConfig {
   readonly capture: { readonly dir?: string };
   readonly fleet: FleetConfig;
   readonly shutdown: ShutdownConfig;
+  /** How firmware images are fetched (see `transfers/download-config.ts`). */
+  readonly downloads: DownloadsConfig;
 }
 
 /** How `pilegate serve` stops (SIGINT/SIGTERM): goodbyes first, then queues flushed, then OCPP closed. */
@@ -234,6 +237,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
+    downloads: parseDownloadsConfig(raw.downloads, rel),
   };
 }
 
@@ -328,6 +332,7 @@ interface RawConfig {
   capture?: { dir?: string };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
+  downloads?: RawDownloadsConfig;
 }
 
 interface RawStationDefaults {
@@ -362,6 +367,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   capture: ['dir'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
+  downloads: ['ca', 'timeoutMs', 'maxBytes'],
 };
 
 /** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */

@@ -14,7 +14,7 @@ import { readConfigFile } from '../config/read.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
-import { StationEngine } from '../station/engine.js';
+import { StationEngine, type StationEngineOptions } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
@@ -29,6 +29,7 @@ import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { createGatewayStore } from './store.js';
+import { TransferDownloader } from './transfers/download.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
 /** Log paths whose values never reach the output. */
@@ -74,6 +75,8 @@ export class Gateway {
   private http: HttpServer | undefined;
   private ready = false;
   private stopping = false;
+  /** What the stations fetch firmware images with (`downloads` in the config). */
+  private transfers: Pick<StationEngineOptions, 'downloader' | 'firmwareLimits'> = {};
   /** PEM texts of csms.ca / cert / key, read once at start. */
   private pems: { ca?: string; cert?: string; key?: string } = {};
   private accepted = 0;
@@ -156,6 +159,9 @@ export class Gateway {
       ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
       ...(key !== undefined ? { key: readConfigFile(key) } : {}),
     };
+    const { ca: downloadsCa, timeoutMs, maxBytes } = config.downloads;
+    const downloader = new TransferDownloader(downloadsCa !== undefined ? { ca: readConfigFile(downloadsCa) } : {});
+    this.transfers = { downloader, firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes } };
     this.store = createGatewayStore(config.store, this.log);
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
     this.registry = createStationRegistry(config, this.log);
@@ -346,6 +352,7 @@ export class Gateway {
         log: engineLog,
         onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
         onRecordHeld: (reason) => this.metricsRegistry.recordHeld(reason),
+        ...this.transfers,
         ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
       });
     } catch (err) {
