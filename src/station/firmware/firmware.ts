@@ -86,8 +86,16 @@ export class Firmware {
     if (stored?.phase === 'running') {
       this.ctx.log('info', 'firmware update resumed after a restart', { requestId: stored.request.requestId });
       const cert = stored.request.firmware.signingCertificate;
-      // Checked when the request was accepted; an unparsable one cannot have been stored.
-      this.job = new UpdateJob(stored.request, cert !== undefined ? new X509Certificate(cert) : undefined, this.host());
+      let certificate: X509Certificate | undefined;
+      try {
+        certificate = cert !== undefined ? new X509Certificate(cert) : undefined;
+      } catch {
+        // Checked when the request was accepted: only a damaged store gets here.
+        this.ctx.log('warn', 'stored firmware update dropped: its signing certificate does not parse', { requestId: stored.request.requestId });
+        await this.ctx.store.delete(this.ctx.id, JOB_KEY);
+        return undefined;
+      }
+      this.job = new UpdateJob(stored.request, certificate, this.host());
       this.start(this.job);
       return undefined;
     }
