@@ -15,6 +15,12 @@ const UNITS: readonly (readonly [RegExp, string])[] = [
 
 const SKIP = new Set(['type', 'sequence', 'crcOrder', 'encrypted']);
 
+/**
+ * Secrets a readable dump does not print (it is what gets pasted into tickets): the FTP password of
+ * a remote update (0x94). `--json` and the hex still carry the frame as it is.
+ */
+const MASKED: Readonly<Record<string, ReadonlySet<string>>> = { firmwareUpdate: new Set(['password']) };
+
 function unitOf(name: string): string {
   for (const [re, unit] of UNITS) if (re.test(name)) return ` ${unit}`;
   return '';
@@ -50,7 +56,8 @@ export function describeYkcFrame(frame: YkcFrame): string[] {
   const lines = [`${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}${frame.encrypted === true ? ' 3DES (decrypted)' : ''}`];
   for (const [k, v] of Object.entries(frame)) {
     if (SKIP.has(k)) continue;
-    fieldLines(k, v, lines);
+    if (MASKED[frame.type]?.has(k) === true && typeof v === 'string') lines.push(`  ${k}: (${v.length} characters, masked)`);
+    else fieldLines(k, v, lines);
   }
   return lines;
 }

@@ -24,7 +24,7 @@ import type { YkcFrame, YkcFrameOf } from './types.js';
 /** A platform frame without its header fields: the session fills in the sequence. */
 export type OutFrame<K extends YkcTypeName> = { readonly type: K } & Omit<YkcFrameOf<K>, 'sequence' | 'type'>;
 
-export type PendingKind = 'start' | 'stop' | 'workParams' | 'reboot' | 'clock' | 'tariff';
+export type PendingKind = 'start' | 'stop' | 'workParams' | 'reboot' | 'clock' | 'tariff' | 'firmware';
 
 /**
  * How long a command waits for its answer frame by default: inside the station's default wait
@@ -125,9 +125,8 @@ export class YkcOutbox {
     return encodeYkcFrame(frame, { timeZone: this.timeZone, cardFormat: this.cardFormat, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) });
   }
 
-  /** Waits for the answer frame of command `commandId`; a `timeout` result when none comes. */
-  expect(commandId: string, kind: PendingKind, connector: number, detail: PendingDetail = {}): void {
-    const ms = this.timeoutMs();
+  /** Waits `ms` (default `timeoutMs()`) for the answer frame of command `commandId`; a `timeout` result when none comes. */
+  expect(commandId: string, kind: PendingKind, connector: number, detail: PendingDetail = {}, ms = this.timeoutMs()): void {
     const timer = this.ctx.clock.setTimeout(() => {
       const i = this.pending.findIndex((p) => p.commandId === commandId);
       if (i < 0) return;

@@ -35,6 +35,7 @@ import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
+import { YkcFirmware } from './session-firmware.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcRecords } from './session-records.js';
 import { YkcSettings } from './session-settings.js';
@@ -53,7 +54,7 @@ function isEncryptedLogin(frame: Uint8Array): boolean {
   return frame[4] === 0x01 && frame[5] === 0x01;
 }
 
-const BASE_COMMANDS: readonly ChargerCommandType[] = ['startCharging', 'stopCharging', 'authorize', 'setTariff', 'confirmRecord', 'setAvailability', 'reset', 'setClock', 'interrogate', 'setLocalList'];
+const BASE_COMMANDS: readonly ChargerCommandType[] = ['startCharging', 'stopCharging', 'authorize', 'setTariff', 'confirmRecord', 'setAvailability', 'reset', 'setClock', 'interrogate', 'setLocalList', 'updateFirmware'];
 
 /**
  * Answers to query, balance and parking-lock frames (no canonical command sends those, see
@@ -76,6 +77,7 @@ export class YkcSession implements CodecSession {
   private readonly authorizations: YkcAuthorizations;
   private readonly settings: YkcSettings;
   private readonly cards: YkcCards;
+  private readonly firmware: YkcFirmware;
   private readonly heartbeatMs: number;
   private pileCode: string | undefined;
   private connectorCount = 1;
@@ -109,6 +111,7 @@ export class YkcSession implements CodecSession {
       () => this.pileCode,
     );
     this.cards = new YkcCards(this.io);
+    this.firmware = new YkcFirmware(this.io);
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
     this.keys = pileKeysFor(o.encryption, ctx.connection.keys);
@@ -255,6 +258,8 @@ export class YkcSession implements CodecSession {
         return this.settings.workParamsAnswer(f);
       case 'rebootAnswer':
         return this.io.simpleResult('reboot', f);
+      case 'firmwareUpdateAnswer':
+        return this.firmware.answer(f);
       case 'timeSyncAnswer': {
         if (f.time.utc !== null) this.io.event({ type: 'clockReport', chargerTime: f.time.utc, at: this.io.now() });
         return this.settings.timeSyncAnswer(f);
@@ -348,7 +353,7 @@ export class YkcSession implements CodecSession {
     if (c.type === 'authorize') return this.authorizations.authorize(c);
     if (c.type === 'confirmRecord') return this.records.confirmRecord(c);
     // The offline-card query (0x48) and the parking lock (0x62) have no canonical command.
-    if (c.type === 'unlock' || c.type === 'updateFirmware') return { status: 'notSupported', reason: `YKC session does not carry ${c.type}` };
+    if (c.type === 'unlock') return { status: 'notSupported', reason: 'YKC session does not carry unlock' };
     if (c.type === 'setLimit' && this.ctx.options.ratedPowerW === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
     const pile = this.pileCode;
     if (pile === undefined) return { status: 'rejected', reason: 'charger has not logged in' };
@@ -364,6 +369,8 @@ export class YkcSession implements CodecSession {
         return { status: 'sent' };
       case 'setLocalList':
         return this.cards.command(c, pile);
+      case 'updateFirmware':
+        return this.loggedIn ? this.firmware.command(c, pile, this.currentType) : { status: 'rejected', reason: 'charger has not logged in' };
       default:
         return this.settings.command(c, pile, this.connectorCount);
     }
