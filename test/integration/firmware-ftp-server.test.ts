@@ -1,0 +1,114 @@
+/**
+ * The gateway's firmware FTP server against a real FTP client (basic-ftp) over real TCP: a
+ * published image is fetched with its own credentials; wrong credentials, other paths, writes and
+ * other images are refused; a released image is gone; nothing secret is logged.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayFirmwareServer } from '../../src/gateway/firmware-server.js';
+import type { LogLine } from '../support/station.js';
+import { ftpClient, ftpDownload, ftpFetch } from '../support/ftp-fetch.js';
+
+const servers: GatewayFirmwareServer[] = [];
+
+async function server(publicPort?: number): Promise<{ fw: GatewayFirmwareServer; logs: LogLine[] }> {
+  const logs: LogLine[] = [];
+  const fw = new GatewayFirmwareServer(
+    { host: '127.0.0.1', port: 0, publicHost: '127.0.0.1', passivePortMin: 0, passivePortMax: 0, ...(publicPort !== undefined ? { publicPort } : {}) },
+    (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
+  );
+  await fw.start();
+  servers.push(fw);
+  return { fw, logs };
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+describe('gateway firmware FTP server', () => {
+  it('serves a published image to its own credentials, which fit YKC 0x94', async () => {
+    const { fw, logs } = await server();
+    const image = randomBytes(300_000);
+    const published = await fw.publish('CS-1', image, 'pile-v2.3.bin');
+    const s = published.source;
+    expect(s).toMatchObject({ protocol: 'ftp', host: '127.0.0.1', port: fw.port });
+    expect(s.user.length).toBeLessThanOrEqual(16);
+    expect(s.password.length).toBeLessThanOrEqual(16);
+    expect(s.path.length).toBeLessThanOrEqual(32);
+    expect(s.path).toMatch(/^\/fw\/[0-9a-f]{16}\.bin$/);
+    expect((await ftpFetch(s, s.path)).equals(image)).toBe(true);
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'firmware image fetched', data: expect.objectContaining({ stationId: 'CS-1', bytes: image.length }) as unknown }));
+    expect(JSON.stringify(logs)).not.toContain(s.password);
+  });
+
+  it('each publication has its own user, password and path', async () => {
+    const { fw } = await server();
+    const a = (await fw.publish('CS-1', Buffer.from('a'), 'a.bin')).source;
+    const b = (await fw.publish('CS-1', Buffer.from('b'), 'b.bin')).source;
+    expect(new Set([a.user, b.user]).size).toBe(2);
+    expect(new Set([a.password, b.password]).size).toBe(2);
+    expect(new Set([a.path, b.path]).size).toBe(2);
+  });
+
+  it('advertises the configured public port', async () => {
+    const { fw } = await server(2121);
+    expect((await fw.publish('CS-1', Buffer.from('x'), 'x')).source.port).toBe(2121);
+  });
+
+  it('refuses a wrong password, an unknown user and anonymous', async () => {
+    const { fw, logs } = await server();
+    const s = (await fw.publish('CS-1', Buffer.from('image'), 'a.bin')).source;
+    await expect(ftpClient({ ...s, password: `${s.password.slice(0, -1)}x` })).rejects.toThrow(/530/);
+    await expect(ftpClient({ ...s, user: 'fwnobody' })).rejects.toThrow(/530/);
+    await expect(ftpClient({ ...s, user: 'anonymous', password: 'guest' })).rejects.toThrow(/530/);
+    expect(logs.filter((l) => l.message === 'firmware ftp: login refused')).toHaveLength(3);
+  });
+
+  it('shows a user its image only: other paths, other images and writes are refused', async () => {
+    const { fw } = await server();
+    const mine = (await fw.publish('CS-1', Buffer.from('mine'), 'a.bin')).source;
+    const theirs = (await fw.publish('CS-2', Buffer.from('theirs'), 'b.bin')).source;
+    const client = await ftpClient(mine);
+    try {
+      expect((await client.list('/fw')).map((f) => f.name)).toEqual([mine.path.slice(4)]);
+      expect(await client.size(mine.path)).toBe(4);
+      await expect(ftpDownload(client, theirs.path)).rejects.toThrow(/55[01]/);
+      await expect(ftpDownload(client, '/etc/passwd')).rejects.toThrow(/55[01]/);
+      await expect(ftpDownload(client, '../../../etc/passwd')).rejects.toThrow(/55[01]/);
+      await expect(client.uploadFrom(Readable.from([Buffer.from('evil')]), '/fw/evil.bin')).rejects.toThrow(/50\d/);
+      await expect(client.remove(mine.path)).rejects.toThrow(/50\d/);
+      await expect(client.cd('/etc')).rejects.toThrow(/55[01]/);
+      expect((await ftpDownload(client, mine.path)).toString()).toBe('mine');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a released image is gone: its credentials no longer log in, an open session cannot read it', async () => {
+    const { fw } = await server();
+    const published = await fw.publish('CS-1', Buffer.from('image'), 'a.bin');
+    const s = published.source;
+    const open = await ftpClient(s);
+    try {
+      published.release();
+      await expect(ftpDownload(open, s.path)).rejects.toThrow(/55[01]/);
+    } finally {
+      open.close();
+    }
+    await expect(ftpClient(s)).rejects.toThrow(/530/);
+  });
+
+  it('refuses to publish once stopped, with a stable code', async () => {
+    const { fw } = await server();
+    await fw.stop();
+    await expect(fw.publish('CS-1', Buffer.from('x'), 'x')).rejects.toMatchObject({ code: 'FIRMWARE_SERVER_STOPPED' });
+  });
+
+  it('takes ftp-srv signal handlers off: the gateway keeps its own shutdown', async () => {
+    const before = process.listenerCount('SIGTERM');
+    await server();
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
