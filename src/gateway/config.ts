@@ -13,6 +13,7 @@ import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDo
 import { ConfigError } from '../config/errors.js';
 import { isValidTimeZone } from '../iec104/cp56.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
+import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig } from './firmware-config.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { sourceIssues } from './sources.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
@@ -95,6 +96,8 @@ export interface GatewayConfig {
   readonly shutdown: ShutdownConfig;
   /** How firmware images are fetched (see `transfers/download-config.ts`). */
   readonly downloads: DownloadsConfig;
+  /** The FTP server of firmware images for chargers (see `firmware-config.ts`); absent: off. */
+  readonly firmware?: FirmwareServerConfig;
 }
 
 /** How `pilegate serve` stops (SIGINT/SIGTERM): goodbyes first, then queues flushed, then OCPP closed. */
@@ -196,6 +199,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
+  const firmware = parseFirmwareConfig(raw.firmware, secretIssues);
   raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
   secretIssues.push(...sourceIssues(raw.stations?.defaults?.allowedSources, '/stations/defaults/allowedSources'));
   const fleet = fleetConfig(raw.fleet);
@@ -238,6 +242,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
     downloads: parseDownloadsConfig(raw.downloads, rel),
+    ...(firmware !== undefined ? { firmware } : {}),
   };
 }
 
@@ -333,6 +338,7 @@ interface RawConfig {
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
   downloads?: RawDownloadsConfig;
+  firmware?: RawFirmwareConfig;
 }
 
 interface RawStationDefaults {
@@ -368,6 +374,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
   downloads: ['ca', 'timeoutMs', 'maxBytes'],
+  firmware: ['host', 'port', 'publicHost', 'publicPort', 'passivePortMin', 'passivePortMax'],
 };
 
 /** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */

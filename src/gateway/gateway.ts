@@ -20,6 +20,7 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
+import { GatewayFirmwareServer } from './firmware-server.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, gatewayState, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
@@ -73,6 +74,8 @@ export class Gateway {
   /** Engines of stations whose charger connection is gone, until they have stopped. */
   private readonly retiring = new Map<string, Promise<void>>();
   private http: HttpServer | undefined;
+  /** The firmware FTP server (config `firmware`), handed to every station engine. */
+  private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
   /** What the stations fetch firmware images with (`downloads` in the config). */
@@ -116,6 +119,11 @@ export class Gateway {
   /** Ports the listeners are bound to, in config order (useful with port 0). */
   get ports(): number[] {
     return this.listeners.map((l) => l.port);
+  }
+
+  /** The firmware FTP server's control port, when `firmware` is configured. */
+  get firmwarePort(): number | undefined {
+    return this.firmware?.port;
   }
 
   get httpPort(): number | undefined {
@@ -170,6 +178,10 @@ export class Gateway {
       ready: () => this.ready,
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
+    if (config.firmware !== undefined) {
+      this.firmware = new GatewayFirmwareServer(config.firmware, (level, message, data) => this.log[level](data ?? {}, message));
+      await this.firmware.start();
+    }
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const [codec, metrics] = [p.codec.name, this.metricsRegistry];
@@ -216,6 +228,7 @@ export class Gateway {
     await this.ownership?.stop();
     await Promise.all(closing);
     await stopHttpServer(this.http);
+    await this.firmware?.stop();
     await this.registry.stop();
     await this.store?.close().catch(() => undefined);
     this.badFrameLines.stop();
@@ -353,6 +366,7 @@ export class Gateway {
         onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
         onRecordHeld: (reason) => this.metricsRegistry.recordHeld(reason),
         ...this.transfers,
+        ...(this.firmware !== undefined ? { firmwareServer: this.firmware } : {}),
         ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
       });
     } catch (err) {

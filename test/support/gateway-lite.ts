@@ -7,7 +7,10 @@ import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
 import { PointTable } from '../../codecs/iec104-points/points.js';
 import { systemCodecClock, type Codec } from '../../codecs/codec.js';
 import { ChargerSession } from '../../src/gateway/charger-session.js';
+import type { ChargerEvent } from '../../src/model/events.js';
+import type { ChargerPort } from '../../src/station/context.js';
 import { StationEngine } from '../../src/station/engine.js';
+import type { FirmwareServer } from '../../src/station/firmware/ports.js';
 import type { StateStore } from '../../src/store/state-store.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { loadExampleMapping } from './iec104-points.js';
@@ -20,6 +23,10 @@ export interface LiteGateway {
   /** Every bad frame's code, in order (log lines about them are rate-limited; this is not). */
   readonly badFrames: string[];
   readonly store: StateStore;
+  /** Every event the charger sessions handed to their station engines, in order. */
+  readonly stationEvents: ChargerEvent[];
+  /** The charger port each station engine was given, by charger id: commands as the station sends them. */
+  readonly chargers: Map<string, ChargerPort>;
   close(): Promise<void>;
 }
 
@@ -29,6 +36,8 @@ export async function startLiteGateway(options: {
   preset?: Record<string, string>;
   /** The listener's codec and its options; default IEC 104 with the DC example mapping. */
   codec?: { codec: Codec<never>; options: unknown };
+  /** Handed to every station engine (`StationEngineOptions.firmwareServer`). */
+  firmwareServer?: FirmwareServer;
 }): Promise<LiteGateway> {
   const mapping = loadExampleMapping('example-dc-2gun');
   const codec = options.codec ?? { codec: iec104PointsCodec as Codec<never>, options: { mapping, table: new PointTable(mapping) } };
@@ -36,6 +45,8 @@ export async function startLiteGateway(options: {
   const sessions: ChargerSession[] = [];
   const logs: LogLine[] = [];
   const badFrames: string[] = [];
+  const stationEvents: ChargerEvent[] = [];
+  const chargers = new Map<string, ChargerPort>();
   const log = (level: string, message: string, data?: Readonly<Record<string, unknown>>): void => {
     logs.push({ level, message, ...(data !== undefined ? { data } : {}) });
   };
@@ -59,7 +70,14 @@ export async function startLiteGateway(options: {
           charger,
           log,
           callTimeoutMs: 3_000,
+          ...(options.firmwareServer !== undefined ? { firmwareServer: options.firmwareServer } : {}),
         });
+        chargers.set(identified.chargerId, charger);
+        const handle = engine.chargerEvent.bind(engine);
+        engine.chargerEvent = (e) => {
+          stationEvents.push(e);
+          handle(e);
+        };
         engine.start();
         return engine;
       },
@@ -74,6 +92,8 @@ export async function startLiteGateway(options: {
     logs,
     badFrames,
     store,
+    stationEvents,
+    chargers,
     async close() {
       for (const s of sessions) {
         s.close('test over');

@@ -15,6 +15,8 @@
  * energy 4, loss-adjusted energy 4, amount 4) tip/peak/flat/valley | meter start 5 | meter end 5 |
  * total energy 4 | loss-adjusted total 4 | total amount 4 | VIN ASCII 17 | trade flag 1 | trade
  * time CP56 7 | stop reason 1 | physical card 8. 0x40 confirmation: txn | result 1 (0 accepted).
+ * 0x94 remote update: pile | model 1 | power 2 | server ASCII 16 | port 2 | user ASCII 16 | password
+ * ASCII 16 | path ASCII 32 | mode 1 | download timeout 1 (min). 0x93 answer: pile | status 1 (0 ok).
  */
 import net from 'node:net';
 
@@ -102,6 +104,27 @@ export interface RawRealTime {
   readonly energyKwh: number;
   readonly voltageV?: number;
   readonly currentA?: number;
+}
+
+/** A 0x94 remote update from the gateway, read field by field (ASCII fields end at their first zero). */
+export interface RawFirmwareUpdate {
+  readonly sequence: number;
+  readonly pileCode: string;
+  readonly model: number;
+  readonly power: number;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly path: string;
+  readonly mode: number;
+  readonly downloadTimeoutMin: number;
+}
+
+function text(body: Buffer, offset: number, size: number): string {
+  const field = body.subarray(offset, offset + size);
+  const end = field.indexOf(0);
+  return field.subarray(0, end < 0 ? size : end).toString('latin1');
 }
 
 /** A frame from the gateway. */
@@ -196,6 +219,30 @@ export class YkcRawPeer {
       Buffer.alloc(8),
     ]);
     return this.send(0x3b, body);
+  }
+
+  /** Waits for the next 0x94 remote update and reads it. */
+  async firmwareUpdate(timeoutMs: number): Promise<RawFirmwareUpdate> {
+    const f = await this.waitFor((x) => x.type === 0x94, timeoutMs);
+    const b = f.body;
+    return {
+      sequence: f.sequence,
+      pileCode: b.subarray(0, 7).toString('hex'),
+      model: b[7] ?? -1,
+      power: b.readUInt16LE(8),
+      host: text(b, 10, 16),
+      port: b.readUInt16LE(26),
+      user: text(b, 28, 16),
+      password: text(b, 44, 16),
+      path: text(b, 60, 32),
+      mode: b[92] ?? -1,
+      downloadTimeoutMin: b[93] ?? -1,
+    };
+  }
+
+  /** 0x93 with `status` (0 ok, 1 wrong pile, 2 model mismatch, 3 download timeout), echoing `sequence`. */
+  firmwareAnswer(sequence: number, status: number): void {
+    if (!this.socket.destroyed) this.socket.write(ykcFrame(sequence, 0x93, Buffer.concat([bcd(this.pileCode, 7), Buffer.from([status])])));
   }
 
   /** Transaction numbers of the 0x40 confirmations received, in order, with their result byte. */
