@@ -18,6 +18,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
+import type { Logger } from 'pino';
 import type { EngineLog } from '../station/context.js';
 import type { FirmwareServer, PublishedImage } from '../station/firmware/ports.js';
 import type { FirmwareServerConfig } from './firmware-config.js';
@@ -245,4 +246,11 @@ export class GatewayFirmwareServer implements FirmwareServer {
     this.images.clear();
     if (ftp !== undefined) await ftp.close();
   }
+}
+
+/** The gateway's firmware server as configured, logging through `log`, started. */
+export async function startFirmwareServer(config: FirmwareServerConfig, log: Logger): Promise<GatewayFirmwareServer> {
+  const server = new GatewayFirmwareServer(config, (level, message, data) => log[level](data ?? {}, message));
+  await server.start();
+  return server;
 }

@@ -20,7 +20,7 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
-import { GatewayFirmwareServer } from './firmware-server.js';
+import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
 import { frameCounter } from './frame-count.js';
 import { engineOptions, gatewayState, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
@@ -178,10 +178,7 @@ export class Gateway {
       ready: () => this.ready,
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
-    if (config.firmware !== undefined) {
-      this.firmware = new GatewayFirmwareServer(config.firmware, (level, message, data) => this.log[level](data ?? {}, message));
-      await this.firmware.start();
-    }
+    if (config.firmware !== undefined) this.firmware = await startFirmwareServer(config.firmware, this.log);
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const [codec, metrics] = [p.codec.name, this.metricsRegistry];

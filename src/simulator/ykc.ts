@@ -1,6 +1,6 @@
 /**
  * A YKC (云快充) charger simulator over TCP: dials the platform, logs in (0x01), heartbeats (0x03),
- * verifies its billing model (0x05), answers time sync / work parameters / reboot, runs card
+ * verifies its billing model (0x05), answers time sync / work parameters / reboot / remote update, runs card
  * sessions (0x31 -> 0x32) and app sessions (0x34 -> 0x33), sends real-time data (0x13) while
  * charging, raises and clears hardware faults, reports its parking lock (0x61), and uploads the
  * transaction record (0x3B), resending it every `recordResendMs` until a 0x40 confirms it (`loseConfirms`
@@ -55,12 +55,12 @@ export interface YkcSimulatorOptions {
   readonly onFrame?: (direction: 'in' | 'out', frame: YkcFrame) => void;
   /** How platform commands are answered (default: every one is carried out); see `answers`. */
   readonly answers?: YkcAnswers;
-  /** Answer 0x52, 0x92, 0x34 and 0x36 this long after they arrive (a slow pile); default 0. See `answerDelayMs`. */
+  /** Answer 0x52, 0x92, 0x34, 0x36 and 0x94 this long after they arrive (a slow pile); default 0. See `answerDelayMs`. */
   readonly answerDelayMs?: number;
 }
 
 /** A platform command the simulator may refuse (answer failure) or leave unanswered. */
-export type YkcCommandFrame = 'workParams' | 'reboot' | 'remoteStart' | 'remoteStop';
+export type YkcCommandFrame = 'workParams' | 'reboot' | 'remoteStart' | 'remoteStop' | 'firmwareUpdate';
 export type YkcAnswer = 'execute' | 'refuse' | 'silent';
 export type YkcAnswers = Partial<Record<YkcCommandFrame, YkcAnswer>>;
 
@@ -284,6 +284,7 @@ export class YkcChargerSimulator {
       case 'reboot':
       case 'remoteStart':
       case 'remoteStop':
+      case 'firmwareUpdate':
         this.afterDelay(() => this.onCommand(f));
         return;
       case 'readRealTimeData':
@@ -307,7 +308,7 @@ export class YkcChargerSimulator {
     }
   }
 
-  /** 0x52, 0x92, 0x34 and 0x36: carried out, refused or ignored as `answers` says. */
+  /** 0x52, 0x92, 0x34, 0x36 and 0x94: carried out, refused or ignored as `answers` says. */
   private onCommand(f: YkcFrame): void {
     const pile = this.options.pileCode;
     switch (f.type) {
@@ -316,6 +317,10 @@ export class YkcChargerSimulator {
         return;
       case 'reboot':
         if (this.answers.reboot !== 'silent') this.reply(f, { type: 'rebootAnswer', pileCode: pile, result: this.answers.reboot === 'refuse' ? 0 : 1 });
+        return;
+      case 'firmwareUpdate':
+        // For demos: answered without fetching the image; refused as "does not match the model" (status 2).
+        if (this.answers.firmwareUpdate !== 'silent') this.reply(f, { type: 'firmwareUpdateAnswer', pileCode: pile, status: this.answers.firmwareUpdate === 'refuse' ? 2 : 0 });
         return;
       case 'remoteStart': {
         if (this.answers.remoteStart === 'silent') return;

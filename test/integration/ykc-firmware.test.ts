@@ -14,6 +14,7 @@ import type { PublishedImage } from '../../src/station/firmware/ports.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { ftpFetch } from '../support/ftp-fetch.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { PASSWORD, until, type LogLine } from '../support/station.js';
 import { YkcRawPeer } from '../support/ykc-raw-peer.js';
 
@@ -23,15 +24,17 @@ let csms: TestCsms | undefined;
 let gateway: LiteGateway | undefined;
 let peer: YkcRawPeer | undefined;
 let fw: GatewayFirmwareServer | undefined;
+let sim: YkcChargerSimulator | undefined;
 const fwLogs: LogLine[] = [];
 
 afterEach(async () => {
   const failures = csms?.strictFailures ?? [];
   peer?.close();
+  sim?.close();
   await gateway?.close();
   await fw?.stop();
   await csms?.close();
-  csms = gateway = peer = fw = undefined;
+  csms = gateway = peer = fw = sim = undefined;
   fwLogs.length = 0;
   expect(failures).toEqual([]);
 });
@@ -95,5 +98,14 @@ describe('YKC remote update through the gateway', () => {
     const r = await resultOf(g, 'fw-2');
     expect(r).toMatchObject({ status: 'rejected', raw: 2 });
     expect(r.reason).toMatch(/does not match its model/);
+  });
+
+  it('the simulator answers 0x94 for demos (here: refused as not matching its model)', async () => {
+    csms = await startCsms({ passwords: { [PILE]: PASSWORD } });
+    const g = (gateway = await startLiteGateway({ csmsUrl: csms.url, codec: { codec: ykcCodec as Codec<never>, options: await ykcCodec.loadOptions({ value: {} }) } }));
+    sim = await connectYkcSimulator({ host: '127.0.0.1', port: g.port, pileCode: PILE, answers: { firmwareUpdate: 'refuse' } });
+    await csms.waitForCall((c) => c.identity === PILE && c.action === 'StatusNotification', 10_000);
+    update(g, 'fw-3', { source: { protocol: 'ftp', host: '192.0.2.10', port: 2121, user: 'fwdemo', password: 'demo', path: '/fw/demo.bin' }, release: () => undefined });
+    expect(await resultOf(g, 'fw-3')).toMatchObject({ status: 'rejected', raw: 2 });
   });
 });
