@@ -146,7 +146,9 @@ describe('YKC 0x93 -> the result of updateFirmware', () => {
     s.session.command(update());
     s.feed({ type: 'firmwareUpdateAnswer', sequence: 0x7777, pileCode: PILE, status: 0 });
     s.feed({ type: 'firmwareUpdateAnswer', sequence: 0x7778, pileCode: PILE, status: 0 });
+    expect(s.logs).toContainEqual(expect.objectContaining({ level: 'info', message: 'ykc remote update sent (0x94)', data: expect.objectContaining({ commandId: 'fw1', host: SOURCE.host, path: SOURCE.path }) as unknown }));
     expect(JSON.stringify(s.logs)).not.toContain(SOURCE.password);
+    expect(JSON.stringify(s.logs)).not.toContain(SOURCE.user);
   });
 });
 
