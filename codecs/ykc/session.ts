@@ -3,8 +3,8 @@
  * link liveness, and the dispatch of every frame and command to the part that handles it: gun status
  * and parking locks (`session-status.ts`), card and VIN starts (`session-auth.ts`), sessions
  * (`session-transactions.ts`) and their records (`session-records.ts`), billing model and pile
- * settings (`session-settings.ts`), the offline-card list (`session-cards.ts`); BMS frames ->
- * `evInfo` here.
+ * settings (`session-settings.ts`), the offline-card list (`session-cards.ts`), the remote update
+ * (`session-firmware.ts`); BMS frames -> `evInfo` here.
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
  * flag are decrypted with the connection's key. An encrypted login is opened by the key of the pile
