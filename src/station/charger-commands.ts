@@ -46,6 +46,11 @@ export interface RunOptions {
    * sent the command makes the station follow what the charger did.
    */
   readonly late?: (o: Confirmation) => void;
+  /**
+   * Added to `waitMs()` for a command whose answer comes only after work at the charger (a firmware
+   * download), so the station's bound stays beyond the codec's own.
+   */
+  readonly extraWaitMs?: number;
 }
 
 /** StatusInfoType.additionalInfo's maxLength (OCPP 2.0.1 schemas). */
@@ -104,7 +109,7 @@ export class ChargerCommands {
   run(command: ChargerCommand, options: RunOptions = {}): Promise<ChargerOutcome> {
     if (this.disposed) return Promise.resolve({ ok: false, reasonCode: 'NotSent', additionalInfo: 'the station stopped' });
     if (!this.ctx.capabilities.commands.has(command.type)) return Promise.resolve({ ok: false, reasonCode: 'NotSupported', additionalInfo: `this charger has no ${command.type} command` });
-    const ms = this.waitMs();
+    const ms = this.waitMs() + (options.extraWaitMs ?? 0);
     return new Promise((resolve) => {
       const timer = this.ctx.clock.setTimeout(() => {
         this.settled(command.id);

@@ -124,6 +124,25 @@ describe('signed firmware, the charger installs it', () => {
   });
 });
 
+describe('a charger that answers once it fetched the image', () => {
+  it('is waited for beyond ChargerCommandTimeout, for as long as it is given to download', async () => {
+    const { csms, http } = await setUp();
+    const server = new MemoryFirmwareServer();
+    // ChargerCommandTimeout is 2 s here; the charger answers after 3.5 s of its 5 s download window.
+    const s = await firmwareStation({ id: 'CS-FW-SLOW', csms, server, answer: (type) => (type === 'updateFirmware' ? undefined : 'accepted'), extra: { firmwareLimits: { defaultRetryIntervalS: 1, chargerDownloadTimeoutS: 5 } } });
+    stations.push(s);
+    const client = await csms.client('CS-FW-SLOW');
+    expect(await update(client, 12, firmware(`${http.url}/fw-2.0.0.bin`))).toEqual({ status: 'Accepted' });
+    await until(() => s.commands.some((c) => c.type === 'updateFirmware'), 'the update command', 10_000);
+    const command = s.commands.find((c): c is UpdateFirmwareCommand => c.type === 'updateFirmware');
+    expect(command?.downloadTimeoutS).toBe(5);
+    await new Promise((r) => setTimeout(r, 3_500));
+    s.engine.chargerEvent({ type: 'commandResult', commandId: command?.id ?? '', status: 'accepted' });
+    await expectStatuses(csms, 'CS-FW-SLOW', ['Downloading#12', 'Downloaded#12', 'Installing#12']);
+    expect(statuses(csms, 'CS-FW-SLOW')).not.toContain('InstallationFailed#12');
+  }, 30_000);
+});
+
 describe('downloads', () => {
   it('retries a failed download `retries` times, `retryInterval` apart, then reports DownloadFailed; the URL password is not logged', async () => {
     const { csms, http } = await setUp();

@@ -184,13 +184,13 @@ export class UpdateJob {
     if (this.abort.signal.aborted) throw new UpdateCancelled('cancelled');
     this.commandSent = true;
     await this.host.committing(this.requestId);
-    const outcome = await this.host.commands.run({
-      type: 'updateFirmware',
-      id: ctx.commandId('firmware'),
-      source: this.published.source,
-      installWhen: 'idle',
-      downloadTimeoutS: this.host.limits.chargerDownloadTimeoutS,
-    });
+    // The charger answers once it has fetched the image (YKC 0x93 after the download): the wait
+    // covers the time it is given for that.
+    const downloadTimeoutS = this.host.limits.chargerDownloadTimeoutS;
+    const outcome = await this.host.commands.run(
+      { type: 'updateFirmware', id: ctx.commandId('firmware'), source: this.published.source, installWhen: 'idle', downloadTimeoutS },
+      { extraWaitMs: downloadTimeoutS * 1000 },
+    );
     if (this.abort.signal.aborted) throw new UpdateCancelled('cancelled');
     if (!outcome.ok) {
       ctx.log('warn', 'charger did not take the firmware update', { requestId: this.requestId, ...statusInfo(outcome) });
