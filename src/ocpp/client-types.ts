@@ -5,6 +5,7 @@
  */
 import type { RetryBackOff } from './backoff.js';
 import type { SecurityProfileConfig } from './client-config.js';
+import type { ConnectionFailure } from './client-failures.js';
 
 /** The only subprotocol offered; a handshake that does not agree on it is a failure (Part 4 §3.1.2). */
 export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';
@@ -80,6 +81,12 @@ export interface OcppConnectionOptions {
   readonly onMessage?: (text: string) => void;
   /** A socket that had reached `onOpen` has closed (1006 when it was dropped without a close frame). */
   readonly onClose?: (code: number, reason: string) => void;
+  /**
+   * An attempt failed or an open connection was lost, before the retry is scheduled: the owner may
+   * call `setEndpoint` here to make the next attempt elsewhere (network configuration slots, B10).
+   * `wasOpen` tells a loss from a failed attempt; `failure` is undefined when nothing was recorded.
+   */
+  readonly onAttemptFailed?: (info: { readonly failure: ConnectionFailure | undefined; readonly wasOpen: boolean }) => void;
   readonly timers?: ConnectionTimers;
   /** Source of the random part of the back-off, in [0, 1). */
   readonly random?: () => number;

@@ -61,9 +61,8 @@ type AfterClose = 'retry' | 'reconnect' | 'stop';
 
 /** One outbound OCPP-J WebSocket for one station identity, reconnecting until stopped. */
 export class OcppConnection {
-  /** The full endpoint: `<base>/<percent-encoded identity>`. */
-  readonly url: string;
   readonly identity: string;
+  private endpoint: string;
   private security: SecurityProfileConfig;
   private readonly opts: OcppConnectionOptions;
   private readonly timers: ConnectionTimers;
@@ -84,7 +83,7 @@ export class OcppConnection {
   /** @throws OcppConfigError for an invalid URL, identity, profile/scheme mismatch or missing credentials. */
   constructor(options: OcppConnectionOptions) {
     const resolved = resolveConfig(options);
-    this.url = resolved.url;
+    this.endpoint = resolved.url;
     this.identity = options.identity;
     this.security = resolved.security;
     this.opts = options;
@@ -93,6 +92,11 @@ export class OcppConnection {
       this.log(level, message, data),
     );
     this.keepAlive = new PingKeepAlive(this.timers);
+  }
+
+  /** The full endpoint of the next (or current) attempt: `<base>/<percent-encoded identity>`. */
+  get url(): string {
+    return this.endpoint;
   }
 
   get state(): ConnectionState {
@@ -179,6 +183,20 @@ export class OcppConnection {
     this.log('info', 'credentials updated', { profile: this.security.profile, fields: credentialFields(update) });
   }
 
+  /**
+   * Moves the following connection attempts to another CSMS endpoint and security profile (a
+   * network configuration slot); the socket open now, if any, is left alone (call `reconnectNow()`
+   * to apply it at once). The back-off starts again at the minimum.
+   * @throws OcppConfigError for an invalid URL, profile/scheme mismatch or credentials; nothing changes then.
+   */
+  setEndpoint(url: string, security: SecurityProfileConfig): void {
+    const resolved = resolveConfig({ ...this.opts, url, security });
+    this.endpoint = resolved.url;
+    this.security = resolved.security;
+    this.retry.reset();
+    this.log('info', 'endpoint changed', { url: resolved.url, profile: resolved.security.profile });
+  }
+
   /** Re-reads `pingIntervalS` and restarts the keep-alive timer (after SetVariables changed it). */
   restartKeepAlive(): void {
     if (this.current !== 'open' || this.socket === undefined) return;
@@ -194,7 +212,7 @@ export class OcppConnection {
     this.setState('connecting', reason);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url, [OCPP_SUBPROTOCOL], buildClientOptions(this.identity, this.security, this.opts));
+      ws = new WebSocket(this.endpoint, [OCPP_SUBPROTOCOL], buildClientOptions(this.identity, this.security, this.opts));
     } catch (err) {
       // Only reachable with TLS material OpenSSL refuses (checked at construction, so this means
       // an update slipped through): retry with back-off until the credentials change.
@@ -318,12 +336,14 @@ export class OcppConnection {
   }
 
   private scheduleRetry(wasOpen: boolean): void {
+    const failure = this.socketFailure;
+    this.callOwner('onAttemptFailed', () => this.opts.onAttemptFailed?.({ failure, wasOpen }));
     const { attempt, delayMs } = this.retry.next(wasOpen, this.opts.retryBackOff);
     const reason = this.current === 'closing' ? 'closed' : wasOpen ? 'connection-lost' : 'handshake-failed';
     this.setState('waiting', reason, {
       attempt,
       delayMs,
-      failure: this.socketFailure?.kind,
+      failure: failure?.kind,
     });
     this.retry.arm(delayMs, () => {
       if (this.current === 'waiting') this.connect('retry-timer');

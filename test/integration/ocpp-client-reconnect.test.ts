@@ -1,11 +1,12 @@
 /**
  * `OcppConnection` over time against a real CSMS socket: reconnecting with back-off, the ping
- * keep-alive, and stopping; plus owner callbacks that throw and binary frames.
+ * keep-alive, and stopping; plus owner callbacks that throw and binary frames; and the endpoint
+ * moved between attempts (network configuration slots).
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RetryBackOff } from '../../src/ocpp/backoff.js';
-import { TransportClosedError } from '../../src/ocpp/client.js';
+import { OcppConfigError, TransportClosedError, type ConnectionFailure } from '../../src/ocpp/client.js';
 import {
   EARLY_MS,
   FAST,
@@ -215,5 +216,43 @@ describe('stopping and owner errors', () => {
     expect(levels).toContain('error:onOpen callback threw');
     expect(levels).toContain('warn:binary frame dropped (OCPP-J uses text frames)');
     expect(c.conn.state).toBe('open');
+  });
+});
+
+describe('endpoint changes', () => {
+  it('reports each failed attempt to the owner, who moves the next attempt to another CSMS', async () => {
+    const down = await startCsms({ refuse: () => 503 });
+    const up = await startCsms();
+    const failed: { failure: ConnectionFailure | undefined; wasOpen: boolean }[] = [];
+    const ref: { c?: ReturnType<typeof makeClient> } = {};
+    const c = makeClient({
+      url: down.base,
+      security: { profile: 1, password: PASSWORD },
+      onAttemptFailed: (info) => {
+        failed.push(info);
+        if (failed.length === 2) ref.c?.conn.setEndpoint(up.base, { profile: 1, password: PASSWORD });
+      },
+    });
+    ref.c = c;
+    c.conn.start();
+    await waitFor(() => c.transports.length === 1, 'open on the second CSMS');
+    expect(down.upgrades).toHaveLength(2);
+    expect(up.upgrades).toHaveLength(1);
+    expect(failed.map((f) => [f.failure?.kind, f.wasOpen])).toEqual([
+      ['http', false],
+      ['http', false],
+    ]);
+    expect(c.conn.url).toBe(`${up.base}/RDAM%20123`);
+    // The back-off starts again at the minimum on the new endpoint.
+    expect(c.delays()).toEqual([150, 150]);
+  });
+
+  it('refuses an endpoint whose scheme does not fit its profile, keeping the one it has', async () => {
+    const csms = await startCsms();
+    const c = makeClient({ url: csms.base, security: { profile: 1, password: PASSWORD } });
+    expect(() => c.conn.setEndpoint('wss://127.0.0.1:1/ocpp', { profile: 1, password: PASSWORD })).toThrow(OcppConfigError);
+    expect(c.conn.url).toBe(`${csms.base}/RDAM%20123`);
+    c.conn.start();
+    await waitFor(() => c.transports.length === 1, 'open');
   });
 });
