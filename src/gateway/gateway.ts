@@ -356,6 +356,7 @@ export class Gateway {
       if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
       engine = await StationEngine.create({
         ...engineOptions(entry, this.config, identified, security),
+        csmsTls: this.pems,
         capabilities,
         store,
         charger,

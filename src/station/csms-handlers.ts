@@ -10,6 +10,7 @@ import type { Firmware } from './firmware/firmware.js';
 import type { Availability } from './availability.js';
 import { background, type StationContext } from './context.js';
 import { meterValue, sampledValues } from './meter-values.js';
+import type { NetworkProfiles } from './network/network-profiles.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
 import { RemoteTrigger } from './remote-trigger.js';
@@ -27,6 +28,7 @@ export interface HandlerBlocks {
   readonly smartCharging: SmartCharging;
   readonly authorization: Authorization;
   readonly firmware: Firmware;
+  readonly network: NetworkProfiles;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -71,6 +73,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
   rpc.handle('Reset', (req) => b.availability.reset(req));
+  rpc.handle('SetNetworkProfile', (req) => b.network.setNetworkProfile(req));
   rpc.handle('RequestStartTransaction', (req) => b.remote.requestStart(req));
   rpc.handle('RequestStopTransaction', (req) => b.remote.requestStop(req));
   rpc.handle('GetTransactionStatus', (req) => b.remote.transactionStatus(req));

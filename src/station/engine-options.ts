@@ -6,6 +6,7 @@ import type { StateStore } from '../store/state-store.js';
 import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
 import type { DeviceModelConfig } from './device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
+import type { TlsMaterial } from './network/slots.js';
 
 /**
  * What a station is built from. The firmware block's ports (`FirmwarePorts`): `downloader` and
@@ -17,7 +18,10 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly id: string;
   /** CSMS endpoint; the identity is appended. */
   readonly csmsUrl: string;
+  /** How the registry's CSMS (configuration slot 1) is reached. */
   readonly security: SecurityProfileConfig;
+  /** TLS material for slots set by SetNetworkProfile with a profile the registry's does not cover. */
+  readonly csmsTls?: TlsMaterial;
   readonly identity: ChargerIdentity;
   readonly capabilities: Capabilities;
   readonly store: StateStore;

@@ -6,7 +6,7 @@
  */
 import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
-import { OcppConnection, type ConnectionState, type SecurityProfileConfig } from '../ocpp/client.js';
+import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization.js';
@@ -14,10 +14,11 @@ import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { Events } from './events.js';
-import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
+import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
+import { NetworkProfiles, type NetworkEndpoint } from './network/network-profiles.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
@@ -49,6 +50,7 @@ export class StationEngine {
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
   private readonly firmware: Firmware;
+  private readonly network: NetworkProfiles;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
@@ -118,6 +120,11 @@ export class StationEngine {
       ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
     });
     this.smartCharging = new SmartCharging(this.ctx, this.commands);
+    this.network = new NetworkProfiles(this.ctx, {
+      registry: { url: options.csmsUrl, security: options.security },
+      tls: options.csmsTls,
+      securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
+    });
     this.transactions.listen({
       started: (connector, transactionId, startedAt, remote) => {
         this.smartCharging.transactionStarted(connector, transactionId, startedAt);
@@ -163,7 +170,7 @@ export class StationEngine {
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware,
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -175,7 +182,7 @@ export class StationEngine {
     this.connection = new OcppConnection({
       identity: options.id,
       url: options.csmsUrl,
-      security: this.securityWithStoredPassword(),
+      security: this.network.registryEndpoint().security,
       retryBackOff: () => ({
         waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
         randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
@@ -192,9 +199,14 @@ export class StationEngine {
       },
       timers: clock,
       ...(options.random !== undefined ? { random: options.random } : {}),
+      onAttemptFailed: ({ wasOpen }) => {
+        // B10.FR.10: connected through another slot, the station boots again.
+        if (this.useEndpoint(this.network.attemptFailed(wasOpen)) && this.provisioning.state !== 'unbooted') this.provisioning.reboot('Unknown');
+      },
       onOpen: (transport) => {
         this.connected = true;
         this.credentialsRejected = false;
+        background(this.ctx, 'network profile', this.network.connected());
         rpc.attach(transport);
         this.provisioning.connectionOpened();
         if (this.provisioning.state === 'accepted') {
@@ -224,6 +236,7 @@ export class StationEngine {
     // The device model calls back into the engine, which needs the model to be built first.
     const ref: { engine?: StationEngine } = {};
     const dm = await DeviceModel.load({
+      vet: (change) => ref.engine?.network.vet(change),
       store: options.store,
       capabilities: options.capabilities,
       config: { ...options.deviceModel, identity: options.id, securityProfile: options.security.profile, ...(password !== undefined ? { basicAuthPassword: password } : {}) },
@@ -242,6 +255,7 @@ export class StationEngine {
     });
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
+    await engine.network.load();
     await engine.availability.load();
     await engine.smartCharging.load();
     await engine.transactions.load();
@@ -262,7 +276,8 @@ export class StationEngine {
   /** Opens the OCPP connection; the boot follows. */
   start(): void {
     this.aligned.start();
-    this.connection.start();
+    // B10.FR.04: a boot connects with the first usable slot of NetworkConfigurationPriority.
+    if (this.useEndpoint(this.network.first())) this.connection.start();
   }
 
   /**
@@ -367,8 +382,8 @@ export class StationEngine {
     else if (name === 'AlignedDataCtrlr.Interval' || name === 'AlignedDataCtrlr.TxEndedInterval') this.aligned.start();
     else if (name === 'OCPPCommCtrlr.WebSocketPingInterval') this.connection.restartKeepAlive();
     else if (name === 'SecurityCtrlr.BasicAuthPassword') {
-      this.connection.updateCredentials({ password: change.value });
-      this.reconnectAfterAnswer = true;
+      const now = this.network.current();
+      if (now !== undefined && now.security.profile !== 3 && this.useEndpoint(now)) this.reconnectAfterAnswer = true;
     }
   }
 
@@ -383,14 +398,20 @@ export class StationEngine {
   /** The virtual station reboots: a new connection and a new BootNotification. */
   private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
     this.provisioning.reboot(reason);
+    this.useEndpoint(this.network.first());
     this.connection.reconnectNow(1000, 'reset');
   }
 
-  private securityWithStoredPassword(): SecurityProfileConfig {
-    const s = this.options.security;
-    if (s.profile === 3) return s;
-    const stored = this.ctx.dm.getString('SecurityCtrlr', 'BasicAuthPassword');
-    return stored !== undefined && stored !== s.password ? { ...s, password: stored } : s;
+  /** Points the next connection attempts at a slot; false for none, or (logged) when the client refuses it. */
+  private useEndpoint(e: NetworkEndpoint | undefined): boolean {
+    if (e === undefined) return false;
+    try {
+      this.connection.setEndpoint(e.url, e.security);
+      return true;
+    } catch (err) {
+      this.ctx.log('error', 'network slot not usable', { slot: e.slot, error: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
   }
 }
 
