@@ -13,6 +13,7 @@ import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { CONFIRM_ALL, createStation, endStrict, PASSWORD, until, type TestStation } from '../support/station.js';
 
+const NEW_PASSWORD = 'network-profile-new-pw-77';
 const csmss: TestCsms[] = [];
 const stations: TestStation[] = [];
 const allLogs: string[] = [];
@@ -53,6 +54,7 @@ afterAll(() => {
   const header = Buffer.from(`CS-NET:${PASSWORD}`).toString('base64');
   for (const line of allLogs) {
     expect(line).not.toContain(PASSWORD);
+    expect(line).not.toContain(NEW_PASSWORD);
     expect(line).not.toContain(header);
   }
 });
@@ -128,8 +130,9 @@ describe('SetNetworkProfile', () => {
   });
 
   it('moves to the new slot\'s CSMS after NetworkConfigurationPriority and a Reset, and falls back to the next slot after the configured attempts', async () => {
-    const a = await csms({ passwords: { 'CS-NET': PASSWORD } });
-    const b = await csms({ passwords: { 'CS-NET': PASSWORD } });
+    const passwords: Record<string, string> = { 'CS-NET': PASSWORD };
+    const a = await csms({ passwords });
+    const b = await csms({ passwords });
     const s = await online('CS-NET', a.url);
     const client = await a.client('CS-NET');
     expect(await client.call('SetNetworkProfile', { configurationSlot: 2, connectionData: profile(b.url) })).toEqual({ status: 'Accepted' });
@@ -143,6 +146,14 @@ describe('SetNetworkProfile', () => {
     const onB = await b.client('CS-NET');
     expect(await variables(onB, ['OCPPCommCtrlr', 'ActiveNetworkProfile'])).toEqual(['2']);
     expect(boots(a)).toBe(1);
+
+    // A new BasicAuthPassword applies to the slot in use: the station reconnects to B with it.
+    passwords['CS-NET'] = NEW_PASSWORD;
+    const changed = (await onB.call('SetVariables', { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: NEW_PASSWORD }] })) as SetVariablesAnswer;
+    expect(changed.setVariableResult[0]?.attributeStatus).toBe('Accepted');
+    await until(() => b.authAttempts.filter((x) => x.passwordOk).length >= 2, 'B sees the new password', 10_000);
+    await until(() => (b.openConnections.get('CS-NET') ?? 0) === 1, 'connected to B again', 10_000);
+    expect(a.authAttempts).toHaveLength(1);
 
     // B goes away: two failed attempts on slot 2, two on slot 3 (nobody listens), then slot 1 (A).
     await b.close();
