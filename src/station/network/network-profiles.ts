@@ -42,8 +42,12 @@ export interface NetworkEndpoint {
 export interface NetworkOptions {
   /** Slot 1: the station registry's CSMS and security profile (with its TLS material). */
   readonly registry: { readonly url: string; readonly security: SecurityProfileConfig };
-  /** TLS material for the other slots (the registry's own is used as well). */
-  readonly tls?: TlsMaterial | undefined;
+  /**
+   * TLS material for the other slots (the registry's own is used as well); a function is read each
+   * time a slot is checked or connected, so material installed later (CSMS roots, a new client
+   * certificate) applies.
+   */
+  readonly tls?: TlsMaterial | (() => TlsMaterial) | undefined;
   /** Records a security event (SetNetworkProfile accepted: ReconfigurationOfSecurityParameters). */
   readonly securityEvent: (type: SecurityEventType, techInfo: string) => void;
 }
@@ -53,7 +57,6 @@ const PRIORITY = ['OCPPCommCtrlr', 'NetworkConfigurationPriority'] as const;
 export class NetworkProfiles {
   private readonly slots = new Map<number, NetworkSlot>();
   private readonly registrySlot: NetworkSlot;
-  private readonly tls: TlsMaterial;
   private currentProfile: SecurityProfile;
   private active: number | undefined;
   private failures = 0;
@@ -64,8 +67,6 @@ export class NetworkProfiles {
   ) {
     const { url, security } = options.registry;
     this.registrySlot = { slot: REGISTRY_SLOT, url, securityProfile: security.profile };
-    const own = security.profile === 1 ? {} : security;
-    this.tls = { ...own, ...options.tls };
     this.currentProfile = security.profile;
   }
 
@@ -165,7 +166,7 @@ export class NetworkProfiles {
       activeSlot: this.active,
       currentProfile: this.currentProfile,
       password: this.password(),
-      tls: this.tls,
+      tls: this.tls(),
     });
     if ('reasonCode' in checked) {
       this.ctx.log('info', 'SetNetworkProfile rejected', { slot: req.configurationSlot, reasonCode: checked.reasonCode, info: checked.info });
@@ -215,8 +216,14 @@ export class NetworkProfiles {
         ? registry.profile === 3
           ? registry
           : { ...registry, password: this.password() ?? registry.password }
-        : slotSecurity(slot.securityProfile, this.password(), this.tls);
+        : slotSecurity(slot.securityProfile, this.password(), this.tls());
     return typeof security === 'string' ? undefined : { slot: slot.slot, url: slot.url, security };
+  }
+
+  private tls(): TlsMaterial {
+    const { security } = this.options.registry;
+    const extra = this.options.tls;
+    return { ...(security.profile === 1 ? {} : security), ...(typeof extra === 'function' ? extra() : extra) };
   }
 
   private password(): string | undefined {
