@@ -18,7 +18,7 @@ import { background, systemEngineClock, type EngineLog, type StationContext } fr
 import { registerHandlers } from './csms-handlers.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
-import { NetworkProfiles, type NetworkEndpoint } from './network/network-profiles.js';
+import { NetworkProfiles } from './network/network-profiles.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
@@ -120,11 +120,7 @@ export class StationEngine {
       ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
     });
     this.smartCharging = new SmartCharging(this.ctx, this.commands);
-    this.network = new NetworkProfiles(this.ctx, {
-      registry: { url: options.csmsUrl, security: options.security },
-      tls: options.csmsTls,
-      securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
-    });
+    this.network = new NetworkProfiles(this.ctx, { registry: { url: options.csmsUrl, security: options.security }, tls: options.csmsTls, securityEvent: (type, info) => void this.securityEvent(type, info) });
     this.transactions.listen({
       started: (connector, transactionId, startedAt, remote) => {
         this.smartCharging.transactionStarted(connector, transactionId, startedAt);
@@ -199,10 +195,8 @@ export class StationEngine {
       },
       timers: clock,
       ...(options.random !== undefined ? { random: options.random } : {}),
-      onAttemptFailed: ({ wasOpen }) => {
-        // B10.FR.10: connected through another slot, the station boots again.
-        if (this.useEndpoint(this.network.attemptFailed(wasOpen)) && this.provisioning.state !== 'unbooted') this.provisioning.reboot('Unknown');
-      },
+      // B10.FR.10: connected through another slot, the station boots again.
+      onAttemptFailed: ({ wasOpen }) => void (this.network.attemptFailed(wasOpen) && this.provisioning.state !== 'unbooted' && this.provisioning.reboot('Unknown')),
       onOpen: (transport) => {
         this.connected = true;
         this.credentialsRejected = false;
@@ -227,6 +221,7 @@ export class StationEngine {
         this.provisioning.connectionClosed();
       },
     });
+    this.network.attach(this.connection);
   }
 
   /** Builds the engine: loads the device model and the persisted availability. */
@@ -277,7 +272,7 @@ export class StationEngine {
   start(): void {
     this.aligned.start();
     // B10.FR.04: a boot connects with the first usable slot of NetworkConfigurationPriority.
-    if (this.useEndpoint(this.network.first())) this.connection.start();
+    if (this.network.first()) this.connection.start();
   }
 
   /**
@@ -381,10 +376,7 @@ export class StationEngine {
     if (name === 'OCPPCommCtrlr.HeartbeatInterval') this.provisioning.heartbeatIntervalChanged();
     else if (name === 'AlignedDataCtrlr.Interval' || name === 'AlignedDataCtrlr.TxEndedInterval') this.aligned.start();
     else if (name === 'OCPPCommCtrlr.WebSocketPingInterval') this.connection.restartKeepAlive();
-    else if (name === 'SecurityCtrlr.BasicAuthPassword') {
-      const now = this.network.current();
-      if (now !== undefined && now.security.profile !== 3 && this.useEndpoint(now)) this.reconnectAfterAnswer = true;
-    }
+    else if (name === 'SecurityCtrlr.BasicAuthPassword' && this.network.passwordChanged()) this.reconnectAfterAnswer = true;
   }
 
   /** A new BasicAuthPassword applies on a new connection, opened once the answer is out (A09). */
@@ -398,20 +390,7 @@ export class StationEngine {
   /** The virtual station reboots: a new connection and a new BootNotification. */
   private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
     this.provisioning.reboot(reason);
-    this.useEndpoint(this.network.first());
+    this.network.first();
     this.connection.reconnectNow(1000, 'reset');
   }
-
-  /** Points the next connection attempts at a slot; false for none, or (logged) when the client refuses it. */
-  private useEndpoint(e: NetworkEndpoint | undefined): boolean {
-    if (e === undefined) return false;
-    try {
-      this.connection.setEndpoint(e.url, e.security);
-      return true;
-    } catch (err) {
-      this.ctx.log('error', 'network slot not usable', { slot: e.slot, error: err instanceof Error ? err.message : String(err) });
-      return false;
-    }
-  }
 }
-

@@ -10,7 +10,7 @@
  * - once connected on a slot with a higher security profile, that profile becomes
  *   SecurityCtrlr.SecurityProfile (persisted) and lower slots leave the priority list.
  *
- * The block only decides; the engine moves the OCPP connection (`OcppConnection.setEndpoint`).
+ * The block points the OCPP connection at a slot through one port (`OcppConnection.setEndpoint`).
  * The Basic-auth password is read from the device model when an endpoint is built and never logged.
  */
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
@@ -52,6 +52,12 @@ export interface NetworkOptions {
   readonly securityEvent: (type: SecurityEventType, techInfo: string) => void;
 }
 
+/** The one knob of the OCPP connection the block turns: where the next attempts go. */
+export interface EndpointPort {
+  /** @throws OcppConfigError when the endpoint is refused (nothing changes then). */
+  setEndpoint(url: string, security: SecurityProfileConfig): void;
+}
+
 const PRIORITY = ['OCPPCommCtrlr', 'NetworkConfigurationPriority'] as const;
 
 export class NetworkProfiles {
@@ -60,6 +66,7 @@ export class NetworkProfiles {
   private currentProfile: SecurityProfile;
   private active: number | undefined;
   private failures = 0;
+  private port: EndpointPort | undefined;
 
   constructor(
     private readonly ctx: StationContext,
@@ -89,41 +96,48 @@ export class NetworkProfiles {
     return this.endpointOf(this.registrySlot) ?? { slot: REGISTRY_SLOT, url: this.registrySlot.url, security: this.options.registry.security };
   }
 
-  /** After a (re)boot: the first usable slot of NetworkConfigurationPriority, or undefined for none. */
-  first(): NetworkEndpoint | undefined {
+  /** The connection the block points at slots (set once it exists). */
+  attach(port: EndpointPort): void {
+    this.port = port;
+  }
+
+  /** After a (re)boot: the connection goes to the first usable slot of the priority list; false for none. */
+  first(): boolean {
     this.failures = 0;
     const first = this.usable()[0];
     if (first === undefined) {
       this.ctx.log('error', 'no slot of NetworkConfigurationPriority can be used: not connecting', { securityProfile: this.currentProfile, priority: this.priority() });
-      return undefined;
+      return false;
     }
     return this.activate(first);
   }
 
   /**
    * A connection attempt failed (or an open connection was lost, which starts the count again).
-   * Returns the next slot's endpoint once NetworkProfileConnectionAttempts attempts on this one failed.
+   * After NetworkProfileConnectionAttempts failures on one slot the connection goes to the next one:
+   * true when it did (the station must boot again there, B10.FR.10).
    */
-  attemptFailed(wasOpen: boolean): NetworkEndpoint | undefined {
+  attemptFailed(wasOpen: boolean): boolean {
     if (wasOpen) {
       this.failures = 0;
-      return undefined;
+      return false;
     }
     this.failures += 1;
-    if (this.failures < this.ctx.dm.getNumber('OCPPCommCtrlr', 'NetworkProfileConnectionAttempts')) return undefined;
+    if (this.failures < this.ctx.dm.getNumber('OCPPCommCtrlr', 'NetworkProfileConnectionAttempts')) return false;
     this.failures = 0;
     const order = this.usable();
     const at = order.findIndex((e) => e.slot === this.active);
     const next = order[(at + 1) % Math.max(1, order.length)];
-    if (next === undefined || next.slot === this.active) return undefined;
+    if (next === undefined || next.slot === this.active) return false;
     this.ctx.log('warn', 'falling back to the next network slot', { from: this.active, to: next.slot });
     return this.activate(next);
   }
 
-  /** The endpoint of the slot in use, rebuilt (after the password changed); undefined when none. */
-  current(): NetworkEndpoint | undefined {
+  /** BasicAuthPassword changed: true when the slot in use takes it (the connection is told; reconnect). */
+  passwordChanged(): boolean {
     const slot = this.active === REGISTRY_SLOT ? this.registrySlot : this.slots.get(this.active ?? -1);
-    return slot === undefined ? undefined : this.endpointOf(slot);
+    const e = slot === undefined ? undefined : this.endpointOf(slot);
+    return e !== undefined && e.security.profile !== 3 && this.apply(e);
   }
 
   /** The connection opened: a higher security profile becomes the station's, lower slots go (A05). */
@@ -184,10 +198,21 @@ export class NetworkProfiles {
     return { status: 'Accepted' };
   }
 
-  private activate(e: NetworkEndpoint): NetworkEndpoint {
+  private activate(e: NetworkEndpoint): boolean {
     this.active = e.slot;
     this.ctx.dm.setRuntime('OCPPCommCtrlr', 'ActiveNetworkProfile', e.slot);
-    return e;
+    return this.apply(e);
+  }
+
+  /** Points the connection at `e`; false (logged) when the connection refuses it. */
+  private apply(e: NetworkEndpoint): boolean {
+    try {
+      this.port?.setEndpoint(e.url, e.security);
+      return true;
+    } catch (err) {
+      this.ctx.log('error', 'network slot not usable', { slot: e.slot, error: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
   }
 
   /** The priority list's slots the station can use now, as endpoints, in order. */
