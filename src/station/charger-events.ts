@@ -4,7 +4,7 @@
  * transactions' order.
  */
 import type { AuthorizationRequestEvent, ChargerEvent, RecordHoldReason, TransactionRecordHeldEvent } from '../model/events.js';
-import type { Authorization } from './authorization.js';
+import type { Authorization } from './authorization/authorization.js';
 import type { Availability } from './availability.js';
 import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';

@@ -5,7 +5,7 @@
 import type { MeasurementsEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import type { Authorization } from './authorization.js';
+import type { Authorization } from './authorization/authorization.js';
 import type { Firmware } from './firmware/firmware.js';
 import type { Availability } from './availability.js';
 import { background, type StationContext } from './context.js';

@@ -9,7 +9,7 @@ import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
-import { Authorization } from './authorization.js';
+import { Authorization } from './authorization/authorization.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';

@@ -13,7 +13,7 @@
  */
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import type { HandlerResult } from '../ocpp/rpc-types.js';
-import type { Authorization } from './authorization.js';
+import type { Authorization } from './authorization/authorization.js';
 import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { RemoteStart } from './remote-starts.js';

@@ -6,17 +6,17 @@
  * A real RPC endpoint on a fake clock stands for the OCPP connection.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChargerCommand } from '../../../src/model/commands.js';
-import type { AuthorizationRequestEvent } from '../../../src/model/events.js';
-import type { RequestOf } from '../../../src/ocpp/actions.js';
-import { RpcEndpoint } from '../../../src/ocpp/rpc.js';
-import { Authorization } from '../../../src/station/authorization.js';
-import type { StationContext } from '../../../src/station/context.js';
-import { DeviceModel } from '../../../src/station/device-model.js';
-import { MemoryStore } from '../../../src/store/memory.js';
-import { FakeClock } from '../../support/fake-clock.js';
-import { MemoryTransport } from '../../support/rpc-endpoint.js';
-import { PILE_CAPABILITIES } from '../../support/station.js';
+import type { ChargerCommand } from '../../../../src/model/commands.js';
+import type { AuthorizationRequestEvent } from '../../../../src/model/events.js';
+import type { RequestOf } from '../../../../src/ocpp/actions.js';
+import { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
+import { Authorization } from '../../../../src/station/authorization/authorization.js';
+import type { StationContext } from '../../../../src/station/context.js';
+import { DeviceModel } from '../../../../src/station/device-model.js';
+import { MemoryStore } from '../../../../src/store/memory.js';
+import { FakeClock } from '../../../support/fake-clock.js';
+import { MemoryTransport } from '../../../support/rpc-endpoint.js';
+import { PILE_CAPABILITIES } from '../../../support/station.js';
 
 /** OCPPCommCtrlr.MessageTimeout's default, in ms. */
 const MESSAGE_TIMEOUT_MS = 30_000;

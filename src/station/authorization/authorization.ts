@@ -24,11 +24,11 @@
  * handled as soon as it arrives, not after the charger's earlier events: those may be waiting for
  * an unreachable store, and the charger gives up on its request after a few seconds.
  */
-import type { AuthorizationRequestEvent } from '../model/events.js';
-import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
-import type { StationContext } from './context.js';
+import type { AuthorizationRequestEvent } from '../../model/events.js';
+import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
+import type { StationContext } from '../context.js';
 import { LocalList, type IdTokenInfo } from './local-list.js';
-import { ocppIdToken } from './transactions.js';
+import { ocppIdToken } from '../transactions.js';
 
 type OcppIdToken = RequestOf<'Authorize'>['idToken'];
 

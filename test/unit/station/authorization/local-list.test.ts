@@ -4,21 +4,21 @@
  * store, the change handed to the charger, and LocalPreAuthorize / LocalAuthorizeOffline.
  */
 import { describe, expect, it } from 'vitest';
-import type { Capabilities } from '../../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../../src/model/commands.js';
-import type { CommandResultEvent } from '../../../src/model/events.js';
-import type { RequestOf, ResponseOf } from '../../../src/ocpp/actions.js';
-import type { RpcEndpoint } from '../../../src/ocpp/rpc.js';
-import type { HandlerOutcome, HandlerResult } from '../../../src/ocpp/rpc-types.js';
-import { validateRequest, validateResponse } from '../../../src/ocpp/schemas.js';
-import { Authorization } from '../../../src/station/authorization.js';
-import type { StationContext } from '../../../src/station/context.js';
-import { DeviceModel } from '../../../src/station/device-model.js';
-import { LOCAL_LIST_KEY } from '../../../src/station/local-list.js';
-import { LOCAL_LIST_CHARGER_KEY } from '../../../src/station/local-list-charger.js';
-import { MemoryStore } from '../../../src/store/memory.js';
-import type { JsonValue } from '../../../src/store/state-store.js';
-import { PILE_CAPABILITIES } from '../../support/station.js';
+import type { Capabilities } from '../../../../src/model/capabilities.js';
+import type { ChargerCommand } from '../../../../src/model/commands.js';
+import type { CommandResultEvent } from '../../../../src/model/events.js';
+import type { RequestOf, ResponseOf } from '../../../../src/ocpp/actions.js';
+import type { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
+import type { HandlerOutcome, HandlerResult } from '../../../../src/ocpp/rpc-types.js';
+import { validateRequest, validateResponse } from '../../../../src/ocpp/schemas.js';
+import { Authorization } from '../../../../src/station/authorization/authorization.js';
+import type { StationContext } from '../../../../src/station/context.js';
+import { DeviceModel } from '../../../../src/station/device-model.js';
+import { LOCAL_LIST_KEY } from '../../../../src/station/authorization/local-list.js';
+import { LOCAL_LIST_CHARGER_KEY } from '../../../../src/station/authorization/local-list-charger.js';
+import { MemoryStore } from '../../../../src/store/memory.js';
+import type { JsonValue } from '../../../../src/store/state-store.js';
+import { PILE_CAPABILITIES } from '../../../support/station.js';
 
 type Entry = NonNullable<RequestOf<'SendLocalList'>['localAuthorizationList']>[number];
 type Status = NonNullable<Entry['idTokenInfo']>['status'];

@@ -18,11 +18,11 @@
  * Tokens are the same when their type is and their idToken is, ignoring case (IdTokenType:
  * "case insensitive").
  */
-import type { CommandResultEvent, IdToken } from '../model/events.js';
-import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
-import type { HandlerResult } from '../ocpp/rpc-types.js';
-import type { JsonValue } from '../store/state-store.js';
-import { background, type StationContext } from './context.js';
+import type { CommandResultEvent, IdToken } from '../../model/events.js';
+import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
+import type { HandlerResult } from '../../ocpp/rpc-types.js';
+import type { JsonValue } from '../../store/state-store.js';
+import { background, type StationContext } from '../context.js';
 import { ChargerListCopy } from './local-list-charger.js';
 
 export const LOCAL_LIST_KEY = 'localList';

@@ -8,10 +8,10 @@
  * longer accepts them, and the next time the charger connects it gets the whole list again: those
  * tokens removed, every Accepted token pushed. A copy confirmed in step is left alone on reconnect.
  */
-import type { SetLocalListCommand } from '../model/commands.js';
-import type { CommandResultEvent, IdToken } from '../model/events.js';
-import type { JsonValue } from '../store/state-store.js';
-import type { StationContext } from './context.js';
+import type { SetLocalListCommand } from '../../model/commands.js';
+import type { CommandResultEvent, IdToken } from '../../model/events.js';
+import type { JsonValue } from '../../store/state-store.js';
+import type { StationContext } from '../context.js';
 
 export const LOCAL_LIST_CHARGER_KEY = 'localListCharger';
 
