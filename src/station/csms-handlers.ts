@@ -85,6 +85,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('SendLocalList', (req) => b.authorization.localList.sendLocalList(req));
   rpc.handle('GetLocalListVersion', () => b.authorization.localList.getLocalListVersion());
   rpc.handle('UpdateFirmware', (req) => b.firmware.updateFirmware(req));
+  rpc.handle('ClearCache', () => b.authorization.clearCache());
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

@@ -33,6 +33,7 @@ import type DeviceDataCtrlrFile from './components/DeviceDataCtrlr.json';
 import type SecurityCtrlrFile from './components/SecurityCtrlr.json';
 import type SmartChargingCtrlrFile from './components/SmartChargingCtrlr.json';
 import type LocalAuthListCtrlrFile from './components/LocalAuthListCtrlr.json';
+import type AuthCacheCtrlrFile from './components/AuthCacheCtrlr.json';
 import { checkValue, listValues } from './device-model-values.js';
 import { DERIVATIONS } from './device-model-types.js';
 import type { ComponentDef, ComponentType, ConnectorEnumType, MeasurandEnumType, VariableDef, VariableType } from './device-model-types.js';
@@ -84,6 +85,7 @@ interface Packaged {
   SecurityCtrlr: typeof SecurityCtrlrFile;
   SmartChargingCtrlr: typeof SmartChargingCtrlrFile;
   LocalAuthListCtrlr: typeof LocalAuthListCtrlrFile;
+  AuthCacheCtrlr: typeof AuthCacheCtrlrFile;
 }
 
 /** Report order; a Record, so the compiler insists that every packaged file is listed exactly once. */
@@ -101,6 +103,7 @@ const ORDER: Record<keyof Packaged, number> = {
   SecurityCtrlr: 10,
   SmartChargingCtrlr: 11,
   LocalAuthListCtrlr: 12,
+  AuthCacheCtrlr: 13,
 };
 
 /** Names of the packaged component files (without `.json`), in report order. */

@@ -101,7 +101,7 @@ export class StationEngine {
       },
       this.commands,
     );
-    this.queue = new TxQueue(this.ctx);
+    this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     this.authorization = new Authorization(this.ctx);
     this.remote = new RemoteControl(
@@ -257,6 +257,7 @@ export class StationEngine {
     await engine.authorization.localList.load();
     const bootReason = await engine.firmware.load();
     if (bootReason !== undefined) engine.provisioning.firstBootReason(bootReason);
+    await engine.authorization.cache.load();
     return engine;
   }
 
@@ -323,6 +324,7 @@ export class StationEngine {
   async settled(): Promise<void> {
     await this.chain;
     await this.queue.drained();
+    await this.authorization.cache.flushed();
   }
 
   /** Number of TransactionEvents waiting in the durable queue. */

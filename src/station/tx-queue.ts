@@ -15,7 +15,7 @@
  * engine after a crash uses it too.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestOf } from '../ocpp/actions.js';
+import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import { RpcCallError, RpcDisconnectedError, RpcTimeoutError } from '../ocpp/errors.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import { type StationContext } from './context.js';
@@ -60,7 +60,11 @@ export class TxQueue {
   /** Resolvers waiting for the queue to be empty (tests, graceful shutdown). */
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly ctx: StationContext) {}
+  /** `answered` sees each CSMS answer with its request (the authorization cache takes its idTokenInfo). */
+  constructor(
+    private readonly ctx: StationContext,
+    private readonly answered?: (req: RequestOf<'TransactionEvent'>, res: ResponseOf<'TransactionEvent'>) => void,
+  ) {}
 
   /**
    * Persists an event, with the transaction state change that goes with it in the same atomic
@@ -150,7 +154,12 @@ export class TxQueue {
       const entry = head.item as unknown as QueuedTransactionEvent;
       const messageId = await this.messageIdOf(head.id, entry);
       try {
-        await this.ctx.call('TransactionEvent', entry.payload, messageId !== undefined ? { messageId } : {});
+        const res = await this.ctx.call('TransactionEvent', entry.payload, messageId !== undefined ? { messageId } : {});
+        try {
+          this.answered?.(entry.payload, res);
+        } catch (err) {
+          this.ctx.log('warn', 'TransactionEvent answer not taken in', { error: err instanceof Error ? err.message : String(err) });
+        }
         // Answered: removed before the next entry goes out, so a crash repeats only the one in flight.
         await this.forget(head.id);
       } catch (e) {

@@ -1,33 +1,38 @@
 /**
- * Authorization (C01, C15, F01): a charger asking whether an id token may charge gets the CSMS's
- * answer as a canonical `authorize` command, and a RequestStartTransaction is checked with the CSMS
- * first when `AuthCtrlr.AuthorizeRemoteStart` says so.
+ * Authorization (C01, C10-C15, F01): a charger asking whether an id token may charge gets the
+ * CSMS's answer as a canonical `authorize` command, and a RequestStartTransaction is checked with
+ * the CSMS first when `AuthCtrlr.AuthorizeRemoteStart` says so.
  *
- * Locally known tokens are those of the Local Authorization List (`local-list.ts`, C14/C15);
- * the gateway keeps no authorization cache. So:
- * - `LocalPreAuthorize` true: a token the list holds as Accepted charges at once, without an
- *   AuthorizeRequest (C14); a listed token with another status is refused at once when
- *   `LocalAuthListCtrlr.DisablePostAuthorize` is true, else the CSMS is asked (C14.FR.03);
- * - `LocalAuthorizeOffline` true: while the CSMS cannot be asked, a listed token charges when it
- *   is Accepted in the list and is refused otherwise (C15);
- * - a token the list does not know (or any token when the list does not decide) while the CSMS
- *   cannot be asked follows the offline policy `AuthCtrlr.OfflineTxForUnknownIdEnabled` (the OCPP
- *   variable for starting with unknown tokens offline): true lets every such token charge (the
- *   transaction reaches the CSMS later), false refuses.
+ * Locally known tokens are those of the Local Authorization List (`local-list.ts`, C14/C15) and,
+ * for tokens the list does not hold, those of the Authorization Cache (`auth-cache.ts`, C10-C12):
+ * the list is the CSMS's own statement and wins. So:
+ * - `LocalPreAuthorize` true: a token known as Accepted charges at once, without an
+ *   AuthorizeRequest (C12, C14; the TransactionEvent that follows carries the token, and the
+ *   CSMS's idTokenInfo in its answer updates the cache); a token known with another status is
+ *   refused at once when the DisablePostAuthorize of where it is known (LocalAuthListCtrlr or
+ *   AuthCacheCtrlr) is true, else the CSMS is asked (C10.FR.03, C12.FR.05, C14.FR.03);
+ * - `LocalAuthorizeOffline` true: while the CSMS cannot be asked, a known token charges when it
+ *   is Accepted and is refused otherwise (C12, C15);
+ * - a token known nowhere (or any token when neither decides) while the CSMS cannot be asked
+ *   follows the offline policy `AuthCtrlr.OfflineTxForUnknownIdEnabled`: true lets every such
+ *   token charge (the transaction reaches the CSMS later), false refuses.
+ * Every answer of the CSMS about a token the list does not hold is cached, whatever its status.
  *
  * The CSMS cannot be asked while the OCPP connection is down or the boot is not accepted, and it
  * counts as not answering when no answer came within `OCPPCommCtrlr.MessageTimeout` of asking (a
  * CALL waiting behind another, or one the connection lost): the charger is never left waiting, the
  * AuthorizeRequest is withdrawn and a late answer is ignored.
  *
- * Nothing here writes to the store (the list is read from memory), so a charger's request is
- * handled as soon as it arrives, not after the charger's earlier events: those may be waiting for
- * an unreachable store, and the charger gives up on its request after a few seconds.
+ * Nothing here waits for the store (the list and the cache are read from memory, the cache is
+ * written in the background), so a charger's request is handled as soon as it arrives, not after
+ * the charger's earlier events: those may be waiting for an unreachable store, and the charger
+ * gives up on its request after a few seconds.
  */
 import type { AuthorizationRequestEvent } from '../../model/events.js';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { StationContext } from '../context.js';
-import { LocalList, type IdTokenInfo } from './local-list.js';
+import { AuthCache } from './auth-cache.js';
+import { LocalList } from './local-list.js';
 import { ocppIdToken } from '../transactions.js';
 
 type OcppIdToken = RequestOf<'Authorize'>['idToken'];
@@ -41,9 +46,12 @@ export interface AuthorizationOutcome {
 export class Authorization {
   /** The Local Authorization List (D01/D02): the engine registers its handlers and loads it. */
   readonly localList: LocalList;
+  /** The Authorization Cache (C10-C12): the engine loads it; ClearCache and CustomerInformation reach it. */
+  readonly cache: AuthCache;
 
   constructor(private readonly ctx: StationContext) {
     this.localList = new LocalList(ctx);
+    this.cache = new AuthCache(ctx);
   }
 
   /** A charger's request: asks the CSMS (or applies the offline policy) and answers the charger. */
@@ -66,18 +74,42 @@ export class Authorization {
    * (Blocked, Expired, Invalid, NoCredit, Unknown... refuse). Without an answer the offline policy decides.
    */
   async authorize(idToken: OcppIdToken): Promise<AuthorizationOutcome> {
-    const listed = this.localList.lookup(idToken);
-    if (!this.ctx.isOnline()) return this.offline('offline', listed);
-    if (listed !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalPreAuthorize')) {
-      if (listed.status === 'Accepted') return { accepted: true, reason: 'Accepted (local list)' };
-      if (this.ctx.dm.getBoolean('LocalAuthListCtrlr', 'DisablePostAuthorize')) return { accepted: false, reason: `${listed.status} (local list)` };
+    const known = this.known(idToken);
+    if (!this.ctx.isOnline()) return this.offline('offline', known);
+    if (known !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalPreAuthorize')) {
+      if (known.status === 'Accepted') return { accepted: true, reason: `Accepted (${known.where})` };
+      if (this.ctx.dm.getBoolean(known.component, 'DisablePostAuthorize')) return { accepted: false, reason: `${known.status} (${known.where})` };
     }
     try {
       const r = await this.askCsms(idToken);
-      if (r === undefined) return this.offline(`CSMS did not answer within ${this.answerWaitMs() / 1000} s`, listed);
+      if (r === undefined) return this.offline(`CSMS did not answer within ${this.answerWaitMs() / 1000} s`, known);
+      if (known?.where !== 'local list') this.cache.update(idToken, r.idTokenInfo);
       return { accepted: r.idTokenInfo.status === 'Accepted', reason: r.idTokenInfo.status };
     } catch (err) {
-      return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`, listed);
+      return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`, known);
+    }
+  }
+
+  /**
+   * The CSMS's idTokenInfo in a TransactionEventResponse (C10.FR.05): cached for the event's token,
+   * unless the Local Authorization List holds it.
+   */
+  transactionEventAnswered(req: RequestOf<'TransactionEvent'>, res: ResponseOf<'TransactionEvent'>): void {
+    if (req.idToken === undefined || res.idTokenInfo === undefined) return;
+    if (this.localList.lookup(req.idToken) !== undefined) return;
+    this.cache.update(req.idToken, res.idTokenInfo);
+  }
+
+  /** C11 ClearCache: Rejected while the cache is disabled (C11.FR.04) or when it could not be cleared (C11.FR.05). */
+  async clearCache(): Promise<ResponseOf<'ClearCache'>> {
+    if (!this.cache.enabled) return { status: 'Rejected', statusInfo: { reasonCode: 'Disabled', additionalInfo: 'AuthCacheCtrlr.Enabled is false' } };
+    try {
+      await this.cache.clear();
+      this.ctx.log('info', 'authorization cache cleared');
+      return { status: 'Accepted' };
+    } catch (err) {
+      this.ctx.log('warn', 'authorization cache not cleared', { error: err instanceof Error ? err.message : String(err) });
+      return { status: 'Rejected', statusInfo: { reasonCode: 'InternalError', additionalInfo: 'the station store could not be written' } };
     }
   }
 
@@ -114,11 +146,28 @@ export class Authorization {
     return Promise.race([answer, bound]).finally(() => this.ctx.clock.clearTimeout(timer));
   }
 
-  private offline(why: string, listed: IdTokenInfo | undefined): AuthorizationOutcome {
-    if (listed !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalAuthorizeOffline')) {
-      return { accepted: listed.status === 'Accepted', reason: `${why}: ${listed.status} in the local list` };
+  /** Where the station knows `idToken` from: the Local Authorization List first, else the cache. */
+  private known(idToken: OcppIdToken): Known | undefined {
+    const listed = this.localList.lookup(idToken);
+    if (listed !== undefined) return { status: listed.status, where: 'local list', component: 'LocalAuthListCtrlr' };
+    const cached = this.cache.use(idToken);
+    if (cached !== undefined) return { status: cached.status, where: 'authorization cache', component: 'AuthCacheCtrlr' };
+    return undefined;
+  }
+
+  private offline(why: string, known: Known | undefined): AuthorizationOutcome {
+    if (known !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalAuthorizeOffline')) {
+      return { accepted: known.status === 'Accepted', reason: `${why}: ${known.status} in the ${known.where}` };
     }
     const accepted = this.ctx.dm.getBoolean('AuthCtrlr', 'OfflineTxForUnknownIdEnabled');
     return { accepted, reason: `${why}: offline policy ${accepted ? 'lets unknown tokens charge' : 'refuses'}` };
   }
+}
+
+/** A token the station knows locally: its status and where it is held. */
+interface Known {
+  readonly status: string;
+  readonly where: 'local list' | 'authorization cache';
+  /** The component whose DisablePostAuthorize applies. */
+  readonly component: 'LocalAuthListCtrlr' | 'AuthCacheCtrlr';
 }
