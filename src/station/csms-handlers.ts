@@ -86,6 +86,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetLocalListVersion', () => b.authorization.localList.getLocalListVersion());
   rpc.handle('UpdateFirmware', (req) => b.firmware.updateFirmware(req));
   rpc.handle('ClearCache', () => b.authorization.clearCache());
+  rpc.handle('CustomerInformation', (req) => b.authorization.customers.request(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

@@ -127,7 +127,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       const token = String((params as { idToken?: { idToken?: unknown } } | undefined)?.idToken?.idToken ?? '');
       return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted' } };
     });
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent']) {
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
       client.handle(action, async () => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -32,6 +32,7 @@ import type { AuthorizationRequestEvent } from '../../model/events.js';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { StationContext } from '../context.js';
 import { AuthCache } from './auth-cache.js';
+import { CustomerInformation } from './customer-information.js';
 import { LocalList } from './local-list.js';
 import { ocppIdToken } from '../transactions.js';
 
@@ -48,10 +49,13 @@ export class Authorization {
   readonly localList: LocalList;
   /** The Authorization Cache (C10-C12): the engine loads it; ClearCache and CustomerInformation reach it. */
   readonly cache: AuthCache;
+  /** CustomerInformation (N09/N10): what the list, the cache and the queue hold for a token. */
+  readonly customers: CustomerInformation;
 
   constructor(private readonly ctx: StationContext) {
     this.localList = new LocalList(ctx);
     this.cache = new AuthCache(ctx);
+    this.customers = new CustomerInformation(ctx, this.localList, this.cache);
   }
 
   /** A charger's request: asks the CSMS (or applies the offline policy) and answers the charger. */

@@ -56,6 +56,11 @@ export class ChargerListCopy {
     this.missed = !this.inSync;
   }
 
+  /** True when `t` may still be on the charger although the list does not accept it (a removal not confirmed). */
+  mayHold(t: IdToken): boolean {
+    return this.stale.has(key(t));
+  }
+
   /** The charger needs the whole list again: it connected while its copy is out of step. */
   get needsResync(): boolean {
     return this.supported && !this.inSync;

@@ -179,6 +179,30 @@ export class LocalList {
     return this.toChargerInOrder(() => this.copy.resync(tokens));
   }
 
+  /**
+   * What the charger's own offline list holds of `idToken`, as far as the gateway knows: `copy`
+   * when the list accepts it (the charger holds it as the list's copy), `stale` when a removal was
+   * not confirmed yet, `none` when the gateway never put it there (another system may have),
+   * `unsupported` when the charger has no offline list.
+   */
+  chargerHolds(idToken: OcppIdToken): 'copy' | 'stale' | 'none' | 'unsupported' {
+    if (!this.copy.supported) return 'unsupported';
+    if (this.enabled() && accepted(this.entries.get(tokenKey(idToken)) ?? {})) return 'copy';
+    return this.copy.mayHold(canonical(idToken)) ? 'stale' : 'none';
+  }
+
+  /**
+   * Removes `idToken` from the charger's offline list (CustomerInformation clear), in order with
+   * the list's own changes: false (nothing sent) when the charger has no offline list or holds the
+   * token as the copy of the list, which only the CSMS changes. Resolves once sent.
+   */
+  async removeFromCharger(idToken: OcppIdToken, why: string): Promise<boolean> {
+    const holds = this.chargerHolds(idToken);
+    if (holds === 'unsupported' || holds === 'copy') return false;
+    await this.toChargerInOrder(() => this.copy.send('differential', [], [canonical(idToken)], why));
+    return true;
+  }
+
   /** The charger's answer to a command: true when it was one of the list's. */
   commandResult(e: CommandResultEvent): Promise<boolean> {
     return this.copy.commandResult(e);
