@@ -14,8 +14,9 @@
  *   stored, or removes the entry) or when it was neither used nor updated for `LifeTime` seconds
  *   (C10.FR.08/10). Expired entries are removed as they are found, never used.
  * - `Enabled` false: nothing is added or used (what is held stays, for when it is enabled again).
- * - Memory: nothing while empty; one small object per cached token otherwise (the byte bound keeps
- *   that to a few dozen tokens per station).
+ * - Memory: the running station keeps the stored form itself, as one JSON string (nothing while
+ *   empty, at most Storage's maxLimit bytes), and parses it when a token is looked up or changed:
+ *   a few times an hour per charger, against ~370 bytes of heap per token as objects.
  *
  * Tokens are the same when their type is and their idToken is, ignoring case (as in the list).
  */
@@ -31,47 +32,37 @@ type IdTokenInfo = ResponseOf<'Authorize'>['idTokenInfo'];
 export type CachedInfo = Omit<IdTokenInfo, 'customData'>;
 type Policy = 'LRU' | 'LFU' | 'FIFO';
 
-/** One cached token, with what the replacement policies and LifeTime need. */
-interface Entry {
-  readonly idToken: OcppIdToken;
-  readonly info: CachedInfo;
-  /** When it was added (ms): FIFO. */
-  readonly added: number;
-  /** When it was last presented or updated (ms): LRU and LifeTime. */
-  used: number;
-  /** Times presented or updated: LFU. */
-  hits: number;
-  /** Bytes of its stored form. */
-  bytes: number;
-}
-
-/** An entry's stored form: [type, idToken, idTokenInfo, added, used, hits]. */
-type StoredEntry = [OcppIdToken['type'], string, CachedInfo, number, number, number];
+/**
+ * One cached token as stored: its type and idToken, the kept idTokenInfo, when it was added (ms,
+ * FIFO), when it was last presented or updated (ms, LRU and LifeTime), and how often (LFU).
+ */
+type Entry = [type: OcppIdToken['type'], idToken: string, info: CachedInfo, added: number, used: number, hits: number];
+const ADDED = 3;
+const USED = 4;
+const HITS = 5;
 
 /** The StateStore value: `{"e":[...]}`. */
 interface StoredCache {
-  readonly e: readonly StoredEntry[];
+  readonly e: Entry[];
 }
 
 /** Bytes of `{"e":[` and `]}` around the entries. */
 const FRAME_BYTES = 8;
 
+/** Tokens are the same when their type is and their idToken is, ignoring case. */
 export const cacheTokenKey = (t: Pick<OcppIdToken, 'type' | 'idToken'>): string => `${t.type}:${t.idToken.toUpperCase()}`;
+const entryKey = (e: Entry): string => `${e[0]}:${e[1].toUpperCase()}`;
+const bytesOf = (e: Entry): number => Buffer.byteLength(JSON.stringify(e));
 
-const storedForm = (e: Pick<Entry, 'idToken' | 'info' | 'added' | 'used' | 'hits'>): StoredEntry => [e.idToken.type, e.idToken.idToken, e.info, e.added, e.used, e.hits];
-const bytesOf = (e: Pick<Entry, 'idToken' | 'info' | 'added' | 'used' | 'hits'>): number => Buffer.byteLength(JSON.stringify(storedForm(e)));
-
-function isStoredEntry(v: unknown): v is StoredEntry {
+function isEntry(v: unknown): v is Entry {
   if (!Array.isArray(v) || v.length !== 6) return false;
   const [type, id, info, added, used, hits] = v as unknown[];
   return typeof type === 'string' && typeof id === 'string' && typeof (info as CachedInfo | null)?.status === 'string' && [added, used, hits].every((n) => typeof n === 'number' && Number.isFinite(n));
 }
 
 export class AuthCache {
-  /** Undefined while empty. */
-  private entries: Map<string, Entry> | undefined;
-  /** Bytes of the entries' stored forms, without the frame and the commas. */
-  private entryBytes = 0;
+  /** The stored form as JSON text; undefined while empty. */
+  private text: string | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** A write queued and not started yet: it will write the cache as it is when it starts. */
   private queued: Promise<void> | undefined;
@@ -81,14 +72,7 @@ export class AuthCache {
   /** Loads the persisted cache (malformed entries are skipped). */
   async load(): Promise<void> {
     const stored = (await this.ctx.store.get(this.ctx.id, AUTH_CACHE_KEY)) as Partial<StoredCache> | undefined | null;
-    this.entries = undefined;
-    this.entryBytes = 0;
-    for (const s of Array.isArray(stored?.e) ? stored.e : []) {
-      if (!isStoredEntry(s)) continue;
-      const [type, idToken, info, added, used, hits] = s;
-      this.put({ idToken: { idToken, type }, info, added, used, hits, bytes: 0 });
-    }
-    this.updateStorage();
+    this.keep(Array.isArray(stored?.e) ? stored.e.filter(isEntry) : []);
   }
 
   get enabled(): boolean {
@@ -97,7 +81,7 @@ export class AuthCache {
 
   /** Number of cached tokens. */
   get size(): number {
-    return this.entries?.size ?? 0;
+    return this.entries().length;
   }
 
   /**
@@ -105,19 +89,31 @@ export class AuthCache {
    * that finds one counts as a use (LRU, LFU, LifeTime). An expired entry is removed instead.
    */
   use(idToken: OcppIdToken): CachedInfo | undefined {
-    if (!this.enabled) return undefined;
-    const entry = this.live(idToken);
+    if (!this.enabled || this.text === undefined) return undefined;
+    const entries = this.entries();
+    const i = this.indexOf(entries, idToken);
+    const entry = entries[i];
     if (entry === undefined) return undefined;
-    this.touch(entry, this.ctx.clock.now());
+    const now = this.ctx.clock.now();
+    const expired = this.expired(entry, now);
+    if (expired) {
+      entries.splice(i, 1);
+      this.ctx.log('info', 'cached authorization expired and removed', { status: entry[2].status });
+    } else {
+      entry[USED] = now;
+      entry[HITS] += 1;
+    }
+    this.keep(entries);
     this.persistInBackground();
-    return entry.info;
+    return expired ? undefined : entry[2];
   }
 
   /** The entry of `idToken` as held (expired or not, enabled or not): CustomerInformation. */
   peek(idToken: OcppIdToken): { readonly info: CachedInfo; readonly used: number; readonly expired: boolean } | undefined {
-    const entry = this.entries?.get(cacheTokenKey(idToken));
+    const entries = this.entries();
+    const entry = entries[this.indexOf(entries, idToken)];
     if (entry === undefined) return undefined;
-    return { info: entry.info, used: entry.used, expired: this.expired(entry, this.ctx.clock.now()) };
+    return { info: entry[2], used: entry[USED], expired: this.expired(entry, this.ctx.clock.now()) };
   }
 
   /**
@@ -128,37 +124,36 @@ export class AuthCache {
     if (!this.enabled) return;
     const now = this.ctx.clock.now();
     const { customData: _dropped, ...info } = idTokenInfo;
-    const key = cacheTokenKey(idToken);
-    const before = this.entries?.get(key);
-    if (before !== undefined) this.drop(key);
+    const entries = this.entries();
+    const i = this.indexOf(entries, idToken);
+    const before = i >= 0 ? entries.splice(i, 1)[0] : undefined;
     const expiry = info.cacheExpiryDateTime !== undefined ? Date.parse(info.cacheExpiryDateTime) : Number.NaN;
     if (!Number.isNaN(expiry) && expiry <= now) {
       this.ctx.log('debug', 'authorization not cached: its cacheExpiryDateTime has passed', { status: info.status });
     } else {
-      const entry: Entry = { idToken: { idToken: idToken.idToken, type: idToken.type }, info, added: before?.added ?? now, used: now, hits: (before?.hits ?? 0) + 1, bytes: 0 };
-      this.makeRoom(bytesOf(entry), now);
-      if (bytesOf(entry) + FRAME_BYTES <= this.maxBytes()) this.put(entry);
+      const entry: Entry = [idToken.type, idToken.idToken, info, before?.[ADDED] ?? now, now, (before?.[HITS] ?? 0) + 1];
+      const fits = this.makeRoom(entries, bytesOf(entry), now);
+      if (fits) entries.push(entry);
       else this.ctx.log('warn', 'authorization not cached: the entry alone is larger than AuthCacheCtrlr.Storage maxLimit', { bytes: bytesOf(entry) });
     }
-    this.updateStorage();
+    this.keep(entries);
     this.persistInBackground();
   }
 
   /** Removes `idToken`'s entry; true when there was one. Resolves once the store has the change. */
   async remove(idToken: OcppIdToken): Promise<boolean> {
-    const key = cacheTokenKey(idToken);
-    if (this.entries?.has(key) !== true) return false;
-    this.drop(key);
-    this.updateStorage();
+    const entries = this.entries();
+    const i = this.indexOf(entries, idToken);
+    if (i < 0) return false;
+    entries.splice(i, 1);
+    this.keep(entries);
     await this.persist();
     return true;
   }
 
   /** C11: empties the cache; resolves once the store has it (rejects when it could not be written). */
   async clear(): Promise<void> {
-    this.entries = undefined;
-    this.entryBytes = 0;
-    this.updateStorage();
+    this.keep([]);
     await this.persist();
   }
 
@@ -167,66 +162,46 @@ export class AuthCache {
     return this.chain;
   }
 
-  private live(idToken: OcppIdToken): Entry | undefined {
+  private entries(): Entry[] {
+    return this.text === undefined ? [] : (JSON.parse(this.text) as StoredCache).e;
+  }
+
+  private keep(entries: readonly Entry[]): void {
+    this.text = entries.length === 0 ? undefined : JSON.stringify({ e: entries });
+    this.ctx.dm.setRuntime('AuthCacheCtrlr', 'Storage', this.text === undefined ? 0 : Buffer.byteLength(this.text));
+  }
+
+  private indexOf(entries: readonly Entry[], idToken: OcppIdToken): number {
     const key = cacheTokenKey(idToken);
-    const entry = this.entries?.get(key);
-    if (entry === undefined) return undefined;
-    if (!this.expired(entry, this.ctx.clock.now())) return entry;
-    this.drop(key);
-    this.updateStorage();
-    this.persistInBackground();
-    this.ctx.log('info', 'cached authorization expired and removed', { status: entry.info.status });
-    return undefined;
+    return entries.findIndex((e) => entryKey(e) === key);
   }
 
   private expired(e: Entry, now: number): boolean {
-    const expiry = e.info.cacheExpiryDateTime !== undefined ? Date.parse(e.info.cacheExpiryDateTime) : Number.NaN;
+    const at = e[2].cacheExpiryDateTime;
+    const expiry = at !== undefined ? Date.parse(at) : Number.NaN;
     if (!Number.isNaN(expiry) && now > expiry) return true;
-    return now - e.used > this.ctx.dm.getNumber('AuthCacheCtrlr', 'LifeTime') * 1000;
+    return now - e[USED] > this.ctx.dm.getNumber('AuthCacheCtrlr', 'LifeTime') * 1000;
   }
 
-  private touch(e: Entry, now: number): void {
-    this.entryBytes -= e.bytes;
-    e.used = now;
-    e.hits += 1;
-    e.bytes = bytesOf(e);
-    this.entryBytes += e.bytes;
-  }
-
-  /** Removes expired entries, then entries by Policy, until `bytes` more fit within maxLimit. */
-  private makeRoom(bytes: number, now: number): void {
-    const entries = this.entries;
-    if (entries === undefined) return;
-    for (const [key, e] of entries) if (this.expired(e, now)) this.drop(key);
+  /**
+   * Removes expired entries, then entries by Policy, until one more entry of `bytes` fits within
+   * maxLimit; false when it cannot fit even alone.
+   */
+  private makeRoom(entries: Entry[], bytes: number, now: number): boolean {
+    const max = this.maxBytes();
+    if (FRAME_BYTES + bytes > max) return false;
+    for (let i = entries.length - 1; i >= 0; i--) if (this.expired(entries[i] as Entry, now)) entries.splice(i, 1);
+    const sizes = entries.map(bytesOf);
+    let total = FRAME_BYTES + bytes + sizes.reduce((a, b) => a + b + 1, 0);
     const policy = this.policy();
-    while (this.entries !== undefined && this.totalBytes(bytes) > this.maxBytes()) {
-      let victim: [string, Entry] | undefined;
-      for (const pair of this.entries) if (victim === undefined || before(pair[1], victim[1], policy)) victim = pair;
-      if (victim === undefined) break;
-      this.drop(victim[0]);
-      this.ctx.log('debug', 'cached authorization replaced to make room', { policy, status: victim[1].info.status });
+    while (total > max && entries.length > 0) {
+      let victim = 0;
+      for (let i = 1; i < entries.length; i++) if (replacedFirst(entries[i] as Entry, entries[victim] as Entry, policy)) victim = i;
+      const [gone] = entries.splice(victim, 1);
+      total -= (sizes.splice(victim, 1)[0] ?? 0) + 1;
+      this.ctx.log('debug', 'cached authorization replaced to make room', { policy, status: gone?.[2].status });
     }
-  }
-
-  /** Bytes of the stored value with `extra` bytes of one more entry. */
-  private totalBytes(extra = 0): number {
-    const n = this.size + (extra > 0 ? 1 : 0);
-    return n === 0 ? 0 : FRAME_BYTES + this.entryBytes + extra + (n - 1);
-  }
-
-  private put(e: Entry): void {
-    e.bytes = bytesOf(e);
-    this.entries ??= new Map();
-    this.entries.set(cacheTokenKey(e.idToken), e);
-    this.entryBytes += e.bytes;
-  }
-
-  private drop(key: string): void {
-    const e = this.entries?.get(key);
-    if (e === undefined) return;
-    this.entries?.delete(key);
-    this.entryBytes -= e.bytes;
-    if (this.entries?.size === 0) this.entries = undefined;
+    return true;
   }
 
   private maxBytes(): number {
@@ -236,10 +211,6 @@ export class AuthCache {
   private policy(): Policy {
     const p = this.ctx.dm.getString('AuthCacheCtrlr', 'Policy');
     return p === 'LFU' || p === 'FIFO' ? p : 'LRU';
-  }
-
-  private updateStorage(): void {
-    this.ctx.dm.setRuntime('AuthCacheCtrlr', 'Storage', this.totalBytes());
   }
 
   /** `persist` for a caller that does not wait: a failure is logged by the chain. */
@@ -255,9 +226,9 @@ export class AuthCache {
     if (this.queued !== undefined) return this.queued;
     const run = this.chain.then(async () => {
       this.queued = undefined;
-      const entries = this.entries;
-      if (entries === undefined) await this.ctx.store.delete(this.ctx.id, AUTH_CACHE_KEY);
-      else await this.ctx.store.set(this.ctx.id, AUTH_CACHE_KEY, { e: [...entries.values()].map(storedForm) } as unknown as JsonValue);
+      const text = this.text;
+      if (text === undefined) await this.ctx.store.delete(this.ctx.id, AUTH_CACHE_KEY);
+      else await this.ctx.store.set(this.ctx.id, AUTH_CACHE_KEY, JSON.parse(text) as JsonValue);
     });
     this.queued = run;
     this.chain = run.catch((err: unknown) => this.ctx.log('warn', 'authorization cache not written to the store', { error: err instanceof Error ? err.message : String(err) }));
@@ -266,8 +237,8 @@ export class AuthCache {
 }
 
 /** True when `a` should be replaced before `b` under `policy`. */
-function before(a: Entry, b: Entry, policy: Policy): boolean {
-  if (policy === 'FIFO') return a.added < b.added;
-  if (policy === 'LFU' && a.hits !== b.hits) return a.hits < b.hits;
-  return a.used < b.used;
+function replacedFirst(a: Entry, b: Entry, policy: Policy): boolean {
+  if (policy === 'FIFO') return a[ADDED] < b[ADDED];
+  if (policy === 'LFU' && a[HITS] !== b[HITS]) return a[HITS] < b[HITS];
+  return a[USED] < b[USED];
 }

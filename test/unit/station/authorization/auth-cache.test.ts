@@ -10,6 +10,7 @@ import { PART_CHARS, parts } from '../../../../src/station/authorization/custome
 import type { StationContext } from '../../../../src/station/context.js';
 import { DeviceModel } from '../../../../src/station/device-model.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
+import type { JsonValue } from '../../../../src/store/state-store.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { PILE_CAPABILITIES } from '../../../support/station.js';
 
@@ -87,7 +88,7 @@ describe('Authorization Cache', () => {
     const { cache, store, token, clock } = await cacheWith('LRU');
     cache.update(token(1), { status: 'Accepted', groupIdToken: { idToken: 'GROUP', type: 'Central' }, customData: { vendorId: 'x' } });
     await cache.flushed();
-    const stored = (await store.get('CS-AC', AUTH_CACHE_KEY)) as { e: unknown[] };
+    const stored = (await store.get('CS-AC', AUTH_CACHE_KEY)) as { e: JsonValue[] };
     expect(JSON.stringify(stored)).not.toContain('vendorId');
     await store.set('CS-AC', AUTH_CACHE_KEY, { e: [...stored.e, ['ISO14443', 'BAD'], 'junk', ['ISO14443', 'NOSTATUS', {}, 1, 1, 1]] });
     await cache.load();
