@@ -11,6 +11,7 @@ import type { Availability } from './availability.js';
 import { background, type StationContext } from './context.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { NetworkProfiles } from './network/network-profiles.js';
+import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
 import { RemoteTrigger } from './remote-trigger.js';
@@ -29,6 +30,7 @@ export interface HandlerBlocks {
   readonly authorization: Authorization;
   readonly firmware: Firmware;
   readonly network: NetworkProfiles;
+  readonly logs: Logs;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -52,6 +54,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       else background(ctx, 'StatusNotification', ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
     },
     hasMeterValues: (evse) => meterValuesFor(b.lastMeasurements(), evse).length > 0,
+    logStatus: () => b.logs.status(),
     hasTransaction: (evse) => b.transactions.hasOpen(evse),
     sendTransactionEvent: (evse) => {
       // Through the event chain, so the Updated event keeps its place among the charger's events.
@@ -87,6 +90,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('UpdateFirmware', (req) => b.firmware.updateFirmware(req));
   rpc.handle('ClearCache', () => b.authorization.clearCache());
   rpc.handle('CustomerInformation', (req) => b.authorization.customers.request(req));
+  rpc.handle('GetLog', (req) => b.logs.getLog(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

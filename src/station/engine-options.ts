@@ -7,6 +7,7 @@ import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './con
 import type { DeviceModelConfig } from './device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
 import type { TlsMaterial } from './network/slots.js';
+import type { DiagnosticsSource, Uploader } from './logs/ports.js';
 
 /**
  * What a station is built from. The firmware block's ports (`FirmwarePorts`): `downloader` and
@@ -46,4 +47,8 @@ export interface StationEngineOptions extends FirmwarePorts {
    * no reason to wait; a gateway running thousands sets it.
    */
   readonly alignedSpreadMs?: number;
+  /** Puts GetLog's files at the CSMS's location (HTTP(S), FTP(S)); without it GetLog is Rejected. */
+  readonly uploader?: Uploader;
+  /** The station's recorded frames and log lines, for GetLog(DiagnosticsLog). */
+  readonly diagnostics?: DiagnosticsSource;
 }

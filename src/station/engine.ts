@@ -16,6 +16,7 @@ import { ChargerEvents } from './charger-events.js';
 import { Events } from './events.js';
 import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
+import { Logs } from './logs/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
@@ -51,6 +52,7 @@ export class StationEngine {
   private readonly security: SecurityEvents;
   private readonly firmware: Firmware;
   private readonly network: NetworkProfiles;
+  private readonly logs: Logs;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
@@ -113,6 +115,10 @@ export class StationEngine {
       this.commands,
     );
     this.security = new SecurityEvents(this.ctx);
+    this.logs = new Logs(this.ctx, {
+      ...(options.uploader !== undefined ? { uploader: options.uploader } : {}),
+      ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
+    });
     this.aligned = new AlignedData(this.ctx, this.transactions, {
       latest: () => this.transactions.latestValues,
       serialize: (work) => this.serialize('clock-aligned meter values', work),
@@ -166,7 +172,7 @@ export class StationEngine {
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network,
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -298,6 +304,7 @@ export class StationEngine {
     this.provisioning.dispose();
     this.queue.dispose();
     this.security.dispose();
+    this.logs.dispose();
     this.smartCharging.dispose();
     this.availability.dispose();
     this.firmware.dispose();

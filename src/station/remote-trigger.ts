@@ -19,6 +19,8 @@ export interface TriggerTargets {
   sendTransactionEvent(evse?: number): void;
   /** FirmwareStatusNotification with the last status (L01.FR.25/26). */
   sendFirmwareStatus(): void;
+  /** LogStatusNotification as things stand: Uploading with its requestId, or Idle (N01). */
+  logStatus(): RequestOf<'LogStatusNotification'>;
 }
 
 export class RemoteTrigger {
@@ -48,7 +50,7 @@ export class RemoteTrigger {
       case 'FirmwareStatusNotification':
         return { response: { status: 'Accepted' }, after: () => this.targets.sendFirmwareStatus() };
       case 'LogStatusNotification':
-        return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'LogStatusNotification', this.ctx.call('LogStatusNotification', { status: 'Idle' })) };
+        return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'LogStatusNotification', this.ctx.call('LogStatusNotification', this.targets.logStatus())) };
       case 'TransactionEvent':
         if (!this.targets.hasTransaction(evse)) return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } }, after: none };
         return { response: { status: 'Accepted' }, after: () => this.targets.sendTransactionEvent(evse) };

@@ -12,6 +12,7 @@ import { RpcDisconnectedError } from '../ocpp/errors.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue } from '../store/state-store.js';
 import type { StationContext } from './context.js';
+import { appendSecurityLog } from './logs/security-log.js';
 
 export const SECURITY_QUEUE = 'security';
 const MAX_ATTEMPTS = 3;
@@ -65,6 +66,8 @@ export class SecurityEvents {
     await this.ctx.store.enqueue(this.ctx.id, SECURITY_QUEUE, event as unknown as JsonValue);
     this.ctx.log('info', 'security event', { type, techInfo });
     this.kick();
+    // Kept apart from the queue (whose entries go once sent) for GetLog(SecurityLog).
+    await appendSecurityLog(this.ctx.store, this.ctx.id, event).catch((e: unknown) => this.ctx.log('warn', 'security log not kept', { error: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Number of events waiting. */
