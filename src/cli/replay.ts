@@ -14,9 +14,8 @@ import type { Command } from 'commander';
 import type { CodecClock, CodecSession } from '../../codecs/codec.js';
 import { findCodec } from '../../codecs/registry.js';
 import type { Iec104PointsOptions } from '../../codecs/iec104-points/session.js';
-import { decodeYkcFrame, YkcFramer } from '../../codecs/ykc/index.js';
-import { describeYkcFrame } from '../../codecs/ykc/describe.js';
-import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, isValidTimeZone, type AsduParameters } from '../iec104/index.js';
+import { iec104FrameTools, ykcFrameTools, type FrameTools as CodecFrameTools, type Iec104AsduSizes } from '../../codecs/frame-tools.js';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../iec104/index.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -33,12 +32,8 @@ export interface ReplayOptions {
 export const REPLAY_CODECS = ['iec104', 'ykc'] as const;
 const REGISTRY_NAME: Readonly<Record<string, string>> = { iec104: 'iec104-points', 'iec104-points': 'iec104-points', ykc: 'ykc' };
 
-type Decoded = { ok: true; lines: string[]; json: unknown } | { ok: false; code: string; message: string };
-
-/** Framing and decoding of one protocol, without any session state. */
-interface FrameTools {
-  framer(): { push(chunk: Uint8Array): Iterable<{ kind: 'frame'; frame: Buffer } | { kind: 'error'; error: { code: string; message: string } }> };
-  decode(frame: Buffer): Decoded;
+/** Framing and decoding of one protocol, and what a replaying session needs of it. */
+interface FrameTools extends CodecFrameTools {
   /** Notes bytes the replaying session wrote (IEC 104: the I-frames the charger's N(R) acknowledges). */
   sent?(bytes: Buffer): void;
   /** A frame from the charger as the replaying session gets it, given what that session wrote. */
@@ -77,7 +72,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
   const fromOptions = (codecOptions as { timeZone?: string; mapping?: { timeZone?: string } } | undefined) ?? {};
   const timeZone = options.tz ?? fromOptions.mapping?.timeZone ?? fromOptions.timeZone ?? DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  const tools = iec104 ? iec104Tools((codecOptions as Iec104PointsOptions | undefined)?.mapping.asdu, timeZone) : ykcTools(timeZone);
+  const tools: FrameTools = iec104 ? iec104Tools((codecOptions as Iec104PointsOptions | undefined)?.mapping.asdu, timeZone) : ykcFrameTools(timeZone);
 
   let now = entries[0]?.time ?? 0;
   const clock: CodecClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
@@ -128,21 +123,16 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
   return { frames, end: events };
 }
 
-function iec104Tools(asdu: { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 3 } | undefined, timeZone: string): FrameTools {
-  const params: AsduParameters = { cotSize: asdu?.cotSize ?? 2, caSize: asdu?.caSize ?? 2, ioaSize: asdu?.ioaSize ?? 3 };
+function iec104Tools(asdu: Iec104AsduSizes, timeZone: string): FrameTools {
   // Counted as they are written: recounting all of them for every frame received is quadratic in the
   // capture's length (a day of a charger is tens of thousands of frames).
   let iFramesSent = 0;
   return {
-    framer: () => new ApduFramer(),
+    ...iec104FrameTools(asdu, timeZone),
     sent: (bytes) => {
       iFramesSent += countIFrames(bytes);
     },
     toSession: (frame) => withAcknowledged(frame, iFramesSent),
-    decode: (frame) => {
-      const r = decodeApdu(frame, params);
-      return r.ok ? { ok: true, lines: describeApdu(r.value, timeZone), json: apduToJson(r.value, timeZone) } : { ok: false, code: r.error.code, message: r.error.message };
-    },
   };
 }
 
@@ -167,16 +157,6 @@ function countIFrames(bytes: Buffer): number {
     if ((((bytes[at + 2] ?? 1) as number) & 0x01) === 0) count++;
   }
   return count;
-}
-
-function ykcTools(timeZone: string): FrameTools {
-  return {
-    framer: () => new YkcFramer(),
-    decode: (frame) => {
-      const r = decodeYkcFrame(frame, { timeZone });
-      return r.ok ? { ok: true, lines: describeYkcFrame(r.value).map((l) => `  ${l}`), json: r.value } : { ok: false, code: r.error.code, message: r.error.message };
-    },
-  };
 }
 
 /** Runs the command; returns the process exit code. */
