@@ -2,7 +2,7 @@
  * Framing and describing one codec's frames without any session: what `pilegate replay` prints and
  * what a station's DiagnosticsLog shows of its charger's frames. Pure: bytes in, text out.
  */
-import { ApduFramer, apduToJson, decodeApdu, describeApdu, type AsduParameters } from '../src/iec104/index.js';
+import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../src/iec104/index.js';
 import { describeYkcFrame, describeYkcHeader } from './ykc/describe.js';
 import { decodeYkcFrame, YkcFramer } from './ykc/index.js';
 
@@ -47,10 +47,12 @@ export function ykcFrameTools(timeZone: string): FrameTools {
 
 /**
  * The frame tools of a registered codec (`iec104-points`, `ykc`) given its loaded options, or
- * undefined for a codec without them.
+ * undefined for a codec without them. Times are shown in `timeZone`, else the options' zone.
  */
-export function frameToolsOf(codec: string, options: unknown, timeZone: string): FrameTools | undefined {
-  if (codec === 'ykc') return ykcFrameTools(timeZone);
-  if (codec === 'iec104-points') return iec104FrameTools((options as { mapping?: { asdu?: Iec104AsduSizes } } | undefined)?.mapping?.asdu, timeZone);
+export function frameToolsOf(codec: string, options: unknown, timeZone?: string): FrameTools | undefined {
+  const o = options as { timeZone?: string; mapping?: { timeZone?: string; asdu?: Iec104AsduSizes } } | undefined;
+  const zone = timeZone ?? o?.mapping?.timeZone ?? o?.timeZone ?? DEFAULT_TIME_ZONE;
+  if (codec === 'ykc') return ykcFrameTools(zone);
+  if (codec === 'iec104-points') return iec104FrameTools(o?.mapping?.asdu, zone);
   return undefined;
 }

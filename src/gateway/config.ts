@@ -92,6 +92,8 @@ export interface GatewayConfig {
   readonly connections: ConnectionLimits;
   /** Per-charger capture files (JSON lines of frames); off without `dir`. */
   readonly capture: { readonly dir?: string };
+  /** Per-station record of frames and log lines for GetLog(DiagnosticsLog): its byte budget (0: none). */
+  readonly diagnostics: { readonly bytes: number };
   readonly fleet: FleetConfig;
   readonly shutdown: ShutdownConfig;
   /** How firmware images are fetched (see `transfers/download-config.ts`). */
@@ -109,6 +111,8 @@ export interface ShutdownConfig {
 }
 
 export const DEFAULT_SHUTDOWN: ShutdownConfig = { goodbyeTimeoutMs: 2_000, drainTimeoutMs: 10_000 };
+/** Bytes of frames and log lines each station keeps for GetLog(DiagnosticsLog) by default. */
+export const DEFAULT_DIAGNOSTICS_BYTES = 8192;
 
 /** Ownership leases of a fleet of instances sharing one store (see `src/gateway/ownership.ts`). */
 export interface FleetConfig {
@@ -239,6 +243,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     log: { level: raw.log?.level ?? 'info' },
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
     capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
+    diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
     downloads: parseDownloadsConfig(raw.downloads, rel),
@@ -335,6 +340,7 @@ interface RawConfig {
   log?: { level?: LogLevel };
   connections?: Partial<ConnectionLimits>;
   capture?: { dir?: string };
+  diagnostics?: { bytes?: number };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
   downloads?: RawDownloadsConfig;
@@ -371,6 +377,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   log: ['level'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
   capture: ['dir'],
+  diagnostics: ['bytes'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
   downloads: ['ca', 'timeoutMs', 'maxBytes'],

@@ -6,7 +6,11 @@ import type { StationEngine, StationEngineOptions } from '../station/engine.js';
 import { TX_QUEUE } from '../station/tx-queue.js';
 import type { StateStore } from '../store/state-store.js';
 import type { GatewayConfig, StationEntry } from './config.js';
-import type { GatewayState } from './metrics.js';
+import type { Logger } from 'pino';
+import type { IgnoredReason, LoginRefusal } from '../../codecs/codec.js';
+import type { SessionObserver } from './charger-session.js';
+import { frameCounter } from './frame-count.js';
+import type { GatewayMetrics, GatewayState } from './metrics.js';
 
 /** What `/metrics` reads of a gateway at scrape time. */
 export function gatewayState(g: {
@@ -106,4 +110,25 @@ export function engineOptions(
     // Every station shares the clock-aligned boundaries: spread their meter values over 2 s.
     alignedSpreadMs: 2_000,
   };
+}
+
+/** A charger connection's observer: its frames, bad frames, ignored input and closing, counted. */
+export function sessionObserver(metrics: GatewayMetrics, codec: string, ignored: (reason: IgnoredReason) => void, loginRefused: (reason: LoginRefusal, detail: string) => void): SessionObserver {
+  const countFrames = frameCounter(codec);
+  return {
+    received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
+    sent: () => metrics.frame(codec, 'out'),
+    badFrame: (code) => metrics.decodeError(code),
+    ignored,
+    closed: (reason) => metrics.disconnected(reason),
+    loginRefused,
+  };
+}
+
+/** The gateway stops: says how many TransactionEvents are still queued, and what becomes of them. */
+export async function warnQueuedAtStop(engines: Iterable<StationEngine>, durable: boolean, drainTimeoutMs: number, log: Logger): Promise<void> {
+  const left = (await withTimeout(Promise.all([...engines].map((e) => e.queuedTransactionEvents())), METRICS_STORE_TIMEOUT_MS, [])).reduce((a, b) => a + b, 0);
+  if (left === 0) return;
+  const fate = durable ? 'they stay in the store and are sent when the station connects again' : 'the memory store loses them';
+  log.warn({ drainTimeoutMs, queued: left }, `stopping with TransactionEvents still queued: ${fate}`);
 }

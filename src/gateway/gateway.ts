@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 import { systemCodecClock, type ChargerKeys, type Codec, type IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
+import { frameToolsOf } from '../../codecs/frame-tools.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { Capabilities } from '../model/capabilities.js';
@@ -20,21 +21,22 @@ import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
+import { StationDiagnostics } from './diagnostics/recorder.js';
 import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
-import { frameCounter } from './frame-count.js';
-import { engineOptions, gatewayState, METRICS_STORE_TIMEOUT_MS, offline, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
+import { engineOptions, gatewayState, offline, presetDeviceModel, RETIRE_WAIT_MS, sessionObserver, stationSecurity, warnQueuedAtStop, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
+import { REDACTED_PATHS } from './redact.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
+import { createUploader } from './transfers/upload.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
-/** Log paths whose values never reach the output. */
-export const REDACTED_PATHS = ['password', '*.password', 'ykcKey', '*.ykcKey', 'authorization', '*.authorization', 'headers.authorization', 'security', '*.security', 'basicAuthPassword', '*.basicAuthPassword', 'key', 'passphrase', 'secret', '*.secret', '*.*.secret'];
+export { REDACTED_PATHS } from './redact.js';
 
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
@@ -78,8 +80,8 @@ export class Gateway {
   private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
-  /** What the stations fetch firmware images with (`downloads` in the config). */
-  private transfers: Pick<StationEngineOptions, 'downloader' | 'firmwareLimits'> = {};
+  /** What the stations fetch firmware images and upload logs with (`downloads` in the config). */
+  private transfers: Pick<StationEngineOptions, 'downloader' | 'uploader' | 'firmwareLimits'> = {};
   /** PEM texts of csms.ca / cert / key, read once at start. */
   private pems: { ca?: string; cert?: string; key?: string } = {};
   private accepted = 0;
@@ -95,6 +97,8 @@ export class Gateway {
   private readonly guard: IdentityGuard;
   /** The registry's charger keys, for codecs whose login a key authenticates (one object: codecs cache by it). */
   private readonly keys: ChargerKeys;
+  /** Each station's frames and log lines (GetLog DiagnosticsLog). */
+  private readonly diagnostics: StationDiagnostics;
 
   constructor(
     readonly config: GatewayConfig,
@@ -114,6 +118,7 @@ export class Gateway {
     );
     this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
     this.keys = registryKeys(() => this.registry);
+    this.diagnostics = new StationDiagnostics(config.diagnostics.bytes);
   }
 
   /** Ports the listeners are bound to, in config order (useful with port 0). */
@@ -168,8 +173,11 @@ export class Gateway {
       ...(key !== undefined ? { key: readConfigFile(key) } : {}),
     };
     const { ca: downloadsCa, timeoutMs, maxBytes } = config.downloads;
-    const downloader = new TransferDownloader(downloadsCa !== undefined ? { ca: readConfigFile(downloadsCa) } : {});
-    this.transfers = { downloader, firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes } };
+    // The operator's CA for file servers is trusted for firmware downloads and log uploads alike.
+    const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
+    const downloader = new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {});
+    const uploader = createUploader(transferCa !== undefined ? { ca: [transferCa] } : {});
+    this.transfers = { downloader, uploader, firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes } };
     this.store = createGatewayStore(config.store, this.log);
     this.ownership = startOwnership(this.config.fleet, this.store, this.log);
     this.registry = createStationRegistry(config, this.log);
@@ -214,11 +222,7 @@ export class Gateway {
     // its queue waits in the store.
     const settling = [...engines].map((e) => Promise.race([e.settled(), e.eventsHandled().then(() => offline(e))]));
     const flushed = await withTimeout(Promise.all(settling).then(() => true), drainTimeoutMs, false);
-    const left = (await withTimeout(Promise.all([...engines].map((e) => e.queuedTransactionEvents())), METRICS_STORE_TIMEOUT_MS, [])).reduce((a, b) => a + b, 0);
-    if (left > 0) {
-      const fate = this.store?.durable === true ? 'they stay in the store and are sent when the station connects again' : 'the memory store loses them';
-      this.log.warn({ drainTimeoutMs, queued: left }, `stopping with TransactionEvents still queued: ${fate}`);
-    }
+    await warnQueuedAtStop(engines, this.store?.durable === true, drainTimeoutMs, this.log);
     await Promise.all([...engines].map((e) => e.stop().catch(() => undefined)));
     this.stations.clear();
     // Leases are released only now, with every OCPP connection closed.
@@ -248,10 +252,11 @@ export class Gateway {
       return;
     }
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
-    const engineLog: EngineLog = (level, message, data) => log[level](data ?? {}, message);
+    const plainLog: EngineLog = (level, message, data) => log[level](data ?? {}, message);
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
-    const countFrames = frameCounter(codec);
+    const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
+    const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: listener.codec,
@@ -269,15 +274,8 @@ export class Gateway {
       badFrameWindowMs: limits.badFrameWindowMs,
       badFrameLine: () => this.badFrameLines.allow(),
       ...(limits.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: limits.maxWriteBufferBytes } : {}),
-      observer: {
-        received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
-        sent: () => metrics.frame(codec, 'out'),
-        badFrame: (code) => metrics.decodeError(code),
-        ignored: listener.ignored,
-        closed: (reason) => metrics.disconnected(reason),
-        loginRefused: (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress }),
-      },
-      ...(captureDir !== undefined ? { capture: captureSocket(captureDir, socket, engineLog) } : {}),
+      observer: sessionObserver(metrics, codec, listener.ignored, (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress })),
+      capture: recorder,
       createEngine: async (identified, capabilities, charger) => {
         // A charger missing from the snapshot is read from the registry itself before it is refused.
         if (this.registry.get(identified.chargerId) === undefined) await this.registry.lookup(identified.chargerId);
@@ -287,7 +285,8 @@ export class Gateway {
         const verdict = admission.atStation(identified.chargerId, this.registry.get(identified.chargerId), resolved);
         if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
-        return this.startStation(session, resolved, identified, capabilities, charger, engineLog, log);
+        recorder.bind(resolved.stationId, frameToolsOf(codec, listener.codecOptions, this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone));
+        return this.startStation(session, resolved, identified, capabilities, charger, engineLog);
       },
     });
     const admission = new Admission(this.guard, codec, session);
@@ -316,26 +315,25 @@ export class Gateway {
     capabilities: Capabilities,
     charger: ChargerPort,
     engineLog: EngineLog,
-    log: Logger,
   ): Promise<StationEngine | string> {
     const store = this.store;
     const ownership = this.ownership;
     if (store === undefined || ownership === undefined || this.stopping) return 'gateway stopping';
     const security = stationSecurity(entry, this.config, this.pems);
     if (security === undefined) {
-      log.error('no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
+      engineLog('error', 'no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
       return 'no password for this station';
     }
     const previous = this.stations.get(entry.stationId);
     if (previous !== undefined) {
-      log.warn('charger connected again: the previous connection is closed and its engine stopped');
+      engineLog('warn', 'charger connected again: the previous connection is closed and its engine stopped');
       previous.session.close('replaced by a new connection');
       this.retire(entry.stationId, previous);
     }
     // One OCPP connection per station: the engine of an earlier connection has stopped before ours starts.
     const retiring = this.retiring.get(entry.stationId);
     if (retiring !== undefined && !(await withTimeout(retiring.then(() => true), RETIRE_WAIT_MS, false))) {
-      log.warn({ waitedMs: RETIRE_WAIT_MS }, 'the engine of the previous connection has not stopped in time: starting anyway');
+      engineLog('warn', 'the engine of the previous connection has not stopped in time: starting anyway', { waitedMs: RETIRE_WAIT_MS });
     }
     const gone = (): boolean => session.state === 'closed' || this.stopping;
     if (gone()) return 'charger gone before the engine started';
@@ -348,7 +346,7 @@ export class Gateway {
         this.guard.refused(session.codecName, 'duplicate_login', lease.reason, { chargerId: identified.chargerId, stationId: entry.stationId, address: session.remoteAddress });
         return `duplicate_login: ${lease.reason}`;
       }
-      log.error({ reason: lease.reason }, 'charger refused: its station runs on another gateway instance that did not hand it over');
+      engineLog('error', 'charger refused: its station runs on another gateway instance that did not hand it over', { reason: lease.reason });
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
     let engine: StationEngine;
@@ -361,6 +359,7 @@ export class Gateway {
         store,
         charger,
         log: engineLog,
+        diagnostics: this.diagnostics.source(entry.stationId),
         onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
         onRecordHeld: (reason) => this.metricsRegistry.recordHeld(reason),
         ...this.transfers,
@@ -381,7 +380,7 @@ export class Gateway {
       consider: (claim) => this.guard.considerTakeover({ codec: session.codecName, chargerId: identified.chargerId, entry, session }, claim),
       stop: async (reason) => {
         if (this.stations.get(entry.stationId)?.engine === engine) this.stations.delete(entry.stationId);
-        log.info({ reason }, 'station ended by its ownership lease: charger and OCPP connections closed');
+        engineLog('info', 'station ended by its ownership lease: charger and OCPP connections closed', { reason });
         session.close(reason);
         await engine.eventsHandled().catch(() => undefined);
         await engine.stop();
@@ -394,7 +393,7 @@ export class Gateway {
     this.stations.set(entry.stationId, { session, engine });
     this.accepted += 1;
     engine.start();
-    log.info({ csmsUrl: entry.csmsUrl ?? this.config.csms.url, instanceId: ownership.instanceId }, 'station engine started');
+    engineLog('info', 'station engine started', { csmsUrl: entry.csmsUrl ?? this.config.csms.url, instanceId: ownership.instanceId });
     return engine;
   }
 

@@ -16,6 +16,12 @@ describe('gateway config: connections and capture', () => {
     expect(c.connections).toEqual({ maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 });
     expect(c.connections).toEqual(DEFAULT_CONNECTION_LIMITS);
     expect(c.capture).toEqual({});
+    expect(c.diagnostics).toEqual({ bytes: 8192 });
+  });
+
+  it('reads the diagnostics budget per station, also from PILEGATE_DIAGNOSTICS_BYTES', () => {
+    expect(parseGatewayConfig(`${minimal}diagnostics: { bytes: 65536 }\n`, 'gw.yaml', {}).diagnostics).toEqual({ bytes: 65536 });
+    expect(parseGatewayConfig(minimal, 'gw.yaml', { PILEGATE_DIAGNOSTICS_BYTES: '0' }).diagnostics).toEqual({ bytes: 0 });
   });
 
   it('reads every key; 0 disables a limit; the capture dir is resolved against the config file', () => {
@@ -42,6 +48,8 @@ describe('gateway config: connections and capture', () => {
     ['connections:\n  maxPerAdress: 5\n', '/connections/maxPerAdress', 'did you mean "maxPerAddress"?'],
     ['capture:\n  dir: ""\n', '/capture/dir', 'must be at least 1 character'],
     ['capture: on\n', '/capture', 'must be object'],
+    ['diagnostics:\n  bytes: -1\n', '/diagnostics/bytes', 'must be >= 0'],
+    ['diagnostics:\n  frames: 10\n', '/diagnostics/frames', 'unknown property "frames"'],
   ])('refuses %j with a pointer', (extra, pointer, reason) => {
     const e = configError(() => parseGatewayConfig(`${minimal}${extra}`, 'gw.yaml', {}));
     expect(e.code).toBe('CONFIG_INVALID');
