@@ -154,6 +154,19 @@ describe('GetLog over FTP', () => {
     expect(ftp.logins).toEqual([{ username: 'logs', ok: true }]);
   });
 
+  it('uploads over explicit FTPS to a server whose certificate it trusts, and refuses one it does not', async () => {
+    const ftps = await startUploadFtpServer('logs', 'ftp-secret-4711', { tls: true });
+    servers.push(ftps);
+    const { client, csms: c } = await accepted('CS-LOG-12', { uploader: createUploader({ ca: [ftps.cert ?? ''] }) });
+    const answer = (await client.call('GetLog', { logType: 'SecurityLog', requestId: 23, log: { remoteLocation: `${ftps.url}/` } })) as { filename: string };
+    expect(await finalStatus(c, 'CS-LOG-12', 23)).toBe('Uploaded');
+    expect(readFileSync(join(ftps.root, answer.filename), 'utf8')).toContain('# pilegate SecurityLog of station CS-LOG-12');
+    const { client: other } = await accepted('CS-LOG-13');
+    await other.call('GetLog', { logType: 'SecurityLog', requestId: 24, retries: 0, log: { remoteLocation: `${ftps.url}/` } });
+    expect(await finalStatus(c, 'CS-LOG-13', 24)).toBe('UploadFailure');
+    expect(readdirSync(ftps.root)).toEqual([answer.filename]);
+  });
+
   it('reports PermissionDenied when the FTP server refuses the login', async () => {
     const ftp = await startUploadFtpServer();
     servers.push(ftp);

@@ -74,6 +74,8 @@ export interface UploadFtpServer {
   /** The folder the server writes into (its root). */
   readonly root: string;
   readonly logins: { username: string; ok: boolean }[];
+  /** PEM of the server's certificate (with `tls`): the client's trusted root. */
+  readonly cert?: string;
   close(): Promise<void>;
 }
 
@@ -86,11 +88,13 @@ const quiet = {
   error: () => undefined,
 };
 
-export async function startUploadFtpServer(user = 'logs', password = 'ftp-secret-4711'): Promise<UploadFtpServer> {
+/** With `tls`, the server offers explicit TLS (AUTH TLS) with a self-signed certificate for localhost and 127.0.0.1. */
+export async function startUploadFtpServer(user = 'logs', password = 'ftp-secret-4711', options: { readonly tls?: boolean } = {}): Promise<UploadFtpServer> {
   const root = mkdtempSync(join(tmpdir(), 'pilegate-ftp-'));
+  const pems = options.tls === true ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
   // Passive ports from a random range: other test files may run FTP servers at the same time.
   const pasvMin = 30_000 + Math.floor(Math.random() * 300) * 100;
-  const server = new FtpSrv({ url: 'ftp://127.0.0.1:0', pasv_url: '127.0.0.1', pasv_min: pasvMin, pasv_max: pasvMin + 99, anonymous: false, log: quiet as never });
+  const server = new FtpSrv({ url: 'ftp://127.0.0.1:0', pasv_url: '127.0.0.1', pasv_min: pasvMin, pasv_max: pasvMin + 99, anonymous: false, log: quiet as never, ...(pems !== undefined ? { tls: { key: pems.private, cert: pems.cert } } : {}) });
   const logins: UploadFtpServer['logins'] = [];
   server.on('login', ({ username, password: given }, resolve, reject) => {
     const ok = username === user && given === password;
@@ -101,10 +105,11 @@ export async function startUploadFtpServer(user = 'logs', password = 'ftp-secret
   await server.listen();
   const port = ((server as unknown as { server: Server }).server.address() as AddressInfo).port;
   return {
-    url: `ftp://${user}:${password}@127.0.0.1:${port}`,
+    url: `${pems !== undefined ? 'ftps' : 'ftp'}://${user}:${password}@127.0.0.1:${port}`,
     port,
     root,
     logins,
+    ...(pems !== undefined ? { cert: pems.cert } : {}),
     close: async () => {
       await server.close().catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
