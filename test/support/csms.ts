@@ -35,6 +35,8 @@ export interface TestCsmsOptions {
   readonly replyDelayMs?: Readonly<Record<string, number>>;
   /** The `idTokenInfo.status` an AuthorizeRequest gets for this token; default Accepted. */
   readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
+  /** The `idTokenInfo` a TransactionEventRequest's answer carries (undefined: none). */
+  readonly transactionEventIdTokenInfo?: (identity: string, params: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 export interface TestCsms {
@@ -129,9 +131,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     });
     for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
-      client.handle(action, async () => {
+      client.handle(action, async ({ params }) => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-        return {};
+        const idTokenInfo = action === 'TransactionEvent' ? options.transactionEventIdTokenInfo?.(identity, (params ?? {}) as Record<string, unknown>) : undefined;
+        return idTokenInfo !== undefined ? { idTokenInfo } : {};
       });
     }
     wake();
