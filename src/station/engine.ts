@@ -10,6 +10,7 @@ import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
+import { InvalidId } from './authorization/invalid-id.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
@@ -103,9 +104,13 @@ export class StationEngine {
       },
       this.commands,
     );
-    this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
+    this.queue = new TxQueue(this.ctx, (req, res) => {
+      this.authorization.transactionEventAnswered(req, res);
+      invalidId.answered(req, res);
+    });
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     this.authorization = new Authorization(this.ctx);
+    const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
       this.ctx,
       this.transactions,

@@ -324,11 +324,25 @@ export class Transactions {
     return true;
   }
 
+  /**
+   * Marks (`on`) or unmarks the open transaction `transactionId` as one the station told the
+   * charger to stop because the CSMS did not accept its token (E05, see `InvalidId`).
+   */
+  async deauthorize(transactionId: string, on: boolean): Promise<void> {
+    const connector = this.connectorOf(transactionId);
+    const tx = connector === undefined ? undefined : this.open.get(connector);
+    if (connector === undefined || tx === undefined || (tx.deauthorized === true) === on) return;
+    const { deauthorized: _was, ...rest } = tx;
+    await this.keep(connector, on ? { ...rest, deauthorized: true } : rest);
+  }
+
   /** Ends `tx` (`provisional`: without its billing record, kept for the record's correction). */
   private async end(connector: number, tx: OpenTx, how: TxEnd, provisional = false): Promise<void> {
     const done = this.finishing(tx.legacyTransactionId);
     const kept = provisional ? this.corrections.remember(tx) : undefined;
-    await this.emit(connector, tx, endedEvent(tx, how), true, [done.change, ...(kept?.changes ?? [])]);
+    // The remote stop the station sent for a token the CSMS refused is that refusal's end.
+    const end: TxEnd = tx.deauthorized === true && how.reason === 'remote' ? { ...how, reason: 'deAuthorized' } : how;
+    await this.emit(connector, tx, endedEvent(tx, end), true, [done.change, ...(kept?.changes ?? [])]);
     done.commit();
     kept?.commit();
     for (const l of this.listeners) l.ended(connector);
