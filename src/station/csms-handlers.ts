@@ -14,6 +14,7 @@ import type { NetworkProfiles } from './network/network-profiles.js';
 import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
+import type { Reset } from './reset/reset.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
 import type { SmartCharging } from './smart-charging.js';
@@ -24,6 +25,7 @@ type MeterValue = RequestOf<'MeterValues'>['meterValue'][number];
 export interface HandlerBlocks {
   readonly provisioning: Provisioning;
   readonly availability: Availability;
+  readonly reset: Reset;
   readonly transactions: Transactions;
   readonly remote: RemoteControl;
   readonly smartCharging: SmartCharging;
@@ -75,7 +77,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetReport', (req) => reporting.getReport(req));
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
-  rpc.handle('Reset', (req) => b.availability.reset(req));
+  rpc.handle('Reset', (req) => b.reset.reset(req));
   rpc.handle('SetNetworkProfile', (req) => b.network.setNetworkProfile(req));
   rpc.handle('RequestStartTransaction', (req) => b.remote.requestStart(req));
   rpc.handle('RequestStopTransaction', (req) => b.remote.requestStop(req));

@@ -14,6 +14,7 @@ import { InvalidId } from './authorization/invalid-id.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
+import { settleBeforeClose, within } from './closing.js';
 import { Events } from './events.js';
 import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
@@ -21,11 +22,12 @@ import { Logs } from './logs/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
-import { Provisioning, type BootState } from './provisioning.js';
+import { Provisioning, type BootReason, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
+import { Reset } from './reset/reset.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
-import type { StationEngineOptions } from './engine-options.js';
+import { callTimeoutMs, type StationEngineOptions } from './engine-options.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
@@ -43,6 +45,7 @@ export class StationEngine {
   private readonly connection: OcppConnection;
   private readonly provisioning: Provisioning;
   private readonly availability: Availability;
+  private readonly reset: Reset;
   private readonly queue: TxQueue;
   private readonly transactions: Transactions;
   private readonly remote: RemoteControl;
@@ -96,19 +99,14 @@ export class StationEngine {
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
     this.commands = new ChargerCommands(this.ctx);
-    this.availability = new Availability(
-      this.ctx,
-      {
-        sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
-        reboot: (reason) => this.reboot(reason),
-      },
-      this.commands,
-    );
+    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse) }, this.commands);
     this.queue = new TxQueue(this.ctx, (req, res) => {
       this.authorization.transactionEventAnswered(req, res);
       invalidId.answered(req, res);
     });
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
+    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), endForReset: () => this.endForReset(), reboot: (reason: BootReason) => this.reboot(reason) };
+    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions }, this.commands);
     this.authorization = new Authorization(this.ctx);
     const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
@@ -145,6 +143,7 @@ export class StationEngine {
         }
       },
       ended: (connector) => {
+        this.reset.idle();
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
       },
     });
@@ -158,9 +157,10 @@ export class StationEngine {
       },
       options,
     );
-    const { availability, transactions, authorization, remote, smartCharging, firmware } = this;
+    const { availability, transactions, authorization, remote, smartCharging, firmware, reset } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {
       availability,
+      reset,
       transactions,
       events: new Events(this.ctx),
       authorization,
@@ -177,7 +177,7 @@ export class StationEngine {
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
+      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -252,7 +252,7 @@ export class StationEngine {
     for (const w of dm.warnings) options.log?.('warn', 'device model', { warning: w });
     const log = options.log ?? (() => undefined);
     const rpc = new RpcEndpoint({
-      callTimeoutMs: options.callTimeoutMs ?? dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+      callTimeoutMs: callTimeoutMs(options, dm),
       ...(options.badMessageLimit !== undefined ? { badMessageLimit: options.badMessageLimit } : {}),
       clock,
       log: (level, msg, data) => log(level, msg, data),
@@ -301,9 +301,7 @@ export class StationEngine {
   private async stopOnce(): Promise<void> {
     this.aligned.dispose();
     // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const handled = await Promise.race([this.chain.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_CHAIN_WAIT_MS)))]);
-    clearTimeout(timer);
+    const handled = await within(this.chain, STOP_CHAIN_WAIT_MS);
     if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
     await this.security.flush(2_000);
     this.provisioning.dispose();
@@ -314,6 +312,7 @@ export class StationEngine {
     this.availability.dispose();
     this.firmware.dispose();
     this.commands.dispose();
+    await this.settleCalls('station stopped');
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
@@ -401,10 +400,31 @@ export class StationEngine {
     this.connection.reconnectNow(1000, 'credentials changed');
   }
 
-  /** The virtual station reboots: a new connection and a new BootNotification. */
-  private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
+  /**
+   * A Reset ends the open transactions (B12); their Ended events go out before the reboot, bounded
+   * by the call timeout (what is left waits in the queue for the new boot).
+   */
+  private async endForReset(): Promise<void> {
+    await this.serialize('transactions ended by a Reset', () => this.transactions.endAllByReset());
+    if (!(await within(this.queue.drained(), callTimeoutMs(this.options, this.ctx.dm)))) {
+      this.ctx.log('warn', 'TransactionEvents not answered before the reboot: they wait in the queue for the new boot');
+    }
+  }
+
+  /**
+   * The virtual station reboots: a new connection and a new BootNotification. Nothing new of its
+   * own goes out on the old connection, which closes only once the CALL in flight is answered.
+   */
+  private async reboot(reason: BootReason): Promise<void> {
     this.provisioning.reboot(reason);
+    await this.settleCalls('the station reboots');
     this.network.first();
     this.connection.reconnectNow(1000, 'reset');
+  }
+
+  /** Before our side closes the OCPP connection: the CALL in flight answered (bounded, see `closing.ts`). */
+  private settleCalls(why: string): Promise<void> {
+    const parts = { rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log };
+    return settleBeforeClose(parts, callTimeoutMs(this.options, this.ctx.dm), why);
   }
 }

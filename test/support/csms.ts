@@ -48,6 +48,8 @@ export interface TestCsms {
   readonly errorsSent: { identity: string; frame: unknown[] }[];
   /** Frames the station sent that answer CSMS CALLs (CALLRESULT / CALLERROR), raw. */
   readonly replies: { identity: string; frame: unknown[] }[];
+  /** Message ids of station CALLs the CSMS answered (CALLRESULT written while its socket was open). */
+  readonly answered: Set<string>;
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
   readonly clients: Map<string, RPCClient>;
   /** OCPP connections open now, per identity. */
@@ -66,6 +68,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const strictFailures: unknown[] = [];
   const errorsSent: TestCsms['errorsSent'] = [];
   const replies: TestCsms['replies'] = [];
+  const answered = new Set<string>();
   const authAttempts: TestCsms['authAttempts'] = [];
   const clients = new Map<string, RPCClient>();
   const openConnections = new Map<string, number>();
@@ -104,6 +107,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
         const frame = JSON.parse(message) as unknown[];
         if (outbound) {
           if (frame[0] === 4) errorsSent.push({ identity, frame });
+          // ocpp-rpc writes while closing too; an answer then may never reach the station.
+          if (frame[0] === 3 && client.state === 1) answered.add(String(frame[1]));
           return;
         }
         if (frame[0] === 3 || frame[0] === 4) {
@@ -176,6 +181,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     strictFailures,
     errorsSent,
     replies,
+    answered,
     authAttempts,
     clients,
     openConnections,
