@@ -360,9 +360,9 @@ export class Transactions {
   /** Ends `tx` (`provisional`: without its billing record, kept for the record's correction). */
   private async end(connector: number, tx: OpenTx, how: TxEnd, provisional = false): Promise<void> {
     const done = this.done.finishing(tx.legacyTransactionId);
-    const kept = provisional ? this.corrections.remember(tx) : undefined;
     // The remote stop the station sent for a token the CSMS refused is that refusal's end.
     const end: TxEnd = tx.deauthorized === true && how.reason === 'remote' ? { ...how, reason: 'deAuthorized' } : how;
+    const kept = provisional ? this.corrections.remember(tx, end.reason === 'immediateReset' ? end.reason : undefined) : undefined;
     await this.emit(connector, tx, endedEvent(tx, end), true, [done.change, ...(kept?.changes ?? [])]);
     done.commit();
     kept?.commit();
