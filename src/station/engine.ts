@@ -105,8 +105,8 @@ export class StationEngine {
       invalidId.answered(req, res);
     });
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), endForReset: () => this.endForReset(), reboot: (reason: BootReason) => this.reboot(reason) };
-    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions }, this.commands);
+    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), serialize: (what: string, work: () => Promise<void>) => this.serialize(what, work), reboot: (reason: BootReason) => this.reboot(reason) };
+    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions, delivered: () => this.queue.drained(), callTimeoutMs: () => callTimeoutMs(options, dm) }, this.commands);
     this.authorization = new Authorization(this.ctx);
     const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
@@ -400,21 +400,7 @@ export class StationEngine {
     this.connection.reconnectNow(1000, 'credentials changed');
   }
 
-  /**
-   * A Reset ends the open transactions (B12); their Ended events go out before the reboot, bounded
-   * by the call timeout (what is left waits in the queue for the new boot).
-   */
-  private async endForReset(): Promise<void> {
-    await this.serialize('transactions ended by a Reset', () => this.transactions.endAllByReset());
-    if (!(await within(this.queue.drained(), callTimeoutMs(this.options, this.ctx.dm)))) {
-      this.ctx.log('warn', 'TransactionEvents not answered before the reboot: they wait in the queue for the new boot');
-    }
-  }
-
-  /**
-   * The virtual station reboots: a new connection and a new BootNotification. Nothing new of its
-   * own goes out on the old connection, which closes only once the CALL in flight is answered.
-   */
+  /** The virtual station reboots: a new connection and BootNotification, the old one closed once its CALL in flight is answered. */
   private async reboot(reason: BootReason): Promise<void> {
     this.provisioning.reboot(reason);
     await this.settleCalls('the station reboots');
@@ -424,7 +410,6 @@ export class StationEngine {
 
   /** Before our side closes the OCPP connection: the CALL in flight answered (bounded, see `closing.ts`). */
   private settleCalls(why: string): Promise<void> {
-    const parts = { rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log };
-    return settleBeforeClose(parts, callTimeoutMs(this.options, this.ctx.dm), why);
+    return settleBeforeClose({ rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log }, callTimeoutMs(this.options, this.ctx.dm), why);
   }
 }

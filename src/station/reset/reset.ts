@@ -21,6 +21,7 @@
 import type { RequestOf } from '../../ocpp/actions.js';
 import type { HandlerResult } from '../../ocpp/rpc-types.js';
 import { info, noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from '../charger-commands.js';
+import { within } from '../closing.js';
 import { background, type StationContext } from '../context.js';
 import type { BootReason } from '../provisioning.js';
 import type { Transactions } from '../transactions.js';
@@ -36,9 +37,13 @@ export interface ResetHooks {
    * charger confirms, before any later charger event is handled, so that a session end it reports
    * from then on is the reset's.
    */
-  readonly transactions: Pick<Transactions, 'openConnectors' | 'resetEnds'>;
-  /** Ends every transaction still open as ended by the reset; resolves once their events were answered (bounded). */
-  endForReset(): Promise<void>;
+  readonly transactions: Pick<Transactions, 'openConnectors' | 'resetEnds' | 'endAllByReset'>;
+  /** Runs `work` in the station's chain of charger events (the transactions change only there). */
+  serialize(what: string, work: () => Promise<void>): Promise<void>;
+  /** Resolves once every queued TransactionEvent was answered. */
+  delivered(): Promise<void>;
+  /** The CALL timeout in ms: how long the reboot waits for the Ended events to be answered. */
+  callTimeoutMs(): number;
   /** The virtual station boots again: resolves once its old connection is closed. */
   reboot(reason: BootReason): Promise<void>;
 }
@@ -140,10 +145,16 @@ export class Reset {
     return this.commands.run({ type: 'reset', id, kind }, { late, confirmed });
   }
 
-  /** The charger was reset (or has no reset): the open transactions end, then the station reboots. */
+  /**
+   * The charger was reset (or has no reset): the open transactions end (B12), and the station
+   * reboots once their Ended events were answered — bounded by the call timeout; what is left goes
+   * out after the new boot.
+   */
   private async rebootAfter(reason: BootReason): Promise<void> {
     this.scheduled = undefined;
-    await this.hooks.endForReset();
-    await this.hooks.reboot(reason);
+    const { hooks } = this;
+    await hooks.serialize('transactions ended by a Reset', () => hooks.transactions.endAllByReset());
+    if (!(await within(hooks.delivered(), hooks.callTimeoutMs()))) this.ctx.log('warn', 'TransactionEvents not answered before the reboot: they wait in the queue for the new boot');
+    await hooks.reboot(reason);
   }
 }

@@ -78,8 +78,10 @@ async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCom
     ctx,
     {
       sessionRunning: () => false,
-      transactions: { openConnectors: () => [], resetEnds: new ResetEnds() },
-      endForReset: () => Promise.resolve(),
+      transactions: { openConnectors: () => [], resetEnds: new ResetEnds(), endAllByReset: () => Promise.resolve() },
+      serialize: (_what, work) => work(),
+      delivered: () => Promise.resolve(),
+      callTimeoutMs: () => 1_000,
       reboot: (r) => {
         reboots.push(r);
         return Promise.resolve();
