@@ -239,6 +239,15 @@ export class GatewayFirmwareServer implements FirmwareServer {
     });
   }
 
+  /** Takes down every image published for `stationId` (the update it was for is over). */
+  withdraw(stationId: string): void {
+    for (const [user, image] of this.images) {
+      if (image.stationId !== stationId) continue;
+      this.images.delete(user);
+      this.log('info', 'firmware image released', { stationId, path: image.path });
+    }
+  }
+
   /** Stops listening, closes every FTP session and forgets every image. */
   async stop(): Promise<void> {
     const ftp = this.ftp;

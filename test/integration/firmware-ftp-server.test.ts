@@ -100,6 +100,18 @@ describe('gateway firmware FTP server', () => {
     await expect(ftpClient(s)).rejects.toThrow(/530/);
   });
 
+  it('withdrawing a station takes down all its images and no other station\'s', async () => {
+    const { fw, logs } = await server();
+    const a = (await fw.publish('CS-1', Buffer.from('a'), 'a.bin')).source;
+    const b = (await fw.publish('CS-1', Buffer.from('b'), 'b.bin')).source;
+    const other = (await fw.publish('CS-2', Buffer.from('c'), 'c.bin')).source;
+    fw.withdraw('CS-1');
+    await expect(ftpClient(a)).rejects.toThrow(/530/);
+    await expect(ftpClient(b)).rejects.toThrow(/530/);
+    expect((await ftpFetch(other, other.path)).toString()).toBe('c');
+    expect(logs.filter((l) => l.message === 'firmware image released').map((l) => l.data?.['path'])).toEqual([a.path, b.path]);
+  });
+
   it('refuses to publish once stopped, with a stable code', async () => {
     const { fw } = await server();
     await fw.stop();

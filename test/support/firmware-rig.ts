@@ -49,6 +49,10 @@ export class MemoryFirmwareServer implements FirmwareServer {
     this.published.push(entry);
     return Promise.resolve({ source, release: () => (entry.released = true) });
   }
+
+  withdraw(stationId: string): void {
+    for (const p of this.published) if (p.stationId === stationId) p.released = true;
+  }
 }
 
 /** A one-connector pile (or `connectors`) whose protocol has a firmware update command. */

@@ -21,9 +21,10 @@ export interface YkcGateway {
 
 /**
  * Starts a gateway whose config has `store: <storeYaml>`; `env` adds to the CSMS password;
- * `ykcOptionsFile` is the listener's YKC options file (absolute path).
+ * `ykcOptionsFile` is the listener's YKC options file (absolute path); `extraYaml` are more sections
+ * (`firmware`, `downloads`...) appended as given.
  */
-export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: Env = {}, ykcOptionsFile?: string): Promise<YkcGateway> {
+export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: Env = {}, ykcOptionsFile?: string, extraYaml: readonly string[] = []): Promise<YkcGateway> {
   const text = [
     'listeners:',
     `  - { port: 0, host: 127.0.0.1, codec: ykc${ykcOptionsFile !== undefined ? `, mapping: ${JSON.stringify(ykcOptionsFile)}` : ''} }`,
@@ -35,6 +36,7 @@ export async function startYkcGateway(csmsUrl: string, storeYaml: string, env: E
     'fleet: { leaseTtlMs: 2000 }',
     // Tests stop gateways while Redis or the CSMS is down: a short flush keeps stop() quick.
     'shutdown: { drainTimeoutMs: 3000 }',
+    ...extraYaml,
   ].join('\n');
   const config = parseGatewayConfig(text, '<ykc-gateway>', { PILEGATE_CSMS_PASSWORD: YKC_PASSWORD, ...env });
   let out = '';

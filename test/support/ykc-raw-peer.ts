@@ -150,15 +150,15 @@ export class YkcRawPeer {
     socket.on('error', () => undefined);
   }
 
-  /** Dials the gateway, logs in as a DC pile with `guns` guns and resolves on the 0x02 success answer. */
-  static async login(port: number, pileCode: string, guns = 1): Promise<YkcRawPeer> {
+  /** Dials the gateway, logs in as a DC pile with `guns` guns and `firmware` (8 ASCII), resolves on the 0x02 success answer. */
+  static async login(port: number, pileCode: string, guns = 1, firmware = 'RAW-1.00'): Promise<YkcRawPeer> {
     const socket = net.connect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     const peer = new YkcRawPeer(socket, pileCode);
-    const body = Buffer.concat([bcd(pileCode, 7), Buffer.from([0, guns, 0x10]), ascii('RAW-1.00', 8), Buffer.from([1]), Buffer.alloc(10), Buffer.from([4])]);
+    const body = Buffer.concat([bcd(pileCode, 7), Buffer.from([0, guns, 0x10]), ascii(firmware, 8), Buffer.from([1]), Buffer.alloc(10), Buffer.from([4])]);
     peer.send(0x01, body);
     const answer = await peer.waitFor((f) => f.type === 0x02, 5_000);
     if (answer.body[7] !== 0) throw new Error('login refused');

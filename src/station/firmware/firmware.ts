@@ -213,6 +213,8 @@ export class Firmware {
     this.awaiting = undefined;
     this.ctx.clock.clearTimeout(a.timer);
     a.published?.release();
+    // After a restart or a new charger connection the image was published by an engine gone since.
+    this.ports.firmwareServer?.withdraw(this.ctx.id);
     this.hooks.hold(false);
     await this.ctx.store.delete(this.ctx.id, JOB_KEY);
     await this.notify(a.requestId, status);

@@ -29,4 +29,10 @@ export interface PublishedImage {
 /** Serves verified images to chargers (one-time credentials per image). */
 export interface FirmwareServer {
   publish(stationId: string, image: Buffer, name: string): Promise<PublishedImage>;
+  /**
+   * Takes down every image published for `stationId`. The engine that published an image is gone
+   * by the time the charger comes back with the new firmware (a new connection, a new engine):
+   * the new one ends the update with this, holding no `PublishedImage`.
+   */
+  withdraw(stationId: string): void;
 }
