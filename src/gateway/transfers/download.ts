@@ -51,10 +51,24 @@ export function safeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** The URL's user and password decoded, or undefined when their percent-encoding is broken. */
+function decodedCredentials(url: URL): Credentials | undefined {
+  try {
+    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Text from elsewhere (a server's reply, a socket error) with the URL's secrets taken out. */
-function scrub(text: string, url: URL): string {
+function scrub(text: string, url: URL, decoded: Credentials | undefined): string {
   let out = text;
-  for (const secret of [url.password, decodeURIComponent(url.password), url.username, decodeURIComponent(url.username), url.search.slice(1)]) {
+  for (const secret of [url.password, decoded?.password ?? '', url.username, decoded?.user ?? '', url.search.slice(1)]) {
     if (secret.length > 0) out = out.split(secret).join('***');
   }
   return out.slice(0, 300);
@@ -76,6 +90,8 @@ export class TransferDownloader implements Downloader {
     } catch {
       throw new DownloadError('DOWNLOAD_BAD_URL', 'not a URL');
     }
+    const credentials = decodedCredentials(url);
+    if (credentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `the credentials of ${safeUrl(url)} are not valid percent-encoding`);
     if (options.signal?.aborted === true) throw new DownloadError('DOWNLOAD_ABORTED', `download of ${safeUrl(url)} aborted`);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
@@ -89,10 +105,10 @@ export class TransferDownloader implements Downloader {
       switch (url.protocol) {
         case 'http:':
         case 'https:':
-          return await this.http(url, options.maxBytes, deadline.signal, why, 0);
+          return await this.http(url, credentials, options.maxBytes, deadline.signal, why, 0);
         case 'ftp:':
         case 'ftps:':
-          return await this.ftp(url, options.maxBytes, deadline.signal, why);
+          return await this.ftp(url, credentials, options.maxBytes, deadline.signal, why);
         default:
           throw new DownloadError('DOWNLOAD_UNSUPPORTED_PROTOCOL', `${url.protocol} is not a protocol the gateway downloads with (http, https, ftp, ftps)`);
       }
@@ -102,10 +118,10 @@ export class TransferDownloader implements Downloader {
     }
   }
 
-  private http(url: URL, maxBytes: number, signal: AbortSignal, why: () => DownloadError, redirects: number): Promise<Buffer> {
+  private http(url: URL, credentials: Credentials, maxBytes: number, signal: AbortSignal, why: () => DownloadError, redirects: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const auth = url.username !== '' ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+      const auth = url.username !== '' ? `${credentials.user}:${credentials.password}` : undefined;
       const req = request(
         {
           protocol: url.protocol,
@@ -119,7 +135,7 @@ export class TransferDownloader implements Downloader {
         },
         (res) => this.response(url, res, maxBytes, signal, why, redirects).then(resolve, reject),
       );
-      req.on('error', (err) => reject(signal.aborted ? why() : new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err.message, url)}`)));
+      req.on('error', (err) => reject(signal.aborted ? why() : new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err.message, url, credentials)}`)));
       req.end();
     });
   }
@@ -136,7 +152,9 @@ export class TransferDownloader implements Downloader {
         throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to something that is not a URL`);
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError('DOWNLOAD_UNSUPPORTED_PROTOCOL', `download of ${safeUrl(url)}: redirected to ${next.protocol}`);
-      return this.http(next, maxBytes, signal, why, redirects + 1);
+      const nextCredentials = decodedCredentials(next);
+      if (nextCredentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to credentials that are not valid percent-encoding`);
+      return this.http(next, nextCredentials, maxBytes, signal, why, redirects + 1);
     }
     if (status !== 200) {
       res.resume();
@@ -162,13 +180,13 @@ export class TransferDownloader implements Downloader {
     } catch (err) {
       if (err instanceof DownloadError) throw err;
       if (signal.aborted) throw why();
-      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url)}`);
+      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, decodedCredentials(url))}`);
     }
     if (!res.complete) throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: the connection closed before the end of the file`);
     return Buffer.concat(chunks);
   }
 
-  private async ftp(url: URL, maxBytes: number, signal: AbortSignal, why: () => DownloadError): Promise<Buffer> {
+  private async ftp(url: URL, credentials: Credentials, maxBytes: number, signal: AbortSignal, why: () => DownloadError): Promise<Buffer> {
     // basic-ftp's own timeout bounds each step; the deadline closes the client whatever it waits for.
     const client = new FtpClient(0);
     const close = (): void => client.close();
@@ -192,8 +210,8 @@ export class TransferDownloader implements Downloader {
       await client.access({
         host: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port === '' ? 21 : Number(url.port),
-        user: url.username !== '' ? decodeURIComponent(url.username) : 'anonymous',
-        password: url.username !== '' ? decodeURIComponent(url.password) : 'guest',
+        user: url.username !== '' ? credentials.user : 'anonymous',
+        password: url.username !== '' ? credentials.password : 'guest',
         secure: url.protocol === 'ftps:',
         ...(url.protocol === 'ftps:' ? { secureOptions: { servername: url.hostname, ...(this.ca !== undefined ? { ca: this.ca } : {}) } } : {}),
       });
@@ -202,7 +220,7 @@ export class TransferDownloader implements Downloader {
     } catch (err) {
       if (tooLarge) throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${safeUrl(url)}: more than the ${maxBytes} bytes allowed`);
       if (signal.aborted) throw why();
-      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url)}`);
+      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, credentials)}`);
     } finally {
       signal.removeEventListener('abort', close);
       client.close();

@@ -28,6 +28,8 @@ export interface FirmwareLimits {
   /** Retries when the request says nothing (default 2), and the wait between them (default 30 s). */
   readonly defaultRetries?: number;
   readonly defaultRetryIntervalS?: number;
+  /** The most retries a request gets, whatever it asks (default 10): the schema sets no bound. */
+  readonly maxRetries?: number;
   /** Time the charger is given to fetch the image from the gateway (the command's downloadTimeoutS; default 600). */
   readonly chargerDownloadTimeoutS?: number;
   /** After the charger took the update, how long it may take to come back with it (default 30 min). */
@@ -39,6 +41,7 @@ export const DEFAULT_LIMITS: Required<FirmwareLimits> = {
   maxImageBytes: 64 * 1024 * 1024,
   defaultRetries: 2,
   defaultRetryIntervalS: 30,
+  maxRetries: 10,
   chargerDownloadTimeoutS: 600,
   installWaitMs: 1_800_000,
 };
@@ -144,8 +147,9 @@ export class UpdateJob {
   /** L01.FR.30: one Downloading per attempt; undefined when every attempt failed. */
   private async download(): Promise<Buffer | undefined> {
     const { ctx, limits } = this.host;
-    const retries = this.request.retries ?? limits.defaultRetries;
-    const intervalMs = (this.request.retryInterval ?? limits.defaultRetryIntervalS) * 1000;
+    // Any integer passes the schema: below zero is no retry, above the cap is the cap.
+    const retries = Math.min(limits.maxRetries, Math.max(0, this.request.retries ?? limits.defaultRetries));
+    const intervalMs = Math.max(0, this.request.retryInterval ?? limits.defaultRetryIntervalS) * 1000;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleepUntil(ctx.clock, ctx.clock.now() + intervalMs, this.abort.signal);
       await this.host.notify(this.requestId, 'Downloading');
