@@ -10,7 +10,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { expectStatuses, firmware, firmwareStation, MemoryFirmwareServer, statuses } from '../support/firmware-rig.js';
 import { startFileHttpServer, type FileHttpServer } from '../support/firmware-servers.js';
-import { endStrict, type TestStation } from '../support/station.js';
+import { endStrict, until, type TestStation } from '../support/station.js';
 
 const IMAGE = randomBytes(10_000);
 let csms: TestCsms | undefined;
@@ -71,5 +71,24 @@ describe('firmware updates across restarts', () => {
     expect(statuses(csms, 'CS-FW-SAME')).toEqual(['Downloading#52', 'Downloaded#52', 'Installing#52']);
     expect(second.logs.some((l) => l.message === 'charger identified with the firmware version it had: the installation is still awaited')).toBe(true);
     await expectStatuses(csms, 'CS-FW-SAME', ['Downloading#52', 'Downloaded#52', 'Installing#52', 'InstallationFailed#52'], 10_000);
+  });
+
+  it('keeps an image the charger was told to fetch published when its connection drops before it answered, for the time it was given', async () => {
+    csms = await startCsms();
+    http = await startFileHttpServer({ '/fw.bin': IMAGE });
+    const store = new MemoryStore();
+    const server = new MemoryFirmwareServer();
+    // The charger never answers: it is still fetching when its connection drops.
+    const first = await firmwareStation({ id: 'CS-FW-FETCHING', csms, store, server, answer: () => undefined, extra: { firmwareLimits: { chargerDownloadTimeoutS: 2 } } });
+    stations.push(first);
+    const client = await csms.client('CS-FW-FETCHING');
+    expect(await client.call('UpdateFirmware', { requestId: 54, firmware: firmware(`${http.url}/fw.bin`) })).toEqual({ status: 'Accepted' });
+    await until(() => first.commands.some((c) => c.type === 'updateFirmware'), 'the update command');
+    await first.engine.stop();
+    expect(server.published.map((p) => p.released)).toEqual([false]);
+    await until(() => server.published[0]?.released === true, 'the image released after the download time', 5_000);
+    // The charger comes back with the new firmware: Installed, from the stored update.
+    await again('CS-FW-FETCHING', store, server, '2.0.0');
+    await expectStatuses(csms, 'CS-FW-FETCHING', ['Downloading#54', 'Downloaded#54', 'Installed#54']);
   });
 });

@@ -168,17 +168,22 @@ export class Firmware {
   dispose(): void {
     this.disposed = true;
     // Not `cancel`led for the store: a running update resumes when the station runs again.
-    this.job?.cancel();
+    const kept = this.job?.stop();
     this.job = undefined;
+    if (kept !== undefined) this.releaseLater(kept.published, kept.until);
     const a = this.awaiting;
     this.awaiting = undefined;
     if (a === undefined) return;
     this.ctx.clock.clearTimeout(a.timer);
-    const published = a.published;
-    if (published === undefined) return;
-    // The charger may drop its connection while it fetches the image: the image stays for the
-    // rest of the time it was given to fetch it. The timer must not keep the process alive.
-    const handle = this.ctx.clock.setTimeout(() => published.release(), Math.max(0, a.releaseAt - this.ctx.clock.now()));
+    if (a.published !== undefined) this.releaseLater(a.published, a.releaseAt);
+  }
+
+  /**
+   * The charger may drop its connection while it fetches the image: the image stays for the rest
+   * of the time it was given to fetch it. The timer must not keep the process alive.
+   */
+  private releaseLater(published: PublishedImage, at: number): void {
+    const handle = this.ctx.clock.setTimeout(() => published.release(), Math.max(0, at - this.ctx.clock.now()));
     (handle as { unref?: () => void } | undefined)?.unref?.();
   }
 

@@ -70,6 +70,8 @@ export class UpdateJob {
   private readonly abort = new AbortController();
   /** Set once the update command went to the charger: from then on it cannot be cancelled. */
   private commandSent = false;
+  /** When the update command went out (epoch ms). */
+  private commandAt = 0;
   private published: PublishedImage | undefined;
   private holding = false;
 
@@ -92,6 +94,18 @@ export class UpdateJob {
   cancel(): void {
     this.abort.abort();
     this.cleanUp();
+  }
+
+  /**
+   * The station stops (the charger's connection dropped, the gateway stops): like `cancel`, except
+   * that an image the charger was already told to fetch is handed back with the time it was given
+   * to fetch it. The charger may be fetching it right now (YKC answers only after the download).
+   */
+  stop(): { readonly published: PublishedImage; readonly until: number } | undefined {
+    const published = this.commandSent ? this.published : undefined;
+    if (published !== undefined) this.published = undefined;
+    this.cancel();
+    return published !== undefined ? { published, until: this.commandAt + this.host.limits.chargerDownloadTimeoutS * 1000 } : undefined;
   }
 
   /** Runs the update; resolves how it ended. A cancel ends it as `done`, sending nothing more. */
@@ -187,6 +201,7 @@ export class UpdateJob {
     this.published = await this.host.server.publish(ctx.id, image, imageName(this.request));
     if (this.abort.signal.aborted) throw new UpdateCancelled('cancelled');
     this.commandSent = true;
+    this.commandAt = ctx.clock.now();
     await this.host.committing(this.requestId);
     // The charger answers once it has fetched the image (YKC 0x93 after the download): the wait
     // covers the time it is given for that.
