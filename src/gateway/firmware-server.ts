@@ -7,8 +7,9 @@
  * (`/fw/<16 hex digits>` plus the image's extension, at most 29 characters), sizes that fit the
  * fields of YKC 0x94. A user sees its image and nothing else: logging in opens a read-only view of
  * that one file (LIST, SIZE, RETR); writes, other paths and other users' images are refused, and a
- * released image is gone for its user at once (its credentials no longer log in, a session already
- * open cannot read it any more). The credentials are never logged.
+ * released image is gone for its user at once (its credentials no longer log in, the sessions
+ * logged in with them are closed). A connection that has not logged in within `loginTimeoutMs`
+ * (30 s) is closed: strangers hold no sockets. The credentials are never logged.
  *
  * ftp-srv registers SIGINT/SIGTERM/SIGQUIT handlers that exit the process; the gateway has its own
  * graceful shutdown, so those handlers are taken off again as soon as the server is built.
@@ -167,14 +168,32 @@ class ImageView extends FileSystem {
   }
 }
 
+/** A connection must log in within this long (default 30 s): an idle stranger holds no socket. */
+export interface FirmwareServerOptions {
+  readonly loginTimeoutMs?: number;
+}
+
+const DEFAULT_LOGIN_TIMEOUT_MS = 30_000;
+
+/** ftp-srv's Connection as used here (its typings give `close` a numeric message). */
+interface Closable {
+  readonly id: string;
+  close(code: number, message: string): Promise<unknown>;
+}
+
 export class GatewayFirmwareServer implements FirmwareServer {
   private readonly images = new Map<string, Image>();
+  /** Logged-in FTP sessions per user: closed when that user's image is taken down. */
+  private readonly sessions = new Map<string, Set<Closable>>();
+  /** Connections not logged in yet, with the timer that closes them. */
+  private readonly strangers = new Map<string, ReturnType<typeof setTimeout>>();
   private ftp: FtpSrv | undefined;
   private listenPort = 0;
 
   constructor(
     private readonly config: FirmwareServerConfig,
     private readonly log: EngineLog,
+    private readonly options: FirmwareServerOptions = {},
   ) {}
 
   /** The control port it listens on (once started). */
@@ -197,6 +216,19 @@ export class GatewayFirmwareServer implements FirmwareServer {
       log: quiet,
     });
     for (const s of SIGNALS) for (const l of process.listeners(s)) if (before.get(s)?.has(l) !== true) process.off(s, l);
+    (ftp as unknown as { on(event: 'connect', l: (d: { connection: Closable }) => void): void }).on('connect', ({ connection }) => {
+      const timer = setTimeout(() => {
+        this.strangers.delete(connection.id);
+        void connection.close(421, 'Login timed out').catch(() => undefined);
+      }, this.options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
+      timer.unref();
+      this.strangers.set(connection.id, timer);
+    });
+    ftp.on('disconnect', ({ connection, id }) => {
+      clearTimeout(this.strangers.get(id));
+      this.strangers.delete(id);
+      for (const set of this.sessions.values()) set.delete(connection as unknown as Closable);
+    });
     ftp.on('login', ({ connection, username, password }, resolve, reject) => {
       const image = this.images.get(username);
       if (image === undefined || !timingSafeEqual(image.passwordHash, sha256(password))) {
@@ -204,6 +236,11 @@ export class GatewayFirmwareServer implements FirmwareServer {
         reject(new Error('Authentication failed'));
         return;
       }
+      clearTimeout(this.strangers.get(connection.id));
+      this.strangers.delete(connection.id);
+      const open = this.sessions.get(username) ?? new Set<Closable>();
+      open.add(connection as unknown as Closable);
+      this.sessions.set(username, open);
       connection.on('RETR', (error: unknown) => {
         if (error === null || error === undefined) this.log('info', 'firmware image fetched', { stationId: image.stationId, path: image.path, bytes: image.data.length, address: connection.ip });
       });
@@ -232,20 +269,22 @@ export class GatewayFirmwareServer implements FirmwareServer {
     return Promise.resolve({
       source: { protocol: 'ftp', host: c.publicHost, port: c.publicPort ?? this.listenPort, user, password, path },
       release: () => {
-        if (this.images.get(user) !== entry) return;
-        this.images.delete(user);
-        this.log('info', 'firmware image released', { stationId, path });
+        if (this.images.get(user) === entry) this.takeDown(user, entry);
       },
     });
   }
 
   /** Takes down every image published for `stationId` (the update it was for is over). */
   withdraw(stationId: string): void {
-    for (const [user, image] of this.images) {
-      if (image.stationId !== stationId) continue;
-      this.images.delete(user);
-      this.log('info', 'firmware image released', { stationId, path: image.path });
-    }
+    for (const [user, image] of [...this.images]) if (image.stationId === stationId) this.takeDown(user, image);
+  }
+
+  /** The image is gone, and so are the sessions logged in for it. */
+  private takeDown(user: string, image: Image): void {
+    this.images.delete(user);
+    for (const c of this.sessions.get(user) ?? []) void c.close(421, 'Image withdrawn').catch(() => undefined);
+    this.sessions.delete(user);
+    this.log('info', 'firmware image released', { stationId: image.stationId, path: image.path });
   }
 
   /** Stops listening, closes every FTP session and forgets every image. */
@@ -253,6 +292,9 @@ export class GatewayFirmwareServer implements FirmwareServer {
     const ftp = this.ftp;
     this.ftp = undefined;
     this.images.clear();
+    this.sessions.clear();
+    for (const t of this.strangers.values()) clearTimeout(t);
+    this.strangers.clear();
     if (ftp !== undefined) await ftp.close();
   }
 }

@@ -4,26 +4,51 @@
  * other images are refused; a released image is gone; nothing secret is logged.
  */
 import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayFirmwareServer } from '../../src/gateway/firmware-server.js';
-import type { LogLine } from '../support/station.js';
+import { until, type LogLine } from '../support/station.js';
 import { ftpClient, ftpDownload, ftpFetch } from '../support/ftp-fetch.js';
 
 const servers: GatewayFirmwareServer[] = [];
+const sockets: Socket[] = [];
 
-async function server(publicPort?: number): Promise<{ fw: GatewayFirmwareServer; logs: LogLine[] }> {
+async function server(publicPort?: number, loginTimeoutMs?: number): Promise<{ fw: GatewayFirmwareServer; logs: LogLine[] }> {
   const logs: LogLine[] = [];
   const fw = new GatewayFirmwareServer(
     { host: '127.0.0.1', port: 0, publicHost: '127.0.0.1', passivePortMin: 0, passivePortMax: 0, ...(publicPort !== undefined ? { publicPort } : {}) },
     (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
+    loginTimeoutMs !== undefined ? { loginTimeoutMs } : {},
   );
   await fw.start();
   servers.push(fw);
   return { fw, logs };
 }
 
+/** A raw FTP control connection: `login` sends USER/PASS and waits for 230; `closed` resolves when the server closes it. */
+async function rawSession(port: number): Promise<{ login(user: string, password: string): Promise<void>; closed: Promise<void> }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  sockets.push(socket);
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    async login(user, password) {
+      socket.write(`USER ${user}\r\nPASS ${password}\r\n`);
+      await until(() => /^230/m.test(text), 'the 230 login reply', 5_000);
+    },
+    closed,
+  };
+}
+
 afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
@@ -86,14 +111,15 @@ describe('gateway firmware FTP server', () => {
     }
   });
 
-  it('a released image is gone: its credentials no longer log in, an open session cannot read it', async () => {
+  it('a released image is gone: its credentials no longer log in, an open session is closed', async () => {
     const { fw } = await server();
     const published = await fw.publish('CS-1', Buffer.from('image'), 'a.bin');
     const s = published.source;
     const open = await ftpClient(s);
     try {
       published.release();
-      await expect(ftpDownload(open, s.path)).rejects.toThrow(/55[01]/);
+      // The session is closed by the server (421), whatever the client tries next.
+      await expect(ftpDownload(open, s.path)).rejects.toThrow(/421|55[01]|FIN|closed/);
     } finally {
       open.close();
     }
@@ -110,6 +136,28 @@ describe('gateway firmware FTP server', () => {
     await expect(ftpClient(b)).rejects.toThrow(/530/);
     expect((await ftpFetch(other, other.path)).toString()).toBe('c');
     expect(logs.filter((l) => l.message === 'firmware image released').map((l) => l.data?.['path'])).toEqual([a.path, b.path]);
+  });
+
+  it('closes the open sessions of a released or withdrawn image', async () => {
+    const { fw } = await server();
+    const released = await fw.publish('CS-1', Buffer.from('one'), 'a.bin');
+    const withdrawn = (await fw.publish('CS-2', Buffer.from('two'), 'b.bin')).source;
+    const a = await rawSession(fw.port);
+    const b = await rawSession(fw.port);
+    await a.login(released.source.user, released.source.password);
+    await b.login(withdrawn.user, withdrawn.password);
+    released.release();
+    fw.withdraw('CS-2');
+    await a.closed;
+    await b.closed;
+  });
+
+  it('closes a connection that does not log in within the login time', async () => {
+    const { fw } = await server(undefined, 300);
+    const idle = await rawSession(fw.port);
+    const started = Date.now();
+    await idle.closed;
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses to publish once stopped, with a stable code', async () => {
