@@ -190,26 +190,30 @@ export class Firmware {
   private start(job: UpdateJob): void {
     if (this.disposed || this.job !== job) return;
     void job.run().then(async (end) => {
-      if (this.job !== job || this.disposed) return;
+      if (this.job !== job || this.disposed) {
+        // Stopped just as the charger took the update: its image still gets the charger's download time.
+        if (end.kind === 'charger') this.releaseLater(end.published, end.fetchUntil);
+        return;
+      }
       this.job = undefined;
       if (end.kind === 'charger') {
         await this.notify(job.requestId, 'Installing');
         const stored = (await this.ctx.store.get(this.ctx.id, JOB_KEY)) as Stored | undefined;
         const deadline = stored?.phase === 'charger' ? stored.deadline : this.ctx.clock.now() + this.limits.installWaitMs;
-        this.awaitCharger(job.requestId, this.ctx.identity.firmwareVersion ?? null, deadline, end.published);
+        this.awaitCharger(job.requestId, this.ctx.identity.firmwareVersion ?? null, deadline, end);
       } else {
         await this.ctx.store.delete(this.ctx.id, JOB_KEY);
       }
     }).catch((err: unknown) => this.ctx.log('warn', 'firmware update', { error: err instanceof Error ? err.message : String(err) }));
   }
 
-  private awaitCharger(requestId: number, previousVersion: string | null, deadline: number, published: PublishedImage | undefined): void {
+  private awaitCharger(requestId: number, previousVersion: string | null, deadline: number, image: { readonly published: PublishedImage; readonly fetchUntil: number } | undefined): void {
     const timer = this.ctx.clock.setTimeout(() => {
       if (this.awaiting?.requestId !== requestId) return;
       this.ctx.log('warn', 'charger not back with new firmware in time: installation failed', { requestId, waitedMs: this.limits.installWaitMs, previousVersion });
       background(this.ctx, 'firmware installation failed', this.endAwaiting('InstallationFailed'));
     }, Math.max(0, deadline - this.ctx.clock.now()));
-    this.awaiting = { requestId, previousVersion, timer, published, releaseAt: this.ctx.clock.now() + this.limits.chargerDownloadTimeoutS * 1000 };
+    this.awaiting = { requestId, previousVersion, timer, published: image?.published, releaseAt: image?.fetchUntil ?? this.ctx.clock.now() };
   }
 
   private async endAwaiting(status: 'Installed' | 'InstallationFailed'): Promise<void> {

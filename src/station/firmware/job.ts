@@ -64,7 +64,7 @@ export interface JobHost {
 }
 
 /** How a job ended: nothing more to do, or the charger took the image and is installing it. */
-export type JobEnd = { readonly kind: 'done' } | { readonly kind: 'charger'; readonly published: PublishedImage };
+export type JobEnd = { readonly kind: 'done' } | { readonly kind: 'charger'; readonly published: PublishedImage; readonly fetchUntil: number };
 
 export class UpdateJob {
   private readonly abort = new AbortController();
@@ -105,7 +105,12 @@ export class UpdateJob {
     const published = this.commandSent ? this.published : undefined;
     if (published !== undefined) this.published = undefined;
     this.cancel();
-    return published !== undefined ? { published, until: this.commandAt + this.host.limits.chargerDownloadTimeoutS * 1000 } : undefined;
+    return published !== undefined ? { published, until: this.fetchUntil } : undefined;
+  }
+
+  /** Until then the charger may still be fetching the image it was told to (epoch ms). */
+  private get fetchUntil(): number {
+    return this.commandAt + this.host.limits.chargerDownloadTimeoutS * 1000;
   }
 
   /** Runs the update; resolves how it ended. A cancel ends it as `done`, sending nothing more. */
@@ -218,7 +223,7 @@ export class UpdateJob {
     }
     const published = this.published;
     this.published = undefined;
-    return { kind: 'charger', published };
+    return { kind: 'charger', published, fetchUntil: this.fetchUntil };
   }
 
   private setHold(on: boolean): void {
