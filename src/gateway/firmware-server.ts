@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { EngineLog } from '../station/context.js';
 import type { FirmwareServer, PublishedImage } from '../station/firmware/ports.js';
 import type { FirmwareServerConfig } from './firmware-config.js';
+import { LineBudget } from './log-budget.js';
 
 /** Stable codes of what `publish` refuses. */
 export type FirmwareServerErrorCode = 'FIRMWARE_SERVER_STOPPED' | 'FIRMWARE_IMAGE_EMPTY';
@@ -174,6 +175,8 @@ export interface FirmwareServerOptions {
 }
 
 const DEFAULT_LOGIN_TIMEOUT_MS = 30_000;
+/** 'login refused' lines logged per minute. */
+const REFUSED_LINES_PER_MINUTE = 10;
 
 /** ftp-srv's Connection as used here (its typings give `close` a numeric message). */
 interface Closable {
@@ -187,6 +190,7 @@ export class GatewayFirmwareServer implements FirmwareServer {
   private readonly sessions = new Map<string, Set<Closable>>();
   /** Connections not logged in yet, with the timer that closes them. */
   private readonly strangers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly refusedLines = new LineBudget(REFUSED_LINES_PER_MINUTE, 60_000, () => Date.now());
   private ftp: FtpSrv | undefined;
   private listenPort = 0;
 
@@ -232,7 +236,10 @@ export class GatewayFirmwareServer implements FirmwareServer {
     ftp.on('login', ({ connection, username, password }, resolve, reject) => {
       const image = this.images.get(username);
       if (image === undefined || !timingSafeEqual(image.passwordHash, sha256(password))) {
-        this.log('warn', 'firmware ftp: login refused', { address: connection.ip });
+        // Anyone who reaches the port can try: the log gets a budget of lines, the rest is counted.
+        const line = this.refusedLines.spend();
+        if (line.droppedBefore > 0) this.log('warn', 'firmware ftp: refused logins not logged', { notLogged: line.droppedBefore, windowMs: this.refusedLines.windowMs });
+        if (line.log) this.log('warn', 'firmware ftp: login refused', { address: connection.ip });
         reject(new Error('Authentication failed'));
         return;
       }

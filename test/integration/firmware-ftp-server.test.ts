@@ -91,6 +91,12 @@ describe('gateway firmware FTP server', () => {
     expect(logs.filter((l) => l.message === 'firmware ftp: login refused')).toHaveLength(3);
   });
 
+  it('logs refused logins within a budget: a password guesser cannot fill the log', async () => {
+    const { fw, logs } = await server();
+    for (let i = 0; i < 25; i++) await expect(ftpClient({ host: '127.0.0.1', port: fw.port, user: `fwguess${i}`, password: 'guess' })).rejects.toThrow(/530/);
+    expect(logs.filter((l) => l.message === 'firmware ftp: login refused')).toHaveLength(10);
+  });
+
   it('shows a user its image only: other paths, other images and writes are refused', async () => {
     const { fw } = await server();
     const mine = (await fw.publish('CS-1', Buffer.from('mine'), 'a.bin')).source;
