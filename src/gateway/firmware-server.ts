@@ -9,7 +9,8 @@
  * that one file (LIST, SIZE, RETR); writes, other paths and other users' images are refused, and a
  * released image is gone for its user at once (its credentials no longer log in, the sessions
  * logged in with them are closed). A connection that has not logged in within `loginTimeoutMs`
- * (30 s) is closed: strangers hold no sockets. The credentials are never logged.
+ * (30 s) is closed: strangers hold no sockets. The credentials are never logged. Images of the same
+ * content (a fleet updated at once) share their bytes in memory.
  *
  * ftp-srv registers SIGINT/SIGTERM/SIGQUIT handlers that exit the process; the gateway has its own
  * graceful shutdown, so those handlers are taken off again as soon as the server is built.
@@ -45,6 +46,8 @@ interface Image {
   readonly passwordHash: Buffer;
   readonly path: string;
   readonly data: Buffer;
+  /** SHA-256 of `data` (hex): the key of the bytes shared by every image with the same content. */
+  readonly digest: string;
   readonly published: Date;
 }
 
@@ -186,6 +189,8 @@ interface Closable {
 
 export class GatewayFirmwareServer implements FirmwareServer {
   private readonly images = new Map<string, Image>();
+  /** Image bytes by SHA-256, with the number of published images using them. */
+  private readonly contents = new Map<string, { readonly data: Buffer; images: number }>();
   /** Logged-in FTP sessions per user: closed when that user's image is taken down. */
   private readonly sessions = new Map<string, Set<Closable>>();
   /** Connections not logged in yet, with the timer that closes them. */
@@ -199,6 +204,13 @@ export class GatewayFirmwareServer implements FirmwareServer {
     private readonly log: EngineLog,
     private readonly options: FirmwareServerOptions = {},
   ) {}
+
+  /** Bytes of image content held now (images with the same content share theirs). */
+  get bytesHeld(): number {
+    let n = 0;
+    for (const c of this.contents.values()) n += c.data.length;
+    return n;
+  }
 
   /** The control port it listens on (once started). */
   get port(): number {
@@ -269,7 +281,12 @@ export class GatewayFirmwareServer implements FirmwareServer {
     const password = randomText(16);
     const ext = /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1];
     const path = `/fw/${randomBytes(8).toString('hex')}${ext !== undefined ? `.${ext}` : ''}`;
-    const entry: Image = { stationId, user, passwordHash: sha256(password), path, data: Buffer.from(image), published: new Date() };
+    const digest = createHash('sha256').update(image).digest('hex');
+    // A fleet updated at once publishes one image per station: the bytes are held once.
+    const content = this.contents.get(digest) ?? { data: Buffer.from(image), images: 0 };
+    content.images += 1;
+    this.contents.set(digest, content);
+    const entry: Image = { stationId, user, passwordHash: sha256(password), path, data: content.data, digest, published: new Date() };
     this.images.set(user, entry);
     this.log('info', 'firmware image published', { stationId, path, bytes: image.length });
     const c = this.config;
@@ -289,6 +306,8 @@ export class GatewayFirmwareServer implements FirmwareServer {
   /** The image is gone, and so are the sessions logged in for it. */
   private takeDown(user: string, image: Image): void {
     this.images.delete(user);
+    const content = this.contents.get(image.digest);
+    if (content !== undefined && --content.images <= 0) this.contents.delete(image.digest);
     for (const c of this.sessions.get(user) ?? []) void c.close(421, 'Image withdrawn').catch(() => undefined);
     this.sessions.delete(user);
     this.log('info', 'firmware image released', { stationId: image.stationId, path: image.path });
@@ -299,6 +318,7 @@ export class GatewayFirmwareServer implements FirmwareServer {
     const ftp = this.ftp;
     this.ftp = undefined;
     this.images.clear();
+    this.contents.clear();
     this.sessions.clear();
     for (const t of this.strangers.values()) clearTimeout(t);
     this.strangers.clear();

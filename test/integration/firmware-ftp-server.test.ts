@@ -91,6 +91,21 @@ describe('gateway firmware FTP server', () => {
     expect(logs.filter((l) => l.message === 'firmware ftp: login refused')).toHaveLength(3);
   });
 
+  it('holds the bytes of an image published for many stations once, until the last is taken down', async () => {
+    const { fw } = await server();
+    const image = randomBytes(1024 * 1024);
+    const published = await Promise.all(Array.from({ length: 20 }, (_, i) => fw.publish(`CS-${i}`, image, 'fleet.bin')));
+    expect(fw.bytesHeld).toBe(image.length);
+    const last = published[19]?.source;
+    if (last === undefined) throw new Error('nothing published');
+    expect((await ftpFetch(last, last.path)).equals(image)).toBe(true);
+    for (const p of published.slice(0, 19)) p.release();
+    expect(fw.bytesHeld).toBe(image.length);
+    expect((await ftpFetch(last, last.path)).equals(image)).toBe(true);
+    fw.withdraw('CS-19');
+    expect(fw.bytesHeld).toBe(0);
+  });
+
   it('logs refused logins within a budget: a password guesser cannot fill the log', async () => {
     const { fw, logs } = await server();
     for (let i = 0; i < 25; i++) await expect(ftpClient({ host: '127.0.0.1', port: fw.port, user: `fwguess${i}`, password: 'guess' })).rejects.toThrow(/530/);
