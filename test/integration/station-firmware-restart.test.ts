@@ -91,4 +91,23 @@ describe('firmware updates across restarts', () => {
     await again('CS-FW-FETCHING', store, server, '2.0.0');
     await expectStatuses(csms, 'CS-FW-FETCHING', ['Downloading#54', 'Downloaded#54', 'Installed#54']);
   });
+
+  it('does not resume an update the station can no longer carry out (no firmware server now): InstallationFailed, nothing downloaded', async () => {
+    csms = await startCsms();
+    http = await startFileHttpServer({ '/fw.bin': IMAGE });
+    const store = new MemoryStore();
+    const first = await firmwareStation({ id: 'CS-FW-NOPATH', csms, store, server: new MemoryFirmwareServer() });
+    stations.push(first);
+    const client = await csms.client('CS-FW-NOPATH');
+    const retrieveAt = new Date(Date.now() + 1_000).toISOString();
+    expect(await client.call('UpdateFirmware', { requestId: 55, firmware: firmware(`${http.url}/fw.bin`, { retrieveDateTime: retrieveAt }) })).toEqual({ status: 'Accepted' });
+    await expectStatuses(csms, 'CS-FW-NOPATH', ['DownloadScheduled#55']);
+    await first.engine.stop();
+    const second = await firmwareStation({ id: 'CS-FW-NOPATH', csms, store });
+    stations.push(second);
+    await expectStatuses(csms, 'CS-FW-NOPATH', ['DownloadScheduled#55', 'InstallationFailed#55']);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(http.requests).toEqual([]);
+    expect(second.logs.find((l) => l.message === 'stored firmware update dropped: the station can no longer carry it out')?.data?.['reason']).toMatch(/no firmware server/);
+  });
 });

@@ -84,6 +84,14 @@ export class Firmware {
     if (last !== undefined) this.last = last;
     const stored = (await this.ctx.store.get(this.ctx.id, JOB_KEY)) as Stored | undefined;
     if (stored?.phase === 'running') {
+      const noPath = this.noPath();
+      if (noPath !== undefined) {
+        // The gateway's configuration changed since the request was accepted.
+        this.ctx.log('warn', 'stored firmware update dropped: the station can no longer carry it out', { requestId: stored.request.requestId, reason: noPath });
+        await this.ctx.store.delete(this.ctx.id, JOB_KEY);
+        await this.notify(stored.request.requestId, 'InstallationFailed');
+        return undefined;
+      }
       this.ctx.log('info', 'firmware update resumed after a restart', { requestId: stored.request.requestId });
       const cert = stored.request.firmware.signingCertificate;
       let certificate: X509Certificate | undefined;
