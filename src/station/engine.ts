@@ -36,6 +36,8 @@ const TRIGGERED_WINDOW_MS = 600_000;
 
 /** How long `stop` waits for charger events still being handled (they may wait for the store). */
 export const STOP_CHAIN_WAIT_MS = 3_000;
+/** How long a stopping station waits for its firmware statuses to be answered (a charger rebooting into new firmware). */
+const FIRMWARE_FLUSH_MS = 5_000;
 
 export type { StationEngineOptions } from './engine-options.js';
 
@@ -303,7 +305,7 @@ export class StationEngine {
     // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
     const handled = await within(this.chain, STOP_CHAIN_WAIT_MS);
     if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
-    await this.security.flush(2_000);
+    await Promise.all([this.security.flush(2_000), this.firmware.flush(FIRMWARE_FLUSH_MS)]);
     this.provisioning.dispose();
     this.queue.dispose();
     this.security.dispose();

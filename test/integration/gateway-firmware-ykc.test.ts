@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCsms, type TestCsms } from '../support/csms.js';
+import { startCsms, type TestCsms, type TestCsmsOptions } from '../support/csms.js';
 import { makeSigning, statuses } from '../support/firmware-rig.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { startFileHttpServer, type FileHttpServer } from '../support/firmware-servers.js';
@@ -42,11 +42,11 @@ interface Rig {
   readonly update: Record<string, unknown>;
 }
 
-async function rig(storeYaml = 'memory'): Promise<Rig> {
+async function rig(storeYaml = 'memory', csmsOptions: TestCsmsOptions = {}): Promise<Rig> {
   const signing = await makeSigning('Pile');
   const image = randomBytes(200 * 1024);
   http = await startFileHttpServer({ '/pile-2.0.bin': image });
-  csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD } });
+  csms = await startCsms({ passwords: { [PILE]: YKC_PASSWORD }, ...csmsOptions });
   gw = await startYkcGateway(csms.url, storeYaml, {}, undefined, FIRMWARE_SECTIONS);
   const update = {
     requestId: 77,
@@ -112,6 +112,10 @@ describe('signed firmware update of a YKC pile through the gateway', () => {
   it('does the same with the Redis store', { timeout: 90_000 }, async () => {
     redis = await startRedisServer();
     await installedAfterRelogin(await rig(`{ redis: ${JSON.stringify(redis.url)} }`));
+  });
+
+  it('a CSMS slow to answer still hears every status the first connection produced before the pile rebooted', { timeout: 90_000 }, async () => {
+    await installedAfterRelogin(await rig('memory', { replyDelayMs: { FirmwareStatusNotification: 800 } }));
   });
 
   it('a pile that refuses the image (0x93 status 2) is InstallationFailed, and the image is taken down', { timeout: 90_000 }, async () => {

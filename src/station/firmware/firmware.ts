@@ -63,6 +63,8 @@ export class Firmware {
   private job: UpdateJob | undefined;
   private awaiting: Awaiting | undefined;
   private last: { requestId: number; status: FirmwareStatus } | undefined;
+  /** Statuses being stored or sent and not answered yet (see `flush`). */
+  private readonly sending = new Set<Promise<void>>();
   /** Statuses produced before the CSMS accepted the boot, sent once it does. */
   private pending: { requestId: number; status: FirmwareStatus }[] = [];
   private readonly sessions = new Condition();
@@ -258,7 +260,22 @@ export class Firmware {
   }
 
   /** L01.FR.01/10: every new state is sent with the request's id; remembered for TriggerMessage. */
-  private async notify(requestId: number, status: FirmwareStatus): Promise<void> {
+  private notify(requestId: number, status: FirmwareStatus): Promise<void> {
+    const p = this.record(requestId, status);
+    this.track(p);
+    return p;
+  }
+
+  /** Remembers `p` until it settles, for `flush`. */
+  private track(p: Promise<unknown>): void {
+    const settled: Promise<void> = p.then(
+      () => void this.sending.delete(settled),
+      () => void this.sending.delete(settled),
+    );
+    this.sending.add(settled);
+  }
+
+  private async record(requestId: number, status: FirmwareStatus): Promise<void> {
     this.last = { requestId, status };
     await this.ctx.store.set(this.ctx.id, LAST_KEY, { requestId, status });
     if (this.ctx.isAccepted()) this.send(requestId, status);
@@ -266,7 +283,26 @@ export class Firmware {
   }
 
   private send(requestId: number, status: FirmwareStatus): void {
-    background(this.ctx, 'FirmwareStatusNotification', this.ctx.call('FirmwareStatusNotification', { status, requestId }));
+    const call = this.ctx.call('FirmwareStatusNotification', { status, requestId });
+    background(this.ctx, 'FirmwareStatusNotification', call);
+    this.track(call);
+  }
+
+  /**
+   * The station is about to close its connection: statuses still queued or unanswered go out first
+   * (bounded). A charger that reboots into its new firmware drops its connection at once, while
+   * the statuses that led there (Downloaded, SignatureVerified, Installing) may still wait behind
+   * one another for a slow CSMS; they are not kept for the next connection.
+   */
+  async flush(maxMs: number): Promise<void> {
+    if (this.sending.size === 0) return;
+    let timer: unknown;
+    const late = new Promise<void>((resolve) => (timer = this.ctx.clock.setTimeout(resolve, maxMs)));
+    const all = (async (): Promise<void> => {
+      while (this.sending.size > 0) await Promise.all([...this.sending]);
+    })();
+    await Promise.race([all, late]);
+    this.ctx.clock.clearTimeout(timer);
   }
 
   /** L01.FR.02/22: the signing certificate is refused before anything is downloaded. */
