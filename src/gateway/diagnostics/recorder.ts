@@ -99,7 +99,8 @@ export class StationDiagnostics {
           out.push(`${time} ${dir} framing error ${item.error.code}: ${item.error.message}`);
           continue;
         }
-        out.push(`${time} ${dir} ${spaced(item.frame)} (${item.frame.length} bytes)`);
+        // The hex is of the frame as it may be shown (a one-time password overwritten); the fields are decoded from the frame itself and mask it too.
+        out.push(`${time} ${dir} ${spaced(tools.shown(item.frame))} (${item.frame.length} bytes)`);
         const d = tools.decode(item.frame);
         out.push(...(d.ok ? d.lines : [`  error ${d.code}: ${d.message}`, ...(d.lines ?? [])]).map((l) => `  ${l}`));
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ykcFrameTools } from '../../../../codecs/frame-tools.js';
 import { StationDiagnostics } from '../../../../src/gateway/diagnostics/recorder.js';
+import { fixturePath, loadHexFixture } from '../../../support/fixtures.js';
 
 // YKC heartbeat (0x03) of pile 32010200000001, gun 1, state 0 (fixtures/ykc/frames/03-heartbeat-spec.hex).
 const HEARTBEAT = Buffer.from('680d000100033201020000000101 00f11a'.replace(/ /g, ''), 'hex');
@@ -53,5 +54,20 @@ describe('StationDiagnostics', () => {
     expect(lines.filter((l) => l.includes(' connection '))).toHaveLength(2);
     expect(lines.some((l) => /heartbeat.*\(0x03\)/i.test(l))).toBe(true);
     expect(await d.source('CS-3').diagnostics({ from: now })).toEqual(lines.slice(lines.findIndex((l) => l.startsWith('2026-12-07T00:01:00.000Z'))));
+  });
+
+  it('never shows the one-time FTP password of a YKC remote update (0x94), in hex or decoded', async () => {
+    const update = loadHexFixture(fixturePath('ykc', 'frames', '94-firmware-update-gateway-ipv4-idle.hex')).bytes;
+    const password = 'Zx81pQ7rT5uV2wYa';
+    const d = new StationDiagnostics(8192, () => Date.parse('2026-12-07T00:00:00Z'));
+    const c = d.connection('10.0.0.1:5000');
+    c.bind('CS-4', ykcFrameTools('Asia/Shanghai'));
+    c.record('out', update);
+    const text = (await d.source('CS-4').diagnostics({})).join('\n');
+    expect(text).toContain('(102 bytes)');
+    expect(text).toContain('fwk3q9z2m7xa');
+    expect(text).not.toContain(password);
+    expect(text.replace(/ /g, '')).not.toContain(Buffer.from(password).toString('hex'));
+    expect(text.replace(/ /g, '').toLowerCase()).not.toContain(Buffer.from(password).toString('hex').toLowerCase());
   });
 });
