@@ -8,6 +8,7 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { Authorization } from './authorization/authorization.js';
 import type { Firmware } from './firmware/firmware.js';
 import type { Availability } from './availability.js';
+import type { Certificates } from './certificates/certificates.js';
 import { background, type StationContext } from './context.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { NetworkProfiles } from './network/network-profiles.js';
@@ -31,6 +32,7 @@ export interface HandlerBlocks {
   readonly firmware: Firmware;
   readonly network: NetworkProfiles;
   readonly logs: Logs;
+  readonly certificates: Certificates;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -60,6 +62,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       // Through the event chain, so the Updated event keeps its place among the charger's events.
       void b.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
     },
+    signChargingStationCertificate: () => b.certificates.triggerSigning(),
     sendMeterValues: (evse) => {
       for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements(), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
       return true;
@@ -91,6 +94,10 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('ClearCache', () => b.authorization.clearCache());
   rpc.handle('CustomerInformation', (req) => b.authorization.customers.request(req));
   rpc.handle('GetLog', (req) => b.logs.getLog(req));
+  rpc.handle('InstallCertificate', (req) => b.certificates.installCertificate(req));
+  rpc.handle('GetInstalledCertificateIds', (req) => b.certificates.getInstalledCertificateIds(req));
+  rpc.handle('DeleteCertificate', (req) => b.certificates.deleteCertificate(req));
+  rpc.handle('CertificateSigned', (req) => b.certificates.certificateSigned(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

@@ -10,6 +10,7 @@ import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
+import { Certificates } from './certificates/certificates.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
@@ -53,6 +54,7 @@ export class StationEngine {
   private readonly firmware: Firmware;
   private readonly network: NetworkProfiles;
   private readonly logs: Logs;
+  private readonly certificates: Certificates;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
@@ -119,6 +121,13 @@ export class StationEngine {
       ...(options.uploader !== undefined ? { uploader: options.uploader } : {}),
       ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
     });
+    const configured = options.security;
+    this.certificates = new Certificates(this.ctx, {
+      configuredCa: () => (configured.profile === 1 ? [] : typeof configured.ca === 'string' ? [configured.ca] : configured.ca),
+      profile: () => dm.getNumber('SecurityCtrlr', 'SecurityProfile'),
+      reconnect: (reason) => this.connection.reconnectNow(1000, reason),
+      securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
+    });
     this.aligned = new AlignedData(this.ctx, this.transactions, {
       latest: () => this.transactions.latestValues,
       serialize: (work) => this.serialize('clock-aligned meter values', work),
@@ -172,7 +181,7 @@ export class StationEngine {
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, certificates: this.certificates,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -185,6 +194,7 @@ export class StationEngine {
       identity: options.id,
       url: options.csmsUrl,
       security: this.network.registryEndpoint().security,
+      tlsMaterial: () => this.certificates.tlsMaterial(),
       retryBackOff: () => ({
         waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
         randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
@@ -197,6 +207,7 @@ export class StationEngine {
           this.credentialsRejected = true;
           void this.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
         }
+        if (message === 'connection failure') this.certificates.connectionFailed(data);
         log(level, message, data);
       },
       timers: clock,
@@ -207,6 +218,7 @@ export class StationEngine {
         this.connected = true;
         this.credentialsRejected = false;
         background(this.ctx, 'network profile', this.network.connected());
+        this.certificates.connectionOpened(transport.peerCertificates);
         rpc.attach(transport);
         this.provisioning.connectionOpened();
         if (this.provisioning.state === 'accepted') {
@@ -264,6 +276,7 @@ export class StationEngine {
     const bootReason = await engine.firmware.load();
     if (bootReason !== undefined) engine.provisioning.firstBootReason(bootReason);
     await engine.authorization.cache.load();
+    await engine.certificates.load();
     return engine;
   }
 
@@ -309,6 +322,7 @@ export class StationEngine {
     this.availability.dispose();
     this.firmware.dispose();
     this.commands.dispose();
+    this.certificates.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
@@ -348,6 +362,11 @@ export class StationEngine {
   securityEvent(type: SecurityEventType, techInfo?: string): Promise<void> {
     const at = this.ctx.clock.now();
     return this.serialize('security event', () => this.security.record(type, techInfo, at));
+  }
+
+  /** The installed ManufacturerRootCertificates (PEM): the roots a firmware signing certificate must chain to. */
+  manufacturerRoots(): Promise<readonly string[]> {
+    return this.certificates.manufacturerRoots();
   }
 
   /** Security events waiting to be sent. */

@@ -47,6 +47,8 @@ export interface TestCsms {
   /** Frames the station sent that answer CSMS CALLs (CALLRESULT / CALLERROR), raw. */
   readonly replies: { identity: string; frame: unknown[] }[];
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
+  /** The client certificate (DER) each TLS connection presented, in order; empty without `tls`. */
+  readonly clientCertificates: Buffer[];
   readonly clients: Map<string, RPCClient>;
   /** OCPP connections open now, per identity. */
   readonly openConnections: Map<string, number>;
@@ -65,6 +67,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const errorsSent: TestCsms['errorsSent'] = [];
   const replies: TestCsms['replies'] = [];
   const authAttempts: TestCsms['authAttempts'] = [];
+  const clientCertificates: Buffer[] = [];
   const clients = new Map<string, RPCClient>();
   const openConnections = new Map<string, number>();
   const maxOpenConnections = new Map<string, number>();
@@ -142,6 +145,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   if (options.tls !== undefined) {
     tlsServer = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}), requestCert: options.tls.requestCert ?? false, rejectUnauthorized: false });
     tlsServer.on('upgrade', server.handleUpgrade);
+    tlsServer.on('secureConnection', (socket) => {
+      const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+      if (raw !== undefined) clientCertificates.push(raw);
+    });
     await new Promise<void>((resolve) => tlsServer?.listen(options.port ?? 0, '127.0.0.1', resolve));
     port = (tlsServer.address() as AddressInfo).port;
   } else {
@@ -174,6 +181,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     errorsSent,
     replies,
     authAttempts,
+    clientCertificates,
     clients,
     openConnections,
     maxOpenConnections,
