@@ -169,6 +169,29 @@ describe('the station certificate (A02, security profile 3)', () => {
     expect(logged.filter((l) => l.includes('PRIVATE KEY') || keyLines.some((k) => l.includes(k)))).toEqual([]);
   });
 
+  it('falls back to the previous certificate when the CSMS refuses the renewed one, keeps it, and says so', async () => {
+    const id = 'CS-CERT-FALLBACK';
+    const configured = await clientCertificate(rootA, id);
+    const refused: { der?: Buffer } = {};
+    csms = await startCsms({ tls: { ...serverA, ca: rootA.cert, requestCert: true, refuseClient: (cert) => refused.der?.equals(cert) === true } });
+    const c = csms;
+    const s = await station({ id, url: c.url, security: { profile: 3, cert: configured.cert, key: configured.key, ca: rootA.cert } });
+    const client = await online(s, c, id);
+    client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
+    expect(await client.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' })).toEqual({ status: 'Accepted' });
+    const request = await c.waitForCall((x) => x.action === 'SignCertificate', 10_000);
+    const signed = await signCsr(rootA, String(request.params.csr));
+    refused.der = der(signed);
+    expect(await client.call('CertificateSigned', { certificateChain: signed })).toEqual({ status: 'Accepted' });
+
+    const event = await c.waitForCall((x) => x.action === 'SecurityEventNotification' && x.params.type === 'DiscardedRenewedClientCertificate', 15_000);
+    expect(event.connection).toBeGreaterThan(1);
+    const presented = c.clientCertificates.map((d) => (d.equals(der(signed)) ? 'renewed' : d.equals(der(configured.cert)) ? 'configured' : 'other'));
+    expect(presented).toEqual(['configured', 'renewed', 'configured']);
+    expect(await s.store.get(id, 'cert:client-new')).toBeUndefined();
+    expect(await s.store.get(id, 'cert:client')).toBeUndefined();
+  });
+
   it('sends the same CSR again after CertSigningWaitMinimum, doubling the wait, CertSigningRepeatTimes times', async () => {
     const id = 'CS-CERT-RETRY';
     csms = await startCsms();

@@ -28,7 +28,14 @@ export interface TestCsmsOptions {
   /** Decides each BootNotification; default Accepted with interval 300. */
   readonly boot?: (identity: string, params: Record<string, unknown>, n: number) => BootAnswer;
   /** Serve TLS with this server certificate (security profile 2/3). */
-  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly requestCert?: boolean };
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca?: string;
+    readonly requestCert?: boolean;
+    /** Drops a TLS connection whose client certificate (DER) this refuses, before the WebSocket handshake. */
+    readonly refuseClient?: (certificate: Buffer) => boolean;
+  };
   /** Listen on this port (to restart a stopped CSMS at the same address). */
   readonly port?: number;
   /** Answers these actions only after this many ms (a slow CSMS). */
@@ -148,6 +155,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     tlsServer.on('secureConnection', (socket) => {
       const raw = socket.getPeerCertificate().raw as Buffer | undefined;
       if (raw !== undefined) clientCertificates.push(raw);
+      if (raw !== undefined && options.tls?.refuseClient?.(raw) === true) socket.destroy();
     });
     await new Promise<void>((resolve) => tlsServer?.listen(options.port ?? 0, '127.0.0.1', resolve));
     port = (tlsServer.address() as AddressInfo).port;

@@ -51,7 +51,8 @@ export interface ClientCertificateHost {
   securityEvent(type: SecurityEventType, techInfo: string): void;
 }
 
-type Which = 'active' | 'renewed';
+/** What a connection attempt presents: a stored certificate, or the one configured in the station registry. */
+type Which = 'active' | 'renewed' | 'configured';
 
 export class ClientCertificate {
   private active: ClientMaterial | undefined;
@@ -84,9 +85,9 @@ export class ClientCertificate {
 
   /** The chain and key the next connection attempt presents, or undefined for the configured ones. */
   tls(): { cert: string; key: string } | undefined {
-    const which: Which | undefined = this.renewed !== undefined && (this.preferRenewed || this.active === undefined) ? 'renewed' : this.active !== undefined ? 'active' : undefined;
+    const which: Which = this.renewed !== undefined && this.preferRenewed ? 'renewed' : this.active !== undefined ? 'active' : 'configured';
     this.offered = which;
-    const m = which === undefined ? undefined : this[which];
+    const m = which === 'configured' ? undefined : this[which];
     return m === undefined ? undefined : { cert: m.chainPem, key: m.keyPem };
   }
 
@@ -124,9 +125,9 @@ export class ClientCertificate {
     this.changed();
   }
 
-  /** A connection attempt failed: the next one presents the other certificate, if there are two. */
+  /** A connection attempt failed: with a renewed certificate on trial, the next attempt presents the other one. */
   failed(): void {
-    if (this.renewed !== undefined && this.active !== undefined && this.offered !== undefined) this.preferRenewed = this.offered === 'active';
+    if (this.renewed !== undefined && this.offered !== undefined) this.preferRenewed = this.offered !== 'renewed';
   }
 
   /** TriggerMessage(SignChargingStationCertificate): a new key and CSR, sent once the answer is out. */
