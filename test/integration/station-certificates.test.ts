@@ -61,6 +61,15 @@ async function online(s: TestStation, c: TestCsms, id: string): Promise<Awaited<
   return c.client(id);
 }
 
+/** The CSMS asks for a CSR (TriggerMessage SignChargingStationCertificate) and gets it: the CSR, PEM. */
+async function requestCsr(client: Awaited<ReturnType<TestCsms['client']>>, c: TestCsms): Promise<string> {
+  client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
+  expect(await client.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' })).toEqual({ status: 'Accepted' });
+  const request = await c.waitForCall((x) => x.action === 'SignCertificate', 10_000);
+  expect(request.params.certificateType).toBe('ChargingStationCertificate');
+  return String(request.params.csr);
+}
+
 describe('CSMS roots (M03, M04, M05) and the TLS connection', () => {
   it('verifies the next connection against the installed CSMS root only, refuses the old root, and keeps the root in use', async () => {
     const id = 'CS-CERT-TLS';
@@ -137,12 +146,8 @@ describe('the station certificate (A02, security profile 3)', () => {
     const s = await station({ id, url: c.url, security: { profile: 3, cert: configured.cert, key: configured.key, ca: rootA.cert }, preset: { 'SecurityCtrlr.OrganizationName': 'Pilegate Test Org' } });
     const client = await online(s, c, id);
     expect(c.clientCertificates.at(-1)?.equals(der(configured.cert))).toBe(true);
-    client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
-
-    expect(await client.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' })).toEqual({ status: 'Accepted' });
-    const request = await c.waitForCall((x) => x.action === 'SignCertificate', 10_000);
-    expect(request.params.certificateType).toBe('ChargingStationCertificate');
-    const csr = new x509.Pkcs10CertificateRequest(String(request.params.csr));
+    const csrPem = await requestCsr(client, c);
+    const csr = new x509.Pkcs10CertificateRequest(csrPem);
     expect(csr.subjectName.getField('CN')).toEqual([id]);
     expect(csr.subjectName.getField('O')).toEqual(['Pilegate Test Org']);
     expect(await csr.verify()).toBe(true);
@@ -152,7 +157,7 @@ describe('the station certificate (A02, security profile 3)', () => {
     expect(await client.call('CertificateSigned', { certificateChain: foreign, certificateType: 'ChargingStationCertificate' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'KeyMismatch' } });
     await c.waitForCall((x) => x.action === 'SecurityEventNotification' && x.params.type === 'InvalidChargingStationCertificate', 10_000);
 
-    const signed = await signCsr(rootA, String(request.params.csr));
+    const signed = await signCsr(rootA, csrPem);
     const connections = c.clientCertificates.length;
     expect(await client.call('CertificateSigned', { certificateChain: signed, certificateType: 'ChargingStationCertificate' })).toEqual({ status: 'Accepted' });
     await until(() => c.clientCertificates.length > connections, 'a new TLS connection', 10_000);
@@ -177,10 +182,7 @@ describe('the station certificate (A02, security profile 3)', () => {
     const c = csms;
     const s = await station({ id, url: c.url, security: { profile: 3, cert: configured.cert, key: configured.key, ca: rootA.cert } });
     const client = await online(s, c, id);
-    client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
-    expect(await client.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' })).toEqual({ status: 'Accepted' });
-    const request = await c.waitForCall((x) => x.action === 'SignCertificate', 10_000);
-    const signed = await signCsr(rootA, String(request.params.csr));
+    const signed = await signCsr(rootA, await requestCsr(client, c));
     refused.der = der(signed);
     expect(await client.call('CertificateSigned', { certificateChain: signed })).toEqual({ status: 'Accepted' });
 
@@ -242,6 +244,30 @@ describe('certificates over Redis', () => {
       ]),
     );
     expect(await second.engine.manufacturerRoots()).toHaveLength(1);
+    await second.engine.stop();
+    await second.store.close();
+  });
+
+  it('presents the renewed client certificate again after an engine restart', async () => {
+    const id = 'CS-CERT-REDIS-3';
+    const configured = await clientCertificate(rootA, id);
+    csms = await startCsms({ tls: { ...serverA, ca: rootA.cert, requestCert: true } });
+    const c = csms;
+    const security = { profile: 3 as const, cert: configured.cert, key: configured.key, ca: rootA.cert };
+    const first = await station({ id, url: c.url, security, store: new RedisStore(redis.url) });
+    const client = await online(first, c, id);
+    const signed = await signCsr(rootA, await requestCsr(client, c));
+    expect(await client.call('CertificateSigned', { certificateChain: signed })).toEqual({ status: 'Accepted' });
+    await until(() => c.clientCertificates.at(-1)?.equals(der(signed)) === true, 'the renewed certificate presented', 10_000);
+    await expect.poll(() => first.store.get(id, 'cert:client'), { timeout: 5000, interval: 20 }).toMatchObject({ chainPem: signed });
+    await first.engine.stop();
+    await first.store.close();
+
+    const second = await station({ id, url: c.url, security, store: new RedisStore(redis.url) });
+    const connections = c.clientCertificates.length;
+    await online(second, c, id);
+    expect(c.clientCertificates.length).toBeGreaterThan(connections);
+    expect(c.clientCertificates.at(-1)?.equals(der(signed))).toBe(true);
     await second.engine.stop();
     await second.store.close();
   });

@@ -93,9 +93,14 @@ export class InstalledRoots {
   connectionVerified(chain: readonly Buffer[] | undefined): void {
     this.inUse = undefined;
     if (chain === undefined || chain.length === 0) return;
-    const top = new X509Certificate(chain[chain.length - 1] as Buffer);
-    const anchor = this.roots.find((r) => r.type === 'CSMSRootCertificate' && (r.cert.raw.equals(top.raw) || (top.checkIssued(r.cert) && top.verify(r.cert.publicKey))));
-    this.inUse = anchor?.cert.raw;
+    try {
+      const top = new X509Certificate(chain[chain.length - 1] as Buffer);
+      const anchor = this.roots.find((r) => r.type === 'CSMSRootCertificate' && (r.cert.raw.equals(top.raw) || (top.checkIssued(r.cert) && top.verify(r.cert.publicKey))));
+      this.inUse = anchor?.cert.raw;
+    } catch (err) {
+      // TLS verified the chain already; a certificate Node's parser refuses here only means no root is marked in use.
+      this.ctx.log('warn', 'CSMS certificate chain unreadable', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   /** InstallCertificate (M05). */
