@@ -121,10 +121,7 @@ export class StationEngine {
       ...(options.uploader !== undefined ? { uploader: options.uploader } : {}),
       ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
     });
-    const configured = options.security;
-    this.certificates = new Certificates(this.ctx, {
-      configuredCa: () => (configured.profile === 1 ? [] : typeof configured.ca === 'string' ? [configured.ca] : configured.ca),
-      profile: () => dm.getNumber('SecurityCtrlr', 'SecurityProfile'),
+    this.certificates = new Certificates(this.ctx, options.security, {
       reconnect: (reason) => this.connection.reconnectNow(1000, reason),
       securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
     });
@@ -160,7 +157,8 @@ export class StationEngine {
         hold: (on) => this.availability.firmwareHold(on),
         securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
       },
-      options,
+      // The roots a firmware signing certificate must chain to: those the CSMS installed, unless injected.
+      { ...options, manufacturerRoots: options.manufacturerRoots ?? (() => this.certificates.manufacturerRoots()) },
     );
     const { availability, transactions, authorization, remote, smartCharging, firmware } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {

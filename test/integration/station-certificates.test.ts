@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from '../support/csms.js';
+import { firmware, firmwareStation, makeSigning, MemoryFirmwareServer } from '../support/firmware-rig.js';
 import { clientCertificate, foreignCsr, issuedHashData, makeRoot, rootHashData, serverCertificate, signCsr, x509, type TestCa } from '../support/pki.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { createStation, endStrict, PASSWORD, until, type TestStation } from '../support/station.js';
@@ -134,6 +135,23 @@ describe('CSMS roots (M03, M04, M05) and the TLS connection', () => {
     const upper = Object.fromEntries(Object.entries(rootHashData(rootB, 'SHA512')).map(([k, v]) => [k, k === 'hashAlgorithm' ? v : v.toUpperCase()]));
     expect(await client.call('DeleteCertificate', { certificateHashData: upper })).toEqual({ status: 'Accepted' });
     expect(await client.call('GetInstalledCertificateIds', {})).toEqual({ status: 'NotFound' });
+  });
+});
+
+describe('ManufacturerRootCertificates and signed firmware', () => {
+  it('checks a firmware signing certificate against the manufacturer roots the CSMS installed', async () => {
+    const id = 'CS-CERT-FW';
+    const signing = await makeSigning('Example');
+    csms = await startCsms();
+    const s = await firmwareStation({ id, csms, server: new MemoryFirmwareServer() });
+    stations.push(s);
+    const client = await csms.client(id);
+    const fw = firmware('http://127.0.0.1:9/fw.bin', { signingCertificate: signing.certificatePem, signature: signing.sign(Buffer.from('image')) });
+    const someoneElse = await makeSigning('Someone else');
+    expect(await client.call('InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: someoneElse.rootPem })).toEqual({ status: 'Accepted' });
+    expect(await client.call('UpdateFirmware', { requestId: 1, firmware: fw })).toMatchObject({ status: 'InvalidCertificate' });
+    expect(await client.call('InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: signing.rootPem })).toEqual({ status: 'Accepted' });
+    expect(await client.call('UpdateFirmware', { requestId: 2, firmware: fw })).toEqual({ status: 'Accepted' });
   });
 });
 

@@ -10,7 +10,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
-import type { StationTlsMaterial } from '../../ocpp/client.js';
+import type { SecurityProfileConfig, StationTlsMaterial } from '../../ocpp/client.js';
 import type { StationContext } from '../context.js';
 import { ClientCertificate, type ClientCertificateHost } from './client-certificate.js';
 import { InstalledRoots } from './roots.js';
@@ -19,10 +19,7 @@ import { parsePemBundle } from './x509.js';
 /** How many certificates a station keeps: SecurityCtrlr.CertificateEntries' maxLimit (SecurityCtrlr.json). */
 export const CERTIFICATE_CAPACITY = 20;
 
-export interface CertificatesHost extends Omit<ClientCertificateHost, 'anchors'> {
-  /** The CA the operator configured for the station (profiles 2 and 3), PEM. */
-  configuredCa(): readonly string[];
-}
+export type CertificatesHost = Pick<ClientCertificateHost, 'reconnect' | 'securityEvent'>;
 
 export class Certificates {
   private readonly roots: InstalledRoots;
@@ -32,11 +29,17 @@ export class Certificates {
 
   constructor(
     private readonly ctx: StationContext,
+    /** The station's configured profile and credentials: its `ca` anchors trust until roots are installed. */
+    private readonly configured: SecurityProfileConfig,
     private readonly host: CertificatesHost,
   ) {
     const changed = (): void => this.publishEntries();
     this.roots = new InstalledRoots(ctx, () => this.client.count, changed);
-    this.client = new ClientCertificate(ctx, { ...host, anchors: () => this.anchors() }, changed);
+    this.client = new ClientCertificate(
+      ctx,
+      { ...host, anchors: () => this.anchors(), profile: () => ctx.dm.getNumber('SecurityCtrlr', 'SecurityProfile') },
+      changed,
+    );
   }
 
   async load(): Promise<void> {
@@ -108,7 +111,8 @@ export class Certificates {
     const installed = this.roots.certificates('CSMSRootCertificate');
     if (installed.length > 0) return installed;
     const out: X509Certificate[] = [];
-    for (const pem of this.host.configuredCa()) {
+    const c = this.configured;
+    for (const pem of c.profile === 1 ? [] : typeof c.ca === 'string' ? [c.ca] : c.ca) {
       try {
         out.push(...parsePemBundle(pem));
       } catch {
