@@ -362,11 +362,6 @@ export class StationEngine {
     return this.serialize('security event', () => this.security.record(type, techInfo, at));
   }
 
-  /** The installed ManufacturerRootCertificates (PEM): the roots a firmware signing certificate must chain to. */
-  manufacturerRoots(): Promise<readonly string[]> {
-    return this.certificates.manufacturerRoots();
-  }
-
   /** Security events waiting to be sent. */
   queuedSecurityEvents(): Promise<number> {
     return this.security.size();
