@@ -47,6 +47,12 @@ export interface AvailabilityHooks {
   sessionRunning(evse: number): boolean;
   /** The virtual station must reboot (after a Reset was answered). */
   reboot(reason: BootReason): void;
+  /** A reservation holds the EVSE: it is shown Reserved (`Reservations.shown`). */
+  reserved?(evse: number): boolean;
+  /** The charger reports the EVSE unavailable because a reservation made it so: no reason to refuse a start. */
+  heldForReservation?(evse: number): boolean;
+  /** The EVSE's state may have changed: a reservation that can no longer be kept ends before it is reported. */
+  statusChanging?(evse: number): void;
 }
 
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
@@ -161,10 +167,26 @@ export class Availability {
     const s = this.charger.get(connector);
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
-    const inoperative = this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
+    const inoperative = this.firmwareHeld || !this.operative(connector);
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
+    if (this.hooks.reserved?.(connector) === true) return 'Reserved';
     return TO_OCPP[s];
+  }
+
+  /** The charger's own last report of a connector; undefined before its first. */
+  chargerState(connector: number): ConnectorStatusEvent['status'] | undefined {
+    return this.charger.get(connector);
+  }
+
+  /** True when neither the station nor the EVSE was made Inoperative by the CSMS. */
+  operative(evse: number): boolean {
+    return this.stationOperative === 'Operative' && this.evseOperative?.get(evse) !== 'Inoperative';
+  }
+
+  /** Reports a connector again when its status changed (a reservation made, used or ended). */
+  refresh(connector: number): void {
+    this.report(connector, false);
   }
 
   /**
@@ -174,8 +196,8 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
-    return s === 'faulted' || s === 'unavailable';
+    if (this.firmwareHeld || !this.operative(connector)) return true;
+    return s === 'faulted' || (s === 'unavailable' && this.hooks.heldForReservation?.(connector) !== true);
   }
 
   async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
@@ -358,6 +380,7 @@ export class Availability {
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
+    this.hooks.statusChanging?.(connector);
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;

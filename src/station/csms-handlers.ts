@@ -14,6 +14,7 @@ import type { NetworkProfiles } from './network/network-profiles.js';
 import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
+import type { Reservations } from './reservations/reservations.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
 import type { SmartCharging } from './smart-charging.js';
@@ -31,6 +32,7 @@ export interface HandlerBlocks {
   readonly firmware: Firmware;
   readonly network: NetworkProfiles;
   readonly logs: Logs;
+  readonly reservations: Reservations;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -91,6 +93,8 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('ClearCache', () => b.authorization.clearCache());
   rpc.handle('CustomerInformation', (req) => b.authorization.customers.request(req));
   rpc.handle('GetLog', (req) => b.logs.getLog(req));
+  rpc.handle('ReserveNow', (req) => b.reservations.reserveNow(req));
+  rpc.handle('CancelReservation', (req) => b.reservations.cancelReservation(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

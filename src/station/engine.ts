@@ -22,6 +22,7 @@ import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
 import { Provisioning, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
+import { Reservations } from './reservations/reservations.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
 import type { StationEngineOptions } from './engine-options.js';
@@ -47,6 +48,7 @@ export class StationEngine {
   private readonly remote: RemoteControl;
   private readonly chargerEvents: ChargerEvents;
   private readonly authorization: Authorization;
+  private readonly reservations: Reservations;
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
@@ -100,12 +102,23 @@ export class StationEngine {
       {
         sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
         reboot: (reason) => this.reboot(reason),
+        reserved: (evse) => this.reservations.shown(evse),
+        heldForReservation: (evse) => this.reservations.holds(evse),
+        statusChanging: (evse) => this.reservations.check(evse),
       },
       this.commands,
     );
     this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    this.authorization = new Authorization(this.ctx);
+    this.reservations = new Reservations(this.ctx, this.commands, {
+      chargerState: (evse) => this.availability.chargerState(evse),
+      operative: (evse) => this.availability.operative(evse),
+      inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
+      refresh: (evse) => this.availability.refresh(evse),
+      listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
+    });
+    this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
+    this.authorization = new Authorization(this.ctx, this.reservations);
     this.remote = new RemoteControl(
       this.ctx,
       this.transactions,
@@ -113,6 +126,7 @@ export class StationEngine {
       (c) => this.availability.startBlocked(c),
       this.authorization,
       this.commands,
+      this.reservations,
     );
     this.security = new SecurityEvents(this.ctx);
     this.logs = new Logs(this.ctx, {
@@ -166,13 +180,14 @@ export class StationEngine {
       ...(options.onRecordHeld !== undefined ? { recordHeld: options.onRecordHeld } : {}),
     });
     this.provisioning.onAccepted(() => {
+      this.reservations.accepted();
       this.availability.reportAll(true);
       this.queue.setOnline(true);
       this.security.setOnline(true);
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
+      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -257,6 +272,7 @@ export class StationEngine {
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
     await engine.network.load();
+    await engine.reservations.load();
     await engine.availability.load();
     await engine.smartCharging.load();
     await engine.transactions.load();
@@ -308,6 +324,7 @@ export class StationEngine {
     this.smartCharging.dispose();
     this.availability.dispose();
     this.firmware.dispose();
+    this.reservations.dispose();
     this.commands.dispose();
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');

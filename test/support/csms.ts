@@ -35,6 +35,8 @@ export interface TestCsmsOptions {
   readonly replyDelayMs?: Readonly<Record<string, number>>;
   /** The `idTokenInfo.status` an AuthorizeRequest gets for this token; default Accepted. */
   readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
+  /** The `idTokenInfo.groupIdToken` (type Central) an AuthorizeRequest gets for this token; default none. */
+  readonly authorizeGroup?: (identity: string, idToken: string) => string | undefined;
 }
 
 export interface TestCsms {
@@ -125,9 +127,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
     client.handle('Authorize', async ({ params }) => {
       const token = String((params as { idToken?: { idToken?: unknown } } | undefined)?.idToken?.idToken ?? '');
-      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted' } };
+      const group = options.authorizeGroup?.(identity, token);
+      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted', ...(group !== undefined ? { groupIdToken: { idToken: group, type: 'Central' } } : {}) } };
     });
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation']) {
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation', 'ReservationStatusUpdate']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
       client.handle(action, async () => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -1,0 +1,35 @@
+/** The shapes the reservations block keeps and what it asks of the rest of the station. */
+import type { ConnectorStatusEvent } from '../../model/events.js';
+import type { OcppIdToken } from './tokens.js';
+
+/**
+ * How the charger is held for a reservation: `none` (not told: no need, or it cannot be),
+ * `held` (made unavailable for it), `released` (made available again for the reserved token's start).
+ */
+export type Hold = 'none' | 'held' | 'released';
+
+/** One reservation, as stored under `reservation:<id>`. */
+export interface Reserved {
+  readonly id: number;
+  readonly evseId: number;
+  readonly expiryDateTime: string;
+  readonly idToken: OcppIdToken;
+  readonly groupIdToken?: OcppIdToken;
+  hold: Hold;
+  /** The token let start as the reservation's (its own, or one of its group): its session uses it. */
+  admitted?: string;
+}
+
+/** What the reservations block reads of the station (availability, sessions, the local list). */
+export interface ReservationHost {
+  /** The charger's last report of the connector of `evse`; undefined before its first. */
+  chargerState(evse: number): ConnectorStatusEvent['status'] | undefined;
+  /** The CSMS left the EVSE and the station Operative. */
+  operative(evse: number): boolean;
+  /** A charging session or an open transaction on the EVSE. */
+  inUse(evse: number): boolean;
+  /** Reports the EVSE's status again (StatusNotification when it changed). */
+  refresh(evse: number): void;
+  /** The groupIdToken the Local Authorization List gives `token`, if any. */
+  listedGroup(token: OcppIdToken): OcppIdToken | undefined;
+}
