@@ -164,7 +164,9 @@ export class Availability {
 
   /** The OCPP status of a connector as the CSMS should see it; Unavailable while the charger has not said. */
   statusOf(connector: number): OcppStatus {
-    const s = this.charger.get(connector);
+    const reported = this.charger.get(connector);
+    // A connector a reservation made unavailable on the charger is, to the CSMS, as it would be without it.
+    const s = reported === 'unavailable' && this.hooks.heldForReservation?.(connector) === true ? 'available' : reported;
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
     const inoperative = this.firmwareHeld || !this.operative(connector);

@@ -59,10 +59,15 @@ export class Reservations {
   private owed: { reservationId: number; reservationUpdateStatus: UpdateStatus }[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private readonly hold: ChargerHold;
+  /**
+   * EVSEs whose charger was told to be available again after a reservation held it, until it
+   * reports so (or the wait for it runs out): its `unavailable` meanwhile is the hold's, not its own.
+   */
+  private readonly releasing = new Map<number, unknown>();
 
   constructor(
     private readonly ctx: StationContext,
-    commands: ChargerCommands,
+    private readonly commands: ChargerCommands,
     private readonly host: ReservationHost,
   ) {
     this.hold = new ChargerHold(ctx, commands);
@@ -83,8 +88,9 @@ export class Reservations {
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) this.ctx.clock.clearTimeout(t);
+    for (const t of [...this.timers.values(), ...this.releasing.values()]) this.ctx.clock.clearTimeout(t);
     this.timers.clear();
+    this.releasing.clear();
   }
 
   /** The CSMS accepted the boot: the updates owed go out. */
@@ -107,9 +113,9 @@ export class Reservations {
     return s === 'available' || s === 'occupied';
   }
 
-  /** True when the charger reports the EVSE unavailable because a reservation holds it. */
+  /** True when a charger's `unavailable` on the EVSE is a reservation's hold (kept, or being lifted). */
   holds(evse: number): boolean {
-    return (this.on(evse)?.hold ?? 'none') !== 'none';
+    return (this.on(evse)?.hold ?? 'none') !== 'none' || this.releasing.has(evse);
   }
 
   /**
@@ -117,6 +123,7 @@ export class Reservations {
    * hold) is removed. Synchronous, so the status then reported is already the one without it.
    */
   check(evse: number): void {
+    if (this.releasing.has(evse) && this.host.chargerState(evse) !== 'unavailable') this.released(evse);
     const r = this.on(evse);
     if (r === undefined) return;
     const s = this.host.chargerState(evse);
@@ -278,22 +285,56 @@ export class Reservations {
     const update = { reservationId: r.id, reservationUpdateStatus: status };
     if (this.ctx.isAccepted()) background(this.ctx, 'ReservationStatusUpdate', this.ctx.call('ReservationStatusUpdate', update));
     else this.owed.push(update);
-    background(this.ctx, 'reservation end', this.serial(() => this.unhold(r).then(() => this.ctx.store.delete(this.ctx.id, keyOf(r.id)))));
+    const lift = this.unhold(r);
+    background(this.ctx, 'reservation end', this.serial(async () => {
+      await lift?.();
+      await this.ctx.store.delete(this.ctx.id, keyOf(r.id));
+    }));
     if (refresh) this.host.refresh(r.evseId);
   }
 
   /** Cancels or replaces `r`: gone from memory, the store and the charger. */
   private async release(r: Reserved): Promise<void> {
     this.forget(r);
+    const lift = this.unhold(r);
     await this.ctx.store.delete(this.ctx.id, keyOf(r.id));
-    await this.unhold(r);
+    await lift?.();
   }
 
-  /** A charger held for `r` is made available again, unless the CSMS made the EVSE Inoperative since. */
-  private async unhold(r: Reserved): Promise<void> {
-    if (r.hold !== 'held' || !this.host.operative(r.evseId) || this.on(r.evseId) !== undefined) return;
-    const outcome = await this.hold.tell(r.evseId, true, () => undefined);
-    if (outcome.ok === false) this.ctx.log('warn', 'charger not made available again after the reservation', { reservationId: r.id, evse: r.evseId, ...statusInfo(outcome) });
+  /**
+   * A charger held for `r` is to be made available again, unless the CSMS made the EVSE Inoperative
+   * since or another reservation holds it: marks the EVSE releasing now (so it is reported
+   * Available at once) and returns the telling, to run in turn; undefined when nothing is to be told.
+   */
+  private unhold(r: Reserved): (() => Promise<void>) | undefined {
+    const evse = r.evseId;
+    if (r.hold !== 'held' || !this.host.operative(evse) || this.on(evse) !== undefined) return undefined;
+    const previous = this.releasing.get(evse);
+    if (previous !== undefined) this.ctx.clock.clearTimeout(previous);
+    this.releasing.set(evse, undefined);
+    return async () => {
+      const outcome = await this.hold.tell(evse, true, () => undefined);
+      if (outcome.ok === false) {
+        this.ctx.log('warn', 'charger not made available again after the reservation', { reservationId: r.id, evse, ...statusInfo(outcome) });
+        this.released(evse);
+        this.host.refresh(evse);
+      } else if (this.releasing.has(evse) && this.host.chargerState(evse) === 'unavailable') {
+        // Confirmed: its own report follows; if it does not come, what it reports is what it is.
+        this.releasing.set(evse, this.ctx.clock.setTimeout(() => {
+          this.released(evse);
+          this.host.refresh(evse);
+        }, this.commands.waitMs()));
+      } else {
+        this.released(evse);
+      }
+    };
+  }
+
+  /** The EVSE's charger is no longer being made available for a reservation. */
+  private released(evse: number): void {
+    const t = this.releasing.get(evse);
+    if (t !== undefined) this.ctx.clock.clearTimeout(t);
+    this.releasing.delete(evse);
   }
 
   private forget(r: Reserved): void {
@@ -322,7 +363,8 @@ export class Reservations {
   /** The charger confirmed a hold after ReserveNow was answered Rejected: it is made available again. */
   private heldLate(r: Reserved): void {
     if (this.byId.get(r.id) === r) return;
-    background(this.ctx, 'late reservation hold', this.serial(() => this.unhold({ ...r, hold: 'held' })));
+    const lift = this.unhold({ ...r, hold: 'held' });
+    if (lift !== undefined) background(this.ctx, 'late reservation hold', this.serial(lift));
   }
 
   /** The charger made a held connector available after the remote start was refused: it stays held in the record. */
