@@ -53,24 +53,21 @@ export interface ReservationUse {
 
 export class Reservations {
   /** By reservation id. */
-  private readonly byId = new Map<number, Reserved>();
-  private readonly timers = new Map<number, unknown>();
+  // Created on first use, like the rest of a station's rarely used state: most stations never see a
+  // reservation, and an empty Map costs ~150 bytes.
+  private byId: Map<number, Reserved> | undefined;
+  private timers: Map<number, unknown> | undefined;
   /** ReservationStatusUpdates waiting for the boot to be accepted. */
-  private owed: { reservationId: number; reservationUpdateStatus: UpdateStatus }[] = [];
+  private owed: { reservationId: number; reservationUpdateStatus: UpdateStatus }[] | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly hold: ChargerHold;
-  /**
-   * EVSEs whose charger was told to be available again after a reservation held it, until it
-   * reports so (or the wait for it runs out): its `unavailable` meanwhile is the hold's, not its own.
-   */
-  private readonly releasing = new Map<number, unknown>();
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly commands: ChargerCommands,
+    commands: ChargerCommands,
     private readonly host: ReservationHost,
   ) {
-    this.hold = new ChargerHold(ctx, commands);
+    this.hold = new ChargerHold(ctx, commands, host);
   }
 
   async load(): Promise<void> {
@@ -82,25 +79,27 @@ export class Reservations {
         await this.ctx.store.delete(this.ctx.id, key);
         continue;
       }
-      this.byId.set(r.id, r);
+      (this.byId ??= new Map()).set(r.id, r);
       this.arm(r);
     }
   }
 
   dispose(): void {
-    for (const t of [...this.timers.values(), ...this.releasing.values()]) this.ctx.clock.clearTimeout(t);
-    this.timers.clear();
-    this.releasing.clear();
+    for (const t of this.timers?.values() ?? []) this.ctx.clock.clearTimeout(t);
+    this.timers = undefined;
+    this.hold.dispose();
   }
 
   /** The CSMS accepted the boot: the updates owed go out. */
   accepted(): void {
-    for (const u of this.owed.splice(0)) background(this.ctx, 'ReservationStatusUpdate', this.ctx.call('ReservationStatusUpdate', u));
+    const owed = this.owed ?? [];
+    this.owed = undefined;
+    for (const u of owed) background(this.ctx, 'ReservationStatusUpdate', this.ctx.call('ReservationStatusUpdate', u));
   }
 
   /** The reservation on an EVSE, if any. */
   on(evse: number): Reserved | undefined {
-    for (const r of this.byId.values()) if (r.evseId === evse) return r;
+    for (const r of this.byId?.values() ?? []) if (r.evseId === evse) return r;
     return undefined;
   }
 
@@ -115,7 +114,7 @@ export class Reservations {
 
   /** True when a charger's `unavailable` on the EVSE is a reservation's hold (kept, or being lifted). */
   holds(evse: number): boolean {
-    return (this.on(evse)?.hold ?? 'none') !== 'none' || this.releasing.has(evse);
+    return (this.on(evse)?.hold ?? 'none') !== 'none' || this.hold.lifting(evse);
   }
 
   /**
@@ -123,7 +122,7 @@ export class Reservations {
    * hold) is removed. Synchronous, so the status then reported is already the one without it.
    */
   check(evse: number): void {
-    if (this.releasing.has(evse) && this.host.chargerState(evse) !== 'unavailable') this.released(evse);
+    this.hold.reported(evse);
     const r = this.on(evse);
     if (r === undefined) return;
     const s = this.host.chargerState(evse);
@@ -216,7 +215,7 @@ export class Reservations {
 
   cancelReservation(req: RequestOf<'CancelReservation'>): Promise<HandlerResult<'CancelReservation'>> {
     return this.serial(async () => {
-      const r = this.byId.get(req.reservationId);
+      const r = this.byId?.get(req.reservationId);
       if (!this.ctx.dm.getBoolean('ReservationCtrlr', 'Enabled')) return { status: 'Rejected', statusInfo: info('Disabled', 'ReservationCtrlr.Enabled is false') };
       if (r === undefined) return { status: 'Rejected', statusInfo: info('UnknownReservation', `no reservation ${req.reservationId}`) };
       await this.release(r);
@@ -236,7 +235,7 @@ export class Reservations {
     }
     const expiresAt = Date.parse(req.expiryDateTime);
     if (!(expiresAt > this.ctx.clock.now())) return rejected('ExpiryInPast', `expiryDateTime ${req.expiryDateTime} has passed`);
-    const previous = this.byId.get(req.id);
+    const previous = this.byId?.get(req.id);
     const other = this.on(evse);
     if (other !== undefined && other.id !== req.id) return { status: 'Occupied', statusInfo: info('AlreadyReserved', `EVSE ${evse} is reserved under another id`) };
     const busy = this.refusal(evse, previous?.evseId === evse ? previous : undefined);
@@ -262,7 +261,7 @@ export class Reservations {
       if (outcome.ok === true) r.hold = 'held';
       else if (outcome.ok === false) note = info('GatewayEnforced', `the charger cannot be told (${outcome.additionalInfo}): the gateway reports EVSE ${evse} Reserved and refuses remote starts of other tokens there; a session started at the charger itself is not prevented`);
     }
-    this.byId.set(r.id, r);
+    (this.byId ??= new Map()).set(r.id, r);
     await this.persist(r);
     this.arm(r);
     this.ctx.log('info', previous !== undefined ? 'reservation replaced' : 'reservation made', { reservationId: r.id, evse, expiryDateTime: r.expiryDateTime, hold: r.hold });
@@ -284,7 +283,7 @@ export class Reservations {
     this.forget(r);
     const update = { reservationId: r.id, reservationUpdateStatus: status };
     if (this.ctx.isAccepted()) background(this.ctx, 'ReservationStatusUpdate', this.ctx.call('ReservationStatusUpdate', update));
-    else this.owed.push(update);
+    else (this.owed ??= []).push(update);
     const lift = this.unhold(r);
     background(this.ctx, 'reservation end', this.serial(async () => {
       await lift?.();
@@ -303,56 +302,32 @@ export class Reservations {
 
   /**
    * A charger held for `r` is to be made available again, unless the CSMS made the EVSE Inoperative
-   * since or another reservation holds it: marks the EVSE releasing now (so it is reported
-   * Available at once) and returns the telling, to run in turn; undefined when nothing is to be told.
+   * since or another reservation holds it: the telling, to run in turn (`ChargerHold.lift`).
    */
   private unhold(r: Reserved): (() => Promise<void>) | undefined {
-    const evse = r.evseId;
-    if (r.hold !== 'held' || !this.host.operative(evse) || this.on(evse) !== undefined) return undefined;
-    const previous = this.releasing.get(evse);
-    if (previous !== undefined) this.ctx.clock.clearTimeout(previous);
-    this.releasing.set(evse, undefined);
-    return async () => {
-      const outcome = await this.hold.tell(evse, true, () => undefined);
-      if (outcome.ok === false) {
-        this.ctx.log('warn', 'charger not made available again after the reservation', { reservationId: r.id, evse, ...statusInfo(outcome) });
-        this.released(evse);
-        this.host.refresh(evse);
-      } else if (this.releasing.has(evse) && this.host.chargerState(evse) === 'unavailable') {
-        // Confirmed: its own report follows; if it does not come, what it reports is what it is.
-        this.releasing.set(evse, this.ctx.clock.setTimeout(() => {
-          this.released(evse);
-          this.host.refresh(evse);
-        }, this.commands.waitMs()));
-      } else {
-        this.released(evse);
-      }
-    };
-  }
-
-  /** The EVSE's charger is no longer being made available for a reservation. */
-  private released(evse: number): void {
-    const t = this.releasing.get(evse);
-    if (t !== undefined) this.ctx.clock.clearTimeout(t);
-    this.releasing.delete(evse);
+    if (r.hold !== 'held' || !this.host.operative(r.evseId) || this.on(r.evseId) !== undefined) return undefined;
+    return this.hold.lift(r.evseId, `reservation ${r.id}`);
   }
 
   private forget(r: Reserved): void {
-    if (this.byId.get(r.id) === r) this.byId.delete(r.id);
-    const t = this.timers.get(r.id);
+    if (this.byId?.get(r.id) === r) this.byId.delete(r.id);
+    if (this.byId?.size === 0) this.byId = undefined;
+    const t = this.timers?.get(r.id);
     if (t !== undefined) this.ctx.clock.clearTimeout(t);
-    this.timers.delete(r.id);
+    this.timers?.delete(r.id);
+    if (this.timers?.size === 0) this.timers = undefined;
   }
 
   private arm(r: Reserved): void {
-    const t = this.timers.get(r.id);
+    const timers = (this.timers ??= new Map());
+    const t = timers.get(r.id);
     if (t !== undefined) this.ctx.clock.clearTimeout(t);
     const wait = Math.max(0, Date.parse(r.expiryDateTime) - this.ctx.clock.now());
-    this.timers.set(
+    timers.set(
       r.id,
       this.ctx.clock.setTimeout(() => {
-        this.timers.delete(r.id);
-        if (this.byId.get(r.id) !== r) return;
+        this.timers?.delete(r.id);
+        if (this.byId?.get(r.id) !== r) return;
         if (Date.parse(r.expiryDateTime) > this.ctx.clock.now()) return this.arm(r);
         this.ctx.log('info', 'reservation expired', { reservationId: r.id, evse: r.evseId });
         this.end(r, 'Expired', true);
@@ -362,7 +337,7 @@ export class Reservations {
 
   /** The charger confirmed a hold after ReserveNow was answered Rejected: it is made available again. */
   private heldLate(r: Reserved): void {
-    if (this.byId.get(r.id) === r) return;
+    if (this.byId?.get(r.id) === r) return;
     const lift = this.unhold({ ...r, hold: 'held' });
     if (lift !== undefined) background(this.ctx, 'late reservation hold', this.serial(lift));
   }
@@ -370,7 +345,7 @@ export class Reservations {
   /** The charger made a held connector available after the remote start was refused: it stays held in the record. */
   private releasedLate(r: Reserved): void {
     this.ctx.log('info', 'charger made available late for a reserved start', { reservationId: r.id, evse: r.evseId });
-    if (this.byId.get(r.id) === r) r.hold = 'released';
+    if (this.byId?.get(r.id) === r) r.hold = 'released';
   }
 
   private persist(r: Reserved): Promise<void> {
