@@ -176,6 +176,23 @@ describe('ReserveNow on a charger that decides its own starts (IEC 104 point tab
     expect(((await r.s.store.get('CS-RES-ANSWERS', 'reservation:1')) as { idToken: unknown }).idToken).toEqual(OTHER_TOKEN);
   }, 30_000);
 
+  it('moves a reservation to another EVSE when its id comes again, and keeps it where it was when the new EVSE cannot be reserved', async () => {
+    const r = await rig('CS-RES-MOVE');
+    expect(await r.client.call('ReserveNow', { id: 5, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 1 })).toEqual({ status: 'Accepted' });
+    await until(() => last(r.statuses(1)) === 'Reserved', 'EVSE 1 Reserved');
+    r.feed({ type: 'connectorStatus', connector: 2, status: 'faulted', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await r.s.engine.eventsHandled();
+    expect(await r.client.call('ReserveNow', { id: 5, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 2 })).toEqual({ status: 'Faulted' });
+    expect(await r.s.store.get('CS-RES-MOVE', 'reservation:5')).toMatchObject({ evseId: 1 });
+    r.feed({ type: 'connectorStatus', connector: 2, status: 'available', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await r.s.engine.eventsHandled();
+    expect(await r.client.call('ReserveNow', { id: 5, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 2 })).toEqual({ status: 'Accepted' });
+    await until(() => last(r.statuses(1)) === 'Available' && last(r.statuses(2)) === 'Reserved', 'EVSE 1 Available, EVSE 2 Reserved');
+    expect(r.told()).toEqual(['1:off', '2:off', '1:on']);
+    expect(await r.s.store.get('CS-RES-MOVE', 'reservation:5')).toMatchObject({ evseId: 2 });
+    expect(updates(r.csms, 'CS-RES-MOVE')).toEqual([]);
+  });
+
   it('rejects everything while ReservationCtrlr.Enabled is false', async () => {
     const r = await rig('CS-RES-OFF', { preset: { 'ReservationCtrlr.Enabled': 'false' } });
     expect(await r.client.call('ReserveNow', { id: 1, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 1 })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Disabled' } });

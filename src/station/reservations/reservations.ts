@@ -240,8 +240,6 @@ export class Reservations {
     if (other !== undefined && other.id !== req.id) return { status: 'Occupied', statusInfo: info('AlreadyReserved', `EVSE ${evse} is reserved under another id`) };
     const busy = this.refusal(evse, previous?.evseId === evse ? previous : undefined);
     if (busy !== undefined) return busy;
-    // A replaced reservation on another EVSE ends there first (H01.FR.02).
-    if (previous !== undefined && previous.evseId !== evse) await this.release(previous);
     const kept = previous?.evseId === evse ? previous.hold : 'none';
     const r: Reserved = {
       id: req.id,
@@ -261,11 +259,18 @@ export class Reservations {
       if (outcome.ok === true) r.hold = 'held';
       else if (outcome.ok === false) note = info('GatewayEnforced', `the charger cannot be told (${outcome.additionalInfo}): the gateway reports EVSE ${evse} Reserved and refuses remote starts of other tokens there; a session started at the charger itself is not prevented`);
     }
+    // Replaced on another EVSE: it ends there, only now that the new one is sure (H01.FR.02).
+    const moved = previous !== undefined && previous.evseId !== evse ? previous.evseId : undefined;
+    if (previous !== undefined && moved !== undefined) await this.release(previous);
     (this.byId ??= new Map()).set(r.id, r);
     await this.persist(r);
     this.arm(r);
     this.ctx.log('info', previous !== undefined ? 'reservation replaced' : 'reservation made', { reservationId: r.id, evse, expiryDateTime: r.expiryDateTime, hold: r.hold });
-    return { response: { status: 'Accepted', ...(note !== undefined ? { statusInfo: note } : {}) }, after: () => this.host.refresh(evse) };
+    const after = (): void => {
+      if (moved !== undefined) this.host.refresh(moved);
+      this.host.refresh(evse);
+    };
+    return { response: { status: 'Accepted', ...(note !== undefined ? { statusInfo: note } : {}) }, after };
   }
 
   /** Why `evse` cannot be reserved now, or undefined; `replacing` is the reservation a same-id request replaces. */
