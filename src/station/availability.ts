@@ -25,6 +25,7 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import { evseNames, info, noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
 import type { BootReason } from './provisioning.js';
+import type { ReservedEvses } from './reservations/types.js';
 
 type OcppStatus = RequestOf<'StatusNotification'>['connectorStatus'];
 type Operational = RequestOf<'ChangeAvailability'>['operationalStatus'];
@@ -47,12 +48,8 @@ export interface AvailabilityHooks {
   sessionRunning(evse: number): boolean;
   /** The virtual station must reboot (after a Reset was answered). */
   reboot(reason: BootReason): void;
-  /** A reservation holds the EVSE: it is shown Reserved (`Reservations.shown`). */
-  reserved?(evse: number): boolean;
-  /** The charger reports the EVSE unavailable because a reservation made it so: no reason to refuse a start. */
-  heldForReservation?(evse: number): boolean;
-  /** The EVSE's state may have changed: a reservation that can no longer be kept ends before it is reported. */
-  statusChanging?(evse: number): void;
+  /** The reservations: an EVSE shown Reserved, held on the charger, checked before each report. */
+  reservations?(): ReservedEvses;
 }
 
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
@@ -166,13 +163,13 @@ export class Availability {
   statusOf(connector: number): OcppStatus {
     const reported = this.charger.get(connector);
     // A connector a reservation made unavailable on the charger is, to the CSMS, as it would be without it.
-    const s = reported === 'unavailable' && this.hooks.heldForReservation?.(connector) === true ? 'available' : reported;
+    const s = reported === 'unavailable' && this.hooks.reservations?.().holds(connector) === true ? 'available' : reported;
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
     const inoperative = this.firmwareHeld || !this.operative(connector);
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
-    if (this.hooks.reserved?.(connector) === true) return 'Reserved';
+    if (this.hooks.reservations?.().shown(connector) === true) return 'Reserved';
     return TO_OCPP[s];
   }
 
@@ -199,7 +196,7 @@ export class Availability {
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
     if (this.firmwareHeld || !this.operative(connector)) return true;
-    return s === 'faulted' || (s === 'unavailable' && this.hooks.heldForReservation?.(connector) !== true);
+    return s === 'faulted' || (s === 'unavailable' && this.hooks.reservations?.().holds(connector) !== true);
   }
 
   async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
@@ -382,7 +379,7 @@ export class Availability {
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
-    this.hooks.statusChanging?.(connector);
+    this.hooks.reservations?.().check(connector);
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;

@@ -102,19 +102,14 @@ export class StationEngine {
       {
         sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
         reboot: (reason) => this.reboot(reason),
-        reserved: (evse) => this.reservations.shown(evse),
-        heldForReservation: (evse) => this.reservations.holds(evse),
-        statusChanging: (evse) => this.reservations.check(evse),
+        reservations: () => this.reservations,
       },
       this.commands,
     );
     this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    this.reservations = new Reservations(this.ctx, this.commands, {
-      chargerState: (evse) => this.availability.chargerState(evse),
-      operative: (evse) => this.availability.operative(evse),
+    this.reservations = new Reservations(this.ctx, this.commands, this.availability, {
       inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
-      refresh: (evse) => this.availability.refresh(evse),
       listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
     });
     this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));

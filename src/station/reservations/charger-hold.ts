@@ -10,7 +10,7 @@
  */
 import { statusInfo, type ChargerCommands, type ChargerOutcome, type Confirmation } from '../charger-commands.js';
 import type { StationContext } from '../context.js';
-import type { ReservationHost } from './types.js';
+import type { EvseStates } from './types.js';
 
 export type HoldOutcome = ChargerOutcome | { readonly ok: 'notNeeded' };
 
@@ -25,7 +25,7 @@ export class ChargerHold {
   constructor(
     private readonly ctx: StationContext,
     private readonly commands: ChargerCommands,
-    private readonly host: Pick<ReservationHost, 'chargerState' | 'refresh'>,
+    private readonly host: Pick<EvseStates, 'chargerState' | 'refresh'>,
   ) {}
 
   dispose(): void {

@@ -29,9 +29,7 @@ import { info, statusInfo, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
 import { ChargerHold } from './charger-hold.js';
 import { tokenKey, verdictOf, type OcppIdToken, type TokenVerdict } from './tokens.js';
-import type { ReservationHost, Reserved } from './types.js';
-
-export type { ReservationHost } from './types.js';
+import type { EvseStates, Reserved, StationFacts } from './types.js';
 
 const KEY_PREFIX = 'reservation:';
 const keyOf = (id: number): string => `${KEY_PREFIX}${id}`;
@@ -65,9 +63,10 @@ export class Reservations {
   constructor(
     private readonly ctx: StationContext,
     commands: ChargerCommands,
-    private readonly host: ReservationHost,
+    private readonly evses: EvseStates,
+    private readonly facts: StationFacts,
   ) {
-    this.hold = new ChargerHold(ctx, commands, host);
+    this.hold = new ChargerHold(ctx, commands, evses);
   }
 
   async load(): Promise<void> {
@@ -106,8 +105,8 @@ export class Reservations {
   /** True when the EVSE is to be shown Reserved: reserved, operative, not faulted, no session on it. */
   shown(evse: number): boolean {
     const r = this.on(evse);
-    if (r === undefined || !this.host.operative(evse) || this.host.inUse(evse)) return false;
-    const s = this.host.chargerState(evse);
+    if (r === undefined || !this.evses.operative(evse) || this.facts.inUse(evse)) return false;
+    const s = this.evses.chargerState(evse);
     if (s === 'unavailable') return r.hold !== 'none';
     return s === 'available' || s === 'occupied';
   }
@@ -125,10 +124,10 @@ export class Reservations {
     this.hold.reported(evse);
     const r = this.on(evse);
     if (r === undefined) return;
-    const s = this.host.chargerState(evse);
-    const gone = !this.host.operative(evse) || s === 'faulted' || (s === 'unavailable' && r.hold === 'none');
+    const s = this.evses.chargerState(evse);
+    const gone = !this.evses.operative(evse) || s === 'faulted' || (s === 'unavailable' && r.hold === 'none');
     if (!gone) return;
-    this.ctx.log('info', 'reservation removed: its EVSE is no longer available', { reservationId: r.id, evse, charger: s, operative: this.host.operative(evse) });
+    this.ctx.log('info', 'reservation removed: its EVSE is no longer available', { reservationId: r.id, evse, charger: s, operative: this.evses.operative(evse) });
     this.end(r, 'Removed', false);
   }
 
@@ -154,7 +153,7 @@ export class Reservations {
   reservedForOther(evse: number, token: OcppIdToken, group: OcppIdToken | undefined): boolean {
     const v = this.verdict(evse, token);
     if (v === undefined || v === 'own') return false;
-    return !this.groupMatches(evse, group ?? this.host.listedGroup(token));
+    return !this.groupMatches(evse, group ?? this.facts.listedGroup(token));
   }
 
   /**
@@ -204,7 +203,7 @@ export class Reservations {
       done: () => {
         this.forget(r);
         this.ctx.log('info', 'reservation used', { reservationId: r.id, evse });
-        this.host.refresh(evse);
+        this.evses.refresh(evse);
       },
     };
   }
@@ -219,7 +218,7 @@ export class Reservations {
       if (!this.ctx.dm.getBoolean('ReservationCtrlr', 'Enabled')) return { status: 'Rejected', statusInfo: info('Disabled', 'ReservationCtrlr.Enabled is false') };
       if (r === undefined) return { status: 'Rejected', statusInfo: info('UnknownReservation', `no reservation ${req.reservationId}`) };
       await this.release(r);
-      return { response: { status: 'Accepted' }, after: () => this.host.refresh(r.evseId) };
+      return { response: { status: 'Accepted' }, after: () => this.evses.refresh(r.evseId) };
     });
   }
 
@@ -267,19 +266,19 @@ export class Reservations {
     this.arm(r);
     this.ctx.log('info', previous !== undefined ? 'reservation replaced' : 'reservation made', { reservationId: r.id, evse, expiryDateTime: r.expiryDateTime, hold: r.hold });
     const after = (): void => {
-      if (moved !== undefined) this.host.refresh(moved);
-      this.host.refresh(evse);
+      if (moved !== undefined) this.evses.refresh(moved);
+      this.evses.refresh(evse);
     };
     return { response: { status: 'Accepted', ...(note !== undefined ? { statusInfo: note } : {}) }, after };
   }
 
   /** Why `evse` cannot be reserved now, or undefined; `replacing` is the reservation a same-id request replaces. */
   private refusal(evse: number, replacing: Reserved | undefined): ReserveAnswer | undefined {
-    const s = this.host.chargerState(evse);
+    const s = this.evses.chargerState(evse);
     if (s === 'faulted') return { status: 'Faulted' };
     const heldByIt = s === 'unavailable' && replacing !== undefined && replacing.hold !== 'none';
-    if (!this.host.operative(evse) || s === undefined || (s === 'unavailable' && !heldByIt)) return { status: 'Unavailable' };
-    if (s === 'occupied' || this.host.inUse(evse)) return { status: 'Occupied' };
+    if (!this.evses.operative(evse) || s === undefined || (s === 'unavailable' && !heldByIt)) return { status: 'Unavailable' };
+    if (s === 'occupied' || this.facts.inUse(evse)) return { status: 'Occupied' };
     return undefined;
   }
 
@@ -294,7 +293,7 @@ export class Reservations {
       await lift?.();
       await this.ctx.store.delete(this.ctx.id, keyOf(r.id));
     }));
-    if (refresh) this.host.refresh(r.evseId);
+    if (refresh) this.evses.refresh(r.evseId);
   }
 
   /** Cancels or replaces `r`: gone from memory, the store and the charger. */
@@ -310,7 +309,7 @@ export class Reservations {
    * since or another reservation holds it: the telling, to run in turn (`ChargerHold.lift`).
    */
   private unhold(r: Reserved): (() => Promise<void>) | undefined {
-    if (r.hold !== 'held' || !this.host.operative(r.evseId) || this.on(r.evseId) !== undefined) return undefined;
+    if (r.hold !== 'held' || !this.evses.operative(r.evseId) || this.on(r.evseId) !== undefined) return undefined;
     return this.hold.lift(r.evseId, `reservation ${r.id}`);
   }
 

@@ -20,16 +20,30 @@ export interface Reserved {
   admitted?: string;
 }
 
-/** What the reservations block reads of the station (availability, sessions, the local list). */
-export interface ReservationHost {
+/** What the reservations block reads of the EVSEs' availability (`Availability`). */
+export interface EvseStates {
   /** The charger's last report of the connector of `evse`; undefined before its first. */
   chargerState(evse: number): ConnectorStatusEvent['status'] | undefined;
   /** The CSMS left the EVSE and the station Operative. */
   operative(evse: number): boolean;
-  /** A charging session or an open transaction on the EVSE. */
-  inUse(evse: number): boolean;
   /** Reports the EVSE's status again (StatusNotification when it changed). */
   refresh(evse: number): void;
+}
+
+/** What else the reservations block reads of the station (sessions, the local list). */
+export interface StationFacts {
+  /** A charging session or an open transaction on the EVSE. */
+  inUse(evse: number): boolean;
   /** The groupIdToken the Local Authorization List gives `token`, if any. */
   listedGroup(token: OcppIdToken): OcppIdToken | undefined;
+}
+
+/** What availability asks of the reservations (`Reservations`). */
+export interface ReservedEvses {
+  /** The EVSE is shown Reserved. */
+  shown(evse: number): boolean;
+  /** The charger's `unavailable` there is a reservation's hold: no reason to refuse a start, nor to show it. */
+  holds(evse: number): boolean;
+  /** Its state may have changed: a reservation that can no longer be kept ends before it is reported. */
+  check(evse: number): void;
 }
