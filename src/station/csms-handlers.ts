@@ -15,6 +15,7 @@ import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
 import type { Reservations } from './reservations/reservations.js';
+import type { Reset } from './reset/reset.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
 import type { SmartCharging } from './smart-charging.js';
@@ -25,6 +26,7 @@ type MeterValue = RequestOf<'MeterValues'>['meterValue'][number];
 export interface HandlerBlocks {
   readonly provisioning: Provisioning;
   readonly availability: Availability;
+  readonly reset: Reset;
   readonly transactions: Transactions;
   readonly remote: RemoteControl;
   readonly smartCharging: SmartCharging;
@@ -77,7 +79,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetReport', (req) => reporting.getReport(req));
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
-  rpc.handle('Reset', (req) => b.availability.reset(req));
+  rpc.handle('Reset', (req) => b.reset.reset(req));
   rpc.handle('SetNetworkProfile', (req) => b.network.setNetworkProfile(req));
   rpc.handle('RequestStartTransaction', (req) => b.remote.requestStart(req));
   rpc.handle('RequestStopTransaction', (req) => b.remote.requestStop(req));

@@ -10,9 +10,11 @@ import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
+import { InvalidId } from './authorization/invalid-id.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
+import { settleBeforeClose, within } from './closing.js';
 import { Events } from './events.js';
 import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
@@ -20,12 +22,13 @@ import { Logs } from './logs/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
-import { Provisioning, type BootState } from './provisioning.js';
+import { Provisioning, type BootReason, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
 import { Reservations } from './reservations/reservations.js';
+import { Reset } from './reset/reset.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
-import type { StationEngineOptions } from './engine-options.js';
+import { callTimeoutMs, type StationEngineOptions } from './engine-options.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
@@ -43,6 +46,7 @@ export class StationEngine {
   private readonly connection: OcppConnection;
   private readonly provisioning: Provisioning;
   private readonly availability: Availability;
+  private readonly reset: Reset;
   private readonly queue: TxQueue;
   private readonly transactions: Transactions;
   private readonly remote: RemoteControl;
@@ -97,23 +101,21 @@ export class StationEngine {
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
     this.commands = new ChargerCommands(this.ctx);
-    this.availability = new Availability(
-      this.ctx,
-      {
-        sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
-        reboot: (reason) => this.reboot(reason),
-        reservations: () => this.reservations,
-      },
-      this.commands,
-    );
-    this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
+    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse), reservations: () => this.reservations }, this.commands);
+    this.queue = new TxQueue(this.ctx, (req, res) => {
+      this.authorization.transactionEventAnswered(req, res);
+      invalidId.answered(req, res);
+    });
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
+    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), serialize: (what: string, work: () => Promise<void>) => this.serialize(what, work), reboot: (reason: BootReason) => this.reboot(reason) };
+    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions, delivered: () => this.queue.drained(), callTimeoutMs: () => callTimeoutMs(options, dm) }, this.commands);
     this.reservations = new Reservations(this.ctx, this.commands, this.availability, {
       inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
       listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
     });
     this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
     this.authorization = new Authorization(this.ctx, this.reservations);
+    const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
       this.ctx,
       this.transactions,
@@ -149,6 +151,7 @@ export class StationEngine {
         }
       },
       ended: (connector) => {
+        this.reset.idle();
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
       },
     });
@@ -162,9 +165,10 @@ export class StationEngine {
       },
       options,
     );
-    const { availability, transactions, authorization, remote, smartCharging, firmware } = this;
+    const { availability, transactions, authorization, remote, smartCharging, firmware, reset } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {
       availability,
+      reset,
       transactions,
       events: new Events(this.ctx),
       authorization,
@@ -182,7 +186,7 @@ export class StationEngine {
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations,
+      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -257,7 +261,7 @@ export class StationEngine {
     for (const w of dm.warnings) options.log?.('warn', 'device model', { warning: w });
     const log = options.log ?? (() => undefined);
     const rpc = new RpcEndpoint({
-      callTimeoutMs: options.callTimeoutMs ?? dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+      callTimeoutMs: callTimeoutMs(options, dm),
       ...(options.badMessageLimit !== undefined ? { badMessageLimit: options.badMessageLimit } : {}),
       clock,
       log: (level, msg, data) => log(level, msg, data),
@@ -307,9 +311,7 @@ export class StationEngine {
   private async stopOnce(): Promise<void> {
     this.aligned.dispose();
     // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const handled = await Promise.race([this.chain.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_CHAIN_WAIT_MS)))]);
-    clearTimeout(timer);
+    const handled = await within(this.chain, STOP_CHAIN_WAIT_MS);
     if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
     await this.security.flush(2_000);
     this.provisioning.dispose();
@@ -321,6 +323,7 @@ export class StationEngine {
     this.firmware.dispose();
     this.reservations.dispose();
     this.commands.dispose();
+    await this.settleCalls('station stopped');
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
@@ -408,10 +411,16 @@ export class StationEngine {
     this.connection.reconnectNow(1000, 'credentials changed');
   }
 
-  /** The virtual station reboots: a new connection and a new BootNotification. */
-  private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
+  /** The virtual station reboots: a new connection and BootNotification, the old one closed once its CALL in flight is answered. */
+  private async reboot(reason: BootReason): Promise<void> {
     this.provisioning.reboot(reason);
+    await this.settleCalls('the station reboots');
     this.network.first();
     this.connection.reconnectNow(1000, 'reset');
+  }
+
+  /** Before our side closes the OCPP connection: the CALL in flight answered (bounded, see `closing.ts`). */
+  private settleCalls(why: string): Promise<void> {
+    return settleBeforeClose({ rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log }, callTimeoutMs(this.options, this.ctx.dm), why);
   }
 }

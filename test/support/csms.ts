@@ -37,6 +37,8 @@ export interface TestCsmsOptions {
   readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
   /** The `idTokenInfo.groupIdToken` (type Central) an AuthorizeRequest gets for this token; default none. */
   readonly authorizeGroup?: (identity: string, idToken: string) => string | undefined;
+  /** The `idTokenInfo` a TransactionEventRequest's answer carries (undefined: none). */
+  readonly transactionEventIdTokenInfo?: (identity: string, params: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 export interface TestCsms {
@@ -48,6 +50,8 @@ export interface TestCsms {
   readonly errorsSent: { identity: string; frame: unknown[] }[];
   /** Frames the station sent that answer CSMS CALLs (CALLRESULT / CALLERROR), raw. */
   readonly replies: { identity: string; frame: unknown[] }[];
+  /** Message ids of station CALLs the CSMS answered (CALLRESULT written while its socket was open). */
+  readonly answered: Set<string>;
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
   readonly clients: Map<string, RPCClient>;
   /** OCPP connections open now, per identity. */
@@ -66,6 +70,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const strictFailures: unknown[] = [];
   const errorsSent: TestCsms['errorsSent'] = [];
   const replies: TestCsms['replies'] = [];
+  const answered = new Set<string>();
   const authAttempts: TestCsms['authAttempts'] = [];
   const clients = new Map<string, RPCClient>();
   const openConnections = new Map<string, number>();
@@ -104,6 +109,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
         const frame = JSON.parse(message) as unknown[];
         if (outbound) {
           if (frame[0] === 4) errorsSent.push({ identity, frame });
+          // ocpp-rpc writes while closing too; an answer then may never reach the station.
+          if (frame[0] === 3 && client.state === 1) answered.add(String(frame[1]));
           return;
         }
         if (frame[0] === 3 || frame[0] === 4) {
@@ -132,9 +139,10 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     });
     for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation', 'ReservationStatusUpdate']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
-      client.handle(action, async () => {
+      client.handle(action, async ({ params }) => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-        return {};
+        const idTokenInfo = action === 'TransactionEvent' ? options.transactionEventIdTokenInfo?.(identity, (params ?? {}) as Record<string, unknown>) : undefined;
+        return idTokenInfo !== undefined ? { idTokenInfo } : {};
       });
     }
     wake();
@@ -176,6 +184,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     strictFailures,
     errorsSent,
     replies,
+    answered,
     authAttempts,
     clients,
     openConnections,
