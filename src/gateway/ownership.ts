@@ -279,13 +279,21 @@ export class Ownership {
     this.timer.unref?.();
   }
 
-  /** One round: release what ended, hand over what is asked for, renew the rest. */
+  /**
+   * One round: release what ended, hand over what is asked for, renew the rest. A station's end is
+   * not awaited here: its stop may wait for the CSMS's answer to a CALL in flight (up to the call
+   * timeout), and the rounds go on renewing every lease meanwhile, its own too.
+   */
   private async renewAll(): Promise<void> {
     await Promise.all(
       [...this.held].map(async ([station, h]) => {
-        if (h.ending !== undefined) return;
+        if (h.ending !== undefined) {
+          // Still ours until released: no one may open another OCPP connection while it closes.
+          await this.store.renewLease(station, this.instanceId, this.leaseTtlMs).catch((err: unknown) => this.log('warn', 'ownership lease of a stopping station not renewed: store error', { station, error: message(err) }));
+          return;
+        }
         if (h.holding?.ended() === true) {
-          await this.end(station, h, 'charger disconnected');
+          void this.end(station, h, 'charger disconnected');
           return;
         }
         try {
@@ -301,7 +309,7 @@ export class Ownership {
               this.log('warn', 'takeover requested by another instance refused: the charger connection here is live', { station, by });
             } else {
               this.log('warn', 'takeover requested by another instance: handing the station over', { station, by });
-              await this.end(station, h, `taken over by ${by}`);
+              void this.end(station, h, `taken over by ${by}`);
               return;
             }
           }
@@ -312,7 +320,7 @@ export class Ownership {
             return;
           }
           this.log('error', 'ownership lease lost to another instance: stopping the station', { station, owner: await this.store.leaseOwner(station) });
-          await this.end(station, h, 'ownership lease lost');
+          void this.end(station, h, 'ownership lease lost');
         } catch (err) {
           // The store is unreachable: nobody else can take the lease through it either; keep serving.
           this.log('warn', 'ownership lease not renewed: store error', { station, error: message(err) });

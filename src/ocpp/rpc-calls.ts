@@ -53,6 +53,8 @@ export class OutboundCalls {
   private readonly queue: QueuedCall[] = [];
   private inFlight: InFlight | undefined;
   private readonly expired: string[] = [];
+  /** Waiting for no CALL to be in flight (`idle`). */
+  private idleWaiters: (() => void)[] = [];
   /** Writes one text message; undefined while there is no open socket. */
   private send: ((text: string) => void) | undefined;
 
@@ -75,6 +77,19 @@ export class OutboundCalls {
   /** Stops writing (socket closing or gone); queued CALLs stay queued. */
   pause(): void {
     this.send = undefined;
+  }
+
+  /** Resolves once no CALL is in flight (answered, failed, timed out or aborted), now if none is. */
+  idle(): Promise<void> {
+    if (this.inFlight === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Rejects every CALL not written yet (nothing was sent); the one in flight is left alone. */
+  dropQueued(reason: string): number {
+    const dropped = this.queue.splice(0);
+    for (const call of dropped) this.settle(call, new RpcDisconnectedError(call.action, false, reason));
+    return dropped.length;
   }
 
   /** Socket gone: rejects the CALL in flight (sent: true) and, if asked, every queued one. */
@@ -188,6 +203,9 @@ export class OutboundCalls {
     if (flight === undefined || (id !== undefined && flight.id !== id)) return undefined;
     this.deps.clock.clearTimeout(flight.timer);
     this.inFlight = undefined;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
     return flight;
   }
 

@@ -155,6 +155,27 @@ export class RpcEndpoint {
     this.outbound.close(reason, options.dropQueued === true);
   }
 
+  /**
+   * Before our side closes the socket: stops writing queued CALLs and resolves once the CALL in
+   * flight is settled — answered, or timed out by its own call timeout — or after `maxMs`, so that
+   * closing cuts no answer off (an answered TransactionEvent would be sent again, same seqNo, on the
+   * next connection). Writing resumes on the next `attach`. Resolves true when nothing is in flight.
+   */
+  async drain(maxMs: number): Promise<boolean> {
+    this.outbound.pause();
+    let timer: unknown;
+    const late = new Promise<false>((resolve) => (timer = this.clock.setTimeout(() => resolve(false), maxMs)));
+    const settled = await Promise.race([this.outbound.idle().then(() => true as const), late]);
+    this.clock.clearTimeout(timer);
+    if (!settled) this.log('warn', 'closing with a CALL still in flight', { action: this.outbound.pendingAction, waitedMs: maxMs });
+    return settled;
+  }
+
+  /** Rejects every CALL not written yet (`RpcDisconnectedError`, sent: false); returns how many. */
+  dropQueued(reason: string): number {
+    return this.outbound.dropQueued(reason);
+  }
+
   /** Detaches, rejects every queued CALL and refuses new ones. */
   dispose(reason = 'disposed'): void {
     this.detach(reason, { dropQueued: true });

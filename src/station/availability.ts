@@ -1,14 +1,13 @@
 /**
  * Availability (OCPP 2.0.1 G01-G04, B11/B12): connector status from the charger's canonical
  * status and the operative state the CSMS set, StatusNotification on every change and for every
- * connector after each (re)connection; ChangeAvailability and Reset.
+ * connector after each (re)connection; ChangeAvailability. Reset is its own block (`reset/`).
  *
- * What the charger did decides (issue 12): ChangeAvailability and Reset wait for the charger's
- * answer (`ChargerCommands`, bounded by OCPPCommCtrlr.ChargerCommandTimeout) and answer Rejected,
- * naming its reason, when it refuses or stays silent; only a confirmed change is persisted and
- * reported, and a refused Reset reboots nothing. A change or Reset the charger confirms after the
- * CSMS was told Rejected (Timeout) is applied then, as if confirmed in time — the charger did it —
- * unless a newer command for the same target went out since. Where the charger has no availability
+ * What the charger did decides (issue 12): ChangeAvailability waits for the charger's answer
+ * (`ChargerCommands`, bounded by OCPPCommCtrlr.ChargerCommandTimeout) and answers Rejected, naming
+ * its reason, when it refuses or stays silent; only a confirmed change is persisted and reported.
+ * A change the charger confirms after the CSMS was told Rejected (Timeout) is applied then, as if
+ * confirmed in time — the charger did it — unless a newer command for the same target went out since. Where the charger has no availability
  * command the gateway keeps the operative state itself (see `tellCharger`) and says so in `statusInfo`.
  * A station-wide change told to each connector that only some confirm is kept as the state of
  * their EVSEs (`keepConfirmed`): the station's own state covers every EVSE, so it changes only when
@@ -20,11 +19,10 @@
  */
 import type { ConnectorStatusEvent } from '../model/events.js';
 import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
-import type { HandlerResult } from '../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import { evseNames, info, noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome, type Refusal } from './charger-commands.js';
+import { evseNames, info, statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
-import type { BootReason } from './provisioning.js';
+import type { ReservedEvses } from './reservations/types.js';
 
 type OcppStatus = RequestOf<'StatusNotification'>['connectorStatus'];
 type Operational = RequestOf<'ChangeAvailability'>['operationalStatus'];
@@ -45,8 +43,8 @@ const evseKey = (evse: number): string => `availability:evse:${evse}`;
 export interface AvailabilityHooks {
   /** True while a charging session runs on this EVSE (0 = any). */
   sessionRunning(evse: number): boolean;
-  /** The virtual station must reboot (after a Reset was answered). */
-  reboot(reason: BootReason): void;
+  /** The reservations: an EVSE shown Reserved, held on the charger, checked before each report. */
+  reservations?(): ReservedEvses;
 }
 
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
@@ -64,11 +62,8 @@ export class Availability {
   private evseOperative: Map<number, Operational> | undefined;
   /** ChangeAvailability answered Scheduled: applied when the sessions end. */
   private scheduled: Map<number, Operational> | undefined;
-  private scheduledReset: RequestOf<'Reset'>['type'] | undefined;
   /** The last availability command sent per target (0 = station, else EVSE): a late answer to an older one is stale. */
   private lastSent: Map<number, string> | undefined;
-  /** The last reset command sent (same rule). */
-  private lastReset: string | undefined;
   /** Connectors owed their after-boot report, waiting for the charger's state. */
   private owed: Set<number> | undefined;
   private owedTimer: unknown;
@@ -139,10 +134,6 @@ export class Availability {
       this.unschedule(evse);
       background(this.ctx, 'scheduled ChangeAvailability', this.applyScheduled(evse, op));
     }
-    if (this.scheduledReset !== undefined && !this.hooks.sessionRunning(0)) {
-      this.scheduledReset = undefined;
-      background(this.ctx, 'scheduled Reset', this.scheduledResetNow());
-    }
   }
 
   /**
@@ -158,13 +149,31 @@ export class Availability {
 
   /** The OCPP status of a connector as the CSMS should see it; Unavailable while the charger has not said. */
   statusOf(connector: number): OcppStatus {
-    const s = this.charger.get(connector);
+    const reported = this.charger.get(connector);
+    // A connector a reservation made unavailable on the charger is, to the CSMS, as it would be without it.
+    const s = reported === 'unavailable' && this.hooks.reservations?.().holds(connector) === true ? 'available' : reported;
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
-    const inoperative = this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
+    const inoperative = this.firmwareHeld || !this.operative(connector);
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
+    if (this.hooks.reservations?.().shown(connector) === true) return 'Reserved';
     return TO_OCPP[s];
+  }
+
+  /** The charger's own last report of a connector; undefined before its first. */
+  chargerState(connector: number): ConnectorStatusEvent['status'] | undefined {
+    return this.charger.get(connector);
+  }
+
+  /** True when neither the station nor the EVSE was made Inoperative by the CSMS. */
+  operative(evse: number): boolean {
+    return this.stationOperative === 'Operative' && this.evseOperative?.get(evse) !== 'Inoperative';
+  }
+
+  /** Reports a connector again when its status changed (a reservation made, used or ended). */
+  refresh(connector: number): void {
+    this.report(connector, false);
   }
 
   /**
@@ -174,8 +183,8 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
-    return s === 'faulted' || s === 'unavailable';
+    if (this.firmwareHeld || !this.operative(connector)) return true;
+    return s === 'faulted' || (s === 'unavailable' && this.hooks.reservations?.().holds(connector) !== true);
   }
 
   async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
@@ -205,59 +214,6 @@ export class Availability {
     const additionalInfo = `the charger cannot be told (no availability command for ${evseNames(notTold, count)}): the gateway reports it ${op === 'Inoperative' ? 'Unavailable and refuses remote starts there; a session started at the charger itself is not prevented' : 'Operative again'}`;
     this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, notTold });
     return { response: { status: 'Accepted', statusInfo: info('GatewayEnforced', additionalInfo) }, after };
-  }
-
-  /**
-   * Reset (B11/B12). A charger with a reset command is reset first, and the virtual station boots
-   * again (RemoteReset) only once the charger confirmed; a refusal or silence answers Rejected and
-   * reboots nothing. A charger without one: the virtual station — the charger's OCPP side — still
-   * reboots (Reset is in the OCPP 2.0.1 Core profile, use cases B11/B12: for a gateway, reboot
-   * means a new connection and a new boot), and statusInfo says the charger itself was not reset.
-   */
-  async reset(req: RequestOf<'Reset'>): Promise<HandlerResult<'Reset'>> {
-    // Resetting one EVSE of a legacy charger is not something it can do.
-    if (req.evseId !== undefined) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'a legacy charger resets only as a whole' } };
-    if (req.type === 'OnIdle' && this.hooks.sessionRunning(0)) {
-      this.scheduledReset = req.type;
-      return { status: 'Scheduled' };
-    }
-    const reboot = (): void => this.hooks.reboot('RemoteReset');
-    if (!this.ctx.capabilities.commands.has('reset')) {
-      return { response: { status: 'Accepted', statusInfo: { reasonCode: 'ChargerNotReset', additionalInfo: 'this charger has no reset command: only its OCPP station (the gateway side) reboots' } }, after: reboot };
-    }
-    // Immediate means now, whatever runs (B12): YKC 0x92 mode 1; OnIdle (nothing runs) may wait for idle (mode 2).
-    const outcome = await this.resetCharger(req.type === 'Immediate' ? 'hard' : 'soft', 'RemoteReset');
-    if (!outcome.ok) {
-      this.ctx.log('warn', 'charger reset refused: no reboot', { ...statusInfo(outcome) });
-      return { status: 'Rejected', statusInfo: statusInfo(outcome) };
-    }
-    return { response: { status: 'Accepted', ...noteInfo(outcome) }, after: reboot };
-  }
-
-  /** A Reset answered Scheduled, now that the sessions ended: the same rule as `reset`. */
-  private async scheduledResetNow(): Promise<void> {
-    if (this.ctx.capabilities.commands.has('reset')) {
-      const outcome = await this.resetCharger('soft', 'ScheduledReset');
-      if (!outcome.ok) {
-        this.ctx.log('warn', 'scheduled reset refused by the charger: no reboot', { ...statusInfo(outcome) });
-        return;
-      }
-    }
-    this.hooks.reboot('ScheduledReset');
-  }
-
-  /** Resets the charger; confirmed only after the CSMS was told Rejected, it reboots the station then (`reason`). */
-  private resetCharger(kind: 'hard' | 'soft', reason: BootReason): Promise<ChargerOutcome> {
-    const id = this.ctx.commandId('reset');
-    this.lastReset = id;
-    const late = (): void => {
-      if (this.lastReset !== id) {
-        this.ctx.log('info', 'late reset confirmation overtaken by a newer reset: no reboot for it', { command: id });
-        return;
-      }
-      this.hooks.reboot(reason);
-    };
-    return this.commands.run({ type: 'reset', id, kind }, { late });
   }
 
   private async applyScheduled(evse: number, op: Operational): Promise<void> {
@@ -358,6 +314,7 @@ export class Availability {
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
+    this.hooks.reservations?.().check(connector);
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;

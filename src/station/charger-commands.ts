@@ -51,6 +51,11 @@ export interface RunOptions {
    * download), so the station's bound stays beyond the codec's own.
    */
   readonly extraWaitMs?: number;
+  /**
+   * Called at once when the charger confirms in time, before any later charger event is handled
+   * (the caller's own continuation runs a step later, after events that came with the answer).
+   */
+  readonly confirmed?: (o: Confirmation) => void;
 }
 
 /** StatusInfoType.additionalInfo's maxLength (OCPP 2.0.1 schemas). */
@@ -121,6 +126,7 @@ export class ChargerCommands {
         this.ctx.clock.clearTimeout(timer);
         // The codec's own time-out: the charger may still confirm.
         if (!o.ok && o.reasonCode === 'Timeout') this.expire(command, options);
+        if (o.ok) options.confirmed?.(o);
         resolve(o);
       });
       let outcome: CommandOutcome;

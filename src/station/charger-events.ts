@@ -10,11 +10,14 @@ import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
 import type { Events } from './events.js';
 import type { Firmware } from './firmware/firmware.js';
+import type { Reset } from './reset/reset.js';
 import type { SecurityEventType } from './security-events.js';
 import type { Transactions } from './transactions.js';
 
 export interface ChargerEventBlocks {
   readonly availability: Availability;
+  /** A Reset answered Scheduled goes ahead once no session runs. */
+  readonly reset: Reset;
   readonly transactions: Transactions;
   readonly events: Events;
   readonly authorization: Authorization;
@@ -74,12 +77,14 @@ export class ChargerEvents {
         await transactions.sessionEnded(e);
         availability.sessionEnded();
         this.blocks.firmware.sessionEnded();
+        this.blocks.reset.idle();
         return;
       case 'idleAtConnect':
         this.sessions.delete(e.connector);
         await transactions.idleAtConnect(e);
         availability.sessionEnded();
         this.blocks.firmware.sessionEnded();
+        this.blocks.reset.idle();
         return;
       case 'transactionRecord': {
         const fresh = await transactions.record(e);

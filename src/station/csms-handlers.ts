@@ -15,6 +15,8 @@ import type { NetworkProfiles } from './network/network-profiles.js';
 import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
+import type { Reservations } from './reservations/reservations.js';
+import type { Reset } from './reset/reset.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
 import type { SmartCharging } from './smart-charging.js';
@@ -25,6 +27,7 @@ type MeterValue = RequestOf<'MeterValues'>['meterValue'][number];
 export interface HandlerBlocks {
   readonly provisioning: Provisioning;
   readonly availability: Availability;
+  readonly reset: Reset;
   readonly transactions: Transactions;
   readonly remote: RemoteControl;
   readonly smartCharging: SmartCharging;
@@ -33,6 +36,7 @@ export interface HandlerBlocks {
   readonly network: NetworkProfiles;
   readonly logs: Logs;
   readonly certificates: Certificates;
+  readonly reservations: Reservations;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -78,7 +82,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetReport', (req) => reporting.getReport(req));
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
-  rpc.handle('Reset', (req) => b.availability.reset(req));
+  rpc.handle('Reset', (req) => b.reset.reset(req));
   rpc.handle('SetNetworkProfile', (req) => b.network.setNetworkProfile(req));
   rpc.handle('RequestStartTransaction', (req) => b.remote.requestStart(req));
   rpc.handle('RequestStopTransaction', (req) => b.remote.requestStop(req));
@@ -98,6 +102,8 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('GetInstalledCertificateIds', (req) => b.certificates.getInstalledCertificateIds(req));
   rpc.handle('DeleteCertificate', (req) => b.certificates.deleteCertificate(req));
   rpc.handle('CertificateSigned', (req) => b.certificates.certificateSigned(req));
+  rpc.handle('ReserveNow', (req) => b.reservations.reserveNow(req));
+  rpc.handle('CancelReservation', (req) => b.reservations.cancelReservation(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

@@ -4,7 +4,7 @@ import type { RecordHoldReason } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
-import type { DeviceModelConfig } from './device-model.js';
+import type { DeviceModel, DeviceModelConfig } from './device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
 import type { TlsMaterial } from './network/slots.js';
 import type { DiagnosticsSource, Uploader } from './logs/ports.js';
@@ -51,4 +51,9 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly uploader?: Uploader;
   /** The station's recorded frames and log lines, for GetLog(DiagnosticsLog). */
   readonly diagnostics?: DiagnosticsSource;
+}
+
+/** The CALL timeout in ms: the option, else OCPPCommCtrlr.MessageTimeout. */
+export function callTimeoutMs(options: Pick<StationEngineOptions, 'callTimeoutMs'>, dm: DeviceModel): number {
+  return options.callTimeoutMs ?? dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000;
 }

@@ -11,9 +11,11 @@ import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
 import { Certificates } from './certificates/certificates.js';
+import { InvalidId } from './authorization/invalid-id.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
+import { settleBeforeClose, within } from './closing.js';
 import { Events } from './events.js';
 import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
@@ -21,11 +23,13 @@ import { Logs } from './logs/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
 import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
-import { Provisioning, type BootState } from './provisioning.js';
+import { Provisioning, type BootReason, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
+import { Reservations } from './reservations/reservations.js';
+import { Reset } from './reset/reset.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
-import type { StationEngineOptions } from './engine-options.js';
+import { callTimeoutMs, type StationEngineOptions } from './engine-options.js';
 import { Transactions } from './transactions.js';
 import { TxQueue } from './tx-queue.js';
 
@@ -43,11 +47,13 @@ export class StationEngine {
   private readonly connection: OcppConnection;
   private readonly provisioning: Provisioning;
   private readonly availability: Availability;
+  private readonly reset: Reset;
   private readonly queue: TxQueue;
   private readonly transactions: Transactions;
   private readonly remote: RemoteControl;
   private readonly chargerEvents: ChargerEvents;
   private readonly authorization: Authorization;
+  private readonly reservations: Reservations;
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
@@ -97,17 +103,21 @@ export class StationEngine {
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
     this.commands = new ChargerCommands(this.ctx);
-    this.availability = new Availability(
-      this.ctx,
-      {
-        sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse),
-        reboot: (reason) => this.reboot(reason),
-      },
-      this.commands,
-    );
-    this.queue = new TxQueue(this.ctx, (req, res) => this.authorization.transactionEventAnswered(req, res));
+    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse), reservations: () => this.reservations }, this.commands);
+    this.queue = new TxQueue(this.ctx, (req, res) => {
+      this.authorization.transactionEventAnswered(req, res);
+      invalidId.answered(req, res);
+    });
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    this.authorization = new Authorization(this.ctx);
+    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), serialize: (what: string, work: () => Promise<void>) => this.serialize(what, work), reboot: (reason: BootReason) => this.reboot(reason) };
+    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions, delivered: () => this.queue.drained(), callTimeoutMs: () => callTimeoutMs(options, dm) }, this.commands);
+    this.reservations = new Reservations(this.ctx, this.commands, this.availability, {
+      inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
+      listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
+    });
+    this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
+    this.authorization = new Authorization(this.ctx, this.reservations);
+    const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
       this.ctx,
       this.transactions,
@@ -115,6 +125,7 @@ export class StationEngine {
       (c) => this.availability.startBlocked(c),
       this.authorization,
       this.commands,
+      this.reservations,
     );
     this.security = new SecurityEvents(this.ctx);
     this.logs = new Logs(this.ctx, {
@@ -146,6 +157,7 @@ export class StationEngine {
         }
       },
       ended: (connector) => {
+        this.reset.idle();
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
       },
     });
@@ -160,9 +172,10 @@ export class StationEngine {
       // The roots a firmware signing certificate must chain to: those the CSMS installed, unless injected.
       { ...options, manufacturerRoots: options.manufacturerRoots ?? (() => this.certificates.manufacturerRoots()) },
     );
-    const { availability, transactions, authorization, remote, smartCharging, firmware } = this;
+    const { availability, transactions, authorization, remote, smartCharging, firmware, reset } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {
       availability,
+      reset,
       transactions,
       events: new Events(this.ctx),
       authorization,
@@ -173,13 +186,14 @@ export class StationEngine {
       ...(options.onRecordHeld !== undefined ? { recordHeld: options.onRecordHeld } : {}),
     });
     this.provisioning.onAccepted(() => {
+      this.reservations.accepted();
       this.availability.reportAll(true);
       this.queue.setOnline(true);
       this.security.setOnline(true);
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, certificates: this.certificates,
+      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations, certificates: this.certificates,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -257,7 +271,7 @@ export class StationEngine {
     for (const w of dm.warnings) options.log?.('warn', 'device model', { warning: w });
     const log = options.log ?? (() => undefined);
     const rpc = new RpcEndpoint({
-      callTimeoutMs: options.callTimeoutMs ?? dm.getNumber('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+      callTimeoutMs: callTimeoutMs(options, dm),
       ...(options.badMessageLimit !== undefined ? { badMessageLimit: options.badMessageLimit } : {}),
       clock,
       log: (level, msg, data) => log(level, msg, data),
@@ -267,6 +281,7 @@ export class StationEngine {
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
     await engine.network.load();
+    await engine.reservations.load();
     await engine.availability.load();
     await engine.smartCharging.load();
     await engine.transactions.load();
@@ -307,9 +322,7 @@ export class StationEngine {
   private async stopOnce(): Promise<void> {
     this.aligned.dispose();
     // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const handled = await Promise.race([this.chain.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_CHAIN_WAIT_MS)))]);
-    clearTimeout(timer);
+    const handled = await within(this.chain, STOP_CHAIN_WAIT_MS);
     if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
     await this.security.flush(2_000);
     this.provisioning.dispose();
@@ -319,8 +332,10 @@ export class StationEngine {
     this.smartCharging.dispose();
     this.availability.dispose();
     this.firmware.dispose();
+    this.reservations.dispose();
     this.commands.dispose();
     this.certificates.dispose();
+    await this.settleCalls('station stopped');
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
   }
@@ -408,10 +423,16 @@ export class StationEngine {
     this.connection.reconnectNow(1000, 'credentials changed');
   }
 
-  /** The virtual station reboots: a new connection and a new BootNotification. */
-  private reboot(reason: Parameters<Provisioning['reboot']>[0]): void {
+  /** The virtual station reboots: a new connection and BootNotification, the old one closed once its CALL in flight is answered. */
+  private async reboot(reason: BootReason): Promise<void> {
     this.provisioning.reboot(reason);
+    await this.settleCalls('the station reboots');
     this.network.first();
     this.connection.reconnectNow(1000, 'reset');
+  }
+
+  /** Before our side closes the OCPP connection: the CALL in flight answered (bounded, see `closing.ts`). */
+  private settleCalls(why: string): Promise<void> {
+    return settleBeforeClose({ rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log }, callTimeoutMs(this.options, this.ctx.dm), why);
   }
 }

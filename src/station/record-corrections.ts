@@ -15,7 +15,7 @@
  * (an Updated would make it look running again), and one that bills on Ended sees final figures.
  * At most `PROVISIONAL_KEPT` such transactions are kept (the oldest is forgotten first).
  */
-import type { TransactionRecordEvent } from '../model/events.js';
+import type { StopReason, TransactionRecordEvent } from '../model/events.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { endedEvent, type OpenTx } from './transaction-events.js';
@@ -29,6 +29,9 @@ const INDEX_KEY = 'records.provisional';
 const PROVISIONAL_KEPT = 64;
 
 const provisionalKey = (legacyTransactionId: string): string => `provisional:${legacyTransactionId}`;
+
+/** A transaction kept for its record's correction, and why it ended where the station knows. */
+type Kept = OpenTx & { readonly stoppedBy?: StopReason };
 
 export class RecordCorrections {
   private order: string[] = [];
@@ -46,10 +49,12 @@ export class RecordCorrections {
   /**
    * `tx` is ending now without its record: the state changes to write with its Ended event (the
    * transaction with its next seqNo, the index, the entry it evicts), and what to do in memory once
-   * that write succeeded.
+   * that write succeeded. `stoppedBy`: the station itself knows why it ended (a Reset), which the
+   * record's stop code does not overrule; the record corrects the figures.
    */
-  remember(tx: OpenTx): { readonly changes: StateChange[]; commit(): void } {
-    const kept: OpenTx = {
+  remember(tx: OpenTx, stoppedBy?: StopReason): { readonly changes: StateChange[]; commit(): void } {
+    const kept: Kept = {
+      ...(stoppedBy !== undefined ? { stoppedBy } : {}),
       transactionId: tx.transactionId,
       seqNo: tx.seqNo + 1,
       legacyTransactionId: tx.legacyTransactionId,
@@ -86,9 +91,9 @@ export class RecordCorrections {
       this.order = order;
       return false;
     }
-    const tx = stored as unknown as OpenTx;
+    const tx = stored as unknown as Kept;
     const meterStop = this.host.reading(r.meterStopWh, r.endedAt, 'Transaction.End');
-    const event = endedEvent(tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}), customData: { correction: true } });
+    const event = endedEvent(tx, { reason: tx.stoppedBy ?? r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}), customData: { correction: true } });
     await this.host.write(key, tx, event, true, [{ key: INDEX_KEY, value: order }]);
     this.order = order;
     this.ctx.log('info', 'transaction ended without its record corrected by the record', { connector: r.connector, legacyTransactionId: r.legacyTransactionId, transactionId: tx.transactionId, seqNo: tx.seqNo });

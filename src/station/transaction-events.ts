@@ -44,6 +44,11 @@ export interface OpenTx {
    * running after a reconnect a new one (`Capabilities.sessionsFromState`).
    */
   readonly alias?: string;
+  /**
+   * The station told the charger to stop because the CSMS did not accept the token (E05): the
+   * session end that stop produces (a remote stop) is DeAuthorized.
+   */
+  readonly deauthorized?: boolean;
 }
 
 /** True when `legacyTransactionId` names the session of `tx` (its own id, or the present connection's). */

@@ -7,7 +7,7 @@
  * in-memory transaction changes only once the store has its new state.
  */
 import { randomUUID } from 'node:crypto';
-import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, TransactionRecordEvent } from '../model/events.js';
+import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { JsonValue, StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
@@ -16,22 +16,19 @@ import { EnergyReadings } from './energy-readings.js';
 import { unreadable, type MeterValue } from './meter-values.js';
 import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
+import { DoneRecords } from './done-records.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from './remote-starts.js';
+import { ResetEnds } from './reset/reset-ends.js';
 import { TransactionRecords } from './transaction-records.js';
 import { TransactionSamples } from './transaction-samples.js';
 import type { TxQueue } from './tx-queue.js';
+import type { ReservationUse } from './reservations/reservations.js';
+
+type OcppIdToken = NonNullable<TxEvent['idToken']>;
 
 export { ocppIdToken } from './transaction-events.js';
 export type { RemoteStart } from './remote-starts.js';
-
-/**
- * Station key of the legacy transaction ids whose Ended event is queued (newest last), written in
- * the same atomic step as that event. Chargers resend only recent unconfirmed records, so the last
- * `DONE_RECORDS_KEPT` are enough to answer a resend with a confirmation and nothing new.
- */
-const DONE_RECORDS_KEY = 'records.done';
-const DONE_RECORDS_KEPT = 64;
 
 /** How long a transaction's last known running time may lag its latest reading (see `markSeen`). */
 const SEEN_EVERY_MS = 60_000;
@@ -46,12 +43,13 @@ export interface TransactionListener {
 
 export class Transactions {
   private readonly open = new Map<number, OpenTx>();
-  /** Legacy transaction ids whose Ended event is queued (`DONE_RECORDS_KEY`), oldest first. */
-  private doneOrder: string[] = [];
-  private done = new Set<string>();
+  /** Legacy transactions whose Ended event is queued. */
+  private readonly done: DoneRecords;
   /** RequestStartTransaction requests waiting for their session. */
   readonly remoteStarts: RemoteStarts;
   private readonly listeners: TransactionListener[] = [];
+  /** The reservation a session starting on a connector with a token uses (H03), if any. */
+  private reservationUse: ((connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined) | undefined;
   /**
    * The latest reading of each measurand (and phase) of each connector: every sample is built from
    * these, so a charger reporting one measurand per ASDU still gets samples with all of them.
@@ -67,6 +65,8 @@ export class Transactions {
   private readonly reconciliation: Reconciliation;
   /** The meter values of open transactions (Updated events, samples kept for Ended). */
   private readonly samples: TransactionSamples;
+  /** Connectors whose session ends by a Reset the charger confirmed, however the charger reports that end. */
+  readonly resetEnds = new ResetEnds();
 
   constructor(
     private readonly ctx: StationContext,
@@ -74,11 +74,12 @@ export class Transactions {
     private readonly online: () => boolean,
   ) {
     this.remoteStarts = new RemoteStarts(ctx);
+    this.done = new DoneRecords(ctx);
     this.energy = new EnergyReadings((level, message, data) => ctx.log(level, message, data));
     this.records = new TransactionRecords(ctx, {
       write: (key, tx, event, last, also) => this.write(key, tx, event, last, also),
       reading: (wh, at, context) => this.energy.reading(wh, at, context),
-      finishing: (legacyTransactionId) => this.finishing(legacyTransactionId),
+      finishing: (legacyTransactionId) => this.done.finishing(legacyTransactionId),
     });
     this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.energy.reading(wh, at, context) });
     this.reconciliation = new Reconciliation({
@@ -103,11 +104,14 @@ export class Transactions {
     this.listeners.push(l);
   }
 
+  /** Sessions use reservations: their Started event carries the reservationId and ends the reservation. */
+  useReservations(use: (connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined): void {
+    this.reservationUse = use;
+  }
+
   /** Loads transactions that were open when the engine last stopped. */
   async load(): Promise<void> {
-    const done = await this.ctx.store.get(this.ctx.id, DONE_RECORDS_KEY);
-    this.doneOrder = Array.isArray(done) ? done.filter((x): x is string => typeof x === 'string') : [];
-    this.done = new Set(this.doneOrder);
+    await this.done.load();
     await this.corrections.load();
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
       const stored = await this.ctx.store.get(this.ctx.id, txKey(c));
@@ -131,6 +135,12 @@ export class Transactions {
   }
 
   async sessionStarted(e: SessionStartedEvent): Promise<void> {
+    if (this.done.has(e.legacyTransactionId)) {
+      // Its Ended is queued (e.g. a Reset ended it): a session over is not opened again, whoever reports it.
+      this.reconciliation.settled(e.connector);
+      this.ctx.log('info', 'start of a session already ended reported again: no transaction opened', { connector: e.connector, legacyTransactionId: e.legacyTransactionId });
+      return;
+    }
     if (e.alreadyRunning !== undefined) return this.reconciliation.running(e);
     this.reconciliation.settled(e.connector);
     if (!(await this.replaceStale(e))) return;
@@ -158,7 +168,8 @@ export class Transactions {
       remote: remote !== undefined,
     };
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
-    await this.emit(e.connector, tx, {
+    const reservation = this.reservationUse?.(e.connector, idToken);
+    const event: UnnumberedTxEvent = {
       eventType: 'Started',
       timestamp: ocppTimestamp(Date.parse(start.at)),
       triggerReason: remote !== undefined ? 'RemoteStart' : idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
@@ -167,7 +178,11 @@ export class Transactions {
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(remote !== undefined ? { remoteStartId: remote.remoteStartId } : {}) },
       ...(start.begin !== undefined ? { meterValue: [start.begin] } : {}),
       ...(start.customData !== undefined ? { customData: { ...start.customData, vendorId: 'pilegate' } } : {}),
-    });
+      ...(reservation !== undefined ? { reservationId: reservation.reservationId } : {}),
+    };
+    // The reservation's key goes in the same atomic write as the event that uses it.
+    await this.emit(e.connector, tx, event, false, reservation !== undefined ? [reservation.change] : []);
+    reservation?.done();
     for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(start.at), remote);
   }
 
@@ -210,12 +225,12 @@ export class Transactions {
   }
 
   /**
-   * Ends `tx` as abnormal (Other) with the last energy reading known for it; `pending`: its billing
-   * record is still owed and corrects it (`RecordCorrections`).
+   * Ends `tx` as abnormal (Other), or for `reason`, with the last energy reading known for it;
+   * `pending`: its billing record is still owed and corrects it (`RecordCorrections`).
    */
-  private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean): Promise<void> {
+  private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean, reason: StopReason = 'other'): Promise<void> {
     const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
-    await this.end(connector, tx, { reason: 'other', at, trigger: 'AbnormalCondition', ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
+    await this.end(connector, tx, { reason, at, ...(reason === 'other' ? { trigger: 'AbnormalCondition' as const } : {}), ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -293,7 +308,28 @@ export class Transactions {
     // finds it done and does not open a transaction of its own. A session that ended without its
     // record (the charger says so) is kept for the record's correction.
     const pending = e.recordPending === true;
-    await this.end(e.connector, tx, { reason: e.reason, raw: e.rawReason, at: e.at, ...this.energy.meterStop(e.meterStopWh, e.at), ...(pending ? { trigger: 'AbnormalCondition', customData: { recordPending: true } } : {}) }, pending);
+    const reason = this.resetEnds.reasonFor(e.connector, e.reason);
+    const abnormal = pending && reason !== 'immediateReset';
+    await this.end(e.connector, tx, { reason, raw: e.rawReason, at: e.at, ...this.energy.meterStop(e.meterStopWh, e.at), ...(abnormal ? { trigger: 'AbnormalCondition' } : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
+  }
+
+  /**
+   * Ends every open transaction as ended by a Reset (B12: triggerReason ResetCommand, stoppedReason
+   * ImmediateReset) now, with the last energy reading known of it; where billing records exist its
+   * record is still owed and corrects it.
+   */
+  async endAllByReset(): Promise<void> {
+    this.resetEnds.clear();
+    const at = ocppTimestamp(this.ctx.clock.now());
+    for (const [connector, tx] of [...this.open]) {
+      this.ctx.log('info', 'transaction ended by the Reset', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });
+      await this.endWithoutRecord(connector, tx, at, this.ctx.capabilities.transactionRecords, 'immediateReset');
+    }
+  }
+
+  /** The open connectors: those with a transaction. */
+  openConnectors(): number[] {
+    return [...this.open.keys()];
   }
 
   /**
@@ -309,7 +345,7 @@ export class Transactions {
     if (this.done.has(r.legacyTransactionId)) return false;
     const open = this.open.get(r.connector);
     if (open?.legacyTransactionId === r.legacyTransactionId) {
-      await this.end(r.connector, open, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
+      await this.end(r.connector, open, { reason: this.resetEnds.reasonFor(r.connector, r.reason), raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
       return true;
     }
     // Another session's transaction is open (or this record's own was begun beside one): the record
@@ -324,29 +360,28 @@ export class Transactions {
     return true;
   }
 
+  /**
+   * Marks (`on`) or unmarks the open transaction `transactionId` as one the station told the
+   * charger to stop because the CSMS did not accept its token (E05, see `InvalidId`).
+   */
+  async deauthorize(transactionId: string, on: boolean): Promise<void> {
+    const connector = this.connectorOf(transactionId);
+    const tx = connector === undefined ? undefined : this.open.get(connector);
+    if (connector === undefined || tx === undefined || (tx.deauthorized === true) === on) return;
+    const { deauthorized: _was, ...rest } = tx;
+    await this.keep(connector, on ? { ...rest, deauthorized: true } : rest);
+  }
+
   /** Ends `tx` (`provisional`: without its billing record, kept for the record's correction). */
   private async end(connector: number, tx: OpenTx, how: TxEnd, provisional = false): Promise<void> {
-    const done = this.finishing(tx.legacyTransactionId);
-    const kept = provisional ? this.corrections.remember(tx) : undefined;
-    await this.emit(connector, tx, endedEvent(tx, how), true, [done.change, ...(kept?.changes ?? [])]);
+    const done = this.done.finishing(tx.legacyTransactionId);
+    // The remote stop the station sent for a token the CSMS refused is that refusal's end.
+    const end: TxEnd = tx.deauthorized === true && how.reason === 'remote' ? { ...how, reason: 'deAuthorized' } : how;
+    const kept = provisional ? this.corrections.remember(tx, end.reason === 'immediateReset' ? end.reason : undefined) : undefined;
+    await this.emit(connector, tx, endedEvent(tx, end), true, [done.change, ...(kept?.changes ?? [])]);
     done.commit();
     kept?.commit();
     for (const l of this.listeners) l.ended(connector);
-  }
-
-  /**
-   * Marking a legacy transaction done: the state change to write with its Ended event (the done
-   * list with it added, newest last), and what to do in memory once that write succeeded.
-   */
-  private finishing(legacyTransactionId: string): { readonly change: StateChange; commit(): void } {
-    const done = [...this.doneOrder.filter((id) => id !== legacyTransactionId), legacyTransactionId].slice(-DONE_RECORDS_KEPT);
-    return {
-      change: { key: DONE_RECORDS_KEY, value: done },
-      commit: () => {
-        this.doneOrder = done;
-        this.done = new Set(done);
-      },
-    };
   }
 
   /**

@@ -49,6 +49,8 @@ function attemptsOf(stored: JsonValue | undefined): Attempts {
 
 export class TxQueue {
   private draining = false;
+  /** The delivery loop while it runs (`stopped`). */
+  private running: Promise<void> | undefined;
   private retryTimer: unknown;
   private online = false;
   /** Entries with a stored attempt count (set by this engine). */
@@ -123,10 +125,22 @@ export class TxQueue {
     this.ctx.clock.clearTimeout(this.retryTimer);
   }
 
+  /**
+   * Resolves once the delivery loop has ended (offline: it sends nothing more): an entry whose
+   * CALL was answered is out of the store by then, so nobody sends it again.
+   */
+  async stopped(): Promise<void> {
+    await this.running;
+  }
+
   private kick(): void {
     if (!this.online || this.draining || this.retryTimer !== undefined) return;
     this.draining = true;
-    this.drain().catch((e: unknown) => this.ctx.log('error', 'transaction queue', { error: e instanceof Error ? e.message : String(e) }));
+    const running = this.drain().catch((e: unknown) => this.ctx.log('error', 'transaction queue', { error: e instanceof Error ? e.message : String(e) }));
+    this.running = running;
+    void running.finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
   }
 
   /** Runs while `draining`, which it clears itself in the very step it ends (and wakes `drained()`). */

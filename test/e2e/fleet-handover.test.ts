@@ -104,4 +104,35 @@ describe('fleet: two instances, one Redis', () => {
     expect(events.filter((e) => e.eventType === 'Started')).toHaveLength(1);
     expectCleanOcpp(csms);
   }, 150_000);
+
+  it('a hand-over while a TransactionEvent waits for a slow CSMS: the old instance closes only once it is answered, so no seqNo is sent twice', async () => {
+    redis = await startRedisServer();
+    csms = await startCsms({ passwords: { [PILE]: PASSWORD }, replyDelayMs: { TransactionEvent: 5_000 } });
+    const [a, b] = await Promise.all([
+      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-a', leaseTtlMs: 3000, duplicateLogin: 'replace' }),
+      startServe({ csmsUrl: csms.url, redisUrl: redis.url, instanceId: 'gw-b', leaseTtlMs: 3000, duplicateLogin: 'replace' }),
+    ]);
+    lb = await TcpSwitch.start();
+    lb.target = a.port;
+    sim = new YkcChargerSimulator({ host: '127.0.0.1', port: lb.port, pileCode: PILE, realTimeIntervalMs: 200, recordResendMs: 1000, heartbeatIntervalMs: 1000 });
+    await reconnect(sim);
+    await csms.waitForCall((c) => c.identity === PILE && c.action === 'StatusNotification', 20_000);
+    expect((await sim.swipeCard(1, 'D14B0A54')).authResult).toBe(1);
+    // The Started event is written and waits 5 s for its answer: the charger moves to B meanwhile.
+    await until(() => txEvents(csms as TestCsms, PILE).some((e) => e.eventType === 'Started'), 'Started at the CSMS', 15_000);
+    await move(sim, lb, b);
+    await until(() => msgs(a, 'takeover requested by another instance: handing the station over').length === 1, 'A to hand over', 30_000);
+    await until(() => csms?.openConnections.get(PILE) === 1 && msgs(b, 'station engine started').length === 1, 'B connected to the CSMS', 30_000);
+    await trigger(csms, 2);
+
+    expect(csms.maxOpenConnections.get(PILE)).toBe(1);
+    const sent = txEvents(csms, PILE).map((e) => e.seqNo);
+    // Each seqNo exactly once (no resend of an answered event), and every one answered on an open connection.
+    expect(sent).toEqual([0, 1]);
+    const calls = csms.calls.filter((c) => c.identity === PILE && c.action === 'TransactionEvent');
+    await until(() => calls.every((c) => csms?.answered.has(c.messageId) === true), 'every TransactionEvent answered', 20_000);
+    // The Started on A's connection, the Updated on B's.
+    expect(new Set(calls.map((c) => c.connection)).size).toBe(2);
+    expectCleanOcpp(csms);
+  }, 150_000);
 });

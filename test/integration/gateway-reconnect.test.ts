@@ -63,7 +63,8 @@ async function setup(): Promise<{ gateway: Gateway; csms: LiteCsms; sim: () => P
   const csms = await startLiteCsms();
   cleanup.push(() => csms.close());
   const { destination, lines } = logLines();
-  const gateway = new Gateway(harnessConfig(csms.url), { destination });
+  // The stalled CSMS never answers the CALL in flight: the old engine closes once it timed out (3 s).
+  const gateway = new Gateway(harnessConfig(csms.url), { destination, callTimeoutMs: 3_000 });
   await gateway.start();
   cleanup.push(() => gateway.stop());
   const sims: SimulatorHandle[] = [];

@@ -58,6 +58,28 @@ describe('gateway stop', () => {
     expect(csms.errorsSent).toEqual([]);
   }, 60_000);
 
+  it('closes an OCPP connection only once the CALL in flight is answered, even past the drain budget', async () => {
+    h = await startGatewayHarness(['shutdown: { drainTimeoutMs: 100 }'], { csms: { replyDelayMs: { TransactionEvent: 2000 } }, stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1' } });
+    const { csms, gateway } = h;
+    const sim = await h.charger(42);
+    sim.simulator.setPlugged(1, true);
+    sim.simulator.setCharging(1, true);
+    await csms.waitForCall((c) => c.action === 'TransactionEvent' && c.params['eventType'] === 'Started', 10_000);
+    // Stopped while the Started event waits for its slow answer (2 s), far beyond the 100 ms drain budget.
+    const closed: boolean[] = [];
+    const events = (): string[] => csms.calls.filter((c) => c.action === 'TransactionEvent').map((c) => c.messageId);
+    (await csms.client('EXDC42')).once('close', () => closed.push(events().every((id) => csms.answered.has(id))));
+    const began = Date.now();
+    await gateway.stop();
+    expect(Date.now() - began).toBeLessThan(15_000);
+    await eventually(() => closed.length === 1, 'OCPP connection closed', 5_000);
+    // Every TransactionEvent the CSMS got was answered on the open connection: none is left to send again.
+    expect(closed[0]).toBe(true);
+    expect(events().length).toBeGreaterThanOrEqual(1);
+    expect(h.lines().some((l) => l['msg'] === 'closing with a CALL still in flight')).toBe(false);
+    expect(csms.strictFailures).toEqual([]);
+  }, 60_000);
+
   it('does not wait for a CSMS that is not connected, and reports what stays queued', async () => {
     h = await startGatewayHarness(['shutdown: { drainTimeoutMs: 20000 }'], { stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1', 'OCPPCommCtrlr.RetryBackOffWaitMinimum': '30' } });
     const { csms, gateway } = h;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
 import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import type { TestCsms } from '../support/csms.js';
+import { until } from '../support/station.js';
 import { YkcRig } from '../support/ykc-rig.js';
 
 const rig = new YkcRig();
@@ -63,6 +64,30 @@ describe('YKC: ChangeAvailability and Reset', () => {
     // Immediate: reboot now (mode 1); OnIdle: when idle (mode 2).
     expect(s.received.filter((f): f is YkcFrameOf<'reboot'> => f.type === 'reboot').map((f) => f.mode)).toEqual([1, 2, 1]);
   }, 30_000);
+});
+
+describe('YKC: Reset Immediate during a session', () => {
+  it('the pile confirms 0x92: the transaction Ended (ResetCommand, ImmediateReset) before the new boot; the pile record then corrects its figures only', async () => {
+    const code = '32010200000075';
+    const { c, s, client } = await pile(code, {});
+    const txs = (): Record<string, unknown>[] => c.calls.filter((x) => x.identity === code && x.action === 'TransactionEvent').map((x) => x.params);
+    expect((await s.swipeCard(1, '1000000000000001')).authResult).toBe(1);
+    await c.waitForCall((x) => x.identity === code && x.action === 'TransactionEvent' && x.params.eventType === 'Started', 8_000);
+    expect(await client.call('Reset', { type: 'Immediate' })).toEqual({ status: 'Accepted' });
+    const boot = await c.waitForCall((x) => x.identity === code && x.action === 'BootNotification' && x.params.reason === 'RemoteReset', 10_000);
+    const ended = txs().filter((t) => t['eventType'] === 'Ended');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatchObject({ triggerReason: 'ResetCommand', transactionInfo: { stoppedReason: 'ImmediateReset' }, customData: { recordPending: true } });
+    expect(c.calls.findIndex((x) => x.identity === code && x.action === 'TransactionEvent' && x.params.eventType === 'Ended')).toBeLessThan(c.calls.indexOf(boot));
+    // The pile's session stops with the reboot and its record comes: the same transaction, its figures corrected, never opened again.
+    s.stopCharging(1);
+    await until(() => txs().filter((t) => t['eventType'] === 'Ended').length === 2, 'the correction', 8_000);
+    const all = txs();
+    expect(all.map((t) => t['eventType'])).toEqual(['Started', 'Ended', 'Ended']);
+    expect(new Set(all.map((t) => (t['transactionInfo'] as { transactionId: string }).transactionId)).size).toBe(1);
+    expect(all.map((t) => t['seqNo'])).toEqual([0, 1, 2]);
+    expect(all[2]).toMatchObject({ transactionInfo: { stoppedReason: 'ImmediateReset' }, customData: { correction: true } });
+  }, 40_000);
 });
 
 describe('YKC: charging limits (0x52 max power %)', () => {

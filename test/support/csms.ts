@@ -42,6 +42,10 @@ export interface TestCsmsOptions {
   readonly replyDelayMs?: Readonly<Record<string, number>>;
   /** The `idTokenInfo.status` an AuthorizeRequest gets for this token; default Accepted. */
   readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
+  /** The `idTokenInfo.groupIdToken` (type Central) an AuthorizeRequest gets for this token; default none. */
+  readonly authorizeGroup?: (identity: string, idToken: string) => string | undefined;
+  /** The `idTokenInfo` a TransactionEventRequest's answer carries (undefined: none). */
+  readonly transactionEventIdTokenInfo?: (identity: string, params: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 export interface TestCsms {
@@ -53,6 +57,8 @@ export interface TestCsms {
   readonly errorsSent: { identity: string; frame: unknown[] }[];
   /** Frames the station sent that answer CSMS CALLs (CALLRESULT / CALLERROR), raw. */
   readonly replies: { identity: string; frame: unknown[] }[];
+  /** Message ids of station CALLs the CSMS answered (CALLRESULT written while its socket was open). */
+  readonly answered: Set<string>;
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
   /** The client certificate (DER) each TLS connection presented, in order; empty without `tls`. */
   readonly clientCertificates: Buffer[];
@@ -73,6 +79,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const strictFailures: unknown[] = [];
   const errorsSent: TestCsms['errorsSent'] = [];
   const replies: TestCsms['replies'] = [];
+  const answered = new Set<string>();
   const authAttempts: TestCsms['authAttempts'] = [];
   const clientCertificates: Buffer[] = [];
   const clients = new Map<string, RPCClient>();
@@ -112,6 +119,8 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
         const frame = JSON.parse(message) as unknown[];
         if (outbound) {
           if (frame[0] === 4) errorsSent.push({ identity, frame });
+          // ocpp-rpc writes while closing too; an answer then may never reach the station.
+          if (frame[0] === 3 && client.state === 1) answered.add(String(frame[1]));
           return;
         }
         if (frame[0] === 3 || frame[0] === 4) {
@@ -133,15 +142,18 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       return { currentTime: ocppTimestamp(Date.now()), ...answer };
     });
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
+    client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
     client.handle('Authorize', async ({ params }) => {
       const token = String((params as { idToken?: { idToken?: unknown } } | undefined)?.idToken?.idToken ?? '');
-      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted' } };
+      const group = options.authorizeGroup?.(identity, token);
+      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted', ...(group !== undefined ? { groupIdToken: { idToken: group, type: 'Central' } } : {}) } };
     });
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation']) {
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation', 'ReservationStatusUpdate']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
-      client.handle(action, async () => {
+      client.handle(action, async ({ params }) => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-        return {};
+        const idTokenInfo = action === 'TransactionEvent' ? options.transactionEventIdTokenInfo?.(identity, (params ?? {}) as Record<string, unknown>) : undefined;
+        return idTokenInfo !== undefined ? { idTokenInfo } : {};
       });
     }
     wake();
@@ -188,6 +200,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     strictFailures,
     errorsSent,
     replies,
+    answered,
     authAttempts,
     clientCertificates,
     clients,

@@ -16,6 +16,8 @@ import { ChargerCommands } from '../../../src/station/charger-commands.js';
 import type { StationContext } from '../../../src/station/context.js';
 import { DeviceModel } from '../../../src/station/device-model.js';
 import type { BootReason } from '../../../src/station/provisioning.js';
+import { Reset } from '../../../src/station/reset/reset.js';
+import { ResetEnds } from '../../../src/station/reset/reset-ends.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
@@ -71,7 +73,22 @@ async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCom
     commandId: (p) => `${p}-${++seq}`,
   };
   const commands = (box.commands = new ChargerCommands(ctx));
-  const availability = new Availability(ctx, { sessionRunning: () => false, reboot: (r) => reboots.push(r) }, commands);
+  const availability = new Availability(ctx, { sessionRunning: () => false }, commands);
+  const reset = new Reset(
+    ctx,
+    {
+      sessionRunning: () => false,
+      transactions: { openConnectors: () => [], resetEnds: new ResetEnds(), endAllByReset: () => Promise.resolve() },
+      serialize: (_what, work) => work(),
+      delivered: () => Promise.resolve(),
+      callTimeoutMs: () => 1_000,
+      reboot: (r) => {
+        reboots.push(r);
+        return Promise.resolve();
+      },
+    },
+    commands,
+  );
   await availability.load();
   for (const connector of [1, 2]) availability.chargerStatus({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: new Date(clock.now()).toISOString() });
   statuses.length = 0;
@@ -86,7 +103,7 @@ async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCom
     clock.advance(10_000);
     return work;
   };
-  return { availability, store, sent, statuses, reboots, answer, timedOut };
+  return { availability, reset, store, sent, statuses, reboots, answer, timedOut };
 }
 
 describe('ChangeAvailability confirmed late', () => {
@@ -181,7 +198,7 @@ describe('a station-wide change told to each connector (no whole-charger command
 describe('Reset confirmed late', () => {
   it('the CSMS was told Rejected Timeout; the confirmation then reboots the station (RemoteReset), as if in time', async () => {
     const s = await station();
-    const r = await s.timedOut(s.availability.reset({ type: 'Immediate' }));
+    const r = await s.timedOut(s.reset.reset({ type: 'Immediate' }));
     expect(r).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Timeout' } });
     expect(s.reboots).toEqual([]);
     await s.answer('accepted');
@@ -190,11 +207,11 @@ describe('Reset confirmed late', () => {
 
   it('a late refusal reboots nothing; a late confirmation overtaken by a newer Reset reboots once', async () => {
     const s = await station();
-    await s.timedOut(s.availability.reset({ type: 'Immediate' }));
+    await s.timedOut(s.reset.reset({ type: 'Immediate' }));
     await s.answer('rejected');
-    await s.timedOut(s.availability.reset({ type: 'Immediate' }));
+    await s.timedOut(s.reset.reset({ type: 'Immediate' }));
     const first = s.sent.at(-1)?.id;
-    const again = s.availability.reset({ type: 'Immediate' });
+    const again = s.reset.reset({ type: 'Immediate' });
     await flush();
     await s.answer('accepted');
     const r = await again;
