@@ -5,7 +5,7 @@
  *
  * Secrets (Basic-auth password, the Authorization header, private keys) never reach error messages.
  */
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type DetailedPeerCertificate } from 'node:tls';
 import type { ClientOptions } from 'ws';
 import { validateRetryBackOff, type RetryBackOff } from './backoff.js';
 
@@ -60,6 +60,18 @@ export type SecurityProfileConfig =
       readonly ca: PemList;
       readonly passphrase?: string;
     };
+
+/**
+ * TLS material the station itself holds, read before every connection attempt: the CSMS roots
+ * installed with InstallCertificate and the client certificate obtained with CertificateSigned.
+ * Installed roots, when there are any, replace the configured `ca`; a station client certificate
+ * (with its unencrypted key) replaces the configured `cert`/`key`/`passphrase` of profile 3.
+ */
+export interface StationTlsMaterial {
+  readonly ca?: readonly string[];
+  readonly cert?: string;
+  readonly key?: string;
+}
 
 /** New credentials for the configured profile; absent fields stay as they are. */
 export interface CredentialsUpdate {
@@ -244,12 +256,14 @@ function pemList(ca: PemList): string[] {
 
 /**
  * `ws` client options for one connection attempt: handshake time-out, payload limit, no redirects,
- * Basic auth for profiles 1 and 2, and TLS (operator CA only, always verified) for 2 and 3.
+ * Basic auth for profiles 1 and 2, and TLS (operator CA or the station's installed roots, always
+ * verified) for 2 and 3.
  */
 export function buildClientOptions(
   identity: string,
   security: SecurityProfileConfig,
   limits: Pick<ConnectionConfigInput, 'handshakeTimeoutMs' | 'maxPayloadBytes' | 'perMessageDeflate'>,
+  station: StationTlsMaterial = {},
 ): ClientOptions {
   const s = security;
   const options: ClientOptions = {
@@ -266,15 +280,31 @@ export function buildClientOptions(
     options.headers = { Authorization: `Basic ${token}` };
   }
   if (s.profile === 2 || s.profile === 3) {
-    // `ca` replaces Node's public roots: only the operator's CSMSRootCertificate is trusted (ERR 2.6).
-    options.ca = pemList(s.ca);
+    // `ca` replaces Node's public roots: only the operator's CSMSRootCertificate is trusted (ERR 2.6);
+    // the roots installed on the station, when there are any, replace the configured one.
+    options.ca = station.ca !== undefined && station.ca.length > 0 ? [...station.ca] : pemList(s.ca);
     options.rejectUnauthorized = true;
     options.minVersion = 'TLSv1.2';
   }
-  if (s.profile === 3) {
+  if (s.profile === 3 && station.cert !== undefined && station.key !== undefined) {
+    options.cert = station.cert;
+    options.key = station.key;
+  } else if (s.profile === 3) {
     options.cert = s.cert;
     options.key = s.key;
     if (s.passphrase !== undefined) options.passphrase = s.passphrase;
   }
   return options;
+}
+
+/** The DER certificates of a TLS peer's chain, leaf first (Node links each to its issuer; a root links to itself). */
+export function peerChain(leaf: DetailedPeerCertificate): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  let cert: DetailedPeerCertificate | undefined = leaf;
+  while (cert?.raw !== undefined && out.length < 10) {
+    out.push(cert.raw);
+    if (cert.issuerCertificate === undefined || cert.issuerCertificate === cert || cert.issuerCertificate.raw.equals(cert.raw)) break;
+    cert = cert.issuerCertificate;
+  }
+  return out.length > 0 ? out : undefined;
 }

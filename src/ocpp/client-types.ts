@@ -4,7 +4,7 @@
  * code check its public methods share. Kept apart from the state machine in `client.ts`.
  */
 import type { RetryBackOff } from './backoff.js';
-import type { SecurityProfileConfig } from './client-config.js';
+import type { SecurityProfileConfig, StationTlsMaterial } from './client-config.js';
 import type { ConnectionFailure } from './client-failures.js';
 
 /** The only subprotocol offered; a handshake that does not agree on it is a failure (Part 4 §3.1.2). */
@@ -52,6 +52,8 @@ export interface ConnectionTimers {
 
 /** What the owner gets on every successful connection; bound to that one socket. */
 export interface OcppTransport {
+  /** The certificates the CSMS presented in the TLS handshake (DER, leaf first); undefined over ws://. */
+  readonly peerCertificates?: readonly Buffer[];
   /**
    * Sends one text frame.
    * @throws TransportClosedError when this socket is no longer open (the frame was not sent).
@@ -70,6 +72,8 @@ export interface OcppConnectionOptions {
   /** CSMS endpoint, `ws://` or `wss://`, with or without a trailing `/`; the identity is appended. */
   readonly url: string;
   readonly security: SecurityProfileConfig;
+  /** The station's own TLS material, read before every attempt (see `StationTlsMaterial`). */
+  readonly tlsMaterial?: () => StationTlsMaterial;
   /** RetryBackOff variables, read before every retry so SetVariables changes apply at once. */
   readonly retryBackOff: RetryBackOff | (() => RetryBackOff);
   /** `OCPPCommCtrlr.WebSocketPingInterval` in seconds; 0 = send no pings. Read at each ping. */

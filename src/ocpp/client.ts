@@ -9,11 +9,13 @@
  * callback, error messages or `lastFailure`.
  */
 import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
 import {
   buildClientOptions,
   credentialFields,
   mergeCredentials,
+  peerChain,
   resolveConfig,
   type CredentialsUpdate,
   type SecurityProfileConfig,
@@ -42,6 +44,7 @@ export {
   type CredentialsUpdate,
   type PemList,
   type SecurityProfileConfig,
+  type StationTlsMaterial,
 } from './client-config.js';
 export type { ConnectionFailure } from './client-failures.js';
 export { FALLBACK_RETRY_BACK_OFF } from './client-timing.js';
@@ -73,6 +76,8 @@ export class OcppConnection {
   private socket: WebSocket | undefined;
   private socketOpened = false;
   private socketFailure: ConnectionFailure | undefined;
+  /** The CSMS's TLS chain on the current socket (DER, leaf first), from the handshake. */
+  private peerCertificates: Buffer[] | undefined;
   private invalidateTransport: (() => void) | undefined;
   private afterClose: AfterClose = 'retry';
   private ownerClosing = false;
@@ -212,7 +217,7 @@ export class OcppConnection {
     this.setState('connecting', reason);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.endpoint, [OCPP_SUBPROTOCOL], buildClientOptions(this.identity, this.security, this.opts));
+      ws = new WebSocket(this.endpoint, [OCPP_SUBPROTOCOL], buildClientOptions(this.identity, this.security, this.opts, this.opts.tlsMaterial?.()));
     } catch (err) {
       // Only reachable with TLS material OpenSSL refuses (checked at construction, so this means
       // an update slipped through): retry with back-off until the credentials change.
@@ -221,6 +226,10 @@ export class OcppConnection {
       return;
     }
     this.socket = ws;
+    this.peerCertificates = undefined;
+    ws.on('upgrade', (res: IncomingMessage) => {
+      if (ws === this.socket && res.socket instanceof TLSSocket) this.peerCertificates = peerChain(res.socket.getPeerCertificate(true));
+    });
     ws.on('unexpected-response', (_req, res: IncomingMessage) => {
       if (ws !== this.socket) return;
       const status = res.statusCode ?? 0;
@@ -262,6 +271,7 @@ export class OcppConnection {
       live = false;
     };
     const transport: OcppTransport = {
+      ...(this.peerCertificates !== undefined ? { peerCertificates: this.peerCertificates } : {}),
       send: (text) => {
         if (!live || ws.readyState !== WebSocket.OPEN) throw new TransportClosedError();
         ws.send(text);

@@ -22,6 +22,7 @@ import type { RequestOf, ResponseOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
 import { evseNames, info, statusInfo, type ChargerCommands, type Refusal } from './charger-commands.js';
 import { background, type StationContext } from './context.js';
+import type { ReservedEvses } from './reservations/types.js';
 
 type OcppStatus = RequestOf<'StatusNotification'>['connectorStatus'];
 type Operational = RequestOf<'ChangeAvailability'>['operationalStatus'];
@@ -42,6 +43,8 @@ const evseKey = (evse: number): string => `availability:evse:${evse}`;
 export interface AvailabilityHooks {
   /** True while a charging session runs on this EVSE (0 = any). */
   sessionRunning(evse: number): boolean;
+  /** The reservations: an EVSE shown Reserved, held on the charger, checked before each report. */
+  reservations?(): ReservedEvses;
 }
 
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
@@ -146,13 +149,31 @@ export class Availability {
 
   /** The OCPP status of a connector as the CSMS should see it; Unavailable while the charger has not said. */
   statusOf(connector: number): OcppStatus {
-    const s = this.charger.get(connector);
+    const reported = this.charger.get(connector);
+    // A connector a reservation made unavailable on the charger is, to the CSMS, as it would be without it.
+    const s = reported === 'unavailable' && this.hooks.reservations?.().holds(connector) === true ? 'available' : reported;
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
-    const inoperative = this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative';
+    const inoperative = this.firmwareHeld || !this.operative(connector);
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
+    if (this.hooks.reservations?.().shown(connector) === true) return 'Reserved';
     return TO_OCPP[s];
+  }
+
+  /** The charger's own last report of a connector; undefined before its first. */
+  chargerState(connector: number): ConnectorStatusEvent['status'] | undefined {
+    return this.charger.get(connector);
+  }
+
+  /** True when neither the station nor the EVSE was made Inoperative by the CSMS. */
+  operative(evse: number): boolean {
+    return this.stationOperative === 'Operative' && this.evseOperative?.get(evse) !== 'Inoperative';
+  }
+
+  /** Reports a connector again when its status changed (a reservation made, used or ended). */
+  refresh(connector: number): void {
+    this.report(connector, false);
   }
 
   /**
@@ -162,8 +183,8 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.firmwareHeld || this.stationOperative === 'Inoperative' || this.evseOperative?.get(connector) === 'Inoperative') return true;
-    return s === 'faulted' || s === 'unavailable';
+    if (this.firmwareHeld || !this.operative(connector)) return true;
+    return s === 'faulted' || (s === 'unavailable' && this.hooks.reservations?.().holds(connector) !== true);
   }
 
   async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
@@ -293,6 +314,7 @@ export class Availability {
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
+    this.hooks.reservations?.().check(connector);
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;

@@ -8,12 +8,14 @@ import { ocppTimestamp } from '../ocpp/schemas.js';
 import type { Authorization } from './authorization/authorization.js';
 import type { Firmware } from './firmware/firmware.js';
 import type { Availability } from './availability.js';
+import type { Certificates } from './certificates/certificates.js';
 import { background, type StationContext } from './context.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { NetworkProfiles } from './network/network-profiles.js';
 import type { Logs } from './logs/get-log.js';
 import type { Provisioning } from './provisioning.js';
 import type { RemoteControl } from './remote-control.js';
+import type { Reservations } from './reservations/reservations.js';
 import type { Reset } from './reset/reset.js';
 import { RemoteTrigger } from './remote-trigger.js';
 import { Reporting } from './reporting.js';
@@ -33,6 +35,8 @@ export interface HandlerBlocks {
   readonly firmware: Firmware;
   readonly network: NetworkProfiles;
   readonly logs: Logs;
+  readonly certificates: Certificates;
+  readonly reservations: Reservations;
   /** The last measurements of each connector, read when a TriggerMessage asks for them. */
   lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
   /** Vendor ids whose DataTransfer a codec handles. */
@@ -62,6 +66,7 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       // Through the event chain, so the Updated event keeps its place among the charger's events.
       void b.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
     },
+    signChargingStationCertificate: () => b.certificates.triggerSigning(),
     sendMeterValues: (evse) => {
       for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements(), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
       return true;
@@ -93,6 +98,12 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('ClearCache', () => b.authorization.clearCache());
   rpc.handle('CustomerInformation', (req) => b.authorization.customers.request(req));
   rpc.handle('GetLog', (req) => b.logs.getLog(req));
+  rpc.handle('InstallCertificate', (req) => b.certificates.installCertificate(req));
+  rpc.handle('GetInstalledCertificateIds', (req) => b.certificates.getInstalledCertificateIds(req));
+  rpc.handle('DeleteCertificate', (req) => b.certificates.deleteCertificate(req));
+  rpc.handle('CertificateSigned', (req) => b.certificates.certificateSigned(req));
+  rpc.handle('ReserveNow', (req) => b.reservations.reserveNow(req));
+  rpc.handle('CancelReservation', (req) => b.reservations.cancelReservation(req));
   rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
 }
 

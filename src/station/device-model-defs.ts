@@ -34,6 +34,7 @@ import type SecurityCtrlrFile from './components/SecurityCtrlr.json';
 import type SmartChargingCtrlrFile from './components/SmartChargingCtrlr.json';
 import type LocalAuthListCtrlrFile from './components/LocalAuthListCtrlr.json';
 import type AuthCacheCtrlrFile from './components/AuthCacheCtrlr.json';
+import type ReservationCtrlrFile from './components/ReservationCtrlr.json';
 import { checkValue, listValues } from './device-model-values.js';
 import { DERIVATIONS } from './device-model-types.js';
 import type { ComponentDef, ComponentType, ConnectorEnumType, MeasurandEnumType, VariableDef, VariableType } from './device-model-types.js';
@@ -86,6 +87,7 @@ interface Packaged {
   SmartChargingCtrlr: typeof SmartChargingCtrlrFile;
   LocalAuthListCtrlr: typeof LocalAuthListCtrlrFile;
   AuthCacheCtrlr: typeof AuthCacheCtrlrFile;
+  ReservationCtrlr: typeof ReservationCtrlrFile;
 }
 
 /** Report order; a Record, so the compiler insists that every packaged file is listed exactly once. */
@@ -104,6 +106,7 @@ const ORDER: Record<keyof Packaged, number> = {
   SmartChargingCtrlr: 11,
   LocalAuthListCtrlr: 12,
   AuthCacheCtrlr: 13,
+  ReservationCtrlr: 14,
 };
 
 /** Names of the packaged component files (without `.json`), in report order. */

@@ -10,6 +10,7 @@ import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
+import { Certificates } from './certificates/certificates.js';
 import { InvalidId } from './authorization/invalid-id.js';
 import { Availability } from './availability.js';
 import { ChargerCommands } from './charger-commands.js';
@@ -24,6 +25,7 @@ import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
 import { Provisioning, type BootReason, type BootState } from './provisioning.js';
 import { RemoteControl } from './remote-control.js';
+import { Reservations } from './reservations/reservations.js';
 import { Reset } from './reset/reset.js';
 import { SecurityEvents, type SecurityEventType } from './security-events.js';
 import { SmartCharging } from './smart-charging.js';
@@ -53,12 +55,14 @@ export class StationEngine {
   private readonly remote: RemoteControl;
   private readonly chargerEvents: ChargerEvents;
   private readonly authorization: Authorization;
+  private readonly reservations: Reservations;
   private readonly smartCharging: SmartCharging;
   private readonly aligned: AlignedData;
   private readonly security: SecurityEvents;
   private readonly firmware: Firmware;
   private readonly network: NetworkProfiles;
   private readonly logs: Logs;
+  private readonly certificates: Certificates;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
@@ -101,7 +105,7 @@ export class StationEngine {
     };
     this.provisioning = provisioning = new Provisioning(this.ctx);
     this.commands = new ChargerCommands(this.ctx);
-    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse) }, this.commands);
+    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse), reservations: () => this.reservations }, this.commands);
     this.queue = new TxQueue(this.ctx, (req, res) => {
       this.authorization.transactionEventAnswered(req, res);
       invalidId.answered(req, res);
@@ -109,7 +113,12 @@ export class StationEngine {
     this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
     const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), serialize: (what: string, work: () => Promise<void>) => this.serialize(what, work), reboot: (reason: BootReason) => this.reboot(reason) };
     this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions, delivered: () => this.queue.drained(), callTimeoutMs: () => callTimeoutMs(options, dm) }, this.commands);
-    this.authorization = new Authorization(this.ctx);
+    this.reservations = new Reservations(this.ctx, this.commands, this.availability, {
+      inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
+      listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
+    });
+    this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
+    this.authorization = new Authorization(this.ctx, this.reservations);
     const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
       this.ctx,
@@ -118,11 +127,16 @@ export class StationEngine {
       (c) => this.availability.startBlocked(c),
       this.authorization,
       this.commands,
+      this.reservations,
     );
     this.security = new SecurityEvents(this.ctx);
     this.logs = new Logs(this.ctx, {
       ...(options.uploader !== undefined ? { uploader: options.uploader } : {}),
       ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
+    });
+    this.certificates = new Certificates(this.ctx, options.security, {
+      reconnect: (reason) => this.connection.reconnectNow(1000, reason),
+      securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
     });
     this.aligned = new AlignedData(this.ctx, this.transactions, {
       latest: () => this.transactions.latestValues,
@@ -157,7 +171,8 @@ export class StationEngine {
         hold: (on) => this.availability.firmwareHold(on),
         securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
       },
-      options,
+      // The roots a firmware signing certificate must chain to: those the CSMS installed, unless injected.
+      { ...options, manufacturerRoots: options.manufacturerRoots ?? (() => this.certificates.manufacturerRoots()) },
     );
     const { availability, transactions, authorization, remote, smartCharging, firmware, reset } = this;
     this.chargerEvents = new ChargerEvents(this.ctx, {
@@ -173,13 +188,14 @@ export class StationEngine {
       ...(options.onRecordHeld !== undefined ? { recordHeld: options.onRecordHeld } : {}),
     });
     this.provisioning.onAccepted(() => {
+      this.reservations.accepted();
       this.availability.reportAll(true);
       this.queue.setOnline(true);
       this.security.setOnline(true);
       this.firmware.accepted();
     });
     registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs,
+      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations, certificates: this.certificates,
       // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
       // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
       // per station).
@@ -192,6 +208,7 @@ export class StationEngine {
       identity: options.id,
       url: options.csmsUrl,
       security: this.network.registryEndpoint().security,
+      tlsMaterial: () => this.certificates.tlsMaterial(),
       retryBackOff: () => ({
         waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
         randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
@@ -204,6 +221,7 @@ export class StationEngine {
           this.credentialsRejected = true;
           void this.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
         }
+        if (message === 'connection failure') this.certificates.connectionFailed(data);
         log(level, message, data);
       },
       timers: clock,
@@ -214,6 +232,7 @@ export class StationEngine {
         this.connected = true;
         this.credentialsRejected = false;
         background(this.ctx, 'network profile', this.network.connected());
+        this.certificates.connectionOpened(transport.peerCertificates);
         rpc.attach(transport);
         this.provisioning.connectionOpened();
         if (this.provisioning.state === 'accepted') {
@@ -264,6 +283,7 @@ export class StationEngine {
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
     await engine.network.load();
+    await engine.reservations.load();
     await engine.availability.load();
     await engine.smartCharging.load();
     await engine.transactions.load();
@@ -271,6 +291,7 @@ export class StationEngine {
     const bootReason = await engine.firmware.load();
     if (bootReason !== undefined) engine.provisioning.firstBootReason(bootReason);
     await engine.authorization.cache.load();
+    await engine.certificates.load();
     return engine;
   }
 
@@ -313,7 +334,9 @@ export class StationEngine {
     this.smartCharging.dispose();
     this.availability.dispose();
     this.firmware.dispose();
+    this.reservations.dispose();
     this.commands.dispose();
+    this.certificates.dispose();
     await this.settleCalls('station stopped');
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');

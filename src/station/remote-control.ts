@@ -20,6 +20,19 @@ import type { RemoteStart } from './remote-starts.js';
 import type { Transactions } from './transactions.js';
 import type { TxQueue } from './tx-queue.js';
 
+type IdToken = RequestOf<'RequestStartTransaction'>['idToken'];
+
+/**
+ * Reserved EVSEs as remote starts see them (`Reservations`): refused for a token the reservation
+ * does not let start; prepared (the charger made available) for one it does, and held again when
+ * that start does not happen.
+ */
+export interface ReservedStarts {
+  reservedForOther(evse: number, token: IdToken, group: IdToken | undefined): boolean;
+  remoteStart(evse: number, token: IdToken, group: IdToken | undefined): Promise<{ reasonCode: string; additionalInfo: string } | undefined>;
+  remoteStartFailed(evse: number): void;
+}
+
 export class RemoteControl {
   constructor(
     private readonly ctx: StationContext,
@@ -28,17 +41,20 @@ export class RemoteControl {
     private readonly connectorBusy: (connector: number) => boolean,
     private readonly authorization: Authorization,
     private readonly commands: ChargerCommands,
+    private readonly reservations?: ReservedStarts,
   ) {}
 
   async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<HandlerResult<'RequestStartTransaction'>> {
     if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
     const count = this.ctx.capabilities.connectorCount;
-    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c));
+    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c) && this.reservations?.reservedForOther(c, req.idToken, req.groupIdToken) !== true);
     if (connector === undefined || connector < 1 || connector > count) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
     const running = this.tx.transactionOf(connector);
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
     if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
     if (!this.ctx.capabilities.commands.has('startCharging')) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } };
+    const reserved = await this.reservations?.remoteStart(connector, req.idToken, req.groupIdToken);
+    if (reserved !== undefined) return { status: 'Rejected', statusInfo: reserved };
     const start: RemoteStart = { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) };
     this.tx.remoteStarts.expect(connector, start);
     if (this.authorization.remoteStartNeedsAuthorization(req.idToken)) {
@@ -46,7 +62,7 @@ export class RemoteControl {
     }
     const result = await this.startCharger(connector, req, start);
     if (!result.ok) {
-      this.tx.remoteStarts.cancel(connector, start);
+      this.startFailed(connector, start);
       return { status: 'Rejected', statusInfo: statusInfo(result) };
     }
     return { status: 'Accepted', ...noteInfo(result) };
@@ -56,14 +72,20 @@ export class RemoteControl {
   private async authorizeThenStart(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<void> {
     const { accepted, reason } = await this.authorization.authorize(req.idToken);
     if (!accepted) {
-      this.tx.remoteStarts.cancel(connector, start);
+      this.startFailed(connector, start);
       this.ctx.log('warn', 'remote start refused: the CSMS did not authorize its token', { remoteStartId: req.remoteStartId, connector, reason });
       return;
     }
     const result = await this.startCharger(connector, req, start);
     if (result.ok) return;
-    this.tx.remoteStarts.cancel(connector, start);
+    this.startFailed(connector, start);
     this.ctx.log('warn', 'remote start refused by the charger after authorization', { remoteStartId: req.remoteStartId, connector, ...statusInfo(result) });
+  }
+
+  /** `start` did not happen: forgotten, and a reserved EVSE made ready for it is held again. */
+  private startFailed(connector: number, start: RemoteStart): void {
+    this.tx.remoteStarts.cancel(connector, start);
+    this.reservations?.remoteStartFailed(connector);
   }
 
   private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<ChargerOutcome> {

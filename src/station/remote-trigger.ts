@@ -21,6 +21,8 @@ export interface TriggerTargets {
   sendFirmwareStatus(): void;
   /** LogStatusNotification as things stand: Uploading with its requestId, or Idle (N01). */
   logStatus(): RequestOf<'LogStatusNotification'>;
+  /** A new key pair and CSR, sent as SignCertificateRequest (A02). */
+  signChargingStationCertificate(): void;
 }
 
 export class RemoteTrigger {
@@ -51,6 +53,8 @@ export class RemoteTrigger {
         return { response: { status: 'Accepted' }, after: () => this.targets.sendFirmwareStatus() };
       case 'LogStatusNotification':
         return { response: { status: 'Accepted' }, after: () => background(this.ctx, 'LogStatusNotification', this.ctx.call('LogStatusNotification', this.targets.logStatus())) };
+      case 'SignChargingStationCertificate':
+        return { response: { status: 'Accepted' }, after: () => this.targets.signChargingStationCertificate() };
       case 'TransactionEvent':
         if (!this.targets.hasTransaction(evse)) return { response: { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } }, after: none };
         return { response: { status: 'Accepted' }, after: () => this.targets.sendTransactionEvent(evse) };

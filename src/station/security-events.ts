@@ -43,6 +43,12 @@ export type SecurityEventType =
   | 'InvalidFirmwareSigningCertificate'
   /** New firmware installed (L01.FR.31). */
   | 'FirmwareUpdated'
+  /** The CSMS's TLS certificate failed verification against the station's trusted roots. */
+  | 'InvalidCsmsCertificate'
+  /** A CertificateSignedRequest carried a certificate the station refused (A02.FR.07). */
+  | 'InvalidChargingStationCertificate'
+  /** The renewed client certificate was dropped: the station connected with the previous one (A02.FR.29, 2025 errata). */
+  | 'DiscardedRenewedClientCertificate'
   | 'SettingSystemTime'
   | 'ResetOrReboot'
   | 'StartupOfTheDevice'

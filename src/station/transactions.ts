@@ -23,6 +23,9 @@ import { ResetEnds } from './reset/reset-ends.js';
 import { TransactionRecords } from './transaction-records.js';
 import { TransactionSamples } from './transaction-samples.js';
 import type { TxQueue } from './tx-queue.js';
+import type { ReservationUse } from './reservations/reservations.js';
+
+type OcppIdToken = NonNullable<TxEvent['idToken']>;
 
 export { ocppIdToken } from './transaction-events.js';
 export type { RemoteStart } from './remote-starts.js';
@@ -45,6 +48,8 @@ export class Transactions {
   /** RequestStartTransaction requests waiting for their session. */
   readonly remoteStarts: RemoteStarts;
   private readonly listeners: TransactionListener[] = [];
+  /** The reservation a session starting on a connector with a token uses (H03), if any. */
+  private reservationUse: ((connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined) | undefined;
   /**
    * The latest reading of each measurand (and phase) of each connector: every sample is built from
    * these, so a charger reporting one measurand per ASDU still gets samples with all of them.
@@ -97,6 +102,11 @@ export class Transactions {
 
   listen(l: TransactionListener): void {
     this.listeners.push(l);
+  }
+
+  /** Sessions use reservations: their Started event carries the reservationId and ends the reservation. */
+  useReservations(use: (connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined): void {
+    this.reservationUse = use;
   }
 
   /** Loads transactions that were open when the engine last stopped. */
@@ -158,7 +168,8 @@ export class Transactions {
       remote: remote !== undefined,
     };
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
-    await this.emit(e.connector, tx, {
+    const reservation = this.reservationUse?.(e.connector, idToken);
+    const event: UnnumberedTxEvent = {
       eventType: 'Started',
       timestamp: ocppTimestamp(Date.parse(start.at)),
       triggerReason: remote !== undefined ? 'RemoteStart' : idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
@@ -167,7 +178,11 @@ export class Transactions {
       transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(remote !== undefined ? { remoteStartId: remote.remoteStartId } : {}) },
       ...(start.begin !== undefined ? { meterValue: [start.begin] } : {}),
       ...(start.customData !== undefined ? { customData: { ...start.customData, vendorId: 'pilegate' } } : {}),
-    });
+      ...(reservation !== undefined ? { reservationId: reservation.reservationId } : {}),
+    };
+    // The reservation's key goes in the same atomic write as the event that uses it.
+    await this.emit(e.connector, tx, event, false, reservation !== undefined ? [reservation.change] : []);
+    reservation?.done();
     for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(start.at), remote);
   }
 

@@ -28,13 +28,22 @@ export interface TestCsmsOptions {
   /** Decides each BootNotification; default Accepted with interval 300. */
   readonly boot?: (identity: string, params: Record<string, unknown>, n: number) => BootAnswer;
   /** Serve TLS with this server certificate (security profile 2/3). */
-  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly requestCert?: boolean };
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca?: string;
+    readonly requestCert?: boolean;
+    /** Drops a TLS connection whose client certificate (DER) this refuses, before the WebSocket handshake. */
+    readonly refuseClient?: (certificate: Buffer) => boolean;
+  };
   /** Listen on this port (to restart a stopped CSMS at the same address). */
   readonly port?: number;
   /** Answers these actions only after this many ms (a slow CSMS). */
   readonly replyDelayMs?: Readonly<Record<string, number>>;
   /** The `idTokenInfo.status` an AuthorizeRequest gets for this token; default Accepted. */
   readonly authorize?: (identity: string, idToken: string) => 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'Unknown';
+  /** The `idTokenInfo.groupIdToken` (type Central) an AuthorizeRequest gets for this token; default none. */
+  readonly authorizeGroup?: (identity: string, idToken: string) => string | undefined;
   /** The `idTokenInfo` a TransactionEventRequest's answer carries (undefined: none). */
   readonly transactionEventIdTokenInfo?: (identity: string, params: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
@@ -51,6 +60,8 @@ export interface TestCsms {
   /** Message ids of station CALLs the CSMS answered (CALLRESULT written while its socket was open). */
   readonly answered: Set<string>;
   readonly authAttempts: { identity: string; passwordOk: boolean; at: number }[];
+  /** The client certificate (DER) each TLS connection presented, in order; empty without `tls`. */
+  readonly clientCertificates: Buffer[];
   readonly clients: Map<string, RPCClient>;
   /** OCPP connections open now, per identity. */
   readonly openConnections: Map<string, number>;
@@ -70,6 +81,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   const replies: TestCsms['replies'] = [];
   const answered = new Set<string>();
   const authAttempts: TestCsms['authAttempts'] = [];
+  const clientCertificates: Buffer[] = [];
   const clients = new Map<string, RPCClient>();
   const openConnections = new Map<string, number>();
   const maxOpenConnections = new Map<string, number>();
@@ -130,11 +142,13 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       return { currentTime: ocppTimestamp(Date.now()), ...answer };
     });
     client.handle('Heartbeat', async () => ({ currentTime: ocppTimestamp(Date.now()) }));
+    client.handle('SignCertificate', async () => ({ status: 'Accepted' }));
     client.handle('Authorize', async ({ params }) => {
       const token = String((params as { idToken?: { idToken?: unknown } } | undefined)?.idToken?.idToken ?? '');
-      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted' } };
+      const group = options.authorizeGroup?.(identity, token);
+      return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted', ...(group !== undefined ? { groupIdToken: { idToken: group, type: 'Central' } } : {}) } };
     });
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation']) {
+    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation', 'ReservationStatusUpdate']) {
       const delay = options.replyDelayMs?.[action] ?? 0;
       client.handle(action, async ({ params }) => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -150,6 +164,11 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   if (options.tls !== undefined) {
     tlsServer = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}), requestCert: options.tls.requestCert ?? false, rejectUnauthorized: false });
     tlsServer.on('upgrade', server.handleUpgrade);
+    tlsServer.on('secureConnection', (socket) => {
+      const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+      if (raw !== undefined) clientCertificates.push(raw);
+      if (raw !== undefined && options.tls?.refuseClient?.(raw) === true) socket.destroy();
+    });
     await new Promise<void>((resolve) => tlsServer?.listen(options.port ?? 0, '127.0.0.1', resolve));
     port = (tlsServer.address() as AddressInfo).port;
   } else {
@@ -183,6 +202,7 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
     replies,
     answered,
     authAttempts,
+    clientCertificates,
     clients,
     openConnections,
     maxOpenConnections,

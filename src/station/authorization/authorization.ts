@@ -42,7 +42,22 @@ type OcppIdToken = RequestOf<'Authorize'>['idToken'];
 export interface AuthorizationOutcome {
   readonly accepted: boolean;
   readonly reason: string;
+  /** The token's group, as the CSMS, the local list or the cache gave it. */
+  readonly groupIdToken?: OcppIdToken;
 }
+
+/**
+ * Who may start on a reserved EVSE (H03): the reservation's verdict on a token (undefined: the EVSE
+ * is not reserved), whether the token's group is the reservation's, and the token let start there.
+ */
+export interface StartGuard {
+  verdict(evse: number, token: OcppIdToken): 'own' | 'group' | 'other' | undefined;
+  groupMatches(evse: number, group: OcppIdToken | undefined): boolean;
+  admitted(evse: number, token: OcppIdToken): void;
+}
+
+/** The reason a charger is given for a token refused at a reserved EVSE (an AuthorizationStatusEnumType value). */
+const RESERVED_REASON = 'NotAtThisTime';
 
 export class Authorization {
   /** The Local Authorization List (D01/D02): the engine registers its handlers and loads it. */
@@ -52,7 +67,10 @@ export class Authorization {
   /** CustomerInformation (N09/N10): what the list, the cache and the queue hold for a token. */
   readonly customers: CustomerInformation;
 
-  constructor(private readonly ctx: StationContext) {
+  constructor(
+    private readonly ctx: StationContext,
+    private readonly guard?: StartGuard,
+  ) {
     this.localList = new LocalList(ctx);
     this.cache = new AuthCache(ctx);
     this.customers = new CustomerInformation(ctx, this.localList, this.cache);
@@ -60,7 +78,7 @@ export class Authorization {
 
   /** A charger's request: asks the CSMS (or applies the offline policy) and answers the charger. */
   async request(e: AuthorizationRequestEvent): Promise<void> {
-    const { accepted, reason } = await this.authorize(ocppIdToken(e.idToken));
+    const { accepted, reason } = await this.decide(e.connector, ocppIdToken(e.idToken));
     const outcome = this.ctx.charger.send({
       type: 'authorize',
       id: this.ctx.commandId('authorize'),
@@ -74,6 +92,20 @@ export class Authorization {
   }
 
   /**
+   * A token presented at `evse`: on a reserved EVSE another token is refused without asking the CSMS,
+   * and one that may be of the reservation's group only when the CSMS (or the list, or the cache) names it.
+   */
+  private async decide(evse: number, token: OcppIdToken): Promise<AuthorizationOutcome> {
+    const verdict = this.guard?.verdict(evse, token);
+    if (verdict === 'other') return { accepted: false, reason: RESERVED_REASON };
+    const outcome = await this.authorize(token);
+    if (!outcome.accepted || verdict === undefined || this.guard === undefined) return outcome;
+    if (verdict === 'group' && !this.guard.groupMatches(evse, outcome.groupIdToken)) return { accepted: false, reason: RESERVED_REASON };
+    this.guard.admitted(evse, token);
+    return outcome;
+  }
+
+  /**
    * AuthorizeRequest for `idToken` when the CSMS can be asked; only `Accepted` lets it charge
    * (Blocked, Expired, Invalid, NoCredit, Unknown... refuse). Without an answer the offline policy decides.
    */
@@ -81,14 +113,14 @@ export class Authorization {
     const known = this.known(idToken);
     if (!this.ctx.isOnline()) return this.offline('offline', known);
     if (known !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalPreAuthorize')) {
-      if (known.status === 'Accepted') return { accepted: true, reason: `Accepted (${known.where})` };
+      if (known.status === 'Accepted') return { accepted: true, reason: `Accepted (${known.where})`, ...group(known.group) };
       if (this.ctx.dm.getBoolean(known.component, 'DisablePostAuthorize')) return { accepted: false, reason: `${known.status} (${known.where})` };
     }
     try {
       const r = await this.askCsms(idToken);
       if (r === undefined) return this.offline(`CSMS did not answer within ${this.answerWaitMs() / 1000} s`, known);
       if (known?.where !== 'local list') this.cache.update(idToken, r.idTokenInfo);
-      return { accepted: r.idTokenInfo.status === 'Accepted', reason: r.idTokenInfo.status };
+      return { accepted: r.idTokenInfo.status === 'Accepted', reason: r.idTokenInfo.status, ...group(r.idTokenInfo.groupIdToken ?? known?.group) };
     } catch (err) {
       return this.offline(`CSMS did not answer (${err instanceof Error ? err.message : String(err)})`, known);
     }
@@ -153,15 +185,15 @@ export class Authorization {
   /** Where the station knows `idToken` from: the Local Authorization List first, else the cache. */
   private known(idToken: OcppIdToken): Known | undefined {
     const listed = this.localList.lookup(idToken);
-    if (listed !== undefined) return { status: listed.status, where: 'local list', component: 'LocalAuthListCtrlr' };
+    if (listed !== undefined) return { status: listed.status, where: 'local list', component: 'LocalAuthListCtrlr', ...group(listed.groupIdToken) };
     const cached = this.cache.use(idToken);
-    if (cached !== undefined) return { status: cached.status, where: 'authorization cache', component: 'AuthCacheCtrlr' };
+    if (cached !== undefined) return { status: cached.status, where: 'authorization cache', component: 'AuthCacheCtrlr', ...group(cached.groupIdToken) };
     return undefined;
   }
 
   private offline(why: string, known: Known | undefined): AuthorizationOutcome {
     if (known !== undefined && this.ctx.dm.getBoolean('AuthCtrlr', 'LocalAuthorizeOffline')) {
-      return { accepted: known.status === 'Accepted', reason: `${why}: ${known.status} in the ${known.where}` };
+      return { accepted: known.status === 'Accepted', reason: `${why}: ${known.status} in the ${known.where}`, ...group(known.group) };
     }
     const accepted = this.ctx.dm.getBoolean('AuthCtrlr', 'OfflineTxForUnknownIdEnabled');
     return { accepted, reason: `${why}: offline policy ${accepted ? 'lets unknown tokens charge' : 'refuses'}` };
@@ -174,4 +206,10 @@ interface Known {
   readonly where: 'local list' | 'authorization cache';
   /** The component whose DisablePostAuthorize applies. */
   readonly component: 'LocalAuthListCtrlr' | 'AuthCacheCtrlr';
+  /** The token's group, where it is known. */
+  readonly group?: OcppIdToken;
+}
+
+function group(g: OcppIdToken | undefined): { groupIdToken?: OcppIdToken } {
+  return g !== undefined ? { groupIdToken: g } : {};
 }
