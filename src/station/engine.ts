@@ -135,7 +135,7 @@ export class StationEngine {
       ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
     });
     this.certificates = new Certificates(this.ctx, options.security, {
-      reconnect: (reason) => this.connection.reconnectNow(1000, reason),
+      reconnect: (reason) => void this.reconnectAfterCall(reason),
       securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
     });
     this.aligned = new AlignedData(this.ctx, this.transactions, {
@@ -422,7 +422,13 @@ export class StationEngine {
     if (!this.reconnectAfterAnswer) return;
     this.reconnectAfterAnswer = false;
     this.ctx.log('info', 'BasicAuthPassword changed: reconnecting');
-    this.connection.reconnectNow(1000, 'credentials changed');
+    void this.reconnectAfterCall('credentials changed');
+  }
+
+  /** A new connection, the old one closed once its CALL in flight is answered; queued CALLs wait for it. */
+  private async reconnectAfterCall(reason: string): Promise<void> {
+    await this.ctx.rpc.drain(callTimeoutMs(this.options, this.ctx.dm));
+    this.connection.reconnectNow(1000, reason);
   }
 
   /** The virtual station reboots: a new connection and BootNotification, the old one closed once its CALL in flight is answered. */
