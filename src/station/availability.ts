@@ -92,6 +92,7 @@ export class Availability {
     const owed = this.owed?.delete(e.connector) === true;
     if (this.owed?.size === 0) this.clearOwed();
     this.report(e.connector, owed);
+    this.hooks.reservations?.().chargerReported(e.connector);
   }
 
   /**

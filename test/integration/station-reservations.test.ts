@@ -44,13 +44,14 @@ interface Rig {
  * (`canHold` false: it has no availability command for its connectors); `pile`: a charger that
  * asks the gateway about every card (YKC-like), with no availability command at all.
  */
-async function rig(id: string, opts: { pile?: boolean; canHold?: boolean; csmsOptions?: TestCsmsOptions; preset?: Record<string, string> } = {}): Promise<Rig> {
+async function rig(id: string, opts: { pile?: boolean; canHold?: boolean; holdAnswer?: () => 'accepted' | 'rejected'; csmsOptions?: TestCsmsOptions; preset?: Record<string, string> } = {}): Promise<Rig> {
   csms ??= await startCsms(opts.csmsOptions);
   const c = csms;
   const ref: { engine?: StationEngine } = {};
   const send = (command: ChargerCommand): CommandOutcome => {
     if (command.type === 'setAvailability' && opts.canHold === false) return { status: 'notSupported', reason: `no availability command for connector ${command.connector}` };
-    setImmediate(() => ref.engine?.chargerEvent({ type: 'commandResult', commandId: command.id, status: 'accepted' }));
+    const status = command.type === 'setAvailability' ? (opts.holdAnswer?.() ?? 'accepted') : 'accepted';
+    setImmediate(() => ref.engine?.chargerEvent({ type: 'commandResult', commandId: command.id, status }));
     return { status: 'sent' };
   };
   const commands: ChargerCommand[] = [];
@@ -121,6 +122,35 @@ describe('ReserveNow on a charger that decides its own starts (IEC 104 point tab
     // Used: no ReservationStatusUpdate, and a cancel finds nothing.
     expect(await r.client.call('CancelReservation', { reservationId: 7 })).toMatchObject({ status: 'Rejected' });
     expect(updates(r.csms, 'CS-RES-HOLD')).toEqual([]);
+  }, 30_000);
+
+  it('holds the charger again when it comes back available (a reset, a power cycle, a reconnection dropped the hold)', async () => {
+    const r = await rig('CS-RES-REHOLD');
+    expect(await r.client.call('ReserveNow', { id: 11, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 1 })).toEqual({ status: 'Accepted' });
+    r.feed({ type: 'connectorStatus', connector: 1, status: 'unavailable', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await until(() => last(r.statuses(1)) === 'Reserved', 'EVSE 1 Reserved');
+    // The charger reports the connector available: it no longer refuses other starts there.
+    r.feed({ type: 'connectorStatus', connector: 1, status: 'available', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await until(() => r.told().length === 2, 'charger told to hold again');
+    expect(r.told()).toEqual(['1:off', '1:off']);
+    await r.s.engine.eventsHandled();
+    expect(last(r.statuses(1))).toBe('Reserved');
+    expect(updates(r.csms, 'CS-RES-REHOLD')).toEqual([]);
+  }, 30_000);
+
+  it('removes the reservation (ReservationStatusUpdate Removed) when the charger came back available and refuses to be held again', async () => {
+    let holds = 0;
+    const r = await rig('CS-RES-LOST', { holdAnswer: () => (++holds === 1 ? 'accepted' : 'rejected') });
+    expect(await r.client.call('ReserveNow', { id: 12, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 1 })).toEqual({ status: 'Accepted' });
+    r.feed({ type: 'connectorStatus', connector: 1, status: 'unavailable', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await until(() => last(r.statuses(1)) === 'Reserved', 'EVSE 1 Reserved');
+    r.feed({ type: 'connectorStatus', connector: 1, status: 'available', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
+    await r.csms.waitForCall((x) => x.action === 'ReservationStatusUpdate', 8_000);
+    expect(updates(r.csms, 'CS-RES-LOST')).toEqual([{ reservationId: 12, reservationUpdateStatus: 'Removed' }]);
+    await until(() => last(r.statuses(1)) === 'Available', 'EVSE 1 Available');
+    expect(await r.s.store.get('CS-RES-LOST', 'reservation:12')).toBeUndefined();
+    // Nothing to lift: the charger is available already.
+    expect(r.told()).toEqual(['1:off', '1:off']);
   }, 30_000);
 
   it('expires: ReservationStatusUpdate Expired, the charger made available again, the EVSE Available', async () => {

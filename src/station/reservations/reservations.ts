@@ -131,6 +131,18 @@ export class Reservations {
     this.end(r, 'Removed', false);
   }
 
+  /**
+   * The charger reported `evse`. Available while a reservation holds it: the charger dropped the
+   * hold (a reset, a power cycle, a reconnection) and would let anyone start there, so it is told
+   * again; a charger that will not be held again loses the reservation (Removed), since it can no
+   * longer be kept as it was promised.
+   */
+  chargerReported(evse: number): void {
+    const r = this.on(evse);
+    if (r?.hold !== 'held' || this.hold.lifting(evse) || this.evses.chargerState(evse) !== 'available') return;
+    background(this.ctx, 'reservation hold', this.serial(() => this.holdAgain(r)));
+  }
+
   /** What the reservation on `evse` says of a token presented there (undefined: none is held). */
   verdict(evse: number, token: OcppIdToken): TokenVerdict | undefined {
     const r = this.on(evse);
@@ -337,6 +349,16 @@ export class Reservations {
         this.end(r, 'Expired', true);
       }, Math.min(wait, LONGEST_TIMER_MS)),
     );
+  }
+
+  private async holdAgain(r: Reserved): Promise<void> {
+    if (this.byId?.get(r.id) !== r || r.hold !== 'held' || this.evses.chargerState(r.evseId) !== 'available') return;
+    this.ctx.log('warn', 'charger dropped the reservation hold: told again', { reservationId: r.id, evse: r.evseId });
+    const outcome = await this.hold.tell(r.evseId, false, () => this.heldLate(r));
+    if (outcome.ok !== false || this.byId?.get(r.id) !== r) return;
+    this.ctx.log('warn', 'reservation removed: the charger would not be held again', { reservationId: r.id, evse: r.evseId, ...statusInfo(outcome) });
+    r.hold = 'none';
+    this.end(r, 'Removed', true);
   }
 
   /** The charger confirmed a hold after ReserveNow was answered Rejected: it is made available again. */

@@ -46,4 +46,6 @@ export interface ReservedEvses {
   holds(evse: number): boolean;
   /** Its state may have changed: a reservation that can no longer be kept ends before it is reported. */
   check(evse: number): void;
+  /** The charger itself reported the EVSE's state (not a refresh): a hold it dropped is taken again. */
+  chargerReported(evse: number): void;
 }
