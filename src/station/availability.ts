@@ -139,7 +139,8 @@ export class Availability {
 
   /**
    * While a firmware installation waits for the transactions to end (L01.FR.07), EVSEs not in use
-   * are Unavailable and remote starts refused (a start at the charger itself is not prevented);
+   * are Unavailable and remote starts refused, and so are the starts a charger asks the gateway
+   * about (a YKC card); a start a charger decides alone is not prevented;
    * an EVSE whose session ends becomes Unavailable too.
    */
   firmwareHold(on: boolean): void {
@@ -172,6 +173,15 @@ export class Availability {
     return this.stationOperative === 'Operative' && this.evseOperative?.get(evse) !== 'Inoperative';
   }
 
+  /**
+   * True when no session may start on `connector` by the station's own state: the CSMS made it (or
+   * the station) Inoperative, or a firmware installation holds the EVSEs. A charger that asks the
+   * gateway about its starts is refused there too, whether or not it could be told itself.
+   */
+  heldOff(connector: number): boolean {
+    return this.firmwareHeld || !this.operative(connector);
+  }
+
   /** Reports a connector again when its status changed (a reservation made, used or ended). */
   refresh(connector: number): void {
     this.report(connector, false);
@@ -184,7 +194,7 @@ export class Availability {
    */
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
-    if (this.firmwareHeld || !this.operative(connector)) return true;
+    if (this.heldOff(connector)) return true;
     return s === 'faulted' || (s === 'unavailable' && this.hooks.reservations?.().holds(connector) !== true);
   }
 
@@ -212,7 +222,10 @@ export class Availability {
     await this.persist(evse, op);
     const notTold = told.kind === 'notTold' ? (evse === 0 ? Array.from({ length: count }, (_, i) => i + 1) : [evse]) : told.notTold;
     if (notTold.length === 0) return { response: { status: 'Accepted' }, after };
-    const additionalInfo = `the charger cannot be told (no availability command for ${evseNames(notTold, count)}): the gateway reports it ${op === 'Inoperative' ? 'Unavailable and refuses remote starts there; a session started at the charger itself is not prevented' : 'Operative again'}`;
+    const refused = this.ctx.capabilities.localAuthorization
+      ? "refuses remote starts and the charger's own starts there (it asks the gateway about them)"
+      : 'refuses remote starts there; a session started at the charger itself is not prevented';
+    const additionalInfo = `the charger cannot be told (no availability command for ${evseNames(notTold, count)}): the gateway reports it ${op === 'Inoperative' ? `Unavailable and ${refused}` : 'Operative again'}`;
     this.ctx.log('info', 'charger availability not changed, the gateway enforces it', { evse, notTold });
     return { response: { status: 'Accepted', statusInfo: info('GatewayEnforced', additionalInfo) }, after };
   }

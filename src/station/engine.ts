@@ -118,7 +118,7 @@ export class StationEngine {
       listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
     });
     this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
-    this.authorization = new Authorization(this.ctx, this.reservations);
+    this.authorization = new Authorization(this.ctx, this.reservations, (c) => this.availability.heldOff(c));
     const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
     this.remote = new RemoteControl(
       this.ctx,

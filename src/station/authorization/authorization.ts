@@ -56,6 +56,9 @@ export interface StartGuard {
   admitted(evse: number, token: OcppIdToken): void;
 }
 
+/** The reason a charger is given for a token refused at an EVSE that takes no session now (Inoperative, firmware). */
+const HELD_OFF_REASON = 'NotAtThisTime';
+
 /** The reason a charger is given for a token refused at a reserved EVSE (an AuthorizationStatusEnumType value). */
 const RESERVED_REASON = 'NotAtThisTime';
 
@@ -70,6 +73,8 @@ export class Authorization {
   constructor(
     private readonly ctx: StationContext,
     private readonly guard?: StartGuard,
+    /** True when the EVSE takes no new session (Inoperative, a firmware installation's hold). */
+    private readonly heldOff?: (evse: number) => boolean,
   ) {
     this.localList = new LocalList(ctx);
     this.cache = new AuthCache(ctx);
@@ -92,10 +97,12 @@ export class Authorization {
   }
 
   /**
-   * A token presented at `evse`: on a reserved EVSE another token is refused without asking the CSMS,
+   * A token presented at `evse`: at an EVSE that takes no session (Inoperative, firmware hold) and,
+   * on a reserved EVSE, another token are refused without asking the CSMS,
    * and one that may be of the reservation's group only when the CSMS (or the list, or the cache) names it.
    */
   private async decide(evse: number, token: OcppIdToken): Promise<AuthorizationOutcome> {
+    if (this.heldOff?.(evse) === true) return { accepted: false, reason: HELD_OFF_REASON };
     const verdict = this.guard?.verdict(evse, token);
     if (verdict === 'other') return { accepted: false, reason: RESERVED_REASON };
     const outcome = await this.authorize(token);
