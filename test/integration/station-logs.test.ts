@@ -91,6 +91,15 @@ describe('GetLog over HTTP', () => {
     expect(logStatuses(c, 'CS-LOG-3')).toEqual([{ status: 'Uploading', requestId: 13 }, { status: 'UploadFailure', requestId: 13 }]);
   });
 
+  it('caps the retries a request asks for (any integer passes the schema): at most 10 after the first, then UploadFailure', async () => {
+    const http = await startUploadHttpServer({ status: () => 503 });
+    servers.push(http);
+    const { client, csms: c } = await accepted('CS-LOG-CAP');
+    await client.call('GetLog', { logType: 'SecurityLog', requestId: 31, retries: 2_000_000_000, retryInterval: 0, log: { remoteLocation: `${http.base}/d/` } });
+    expect(await finalStatus(c, 'CS-LOG-CAP', 31)).toBe('UploadFailure');
+    expect(http.requests).toHaveLength(11);
+  }, 30_000);
+
   it('reports PermissionDenied at once when the server refuses (no retry), and sends URL credentials as Basic', async () => {
     const http = await startUploadHttpServer({ status: () => 403 });
     servers.push(http);

@@ -3,7 +3,7 @@
  * frames and the gateway's log lines for this station, SecurityLog: its security events — within
  * `oldestTimestamp`..`latestTimestamp`, and uploads it to `remoteLocation`, telling the CSMS with
  * LogStatusNotification: Uploading, then Uploaded or how it failed (UploadFailure after the last of
- * `retries` + 1 attempts spaced `retryInterval` s; PermissionDenied, NotSupportedOperation and
+ * `retries` + 1 attempts spaced `retryInterval` s, retries capped at 10; PermissionDenied, NotSupportedOperation and
  * BadMessage at once: another attempt would meet the same answer). One upload runs at a time: a
  * newer request is answered AcceptedCanceled, the running upload is aborted and its requestId gets
  * LogStatusNotification AcceptedCanceled before the new one starts.
@@ -20,6 +20,10 @@ type LogStatus = RequestOf<'LogStatusNotification'>;
 export const DEFAULT_RETRIES = 1;
 /** Seconds between attempts when the request names none. */
 export const DEFAULT_RETRY_INTERVAL_S = 30;
+/** The most retries a request gets, whatever it asks: the schema bounds neither retries nor retryInterval. */
+export const MAX_RETRIES = 10;
+/** setTimeout's longest delay: a longer retryInterval would fire at once instead. */
+const LONGEST_WAIT_MS = 2 ** 31 - 1;
 /** One attempt gives up after this long. */
 export const UPLOAD_TIMEOUT_MS = 120_000;
 
@@ -99,8 +103,8 @@ export class Logs {
   private async upload(job: Job, uploader: Uploader, window: LogWindow): Promise<LogStatus['status']> {
     const { signal } = job.abort;
     const body = Buffer.from(`${(await this.build(job.request, window)).join('\n')}\n`, 'utf8');
-    const attempts = 1 + Math.max(0, job.request.retries ?? DEFAULT_RETRIES);
-    const intervalMs = Math.max(0, job.request.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
+    const attempts = 1 + Math.min(MAX_RETRIES, Math.max(0, job.request.retries ?? DEFAULT_RETRIES));
+    const intervalMs = Math.min(LONGEST_WAIT_MS, Math.max(0, job.request.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000);
     for (let attempt = 1; ; attempt++) {
       const failed = await this.attempt(job, uploader, body, attempt);
       if (failed === undefined) return 'Uploaded';
