@@ -226,8 +226,14 @@ export class StationEngine {
       },
       timers: clock,
       ...(options.random !== undefined ? { random: options.random } : {}),
-      // B10.FR.10: connected through another slot, the station boots again.
-      onAttemptFailed: ({ wasOpen }) => void (this.network.attemptFailed(wasOpen) && this.provisioning.state !== 'unbooted' && this.provisioning.reboot('Unknown')),
+      // B10.FR.10: connected through another slot, the station boots again, and nothing but its
+      // BootNotification goes first: CALLs queued for the old slot are dropped (as on a reboot).
+      onAttemptFailed: ({ wasOpen }) => {
+        if (!this.network.attemptFailed(wasOpen)) return;
+        const dropped = rpc.dropQueued('the station boots again on another network slot');
+        if (dropped > 0) this.ctx.log('info', 'CALLs queued for the previous network slot: dropped', { dropped });
+        if (this.provisioning.state !== 'unbooted') this.provisioning.reboot('Unknown');
+      },
       onOpen: (transport) => {
         this.connected = true;
         this.credentialsRejected = false;

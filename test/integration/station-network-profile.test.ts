@@ -170,6 +170,30 @@ describe('SetNetworkProfile', () => {
   });
 });
 
+describe('falling back to the next slot', () => {
+  it('boots first on the new slot: CALLs queued while the old CSMS was unreachable are not written before the BootNotification', async () => {
+    const passwords: Record<string, string> = { 'CS-NET-Q': PASSWORD };
+    const a = await csms({ passwords });
+    const b = await csms({ passwords });
+    const s = await online('CS-NET-Q', a.url);
+    const at = (): string => new Date().toISOString();
+    for (const connector of [1, 2]) s.engine.chargerEvent({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: at() });
+    await a.waitForCall((x) => x.action === 'StatusNotification' && x.params.evseId === 2);
+    const client = await a.client('CS-NET-Q');
+    expect(await client.call('SetNetworkProfile', { configurationSlot: 2, connectionData: profile(b.url) })).toEqual({ status: 'Accepted' });
+    expect((await setPriority(client, '1,2')).setVariableResult[0]?.attributeStatus).toBe('RebootRequired');
+    await a.close();
+    csmss.splice(csmss.indexOf(a), 1);
+    await until(() => s.engine.connectionState !== 'open', 'connection to A lost', 10_000);
+    // While no CSMS can be reached, the charger reports a change: its StatusNotification waits.
+    s.engine.chargerEvent({ type: 'connectorStatus', connector: 1, status: 'occupied', plugged: true, chargingState: 'evConnected', at: at() });
+    await b.waitForCall((x) => x.action === 'BootNotification', 20_000);
+    await until(() => s.engine.bootState === 'accepted', 'accepted at B', 10_000);
+    await b.waitForCall((x) => x.action === 'StatusNotification' && x.params.evseId === 1 && x.params.connectorStatus === 'Occupied', 10_000);
+    expect(b.calls.filter((x) => x.identity === 'CS-NET-Q').map((x) => x.action).slice(0, 1)).toEqual(['BootNotification']);
+  }, 60_000);
+});
+
 describe('security profile upgrade', () => {
   it('raises the security profile on a TLS slot, keeps it, its slot and priority across a restart on Redis, and never falls back to a lower slot', async () => {
     redis = await startRedisServer();
