@@ -9,7 +9,8 @@
  * that one file (LIST, SIZE, RETR); writes, other paths and other users' images are refused, and a
  * released image is gone for its user at once (its credentials no longer log in, the sessions
  * logged in with them are closed). A connection that has not logged in within `loginTimeoutMs`
- * (30 s) is closed: strangers hold no sockets. The credentials are never logged. Images of the same
+ * (30 s) is closed, and connections not logged in are few: 8 per address, 256 in all (more are
+ * closed at once), so strangers hold no sockets. The credentials are never logged. Images of the same
  * content (a fleet updated at once) share their bytes in memory.
  *
  * ftp-srv registers SIGINT/SIGTERM/SIGQUIT handlers that exit the process; the gateway has its own
@@ -24,6 +25,7 @@ import type { Logger } from 'pino';
 import type { EngineLog } from '../station/context.js';
 import type { FirmwareServer, PublishedImage } from '../station/firmware/ports.js';
 import type { FirmwareServerConfig } from './firmware-config.js';
+import { AddressLimit } from './address-limit.js';
 import { LineBudget } from './log-budget.js';
 
 /** Stable codes of what `publish` refuses. */
@@ -172,12 +174,18 @@ class ImageView extends FileSystem {
   }
 }
 
-/** A connection must log in within this long (default 30 s): an idle stranger holds no socket. */
 export interface FirmwareServerOptions {
+  /** A connection must log in within this long (default 30 s): an idle stranger holds no socket. */
   readonly loginTimeoutMs?: number;
+  /** Connections one address may hold before logging in (default 8); more are closed at once. */
+  readonly maxPendingPerAddress?: number;
+  /** Connections not logged in, all addresses together (default 256); more are closed at once. */
+  readonly maxPending?: number;
 }
 
 const DEFAULT_LOGIN_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_PENDING_PER_ADDRESS = 8;
+const DEFAULT_MAX_PENDING = 256;
 /** 'login refused' lines logged per minute. */
 const REFUSED_LINES_PER_MINUTE = 10;
 
@@ -193,8 +201,10 @@ export class GatewayFirmwareServer implements FirmwareServer {
   private readonly contents = new Map<string, { readonly data: Buffer; images: number }>();
   /** Logged-in FTP sessions per user: closed when that user's image is taken down. */
   private readonly sessions = new Map<string, Set<Closable>>();
-  /** Connections not logged in yet, with the timer that closes them. */
-  private readonly strangers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Connections not logged in yet, with the timer that closes them and their address. */
+  private readonly strangers = new Map<string, { readonly timer: ReturnType<typeof setTimeout>; readonly address: string }>();
+  /** Connections not logged in yet, per address: anyone reaching the port could otherwise hold every socket. */
+  private readonly pendingPerAddress: AddressLimit;
   private readonly refusedLines = new LineBudget(REFUSED_LINES_PER_MINUTE, 60_000, () => Date.now());
   private ftp: FtpSrv | undefined;
   private listenPort = 0;
@@ -203,7 +213,9 @@ export class GatewayFirmwareServer implements FirmwareServer {
     private readonly config: FirmwareServerConfig,
     private readonly log: EngineLog,
     private readonly options: FirmwareServerOptions = {},
-  ) {}
+  ) {
+    this.pendingPerAddress = new AddressLimit(options.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS);
+  }
 
   /** Bytes of image content held now (images with the same content share theirs). */
   get bytesHeld(): number {
@@ -232,17 +244,21 @@ export class GatewayFirmwareServer implements FirmwareServer {
       log: quiet,
     });
     for (const s of SIGNALS) for (const l of process.listeners(s)) if (before.get(s)?.has(l) !== true) process.off(s, l);
-    (ftp as unknown as { on(event: 'connect', l: (d: { connection: Closable }) => void): void }).on('connect', ({ connection }) => {
+    (ftp as unknown as { on(event: 'connect', l: (d: { connection: Closable & { readonly ip: string | null | undefined } }) => void): void }).on('connect', ({ connection }) => {
+      const address = connection.ip ?? '';
+      if (this.strangers.size >= (this.options.maxPending ?? DEFAULT_MAX_PENDING) || !this.pendingPerAddress.acquire(address)) {
+        void connection.close(421, 'Too many connections').catch(() => undefined);
+        return;
+      }
       const timer = setTimeout(() => {
-        this.strangers.delete(connection.id);
+        this.welcomed(connection.id);
         void connection.close(421, 'Login timed out').catch(() => undefined);
       }, this.options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
       timer.unref();
-      this.strangers.set(connection.id, timer);
+      this.strangers.set(connection.id, { timer, address });
     });
     ftp.on('disconnect', ({ connection, id }) => {
-      clearTimeout(this.strangers.get(id));
-      this.strangers.delete(id);
+      this.welcomed(id);
       for (const set of this.sessions.values()) set.delete(connection as unknown as Closable);
     });
     ftp.on('login', ({ connection, username, password }, resolve, reject) => {
@@ -255,8 +271,7 @@ export class GatewayFirmwareServer implements FirmwareServer {
         reject(new Error('Authentication failed'));
         return;
       }
-      clearTimeout(this.strangers.get(connection.id));
-      this.strangers.delete(connection.id);
+      this.welcomed(connection.id);
       const open = this.sessions.get(username) ?? new Set<Closable>();
       open.add(connection as unknown as Closable);
       this.sessions.set(username, open);
@@ -303,6 +318,15 @@ export class GatewayFirmwareServer implements FirmwareServer {
     for (const [user, image] of [...this.images]) if (image.stationId === stationId) this.takeDown(user, image);
   }
 
+  /** Connection `id` logged in or went: it is a stranger no more (its login timer and its address's count). */
+  private welcomed(id: string): void {
+    const s = this.strangers.get(id);
+    if (s === undefined) return;
+    clearTimeout(s.timer);
+    this.strangers.delete(id);
+    this.pendingPerAddress.release(s.address);
+  }
+
   /** The image is gone, and so are the sessions logged in for it. */
   private takeDown(user: string, image: Image): void {
     this.images.delete(user);
@@ -320,8 +344,7 @@ export class GatewayFirmwareServer implements FirmwareServer {
     this.images.clear();
     this.contents.clear();
     this.sessions.clear();
-    for (const t of this.strangers.values()) clearTimeout(t);
-    this.strangers.clear();
+    for (const id of [...this.strangers.keys()]) this.welcomed(id);
     if (ftp !== undefined) await ftp.close();
   }
 }

@@ -112,7 +112,8 @@ export function buildStationUrl(base: string, identity: string): string {
   try {
     parsed = new URL(base);
   } catch {
-    throw new OcppConfigError('OCPP_BAD_URL', `CSMS URL does not parse: ${JSON.stringify(base)}`);
+    // The text may still carry user info the parser never got to refuse: it is masked, not echoed.
+    throw new OcppConfigError('OCPP_BAD_URL', `CSMS URL does not parse: ${JSON.stringify(String(base).replace(/\/\/.*@/s, '//***@'))}`);
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new OcppConfigError('OCPP_BAD_URL', `CSMS URL must start with ws:// or wss://, got ${parsed.protocol}//`);

@@ -7,19 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatewayFirmwareServer } from '../../src/gateway/firmware-server.js';
+import { GatewayFirmwareServer, type FirmwareServerOptions } from '../../src/gateway/firmware-server.js';
 import { until, type LogLine } from '../support/station.js';
 import { ftpClient, ftpDownload, ftpFetch } from '../support/ftp-fetch.js';
 
 const servers: GatewayFirmwareServer[] = [];
 const sockets: Socket[] = [];
 
-async function server(publicPort?: number, loginTimeoutMs?: number): Promise<{ fw: GatewayFirmwareServer; logs: LogLine[] }> {
+async function server(publicPort?: number, loginTimeoutMs?: number, more: FirmwareServerOptions = {}): Promise<{ fw: GatewayFirmwareServer; logs: LogLine[] }> {
   const logs: LogLine[] = [];
   const fw = new GatewayFirmwareServer(
     { host: '127.0.0.1', port: 0, publicHost: '127.0.0.1', passivePortMin: 0, passivePortMax: 0, ...(publicPort !== undefined ? { publicPort } : {}) },
     (level, message, data) => logs.push({ level, message, ...(data !== undefined ? { data } : {}) }),
-    loginTimeoutMs !== undefined ? { loginTimeoutMs } : {},
+    { ...(loginTimeoutMs !== undefined ? { loginTimeoutMs } : {}), ...more },
   );
   await fw.start();
   servers.push(fw);
@@ -179,6 +179,27 @@ describe('gateway firmware FTP server', () => {
     const started = Date.now();
     await idle.closed;
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('closes at once a connection beyond the few an address may hold before logging in; a charger logs in when one goes', async () => {
+    const { fw } = await server(undefined, undefined, { maxPendingPerAddress: 2 });
+    const published = await fw.publish('CS-1', randomBytes(1000), 'fw.bin');
+    const first = await rawSession(fw.port);
+    await rawSession(fw.port);
+    const third = await rawSession(fw.port);
+    const started = Date.now();
+    await third.closed;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await first.login(published.source.user, published.source.password);
+    const fourth = await rawSession(fw.port);
+    await fourth.login(published.source.user, published.source.password);
+  });
+
+  it('holds at most a total number of connections not logged in, whatever their addresses', async () => {
+    const { fw } = await server(undefined, undefined, { maxPending: 1 });
+    await rawSession(fw.port);
+    const second = await rawSession(fw.port);
+    await second.closed;
   });
 
   it('refuses to publish once stopped, with a stable code', async () => {

@@ -129,6 +129,17 @@ describe('SetNetworkProfile', () => {
     expect(await variables(client, ['OCPPCommCtrlr', 'NetworkConfigurationPriority'], ['OCPPCommCtrlr', 'ActiveNetworkProfile'])).toEqual(['2,1', '1']);
   });
 
+  it('refuses a URL that does not parse without writing the credentials it carries to the log', async () => {
+    const a = await csms({ passwords: { 'CS-NET': PASSWORD } });
+    const s = await online('CS-NET', a.url);
+    const client = await a.client('CS-NET');
+    const secret = 'url-secret-55';
+    const answer = await client.call('SetNetworkProfile', { configurationSlot: 2, connectionData: profile(`ws://op:${secret}@127.0.0.1:99999/ocpp`) });
+    expect(answer).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'InvalidNetworkConf' } });
+    expect(s.logs.some((l) => l.message === 'SetNetworkProfile rejected')).toBe(true);
+    for (const line of s.logs) expect(JSON.stringify(line)).not.toContain(secret);
+  });
+
   it('moves to the new slot\'s CSMS after NetworkConfigurationPriority and a Reset, and falls back to the next slot after the configured attempts', async () => {
     const passwords: Record<string, string> = { 'CS-NET': PASSWORD };
     const a = await csms({ passwords });

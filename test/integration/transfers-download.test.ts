@@ -56,6 +56,17 @@ describe('http and https', () => {
     expect(e.message).toMatch(/certificate/i);
   });
 
+  it('refuses a redirect from HTTPS to plain HTTP: the verified connection is not traded for an unverified one', async () => {
+    const http = await startFileHttpServer({ '/fw.bin': IMAGE });
+    servers.push(http);
+    const { ca, server } = await testCaAndServer();
+    const https = await startFileHttpServer({}, { tls: server, routes: { '/fw.bin': (_req, res) => res.writeHead(302, { location: `${http.url}/fw.bin` }).end() } });
+    servers.push(https);
+    const e = await failure(new TransferDownloader({ ca: ca.cert }).download(`${https.url}/fw.bin`, LIMITS));
+    expect(e.code).toBe('DOWNLOAD_INSECURE_REDIRECT');
+    expect(http.requests).toHaveLength(0);
+  });
+
   it('fails on an HTTP error status, naming the URL without its credentials or query', async () => {
     const http = await startFileHttpServer({});
     servers.push(http);

@@ -24,6 +24,7 @@ export type DownloadErrorCode =
   | 'DOWNLOAD_TOO_LARGE'
   | 'DOWNLOAD_HTTP_STATUS'
   | 'DOWNLOAD_TOO_MANY_REDIRECTS'
+  | 'DOWNLOAD_INSECURE_REDIRECT'
   | 'DOWNLOAD_FAILED';
 
 /** A download that did not deliver the file; `message` is safe to log (no credentials). */
@@ -152,6 +153,8 @@ export class TransferDownloader implements Downloader {
         throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to something that is not a URL`);
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError('DOWNLOAD_UNSUPPORTED_PROTOCOL', `download of ${safeUrl(url)}: redirected to ${next.protocol}`);
+      // A download begun over verified TLS stays on it: a redirect to http: would hand the file (and whatever the URL carries) to anyone on the path.
+      if (url.protocol === 'https:' && next.protocol === 'http:') throw new DownloadError('DOWNLOAD_INSECURE_REDIRECT', `download of ${safeUrl(url)}: redirected from https: to http:, refused`);
       const nextCredentials = decodedCredentials(next);
       if (nextCredentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to credentials that are not valid percent-encoding`);
       return this.http(next, nextCredentials, maxBytes, signal, why, redirects + 1);

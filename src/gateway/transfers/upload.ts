@@ -13,7 +13,8 @@
  *
  * The answer decides the failure's status: HTTP 401/403, FTP 530/532/550/553 → PermissionDenied;
  * 405/501 to both methods, FTP 502/504 → NotSupportedOperation; HTTP 400/411/413/414/415/422, FTP
- * 500/501 → BadMessage; anything else (network, time-out, 5xx, redirects) → UploadFailure. Error
+ * 500/501, a location whose user, password or path is not valid percent-encoding → BadMessage
+ * (nothing sent); anything else (network, time-out, 5xx, redirects) → UploadFailure. Error
  * messages and logs show the location without its credentials and without its query (it may carry
  * a signed token).
  */
@@ -43,12 +44,25 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
         throw new UploadError('UPLOAD_URL', 'BadMessage', 'upload location is not a URL');
       }
       const scheme = url.protocol.slice(0, -1).toLowerCase();
+      if (!decodes(url.username) || !decodes(url.password) || !decodes(url.pathname)) {
+        throw new UploadError('UPLOAD_URL', 'BadMessage', `upload location ${safeLocation(url)}: the user, password or path is not valid percent-encoding`);
+      }
       if (opts.signal?.aborted === true) throw new UploadError('UPLOAD_ABORTED', 'UploadFailure', `upload to ${safeLocation(url)} aborted`);
       if (scheme === 'http' || scheme === 'https') return httpUpload(url, file, opts, options);
       if (scheme === 'ftp' || scheme === 'ftps') return ftpUpload(url, file, opts, options);
       throw new UploadError('UPLOAD_PROTOCOL', 'NotSupportedOperation', `no uploads over ${scheme}:`);
     },
   };
+}
+
+/** True when `text` percent-decodes (the user, password and path are decoded before use). */
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The location as logs may show it: no user, no password, no query. */

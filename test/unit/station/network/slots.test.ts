@@ -41,6 +41,15 @@ describe('checkNetworkProfile', () => {
     expect(checkNetworkProfile(r, c)).toMatchObject({ reasonCode });
   });
 
+  it('refuses plain ws:// and user info in the URL for profiles 2 and 3, whatever TLS material the station has', () => {
+    const all = ctx({ tls: { ca: pem.ca, cert: pem.cert, key: pem.key } });
+    for (const securityProfile of [2, 3]) {
+      expect(checkNetworkProfile(req(2, { securityProfile }), all)).toMatchObject({ reasonCode: 'InvalidNetworkConf' });
+      expect(checkNetworkProfile(req(2, { securityProfile, ocppCsmsUrl: 'wss://op:pw@csms.example/ocpp' }), all)).toMatchObject({ reasonCode: 'InvalidNetworkConf' });
+      expect(checkNetworkProfile(req(2, { securityProfile, ocppCsmsUrl: 'wss://csms.example/ocpp' }), all)).toMatchObject({ slot: 2, securityProfile });
+    }
+  });
+
   it('accepts profiles 2 and 3 only with the TLS material they need', () => {
     const wss = { ocppCsmsUrl: 'wss://csms.example/ocpp' };
     expect(checkNetworkProfile(req(2, { ...wss, securityProfile: 2 }), ctx())).toMatchObject({ reasonCode: 'InvalidNetworkConf', info: expect.stringContaining('CSMS root') });
