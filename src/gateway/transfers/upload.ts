@@ -18,6 +18,7 @@
  * messages and logs show the location without its credentials and without its query (it may carry
  * a signed token).
  */
+import { rootCertificates } from 'node:tls';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -116,7 +117,7 @@ function httpSend(shown: URL, method: string, url: URL, headers: Record<string, 
         method,
         headers: { ...headers, 'content-length': String(body.length), ...(auth !== undefined ? { authorization: `Basic ${Buffer.from(auth, 'utf8').toString('base64')}` } : {}) },
         timeout: opts.timeoutMs,
-        ...(https && options.ca !== undefined ? { ca: [...options.ca] } : {}),
+        ...(https && options.ca !== undefined ? { ca: [...rootCertificates, ...options.ca] } : {}),
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       },
       (res: IncomingMessage) => {
@@ -152,7 +153,7 @@ async function ftpUpload(url: URL, file: UploadFile, opts: UploadOptions, option
       user: url.username !== '' ? decodeURIComponent(url.username) : 'anonymous',
       password: url.username !== '' ? decodeURIComponent(url.password) : 'anonymous@',
       secure,
-      ...(secure && options.ca !== undefined ? { secureOptions: { ca: [...options.ca] } } : {}),
+      ...(secure && options.ca !== undefined ? { secureOptions: { ca: [...rootCertificates, ...options.ca] } } : {}),
     });
     if (folder !== '' && folder !== '/') await client.cd(folder);
     await client.uploadFrom(Readable.from([file.body]), name);
