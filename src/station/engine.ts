@@ -2,11 +2,12 @@
  * The OCPP 2.0.1 station engine of one legacy charger: joins the charger's canonical events and
  * commands to one OCPP-J connection. Each functional block lives in its own file and is handed
  * the same context; this file builds and wires them. The CSMS's CALLs are routed to them in
- * `csms-handlers.ts`, the charger's events in `charger-events.ts`.
+ * `csms-handlers.ts`, the charger's events in `charger-events.ts`; the OCPP connection's hooks are
+ * wired in `engine-connection.ts`.
  */
 import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
-import { OcppConnection, type ConnectionState } from '../ocpp/client.js';
+import type { ConnectionState, OcppConnection } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
 import { AlignedData } from './aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
@@ -17,10 +18,11 @@ import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { settleBeforeClose, within } from './closing.js';
 import { Events } from './events.js';
-import { background, systemEngineClock, type EngineLog, type StationContext } from './context.js';
+import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
 import { Logs } from './logs/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model.js';
+import { stationConnection } from './engine-connection.js';
 import { Firmware } from './firmware/firmware.js';
 import { NetworkProfiles } from './network/network-profiles.js';
 import { Provisioning, type BootReason, type BootState } from './provisioning.js';
@@ -65,8 +67,6 @@ export class StationEngine {
   private readonly certificates: Certificates;
   /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
   private readonly commands: ChargerCommands;
-  /** A 401 on the handshake was already recorded as a security event since the last open socket. */
-  private credentialsRejected = false;
   /** Charger events are handled one after the other: their order is the transactions' order. */
   private chain: Promise<void> = Promise.resolve();
   /** Works queued on `chain` and not done yet. */
@@ -204,59 +204,11 @@ export class StationEngine {
       serialize: (what, work) => this.serialize(what, work),
       afterSetVariables: () => this.afterSetVariables(),
     });
-    this.connection = new OcppConnection({
-      identity: options.id,
-      url: options.csmsUrl,
-      security: this.network.registryEndpoint().security,
-      tlsMaterial: () => this.certificates.tlsMaterial(),
-      retryBackOff: () => ({
-        waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
-        randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
-        repeatTimes: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
-      }),
-      pingIntervalS: () => dm.getNumber('OCPPCommCtrlr', 'WebSocketPingInterval'),
-      log: (level, message, data) => {
-        // The CSMS refused our credentials (A04 FailedToAuthenticateAtCsms): once per run of failures.
-        if (data['kind'] === 'http' && data['status'] === 401 && !this.credentialsRejected) {
-          this.credentialsRejected = true;
-          void this.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
-        }
-        if (message === 'connection failure') this.certificates.connectionFailed(data);
-        log(level, message, data);
-      },
-      timers: clock,
-      ...(options.random !== undefined ? { random: options.random } : {}),
-      // B10.FR.10: connected through another slot, the station boots again, and nothing but its
-      // BootNotification goes first: CALLs queued for the old slot are dropped (as on a reboot).
-      onAttemptFailed: ({ wasOpen }) => {
-        if (!this.network.attemptFailed(wasOpen)) return;
-        const dropped = rpc.dropQueued('the station boots again on another network slot');
-        if (dropped > 0) this.ctx.log('info', 'CALLs queued for the previous network slot: dropped', { dropped });
-        if (this.provisioning.state !== 'unbooted') this.provisioning.reboot('Unknown');
-      },
-      onOpen: (transport) => {
-        this.connected = true;
-        this.credentialsRejected = false;
-        background(this.ctx, 'network profile', this.network.connected());
-        this.certificates.connectionOpened(transport.peerCertificates);
-        rpc.attach(transport);
-        this.provisioning.connectionOpened();
-        if (this.provisioning.state === 'accepted') {
-          this.availability.reportAll(true);
-          this.queue.setOnline(true);
-          this.security.setOnline(true);
-        }
-      },
-      onMessage: (text) => {
-        this.provisioning.activity();
-        rpc.receive(text);
-      },
-      onClose: (code, reason) => {
-        this.connected = false;
-        this.queue.setOnline(false);
-        this.security.setOnline(false);
-        rpc.detach(`closed ${code} ${reason}`);
-        this.provisioning.connectionClosed();
+    this.connection = stationConnection({
+      ctx: this.ctx, options, network: this.network, certificates: this.certificates, provisioning: this.provisioning, availability, queue: this.queue, security: this.security,
+      securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
+      connected: (open) => {
+        this.connected = open;
       },
     });
     this.network.attach(this.connection);

@@ -1,0 +1,94 @@
+/**
+ * The station's OCPP connection and what its life does to the functional blocks: the boot, the
+ * queues and the availability reports follow the socket opening and closing, the network profiles
+ * follow failed attempts, the certificates see the CSMS's TLS chain and failures, and a refused
+ * handshake becomes a security event.
+ */
+import { OcppConnection } from '../ocpp/client.js';
+import type { Availability } from './availability.js';
+import type { Certificates } from './certificates/certificates.js';
+import { background, type StationContext } from './context.js';
+import type { StationEngineOptions } from './engine-options.js';
+import type { NetworkProfiles } from './network/network-profiles.js';
+import type { Provisioning } from './provisioning.js';
+import type { SecurityEvents, SecurityEventType } from './security-events.js';
+import type { TxQueue } from './tx-queue.js';
+
+/** What the connection's hooks act on. */
+export interface ConnectionBlocks {
+  readonly ctx: StationContext;
+  readonly options: StationEngineOptions;
+  readonly network: NetworkProfiles;
+  readonly certificates: Certificates;
+  readonly provisioning: Provisioning;
+  readonly availability: Availability;
+  readonly queue: TxQueue;
+  readonly security: SecurityEvents;
+  /** Records a security event in the order of the charger's events. */
+  securityEvent(type: SecurityEventType, techInfo?: string): Promise<void>;
+  /** The socket opened (true) or closed (false). */
+  connected(open: boolean): void;
+}
+
+/** The station's OCPP connection, its hooks wired to the blocks; not started. */
+export function stationConnection(b: ConnectionBlocks): OcppConnection {
+  const { ctx, options, network, certificates, provisioning, availability, queue, security } = b;
+  const { dm, rpc } = ctx;
+  /** A 401 on the handshake was already recorded as a security event since the last open socket. */
+  let credentialsRejected = false;
+  return new OcppConnection({
+    identity: options.id,
+    url: options.csmsUrl,
+    security: network.registryEndpoint().security,
+    tlsMaterial: () => certificates.tlsMaterial(),
+    retryBackOff: () => ({
+      waitMinimumS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
+      randomRangeS: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
+      repeatTimes: dm.getNumber('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
+    }),
+    pingIntervalS: () => dm.getNumber('OCPPCommCtrlr', 'WebSocketPingInterval'),
+    log: (level, message, data) => {
+      // The CSMS refused our credentials (A04 FailedToAuthenticateAtCsms): once per run of failures.
+      if (data['kind'] === 'http' && data['status'] === 401 && !credentialsRejected) {
+        credentialsRejected = true;
+        void b.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
+      }
+      if (message === 'connection failure') certificates.connectionFailed(data);
+      ctx.log(level, message, data);
+    },
+    timers: ctx.clock,
+    ...(options.random !== undefined ? { random: options.random } : {}),
+    // B10.FR.10: connected through another slot, the station boots again, and nothing but its
+    // BootNotification goes first: CALLs queued for the old slot are dropped (as on a reboot).
+    onAttemptFailed: ({ wasOpen }) => {
+      if (!network.attemptFailed(wasOpen)) return;
+      const dropped = rpc.dropQueued('the station boots again on another network slot');
+      if (dropped > 0) ctx.log('info', 'CALLs queued for the previous network slot: dropped', { dropped });
+      if (provisioning.state !== 'unbooted') provisioning.reboot('Unknown');
+    },
+    onOpen: (transport) => {
+      b.connected(true);
+      credentialsRejected = false;
+      background(ctx, 'network profile', network.connected());
+      certificates.connectionOpened(transport.peerCertificates);
+      rpc.attach(transport);
+      provisioning.connectionOpened();
+      if (provisioning.state === 'accepted') {
+        availability.reportAll(true);
+        queue.setOnline(true);
+        security.setOnline(true);
+      }
+    },
+    onMessage: (text) => {
+      provisioning.activity();
+      rpc.receive(text);
+    },
+    onClose: (code, reason) => {
+      b.connected(false);
+      queue.setOnline(false);
+      security.setOnline(false);
+      rpc.detach(`closed ${code} ${reason}`);
+      provisioning.connectionClosed();
+    },
+  });
+}
