@@ -1,7 +1,7 @@
 /**
  * The shapes of transaction state and events: the open transaction as persisted, the canonical to
- * OCPP 2.0.1 mappings (stop reasons, triggers, charging states, id tokens) and the Ended event
- * built from a transaction and how it ended.
+ * OCPP 2.0.1 mappings (stop reasons, triggers, charging states, id tokens), and the Started and
+ * Ended events built from a transaction and how it started or ended.
  */
 import type { IdToken, StopReason } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
@@ -139,6 +139,39 @@ const ID_TOKEN_TYPES: Readonly<Record<IdToken['type'], RequestOf<'Authorize'>['i
 /** A canonical id token as OCPP wants it (at most 36 characters, IdTokenType.idToken is string[0..36]). */
 export function ocppIdToken(t: IdToken): RequestOf<'Authorize'>['idToken'] {
   return { idToken: t.id.slice(0, 36), type: ID_TOKEN_TYPES[t.type] };
+}
+
+/** How a transaction started: what its Started event says beside the transaction itself. */
+export interface TxStart {
+  readonly connector: number;
+  /** The Started event's timestamp (canonical). */
+  readonly at: string;
+  /** The Transaction.Begin reading. */
+  readonly begin?: MeterValue | undefined;
+  readonly customData?: Readonly<Record<string, JsonValue>> | undefined;
+  readonly idToken?: RequestOf<'Authorize'>['idToken'] | undefined;
+  /** The RequestStartTransaction that asked for it. */
+  readonly remoteStartId?: number | undefined;
+  /** The reservation it used (H03). */
+  readonly reservationId?: number | undefined;
+}
+
+/**
+ * The Started event of `tx`, the only one that carries `evse`: triggered by the remote start that
+ * asked for it, else by the token presented, else by the charging state.
+ */
+export function startedEvent(tx: OpenTx, s: TxStart): UnnumberedTxEvent {
+  return {
+    eventType: 'Started',
+    timestamp: ocppTimestamp(Date.parse(s.at)),
+    triggerReason: s.remoteStartId !== undefined ? 'RemoteStart' : s.idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
+    evse: { id: s.connector, connectorId: 1 },
+    ...(s.idToken !== undefined ? { idToken: s.idToken } : {}),
+    transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(s.remoteStartId !== undefined ? { remoteStartId: s.remoteStartId } : {}) },
+    ...(s.begin !== undefined ? { meterValue: [s.begin] } : {}),
+    ...(s.customData !== undefined ? { customData: { ...s.customData, vendorId: 'pilegate' } } : {}),
+    ...(s.reservationId !== undefined ? { reservationId: s.reservationId } : {}),
+  };
 }
 
 /**

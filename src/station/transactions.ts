@@ -9,12 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../model/events.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import type { JsonValue, StateChange } from '../store/state-store.js';
+import type { StateChange } from '../store/state-store.js';
 import type { StationContext } from './context.js';
 import { LatestValues } from './latest-values.js';
 import { EnergyReadings } from './energy-readings.js';
 import { unreadable, type MeterValue } from './meter-values.js';
-import { CHARGING, endedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { CHARGING, endedEvent, startedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { DoneRecords } from './done-records.js';
 import { RecordCorrections } from './record-corrections.js';
@@ -22,6 +22,7 @@ import { RemoteStarts, type RemoteStart } from './remote-starts.js';
 import { ResetEnds } from './reset/reset-ends.js';
 import { TransactionRecords } from './transaction-records.js';
 import { TransactionSamples } from './transaction-samples.js';
+import { TransactionWrites, txKey } from './transaction-writes.js';
 import type { TxQueue } from './tx-queue.js';
 import type { ReservationUse } from './reservations/reservations.js';
 
@@ -32,8 +33,6 @@ export type { RemoteStart } from './remote-starts.js';
 
 /** How long a transaction's last known running time may lag its latest reading (see `markSeen`). */
 const SEEN_EVERY_MS = 60_000;
-
-const txKey = (connector: number): string => `tx:${connector}`;
 
 /** Who wants to know when transactions start and end (smart charging). */
 export interface TransactionListener {
@@ -68,20 +67,24 @@ export class Transactions {
   /** Connectors whose session ends by a Reset the charger confirmed, however the charger reports that end. */
   readonly resetEnds = new ResetEnds();
 
+  /** Events and state on their way to the store. */
+  private readonly writes: TransactionWrites;
+
   constructor(
     private readonly ctx: StationContext,
-    private readonly queue: TxQueue,
-    private readonly online: () => boolean,
+    queue: TxQueue,
+    online: () => boolean,
   ) {
+    this.writes = new TransactionWrites(ctx, queue, online);
     this.remoteStarts = new RemoteStarts(ctx);
     this.done = new DoneRecords(ctx);
     this.energy = new EnergyReadings((level, message, data) => ctx.log(level, message, data));
     this.records = new TransactionRecords(ctx, {
-      write: (key, tx, event, last, also) => this.write(key, tx, event, last, also),
+      write: (key, tx, event, last, also) => this.writes.write(key, tx, event, last, also),
       reading: (wh, at, context) => this.energy.reading(wh, at, context),
       finishing: (legacyTransactionId) => this.done.finishing(legacyTransactionId),
     });
-    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.write(key, tx, event, last, also), reading: (wh, at, context) => this.energy.reading(wh, at, context) });
+    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.writes.write(key, tx, event, last, also), reading: (wh, at, context) => this.energy.reading(wh, at, context) });
     this.reconciliation = new Reconciliation({
       open: (connector) => this.open.get(connector),
       end: (connector, tx, how) => this.end(connector, tx, how),
@@ -114,9 +117,8 @@ export class Transactions {
     await this.done.load();
     await this.corrections.load();
     for (let c = 1; c <= this.ctx.capabilities.connectorCount; c++) {
-      const stored = await this.ctx.store.get(this.ctx.id, txKey(c));
-      if (stored === undefined || stored === null) continue;
-      const tx = stored as unknown as OpenTx;
+      const tx = await this.writes.stored(c);
+      if (tx === undefined) continue;
       this.open.set(c, tx);
       // The charger's first report on its connection says whether this transaction still runs.
       if (this.ctx.capabilities.sessionsFromState === true) this.reconciliation.loaded(c);
@@ -169,17 +171,7 @@ export class Transactions {
     };
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
     const reservation = this.reservationUse?.(e.connector, idToken);
-    const event: UnnumberedTxEvent = {
-      eventType: 'Started',
-      timestamp: ocppTimestamp(Date.parse(start.at)),
-      triggerReason: remote !== undefined ? 'RemoteStart' : idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
-      evse: { id: e.connector, connectorId: 1 },
-      ...(idToken !== undefined ? { idToken } : {}),
-      transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging', ...(remote !== undefined ? { remoteStartId: remote.remoteStartId } : {}) },
-      ...(start.begin !== undefined ? { meterValue: [start.begin] } : {}),
-      ...(start.customData !== undefined ? { customData: { ...start.customData, vendorId: 'pilegate' } } : {}),
-      ...(reservation !== undefined ? { reservationId: reservation.reservationId } : {}),
-    };
+    const event = startedEvent(tx, { connector: e.connector, at: start.at, begin: start.begin, customData: start.customData, idToken, remoteStartId: remote?.remoteStartId, reservationId: reservation?.reservationId });
     // The reservation's key goes in the same atomic write as the event that uses it.
     await this.emit(e.connector, tx, event, false, reservation !== undefined ? [reservation.change] : []);
     reservation?.done();
@@ -393,28 +385,14 @@ export class Transactions {
    */
   private async emit(connector: number, tx: OpenTx, event: UnnumberedTxEvent, last = false, also: readonly StateChange[] = [], seen = true): Promise<void> {
     const reading = seen ? this.energy.during(connector, tx) : undefined;
-    const next = await this.write(txKey(connector), seen ? { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) } : tx, event, last, also);
+    const next = await this.writes.write(txKey(connector), seen ? { ...tx, lastEventAt: event.timestamp, ...(reading !== undefined ? { lastEnergy: reading } : {}) } : tx, event, last, also);
     if (last) this.open.delete(connector);
     else this.open.set(connector, next);
   }
 
   /** Stores `tx` as the connector's open transaction, without an event. */
   private async keep(connector: number, tx: OpenTx): Promise<void> {
-    await this.ctx.store.set(this.ctx.id, txKey(connector), tx as unknown as JsonValue);
+    await this.writes.keep(connector, tx);
     this.open.set(connector, tx);
-  }
-
-  /**
-   * Numbers and marks one event of `tx` and queues it together with the transaction's new state
-   * under `key` (or its removal, for the last event) in one atomic store write: a crash leaves
-   * either both or neither, never a seqNo gap. The idempotency key (transaction, seqNo) makes a
-   * replayed write land once. Returns the state written; `tx` itself is left as it was.
-   */
-  private async write(key: string, tx: OpenTx, event: UnnumberedTxEvent, last: boolean, also: readonly StateChange[] = []): Promise<OpenTx> {
-    const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.online() ? {} : { offline: true }) } as TxEvent;
-    const next: OpenTx = { ...tx, seqNo: tx.seqNo + 1 };
-    const state: StateChange = last ? { key, delete: true } : { key, value: next as unknown as JsonValue };
-    await this.queue.enqueue(payload, also.length === 0 ? state : [state, ...also]);
-    return next;
   }
 }
