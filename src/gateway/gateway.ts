@@ -12,10 +12,8 @@ import { findCodec, codecNames } from '../../codecs/registry.js';
 import { frameToolsOf } from '../../codecs/frame-tools.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
-import type { Capabilities } from '../model/capabilities.js';
-import type { IdentifiedEvent } from '../model/events.js';
-import type { ChargerPort, EngineLog } from '../station/context.js';
-import { StationEngine, type StationEngineOptions } from '../station/engine.js';
+import type { EngineLog } from '../station/context.js';
+import type { StationEngine } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket } from './capture.js';
@@ -23,12 +21,13 @@ import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { StationDiagnostics } from './diagnostics/recorder.js';
 import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
-import { engineOptions, gatewayState, offline, presetDeviceModel, RETIRE_WAIT_MS, sessionObserver, stationSecurity, warnQueuedAtStop, withTimeout } from './gateway-support.js';
+import { gatewayState, offline, sessionObserver, warnQueuedAtStop, withTimeout } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { startOwnership, type Ownership } from './ownership.js';
+import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { REDACTED_PATHS } from './redact.js';
 import { createGatewayStore } from './store.js';
@@ -59,11 +58,6 @@ interface Listener {
   readonly ignored: (reason: IgnoredReason) => void;
 }
 
-interface Station {
-  readonly session: ChargerSession;
-  readonly engine: StationEngine;
-}
-
 export class Gateway {
   readonly log: Logger;
   private store: StateStore | undefined;
@@ -73,18 +67,13 @@ export class Gateway {
   private readonly listeners: Listener[] = [];
   private readonly sessions = new Set<ChargerSession>();
   private readonly stations = new Map<string, Station>();
-  /** Engines of stations whose charger connection is gone, until they have stopped. */
-  private readonly retiring = new Map<string, Promise<void>>();
+  /** Starts and retires stations; there once `start` has the store and the leases. */
+  private starts: StationStarts | undefined;
   private http: HttpServer | undefined;
   /** The firmware FTP server (config `firmware`), handed to every station engine. */
   private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
-  /** What the stations fetch firmware images and upload logs with (`downloads` in the config). */
-  private transfers: Pick<StationEngineOptions, 'downloader' | 'uploader' | 'firmwareLimits'> = {};
-  /** PEM texts of csms.ca / cert / key, read once at start. */
-  private pems: { ca?: string; cert?: string; key?: string } = {};
-  private accepted = 0;
   /** Prometheus metrics of this gateway (its own registry). */
   readonly metricsRegistry: GatewayMetrics;
   /** Open charger connections per source address. */
@@ -113,7 +102,7 @@ export class Gateway {
     );
     this.registry = new FileStationRegistry(config.stations.registry);
     this.metricsRegistry = new GatewayMetrics(
-      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.accepted }),
+      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }),
       [...new Set(config.listeners.map((l) => l.codec))],
     );
     this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
@@ -167,7 +156,7 @@ export class Gateway {
       prepared.push({ config: l, codec, codecOptions });
     }
     const { ca, cert, key } = config.csms;
-    this.pems = {
+    const pems = {
       ...(ca !== undefined ? { ca: readConfigFile(ca) } : {}),
       ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
       ...(key !== undefined ? { key: readConfigFile(key) } : {}),
@@ -177,9 +166,8 @@ export class Gateway {
     const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
     const downloader = new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {});
     const uploader = createUploader(transferCa !== undefined ? { ca: [transferCa] } : {});
-    this.transfers = { downloader, uploader, firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes } };
-    this.store = createGatewayStore(config.store, this.log);
-    this.ownership = startOwnership(this.config.fleet, this.store, this.log);
+    const store = (this.store = createGatewayStore(config.store, this.log));
+    const ownership = (this.ownership = startOwnership(this.config.fleet, this.store, this.log));
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
     this.http = await startGatewayHttp(config.http, this.log, {
@@ -187,6 +175,19 @@ export class Gateway {
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
     if (config.firmware !== undefined) this.firmware = await startFirmwareServer(config.firmware, this.log);
+    this.starts = new StationStarts({
+      config, store, ownership, guard: this.guard, metrics: this.metricsRegistry, diagnostics: this.diagnostics, pems, stations: this.stations,
+      // What the stations fetch firmware images and upload logs with (`downloads` in the config).
+      shared: {
+        downloader,
+        uploader,
+        firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes },
+        ...(this.firmware !== undefined ? { firmwareServer: this.firmware } : {}),
+        ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
+      },
+      ...(this.options.stationDefaults !== undefined ? { stationDefaults: this.options.stationDefaults } : {}),
+      stopping: () => this.stopping,
+    });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const [codec, metrics] = [p.codec.name, this.metricsRegistry];
@@ -286,7 +287,7 @@ export class Gateway {
         if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
         recorder.bind(resolved.stationId, frameToolsOf(codec, listener.codecOptions, this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone));
-        return this.startStation(session, resolved, identified, capabilities, charger, engineLog);
+        return this.starts?.start(session, resolved, identified, capabilities, charger, engineLog) ?? 'gateway stopping';
       },
     });
     const admission = new Admission(this.guard, codec, session);
@@ -295,7 +296,7 @@ export class Gateway {
       this.perAddress.release(address);
       this.sessions.delete(session);
       this.guard.release(session);
-      for (const [id, s] of this.stations) if (s.session === session) this.retire(id, s);
+      for (const [id, s] of this.stations) if (s.session === session) this.starts?.retire(id, s);
     });
     log.info('charger connected');
     session.start();
@@ -306,110 +307,6 @@ export class Gateway {
     const entry = this.registry.get(chargerId);
     if (entry === undefined && this.config.stations.unknownChargers !== 'provision') return undefined;
     return { ...entry, stationId: entry?.stationId ?? chargerId };
-  }
-
-  private async startStation(
-    session: ChargerSession,
-    entry: StationEntry & { stationId: string },
-    identified: IdentifiedEvent,
-    capabilities: Capabilities,
-    charger: ChargerPort,
-    engineLog: EngineLog,
-  ): Promise<StationEngine | string> {
-    const store = this.store;
-    const ownership = this.ownership;
-    if (store === undefined || ownership === undefined || this.stopping) return 'gateway stopping';
-    const security = stationSecurity(entry, this.config, this.pems);
-    if (security === undefined) {
-      engineLog('error', 'no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
-      return 'no password for this station';
-    }
-    const previous = this.stations.get(entry.stationId);
-    if (previous !== undefined) {
-      engineLog('warn', 'charger connected again: the previous connection is closed and its engine stopped');
-      previous.session.close('replaced by a new connection');
-      this.retire(entry.stationId, previous);
-    }
-    // One OCPP connection per station: the engine of an earlier connection has stopped before ours starts.
-    const retiring = this.retiring.get(entry.stationId);
-    if (retiring !== undefined && !(await withTimeout(retiring.then(() => true), RETIRE_WAIT_MS, false))) {
-      engineLog('warn', 'the engine of the previous connection has not stopped in time: starting anyway', { waitedMs: RETIRE_WAIT_MS });
-    }
-    const gone = (): boolean => session.state === 'closed' || this.stopping;
-    if (gone()) return 'charger gone before the engine started';
-    // Another instance may run this station: it hands it over before our engine exists, or keeps it
-    // for its live charger connection (the station's duplicateLogin policy, decided there).
-    const lease = await ownership.acquire(entry.stationId, gone, session.remoteAddress);
-    if (!lease.ok) {
-      if (gone()) return lease.reason;
-      if (lease.refused === true) {
-        this.guard.refused(session.codecName, 'duplicate_login', lease.reason, { chargerId: identified.chargerId, stationId: entry.stationId, address: session.remoteAddress });
-        return `duplicate_login: ${lease.reason}`;
-      }
-      engineLog('error', 'charger refused: its station runs on another gateway instance that did not hand it over', { reason: lease.reason });
-      throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
-    }
-    let engine: StationEngine;
-    try {
-      if (this.options.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, this.options.stationDefaults, security.profile);
-      engine = await StationEngine.create({
-        ...engineOptions(entry, this.config, identified, security),
-        csmsTls: this.pems,
-        capabilities,
-        store,
-        charger,
-        log: engineLog,
-        diagnostics: this.diagnostics.source(entry.stationId),
-        onCallLatency: (action, ms) => this.metricsRegistry.callDone(action, ms / 1000),
-        onRecordHeld: (reason) => this.metricsRegistry.recordHeld(reason),
-        ...this.transfers,
-        ...(this.firmware !== undefined ? { firmwareServer: this.firmware } : {}),
-        ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
-      });
-    } catch (err) {
-      await ownership.release(lease.lease, 'engine failed');
-      throw err;
-    }
-    if (gone()) {
-      await engine.stop();
-      await ownership.release(lease.lease, 'charger gone before the engine started');
-      return 'charger gone before the engine started';
-    }
-    const held = ownership.hold(lease.lease, {
-      ended: () => session.state === 'closed',
-      consider: (claim) => this.guard.considerTakeover({ codec: session.codecName, chargerId: identified.chargerId, entry, session }, claim),
-      stop: async (reason) => {
-        if (this.stations.get(entry.stationId)?.engine === engine) this.stations.delete(entry.stationId);
-        engineLog('info', 'station ended by its ownership lease: charger and OCPP connections closed', { reason });
-        session.close(reason);
-        await engine.eventsHandled().catch(() => undefined);
-        await engine.stop();
-      },
-    });
-    if (!held) {
-      await engine.stop();
-      throw new Error(`station ${entry.stationId}: ownership lease lost while its engine was starting`);
-    }
-    this.stations.set(entry.stationId, { session, engine });
-    this.accepted += 1;
-    engine.start();
-    engineLog('info', 'station engine started', { csmsUrl: entry.csmsUrl ?? this.config.csms.url, instanceId: ownership.instanceId });
-    return engine;
-  }
-
-  /**
-   * A station whose charger connection is gone: its engine stops (`ChargerSession.close` began
-   * that) and a new connection of the station waits for it (see `startStation`). An engine the
-   * connection left running (the gateway is stopping) is the gateway's to flush and stop.
-   */
-  private retire(id: string, station: Station): void {
-    if (this.stations.get(id) === station) this.stations.delete(id);
-    const stopped = station.session.engineStopped;
-    if (stopped === undefined) return;
-    this.retiring.set(id, stopped);
-    void stopped.then(() => {
-      if (this.retiring.get(id) === stopped) this.retiring.delete(id);
-    });
   }
 
   /** Prometheus text exposition of the gateway's metrics. */
