@@ -1,5 +1,6 @@
 /**
- * The gateway configuration file (`pilegate.yaml`) and the station registry it may name: YAML
+ * The gateway configuration file (`pilegate.yaml`; its `stations` section and the station registry
+ * it may name are read in `stations-config.ts`): YAML
  * validated with ajv (`mappings/schema/gateway-config.schema.json`), scalars overridable from the
  * environment (`PILEGATE_<SECTION>_<KEY>`, e.g. `PILEGATE_CSMS_URL`, `PILEGATE_HTTP_PORT`), secrets
  * from the environment (`PILEGATE_CSMS_PASSWORD`, `PILEGATE_STORE_PASSWORD`,
@@ -9,13 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
+import { compileSchema, invalidConfig, parseConfigText, pointerOf, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { ConfigError } from '../config/errors.js';
-import { isValidTimeZone } from '../iec104/cp56.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig } from './firmware-config.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { sourceIssues } from './sources.js';
+import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
@@ -32,41 +34,6 @@ export interface ListenerConfig {
   readonly mapping?: string;
   readonly timeZone?: string;
 }
-
-export interface StationEntry {
-  readonly stationId?: string;
-  readonly password?: string;
-  readonly csmsUrl?: string;
-  readonly securityProfile?: SecurityProfile;
-  readonly timeZone?: string;
-  /** Networks (CIDR) or addresses the charger may connect from; absent: `stations.defaults.allowedSources`. */
-  readonly allowedSources?: readonly string[];
-  /** What a second login of this identity meets while one is connected; absent: `stations.defaults.duplicateLogin`. */
-  readonly duplicateLogin?: DuplicateLoginPolicy;
-  /** The pile's own YKC 3DES key (48 hex digits, after `${ENV}` substitution): its login must be encrypted with it. A secret. */
-  readonly ykcKey?: string;
-}
-
-/**
- * A second login of an identity that has a live connection: `keep-live`, the live connection keeps
- * it and the newcomer is refused; `replace`, the newcomer takes over when it comes from the live
- * connection's source address or the live connection has sent nothing for `replaceAfterIdleMs`
- * (else it is refused as with `keep-live`). See docs/identity.md.
- */
-export type DuplicateLoginPolicy = 'keep-live' | 'replace';
-
-/** Gateway-wide station settings (`stations.defaults`), taken where a registry entry names none. */
-export interface StationDefaults {
-  readonly password?: string;
-  readonly allowedSources?: readonly string[];
-  readonly duplicateLogin: DuplicateLoginPolicy;
-  /** Under `replace`: how long a live connection must have been silent for a newcomer from elsewhere to take over. */
-  readonly replaceAfterIdleMs: number;
-}
-
-export const DEFAULT_DUPLICATE_LOGIN: DuplicateLoginPolicy = 'keep-live';
-/** Longer than YKC's heartbeat (10 s) and IEC 104's t3 (20 s): a connection this silent is most likely gone. */
-export const DEFAULT_REPLACE_AFTER_IDLE_MS = 30_000;
 
 export interface GatewayConfig {
   /** The file it came from (or `<built-in>`). */
@@ -147,8 +114,6 @@ export interface ConnectionLimits {
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 };
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
 let validator: SchemaValidator | undefined;
 function gatewayValidator(): SchemaValidator {
   if (validator === undefined) {
@@ -157,30 +122,6 @@ function gatewayValidator(): SchemaValidator {
   }
   return validator;
 }
-
-const REGISTRY_SCHEMA: AnySchemaObject = {
-  type: 'object',
-  additionalProperties: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      stationId: { type: 'string', minLength: 1, maxLength: 48, pattern: '^[^:]+$' },
-      password: { type: 'string', minLength: 1 },
-      csmsUrl: { type: 'string', pattern: '^wss?://' },
-      securityProfile: { enum: [1, 2, 3] },
-      timeZone: { type: 'string', minLength: 1 },
-      allowedSources: { type: 'array', items: { type: 'string', minLength: 1 } },
-      duplicateLogin: { enum: ['keep-live', 'replace'] },
-      ykcKey: { type: 'string', minLength: 1 },
-    },
-  },
-};
-let registryValidator: SchemaValidator | undefined;
-let entryValidator: SchemaValidator | undefined;
-
-/** Default name of the Redis hash of the station registry (`stations: { redis: true }`). */
-export const DEFAULT_REGISTRY_KEY = 'pg:stations';
-export const DEFAULT_REGISTRY_REFRESH_MS = 30_000;
 
 /** Reads and validates a config file; `env` (default `process.env`) supplies overrides and secrets. */
 export function loadGatewayConfig(file: string, env: Env = process.env): GatewayConfig {
@@ -251,75 +192,6 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   };
 }
 
-/** Reads a station registry: chargerId → settings; `${ENV_NAME}` in a password is read from `env`. */
-export function loadStationRegistry(file: string, env: Env = process.env): Map<string, StationEntry> {
-  return parseStationRegistry(readConfigFile(file), file, env);
-}
-
-export function parseStationRegistry(text: string, file: string, env: Env = process.env): Map<string, StationEntry> {
-  const doc: ConfigDocument = parseConfigText(text, file);
-  registryValidator ??= compileSchema(REGISTRY_SCHEMA);
-  const value = doc.value ?? {};
-  const issues = registryValidator(value);
-  if (issues.length > 0) throw invalidConfig(doc, issues);
-  const out = new Map<string, StationEntry>();
-  const secretIssues: PointerIssue[] = [];
-  for (const [chargerId, entry] of Object.entries(value as Record<string, StationEntry | null>)) {
-    out.set(chargerId, checkEntry(entry ?? {}, env, (...path) => pointerOf(chargerId, ...path), secretIssues));
-  }
-  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
-  return out;
-}
-
-/**
- * One registry entry from outside a file (a Redis hash field): the same schema and checks as an
- * entry of the registry file, `${ENV_NAME}` in its password read from `env`. Returns the entry,
- * or the problems with pointers relative to the entry.
- */
-export function parseStationEntry(value: unknown, env: Env = process.env): { readonly entry: StationEntry } | { readonly issues: readonly PointerIssue[] } {
-  entryValidator ??= compileSchema(REGISTRY_SCHEMA['additionalProperties'] as AnySchemaObject);
-  const issues = value === null || value === undefined ? [] : entryValidator(value);
-  if (issues.length > 0) return { issues };
-  const secretIssues: PointerIssue[] = [];
-  const entry = checkEntry((value ?? {}) as StationEntry, env, pointerOf, secretIssues);
-  if (secretIssues.length > 0) return { issues: secretIssues };
-  return { entry };
-}
-
-/**
- * One schema-valid entry with its secrets substituted (`${ENV}` in `password` and `ykcKey`) and the
- * checks a schema cannot make: a known time zone, parseable source networks, a 3DES key of 48 hex
- * digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
- */
-function checkEntry(e: StationEntry, env: Env, at: (...path: (string | number)[]) => string, issues: PointerIssue[]): StationEntry {
-  const password = interpolate(e.password, env, at('password'), issues);
-  checkTimeZone(e.timeZone, at('timeZone'), issues);
-  issues.push(...sourceIssues(e.allowedSources, at('allowedSources')));
-  const before = issues.length;
-  const key = interpolate(e.ykcKey, env, at('ykcKey'), issues)?.trim();
-  if (key !== undefined && issues.length === before && !/^[0-9A-Fa-f]{48}$/.test(key)) issues.push({ pointer: at('ykcKey'), reason: 'must be a 3DES key of 48 hex digits (24 bytes), or ${ENV_NAME} naming one (value not shown)' });
-  return { ...e, ...(password !== undefined ? { password } : {}), ...(key !== undefined ? { ykcKey: key.toUpperCase() } : {}) };
-}
-
-/** `stations.defaults` with its defaults applied. */
-function stationDefaults(raw: RawStationDefaults | undefined, password: string | undefined): StationDefaults {
-  return {
-    ...(password !== undefined ? { password } : {}),
-    ...(raw?.allowedSources !== undefined ? { allowedSources: raw.allowedSources } : {}),
-    duplicateLogin: raw?.duplicateLogin ?? DEFAULT_DUPLICATE_LOGIN,
-    replaceAfterIdleMs: raw?.replaceAfterIdleMs ?? DEFAULT_REPLACE_AFTER_IDLE_MS,
-  };
-}
-
-/** `stations.redis` as plain data; it needs a Redis store and excludes `stations.file`. */
-function registryRedis(raw: RawConfig['stations'], store: StoreConfig, issues: PointerIssue[]): { key: string } | undefined {
-  const r = raw?.redis;
-  if (r === undefined || r === false) return undefined;
-  if (raw?.file !== undefined) issues.push({ pointer: '/stations/redis', reason: 'stations.file and stations.redis are exclusive: keep the registry in one place' });
-  if (store === 'memory') issues.push({ pointer: '/stations/redis', reason: 'the Redis registry lives on the store\'s Redis: set store to a Redis form ({ redis: <url> }, sentinel or cluster)' });
-  return { key: r === true ? DEFAULT_REGISTRY_KEY : (r.key ?? DEFAULT_REGISTRY_KEY) };
-}
-
 /** The built-in config of `pilegate serve` without a file: port 2404, the DC example mapping, unknown chargers refused. */
 export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
   const mapping = findPackageFile(import.meta.url, 'mappings/iec104-points/example-dc-2gun.yaml');
@@ -334,7 +206,7 @@ export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
 interface RawConfig {
   listeners: ListenerConfig[];
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
-  stations?: { file?: string; redis?: boolean | { key?: string }; refreshIntervalMs?: number; unknownChargers?: 'refuse' | 'provision'; defaults?: RawStationDefaults };
+  stations?: RawStationsConfig;
   store?: RawStoreConfig;
   http?: RawHttpConfig;
   log?: { level?: LogLevel };
@@ -345,18 +217,6 @@ interface RawConfig {
   shutdown?: Partial<ShutdownConfig>;
   downloads?: RawDownloadsConfig;
   firmware?: RawFirmwareConfig;
-}
-
-interface RawStationDefaults {
-  password?: string;
-  allowedSources?: string[];
-  duplicateLogin?: DuplicateLoginPolicy;
-  replaceAfterIdleMs?: number;
-}
-
-/** A zone must be one the runtime knows: a typo would otherwise shift every charger timestamp or fail late. */
-function checkTimeZone(zone: string | undefined, pointer: string, issues: PointerIssue[]): void {
-  if (zone !== undefined && !isValidTimeZone(zone)) issues.push({ pointer, reason: `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Asia/Shanghai)` });
 }
 
 function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
@@ -403,18 +263,18 @@ export function applyEnvOverrides(value: unknown, env: Env): unknown {
   return out;
 }
 
-/** Replaces `${NAME}` with `env.NAME`; a missing variable is an issue at `pointer`. */
-function interpolate(text: string | undefined, env: Env, pointer: string, issues: PointerIssue[]): string | undefined {
-  if (text === undefined) return undefined;
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-    const v = env[name];
-    if (v === undefined) {
-      issues.push({ pointer, reason: `environment variable ${name} is not set` });
-      return '';
-    }
-    return v;
-  });
-}
-
 export { ConfigError };
+export type { Env } from './config-values.js';
+export {
+  DEFAULT_DUPLICATE_LOGIN,
+  DEFAULT_REGISTRY_KEY,
+  DEFAULT_REGISTRY_REFRESH_MS,
+  DEFAULT_REPLACE_AFTER_IDLE_MS,
+  loadStationRegistry,
+  parseStationEntry,
+  parseStationRegistry,
+  type DuplicateLoginPolicy,
+  type StationDefaults,
+  type StationEntry,
+} from './stations-config.js';
 export type { StoreConfig } from './store-config.js';
