@@ -5,7 +5,7 @@
  *
  * Secrets (Basic-auth password, the Authorization header, private keys) never reach error messages.
  */
-import { createSecureContext, type DetailedPeerCertificate } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { ClientOptions } from 'ws';
 import { validateRetryBackOff, type RetryBackOff } from './backoff.js';
 
@@ -296,16 +296,4 @@ export function buildClientOptions(
     if (s.passphrase !== undefined) options.passphrase = s.passphrase;
   }
   return options;
-}
-
-/** The DER certificates of a TLS peer's chain, leaf first (Node links each to its issuer; a root links to itself). */
-export function peerChain(leaf: DetailedPeerCertificate): Buffer[] | undefined {
-  const out: Buffer[] = [];
-  let cert: DetailedPeerCertificate | undefined = leaf;
-  while (cert?.raw !== undefined && out.length < 10) {
-    out.push(cert.raw);
-    if (cert.issuerCertificate === undefined || cert.issuerCertificate === cert || cert.issuerCertificate.raw.equals(cert.raw)) break;
-    cert = cert.issuerCertificate;
-  }
-  return out.length > 0 ? out : undefined;
 }

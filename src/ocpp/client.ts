@@ -3,24 +3,23 @@
  * negotiation (§3.1), reconnect back-off (§5.3), WebSocket ping keep-alive (§8.4) and the security
  * profiles 1–3 (Part 2 A00). It moves text frames only; RPC, schemas and the station logic live above.
  * This file is the connection state machine; its contracts are in `client-types.ts`, the retry
- * schedule and keep-alive timers in `client-timing.ts`.
+ * schedule and keep-alive timers in `client-timing.ts`, what one socket tells it (TLS chain, HTTP
+ * refusal, text frames) in `client-socket.ts`.
  *
  * Secrets (Basic-auth password, the Authorization header, private keys) never reach the log
  * callback, error messages or `lastFailure`.
  */
-import type { IncomingMessage } from 'node:http';
-import { TLSSocket } from 'node:tls';
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import {
   buildClientOptions,
   credentialFields,
   mergeCredentials,
-  peerChain,
   resolveConfig,
   type CredentialsUpdate,
   type SecurityProfileConfig,
 } from './client-config.js';
 import { classifyError, credentialsFailure, type ConnectionFailure } from './client-failures.js';
+import { listenToSocket } from './client-socket.js';
 import { PingKeepAlive, RetrySchedule } from './client-timing.js';
 import {
   OCPP_SUBPROTOCOL,
@@ -227,35 +226,29 @@ export class OcppConnection {
     }
     this.socket = ws;
     this.peerCertificates = undefined;
-    ws.on('upgrade', (res: IncomingMessage) => {
-      if (ws === this.socket && res.socket instanceof TLSSocket) this.peerCertificates = peerChain(res.socket.getPeerCertificate(true));
-    });
-    ws.on('unexpected-response', (_req, res: IncomingMessage) => {
-      if (ws !== this.socket) return;
-      const status = res.statusCode ?? 0;
+    listenToSocket(ws, {
+      current: () => ws === this.socket,
+      peer: (chain) => {
+        this.peerCertificates = chain;
+      },
       // 401/403/404 are retried too: the CSMS may be mid-provisioning (Part 4 §3.2 answers 404).
-      this.recordFailure({ kind: 'http', status, message: `CSMS answered the handshake with HTTP ${status}` });
-      res.resume();
-      ws.terminate();
+      refused: (status) => this.recordFailure({ kind: 'http', status, message: `CSMS answered the handshake with HTTP ${status}` }),
+      open: () => this.onSocketOpen(ws),
+      text: (text) => this.callOwner('onMessage', () => this.opts.onMessage?.(text)),
+      binary: () => this.log('warn', 'binary frame dropped (OCPP-J uses text frames)', {}),
+      pong: () => this.keepAlive.pong(),
+      error: (err) => {
+        if (this.afterClose !== 'retry' || this.ownerClosing || this.socketFailure !== undefined) {
+          this.log('debug', 'socket error after close requested', { message: err.message });
+          return;
+        }
+        this.recordFailure(classifyError(err));
+      },
+      close: (code, reason) => this.onSocketClose(code, reason),
     });
-    ws.on('open', () => this.onSocketOpen(ws));
-    ws.on('message', (data, isBinary) => this.onSocketMessage(ws, data, isBinary));
-    ws.on('pong', () => {
-      if (ws === this.socket) this.keepAlive.pong();
-    });
-    ws.on('error', (err) => {
-      if (ws !== this.socket) return;
-      if (this.afterClose !== 'retry' || this.ownerClosing || this.socketFailure !== undefined) {
-        this.log('debug', 'socket error after close requested', { message: err.message });
-        return;
-      }
-      this.recordFailure(classifyError(err));
-    });
-    ws.on('close', (code, reason) => this.onSocketClose(ws, code, reason.toString('utf8')));
   }
 
   private onSocketOpen(ws: WebSocket): void {
-    if (ws !== this.socket) return;
     if (ws.protocol !== OCPP_SUBPROTOCOL) {
       // ws already refuses a missing or unoffered subprotocol; this guards against that changing.
       this.recordFailure({ kind: 'subprotocol', message: `server agreed on "${ws.protocol}"`, received: ws.protocol });
@@ -286,20 +279,7 @@ export class OcppConnection {
     this.callOwner('onOpen', () => this.opts.onOpen?.(transport));
   }
 
-  private onSocketMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
-    if (ws !== this.socket) return;
-    if (isBinary) {
-      this.log('warn', 'binary frame dropped (OCPP-J uses text frames)', {});
-      return;
-    }
-    // ws delivers a Buffer with the default binaryType; the other RawData shapes are handled anyway.
-    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    const text = buf.toString('utf8');
-    this.callOwner('onMessage', () => this.opts.onMessage?.(text));
-  }
-
-  private onSocketClose(ws: WebSocket, code: number, reason: string): void {
-    if (ws !== this.socket) return;
+  private onSocketClose(code: number, reason: string): void {
     this.socket = undefined;
     this.keepAlive.stop();
     this.clearCloseTimer();
