@@ -4,7 +4,8 @@
  * and parking locks (`session-status.ts`), card and VIN starts (`session-auth.ts`), sessions
  * (`session-transactions.ts`) and their records (`session-records.ts`), billing model and pile
  * settings (`session-settings.ts`), the offline-card list (`session-cards.ts`), the remote update
- * (`session-firmware.ts`); BMS frames -> `evInfo` here.
+ * (`session-firmware.ts`); BMS frames -> `evInfo` here. Commands go to those parts through
+ * `session-commands.ts`.
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
  * flag are decrypted with the connection's key. An encrypted login is opened by the key of the pile
@@ -35,12 +36,13 @@ import { defaultStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
+import { ykcCommand, type YkcCommandParts } from './session-commands.js';
 import { YkcFirmware } from './session-firmware.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcRecords } from './session-records.js';
 import { YkcSettings } from './session-settings.js';
 import { YkcGunStatus } from './session-status.js';
-import { gunCode, gunNo, isDownlink, round, type YkcOptions } from './session-support.js';
+import { gunNo, isDownlink, round, type YkcOptions } from './session-support.js';
 import { YkcTransactions } from './session-transactions.js';
 
 export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
@@ -58,7 +60,7 @@ const BASE_COMMANDS: readonly ChargerCommandType[] = ['startCharging', 'stopChar
 
 /**
  * Answers to query, balance and parking-lock frames (no canonical command sends those, see
- * `doCommand`), and offline-card answers no `setLocalList` waits for: only logged.
+ * `session-commands.ts`), and offline-card answers no `setLocalList` waits for: only logged.
  */
 const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCardClearAnswer', 'offlineCardQueryAnswer', 'balanceUpdateAnswer', 'parkingLockAnswer']);
 
@@ -78,6 +80,8 @@ export class YkcSession implements CodecSession {
   private readonly settings: YkcSettings;
   private readonly cards: YkcCards;
   private readonly firmware: YkcFirmware;
+  /** The parts above that carry out commands (`session-commands.ts`). */
+  private readonly commandParts: YkcCommandParts;
   private readonly heartbeatMs: number;
   private pileCode: string | undefined;
   private connectorCount = 1;
@@ -112,6 +116,8 @@ export class YkcSession implements CodecSession {
     );
     this.cards = new YkcCards(this.io);
     this.firmware = new YkcFirmware(this.io);
+    const { io, authorizations, records, transactions, cards, firmware, settings } = this;
+    this.commandParts = { io, authorizations, records, transactions, cards, firmware, settings, ratedPowerW: o.ratedPowerW };
     this.heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
     if (ctx.connection.chargerId !== undefined) this.pileCode = ctx.connection.chargerId;
     this.keys = pileKeysFor(o.encryption, ctx.connection.keys);
@@ -190,7 +196,8 @@ export class YkcSession implements CodecSession {
   command(command: ChargerCommand): CommandOutcome {
     if (this.stopped) return { status: 'rejected', reason: 'connection closed' };
     try {
-      return this.doCommand(command);
+      const { pileCode, loggedIn, connectorCount, currentType } = this;
+      return ykcCommand(command, this.commandParts, { pileCode, loggedIn, connectorCount, currentType });
     } catch (e) {
       return { status: 'rejected', reason: (e as Error).message };
     }
@@ -347,35 +354,6 @@ export class YkcSession implements CodecSession {
     this.syncTime();
   }
 
-  // --- commands ----------------------------------------------------------------------------
-
-  private doCommand(c: ChargerCommand): CommandOutcome {
-    if (c.type === 'authorize') return this.authorizations.authorize(c);
-    if (c.type === 'confirmRecord') return this.records.confirmRecord(c);
-    // The offline-card query (0x48) and the parking lock (0x62) have no canonical command.
-    if (c.type === 'unlock') return { status: 'notSupported', reason: 'YKC session does not carry unlock' };
-    if (c.type === 'setLimit' && this.ctx.options.ratedPowerW === undefined) return { status: 'notSupported', reason: 'rated power unknown: cannot express a limit as a percentage' };
-    const pile = this.pileCode;
-    if (pile === undefined) return { status: 'rejected', reason: 'charger has not logged in' };
-    switch (c.type) {
-      case 'startCharging':
-        if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
-        return this.transactions.startCharging(c, pile);
-      case 'stopCharging':
-        if (!this.validConnector(c.connector)) return { status: 'rejected', reason: `no connector ${c.connector}` };
-        // The open transaction is over, its record awaited; what charges is a session the CSMS has not been told of yet.
-        if (this.transactions.waiting(c.connector)) return { status: 'rejected', reason: 'the session of this connector has ended and its record is awaited; the next session is reported once it came' };
-        this.io.expect(c.id, 'stop', c.connector, { sequence: this.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) }) });
-        return { status: 'sent' };
-      case 'setLocalList':
-        return this.cards.command(c, pile);
-      case 'updateFirmware':
-        return this.loggedIn ? this.firmware.command(c, pile, this.currentType) : { status: 'rejected', reason: 'charger has not logged in' };
-      default:
-        return this.settings.command(c, pile, this.connectorCount);
-    }
-  }
-
   // --- link --------------------------------------------------------------------------------
 
   private syncTime(): void {
@@ -397,9 +375,5 @@ export class YkcSession implements CodecSession {
   private knownGun(gun: string): boolean {
     const n = gunNo(gun);
     return n >= 1 && n <= (this.loggedIn ? this.connectorCount : 99);
-  }
-
-  private validConnector(connector: number): boolean {
-    return Number.isInteger(connector) && connector >= 1 && connector <= Math.max(this.connectorCount, 1) && connector <= 99;
   }
 }
