@@ -8,7 +8,7 @@ import type { Codec } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
 import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
-import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
+import { endLiteStrict, startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
 import { PASSWORD, until } from '../support/station.js';
 
 const PILE = '32010200000077';
@@ -17,17 +17,10 @@ let csms: TestCsms | undefined;
 let gateway: LiteGateway | undefined;
 let sim: YkcChargerSimulator | undefined;
 
-afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  const errors = csms?.errorsSent ?? [];
-  sim?.close();
-  await gateway?.close();
-  await csms?.close();
-  csms = undefined;
-  gateway = undefined;
-  sim = undefined;
-  expect(failures).toEqual([]);
-  expect(errors).toEqual([]);
+afterEach(() => {
+  const ending = { csms, gateway, sim };
+  [csms, gateway, sim] = [undefined, undefined, undefined];
+  return endLiteStrict(ending);
 });
 
 const card = (idToken: string, status?: 'Accepted' | 'Blocked') => ({ idToken: { idToken, type: 'ISO14443' as const }, ...(status !== undefined ? { idTokenInfo: { status } } : {}) });

@@ -3,6 +3,7 @@
  * a station engine per identified charger against the given CSMS, everything recorded.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { expect } from 'vitest';
 import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
 import { PointTable } from '../../codecs/iec104-points/points.js';
 import { systemCodecClock, type Codec } from '../../codecs/codec.js';
@@ -13,6 +14,7 @@ import { StationEngine } from '../../src/station/engine.js';
 import type { FirmwareServer } from '../../src/station/firmware/ports.js';
 import type { StateStore } from '../../src/store/state-store.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import type { TestCsms } from './csms.js';
 import { loadExampleMapping } from './iec104-points.js';
 import { FAST_CHARGER, FAST_RETRY, PASSWORD, presetVariables, type LogLine } from './station.js';
 
@@ -28,6 +30,20 @@ export interface LiteGateway {
   /** The charger port each station engine was given, by charger id: commands as the station sends them. */
   readonly chargers: Map<string, ChargerPort>;
   close(): Promise<void>;
+}
+
+/**
+ * Ends a test's charger (a simulator), lite gateway and CSMS, in that order, then fails the test on
+ * any strict-schema failure or CALLERROR the CSMS saw.
+ */
+export async function endLiteStrict(rig: { readonly csms: TestCsms | undefined; readonly gateway: LiteGateway | undefined; readonly sim: { close(): void } | undefined }): Promise<void> {
+  const failures = rig.csms?.strictFailures ?? [];
+  const errors = rig.csms?.errorsSent ?? [];
+  rig.sim?.close();
+  await rig.gateway?.close();
+  await rig.csms?.close();
+  expect(failures).toEqual([]);
+  expect(errors).toEqual([]);
 }
 
 export async function startLiteGateway(options: {
