@@ -147,17 +147,7 @@ export class StationEngine {
     this.smartCharging = new SmartCharging(this.ctx, this.commands);
     this.network = new NetworkProfiles(this.ctx, { registry: { url: options.csmsUrl, security: options.security }, tls: options.csmsTls, securityEvent: (type, info) => void this.securityEvent(type, info) });
     this.transactions.listen({
-      started: (connector, transactionId, startedAt, remote) => {
-        this.smartCharging.transactionStarted(connector, transactionId, startedAt);
-        const profile = remote?.chargingProfile;
-        // A TxProfile sent with RequestStartTransaction applies to the transaction it started.
-        if (profile !== undefined && this.ctx.capabilities.limitUnits.size > 0) {
-          this.smartCharging.setChargingProfile({ evseId: connector, chargingProfile: { ...profile, transactionId } }).then(
-            (r) => this.ctx.log(r.status === 'Accepted' ? 'info' : 'warn', 'charging profile from the remote start', { status: r.status }),
-            (err: unknown) => this.ctx.log('warn', 'charging profile from the remote start', { error: err instanceof Error ? err.message : String(err) }),
-          );
-        }
-      },
+      started: (connector, transactionId, startedAt, remote) => this.smartCharging.transactionStarted(connector, transactionId, startedAt, remote?.chargingProfile),
       ended: (connector) => {
         this.reset.idle();
         this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));

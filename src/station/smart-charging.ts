@@ -193,10 +193,18 @@ export class SmartCharging {
     }
   }
 
-  /** A transaction started on an EVSE: its TxProfiles may be set, Relative schedules start now. */
-  transactionStarted(evseId: number, transactionId: string, startedAt = this.ctx.clock.now()): void {
+  /**
+   * A transaction started on an EVSE: its TxProfiles may be set, Relative schedules start now. A
+   * TxProfile sent with the RequestStartTransaction that started it (`remoteProfile`) applies to it.
+   */
+  transactionStarted(evseId: number, transactionId: string, startedAt = this.ctx.clock.now(), remoteProfile?: RequestOf<'RequestStartTransaction'>['chargingProfile']): void {
     this.transactions.set(evseId, { id: transactionId, startedAt });
     void this.exclusive(() => this.apply('transaction started'));
+    if (remoteProfile === undefined || this.ctx.capabilities.limitUnits.size === 0) return;
+    this.setChargingProfile({ evseId, chargingProfile: { ...remoteProfile, transactionId } }).then(
+      (r) => this.ctx.log(r.status === 'Accepted' ? 'info' : 'warn', 'charging profile from the remote start', { status: r.status }),
+      (err: unknown) => this.ctx.log('warn', 'charging profile from the remote start', { error: err instanceof Error ? err.message : String(err) }),
+    );
   }
 
   /** The transaction of an EVSE ended: its TxProfiles are removed (whatever the charger answers: the transaction is over). */
