@@ -256,11 +256,27 @@ export function instantiate(
       for (const def of c.variables) {
         const variable: VariableType = def.instance === undefined ? { name: def.name } : { name: def.name, instance: def.instance };
         const derived = derive(def, c.scope, component, capabilities, config, warnings);
-        variables.push({ component, variable, def: derived.def, key: variableKey(component, variable), initial: derived.initial });
+        const place = placed(component, variable);
+        variables.push({ component: place.component, variable: place.variable, def: derived.def, key: place.key, initial: derived.initial });
       }
     }
   }
   return { variables, warnings };
+}
+
+/**
+ * Where a variable sits, shared by every station that has it: a gateway builds the same few hundred
+ * variables for each of its thousands of stations, and their component, variable and key objects
+ * were most of a device model's bytes. Bounded by the definitions times the connector numbers seen.
+ * The objects are never modified.
+ */
+const places = new Map<string, Pick<Variable, 'component' | 'variable' | 'key'>>();
+
+function placed(component: ComponentType, variable: VariableType): Pick<Variable, 'component' | 'variable' | 'key'> {
+  const key = variableKey(component, variable);
+  let place = places.get(key);
+  if (place === undefined) places.set(key, (place = { component, variable, key }));
+  return place;
 }
 
 /** The readable unique key of a component/variable pair (see `Variable.key`). */
@@ -293,7 +309,8 @@ function derive(
         max = caps.currentType === 'DC' ? 60_000 : 7_000;
         if (component.evse?.id === 1) warnings.push(`nameplate power unknown; EVSE.Power maxLimit assumed ${max} W`);
       }
-      return { def: { ...def, maxLimit: max }, initial: def.default };
+      const maxLimit = max;
+      return { def: variant(def, String(maxLimit), () => ({ ...def, maxLimit })), initial: def.default };
     }
     case 'connectorType': {
       const n = component.evse?.id ?? 1;
@@ -323,7 +340,18 @@ function derive(
 function narrow(def: VariableDef, keep: (member: string) => boolean): { def: VariableDef; initial: string | undefined } {
   const valuesList = listValues(def.valuesList).filter(keep).join(',');
   const initial = listValues(def.default).filter(keep).join(',');
-  return { def: { ...def, valuesList }, initial };
+  return { def: variant(def, valuesList, () => ({ ...def, valuesList })), initial };
+}
+
+/** Derived definitions, shared by the stations they are the same for (`tag` names what differs). */
+const variants = new WeakMap<VariableDef, Map<string, VariableDef>>();
+
+function variant(def: VariableDef, tag: string, make: () => VariableDef): VariableDef {
+  let byTag = variants.get(def);
+  if (byTag === undefined) variants.set(def, (byTag = new Map()));
+  let derived = byTag.get(tag);
+  if (derived === undefined) byTag.set(tag, (derived = make()));
+  return derived;
 }
 
 /** Drops undefined fields, so definitions compare and print cleanly. */

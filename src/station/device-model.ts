@@ -107,10 +107,10 @@ export class DeviceModel {
     const now = options.now ?? (() => new Date());
     for (const v of variables) {
       this.byKey.set(v.key, v);
-      const cKey = componentKey(v.component);
+      const cKey = sharedKey(v.component, componentKey);
       let vars = this.components.get(cKey);
       if (vars === undefined) this.components.set(cKey, (vars = new Map()));
-      vars.set(variableId(v.variable), v);
+      vars.set(sharedKey(v.variable, variableId), v);
       this.values.set(v.key, v.initial);
       if (v.def.derive === 'clock') this.providers.set(v.key, () => now().toISOString());
     }
@@ -336,10 +336,21 @@ const LIST_TYPES: ReadonlySet<string> = new Set(['OptionList', 'SequenceList', '
 
 // Lookup keys are JSON tuples, not `Variable.key`: a CSMS may send any characters in a name, and a
 // component named "EVSE@1" must not find EVSE 1.
+// The component and variable objects of a model's variables are shared by all stations (see
+// `instantiate`), and so are their lookup keys, remembered here.
+const lookupKeys = new WeakMap<ComponentType | VariableType, string>();
+
 function componentKey(c: ComponentType): string {
-  return JSON.stringify([c.name, c.instance ?? null, c.evse?.id ?? null, c.evse?.connectorId ?? null]);
+  return lookupKeys.get(c) ?? JSON.stringify([c.name, c.instance ?? null, c.evse?.id ?? null, c.evse?.connectorId ?? null]);
 }
 
 function variableId(v: VariableType): string {
-  return JSON.stringify([v.name, v.instance ?? null]);
+  return lookupKeys.get(v) ?? JSON.stringify([v.name, v.instance ?? null]);
+}
+
+/** The lookup key of one of the model's own components or variables, kept for the next model. */
+function sharedKey<T extends ComponentType | VariableType>(o: T, key: (o: T) => string): string {
+  let k = lookupKeys.get(o);
+  if (k === undefined) lookupKeys.set(o, (k = key(o)));
+  return k;
 }
