@@ -64,7 +64,8 @@ export class Firmware {
   private awaiting: Awaiting | undefined;
   private last: { requestId: number; status: FirmwareStatus } | undefined;
   /** Statuses being stored or sent and not answered yet (see `flush`). */
-  private readonly sending = new Set<Promise<void>>();
+  /** Statuses not settled yet; created on the first (most stations never update their firmware). */
+  private sending: Set<Promise<void>> | undefined;
   /** Statuses produced before the CSMS accepted the boot, sent once it does. */
   private pending: { requestId: number; status: FirmwareStatus }[] = [];
   private readonly sessions = new Condition();
@@ -77,7 +78,8 @@ export class Firmware {
     private readonly hooks: FirmwareHooks,
     private readonly ports: FirmwarePorts,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...ports.firmwareLimits };
+    // The defaults are shared, not copied, by the stations that keep them.
+    this.limits = ports.firmwareLimits === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...ports.firmwareLimits };
   }
 
   /** Loads what survives a restart; `FirmwareUpdate` when the charger comes back from an installation. */
@@ -269,10 +271,10 @@ export class Firmware {
   /** Remembers `p` until it settles, for `flush`. */
   private track(p: Promise<unknown>): void {
     const settled: Promise<void> = p.then(
-      () => void this.sending.delete(settled),
-      () => void this.sending.delete(settled),
+      () => void this.sending?.delete(settled),
+      () => void this.sending?.delete(settled),
     );
-    this.sending.add(settled);
+    (this.sending ??= new Set()).add(settled);
   }
 
   private async record(requestId: number, status: FirmwareStatus): Promise<void> {
@@ -295,11 +297,12 @@ export class Firmware {
    * one another for a slow CSMS; they are not kept for the next connection.
    */
   async flush(maxMs: number): Promise<void> {
-    if (this.sending.size === 0) return;
+    const { sending } = this;
+    if (sending === undefined || sending.size === 0) return;
     let timer: unknown;
     const late = new Promise<void>((resolve) => (timer = this.ctx.clock.setTimeout(resolve, maxMs)));
     const all = (async (): Promise<void> => {
-      while (this.sending.size > 0) await Promise.all([...this.sending]);
+      while (sending.size > 0) await Promise.all([...sending]);
     })();
     await Promise.race([all, late]);
     this.ctx.clock.clearTimeout(timer);

@@ -38,7 +38,8 @@ export function sleepUntil(clock: EngineClock, at: number, signal: AbortSignal):
 
 /** Resolves once `ready()` holds, checked now and on every `poke`; rejects with `UpdateCancelled` on abort. */
 export class Condition {
-  private waiters = new Set<() => void>();
+  // Created on the first wait: a station's Condition mostly never waits.
+  private waiters: Set<() => void> | undefined;
 
   wait(ready: () => boolean, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -60,15 +61,16 @@ export class Condition {
         reject(new UpdateCancelled('cancelled'));
       };
       const done = (): void => {
-        this.waiters.delete(check);
+        this.waiters?.delete(check);
         signal.removeEventListener('abort', onAbort);
       };
-      this.waiters.add(check);
+      (this.waiters ??= new Set()).add(check);
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   poke(): void {
+    if (this.waiters === undefined) return;
     for (const w of [...this.waiters]) w();
   }
 }

@@ -61,7 +61,8 @@ export interface EndpointPort {
 const PRIORITY = ['OCPPCommCtrlr', 'NetworkConfigurationPriority'] as const;
 
 export class NetworkProfiles {
-  private readonly slots = new Map<number, NetworkSlot>();
+  /** Configured slots; created on the first (most stations have none). */
+  private slots: Map<number, NetworkSlot> | undefined;
   private readonly registrySlot: NetworkSlot;
   private currentProfile: SecurityProfile;
   private active: number | undefined;
@@ -84,7 +85,7 @@ export class NetworkProfiles {
       const n = Number(key.slice(SLOT_KEY_PREFIX.length));
       const slot = Number.isInteger(n) && n !== REGISTRY_SLOT ? parseSlot(n, value) : undefined;
       if (slot === undefined) this.ctx.log('warn', 'stored network slot ignored', { key });
-      else this.slots.set(n, slot);
+      else (this.slots ??= new Map()).set(n, slot);
     }
     const reached = await store.get(id, PROFILE_KEY);
     if ((reached === 2 || reached === 3) && reached > this.currentProfile) this.currentProfile = reached;
@@ -135,7 +136,7 @@ export class NetworkProfiles {
 
   /** BasicAuthPassword changed: true when the slot in use takes it (the connection is told; reconnect). */
   passwordChanged(): boolean {
-    const slot = this.active === REGISTRY_SLOT ? this.registrySlot : this.slots.get(this.active ?? -1);
+    const slot = this.active === REGISTRY_SLOT ? this.registrySlot : this.slots?.get(this.active ?? -1);
     const e = slot === undefined ? undefined : this.endpointOf(slot);
     return e !== undefined && e.security.profile !== 3 && this.apply(e);
   }
@@ -143,7 +144,7 @@ export class NetworkProfiles {
   /** The connection opened: a higher security profile becomes the station's, lower slots go (A05). */
   async connected(): Promise<void> {
     this.failures = 0;
-    const slot = this.active === REGISTRY_SLOT ? this.registrySlot : this.slots.get(this.active ?? -1);
+    const slot = this.active === REGISTRY_SLOT ? this.registrySlot : this.slots?.get(this.active ?? -1);
     if (slot === undefined || slot.securityProfile <= this.currentProfile) return;
     const from = this.currentProfile;
     await this.ctx.store.set(this.ctx.id, PROFILE_KEY, slot.securityProfile);
@@ -192,7 +193,7 @@ export class NetworkProfiles {
       this.ctx.log('error', 'SetNetworkProfile not stored', { slot: checked.slot, error: err instanceof Error ? err.message : String(err) });
       return { status: 'Failed', statusInfo: { reasonCode: 'InternalError', additionalInfo: 'the profile could not be stored' } };
     }
-    this.slots.set(checked.slot, checked);
+    (this.slots ??= new Map()).set(checked.slot, checked);
     this.ctx.log('info', 'network slot stored', { slot: checked.slot, url: checked.url, securityProfile: checked.securityProfile });
     this.options.securityEvent('ReconfigurationOfSecurityParameters', `network profile stored in slot ${checked.slot} (security profile ${checked.securityProfile})`);
     return { status: 'Accepted' };
@@ -231,7 +232,7 @@ export class NetworkProfiles {
   }
 
   private slotOf(n: number): NetworkSlot | undefined {
-    return n === REGISTRY_SLOT ? this.registrySlot : this.slots.get(n);
+    return n === REGISTRY_SLOT ? this.registrySlot : this.slots?.get(n);
   }
 
   private endpointOf(slot: NetworkSlot): NetworkEndpoint | undefined {
