@@ -12,9 +12,9 @@
 import { Writable } from 'node:stream';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { Client as FtpClient } from 'basic-ftp';
 import type { DownloadOptions, Downloader } from '../../station/firmware/ports.js';
+import { shownLocation, trustedRoots, urlCredentials, type Credentials } from './location.js';
 
 export type DownloadErrorCode =
   | 'DOWNLOAD_BAD_URL'
@@ -47,25 +47,6 @@ export interface TransferDownloaderOptions {
 
 const DEFAULT_MAX_REDIRECTS = 5;
 
-/** The URL as a log may show it: scheme, host, port and path; never user, password or query. */
-export function safeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
-interface Credentials {
-  readonly user: string;
-  readonly password: string;
-}
-
-/** The URL's user and password decoded, or undefined when their percent-encoding is broken. */
-function decodedCredentials(url: URL): Credentials | undefined {
-  try {
-    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Text from elsewhere (a server's reply, a socket error) with the URL's secrets taken out. */
 function scrub(text: string, url: URL, decoded: Credentials | undefined): string {
   let out = text;
@@ -80,7 +61,7 @@ export class TransferDownloader implements Downloader {
   private readonly maxRedirects: number;
 
   constructor(options: TransferDownloaderOptions = {}) {
-    this.ca = options.ca !== undefined ? [...rootCertificates, options.ca] : undefined;
+    this.ca = options.ca !== undefined ? trustedRoots([options.ca]) : undefined;
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   }
 
@@ -91,17 +72,17 @@ export class TransferDownloader implements Downloader {
     } catch {
       throw new DownloadError('DOWNLOAD_BAD_URL', 'not a URL');
     }
-    const credentials = decodedCredentials(url);
-    if (credentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `the credentials of ${safeUrl(url)} are not valid percent-encoding`);
-    if (options.signal?.aborted === true) throw new DownloadError('DOWNLOAD_ABORTED', `download of ${safeUrl(url)} aborted`);
+    const credentials = urlCredentials(url);
+    if (credentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `the credentials of ${shownLocation(url)} are not valid percent-encoding`);
+    if (options.signal?.aborted === true) throw new DownloadError('DOWNLOAD_ABORTED', `download of ${shownLocation(url)} aborted`);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
     const onAbort = (): void => deadline.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const why = (): DownloadError =>
       options.signal?.aborted === true
-        ? new DownloadError('DOWNLOAD_ABORTED', `download of ${safeUrl(url)} aborted`)
-        : new DownloadError('DOWNLOAD_TIMEOUT', `download of ${safeUrl(url)} took longer than ${options.timeoutMs} ms`);
+        ? new DownloadError('DOWNLOAD_ABORTED', `download of ${shownLocation(url)} aborted`)
+        : new DownloadError('DOWNLOAD_TIMEOUT', `download of ${shownLocation(url)} took longer than ${options.timeoutMs} ms`);
     try {
       switch (url.protocol) {
         case 'http:':
@@ -136,7 +117,7 @@ export class TransferDownloader implements Downloader {
         },
         (res) => this.response(url, res, maxBytes, signal, why, redirects).then(resolve, reject),
       );
-      req.on('error', (err) => reject(signal.aborted ? why() : new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err.message, url, credentials)}`)));
+      req.on('error', (err) => reject(signal.aborted ? why() : new DownloadError('DOWNLOAD_FAILED', `download of ${shownLocation(url)} failed: ${scrub(err.message, url, credentials)}`)));
       req.end();
     });
   }
@@ -145,28 +126,28 @@ export class TransferDownloader implements Downloader {
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location !== undefined) {
       res.resume();
-      if (redirects >= this.maxRedirects) throw new DownloadError('DOWNLOAD_TOO_MANY_REDIRECTS', `download of ${safeUrl(url)}: more than ${this.maxRedirects} redirects`);
+      if (redirects >= this.maxRedirects) throw new DownloadError('DOWNLOAD_TOO_MANY_REDIRECTS', `download of ${shownLocation(url)}: more than ${this.maxRedirects} redirects`);
       let next: URL;
       try {
         next = new URL(res.headers.location, url);
       } catch {
-        throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to something that is not a URL`);
+        throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${shownLocation(url)}: redirected to something that is not a URL`);
       }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError('DOWNLOAD_UNSUPPORTED_PROTOCOL', `download of ${safeUrl(url)}: redirected to ${next.protocol}`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError('DOWNLOAD_UNSUPPORTED_PROTOCOL', `download of ${shownLocation(url)}: redirected to ${next.protocol}`);
       // A download begun over verified TLS stays on it: a redirect to http: would hand the file (and whatever the URL carries) to anyone on the path.
-      if (url.protocol === 'https:' && next.protocol === 'http:') throw new DownloadError('DOWNLOAD_INSECURE_REDIRECT', `download of ${safeUrl(url)}: redirected from https: to http:, refused`);
-      const nextCredentials = decodedCredentials(next);
-      if (nextCredentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${safeUrl(url)}: redirected to credentials that are not valid percent-encoding`);
+      if (url.protocol === 'https:' && next.protocol === 'http:') throw new DownloadError('DOWNLOAD_INSECURE_REDIRECT', `download of ${shownLocation(url)}: redirected from https: to http:, refused`);
+      const nextCredentials = urlCredentials(next);
+      if (nextCredentials === undefined) throw new DownloadError('DOWNLOAD_BAD_URL', `download of ${shownLocation(url)}: redirected to credentials that are not valid percent-encoding`);
       return this.http(next, nextCredentials, maxBytes, signal, why, redirects + 1);
     }
     if (status !== 200) {
       res.resume();
-      throw new DownloadError('DOWNLOAD_HTTP_STATUS', `download of ${safeUrl(url)}: HTTP ${status}`);
+      throw new DownloadError('DOWNLOAD_HTTP_STATUS', `download of ${shownLocation(url)}: HTTP ${status}`);
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       res.destroy();
-      throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${safeUrl(url)}: ${declared} bytes, more than the ${maxBytes} allowed`);
+      throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${shownLocation(url)}: ${declared} bytes, more than the ${maxBytes} allowed`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -176,16 +157,16 @@ export class TransferDownloader implements Downloader {
         size += b.length;
         if (size > maxBytes) {
           res.destroy();
-          throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${safeUrl(url)}: more than the ${maxBytes} bytes allowed`);
+          throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${shownLocation(url)}: more than the ${maxBytes} bytes allowed`);
         }
         chunks.push(b);
       }
     } catch (err) {
       if (err instanceof DownloadError) throw err;
       if (signal.aborted) throw why();
-      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, decodedCredentials(url))}`);
+      throw new DownloadError('DOWNLOAD_FAILED', `download of ${shownLocation(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, urlCredentials(url))}`);
     }
-    if (!res.complete) throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: the connection closed before the end of the file`);
+    if (!res.complete) throw new DownloadError('DOWNLOAD_FAILED', `download of ${shownLocation(url)} failed: the connection closed before the end of the file`);
     return Buffer.concat(chunks);
   }
 
@@ -221,9 +202,9 @@ export class TransferDownloader implements Downloader {
       await client.downloadTo(sink, decodeURIComponent(url.pathname));
       return Buffer.concat(chunks);
     } catch (err) {
-      if (tooLarge) throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${safeUrl(url)}: more than the ${maxBytes} bytes allowed`);
+      if (tooLarge) throw new DownloadError('DOWNLOAD_TOO_LARGE', `download of ${shownLocation(url)}: more than the ${maxBytes} bytes allowed`);
       if (signal.aborted) throw why();
-      throw new DownloadError('DOWNLOAD_FAILED', `download of ${safeUrl(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, credentials)}`);
+      throw new DownloadError('DOWNLOAD_FAILED', `download of ${shownLocation(url)} failed: ${scrub(err instanceof Error ? err.message : String(err), url, credentials)}`);
     } finally {
       signal.removeEventListener('abort', close);
       client.close();

@@ -18,13 +18,13 @@
  * messages and logs show the location without its credentials and without its query (it may carry
  * a signed token).
  */
-import { rootCertificates } from 'node:tls';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Client, FTPError } from 'basic-ftp';
 import { UploadError, type Uploader, type UploadFailureStatus, type UploadOptions } from '../../station/logs/ports.js';
+import { shownLocation, trustedRoots, urlCredentials } from './location.js';
 
 export interface UploaderOptions {
   /** Extra trusted roots (PEM) for https: and ftps:, besides the system's. */
@@ -45,10 +45,10 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
         throw new UploadError('UPLOAD_URL', 'BadMessage', 'upload location is not a URL');
       }
       const scheme = url.protocol.slice(0, -1).toLowerCase();
-      if (!decodes(url.username) || !decodes(url.password) || !decodes(url.pathname)) {
-        throw new UploadError('UPLOAD_URL', 'BadMessage', `upload location ${safeLocation(url)}: the user, password or path is not valid percent-encoding`);
+      if (urlCredentials(url) === undefined || !decodes(url.pathname)) {
+        throw new UploadError('UPLOAD_URL', 'BadMessage', `upload location ${shownLocation(url)}: the user, password or path is not valid percent-encoding`);
       }
-      if (opts.signal?.aborted === true) throw new UploadError('UPLOAD_ABORTED', 'UploadFailure', `upload to ${safeLocation(url)} aborted`);
+      if (opts.signal?.aborted === true) throw new UploadError('UPLOAD_ABORTED', 'UploadFailure', `upload to ${shownLocation(url)} aborted`);
       if (scheme === 'http' || scheme === 'https') return httpUpload(url, file, opts, options);
       if (scheme === 'ftp' || scheme === 'ftps') return ftpUpload(url, file, opts, options);
       throw new UploadError('UPLOAD_PROTOCOL', 'NotSupportedOperation', `no uploads over ${scheme}:`);
@@ -64,11 +64,6 @@ function decodes(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The location as logs may show it: no user, no password, no query. */
-export function safeLocation(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}${url.search !== '' ? '?…' : ''}`;
 }
 
 /** A location ending in `/` is a folder: the file's name is appended. */
@@ -100,7 +95,7 @@ function statusOf(code: number): UploadFailureStatus {
 }
 
 function httpFailure(url: URL, method: string, status: UploadFailureStatus, code: number): UploadError {
-  return new UploadError('UPLOAD_HTTP_STATUS', status, `${method} ${safeLocation(url)} answered HTTP ${code}`);
+  return new UploadError('UPLOAD_HTTP_STATUS', status, `${method} ${shownLocation(url)} answered HTTP ${code}`);
 }
 
 /** Sends one request; resolves with the HTTP status. */
@@ -117,7 +112,7 @@ function httpSend(shown: URL, method: string, url: URL, headers: Record<string, 
         method,
         headers: { ...headers, 'content-length': String(body.length), ...(auth !== undefined ? { authorization: `Basic ${Buffer.from(auth, 'utf8').toString('base64')}` } : {}) },
         timeout: opts.timeoutMs,
-        ...(https && options.ca !== undefined ? { ca: [...rootCertificates, ...options.ca] } : {}),
+        ...(https && options.ca !== undefined ? { ca: trustedRoots(options.ca) } : {}),
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       },
       (res: IncomingMessage) => {
@@ -126,7 +121,7 @@ function httpSend(shown: URL, method: string, url: URL, headers: Record<string, 
         res.once('error', (e) => reject(networkFailure(shown, method, e)));
       },
     );
-    req.once('timeout', () => req.destroy(new UploadError('UPLOAD_TIMEOUT', 'UploadFailure', `${method} ${safeLocation(shown)}: no answer within ${opts.timeoutMs} ms`)));
+    req.once('timeout', () => req.destroy(new UploadError('UPLOAD_TIMEOUT', 'UploadFailure', `${method} ${shownLocation(shown)}: no answer within ${opts.timeoutMs} ms`)));
     req.once('error', (e) => reject(e instanceof UploadError ? e : networkFailure(shown, method, e)));
     req.end(body);
   });
@@ -134,7 +129,7 @@ function httpSend(shown: URL, method: string, url: URL, headers: Record<string, 
 
 function networkFailure(url: URL, what: string, e: Error): UploadError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new UploadError(code === 'ABORT_ERR' ? 'UPLOAD_ABORTED' : 'UPLOAD_NETWORK', 'UploadFailure', `${what} ${safeLocation(url)} failed: ${code ?? e.message}`);
+  return new UploadError(code === 'ABORT_ERR' ? 'UPLOAD_ABORTED' : 'UPLOAD_NETWORK', 'UploadFailure', `${what} ${shownLocation(url)} failed: ${code ?? e.message}`);
 }
 
 async function ftpUpload(url: URL, file: UploadFile, opts: UploadOptions, options: UploaderOptions): Promise<void> {
@@ -153,14 +148,14 @@ async function ftpUpload(url: URL, file: UploadFile, opts: UploadOptions, option
       user: url.username !== '' ? decodeURIComponent(url.username) : 'anonymous',
       password: url.username !== '' ? decodeURIComponent(url.password) : 'anonymous@',
       secure,
-      ...(secure && options.ca !== undefined ? { secureOptions: { ca: [...rootCertificates, ...options.ca] } } : {}),
+      ...(secure && options.ca !== undefined ? { secureOptions: { ca: trustedRoots(options.ca) } } : {}),
     });
     if (folder !== '' && folder !== '/') await client.cd(folder);
     await client.uploadFrom(Readable.from([file.body]), name);
   } catch (e) {
-    if (opts.signal?.aborted === true) throw new UploadError('UPLOAD_ABORTED', 'UploadFailure', `upload to ${safeLocation(url)} aborted`);
-    if (e instanceof FTPError) throw new UploadError('UPLOAD_FTP_STATUS', ftpStatusOf(e.code), `${safeLocation(url)} answered FTP ${e.code}`);
-    throw new UploadError(client.closed ? 'UPLOAD_TIMEOUT' : 'UPLOAD_NETWORK', 'UploadFailure', `upload to ${safeLocation(url)} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (opts.signal?.aborted === true) throw new UploadError('UPLOAD_ABORTED', 'UploadFailure', `upload to ${shownLocation(url)} aborted`);
+    if (e instanceof FTPError) throw new UploadError('UPLOAD_FTP_STATUS', ftpStatusOf(e.code), `${shownLocation(url)} answered FTP ${e.code}`);
+    throw new UploadError(client.closed ? 'UPLOAD_TIMEOUT' : 'UPLOAD_NETWORK', 'UploadFailure', `upload to ${shownLocation(url)} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', abort);
