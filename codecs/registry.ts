@@ -2,8 +2,9 @@
 import type { Codec } from './codec.js';
 import { iec104PointsCodec } from './iec104-points/index.js';
 import { ykcCodec } from './ykc/codec.js';
+import { exampleCodec } from './example/codec.js';
 
-const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>, ykcCodec as Codec<never>];
+const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>, ykcCodec as Codec<never>, exampleCodec as Codec<never>];
 
 export function codecNames(): string[] {
   return CODECS.map((c) => c.name);
