@@ -6,8 +6,9 @@
  * it is within the login timeout, or sends nothing for the idle timeout, is disconnected; so is one
  * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
+import type { Clock } from '../core/clock.js';
 import type { Socket } from 'node:net';
-import type { ChargerKeys, Codec, CodecClock, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
@@ -37,7 +38,7 @@ export interface ChargerSessionOptions<O> {
   readonly socket: Socket;
   readonly codec: Codec<O>;
   readonly codecOptions: O;
-  readonly clock: CodecClock;
+  readonly clock: Clock;
   readonly log: EngineLog;
   /** Builds (and starts) the station engine for an identified charger, or says why there is none. */
   readonly createEngine: (identified: IdentifiedEvent, capabilities: Capabilities, charger: ChargerPort) => Promise<StationEngine | string>;

@@ -4,10 +4,11 @@
  * identity, the state store, pino logs (a child per charger) and an HTTP server for `/healthz`,
  * `/readyz` and `/metrics`.
  */
+import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
-import { systemCodecClock, type ChargerKeys, type Codec, type IgnoredReason } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { frameToolsOf } from '../../codecs/frame-tools.js';
 import { ConfigError } from '../config/errors.js';
@@ -262,7 +263,7 @@ export class Gateway {
       socket,
       codec: listener.codec,
       codecOptions: listener.codecOptions,
-      clock: systemCodecClock,
+      clock: systemClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
