@@ -6,6 +6,7 @@
  * it is within the login timeout, or sends nothing for the idle timeout, is disconnected; so is one
  * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Clock } from '../core/clock.js';
 import type { Socket } from 'node:net';
 import type { ChargerKeys, Codec, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
@@ -217,10 +218,7 @@ export class ChargerSession {
     if (this.current === 'closed') return undefined;
     const goodbye = goodbyeMs > 0 ? this.session.goodbye?.() : undefined;
     if (goodbye !== undefined) {
-      let timer: unknown;
-      const late = new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, goodbyeMs)));
-      await Promise.race([goodbye.catch(() => undefined), late]);
-      this.options.clock.clearTimeout(timer);
+      await boundedWait(goodbye.catch(() => undefined), goodbyeMs, () => undefined, this.options.clock);
     }
     this.keepEngine = true;
     this.close(reason);
