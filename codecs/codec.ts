@@ -6,7 +6,7 @@
 import type { Clock } from '../src/core/clock.js';
 import type { Log } from '../src/core/log.js';
 import type { Capabilities } from '../src/model/capabilities.js';
-import type { ChargerCommand } from '../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../src/model/commands.js';
 import type { ChargerEvent } from '../src/model/events.js';
 
 /** A typed, non-fatal protocol problem with a stable code (framing, decoding, unexpected message). */
@@ -124,12 +124,6 @@ export interface SessionContext<Options> {
   readonly sink: SessionSink;
   readonly connection: ConnectionInfo;
 }
-
-/** What happened to a command at once; its later fate arrives as a `commandResult` event. */
-export type CommandOutcome =
-  | { readonly status: 'sent' }
-  | { readonly status: 'notSupported'; readonly reason: string }
-  | { readonly status: 'rejected'; readonly reason: string };
 
 /** One charger connection. */
 export interface CodecSession {

@@ -4,9 +4,8 @@
  * connector, replaced by every setLimit sent there.
  */
 import type { Clock } from '../../src/core/clock.js';
-import type { PowerLimit } from '../../src/model/commands.js';
+import type { CommandOutcome, PowerLimit } from '../../src/model/commands.js';
 import type { Timestamp } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 
 /** Retry interval of a lift while the setpoint's address is busy. */
 const RETRY_MS = 1_000;

@@ -9,9 +9,9 @@
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Clock } from '../core/clock.js';
 import type { Socket } from 'node:net';
-import type { ChargerKeys, Codec, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, CodecError, CodecSession, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerCommand } from '../model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import type { StationEngine } from '../station/engine.js';
