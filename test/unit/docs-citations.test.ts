@@ -1,9 +1,10 @@
 /**
  * Every citation in the tree can be followed with the repository alone: a `<file>.md §<n>` names a
- * file by its path from the repository root and a section that has a heading there, a `docs/...md`
- * mention names a file that exists, a Markdown link to a `.md` file resolves, and no file names a
- * path of someone's machine. Section numbers of other documents ("IEC 60870-5-104 §5.1", "Part 4
- * §4.2", "spec §8.1") are not checked: they cite public standards, not files.
+ * file by its path from the repository root and a section that has a heading there, any other `.md`
+ * name is a file of the repository (from the root, or beside the file that names it), a Markdown
+ * link to a `.md` file resolves, and no file names a path of someone's machine. Section numbers of
+ * other documents ("IEC 60870-5-104 §5.1", "Part 4 §4.2", "spec §8.1") are not checked: they cite
+ * public standards, not files.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -21,6 +22,8 @@ interface Citation {
   readonly section?: string;
   /** A Markdown link: its path is relative to the citing file's folder, not to the root. */
   readonly link?: true;
+  /** A name without a section: a path from the root or, failing that, from the citing file's folder. */
+  readonly mention?: true;
   readonly line: number;
 }
 
@@ -30,8 +33,14 @@ const SECTION = String.raw`§(\d+(?:\.\d+)*)`;
 // "spec §8.1", starts a citation of another document).
 const SECTION_CITATION = new RegExp(String.raw`(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.md)\`?\s+${SECTION}((?:\s*(?:,|and|or|/)\s*${SECTION})*)`, 'g');
 const FURTHER_SECTION = new RegExp(SECTION, 'g');
-const DOCS_MENTION = /(?<![\w./-])((?:docs\/(?:[\w.-]+\/)*[\w.-]+|ARCHITECTURE|README)\.md)\b/g;
+// Any other `.md` name standing as a word: a path from the root, or a sibling of the citing file
+// (docs link each other). A path under a folder we do not have names a file of another project
+// (a public source: `jcpp-protocol-yunkuaichong/READMD.md`) and is left alone.
+const MD_MENTION = /(?<=^|[\s`'"([*<])((?:[\w.-]+\/)*[\w-][\w.-]*\.md)\b(?!`?\s+§)/g;
+const OUR_FOLDERS = new Set([...SCANNED_DIRS, '.ci']);
 const MD_LINK = /\]\(((?!https?:|#)[^)\s#]+\.md)(?:#[^)\s]*)?\)/g;
+/** A Markdown link's target, blanked before mentions are read so that it counts once, as a link. */
+const MD_LINK_TARGET = /\]\([^)\s]*\)?/g;
 // A home or work directory of a machine: `/home/<user>/`, `/Users/<user>/`, `/root/`, `/work/`.
 const MACHINE_PATH = /(?<![\w.:/-])\/(?:home\/[\w.-]+|Users\/[\w.-]+|root|work)\/[\w.-]/;
 
@@ -46,7 +55,10 @@ function findCitations(text: string): Citation[] {
       out.push({ file, section: m[2], line });
       for (const more of (m[3] ?? '').matchAll(FURTHER_SECTION)) out.push({ file, section: more[1], line });
     }
-    for (const m of lineText.matchAll(DOCS_MENTION)) out.push({ file: m[1] ?? '', line });
+    for (const m of lineText.replace(MD_LINK_TARGET, '](').matchAll(MD_MENTION)) {
+      const file = m[1] ?? '';
+      if (!file.includes('/') || OUR_FOLDERS.has(file.slice(0, file.indexOf('/')))) out.push({ file, mention: true, line });
+    }
     for (const m of lineText.matchAll(MD_LINK)) out.push({ file: m[1] ?? '', link: true, line });
   });
   return out;
@@ -89,15 +101,14 @@ describe('findCitations', () => {
       { file: 'docs/protocols/ykc.md', section: '1', line: 1 },
       { file: 'docs/protocols/ykc.md', section: '9', line: 1 },
       { file: 'docs/protocols/ykc.md', section: '4.1', line: 1 },
-      { file: 'docs/protocols/ykc.md', line: 1 },
-      { file: 'docs/protocols/ykc.md', line: 1 },
-      { file: 'docs/logs.md', line: 2 },
+      { file: 'docs/logs.md', mention: true, line: 2 },
     ]);
   });
 
-  it('reads a bare note name as a citation (it must then be a path from the root) and Markdown links', () => {
-    expect(findCitations('(ykc.md §4) [x](authorization.md#a) [y](https://e.org/a.md)')).toEqual([
+  it('reads a bare note name as a citation (it must then be a path from the root), mentions and Markdown links', () => {
+    expect(findCitations('(ykc.md §4) see design.md; [x](authorization.md#a) [y](https://e.org/a.md) /w/x.md `other/README.md` 协议V1.6.md')).toEqual([
       { file: 'ykc.md', section: '4', line: 1 },
+      { file: 'design.md', mention: true, line: 1 },
       { file: 'authorization.md', link: true, line: 1 },
     ]);
   });
@@ -125,7 +136,8 @@ describe('citations in the tree', () => {
       if (path === fileURLToPath(import.meta.url)) continue; // its examples are deliberately broken
       const where = relative(ROOT, path).split(sep).join('/');
       for (const c of findCitations(readFileSync(path, 'utf8'))) {
-        const target = c.link ? join(dirname(path), c.file) : join(ROOT, c.file);
+        const fromRoot = join(ROOT, c.file);
+        const target = c.link || (c.mention && !existsSync(fromRoot)) ? join(dirname(path), c.file) : fromRoot;
         if (!existsSync(target)) {
           broken.push(`${where}:${c.line}: ${c.file} is not a file of the repository${c.link ? ' (relative link)' : ' (give its path from the root)'}`);
         } else if (c.section !== undefined) {
