@@ -7,8 +7,8 @@
  * protocol cannot do is `notSupported`.
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
-import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
+import type { CodecSession, SessionContext } from '../codec.js';
 import { ExampleDecodeError } from './errors.js';
 import { ExampleFramer } from './framer.js';
 import { decodeExampleFrame, encodeExampleFrame, type ExampleMessage } from './messages.js';
