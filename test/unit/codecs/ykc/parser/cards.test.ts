@@ -1,8 +1,8 @@
 /**
  * The offline-card list frames carry at most as many cards as the protocol allows (0x46: 24,
- * 0x48: 26, docs/ykc.md §3). The encoder refuses more; the decoder must refuse what the encoder
- * cannot produce, or a decoded frame cannot be sent on (the YKC property test's mirror found a
- * 0x46 with 25 cards that decoded and then failed to re-encode).
+ * 0x48: 26; `maxEntries` in the catalogue, codecs/ykc/constants.ts). The encoder refuses more; the
+ * decoder must refuse what the encoder cannot produce, or a decoded frame cannot be sent on (the
+ * YKC property test's mirror found a 0x46 with 25 cards that decoded and then failed to re-encode).
  */
 import { describe, expect, it } from 'vitest';
 import { crc16Modbus, decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../../codecs/ykc/index.js';
