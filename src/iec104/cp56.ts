@@ -4,8 +4,8 @@
  * explicit IANA time zone; the decoded fields themselves carry no zone.
  */
 import { Parser } from 'binary-parser';
-import { bit, masked } from './bits.js';
-import { compileLean } from './lean-parser.js';
+import { bit, masked } from '../framing/bits.js';
+import { compileLean } from '../framing/lean-parser.js';
 import { CP56_SIZE } from './constants.js';
 import type { Cp56Time } from './types.js';
 
