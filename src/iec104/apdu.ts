@@ -20,8 +20,21 @@ export const ASDU_OFFSET = 6;
 
 /** Decodes one whole APDU. Never throws on input. */
 export function decodeApdu(frame: Uint8Array, params: AsduParameters = IEC104_ASDU_PARAMETERS): DecodeResult<Apdu> {
-  const bad = checkApduFrame(frame);
-  if (bad !== undefined) return { ok: false, error: bad };
+  // checkApduFrame's checks written out: calling it here measured a few per cent slower on the
+  // smallest frames (C_IC_NA_1), and this is every standard frame's path.
+  if (frame.length < 1 || frame[0] !== START_BYTE) {
+    return fail('IEC104_BAD_START', `expected start byte 0x68, got ${frame.length === 0 ? 'nothing' : `0x${(frame[0] as number).toString(16).padStart(2, '0')}`}`, 0, frame);
+  }
+  if (frame.length < 2) return fail('IEC104_FRAME_TRUNCATED', 'frame ends before its length octet', 1, frame);
+  const length = frame[1] as number;
+  if (length < 4) return fail('IEC104_LENGTH_TOO_SHORT', `APDU length ${length}, expected at least 4`, 1, frame);
+  const total = length + 2;
+  if (frame.length < total) {
+    return fail('IEC104_FRAME_TRUNCATED', `length octet announces ${total} octets, frame has ${frame.length}`, frame.length, frame);
+  }
+  if (frame.length > total) {
+    return fail('IEC104_FRAME_TRAILING_BYTES', `length octet announces ${total} octets, frame has ${frame.length}`, total, frame);
+  }
   const apci = decodeApci(frame);
   if (!apci.ok) return apci;
   if (apci.value.format !== 'I') return { ok: true, value: { apci: apci.value } };
@@ -59,4 +72,8 @@ export function encodeApdu(apdu: Apdu, params: AsduParameters = IEC104_ASDU_PARA
     return encodeApci(apdu.apci, encodeAsdu(apdu.asdu, params));
   }
   return encodeApci(apdu.apci);
+}
+
+function fail(code: DecodeError['code'], message: string, offset: number, raw: Uint8Array): DecodeResult<never> {
+  return { ok: false, error: new DecodeError(code, message, offset, raw) };
 }

@@ -14,7 +14,7 @@
  * octets left after the last element are IEC104_VSQ_MISMATCH (the count disagrees with the length).
  */
 import { decodeApci, encodeApci, type Apci } from './apci.js';
-import { ASDU_OFFSET, checkApduFrame, type Apdu } from './apdu.js';
+import { ASDU_OFFSET, checkApduFrame, decodeApdu, type Apdu } from './apdu.js';
 import { encodeAsdu, MAX_ASDU_SIZE, writeAsduHeader } from './asdu-generator.js';
 import { decodeAsduAt, headerSize } from './asdu-parser.js';
 import { apduToJson, describeApdu } from './describe.js';
@@ -124,12 +124,15 @@ export class AsduTypeTable<E extends object = Record<string, unknown>> implement
 
   /** `decodeApdu` with this table's private types; error offsets are relative to the frame. */
   decodeApdu(frame: Uint8Array, params: AsduParameters = IEC104_ASDU_PARAMETERS): DecodeResult<Apdu<Asdu | PrivateAsdu<E>>> {
+    // Frames without a registered TI (standard ones, S- and U-frames) take the standard path whole.
+    const layout = frame.length > ASDU_OFFSET ? this.layouts[frame[ASDU_OFFSET] as number] : undefined;
+    if (layout === undefined) return decodeApdu(frame, params);
     const checked = checkApduFrame(frame);
     if (checked !== undefined) return { ok: false, error: checked };
     const apci: DecodeResult<Apci> = decodeApci(frame);
     if (!apci.ok) return apci;
     if (apci.value.format !== 'I') return { ok: true, value: { apci: apci.value } };
-    const asdu = this.decodeAsduAt(toBuffer(frame), ASDU_OFFSET, params);
+    const asdu = decodePrivateAsduAt(toBuffer(frame), ASDU_OFFSET, params, layout);
     if (asdu instanceof DecodeError) return { ok: false, error: asdu.shifted(ASDU_OFFSET) };
     return { ok: true, value: { apci: apci.value, asdu } };
   }
