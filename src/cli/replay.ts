@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import type { CodecClock, CodecSession } from '../../codecs/codec.js';
 import { findCodec } from '../../codecs/registry.js';
 import type { Iec104PointsOptions } from '../../codecs/iec104-points/session.js';
-import { iec104FrameTools, ykcFrameTools, type FrameTools as CodecFrameTools, type Iec104AsduSizes } from '../../codecs/frame-tools.js';
+import { iec104FrameTools, ykcFrameTools, type FrameTools as CodecFrameTools, type Iec104AsduSizes } from '../../codecs/ykc/tools.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../iec104/index.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';

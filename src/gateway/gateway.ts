@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 import { systemCodecClock, type ChargerKeys, type Codec, type IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
-import { frameToolsOf } from '../../codecs/frame-tools.js';
+import { frameToolsOf } from '../../codecs/ykc/tools.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { EngineLog } from '../station/context.js';

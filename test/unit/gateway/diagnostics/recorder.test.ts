@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ykcFrameTools } from '../../../../codecs/frame-tools.js';
+import { ykcFrameTools } from '../../../../codecs/ykc/tools.js';
 import { StationDiagnostics } from '../../../../src/gateway/diagnostics/recorder.js';
 import { fixturePath, loadHexFixture } from '../../../support/fixtures.js';
 

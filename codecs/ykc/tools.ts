@@ -2,9 +2,9 @@
  * Framing and describing one codec's frames without any session: what `pilegate replay` prints and
  * what a station's DiagnosticsLog shows of its charger's frames. Pure: bytes in, text out.
  */
-import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../src/iec104/index.js';
-import { describeYkcFrame, describeYkcHeader } from './ykc/describe.js';
-import { decodeYkcFrame, YkcFramer } from './ykc/index.js';
+import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../../src/iec104/index.js';
+import { describeYkcFrame, describeYkcHeader } from './describe.js';
+import { decodeYkcFrame, YkcFramer } from './index.js';
 
 export type DecodedFrame = { ok: true; lines: string[]; json: unknown } | { ok: false; code: string; message: string; lines?: string[] };
 
