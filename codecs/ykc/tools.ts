@@ -1,38 +1,28 @@
 /**
- * Framing and describing one codec's frames without any session: what `pilegate replay` prints and
- * what a station's DiagnosticsLog shows of its charger's frames. Pure: bytes in, text out.
+ * The YKC codec's tools beside its session: framing and describing frames without a session (what
+ * `pilegate decode` and `replay` print, what a station's DiagnosticsLog shows) and the `--ykc-key`
+ * flag of `pilegate decode`. Pure: bytes in, text out.
  */
-import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../../src/iec104/index.js';
+import type { ChunkFramer, CodecFlag, DecodedFrame, FrameTools, FrameView } from '../codec.js';
+import { YkcCipher } from './cipher.js';
 import { describeYkcFrame, describeYkcHeader } from './describe.js';
-import { decodeYkcFrame, YkcFramer } from './index.js';
+import { DEFAULT_TIME_ZONE } from './fields.js';
+import { YkcFramer } from './framer.js';
+import { decodeYkcFrame } from './parser.js';
+import type { YkcOptions } from './session-support.js';
 
-export type DecodedFrame = { ok: true; lines: string[]; json: unknown } | { ok: false; code: string; message: string; lines?: string[] };
+/** `--ykc-key <hex>`: a 3DES key for frames with the encryption flag (mode and padding from the options). */
+export const YKC_KEY_FLAG: CodecFlag = {
+  name: 'ykc-key',
+  value: 'hex',
+  description: 'with --codec ykc: 3DES key (48 hex digits) for frames with the encryption flag (mode and padding from --mapping, default ECB with zero padding)',
+  // Never echo the value: it is a secret.
+  check: (value) => (/^[0-9A-Fa-f]{48}$/.test(value) ? undefined : '--ykc-key must be 48 hex digits (a 24-byte 3DES key)'),
+};
 
-/** A framer over one direction of a connection: arbitrary chunks in, whole frames or errors out. */
-export interface ChunkFramer {
-  push(chunk: Uint8Array): Iterable<{ kind: 'frame'; frame: Buffer } | { kind: 'error'; error: { code: string; message: string } }>;
-}
-
-export interface FrameTools {
-  framer(): ChunkFramer;
-  /** The frame's fields, one line each (indented by two spaces), or why it cannot be read. */
-  decode(frame: Buffer): DecodedFrame;
-  /** The frame's bytes as a dump may show them: a copy with secrets overwritten, or the frame itself. */
-  shown(frame: Buffer): Buffer;
-}
-
-export type Iec104AsduSizes = { cotSize?: 1 | 2; caSize?: 1 | 2; ioaSize?: 1 | 2 | 3 } | undefined;
-
-export function iec104FrameTools(asdu: Iec104AsduSizes, timeZone: string): FrameTools {
-  const params: AsduParameters = { cotSize: asdu?.cotSize ?? 2, caSize: asdu?.caSize ?? 2, ioaSize: asdu?.ioaSize ?? 3 };
-  return {
-    framer: () => new ApduFramer(),
-    shown: (frame) => frame,
-    decode: (frame) => {
-      const r = decodeApdu(frame, params);
-      return r.ok ? { ok: true, lines: describeApdu(r.value, timeZone), json: apduToJson(r.value, timeZone) } : { ok: false, code: r.error.code, message: r.error.message };
-    },
-  };
+/** The zone of a YKC charger's clock unless its connection says otherwise. */
+export function ykcTimeZone(options: YkcOptions | undefined): string {
+  return options?.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
 /**
@@ -50,28 +40,34 @@ function ykcShown(frame: Buffer): Buffer {
   return copy;
 }
 
-export function ykcFrameTools(timeZone: string): FrameTools {
+function ykcFramer(): ChunkFramer {
+  const framer = new YkcFramer();
   return {
-    framer: () => new YkcFramer(),
-    shown: ykcShown,
-    decode: (frame) => {
-      const r = decodeYkcFrame(frame, { timeZone });
-      if (r.ok) return { ok: true, lines: describeYkcFrame(r.value).map((l) => `  ${l}`), json: r.value };
-      // A 3DES body without its key still has a readable header.
-      const header = describeYkcHeader(frame).map((l) => `  ${l}`);
-      return { ok: false, code: r.error.code, message: r.error.message, ...(header.length > 0 ? { lines: header } : {}) };
+    push: (chunk) => framer.push(chunk),
+    end: () => {
+      if (framer.buffered === 0) return undefined;
+      return { code: 'YKC_TRUNCATED', offset: framer.position - framer.buffered, message: `input ends inside a frame: ${framer.buffered} byte(s) of an incomplete YKC frame` };
     },
   };
 }
 
 /**
- * The frame tools of a registered codec (`iec104-points`, `ykc`) given its loaded options, or
- * undefined for a codec without them. Times are shown in `timeZone`, else the options' zone.
+ * YKC frame tools: times in `view.timeZone`, cards in the options' format, 3DES bodies opened with
+ * the `ykc-key` flag's key (in the options' mode and padding) or the options' listener-wide key.
  */
-export function frameToolsOf(codec: string, options: unknown, timeZone?: string): FrameTools | undefined {
-  const o = options as { timeZone?: string; mapping?: { timeZone?: string; asdu?: Iec104AsduSizes } } | undefined;
-  const zone = timeZone ?? o?.mapping?.timeZone ?? o?.timeZone ?? DEFAULT_TIME_ZONE;
-  if (codec === 'ykc') return ykcFrameTools(zone);
-  if (codec === 'iec104-points') return iec104FrameTools(o?.mapping?.asdu, zone);
-  return undefined;
+export function ykcFrameTools(options: YkcOptions | undefined, view: FrameView): FrameTools {
+  const key = view.flags?.['ykc-key'];
+  const cipher = key !== undefined ? new YkcCipher(key, options?.encryption?.params ?? {}) : options?.encryption?.cipherFor();
+  const decodeOptions = { timeZone: view.timeZone, ...(options?.cardFormat !== undefined ? { cardFormat: options.cardFormat } : {}), ...(cipher !== undefined ? { cipher } : {}) };
+  return {
+    framer: ykcFramer,
+    shown: ykcShown,
+    decode: (frame): DecodedFrame => {
+      const r = decodeYkcFrame(frame, decodeOptions);
+      if (r.ok) return { ok: true, lines: describeYkcFrame(r.value).map((l) => `  ${l}`), json: r.value };
+      // A 3DES body without its key still has a readable header.
+      const header = r.error.code === 'YKC_ENCRYPTED' ? describeYkcHeader(frame).map((l) => `  ${l}`) : [];
+      return { ok: false, code: r.error.code, message: r.error.message, offset: r.error.offset, ...(header.length > 0 ? { lines: header } : {}) };
+    },
+  };
 }
