@@ -6,15 +6,15 @@
  * `error <code> <file>:<line>:<col> <pointer>: <reason>`, one per line, with exit code 2.
  */
 import type { Command } from 'commander';
-import { DEFAULT_CLOCK_RETRY_SECONDS } from '../../codecs/iec104-points/clock-sync.js';
-import { ioaHex, loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from '../../codecs/iec104-points/mapping.js';
-import { DEFAULT_QUALITY_POLICY } from '../../codecs/iec104-points/quality.js';
-import { ConfigError, configErrorLines } from '../config/errors.js';
-import { DEFAULT_TIME_ZONE } from '../iec104/cp56.js';
-import { DEFAULT_LINK_PARAMETERS } from '../iec104/link-params.js';
-import { IEC104_ASDU_PARAMETERS } from '../iec104/types.js';
-import { EXIT, type CliIo } from './io.js';
+import { DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
+import { ioaHex, loadMappingFile } from './load-mapping.js';
+import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from './mapping.js';
+import { DEFAULT_QUALITY_POLICY } from './quality.js';
+import { ConfigError, configErrorLines } from '../../src/config/errors.js';
+import { DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
+import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
+import { EXIT, type CliIo } from '../../src/cli/io.js';
 
 export interface MappingCheckOptions {
   readonly json?: boolean;
