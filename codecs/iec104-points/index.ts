@@ -3,6 +3,7 @@ import type { Codec } from '../codec.js';
 import { PointTable } from './points.js';
 import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
 import { loadMappingFile, parseMapping } from './load-mapping.js';
+import { checkIec104Options } from './mapping-report.js';
 import { IEC104_FLAGS, iec104FrameTools, iec104Interpreter, iec104TimeZone } from './tools.js';
 
 export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
@@ -19,6 +20,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   frameTools: iec104FrameTools,
   cliFlags: IEC104_FLAGS,
   interpreter: iec104Interpreter,
+  checkOptions: checkIec104Options,
 };
 
 export { Iec104PointsSession, capabilitiesOf } from './session.js';

@@ -1,49 +1,21 @@
 /**
- * `pilegate mapping check <file>`: validates an IEC 104 point-table mapping and prints what it
- * describes (charger, identity, addressing, link, interrogation and clock-sync retry, quality
- * policy, every point and command, counts), or with `--json` the
- * normalised mapping. Any problem is printed on stderr as
- * `error <code> <file>:<line>:<col> <pointer>: <reason>`, one per line, with exit code 2.
+ * What `pilegate mapping check` prints of an IEC 104 point-table mapping: the charger, identity,
+ * addressing, link, interrogation and clock-sync retry, quality policy, every point and command,
+ * counts; with `--json` the normalised mapping.
  */
-import type { Command } from 'commander';
-import { DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
-import { ioaHex, loadMappingFile } from './load-mapping.js';
-import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from './mapping.js';
-import { DEFAULT_QUALITY_POLICY } from './quality.js';
-import { ConfigError, configErrorLines } from '../../src/config/errors.js';
+import type { OptionsReport } from '../codec.js';
 import { DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
 import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
-import { EXIT, type CliIo } from '../../src/cli/io.js';
+import { DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';
+import { ioaHex } from './load-mapping.js';
+import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from './mapping.js';
+import { DEFAULT_QUALITY_POLICY } from './quality.js';
+import type { Iec104PointsOptions } from './session.js';
 
-export interface MappingCheckOptions {
-  readonly json?: boolean;
-}
-
-/** Runs `mapping check`; returns the process exit code. */
-export function runMappingCheck(file: string, options: MappingCheckOptions, io: CliIo): number {
-  let mapping: Iec104PointsMapping;
-  try {
-    mapping = loadMappingFile(file);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const line of configErrorLines(e)) io.err(line);
-    return EXIT.BAD_INPUT;
-  }
-  if (options.json === true) io.out(JSON.stringify(mapping, null, 2));
-  else io.out(describeMapping(mapping, file).join('\n'));
-  return EXIT.OK;
-}
-
-/** Registers `mapping` and its subcommand `check` on the program. */
-export function registerMapping(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  const mapping = program.command('mapping').description('work with IEC 104 point-table mapping files');
-  mapping
-    .command('check')
-    .description('validate a mapping file and print the charger, points and commands it describes')
-    .argument('<file>', 'mapping file (YAML or JSON), e.g. mappings/iec104-points/example-dc-2gun.yaml')
-    .option('--json', 'print the normalised mapping as JSON instead of a summary')
-    .action((file: string, options: MappingCheckOptions) => setExit(runMappingCheck(file, options, io)));
+/** The report of loaded options, for `Codec.checkOptions`. */
+export function checkIec104Options(options: Iec104PointsOptions, file: string): OptionsReport {
+  return { lines: describeMapping(options.mapping, file), json: options.mapping };
 }
 
 /** The human summary printed by `mapping check`, line by line. */

@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
-import { registerMapping } from '../../codecs/iec104-points/mapping-report.js';
+import { registerMapping } from './mapping.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
