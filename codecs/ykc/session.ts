@@ -32,7 +32,7 @@ import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';
 import { pileKeysFor, type YkcPileKeys } from './login-keys.js';
 import { decodeYkcFrame } from './parser.js';
-import { defaultStopReasonMap } from './stop-reason-map.js';
+import { NO_STOP_REASONS } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
@@ -110,7 +110,7 @@ export class YkcSession implements CodecSession {
     this.records = new YkcRecords(
       this.io,
       this.transactions,
-      o.stopReasons ?? defaultStopReasonMap(),
+      o.stopReasons ?? NO_STOP_REASONS,
       () => ({ ...(o.ratedPowerW !== undefined ? { ratedPowerW: o.ratedPowerW } : {}), currentType: this.currentType, tariffs: this.settings.tariffsGiven(this.pileCode ?? '') }),
       () => this.pileCode,
     );
