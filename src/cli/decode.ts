@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { Codec, FramingError } from '../../codecs/codec.js';
-import { allCodecs, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
+import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
 import { isValidTimeZone } from '../iec104/index.js';
 import type { ChargerEvent } from '../model/events.js';
-import { cliCodecNames, cliDefaultCodec, codecOption } from './codec-option.js';
+import { codecOption } from './codec-option.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
 export interface DecodeOptions {
@@ -105,7 +105,7 @@ function checkFlags(codec: Codec<unknown>, given: Readonly<Record<string, string
     const flag = codec.cliFlags?.find((f) => f.name === name);
     if (flag === undefined) {
       const owner = allCodecs().findIndex((c) => c.cliFlags?.some((f) => f.name === name) === true);
-      throw new UsageError('OPTION_INVALID', `--${name} applies to ${owner < 0 ? 'no codec' : `--codec ${cliCodecNames()[owner]} only`}`);
+      throw new UsageError('OPTION_INVALID', `--${name} applies to ${owner < 0 ? 'no codec' : `--codec ${codecNames()[owner]} only`}`);
     }
     const problem = flag.check?.(value);
     if (problem !== undefined) throw new UsageError('OPTION_INVALID', problem);
@@ -157,7 +157,7 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
     .command('decode')
     .description(`decode frames given as hex (spaces optional) and print them; codecs: ${codecs.map((c) => c.description).join('; ')}`)
     .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
-    .option('--codec <name>', `protocol of the frames: ${cliCodecNames().join(' or ')} (default ${cliDefaultCodec()})`)
+    .option('--codec <name>', `protocol of the frames: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option('--json', 'print JSON instead of a readable dump (a NaN or infinite float is printed as the string "NaN", "Infinity" or "-Infinity")')
     .option('--tz <zone>', `time zone of the charger's clock (default ${findCodec(DEFAULT_CODEC)?.timeZone(undefined)}, or the mapping's)`)
     .option(

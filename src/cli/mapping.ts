@@ -5,8 +5,9 @@
  * `error <code> <file>:<line>:<col> <pointer>: <reason>`, one per line, with exit code 2.
  */
 import type { Command } from 'commander';
+import { codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
-import { cliCodecNames, cliDefaultCodec, codecOption } from './codec-option.js';
+import { codecOption } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface MappingCheckOptions {
@@ -40,7 +41,7 @@ export function registerMapping(program: Command, io: CliIo, setExit: (code: num
     .command('check')
     .description('validate a mapping file and print the charger, points and commands it describes')
     .argument('<file>', 'mapping file (YAML or JSON), e.g. mappings/iec104-points/example-dc-2gun.yaml')
-    .option('--codec <name>', `codec of the file: ${cliCodecNames().join(' or ')} (default ${cliDefaultCodec()})`)
+    .option('--codec <name>', `codec of the file: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option('--json', 'print the normalised mapping as JSON instead of a summary')
     .action(async (file: string, options: MappingCheckOptions) => setExit(await runMappingCheck(file, options, io)));
 }

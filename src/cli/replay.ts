@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CodecClock, CodecSession } from '../../codecs/codec.js';
-import { allCodecs } from '../../codecs/registry.js';
+import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../iec104/index.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
-import { cliCodecNames, cliDefaultCodec, codecOption } from './codec-option.js';
+import { codecOption } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
@@ -151,7 +151,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
     .command('replay')
     .description('play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger\'s frames yield')
     .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
-    .option('--codec <name>', `protocol of the capture: ${cliCodecNames().join(' or ')} (default ${cliDefaultCodec()})`)
+    .option('--codec <name>', `protocol of the capture: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option('--mapping <file>', `the codec's options file: ${allCodecs()
       .map((c) => `${c.optionsFile.noun}${c.optionsFile.required ? ' (needed for events)' : ''}`)
       .join(', or ')}`)
