@@ -273,7 +273,12 @@ export interface OptionsReport {
   readonly json: unknown;
 }
 
-/** A protocol, registered in `registry.ts`. */
+/**
+ * A protocol, registered in `registry.ts`: everything the gateway and the CLI know of it. The
+ * gateway loads a listener's options once, creates one session per charger connection and shows a
+ * station's frames with `frameTools`; `pilegate decode`, `replay` and `mapping check` use the same
+ * members. Nothing outside the codec's folder imports its files.
+ */
 export interface Codec<Options = unknown> {
   /** Stable name used in configuration and on the CLI (`iec104-points`, `ykc`...). */
   readonly name: string;
