@@ -4,7 +4,7 @@
  * counts; with `--json` the normalised mapping.
  */
 import type { OptionsReport } from '../codec.js';
-import { DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
 import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
 import { DEFAULT_CLOCK_RETRY_SECONDS } from './clock-sync.js';

@@ -6,7 +6,7 @@
  */
 import { ApduFramer } from '../../src/iec104/framer.js';
 import { decodeApdu } from '../../src/iec104/apdu.js';
-import { DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
 import { apduToJson, describeApdu } from '../../src/iec104/describe.js';
 import type { AsduParameters } from '../../src/iec104/types.js';
 import type { ChunkFramer, CodecFlag, FrameInterpreter, FrameReplayer, FrameTools, FrameView, SessionContext } from '../codec.js';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Codec, FramingError } from '../../codecs/codec.js';
 import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
-import { isValidTimeZone } from '../iec104/index.js';
+import { isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { codecOption } from './codec-option.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
