@@ -21,8 +21,8 @@ import type { DisconnectReason } from './metrics.js';
 
 /** What the gateway counts about a connection; every hook is optional. */
 export interface SessionObserver {
-  /** A chunk of bytes from the charger. */
-  received?(chunk: Buffer): void;
+  /** A whole frame from the charger (see `SessionSink.frameReceived`). */
+  frameReceived?(): void;
   /** A frame written to the charger. */
   sent?(frame: Buffer): void;
   /** Bad input from the charger (framing or decoding), by its stable code. */
@@ -121,6 +121,7 @@ export class ChargerSession {
       },
       sink: {
         event: (e) => this.onEvent(e),
+        frameReceived: () => options.observer?.frameReceived?.(),
         send: (bytes) => {
           if (socket.destroyed) return;
           options.capture?.record('out', bytes);
@@ -302,7 +303,6 @@ export class ChargerSession {
     if (this.current === 'closed') return;
     this.lastDataAt = this.options.clock.now();
     this.options.capture?.record('in', chunk);
-    this.options.observer?.received?.(chunk);
     this.session.receive(chunk);
   }
 
