@@ -1,10 +1,17 @@
-/** The codecs pilegate knows, by name. A new protocol is a folder beside this file and a line here. */
+/**
+ * The codecs pilegate knows, by name. A new protocol is a folder beside this file (its `codec.ts`
+ * exports the protocol's `Codec` as `codec`) and one line in this list; the CLI and the gateway
+ * reach codecs only through here.
+ */
 import type { Codec } from './codec.js';
-import { iec104PointsCodec } from './iec104-points/index.js';
-import { ykcCodec } from './ykc/codec.js';
-import { exampleCodec } from './example/codec.js';
 
-const CODECS: readonly Codec<never>[] = [iec104PointsCodec as Codec<never>, ykcCodec as Codec<never>, exampleCodec as Codec<never>];
+const MODULES = await Promise.all([
+  import('./iec104-points/codec.js'),
+  import('./ykc/codec.js'),
+  import('./example/codec.js'),
+]);
+
+const CODECS: readonly Codec<never>[] = MODULES.map((m) => m.codec as Codec<never>);
 
 /** The codec the CLI uses when `--codec` is not given. */
 export const DEFAULT_CODEC = 'iec104-points';

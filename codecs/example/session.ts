@@ -54,6 +54,7 @@ export class ExampleSession implements CodecSession {
         this.ctx.sink.error(item.error);
         continue;
       }
+      this.ctx.sink.frameReceived?.();
       this.arm();
       const decoded = decodeExampleFrame(item.frame);
       if (!decoded.ok) {

@@ -14,3 +14,6 @@ export const ykcCodec: Codec<YkcOptions> = {
   frameTools: ykcFrameTools,
   cliFlags: [YKC_KEY_FLAG],
 };
+
+/** The registry's name for this folder's codec (see codecs/registry.ts). */
+export { ykcCodec as codec };

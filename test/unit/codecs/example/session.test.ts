@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CodecError, IgnoredReason, SessionSink } from '../../../../codecs/codec.js';
-import { exampleCodec } from '../../../../codecs/example/codec.js';
+import { codec as exampleCodec } from '../../../../codecs/example/codec.js';
 import { decodeExampleFrame, encodeExampleFrame, type ExampleMessage } from '../../../../codecs/example/messages.js';
 import type { ExampleOptions } from '../../../../codecs/example/options.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
