@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import { standardSession } from '../../codecs/iec104-points/simulator-script.js';
+import { standardSession } from '../simulator/iec104-points/script.js';
 import { findPackageFile } from '../config/read.js';
 import { parseGatewayConfig } from '../gateway/config.js';
 import { startDevCsms, type DevCsms } from '../gateway/dev-csms.js';
 import { Gateway } from '../gateway/gateway.js';
-import { connectSimulator, type SimulatorHandle } from '../simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../simulator/iec104-points/connect.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { waitForSignal } from './serve.js';
 

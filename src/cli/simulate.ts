@@ -8,10 +8,10 @@
 import type { Command } from 'commander';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import { playScript, standardSession, type ScriptPlayer } from '../../codecs/iec104-points/simulator-script.js';
+import { playScript, standardSession, type ScriptPlayer } from '../simulator/iec104-points/script.js';
 import { findPackageFile } from '../config/read.js';
-import { connectSimulator, type SimulatorHandle } from '../simulator/iec104.js';
-import { connectYkcSimulator, runYkcScenario, type YkcChargerSimulator } from '../simulator/ykc.js';
+import { connectSimulator, type SimulatorHandle } from '../simulator/iec104-points/connect.js';
+import { connectYkcSimulator, runYkcScenario, type YkcChargerSimulator } from '../simulator/ykc/simulator.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { waitForSignal } from './serve.js';
 

@@ -2,8 +2,8 @@
  * One gun of the YKC charger simulator: its state (idle / charging, plugged, fault bits), the meter
  * it runs up while charging, and the real-time data (0x13) and transaction record (0x3B) it reports.
  */
-import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import { realTimeFrame, recordFrame, ZERO_TXN } from './ykc-frames.js';
+import type { YkcFrameOf } from '../../../codecs/ykc/index.js';
+import { realTimeFrame, recordFrame, ZERO_TXN } from './frames.js';
 
 /** Two-digit gun code as frames carry it (gun 1 -> `01`). */
 export function gunCode(gun: number): string {

@@ -3,7 +3,7 @@
  * again every `resendMs` until a 0x40 confirms it; the first `loseConfirms` confirmations are
  * dropped, as a lossy link would. Records still unconfirmed when the link drops go again after login.
  */
-import type { YkcFrameOf } from '../../codecs/ykc/index.js';
+import type { YkcFrameOf } from '../../../codecs/ykc/index.js';
 
 type RecordFrame = YkcFrameOf<'transactionRecord'>;
 

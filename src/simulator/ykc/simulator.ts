@@ -7,12 +7,12 @@
  * drops the first ones, as a lossy link would). Used by tests, benchmarks and `pilegate simulate`.
  */
 import net from 'node:net';
-import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../codecs/ykc/index.js';
-import { gunCode, YkcSimGun } from './ykc-gun.js';
-import { YkcRecordOutbox } from './ykc-records.js';
+import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../../codecs/ykc/index.js';
+import { gunCode, YkcSimGun } from './gun.js';
+import { YkcRecordOutbox } from './records.js';
 
-export { realTimeFrame, recordFrame, type RealTimeParams, type RecordParams } from './ykc-frames.js';
-export { runYkcScenario, type YkcScenarioOptions } from './ykc-scenario.js';
+export { realTimeFrame, recordFrame, type RealTimeParams, type RecordParams } from './frames.js';
+export { runYkcScenario, type YkcScenarioOptions } from './scenario.js';
 
 export interface YkcSimulatorOptions {
   readonly host: string;

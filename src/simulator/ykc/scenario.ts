@@ -1,5 +1,5 @@
 /** A scripted workload for a connected YKC simulator (`pilegate simulate --codec ykc`). */
-import type { YkcChargerSimulator } from './ykc.js';
+import type { YkcChargerSimulator } from './simulator.js';
 
 export interface YkcScenarioOptions {
   /** Card used for the sessions (hex). Default `D14B0A54`. */

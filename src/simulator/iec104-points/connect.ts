@@ -8,9 +8,9 @@ import {
   ChargerSimulator,
   type ChargerSimulatorOptions,
   type SimulatorEvent,
-} from '../../codecs/iec104-points/simulator.js';
-import { playScript, type ScriptPlayer, type ScriptStep } from '../../codecs/iec104-points/simulator-script.js';
-import type { LinkClock } from '../iec104/link.js';
+} from './simulator.js';
+import { playScript, type ScriptPlayer, type ScriptStep } from './script.js';
+import type { LinkClock } from '../../iec104/link.js';
 
 /** The real clock in epoch milliseconds (the simulator derives the charger's calendar time from it). */
 export const epochClock: LinkClock = {
