@@ -9,7 +9,7 @@ import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
 import { standardSession } from '../simulator/iec104-points/script.js';
 import { findPackageFile } from '../config/read.js';
 import { parseGatewayConfig } from '../gateway/config.js';
-import { startDevCsms, type DevCsms } from '../gateway/dev-csms.js';
+import { startDevCsms, type DevCsms } from './dev-csms.js';
 import { Gateway } from '../gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../simulator/iec104-points/connect.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
