@@ -1,9 +1,8 @@
 /**
- * TCP driver for the IEC 104 charger simulator: dials the gateway as a charger does (the charger is
- * the TCP client but the 104 controlled station) and wires the socket to a `ChargerSimulator`.
+ * The IEC 104 charger simulator on a TCP connection: `../socket.ts` dials the gateway as a charger
+ * does (the charger is the TCP client but the 104 controlled station) and feeds a `ChargerSimulator`.
  * Used by tests now and by `pilegate simulate` / `pilegate demo`.
  */
-import net from 'node:net';
 import {
   ChargerSimulator,
   type ChargerSimulatorOptions,
@@ -11,6 +10,7 @@ import {
 } from './simulator.js';
 import { playScript, type ScriptPlayer, type ScriptStep } from './script.js';
 import type { LinkClock } from '../../iec104/link.js';
+import { connectCharger, type ChargerSocket } from '../socket.js';
 
 /** The real clock in epoch milliseconds (the simulator derives the charger's calendar time from it). */
 export const epochClock: LinkClock = {
@@ -53,91 +53,45 @@ export interface SimulatorHandle {
 export async function connectSimulator(options: ConnectSimulatorOptions): Promise<SimulatorHandle> {
   const { host, port, reconnectDelayMs, script, onEvent, ...rest } = options;
   const clock = options.clock ?? epochClock;
-  let socket: net.Socket | undefined;
-  let stopped = false;
-  let retry: { handle: unknown } | undefined;
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
-  });
-
+  let line: ChargerSocket | undefined;
   const simulator = new ChargerSimulator({
     ...rest,
     clock,
     meterIntervalMs: options.meterIntervalMs ?? 1_000,
-    send: (bytes) => socket?.write(bytes),
+    send: (bytes) => line?.write(bytes),
     // The link gave up on the connection (t1, bad sequence number): drop it; reconnect decides what next.
-    close: () => socket?.destroy(),
+    close: () => line?.drop(),
   });
   if (onEvent !== undefined) simulator.on(onEvent);
   let player: ScriptPlayer | undefined;
 
-  const finish = (): void => {
-    stopped = true;
-    player?.cancel();
-    simulator.dispose();
-    resolveClosed();
-  };
-
-  const attach = (s: net.Socket): void => {
-    socket = s;
-    s.setNoDelay(true);
-    s.on('data', (chunk) => simulator.receive(chunk));
-    s.on('error', () => undefined); // a reset shows up as 'close' next, which is what matters
-    s.once('close', () => {
-      if (socket === s) socket = undefined;
-      if (stopped || reconnectDelayMs === undefined) return finish();
-      simulator.restartLink();
-      scheduleRedial();
-    });
-  };
-
-  const scheduleRedial = (): void => {
-    retry = {
-      handle: clock.setTimeout(() => {
-        retry = undefined;
-        if (stopped) return;
-        dial(host, port).then(
-          (s) => (stopped ? s.destroy() : attach(s)),
-          () => scheduleRedial(),
-        );
-      }, reconnectDelayMs ?? 0),
-    };
-  };
-
   try {
-    attach(await dial(host, port));
+    line = await connectCharger(
+      { host, port, clock, ...(reconnectDelayMs === undefined ? {} : { reconnectDelayMs }) },
+      {
+        connected: () => undefined,
+        receive: (chunk) => simulator.receive(chunk),
+        dropped: (again) => {
+          if (again) return simulator.restartLink();
+          player?.cancel();
+          simulator.dispose();
+        },
+      },
+    );
   } catch (error) {
-    finish();
+    simulator.dispose();
     throw error;
   }
   if (script !== undefined) player = playScript(simulator, script);
+  const socket = line;
 
   return {
     simulator,
     ...(player === undefined ? {} : { player }),
     get connected() {
-      return socket !== undefined;
+      return socket.connected;
     },
-    closed,
-    close: async () => {
-      stopped = true;
-      if (retry !== undefined) clock.clearTimeout(retry.handle);
-      retry = undefined;
-      if (socket === undefined) finish();
-      else socket.destroy();
-      await closed;
-    },
+    closed: socket.closed,
+    close: () => socket.close(),
   };
-}
-
-function dial(host: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port });
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-  });
 }
