@@ -2,9 +2,10 @@
  * The clock a simulated charger runs on: epoch milliseconds and timers, injected so that tests
  * can run a charger model on a fake clock. The charger models (never the socket) take it.
  */
-import { systemCodecClock, type CodecClock } from '../../codecs/codec.js';
+import { systemCodecClock } from '../../codecs/codec.js';
+import type { SimulatorClock } from './factory.js';
 
-export type SimulatorClock = CodecClock;
+export type { SimulatorClock } from './factory.js';
 
 /** The real clock. */
 export const systemSimulatorClock: SimulatorClock = systemCodecClock;

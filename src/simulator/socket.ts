@@ -5,16 +5,9 @@
  */
 import net from 'node:net';
 import { systemSimulatorClock, type SimulatorClock } from './clock.js';
+import type { ChargerLine, LineOutput } from './factory.js';
 
-/** The charger model's side of a connection. Its methods must not throw. */
-export interface ChargerLine {
-  /** A TCP connection is up (the first one, or a new one after a drop). */
-  connected(): void;
-  /** Bytes from the gateway, in whatever chunks TCP delivered them. */
-  receive(chunk: Buffer): void;
-  /** The connection dropped; `again` says whether another one will be dialled. */
-  dropped(again: boolean): void;
-}
+export type { ChargerLine, LineOutput } from './factory.js';
 
 export interface DialOptions {
   readonly host: string;
@@ -27,15 +20,11 @@ export interface DialOptions {
   readonly clock?: SimulatorClock;
 }
 
-export interface ChargerSocket {
+export interface ChargerSocket extends LineOutput {
   /** True while a TCP connection is up. */
   readonly connected: boolean;
   /** Resolves when the line stops for good: after `close()`, or a drop without reconnect. */
   readonly closed: Promise<void>;
-  /** Writes to the current connection; nothing happens while there is none. */
-  write(bytes: Buffer): void;
-  /** Drops the current connection (the model's protocol gave up on it); reconnect decides what next. */
-  drop(): void;
   /** Closes the connection and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -55,6 +44,12 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
     resolveClosed = resolve;
   });
 
+  const output: LineOutput = {
+    write: (bytes) => {
+      if (socket !== undefined && !socket.destroyed) socket.write(bytes);
+    },
+    drop: () => socket?.destroy(),
+  };
   let finished = false;
   const finish = (): void => {
     stopped = true;
@@ -75,7 +70,7 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
       line.dropped(true);
       scheduleRedial();
     });
-    line.connected();
+    line.connected(output);
   };
 
   const scheduleRedial = (): void => {
@@ -98,10 +93,7 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
       return socket !== undefined && !socket.destroyed;
     },
     closed,
-    write: (bytes) => {
-      if (socket !== undefined && !socket.destroyed) socket.write(bytes);
-    },
-    drop: () => socket?.destroy(),
+    ...output,
     close: async () => {
       stopped = true;
       if (retry !== undefined) clock.clearTimeout(retry.handle);

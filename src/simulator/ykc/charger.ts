@@ -121,9 +121,12 @@ export class YkcCharger {
     this.stopTimers();
   }
 
-  /** Logs in on the attached connection and resolves once the login answer arrives (rejects when it refuses or times out). */
-  async login(): Promise<void> {
-    const answer = this.waitFor((f) => f.type === 'loginAnswer');
+  /**
+   * Logs in on the attached connection and resolves once the login answer arrives (rejects when it
+   * refuses or times out). Without `onlyNew`, a login answer received on an earlier connection counts.
+   */
+  async login(options: { readonly onlyNew?: boolean } = {}): Promise<void> {
+    const answer = this.waitFor((f) => f.type === 'loginAnswer', 5000, options.onlyNew === true ? this.received.length : 0);
     this.send({
       type: 'login',
       pileCode: this.options.pileCode,
@@ -148,9 +151,9 @@ export class YkcCharger {
     this.records.uploadPending();
   }
 
-  /** Resolves with the next received frame (or an already received one) matching `pred`. */
-  waitFor(pred: (f: YkcFrame) => boolean, timeoutMs = 5000): Promise<YkcFrame> {
-    const seen = this.received.find(pred);
+  /** Resolves with the next received frame (or one already received, from index `from` on) matching `pred`. */
+  waitFor(pred: (f: YkcFrame) => boolean, timeoutMs = 5000, from = 0): Promise<YkcFrame> {
+    const seen = this.received.slice(from).find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const w = {

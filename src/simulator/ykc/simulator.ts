@@ -33,13 +33,12 @@ export class YkcChargerSimulator extends YkcCharger {
   /** Dials, logs in and resolves once the login answer arrives (rejects on failure or close). */
   async connect(): Promise<void> {
     const { host, port, localAddress } = this.options;
-    // The callbacks run once `socket` is set: bytes and drops come after the connection resolves.
     const socket: ChargerSocket = await connectCharger(
       { host, port, ...(localAddress !== undefined ? { localAddress } : {}) },
       {
-        connected: () => this.attach((bytes) => socket.write(bytes)),
+        connected: (output) => this.attach((bytes) => output.write(bytes)),
         receive: (chunk) => this.receive(chunk),
-        // A connection replaced by a newer `connect()` no longer speaks for the charger.
+        // A connection replaced by a newer `connect()` no longer speaks for the charger (`socket` is set by then: drops come later).
         dropped: () => {
           if (this.socket === socket) this.detach();
         },
