@@ -6,6 +6,7 @@
 import type { Capabilities } from '../src/model/capabilities.js';
 import type { ChargerCommand } from '../src/model/commands.js';
 import type { ChargerEvent } from '../src/model/events.js';
+import type { ChargerSimulatorFactory } from '../src/simulator/factory.js';
 
 /** Wall clock and timers. `now()` is epoch milliseconds; tests inject a fake one. */
 export interface CodecClock {
@@ -173,4 +174,6 @@ export interface Codec<Options = unknown> {
   /** Loads and validates this codec's options (a mapping file, a dialect); throws a typed config error. */
   loadOptions(source: { readonly file?: string; readonly value?: unknown }): Promise<Options>;
   createSession(context: SessionContext<Options>): CodecSession;
+  /** Simulated chargers of this protocol, for `pilegate simulate` and `pilegate demo` (a type-only, `net`-free contract). */
+  readonly simulator?: ChargerSimulatorFactory<Options>;
 }
