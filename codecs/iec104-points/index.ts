@@ -1,4 +1,5 @@
 /** Family A: standard IEC 60870-5-104 ASDUs with a per-model point table (a mapping file). */
+import { iec104PointsSimulator } from '../../src/simulator/iec104-points/factory.js';
 import type { Codec } from '../codec.js';
 import { PointTable } from './points.js';
 import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
@@ -13,6 +14,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
     return { mapping, table: new PointTable(mapping) };
   },
   createSession: (context) => new Iec104PointsSession(context),
+  simulator: iec104PointsSimulator,
 };
 
 export { Iec104PointsSession, capabilitiesOf } from './session.js';

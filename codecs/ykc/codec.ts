@@ -1,4 +1,5 @@
 /** The YKC (云快充) codec as registered in `codecs/registry.ts`. */
+import { ykcSimulator } from '../../src/simulator/ykc/factory.js';
 import type { Codec } from '../codec.js';
 import { loadYkcOptions } from './options.js';
 import { YkcSession, type YkcOptions } from './session.js';
@@ -8,4 +9,5 @@ export const ykcCodec: Codec<YkcOptions> = {
   description: 'YKC (云快充) charger protocol v1.5/1.6/1.7 over TCP',
   loadOptions: loadYkcOptions,
   createSession: (context) => new YkcSession(context),
+  simulator: ykcSimulator,
 };
