@@ -218,7 +218,7 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
   return issues;
 }
 
-/** k/w (§5.5) and t1/t2 (§5.2) relations, with the defaults standing in for absent values. */
+/** k/w (IEC 60870-5-104 §5.5) and t1/t2 (§5.2) relations, with the defaults standing in for absent values. */
 function checkLink(m: Iec104PointsMapping, add: (pointer: string, reason: string) => void): void {
   const link = m.link ?? {};
   const k = link.k ?? DEFAULT_LINK_PARAMETERS.k;

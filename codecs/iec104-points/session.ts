@@ -217,7 +217,7 @@ export class Iec104PointsSession implements CodecSession {
     if (event.commandId.startsWith(`${INTERNAL}gi`) && event.status !== 'accepted' && !this.states.isReady) this.ready();
   }
 
-  /** STOPDT act (§5.3), resolved once the charger confirmed it or the link closed. */
+  /** STOPDT act (IEC 60870-5-104 §5.3), resolved once the charger confirmed it or the link closed. */
   goodbye(): Promise<void> {
     if (this.stopped || (this.link.state !== 'active' && this.link.state !== 'starting')) return Promise.resolve();
     return new Promise((resolve) => {

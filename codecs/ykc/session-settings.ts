@@ -21,7 +21,7 @@ import type { YkcFrameOf } from './types.js';
 /** The commands this part carries out. */
 export type PileCommand = Extract<ChargerCommand, { type: 'setAvailability' | 'setLimit' | 'reset' | 'setClock' | 'interrogate' | 'setTariff' }>;
 
-/** Lowest max-power % a 0x52 takes (docs/ykc.md §4). */
+/** Lowest max-power % a 0x52 takes (docs/protocols/ykc.md §4). */
 const MIN_POWER_PERCENT = 30;
 
 /** Key of the billing models given to a pile in its memory, and how many are kept. */

@@ -8,7 +8,7 @@
  * of its response. Inbound CALLs are processed while ours is pending (the directions cross):
  * unknown action → NotImplemented, guard, known action without handler → NotSupported, schema
  * check → mapped code, handler → CALLRESULT and only
- * then the handler's `after()` (answer before consequences, Part 4 §4.1 / field pitfall 18).
+ * then the handler's `after()` (answer before consequences, Part 4 §4.1; docs/protocols/ocpp.md §6 #18).
  * Every invalid inbound frame spends a bad-message budget; when it is spent the transport is closed.
  */
 import { randomUUID } from 'node:crypto';
