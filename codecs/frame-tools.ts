@@ -2,7 +2,8 @@
  * Framing and describing one codec's frames without any session: what `pilegate replay` prints and
  * what a station's DiagnosticsLog shows of its charger's frames. Pure: bytes in, text out.
  */
-import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../src/iec104/index.js';
+import { DEFAULT_TIME_ZONE } from '../src/core/time-zone.js';
+import { ApduFramer, apduToJson, decodeApdu, describeApdu, type AsduParameters } from '../src/iec104/index.js';
 import { describeYkcFrame, describeYkcHeader } from './ykc/describe.js';
 import { decodeYkcFrame, YkcFramer } from './ykc/index.js';
 

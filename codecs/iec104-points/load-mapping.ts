@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, showValue, valueAt, type PointerIssue, type SchemaValidator } from '../../src/config/document.js';
 import { findPackageFile, readConfigFile } from '../../src/config/read.js';
 import { SUPPORTED_TYPES, typeByName, type ElementKind, type TypeInfo } from '../../src/iec104/constants.js';
-import { isValidTimeZone } from '../../src/iec104/cp56.js';
+import { isValidTimeZone } from '../../src/core/time-zone.js';
 import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
 import { UNIT_FACTORS } from '../../src/model/units.js';

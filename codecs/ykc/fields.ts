@@ -3,7 +3,8 @@
  * timestamps in the charger's time zone, physical card numbers, ASCII and opaque binary fields, and
  * the binary-parser formatters that apply the spec's scales.
  */
-import { cp56FromDate, cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
+import { cp56FromDate, cp56ToDate } from '../../src/iec104/cp56.js';
 import type { Cp56Time } from '../../src/iec104/types.js';
 import { readBcd } from './bcd.js';
 import { YkcEncodeError } from './errors.js';

@@ -4,9 +4,8 @@
  * with `authorizeLocally`). An accepted start gets a gateway serial and becomes a transaction of
  * `YkcTransactions`, which starts once the pile reports it charging.
  */
-import type { AuthorizeCommand } from '../../src/model/commands.js';
+import type { AuthorizeCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { IdToken } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import type { YkcOutbox } from './session-io.js';
 import { authFailCode, cardId, gunNo } from './session-support.js';
 import type { YkcTransactions } from './session-transactions.js';

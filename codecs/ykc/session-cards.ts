@@ -17,9 +17,8 @@
  * of a command that already timed out is logged and ignored (the list is sent whole again when the
  * pile next connects, `local-list-charger.ts`).
  */
-import type { SetLocalListCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, SetLocalListCommand } from '../../src/model/commands.js';
 import type { IdToken } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import { sameSequence, type YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 

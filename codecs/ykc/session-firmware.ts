@@ -11,9 +11,8 @@
  * therefore the frame's download timeout plus the session's command timeout, not the command timeout
  * alone. The password is a secret: it goes into the frame only, never into a log or a reason.
  */
-import type { UpdateFirmwareCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, UpdateFirmwareCommand } from '../../src/model/commands.js';
 import type { CurrentType } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import type { YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 

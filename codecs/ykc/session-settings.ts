@@ -11,8 +11,7 @@
  * session sends by itself (at login and daily) is told apart from `setClock` by its sequence.
  * Answers find their command as `YkcOutbox.answerOf` says (sequence first).
  */
-import type { ChargerCommand } from '../../src/model/commands.js';
-import type { CommandOutcome } from '../codec.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import { timestampFromDate } from './fields.js';
 import { sameSequence, type Pending, type WorkParams, type YkcOutbox } from './session-io.js';
 import { DEFAULT_TARIFF, gunCode, tariffFromPeriods, type YkcTariff } from './session-support.js';

@@ -17,9 +17,8 @@
  * (the wait ran out, its record was held, or waits are off) ends on its last real-time energy with
  * `recordPending`, and its record, when it comes and is plausible, corrects it.
  */
-import type { StartChargingCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, StartChargingCommand } from '../../src/model/commands.js';
 import type { IdToken, StopReason, Timestamp } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import { START_FAIL_REASON, STOP_FAIL_REASON } from './constants.js';
 import type { YkcOutbox } from './session-io.js';
 import { DEFAULT_RECORD_WAIT_MS, YkcRecordWaits } from './session-record-waits.js';

@@ -23,10 +23,10 @@
  * code is not this pile's: counted as ignored (`foreign_address`), never used (see `foreign`).
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
+import type { ChargerCommand, ChargerCommandType, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType, Timestamp } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
-import type { CodecSession, CommandOutcome, LoginProof, SessionContext } from '../codec.js';
+import type { CodecSession, LoginProof, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
 import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';

@@ -6,6 +6,7 @@
  * socket and prints one line per charger event of interest and a summary at the end; stops after
  * `--duration` or on SIGINT / SIGTERM.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
 import type { Codec } from '../../codecs/codec.js';
 import { codecNames, findCodec } from '../../codecs/registry.js';
@@ -103,7 +104,12 @@ export function parseSimulateOptions(options: SimulateOptions): Settings {
   const own = simulator.firstId.option;
   for (const o of given) if (o !== own) throw usage(`--${o} is for --codec ${codecOfOption(o)}; use --${own} with ${codec.name}`);
   if (simulator.defaultOptionsFile === undefined && options.mapping !== undefined) {
-    throw usage(`--mapping is for --codec ${codecs.filter((c) => c.simulator?.defaultOptionsFile !== undefined).map((c) => c.name).join(' or ')} only`);
+    throw usage(
+      `--mapping is for --codec ${codecs
+        .filter((c) => c.simulator?.defaultOptionsFile !== undefined)
+        .map((c) => c.name)
+        .join(' or ')} only`,
+    );
   }
   const count = number('count', options.count, 1, 1, 1000, true);
   const first = options[camel(own)] ?? simulator.firstId.default;
@@ -216,13 +222,8 @@ export async function runSimulate(options: SimulateOptions, io: CliIo): Promise<
   const runners: Runner[] = [];
   for (let i = 0; i < s.count; i++) runners.push(runCharger(s, codecOptions, i, stats, print));
 
-  let timer: NodeJS.Timeout | undefined;
   const signal = waitForSignal();
-  const reason = await Promise.race([
-    signal,
-    ...(s.duration === undefined ? [] : [new Promise<'duration'>((resolve) => (timer = setTimeout(() => resolve('duration'), (s.duration ?? 0) * 1000)))]),
-  ]);
-  clearTimeout(timer);
+  const reason = s.duration === undefined ? await signal : await boundedWait<NodeJS.Signals | 'duration'>(signal, s.duration * 1000, () => 'duration');
   io.out(reason === 'duration' ? `duration of ${s.duration ?? 0} s over: stopping` : `${reason}: stopping`);
   await Promise.all(runners.map((r) => r.stop()));
   io.out(`summary: ${stats.connected.size} of ${s.count} charger(s) connected, ${stats.sessionsCompleted} session(s) completed, ${stats.reconnects} reconnect(s)`);

@@ -2,15 +2,12 @@
  * What a codec offers `pilegate simulate` and `pilegate demo` (`Codec.simulator`): charger models
  * of its protocol, pure like the codec (bytes in, bytes out, an injected clock). The CLI puts each
  * on a socket (`socket.ts`) and prints what it reports; it never reaches into the codec's folder.
- * This file imports nothing, so that `codecs/codec.ts` can name it without reaching `net`.
+ * This file imports only the core's clock type, so that `codecs/codec.ts` can name it without reaching `net`.
  */
+import type { Clock } from '../core/clock.js';
 
 /** Epoch milliseconds and timers, injected (tests run a charger model on a fake clock). */
-export interface SimulatorClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type SimulatorClock = Clock;
 
 /** Where a charger model's bytes go while a connection is up. */
 export interface LineOutput {

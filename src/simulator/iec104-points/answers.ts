@@ -7,7 +7,7 @@
 import { COT, TI } from '../../iec104/constants.js';
 import { decodeAsdu } from '../../iec104/asdu-parser.js';
 import { cp56FromDate, cp56ToDate } from '../../iec104/cp56.js';
-import type { LinkClock } from '../../iec104/link.js';
+import type { Clock } from '../../core/clock.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../iec104/types.js';
 import type { Iec104PointsMapping, MappedCommand } from '../../../codecs/iec104-points/mapping.js';
 import {
@@ -24,7 +24,7 @@ import type { SimulatorEvent } from './events.js';
 
 /** What answering needs from the simulator. */
 export interface AnswerContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly model: ChargerModel;
   readonly reporter: PointReporter;
   readonly commonAddress: number;

@@ -5,7 +5,7 @@
  * Several commands may share one (TI, IOA): start and stop are usually the ON and OFF of one command.
  */
 import { COT, TI, typeInfo, type TypeId } from '../../iec104/constants.js';
-import type { LinkClock } from '../../iec104/link.js';
+import type { Clock } from '../../core/clock.js';
 import type { Asdu, InformationObject } from '../../iec104/types.js';
 import type { MappedCommand } from '../../../codecs/iec104-points/mapping.js';
 
@@ -56,7 +56,7 @@ export interface CommandTarget {
 
 /** What the desk needs from the simulator. */
 export interface CommandContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   /** Sends `asdu` back with this cause and P/N bit, from the charger's common address. */
   reply(asdu: Asdu, cause: number, negative: boolean): void;
   /** Reports the outcome (an event for scripts and tests). */

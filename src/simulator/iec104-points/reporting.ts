@@ -6,7 +6,7 @@
 import { COT, TI, type TypeId } from '../../iec104/constants.js';
 import { MAX_ASDU_SIZE } from '../../iec104/asdu-generator.js';
 import { cp56FromDate } from '../../iec104/cp56.js';
-import type { LinkClock } from '../../iec104/link.js';
+import type { Clock } from '../../core/clock.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../iec104/types.js';
 import type { Iec104PointsMapping, Point } from '../../../codecs/iec104-points/mapping.js';
 import type { ChargerModel } from './model.js';
@@ -14,7 +14,7 @@ import { monitorObject, packObjects, pointTypeId, sameRaw, type RawValue } from 
 
 /** What the reporter needs from the simulator. */
 export interface ReportingContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly model: ChargerModel;
   readonly commonAddress: number;
   readonly asduParams: AsduParameters;

@@ -6,8 +6,9 @@
  * run it on a fake clock and `connect.ts` wires it to a socket.
  */
 import { encodeAsdu } from '../../iec104/asdu-generator.js';
-import { DEFAULT_TIME_ZONE } from '../../iec104/cp56.js';
-import { ControlledLink, type LinkClock, type LinkCloseReason, type LinkParameters, type LinkState } from '../../iec104/link.js';
+import { DEFAULT_TIME_ZONE } from '../../core/time-zone.js';
+import type { Clock } from '../../core/clock.js';
+import { ControlledLink, type LinkCloseReason, type LinkParameters, type LinkState } from '../../iec104/link.js';
 import type { Asdu, AsduParameters } from '../../iec104/types.js';
 import type { Measurand } from '../../model/units.js';
 import type { Iec104PointsMapping } from '../../../codecs/iec104-points/mapping.js';
@@ -27,7 +28,7 @@ export interface ChargerSimulatorOptions {
   /** The charger's common address (its id with `identity.source: commonAddress`). */
   readonly commonAddress: number;
   /** `now()` must be epoch milliseconds: CP56 time tags and clock sync are derived from it. */
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   /** Writes bytes to the gateway. */
   send(bytes: Buffer): void;
   /** The link asks for the connection to be closed (t1, bad sequence number). */
@@ -62,7 +63,7 @@ export interface ChargerSimulatorOptions {
 export class ChargerSimulator {
   readonly mapping: Iec104PointsMapping;
   readonly commonAddress: number;
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly timeZone: string;
   readonly asduParams: AsduParameters;
   private readonly opts: ChargerSimulatorOptions;

@@ -61,9 +61,7 @@ describe('connectCharger', () => {
     const port = await listen(() => undefined);
     await new Promise((resolve) => servers.pop()?.close(resolve));
     const events: string[] = [];
-    await expect(
-      connectCharger({ host: '127.0.0.1', port }, { connected: () => events.push('connected'), receive: () => undefined, dropped: () => events.push('dropped') }),
-    ).rejects.toThrow();
+    await expect(connectCharger({ host: '127.0.0.1', port }, { connected: () => events.push('connected'), receive: () => undefined, dropped: () => events.push('dropped') })).rejects.toThrow();
     expect(events).toEqual([]);
   });
 });

@@ -7,16 +7,17 @@
  * meter resets, and the gateway's own start/stop commands through the session) and every canonical
  * event the session emits is checked against the invariants of `src/model/events.ts`.
  */
+import type { Clock } from '../../../../src/core/clock.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CodecError } from '../../../../codecs/codec.js';
 import type { FaultPoint, Iec104PointsMapping } from '../../../../codecs/iec104-points/mapping.js';
 import { Iec104PointsSession } from '../../../../codecs/iec104-points/session.js';
 import { ChargerSimulator, type SimulatorEvent } from '../../../../src/simulator/iec104-points/simulator.js';
-import type { LinkClock } from '../../../../src/iec104/link-params.js';
 import { CHARGING_STATES, CONNECTOR_STATUSES, type ChargerEvent } from '../../../../src/model/events.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { loadExampleMapping, START } from '../../../support/iec104-points.js';
+import { testSeed } from '../../../support/seed.js';
 
 const RUNS_PER_MAPPING = 200;
 const CA = 7;
@@ -110,7 +111,7 @@ function run(mapping: Iec104PointsMapping, config: RunConfig, actions: readonly 
   let pump: () => void = () => undefined;
   // Every timer (t1/t2/t3, meter ticks, periodic interrogations, command time-outs) delivers what it
   // sent at the instant it fired: a zero-latency wire, never re-entrant (timers fire only in advance()).
-  const clock: LinkClock = {
+  const clock: Clock = {
     now: () => fake.now(),
     setTimeout: (fn, ms) =>
       fake.setTimeout(() => {
@@ -354,6 +355,9 @@ function cover(c: Coverage, r: Run): void {
   }
 }
 
+/** One seed for every property of this file, printed so that a failure can be replayed (support/seed.ts). */
+const SEED = testSeed('iec104-points invariants');
+
 describe('iec104-points codec invariants on simulator traffic (property)', () => {
   for (const name of MAPPINGS) {
     const mapping = loadExampleMapping(name);
@@ -366,7 +370,7 @@ describe('iec104-points codec invariants on simulator traffic (property)', () =>
           expect(violations(mapping, r)).toEqual([]);
           cover(coverage, r);
         }),
-        { numRuns: RUNS_PER_MAPPING },
+        { numRuns: RUNS_PER_MAPPING, seed: SEED },
       );
       expect(coverage.runs).toBe(RUNS_PER_MAPPING);
       // Typically ~1.2 (DC) and ~1.7 (AC) sessions per run, a dozen resets inside sessions, hundreds of the rest.
