@@ -3,7 +3,8 @@
  * again every `resendMs` until a 0x40 confirms it; the first `loseConfirms` confirmations are
  * dropped, as a lossy link would. Records still unconfirmed when the link drops go again after login.
  */
-import type { YkcFrameOf } from '../../codecs/ykc/index.js';
+import type { YkcFrameOf } from '../../../codecs/ykc/index.js';
+import { every, type SimulatorClock } from '../clock.js';
 
 type RecordFrame = YkcFrameOf<'transactionRecord'>;
 
@@ -14,10 +15,11 @@ export class YkcRecordOutbox {
   readonly confirmations: string[] = [];
   /** How many times each record was sent. */
   readonly recordSends = new Map<string, number>();
-  private readonly unconfirmed = new Map<string, { frame: RecordFrame; timer: ReturnType<typeof setInterval> }>();
+  private readonly unconfirmed = new Map<string, { frame: RecordFrame; stopResending: () => void }>();
   private confirmsToLose: number;
 
   constructor(
+    private readonly clock: SimulatorClock,
     private readonly send: (frame: RecordFrame) => void,
     private readonly resendMs: number,
     loseConfirms: number,
@@ -32,8 +34,7 @@ export class YkcRecordOutbox {
       this.send(frame);
     };
     sendOnce();
-    const timer = setInterval(sendOnce, this.resendMs);
-    this.unconfirmed.set(frame.transactionNo, { frame, timer });
+    this.unconfirmed.set(frame.transactionNo, { frame, stopResending: every(this.clock, this.resendMs, sendOnce) });
   }
 
   /** Uploads again every record not yet confirmed (after a new login). */
@@ -41,7 +42,7 @@ export class YkcRecordOutbox {
     const pending = [...this.unconfirmed.values()];
     this.unconfirmed.clear();
     for (const u of pending) {
-      clearInterval(u.timer);
+      u.stopResending();
       this.upload(u.frame);
     }
   }
@@ -55,7 +56,7 @@ export class YkcRecordOutbox {
     }
     const u = this.unconfirmed.get(transactionNo);
     if (u !== undefined) {
-      clearInterval(u.timer);
+      u.stopResending();
       this.unconfirmed.delete(transactionNo);
       this.confirmed.push(transactionNo);
     }
@@ -63,6 +64,6 @@ export class YkcRecordOutbox {
 
   /** Stops resending; the records stay pending for `uploadPending`. */
   stopTimers(): void {
-    for (const u of this.unconfirmed.values()) clearInterval(u.timer);
+    for (const u of this.unconfirmed.values()) u.stopResending();
   }
 }

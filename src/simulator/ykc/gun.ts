@@ -2,8 +2,9 @@
  * One gun of the YKC charger simulator: its state (idle / charging, plugged, fault bits), the meter
  * it runs up while charging, and the real-time data (0x13) and transaction record (0x3B) it reports.
  */
-import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import { realTimeFrame, recordFrame, ZERO_TXN } from './ykc-frames.js';
+import type { YkcFrameOf } from '../../../codecs/ykc/index.js';
+import { every, systemSimulatorClock, type SimulatorClock } from '../clock.js';
+import { realTimeFrame, recordFrame, ZERO_TXN } from './frames.js';
 
 /** Two-digit gun code as frames carry it (gun 1 -> `01`). */
 export function gunCode(gun: number): string {
@@ -18,6 +19,8 @@ export interface YkcGunSetup {
   readonly voltageV: number;
   readonly currentA: number;
   readonly timeZone: string;
+  /** Default the real clock. */
+  readonly clock?: SimulatorClock;
 }
 
 export class YkcSimGun {
@@ -34,12 +37,14 @@ export class YkcSimGun {
   tradeFlag = 1;
   card = '0';
   vin = '';
-  private timer?: ReturnType<typeof setInterval>;
+  private stopReports?: () => void;
+  private readonly clock: SimulatorClock;
   /** When the meter was last run up in this session. */
   private lastAccumulate: number | undefined;
 
   constructor(private readonly setup: YkcGunSetup) {
     this.code = gunCode(setup.gun);
+    this.clock = setup.clock ?? systemSimulatorClock;
   }
 
   get charging(): boolean {
@@ -56,13 +61,13 @@ export class YkcSimGun {
     this.plugged = 1;
     this.tradeFlag = tradeFlag;
     this.card = card;
-    this.startedAt = Date.now();
+    this.startedAt = this.clock.now();
     this.meterStartKwh = this.meterKwh;
     report();
-    this.timer = setInterval(() => {
+    this.stopReports = every(this.clock, reportEveryMs, () => {
       this.accumulate();
       report();
-    }, reportEveryMs);
+    });
   }
 
   /** Ends the session (the meter run up to now); `takeRecord` then gives its record. */
@@ -79,7 +84,7 @@ export class YkcSimGun {
       pileCode: this.setup.pileCode,
       gun: this.code,
       start: new Date(this.startedAt),
-      end: new Date(),
+      end: new Date(this.clock.now()),
       meterStartKwh: this.meterStartKwh,
       meterEndKwh: this.meterKwh,
       tradeFlag: this.tradeFlag,
@@ -93,8 +98,8 @@ export class YkcSimGun {
   }
 
   stopTimer(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopReports?.();
+    this.stopReports = undefined;
   }
 
   realTime(): YkcFrameOf<'realTimeData'> {
@@ -114,7 +119,7 @@ export class YkcSimGun {
   }
 
   private accumulate(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const last = this.lastAccumulate ?? this.startedAt;
     const kw = (this.setup.voltageV * this.setup.currentA) / 1000;
     this.meterKwh = Math.round((this.meterKwh + (kw * (now - last)) / 3_600_000) * 10_000) / 10_000;

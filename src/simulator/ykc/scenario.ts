@@ -1,5 +1,5 @@
 /** A scripted workload for a connected YKC simulator (`pilegate simulate --codec ykc`). */
-import type { YkcChargerSimulator } from './ykc.js';
+import type { YkcCharger } from './charger.js';
 
 export interface YkcScenarioOptions {
   /** Card used for the sessions (hex). Default `D14B0A54`. */
@@ -16,13 +16,13 @@ export interface YkcScenarioOptions {
  * Keeps a connected simulator busy for `pilegate simulate`: card sessions on every gun in turn,
  * each ended after `sessionLengthMs` with a record upload. Returns a function that stops it.
  */
-export function runYkcScenario(sim: YkcChargerSimulator, options: YkcScenarioOptions = {}): () => void {
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+export function runYkcScenario(sim: YkcCharger, options: YkcScenarioOptions = {}): () => void {
+  const timers = new Set<unknown>();
   const gunCount = sim.options.gunCount ?? 1;
   let next = 1;
   let stopped = false;
   const later = (fn: () => void, ms: number): void => {
-    const t = setTimeout(() => {
+    const t = sim.clock.setTimeout(() => {
       timers.delete(t);
       if (!stopped) fn();
     }, ms);
@@ -42,7 +42,7 @@ export function runYkcScenario(sim: YkcChargerSimulator, options: YkcScenarioOpt
   later(tick, 0);
   return () => {
     stopped = true;
-    for (const t of timers) clearTimeout(t);
+    for (const t of timers) sim.clock.clearTimeout(t);
     timers.clear();
   };
 }

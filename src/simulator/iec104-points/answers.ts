@@ -4,12 +4,12 @@
  * clock synchronisation, the COT 44 echo of an unknown type, and the mapped commands through the
  * command desk. Outcomes leave as simulator events.
  */
-import type { Clock } from '../../src/core/clock.js';
-import { COT, TI } from '../../src/iec104/constants.js';
-import { decodeAsdu } from '../../src/iec104/asdu-parser.js';
-import { cp56FromDate, cp56ToDate } from '../../src/iec104/cp56.js';
-import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
-import type { Iec104PointsMapping, MappedCommand } from './mapping.js';
+import { COT, TI } from '../../iec104/constants.js';
+import { decodeAsdu } from '../../iec104/asdu-parser.js';
+import { cp56FromDate, cp56ToDate } from '../../iec104/cp56.js';
+import type { Clock } from '../../core/clock.js';
+import type { Asdu, AsduParameters, InformationObject } from '../../iec104/types.js';
+import type { Iec104PointsMapping, MappedCommand } from '../../../codecs/iec104-points/mapping.js';
 import {
   CommandDesk,
   type CommandBehaviour,
@@ -17,10 +17,10 @@ import {
   type CommandMatch,
   type CommandName,
   type CommandOutcome,
-} from './simulator-commands.js';
-import type { ChargerModel } from './simulator-model.js';
-import type { PointReporter } from './simulator-reporting.js';
-import type { SimulatorEvent } from './simulator-events.js';
+} from './commands.js';
+import type { ChargerModel } from './model.js';
+import type { PointReporter } from './reporting.js';
+import type { SimulatorEvent } from './events.js';
 
 /** What answering needs from the simulator. */
 export interface AnswerContext {

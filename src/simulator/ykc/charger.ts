@@ -1,24 +1,18 @@
 /**
- * A YKC (云快充) charger simulator over TCP: dials the platform, logs in (0x01), heartbeats (0x03),
+ * A YKC (云快充) charger, simulated: logs in (0x01), heartbeats (0x03),
  * verifies its billing model (0x05), answers time sync / work parameters / reboot / remote update, runs card
  * sessions (0x31 -> 0x32) and app sessions (0x34 -> 0x33), sends real-time data (0x13) while
  * charging, raises and clears hardware faults, reports its parking lock (0x61), and uploads the
  * transaction record (0x3B), resending it every `recordResendMs` until a 0x40 confirms it (`loseConfirms`
- * drops the first ones, as a lossy link would). Used by tests, benchmarks and `pilegate simulate`.
+ * drops the first ones, as a lossy link would). Pure: bytes in through `receive`, out through the
+ * line the host attaches, time from the injected clock; `simulator.ts` puts it on a TCP connection.
  */
-import net from 'node:net';
-import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../codecs/ykc/index.js';
-import { gunCode, YkcSimGun } from './ykc-gun.js';
-import { YkcRecordOutbox } from './ykc-records.js';
+import { DEFAULT_TIME_ZONE, decodeYkcFrame, encodeYkcFrame, YkcCipher, YkcFramer, type YkcCipherParams, type YkcFrame, type YkcFrameOf } from '../../../codecs/ykc/index.js';
+import { every, systemSimulatorClock, type SimulatorClock } from '../clock.js';
+import { gunCode, YkcSimGun } from './gun.js';
+import { YkcRecordOutbox } from './records.js';
 
-export { realTimeFrame, recordFrame, type RealTimeParams, type RecordParams } from './ykc-frames.js';
-export { runYkcScenario, type YkcScenarioOptions } from './ykc-scenario.js';
-
-export interface YkcSimulatorOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Local address to dial from (e.g. one of 127.0.0.0/8, to spread a fleet over source addresses). */
-  readonly localAddress?: string;
+export interface YkcChargerOptions {
   /** 14-digit pile code. */
   readonly pileCode: string;
   readonly gunCount?: number;
@@ -57,6 +51,8 @@ export interface YkcSimulatorOptions {
   readonly answers?: YkcAnswers;
   /** Answer 0x52, 0x92, 0x34, 0x36 and 0x94 this long after they arrive (a slow pile); default 0. See `answerDelayMs`. */
   readonly answerDelayMs?: number;
+  /** Time and timers; default the real clock. */
+  readonly clock?: SimulatorClock;
 }
 
 /** A platform command the simulator may refuse (answer failure) or leave unanswered. */
@@ -64,21 +60,19 @@ export type YkcCommandFrame = 'workParams' | 'reboot' | 'remoteStart' | 'remoteS
 export type YkcAnswer = 'execute' | 'refuse' | 'silent';
 export type YkcAnswers = Partial<Record<YkcCommandFrame, YkcAnswer>>;
 
-export class YkcChargerSimulator {
-  private socket: net.Socket | undefined;
+/** One YKC charger pile: its guns, its records on their way out, and how it answers the platform. */
+export class YkcCharger {
+  /** Writes to the platform while a connection is up (see `attach`). */
+  private out: ((bytes: Buffer) => void) | undefined;
   private readonly framer = new YkcFramer();
   private seq = 0;
-  private heartbeat?: ReturnType<typeof setInterval>;
+  private stopHeartbeat?: () => void;
   private readonly guns = new Map<number, YkcSimGun>();
   private readonly records: YkcRecordOutbox;
   private readonly waiters: { pred: (f: YkcFrame) => boolean; resolve: (f: YkcFrame) => void }[] = [];
   /** Every frame received from the platform. */
   readonly received: YkcFrame[] = [];
 
-  /** True while the TCP connection to the gateway is open. */
-  get connected(): boolean {
-    return this.socket !== undefined && !this.socket.destroyed;
-  }
   /** Serials of records the platform confirmed with 0x40. */
   readonly confirmed: string[];
   /** Serial of every 0x40 received, the lost ones (`loseConfirms`) and repeats included. */
@@ -90,19 +84,21 @@ export class YkcChargerSimulator {
   /** How long after 0x52, 0x92, 0x34 and 0x36 arrive they are carried out and answered; may be changed while running. */
   answerDelayMs: number;
   /** Answers waiting for `answerDelayMs`. */
-  private readonly delayed = new Set<ReturnType<typeof setTimeout>>();
+  private readonly delayed = new Set<unknown>();
   /** See `offlineCardCapacity` in the options; may be changed while running. */
   offlineCardCapacity: number;
   /** How many times each record was sent. */
   readonly recordSends: Map<string, number>;
   readonly tz: string;
+  readonly clock: SimulatorClock;
 
   private readonly cipher: YkcCipher | undefined;
 
-  constructor(readonly options: YkcSimulatorOptions) {
+  constructor(readonly options: YkcChargerOptions) {
     this.tz = options.timeZone ?? DEFAULT_TIME_ZONE;
+    this.clock = options.clock ?? systemSimulatorClock;
     this.cipher = options.encryption !== undefined ? new YkcCipher(options.encryption.key, options.encryption) : undefined;
-    this.records = new YkcRecordOutbox((frame) => this.send(frame), options.recordResendMs ?? 30_000, options.loseConfirms ?? 0);
+    this.records = new YkcRecordOutbox(this.clock, (frame) => this.send(frame), options.recordResendMs ?? 30_000, options.loseConfirms ?? 0);
     this.confirmed = this.records.confirmed;
     this.confirmations = this.records.confirmations;
     this.recordSends = this.records.recordSends;
@@ -110,23 +106,27 @@ export class YkcChargerSimulator {
     this.answers = { ...options.answers };
     this.answerDelayMs = options.answerDelayMs ?? 0;
     for (let g = 1; g <= (options.gunCount ?? 1); g++) {
-      this.guns.set(g, new YkcSimGun({ pileCode: options.pileCode, gun: g, voltageV: options.voltageV ?? 220, currentA: options.currentA ?? 32, timeZone: this.tz }));
+      this.guns.set(g, new YkcSimGun({ pileCode: options.pileCode, gun: g, voltageV: options.voltageV ?? 220, currentA: options.currentA ?? 32, timeZone: this.tz, clock: this.clock }));
     }
   }
 
-  /** Dials, logs in and resolves once the login answer arrives (rejects on failure or close). */
-  async connect(): Promise<void> {
-    const socket = net.connect({ host: this.options.host, port: this.options.port, ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}) });
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.onData(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => this.stopTimers());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const answer = this.waitFor((f) => f.type === 'loginAnswer');
+  /** A connection is up: frames go out through `write` until `detach`. */
+  attach(write: (bytes: Buffer) => void): void {
+    this.out = write;
+  }
+
+  /** The connection is gone: stops every timer; records not confirmed wait for the next login. */
+  detach(): void {
+    this.out = undefined;
+    this.stopTimers();
+  }
+
+  /**
+   * Logs in on the attached connection and resolves once the login answer arrives (rejects when it
+   * refuses or times out). Without `onlyNew`, a login answer received on an earlier connection counts.
+   */
+  async login(options: { readonly onlyNew?: boolean } = {}): Promise<void> {
+    const answer = this.waitFor((f) => f.type === 'loginAnswer', 5000, options.onlyNew === true ? this.received.length : 0);
     this.send({
       type: 'login',
       pileCode: this.options.pileCode,
@@ -141,28 +141,29 @@ export class YkcChargerSimulator {
     const a = (await answer) as YkcFrameOf<'loginAnswer'>;
     if (a.result !== 0) throw new Error('login rejected');
     const hb = this.options.heartbeatIntervalMs ?? 10_000;
-    this.heartbeat = setInterval(() => {
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = every(this.clock, hb, () => {
       for (const s of this.guns.values()) this.send({ type: 'heartbeat', pileCode: this.options.pileCode, gun: s.code, gunState: s.faults !== 0 ? 1 : 0 });
-    }, hb);
+    });
     this.send({ type: 'billingModelVerify', pileCode: this.options.pileCode, billingModelId: '0000' });
     for (const g of this.guns.keys()) this.sendRealTime(g);
     // Like a real pile: records not confirmed before the connection dropped are sent again after login.
     this.records.uploadPending();
   }
 
-  /** Resolves with the next received frame (or an already received one) matching `pred`. */
-  waitFor(pred: (f: YkcFrame) => boolean, timeoutMs = 5000): Promise<YkcFrame> {
-    const seen = this.received.find(pred);
+  /** Resolves with the next received frame (or one already received, from index `from` on) matching `pred`. */
+  waitFor(pred: (f: YkcFrame) => boolean, timeoutMs = 5000, from = 0): Promise<YkcFrame> {
+    const seen = this.received.slice(from).find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const w = {
         pred,
         resolve: (f: YkcFrame) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve(f);
         },
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         reject(new Error('ykc simulator: no matching frame in time'));
       }, timeoutMs);
@@ -237,12 +238,6 @@ export class YkcChargerSimulator {
     });
   }
 
-  /** Closes the connection and every timer. */
-  close(): void {
-    this.stopTimers();
-    this.socket?.destroy();
-  }
-
   // ---------------------------------------------------------------------------------------------
 
   private startCharging(gun: number, transactionNo: string, tradeFlag: number, card: string): void {
@@ -253,7 +248,8 @@ export class YkcChargerSimulator {
     this.send(this.gunSim(gun).realTime());
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the platform, in whatever chunks TCP delivered them. */
+  receive(chunk: Buffer): void {
     for (const item of this.framer.push(chunk)) {
       if (item.kind !== 'frame') continue;
       const r = decodeYkcFrame(item.frame, { timeZone: this.tz, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) });
@@ -348,7 +344,7 @@ export class YkcChargerSimulator {
 
   private afterDelay(fn: () => void): void {
     if (this.answerDelayMs <= 0) return fn();
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.delayed.delete(timer);
       fn();
     }, this.answerDelayMs);
@@ -372,23 +368,18 @@ export class YkcChargerSimulator {
   }
 
   private write(frame: YkcFrame): void {
-    if (this.socket === undefined || this.socket.destroyed) return;
+    if (this.out === undefined) return;
     this.options.onFrame?.('out', frame);
-    this.socket.write(encodeYkcFrame(frame, { timeZone: this.tz, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) }));
+    this.out(encodeYkcFrame(frame, { timeZone: this.tz, ...(this.cipher !== undefined ? { cipher: this.cipher } : {}) }));
   }
 
-  private stopTimers(): void {
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
-    for (const t of this.delayed) clearTimeout(t);
+  /** Stops every timer (heartbeat, delayed answers, meters, record resends). */
+  stopTimers(): void {
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = undefined;
+    for (const t of this.delayed) this.clock.clearTimeout(t);
     this.delayed.clear();
     for (const s of this.guns.values()) s.stopTimer();
     this.records.stopTimers();
   }
-}
-
-/** Dials and logs in a simulator. */
-export async function connectYkcSimulator(options: YkcSimulatorOptions): Promise<YkcChargerSimulator> {
-  const sim = new YkcChargerSimulator(options);
-  await sim.connect();
-  return sim;
 }

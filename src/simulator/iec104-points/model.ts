@@ -3,10 +3,10 @@
  * them (status, delivered power, voltage, current), energy integration over time, and the raw value
  * each mapped point reports for the current state. `ChargerSimulator` changes it and reports.
  */
-import type { ChargingState, ConnectorStatus, FaultSeverity } from '../../src/model/events.js';
-import type { Measurand } from '../../src/model/units.js';
-import type { FaultPoint, Iec104PointsMapping, Point } from './mapping.js';
-import { binaryRaw, codeRaw, measurandRaw, statusCode, type RawValue } from './simulator-points.js';
+import type { ChargingState, ConnectorStatus, FaultSeverity } from '../../model/events.js';
+import type { Measurand } from '../../model/units.js';
+import type { FaultPoint, Iec104PointsMapping, Point } from '../../../codecs/iec104-points/mapping.js';
+import { binaryRaw, codeRaw, measurandRaw, statusCode, type RawValue } from './points.js';
 
 /** One connector as the simulation holds it (connector 0 is the charger as a whole). */
 export interface ConnectorState {

@@ -3,25 +3,25 @@
  * STARTDT, clock sync, general and counter interrogation and the mapped commands, and reports its
  * own changes spontaneously (COT 3). Pure: bytes leave through `send`, time and timers come from the
  * injected clock (`now()` in epoch milliseconds: the charger's clock is derived from it), so tests
- * run it on a fake clock and `src/simulator/iec104.ts` wires it to a socket.
+ * run it on a fake clock and `connect.ts` wires it to a socket.
  */
-import type { Clock } from '../../src/core/clock.js';
-import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
-import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
-import { ControlledLink, type LinkCloseReason, type LinkParameters, type LinkState } from '../../src/iec104/link.js';
-import type { Asdu, AsduParameters } from '../../src/iec104/types.js';
-import type { Measurand } from '../../src/model/units.js';
-import type { Iec104PointsMapping } from './mapping.js';
-import { StationAnswers } from './simulator-answers.js';
-import { executeCommand, type CommandBehaviour, type CommandName } from './simulator-commands.js';
-import { EventQueue, type SimulatorEvent } from './simulator-events.js';
-import { ChargerModel, SOC_ON_PLUG, type ConnectorSnapshot, type ConnectorState } from './simulator-model.js';
-import type { RawValue } from './simulator-points.js';
-import { PointReporter } from './simulator-reporting.js';
+import { encodeAsdu } from '../../iec104/asdu-generator.js';
+import { DEFAULT_TIME_ZONE } from '../../core/time-zone.js';
+import type { Clock } from '../../core/clock.js';
+import { ControlledLink, type LinkCloseReason, type LinkParameters, type LinkState } from '../../iec104/link.js';
+import type { Asdu, AsduParameters } from '../../iec104/types.js';
+import type { Measurand } from '../../model/units.js';
+import type { Iec104PointsMapping } from '../../../codecs/iec104-points/mapping.js';
+import { StationAnswers } from './answers.js';
+import { executeCommand, type CommandBehaviour, type CommandName } from './commands.js';
+import { EventQueue, type SimulatorEvent } from './events.js';
+import { ChargerModel, SOC_ON_PLUG, type ConnectorSnapshot, type ConnectorState } from './model.js';
+import type { RawValue } from './points.js';
+import { PointReporter } from './reporting.js';
 
-export type { CommandBehaviour, CommandName, CommandOutcome } from './simulator-commands.js';
-export type { ConnectorSnapshot } from './simulator-model.js';
-export type { SimulatorEvent } from './simulator-events.js';
+export type { CommandBehaviour, CommandName, CommandOutcome } from './commands.js';
+export type { ConnectorSnapshot } from './model.js';
+export type { SimulatorEvent } from './events.js';
 
 export interface ChargerSimulatorOptions {
   readonly mapping: Iec104PointsMapping;

@@ -4,10 +4,10 @@
  * ACT_CON / ACT_TERM answers (IEC 60870-5-101 §7.4.7 command transmission, §7.2.3 negative causes).
  * Several commands may share one (TI, IOA): start and stop are usually the ON and OFF of one command.
  */
-import type { Clock } from '../../src/core/clock.js';
-import { COT, TI, typeInfo, type TypeId } from '../../src/iec104/constants.js';
-import type { Asdu, InformationObject } from '../../src/iec104/types.js';
-import type { MappedCommand } from './mapping.js';
+import { COT, TI, typeInfo, type TypeId } from '../../iec104/constants.js';
+import type { Clock } from '../../core/clock.js';
+import type { Asdu, InformationObject } from '../../iec104/types.js';
+import type { MappedCommand } from '../../../codecs/iec104-points/mapping.js';
 
 export type CommandName = MappedCommand['command'];
 

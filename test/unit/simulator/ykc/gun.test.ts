@@ -1,6 +1,6 @@
 /** One simulated YKC gun: its meter runs only while it charges, one report timer per session. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { YkcSimGun } from '../../../src/simulator/ykc-gun.js';
+import { YkcSimGun } from '../../../../src/simulator/ykc/gun.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let gun: YkcSimGun | undefined;

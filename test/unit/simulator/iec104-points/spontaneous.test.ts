@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { COT, TI } from '../../../../src/iec104/constants.js';
 import type { Asdu, Cp56Time } from '../../../../src/iec104/types.js';
-import { playScript, standardSession, type ScriptStep } from '../../../../codecs/iec104-points/simulator-script.js';
+import { playScript, standardSession, type ScriptStep } from '../../../../src/simulator/iec104-points/script.js';
 import { AC, DC, dco, head, obj, values, simulatorHarness as harness } from '../../../support/charger-simulator.js';
 
 describe('ChargerSimulator: spontaneous changes', () => {

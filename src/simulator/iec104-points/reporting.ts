@@ -3,14 +3,14 @@
  * integration on the injected clock, spontaneous reports (COT 3) of whatever changed, the point
  * runs that answer an interrogation, and the meter timer that keeps a charging register rising.
  */
-import type { Clock } from '../../src/core/clock.js';
-import { COT, TI, type TypeId } from '../../src/iec104/constants.js';
-import { MAX_ASDU_SIZE } from '../../src/iec104/asdu-generator.js';
-import { cp56FromDate } from '../../src/iec104/cp56.js';
-import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
-import type { Iec104PointsMapping, Point } from './mapping.js';
-import type { ChargerModel } from './simulator-model.js';
-import { monitorObject, packObjects, pointTypeId, sameRaw, type RawValue } from './simulator-points.js';
+import { COT, TI, type TypeId } from '../../iec104/constants.js';
+import { MAX_ASDU_SIZE } from '../../iec104/asdu-generator.js';
+import { cp56FromDate } from '../../iec104/cp56.js';
+import type { Clock } from '../../core/clock.js';
+import type { Asdu, AsduParameters, InformationObject } from '../../iec104/types.js';
+import type { Iec104PointsMapping, Point } from '../../../codecs/iec104-points/mapping.js';
+import type { ChargerModel } from './model.js';
+import { monitorObject, packObjects, pointTypeId, sameRaw, type RawValue } from './points.js';
 
 /** What the reporter needs from the simulator. */
 export interface ReportingContext {

@@ -3,12 +3,12 @@
  * the wire (the inverse of the mapping's `raw * scale + offset` in `unit`), information objects for
  * each monitor type, and the packing of objects into as few ASDUs as the size limit allows.
  */
-import { TI, typeInfo, type TypeId } from '../../src/iec104/constants.js';
-import { headerSize } from '../../src/iec104/asdu-parser.js';
-import type { AsduParameters, Cp56Time, InformationObject } from '../../src/iec104/types.js';
-import type { ChargingState, ConnectorStatus } from '../../src/model/events.js';
-import { UNIT_FACTORS } from '../../src/model/units.js';
-import type { MeasurandPoint, Point, PointType, StatusPoint } from './mapping.js';
+import { TI, typeInfo, type TypeId } from '../../iec104/constants.js';
+import { headerSize } from '../../iec104/asdu-parser.js';
+import type { AsduParameters, Cp56Time, InformationObject } from '../../iec104/types.js';
+import type { ChargingState, ConnectorStatus } from '../../model/events.js';
+import { UNIT_FACTORS } from '../../model/units.js';
+import type { MeasurandPoint, Point, PointType, StatusPoint } from '../../../codecs/iec104-points/mapping.js';
 
 /** A point's value as carried: SPI as boolean, DPI 0..3, or a number in the TI's own encoding. */
 export type RawValue = boolean | number;

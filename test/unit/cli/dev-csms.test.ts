@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { STATION_ACTIONS } from '../../../src/ocpp/actions.js';
 import { validateResponse } from '../../../src/ocpp/schemas.js';
-import { callDetail, devAnswer, formatFrame, startDevCsms, type DevCsms } from '../../../src/gateway/dev-csms.js';
+import { callDetail, devAnswer, formatFrame, startDevCsms, type DevCsms } from '../../../src/cli/dev-csms.js';
 
 let csms: DevCsms | undefined;
 afterEach(async () => {

@@ -7,8 +7,8 @@
 import type { Clock } from '../../../../src/core/clock.js';
 import { describe, expect, it } from 'vitest';
 import { Iec104PointsSession } from '../../../../codecs/iec104-points/session.js';
-import { ChargerSimulator } from '../../../../codecs/iec104-points/simulator.js';
-import { playScript, standardSession } from '../../../../codecs/iec104-points/simulator-script.js';
+import { ChargerSimulator } from '../../../../src/simulator/iec104-points/simulator.js';
+import { playScript, standardSession } from '../../../../src/simulator/iec104-points/script.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
 import { DC, simulatorHarness as harness } from '../../../support/charger-simulator.js';
 import { FakeClock } from '../../../support/fake-clock.js';

@@ -2,7 +2,7 @@
  * YKC frames as a charger builds them: real-time data (0x13) and transaction records (0x3B) from a
  * few parameters, for the simulator and for tests.
  */
-import { DEFAULT_TIME_ZONE, timestampFromDate, type YkcFrameOf } from '../../codecs/ykc/index.js';
+import { DEFAULT_TIME_ZONE, timestampFromDate, type YkcFrameOf } from '../../../codecs/ykc/index.js';
 
 export const ZERO_TXN = '0'.repeat(32);
 

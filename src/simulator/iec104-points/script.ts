@@ -4,7 +4,7 @@
  * simulator's injected clock. Steps continue synchronously from timers and simulator events, so a
  * fake clock plays a script deterministically.
  */
-import type { Measurand } from '../../src/model/units.js';
+import type { Measurand } from '../../model/units.js';
 import type { ChargerSimulator } from './simulator.js';
 
 /** A fault by code (the first fault point with it), or the first error-level fault point of a connector. */

@@ -3,10 +3,10 @@
  * ASDU or applying a change waits until that work is done, so a listener (a script reacting to a
  * command, say) never interleaves its own changes with a reply still being written.
  */
-import type { TypeId } from '../../src/iec104/constants.js';
-import type { DecodeError } from '../../src/iec104/errors.js';
-import type { LinkState } from '../../src/iec104/link.js';
-import type { CommandName, CommandOutcome } from './simulator-commands.js';
+import type { TypeId } from '../../iec104/constants.js';
+import type { DecodeError } from '../../iec104/errors.js';
+import type { LinkState } from '../../iec104/link.js';
+import type { CommandName, CommandOutcome } from './commands.js';
 
 /** Something the simulator did or was asked; for scripts, logs and tests. Listeners must not throw. */
 export type SimulatorEvent =
