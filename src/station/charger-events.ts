@@ -5,14 +5,14 @@
  */
 import type { AuthorizationRequestEvent, ChargerEvent, RecordHoldReason, TransactionRecordHeldEvent } from '../model/events.js';
 import type { Authorization } from './authorization/authorization.js';
-import type { Availability } from './availability.js';
+import type { Availability } from './availability/availability.js';
 import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
-import type { Events } from './events.js';
+import type { Events } from './availability/events.js';
 import type { Firmware } from './firmware/firmware.js';
-import type { Reset } from './reset/reset.js';
-import type { SecurityEventType } from './security-events.js';
-import type { Transactions } from './transactions.js';
+import type { Reset } from './provisioning/reset.js';
+import type { SecurityEventType } from './security/security-events.js';
+import type { Transactions } from './transactions/transactions.js';
 
 export interface ChargerEventBlocks {
   readonly availability: Availability;

@@ -6,7 +6,7 @@
  */
 import type { RpcEndpoint } from '../ocpp/rpc.js';
 import type { EngineLog } from './context.js';
-import type { TxQueue } from './tx-queue.js';
+import type { TxQueue } from './transactions/tx-queue.js';
 
 /** What closing needs: the RPC endpoint and the queues that send through it. */
 export interface ClosingParts {

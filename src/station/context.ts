@@ -9,7 +9,7 @@ import type { ChargerCommand } from '../model/commands.js';
 import type { CallOptions, RpcEndpoint } from '../ocpp/rpc.js';
 import type { RequestOf, ResponseOf, StationAction } from '../ocpp/actions.js';
 import type { StateStore } from '../store/state-store.js';
-import type { DeviceModel } from './device-model.js';
+import type { DeviceModel } from './device-model/device-model.js';
 
 /** Wall clock (epoch ms) and timers, injected. */
 export interface EngineClock {

@@ -5,14 +5,14 @@
  * handshake becomes a security event.
  */
 import { OcppConnection } from '../ocpp/client.js';
-import type { Availability } from './availability.js';
+import type { Availability } from './availability/availability.js';
 import type { Certificates } from './certificates/certificates.js';
 import { background, type StationContext } from './context.js';
 import type { StationEngineOptions } from './engine-options.js';
-import type { NetworkProfiles } from './network/network-profiles.js';
-import type { Provisioning } from './provisioning.js';
-import type { SecurityEvents, SecurityEventType } from './security-events.js';
-import type { TxQueue } from './tx-queue.js';
+import type { NetworkProfiles } from './provisioning/network-profiles.js';
+import type { Provisioning } from './provisioning/provisioning.js';
+import type { SecurityEvents, SecurityEventType } from './security/security-events.js';
+import type { TxQueue } from './transactions/tx-queue.js';
 
 /** What the connection's hooks act on. */
 export interface ConnectionBlocks {

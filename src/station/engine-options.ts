@@ -4,10 +4,10 @@ import type { RecordHoldReason } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
-import type { DeviceModel, DeviceModelConfig } from './device-model.js';
+import type { DeviceModel, DeviceModelConfig } from './device-model/device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
-import type { TlsMaterial } from './network/slots.js';
-import type { DiagnosticsSource, Uploader } from './logs/ports.js';
+import type { TlsMaterial } from './provisioning/network-slots.js';
+import type { DiagnosticsSource, Uploader } from './diagnostics/ports.js';
 
 /**
  * What a station is built from. The firmware block's ports (`FirmwarePorts`): `downloader` and

@@ -12,8 +12,8 @@
  */
 import type { FrameTools } from '../../../codecs/frame-tools.js';
 import type { EngineLog } from '../../station/context.js';
-import { inWindow } from '../../station/logs/get-log.js';
-import type { DiagnosticsSource, LogWindow } from '../../station/logs/ports.js';
+import { inWindow } from '../../station/diagnostics/get-log.js';
+import type { DiagnosticsSource, LogWindow } from '../../station/diagnostics/ports.js';
 import type { CaptureDirection, CaptureSink } from '../capture.js';
 import { SECRET_KEYS } from '../redact.js';
 import { RecordRing } from './ring.js';

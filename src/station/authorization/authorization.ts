@@ -34,7 +34,7 @@ import type { StationContext } from '../context.js';
 import { AuthCache } from './auth-cache.js';
 import { CustomerInformation } from './customer-information.js';
 import { LocalList } from './local-list.js';
-import { ocppIdToken } from '../transactions.js';
+import { ocppIdToken } from '../transactions/transactions.js';
 
 type OcppIdToken = RequestOf<'Authorize'>['idToken'];
 

@@ -18,7 +18,7 @@
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import { statusInfo, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
-import type { Transactions } from '../transactions.js';
+import type { Transactions } from '../transactions/transactions.js';
 
 export interface InvalidIdDeps {
   readonly transactions: Pick<Transactions, 'connectorOf' | 'deauthorize'>;

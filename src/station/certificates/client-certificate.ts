@@ -19,7 +19,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { JsonValue } from '../../store/state-store.js';
 import { background, type StationContext } from '../context.js';
-import type { SecurityEventType } from '../security-events.js';
+import type { SecurityEventType } from '../security/security-events.js';
 import { createKeyRequest } from './csr.js';
 import { CertificateError, checkChain, describe, matchesHashData, parsePemBundle, type CertificateHashData } from './x509.js';
 

@@ -13,7 +13,7 @@ import type { HandlerOutcome, HandlerResult } from '../../../../src/ocpp/rpc-typ
 import { validateRequest, validateResponse } from '../../../../src/ocpp/schemas.js';
 import { Authorization } from '../../../../src/station/authorization/authorization.js';
 import type { StationContext } from '../../../../src/station/context.js';
-import { DeviceModel } from '../../../../src/station/device-model.js';
+import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { LOCAL_LIST_KEY } from '../../../../src/station/authorization/local-list.js';
 import { LOCAL_LIST_CHARGER_KEY } from '../../../../src/station/authorization/local-list-charger.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
