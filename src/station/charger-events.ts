@@ -8,7 +8,7 @@ import type { Authorization } from './authorization/authorization.js';
 import type { Availability } from './availability/availability.js';
 import type { ChargerCommands } from './charger-commands.js';
 import type { StationContext } from './context.js';
-import type { Events } from './availability/events.js';
+import type { Faults } from './availability/faults.js';
 import type { Firmware } from './firmware/firmware.js';
 import type { Reset } from './provisioning/reset.js';
 import type { SecurityEventType } from './security/security-events.js';
@@ -19,7 +19,7 @@ export interface ChargerEventBlocks {
   /** A Reset answered Scheduled goes ahead once no session runs. */
   readonly reset: Reset;
   readonly transactions: Transactions;
-  readonly events: Events;
+  readonly faults: Faults;
   readonly authorization: Authorization;
   /** Hears the charger's identification and the end of its sessions (a firmware update may wait for them). */
   readonly firmware: Firmware;
@@ -96,7 +96,7 @@ export class ChargerEvents {
       case 'transactionRecordHeld':
         return this.recordHeld(e);
       case 'fault':
-        this.blocks.events.fault(e);
+        this.blocks.faults.fault(e);
         return;
       case 'authorizationRequest':
         this.authorize(e);

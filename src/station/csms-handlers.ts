@@ -18,7 +18,7 @@ import type { RemoteControl } from './remote-control/remote-control.js';
 import type { Reservations } from './reservations/reservations.js';
 import type { Reset } from './provisioning/reset.js';
 import { RemoteTrigger } from './remote-control/remote-trigger.js';
-import { Reporting } from './device-model/reporting.js';
+import { Variables } from './device-model/variables.js';
 import type { SmartCharging } from './smart-charging/smart-charging.js';
 import type { Transactions } from './transactions/transactions.js';
 
@@ -50,7 +50,7 @@ export interface HandlerBlocks {
 /** Registers a handler on `ctx.rpc` for every CSMS-initiated action the station implements. */
 export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   const { rpc } = ctx;
-  const reporting = new Reporting(ctx);
+  const variables = new Variables(ctx);
   const trigger = new RemoteTrigger(ctx, {
     bootNotification: () => b.provisioning.trigger(),
     sendBootNotification: () => b.provisioning.bootTriggered(),
@@ -73,13 +73,13 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
     },
     sendFirmwareStatus: () => b.firmware.triggered(),
   });
-  rpc.handle('GetVariables', (req) => reporting.getVariables(req));
+  rpc.handle('GetVariables', (req) => variables.getVariables(req));
   rpc.handle('SetVariables', async (req) => {
-    const response = await reporting.setVariables(req);
+    const response = await variables.setVariables(req);
     return { response, after: () => b.afterSetVariables() };
   });
-  rpc.handle('GetBaseReport', (req) => reporting.getBaseReport(req));
-  rpc.handle('GetReport', (req) => reporting.getReport(req));
+  rpc.handle('GetBaseReport', (req) => variables.getBaseReport(req));
+  rpc.handle('GetReport', (req) => variables.getReport(req));
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
   rpc.handle('Reset', (req) => b.reset.reset(req));

@@ -17,7 +17,7 @@ import { Availability } from './availability/availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { settleBeforeClose, within } from './closing.js';
-import { Events } from './availability/events.js';
+import { Faults } from './availability/faults.js';
 import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
 import { Logs } from './diagnostics/get-log.js';
@@ -169,7 +169,7 @@ export class StationEngine {
       availability,
       reset,
       transactions,
-      events: new Events(this.ctx),
+      faults: new Faults(this.ctx),
       authorization,
       firmware,
       commands: this.commands,

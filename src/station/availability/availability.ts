@@ -1,7 +1,7 @@
 /**
  * Availability (OCPP 2.0.1 G01-G04, B11/B12): connector status from the charger's canonical
  * status and the operative state the CSMS set, StatusNotification on every change and for every
- * connector after each (re)connection; ChangeAvailability. Reset is its own block (`reset/`).
+ * connector after each (re)connection; ChangeAvailability. Reset belongs to provisioning (`provisioning/reset.ts`, B11/B12).
  *
  * What the charger did decides (issue 12): ChangeAvailability waits for the charger's answer
  * (`ChargerCommands`, bounded by OCPPCommCtrlr.ChargerCommandTimeout) and answers Rejected, naming

@@ -7,7 +7,7 @@ import { ocppTimestamp } from '../../ocpp/schemas.js';
 import { background, type StationContext } from '../context.js';
 import { pages, type ReportDataType } from './device-model.js';
 
-export class Reporting {
+export class Variables {
   constructor(private readonly ctx: StationContext) {}
 
   getVariables(req: RequestOf<'GetVariables'>): ResponseOf<'GetVariables'> {

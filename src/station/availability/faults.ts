@@ -11,7 +11,7 @@ import { background, type StationContext } from '../context.js';
 
 type EventData = RequestOf<'NotifyEvent'>['eventData'][number];
 
-export class Events {
+export class Faults {
   private nextEventId = 1;
   private readonly active = new Map<number, Set<string>>();
 
