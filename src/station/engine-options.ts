@@ -43,7 +43,7 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly dataTransferVendors?: readonly string[];
   /**
    * Clock-aligned meter values are queued and sent up to this many ms after their boundary, a
-   * share fixed by the station id (see `AlignedDataHost.spreadMs`). Default 0: a lone station has
+   * share fixed by the station id (see `AlignedData`'s `spreadMs`). Default 0: a lone station has
    * no reason to wait; a gateway running thousands sets it.
    */
   readonly alignedSpreadMs?: number;

@@ -40,13 +40,6 @@ const TO_OCPP: Readonly<Record<ConnectorStatusEvent['status'], OcppStatus>> = {
 const STATION_KEY = 'availability';
 const evseKey = (evse: number): string => `availability:evse:${evse}`;
 
-export interface AvailabilityHooks {
-  /** True while a charging session runs on this EVSE (0 = any). */
-  sessionRunning(evse: number): boolean;
-  /** The reservations: an EVSE shown Reserved, held on the charger, checked before each report. */
-  reservations?(): ReservedEvses;
-}
-
 /** What became of telling the charger: every target confirmed, some refused, or none can be told. */
 type Told = { kind: 'confirmed'; notTold: number[] } | Refused | { kind: 'notTold' };
 /** Some target refused: `confirmed` are the connectors that took a station-wide change told to each of `told`. */
@@ -72,9 +65,18 @@ export class Availability {
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly hooks: AvailabilityHooks,
     private readonly commands: ChargerCommands,
   ) {}
+
+  /** The reservations: an EVSE shown Reserved, held on the charger, checked before each report. */
+  private get reservations(): ReservedEvses {
+    return this.ctx.blocks.reservations;
+  }
+
+  /** True while a charging session runs on this EVSE (0 = any). */
+  private sessionRunning(evse: number): boolean {
+    return this.ctx.blocks.chargerEvents.sessionRunning(evse);
+  }
 
   /** Loads the operative state persisted by earlier ChangeAvailability requests. */
   async load(): Promise<void> {
@@ -92,7 +94,7 @@ export class Availability {
     const owed = this.owed?.delete(e.connector) === true;
     if (this.owed?.size === 0) this.clearOwed();
     this.report(e.connector, owed);
-    this.hooks.reservations?.().chargerReported(e.connector);
+    this.reservations.chargerReported(e.connector);
   }
 
   /**
@@ -131,7 +133,7 @@ export class Availability {
   /** A session ended: apply what was scheduled for idle time. */
   sessionEnded(): void {
     for (const [evse, op] of [...(this.scheduled ?? [])]) {
-      if (this.hooks.sessionRunning(evse)) continue;
+      if (this.sessionRunning(evse)) continue;
       this.unschedule(evse);
       background(this.ctx, 'scheduled ChangeAvailability', this.applyScheduled(evse, op));
     }
@@ -153,13 +155,13 @@ export class Availability {
   statusOf(connector: number): OcppStatus {
     const reported = this.charger.get(connector);
     // A connector a reservation made unavailable on the charger is, to the CSMS, as it would be without it.
-    const s = reported === 'unavailable' && this.hooks.reservations?.().holds(connector) === true ? 'available' : reported;
+    const s = reported === 'unavailable' && this.reservations.holds(connector) ? 'available' : reported;
     if (s === undefined) return 'Unavailable';
     if (s === 'faulted') return 'Faulted';
     const inoperative = this.firmwareHeld || !this.operative(connector);
     // An Inoperative connector with an EV still on it stays Occupied until the session ends (G03).
     if (inoperative && s !== 'occupied') return 'Unavailable';
-    if (this.hooks.reservations?.().shown(connector) === true) return 'Reserved';
+    if (this.reservations.shown(connector)) return 'Reserved';
     return TO_OCPP[s];
   }
 
@@ -195,7 +197,7 @@ export class Availability {
   startBlocked(connector: number): boolean {
     const s = this.charger.get(connector);
     if (this.heldOff(connector)) return true;
-    return s === 'faulted' || (s === 'unavailable' && this.hooks.reservations?.().holds(connector) !== true);
+    return s === 'faulted' || (s === 'unavailable' && !this.reservations.holds(connector));
   }
 
   async changeAvailability(req: RequestOf<'ChangeAvailability'>): Promise<ChangeResult> {
@@ -208,7 +210,7 @@ export class Availability {
     const op = req.operationalStatus;
     const current = evse === 0 ? this.stationOperative : (this.evseOperative?.get(evse) ?? 'Operative');
     if (current === op && this.scheduled?.has(evse) !== true) return { response: { status: 'Accepted' }, after: nothing };
-    if (op === 'Inoperative' && this.hooks.sessionRunning(evse)) {
+    if (op === 'Inoperative' && this.sessionRunning(evse)) {
       (this.scheduled ??= new Map()).set(evse, op);
       return { response: { status: 'Scheduled' }, after: nothing };
     }
@@ -328,7 +330,7 @@ export class Availability {
 
   private report(connector: number, always: boolean): void {
     if (connector < 1 || connector > this.ctx.capabilities.connectorCount) return;
-    this.hooks.reservations?.().check(connector);
+    this.reservations.check(connector);
     const status = this.statusOf(connector);
     this.updateDeviceModel(connector);
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;

@@ -19,7 +19,7 @@
  */
 import { ocppTimestamp } from '../../ocpp/schemas.js';
 import { background, type StationContext } from '../context.js';
-import { staleBefore, type LatestValues } from './latest-values.js';
+import { staleBefore } from './latest-values.js';
 import { meterValue, sampledValues } from './meter-values.js';
 import type { Transactions } from '../transactions/transactions.js';
 
@@ -32,37 +32,35 @@ export function nextAlignedTime(now: number, intervalMs: number): number {
   return Math.min(next, midnight + DAY_MS);
 }
 
-export interface AlignedDataHost {
-  /** The latest reading of each measurand of each connector. */
-  latest(): LatestValues;
-  /** Runs `work` in the order of the charger's events (TransactionEvents keep their place). */
-  serialize(work: () => Promise<void>): void;
-  /** True when non-transactional messages can reach the CSMS now. */
-  online(): boolean;
-  /**
-   * Spread of the queueing and sending, in ms (default 0: at the boundary). Every station's
-   * boundaries fall at the same instant, so a gateway's stations would all queue and send in one
-   * event-loop turn (2,000 stations: a 0.25 s stall, in proportion beyond). With a spread, each
-   * station samples at the boundary (same values, same timestamp) and queues a fixed share of the
-   * spread later, taken from its id, or at once when anything else is serialized first (`flush`),
-   * so its events keep their order. Capped at a tenth of the interval.
-   */
-  readonly spreadMs?: number;
-}
-
 type Timer = 'Interval' | 'TxEndedInterval';
 
 export class AlignedData {
   private readonly timers = new Map<Timer, unknown>();
-  /** Samples waiting for their share of the spread, oldest first (see `AlignedDataHost.spreadMs`). */
+  /** Samples waiting for their share of the spread, oldest first (see the constructor's `spreadMs`). */
   private spreading: { readonly timer: unknown; readonly go: () => void }[] = [];
   private stopped = false;
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly transactions: Transactions,
-    private readonly host: AlignedDataHost,
+    /**
+     * Spread of the queueing and sending, in ms (default 0: at the boundary). Every station's
+     * boundaries fall at the same instant, so a gateway's stations would all queue and send in one
+     * event-loop turn (2,000 stations: a 0.25 s stall, in proportion beyond). With a spread, each
+     * station samples at the boundary (same values, same timestamp) and queues a fixed share of the
+     * spread later, taken from its id, or at once when anything else is serialized first (`flush`),
+     * so its events keep their order. Capped at a tenth of the interval.
+     */
+    private readonly spreadMs?: number,
   ) {}
+
+  private get transactions(): Transactions {
+    return this.ctx.blocks.transactions;
+  }
+
+  /** Runs `work` in the order of the charger's events (TransactionEvents keep their place). */
+  private serialize(work: () => Promise<void>): void {
+    void this.ctx.serialize('clock-aligned meter values', work);
+  }
 
   /** (Re)arms both timers from the current variable values; call again after they change. */
   start(): void {
@@ -114,7 +112,7 @@ export class AlignedData {
     const measurands = new Set(this.ctx.dm.getList('AlignedDataCtrlr', which === 'Interval' ? 'Measurands' : 'TxEndedMeasurands'));
     const stale = staleBefore(at, intervalMs);
     const delay = this.delayFor(intervalMs);
-    const latest = this.host.latest();
+    const latest = this.transactions.latestValues;
     for (const connector of latest.connectorIds()) {
       if (connector < 1) continue;
       const m = latest.snapshot(connector, Math.max(stale, this.transactions.openSince(connector) ?? stale));
@@ -122,14 +120,14 @@ export class AlignedData {
       const sample = meterValue(ocppTimestamp(at), sampledValues(m, 'Sample.Clock', measurands));
       if (sample === undefined) continue;
       if (which === 'TxEndedInterval') {
-        if (this.transactions.hasOpen(connector)) this.after(delay, () => this.host.serialize(() => this.transactions.endedSample(connector, sample)));
+        if (this.transactions.hasOpen(connector)) this.after(delay, () => this.serialize(() => this.transactions.endedSample(connector, sample)));
         continue;
       }
       if (this.transactions.hasOpen(connector)) {
         if (this.ctx.dm.getBoolean('AlignedDataCtrlr', 'SendDuringIdle')) continue;
         // Re-checked in order: the transaction may end before this runs; then it is idle data.
         this.after(delay, () =>
-          this.host.serialize(async () => {
+          this.serialize(async () => {
             if (!(await this.transactions.clockAligned(connector, sample))) this.sendMeterValues(connector, sample);
           }),
         );
@@ -139,9 +137,9 @@ export class AlignedData {
     }
   }
 
-  /** This station's share of the spread for boundaries `intervalMs` apart (see `AlignedDataHost.spreadMs`). */
+  /** This station's share of the spread for boundaries `intervalMs` apart (see the constructor's `spreadMs`). */
   private delayFor(intervalMs: number): number {
-    const spread = Math.min(this.host.spreadMs ?? 0, Math.floor(intervalMs / 10));
+    const spread = Math.min(this.spreadMs ?? 0, Math.floor(intervalMs / 10));
     if (!(spread > 0)) return 0;
     let hash = 0;
     for (let i = 0; i < this.ctx.id.length; i++) hash = (Math.imul(hash, 31) + this.ctx.id.charCodeAt(i)) >>> 0;
@@ -159,7 +157,7 @@ export class AlignedData {
   }
 
   private sendMeterValues(evseId: number, sample: NonNullable<ReturnType<typeof meterValue>>): void {
-    if (!this.host.online()) return;
+    if (!this.ctx.isOnline()) return;
     background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [sample] }));
   }
 }

@@ -17,7 +17,6 @@ import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { SecurityProfileConfig } from '../../ocpp/client-config.js';
 import type { StationContext } from '../context.js';
 import type { SetVerdict, VariableChange } from '../device-model/device-model.js';
-import type { SecurityEventType } from '../security/security-events.js';
 import {
   PROFILE_KEY,
   REGISTRY_SLOT,
@@ -48,8 +47,6 @@ export interface NetworkOptions {
    * certificate) applies.
    */
   readonly tls?: TlsMaterial | (() => TlsMaterial) | undefined;
-  /** Records a security event (SetNetworkProfile accepted: ReconfigurationOfSecurityParameters). */
-  readonly securityEvent: (type: SecurityEventType, techInfo: string) => void;
 }
 
 /** The one knob of the OCPP connection the block turns: where the next attempts go. */
@@ -195,7 +192,7 @@ export class NetworkProfiles {
     }
     (this.slots ??= new Map()).set(checked.slot, checked);
     this.ctx.log('info', 'network slot stored', { slot: checked.slot, url: checked.url, securityProfile: checked.securityProfile });
-    this.options.securityEvent('ReconfigurationOfSecurityParameters', `network profile stored in slot ${checked.slot} (security profile ${checked.securityProfile})`);
+    void this.ctx.securityEvent('ReconfigurationOfSecurityParameters', `network profile stored in slot ${checked.slot} (security profile ${checked.securityProfile})`);
     return { status: 'Accepted' };
   }
 

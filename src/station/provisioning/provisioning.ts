@@ -28,7 +28,6 @@ export class Provisioning {
   private lastActivity = 0;
   private lastClockSync = Number.NEGATIVE_INFINITY;
   private connected = false;
-  private readonly acceptedListeners: (() => void)[] = [];
 
   constructor(private readonly ctx: StationContext) {
     ctx.rpc.setGuard((action) =>
@@ -45,9 +44,14 @@ export class Provisioning {
     if (this.current === 'unbooted') this.reason = reason;
   }
 
-  /** Called once the boot is Accepted (first time and after a re-boot). */
-  onAccepted(fn: () => void): void {
-    this.acceptedListeners.push(fn);
+  /** The boot is Accepted (first time and after a re-boot): what waited for it goes out. */
+  private accepted(): void {
+    const { reservations, availability, queue, security, firmware } = this.ctx.blocks;
+    reservations.accepted();
+    availability.reportAll(true);
+    queue.setOnline(true);
+    security.setOnline(true);
+    firmware.accepted();
   }
 
   /** Any OCPP exchange: postpones the heartbeat. */
@@ -138,7 +142,7 @@ export class Provisioning {
       this.syncClock(r.currentTime);
       this.armHeartbeat();
       background(this.ctx, 'SecurityEventNotification', this.ctx.call('SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: ocppTimestamp(this.ctx.clock.now()) }));
-      for (const fn of this.acceptedListeners) fn();
+      this.accepted();
       return;
     }
     this.setState(r.status === 'Pending' ? 'pending' : 'rejected', r.status);

@@ -28,26 +28,6 @@ import type { Transactions } from '../transactions/transactions.js';
 
 type ResetType = RequestOf<'Reset'>['type'];
 
-/** What the reset needs of the station around it. */
-export interface ResetHooks {
-  /** True while a charging session of the charger runs on any connector. */
-  sessionRunning(): boolean;
-  /**
-   * The open transactions (`openConnectors`), and which sessions end by the reset: marked as the
-   * charger confirms, before any later charger event is handled, so that a session end it reports
-   * from then on is the reset's.
-   */
-  readonly transactions: Pick<Transactions, 'openConnectors' | 'resetEnds' | 'endAllByReset'>;
-  /** Runs `work` in the station's chain of charger events (the transactions change only there). */
-  serialize(what: string, work: () => Promise<void>): Promise<void>;
-  /** Resolves once every queued TransactionEvent was answered. */
-  delivered(): Promise<void>;
-  /** The CALL timeout in ms: how long the reboot waits for the Ended events to be answered. */
-  callTimeoutMs(): number;
-  /** The virtual station boots again: resolves once its old connection is closed. */
-  reboot(reason: BootReason): Promise<void>;
-}
-
 export class Reset {
   private scheduled: ResetType | undefined;
   /** The last reset command sent: a late answer to an older one is stale. */
@@ -55,9 +35,17 @@ export class Reset {
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly hooks: ResetHooks,
     private readonly commands: ChargerCommands,
   ) {}
+
+  /**
+   * The open transactions (`openConnectors`), and which sessions end by the reset: marked as the
+   * charger confirms, before any later charger event is handled, so that a session end it reports
+   * from then on is the reset's.
+   */
+  private get transactions(): Pick<Transactions, 'openConnectors' | 'resetEnds' | 'endAllByReset'> {
+    return this.ctx.blocks.transactions;
+  }
 
   async reset(req: RequestOf<'Reset'>): Promise<HandlerResult<'Reset'>> {
     // Resetting one EVSE of a legacy charger is not something it can do.
@@ -85,7 +73,7 @@ export class Reset {
   }
 
   private busy(): boolean {
-    return this.hooks.sessionRunning() || this.hooks.transactions.openConnectors().length > 0;
+    return this.ctx.blocks.chargerEvents.sessionRunning(0) || this.transactions.openConnectors().length > 0;
   }
 
   /**
@@ -94,7 +82,7 @@ export class Reset {
    * first with its stop command, so that the transactions the station ends are really over.
    */
   private async withoutResetCommand(): Promise<HandlerResult<'Reset'>> {
-    const running = this.hooks.transactions.openConnectors();
+    const running = this.transactions.openConnectors();
     const reboot = (): Promise<void> => this.rebootAfter('RemoteReset');
     if (running.length === 0) {
       return { response: { status: 'Accepted', statusInfo: info('ChargerNotReset', 'this charger has no reset command: only its OCPP station (the gateway side) reboots') }, after: reboot };
@@ -104,12 +92,12 @@ export class Reset {
       return { status: 'Rejected', statusInfo: info('TxInProgress', 'transactions run and this charger has neither a reset nor a stop command: it cannot end them (Reset OnIdle waits for them)') };
     }
     const outcomes = await Promise.all(
-      running.map((connector) => this.commands.run({ type: 'stopCharging', id: this.ctx.commandId('reset-stop'), connector }, { confirmed: () => this.hooks.transactions.resetEnds.mark([connector]) })),
+      running.map((connector) => this.commands.run({ type: 'stopCharging', id: this.ctx.commandId('reset-stop'), connector }, { confirmed: () => this.transactions.resetEnds.mark([connector]) })),
     );
     const refusal = outcomes.find((o): o is Refusal => !o.ok);
     if (refusal !== undefined) {
       // Sessions the charger did stop end as it reports them: the Reset was not carried out.
-      this.hooks.transactions.resetEnds.clear();
+      this.transactions.resetEnds.clear();
       this.ctx.log('warn', 'Reset Immediate refused: the charger did not stop every session', { connectors: running, ...statusInfo(refusal) });
       return { status: 'Rejected', statusInfo: statusInfo(refusal) };
     }
@@ -133,7 +121,7 @@ export class Reset {
   private resetCharger(kind: 'hard' | 'soft', reason: BootReason): Promise<ChargerOutcome> {
     const id = this.ctx.commandId('reset');
     this.lastReset = id;
-    const confirmed = (): void => this.hooks.transactions.resetEnds.mark(this.hooks.transactions.openConnectors());
+    const confirmed = (): void => this.transactions.resetEnds.mark(this.transactions.openConnectors());
     const late = (): void => {
       if (this.lastReset !== id) {
         this.ctx.log('info', 'late reset confirmation overtaken by a newer reset: no reboot for it', { command: id });
@@ -152,9 +140,11 @@ export class Reset {
    */
   private async rebootAfter(reason: BootReason): Promise<void> {
     this.scheduled = undefined;
-    const { hooks } = this;
-    await hooks.serialize('transactions ended by a Reset', () => hooks.transactions.endAllByReset());
-    if (!(await within(hooks.delivered(), hooks.callTimeoutMs()))) this.ctx.log('warn', 'TransactionEvents not answered before the reboot: they wait in the queue for the new boot');
-    await hooks.reboot(reason);
+    const { ctx } = this;
+    // In the station's chain of charger events: the transactions change only there.
+    await ctx.serialize('transactions ended by a Reset', () => this.transactions.endAllByReset());
+    // The reboot waits (one CALL timeout) for the Ended events to be answered.
+    if (!(await within(ctx.blocks.queue.drained(), ctx.callTimeoutMs()))) this.ctx.log('warn', 'TransactionEvents not answered before the reboot: they wait in the queue for the new boot');
+    await ctx.reboot(reason);
   }
 }

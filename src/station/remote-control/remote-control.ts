@@ -18,7 +18,6 @@ import { noteInfo, statusInfo, type ChargerCommands, type ChargerOutcome } from 
 import { background, type StationContext } from '../context.js';
 import type { RemoteStart } from './remote-starts.js';
 import type { Transactions } from '../transactions/transactions.js';
-import type { TxQueue } from '../transactions/tx-queue.js';
 
 type IdToken = RequestOf<'RequestStartTransaction'>['idToken'];
 
@@ -36,24 +35,36 @@ export interface ReservedStarts {
 export class RemoteControl {
   constructor(
     private readonly ctx: StationContext,
-    private readonly tx: Transactions,
-    private readonly queue: TxQueue,
-    private readonly connectorBusy: (connector: number) => boolean,
-    private readonly authorization: Authorization,
     private readonly commands: ChargerCommands,
-    private readonly reservations?: ReservedStarts,
   ) {}
+
+  private get tx(): Transactions {
+    return this.ctx.blocks.transactions;
+  }
+
+  private get authorization(): Authorization {
+    return this.ctx.blocks.authorization;
+  }
+
+  private get reservations(): ReservedStarts {
+    return this.ctx.blocks.reservations;
+  }
+
+  /** The connector takes no start now: Inoperative, or the charger reported it faulted or unavailable. */
+  private connectorBusy(connector: number): boolean {
+    return this.ctx.blocks.availability.startBlocked(connector);
+  }
 
   async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<HandlerResult<'RequestStartTransaction'>> {
     if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
     const count = this.ctx.capabilities.connectorCount;
-    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c) && this.reservations?.reservedForOther(c, req.idToken, req.groupIdToken) !== true);
+    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c) && !this.reservations.reservedForOther(c, req.idToken, req.groupIdToken));
     if (connector === undefined || connector < 1 || connector > count) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
     const running = this.tx.transactionOf(connector);
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };
     if (this.connectorBusy(connector)) return { status: 'Rejected', statusInfo: { reasonCode: 'Unavailable' } };
     if (!this.ctx.capabilities.commands.has('startCharging')) return { status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } };
-    const reserved = await this.reservations?.remoteStart(connector, req.idToken, req.groupIdToken);
+    const reserved = await this.reservations.remoteStart(connector, req.idToken, req.groupIdToken);
     if (reserved !== undefined) return { status: 'Rejected', statusInfo: reserved };
     const start: RemoteStart = { remoteStartId: req.remoteStartId, idToken: req.idToken, ...(req.chargingProfile !== undefined ? { chargingProfile: req.chargingProfile } : {}) };
     this.tx.remoteStarts.expect(connector, start);
@@ -85,7 +96,7 @@ export class RemoteControl {
   /** `start` did not happen: forgotten, and a reserved EVSE made ready for it is held again. */
   private startFailed(connector: number, start: RemoteStart): void {
     this.tx.remoteStarts.cancel(connector, start);
-    this.reservations?.remoteStartFailed(connector);
+    this.reservations.remoteStartFailed(connector);
   }
 
   private startCharger(connector: number, req: RequestOf<'RequestStartTransaction'>, start: RemoteStart): Promise<ChargerOutcome> {
@@ -114,7 +125,7 @@ export class RemoteControl {
   }
 
   async transactionStatus(req: RequestOf<'GetTransactionStatus'>): Promise<ResponseOf<'GetTransactionStatus'>> {
-    const messagesInQueue = await this.queue.hasQueued(req.transactionId);
+    const messagesInQueue = await this.ctx.blocks.queue.hasQueued(req.transactionId);
     if (req.transactionId === undefined) return { messagesInQueue };
     return { ongoingIndicator: this.tx.connectorOf(req.transactionId) !== undefined, messagesInQueue };
   }

@@ -15,7 +15,6 @@ export class TransactionWrites {
   constructor(
     private readonly ctx: StationContext,
     private readonly queue: TxQueue,
-    private readonly online: () => boolean,
   ) {}
 
   /** The connector's open transaction as stored, if any. */
@@ -36,7 +35,7 @@ export class TransactionWrites {
    * replayed write land once. Returns the state written; `tx` itself is left as it was.
    */
   async write(key: string, tx: OpenTx, event: UnnumberedTxEvent, last: boolean, also: readonly StateChange[] = []): Promise<OpenTx> {
-    const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.online() ? {} : { offline: true }) } as TxEvent;
+    const payload: TxEvent = { ...event, seqNo: tx.seqNo, ...(this.ctx.isOnline() ? {} : { offline: true }) } as TxEvent;
     const next: OpenTx = { ...tx, seqNo: tx.seqNo + 1 };
     const state: StateChange = last ? { key, delete: true } : { key, value: next as unknown as JsonValue };
     await this.queue.enqueue(payload, also.length === 0 ? state : [state, ...also]);

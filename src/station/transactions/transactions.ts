@@ -14,7 +14,7 @@ import type { StationContext } from '../context.js';
 import { LatestValues } from '../meter-values/latest-values.js';
 import { EnergyReadings } from './energy-readings.js';
 import { unreadable, type MeterValue } from '../meter-values/meter-values.js';
-import { CHARGING, endedEvent, startedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type TxEvent, type UnnumberedTxEvent } from './transaction-events.js';
+import { CHARGING, endedEvent, startedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { DoneRecords } from './done-records.js';
 import { RecordCorrections } from './record-corrections.js';
@@ -24,9 +24,7 @@ import { TransactionRecords } from './transaction-records.js';
 import { TransactionSamples } from './transaction-samples.js';
 import { TransactionWrites, txKey } from './transaction-writes.js';
 import type { TxQueue } from './tx-queue.js';
-import type { ReservationUse } from '../reservations/reservations.js';
 
-type OcppIdToken = NonNullable<TxEvent['idToken']>;
 
 export { ocppIdToken } from './transaction-events.js';
 export type { RemoteStart } from '../remote-control/remote-starts.js';
@@ -34,21 +32,12 @@ export type { RemoteStart } from '../remote-control/remote-starts.js';
 /** How long a transaction's last known running time may lag its latest reading (see `markSeen`). */
 const SEEN_EVERY_MS = 60_000;
 
-/** Who wants to know when transactions start and end (smart charging). */
-export interface TransactionListener {
-  started(connector: number, transactionId: string, startedAt: number, remote: RemoteStart | undefined): void;
-  ended(connector: number): void;
-}
-
 export class Transactions {
   private readonly open = new Map<number, OpenTx>();
   /** Legacy transactions whose Ended event is queued. */
   private readonly done: DoneRecords;
   /** RequestStartTransaction requests waiting for their session. */
   readonly remoteStarts: RemoteStarts;
-  private readonly listeners: TransactionListener[] = [];
-  /** The reservation a session starting on a connector with a token uses (H03), if any. */
-  private reservationUse: ((connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined) | undefined;
   /**
    * The latest reading of each measurand (and phase) of each connector: every sample is built from
    * these, so a charger reporting one measurand per ASDU still gets samples with all of them.
@@ -73,9 +62,8 @@ export class Transactions {
   constructor(
     private readonly ctx: StationContext,
     queue: TxQueue,
-    online: () => boolean,
   ) {
-    this.writes = new TransactionWrites(ctx, queue, online);
+    this.writes = new TransactionWrites(ctx, queue);
     this.remoteStarts = new RemoteStarts(ctx);
     this.done = new DoneRecords(ctx);
     this.energy = new EnergyReadings((level, message, data) => ctx.log(level, message, data));
@@ -103,13 +91,16 @@ export class Transactions {
     });
   }
 
-  listen(l: TransactionListener): void {
-    this.listeners.push(l);
+  /** A transaction started (or was loaded open): smart charging applies its profiles (and the TxProfile of a remote start). */
+  private started(connector: number, transactionId: string, startedAt: number, remote: RemoteStart | undefined): void {
+    this.ctx.blocks.smartCharging.transactionStarted(connector, transactionId, startedAt, remote?.chargingProfile);
   }
 
-  /** Sessions use reservations: their Started event carries the reservationId and ends the reservation. */
-  useReservations(use: (connector: number, idToken: OcppIdToken | undefined) => ReservationUse | undefined): void {
-    this.reservationUse = use;
+  /** A transaction ended: a Reset waiting for the station to be idle may go ahead; smart charging drops its TxProfiles. */
+  private ended(connector: number): void {
+    const { reset, smartCharging } = this.ctx.blocks;
+    reset.idle();
+    smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
   }
 
   /** Loads transactions that were open when the engine last stopped. */
@@ -122,7 +113,7 @@ export class Transactions {
       this.open.set(c, tx);
       // The charger's first report on its connection says whether this transaction still runs.
       if (this.ctx.capabilities.sessionsFromState === true) this.reconciliation.loaded(c);
-      for (const l of this.listeners) l.started(c, tx.transactionId, Date.parse(tx.startedAt), undefined);
+      this.started(c, tx.transactionId, Date.parse(tx.startedAt), undefined);
     }
   }
 
@@ -170,12 +161,13 @@ export class Transactions {
       remote: remote !== undefined,
     };
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
-    const reservation = this.reservationUse?.(e.connector, idToken);
+    // Sessions use reservations (H03): the Started event carries the reservationId and ends the reservation.
+    const reservation = this.ctx.blocks.reservations.use(e.connector, idToken);
     const event = startedEvent(tx, { connector: e.connector, at: start.at, begin: start.begin, customData: start.customData, idToken, remoteStartId: remote?.remoteStartId, reservationId: reservation?.reservationId });
     // The reservation's key goes in the same atomic write as the event that uses it.
     await this.emit(e.connector, tx, event, false, reservation !== undefined ? [reservation.change] : []);
     reservation?.done();
-    for (const l of this.listeners) l.started(e.connector, tx.transactionId, Date.parse(start.at), remote);
+    this.started(e.connector, tx.transactionId, Date.parse(start.at), remote);
   }
 
   /**
@@ -373,7 +365,7 @@ export class Transactions {
     await this.emit(connector, tx, endedEvent(tx, end), true, [done.change, ...(kept?.changes ?? [])]);
     done.commit();
     kept?.commit();
-    for (const l of this.listeners) l.ended(connector);
+    this.ended(connector);
   }
 
   /**

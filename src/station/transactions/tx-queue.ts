@@ -62,11 +62,14 @@ export class TxQueue {
   /** Resolvers waiting for the queue to be empty (tests, graceful shutdown). */
   private readonly idleWaiters: (() => void)[] = [];
 
-  /** `answered` sees each CSMS answer with its request (the authorization cache takes its idTokenInfo). */
-  constructor(
-    private readonly ctx: StationContext,
-    private readonly answered?: (req: RequestOf<'TransactionEvent'>, res: ResponseOf<'TransactionEvent'>) => void,
-  ) {}
+  constructor(private readonly ctx: StationContext) {}
+
+  /** Each CSMS answer with its request: the authorization cache takes its idTokenInfo, a refused token of an open transaction is acted on. */
+  private answered(req: RequestOf<'TransactionEvent'>, res: ResponseOf<'TransactionEvent'>): void {
+    const { authorization, invalidId } = this.ctx.blocks;
+    authorization.transactionEventAnswered(req, res);
+    invalidId.answered(req, res);
+  }
 
   /**
    * Persists an event, with the transaction state change that goes with it in the same atomic
@@ -170,7 +173,7 @@ export class TxQueue {
       try {
         const res = await this.ctx.call('TransactionEvent', entry.payload, messageId !== undefined ? { messageId } : {});
         try {
-          this.answered?.(entry.payload, res);
+          this.answered(entry.payload, res);
         } catch (err) {
           this.ctx.log('warn', 'TransactionEvent answer not taken in', { error: err instanceof Error ? err.message : String(err) });
         }

@@ -14,6 +14,7 @@ import { validateResponse } from '../../../../src/ocpp/schemas.js';
 import { Availability } from '../../../../src/station/availability/availability.js';
 import { ChargerCommands } from '../../../../src/station/charger-commands.js';
 import type { StationContext } from '../../../../src/station/context.js';
+import { engineStubs } from '../context-stubs.js';
 import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import type { BootReason } from '../../../../src/station/provisioning/provisioning.js';
 import { Reset } from '../../../../src/station/provisioning/reset.js';
@@ -71,24 +72,22 @@ async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCom
     isAccepted: () => true,
     isOnline: () => true,
     commandId: (p) => `${p}-${++seq}`,
+    ...engineStubs(
+      {
+        queue: { drained: () => Promise.resolve() },
+        transactions: { openConnectors: () => [], resetEnds: new ResetEnds(), endAllByReset: () => Promise.resolve() },
+      },
+      {
+        reboot: (r) => {
+          reboots.push(r);
+          return Promise.resolve();
+        },
+      },
+    ),
   };
   const commands = (box.commands = new ChargerCommands(ctx));
-  const availability = new Availability(ctx, { sessionRunning: () => false }, commands);
-  const reset = new Reset(
-    ctx,
-    {
-      sessionRunning: () => false,
-      transactions: { openConnectors: () => [], resetEnds: new ResetEnds(), endAllByReset: () => Promise.resolve() },
-      serialize: (_what, work) => work(),
-      delivered: () => Promise.resolve(),
-      callTimeoutMs: () => 1_000,
-      reboot: (r) => {
-        reboots.push(r);
-        return Promise.resolve();
-      },
-    },
-    commands,
-  );
+  const availability = new Availability(ctx, commands);
+  const reset = new Reset(ctx, commands);
   await availability.load();
   for (const connector of [1, 2]) availability.chargerStatus({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: new Date(clock.now()).toISOString() });
   statuses.length = 0;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../../../src/model/capabilities.js';
 import type { MeasurementsEvent } from '../../../../src/model/events.js';
-import { AlignedData, type AlignedDataHost } from '../../../../src/station/meter-values/aligned-data.js';
+import { AlignedData } from '../../../../src/station/meter-values/aligned-data.js';
 import type { StationContext } from '../../../../src/station/context.js';
 import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { LatestValues } from '../../../../src/station/meter-values/latest-values.js';
@@ -41,6 +41,19 @@ async function setUp(spreadMs: number | undefined) {
   expect(dm.setRuntime('AlignedDataCtrlr', 'Interval', 60)).toBe(true);
   /** What left the block, in order: queued clock-aligned TransactionEvents and sent MeterValues. */
   const out: string[] = [];
+  // Connector 1 is in a transaction, connector 2 idle.
+  const latest = new LatestValues();
+  const transactions = {
+    latestValues: latest,
+    hasOpen: (connector: number) => connector === 1,
+    openSince: (connector: number) => (connector === 1 ? T0 - 60_000 : undefined),
+    clockAligned: (connector: number, sample: MeterValue) => {
+      out.push(`TransactionEvent evse ${connector} ${sample.timestamp} ${whOf(sample)}`);
+      return Promise.resolve(true);
+    },
+  } as unknown as Transactions;
+  latest.note(energy(1, 1010));
+  latest.note(energy(2, 2000));
   const ctx = {
     id: 'CS-SPREAD',
     dm,
@@ -50,26 +63,11 @@ async function setUp(spreadMs: number | undefined) {
       out.push(`${action} evse ${payload.evseId} ${payload.meterValue[0]?.timestamp} ${payload.meterValue[0] && whOf(payload.meterValue[0])}`);
       return Promise.resolve({});
     },
+    blocks: { transactions },
+    serialize: (_what: string, work: () => Promise<void>) => work(),
+    isOnline: () => true,
   } as unknown as StationContext;
-  // Connector 1 is in a transaction, connector 2 idle.
-  const transactions = {
-    hasOpen: (connector: number) => connector === 1,
-    openSince: (connector: number) => (connector === 1 ? T0 - 60_000 : undefined),
-    clockAligned: (connector: number, sample: MeterValue) => {
-      out.push(`TransactionEvent evse ${connector} ${sample.timestamp} ${whOf(sample)}`);
-      return Promise.resolve(true);
-    },
-  } as unknown as Transactions;
-  const latest = new LatestValues();
-  latest.note(energy(1, 1010));
-  latest.note(energy(2, 2000));
-  const host: AlignedDataHost = {
-    latest: () => latest,
-    serialize: (work) => void work(),
-    online: () => true,
-    ...(spreadMs !== undefined ? { spreadMs } : {}),
-  };
-  const aligned = new AlignedData(ctx, transactions, host);
+  const aligned = new AlignedData(ctx, spreadMs);
   aligned.start();
   return { clock, out, latest, aligned };
 }

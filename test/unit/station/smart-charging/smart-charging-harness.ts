@@ -11,6 +11,7 @@ import type { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import type { ChargingProfile } from '../../../../src/station/smart-charging/composite-schedule.js';
 import { ChargerCommands } from '../../../../src/station/charger-commands.js';
 import type { StationContext } from '../../../../src/station/context.js';
+import { engineStubs } from '../context-stubs.js';
 import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { SmartCharging, type SmartChargingOptions } from '../../../../src/station/smart-charging/smart-charging.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
@@ -74,6 +75,7 @@ export async function station(caps: Partial<Capabilities> = {}, options: SmartCh
     isAccepted: () => true,
     isOnline: () => true,
     commandId: (p) => `${p}-${++seq}`,
+    ...engineStubs(),
   };
   const commands = (box.commands = new ChargerCommands(ctx));
   const sc = new SmartCharging(ctx, commands, options);

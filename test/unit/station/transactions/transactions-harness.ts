@@ -7,6 +7,7 @@ import type { MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, Transac
 import type { RequestOf } from '../../../../src/ocpp/actions.js';
 import type { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import type { StationContext } from '../../../../src/station/context.js';
+import { engineStubs } from '../context-stubs.js';
 import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { Transactions } from '../../../../src/station/transactions/transactions.js';
 import { TX_QUEUE, TxQueue, type QueuedTransactionEvent } from '../../../../src/station/transactions/tx-queue.js';
@@ -90,8 +91,9 @@ export async function transactions(store: MemoryStore = new MemoryStore(), prese
     isAccepted: () => false,
     isOnline: () => false,
     commandId: (p) => `${p}-1`,
+    ...engineStubs(),
   };
-  const tx = new Transactions(ctx, new TxQueue(ctx), () => false);
+  const tx = new Transactions(ctx, new TxQueue(ctx));
   await tx.load();
   const events = async (): Promise<RequestOf<'TransactionEvent'>[]> => (await store.peek(ID, TX_QUEUE, 10_000)).map((e) => (e.item as unknown as QueuedTransactionEvent).payload);
   return { tx, store, logs, events, clock };

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestOf } from '../../../../src/ocpp/actions.js';
 import { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import type { StationContext } from '../../../../src/station/context.js';
+import { engineStubs } from '../context-stubs.js';
 import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { TX_QUEUE, TxQueue } from '../../../../src/station/transactions/tx-queue.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
@@ -58,6 +59,7 @@ async function engine(store: MemoryStore, clock: FakeClock) {
     isAccepted: () => true,
     isOnline: () => true,
     commandId: (p) => `${p}-1`,
+    ...engineStubs(),
   };
   const queue = new TxQueue(ctx);
   const answer = (frame: unknown[]): void => rpc.receive(JSON.stringify(frame));
