@@ -3,27 +3,11 @@
  * reply bytes out, with time and timers injected. It never touches sockets, Redis or a logger;
  * policy (error budgets, closing, metrics) belongs to the gateway session that hosts it.
  */
+import type { Clock } from '../src/core/clock.js';
+import type { Log } from '../src/core/log.js';
 import type { Capabilities } from '../src/model/capabilities.js';
-import type { ChargerCommand } from '../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../src/model/commands.js';
 import type { ChargerEvent } from '../src/model/events.js';
-
-/** Wall clock and timers. `now()` is epoch milliseconds; tests inject a fake one. */
-export interface CodecClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemCodecClock: CodecClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** A structured log line; the host adds charger identity and routes it to its logger. */
-export type CodecLog = (level: LogLevel, message: string, data?: Readonly<Record<string, unknown>>) => void;
 
 /** A typed, non-fatal protocol problem with a stable code (framing, decoding, unexpected message). */
 export interface CodecError {
@@ -71,7 +55,8 @@ export interface SessionSink {
    * the host's (`ConnectionInfo.admit`) and never come here.
    */
   loginRefused?(reason: LoginRefusal, detail: string): void;
-  log: CodecLog;
+  /** A structured log line; the host adds charger identity and routes it to its logger. */
+  log: Log;
 }
 
 /**
@@ -134,16 +119,11 @@ export interface ConnectionInfo {
 
 export interface SessionContext<Options> {
   readonly options: Options;
-  readonly clock: CodecClock;
+  /** `now()` in epoch milliseconds (`systemClock`; tests inject a fake one): sessions stamp events with it. */
+  readonly clock: Clock;
   readonly sink: SessionSink;
   readonly connection: ConnectionInfo;
 }
-
-/** What happened to a command at once; its later fate arrives as a `commandResult` event. */
-export type CommandOutcome =
-  | { readonly status: 'sent' }
-  | { readonly status: 'notSupported'; readonly reason: string }
-  | { readonly status: 'rejected'; readonly reason: string };
 
 /** One charger connection. */
 export interface CodecSession {

@@ -2,7 +2,8 @@
  * Framing and describing one codec's frames without any session: what `pilegate replay` prints and
  * what a station's DiagnosticsLog shows of its charger's frames. Pure: bytes in, text out.
  */
-import { ApduFramer, apduToJson, decodeApdu, DEFAULT_TIME_ZONE, describeApdu, type AsduParameters } from '../src/iec104/index.js';
+import { DEFAULT_TIME_ZONE } from '../src/core/time-zone.js';
+import { ApduFramer, apduToJson, decodeApdu, describeApdu, type AsduParameters } from '../src/iec104/index.js';
 import { describeYkcFrame, describeYkcHeader } from './ykc/describe.js';
 import { decodeYkcFrame, YkcFramer } from './ykc/index.js';
 
@@ -38,7 +39,7 @@ export function iec104FrameTools(asdu: Iec104AsduSizes, timeZone: string): Frame
 /**
  * The one-time FTP password of a plain (not 3DES) YKC 0x94 remote update: after the 6 header bytes
  * (start, length, sequence 2, encryption flag, type), pile code 7, model 1, power 2, server 16,
- * port 2 and user 16 come its 16 bytes (docs/ykc.md §4.1).
+ * port 2 and user 16 come its 16 bytes (docs/protocols/ykc.md §4.1).
  */
 const YKC_0X94_PASSWORD = { start: 6 + 44, end: 6 + 60 } as const;
 

@@ -1,5 +1,6 @@
 /** A codec session context for benchmarks: the wall clock without timers, a sink that counts events. */
-import type { CodecClock, ConnectionInfo, SessionContext, SessionSink } from '../../codecs/codec.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { ConnectionInfo, SessionContext, SessionSink } from '../../codecs/codec.js';
 
 export interface CountingContext<O> {
   readonly context: SessionContext<O>;
@@ -10,7 +11,7 @@ export interface CountingContext<O> {
 
 export function countingContext<O>(options: O, connection: ConnectionInfo = {}): CountingContext<O> {
   let events = 0;
-  const clock: CodecClock = { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined };
+  const clock: Clock = { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined };
   const sink: SessionSink = {
     event: () => {
       events++;

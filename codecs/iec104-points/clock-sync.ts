@@ -6,9 +6,9 @@
  * unanswered sent again on a short back-off instead of at the next daily sync, and a setClock that
  * arrives while another one is in flight held until that one is over instead of refused.
  */
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CommandResultEvent, Timestamp } from '../../src/model/events.js';
-import type { CommandOutcome, SessionContext } from '../codec.js';
+import type { SessionContext } from '../codec.js';
 
 /** Waits before a refused or unanswered clock sync of the session's own is sent again; the last repeats. */
 export const DEFAULT_CLOCK_RETRY_SECONDS: readonly number[] = [10, 30, 60, 120, 300];

@@ -4,12 +4,12 @@
  * (S/E bit, §7.2.6.15) and a time-out per step. A confirmation counts only when it echoes what was
  * sent: same S/E bit as the step in progress, same state or value.
  */
+import type { Clock } from '../../src/core/clock.js';
 import { COT, QCC_GENERAL, QOI_STATION, TI, typeInfo } from '../../src/iec104/constants.js';
 import { cp56FromDate } from '../../src/iec104/cp56.js';
 import type { Asdu, InformationObject } from '../../src/iec104/types.js';
 import type { ChargerCommand, PowerLimit } from '../../src/model/commands.js';
 import type { CommandResultEvent } from '../../src/model/events.js';
-import type { CodecClock } from '../codec.js';
 import type { LimitCommand, MappedCommand } from './mapping.js';
 import type { PointTable } from './points.js';
 
@@ -175,7 +175,7 @@ export class PendingCommands {
   private late: Map<string, Pending> | undefined;
 
   constructor(
-    private readonly clock: CodecClock,
+    private readonly clock: Clock,
     private readonly timeoutMs: number,
     private readonly send: (asdu: Asdu) => void,
     private readonly result: (event: CommandResultEvent) => void,

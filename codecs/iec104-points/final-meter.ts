@@ -7,9 +7,9 @@
  * `ConnectorStates.lacks`): a start is never reported without its meter start only because the
  * counters had not been read.
  */
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { ChargerEvent, MeasurementsEvent } from '../../src/model/events.js';
-import type { CommandOutcome, SessionContext } from '../codec.js';
+import type { SessionContext } from '../codec.js';
 import type { ConnectorStates } from './connectors.js';
 import type { PointTable } from './points.js';
 

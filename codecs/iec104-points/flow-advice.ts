@@ -2,11 +2,11 @@
  * What to tell the operator when the charger's k or w does not fit the mapping's (IEC 60870-5-104
  * §5.5; see `FlowWarning`): which setting of the mapping's `link` to change, and to what.
  */
+import type { Log } from '../../src/core/log.js';
 import type { FlowWarning, LinkParameters } from '../../src/iec104/link.js';
-import type { CodecLog } from '../codec.js';
 
 /** Logs `warning` as a warning naming `link.w` or `link.k`, with the values in force. */
-export function logFlowWarning(log: CodecLog, warning: FlowWarning, params: LinkParameters): void {
+export function logFlowWarning(log: Log, warning: FlowWarning, params: LinkParameters): void {
   const { k, w, t2 } = params;
   if (warning.kind === 'peer-waits') {
     const n = warning.unacknowledged;

@@ -4,7 +4,8 @@
  * vendor's private type, a point the mapping leaves out), so they never count as bad frames, and
  * the log says once what they were instead of once per ASDU.
  */
-import type { IgnoredReason, LogLevel, SessionSink } from '../codec.js';
+import type { LogLevel } from '../../src/core/log.js';
+import type { IgnoredReason, SessionSink } from '../codec.js';
 
 /**
  * Kinds logged per connection at most: the kind includes the IOA, and a charger can send as many

@@ -3,9 +3,9 @@
  * the session itself sends the limit that lifts it (see `PlannedCommand.lift`). One timer per
  * connector, replaced by every setLimit sent there.
  */
-import type { PowerLimit } from '../../src/model/commands.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { CommandOutcome, PowerLimit } from '../../src/model/commands.js';
 import type { Timestamp } from '../../src/model/events.js';
-import type { CodecClock, CommandOutcome } from '../codec.js';
 
 /** Retry interval of a lift while the setpoint's address is busy. */
 const RETRY_MS = 1_000;
@@ -15,7 +15,7 @@ export class LimitLifts {
   private timers: Map<number, unknown> | undefined;
 
   constructor(
-    private readonly clock: CodecClock,
+    private readonly clock: Clock,
     /** Sends the lifting setLimit. */
     private readonly send: (connector: number, lift: PowerLimit) => CommandOutcome,
     /** True while a rejected lift is worth trying again (the link is active). */

@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, showValue, valueAt, type PointerIssue, type SchemaValidator } from '../../src/config/document.js';
 import { findPackageFile, readConfigFile } from '../../src/config/read.js';
 import { SUPPORTED_TYPES, typeByName, type ElementKind, type TypeInfo } from '../../src/iec104/constants.js';
-import { isValidTimeZone } from '../../src/iec104/cp56.js';
+import { isValidTimeZone } from '../../src/core/time-zone.js';
 import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
 import { UNIT_FACTORS } from '../../src/model/units.js';
@@ -218,7 +218,7 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
   return issues;
 }
 
-/** k/w (§5.5) and t1/t2 (§5.2) relations, with the defaults standing in for absent values. */
+/** k/w (IEC 60870-5-104 §5.5) and t1/t2 (§5.2) relations, with the defaults standing in for absent values. */
 function checkLink(m: Iec104PointsMapping, add: (pointer: string, reason: string) => void): void {
   const link = m.link ?? {};
   const k = link.k ?? DEFAULT_LINK_PARAMETERS.k;

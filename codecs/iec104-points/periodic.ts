@@ -2,7 +2,7 @@
  * The session's recurring work (general and counter interrogation, clock sync), each on its own
  * timer that re-arms itself: one live timer per schedule, all cleared when the connection ends.
  */
-import type { CodecClock } from '../codec.js';
+import type { Clock } from '../../src/core/clock.js';
 
 const MINUTE = 60_000;
 
@@ -12,7 +12,7 @@ export class Periodic {
   private next = 0;
   private stopped = false;
 
-  constructor(private readonly clock: CodecClock) {}
+  constructor(private readonly clock: Clock) {}
 
   /** Runs `fn` every `minutes` (0 = never) until `clear`. */
   every(minutes: number, fn: () => void): void {

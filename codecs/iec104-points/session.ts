@@ -4,14 +4,15 @@
  * events through the mapping, canonical commands -> control ASDUs with their confirmations.
  */
 import { COT, TI, type TypeInfo } from '../../src/iec104/constants.js';
-import { cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
+import { cp56ToDate } from '../../src/iec104/cp56.js';
 import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
 import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, Cp56Time } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { ChargerEvent, CommandResultEvent, Timestamp } from '../../src/model/events.js';
-import type { CodecSession, CommandOutcome, SessionContext } from '../codec.js';
+import type { CodecSession, SessionContext } from '../codec.js';
 import { PendingCommands, planCommand } from './commands.js';
 import { ConnectorStates } from './connectors.js';
 import { capabilitiesOf } from './capabilities.js';
@@ -217,7 +218,7 @@ export class Iec104PointsSession implements CodecSession {
     if (event.commandId.startsWith(`${INTERNAL}gi`) && event.status !== 'accepted' && !this.states.isReady) this.ready();
   }
 
-  /** STOPDT act (§5.3), resolved once the charger confirmed it or the link closed. */
+  /** STOPDT act (IEC 60870-5-104 §5.3), resolved once the charger confirmed it or the link closed. */
   goodbye(): Promise<void> {
     if (this.stopped || (this.link.state !== 'active' && this.link.state !== 'starting')) return Promise.resolve();
     return new Promise((resolve) => {

@@ -4,10 +4,10 @@
  * clock synchronisation, the COT 44 echo of an unknown type, and the mapped commands through the
  * command desk. Outcomes leave as simulator events.
  */
+import type { Clock } from '../../src/core/clock.js';
 import { COT, TI } from '../../src/iec104/constants.js';
 import { decodeAsdu } from '../../src/iec104/asdu-parser.js';
 import { cp56FromDate, cp56ToDate } from '../../src/iec104/cp56.js';
-import type { LinkClock } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
 import type { Iec104PointsMapping, MappedCommand } from './mapping.js';
 import {
@@ -24,7 +24,7 @@ import type { SimulatorEvent } from './simulator-events.js';
 
 /** What answering needs from the simulator. */
 export interface AnswerContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly model: ChargerModel;
   readonly reporter: PointReporter;
   readonly commonAddress: number;

@@ -4,8 +4,8 @@
  * ACT_CON / ACT_TERM answers (IEC 60870-5-101 §7.4.7 command transmission, §7.2.3 negative causes).
  * Several commands may share one (TI, IOA): start and stop are usually the ON and OFF of one command.
  */
+import type { Clock } from '../../src/core/clock.js';
 import { COT, TI, typeInfo, type TypeId } from '../../src/iec104/constants.js';
-import type { LinkClock } from '../../src/iec104/link.js';
 import type { Asdu, InformationObject } from '../../src/iec104/types.js';
 import type { MappedCommand } from './mapping.js';
 
@@ -56,7 +56,7 @@ export interface CommandTarget {
 
 /** What the desk needs from the simulator. */
 export interface CommandContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   /** Sends `asdu` back with this cause and P/N bit, from the charger's common address. */
   reply(asdu: Asdu, cause: number, negative: boolean): void;
   /** Reports the outcome (an event for scripts and tests). */

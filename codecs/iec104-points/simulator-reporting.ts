@@ -3,10 +3,10 @@
  * integration on the injected clock, spontaneous reports (COT 3) of whatever changed, the point
  * runs that answer an interrogation, and the meter timer that keeps a charging register rising.
  */
+import type { Clock } from '../../src/core/clock.js';
 import { COT, TI, type TypeId } from '../../src/iec104/constants.js';
 import { MAX_ASDU_SIZE } from '../../src/iec104/asdu-generator.js';
 import { cp56FromDate } from '../../src/iec104/cp56.js';
-import type { LinkClock } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../src/iec104/types.js';
 import type { Iec104PointsMapping, Point } from './mapping.js';
 import type { ChargerModel } from './simulator-model.js';
@@ -14,7 +14,7 @@ import { monitorObject, packObjects, pointTypeId, sameRaw, type RawValue } from 
 
 /** What the reporter needs from the simulator. */
 export interface ReportingContext {
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly model: ChargerModel;
   readonly commonAddress: number;
   readonly asduParams: AsduParameters;

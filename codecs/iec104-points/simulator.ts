@@ -5,9 +5,10 @@
  * injected clock (`now()` in epoch milliseconds: the charger's clock is derived from it), so tests
  * run it on a fake clock and `src/simulator/iec104.ts` wires it to a socket.
  */
+import type { Clock } from '../../src/core/clock.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
 import { encodeAsdu } from '../../src/iec104/asdu-generator.js';
-import { DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
-import { ControlledLink, type LinkClock, type LinkCloseReason, type LinkParameters, type LinkState } from '../../src/iec104/link.js';
+import { ControlledLink, type LinkCloseReason, type LinkParameters, type LinkState } from '../../src/iec104/link.js';
 import type { Asdu, AsduParameters } from '../../src/iec104/types.js';
 import type { Measurand } from '../../src/model/units.js';
 import type { Iec104PointsMapping } from './mapping.js';
@@ -27,7 +28,7 @@ export interface ChargerSimulatorOptions {
   /** The charger's common address (its id with `identity.source: commonAddress`). */
   readonly commonAddress: number;
   /** `now()` must be epoch milliseconds: CP56 time tags and clock sync are derived from it. */
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   /** Writes bytes to the gateway. */
   send(bytes: Buffer): void;
   /** The link asks for the connection to be closed (t1, bad sequence number). */
@@ -62,7 +63,7 @@ export interface ChargerSimulatorOptions {
 export class ChargerSimulator {
   readonly mapping: Iec104PointsMapping;
   readonly commonAddress: number;
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly timeZone: string;
   readonly asduParams: AsduParameters;
   private readonly opts: ChargerSimulatorOptions;

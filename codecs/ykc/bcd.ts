@@ -1,5 +1,5 @@
 /**
- * Packed BCD as YKC uses it (docs/ykc.md §2): most-significant digit first, two digits per byte, short
+ * Packed BCD as YKC uses it (docs/protocols/ykc.md §2): most-significant digit first, two digits per byte, short
  * values left-padded with 0 (pile code 7 bytes = 14 digits, transaction number 16 bytes = 32
  * digits). Some devices pad on the right with 0xF nibbles instead, and the login "BCD" SIM field
  * carries an ICCID with hex digits, so decoding renders every nibble as a hex digit (uppercase) and

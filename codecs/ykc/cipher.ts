@@ -1,5 +1,5 @@
 /**
- * 3DES for YKC bodies (encryption flag 0x01, docs/ykc.md §1). The reference says only "0x01 3DES (body
+ * 3DES for YKC bodies (encryption flag 0x01, docs/protocols/ykc.md §1). The reference says only "0x01 3DES (body
  * only; L then counts the encrypted length)": it names neither key distribution, mode, IV nor
  * padding, and no public implementation encrypts. Every one of those is therefore a listener
  * option (`encryption:` in the YKC options file) with a guessed default (ECB, zero padding) until

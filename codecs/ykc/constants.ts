@@ -1,5 +1,5 @@
 /**
- * The YKC frame-type catalogue (docs/ykc.md §3, spec [S4] §4) built from one list, plus the code tables
+ * The YKC frame-type catalogue (docs/protocols/ykc.md §3, spec [S4] §4) built from one list, plus the code tables
  * the decoded values refer to. Odd codes travel charger -> platform ("up"), even codes platform ->
  * charger ("down").
  *
@@ -59,7 +59,7 @@ const FRAME_LIST = [
   { code: 0x1d, name: 'bmsAbort', dir: 'up', body: 28, min: 24, title: 'BMS abort (BST)' },
   { code: 0x21, name: 'chargerAbort', dir: 'up', body: 28, min: 24, title: 'Charger abort (CST)' },
   { code: 0x23, name: 'bmsDemand', dir: 'up', body: 44, min: 24, title: 'BMS demand and charger output (BCL/BCS/CCS)' },
-  // N = 31 as specified; JCPP sends the eight flag fields as 2-byte words (N = 45, docs/ykc.md §9 #4).
+  // N = 31 as specified; JCPP sends the eight flag fields as 2-byte words (N = 45, docs/protocols/ykc.md §9 #4).
   { code: 0x25, name: 'bmsInfo', dir: 'up', body: 31, min: 24, title: 'BMS information (BSM)' },
   { code: 0x31, name: 'startRequest', dir: 'up', body: 51, min: 8, title: 'Charger-initiated start request' },
   { code: 0x32, name: 'startConfirm', dir: 'down', body: 38, min: 24, title: 'Start confirmation (authorisation)' },

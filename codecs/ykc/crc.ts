@@ -1,7 +1,7 @@
 /**
  * CRC-16/MODBUS (reflected polynomial 0xA001, init 0xFFFF, no final XOR). The YKC spec text says
  * "polynomial 0x180D" but its own appendix code is the Modbus table, and every implementation and
- * verifying sample uses Modbus (docs/ykc.md §1, §9 #1). It covers the frame from the sequence field to
+ * verifying sample uses Modbus (docs/protocols/ykc.md §1, §9 #1). It covers the frame from the sequence field to
  * the end of the body and is sent low byte first; some chargers send it high byte first, so
  * `checkCrc` accepts both and says which.
  */

@@ -11,17 +11,17 @@ export const YKC_ERROR_CODES = [
    * maximum, or (decoder only) the frame handed over is longer than L + 4 bytes.
    */
   'YKC_LENGTH',
-  /** The CRC-16/MODBUS over sequence..body matches in neither byte order (docs/ykc.md §1, §9 #1). */
+  /** The CRC-16/MODBUS over sequence..body matches in neither byte order (docs/protocols/ykc.md §1, §9 #1). */
   'YKC_CRC',
   /**
    * Fewer bytes than announced: a frame shorter than L + 4 (decoder only), or a body shorter than
    * the identifying fields of its type (pile code, transaction number...).
    */
   'YKC_TRUNCATED',
-  /** A frame type that is not in the catalogue (docs/ykc.md §3); the error keeps the whole frame. */
+  /** A frame type that is not in the catalogue (docs/protocols/ykc.md §3); the error keeps the whole frame. */
   'YKC_UNKNOWN_TYPE',
   /**
-   * Encryption flag 0x01 (3DES, docs/ykc.md §1) and no key configured for the connection (`encryption`
+   * Encryption flag 0x01 (3DES, docs/protocols/ykc.md §1) and no key configured for the connection (`encryption`
    * in the listener options, `cipher.ts`). The error keeps the whole frame.
    */
   'YKC_ENCRYPTED',

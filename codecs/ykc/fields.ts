@@ -1,9 +1,10 @@
 /**
- * Field conventions shared by the YKC parsers and generators (docs/ykc.md §2): codec options, CP56Time2a
+ * Field conventions shared by the YKC parsers and generators (docs/protocols/ykc.md §2): codec options, CP56Time2a
  * timestamps in the charger's time zone, physical card numbers, ASCII and opaque binary fields, and
  * the binary-parser formatters that apply the spec's scales.
  */
-import { cp56FromDate, cp56ToDate, DEFAULT_TIME_ZONE } from '../../src/iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
+import { cp56FromDate, cp56ToDate } from '../../src/iec104/cp56.js';
 import type { Cp56Time } from '../../src/iec104/types.js';
 import { readBcd } from './bcd.js';
 import { YkcEncodeError } from './errors.js';
@@ -11,7 +12,7 @@ import { YkcEncodeError } from './errors.js';
 export { DEFAULT_TIME_ZONE };
 
 /**
- * How an 8-byte physical card number (物理卡号, "BIN") is rendered (docs/ykc.md §9 #3):
+ * How an 8-byte physical card number (物理卡号, "BIN") is rendered (docs/protocols/ykc.md §9 #3):
  * - `hex`: the 8 bytes as 16 uppercase hex digits in wire order, as the spec prints them
  *   (`00000000D14B0A54`). Encoding accepts up to 16 hex digits, left-padded with 0.
  * - `int64le`: the bytes read as a little-endian signed 64-bit integer in decimal, as JCPP does.
@@ -112,7 +113,7 @@ export function writeHex(value: string, out: Buffer, offset: number, length: num
 }
 
 /**
- * The body at its layout size: zero-filled when the charger sent less (docs/ykc.md §7 "zero-fill
+ * The body at its layout size: zero-filled when the charger sent less (docs/protocols/ykc.md §7 "zero-fill
  * missing optional tails"), the same bytes when it sent more (the decoder reports the rest).
  */
 export function atLeast(body: Buffer, size: number): Buffer {

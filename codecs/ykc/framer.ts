@@ -1,7 +1,7 @@
 /**
- * YKC framer: arbitrary TCP chunks in, whole CRC-checked frames out (docs/ykc.md §1, §7). A frame is the
+ * YKC framer: arbitrary TCP chunks in, whole CRC-checked frames out (docs/protocols/ykc.md §1, §7). A frame is the
  * start byte 0x68, a length byte L, L bytes (sequence, encryption flag, type, body) and a two-byte
- * CRC-16/MODBUS, accepted in either byte order (docs/ykc.md §9 #1) and reported with the frame.
+ * CRC-16/MODBUS, accepted in either byte order (docs/protocols/ykc.md §9 #1) and reported with the frame.
  *
  * Several frames per chunk and frames split anywhere are normal. Garbage is skipped up to the next
  * 0x68 and reported once per bad stretch. A candidate whose length byte is out of limits or whose

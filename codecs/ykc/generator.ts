@@ -2,7 +2,7 @@
  * YKC frame encoder: a typed `YkcFrame` in, the whole frame out (start byte, length, sequence
  * little-endian, encryption flag 0, type, body, CRC-16/MODBUS low byte first unless told
  * otherwise). With a `cipher` the body is 3DES-encrypted, the flag is 0x01, L counts the encrypted
- * length and the CRC covers the encrypted bytes (docs/ykc.md §1). Bodies are written by the hand-written generator of their type; a value its field
+ * length and the CRC covers the encrypted bytes (docs/protocols/ykc.md §1). Bodies are written by the hand-written generator of their type; a value its field
  * cannot carry throws `YkcEncodeError`. A decoded frame's `trailing` bytes are appended and its
  * `missing` bytes left out, so a received frame re-encodes to the bytes it came from.
  */
@@ -128,7 +128,7 @@ export function encodeYkcFrame(frame: YkcFrame, options: YkcEncodeOptions = {}):
 
 /**
  * Encodes the reply to `request`: the reply carries the request's sequence field, so its two
- * bytes go back verbatim (docs/ykc.md §1).
+ * bytes go back verbatim (docs/protocols/ykc.md §1).
  */
 export function encodeYkcReply<K extends YkcTypeName>(
   request: { readonly sequence: number },

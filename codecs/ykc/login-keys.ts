@@ -1,6 +1,6 @@
 /**
  * Which key opens a YKC login, and so which pile it proves to be. An encrypted login (0x01 with the
- * encryption flag) carries its pile code inside the encrypted body (docs/ykc.md §1, §4), so the code
+ * encryption flag) carries its pile code inside the encrypted body (docs/protocols/ykc.md §1, §4), so the code
  * cannot say which key to use. The keys can: the body's first 8-byte block is the pile code (7 BCD
  * bytes) and the pile type (0 DC, 1 AC), so for every pile with a key of its own the two possible
  * first cipher blocks are computed once (E(k, P0), or E(k, P0 xor IV) in CBC) and a login is
@@ -16,7 +16,7 @@ import type { ChargerKeys } from '../codec.js';
 import { encodeBcd } from './bcd.js';
 import { DES_BLOCK, YkcCipher, type YkcEncryption } from './cipher.js';
 
-/** Pile types a login may carry (docs/ykc.md §4: 0 DC, 1 AC); a keyed pile with another type is not recognised. */
+/** Pile types a login may carry (docs/protocols/ykc.md §4: 0 DC, 1 AC); a keyed pile with another type is not recognised. */
 const PILE_TYPES = [0, 1] as const;
 
 interface Keyed {

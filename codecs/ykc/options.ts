@@ -12,7 +12,7 @@ import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, type ConfigDocument, type SchemaValidator } from '../../src/config/document.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { findPackageFile } from '../../src/config/read.js';
-import { isValidTimeZone } from '../../src/iec104/cp56.js';
+import { isValidTimeZone } from '../../src/core/time-zone.js';
 import { YkcEncryption, YkcKey, type YkcCipherParams } from './cipher.js';
 import type { YkcOptions } from './session-support.js';
 import { defaultStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcStopReasonMap } from './stop-reason-map.js';

@@ -3,7 +3,7 @@
  * error out; never throws. The header is checked by hand (start byte, length field against the
  * frame size, CRC in either byte order, encryption flag, catalogue type); the body goes to the
  * binary-parser decoder of its type. The CRC covers the body as transmitted, so a 3DES body
- * (flag 0x01) is checked first and decrypted afterwards with the `cipher` option (`cipher.ts`). Per docs/ykc.md §7 the body is decoded by its declared length:
+ * (flag 0x01) is checked first and decrypted afterwards with the `cipher` option (`cipher.ts`). Per docs/protocols/ykc.md §7 the body is decoded by its declared length:
  * bytes beyond the layout are kept as `trailing`, a short body is zero-filled and counted as
  * `missing`, and only a body shorter than its identifying fields is rejected.
  */

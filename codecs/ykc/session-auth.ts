@@ -1,12 +1,11 @@
 /**
- * Card, password and VIN starts of a YKC connection (docs/ykc.md §4, §6 step 5): the pile asks (0x31), the
+ * Card, password and VIN starts of a YKC connection (docs/protocols/ykc.md §4, §6 step 5): the pile asks (0x31), the
  * gateway raises an `authorizationRequest` and answers 0x32 with the host's decision (or at once
  * with `authorizeLocally`). An accepted start gets a gateway serial and becomes a transaction of
  * `YkcTransactions`, which starts once the pile reports it charging.
  */
-import type { AuthorizeCommand } from '../../src/model/commands.js';
+import type { AuthorizeCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { IdToken } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import type { YkcOutbox } from './session-io.js';
 import { authFailCode, cardId, gunNo } from './session-support.js';
 import type { YkcTransactions } from './session-transactions.js';

@@ -1,5 +1,5 @@
 /**
- * The pile's offline-card list (docs/ykc.md §4, §6 step 6: the pile authorises these cards itself while
+ * The pile's offline-card list (docs/protocols/ykc.md §4, §6 step 6: the pile authorises these cards itself while
  * the platform is unreachable), kept in step with the gateway's local authorization list through
  * the canonical `setLocalList` command:
  * - `full`: YKC has no "clear all", so 0x46 clears the cards the command says leave the list plus
@@ -17,13 +17,12 @@
  * of a command that already timed out is logged and ignored (the list is sent whole again when the
  * pile next connects, `local-list-charger.ts`).
  */
-import type { SetLocalListCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, SetLocalListCommand } from '../../src/model/commands.js';
 import type { IdToken } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import { sameSequence, type YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 
-/** Cards per 0x44 and per 0x46 frame (docs/ykc.md §3: n ≤ 15, n ≤ 24). */
+/** Cards per 0x44 and per 0x46 frame (docs/protocols/ykc.md §3: n ≤ 15, n ≤ 24). */
 export const SYNC_CARDS_PER_FRAME = 15;
 export const CLEAR_CARDS_PER_FRAME = 24;
 

@@ -5,9 +5,8 @@
  * (`session-firmware.ts`), and the pile's settings and clock (`session-settings.ts`). Unlock has no
  * YKC frame; a power limit needs the pile's rated power.
  */
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import type { YkcAuthorizations } from './session-auth.js';
 import type { YkcCards } from './session-cards.js';
 import type { YkcFirmware } from './session-firmware.js';

@@ -1,5 +1,5 @@
 /**
- * The YKC remote update (docs/ykc.md §4.1): `updateFirmware` -> 0x94, the pile fetches the image
+ * The YKC remote update (docs/protocols/ykc.md §4.1): `updateFirmware` -> 0x94, the pile fetches the image
  * from the FTP server the frame names, and answers 0x93 with its outcome.
  *
  * 0x94's fields are fixed-width ASCII (server 16, user 16, password 16, path 32): a source that
@@ -11,9 +11,8 @@
  * therefore the frame's download timeout plus the session's command timeout, not the command timeout
  * alone. The password is a secret: it goes into the frame only, never into a log or a reason.
  */
-import type { UpdateFirmwareCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, UpdateFirmwareCommand } from '../../src/model/commands.js';
 import type { CurrentType } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import type { YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 
@@ -22,7 +21,7 @@ export const DEFAULT_DOWNLOAD_TIMEOUT_S = 600;
 /** The largest download timeout 0x94's one byte of minutes carries. */
 const MAX_DOWNLOAD_MIN = 255;
 
-/** 0x93 status -> why the pile refused, in its own words (docs/ykc.md §4.1). */
+/** 0x93 status -> why the pile refused, in its own words (docs/protocols/ykc.md §4.1). */
 const REFUSALS: Readonly<Record<number, string>> = {
   1: 'the pile says the pile code of the update is wrong (0x93 status 1)',
   2: 'the pile says the firmware does not match its model (0x93 status 2)',

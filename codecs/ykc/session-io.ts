@@ -1,10 +1,10 @@
 /**
  * The YKC session's way out: frames to the charger (platform sequence numbers, echoed sequences in
- * replies, docs/ykc.md §1), canonical events to the sink, and the commands waiting for their answer frame
+ * replies, docs/protocols/ykc.md §1), canonical events to the sink, and the commands waiting for their answer frame
  * (each with a time-out, failed all at once when the connection closes).
  *
  * Which command an answer frame answers (`answerOf`): the sequence it echoes first. The spec says a
- * reply echoes its request's sequence (docs/ykc.md §1; JCPP echoes it byte-swapped, §9 #2), and the
+ * reply echoes its request's sequence (docs/protocols/ykc.md §1; JCPP echoes it byte-swapped, §9 #2), and the
  * public fixtures show it for the platform's replies to the pile; that piles echo it in their
  * answers to platform commands (0x33, 0x35, 0x43, 0x45, 0x51, 0x55, 0x57, 0x91) is the same rule,
  * but no capture confirms it. So an answer whose sequence matches no command is matched by what it
@@ -46,7 +46,7 @@ export interface WorkParams {
 export interface PendingDetail {
   /** The transaction a 0x34 started. */
   readonly transactionNo?: string;
-  /** Sequence of the frame sent (an answer echoes it, docs/ykc.md §1). */
+  /** Sequence of the frame sent (an answer echoes it, docs/protocols/ykc.md §1). */
   readonly sequence?: number;
   /** The work parameters a 0x52 proposed: the pile's only once it answered success. */
   readonly proposal?: WorkParams;
@@ -108,7 +108,7 @@ export class YkcOutbox {
     this.ctx.sink.send(this.encode({ ...frame, sequence: request.sequence } as unknown as YkcFrame));
   }
 
-  /** A platform-originated frame with the next sequence number (LE counter, docs/ykc.md §1); returns that number. */
+  /** A platform-originated frame with the next sequence number (LE counter, docs/protocols/ykc.md §1); returns that number. */
   send<K extends YkcTypeName>(frame: OutFrame<K>): number {
     const sequence = this.seq;
     this.seq = (this.seq + 1) & 0xffff;

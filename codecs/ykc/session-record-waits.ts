@@ -9,8 +9,8 @@
  * (then the previous transaction ends on its last real-time figures, marked as waiting for its
  * record). This class keeps the waits and their timers; what ending one means is the caller's.
  */
+import type { Clock } from '../../src/core/clock.js';
 import type { Timestamp } from '../../src/model/events.js';
-import type { CodecClock } from '../codec.js';
 import type { YkcFrameOf } from './types.js';
 
 /** Default bound of a wait: the 30 s the spec gives the pile after the charge ended, plus one resend. */
@@ -32,7 +32,7 @@ export class YkcRecordWaits {
   private readonly waits = new Map<number, RecordWait>();
 
   constructor(
-    private readonly clock: CodecClock,
+    private readonly clock: Clock,
     private readonly ms: number,
     /** The wait of `connector` ran out (it is still in place: `end` it). */
     private readonly expired: (connector: number) => void,

@@ -17,10 +17,9 @@
  * A record with an all-zero transaction number, or for a gun the pile does not have, is confirmed at
  * once (so the pile stops resending it) and logged only.
  */
-import type { ConfirmRecordCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, ConfirmRecordCommand } from '../../src/model/commands.js';
 import type { IdToken, RecordHoldReason } from '../../src/model/events.js';
 import { RECORD_HOLD_REASONS } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import { checkRecord, type RecordCheckContext, type RecordFrame } from './record-checks.js';
 import type { YkcOutbox } from './session-io.js';
 import { cardId, gunNo, round } from './session-support.js';

@@ -11,8 +11,7 @@
  * session sends by itself (at login and daily) is told apart from `setClock` by its sequence.
  * Answers find their command as `YkcOutbox.answerOf` says (sequence first).
  */
-import type { ChargerCommand } from '../../src/model/commands.js';
-import type { CommandOutcome } from '../codec.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import { timestampFromDate } from './fields.js';
 import { sameSequence, type Pending, type WorkParams, type YkcOutbox } from './session-io.js';
 import { DEFAULT_TARIFF, gunCode, tariffFromPeriods, type YkcTariff } from './session-support.js';
@@ -21,7 +20,7 @@ import type { YkcFrameOf } from './types.js';
 /** The commands this part carries out. */
 export type PileCommand = Extract<ChargerCommand, { type: 'setAvailability' | 'setLimit' | 'reset' | 'setClock' | 'interrogate' | 'setTariff' }>;
 
-/** Lowest max-power % a 0x52 takes (docs/ykc.md §4). */
+/** Lowest max-power % a 0x52 takes (docs/protocols/ykc.md §4). */
 const MIN_POWER_PERCENT = 30;
 
 /** Key of the billing models given to a pile in its memory, and how many are kept. */

@@ -18,7 +18,7 @@ interface GunState {
   lockAlarm: number;
 }
 
-/** 0x61 alarm byte -> fault name (docs/ykc.md §4). */
+/** 0x61 alarm byte -> fault name (docs/protocols/ykc.md §4). */
 const LOCK_ALARMS: Readonly<Record<number, string>> = { 0xff: 'parkingLockDamagedWhileIdle', 0x55: 'parkingLockLiftFault' };
 const LOCK_STATES: Readonly<Record<number, string>> = { 0x00: 'notInPosition', 0x55: 'raised', 0xff: 'lowered' };
 

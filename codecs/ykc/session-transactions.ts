@@ -1,5 +1,5 @@
 /**
- * Charging sessions of a YKC connection (docs/ykc.md §6): card/VIN starts authorized with a gateway serial
+ * Charging sessions of a YKC connection (docs/protocols/ykc.md §6): card/VIN starts authorized with a gateway serial
  * (`YkcAuthorizations`, session-auth.ts), remote starts (0x34 / 0x33) and stops (0x36 / 0x35), and
  * the session seen charging in 0x13. Its transaction records (0x3B / 0x3D) are `YkcRecords`'
  * (session-records.ts).
@@ -17,9 +17,8 @@
  * (the wait ran out, its record was held, or waits are off) ends on its last real-time energy with
  * `recordPending`, and its record, when it comes and is plausible, corrects it.
  */
-import type { StartChargingCommand } from '../../src/model/commands.js';
+import type { CommandOutcome, StartChargingCommand } from '../../src/model/commands.js';
 import type { IdToken, StopReason, Timestamp } from '../../src/model/events.js';
-import type { CommandOutcome } from '../codec.js';
 import { START_FAIL_REASON, STOP_FAIL_REASON } from './constants.js';
 import type { YkcOutbox } from './session-io.js';
 import { DEFAULT_RECORD_WAIT_MS, YkcRecordWaits } from './session-record-waits.js';
@@ -54,7 +53,7 @@ const FINISHED_KEPT = 64;
 
 const ZERO_TXN = /^0+$/;
 
-/** 0x33 failure reason 5: the gun is not plugged in yet (docs/ykc.md §4). */
+/** 0x33 failure reason 5: the gun is not plugged in yet (docs/protocols/ykc.md §4). */
 const GUN_NOT_PLUGGED = 5;
 
 export class YkcTransactions {
@@ -166,7 +165,7 @@ export class YkcTransactions {
     const known = !ZERO_TXN.test(f.transactionNo) && (this.txns.has(f.transactionNo) || this.finished.has(f.transactionNo));
     const p = this.io.answerOf('start', f, known ? { transactionNo: f.transactionNo } : { connector: gunNo(f.gun) });
     const ok = f.result === 1;
-    // docs/ykc.md §4: "gun not plugged" is no refusal: a gun plugged in within 60 s of the 0x34 starts
+    // docs/protocols/ykc.md §4: "gun not plugged" is no refusal: a gun plugged in within 60 s of the 0x34 starts
     // charging and the pile sends a second 0x33, with success. The start waits for the EV.
     const waiting = !ok && f.failReason === GUN_NOT_PLUGGED;
     if (p !== undefined) {
@@ -353,7 +352,7 @@ export class YkcTransactions {
     if (wait.frame !== undefined) this.replay(wait.frame.f, wait.frame.at);
   }
 
-  /** Gateway-generated transaction serial: pile (14) + gun (2) + yyMMddHHmmss (12) + counter (4), docs/ykc.md §2. */
+  /** Gateway-generated transaction serial: pile (14) + gun (2) + yyMMddHHmmss (12) + counter (4), docs/protocols/ykc.md §2. */
   private serial(pile: string, gun: string): string {
     this.counter = (this.counter + 1) % 10_000;
     return `${pile.padStart(14, '0')}${gun.padStart(2, '0')}${localStamp(this.io.ctx.clock.now(), this.io.timeZone)}${String(this.counter).padStart(4, '0')}`;

@@ -1,5 +1,5 @@
 /**
- * One YKC (云快充) charger connection (docs/ykc.md §6): login -> `identified` + 0x02, heartbeats, time sync,
+ * One YKC (云快充) charger connection (docs/protocols/ykc.md §6): login -> `identified` + 0x02, heartbeats, time sync,
  * link liveness, and the dispatch of every frame and command to the part that handles it: gun status
  * and parking locks (`session-status.ts`), card and VIN starts (`session-auth.ts`), sessions
  * (`session-transactions.ts`) and their records (`session-records.ts`), billing model and pile
@@ -23,10 +23,10 @@
  * code is not this pile's: counted as ignored (`foreign_address`), never used (see `foreign`).
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand, ChargerCommandType } from '../../src/model/commands.js';
+import type { ChargerCommand, ChargerCommandType, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType, Timestamp } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
-import type { CodecSession, CommandOutcome, LoginProof, SessionContext } from '../codec.js';
+import type { CodecSession, LoginProof, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
 import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';
@@ -48,7 +48,7 @@ import { YkcTransactions } from './session-transactions.js';
 export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
 
 const DAY = 86_400_000;
-/** Offset of a frame's body: start, length, sequence (2), encryption flag, type (docs/ykc.md §1). */
+/** Offset of a frame's body: start, length, sequence (2), encryption flag, type (docs/protocols/ykc.md §1). */
 const BODY = 6;
 
 /** A login (0x01) with the encryption flag: its pile code is inside the encrypted body. */
@@ -307,7 +307,7 @@ export class YkcSession implements CodecSession {
   }
 
   /**
-   * One connection carries one pile, and every frame names its pile code (docs/ykc.md §2): once a pile
+   * One connection carries one pile, and every frame names its pile code (docs/protocols/ykc.md §2): once a pile
    * has logged in, a frame naming another is not its data (nor a second login, nor an answer to
    * its commands). Counted and ignored, the first one logged.
    */

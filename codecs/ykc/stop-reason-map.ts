@@ -1,5 +1,5 @@
 /**
- * Loader for `mappings/ykc/stop-reasons.yaml`: YKC stop-reason codes (docs/ykc.md §5) -> canonical
+ * Loader for `mappings/ykc/stop-reasons.yaml`: YKC stop-reason codes (docs/protocols/ykc.md §5) -> canonical
  * `StopReason`. YAML parse plus a small shape check; a bad file throws a `YkcStopReasonMapError`.
  */
 import { readFileSync } from 'node:fs';

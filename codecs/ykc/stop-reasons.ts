@@ -1,6 +1,6 @@
 /**
  * Stop-reason codes of the transaction record (0x3B/0x3D byte "停止原因"), from one list
- * (docs/ykc.md §5, spec [S4] §13.1). Codes in a category's range without an entry are reserved.
+ * (docs/protocols/ykc.md §5, spec [S4] §13.1). Codes in a category's range without an entry are reserved.
  */
 
 export type StopReasonCategory = 'completed' | 'startFailed' | 'abnormal' | 'unknown';

@@ -74,7 +74,7 @@ export interface YkcBodies {
 export interface YkcFrameCommon {
   /**
    * Sequence field read little-endian. Replies echo the request's value, which writes the
-   * request's two bytes back verbatim whatever byte order the charger meant (docs/ykc.md §1, §9 #2).
+   * request's two bytes back verbatim whatever byte order the charger meant (docs/protocols/ykc.md §1, §9 #2).
    */
   readonly sequence: number;
   /**
@@ -86,12 +86,12 @@ export interface YkcFrameCommon {
   readonly crcOrder?: CrcOrder;
   /**
    * Set by the decoder when the body is longer than its layout: the extra bytes as hex (ignored,
-   * docs/ykc.md §7). The encoder appends them, so a received frame re-encodes to the same bytes.
+   * docs/protocols/ykc.md §7). The encoder appends them, so a received frame re-encodes to the same bytes.
    */
   readonly trailing?: string;
   /**
    * Set by the decoder when the body is shorter than its layout: how many bytes at the end were
-   * missing and decoded as zero (docs/ykc.md §7). The encoder leaves them out again.
+   * missing and decoded as zero (docs/protocols/ykc.md §7). The encoder leaves them out again.
    */
   readonly missing?: number;
 }

@@ -3,14 +3,13 @@
  * JSON. Every frame that decodes is printed; any error is printed with its byte offset and code,
  * and makes the exit code 2.
  */
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { Command } from 'commander';
 import {
   ApduFramer,
   apduToJson,
   decodeApdu,
-  DEFAULT_TIME_ZONE,
   describeApdu,
-  isValidTimeZone,
   type AsduParameters,
   type DecodeError,
 } from '../iec104/index.js';

@@ -4,6 +4,7 @@
  * store with auto-provisioning, and N simulated IEC 104 chargers playing a charging session.
  * `--csms` uses an external CSMS instead (Basic auth password from PILEGATE_CSMS_PASSWORD).
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
 import { standardSession } from '../../codecs/iec104-points/simulator-script.js';
@@ -80,9 +81,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
       io.out(`simulated charger EXDC${commonAddress} connected`);
     }
     if (duration !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([waitForSignal(), new Promise((resolve) => (timer = setTimeout(resolve, duration * 1000)))]);
-      clearTimeout(timer);
+      await boundedWait<NodeJS.Signals | undefined>(waitForSignal(), duration * 1000, () => undefined);
     } else {
       io.out('running until Ctrl-C');
       await waitForSignal();

@@ -11,7 +11,7 @@ import { ioaHex, loadMappingFile } from '../../codecs/iec104-points/load-mapping
 import type { Iec104PointsMapping, MappedCommand, Point, QualityPolicy } from '../../codecs/iec104-points/mapping.js';
 import { DEFAULT_QUALITY_POLICY } from '../../codecs/iec104-points/quality.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
-import { DEFAULT_TIME_ZONE } from '../iec104/cp56.js';
+import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { DEFAULT_LINK_PARAMETERS } from '../iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../iec104/types.js';
 import { EXIT, type CliIo } from './io.js';

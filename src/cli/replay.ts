@@ -9,13 +9,14 @@
  * session itself sent, so that its link does not close on them. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
  * capture are part of the record and are printed, not fatal.
  */
+import type { Clock } from '../core/clock.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { CodecClock, CodecSession } from '../../codecs/codec.js';
+import type { CodecSession } from '../../codecs/codec.js';
 import { findCodec } from '../../codecs/registry.js';
 import type { Iec104PointsOptions } from '../../codecs/iec104-points/session.js';
 import { iec104FrameTools, ykcFrameTools, type FrameTools as CodecFrameTools, type Iec104AsduSizes } from '../../codecs/frame-tools.js';
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../iec104/index.js';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -75,7 +76,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
   const tools: FrameTools = iec104 ? iec104Tools((codecOptions as Iec104PointsOptions | undefined)?.mapping.asdu, timeZone) : ykcFrameTools(timeZone);
 
   let now = entries[0]?.time ?? 0;
-  const clock: CodecClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
+  const clock: Clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
   let events: ChargerEvent[] = [];
   let notes: string[] = [];
   const session: CodecSession | undefined =

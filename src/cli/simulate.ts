@@ -5,6 +5,7 @@
  * `standardSession` on each connector; YKC: `runYkcScenario`). Prints one line per charger event
  * of interest and a summary at the end; stops after `--duration` or on SIGINT / SIGTERM.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
@@ -321,13 +322,8 @@ export async function runSimulate(options: SimulateOptions, io: CliIo): Promise<
     else runners.push(runYkc(s, (s.firstPile + BigInt(i)).toString().padStart(14, '0'), stats, print));
   }
 
-  let timer: NodeJS.Timeout | undefined;
   const signal = waitForSignal();
-  const reason = await Promise.race([
-    signal,
-    ...(s.duration === undefined ? [] : [new Promise<'duration'>((resolve) => (timer = setTimeout(() => resolve('duration'), (s.duration ?? 0) * 1000)))]),
-  ]);
-  clearTimeout(timer);
+  const reason = s.duration === undefined ? await signal : await boundedWait<NodeJS.Signals | 'duration'>(signal, s.duration * 1000, () => 'duration');
   io.out(reason === 'duration' ? `duration of ${s.duration ?? 0} s over: stopping` : `${reason}: stopping`);
   await Promise.all(runners.map((r) => r.stop()));
   io.out(`summary: ${stats.connected.size} of ${s.count} charger(s) connected, ${stats.sessionsCompleted} session(s) completed, ${stats.reconnects} reconnect(s)`);

@@ -6,6 +6,7 @@
  * `remove <chargerId>` deletes one entry. Running gateways see the change at their next refresh (or
  * at once for a charger they do not know yet). Bad input exits 2; an unreachable Redis exits 1.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadGatewayConfig, loadStationRegistry, type GatewayConfig } from '../gateway/config.js';
@@ -101,9 +102,9 @@ export async function runRemove(chargerId: string, options: StationsOptions, io:
 }
 
 function bounded<T>(work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return boundedWait(work, COMMAND_TIMEOUT_MS, () => {
+    throw new Error(`no answer from Redis within ${COMMAND_TIMEOUT_MS} ms`);
+  });
 }
 
 export function registerStations(program: Command, io: CliIo, setExit: (code: number) => void): void {

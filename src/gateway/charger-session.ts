@@ -6,10 +6,12 @@
  * it is within the login timeout, or sends nothing for the idle timeout, is disconnected; so is one
  * that does not read what the gateway writes to it (its unsent bytes past `maxWriteBufferBytes`).
  */
+import { boundedWait } from '../core/bounded-wait.js';
+import type { Clock } from '../core/clock.js';
 import type { Socket } from 'node:net';
-import type { ChargerKeys, Codec, CodecClock, CodecError, CodecSession, CommandOutcome, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, CodecError, CodecSession, IgnoredReason, LoginProof, LoginRefusal } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerCommand } from '../model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
 import type { StationEngine } from '../station/engine.js';
@@ -37,7 +39,7 @@ export interface ChargerSessionOptions<O> {
   readonly socket: Socket;
   readonly codec: Codec<O>;
   readonly codecOptions: O;
-  readonly clock: CodecClock;
+  readonly clock: Clock;
   readonly log: EngineLog;
   /** Builds (and starts) the station engine for an identified charger, or says why there is none. */
   readonly createEngine: (identified: IdentifiedEvent, capabilities: Capabilities, charger: ChargerPort) => Promise<StationEngine | string>;
@@ -216,10 +218,7 @@ export class ChargerSession {
     if (this.current === 'closed') return undefined;
     const goodbye = goodbyeMs > 0 ? this.session.goodbye?.() : undefined;
     if (goodbye !== undefined) {
-      let timer: unknown;
-      const late = new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, goodbyeMs)));
-      await Promise.race([goodbye.catch(() => undefined), late]);
-      this.options.clock.clearTimeout(timer);
+      await boundedWait(goodbye.catch(() => undefined), goodbyeMs, () => undefined, this.options.clock);
     }
     this.keepEngine = true;
     this.close(reason);

@@ -3,7 +3,7 @@
  * share: `${ENV_NAME}` substituted into secrets, and time zones the runtime must know.
  */
 import type { PointerIssue } from '../config/document.js';
-import { isValidTimeZone } from '../iec104/cp56.js';
+import { isValidTimeZone } from '../core/time-zone.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,4 +1,5 @@
-/** Small helpers of the gateway runtime: bounded waits, device-model presets, a station's engine settings, the metrics' view. */
+/** Small helpers of the gateway runtime: how long it waits, device-model presets, a station's engine settings, the metrics' view. */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
@@ -30,7 +31,7 @@ export function gatewayState(g: {
     transactionEventsQueued: async () => {
       // The store waits for Redis during an outage: a station whose size does not come within
       // the bound counts 0, so the scrape stays prompt and merely short.
-      const sizes = [...g.stations.keys()].map((id) => withTimeout(g.store()?.size(id, TX_QUEUE) ?? Promise.resolve(0), METRICS_STORE_TIMEOUT_MS, 0));
+      const sizes = [...g.stations.keys()].map((id) => boundedWait((g.store()?.size(id, TX_QUEUE) ?? Promise.resolve(0)).catch(() => 0), METRICS_STORE_TIMEOUT_MS, () => 0));
       return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
     },
     stationsStarted: g.started,
@@ -57,13 +58,6 @@ export const RETIRE_WAIT_MS = 15_000;
 
 /** How long `/metrics` waits for the store's queue sizes. */
 export const METRICS_STORE_TIMEOUT_MS = 500;
-
-/** `work`'s value, or `fallback` when it rejects or takes longer than `ms`. */
-export function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
-  return Promise.race([work.catch(() => fallback), late]).finally(() => clearTimeout(timer));
-}
 
 /** Persists device-model values for a station before its engine loads them (e.g. retry timing). */
 export async function presetDeviceModel(store: StateStore, id: string, capabilities: Capabilities, values: Readonly<Record<string, string>>, profile: 1 | 2 | 3): Promise<void> {
@@ -127,7 +121,7 @@ export function sessionObserver(metrics: GatewayMetrics, codec: string, ignored:
 
 /** The gateway stops: says how many TransactionEvents are still queued, and what becomes of them. */
 export async function warnQueuedAtStop(engines: Iterable<StationEngine>, durable: boolean, drainTimeoutMs: number, log: Logger): Promise<void> {
-  const left = (await withTimeout(Promise.all([...engines].map((e) => e.queuedTransactionEvents())), METRICS_STORE_TIMEOUT_MS, [])).reduce((a, b) => a + b, 0);
+  const left = (await boundedWait(Promise.all([...engines].map((e) => e.queuedTransactionEvents())).catch((): number[] => []), METRICS_STORE_TIMEOUT_MS, (): number[] => [])).reduce((a, b) => a + b, 0);
   if (left === 0) return;
   const fate = durable ? 'they stay in the store and are sent when the station connects again' : 'the memory store loses them';
   log.warn({ drainTimeoutMs, queued: left }, `stopping with TransactionEvents still queued: ${fate}`);

@@ -4,10 +4,12 @@
  * identity, the state store, pino logs (a child per charger) and an HTTP server for `/healthz`,
  * `/readyz` and `/metrics`.
  */
+import { boundedWait } from '../core/bounded-wait.js';
+import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
-import { systemCodecClock, type ChargerKeys, type Codec, type IgnoredReason } from '../../codecs/codec.js';
+import type { ChargerKeys, Codec, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { frameToolsOf } from '../../codecs/frame-tools.js';
 import { ConfigError } from '../config/errors.js';
@@ -21,7 +23,7 @@ import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { StationDiagnostics } from './diagnostics/recorder.js';
 import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
-import { gatewayState, offline, sessionObserver, warnQueuedAtStop, withTimeout } from './gateway-support.js';
+import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
@@ -222,7 +224,7 @@ export class Gateway {
     // A station whose CSMS is not (or no longer) connected only hands over its charger's events:
     // its queue waits in the store.
     const settling = [...engines].map((e) => Promise.race([e.settled(), e.eventsHandled().then(() => offline(e))]));
-    const flushed = await withTimeout(Promise.all(settling).then(() => true), drainTimeoutMs, false);
+    const flushed = await boundedWait(Promise.all(settling).then(() => true, () => false), drainTimeoutMs, () => false);
     await warnQueuedAtStop(engines, this.store?.durable === true, drainTimeoutMs, this.log);
     await Promise.all([...engines].map((e) => e.stop().catch(() => undefined)));
     this.stations.clear();
@@ -262,7 +264,7 @@ export class Gateway {
       socket,
       codec: listener.codec,
       codecOptions: listener.codecOptions,
-      clock: systemCodecClock,
+      clock: systemClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,

@@ -28,6 +28,7 @@
  * way, ends the station the first one holds (or waits while that one is still starting) and only
  * then takes the lease itself.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -382,18 +383,12 @@ function message(err: unknown): string {
 }
 
 /** True when `work` settles within `ms` (0 or less: no wait beyond what is already settled). */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   const settled = work.then(
     () => true,
     () => true,
   );
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return boundedWait(settled, Math.max(0, ms), () => false);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

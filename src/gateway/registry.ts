@@ -13,6 +13,7 @@
  *   refused once a refresh has run. While Redis is unreachable the last snapshot stays in use;
  *   the outage is logged once, and its end once.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { Logger } from 'pino';
 import type { ChargerKeys } from '../../codecs/codec.js';
 import type { Env, GatewayConfig, StationEntry } from './config.js';
@@ -243,9 +244,9 @@ export class RedisStationRegistry implements StationRegistry {
 
   private bounded<T>(work: Promise<T>): Promise<T> {
     const ms = this.options.commandTimeoutMs ?? 5_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms)));
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    return boundedWait(work, ms, () => {
+      throw new Error(`no answer from Redis within ${ms} ms`);
+    });
   }
 }
 

@@ -4,6 +4,7 @@
  * station), the fleet's ownership lease taken, the engine built and held under that lease; and the
  * retirement of a station whose charger connection is gone.
  */
+import { boundedWait } from '../core/bounded-wait.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerPort, EngineLog } from '../station/context.js';
@@ -12,7 +13,7 @@ import type { StateStore } from '../store/state-store.js';
 import type { ChargerSession } from './charger-session.js';
 import type { GatewayConfig, StationEntry } from './config.js';
 import type { StationDiagnostics } from './diagnostics/recorder.js';
-import { engineOptions, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity, withTimeout } from './gateway-support.js';
+import { engineOptions, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity } from './gateway-support.js';
 import type { IdentityGuard } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Ownership } from './ownership.js';
@@ -81,7 +82,7 @@ export class StationStarts {
     }
     // One OCPP connection per station: the engine of an earlier connection has stopped before ours starts.
     const retiring = this.retiring.get(entry.stationId);
-    if (retiring !== undefined && !(await withTimeout(retiring.then(() => true), RETIRE_WAIT_MS, false))) {
+    if (retiring !== undefined && !(await boundedWait(retiring.then(() => true, () => false), RETIRE_WAIT_MS, () => false))) {
       engineLog('warn', 'the engine of the previous connection has not stopped in time: starting anyway', { waitedMs: RETIRE_WAIT_MS });
     }
     const gone = (): boolean => session.state === 'closed' || d.stopping();

@@ -4,12 +4,11 @@
  * explicit IANA time zone; the decoded fields themselves carry no zone.
  */
 import { Parser } from 'binary-parser';
+import { DEFAULT_TIME_ZONE, instantToWall, wallToInstant } from '../core/time-zone.js';
 import { bit, masked } from './bits.js';
 import { compileLean } from './lean-parser.js';
 import { CP56_SIZE } from './constants.js';
 import type { Cp56Time } from './types.js';
-
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 /** CP56Time2a as a binary-parser, field order as `Cp56Time`. */
 export const cp56Parser = new Parser()
@@ -62,28 +61,13 @@ export function isCp56Plausible(t: Cp56Time): boolean {
 export function cp56ToDate(t: Cp56Time, timeZone: string = DEFAULT_TIME_ZONE): Date | undefined {
   if (!isCp56Plausible(t)) return undefined;
   const wall = Date.UTC(2000 + t.year, t.month - 1, t.day, t.hour, t.minute, 0, t.milliseconds);
-  // Two candidates: the offsets in force just before and after the wall time; pick one that maps back.
-  const a = wall - offsetMs(timeZone, wall - 86_400_000);
-  const b = wall - offsetMs(timeZone, wall + 86_400_000);
-  const candidates = [a, b].filter((ms) => ms + offsetMs(timeZone, ms) === wall);
-  if (candidates.length === 0) {
-    // A wall time skipped by a spring-forward gap: read it with the earlier offset.
-    return new Date(a);
-  }
-  if (candidates.length === 2 && candidates[0] !== candidates[1]) {
-    const [first, second] = candidates as [number, number];
-    const earlier = Math.min(first, second);
-    const later = Math.max(first, second);
-    return new Date(t.summerTime ? earlier : later);
-  }
-  return new Date(candidates[0] as number);
+  return new Date(wallToInstant(wall, timeZone, t.summerTime));
 }
 
 /** CP56Time2a fields for an instant seen from `timeZone`, with day of week and SU bit filled in. */
 export function cp56FromDate(date: Date, timeZone: string = DEFAULT_TIME_ZONE, invalid = false): Cp56Time {
-  const ms = date.getTime();
-  const offset = offsetMs(timeZone, ms);
-  const local = new Date(ms + offset);
+  const { wall, summerTime } = instantToWall(date.getTime(), timeZone);
+  const local = new Date(wall);
   const weekday = local.getUTCDay();
   return {
     milliseconds: local.getUTCSeconds() * 1000 + local.getUTCMilliseconds(),
@@ -91,7 +75,7 @@ export function cp56FromDate(date: Date, timeZone: string = DEFAULT_TIME_ZONE, i
     invalid,
     substituted: false,
     hour: local.getUTCHours(),
-    summerTime: offset > standardOffsetMs(timeZone, local.getUTCFullYear()),
+    summerTime,
     day: local.getUTCDate(),
     dayOfWeek: weekday === 0 ? 7 : weekday,
     month: local.getUTCMonth() + 1,
@@ -112,48 +96,4 @@ export function formatCp56(t: Cp56Time): string {
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Throws RangeError for a zone name the runtime does not know (checked by config validation). */
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when the runtime knows this IANA zone name. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** UTC offset of `timeZone` at instant `ms`, in milliseconds (east positive). */
-export function offsetMs(timeZone: string, ms: number): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(ms));
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  const whole = ms - (((ms % 1000) + 1000) % 1000);
-  return wall - whole;
-}
-
-function standardOffsetMs(timeZone: string, year: number): number {
-  return Math.min(offsetMs(timeZone, Date.UTC(year, 0, 1)), offsetMs(timeZone, Date.UTC(year, 6, 1)));
 }

@@ -4,7 +4,8 @@
  * for an acknowledgement we send only after t2; a peer whose w is above our k leaves our window
  * full until its own t2. Each is reported once per link (`FlowWarning`); internal to `link.ts`.
  */
-import type { LinkClock, LinkParameters } from './link-params.js';
+import type { Clock } from '../core/clock.js';
+import type { LinkParameters } from './link-params.js';
 import type { FlowWarning } from './link-types.js';
 
 /** Our k frames unacknowledged this long while more wait is worth a warning. */
@@ -31,7 +32,7 @@ export class FlowWatch {
   private readonly resumeMs: number;
 
   constructor(
-    private readonly clock: LinkClock,
+    private readonly clock: Clock,
     params: LinkParameters,
     private readonly report: ((warning: FlowWarning) => void) | undefined,
   ) {

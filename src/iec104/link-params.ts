@@ -3,6 +3,7 @@
  * the clock the link runs its timers on. Kept apart from `link.ts` so configuration code can
  * validate parameters without pulling in the state machine.
  */
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { MAX_APDU_LENGTH } from './apci.js';
 
 /** The APCI parameters; times are milliseconds. */
@@ -69,25 +70,7 @@ function integerIn(name: string, v: number, min: number, max: number): void {
   }
 }
 
-/** Opaque handle returned by `LinkClock.setTimeout`. */
-export type TimerHandle = unknown;
-
-/** Time source and one-shot timers, injected so tests and replay are deterministic. */
-export interface LinkClock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The real clock: `performance.now()` and the global timers. */
-export const systemClock: LinkClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** A one-shot timer on a `LinkClock` that knows whether it is armed (internal to the link). */
+/** A one-shot timer on a `Clock` that knows whether it is armed (internal to the link). */
 export class LinkTimer {
   private handle: TimerHandle = undefined;
   private armed = false;
@@ -95,7 +78,7 @@ export class LinkTimer {
   private dueAt = 0;
 
   constructor(
-    private readonly clock: LinkClock,
+    private readonly clock: Clock,
     private readonly fire: () => void,
   ) {}
 

@@ -3,9 +3,10 @@
  * changes state or asks for the connection to be closed, and the options it is built with. Kept
  * apart from `link.ts` so the state machine reads on its own; `link.ts` re-exports all of it.
  */
+import type { Clock } from '../core/clock.js';
 import type { Apci } from './apci.js';
 import type { DecodeError } from './errors.js';
-import type { LinkClock, LinkParameters } from './link-params.js';
+import type { LinkParameters } from './link-params.js';
 
 /** Link states; changed only by `setState`, which reports every `from -> to`. */
 export type LinkState = 'idle' | 'starting' | 'active' | 'stopping' | 'stopped' | 'closed';
@@ -65,7 +66,8 @@ export interface LinkOptions {
   onFlowWarning?(warning: FlowWarning): void;
   /** Overrides of the IEC defaults; validated (RangeError). */
   params?: Partial<LinkParameters>;
-  clock?: LinkClock;
+  /** Time and timers; `now()` only measures intervals (t1, t2). Default `monotonicClock`. */
+  clock?: Clock;
   /** Default `controlling`. */
   role?: LinkRole;
 }

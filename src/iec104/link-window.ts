@@ -3,8 +3,9 @@
  * I-frames still awaiting an ack with t1 for the oldest of them, and the queue of ASDUs waiting for
  * the k-window to open. Internal to `link.ts`, which decides when frames may go out.
  */
+import type { Clock } from '../core/clock.js';
 import { seqDistance, seqNext } from './apci.js';
-import { LinkTimer, type LinkClock, type LinkParameters } from './link-params.js';
+import { LinkTimer, type LinkParameters } from './link-params.js';
 
 interface SentFrame {
   readonly ns: number;
@@ -20,7 +21,7 @@ export class SendWindow {
   private readonly t1: LinkTimer;
 
   constructor(
-    private readonly clock: LinkClock,
+    private readonly clock: Clock,
     private readonly params: LinkParameters,
     onT1: () => void,
   ) {

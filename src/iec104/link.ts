@@ -9,21 +9,16 @@
  * Clauses cited are IEC 60870-5-104: §5.1 sequence numbers, acknowledgements, t1/t2; §5.2 test
  * procedure and t3; §5.3 STARTDT/STOPDT; §5.5 flow control with k and w.
  */
+import { monotonicClock, type Clock } from '../core/clock.js';
 import { decodeApci, encodeIFrame, encodeSFrame, encodeUFrame, seqNext, type UFunction } from './apci.js';
 import { ApduFramer } from './framer.js';
-import {
-  LinkTimer,
-  resolveLinkParameters,
-  systemClock,
-  type LinkClock,
-  type LinkParameters,
-} from './link-params.js';
+import { LinkTimer, resolveLinkParameters, type LinkParameters } from './link-params.js';
 import type { IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
 import { FlowWatch } from './link-flow.js';
 import { AsduQueue, SendWindow } from './link-window.js';
 
-export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters, systemClock } from './link-params.js';
-export type { LinkClock, LinkParameters, TimerHandle } from './link-params.js';
+export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters } from './link-params.js';
+export type { LinkParameters } from './link-params.js';
 export type {
   FlowWarning,
   IFrameApci,
@@ -45,7 +40,7 @@ export class Iec104Link {
   readonly params: LinkParameters;
   readonly role: LinkRole;
   private readonly opts: LinkOptions;
-  private readonly clock: LinkClock;
+  private readonly clock: Clock;
   private readonly framer: ApduFramer;
   private current: LinkState = 'idle';
   private recvSeq = 0;
@@ -65,7 +60,7 @@ export class Iec104Link {
     this.params = resolveLinkParameters(options.params);
     this.role = options.role ?? 'controlling';
     this.opts = options;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? monotonicClock;
     this.framer = new ApduFramer({ maxApduLength: this.params.maxApduLength });
     const closeOnT1 = (): void => this.closeLink('t1');
     this.window = new SendWindow(this.clock, this.params, closeOnT1);

@@ -175,3 +175,9 @@ export const COMMAND_TYPES = [
   'updateFirmware',
   'setLocalList',
 ] as const satisfies readonly ChargerCommandType[];
+
+/** What happened to a command at once; its later fate arrives as a `commandResult` event. */
+export type CommandOutcome =
+  | { readonly status: 'sent' }
+  | { readonly status: 'notSupported'; readonly reason: string }
+  | { readonly status: 'rejected'; readonly reason: string };

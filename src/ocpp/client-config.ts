@@ -46,7 +46,7 @@ export class OcppConfigError extends Error {
 export type PemList = string | readonly string[];
 
 /**
- * Security profile and its credentials (OCPP 2.0.1 Part 2 A00; Part 4 §1.6 in our notes).
+ * Security profile and its credentials (OCPP 2.0.1 Part 2 A00; docs/protocols/ocpp.md §1.6).
  * TLS always verifies the CSMS certificate against `ca`; there is deliberately no switch to turn
  * verification off.
  */
@@ -92,7 +92,7 @@ export interface ConnectionConfigInput {
   readonly handshakeTimeoutMs?: number;
   readonly closeTimeoutMs?: number;
   readonly maxPayloadBytes?: number;
-  /** Offer RFC 7692 compression (optional for a station, P4 §3.3); default off. */
+  /** Offer RFC 7692 compression (optional for a station, Part 4 §3.3); default off. */
   readonly perMessageDeflate?: boolean;
 }
 
@@ -281,7 +281,7 @@ export function buildClientOptions(
     options.headers = { Authorization: `Basic ${token}` };
   }
   if (s.profile === 2 || s.profile === 3) {
-    // `ca` replaces Node's public roots: only the operator's CSMSRootCertificate is trusted (ERR 2.6);
+    // `ca` replaces Node's public roots: only the operator's CSMSRootCertificate is trusted (Edition 3 errata 2.6, docs/protocols/ocpp.md §1.6);
     // the roots installed on the station, when there are any, replace the configured one.
     options.ca = station.ca !== undefined && station.ca.length > 0 ? [...station.ca] : pemList(s.ca);
     options.rejectUnauthorized = true;

@@ -3,8 +3,9 @@
  * RetryBackOff delay and retry timer, OCPP-J Part 4 §5.3) and the WebSocket ping keep-alive (§8.4).
  * Neither touches connection state; the connection decides what a due retry or a missing pong means.
  */
+import type { Timers } from '../core/clock.js';
 import { retryDelayMs, type RetryBackOff } from './backoff.js';
-import type { ConnectionLog, ConnectionTimers } from './client-types.js';
+import type { ConnectionLog } from './client-types.js';
 
 /** Used when the RetryBackOff getter throws or returns invalid values (the error is logged). */
 export const FALLBACK_RETRY_BACK_OFF: RetryBackOff = Object.freeze({ waitMinimumS: 10, randomRangeS: 10, repeatTimes: 3 });
@@ -13,11 +14,11 @@ export const FALLBACK_RETRY_BACK_OFF: RetryBackOff = Object.freeze({ waitMinimum
 export class RetrySchedule {
   private attempt = 0;
   private timer: unknown;
-  private readonly timers: ConnectionTimers;
+  private readonly timers: Timers;
   private readonly random: () => number;
   private readonly log: ConnectionLog;
 
-  constructor(timers: ConnectionTimers, random: () => number, log: ConnectionLog) {
+  constructor(timers: Timers, random: () => number, log: ConnectionLog) {
     this.timers = timers;
     this.random = random;
     this.log = log;
@@ -82,9 +83,9 @@ export interface KeepAliveSocket {
 export class PingKeepAlive {
   private timer: unknown;
   private awaitingPong = false;
-  private readonly timers: ConnectionTimers;
+  private readonly timers: Timers;
 
-  constructor(timers: ConnectionTimers) {
+  constructor(timers: Timers) {
     this.timers = timers;
   }
 

@@ -3,6 +3,8 @@
  * what the owner gets on each connection (`OcppTransport`), the connection states, and the close
  * code check its public methods share. Kept apart from the state machine in `client.ts`.
  */
+import type { Timers } from '../core/clock.js';
+import type { LogLevel } from '../core/log.js';
 import type { RetryBackOff } from './backoff.js';
 import type { SecurityProfileConfig, StationTlsMaterial } from './client-config.js';
 import type { ConnectionFailure } from './client-failures.js';
@@ -39,16 +41,12 @@ export type StateChangeReason =
   | 'stopped'
   | 'closed';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Injected log sink; `data` never contains secrets. */
+/**
+ * Injected log sink: the core `Log` (any `Log` is one) with `data` always present, since the
+ * client passes it on every line and a sink may read it unchecked (the station engine's does).
+ * `data` never contains secrets.
+ */
 export type ConnectionLog = (level: LogLevel, message: string, data: Readonly<Record<string, unknown>>) => void;
-
-/** One-shot timers, injected so back-off and keep-alive tests are deterministic. */
-export interface ConnectionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** What the owner gets on every successful connection; bound to that one socket. */
 export interface OcppTransport {
@@ -91,7 +89,8 @@ export interface OcppConnectionOptions {
    * `wasOpen` tells a loss from a failed attempt; `failure` is undefined when nothing was recorded.
    */
   readonly onAttemptFailed?: (info: { readonly failure: ConnectionFailure | undefined; readonly wasOpen: boolean }) => void;
-  readonly timers?: ConnectionTimers;
+  /** One-shot timers, injected so back-off and keep-alive tests are deterministic. Default `systemClock`. */
+  readonly timers?: Timers;
   /** Source of the random part of the back-off, in [0, 1). */
   readonly random?: () => number;
   /** Opening-handshake time-out (ws `handshakeTimeout`); default 30 s. */
@@ -103,12 +102,6 @@ export interface OcppConnectionOptions {
   /** Offer RFC 7692 compression (optional for a station); default off, see client-config.ts. */
   readonly perMessageDeflate?: boolean;
 }
-
-/** The global timers. */
-export const systemConnectionTimers: ConnectionTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** The close codes `ws` accepts from an endpoint (RFC 6455 §7.4) and the 123-byte reason limit. */
 export function validateClose(code: number, reason: string): void {

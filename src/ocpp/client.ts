@@ -9,6 +9,8 @@
  * Secrets (Basic-auth password, the Authorization header, private keys) never reach the log
  * callback, error messages or `lastFailure`.
  */
+import { systemClock, type Timers } from '../core/clock.js';
+import type { LogLevel } from '../core/log.js';
 import { WebSocket } from 'ws';
 import {
   buildClientOptions,
@@ -24,11 +26,8 @@ import { PingKeepAlive, RetrySchedule } from './client-timing.js';
 import {
   OCPP_SUBPROTOCOL,
   TransportClosedError,
-  systemConnectionTimers,
   validateClose,
   type ConnectionState,
-  type ConnectionTimers,
-  type LogLevel,
   type OcppConnectionOptions,
   type OcppTransport,
   type StateChangeReason,
@@ -52,8 +51,6 @@ export {
   TransportClosedError,
   type ConnectionLog,
   type ConnectionState,
-  type ConnectionTimers,
-  type LogLevel,
   type OcppConnectionOptions,
   type OcppTransport,
   type StateChangeReason,
@@ -67,7 +64,7 @@ export class OcppConnection {
   private endpoint: string;
   private security: SecurityProfileConfig;
   private readonly opts: OcppConnectionOptions;
-  private readonly timers: ConnectionTimers;
+  private readonly timers: Timers;
   private readonly retry: RetrySchedule;
   private readonly keepAlive: PingKeepAlive;
 
@@ -91,7 +88,7 @@ export class OcppConnection {
     this.identity = options.identity;
     this.security = resolved.security;
     this.opts = options;
-    this.timers = options.timers ?? systemConnectionTimers;
+    this.timers = options.timers ?? systemClock;
     this.retry = new RetrySchedule(this.timers, options.random ?? Math.random, (level, message, data) =>
       this.log(level, message, data),
     );

@@ -4,6 +4,8 @@
  * one its caller keeps for a message sent again), a timeout counted from the moment it is
  * written, and a schema check of its answer.
  */
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
 import type { RequestOf, StationAction } from './actions.js';
 import {
   RpcAbortedError,
@@ -14,15 +16,15 @@ import {
   type OcppError,
 } from './errors.js';
 import { serializeCall, type CallErrorFrame, type CallResultFrame } from './frames.js';
-import type { CallOptions, RpcClock, RpcCounters, RpcLog } from './rpc-types.js';
+import type { CallOptions, RpcCounters } from './rpc-types.js';
 import { validateResponse } from './schemas.js';
 
 /** Ids of CALLs that timed out or were aborted, remembered to tell a late answer from a stray one. */
 const EXPIRED_MEMORY = 32;
 
 export interface OutboundDeps {
-  readonly clock: RpcClock;
-  readonly log: RpcLog;
+  readonly clock: Clock;
+  readonly log: Log;
   readonly newMessageId: () => string;
   readonly defaultTimeoutMs: number;
   /** Shared with the endpoint; this half updates the call* and reply counters. */

@@ -2,6 +2,8 @@
  * Contracts of `RpcEndpoint`: what it needs injected (transport, clock, log, hooks) and what
  * handlers look like. Kept apart from the state machine in `rpc.ts`.
  */
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
 import type { CsmsAction, OcppAction, RequestOf, ResponseOf, StationAction } from './actions.js';
 import type { OcppError } from './errors.js';
 
@@ -10,26 +12,6 @@ export interface RpcTransport {
   send(text: string): void;
   close(code: number, reason: string): void;
 }
-
-/** Time and one-shot timers, injected so tests are deterministic. */
-export interface RpcClock {
-  /** Milliseconds, monotonic enough to measure call latency. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The real clock: `performance.now()` and the global timers. */
-export const systemRpcClock: RpcClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-export type RpcLogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Structured log sink; the endpoint imports no logger. */
-export type RpcLog = (level: RpcLogLevel, msg: string, data?: Record<string, unknown>) => void;
 
 /**
  * Refuses an inbound CALL before validation and handler, e.g. `SecurityError` for everything
@@ -53,10 +35,12 @@ export interface RpcEndpointOptions {
   readonly badMessageWindowMs?: number;
   /** WebSocket close code when the budget is spent. Default 1008 (policy violation). */
   readonly badMessageCloseCode?: number;
-  readonly clock?: RpcClock;
+  /** Time and timers; `now()` only measures intervals (call latency, the bad-message window). Default `monotonicClock`. */
+  readonly clock?: Clock;
   /** Message id generator; default `crypto.randomUUID()` (ids must never repeat per identity). */
   readonly newMessageId?: () => string;
-  readonly log?: RpcLog;
+  /** Structured log sink; the endpoint imports no logger. */
+  readonly log?: Log;
   /** Latency of every answered CALL (CALLRESULT or CALLERROR), in clock milliseconds. */
   readonly onCallLatency?: (action: StationAction, ms: number) => void;
   /** Called after the endpoint closed the transport because of too many invalid frames. */

@@ -8,9 +8,12 @@
  * of its response. Inbound CALLs are processed while ours is pending (the directions cross):
  * unknown action → NotImplemented, guard, known action without handler → NotSupported, schema
  * check → mapped code, handler → CALLRESULT and only
- * then the handler's `after()` (answer before consequences, Part 4 §4.1 / field pitfall 18).
+ * then the handler's `after()` (answer before consequences, Part 4 §4.1; docs/protocols/ocpp.md §6 #18).
  * Every invalid inbound frame spends a bad-message budget; when it is spent the transport is closed.
  */
+import { boundedWait } from '../core/bounded-wait.js';
+import { monotonicClock, type Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
 import { randomUUID } from 'node:crypto';
 import { isOcppAction, type CsmsAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
 import { OcppError, RpcDisconnectedError, RpcRequestInvalidError } from './errors.js';
@@ -25,15 +28,12 @@ import {
 import { OutboundCalls } from './rpc-calls.js';
 import {
   isHandlerOutcome,
-  systemRpcClock,
   type CallOptions,
-  type RpcClock,
   type RpcConnectionState,
   type RpcCounters,
   type RpcEndpointOptions,
   type RpcGuard,
   type RpcHandler,
-  type RpcLog,
   type RpcTransport,
 } from './rpc-types.js';
 import { validateRequest, validateResponse } from './schemas.js';
@@ -50,7 +50,7 @@ const DEFAULTS = {
 /** An inbound handler, type-erased for storage; `handle()` keeps the typed signature. */
 type StoredHandler = (request: unknown, context: { action: CsmsAction; messageId: string }) => unknown;
 
-const noLog: RpcLog = () => {};
+const noLog: Log = () => {};
 
 function describeThrown(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -61,8 +61,8 @@ function describeThrown(err: unknown): string {
  * identity and keep it across reconnects: the queue of unsent CALLs and the handlers live here.
  */
 export class RpcEndpoint {
-  private readonly clock: RpcClock;
-  private readonly log: RpcLog;
+  private readonly clock: Clock;
+  private readonly log: Log;
   private readonly badMessageLimit: number;
   private readonly badMessageWindowMs: number;
   private readonly badMessageCloseCode: number;
@@ -94,7 +94,7 @@ export class RpcEndpoint {
   };
 
   constructor(private readonly options: RpcEndpointOptions = {}) {
-    this.clock = options.clock ?? systemRpcClock;
+    this.clock = options.clock ?? monotonicClock;
     this.log = options.log ?? noLog;
     this.badMessageLimit = options.badMessageLimit ?? DEFAULTS.badMessageLimit;
     this.badMessageWindowMs = options.badMessageWindowMs ?? DEFAULTS.badMessageWindowMs;
@@ -163,10 +163,7 @@ export class RpcEndpoint {
    */
   async drain(maxMs: number): Promise<boolean> {
     this.outbound.pause();
-    let timer: unknown;
-    const late = new Promise<false>((resolve) => (timer = this.clock.setTimeout(() => resolve(false), maxMs)));
-    const settled = await Promise.race([this.outbound.idle().then(() => true as const), late]);
-    this.clock.clearTimeout(timer);
+    const settled = await boundedWait(this.outbound.idle().then(() => true), maxMs, () => false, this.clock);
     if (!settled) this.log('warn', 'closing with a CALL still in flight', { action: this.outbound.pendingAction, waitedMs: maxMs });
     return settled;
   }

@@ -3,6 +3,7 @@
  * the TCP client but the 104 controlled station) and wires the socket to a `ChargerSimulator`.
  * Used by tests now and by `pilegate simulate` / `pilegate demo`.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import net from 'node:net';
 import {
   ChargerSimulator,
@@ -10,20 +11,12 @@ import {
   type SimulatorEvent,
 } from '../../codecs/iec104-points/simulator.js';
 import { playScript, type ScriptPlayer, type ScriptStep } from '../../codecs/iec104-points/simulator-script.js';
-import type { LinkClock } from '../iec104/link.js';
-
-/** The real clock in epoch milliseconds (the simulator derives the charger's calendar time from it). */
-export const epochClock: LinkClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface ConnectSimulatorOptions extends Omit<ChargerSimulatorOptions, 'send' | 'close' | 'clock' | 'meterIntervalMs'> {
   readonly host: string;
   readonly port: number;
-  /** Default `epochClock`. */
-  readonly clock?: LinkClock;
+  /** Default `systemClock`: epoch milliseconds, from which the simulator derives the charger's calendar time. */
+  readonly clock?: Clock;
   /** Integrate and report energy this often while charging. Default 1 000 ms. */
   readonly meterIntervalMs?: number;
   /** Dial again this long after the connection drops (never after `close()`). Default: no reconnect. */
@@ -52,7 +45,7 @@ export interface SimulatorHandle {
  */
 export async function connectSimulator(options: ConnectSimulatorOptions): Promise<SimulatorHandle> {
   const { host, port, reconnectDelayMs, script, onEvent, ...rest } = options;
-  const clock = options.clock ?? epochClock;
+  const clock = options.clock ?? systemClock;
   let socket: net.Socket | undefined;
   let stopped = false;
   let retry: { handle: unknown } | undefined;

@@ -72,7 +72,7 @@ export class YkcSimGun {
     this.status = 2;
   }
 
-  /** The record of the session just stopped, with `stopReason` (docs/ykc.md §5); the gun forgets its serial. */
+  /** The record of the session just stopped, with `stopReason` (docs/protocols/ykc.md §5); the gun forgets its serial. */
   takeRecord(stopReason: number): YkcFrameOf<'transactionRecord'> {
     const frame = recordFrame({
       transactionNo: this.transactionNo,

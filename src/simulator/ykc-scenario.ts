@@ -8,7 +8,7 @@ export interface YkcScenarioOptions {
   readonly sessionEveryMs?: number;
   /** Length of each session. Default 30 000 ms. */
   readonly sessionLengthMs?: number;
-  /** Stop reason code of each record (docs/ykc.md §5). Default 0x45 (manual stop). */
+  /** Stop reason code of each record (docs/protocols/ykc.md §5). Default 0x45 (manual stop). */
   readonly stopReason?: number;
 }
 

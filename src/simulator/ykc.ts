@@ -212,7 +212,7 @@ export class YkcChargerSimulator {
     this.sendRealTime(gun);
   }
 
-  /** Ends the session on `gun` (stop reason code, docs/ykc.md §5) and uploads its record. Returns the serial. */
+  /** Ends the session on `gun` (stop reason code, docs/protocols/ykc.md §5) and uploads its record. Returns the serial. */
   stopCharging(gun: number, stopReason = 0x45): string | undefined {
     const s = this.gunSim(gun);
     if (!s.charging) return undefined;
@@ -326,7 +326,7 @@ export class YkcChargerSimulator {
         if (this.answers.remoteStart === 'silent') return;
         const gun = Number.parseInt(f.gun, 10);
         const s = this.guns.get(gun);
-        // Refused: failure reason 3, the pile reports a fault (docs/ykc.md §4).
+        // Refused: failure reason 3, the pile reports a fault (docs/protocols/ykc.md §4).
         const fail = s === undefined ? 1 : s.status === 3 ? 2 : s.faults !== 0 || this.answers.remoteStart === 'refuse' ? 3 : 0;
         this.reply(f, { type: 'remoteStartResult', transactionNo: f.transactionNo, pileCode: pile, gun: f.gun, result: fail === 0 ? 1 : 0, failReason: fail });
         if (fail === 0) this.startCharging(gun, f.transactionNo, 1, f.physicalCardNo);
@@ -336,7 +336,7 @@ export class YkcChargerSimulator {
         if (this.answers.remoteStop === 'silent') return;
         const gun = Number.parseInt(f.gun, 10);
         const charging = this.guns.get(gun)?.charging === true && this.answers.remoteStop !== 'refuse';
-        // Refused while charging: failure reason 3 "other" (docs/ykc.md §4); not charging: 2.
+        // Refused while charging: failure reason 3 "other" (docs/protocols/ykc.md §4); not charging: 2.
         this.reply(f, { type: 'remoteStopResult', pileCode: pile, gun: f.gun, result: charging ? 1 : 0, failReason: charging ? 0 : this.answers.remoteStop === 'refuse' ? 3 : 2 });
         if (charging) this.stopCharging(gun, 0x40);
         return;

@@ -16,8 +16,7 @@
  * applies it as if it had come in time, or puts the charger back in step). A late refusal changes
  * nothing. Either is logged.
  */
-import type { CommandOutcome } from '../../codecs/codec.js';
-import type { ChargerCommand } from '../model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { CommandResultEvent } from '../model/events.js';
 import type { StationContext } from './context.js';
 

@@ -3,9 +3,8 @@
  * station. Blocks talk to the CSMS only through `call` (the single way out) and to the charger
  * only through `charger.send`.
  */
-import type { CommandOutcome } from '../../codecs/codec.js';
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerCommand } from '../model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { CallOptions, RpcEndpoint } from '../ocpp/rpc.js';
 import type { RequestOf, ResponseOf, StationAction } from '../ocpp/actions.js';
 import type { StateStore } from '../store/state-store.js';

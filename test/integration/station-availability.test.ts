@@ -7,9 +7,8 @@
  */
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../codecs/codec.js';
 import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
-import type { ChargerCommand, SetAvailabilityCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome, SetAvailabilityCommand } from '../../src/model/commands.js';
 import type { StationEngine } from '../../src/station/engine.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { loadExampleMapping } from '../support/iec104-points.js';

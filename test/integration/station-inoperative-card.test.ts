@@ -6,9 +6,8 @@
  * told does not charge. Against ocpp-rpc's strict RPCServer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../codecs/codec.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { AuthorizeCommand, ChargerCommand } from '../../src/model/commands.js';
+import type { AuthorizeCommand, ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { StationEngine } from '../../src/station/engine.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { createStation, endStrict, PILE_CAPABILITIES, until, type TestStation } from '../support/station.js';

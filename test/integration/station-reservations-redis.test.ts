@@ -5,8 +5,7 @@
  * one that expired while no engine ran is reported Expired once the CSMS accepted the boot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../codecs/codec.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { StationEngine } from '../../src/station/engine.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { startCsms, type TestCsms } from '../support/csms.js';

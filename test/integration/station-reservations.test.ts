@@ -7,8 +7,7 @@
  */
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../codecs/codec.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 import type { StationEngine } from '../../src/station/engine.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from '../support/csms.js';

@@ -1,6 +1,6 @@
 /**
  * Which command a YKC answer settles, through the whole gateway (issue 12, point 2): the YKC
- * simulator over real TCP (it echoes each command's sequence in its answer, docs/ykc.md §1), the YKC codec
+ * simulator over real TCP (it echoes each command's sequence in its answer, docs/protocols/ykc.md §1), the YKC codec
  * with its default command time-out, the station engine waiting at most 1 s
  * (`OCPPCommCtrlr.ChargerCommandTimeout`), and ocpp-rpc's strict RPCServer as the CSMS. A pile that
  * leaves one command unanswered and answers the next has its answer taken for the next one; a pile

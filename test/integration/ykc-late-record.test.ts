@@ -76,7 +76,7 @@ async function setUp(pile: string, options?: Record<string, unknown>): Promise<{
 const serial = (pile: string, n: number): string => `${pile}01261125160000${String(n).padStart(4, '0')}`;
 
 describe('the raw YKC peer', () => {
-  it('builds frames as the protocol notes print them (CRC of the spec 0x02 sample, CP56 of a public record)', () => {
+  it('builds frames as the public samples print them (CRC of the spec 0x02 sample, docs/protocols/ykc.md §8.1, CP56 of a public record)', () => {
     // 68 0C 00 00 00 02 55 03 14 12 78 23 05 00 DA 4C: CRC over sequence..body, low byte first.
     const inner = Buffer.from([0x00, 0x00, 0x00, 0x02, 0x55, 0x03, 0x14, 0x12, 0x78, 0x23, 0x05, 0x00]);
     expect(crc16Modbus(inner)).toBe(0x4cda);

@@ -2,8 +2,9 @@
  * A minimal host for codec sessions over real TCP, for integration tests: one session per accepted
  * connection, every output recorded. (The gateway's charger sessions add identity, budgets and OCPP.)
  */
+import { systemClock } from '../../src/core/clock.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { systemCodecClock, type Codec, type CodecError, type CodecSession, type IgnoredReason } from '../../codecs/codec.js';
+import type { Codec, CodecError, CodecSession, IgnoredReason } from '../../codecs/codec.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 
 export interface HostedConnection {
@@ -36,7 +37,7 @@ export async function hostCodec<O>(codec: Codec<O>, options: O): Promise<CodecHo
     const c = { socket, events: [], errors: [], ignored: [], logs: [] } as unknown as HostedConnection & { session: CodecSession };
     c.session = codec.createSession({
       options,
-      clock: systemCodecClock,
+      clock: systemClock,
       connection: { remoteAddress: socket.remoteAddress ?? '' },
       sink: {
         event: (e) => {

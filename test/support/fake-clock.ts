@@ -1,8 +1,8 @@
 /**
- * A deterministic `LinkClock` for unit tests: time only moves in `advance`, which fires every due
+ * A deterministic `Clock` for unit tests: time only moves in `advance`, which fires every due
  * timer in deadline order (ties in the order they were set), including timers set by those timers.
  */
-import type { LinkClock, TimerHandle } from '../../src/iec104/link-params.js';
+import type { Clock, TimerHandle } from '../../src/core/clock.js';
 
 interface Pending {
   readonly id: number;
@@ -10,7 +10,7 @@ interface Pending {
   readonly fn: () => void;
 }
 
-export class FakeClock implements LinkClock {
+export class FakeClock implements Clock {
   private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, Pending>();

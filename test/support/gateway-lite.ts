@@ -2,11 +2,12 @@
  * A gateway of one listener for integration tests: the IEC 104 point-table codec on a TCP port,
  * a station engine per identified charger against the given CSMS, everything recorded.
  */
+import { systemClock } from '../../src/core/clock.js';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { expect } from 'vitest';
 import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
 import { PointTable } from '../../codecs/iec104-points/points.js';
-import { systemCodecClock, type Codec } from '../../codecs/codec.js';
+import type { Codec } from '../../codecs/codec.js';
 import { ChargerSession } from '../../src/gateway/charger-session.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 import type { ChargerPort } from '../../src/station/context.js';
@@ -71,7 +72,7 @@ export async function startLiteGateway(options: {
       socket,
       codec: codec.codec,
       codecOptions: codec.options,
-      clock: systemCodecClock,
+      clock: systemClock,
       log,
       observer: { badFrame: (code) => badFrames.push(code) },
       createEngine: async (identified, capabilities, charger) => {

@@ -2,8 +2,9 @@
  * An `RpcEndpoint` on a fake clock attached to an in-memory transport, with its logs and call
  * latencies captured: for the RPC endpoint unit tests. Plus the BootNotification both directions use.
  */
+import type { LogLevel } from '../../src/core/log.js';
 import type { RequestOf } from '../../src/ocpp/actions.js';
-import { RpcEndpoint, type RpcEndpointOptions, type RpcLogLevel, type RpcTransport } from '../../src/ocpp/rpc.js';
+import { RpcEndpoint, type RpcEndpointOptions, type RpcTransport } from '../../src/ocpp/rpc.js';
 import { FakeClock } from './fake-clock.js';
 
 export const NOW = '2024-01-01T10:00:00.000Z';
@@ -35,7 +36,7 @@ export class MemoryTransport implements RpcTransport {
 export function attachedEndpoint(options: Partial<RpcEndpointOptions> = {}) {
   const clock = new FakeClock(1_000);
   const transport = new MemoryTransport();
-  const logs: { level: RpcLogLevel; msg: string; data?: Record<string, unknown> }[] = [];
+  const logs: { level: LogLevel; msg: string; data?: Record<string, unknown> }[] = [];
   const latencies: [string, number][] = [];
   const rpc = new RpcEndpoint({
     clock,

@@ -1,9 +1,8 @@
 /** Test support for the station engine: a fake charger behind it and small reconnect parameters. */
 import { expect } from 'vitest';
 import { capabilitiesOf } from '../../codecs/iec104-points/session.js';
-import type { CommandOutcome } from '../../codecs/codec.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CommandResultEvent } from '../../src/model/events.js';
 import type { SecurityProfileConfig } from '../../src/ocpp/client.js';
 import { DeviceModel } from '../../src/station/device-model/device-model.js';

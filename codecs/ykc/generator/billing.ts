@@ -1,4 +1,4 @@
-/** Generators of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/ykc.md §4). */
+/** Generators of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/protocols/ykc.md §4). */
 import type {
   BillingModel,
   BillingModelRequest,

@@ -1,4 +1,4 @@
-/** Generators of the GB/T 27930 relay frames 0x15-0x25 (docs/ykc.md §4, spec §7.3-7.10). */
+/** Generators of the GB/T 27930 relay frames 0x15-0x25 (docs/protocols/ykc.md §4, spec §7.3-7.10). */
 import type {
   BmsAbort,
   BmsDemand,

@@ -1,4 +1,4 @@
-/** Generators of the balance-update and offline-card frames 0x41-0x48 (docs/ykc.md §4, spec §8.9-8.16). */
+/** Generators of the balance-update and offline-card frames 0x41-0x48 (docs/protocols/ykc.md §4, spec §8.9-8.16). */
 import type {
   BalanceUpdate,
   BalanceUpdateAnswer,

@@ -1,4 +1,4 @@
-/** Generators of the real-time data frames 0x12 and 0x13 (docs/ykc.md §4). */
+/** Generators of the real-time data frames 0x12 and 0x13 (docs/protocols/ykc.md §4). */
 import type { ReadRealTimeData, RealTimeData } from '../messages/realtime.js';
 import type { FieldContext } from '../fields.js';
 import { BodyWriter } from '../writer.js';

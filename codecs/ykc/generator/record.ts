@@ -1,4 +1,4 @@
-/** Generators of the transaction record 0x3B / 0x3D and its confirmation 0x40 (docs/ykc.md §4, spec §8.7-8.8). */
+/** Generators of the transaction record 0x3B / 0x3D and its confirmation 0x40 (docs/protocols/ykc.md §4, spec §8.7-8.8). */
 import type { RateUsage, TransactionRecord, TransactionRecordConfirm, TransactionRecordV17 } from '../messages/record.js';
 import type { FieldContext } from '../fields.js';
 import { BodyWriter } from '../writer.js';

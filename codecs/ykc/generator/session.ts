@@ -1,4 +1,4 @@
-/** Generators of the registration and heartbeat frames 0x01-0x04 (docs/ykc.md §4). */
+/** Generators of the registration and heartbeat frames 0x01-0x04 (docs/protocols/ykc.md §4). */
 import type { Heartbeat, HeartbeatAnswer, Login, LoginAnswer } from '../messages/session.js';
 import type { FieldContext } from '../fields.js';
 import { BodyWriter } from '../writer.js';

@@ -1,4 +1,4 @@
-/** Generators of 0x51/0x52, 0x55/0x56, 0x57, 0x61-0x63 and the maintenance frames 0x91-0x94 (docs/ykc.md §4). */
+/** Generators of 0x51/0x52, 0x55/0x56, 0x57, 0x61-0x63 and the maintenance frames 0x91-0x94 (docs/protocols/ykc.md §4). */
 import type { FirmwareUpdate, FirmwareUpdateAnswer, Reboot } from '../messages/maintenance.js';
 import type {
   ParkingLockAnswer,

@@ -1,4 +1,4 @@
-/** Bodies of the billing-model frames 0x05, 0x06, 0x09, 0x0A, 0x57, 0x58 (docs/ykc.md §4, spec §6.5-6.8, §9.5-9.6). */
+/** Bodies of the billing-model frames 0x05, 0x06, 0x09, 0x0A, 0x57, 0x58 (docs/protocols/ykc.md §4, spec §6.5-6.8, §9.5-9.6). */
 
 /** 0x05 charger -> platform: is my billing model current? */
 export interface BillingModelVerify {

@@ -1,5 +1,5 @@
 /**
- * Bodies of the GB/T 27930 relay frames 0x15-0x25 (docs/ykc.md §4, spec §7.3-7.10). All charger ->
+ * Bodies of the GB/T 27930 relay frames 0x15-0x25 (docs/protocols/ykc.md §4, spec §7.3-7.10). All charger ->
  * platform. Currents with the GB/T -400 A offset are decoded to signed amperes.
  */
 import type {
@@ -126,7 +126,7 @@ export interface BmsDemand extends SessionHead {
 /**
  * 0x25 BMS information (BSM), every 15 s. The spec packs the flags as 2-bit fields in one word
  * (body 31 bytes, `packed`); JCPP sends each flag as a 2-byte word (body 45 bytes, `words`,
- * docs/ykc.md §9 #4). The decoder picks the layout from the body length.
+ * docs/protocols/ykc.md §9 #4). The decoder picks the layout from the body length.
  */
 export interface BmsInfo extends SessionHead {
   /** Number of the highest-voltage cell, as sent (the spec gives it a 1 offset; not applied). */

@@ -1,4 +1,4 @@
-/** Bodies of the remote maintenance frames 0x92/0x91 (reboot) and 0x94/0x93 (firmware update) (docs/ykc.md §4, spec §11). */
+/** Bodies of the remote maintenance frames 0x92/0x91 (reboot) and 0x94/0x93 (firmware update) (docs/protocols/ykc.md §4, spec §11). */
 
 /** 0x92 platform -> charger. */
 export interface Reboot {

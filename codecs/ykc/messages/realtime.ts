@@ -1,4 +1,4 @@
-/** Bodies of the real-time data frames 0x12 and 0x13 (docs/ykc.md §4, spec §7.1-7.2). */
+/** Bodies of the real-time data frames 0x12 and 0x13 (docs/protocols/ykc.md §4, spec §7.1-7.2). */
 
 /** 0x12 platform -> charger: send a 0x13 now. */
 export interface ReadRealTimeData {

@@ -1,4 +1,4 @@
-/** Bodies of the transaction record 0x3B (v1.5/1.6), 0x3D (v1.7) and its confirmation 0x40 (docs/ykc.md §4, spec §8.7-8.8). */
+/** Bodies of the transaction record 0x3B (v1.5/1.6), 0x3D (v1.7) and its confirmation 0x40 (docs/protocols/ykc.md §4, spec §8.7-8.8). */
 import type { YkcTimestamp } from '../fields.js';
 
 /** One rate's share of a session. */
@@ -36,7 +36,7 @@ export interface TransactionRecord {
   /** 1 app, 2 card, 4 offline card, 5 VIN (`TRADE_FLAG`). */
   readonly tradeFlag: number;
   readonly tradeTime: YkcTimestamp;
-  /** Stop reason code (docs/ykc.md §5). */
+  /** Stop reason code (docs/protocols/ykc.md §5). */
   readonly stopReason: number;
   /** Physical card number (8 bytes, rendered as configured). */
   readonly physicalCardNo: string;

@@ -1,4 +1,4 @@
-/** Bodies of the registration and heartbeat frames 0x01-0x04 (docs/ykc.md §4, spec §6.1-6.4). */
+/** Bodies of the registration and heartbeat frames 0x01-0x04 (docs/protocols/ykc.md §4, spec §6.1-6.4). */
 
 /** 0x01 charger -> platform. */
 export interface Login {
@@ -15,7 +15,7 @@ export interface Login {
   readonly networkType: number;
   /** SIM field (10 bytes "BCD"), rendered as 20 hex digits: devices put an ICCID with hex digits there. */
   readonly sim: string;
-  /** 0 China Mobile, 2 China Telecom, 3 China Unicom, 4 other (docs/ykc.md §9 #8). */
+  /** 0 China Mobile, 2 China Telecom, 3 China Unicom, 4 other (docs/protocols/ykc.md §9 #8). */
   readonly operator: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Bodies of the platform settings frames 0x51/0x52 (work parameters), 0x55/0x56 (time sync) and the
- * parking-lock frames 0x61-0x63 (docs/ykc.md §4, spec §9.1-9.4, §10).
+ * parking-lock frames 0x61-0x63 (docs/protocols/ykc.md §4, spec §9.1-9.4, §10).
  */
 import type { YkcTimestamp } from '../fields.js';
 

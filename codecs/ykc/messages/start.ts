@@ -1,6 +1,6 @@
 /**
  * Bodies of the start/stop frames 0x31-0x36 and their parallel-charging (v1.6) variants 0xA1-0xA4
- * (docs/ykc.md §4, spec §8.1-8.6, §12).
+ * (docs/protocols/ykc.md §4, spec §8.1-8.6, §12).
  */
 
 /** 0x31 charger -> platform: a user started at the charger with a card or the vehicle's VIN. */

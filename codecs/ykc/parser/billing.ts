@@ -1,4 +1,4 @@
-/** Parsers of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/ykc.md §4). */
+/** Parsers of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/protocols/ykc.md §4). */
 import type { Parser } from 'binary-parser';
 import type {
   BillingModel,
@@ -10,7 +10,7 @@ import type {
 import { bcd, scaled } from '../fields.js';
 import { compile, fixed, le, pile, type BodyDecoder } from './common.js';
 
-/** Prices have 5 decimals (docs/ykc.md §2). */
+/** Prices have 5 decimals (docs/protocols/ykc.md §2). */
 const price = scaled(100_000);
 
 const modelId = (p: Parser): Parser => p.buffer('billingModelId', { length: 2, formatter: bcd });

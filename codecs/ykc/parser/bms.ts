@@ -1,4 +1,4 @@
-/** Parsers of the GB/T 27930 relay frames 0x15-0x25 (docs/ykc.md §4, spec §7.3-7.10). */
+/** Parsers of the GB/T 27930 relay frames 0x15-0x25 (docs/protocols/ykc.md §4, spec §7.3-7.10). */
 import type { Parser } from 'binary-parser';
 import type {
   BmsAbort,
@@ -137,7 +137,7 @@ export const decodeBmsAbort: BodyDecoder<BmsAbort> = fixed(bmsAbort, 28);
 export const decodeChargerAbort: BodyDecoder<ChargerAbort> = fixed(chargerAbort, 28);
 export const decodeBmsDemand: BodyDecoder<BmsDemand> = fixed(demand, 44);
 
-/** Branches on the body length (docs/ykc.md §9 #4): 45 bytes or more is the JCPP word layout. */
+/** Branches on the body length (docs/protocols/ykc.md §9 #4): 45 bytes or more is the JCPP word layout. */
 export const decodeBmsInfo: BodyDecoder<BmsInfo> = (body) => {
   const words = body.length >= BMS_INFO_WORDS_SIZE;
   const size = words ? BMS_INFO_WORDS_SIZE : 31;

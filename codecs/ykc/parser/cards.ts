@@ -1,5 +1,5 @@
 /**
- * Parsers of the balance-update and offline-card frames 0x41-0x48 (docs/ykc.md §4). The list frames
+ * Parsers of the balance-update and offline-card frames 0x41-0x48 (docs/protocols/ykc.md §4). The list frames
  * carry their entry count (0x44/0x46/0x48) or fill the body with entries (0x45/0x47); a count that
  * needs more bytes than the body has is YKC_FIELD, entries beyond the count are trailing bytes.
  */

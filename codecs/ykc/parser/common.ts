@@ -1,7 +1,7 @@
 /**
  * Building blocks of the YKC body parsers. Each frame type has a binary-parser compiled with
  * `compileLean` (no context variables) over its layout; the frame parser hands it a body that is
- * at least the layout size (zero-filled when the charger sent less, docs/ykc.md §7), so the generated
+ * at least the layout size (zero-filled when the charger sent less, docs/protocols/ykc.md §7), so the generated
  * code never reads out of bounds. Card numbers and timestamps depend on codec options and are
  * converted after parsing.
  */
@@ -23,7 +23,7 @@ export interface Decoded<T> {
 /** Decodes one body; an error's offset is relative to the body start. */
 export type BodyDecoder<T> = (body: Buffer, ctx: FieldContext) => Decoded<T> | YkcDecodeError;
 
-/** A little-endian parser (every YKC BIN field is little-endian, docs/ykc.md §2). */
+/** A little-endian parser (every YKC BIN field is little-endian, docs/protocols/ykc.md §2). */
 export const le = (): Parser => new Parser().endianness('little');
 
 /** Compiles the parser lean and returns it. */

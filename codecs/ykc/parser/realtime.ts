@@ -1,4 +1,4 @@
-/** Parsers of the real-time data frames 0x12 and 0x13 (docs/ykc.md §4). */
+/** Parsers of the real-time data frames 0x12 and 0x13 (docs/protocols/ykc.md §4). */
 import type { ReadRealTimeData, RealTimeData } from '../messages/realtime.js';
 import { celsius, hex, scaled } from '../fields.js';
 import { compile, fixed, le, pileGun, txnPileGun, type BodyDecoder } from './common.js';

@@ -1,4 +1,4 @@
-/** Parsers of the transaction record 0x3B / 0x3D and its confirmation 0x40 (docs/ykc.md §4, spec §8.7-8.8). */
+/** Parsers of the transaction record 0x3B / 0x3D and its confirmation 0x40 (docs/protocols/ykc.md §4, spec §8.7-8.8). */
 import type { Parser } from 'binary-parser';
 import type { TransactionRecord, TransactionRecordConfirm, TransactionRecordV17 } from '../messages/record.js';
 import { ascii, bcd, hex, scaled, uintLEScaled, type FieldContext } from '../fields.js';

@@ -1,4 +1,4 @@
-/** Parsers of the registration and heartbeat frames 0x01-0x04 (docs/ykc.md §4). */
+/** Parsers of the registration and heartbeat frames 0x01-0x04 (docs/protocols/ykc.md §4). */
 import type { Heartbeat, HeartbeatAnswer, Login, LoginAnswer } from '../messages/session.js';
 import { ascii, hex } from '../fields.js';
 import { compile, fixed, le, pile, pileGun, type BodyDecoder } from './common.js';

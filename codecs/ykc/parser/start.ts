@@ -1,4 +1,4 @@
-/** Parsers of the start/stop frames 0x31-0x36 and 0xA1-0xA4 (docs/ykc.md §4, spec §8.1-8.6, §12). */
+/** Parsers of the start/stop frames 0x31-0x36 and 0xA1-0xA4 (docs/protocols/ykc.md §4, spec §8.1-8.6, §12). */
 import type { Parser } from 'binary-parser';
 import type {
   ParallelRemoteStart,

@@ -263,7 +263,7 @@ export class SmartCharging {
     if (p.chargingSchedule.length !== 1) return reject('InvalidSchedule', 'exactly one chargingSchedule (several are for ISO 15118 only)');
     const s = p.chargingSchedule[0];
     if (s === undefined) return reject('InvalidSchedule');
-    // Pitfall 17: only the units the charger's limit command takes (SmartChargingCtrlr.RateUnit, K01.FR.26);
+    // docs/protocols/ocpp.md §6 #17: only the units the charger's limit command takes (SmartChargingCtrlr.RateUnit, K01.FR.26);
     // which connector takes which unit is checked by ChargingLimits.
     if (!this.ctx.capabilities.limitUnits.has(s.chargingRateUnit)) return reject('UnsupportedRateUnit', `the charger takes ${[...this.ctx.capabilities.limitUnits].join(',')}`);
     const periods = s.chargingSchedulePeriod;

@@ -1,5 +1,5 @@
 /**
- * The transactional queue (OCPP 2.0.1 E13, §2.4.5-2.4.6): TransactionEvents persisted in the
+ * The transactional queue (OCPP 2.0.1 E13, docs/protocols/ocpp.md §2.4.5, §2.4.6): TransactionEvents persisted in the
  * StateStore before anything is confirmed to the charger, delivered one at a time in order once the
  * boot is Accepted, retried `MessageAttempts` times spaced `MessageAttemptInterval × n` s on a
  * CALLERROR or time-out (attempts count only while connected), then dropped with an error log.

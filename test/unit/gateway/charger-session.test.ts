@@ -1,7 +1,8 @@
 /** ChargerSession on a real TCP connection: what it does to the charger's socket. */
+import { systemClock } from '../../../src/core/clock.js';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { systemCodecClock, type Codec } from '../../../codecs/codec.js';
+import type { Codec } from '../../../codecs/codec.js';
 import { iec104PointsCodec } from '../../../codecs/iec104-points/index.js';
 import { PointTable } from '../../../codecs/iec104-points/points.js';
 import { ChargerSession } from '../../../src/gateway/charger-session.js';
@@ -23,7 +24,7 @@ describe('ChargerSession', () => {
         socket,
         codec: iec104PointsCodec as Codec<unknown>,
         codecOptions: { mapping, table: new PointTable(mapping) },
-        clock: systemCodecClock,
+        clock: systemClock,
         log: () => undefined,
         createEngine: () => Promise.resolve('no engine in this test'),
       });

@@ -5,9 +5,8 @@
  * CSMS was told Rejected reaches the block that sent the command, so the station follows the charger.
  */
 import { describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../../codecs/codec.js';
 import type { Capabilities } from '../../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../../src/model/commands.js';
 import { ChargerCommands, statusInfo } from '../../../src/station/charger-commands.js';
 import { DeviceModel } from '../../../src/station/device-model/device-model.js';
 import { MemoryStore } from '../../../src/store/memory.js';

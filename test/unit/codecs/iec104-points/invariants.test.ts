@@ -7,13 +7,13 @@
  * meter resets, and the gateway's own start/stop commands through the session) and every canonical
  * event the session emits is checked against the invariants of `src/model/events.ts`.
  */
+import type { Clock } from '../../../../src/core/clock.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CodecError } from '../../../../codecs/codec.js';
 import type { FaultPoint, Iec104PointsMapping } from '../../../../codecs/iec104-points/mapping.js';
 import { Iec104PointsSession } from '../../../../codecs/iec104-points/session.js';
 import { ChargerSimulator, type SimulatorEvent } from '../../../../codecs/iec104-points/simulator.js';
-import type { LinkClock } from '../../../../src/iec104/link-params.js';
 import { CHARGING_STATES, CONNECTOR_STATUSES, type ChargerEvent } from '../../../../src/model/events.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { loadExampleMapping, START } from '../../../support/iec104-points.js';
@@ -110,7 +110,7 @@ function run(mapping: Iec104PointsMapping, config: RunConfig, actions: readonly 
   let pump: () => void = () => undefined;
   // Every timer (t1/t2/t3, meter ticks, periodic interrogations, command time-outs) delivers what it
   // sent at the instant it fired: a zero-latency wire, never re-entrant (timers fire only in advance()).
-  const clock: LinkClock = {
+  const clock: Clock = {
     now: () => fake.now(),
     setTimeout: (fn, ms) =>
       fake.setTimeout(() => {

@@ -4,11 +4,11 @@
  * clearing it does not start charging again: that takes a new start. Played through the codec
  * session, the standard demo session is one session, not one plus a near-zero-length second.
  */
+import type { Clock } from '../../../../src/core/clock.js';
 import { describe, expect, it } from 'vitest';
 import { Iec104PointsSession } from '../../../../codecs/iec104-points/session.js';
 import { ChargerSimulator } from '../../../../codecs/iec104-points/simulator.js';
 import { playScript, standardSession } from '../../../../codecs/iec104-points/simulator-script.js';
-import type { LinkClock } from '../../../../src/iec104/link.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
 import { DC, simulatorHarness as harness } from '../../../support/charger-simulator.js';
 import { FakeClock } from '../../../support/fake-clock.js';
@@ -79,7 +79,7 @@ function simulatorAndSession(): { sim: ChargerSimulator; events: ChargerEvent[];
       pumping = false;
     }
   };
-  const clock: LinkClock = {
+  const clock: Clock = {
     now: () => fake.now(),
     setTimeout: (fn, ms) =>
       fake.setTimeout(() => {

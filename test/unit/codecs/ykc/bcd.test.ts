@@ -1,4 +1,4 @@
-/** Packed BCD (docs/ykc.md §2): MSB-first digits, left zero padding, 0xF right padding, hex nibbles kept. */
+/** Packed BCD (docs/protocols/ykc.md §2): MSB-first digits, left zero padding, 0xF right padding, hex nibbles kept. */
 import { describe, expect, it } from 'vitest';
 import { YkcEncodeError, encodeBcd, isDecimalBcd, readBcd, trimBcdPadding, writeBcd } from '../../../../codecs/ykc/index.js';
 

@@ -239,7 +239,7 @@ describe('frame-type catalogue', () => {
   });
 });
 
-describe('stop reasons (docs/ykc.md §5)', () => {
+describe('stop reasons (docs/protocols/ykc.md §5)', () => {
   it('names the codes and their categories', () => {
     expect(stopReasonInfo(0x40)).toEqual({ code: 0x40, category: 'completed', text: 'app remote stop' });
     expect(stopReasonInfo(0x4e)).toMatchObject({ category: 'startFailed', text: 'insufficient balance' });

@@ -1,5 +1,5 @@
 /**
- * CRC-16/MODBUS (docs/ykc.md §1): the catalogue check value, the two spec samples that verify (§8.1),
+ * CRC-16/MODBUS (docs/protocols/ykc.md §1): the catalogue check value, the two spec samples that verify (§8.1),
  * both byte orders on receive and low byte first on send.
  */
 import { describe, expect, it } from 'vitest';

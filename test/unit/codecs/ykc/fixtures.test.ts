@@ -1,6 +1,6 @@
 /**
  * Every byte fixture under fixtures/ykc: good frames are decoded, encoded and mirrored against
- * their .json (written by an independent reading of the docs/ykc.md §4 layouts), and framed in every
+ * their .json (written by an independent reading of the docs/protocols/ykc.md §4 layouts), and framed in every
  * chunking; bad inputs must produce exactly the errors of their `# expect:` headers while the good
  * frames around them still come through.
  */
@@ -55,7 +55,7 @@ describe('fixture set', () => {
     expect(new Set(values.map((v) => v.countLayout).filter(Boolean))).toEqual(new Set(['spec', 'jcpp']));
   });
 
-  it('has the login and time-sync values docs/ykc.md §8.1 documents', () => {
+  it('has the login and time-sync values docs/protocols/ykc.md §8.1 documents', () => {
     const login = good.find((f) => f.name === '01-login-jcpp')?.expected;
     expect(login).toMatchObject({
       pileType: 1,

@@ -1,5 +1,5 @@
 /**
- * YkcFramer specifics (docs/ykc.md §1, §7): several frames per chunk, frames split anywhere, the CRC byte
+ * YkcFramer specifics (docs/protocols/ykc.md §1, §7): several frames per chunk, frames split anywhere, the CRC byte
  * order reported per frame, resynchronisation after garbage, bad length fields and bad CRCs, the
  * maxLength option, buffered/position accounting and reset().
  */

@@ -1,6 +1,6 @@
 /**
  * YKC session: which command an answer frame answers (issue 12, point 2). The frame's sequence
- * first (a reply echoes its request's, docs/ykc.md §1, verbatim or byte-swapped), then what the answer
+ * first (a reply echoes its request's, docs/protocols/ykc.md §1, verbatim or byte-swapped), then what the answer
  * carries (the transaction of a 0x33, the gun of a 0x33 / 0x35), and only then the oldest command
  * of its kind, logged. A pile that ignores one command and answers the next has that answer
  * credited to the next; an answer to a command the codec gave up on is reported late, never
@@ -57,7 +57,7 @@ describe('YKC answers matched by the sequence they echo', () => {
     s.session.command({ type: 'setAvailability', id: 'a2', connector: 0, available: true });
     s.feed({ type: 'workParamsAnswer', sequence: seqOf(s, 'workParams'), pileCode: PILE, result: 1 });
     expect(s.results()).toEqual([['a2', 'accepted']]);
-    // Echoed byte-swapped (docs/ykc.md §9 #2): still the first's.
+    // Echoed byte-swapped (docs/protocols/ykc.md §9 #2): still the first's.
     s.feed({ type: 'workParamsAnswer', sequence: ((first & 0xff) << 8) | (first >> 8), pileCode: PILE, result: 0 });
     expect(s.results()).toEqual([['a1', 'rejected']]);
     s.session.command({ type: 'setLimit', id: 'l1', connector: 0, limit: { value: 30_000, unit: 'W' } });

@@ -1,5 +1,5 @@
 /**
- * YKC session: the remote update (0x94 -> 0x93, docs/ykc.md §4.1). `updateFirmware` goes out as a
+ * YKC session: the remote update (0x94 -> 0x93, docs/protocols/ykc.md §4.1). `updateFirmware` goes out as a
  * 0x94 carrying the FTP source as it fits the frame's fields (refused, with the field named, when
  * it does not); the pile's 0x93 is the command's result, awaited for the whole download window.
  */

@@ -132,7 +132,7 @@ describe('YKC session: records without a transaction number', () => {
 
 describe('YKC session: 0x52 work parameters', () => {
   const rated = { ratedPowerW: 60_000, heartbeatIntervalMs: 10_000_000 };
-  /** 0x51 to the last 0x52 sent, echoing its sequence (docs/ykc.md §1). */
+  /** 0x51 to the last 0x52 sent, echoing its sequence (docs/protocols/ykc.md §1). */
   const answer = (s: ReturnType<typeof ykcLoggedIn>, result: number): void => s.feed({ type: 'workParamsAnswer', sequence: s.sentOf('workParams').at(-1)?.sequence ?? 0, pileCode: PILE, result });
 
   it('a limit with until is lifted (100 %) at until; that 0x52 resolves no command', () => {

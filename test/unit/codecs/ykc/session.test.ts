@@ -379,6 +379,7 @@ describe('YKC session: other commands', () => {
 });
 
 describe('YKC stop-reason mapping file', () => {
+  // §5: the mapping docs/protocols/ykc.md §5 describes.
   it('the shipped file covers the §5 mapping suggestions', () => {
     const m = defaultStopReasonMap();
     expect(m.codes.get(0x40)).toBe('remote');

@@ -6,9 +6,8 @@
  * schema however many EVSEs the charger has.
  */
 import { describe, expect, it } from 'vitest';
-import type { CommandOutcome } from '../../../../codecs/codec.js';
 import type { Capabilities } from '../../../../src/model/capabilities.js';
-import type { ChargerCommand } from '../../../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../../../src/model/commands.js';
 import type { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import { validateResponse } from '../../../../src/ocpp/schemas.js';
 import { Availability } from '../../../../src/station/availability/availability.js';

@@ -106,7 +106,7 @@ function expectValidNotifyReports(items: ReportDataType[], perPage: number): voi
 }
 
 describe('DeviceModel reports', () => {
-  it('FullInventory has every required Core variable of §2.6.1, per EVSE and connector, with its mutability and type', async () => {
+  it('FullInventory has every required Core variable of docs/protocols/ocpp.md §2.6.1, per EVSE and connector, with its mutability and type', async () => {
     const dm = await load();
     const items = dm.report('FullInventory') ?? [];
     for (const [component, variable, instance, mutability, dataType] of REQUIRED) {
@@ -214,7 +214,7 @@ describe('DeviceModel honesty and topology', () => {
     expect(find(limited.report('FullInventory') ?? [], 'SmartChargingCtrlr', 'RateUnit')?.variableCharacteristics?.valuesList).toBe('W');
   });
 
-  it('FullInventory has LocalAuthListCtrlr with the variables the Local Auth List profile requires (§2.6.1)', async () => {
+  it('FullInventory has LocalAuthListCtrlr with the variables the Local Auth List profile requires (docs/protocols/ocpp.md §2.6.1)', async () => {
     const items = (await load()).report('FullInventory') ?? [];
     for (const [variable, mutability, dataType] of [
       ['BytesPerMessage', 'ReadOnly', 'integer'],

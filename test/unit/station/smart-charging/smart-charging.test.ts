@@ -185,7 +185,7 @@ describe('GetChargingProfiles, ClearChargingProfile, GetCompositeSchedule', () =
     expect(sc.getCompositeSchedule({ evseId: 1, duration: 60, chargingRateUnit: 'A' })).toEqual({ status: 'Rejected', statusInfo: { reasonCode: 'UnsupportedRateUnit' } });
   });
 
-  it('DC without a voltage: refuses to mix A and W (pitfall 17)', async () => {
+  it('DC without a voltage: refuses to mix A and W (docs/protocols/ocpp.md §6 #17)', async () => {
     const { sc } = await station({ currentType: 'DC', limitUnits: new Set(['A', 'W']), maxPowerW: 60_000 });
     expect(await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', unit: 'A', periods: [[0, 100]] }))).toEqual({ status: 'Accepted' });
     expect((await sc.setChargingProfile(set(1, { id: 2, unit: 'W', periods: [[0, 30_000]] }))).statusInfo?.reasonCode).toBe('UnsupportedRateUnit');
