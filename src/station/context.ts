@@ -3,6 +3,8 @@
  * station. Blocks talk to the CSMS only through `call` (the single way out) and to the charger
  * only through `charger.send`.
  */
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { CallOptions, RpcEndpoint } from '../ocpp/rpc.js';
@@ -28,21 +30,6 @@ import type { SecurityEvents, SecurityEventType } from './security/security-even
 import type { SmartCharging } from './smart-charging/smart-charging.js';
 import type { Transactions } from './transactions/transactions.js';
 import type { TxQueue } from './transactions/tx-queue.js';
-
-/** Wall clock (epoch ms) and timers, injected. */
-export interface EngineClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemEngineClock: EngineClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
-export type EngineLog = (level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Readonly<Record<string, unknown>>) => void;
 
 /** The legacy charger as the engine sees it. */
 export interface ChargerPort {
@@ -96,8 +83,9 @@ export interface StationContext {
   readonly store: StateStore;
   readonly dm: DeviceModel;
   readonly rpc: RpcEndpoint;
-  readonly clock: EngineClock;
-  readonly log: EngineLog;
+  /** Wall clock (epoch ms) and timers. */
+  readonly clock: Clock;
+  readonly log: Log;
   readonly charger: ChargerPort;
   /** Sends a CALL to the CSMS (and counts as activity for the heartbeat); `options` bound or withdraw it. */
   call<A extends StationAction>(action: A, payload: RequestOf<A>, options?: CallOptions): Promise<ResponseOf<A>>;

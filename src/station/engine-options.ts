@@ -3,7 +3,9 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { RecordHoldReason } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
-import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
+import type { ChargerIdentity, ChargerPort } from './context.js';
 import type { DeviceModel, DeviceModelConfig } from './device-model/device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
 import type { TlsMaterial } from './provisioning/network-slots.js';
@@ -27,8 +29,8 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly capabilities: Capabilities;
   readonly store: StateStore;
   readonly charger: ChargerPort;
-  readonly clock?: EngineClock;
-  readonly log?: EngineLog;
+  readonly clock?: Clock;
+  readonly log?: Log;
   readonly random?: () => number;
   /** Device-model settings beyond identity and security (connector type, organization...). */
   readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;

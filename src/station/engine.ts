@@ -20,7 +20,9 @@ import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { settleBeforeClose, within } from './closing.js';
 import { Faults } from './availability/faults.js';
-import { systemEngineClock, type EngineLog, type StationBlocks, type StationContext } from './context.js';
+import { systemClock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
+import type { StationBlocks, StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
 import { Logs } from './diagnostics/get-log.js';
 import { DeviceModel, type VariableChange } from './device-model/device-model.js';
@@ -64,8 +66,8 @@ export class StationEngine {
     rpc: RpcEndpoint,
   ) {
     this.id = options.id;
-    const clock = options.clock ?? systemEngineClock;
-    const log: EngineLog = options.log ?? (() => undefined);
+    const clock = options.clock ?? systemClock;
+    const log: Log = options.log ?? (() => undefined);
     // Filled below, block by block, before any of them runs: a block reads another only when used.
     const blocks = {} as { -readonly [K in keyof StationBlocks]: StationBlocks[K] };
     this.blocks = blocks;
@@ -127,7 +129,7 @@ export class StationEngine {
 
   /** Builds the engine: loads the device model and the persisted availability. */
   static async create(options: StationEngineOptions): Promise<StationEngine> {
-    const clock = options.clock ?? systemEngineClock;
+    const clock = options.clock ?? systemClock;
     const password = options.security.profile === 3 ? undefined : options.security.password;
     // The device model calls back into the engine, which needs the model to be built first.
     const ref: { engine?: StationEngine } = {};

@@ -5,7 +5,7 @@
  * Transaction.Begin / Transaction.End meter value. A value that is no finite number is dropped and
  * logged once per station.
  */
-import type { EngineLog } from '../context.js';
+import type { Log } from '../../core/log.js';
 import { energyValue, type MeterValue, type ReadingContext } from '../meter-values/meter-values.js';
 import type { EnergyReading, OpenTx } from './transaction-events.js';
 
@@ -15,7 +15,7 @@ export class EnergyReadings {
   /** Whether a value that is not a finite number was dropped and logged (once per station). */
   private unreadableLogged = false;
 
-  constructor(private readonly log: EngineLog) {}
+  constructor(private readonly log: Log) {}
 
   /** Remembers a connector's energy register reading, when it is a finite one. */
   note(connector: number, wh: number | undefined, at: string): void {
