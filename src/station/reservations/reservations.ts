@@ -74,8 +74,7 @@ export class Reservations {
 
   /** A charging session or an open transaction on the EVSE. */
   private inUse(evse: number): boolean {
-    const { chargerEvents, transactions } = this.ctx.blocks;
-    return chargerEvents.sessionRunning(evse) || transactions.transactionOf(evse) !== undefined;
+    return this.ctx.blocks.chargerEvents.sessionRunning(evse) || this.ctx.blocks.transactions.transactionOf(evse) !== undefined;
   }
 
   /** The groupIdToken the Local Authorization List gives `token`, if any. */
