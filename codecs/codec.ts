@@ -35,6 +35,12 @@ export type IgnoredReason = (typeof IGNORED_REASONS)[number];
 export interface SessionSink {
   /** A canonical event. */
   event(event: ChargerEvent): void;
+  /**
+   * One whole frame came from the charger (the host counts them). Called for every frame the
+   * session's framer yields from the bytes given to `receive`, good or bad, before the session acts
+   * on it, and for the rest of a chunk that made the session close; never for framing errors.
+   */
+  frameReceived?(): void;
   /** Bytes to write to the charger. */
   send(bytes: Buffer): void;
   /**
@@ -145,12 +151,137 @@ export interface CodecSession {
   goodbye?(): Promise<void>;
 }
 
-/** A protocol, registered in `registry.ts`. */
+/** Where a framer found something: a whole frame, or bytes that are not one. */
+export type FramerItem = { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number } | { readonly kind: 'error'; readonly error: FramingError };
+
+/** Bytes a framer could not make a frame of, with a stable code. */
+export interface FramingError {
+  readonly code: string;
+  readonly message: string;
+  /** Byte offset in the stream given to the framer. */
+  readonly offset: number;
+  /** The bytes skipped, where the framer kept them. */
+  readonly raw?: Uint8Array;
+}
+
+/** A framer over one direction of a connection: arbitrary chunks in, whole frames or errors out. */
+export interface ChunkFramer {
+  /** Frames and framing errors completed by `chunk`, in stream order (offsets count from the first chunk). */
+  push(chunk: Uint8Array): Iterable<FramerItem>;
+  /** The input has ended: the error for a frame it ends inside (offset: where that frame starts), or undefined. */
+  end(): FramingError | undefined;
+}
+
+/** One whole frame read for people: its fields, or why they cannot be read. */
+export type DecodedFrame =
+  | { readonly ok: true; readonly lines: string[]; readonly json: unknown }
+  | {
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+      /** Where in the frame its fault lies (0: the frame as a whole). */
+      readonly offset: number;
+      /** What can still be read (e.g. the header of an encrypted frame without its key). */
+      readonly lines?: string[];
+    };
+
+/**
+ * How a tool reads frames: the zone of their times and the values of the codec's CLI flags
+ * (`Codec.cliFlags`, by name, already checked).
+ */
+export interface FrameView {
+  readonly timeZone: string;
+  readonly flags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Framing and describing a codec's frames without a session, for `pilegate decode` and `replay`
+ * and a station's DiagnosticsLog. Pure: bytes in, text out.
+ */
+export interface FrameTools {
+  /** A new framer (one per direction and connection). */
+  framer(): ChunkFramer;
+  /** The frame's fields, one line each indented by two spaces, and as JSON; or why they cannot be read. */
+  decode(frame: Buffer): DecodedFrame;
+  /** The frame's bytes as a dump may show them: a copy with secrets overwritten, or the frame itself. */
+  shown(frame: Buffer): Buffer;
+  /** The key `pilegate decode --json` gives a decoded frame (default `frame`; IEC 104 keeps `apdu`). */
+  readonly jsonKey?: string;
+  /**
+   * For replaying a capture through a session that cannot answer like the captured one (its replies
+   * go nowhere): what the session wrote, and each frame from the charger adapted to it (IEC 104:
+   * the N(R) of the charger's frames acknowledges what the replaying session sent). Absent: frames
+   * go to the session as captured.
+   */
+  replayer?(): FrameReplayer;
+}
+
+/** See `FrameTools.replayer`; one per replay. */
+export interface FrameReplayer {
+  /** Bytes the replaying session wrote. */
+  sent(bytes: Buffer): void;
+  /** A frame from the charger as the replaying session gets it. */
+  toSession(frame: Buffer): Buffer;
+}
+
+/** Reads frames out of their connection's context into canonical events (`pilegate decode --mapping`). */
+export interface FrameInterpreter {
+  /**
+   * Interprets one whole frame as if it came on an established connection (no link procedures,
+   * state kept across calls); its events and logs go to the sink it was made with. Returns false
+   * when the frame carries nothing to interpret (a link-control frame).
+   */
+  interpret(frame: Buffer): boolean;
+}
+
+/** A command-line flag a codec understands, offered by `pilegate decode` (`--<name> <value>`). */
+export interface CodecFlag {
+  /** Lower-case words joined by `-`: `cot-size`, `ykc-key`. */
+  readonly name: string;
+  /** Its value's placeholder in help: `n`, `hex`. */
+  readonly value: string;
+  readonly description: string;
+  /** Why `value` is not acceptable (a usage error; never quotes a secret), or undefined when it is. */
+  check?(value: string): string | undefined;
+}
+
+/** What `pilegate mapping check` prints of a valid options file. */
+export interface OptionsReport {
+  /** A summary, line by line. */
+  readonly lines: readonly string[];
+  /** The options as loaded (normalised), for `--json`. */
+  readonly json: unknown;
+}
+
+/**
+ * A protocol, registered in `registry.ts`: everything the gateway and the CLI know of it. The
+ * gateway loads a listener's options once, creates one session per charger connection and shows a
+ * station's frames with `frameTools`; `pilegate decode`, `replay` and `mapping check` use the same
+ * members. Nothing outside the codec's folder imports its files.
+ */
 export interface Codec<Options = unknown> {
   /** Stable name used in configuration and on the CLI (`iec104-points`, `ykc`...). */
   readonly name: string;
   readonly description: string;
   /** Loads and validates this codec's options (a mapping file, a dialect); throws a typed config error. */
   loadOptions(source: { readonly file?: string; readonly value?: unknown }): Promise<Options>;
+  /** What the options file is (`--mapping` on the CLI, `mapping:` on a listener). */
+  readonly optionsFile: {
+    /** How messages name it: `point-table mapping`, `YKC options file`. */
+    readonly noun: string;
+    /** Sessions need one (it has no defaults): without it the CLI shows frames only, no events. */
+    readonly required: boolean;
+  };
+  /** One per charger connection; reads no files (everything it needs is in `context.options`). */
   createSession(context: SessionContext<Options>): CodecSession;
+  /** The zone of the charger's clock when nothing else names one: the options' zone, else the codec's default. */
+  timeZone(options: Options | undefined): string;
+  /** Framing and describing frames, given the options when there are any. */
+  frameTools(options: Options | undefined, view: FrameView): FrameTools;
+  /** Flags `pilegate decode` offers for this codec; their values reach `frameTools` and `interpreter` in `FrameView.flags`. */
+  readonly cliFlags?: readonly CodecFlag[];
+  /** Canonical events of frames read one by one out of context (`pilegate decode --mapping`); events go to `context.sink`. */
+  interpreter?(context: SessionContext<Options>, view: FrameView): FrameInterpreter;
+  /** What `pilegate mapping check` prints of loaded options; absent: the codec has nothing to check beyond loading. */
+  checkOptions?(options: Options, file: string): OptionsReport;
 }

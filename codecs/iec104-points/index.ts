@@ -3,6 +3,8 @@ import type { Codec } from '../codec.js';
 import { PointTable } from './points.js';
 import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
 import { loadMappingFile, parseMapping } from './load-mapping.js';
+import { checkIec104Options } from './mapping-report.js';
+import { IEC104_FLAGS, iec104FrameTools, iec104Interpreter, iec104TimeZone } from './tools.js';
 
 export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   name: 'iec104-points',
@@ -12,7 +14,13 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
       source.file !== undefined ? await loadMappingFile(source.file) : parseMapping(JSON.stringify(source.value ?? null), '<inline mapping>');
     return { mapping, table: new PointTable(mapping) };
   },
+  optionsFile: { noun: 'point-table mapping', required: true },
   createSession: (context) => new Iec104PointsSession(context),
+  timeZone: iec104TimeZone,
+  frameTools: iec104FrameTools,
+  cliFlags: IEC104_FLAGS,
+  interpreter: iec104Interpreter,
+  checkOptions: checkIec104Options,
 };
 
 export { Iec104PointsSession, capabilitiesOf } from './session.js';

@@ -103,6 +103,7 @@ export class Iec104PointsSession implements CodecSession {
       clock: ctx.clock,
       send: (bytes) => ctx.sink.send(bytes),
       close: (reason) => this.linkLost(`link ${reason}`),
+      onFrame: () => ctx.sink.frameReceived?.(),
       onAsdu: (bytes) => this.onAsdu(bytes),
       onError: (e) => ctx.sink.error({ code: e.code, message: e.message, offset: e.offset }),
       onFlowWarning: (w) => logFlowWarning(ctx.sink.log, w, this.link.params),

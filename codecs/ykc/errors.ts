@@ -40,7 +40,8 @@ export const YKC_ERROR_CODES = [
   'YKC_NOT_ENCRYPTED',
   /**
    * A field value that cannot be decoded or encoded: an encryption flag other than 0/1, an entry
-   * count that disagrees with the body length, a value out of the range of its field on encode.
+   * count that disagrees with the body length or exceeds the frame's cap (0x44: 15, 0x46: 24, 0x48: 26),
+   * a value out of the range of its field on encode.
    */
   'YKC_FIELD',
 ] as const;

@@ -15,7 +15,7 @@ import { findPackageFile } from '../../src/config/read.js';
 import { isValidTimeZone } from '../../src/core/time-zone.js';
 import { YkcEncryption, YkcKey, type YkcCipherParams } from './cipher.js';
 import type { YkcOptions } from './session-support.js';
-import { defaultStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcStopReasonMap } from './stop-reason-map.js';
+import { loadStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcStopReasonMap } from './stop-reason-map.js';
 
 export const YKC_OPTIONS_SCHEMA_PATH = 'mappings/schema/ykc-options.schema.json';
 
@@ -126,7 +126,7 @@ async function stopReasonMap(doc: ConfigDocument, file: string | undefined, inli
       return parseStopReasonMap(text, path);
     }
     if (inline !== undefined) return parseStopReasonMap(JSON.stringify(inline), '<inline stopReasons>');
-    return defaultStopReasonMap();
+    return await loadStopReasonMap();
   } catch (e) {
     if (!(e instanceof YkcStopReasonMapError)) throw e;
     throw invalidConfig(doc, [{ pointer, reason: e.message }]);

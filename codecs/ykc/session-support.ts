@@ -52,7 +52,10 @@ export interface YkcOptions extends YkcCodecOptions {
   readonly recordChecks?: RecordCheckOptions;
   /** Balance (CNY) sent in 0x32 / 0x34 (default 1000). */
   readonly balanceYuan?: number;
-  /** Stop-reason mapping (default: the shipped `mappings/ykc/stop-reasons.yaml`). */
+  /**
+   * Stop-reason mapping: `loadOptions` loads the shipped `mappings/ykc/stop-reasons.yaml` unless the
+   * options name another; without one (options built by hand) every code is `other`. The session reads no file.
+   */
   readonly stopReasons?: YkcStopReasonMap;
   /**
    * 3DES keys and parameters (unconfirmed by the reference, see `cipher.ts`). Without it a frame

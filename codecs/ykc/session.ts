@@ -32,7 +32,7 @@ import { DEFAULT_TIME_ZONE } from './fields.js';
 import { YkcFramer } from './framer.js';
 import { pileKeysFor, type YkcPileKeys } from './login-keys.js';
 import { decodeYkcFrame } from './parser.js';
-import { defaultStopReasonMap } from './stop-reason-map.js';
+import { NO_STOP_REASONS } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
@@ -110,7 +110,7 @@ export class YkcSession implements CodecSession {
     this.records = new YkcRecords(
       this.io,
       this.transactions,
-      o.stopReasons ?? defaultStopReasonMap(),
+      o.stopReasons ?? NO_STOP_REASONS,
       () => ({ ...(o.ratedPowerW !== undefined ? { ratedPowerW: o.ratedPowerW } : {}), currentType: this.currentType, tariffs: this.settings.tariffsGiven(this.pileCode ?? '') }),
       () => this.pileCode,
     );
@@ -150,7 +150,11 @@ export class YkcSession implements CodecSession {
 
   receive(chunk: Uint8Array): void {
     if (this.stopped) return;
+    let closing = false;
     for (const item of this.framer.push(chunk)) {
+      if (item.kind === 'frame') this.ctx.sink.frameReceived?.();
+      // Closed part way through the chunk (a login no key opens, the host's decision): the rest is only counted.
+      if (this.stopped || closing) continue;
       if (item.kind === 'error') {
         this.ctx.sink.error({ code: item.error.code, message: item.error.message, offset: item.error.offset });
         continue;
@@ -164,7 +168,8 @@ export class YkcSession implements CodecSession {
           // Whose login it was cannot be told: it is refused without an answer (which names the pile).
           this.ctx.sink.loginRefused?.('bad_key', `encrypted login that no configured key opens (${r.error.code})`);
           this.ctx.sink.close('encrypted login that no configured key opens');
-          return;
+          closing = true;
+          continue;
         }
         continue;
       }
@@ -189,7 +194,6 @@ export class YkcSession implements CodecSession {
       } catch (e) {
         this.ctx.sink.error({ code: 'YKC_SESSION', message: `handling ${r.value.type}: ${(e as Error).message}`, offset: item.offset });
       }
-      if (this.stopped) return;
     }
   }
 

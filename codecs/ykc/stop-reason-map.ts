@@ -2,7 +2,6 @@
  * Loader for `mappings/ykc/stop-reasons.yaml`: YKC stop-reason codes (docs/protocols/ykc.md §5) -> canonical
  * `StopReason`. YAML parse plus a small shape check; a bad file throws a `YkcStopReasonMapError`.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { findPackageFile } from '../../src/config/read.js';
@@ -54,19 +53,13 @@ export function parseStopReasonMap(text: string, source = '<stop reasons>'): Ykc
   return { default: def, codes };
 }
 
+/** Reads and checks a map: by default the one shipped with pilegate. */
 export async function loadStopReasonMap(file: string = shippedFile()): Promise<YkcStopReasonMap> {
   return parseStopReasonMap(await readFile(file, 'utf8'), file);
 }
 
-let shipped: YkcStopReasonMap | undefined;
-/** The shipped mapping, read once (synchronously) on first use. */
-export function defaultStopReasonMap(): YkcStopReasonMap {
-  if (shipped === undefined) {
-    const file = shippedFile();
-    shipped = parseStopReasonMap(readFileSync(file, 'utf8'), file);
-  }
-  return shipped;
-}
+/** No codes known: every stop is `other` (options built without `loadOptions`, which loads the shipped map). */
+export const NO_STOP_REASONS: YkcStopReasonMap = { default: 'other', codes: new Map() };
 
 export function mapStopReason(map: YkcStopReasonMap, code: number): StopReason {
   return map.codes.get(code) ?? map.default;

@@ -3,168 +3,114 @@
  * JSON. Every frame that decodes is printed; any error is printed with its byte offset and code,
  * and makes the exit code 2.
  */
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { Command } from 'commander';
-import {
-  ApduFramer,
-  apduToJson,
-  decodeApdu,
-  describeApdu,
-  type AsduParameters,
-  type DecodeError,
-} from '../iec104/index.js';
-import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import { Iec104PointsSession } from '../../codecs/iec104-points/session.js';
-import { decodeYkcFrame, YkcCipher, YkcFramer } from '../../codecs/ykc/index.js';
-import { describeYkcFrame, describeYkcHeader } from '../../codecs/ykc/describe.js';
-import { loadYkcOptions } from '../../codecs/ykc/options.js';
+import type { Codec, FramingError } from '../../codecs/codec.js';
+import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
+import { isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
+import { codecOption } from './codec-option.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
 export interface DecodeOptions {
   readonly json?: boolean;
   readonly tz?: string;
-  readonly cotSize?: string;
-  readonly caSize?: string;
-  readonly ioaSize?: string;
-  /** IEC 104 point-table mapping (events too), or YKC options file (time zone, card format, 3DES). */
+  /** The codec's options file: an IEC 104 point-table mapping (events too), or YKC options (time zone, card format, 3DES). */
   readonly mapping?: string;
-  /** YKC: 3DES key (48 hex digits) for frames with the encryption flag. */
-  readonly ykcKey?: string;
-  /** Protocol of the frames: `iec104` (default) or `ykc`. */
+  /** A registered codec (default: the IEC 104 one). */
   readonly codec?: string;
+  /** Values of the codecs' own flags (`Codec.cliFlags`) by name: `cot-size`, `ykc-key`. */
+  readonly flags?: Readonly<Record<string, string>>;
 }
-
-export const DECODE_CODECS = ['iec104', 'ykc'] as const;
 
 interface FrameReport {
   offset: number;
   hex: string;
-  apdu?: unknown;
   lines?: string[];
   events?: ChargerEvent[];
   error?: { code: string; offset: number; message: string };
+  /** The decoded frame as JSON, under the codec's key (`apdu`, `frame`). */
+  [jsonKey: string]: unknown;
 }
 
 /** Runs the command; returns the process exit code. */
 export async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
-  const codec = options.codec ?? 'iec104';
-  if (!(DECODE_CODECS as readonly string[]).includes(codec)) {
-    throw new UsageError('OPTION_INVALID', `--codec must be one of ${DECODE_CODECS.join(', ')}, got ${JSON.stringify(codec)}`);
-  }
-  if (codec === 'ykc') return runDecodeYkc(hexArgs, options, io);
-  if (options.ykcKey !== undefined) throw new UsageError('OPTION_INVALID', '--ykc-key applies to --codec ykc only');
+  const codec = codecOption(options.codec);
+  const flags = checkFlags(codec, options.flags ?? {});
   const bytes = parseHexArgs(hexArgs);
-  const mapping = options.mapping === undefined ? undefined : await loadMappingFile(options.mapping);
-  const timeZone = options.tz ?? mapping?.timeZone ?? DEFAULT_TIME_ZONE;
+  const codecOptions = options.mapping === undefined ? undefined : await codec.loadOptions({ file: options.mapping });
+  const timeZone = options.tz ?? codec.timeZone(codecOptions);
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  const params: AsduParameters = {
-    cotSize: size('--cot-size', options.cotSize ?? String(mapping?.asdu?.cotSize ?? 2), [1, 2]) as 1 | 2,
-    caSize: size('--ca-size', options.caSize ?? String(mapping?.asdu?.caSize ?? 2), [1, 2]) as 1 | 2,
-    ioaSize: size('--ioa-size', options.ioaSize ?? String(mapping?.asdu?.ioaSize ?? 3), [1, 2, 3]) as 1 | 2 | 3,
-  };
-  // With a mapping, frames also go through the codec, which keeps connector state across frames.
+  const view = { timeZone, flags };
+  const tools = codec.frameTools(codecOptions, view);
+  const jsonKey = tools.jsonKey ?? 'frame';
+  // With the options file, frames also go through the codec's interpreter, which keeps state across frames.
   let yielded: ChargerEvent[] = [];
   const logs: string[] = [];
-  const session =
-    mapping === undefined
+  const interpreter =
+    codecOptions === undefined
       ? undefined
-      : new Iec104PointsSession({
-          options: { mapping: { ...mapping, asdu: params, timeZone } },
-          clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
-          connection: {},
-          sink: {
-            event: (e) => yielded.push(e),
-            send: () => undefined,
-            error: (e) => logs.push(`codec error ${e.code}: ${e.message}`),
-            close: () => undefined,
-            log: (level, message, data) => logs.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
+      : codec.interpreter?.(
+          {
+            options: codecOptions,
+            clock: { now: () => Date.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
+            connection: {},
+            sink: {
+              event: (e) => yielded.push(e),
+              send: () => undefined,
+              error: (e) => logs.push(`codec error ${e.code}: ${e.message}`),
+              close: () => undefined,
+              log: (level, message, data) => logs.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
+            },
           },
-        });
-  const framer = new ApduFramer();
+          view,
+        );
+  const framer = tools.framer();
   const reports: FrameReport[] = [];
-  const errorReport = (e: DecodeError, hex: string, base = 0): FrameReport => ({
-    offset: e.offset + base,
-    hex,
-    error: { code: e.code, offset: e.offset + base, message: e.message },
-  });
+  const framingReport = (e: FramingError, hex: string): FrameReport => ({ offset: e.offset, hex, error: { code: e.code, offset: e.offset, message: e.message } });
   for (const item of framer.push(bytes)) {
     if (item.kind === 'error') {
-      reports.push(errorReport(item.error, Buffer.from(item.error.raw ?? []).toString('hex')));
+      reports.push(framingReport(item.error, Buffer.from(item.error.raw ?? []).toString('hex')));
       continue;
     }
     const hex = item.frame.toString('hex');
-    const r = decodeApdu(item.frame, params);
-    if (!r.ok) {
-      reports.push(errorReport(r.error, hex, item.offset));
+    const decoded = tools.decode(item.frame);
+    if (!decoded.ok) {
+      const at = decoded.offset + item.offset;
+      const error = { code: decoded.code, offset: at, message: decoded.message };
+      // What can still be read of the frame (the header of an encrypted one) is shown at the frame.
+      reports.push(decoded.lines !== undefined ? { offset: item.offset, hex, lines: decoded.lines, error } : { offset: at, hex, error });
       continue;
     }
-    const report: FrameReport =
-      options.json === true
-        ? { offset: item.offset, hex, apdu: apduToJson(r.value, timeZone) }
-        : { offset: item.offset, hex, lines: describeApdu(r.value, timeZone) };
-    if (session !== undefined && r.value.asdu !== undefined) {
+    const report: FrameReport = options.json === true ? { offset: item.offset, hex, [jsonKey]: decoded.json } : { offset: item.offset, hex, lines: decoded.lines };
+    if (interpreter !== undefined) {
       yielded = [];
-      session.interpretAsdu(item.frame.subarray(6));
-      report.events = yielded;
-      for (const line of logs.splice(0)) report.lines?.push(`  codec ${line}`);
+      if (interpreter.interpret(item.frame)) {
+        report.events = yielded;
+        for (const line of logs.splice(0)) report.lines?.push(`  codec ${line}`);
+      }
     }
     reports.push(report);
   }
-  if (framer.buffered > 0) {
-    const at = framer.position - framer.buffered;
-    reports.push({
-      offset: at,
-      hex: bytes.subarray(at).toString('hex'),
-      error: { code: 'IEC104_FRAME_TRUNCATED', offset: at, message: `input ends inside a frame: ${framer.buffered} byte(s) of an incomplete APDU` },
-    });
-  }
-
+  const end = framer.end();
+  if (end !== undefined) reports.push(framingReport(end, bytes.subarray(end.offset).toString('hex')));
   return printReports(reports, options, io);
 }
 
-/** `decode --codec ykc`: frames split by `YkcFramer`, decoded by `decodeYkcFrame`. */
-async function runDecodeYkc(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
-  const bytes = parseHexArgs(hexArgs);
-  // --mapping is the YKC listener options file here: time zone, card format and 3DES settings.
-  const ykc = options.mapping === undefined ? undefined : await loadYkcOptions({ file: options.mapping });
-  const timeZone = options.tz ?? ykc?.timeZone ?? DEFAULT_TIME_ZONE;
-  if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  let cipher = ykc?.encryption?.cipherFor();
-  if (options.ykcKey !== undefined) {
-    // Never echo the value: it is a secret.
-    if (!/^[0-9A-Fa-f]{48}$/.test(options.ykcKey)) throw new UsageError('OPTION_INVALID', '--ykc-key must be 48 hex digits (a 24-byte 3DES key)');
-    cipher = new YkcCipher(options.ykcKey, ykc?.encryption?.params ?? {});
-  }
-  const decodeOptions = { timeZone, ...(ykc?.cardFormat !== undefined ? { cardFormat: ykc.cardFormat } : {}), ...(cipher !== undefined ? { cipher } : {}) };
-  const framer = new YkcFramer();
-  const reports: FrameReport[] = [];
-  for (const item of framer.push(bytes)) {
-    if (item.kind === 'error') {
-      const e = item.error;
-      reports.push({ offset: e.offset, hex: Buffer.from(e.raw ?? []).toString('hex'), error: { code: e.code, offset: e.offset, message: e.message } });
-      continue;
+/**
+ * The codec flags given, each checked: a flag of another codec, or a value its codec refuses, is a
+ * usage error (that never quotes the value: a flag may carry a key).
+ */
+function checkFlags(codec: Codec<unknown>, given: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  for (const [name, value] of Object.entries(given)) {
+    const flag = codec.cliFlags?.find((f) => f.name === name);
+    if (flag === undefined) {
+      const owner = allCodecs().findIndex((c) => c.cliFlags?.some((f) => f.name === name) === true);
+      throw new UsageError('OPTION_INVALID', `--${name} applies to ${owner < 0 ? 'no codec' : `--codec ${codecNames()[owner]} only`}`);
     }
-    const hex = item.frame.toString('hex');
-    const r = decodeYkcFrame(item.frame, decodeOptions);
-    if (!r.ok) {
-      const at = r.error.offset + item.offset;
-      const error = { code: r.error.code, offset: at, message: r.error.message };
-      // An encrypted body without a key: the header is still worth showing.
-      reports.push(r.error.code === 'YKC_ENCRYPTED' ? { offset: item.offset, hex, lines: describeYkcHeader(item.frame), error } : { offset: at, hex, error });
-      continue;
-    }
-    reports.push(options.json === true ? { offset: item.offset, hex, apdu: r.value } : { offset: item.offset, hex, lines: describeYkcFrame(r.value) });
+    const problem = flag.check?.(value);
+    if (problem !== undefined) throw new UsageError('OPTION_INVALID', problem);
   }
-  if (framer.buffered > 0) {
-    const at = framer.position - framer.buffered;
-    reports.push({
-      offset: at,
-      hex: bytes.subarray(at).toString('hex'),
-      error: { code: 'YKC_TRUNCATED', offset: at, message: `input ends inside a frame: ${framer.buffered} byte(s) of an incomplete YKC frame` },
-    });
-  }
-  return printReports(reports, options, io, 'frame');
+  return given;
 }
 
 /**
@@ -175,14 +121,10 @@ function faithfulNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo, jsonKey: 'apdu' | 'frame' = 'apdu'): number {
+function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo): number {
   const errors = reports.filter((r) => r.error !== undefined);
   if (options.json === true) {
-    if (jsonKey === 'frame') {
-      io.out(JSON.stringify({ frames: reports.map(({ apdu, ...rest }) => (apdu === undefined ? rest : { ...rest, frame: apdu })) }, faithfulNumbers, 2));
-    } else {
-      io.out(JSON.stringify({ frames: reports }, faithfulNumbers, 2));
-    }
+    io.out(JSON.stringify({ frames: reports }, faithfulNumbers, 2));
   } else {
     let n = 0;
     for (const r of reports) {
@@ -203,27 +145,45 @@ function printReports(reports: readonly FrameReport[], options: DecodeOptions, i
   return errors.length > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
-/** Registers the command on the program. */
-export function registerDecode(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('decode')
-    .description('decode IEC 60870-5-104 (default) or YKC frames given as hex (spaces optional) and print them')
-    .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
-    .option('--codec <name>', `protocol of the frames: ${DECODE_CODECS.join(' or ')} (default iec104)`)
-    .option('--json', 'print JSON instead of a readable dump (a NaN or infinite float is printed as the string "NaN", "Infinity" or "-Infinity")')
-    .option('--tz <zone>', `time zone of the charger's CP56Time2a clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
-    .option('--cot-size <n>', 'octets of cause of transmission (1 or 2; default 2, or the mapping\'s)')
-    .option('--ca-size <n>', 'octets of common address (1 or 2; default 2, or the mapping\'s)')
-    .option('--ioa-size <n>', 'octets of information object address (1, 2 or 3; default 3, or the mapping\'s)')
-    .option('--mapping <file>', 'IEC 104 point-table mapping: also print the canonical events the frames yield; with --codec ykc, the YKC options file (time zone, card format, 3DES settings and key)')
-    .option('--ykc-key <hex>', 'with --codec ykc: 3DES key (48 hex digits) for frames with the encryption flag (mode and padding from --mapping, default ECB with zero padding)')
-    .action(async (hex: string[], options: DecodeOptions) => setExit(await runDecode(hex, options, io)));
+/** `cot-size` -> `cotSize`: where commander keeps a flag's value. */
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function size(flag: string, value: string, allowed: number[]): number {
-  const n = Number(value);
-  if (!allowed.includes(n)) throw new UsageError('OPTION_INVALID', `${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  return n;
+/** Registers the command on the program, with every registered codec's own flags. */
+export function registerDecode(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const codecs = allCodecs();
+  const command = program
+    .command('decode')
+    .description(`decode frames given as hex (spaces optional) and print them; codecs: ${codecs.map((c) => c.description).join('; ')}`)
+    .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
+    .option('--codec <name>', `protocol of the frames: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
+    .option('--json', 'print JSON instead of a readable dump (a NaN or infinite float is printed as the string "NaN", "Infinity" or "-Infinity")')
+    .option('--tz <zone>', `time zone of the charger's clock (default ${findCodec(DEFAULT_CODEC)?.timeZone(undefined)}, or the mapping's)`)
+    .option(
+      '--mapping <file>',
+      `the codec's options file (${codecs.map((c) => c.optionsFile.noun).join(', or ')}); with a codec that interprets frames (${codecs
+        .filter((c) => c.interpreter !== undefined)
+        .map((c) => c.name)
+        .join(', ')}) also print the canonical events the frames yield`,
+    );
+  const flags = codecs.flatMap((c) => c.cliFlags ?? []);
+  for (const flag of flags) command.option(`--${flag.name} <${flag.value}>`, flag.description);
+  command.action(async (hex: string[], given: Record<string, unknown>) => {
+    const values: Record<string, string> = {};
+    for (const flag of flags) {
+      const value = given[camelCase(flag.name)];
+      if (typeof value === 'string') values[flag.name] = value;
+    }
+    const options: DecodeOptions = {
+      ...(given['json'] === true ? { json: true } : {}),
+      ...(typeof given['tz'] === 'string' ? { tz: given['tz'] } : {}),
+      ...(typeof given['mapping'] === 'string' ? { mapping: given['mapping'] } : {}),
+      ...(typeof given['codec'] === 'string' ? { codec: given['codec'] } : {}),
+      flags: values,
+    };
+    setExit(await runDecode(hex, options, io));
+  });
 }
 
 function spaced(hex: string): string {

@@ -13,32 +13,20 @@ import type { Clock } from '../core/clock.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CodecSession } from '../../codecs/codec.js';
-import { findCodec } from '../../codecs/registry.js';
-import type { Iec104PointsOptions } from '../../codecs/iec104-points/session.js';
-import { iec104FrameTools, ykcFrameTools, type FrameTools as CodecFrameTools, type Iec104AsduSizes } from '../../codecs/frame-tools.js';
+import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
+import { codecOption } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
-  /** `iec104` (default) or `ykc`; the registry names `iec104-points` and `ykc` work too. */
+  /** A registered codec's name (default: the IEC 104 one). */
   readonly codec?: string;
-  /** Codec options file: the IEC 104 point-table mapping, or YKC options. */
+  /** The codec's options file: the IEC 104 point-table mapping, or YKC options. */
   readonly mapping?: string;
   readonly json?: boolean;
   readonly tz?: string;
-}
-
-export const REPLAY_CODECS = ['iec104', 'ykc'] as const;
-const REGISTRY_NAME: Readonly<Record<string, string>> = { iec104: 'iec104-points', 'iec104-points': 'iec104-points', ykc: 'ykc' };
-
-/** Framing and decoding of one protocol, and what a replaying session needs of it. */
-interface FrameTools extends CodecFrameTools {
-  /** Notes bytes the replaying session wrote (IEC 104: the I-frames the charger's N(R) acknowledges). */
-  sent?(bytes: Buffer): void;
-  /** A frame from the charger as the replaying session gets it, given what that session wrote. */
-  toSession?(frame: Buffer): Buffer;
 }
 
 export interface ReplayFrame {
@@ -65,15 +53,13 @@ export interface ReplayResult {
 
 /** Replays parsed capture entries; pure apart from loading the codec's options file. */
 export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
-  const codecName = REGISTRY_NAME[options.codec ?? 'iec104'];
-  const codec = codecName === undefined ? undefined : findCodec(codecName);
-  if (codec === undefined) throw new UsageError('OPTION_INVALID', `--codec must be one of ${REPLAY_CODECS.join(', ')}, got ${JSON.stringify(options.codec)}`);
-  const iec104 = codec.name === 'iec104-points';
-  const codecOptions = iec104 && options.mapping === undefined ? undefined : await codec.loadOptions(options.mapping !== undefined ? { file: options.mapping } : {});
-  const fromOptions = (codecOptions as { timeZone?: string; mapping?: { timeZone?: string } } | undefined) ?? {};
-  const timeZone = options.tz ?? fromOptions.mapping?.timeZone ?? fromOptions.timeZone ?? DEFAULT_TIME_ZONE;
+  const codec = codecOption(options.codec);
+  // Without its options file a codec that needs one has no session: the frames are still shown.
+  const codecOptions = codec.optionsFile.required && options.mapping === undefined ? undefined : await codec.loadOptions(options.mapping !== undefined ? { file: options.mapping } : {});
+  const timeZone = options.tz ?? codec.timeZone(codecOptions);
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  const tools: FrameTools = iec104 ? iec104Tools((codecOptions as Iec104PointsOptions | undefined)?.mapping.asdu, timeZone) : ykcFrameTools(timeZone);
+  const tools = codec.frameTools(codecOptions, { timeZone });
+  const replayer = tools.replayer?.();
 
   let now = entries[0]?.time ?? 0;
   const clock: Clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined };
@@ -88,7 +74,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
           connection: { timeZone },
           sink: {
             event: (e) => events.push(e),
-            send: (bytes) => tools.sent?.(bytes),
+            send: (bytes) => replayer?.sent(bytes),
             error: (e) => notes.push(`codec error ${e.code}: ${e.message}`),
             close: (reason) => notes.push(`codec closes the connection: ${reason}`),
             log: (level, message, data) => notes.push(`${level}: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`),
@@ -111,53 +97,17 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
       if (entry.dir === 'in' && session !== undefined) {
         events = [];
         notes = [];
-        session.receive(tools.toSession?.(item.frame) ?? item.frame);
+        session.receive(replayer?.toSession(item.frame) ?? item.frame);
         frames.push({ ...base, hex, ...fields, events, ...(notes.length > 0 ? { notes } : {}) });
       } else {
         frames.push({ ...base, hex, ...fields });
       }
     }
   }
-  if (session === undefined) return { frames, noEvents: 'canonical events need the point-table mapping: --mapping <file>' };
+  if (session === undefined) return { frames, noEvents: `canonical events need the ${codec.optionsFile.noun}: --mapping <file>` };
   events = [];
   session.stop('end of capture');
   return { frames, end: events };
-}
-
-function iec104Tools(asdu: Iec104AsduSizes, timeZone: string): FrameTools {
-  // Counted as they are written: recounting all of them for every frame received is quadratic in the
-  // capture's length (a day of a charger is tens of thousands of frames).
-  let iFramesSent = 0;
-  return {
-    ...iec104FrameTools(asdu, timeZone),
-    sent: (bytes) => {
-      iFramesSent += countIFrames(bytes);
-    },
-    toSession: (frame) => withAcknowledged(frame, iFramesSent),
-  };
-}
-
-/**
- * `frame` (an APDU from the charger) acknowledging `iFrames` I-frames (what the replaying session
- * wrote): its N(R) is set to their count modulo 2^15 (IEC 60870-5-104 §5.1). U-frames and frames
- * too short to carry an N(R) are returned as they are.
- */
-function withAcknowledged(frame: Buffer, iFrames: number): Buffer {
-  const control = frame[2];
-  // I-frame: bit 0 of the first control octet is 0; S-frame: bits 1..0 are 01.
-  if (frame.length < 6 || control === undefined || (control & 0x03) === 0x03) return frame;
-  const copy = Buffer.from(frame);
-  copy.writeUInt16LE((iFrames % 32768) << 1, 4);
-  return copy;
-}
-
-/** The I-frames among the APDUs in `bytes` (a session writes whole APDUs). */
-function countIFrames(bytes: Buffer): number {
-  let count = 0;
-  for (let at = 0; at + 2 < bytes.length; at += (bytes[at + 1] ?? 0) + 2) {
-    if ((((bytes[at + 2] ?? 1) as number) & 0x01) === 0) count++;
-  }
-  return count;
 }
 
 /** Runs the command; returns the process exit code. */
@@ -202,8 +152,10 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
     .command('replay')
     .description('play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger\'s frames yield')
     .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
-    .option('--codec <name>', `protocol of the capture: ${REPLAY_CODECS.join(' or ')} (default iec104)`)
-    .option('--mapping <file>', 'codec options: the IEC 104 point-table mapping (needed for events), or a YKC options file')
+    .option('--codec <name>', `protocol of the capture: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
+    .option('--mapping <file>', `the codec's options file: ${allCodecs()
+      .map((c) => `${c.optionsFile.noun}${c.optionsFile.required ? ' (needed for events)' : ''}`)
+      .join(', or ')}`)
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
     .option('--json', 'print JSON instead of a readable dump')
     .action(async (file: string, options: ReplayOptions) => setExit(await runReplay(file, options, io)));

@@ -22,8 +22,8 @@ import type { DisconnectReason } from './metrics.js';
 
 /** What the gateway counts about a connection; every hook is optional. */
 export interface SessionObserver {
-  /** A chunk of bytes from the charger. */
-  received?(chunk: Buffer): void;
+  /** A whole frame from the charger (see `SessionSink.frameReceived`). */
+  frameReceived?(): void;
   /** A frame written to the charger. */
   sent?(frame: Buffer): void;
   /** Bad input from the charger (framing or decoding), by its stable code. */
@@ -122,6 +122,7 @@ export class ChargerSession {
       },
       sink: {
         event: (e) => this.onEvent(e),
+        frameReceived: () => options.observer?.frameReceived?.(),
         send: (bytes) => {
           if (socket.destroyed) return;
           options.capture?.record('out', bytes);
@@ -303,7 +304,6 @@ export class ChargerSession {
     if (this.current === 'closed') return;
     this.lastDataAt = this.options.clock.now();
     this.options.capture?.record('in', chunk);
-    this.options.observer?.received?.(chunk);
     this.session.receive(chunk);
   }
 

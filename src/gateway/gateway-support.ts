@@ -10,7 +10,6 @@ import type { GatewayConfig, StationEntry } from './config.js';
 import type { Logger } from 'pino';
 import type { IgnoredReason, LoginRefusal } from '../../codecs/codec.js';
 import type { SessionObserver } from './charger-session.js';
-import { frameCounter } from './frame-count.js';
 import type { GatewayMetrics, GatewayState } from './metrics.js';
 
 /** What `/metrics` reads of a gateway at scrape time. */
@@ -108,9 +107,8 @@ export function engineOptions(
 
 /** A charger connection's observer: its frames, bad frames, ignored input and closing, counted. */
 export function sessionObserver(metrics: GatewayMetrics, codec: string, ignored: (reason: IgnoredReason) => void, loginRefused: (reason: LoginRefusal, detail: string) => void): SessionObserver {
-  const countFrames = frameCounter(codec);
   return {
-    received: (chunk) => metrics.frame(codec, 'in', countFrames(chunk)),
+    frameReceived: () => metrics.frame(codec, 'in'),
     sent: () => metrics.frame(codec, 'out'),
     badFrame: (code) => metrics.decodeError(code),
     ignored,

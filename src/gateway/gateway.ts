@@ -11,7 +11,6 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 import type { ChargerKeys, Codec, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
-import { frameToolsOf } from '../../codecs/frame-tools.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { Log } from '../core/log.js';
@@ -288,7 +287,8 @@ export class Gateway {
         const verdict = admission.atStation(identified.chargerId, this.registry.get(identified.chargerId), resolved);
         if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
-        recorder.bind(resolved.stationId, frameToolsOf(codec, listener.codecOptions, this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone));
+        const zone = this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone ?? listener.codec.timeZone(listener.codecOptions);
+        recorder.bind(resolved.stationId, listener.codec.frameTools(listener.codecOptions, { timeZone: zone }));
         return this.starts?.start(session, resolved, identified, capabilities, charger, engineLog) ?? 'gateway stopping';
       },
     });

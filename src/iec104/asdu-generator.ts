@@ -20,18 +20,8 @@ export function encodeAsdu(asdu: Asdu, params: AsduParameters = IEC104_ASDU_PARA
   const hs = headerSize(params);
   const size = hs + (asdu.sq ? params.ioaSize : 0) + elementsSize(asdu, info.variable, info.size + (asdu.sq ? 0 : params.ioaSize));
   if (size > MAX_ASDU_SIZE) throw new EncodeError(`${info.name}: ASDU of ${size} octets exceeds ${MAX_ASDU_SIZE}`);
-  range('cause', asdu.cause, 0, 63);
-  range('originator', asdu.originator, 0, params.cotSize === 2 ? 255 : 0);
-  range('commonAddress', asdu.commonAddress, 0, params.caSize === 2 ? 0xffff : 0xff);
-
   const out = Buffer.alloc(size);
-  out[0] = info.id;
-  out[1] = (asdu.sq ? 0x80 : 0) | count;
-  out[2] = asdu.cause | (asdu.negative ? 0x40 : 0) | (asdu.test ? 0x80 : 0);
-  if (params.cotSize === 2) out[3] = asdu.originator;
-  const caAt = 2 + params.cotSize;
-  out[caAt] = asdu.commonAddress & 0xff;
-  if (params.caSize === 2) out[caAt + 1] = asdu.commonAddress >> 8;
+  writeAsduHeader(out, info.id, asdu, count, params);
 
   const maxIoa = 2 ** (8 * params.ioaSize) - 1;
   let at = hs;
@@ -55,6 +45,26 @@ export function encodeAsdu(asdu: Asdu, params: AsduParameters = IEC104_ASDU_PARA
     }
   });
   return out;
+}
+
+/** The header fields of an ASDU, standard or private. */
+export type AsduHeaderFields = Pick<Asdu, 'sq' | 'cause' | 'negative' | 'test' | 'originator' | 'commonAddress'>;
+
+/**
+ * Writes the header (TI, VSQ with `count`, COT, CA) at the start of `out`; a cause, originator or
+ * common address the field widths cannot carry throws an `EncodeError`.
+ */
+export function writeAsduHeader(out: Buffer, typeId: number, asdu: AsduHeaderFields, count: number, params: AsduParameters): void {
+  range('cause', asdu.cause, 0, 63);
+  range('originator', asdu.originator, 0, params.cotSize === 2 ? 255 : 0);
+  range('commonAddress', asdu.commonAddress, 0, params.caSize === 2 ? 0xffff : 0xff);
+  out[0] = typeId;
+  out[1] = (asdu.sq ? 0x80 : 0) | count;
+  out[2] = asdu.cause | (asdu.negative ? 0x40 : 0) | (asdu.test ? 0x80 : 0);
+  if (params.cotSize === 2) out[3] = asdu.originator;
+  const caAt = 2 + params.cotSize;
+  out[caAt] = asdu.commonAddress & 0xff;
+  if (params.caSize === 2) out[caAt + 1] = asdu.commonAddress >> 8;
 }
 
 /** Octets of the objects after the header (and after the SQ=1 IOA): `each` per object unless variable. */

@@ -6,8 +6,8 @@
  * read by hand in `asdu-readers.ts`.
  */
 import { Parser } from 'binary-parser';
-import { bit, masked } from './bits.js';
-import { compileLean } from './lean-parser.js';
+import { bit, masked } from '../framing/bits.js';
+import { compileLean } from '../framing/lean-parser.js';
 import { cp56Parser } from './cp56.js';
 import { CP56_SIZE, typeInfo, type ElementKind, type TypeInfo } from './constants.js';
 import { HAND_READ, readIoa, readObjects, readSegments } from './asdu-readers.js';

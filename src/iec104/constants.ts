@@ -55,7 +55,8 @@ export type ElementKind =
  * One row per type identification IEC 60870-5-104 §8 allows: [TI, mnemonic, element kind, time tag].
  * `time tag` is a trailing CP56Time2a after the element (the *_TB_1, *_TD/TE/TF_1, C_*_TA_1,
  * C_TS_TA_1 and F_DR_TA_1 types). TIs absent here (private ones, 128..255, and those the standard
- * leaves unassigned or excludes from 104) are IEC104_UNKNOWN_TI.
+ * leaves unassigned or excludes from 104) are IEC104_UNKNOWN_TI unless a codec registers a layout
+ * for them in an `AsduTypeTable` (`private-types.ts`).
  */
 const TYPE_LIST = [
   // Process information in monitor direction (IEC 60870-5-101 §7.3.1)

@@ -5,8 +5,8 @@
  */
 import { Parser } from 'binary-parser';
 import { DEFAULT_TIME_ZONE, instantToWall, wallToInstant } from '../core/time-zone.js';
-import { bit, masked } from './bits.js';
-import { compileLean } from './lean-parser.js';
+import { bit, masked } from '../framing/bits.js';
+import { compileLean } from '../framing/lean-parser.js';
 import { CP56_SIZE } from './constants.js';
 import type { Cp56Time } from './types.js';
 

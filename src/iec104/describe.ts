@@ -1,11 +1,17 @@
 /**
  * Human-readable and JSON renderings of decoded APDUs, shared by the CLI and logs. Times are shown
- * as the charger's local calendar fields and, when a time zone is given, as the UTC instant.
+ * as the charger's local calendar fields and, when a time zone is given, as the UTC instant. A
+ * codec's private types (`private-types.ts`) are shown by their layout's name and fields when its
+ * table is given.
  */
 import type { Apdu } from './apdu.js';
 import { cotName, QOI_STATION, typeInfo } from './constants.js';
 import { cp56ToDate, formatCp56 } from './cp56.js';
+import type { PrivateAsdu, PrivateObject, PrivateTypeLayout, PrivateTypes } from './private-types.js';
 import { QDP_EI, QUALITY, type Asdu, type Cp56Time, type InformationObject } from './types.js';
+
+/** A standard ASDU or one of a registered private type. */
+type AnyAsdu = Asdu | PrivateAsdu<object>;
 
 const QUALITY_NAMES = Object.entries(QUALITY) as [keyof typeof QUALITY, number][];
 /** QDP and SEP flags (IEC 60870-5-101 §7.2.6.4): EI and the QDS flags but OV. */
@@ -37,27 +43,29 @@ export function qualityFlags(quality: number): string[] {
 }
 
 /** One-line description of the APCI. */
-export function describeApci(apdu: Apdu): string {
+export function describeApci(apdu: Apdu<unknown>): string {
   const a = apdu.apci;
   if (a.format === 'I') return `I-frame N(S)=${a.ns} N(R)=${a.nr}`;
   if (a.format === 'S') return `S-frame N(R)=${a.nr}`;
   return `U-frame ${a.fn}`;
 }
 
-/** One-line description of an ASDU header: TI mnemonic, COT name with P/N and T, CA. */
-export function describeAsduHeader(asdu: Asdu): string {
-  const name = typeInfo(asdu.typeId)?.name ?? `TI_${asdu.typeId}`;
+/** One-line description of an ASDU header: TI mnemonic (a private type's by `types`), COT name with P/N and T, CA. */
+export function describeAsduHeader(asdu: AnyAsdu, types?: PrivateTypes): string {
+  const name = typeName(asdu.typeId, types) ?? `TI_${asdu.typeId}`;
   const flags = [asdu.negative ? 'P/N=negative' : '', asdu.test ? 'T=test' : ''].filter(Boolean).join(' ');
   const oa = asdu.originator !== 0 ? ` OA ${asdu.originator}` : '';
   return `${name} (${asdu.typeId})${asdu.sq ? ' SQ=1' : ''} COT ${asdu.cause} ${cotName(asdu.cause)}${flags ? ` ${flags}` : ''}${oa} CA ${asdu.commonAddress} objects ${asdu.objects.length}`;
 }
 
 /** One-line description of an information object's value, quality and time. */
-export function describeObject(asdu: Asdu, o: InformationObject, timeZone?: string): string {
-  const info = typeInfo(asdu.typeId);
+export function describeObject(asdu: AnyAsdu, o: InformationObject | PrivateObject<object>, timeZone?: string, types?: PrivateTypes): string {
+  const layout = types?.layoutOf(asdu.typeId);
+  const info = layout === undefined ? typeInfo(asdu.typeId) : undefined;
+  if (info === undefined) return describePrivateObject(layout, o, timeZone);
   const e = o as unknown as Record<string, unknown>;
   let text: string;
-  switch (info?.kind) {
+  switch (info.kind) {
     case 'SIQ':
       text = `${e.value === true ? 'ON' : 'OFF'}${quality(e.quality)}`;
       break;
@@ -147,13 +155,55 @@ export function describeObject(asdu: Asdu, o: InformationObject, timeZone?: stri
       break;
     case 'NONE':
     case 'CP56':
-    case undefined:
       text = '';
       break;
   }
-  const time = o.time ?? (info?.kind === 'CP56' ? (e.time as Cp56Time) : undefined);
+  const time = e.time as Cp56Time | undefined;
   const when = time === undefined ? '' : ` time ${describeTime(time, timeZone)}`;
-  return `IOA ${o.ioa}${text ? ` ${text}` : ''}${when}`;
+  return `IOA ${String(e.ioa)}${text ? ` ${text}` : ''}${when}`;
+}
+
+/**
+ * A private type's object: its IOA when it has one, then the layout's line or each field as
+ * `name=value`. Without a layout (an ASDU of a type nobody registered) the fields are shown alike.
+ */
+function describePrivateObject(layout: PrivateTypeLayout<object> | undefined, o: object, timeZone?: string): string {
+  const { ioa, ...element } = o as { ioa?: unknown };
+  const text =
+    layout?.describe !== undefined
+      ? layout.describe(o, timeZone)
+      : Object.entries(element)
+          .map(([k, v]) => `${k}=${fieldText(v, timeZone)}`)
+          .join(' ');
+  return [ioa === undefined ? '' : `IOA ${String(ioa)}`, text].filter(Boolean).join(' ');
+}
+
+/** A field of a private element for a one-line description. */
+function fieldText(v: unknown, timeZone?: string): string {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (isCp56(v)) return describeTime(v, timeZone);
+  if (typeof v === 'number') return num(v);
+  if (typeof v === 'object' && v !== null) return JSON.stringify(jsonValue(v, (t) => formatCp56(t)));
+  return String(v);
+}
+
+/** A CP56Time2a among a private element's fields (they carry no type tag). */
+function isCp56(v: unknown): v is Cp56Time {
+  return typeof v === 'object' && v !== null && 'milliseconds' in v && 'minute' in v && 'year' in v && 'summerTime' in v;
+}
+
+/** A private element's value made JSON-ready: octets as hex, times by `time`, the rest as is. */
+function jsonValue(v: unknown, time: (t: Cp56Time) => unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (isCp56(v)) return time(v);
+  if (Array.isArray(v)) return v.map((x) => jsonValue(x, time));
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x, time)]));
+  return v;
+}
+
+/** The mnemonic of a TI: a registered private type's name first, then the standard one. */
+function typeName(typeId: number, types?: PrivateTypes): string | undefined {
+  return types?.layoutOf(typeId)?.name ?? typeInfo(typeId)?.name;
 }
 
 /** NOF, NOS, LOF and the qualifiers of the file-transfer types (IEC 60870-5-101 §7.2.6.33-45). */
@@ -223,31 +273,37 @@ export function describeTime(t: Cp56Time, timeZone?: string): string {
   return `${local} ${timeZone} = ${d === undefined ? 'not a valid date' : d.toISOString()}`;
 }
 
-/** Multi-line dump of one APDU. */
-export function describeApdu(apdu: Apdu, timeZone?: string): string[] {
+/** Multi-line dump of one APDU; `types` names a codec's private types and their fields. */
+export function describeApdu(apdu: Apdu<AnyAsdu>, timeZone?: string, types?: PrivateTypes): string[] {
   const lines = [`  APCI  ${describeApci(apdu)}`];
   if (apdu.asdu !== undefined) {
-    lines.push(`  ASDU  ${describeAsduHeader(apdu.asdu)}`);
-    for (const o of apdu.asdu.objects) lines.push(`    ${describeObject(apdu.asdu, o, timeZone)}`);
+    lines.push(`  ASDU  ${describeAsduHeader(apdu.asdu, types)}`);
+    for (const o of apdu.asdu.objects) lines.push(`    ${describeObject(apdu.asdu, o, timeZone, types)}`);
   }
   return lines;
 }
 
-/** A JSON-ready copy of an APDU with the TI mnemonic, COT name and, per time, its UTC instant. */
-export function apduToJson(apdu: Apdu, timeZone?: string): unknown {
+/**
+ * A JSON-ready copy of an APDU with the TI mnemonic, COT name and, per time, its UTC instant; with
+ * `types`, a private type's name, and its fields with octets as hex.
+ */
+export function apduToJson(apdu: Apdu<AnyAsdu>, timeZone?: string, types?: PrivateTypes): unknown {
   if (apdu.asdu === undefined) return { apci: apdu.apci };
   const a = apdu.asdu;
   const withUtc = (t: Cp56Time): unknown => {
     const d = timeZone === undefined ? undefined : cp56ToDate(t, timeZone);
     return { ...t, ...(timeZone !== undefined ? { utc: d?.toISOString() ?? null } : {}) };
   };
+  if (types?.layoutOf(a.typeId) !== undefined || typeInfo(a.typeId) === undefined) {
+    return { apci: apdu.apci, asdu: { ...a, type: typeName(a.typeId, types) ?? null, causeName: cotName(a.cause), objects: a.objects.map((o) => jsonValue(o, withUtc)) } };
+  }
   return {
     apci: apdu.apci,
     asdu: {
       ...a,
       type: typeInfo(a.typeId)?.name ?? null,
       causeName: cotName(a.cause),
-      objects: a.objects.map((o) => {
+      objects: (a.objects as readonly InformationObject[]).map((o) => {
         const out: Record<string, unknown> = { ...o };
         for (const field of ['time', 'rangeStart', 'rangeStop']) {
           const t = out[field];

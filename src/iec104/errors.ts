@@ -25,8 +25,8 @@ export const DECODE_ERROR_CODES = [
   'IEC104_TIME_TRUNCATED',
   /**
    * A type identification the IEC 60870-5-104 companion standard does not define: private types
-   * (128..255) and those it leaves unassigned or excludes. The ASDU may be well framed; the error
-   * keeps its raw bytes.
+   * (128..255) and those it leaves unassigned or excludes, unless a codec registered a layout for it
+   * (`AsduTypeTable`). The ASDU may be well framed; the error keeps its raw bytes.
    */
   'IEC104_UNKNOWN_TI',
   /** VSQ says zero objects: nothing to decode. */
@@ -37,7 +37,18 @@ export const DECODE_ERROR_CODES = [
   'IEC104_ENCODE_RANGE',
 ] as const;
 
-export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number];
+/**
+ * Codes only a decoder with registered private types (`AsduTypeTable`) produces; the standard
+ * decoder never does. Listed apart so that `DECODE_ERROR_CODES` stays what `decodeApdu` can return.
+ */
+export const PRIVATE_TYPE_ERROR_CODES = [
+  /** A private type's element runs past the end of the ASDU: the body is shorter than its layout says. */
+  'IEC104_RECORD_TRUNCATED',
+  /** A well-framed record of a registered private type that its layout does not describe (e.g. its record-type octet). */
+  'IEC104_UNKNOWN_RECORD',
+] as const;
+
+export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number] | (typeof PRIVATE_TYPE_ERROR_CODES)[number];
 
 /**
  * A typed, non-fatal decoding failure. `offset` is the byte offset of the problem: inside the frame

@@ -56,6 +56,8 @@ export interface LinkOptions {
   send(bytes: Buffer): void;
   /** Asks the owner to close the TCP connection; the link is already `closed` when this is called. */
   close(reason: LinkCloseReason): void;
+  /** Every whole APDU framed from received bytes, before it is read (the owner counts them), also the rest of a chunk that closed the link. */
+  onFrame?(): void;
   /** A received I-frame's ASDU (a view into the received bytes: copy it to keep it). */
   onAsdu?(asdu: Buffer, apci: IFrameApci): void;
   /** Every state transition, in order; the owner logs it. */

@@ -159,8 +159,9 @@ export class Iec104Link {
   receive(chunk: Uint8Array): void {
     if (this.isClosed()) return;
     for (const item of this.framer.push(chunk)) {
-      // A callback or a protocol error may have closed the link part way through the chunk.
-      if (this.isClosed()) return;
+      if (item.kind === 'frame') this.opts.onFrame?.();
+      // A callback or a protocol error may have closed the link part way through the chunk: the rest is only counted.
+      if (this.isClosed()) continue;
       if (item.kind === 'error') {
         this.opts.onError?.(item.error);
         continue;

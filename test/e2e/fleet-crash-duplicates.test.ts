@@ -12,15 +12,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
+import { seededRandom, testSeed } from '../support/seed.js';
 import { until } from '../support/station.js';
-import { cleanupServe, freePort, PASSWORD, reconnect, seededRandom, startServe, type ServeProcess } from './fleet-support.js';
+import { cleanupServe, freePort, PASSWORD, reconnect, startServe, type ServeProcess } from './fleet-support.js';
 
 /**
  * The kill points are drawn from this seed, printed so a failure can be replayed:
- * `CRASH_SEED=<seed> npx vitest run test/e2e/fleet-crash-duplicates.test.ts`.
+ * `PILEGATE_SEED=<seed> npx vitest run test/e2e/fleet-crash-duplicates.test.ts`.
  */
-const SEED = process.env['CRASH_SEED'] !== undefined ? Number(process.env['CRASH_SEED']) : Date.now() % 2 ** 31;
-console.log(`fleet crash duplicates: seed ${SEED} (CRASH_SEED=${SEED} replays the kill points)`);
+const SEED = testSeed('fleet crash duplicates');
 
 const PILES = ['32010200000081', '32010200000082'];
 const KILLS = 5;

@@ -7,7 +7,7 @@
  * with a Transaction.Begin reading, one Ended whose Transaction.End reading is the charger's final
  * register, seqNo continuous from 0.
  *
- * Replay a run with `CRASH_SEED=<seed> npx vitest run test/e2e/iec104-crash.test.ts`.
+ * Replay a run with `PILEGATE_SEED=<seed> npx vitest run test/e2e/iec104-crash.test.ts`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,11 +19,11 @@ import { parseMapping } from '../../codecs/iec104-points/load-mapping.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
+import { seededRandom, testSeed } from '../support/seed.js';
 import { until } from '../support/station.js';
-import { cleanupServe, distinctBySeqNo, expectCleanOcpp, freePort, seededRandom, startServe, TcpSwitch, txEvents, type ServeProcess, type TxParams } from './fleet-support.js';
+import { cleanupServe, distinctBySeqNo, expectCleanOcpp, freePort, startServe, TcpSwitch, txEvents, type ServeProcess, type TxParams } from './fleet-support.js';
 
-const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
-console.log(`iec104 crash test: seed ${SEED} (CRASH_SEED=${SEED} replays it)`);
+const SEED = testSeed('iec104 crash test');
 
 const STATION = 'EXDC42';
 /** The registers of guns 1 and 2 (M_IT_NA_1, 0.01 kWh). */

@@ -3,8 +3,12 @@ import type { CodecError, IgnoredReason } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../codecs/ykc/session.js';
+import { loadStopReasonMap } from '../../codecs/ykc/stop-reason-map.js';
 import type { ChargerEvent } from '../../src/model/events.js';
 import { FakeClock } from './fake-clock.js';
+
+/** The shipped stop-reason map, which `loadOptions` gives a session unless its options name another. */
+const SHIPPED_STOP_REASONS = await loadStopReasonMap();
 
 /** 2026-11-25T08:00:00Z = 16:00:00 Asia/Shanghai. */
 export const YKC_T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
@@ -37,7 +41,7 @@ export function ykcSession(options: YkcOptions = {}): YkcSessionHarness {
   const logs: YkcSessionHarness['logs'] = [];
   const cardFormat = options.cardFormat ?? 'hex';
   const session = ykcCodec.createSession({
-    options,
+    options: { stopReasons: SHIPPED_STOP_REASONS, ...options },
     clock,
     connection: {},
     sink: {

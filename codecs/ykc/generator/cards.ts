@@ -9,6 +9,7 @@ import type {
   OfflineCardSync,
   OfflineCardSyncAnswer,
 } from '../messages/cards.js';
+import { frameInfoByName } from '../constants.js';
 import { YkcEncodeError } from '../errors.js';
 import type { FieldContext } from '../fields.js';
 import { BodyWriter } from '../writer.js';
@@ -29,6 +30,10 @@ export function encodeOfflineCardSyncAnswer(v: OfflineCardSyncAnswer, ctx: Field
   return withPile(9, v, ctx).u8(v.result, 'result').u8(v.failReason, 'failReason').done();
 }
 
+/** The spec's cap on a list frame's entries; the decoder refuses the same counts (parser/cards.ts). */
+const maxEntries = (type: 'offlineCardSync' | 'offlineCardClear' | 'offlineCardQuery'): number =>
+  frameInfoByName(type).maxEntries ?? Infinity;
+
 /** Pile code and count in the chosen layout; `countFirst` is JCPP's 0x48 order. */
 function listHead(
   v: { readonly pileCode: string; readonly countLayout: CountLayout },
@@ -46,7 +51,7 @@ function listHead(
 }
 
 export function encodeOfflineCardSync(v: OfflineCardSync, ctx: FieldContext): Buffer {
-  const w = listHead(v, v.cards.length, 15, 16, false, ctx);
+  const w = listHead(v, v.cards.length, maxEntries('offlineCardSync'), 16, false, ctx);
   v.cards.forEach((c, i) => {
     w.bcd(c.logicalCardNo, 8, `cards[${i}].logicalCardNo`).card(c.physicalCardNo, `cards[${i}].physicalCardNo`);
   });
@@ -60,11 +65,11 @@ function encodeCardList(v: OfflineCardList, max: number, countFirst: boolean, ct
 }
 
 export function encodeOfflineCardClear(v: OfflineCardList, ctx: FieldContext): Buffer {
-  return encodeCardList(v, 24, false, ctx);
+  return encodeCardList(v, maxEntries('offlineCardClear'), false, ctx);
 }
 
 export function encodeOfflineCardQuery(v: OfflineCardList, ctx: FieldContext): Buffer {
-  return encodeCardList(v, 26, true, ctx);
+  return encodeCardList(v, maxEntries('offlineCardQuery'), true, ctx);
 }
 
 export function encodeOfflineCardClearAnswer(v: OfflineCardClearAnswer, ctx: FieldContext): Buffer {

@@ -1,7 +1,9 @@
 /**
  * Parsers of the balance-update and offline-card frames 0x41-0x48 (docs/protocols/ykc.md §4). The list frames
  * carry their entry count (0x44/0x46/0x48) or fill the body with entries (0x45/0x47); a count that
- * needs more bytes than the body has is YKC_FIELD, entries beyond the count are trailing bytes.
+ * needs more bytes than the body has is YKC_FIELD, entries beyond the count are trailing bytes. A count
+ * above the catalogue's `maxEntries` (the spec's cap) is YKC_FIELD too: the encoder refuses it, so a
+ * frame decoded here can always be encoded again.
  */
 import type { Parser } from 'binary-parser';
 import type {
@@ -15,6 +17,7 @@ import type {
   OfflineCardSync,
   OfflineCardSyncAnswer,
 } from '../messages/cards.js';
+import { frameInfoByName, type YkcTypeName } from '../constants.js';
 import { YkcDecodeError } from '../errors.js';
 import { bcd, readPile, scaled, type FieldContext } from '../fields.js';
 import { card, compile, fixed, le, pile, pileGun, rawCard, type BodyDecoder, type Decoded } from './common.js';
@@ -35,6 +38,8 @@ interface ListShape {
   readonly pileAt: number;
   readonly entriesAt: number;
   readonly count: number;
+  /** Where the count sits in the body, for the error when it exceeds the cap. */
+  readonly countAt: number;
 }
 
 /**
@@ -43,31 +48,36 @@ interface ListShape {
  */
 function listShape(body: Buffer, entry: number, jcppCountFirst: boolean): ListShape | YkcDecodeError {
   const n8 = body[7] as number;
-  if (body.length === 8 + entry * n8) return { layout: 'spec', pileAt: 0, entriesAt: 8, count: n8 };
+  if (body.length === 8 + entry * n8) return { layout: 'spec', pileAt: 0, entriesAt: 8, count: n8, countAt: 7 };
   const countAt = jcppCountFirst ? 0 : 7;
   if (body.length >= 11) {
     const n32 = body.readUInt32LE(countAt);
     if (body.length === 11 + entry * n32) {
-      return { layout: 'jcpp', pileAt: jcppCountFirst ? 4 : 0, entriesAt: 11, count: n32 };
+      return { layout: 'jcpp', pileAt: jcppCountFirst ? 4 : 0, entriesAt: 11, count: n32, countAt };
     }
   }
   if (8 + entry * n8 > body.length) {
     const message = `entry count ${n8} needs ${8 + entry * n8} body bytes, body has ${body.length}`;
     return new YkcDecodeError('YKC_FIELD', message, 7);
   }
-  return { layout: 'spec', pileAt: 0, entriesAt: 8, count: n8 };
+  return { layout: 'spec', pileAt: 0, entriesAt: 8, count: n8, countAt: 7 };
 }
 
 const syncEntry = compile(rawCard(le().buffer('logicalCardNo', { length: 8, formatter: bcd }), 'physicalCardNo'));
 
 function list<T>(
+  type: YkcTypeName,
   entry: number,
   jcppCountFirst: boolean,
   read: (at: number) => T,
 ): (body: Buffer) => Decoded<{ pileCode: string; countLayout: CountLayout; entries: T[] }> | YkcDecodeError {
+  const max = frameInfoByName(type).maxEntries ?? Infinity;
   return (body) => {
     const shape = listShape(body, entry, jcppCountFirst);
     if (shape instanceof YkcDecodeError) return shape;
+    if (shape.count > max) {
+      return new YkcDecodeError('YKC_FIELD', `${shape.count} cards, the frame carries at most ${max}`, shape.countAt);
+    }
     const entries: T[] = [];
     for (let i = 0; i < shape.count; i++) entries.push(read(shape.entriesAt + i * entry));
     const value = { pileCode: readPile(body, shape.pileAt), countLayout: shape.layout, entries };
@@ -76,23 +86,23 @@ function list<T>(
 }
 
 export const decodeOfflineCardSync: BodyDecoder<OfflineCardSync> = (body, ctx) => {
-  const r = list(16, false, (at): OfflineCard => withCard(syncEntry.parse(body.subarray(at, at + 16)), ctx))(body);
+  const r = list('offlineCardSync', 16, false, (at): OfflineCard => withCard(syncEntry.parse(body.subarray(at, at + 16)), ctx))(body);
   if (r instanceof YkcDecodeError) return r;
   const { entries, ...head } = r.value;
   return { value: { ...head, cards: entries }, size: r.size };
 };
 
-function cardList(jcppCountFirst: boolean): BodyDecoder<OfflineCardList> {
+function cardList(type: YkcTypeName, jcppCountFirst: boolean): BodyDecoder<OfflineCardList> {
   return (body, ctx) => {
-    const r = list(8, jcppCountFirst, (at) => card(body.subarray(at, at + 8), ctx))(body);
+    const r = list(type, 8, jcppCountFirst, (at) => card(body.subarray(at, at + 8), ctx))(body);
     if (r instanceof YkcDecodeError) return r;
     const { entries, ...head } = r.value;
     return { value: { ...head, cards: entries }, size: r.size };
   };
 }
 
-export const decodeOfflineCardClear: BodyDecoder<OfflineCardList> = cardList(false);
-export const decodeOfflineCardQuery: BodyDecoder<OfflineCardList> = cardList(true);
+export const decodeOfflineCardClear: BodyDecoder<OfflineCardList> = cardList('offlineCardClear', false);
+export const decodeOfflineCardQuery: BodyDecoder<OfflineCardList> = cardList('offlineCardQuery', true);
 
 /** 0x45/0x47: as many whole entries as follow the pile code; a partial one is trailing bytes. */
 function answers<T>(

@@ -6,8 +6,8 @@
  * converted after parsing.
  */
 import { Parser } from 'binary-parser';
-import { masked } from '../../../src/iec104/bits.js';
-import { compileLean } from '../../../src/iec104/lean-parser.js';
+import { masked } from '../../../src/framing/bits.js';
+import { compileLean } from '../../../src/framing/lean-parser.js';
 import { cp56Parser } from '../../../src/iec104/cp56.js';
 import type { Cp56Time } from '../../../src/iec104/types.js';
 import type { YkcDecodeError } from '../errors.js';

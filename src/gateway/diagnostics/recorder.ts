@@ -10,7 +10,7 @@
  * indented; `<time> log <level> <message> <data as JSON>` for a log line; `<time> connection
  * <remote address>` where a connection of the charger began.
  */
-import type { FrameTools } from '../../../codecs/frame-tools.js';
+import type { FrameTools } from '../../../codecs/codec.js';
 import type { Log } from '../../core/log.js';
 import { inWindow } from '../../station/diagnostics/get-log.js';
 import type { DiagnosticsSource, LogWindow } from '../../station/diagnostics/ports.js';

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../../codecs/iec104-points/load-mapping.js';
-import { describeMapping } from '../../../src/cli/mapping.js';
+import { describeMapping } from '../../../codecs/iec104-points/mapping-report.js';
 import { runCli, spawnCli } from '../../support/cli.js';
 import { REPO_ROOT } from '../../support/fixtures.js';
 

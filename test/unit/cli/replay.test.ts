@@ -79,12 +79,12 @@ describe('replayCapture', () => {
 
   it('runs the IEC 104 codec session with a mapping', async () => {
     const entries = parseCapture(line(T0, 'in', '680443000000'), 'c.jsonl');
-    const r = await replayCapture(entries, { codec: 'iec104', mapping: EXAMPLE_MAPPING });
+    const r = await replayCapture(entries, { codec: 'iec104-points', mapping: EXAMPLE_MAPPING });
     expect(r.frames[0]?.events).toEqual([]);
     expect(r.end).toContainEqual({ type: 'link', state: 'down', reason: 'end of capture' });
   });
 
   it('refuses an unknown codec', async () => {
-    await expect(replayCapture([], { codec: 'modbus' })).rejects.toThrow(/--codec must be one of iec104, ykc/);
+    await expect(replayCapture([], { codec: 'modbus' })).rejects.toThrow(/--codec must be one of iec104-points, ykc/);
   });
 });

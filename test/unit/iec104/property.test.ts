@@ -27,13 +27,10 @@ import {
 import { GARBAGE_REPORT_BYTES } from '../../../src/framing/start-byte-framer.js';
 import { loadHexFixtures } from '../../support/fixtures.js';
 import { mutate, mutation } from '../../support/mutations.js';
+import { testSeed } from '../../support/seed.js';
 
-/**
- * One seed for every property of this file, printed so that a failure can be replayed:
- * `PROPERTY_SEED=<seed> npx vitest run test/unit/iec104/property.test.ts`.
- */
-const SEED = process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : Date.now() % 2 ** 31;
-console.log(`iec104 property tests: seed ${SEED} (PROPERTY_SEED=${SEED} replays them)`);
+/** One seed for every property of this file, printed so that a failure can be replayed (support/seed.ts). */
+const SEED = testSeed('iec104 property tests');
 
 const KNOWN_CODES = new Set<string>(DECODE_ERROR_CODES);
 const SEED_BYTES = [...loadHexFixtures('iec104', 'frames'), ...loadHexFixtures('iec104', 'bad')].map((f) => f.bytes);

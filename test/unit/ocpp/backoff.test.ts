@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_DELAY_MS, retryDelayMs, validateRetryBackOff, type RetryBackOff } from '../../../src/ocpp/backoff.js';
+import { testSeed } from '../../support/seed.js';
 
 const P: RetryBackOff = { waitMinimumS: 10, randomRangeS: 4, repeatTimes: 3 };
 const zero = (): number => 0;
@@ -46,6 +47,7 @@ describe('retryDelayMs (OCPP RetryBackOff, Part 4 §5.3)', () => {
           expect(d).toBeLessThanOrEqual(base + randomRangeS * 1000);
         },
       ),
+      { seed: testSeed('ocpp backoff property') },
     );
   });
 

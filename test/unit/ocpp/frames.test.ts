@@ -9,6 +9,7 @@ import {
   serializeFrame,
   type OcppFrame,
 } from '../../../src/ocpp/frames.js';
+import { testSeed } from '../../support/seed.js';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -100,7 +101,7 @@ describe('parseFrame: invalid frames', () => {
           expect(parsed.error.description.length).toBeLessThanOrEqual(255);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: testSeed('ocpp frames property') },
     );
   });
 });

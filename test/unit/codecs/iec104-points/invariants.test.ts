@@ -17,6 +17,7 @@ import { ChargerSimulator, type SimulatorEvent } from '../../../../codecs/iec104
 import { CHARGING_STATES, CONNECTOR_STATUSES, type ChargerEvent } from '../../../../src/model/events.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { loadExampleMapping, START } from '../../../support/iec104-points.js';
+import { testSeed } from '../../../support/seed.js';
 
 const RUNS_PER_MAPPING = 200;
 const CA = 7;
@@ -354,6 +355,9 @@ function cover(c: Coverage, r: Run): void {
   }
 }
 
+/** One seed for every property of this file, printed so that a failure can be replayed (support/seed.ts). */
+const SEED = testSeed('iec104-points invariants');
+
 describe('iec104-points codec invariants on simulator traffic (property)', () => {
   for (const name of MAPPINGS) {
     const mapping = loadExampleMapping(name);
@@ -366,7 +370,7 @@ describe('iec104-points codec invariants on simulator traffic (property)', () =>
           expect(violations(mapping, r)).toEqual([]);
           cover(coverage, r);
         }),
-        { numRuns: RUNS_PER_MAPPING },
+        { numRuns: RUNS_PER_MAPPING, seed: SEED },
       );
       expect(coverage.runs).toBe(RUNS_PER_MAPPING);
       // Typically ~1.2 (DC) and ~1.7 (AC) sessions per run, a dozen resets inside sessions, hundreds of the rest.

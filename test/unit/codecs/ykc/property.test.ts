@@ -20,6 +20,10 @@ import {
 } from '../../../../codecs/ykc/index.js';
 import { loadHexFixtures } from '../../../support/fixtures.js';
 import { mutate, mutation } from '../../../support/mutations.js';
+import { testSeed } from '../../../support/seed.js';
+
+/** One seed for every property of this file, printed so that a failure can be replayed (support/seed.ts). */
+const SEED = testSeed('ykc property tests');
 
 const KNOWN_CODES = new Set<string>(YKC_ERROR_CODES);
 const SEED_BYTES = [...loadHexFixtures('ykc', 'frames'), ...loadHexFixtures('ykc', 'bad')].map((f) => f.bytes);
@@ -157,7 +161,7 @@ describe('robustness', () => {
       fc.property(randomStream, chunking, (input, sizes) => {
         runStream(input, sizes);
       }),
-      { numRuns: RANDOM_RUNS },
+      { numRuns: RANDOM_RUNS, seed: SEED },
     );
   });
 
@@ -166,7 +170,7 @@ describe('robustness', () => {
       fc.property(mutatedStream, chunking, (input, sizes) => {
         runStream(input, sizes);
       }),
-      { numRuns: MUTATED_RUNS },
+      { numRuns: MUTATED_RUNS, seed: SEED },
     );
   });
 });
@@ -191,7 +195,7 @@ describe('mirror on arbitrary frames', () => {
         }
         mirrored += 1;
       }),
-      { numRuns: FRAME_RUNS },
+      { numRuns: FRAME_RUNS, seed: SEED },
     );
     expect(mirrored).toBeGreaterThan(FRAME_RUNS / 2);
   });
@@ -203,7 +207,7 @@ describe('mirror on arbitrary frames', () => {
         const r = decodeYkcFrame(bytes);
         if (r.ok) seen.add((r.value as YkcFrame).type);
       }),
-      { numRuns: 3_000 },
+      { numRuns: 3_000, seed: SEED },
     );
     expect(YKC_FRAME_TYPES.filter((t) => !seen.has(t.name)).map((t) => t.name)).toEqual([]);
   });

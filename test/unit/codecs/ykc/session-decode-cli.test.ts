@@ -43,6 +43,6 @@ describe('pilegate decode --codec ykc', () => {
   it('rejects an unknown codec name', async () => {
     const r = await runCli(['decode', '--codec', 'nope', '68 04 07 00 00 00']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('--codec must be one of iec104, ykc');
+    expect(r.stderr).toContain('--codec must be one of iec104-points, ykc');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ykcCodec } from '../../../../codecs/ykc/codec.js';
 import { encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../../../codecs/ykc/session.js';
-import { parseStopReasonMap, defaultStopReasonMap } from '../../../../codecs/ykc/stop-reason-map.js';
+import { parseStopReasonMap, loadStopReasonMap } from '../../../../codecs/ykc/stop-reason-map.js';
 import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
 import { YKC_T0 as T0, ykcSession, type YkcSessionHarness } from '../../../support/ykc-session.js';
 
@@ -380,8 +380,8 @@ describe('YKC session: other commands', () => {
 
 describe('YKC stop-reason mapping file', () => {
   // §5: the mapping docs/protocols/ykc.md §5 describes.
-  it('the shipped file covers the §5 mapping suggestions', () => {
-    const m = defaultStopReasonMap();
+  it('the shipped file covers the §5 mapping suggestions', async () => {
+    const m = await loadStopReasonMap();
     expect(m.codes.get(0x40)).toBe('remote');
     expect(m.codes.get(0x45)).toBe('local');
     expect(m.codes.get(0x72)).toBe('emergencyStop');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ykcFrameTools } from '../../../../codecs/frame-tools.js';
+import { ykcFrameTools } from '../../../../codecs/ykc/tools.js';
 import { StationDiagnostics } from '../../../../src/gateway/diagnostics/recorder.js';
 import { fixturePath, loadHexFixture } from '../../../support/fixtures.js';
 
@@ -12,7 +12,7 @@ describe('StationDiagnostics', () => {
     const d = new StationDiagnostics(0, () => now);
     const c = d.connection('10.0.0.1:5000');
     c.record('in', HEARTBEAT);
-    c.bind('CS-1', ykcFrameTools('Asia/Shanghai'));
+    c.bind('CS-1', ykcFrameTools(undefined, { timeZone: 'Asia/Shanghai' }));
     now += 1;
     expect(await d.source('CS-1').diagnostics({})).toEqual([]);
   });
@@ -36,7 +36,7 @@ describe('StationDiagnostics', () => {
   it('moves a connection’s records into its station’s, across reconnections, and decodes frames when asked', async () => {
     let now = Date.parse('2026-12-07T00:00:00Z');
     const d = new StationDiagnostics(8192, () => now);
-    const tools = ykcFrameTools('Asia/Shanghai');
+    const tools = ykcFrameTools(undefined, { timeZone: 'Asia/Shanghai' });
     const first = d.connection('10.0.0.1:5000');
     first.record('in', HEARTBEAT.subarray(0, 5));
     first.record('in', HEARTBEAT.subarray(5));
@@ -61,7 +61,7 @@ describe('StationDiagnostics', () => {
     const password = 'Zx81pQ7rT5uV2wYa';
     const d = new StationDiagnostics(8192, () => Date.parse('2026-12-07T00:00:00Z'));
     const c = d.connection('10.0.0.1:5000');
-    c.bind('CS-4', ykcFrameTools('Asia/Shanghai'));
+    c.bind('CS-4', ykcFrameTools(undefined, { timeZone: 'Asia/Shanghai' }));
     c.record('out', update);
     const text = (await d.source('CS-4').diagnostics({})).join('\n');
     expect(text).toContain('(102 bytes)');

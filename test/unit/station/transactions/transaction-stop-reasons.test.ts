@@ -6,11 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultStopReasonMap, mapStopReason } from '../../../../codecs/ykc/stop-reason-map.js';
+import { loadStopReasonMap, mapStopReason } from '../../../../codecs/ykc/stop-reason-map.js';
 import { STOP_REASONS, type StopReason } from '../../../../src/model/events.js';
 import { endedEvent, type OpenTx } from '../../../../src/station/transactions/transaction-events.js';
 
 const TX: OpenTx = { transactionId: 'tx-1', seqNo: 3, legacyTransactionId: 'L-1', startedAt: '2026-11-25T08:00:00.000Z', lastPeriodicAt: 0, chargingState: 'Charging', remote: false };
+
+const SHIPPED = await loadStopReasonMap();
 
 /** [stoppedReason (undefined: left out), triggerReason] by canonical reason. */
 const EXPECTED: Readonly<Record<StopReason, readonly [string | undefined, string]>> = {
@@ -52,7 +54,7 @@ describe('the Ended event of each canonical stop reason', () => {
 });
 
 describe('the shipped YKC stop-reason map (mappings/ykc/stop-reasons.yaml)', () => {
-  const ocpp = (code: number): string | undefined => endedEvent(TX, { reason: mapStopReason(defaultStopReasonMap(), code), at: '2026-11-25T09:00:00.000Z' }).transactionInfo.stoppedReason;
+  const ocpp = (code: number): string | undefined => endedEvent(TX, { reason: mapStopReason(SHIPPED, code), at: '2026-11-25T09:00:00.000Z' }).transactionInfo.stoppedReason;
 
   it('reaches the CSMS as each code means', () => {
     const cases: [number, string | undefined][] = [

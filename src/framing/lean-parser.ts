@@ -1,11 +1,12 @@
 /**
  * binary-parser's generated root function sets `vars.$parent` and `vars.$root` and deletes them
  * before returning. The delete turns the result into a dictionary-mode object and, measured on the
- * 10 x M_ME_NC_1 frame, costs more than half the decode throughput. The ASDU parsers use no context
- * variables, so their root is generated without them: same fields, same code for every element.
+ * 10 x M_ME_NC_1 frame, costs more than half the decode throughput. The parsers compiled here (IEC
+ * 104 ASDUs, CP56Time2a, YKC messages) use no context variables, so their root is generated without
+ * them: same fields, same code for every element.
  *
  * This replaces one private method (`addRawCode`) of binary-parser 2.x on the given instance only;
- * the ASDU fixture and property tests cover the result. If a future version renames what is relied
+ * the fixture and property tests of both codecs cover the result. If a future version renames what is relied
  * on here, the parser is compiled as the library would (slower, same output).
  */
 import type { Parser } from 'binary-parser';
