@@ -47,7 +47,7 @@ export const DERIVATIONS = [
 ] as const;
 export type Derivation = (typeof DERIVATIONS)[number];
 
-/** One variable of a component definition file (`src/station/components/*.json`). */
+/** One variable of a component definition file (`src/station/device-model/components/*.json`). */
 export interface VariableDef {
   readonly name: string;
   readonly instance?: string;
