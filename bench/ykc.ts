@@ -21,7 +21,7 @@ import { ykcCodec } from '../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, YkcFramer, type YkcFramerItem } from '../codecs/ykc/index.js';
 import { parseGatewayConfig } from '../src/gateway/config.js';
 import { Gateway } from '../src/gateway/gateway.js';
-import { realTimeFrame } from '../src/simulator/ykc.js';
+import { realTimeFrame } from '../src/simulator/ykc/simulator.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
 import { forkYkcFleet } from './support/ykc-fleet.js';

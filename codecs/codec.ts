@@ -8,6 +8,7 @@ import type { Log } from '../src/core/log.js';
 import type { Capabilities } from '../src/model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../src/model/commands.js';
 import type { ChargerEvent } from '../src/model/events.js';
+import type { ChargerSimulatorFactory } from '../src/simulator/factory.js';
 
 /** A typed, non-fatal protocol problem with a stable code (framing, decoding, unexpected message). */
 export interface CodecError {
@@ -284,4 +285,6 @@ export interface Codec<Options = unknown> {
   interpreter?(context: SessionContext<Options>, view: FrameView): FrameInterpreter;
   /** What `pilegate mapping check` prints of loaded options; absent: the codec has nothing to check beyond loading. */
   checkOptions?(options: Options, file: string): OptionsReport;
+  /** Simulated chargers of this protocol, for `pilegate simulate` and `pilegate demo` (a type-only, `net`-free contract). */
+  readonly simulator?: ChargerSimulatorFactory<Options>;
 }

@@ -16,7 +16,7 @@
 import net from 'node:net';
 import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
 import type { Iec104PointsMapping, MeasurandPoint, Point } from '../../codecs/iec104-points/mapping.js';
-import { binaryRaw, codeRaw, measurandRaw, monitorObject, pointTypeId, statusCode, type RawValue } from '../../codecs/iec104-points/simulator-points.js';
+import { binaryRaw, codeRaw, measurandRaw, monitorObject, pointTypeId, statusCode, type RawValue } from '../../src/simulator/iec104-points/points.js';
 import { findPackageFile } from '../../src/config/read.js';
 import { decodeAsdu } from '../../src/iec104/asdu-parser.js';
 import { encodeAsdu } from '../../src/iec104/asdu-generator.js';

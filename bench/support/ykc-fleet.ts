@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startSinkCsms } from './sink-csms.js';
 
 export interface FleetOptions {

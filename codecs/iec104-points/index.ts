@@ -1,4 +1,5 @@
 /** Family A: standard IEC 60870-5-104 ASDUs with a per-model point table (a mapping file). */
+import { iec104PointsSimulator } from '../../src/simulator/iec104-points/factory.js';
 import type { Codec } from '../codec.js';
 import { PointTable } from './points.js';
 import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
@@ -21,6 +22,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   cliFlags: IEC104_FLAGS,
   interpreter: iec104Interpreter,
   checkOptions: checkIec104Options,
+  simulator: iec104PointsSimulator,
 };
 
 export { Iec104PointsSession, capabilitiesOf } from './session.js';

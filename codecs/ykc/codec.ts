@@ -1,4 +1,5 @@
 /** The YKC (云快充) codec as registered in `codecs/registry.ts`. */
+import { ykcSimulator } from '../../src/simulator/ykc/factory.js';
 import type { Codec } from '../codec.js';
 import { loadYkcOptions } from './options.js';
 import { YkcSession, type YkcOptions } from './session.js';
@@ -13,6 +14,7 @@ export const ykcCodec: Codec<YkcOptions> = {
   timeZone: ykcTimeZone,
   frameTools: ykcFrameTools,
   cliFlags: [YKC_KEY_FLAG],
+  simulator: ykcSimulator,
 };
 
 /** The registry's name for this folder's codec (see codecs/registry.ts). */

@@ -6,13 +6,13 @@
  */
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
-import { loadMappingFile } from '../../codecs/iec104-points/load-mapping.js';
-import { standardSession } from '../../codecs/iec104-points/simulator-script.js';
+import { findCodec } from '../../codecs/registry.js';
 import { findPackageFile } from '../config/read.js';
 import { parseGatewayConfig } from '../gateway/config.js';
-import { startDevCsms, type DevCsms } from '../gateway/dev-csms.js';
 import { Gateway } from '../gateway/gateway.js';
-import { connectSimulator, type SimulatorHandle } from '../simulator/iec104.js';
+import { systemSimulatorClock } from '../simulator/clock.js';
+import { connectCharger, type ChargerSocket } from '../simulator/socket.js';
+import { startDevCsms, type DevCsms } from './dev-csms.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { waitForSignal } from './serve.js';
 
@@ -23,6 +23,9 @@ export interface DemoOptions {
 }
 
 const DEMO_PASSWORD = 'pilegate-demo-password';
+/** The demo's chargers speak this codec, with its simulator's default options file (a point table). */
+const DEMO_CODEC = 'iec104-points';
+const FIRST_COMMON_ADDRESS = '101';
 
 function positive(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
@@ -34,7 +37,10 @@ function positive(name: string, text: string | undefined, fallback: number, max:
 export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   const chargers = Math.floor(positive('chargers', options.chargers, 2, 100));
   const duration = options.duration === undefined ? undefined : positive('duration', options.duration, 0, 86_400);
-  const mappingFile = findPackageFile(import.meta.url, 'mappings/iec104-points/example-dc-2gun.yaml');
+  const codec = findCodec(DEMO_CODEC);
+  const simulator = codec?.simulator;
+  if (codec === undefined || simulator?.defaultOptionsFile === undefined) throw new Error(`the demo needs the ${DEMO_CODEC} codec and its simulator`);
+  const mappingFile = findPackageFile(import.meta.url, simulator.defaultOptionsFile);
   let csms: DevCsms | undefined;
   if (options.csms === undefined) {
     csms = await startDevCsms({ print: (line) => io.out(line) });
@@ -43,7 +49,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
   const csmsUrl = options.csms ?? csms?.url ?? '';
   const config = parseGatewayConfig(
     JSON.stringify({
-      listeners: [{ port: 0, host: '127.0.0.1', codec: 'iec104-points', mapping: mappingFile }],
+      listeners: [{ port: 0, host: '127.0.0.1', codec: DEMO_CODEC, mapping: mappingFile }],
       csms: { url: csmsUrl, securityProfile: 1 },
       stations: { unknownChargers: 'provision', defaults: { password: DEMO_PASSWORD } },
       store: 'memory',
@@ -59,26 +65,23 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
   // longer than a demo session); an external CSMS sets its own with SetVariables.
   const stationDefaults = csms !== undefined ? { 'SampledDataCtrlr.TxUpdatedInterval': '5' } : undefined;
   const gateway = new Gateway(config, { destination: { write: (s: string) => io.err(s) }, ...(stationDefaults !== undefined ? { stationDefaults } : {}) });
-  const sims: SimulatorHandle[] = [];
+  const sockets: ChargerSocket[] = [];
   try {
     await gateway.start();
     const port = gateway.ports[0] ?? 0;
     io.out(`gateway listening for chargers on 127.0.0.1:${port}, metrics on http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`);
-    const mapping = loadMappingFile(mappingFile);
-    for (let i = 0; i < chargers; i++) {
-      const commonAddress = 101 + i;
-      sims.push(
-        await connectSimulator({
-          host: '127.0.0.1',
-          port,
-          mapping,
-          commonAddress,
-          meterIntervalMs: 1_000,
-          reconnectDelayMs: 2_000,
-          script: standardSession(1 + (i % mapping.charger.connectors), { startTimeoutSeconds: 2, chargeSeconds: 20, intervalSeconds: 2 }),
-        }),
-      );
-      io.out(`simulated charger EXDC${commonAddress} connected`);
+    const options = await codec.loadOptions({ file: mappingFile });
+    const ids = simulator.fleetIds(FIRST_COMMON_ADDRESS, chargers);
+    for (const [index, id] of ids.entries()) {
+      // One charging session each, spread over the connectors; what they report shows in the CSMS's lines.
+      const charger = simulator.create({ options, id, index, clock: systemSimulatorClock, meterIntervalMs: 1_000, sessions: 'once', report: () => undefined });
+      try {
+        sockets.push(await connectCharger({ host: '127.0.0.1', port, reconnectDelayMs: 2_000 }, charger));
+      } catch (error) {
+        charger.dispose();
+        throw error;
+      }
+      io.out(`simulated charger ${charger.name} connected`);
     }
     if (duration !== undefined) {
       await boundedWait<NodeJS.Signals | undefined>(waitForSignal(), duration * 1000, () => undefined);
@@ -88,7 +91,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     }
     io.out('demo over: stopping');
   } finally {
-    await Promise.all(sims.map((s) => s.close()));
+    await Promise.all(sockets.map((s) => s.close()));
     await gateway.stop();
     await csms?.close();
   }

@@ -11,7 +11,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
 
 export type CaptureDirection = 'in' | 'out';
 
@@ -36,7 +36,7 @@ export interface CaptureFileOptions {
   readonly remotePort?: number;
   /** Epoch ms; the connection's start time, also used in the file name. */
   readonly now: () => number;
-  readonly log: EngineLog;
+  readonly log: Log;
 }
 
 /** Lines kept in memory while the charger id is unknown. */
@@ -121,7 +121,7 @@ export class CaptureFile implements CaptureSink {
 }
 
 /** The capture of one accepted charger socket, timed by the wall clock. */
-export function captureSocket(dir: string, socket: Socket, log: EngineLog): CaptureFile {
+export function captureSocket(dir: string, socket: Socket, log: Log): CaptureFile {
   return new CaptureFile({
     dir,
     ...(socket.remoteAddress !== undefined ? { remoteAddress: socket.remoteAddress } : {}),

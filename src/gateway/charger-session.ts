@@ -13,7 +13,8 @@ import type { ChargerKeys, Codec, CodecError, CodecSession, IgnoredReason, Login
 import type { Capabilities } from '../model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { ChargerEvent, IdentifiedEvent } from '../model/events.js';
-import type { ChargerPort, EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
+import type { ChargerPort } from '../station/context.js';
 import type { StationEngine } from '../station/engine.js';
 import type { CaptureSink } from './capture.js';
 import { BAD_FRAME_LINES_PER_CONNECTION, LineBudget } from './log-budget.js';
@@ -40,7 +41,7 @@ export interface ChargerSessionOptions<O> {
   readonly codec: Codec<O>;
   readonly codecOptions: O;
   readonly clock: Clock;
-  readonly log: EngineLog;
+  readonly log: Log;
   /** Builds (and starts) the station engine for an identified charger, or says why there is none. */
   readonly createEngine: (identified: IdentifiedEvent, capabilities: Capabilities, charger: ChargerPort) => Promise<StationEngine | string>;
   /** Bad frames tolerated per connection within `badFrameWindowMs`. Default 20. */

@@ -22,7 +22,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
-import type { EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
 import type { FirmwareServer, PublishedImage } from '../station/firmware/ports.js';
 import type { FirmwareServerConfig } from './firmware-config.js';
 import { AddressLimit } from './address-limit.js';
@@ -211,7 +211,7 @@ export class GatewayFirmwareServer implements FirmwareServer {
 
   constructor(
     private readonly config: FirmwareServerConfig,
-    private readonly log: EngineLog,
+    private readonly log: Log,
     private readonly options: FirmwareServerOptions = {},
   ) {
     this.pendingPerAddress = new AddressLimit(options.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS);

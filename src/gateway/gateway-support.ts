@@ -4,7 +4,7 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StationEngine, StationEngineOptions } from '../station/engine.js';
-import { TX_QUEUE } from '../station/tx-queue.js';
+import { TX_QUEUE } from '../station/transactions/tx-queue.js';
 import type { StateStore } from '../store/state-store.js';
 import type { GatewayConfig, StationEntry } from './config.js';
 import type { Logger } from 'pino';
@@ -60,7 +60,7 @@ export const METRICS_STORE_TIMEOUT_MS = 500;
 
 /** Persists device-model values for a station before its engine loads them (e.g. retry timing). */
 export async function presetDeviceModel(store: StateStore, id: string, capabilities: Capabilities, values: Readonly<Record<string, string>>, profile: 1 | 2 | 3): Promise<void> {
-  const { DeviceModel } = await import('../station/device-model.js');
+  const { DeviceModel } = await import('../station/device-model/device-model.js');
   const dm = await DeviceModel.load({ store, capabilities, config: { identity: id, securityProfile: profile } });
   await dm.set(
     Object.entries(values).map(([path, attributeValue]) => {

@@ -13,7 +13,7 @@ import type { ChargerKeys, Codec, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
-import type { EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
 import type { StationEngine } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
@@ -254,7 +254,7 @@ export class Gateway {
       return;
     }
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
-    const plainLog: EngineLog = (level, message, data) => log[level](data ?? {}, message);
+    const plainLog: Log = (level, message, data) => log[level](data ?? {}, message);
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);

@@ -32,7 +32,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
 import type { JsonValue, StateStore } from '../store/state-store.js';
 import type { FleetConfig } from './config.js';
 import { isRecord, refusalOf, TAKEOVER_KEY, takeoverBy, type TakeoverClaim } from './takeover.js';
@@ -59,7 +59,7 @@ export interface OwnershipOptions {
   readonly renewIntervalMs?: number;
   /** How long a new connection waits for another instance to hand over; default 2 × `leaseTtlMs`. */
   readonly takeoverTimeoutMs?: number;
-  readonly log: EngineLog;
+  readonly log: Log;
 }
 
 /** What the gateway gives for a running station so that ownership can end it. */
@@ -100,7 +100,7 @@ export class Ownership {
   readonly renewIntervalMs: number;
   readonly takeoverTimeoutMs: number;
   private readonly store: StateStore;
-  private readonly log: EngineLog;
+  private readonly log: Log;
   private readonly held = new Map<string, Held>();
   /** The latest attempt per station still taking its lease: a later one waits for it. */
   private readonly acquiring = new Map<string, Promise<unknown>>();

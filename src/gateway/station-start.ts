@@ -7,7 +7,8 @@
 import { boundedWait } from '../core/bounded-wait.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { Capabilities } from '../model/capabilities.js';
-import type { ChargerPort, EngineLog } from '../station/context.js';
+import type { Log } from '../core/log.js';
+import type { ChargerPort } from '../station/context.js';
 import { StationEngine, type StationEngineOptions } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ChargerSession } from './charger-session.js';
@@ -64,7 +65,7 @@ export class StationStarts {
     identified: IdentifiedEvent,
     capabilities: Capabilities,
     charger: ChargerPort,
-    engineLog: EngineLog,
+    engineLog: Log,
   ): Promise<StationEngine | string> {
     const { d } = this;
     const { store, ownership } = d;

@@ -4,32 +4,8 @@
  * transactions' order.
  */
 import type { AuthorizationRequestEvent, ChargerEvent, RecordHoldReason, TransactionRecordHeldEvent } from '../model/events.js';
-import type { Authorization } from './authorization/authorization.js';
-import type { Availability } from './availability.js';
 import type { ChargerCommands } from './charger-commands.js';
-import type { StationContext } from './context.js';
-import type { Events } from './events.js';
-import type { Firmware } from './firmware/firmware.js';
-import type { Reset } from './reset/reset.js';
-import type { SecurityEventType } from './security-events.js';
-import type { Transactions } from './transactions.js';
-
-export interface ChargerEventBlocks {
-  readonly availability: Availability;
-  /** A Reset answered Scheduled goes ahead once no session runs. */
-  readonly reset: Reset;
-  readonly transactions: Transactions;
-  readonly events: Events;
-  readonly authorization: Authorization;
-  /** Hears the charger's identification and the end of its sessions (a firmware update may wait for them). */
-  readonly firmware: Firmware;
-  /** Settles the waits for the charger's command results. */
-  readonly commands: ChargerCommands;
-  /** Stores a security event (A04) for the CSMS. */
-  readonly securityEvent: (type: SecurityEventType, techInfo: string) => Promise<void>;
-  /** Counts a held billing record by its most telling reason (the gateway's metrics). */
-  readonly recordHeld?: (reason: RecordHoldReason) => void;
-}
+import type { StationBlocks, StationContext } from './context.js';
 
 export class ChargerEvents {
   /** Connectors whose charger session runs. */
@@ -37,8 +13,15 @@ export class ChargerEvents {
 
   constructor(
     private readonly ctx: StationContext,
-    private readonly blocks: ChargerEventBlocks,
+    /** Settles the waits for the charger's command results. */
+    private readonly commands: ChargerCommands,
+    /** Counts a held billing record by its most telling reason (the gateway's metrics). */
+    private readonly countHeld?: (reason: RecordHoldReason) => void,
   ) {}
+
+  private get blocks(): StationBlocks {
+    return this.ctx.blocks;
+  }
 
   /** True when a charger session runs on the EVSE (0: on any). */
   sessionRunning(evse: number): boolean {
@@ -96,13 +79,13 @@ export class ChargerEvents {
       case 'transactionRecordHeld':
         return this.recordHeld(e);
       case 'fault':
-        this.blocks.events.fault(e);
+        this.blocks.faults.fault(e);
         return;
       case 'authorizationRequest':
         this.authorize(e);
         return;
       case 'commandResult':
-        this.blocks.commands.result(e);
+        this.commands.result(e);
         if (e.status === 'rejected' || e.status === 'timeout' || e.status === 'failed') this.ctx.log('warn', 'charger command failed', { command: e.commandId, status: e.status, reason: e.reason });
         await this.blocks.authorization.localList.commandResult(e);
         return;
@@ -142,8 +125,9 @@ export class ChargerEvents {
       startedAt: e.startedAt,
       endedAt: e.endedAt,
     });
-    this.blocks.recordHeld?.(e.reasons[0]);
-    await this.blocks.securityEvent('ImplausibleTransactionRecord', `record ${e.legacyTransactionId} connector ${e.connector} held, not confirmed: ${e.detail}`);
+    this.countHeld?.(e.reasons[0]);
+    // Already on the chain of charger events: stored in their order, not queued behind them again.
+    await this.blocks.security.record('ImplausibleTransactionRecord', `record ${e.legacyTransactionId} connector ${e.connector} held, not confirmed: ${e.detail}`);
     await this.blocks.transactions.recordHeld(e.connector, e.legacyTransactionId);
   }
 }

@@ -5,8 +5,8 @@
  * answered would reach it twice, same seqNo.
  */
 import type { RpcEndpoint } from '../ocpp/rpc.js';
-import type { EngineLog } from './context.js';
-import type { TxQueue } from './tx-queue.js';
+import type { Log } from '../core/log.js';
+import type { TxQueue } from './transactions/tx-queue.js';
 
 /** What closing needs: the RPC endpoint and the queues that send through it. */
 export interface ClosingParts {
@@ -14,7 +14,7 @@ export interface ClosingParts {
   readonly queue: TxQueue;
   /** Stops the other durable queues (security events) from sending. */
   readonly offline: () => void;
-  readonly log: EngineLog;
+  readonly log: Log;
 }
 
 /** How long the transaction queue may take to record the answer it got (a store write). */

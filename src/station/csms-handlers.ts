@@ -5,52 +5,28 @@
 import type { MeasurementsEvent } from '../model/events.js';
 import type { RequestOf } from '../ocpp/actions.js';
 import { ocppTimestamp } from '../ocpp/schemas.js';
-import type { Authorization } from './authorization/authorization.js';
-import type { Firmware } from './firmware/firmware.js';
-import type { Availability } from './availability.js';
-import type { Certificates } from './certificates/certificates.js';
 import { background, type StationContext } from './context.js';
-import { meterValue, sampledValues } from './meter-values.js';
-import type { NetworkProfiles } from './network/network-profiles.js';
-import type { Logs } from './logs/get-log.js';
-import type { Provisioning } from './provisioning.js';
-import type { RemoteControl } from './remote-control.js';
-import type { Reservations } from './reservations/reservations.js';
-import type { Reset } from './reset/reset.js';
-import { RemoteTrigger } from './remote-trigger.js';
-import { Reporting } from './reporting.js';
-import type { SmartCharging } from './smart-charging.js';
-import type { Transactions } from './transactions.js';
+import { meterValue, sampledValues } from './meter-values/meter-values.js';
+import { RemoteTrigger } from './remote-control/remote-trigger.js';
+import { Variables } from './device-model/variables.js';
 
 type MeterValue = RequestOf<'MeterValues'>['meterValue'][number];
 
-export interface HandlerBlocks {
-  readonly provisioning: Provisioning;
-  readonly availability: Availability;
-  readonly reset: Reset;
-  readonly transactions: Transactions;
-  readonly remote: RemoteControl;
-  readonly smartCharging: SmartCharging;
-  readonly authorization: Authorization;
-  readonly firmware: Firmware;
-  readonly network: NetworkProfiles;
-  readonly logs: Logs;
-  readonly certificates: Certificates;
-  readonly reservations: Reservations;
-  /** The last measurements of each connector, read when a TriggerMessage asks for them. */
-  lastMeasurements(): ReadonlyMap<number, MeasurementsEvent>;
+/** Readings a triggered MeterValues carries: those measured at most this long before a connector's newest. */
+const TRIGGERED_WINDOW_MS = 600_000;
+
+/** What the handlers take from the engine besides the blocks. */
+export interface HandlerOptions {
   /** Vendor ids whose DataTransfer a codec handles. */
   readonly dataTransferVendors: readonly string[];
-  /** Runs `work` in the engine's charger-event chain. */
-  serialize(what: string, work: () => Promise<void>): Promise<void>;
   /** Runs once a SetVariables answer is out. */
   afterSetVariables(): void;
 }
 
 /** Registers a handler on `ctx.rpc` for every CSMS-initiated action the station implements. */
-export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
-  const { rpc } = ctx;
-  const reporting = new Reporting(ctx);
+export function registerHandlers(ctx: StationContext, options: HandlerOptions): void {
+  const { rpc, blocks: b } = ctx;
+  const variables = new Variables(ctx);
   const trigger = new RemoteTrigger(ctx, {
     bootNotification: () => b.provisioning.trigger(),
     sendBootNotification: () => b.provisioning.bootTriggered(),
@@ -59,27 +35,27 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
       if (evse === undefined) b.availability.reportAll();
       else background(ctx, 'StatusNotification', ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
     },
-    hasMeterValues: (evse) => meterValuesFor(b.lastMeasurements(), evse).length > 0,
+    hasMeterValues: (evse) => meterValuesFor(lastMeasurements(ctx), evse).length > 0,
     logStatus: () => b.logs.status(),
     hasTransaction: (evse) => b.transactions.hasOpen(evse),
     sendTransactionEvent: (evse) => {
       // Through the event chain, so the Updated event keeps its place among the charger's events.
-      void b.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
+      void ctx.serialize('triggered TransactionEvent', () => b.transactions.trigger(evse).then(() => undefined));
     },
     signChargingStationCertificate: () => b.certificates.triggerSigning(),
     sendMeterValues: (evse) => {
-      for (const [evseId, meterValue] of meterValuesFor(b.lastMeasurements(), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
+      for (const [evseId, meterValue] of meterValuesFor(lastMeasurements(ctx), evse)) background(ctx, 'MeterValues', ctx.call('MeterValues', { evseId, meterValue: [meterValue] }));
       return true;
     },
     sendFirmwareStatus: () => b.firmware.triggered(),
   });
-  rpc.handle('GetVariables', (req) => reporting.getVariables(req));
+  rpc.handle('GetVariables', (req) => variables.getVariables(req));
   rpc.handle('SetVariables', async (req) => {
-    const response = await reporting.setVariables(req);
-    return { response, after: () => b.afterSetVariables() };
+    const response = await variables.setVariables(req);
+    return { response, after: () => options.afterSetVariables() };
   });
-  rpc.handle('GetBaseReport', (req) => reporting.getBaseReport(req));
-  rpc.handle('GetReport', (req) => reporting.getReport(req));
+  rpc.handle('GetBaseReport', (req) => variables.getBaseReport(req));
+  rpc.handle('GetReport', (req) => variables.getReport(req));
   rpc.handle('TriggerMessage', (req) => trigger.trigger(req));
   rpc.handle('ChangeAvailability', (req) => b.availability.changeAvailability(req));
   rpc.handle('Reset', (req) => b.reset.reset(req));
@@ -104,7 +80,12 @@ export function registerHandlers(ctx: StationContext, b: HandlerBlocks): void {
   rpc.handle('CertificateSigned', (req) => b.certificates.certificateSigned(req));
   rpc.handle('ReserveNow', (req) => b.reservations.reserveNow(req));
   rpc.handle('CancelReservation', (req) => b.reservations.cancelReservation(req));
-  rpc.handle('DataTransfer', (req) => ({ status: b.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
+  rpc.handle('DataTransfer', (req) => ({ status: options.dataTransferVendors.includes(req.vendorId) ? 'Rejected' : 'UnknownVendorId' }));
+}
+
+/** The latest reading of every measurand of each connector, read on each TriggerMessage(MeterValues). */
+function lastMeasurements(ctx: StationContext): ReadonlyMap<number, MeasurementsEvent> {
+  return ctx.blocks.transactions.latestValues.recent(TRIGGERED_WINDOW_MS);
 }
 
 /** MeterValues entries (evseId, meterValue) from the last measurements of each connector. */

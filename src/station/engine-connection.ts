@@ -5,35 +5,18 @@
  * handshake becomes a security event.
  */
 import { OcppConnection } from '../ocpp/client.js';
-import type { Availability } from './availability.js';
-import type { Certificates } from './certificates/certificates.js';
 import { background, type StationContext } from './context.js';
 import type { StationEngineOptions } from './engine-options.js';
-import type { NetworkProfiles } from './network/network-profiles.js';
-import type { Provisioning } from './provisioning.js';
-import type { SecurityEvents, SecurityEventType } from './security-events.js';
-import type { TxQueue } from './tx-queue.js';
-
-/** What the connection's hooks act on. */
-export interface ConnectionBlocks {
-  readonly ctx: StationContext;
-  readonly options: StationEngineOptions;
-  readonly network: NetworkProfiles;
-  readonly certificates: Certificates;
-  readonly provisioning: Provisioning;
-  readonly availability: Availability;
-  readonly queue: TxQueue;
-  readonly security: SecurityEvents;
-  /** Records a security event in the order of the charger's events. */
-  securityEvent(type: SecurityEventType, techInfo?: string): Promise<void>;
-  /** The socket opened (true) or closed (false). */
-  connected(open: boolean): void;
-}
 
 /** The station's OCPP connection, its hooks wired to the blocks; not started. */
-export function stationConnection(b: ConnectionBlocks): OcppConnection {
-  const { ctx, options, network, certificates, provisioning, availability, queue, security } = b;
-  const { dm, rpc } = ctx;
+export function stationConnection(
+  ctx: StationContext,
+  options: StationEngineOptions,
+  /** The socket opened (true) or closed (false). */
+  connected: (open: boolean) => void,
+): OcppConnection {
+  const { dm, rpc, blocks } = ctx;
+  const { network, certificates, provisioning, availability, queue, security } = blocks;
   /** A 401 on the handshake was already recorded as a security event since the last open socket. */
   let credentialsRejected = false;
   return new OcppConnection({
@@ -51,7 +34,7 @@ export function stationConnection(b: ConnectionBlocks): OcppConnection {
       // The CSMS refused our credentials (A04 FailedToAuthenticateAtCsms): once per run of failures.
       if (data['kind'] === 'http' && data['status'] === 401 && !credentialsRejected) {
         credentialsRejected = true;
-        void b.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
+        void ctx.securityEvent('FailedToAuthenticateAtCsms', `CSMS answered the WebSocket handshake with HTTP 401 for ${options.id}`);
       }
       if (message === 'connection failure') certificates.connectionFailed(data);
       ctx.log(level, message, data);
@@ -67,7 +50,7 @@ export function stationConnection(b: ConnectionBlocks): OcppConnection {
       if (provisioning.state !== 'unbooted') provisioning.reboot('Unknown');
     },
     onOpen: (transport) => {
-      b.connected(true);
+      connected(true);
       credentialsRejected = false;
       background(ctx, 'network profile', network.connected());
       certificates.connectionOpened(transport.peerCertificates);
@@ -84,7 +67,7 @@ export function stationConnection(b: ConnectionBlocks): OcppConnection {
       rpc.receive(text);
     },
     onClose: (code, reason) => {
-      b.connected(false);
+      connected(false);
       queue.setOnline(false);
       security.setOnline(false);
       rpc.detach(`closed ${code} ${reason}`);

@@ -3,11 +3,13 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { RecordHoldReason } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
-import type { ChargerIdentity, ChargerPort, EngineClock, EngineLog } from './context.js';
-import type { DeviceModel, DeviceModelConfig } from './device-model.js';
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
+import type { ChargerIdentity, ChargerPort } from './context.js';
+import type { DeviceModel, DeviceModelConfig } from './device-model/device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
-import type { TlsMaterial } from './network/slots.js';
-import type { DiagnosticsSource, Uploader } from './logs/ports.js';
+import type { TlsMaterial } from './provisioning/network-slots.js';
+import type { DiagnosticsSource, Uploader } from './diagnostics/ports.js';
 
 /**
  * What a station is built from. The firmware block's ports (`FirmwarePorts`): `downloader` and
@@ -27,8 +29,8 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly capabilities: Capabilities;
   readonly store: StateStore;
   readonly charger: ChargerPort;
-  readonly clock?: EngineClock;
-  readonly log?: EngineLog;
+  readonly clock?: Clock;
+  readonly log?: Log;
   readonly random?: () => number;
   /** Device-model settings beyond identity and security (connector type, organization...). */
   readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;
@@ -43,7 +45,7 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly dataTransferVendors?: readonly string[];
   /**
    * Clock-aligned meter values are queued and sent up to this many ms after their boundary, a
-   * share fixed by the station id (see `AlignedDataHost.spreadMs`). Default 0: a lone station has
+   * share fixed by the station id (see `AlignedData`'s `spreadMs`). Default 0: a lone station has
    * no reason to wait; a gateway running thousands sets it.
    */
   readonly alignedSpreadMs?: number;

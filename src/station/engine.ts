@@ -1,7 +1,9 @@
 /**
  * The OCPP 2.0.1 station engine of one legacy charger: joins the charger's canonical events and
- * commands to one OCPP-J connection. Each functional block lives in its own file and is handed
- * the same context; this file builds and wires them. The CSMS's CALLs are routed to them in
+ * commands to one OCPP-J connection. Each functional block lives in its own folder (OCPP 2.0.1's
+ * functional blocks) and is handed the same context, through which it reaches the engine (the
+ * event chain, security events, reboots) and the other blocks when it uses them; this file builds
+ * the context and the blocks. The CSMS's CALLs are routed to them in
  * `csms-handlers.ts`, the charger's events in `charger-events.ts`; the OCPP connection's hooks are
  * wired in `engine-connection.ts`.
  */
@@ -9,34 +11,33 @@ import type { ChargerEvent } from '../model/events.js';
 import type { RequestOf, StationAction } from '../ocpp/actions.js';
 import type { ConnectionState, OcppConnection } from '../ocpp/client.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc.js';
-import { AlignedData } from './aligned-data.js';
+import { AlignedData } from './meter-values/aligned-data.js';
 import { Authorization } from './authorization/authorization.js';
 import { Certificates } from './certificates/certificates.js';
 import { InvalidId } from './authorization/invalid-id.js';
-import { Availability } from './availability.js';
+import { Availability } from './availability/availability.js';
 import { ChargerCommands } from './charger-commands.js';
 import { ChargerEvents } from './charger-events.js';
 import { settleBeforeClose, within } from './closing.js';
-import { Events } from './events.js';
-import { systemEngineClock, type EngineLog, type StationContext } from './context.js';
+import { Faults } from './availability/faults.js';
+import { systemClock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
+import type { StationBlocks, StationContext } from './context.js';
 import { registerHandlers } from './csms-handlers.js';
-import { Logs } from './logs/get-log.js';
-import { DeviceModel, type VariableChange } from './device-model.js';
+import { Logs } from './diagnostics/get-log.js';
+import { DeviceModel, type VariableChange } from './device-model/device-model.js';
 import { stationConnection } from './engine-connection.js';
 import { Firmware } from './firmware/firmware.js';
-import { NetworkProfiles } from './network/network-profiles.js';
-import { Provisioning, type BootReason, type BootState } from './provisioning.js';
-import { RemoteControl } from './remote-control.js';
+import { NetworkProfiles } from './provisioning/network-profiles.js';
+import { Provisioning, type BootReason, type BootState } from './provisioning/provisioning.js';
+import { RemoteControl } from './remote-control/remote-control.js';
 import { Reservations } from './reservations/reservations.js';
-import { Reset } from './reset/reset.js';
-import { SecurityEvents, type SecurityEventType } from './security-events.js';
-import { SmartCharging } from './smart-charging.js';
+import { Reset } from './provisioning/reset.js';
+import { SecurityEvents, type SecurityEventType } from './security/security-events.js';
+import { SmartCharging } from './smart-charging/smart-charging.js';
 import { callTimeoutMs, type StationEngineOptions } from './engine-options.js';
-import { Transactions } from './transactions.js';
-import { TxQueue } from './tx-queue.js';
-
-/** Readings a triggered MeterValues carries: those measured at most this long before a connector's newest. */
-const TRIGGERED_WINDOW_MS = 600_000;
+import { Transactions } from './transactions/transactions.js';
+import { TxQueue } from './transactions/tx-queue.js';
 
 /** How long `stop` waits for charger events still being handled (they may wait for the store). */
 export const STOP_CHAIN_WAIT_MS = 3_000;
@@ -48,25 +49,9 @@ export type { StationEngineOptions } from './engine-options.js';
 export class StationEngine {
   readonly id: string;
   private readonly ctx: StationContext;
+  /** The blocks, as the context hands them to each other. */
+  private readonly blocks: StationBlocks;
   private readonly connection: OcppConnection;
-  private readonly provisioning: Provisioning;
-  private readonly availability: Availability;
-  private readonly reset: Reset;
-  private readonly queue: TxQueue;
-  private readonly transactions: Transactions;
-  private readonly remote: RemoteControl;
-  private readonly chargerEvents: ChargerEvents;
-  private readonly authorization: Authorization;
-  private readonly reservations: Reservations;
-  private readonly smartCharging: SmartCharging;
-  private readonly aligned: AlignedData;
-  private readonly security: SecurityEvents;
-  private readonly firmware: Firmware;
-  private readonly network: NetworkProfiles;
-  private readonly logs: Logs;
-  private readonly certificates: Certificates;
-  /** Commands a CSMS request waits for: the one bounded wait for the charger's answers. */
-  private readonly commands: ChargerCommands;
   /** Charger events are handled one after the other: their order is the transactions' order. */
   private chain: Promise<void> = Promise.resolve();
   /** Works queued on `chain` and not done yet. */
@@ -81,11 +66,12 @@ export class StationEngine {
     rpc: RpcEndpoint,
   ) {
     this.id = options.id;
-    const clock = options.clock ?? systemEngineClock;
-    const log: EngineLog = options.log ?? (() => undefined);
-    // Late-bound: the context is needed by the blocks, the blocks by the context's `isAccepted`.
-    let provisioning: Provisioning | undefined;
-    this.ctx = {
+    const clock = options.clock ?? systemClock;
+    const log: Log = options.log ?? (() => undefined);
+    // Filled below, block by block, before any of them runs: a block reads another only when used.
+    const blocks = {} as { -readonly [K in keyof StationBlocks]: StationBlocks[K] };
+    this.blocks = blocks;
+    const ctx: StationContext = (this.ctx = {
       id: options.id,
       identity: options.identity,
       capabilities: options.capabilities,
@@ -95,123 +81,60 @@ export class StationEngine {
       clock,
       log,
       charger: options.charger,
+      blocks,
       call: <A extends StationAction>(action: A, payload: RequestOf<A>, callOptions?: CallOptions) => {
-        provisioning?.activity();
+        blocks.provisioning.activity();
         return rpc.call(action, payload, callOptions);
       },
-      isAccepted: () => provisioning?.state === 'accepted',
-      isOnline: () => this.connected && provisioning?.state === 'accepted',
+      isAccepted: () => blocks.provisioning.state === 'accepted',
+      isOnline: () => this.connected && blocks.provisioning.state === 'accepted',
       commandId: (prefix) => `${prefix}-${++this.commandSeq}`,
-    };
-    this.provisioning = provisioning = new Provisioning(this.ctx);
-    this.commands = new ChargerCommands(this.ctx);
-    this.availability = new Availability(this.ctx, { sessionRunning: (evse) => this.chargerEvents.sessionRunning(evse), reservations: () => this.reservations }, this.commands);
-    this.queue = new TxQueue(this.ctx, (req, res) => {
-      this.authorization.transactionEventAnswered(req, res);
-      invalidId.answered(req, res);
+      serialize: (what, work) => this.serialize(what, work),
+      securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
+      reboot: (reason) => this.reboot(reason),
+      reconnect: (reason) => void this.reconnectAfterCall(reason),
+      callTimeoutMs: () => callTimeoutMs(options, dm),
     });
-    this.transactions = new Transactions(this.ctx, this.queue, () => this.connected && this.provisioning.state === 'accepted');
-    const hooks = { sessionRunning: () => this.chargerEvents.sessionRunning(0), serialize: (what: string, work: () => Promise<void>) => this.serialize(what, work), reboot: (reason: BootReason) => this.reboot(reason) };
-    this.reset = new Reset(this.ctx, { ...hooks, transactions: this.transactions, delivered: () => this.queue.drained(), callTimeoutMs: () => callTimeoutMs(options, dm) }, this.commands);
-    this.reservations = new Reservations(this.ctx, this.commands, this.availability, {
-      inUse: (evse) => this.chargerEvents.sessionRunning(evse) || this.transactions.transactionOf(evse) !== undefined,
-      listedGroup: (token) => this.authorization.localList.lookup(token)?.groupIdToken,
-    });
-    this.transactions.useReservations((connector, idToken) => this.reservations.use(connector, idToken));
-    this.authorization = new Authorization(this.ctx, this.reservations, (c) => this.availability.heldOff(c));
-    const invalidId = new InvalidId(this.ctx, { transactions: this.transactions, commands: this.commands, serialize: (what, work) => this.serialize(what, work) });
-    this.remote = new RemoteControl(
-      this.ctx,
-      this.transactions,
-      this.queue,
-      (c) => this.availability.startBlocked(c),
-      this.authorization,
-      this.commands,
-      this.reservations,
-    );
-    this.security = new SecurityEvents(this.ctx);
-    this.logs = new Logs(this.ctx, {
+    blocks.provisioning = new Provisioning(ctx);
+    const commands = (blocks.commands = new ChargerCommands(ctx));
+    blocks.availability = new Availability(ctx, commands);
+    blocks.queue = new TxQueue(ctx);
+    blocks.transactions = new Transactions(ctx, blocks.queue);
+    blocks.reset = new Reset(ctx, commands);
+    blocks.reservations = new Reservations(ctx, commands);
+    blocks.authorization = new Authorization(ctx);
+    blocks.invalidId = new InvalidId(ctx, commands);
+    blocks.remote = new RemoteControl(ctx, commands);
+    blocks.security = new SecurityEvents(ctx);
+    blocks.logs = new Logs(ctx, {
       ...(options.uploader !== undefined ? { uploader: options.uploader } : {}),
       ...(options.diagnostics !== undefined ? { diagnostics: options.diagnostics } : {}),
     });
-    this.certificates = new Certificates(this.ctx, options.security, {
-      reconnect: (reason) => void this.reconnectAfterCall(reason),
-      securityEvent: (type, techInfo) => void this.securityEvent(type, techInfo),
-    });
-    this.aligned = new AlignedData(this.ctx, this.transactions, {
-      latest: () => this.transactions.latestValues,
-      serialize: (work) => this.serialize('clock-aligned meter values', work),
-      online: () => this.connected && this.provisioning.state === 'accepted',
-      ...(options.alignedSpreadMs !== undefined ? { spreadMs: options.alignedSpreadMs } : {}),
-    });
-    this.smartCharging = new SmartCharging(this.ctx, this.commands);
-    this.network = new NetworkProfiles(this.ctx, { registry: { url: options.csmsUrl, security: options.security }, tls: options.csmsTls, securityEvent: (type, info) => void this.securityEvent(type, info) });
-    this.transactions.listen({
-      started: (connector, transactionId, startedAt, remote) => this.smartCharging.transactionStarted(connector, transactionId, startedAt, remote?.chargingProfile),
-      ended: (connector) => {
-        this.reset.idle();
-        this.smartCharging.transactionEnded(connector).catch((err: unknown) => this.ctx.log('warn', 'smart charging', { error: err instanceof Error ? err.message : String(err) }));
-      },
-    });
-    this.firmware = new Firmware(
-      this.ctx,
-      this.commands,
-      {
-        sessionRunning: () => this.chargerEvents.sessionRunning(0),
-        hold: (on) => this.availability.firmwareHold(on),
-        securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
-      },
-      // The roots a firmware signing certificate must chain to: those the CSMS installed, unless injected.
-      { ...options, manufacturerRoots: options.manufacturerRoots ?? (() => this.certificates.manufacturerRoots()) },
-    );
-    const { availability, transactions, authorization, remote, smartCharging, firmware, reset } = this;
-    this.chargerEvents = new ChargerEvents(this.ctx, {
-      availability,
-      reset,
-      transactions,
-      events: new Events(this.ctx),
-      authorization,
-      firmware,
-      commands: this.commands,
-      // Already on the chain of charger events: stored in their order, not queued behind them again.
-      securityEvent: (type, techInfo) => this.security.record(type, techInfo),
-      ...(options.onRecordHeld !== undefined ? { recordHeld: options.onRecordHeld } : {}),
-    });
-    this.provisioning.onAccepted(() => {
-      this.reservations.accepted();
-      this.availability.reportAll(true);
-      this.queue.setOnline(true);
-      this.security.setOnline(true);
-      this.firmware.accepted();
-    });
-    registerHandlers(this.ctx, {
-      provisioning: this.provisioning, availability, reset, transactions, remote, smartCharging, authorization, firmware, network: this.network, logs: this.logs, reservations: this.reservations, certificates: this.certificates,
-      // Read on each TriggerMessage(MeterValues): the latest reading of every measurand. A function,
-      // not a getter: an accessor in an object literal turns the object into a dictionary (~1 KiB
-      // per station).
-      lastMeasurements: () => transactions.latestValues.recent(TRIGGERED_WINDOW_MS),
+    blocks.certificates = new Certificates(ctx, options.security);
+    blocks.aligned = new AlignedData(ctx, options.alignedSpreadMs);
+    blocks.smartCharging = new SmartCharging(ctx, commands);
+    blocks.network = new NetworkProfiles(ctx, { registry: { url: options.csmsUrl, security: options.security }, tls: options.csmsTls });
+    blocks.firmware = new Firmware(ctx, commands, options);
+    blocks.faults = new Faults(ctx);
+    blocks.chargerEvents = new ChargerEvents(ctx, commands, options.onRecordHeld);
+    registerHandlers(ctx, {
       dataTransferVendors: options.dataTransferVendors ?? [],
-      serialize: (what, work) => this.serialize(what, work),
       afterSetVariables: () => this.afterSetVariables(),
     });
-    this.connection = stationConnection({
-      ctx: this.ctx, options, network: this.network, certificates: this.certificates, provisioning: this.provisioning, availability, queue: this.queue, security: this.security,
-      securityEvent: (type, techInfo) => this.securityEvent(type, techInfo),
-      connected: (open) => {
-        this.connected = open;
-      },
+    this.connection = stationConnection(ctx, options, (open) => {
+      this.connected = open;
     });
-    this.network.attach(this.connection);
+    blocks.network.attach(this.connection);
   }
 
   /** Builds the engine: loads the device model and the persisted availability. */
   static async create(options: StationEngineOptions): Promise<StationEngine> {
-    const clock = options.clock ?? systemEngineClock;
+    const clock = options.clock ?? systemClock;
     const password = options.security.profile === 3 ? undefined : options.security.password;
     // The device model calls back into the engine, which needs the model to be built first.
     const ref: { engine?: StationEngine } = {};
     const dm = await DeviceModel.load({
-      vet: (change) => ref.engine?.network.vet(change),
+      vet: (change) => ref.engine?.blocks.network.vet(change),
       store: options.store,
       capabilities: options.capabilities,
       config: { ...options.deviceModel, identity: options.id, securityProfile: options.security.profile, ...(password !== undefined ? { basicAuthPassword: password } : {}) },
@@ -230,21 +153,21 @@ export class StationEngine {
     });
     const engine = new StationEngine(options, dm, rpc);
     ref.engine = engine;
-    await engine.network.load();
-    await engine.reservations.load();
-    await engine.availability.load();
-    await engine.smartCharging.load();
-    await engine.transactions.load();
-    await engine.authorization.localList.load();
-    const bootReason = await engine.firmware.load();
-    if (bootReason !== undefined) engine.provisioning.firstBootReason(bootReason);
-    await engine.authorization.cache.load();
-    await engine.certificates.load();
+    await engine.blocks.network.load();
+    await engine.blocks.reservations.load();
+    await engine.blocks.availability.load();
+    await engine.blocks.smartCharging.load();
+    await engine.blocks.transactions.load();
+    await engine.blocks.authorization.localList.load();
+    const bootReason = await engine.blocks.firmware.load();
+    if (bootReason !== undefined) engine.blocks.provisioning.firstBootReason(bootReason);
+    await engine.blocks.authorization.cache.load();
+    await engine.blocks.certificates.load();
     return engine;
   }
 
   get bootState(): BootState {
-    return this.provisioning.state;
+    return this.blocks.provisioning.state;
   }
 
   get connectionState(): ConnectionState {
@@ -253,9 +176,9 @@ export class StationEngine {
 
   /** Opens the OCPP connection; the boot follows. */
   start(): void {
-    this.aligned.start();
+    this.blocks.aligned.start();
     // B10.FR.04: a boot connects with the first usable slot of NetworkConfigurationPriority.
-    if (this.network.first()) this.connection.start();
+    if (this.blocks.network.first()) this.connection.start();
   }
 
   /**
@@ -270,21 +193,21 @@ export class StationEngine {
   private stopping: Promise<void> | undefined;
 
   private async stopOnce(): Promise<void> {
-    this.aligned.dispose();
+    this.blocks.aligned.dispose();
     // Charger events wait for the store (a Redis outage): stopping waits for them only so long.
     const handled = await within(this.chain, STOP_CHAIN_WAIT_MS);
     if (!handled) this.ctx.log('warn', 'station stopped with charger events still waiting for the store: abandoned', { pending: this.pending, waitedMs: STOP_CHAIN_WAIT_MS });
-    await Promise.all([this.security.flush(2_000), this.firmware.flush(FIRMWARE_FLUSH_MS)]);
-    this.provisioning.dispose();
-    this.queue.dispose();
-    this.security.dispose();
-    this.logs.dispose();
-    this.smartCharging.dispose();
-    this.availability.dispose();
-    this.firmware.dispose();
-    this.reservations.dispose();
-    this.commands.dispose();
-    this.certificates.dispose();
+    await Promise.all([this.blocks.security.flush(2_000), this.blocks.firmware.flush(FIRMWARE_FLUSH_MS)]);
+    this.blocks.provisioning.dispose();
+    this.blocks.queue.dispose();
+    this.blocks.security.dispose();
+    this.blocks.logs.dispose();
+    this.blocks.smartCharging.dispose();
+    this.blocks.availability.dispose();
+    this.blocks.firmware.dispose();
+    this.blocks.reservations.dispose();
+    this.blocks.commands.dispose();
+    this.blocks.certificates.dispose();
     await this.settleCalls('station stopped');
     await this.connection.stop(1000, 'station stopped');
     this.ctx.rpc.dispose('station stopped');
@@ -295,8 +218,8 @@ export class StationEngine {
    * request is answered at once instead (it needs no store write, see `ChargerEvents.handleAtOnce`).
    */
   chargerEvent(e: ChargerEvent): void {
-    if (this.chargerEvents.handleAtOnce(e)) return;
-    void this.serialize(e, () => this.chargerEvents.handle(e));
+    if (this.blocks.chargerEvents.handleAtOnce(e)) return;
+    void this.serialize(e, () => this.blocks.chargerEvents.handle(e));
   }
 
   /** Resolves once every charger event so far is handled (and its TransactionEvents queued). */
@@ -307,13 +230,13 @@ export class StationEngine {
   /** Resolves once every charger event so far is handled and queued, and the queue is empty. */
   async settled(): Promise<void> {
     await this.chain;
-    await this.queue.drained();
-    await this.authorization.cache.flushed();
+    await this.blocks.queue.drained();
+    await this.blocks.authorization.cache.flushed();
   }
 
   /** Number of TransactionEvents waiting in the durable queue. */
   queuedTransactionEvents(): Promise<number> {
-    return this.queue.size();
+    return this.blocks.queue.size();
   }
 
   /**
@@ -324,12 +247,12 @@ export class StationEngine {
    */
   securityEvent(type: SecurityEventType, techInfo?: string): Promise<void> {
     const at = this.ctx.clock.now();
-    return this.serialize('security event', () => this.security.record(type, techInfo, at));
+    return this.serialize('security event', () => this.blocks.security.record(type, techInfo, at));
   }
 
   /** Security events waiting to be sent. */
   queuedSecurityEvents(): Promise<number> {
-    return this.security.size();
+    return this.blocks.security.size();
   }
 
   /**
@@ -339,7 +262,7 @@ export class StationEngine {
    */
   private serialize(what: string | ChargerEvent, work: () => Promise<void>): Promise<void> {
     // Clock-aligned samples still waiting for their share of the spread keep their place.
-    this.aligned.flush();
+    this.blocks.aligned.flush();
     this.pending += 1;
     const logged = this.chain.then(work, work).then(
       () => {
@@ -359,10 +282,10 @@ export class StationEngine {
 
   private variableChanged(change: VariableChange): void {
     const name = `${change.component.name}.${change.variable.name}`;
-    if (name === 'OCPPCommCtrlr.HeartbeatInterval') this.provisioning.heartbeatIntervalChanged();
-    else if (name === 'AlignedDataCtrlr.Interval' || name === 'AlignedDataCtrlr.TxEndedInterval') this.aligned.start();
+    if (name === 'OCPPCommCtrlr.HeartbeatInterval') this.blocks.provisioning.heartbeatIntervalChanged();
+    else if (name === 'AlignedDataCtrlr.Interval' || name === 'AlignedDataCtrlr.TxEndedInterval') this.blocks.aligned.start();
     else if (name === 'OCPPCommCtrlr.WebSocketPingInterval') this.connection.restartKeepAlive();
-    else if (name === 'SecurityCtrlr.BasicAuthPassword' && this.network.passwordChanged()) this.reconnectAfterAnswer = true;
+    else if (name === 'SecurityCtrlr.BasicAuthPassword' && this.blocks.network.passwordChanged()) this.reconnectAfterAnswer = true;
   }
 
   /** A new BasicAuthPassword applies on a new connection, opened once the answer is out (A09). */
@@ -381,14 +304,14 @@ export class StationEngine {
 
   /** The virtual station reboots: a new connection and BootNotification, the old one closed once its CALL in flight is answered. */
   private async reboot(reason: BootReason): Promise<void> {
-    this.provisioning.reboot(reason);
+    this.blocks.provisioning.reboot(reason);
     await this.settleCalls('the station reboots');
-    this.network.first();
+    this.blocks.network.first();
     this.connection.reconnectNow(1000, 'reset');
   }
 
   /** Before our side closes the OCPP connection: the CALL in flight answered (bounded, see `closing.ts`). */
   private settleCalls(why: string): Promise<void> {
-    return settleBeforeClose({ rpc: this.ctx.rpc, queue: this.queue, offline: () => this.security.setOnline(false), log: this.ctx.log }, callTimeoutMs(this.options, this.ctx.dm), why);
+    return settleBeforeClose({ rpc: this.ctx.rpc, queue: this.blocks.queue, offline: () => this.blocks.security.setOnline(false), log: this.ctx.log }, callTimeoutMs(this.options, this.ctx.dm), why);
   }
 }

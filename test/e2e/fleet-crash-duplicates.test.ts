@@ -9,7 +9,7 @@
  * crash adds at most one such repeat per station: the one that was in flight.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { seededRandom, testSeed } from '../support/seed.js';

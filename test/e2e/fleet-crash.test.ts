@@ -6,7 +6,7 @@
  * running across the crash ends on the restarted gateway with continuous seqNo.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

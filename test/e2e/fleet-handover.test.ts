@@ -8,7 +8,7 @@
  * transaction continues on each new instance with continuous seqNo.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

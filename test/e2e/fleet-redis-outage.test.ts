@@ -6,7 +6,7 @@
  * CSMS triggered during the outage — then reach the CSMS in order with continuous seqNo.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

@@ -7,8 +7,8 @@
  * of the downtime kept, its record confirmed once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
-import { TX_QUEUE } from '../../src/station/tx-queue.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
+import { TX_QUEUE } from '../../src/station/transactions/tx-queue.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startSentinel, type TestSentinel } from '../support/redis-sentinel.js';
 import { until } from '../support/station.js';

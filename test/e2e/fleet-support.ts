@@ -10,7 +10,7 @@ import { createServer, connect, type Server, type Socket, type AddressInfo } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import type { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { repoRoot } from '../support/cli.js';
 import type { StationCall, TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';

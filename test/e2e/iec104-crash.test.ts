@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseMapping } from '../../codecs/iec104-points/load-mapping.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { seededRandom, testSeed } from '../support/seed.js';

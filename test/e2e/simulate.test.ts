@@ -68,6 +68,6 @@ describe('pilegate simulate', () => {
     expect(badCount.stderr).toContain('error SIMULATE_ARG: --count must be an integer');
     const badCodec = spawnCli(['simulate', '--gateway', '127.0.0.1:2404', '--codec', 'modbus']);
     expect(badCodec.code).toBe(2);
-    expect(badCodec.stderr).toContain('error SIMULATE_ARG: --codec must be iec104 or ykc');
+    expect(badCodec.stderr).toContain('error SIMULATE_ARG: --codec must be iec104-points or ykc');
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * seqNo, also across a CSMS outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
 import { loadExampleMapping } from '../support/iec104-points.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { YkcFrame, YkcFrameOf } from '../../codecs/ykc/index.js';
-import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc/simulator.js';
 import { repoRoot } from '../support/cli.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { harnessConfig, logLines } from '../support/gateway-harness.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 import { until } from '../support/station.js';

@@ -5,8 +5,8 @@
  */
 import { Cluster } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
-import { TX_QUEUE } from '../../src/station/tx-queue.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
+import { TX_QUEUE } from '../../src/station/transactions/tx-queue.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

@@ -5,7 +5,7 @@
  * ownership loop does not pile renewals up behind the one waiting.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

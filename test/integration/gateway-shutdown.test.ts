@@ -4,8 +4,8 @@
  * strict test CSMS answering TransactionEvent slowly so that events pile up in the queue.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorEvent } from '../../codecs/iec104-points/simulator.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import type { SimulatorEvent } from '../../src/simulator/iec104-points/simulator.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectYkcSimulator, recordFrame, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, recordFrame, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { runCli } from '../support/cli.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { metricValue, rawYkc, startIdentityRig, ykcLogin, type IdentityRig, type RawYkc } from '../support/identity-rig.js';

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { YkcCipher } from '../../codecs/ykc/cipher.js';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import { connectYkcSimulator, recordFrame, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, recordFrame, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { metricValue, rawYkc, startIdentityRig, ykcLogin, type IdentityRig, type RawYkc } from '../support/identity-rig.js';
 import { until } from '../support/station.js';
 

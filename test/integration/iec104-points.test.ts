@@ -7,7 +7,7 @@ import { iec104PointsCodec } from '../../codecs/iec104-points/index.js';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
 import { PointTable } from '../../codecs/iec104-points/points.js';
 import type { ChargerEvent } from '../../src/model/events.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { hostCodec, type CodecHost } from '../support/codec-host.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 

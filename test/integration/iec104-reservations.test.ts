@@ -7,7 +7,7 @@
  * reservation gives the gun back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorHandle } from '../../src/simulator/iec104.js';
+import type { SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { startGatewayHarness, until, type GatewayHarness } from '../support/gateway-harness.js';
 
 let h: GatewayHarness | undefined;

@@ -11,7 +11,7 @@ import { COT, TI } from '../../src/iec104/constants.js';
 import { cp56FromDate } from '../../src/iec104/cp56.js';
 import type { Asdu, InformationObject } from '../../src/iec104/types.js';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { startGateway, waitUntil, type LinkedSocket, type TestGateway } from '../support/link-socket.js';
 
 function loadMapping(name: string): Iec104PointsMapping {

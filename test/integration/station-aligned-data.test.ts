@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChargerEvent } from '../../src/model/events.js';
-import { nextAlignedTime } from '../../src/station/aligned-data.js';
+import { nextAlignedTime } from '../../src/station/meter-values/aligned-data.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { createStation, endStrict, until, type TestStation } from '../support/station.js';

@@ -9,7 +9,7 @@ import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUploader } from '../../src/gateway/transfers/upload.js';
 import type { StationEngineOptions } from '../../src/station/engine.js';
-import { appendSecurityLog } from '../../src/station/logs/security-log.js';
+import { appendSecurityLog } from '../../src/station/security/security-log.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { createStation, endStrict, until, type TestStation } from '../support/station.js';
 import { startUploadFtpServer, startUploadHttpServer, type UploadFtpServer, type UploadHttpServer } from '../support/upload-servers.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUploader } from '../../src/gateway/transfers/upload.js';
-import { UploadError } from '../../src/station/logs/ports.js';
+import { UploadError } from '../../src/station/diagnostics/ports.js';
 import { startUploadFtpServer, startUploadHttpServer, type UploadFtpServer, type UploadHttpServer } from '../support/upload-servers.js';
 
 const SECRET = 'log-Secret-91';

@@ -9,7 +9,7 @@
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import type { TestCsms } from '../support/csms.js';
 import { YkcRig } from '../support/ykc-rig.js';
 

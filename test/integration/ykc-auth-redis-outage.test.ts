@@ -4,7 +4,7 @@
  * decision. The transaction it starts is queued once Redis is back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';

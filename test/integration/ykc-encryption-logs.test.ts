@@ -14,7 +14,7 @@ import { YkcCipher } from '../../codecs/ykc/cipher.js';
 import { encodeYkcFrame } from '../../codecs/ykc/index.js';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
 

@@ -12,7 +12,7 @@ import { YkcCipher } from '../../codecs/ykc/cipher.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, YkcFramer, type YkcFrame } from '../../codecs/ykc/index.js';
 import type { ChargerEvent } from '../../src/model/events.js';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { hostCodec, type CodecHost } from '../support/codec-host.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';

@@ -14,7 +14,7 @@ import type { PublishedImage } from '../../src/station/firmware/ports.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { ftpFetch } from '../support/ftp-fetch.js';
 import { startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { PASSWORD, until, type LogLine } from '../support/station.js';
 import { YkcRawPeer } from '../support/ykc-raw-peer.js';
 

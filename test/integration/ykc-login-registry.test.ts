@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import { YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
 

@@ -8,7 +8,7 @@
 import type { RPCClient } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { YkcFrameOf } from '../../codecs/ykc/index.js';
-import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import type { YkcAnswers, YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import type { TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
 import { YkcRig } from '../support/ykc-rig.js';

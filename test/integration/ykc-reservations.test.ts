@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Codec } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
-import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { endLiteStrict, startLiteGateway, type LiteGateway } from '../support/gateway-lite.js';
 import { PASSWORD, until } from '../support/station.js';

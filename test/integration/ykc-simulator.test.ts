@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
 import type { YkcOptions } from '../../codecs/ykc/session.js';
 import type { ChargerEvent } from '../../src/model/events.js';
-import { connectYkcSimulator, runYkcScenario, type YkcChargerSimulator } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, runYkcScenario, type YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { hostCodec, type CodecHost } from '../support/codec-host.js';
 
 const PILE = '32010200000001';

@@ -9,7 +9,7 @@ import { COT } from '../../src/iec104/constants.js';
 import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, InformationObject } from '../../src/iec104/types.js';
 import type { Iec104PointsMapping } from '../../codecs/iec104-points/mapping.js';
-import { ChargerSimulator, type ChargerSimulatorOptions, type SimulatorEvent } from '../../codecs/iec104-points/simulator.js';
+import { ChargerSimulator, type ChargerSimulatorOptions, type SimulatorEvent } from '../../src/simulator/iec104-points/simulator.js';
 import { FakeClock } from './fake-clock.js';
 import { loadExampleMapping } from './iec104-points.js';
 

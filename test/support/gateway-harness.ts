@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseGatewayConfig, type GatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104.js';
+import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import type { RPCClient } from 'ocpp-rpc';
 import { buildAsdu, ControlledStation, siq, type CommandAnswerer } from './controlled-station.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from './csms.js';

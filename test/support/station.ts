@@ -5,7 +5,7 @@ import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CommandResultEvent } from '../../src/model/events.js';
 import type { SecurityProfileConfig } from '../../src/ocpp/client.js';
-import { DeviceModel } from '../../src/station/device-model.js';
+import { DeviceModel } from '../../src/station/device-model/device-model.js';
 import { StationEngine, type StationEngineOptions } from '../../src/station/engine.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { StateStore } from '../../src/store/state-store.js';

@@ -5,7 +5,7 @@
  */
 import type { Codec } from '../../codecs/codec.js';
 import { ykcCodec } from '../../codecs/ykc/codec.js';
-import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc.js';
+import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from './csms.js';
 import { startLiteGateway, type LiteGateway } from './gateway-lite.js';
 import { PASSWORD } from './station.js';

@@ -11,9 +11,9 @@
  * <remote address>` where a connection of the charger began.
  */
 import type { FrameTools } from '../../../codecs/codec.js';
-import type { EngineLog } from '../../station/context.js';
-import { inWindow } from '../../station/logs/get-log.js';
-import type { DiagnosticsSource, LogWindow } from '../../station/logs/ports.js';
+import type { Log } from '../../core/log.js';
+import { inWindow } from '../../station/diagnostics/get-log.js';
+import type { DiagnosticsSource, LogWindow } from '../../station/diagnostics/ports.js';
 import type { CaptureDirection, CaptureSink } from '../capture.js';
 import { SECRET_KEYS } from '../redact.js';
 import { RecordRing } from './ring.js';
@@ -148,7 +148,7 @@ export class ConnectionRecorder implements CaptureSink {
   }
 
   /** `log`, with each line it lets through also recorded. */
-  wrap(log: EngineLog, enabled: (level: Parameters<EngineLog>[0]) => boolean): EngineLog {
+  wrap(log: Log, enabled: (level: Parameters<Log>[0]) => boolean): Log {
     return (level, message, data) => {
       log(level, message, data);
       if (enabled(level)) this.add('log', Buffer.from(logLine(level, message, data), 'utf8'));

@@ -23,7 +23,7 @@ import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Client, FTPError } from 'basic-ftp';
-import { UploadError, type Uploader, type UploadFailureStatus, type UploadOptions } from '../../station/logs/ports.js';
+import { UploadError, type Uploader, type UploadFailureStatus, type UploadOptions } from '../../station/diagnostics/ports.js';
 import { shownLocation, trustedRoots, urlCredentials } from './location.js';
 
 export interface UploaderOptions {

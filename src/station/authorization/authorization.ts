@@ -34,7 +34,7 @@ import type { StationContext } from '../context.js';
 import { AuthCache } from './auth-cache.js';
 import { CustomerInformation } from './customer-information.js';
 import { LocalList } from './local-list.js';
-import { ocppIdToken } from '../transactions.js';
+import { ocppIdToken } from '../transactions/transactions.js';
 
 type OcppIdToken = RequestOf<'Authorize'>['idToken'];
 
@@ -70,12 +70,7 @@ export class Authorization {
   /** CustomerInformation (N09/N10): what the list, the cache and the queue hold for a token. */
   readonly customers: CustomerInformation;
 
-  constructor(
-    private readonly ctx: StationContext,
-    private readonly guard?: StartGuard,
-    /** True when the EVSE takes no new session (Inoperative, a firmware installation's hold). */
-    private readonly heldOff?: (evse: number) => boolean,
-  ) {
+  constructor(private readonly ctx: StationContext) {
     this.localList = new LocalList(ctx);
     this.cache = new AuthCache(ctx);
     this.customers = new CustomerInformation(ctx, this.localList, this.cache);
@@ -102,13 +97,15 @@ export class Authorization {
    * and one that may be of the reservation's group only when the CSMS (or the list, or the cache) names it.
    */
   private async decide(evse: number, token: OcppIdToken): Promise<AuthorizationOutcome> {
-    if (this.heldOff?.(evse) === true) return { accepted: false, reason: HELD_OFF_REASON };
-    const verdict = this.guard?.verdict(evse, token);
+    // An EVSE that takes no new session (Inoperative, a firmware installation's hold).
+    if (this.ctx.blocks.availability.heldOff(evse)) return { accepted: false, reason: HELD_OFF_REASON };
+    const guard: StartGuard = this.ctx.blocks.reservations;
+    const verdict = guard.verdict(evse, token);
     if (verdict === 'other') return { accepted: false, reason: RESERVED_REASON };
     const outcome = await this.authorize(token);
-    if (!outcome.accepted || verdict === undefined || this.guard === undefined) return outcome;
-    if (verdict === 'group' && !this.guard.groupMatches(evse, outcome.groupIdToken)) return { accepted: false, reason: RESERVED_REASON };
-    this.guard.admitted(evse, token);
+    if (!outcome.accepted || verdict === undefined) return outcome;
+    if (verdict === 'group' && !guard.groupMatches(evse, outcome.groupIdToken)) return { accepted: false, reason: RESERVED_REASON };
+    guard.admitted(evse, token);
     return outcome;
   }
 

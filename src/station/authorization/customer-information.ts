@@ -28,7 +28,7 @@ import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { HandlerResult } from '../../ocpp/rpc-types.js';
 import { ocppTimestamp } from '../../ocpp/schemas.js';
 import { background, type StationContext } from '../context.js';
-import { TX_QUEUE, type QueuedTransactionEvent } from '../tx-queue.js';
+import { TX_QUEUE, type QueuedTransactionEvent } from '../transactions/tx-queue.js';
 import type { AuthCache } from './auth-cache.js';
 import { cacheTokenKey } from './auth-cache.js';
 import type { LocalList } from './local-list.js';

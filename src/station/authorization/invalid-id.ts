@@ -18,27 +18,24 @@
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import { statusInfo, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
-import type { Transactions } from '../transactions.js';
-
-export interface InvalidIdDeps {
-  readonly transactions: Pick<Transactions, 'connectorOf' | 'deauthorize'>;
-  readonly commands: Pick<ChargerCommands, 'run'>;
-  /** Runs work in the order of the charger's events (the transaction's state is theirs to change). */
-  readonly serialize: (what: string, work: () => Promise<void>) => Promise<void>;
-}
+import type { Transactions } from '../transactions/transactions.js';
 
 export class InvalidId {
   constructor(
     private readonly ctx: StationContext,
-    private readonly deps: InvalidIdDeps,
+    private readonly commands: Pick<ChargerCommands, 'run'>,
   ) {}
+
+  private get transactions(): Pick<Transactions, 'connectorOf' | 'deauthorize'> {
+    return this.ctx.blocks.transactions;
+  }
 
   /** The CSMS answered a TransactionEvent: acts when it refuses the token of a transaction still open. */
   answered(req: RequestOf<'TransactionEvent'>, res: ResponseOf<'TransactionEvent'>): void {
     const status = res.idTokenInfo?.status;
     if (status === undefined || status === 'Accepted' || req.idToken === undefined || req.eventType === 'Ended') return;
     const transactionId = req.transactionInfo.transactionId;
-    const connector = this.deps.transactions.connectorOf(transactionId);
+    const connector = this.transactions.connectorOf(transactionId);
     if (connector === undefined) return;
     const data = { transactionId, connector, status };
     if (!this.ctx.dm.getBoolean('TxCtrlr', 'StopTxOnInvalidId')) {
@@ -51,9 +48,9 @@ export class InvalidId {
   private async stop(transactionId: string, connector: number, data: Readonly<Record<string, unknown>>): Promise<void> {
     this.ctx.log('warn', 'token not accepted for a running transaction: the charger is told to stop (StopTxOnInvalidId)', data);
     // Marked before the command goes: the charger may report its session end before its answer.
-    const mark = (on: boolean): Promise<void> => this.deps.serialize('deauthorized transaction', () => this.deps.transactions.deauthorize(transactionId, on));
+    const mark = (on: boolean): Promise<void> => this.ctx.serialize('deauthorized transaction', () => this.transactions.deauthorize(transactionId, on));
     await mark(true);
-    const result = await this.deps.commands.run(
+    const result = await this.commands.run(
       { type: 'stopCharging', id: this.ctx.commandId('deauthorize'), connector },
       { late: () => background(this.ctx, 'deauthorized transaction', mark(true)) },
     );

@@ -12,14 +12,12 @@ import type { X509Certificate } from 'node:crypto';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { SecurityProfileConfig, StationTlsMaterial } from '../../ocpp/client.js';
 import type { StationContext } from '../context.js';
-import { ClientCertificate, type ClientCertificateHost } from './client-certificate.js';
+import { ClientCertificate } from './client-certificate.js';
 import { InstalledRoots } from './roots.js';
 import { parsePemBundle } from './x509.js';
 
 /** How many certificates a station keeps: SecurityCtrlr.CertificateEntries' maxLimit (SecurityCtrlr.json). */
 export const CERTIFICATE_CAPACITY = 20;
-
-export type CertificatesHost = Pick<ClientCertificateHost, 'reconnect' | 'securityEvent'>;
 
 export class Certificates {
   private readonly roots: InstalledRoots;
@@ -31,13 +29,12 @@ export class Certificates {
     private readonly ctx: StationContext,
     /** The station's configured profile and credentials: its `ca` anchors trust until roots are installed. */
     private readonly configured: SecurityProfileConfig,
-    private readonly host: CertificatesHost,
   ) {
     const changed = (): void => this.publishEntries();
     this.roots = new InstalledRoots(ctx, () => this.client.count, changed);
     this.client = new ClientCertificate(
       ctx,
-      { ...host, anchors: () => this.anchors(), profile: () => ctx.dm.getNumber('SecurityCtrlr', 'SecurityProfile') },
+      { anchors: () => this.anchors(), profile: () => ctx.dm.getNumber('SecurityCtrlr', 'SecurityProfile') },
       changed,
     );
   }
@@ -68,7 +65,7 @@ export class Certificates {
     // A00.FR.3xx: a CSMS certificate the station cannot verify is a security event, once per run.
     if (failure['kind'] === 'tls' && failure['certificateRejected'] === true && !this.csmsCertificateReported) {
       this.csmsCertificateReported = true;
-      this.host.securityEvent('InvalidCsmsCertificate', `CSMS TLS certificate refused: ${String(failure['code'])}`);
+      void this.ctx.securityEvent('InvalidCsmsCertificate', `CSMS TLS certificate refused: ${String(failure['code'])}`);
     }
   }
 

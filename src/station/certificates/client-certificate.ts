@@ -19,7 +19,6 @@ import type { X509Certificate } from 'node:crypto';
 import type { RequestOf, ResponseOf } from '../../ocpp/actions.js';
 import type { JsonValue } from '../../store/state-store.js';
 import { background, type StationContext } from '../context.js';
-import type { SecurityEventType } from '../security-events.js';
 import { createKeyRequest } from './csr.js';
 import { CertificateError, checkChain, describe, matchesHashData, parsePemBundle, type CertificateHashData } from './x509.js';
 
@@ -46,9 +45,6 @@ export interface ClientCertificateHost {
   anchors(): X509Certificate[];
   /** The security profile of the current connection. */
   profile(): number;
-  /** Closes the connection and opens a new one (with the new certificate). */
-  reconnect(reason: string): void;
-  securityEvent(type: SecurityEventType, techInfo: string): void;
 }
 
 /** What a connection attempt presents: a stored certificate, or the one configured in the station registry. */
@@ -118,7 +114,7 @@ export class ClientCertificate {
     } else {
       this.renewed = undefined;
       this.ctx.log('warn', 'connected with the previous client certificate; the renewed one is discarded');
-      this.host.securityEvent('DiscardedRenewedClientCertificate', 'the CSMS did not accept a connection with the renewed client certificate');
+      void this.ctx.securityEvent('DiscardedRenewedClientCertificate', 'the CSMS did not accept a connection with the renewed client certificate');
       background(this.ctx, 'client certificate', this.ctx.store.delete(this.ctx.id, RENEWED_KEY));
     }
     this.preferRenewed = true;
@@ -187,7 +183,7 @@ export class ClientCertificate {
     } catch (err) {
       if (!(err instanceof CertificateError)) throw err;
       this.ctx.log('warn', 'CertificateSigned rejected', { code: err.code, reason: err.message });
-      this.host.securityEvent('InvalidChargingStationCertificate', `${err.code}: ${err.message}`);
+      void this.ctx.securityEvent('InvalidChargingStationCertificate', `${err.code}: ${err.message}`);
       return { response: { status: 'Rejected', statusInfo: { reasonCode: err.code, additionalInfo: err.message.slice(0, 512) } }, after: none };
     }
     this.clearRetry();
@@ -205,7 +201,7 @@ export class ClientCertificate {
     this.pending = undefined;
     this.ctx.log('info', 'client certificate accepted', { certificate: describe(leaf), validTo: leaf.validTo, inUseFrom: switching ? 'next connection' : 'security profile 3' });
     this.changed();
-    return { response: { status: 'Accepted' }, after: switching ? () => this.host.reconnect('client certificate renewed') : none };
+    return { response: { status: 'Accepted' }, after: switching ? () => this.ctx.reconnect('client certificate renewed') : none };
   }
 
   dispose(): void {

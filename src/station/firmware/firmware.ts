@@ -18,8 +18,7 @@ import type { HandlerResult } from '../../ocpp/rpc-types.js';
 import type { JsonValue } from '../../store/state-store.js';
 import { info, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
-import type { BootReason } from '../provisioning.js';
-import type { SecurityEventType } from '../security-events.js';
+import type { BootReason } from '../provisioning/provisioning.js';
 import { DEFAULT_LIMITS, UpdateJob, type FirmwareLimits, type FirmwareStatus, type JobHost, type UpdateRequest } from './job.js';
 import type { Downloader, FirmwareServer, PublishedImage } from './ports.js';
 import { checkSigningCertificate } from './signature.js';
@@ -32,14 +31,6 @@ export interface FirmwarePorts {
   /** Installed ManufacturerRootCertificates (PEM): a signing certificate must be issued by one, when any. */
   readonly manufacturerRoots?: () => Promise<readonly string[]>;
   readonly firmwareLimits?: FirmwareLimits;
-}
-
-export interface FirmwareHooks {
-  /** True while a charging session runs on any EVSE. */
-  sessionRunning(): boolean;
-  /** EVSEs not in use Unavailable, no new start, while on. */
-  hold(on: boolean): void;
-  securityEvent(type: SecurityEventType, techInfo: string): Promise<void>;
 }
 
 /** StateStore keys: the last status sent (TriggerMessage), and the update in progress. */
@@ -75,7 +66,6 @@ export class Firmware {
   constructor(
     private readonly ctx: StationContext,
     private readonly commands: ChargerCommands,
-    private readonly hooks: FirmwareHooks,
     private readonly ports: FirmwarePorts,
   ) {
     // The defaults are shared, not copied, by the stations that keep them.
@@ -123,7 +113,8 @@ export class Firmware {
     const fw = req.firmware;
     let certificate: X509Certificate | undefined;
     if (fw.signingCertificate !== undefined) {
-      const roots = (await this.ports.manufacturerRoots?.()) ?? [];
+      // The roots a firmware signing certificate must chain to: those injected, else those the CSMS installed.
+      const roots = await (this.ports.manufacturerRoots?.() ?? this.ctx.blocks.certificates.manufacturerRoots());
       const check = checkSigningCertificate(fw.signingCertificate, this.ctx.clock.now(), roots);
       if (!check.ok) return this.invalidCertificate(req.requestId, check.reason);
       certificate = check.certificate;
@@ -236,11 +227,11 @@ export class Firmware {
     a.published?.release();
     // After a restart or a new charger connection the image was published by an engine gone since.
     this.ports.firmwareServer?.withdraw(this.ctx.id);
-    this.hooks.hold(false);
+    this.ctx.blocks.availability.firmwareHold(false);
     await this.ctx.store.delete(this.ctx.id, JOB_KEY);
     await this.notify(a.requestId, status);
     // L01.FR.31: an installed firmware is a security event.
-    if (status === 'Installed') await this.hooks.securityEvent('FirmwareUpdated', `firmware request ${a.requestId} installed${this.ctx.identity.firmwareVersion !== undefined ? `: ${this.ctx.identity.firmwareVersion}` : ''}`);
+    if (status === 'Installed') await this.ctx.securityEvent('FirmwareUpdated', `firmware request ${a.requestId} installed${this.ctx.identity.firmwareVersion !== undefined ? `: ${this.ctx.identity.firmwareVersion}` : ''}`);
   }
 
   private host(): JobHost {
@@ -252,9 +243,9 @@ export class Firmware {
       commands: this.commands,
       sessions: this.sessions,
       notify: (requestId, status) => this.notify(requestId, status),
-      securityEvent: (type, techInfo) => this.hooks.securityEvent(type, techInfo),
-      sessionRunning: () => this.hooks.sessionRunning(),
-      hold: (on) => this.hooks.hold(on),
+      securityEvent: (type, techInfo) => this.ctx.securityEvent(type, techInfo),
+      sessionRunning: () => this.ctx.blocks.chargerEvents.sessionRunning(0),
+      hold: (on) => this.ctx.blocks.availability.firmwareHold(on),
       committing: (requestId) =>
         // Before the command goes out: a charger that takes it and reboots at once finds it stored.
         this.ctx.store.set(this.ctx.id, JOB_KEY, { phase: 'charger', requestId, previousVersion: this.ctx.identity.firmwareVersion ?? null, deadline: this.ctx.clock.now() + this.limits.installWaitMs }),
@@ -311,7 +302,7 @@ export class Firmware {
   /** L01.FR.02/22: the signing certificate is refused before anything is downloaded. */
   private invalidCertificate(requestId: number, reason: string): HandlerResult<'UpdateFirmware'> {
     this.ctx.log('warn', 'firmware update refused: invalid signing certificate', { requestId, reason });
-    background(this.ctx, 'security event', this.hooks.securityEvent('InvalidFirmwareSigningCertificate', `firmware request ${requestId}: ${reason}`));
+    background(this.ctx, 'security event', this.ctx.securityEvent('InvalidFirmwareSigningCertificate', `firmware request ${requestId}: ${reason}`));
     return { status: 'InvalidCertificate', statusInfo: info('InvalidCertificate', reason) };
   }
 

@@ -11,7 +11,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { RequestOf } from '../../ocpp/actions.js';
 import { statusInfo, type ChargerCommands } from '../charger-commands.js';
 import type { StationContext } from '../context.js';
-import type { SecurityEventType } from '../security-events.js';
+import type { SecurityEventType } from '../security/security-events.js';
 import type { Downloader, FirmwareServer, PublishedImage } from './ports.js';
 import { verifyImageSignature } from './signature.js';
 import { sleepUntil, UpdateCancelled, type Condition } from './timing.js';

@@ -1,5 +1,5 @@
 /** Waits of the firmware block on the engine's injected clock, ended early by a cancel. */
-import type { EngineClock } from '../context.js';
+import type { Clock } from '../../core/clock.js';
 
 /** A firmware update replaced by a newer one, or the station stopping: the waits end with this. */
 export class UpdateCancelled extends Error {
@@ -11,7 +11,7 @@ export class UpdateCancelled extends Error {
 const LONGEST_TIMER_MS = 2_147_000_000;
 
 /** Resolves at epoch ms `at` (at once when it passed); rejects with `UpdateCancelled` on abort. */
-export function sleepUntil(clock: EngineClock, at: number, signal: AbortSignal): Promise<void> {
+export function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new UpdateCancelled('cancelled'));

@@ -25,8 +25,12 @@ export class ChargerHold {
   constructor(
     private readonly ctx: StationContext,
     private readonly commands: ChargerCommands,
-    private readonly host: Pick<EvseStates, 'chargerState' | 'refresh'>,
   ) {}
+
+  /** The charger's state of each EVSE (availability). */
+  private get host(): Pick<EvseStates, 'chargerState' | 'refresh'> {
+    return this.ctx.blocks.availability;
+  }
 
   dispose(): void {
     for (const t of this.releasing?.values() ?? []) this.ctx.clock.clearTimeout(t);

@@ -29,7 +29,7 @@ import { info, statusInfo, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
 import { ChargerHold } from './charger-hold.js';
 import { tokenKey, verdictOf, type OcppIdToken, type TokenVerdict } from './tokens.js';
-import type { EvseStates, Reserved, StationFacts } from './types.js';
+import type { EvseStates, Reserved } from './types.js';
 
 const KEY_PREFIX = 'reservation:';
 const keyOf = (id: number): string => `${KEY_PREFIX}${id}`;
@@ -63,10 +63,23 @@ export class Reservations {
   constructor(
     private readonly ctx: StationContext,
     commands: ChargerCommands,
-    private readonly evses: EvseStates,
-    private readonly facts: StationFacts,
   ) {
-    this.hold = new ChargerHold(ctx, commands, evses);
+    this.hold = new ChargerHold(ctx, commands);
+  }
+
+  /** The EVSEs' states (availability). */
+  private get evses(): EvseStates {
+    return this.ctx.blocks.availability;
+  }
+
+  /** A charging session or an open transaction on the EVSE. */
+  private inUse(evse: number): boolean {
+    return this.ctx.blocks.chargerEvents.sessionRunning(evse) || this.ctx.blocks.transactions.transactionOf(evse) !== undefined;
+  }
+
+  /** The groupIdToken the Local Authorization List gives `token`, if any. */
+  private listedGroup(token: OcppIdToken): OcppIdToken | undefined {
+    return this.ctx.blocks.authorization.localList.lookup(token)?.groupIdToken;
   }
 
   async load(): Promise<void> {
@@ -105,7 +118,7 @@ export class Reservations {
   /** True when the EVSE is to be shown Reserved: reserved, operative, not faulted, no session on it. */
   shown(evse: number): boolean {
     const r = this.on(evse);
-    if (r === undefined || !this.evses.operative(evse) || this.facts.inUse(evse)) return false;
+    if (r === undefined || !this.evses.operative(evse) || this.inUse(evse)) return false;
     const s = this.evses.chargerState(evse);
     if (s === 'unavailable') return r.hold !== 'none';
     return s === 'available' || s === 'occupied';
@@ -165,7 +178,7 @@ export class Reservations {
   reservedForOther(evse: number, token: OcppIdToken, group: OcppIdToken | undefined): boolean {
     const v = this.verdict(evse, token);
     if (v === undefined || v === 'own') return false;
-    return !this.groupMatches(evse, group ?? this.facts.listedGroup(token));
+    return !this.groupMatches(evse, group ?? this.listedGroup(token));
   }
 
   /**
@@ -290,7 +303,7 @@ export class Reservations {
     if (s === 'faulted') return { status: 'Faulted' };
     const heldByIt = s === 'unavailable' && replacing !== undefined && replacing.hold !== 'none';
     if (!this.evses.operative(evse) || s === undefined || (s === 'unavailable' && !heldByIt)) return { status: 'Unavailable' };
-    if (s === 'occupied' || this.facts.inUse(evse)) return { status: 'Occupied' };
+    if (s === 'occupied' || this.inUse(evse)) return { status: 'Occupied' };
     return undefined;
   }
 

@@ -30,14 +30,6 @@ export interface EvseStates {
   refresh(evse: number): void;
 }
 
-/** What else the reservations block reads of the station (sessions, the local list). */
-export interface StationFacts {
-  /** A charging session or an open transaction on the EVSE. */
-  inUse(evse: number): boolean;
-  /** The groupIdToken the Local Authorization List gives `token`, if any. */
-  listedGroup(token: OcppIdToken): OcppIdToken | undefined;
-}
-
 /** What availability asks of the reservations (`Reservations`). */
 export interface ReservedEvses {
   /** The EVSE is shown Reserved. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../../src/model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../../../src/model/commands.js';
 import { ChargerCommands, statusInfo } from '../../../src/station/charger-commands.js';
-import { DeviceModel } from '../../../src/station/device-model.js';
+import { DeviceModel } from '../../../src/station/device-model/device-model.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { FakeClock } from '../../support/fake-clock.js';
 

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { CodecError } from '../../../../codecs/codec.js';
 import type { FaultPoint, Iec104PointsMapping } from '../../../../codecs/iec104-points/mapping.js';
 import { Iec104PointsSession } from '../../../../codecs/iec104-points/session.js';
-import { ChargerSimulator, type SimulatorEvent } from '../../../../codecs/iec104-points/simulator.js';
+import { ChargerSimulator, type SimulatorEvent } from '../../../../src/simulator/iec104-points/simulator.js';
 import { CHARGING_STATES, CONNECTOR_STATUSES, type ChargerEvent } from '../../../../src/model/events.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { loadExampleMapping, START } from '../../../support/iec104-points.js';

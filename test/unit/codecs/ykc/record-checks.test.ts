@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeYkcFrame, type YkcFrameOf } from '../../../../codecs/ykc/index.js';
 import { checkRecord, type RecordCheckContext } from '../../../../codecs/ykc/record-checks.js';
 import { DEFAULT_TARIFF, type YkcTariff } from '../../../../codecs/ykc/session.js';
-import { recordFrame } from '../../../../src/simulator/ykc.js';
+import { recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { fixturePath, loadHexFixture } from '../../../support/fixtures.js';
 
 const PILE = '32010200000071';

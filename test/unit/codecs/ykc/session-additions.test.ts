@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { YkcFrame } from '../../../../codecs/ykc/index.js';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { YKC_T0 as T0, ykcLoggedIn, type YkcSessionHarness } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';

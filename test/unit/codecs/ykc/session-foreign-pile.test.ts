@@ -6,7 +6,7 @@
  * first one is logged.
  */
 import { describe, expect, it } from 'vitest';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { YKC_T0 as T0, ykcLoggedIn } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';

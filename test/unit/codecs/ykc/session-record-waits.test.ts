@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChargerEvent } from '../../../../src/model/events.js';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { YKC_T0 as T0, ykcLoggedIn } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ykcCodec } from '../../../../codecs/ykc/codec.js';
 import { encodeYkcFrame } from '../../../../codecs/ykc/index.js';
 import type { ChargerEvent } from '../../../../src/model/events.js';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { YKC_T0 as T0, ykcLoggedIn } from '../../../support/ykc-session.js';
 

@@ -4,7 +4,7 @@
  * 0x52 work parameters (commit on success, limit expiry, clamping), 0x33 and 0x55 matching.
  */
 import { describe, expect, it } from 'vitest';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { YKC_T0 as T0, ykcLoggedIn } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';

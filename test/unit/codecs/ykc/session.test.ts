@@ -3,7 +3,7 @@ import { ykcCodec } from '../../../../codecs/ykc/codec.js';
 import { encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
 import type { YkcOptions } from '../../../../codecs/ykc/session.js';
 import { parseStopReasonMap, loadStopReasonMap } from '../../../../codecs/ykc/stop-reason-map.js';
-import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc.js';
+import { realTimeFrame, recordFrame } from '../../../../src/simulator/ykc/simulator.js';
 import { YKC_T0 as T0, ykcSession, type YkcSessionHarness } from '../../../support/ykc-session.js';
 
 const PILE = '20231212000010';

@@ -8,7 +8,8 @@ import { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import { AUTH_CACHE_KEY, AuthCache } from '../../../../src/station/authorization/auth-cache.js';
 import { PART_CHARS, parts } from '../../../../src/station/authorization/customer-information.js';
 import type { StationContext } from '../../../../src/station/context.js';
-import { DeviceModel } from '../../../../src/station/device-model.js';
+import { engineStubs } from '../context-stubs.js';
+import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
 import type { JsonValue } from '../../../../src/store/state-store.js';
 import { FakeClock } from '../../../support/fake-clock.js';
@@ -33,6 +34,7 @@ async function cacheWith(policy: string) {
     isAccepted: () => true,
     isOnline: () => false,
     commandId: (p) => `${p}-1`,
+    ...engineStubs(),
   };
   const cache = new AuthCache(ctx);
   await cache.load();

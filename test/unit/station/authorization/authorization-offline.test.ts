@@ -12,7 +12,8 @@ import type { RequestOf } from '../../../../src/ocpp/actions.js';
 import { RpcEndpoint } from '../../../../src/ocpp/rpc.js';
 import { Authorization } from '../../../../src/station/authorization/authorization.js';
 import type { StationContext } from '../../../../src/station/context.js';
-import { DeviceModel } from '../../../../src/station/device-model.js';
+import { engineStubs } from '../context-stubs.js';
+import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { MemoryTransport } from '../../../support/rpc-endpoint.js';
@@ -62,6 +63,7 @@ async function station(preset: Record<string, string> = {}, options: { rpcTimeou
     isAccepted: () => true,
     isOnline: () => rpc.state === 'attached',
     commandId: (p) => `${p}-${++seq}`,
+    ...engineStubs(),
   };
   const auth = new Authorization(ctx);
   await auth.localList.load();

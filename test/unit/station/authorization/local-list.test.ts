@@ -13,7 +13,8 @@ import type { HandlerOutcome, HandlerResult } from '../../../../src/ocpp/rpc-typ
 import { validateRequest, validateResponse } from '../../../../src/ocpp/schemas.js';
 import { Authorization } from '../../../../src/station/authorization/authorization.js';
 import type { StationContext } from '../../../../src/station/context.js';
-import { DeviceModel } from '../../../../src/station/device-model.js';
+import { engineStubs } from '../context-stubs.js';
+import { DeviceModel } from '../../../../src/station/device-model/device-model.js';
 import { LOCAL_LIST_KEY } from '../../../../src/station/authorization/local-list.js';
 import { LOCAL_LIST_CHARGER_KEY } from '../../../../src/station/authorization/local-list-charger.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
@@ -63,6 +64,7 @@ async function station(options: { store?: MemoryStore; caps?: Partial<Capabiliti
     isAccepted: () => state.online,
     isOnline: () => state.online,
     commandId: (p) => `${p}-${++seq}`,
+    ...engineStubs(),
   };
   const auth = new Authorization(ctx);
   await auth.localList.load();

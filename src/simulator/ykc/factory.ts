@@ -1,0 +1,105 @@
+/**
+ * The YKC charger simulator as `pilegate simulate` runs it through the codec registry: one
+ * `YkcCharger` per pile code that logs in on every connection, its card sessions, and what it
+ * reports (logged in, sessions started, records uploaded and confirmed).
+ */
+import type { YkcOptions } from '../../../codecs/ykc/session-support.js';
+import type { ChargerSimulatorFactory, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
+import { YkcCharger } from './charger.js';
+import { runYkcScenario } from './scenario.js';
+
+const PILE_CODE = /^\d{14}$/;
+const LAST_PILE_CODE = 99_999_999_999_999n;
+/** Gives the gateway a moment to bring the station up before the first card start. */
+const FIRST_SESSION_DELAY_MS = 3_000;
+
+export const ykcSimulator: ChargerSimulatorFactory<YkcOptions> = {
+  firstId: { option: 'first-pile', description: 'YKC 14-digit pile code of the first charger, the others follow', default: '32010200000001' },
+  meterIntervalMs: 5_000,
+  fleetIds(first, count) {
+    if (!PILE_CODE.test(first)) throw new RangeError(`--first-pile must be a 14-digit pile code, got ${JSON.stringify(first)}`);
+    const n = BigInt(first);
+    if (n + BigInt(count - 1) > LAST_PILE_CODE) throw new RangeError(`--first-pile ${first} with --count ${count} goes past 14 digits`);
+    return Array.from({ length: count }, (_, i) => (n + BigInt(i)).toString().padStart(14, '0'));
+  },
+  create: (setup) => new YkcSimulatedCharger(setup),
+};
+
+class YkcSimulatedCharger implements SimulatedCharger {
+  readonly name: string;
+  private readonly charger: YkcCharger;
+  private readonly recordsSeen = new Set<string>();
+  private stopSessions: (() => void) | undefined;
+  private disposed = false;
+
+  constructor(private readonly setup: SimulatedChargerSetup<YkcOptions>) {
+    const pileCode = setup.id;
+    const report = setup.report;
+    this.name = pileCode;
+    this.charger = new YkcCharger({
+      pileCode,
+      gunCount: 2,
+      realTimeIntervalMs: setup.meterIntervalMs,
+      heartbeatIntervalMs: 10_000,
+      recordResendMs: 30_000,
+      clock: setup.clock,
+      ...(setup.options.timeZone === undefined ? {} : { timeZone: setup.options.timeZone }),
+      onFrame: (direction, f) => {
+        if (direction === 'in' && f.type === 'startConfirm') {
+          const gun = Number(f.gun);
+          report(f.authResult === 1 ? { type: 'sessionStarted', text: `gun ${gun}: session started (card)` } : { type: 'note', text: `gun ${gun}: card start refused (reason ${f.failReason})` });
+        } else if (direction === 'in' && f.type === 'remoteStart') report({ type: 'note', text: `gun ${Number(f.gun)}: remote start requested` });
+        else if (direction === 'out' && f.type === 'transactionRecord' && !this.recordsSeen.has(f.transactionNo)) {
+          this.recordsSeen.add(f.transactionNo);
+          report({ type: 'sessionEnded', text: `gun ${Number(f.gun)}: session stopped, record ${f.transactionNo} uploaded` });
+        } else if (direction === 'in' && f.type === 'transactionRecordConfirm') report({ type: 'note', text: `record ${f.transactionNo} confirmed` });
+      },
+    });
+  }
+
+  connected(output: LineOutput): void {
+    this.charger.attach((bytes) => output.write(bytes));
+    this.charger.login({ onlyNew: true }).then(
+      () => {
+        if (this.disposed) return;
+        this.setup.report({ type: 'online', text: 'connected (logged in)' });
+        this.startSessions();
+      },
+      (e: unknown) => this.setup.report({ type: 'note', text: `login failed: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  }
+
+  receive(chunk: Buffer): void {
+    this.charger.receive(chunk);
+  }
+
+  dropped(again: boolean): void {
+    this.stopSessions?.();
+    this.stopSessions = undefined;
+    this.charger.detach();
+    this.setup.report({ type: 'offline' });
+    if (!again) this.dispose();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopSessions?.();
+    this.stopSessions = undefined;
+    this.charger.stopTimers();
+  }
+
+  private startSessions(): void {
+    const { clock, sessions } = this.setup;
+    if (sessions === 'idle') return;
+    let stopScenario: (() => void) | undefined;
+    // 'once': one card session; the scenario's next one would come a day later.
+    const scenario = sessions === 'loop' ? { sessionEveryMs: 30_000, sessionLengthMs: 15_000 } : { sessionEveryMs: 86_400_000, sessionLengthMs: 20_000 };
+    const first = clock.setTimeout(() => {
+      if (!this.disposed) stopScenario = runYkcScenario(this.charger, scenario);
+    }, FIRST_SESSION_DELAY_MS);
+    this.stopSessions = () => {
+      clock.clearTimeout(first);
+      stopScenario?.();
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { STATION_ACTIONS } from '../../../src/ocpp/actions.js';
+import { validateResponse } from '../../../src/ocpp/schemas.js';
+import { callDetail, devAnswer, formatFrame, startDevCsms, type DevCsms } from '../../../src/cli/dev-csms.js';
+
+let csms: DevCsms | undefined;
+afterEach(async () => {
+  await csms?.close();
+  csms = undefined;
+});
+
+/** Request payloads whose answer depends on them (an id token asks for idTokenInfo). */
+const withToken = { idToken: { idToken: 'CARD-1', type: 'ISO14443' } };
+
+describe('development CSMS', () => {
+  it('answers every station action with a schema-valid response', () => {
+    for (const action of STATION_ACTIONS) {
+      expect(validateResponse(action, devAnswer(action, {})), action).toBeUndefined();
+    }
+    expect(devAnswer('BootNotification', {})).toMatchObject({ status: 'Accepted' });
+    expect(devAnswer('Authorize', withToken)).toEqual({ idTokenInfo: { status: 'Accepted' } });
+    expect(validateResponse('TransactionEvent', devAnswer('TransactionEvent', withToken))).toBeUndefined();
+  });
+
+  it('formats one line per frame: time, station, direction, action', () => {
+    const at = Date.UTC(2026, 10, 25, 12, 0, 1, 234);
+    expect(formatFrame({ at, station: 'EXDC42', direction: 'in', kind: 'CALL', action: 'BootNotification' })).toBe('12:00:01.234  EXDC42       ->  BootNotification');
+    expect(formatFrame({ at, station: 'EXDC42', direction: 'out', kind: 'CALLRESULT', action: 'Heartbeat' })).toBe('12:00:01.234  EXDC42       <-  Heartbeat (result)');
+    const detail = callDetail('TransactionEvent', { eventType: 'Started', triggerReason: 'CablePluggedIn', seqNo: 0, transactionInfo: { transactionId: 'tx-1' } });
+    expect(formatFrame({ at, station: 'S', direction: 'in', kind: 'CALL', action: 'TransactionEvent', ...(detail !== undefined ? { detail } : {}) })).toBe(
+      '12:00:01.234  S            ->  TransactionEvent  Started CablePluggedIn seqNo 0 tx tx-1',
+    );
+    expect(callDetail('StatusNotification', { evseId: 2, connectorId: 1, connectorStatus: 'Faulted' })).toBe('evse 2/1 Faulted');
+    expect(callDetail('Heartbeat', {})).toBeUndefined();
+  });
+
+  it('accepts ocpp2.0.1 over ws, answers a CALL and prints both frames', async () => {
+    const printed: string[] = [];
+    csms = await startDevCsms({ print: (line) => printed.push(line) });
+    const ws = new WebSocket(`${csms.url}/ST-1`, ['ocpp2.0.1']);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    expect(ws.protocol).toBe('ocpp2.0.1');
+    const reply = new Promise<unknown>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+    ws.send(JSON.stringify([2, 'm1', 'Heartbeat', {}]));
+    const frame = (await reply) as [number, string, Record<string, unknown>];
+    expect(frame[0]).toBe(3);
+    expect(frame[1]).toBe('m1');
+    expect(validateResponse('Heartbeat', frame[2])).toBeUndefined();
+    ws.close();
+    expect(csms.frames.map((f) => `${f.station} ${f.direction} ${f.action}`)).toEqual(['ST-1 in Heartbeat', 'ST-1 out Heartbeat']);
+    expect(printed).toHaveLength(2);
+    expect(printed[0]).toMatch(/ST-1\s+-> {2}Heartbeat$/);
+  });
+});
