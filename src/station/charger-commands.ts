@@ -214,3 +214,10 @@ function outcomeOf(e: CommandResultEvent): ChargerOutcome {
       return { ok: false, reasonCode: 'ChargerFailed', additionalInfo: e.reason ?? 'the command failed on the way to the charger' };
   }
 }
+
+declare module './context.js' {
+  interface StationBlocks {
+    /** Commands to the charger that a CSMS request waits for: the one bounded wait for its answers. */
+    readonly commands: ChargerCommands;
+  }
+}

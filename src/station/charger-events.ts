@@ -131,3 +131,10 @@ export class ChargerEvents {
     await this.blocks.transactions.recordHeld(e.connector, e.legacyTransactionId);
   }
 }
+
+declare module './context.js' {
+  interface StationBlocks {
+    /** The charger's events as the blocks heard them: which sessions run. */
+    readonly chargerEvents: ChargerEvents;
+  }
+}

@@ -10,26 +10,45 @@ import type { ChargerCommand, CommandOutcome } from '../model/commands.js';
 import type { CallOptions, RpcEndpoint } from '../ocpp/rpc.js';
 import type { RequestOf, ResponseOf, StationAction } from '../ocpp/actions.js';
 import type { StateStore } from '../store/state-store.js';
-import type { AlignedData } from './meter-values/aligned-data.js';
-import type { Authorization } from './authorization/authorization.js';
-import type { InvalidId } from './authorization/invalid-id.js';
-import type { Availability } from './availability/availability.js';
-import type { Certificates } from './certificates/certificates.js';
-import type { ChargerCommands } from './charger-commands.js';
-import type { ChargerEvents } from './charger-events.js';
 import type { DeviceModel } from './device-model/device-model.js';
-import type { Faults } from './availability/faults.js';
-import type { Logs } from './diagnostics/get-log.js';
-import type { Firmware } from './firmware/firmware.js';
-import type { RemoteControl } from './remote-control/remote-control.js';
-import type { NetworkProfiles } from './provisioning/network-profiles.js';
-import type { BootReason, Provisioning } from './provisioning/provisioning.js';
-import type { Reservations } from './reservations/reservations.js';
-import type { Reset } from './provisioning/reset.js';
-import type { SecurityEvents, SecurityEventType } from './security/security-events.js';
-import type { SmartCharging } from './smart-charging/smart-charging.js';
-import type { Transactions } from './transactions/transactions.js';
-import type { TxQueue } from './transactions/tx-queue.js';
+
+export type BootReason = 'PowerUp' | 'RemoteReset' | 'Triggered' | 'ScheduledReset' | 'LocalReset' | 'FirmwareUpdate' | 'Unknown';
+
+/**
+ * Types from the OCPP 2.0.1 security events list (Part 2 appendix) the gateway raises, plus a
+ * vendor type for what the list has no name for. `type` is a free string of at most 50 characters.
+ */
+export type SecurityEventType =
+  /** The CSMS refused the station's credentials (HTTP 401 on the WebSocket handshake). */
+  | 'FailedToAuthenticateAtCsms'
+  /** The charger sent more malformed frames than the per-connection budget allows. */
+  | 'InvalidMessages'
+  /**
+   * A login claiming this station's charger was refused: from outside its allowed networks,
+   * without its key, or while it is connected (vendor type: the list has none; `techInfo` starts
+   * with the reason, e.g. `duplicate_login:`).
+   */
+  | 'ChargerLoginRefused'
+  /** A billing record from the charger failed its plausibility checks and is held (vendor type). */
+  | 'ImplausibleTransactionRecord'
+  /** A second login of this station's charger took over its live connection (`duplicateLogin: replace`; vendor type). */
+  | 'ChargerLoginReplaced'
+  /** A firmware image whose signature does not verify (L01.FR.03). */
+  | 'InvalidFirmwareSignature'
+  /** A firmware signing certificate that is not valid (L01.FR.02). */
+  | 'InvalidFirmwareSigningCertificate'
+  /** New firmware installed (L01.FR.31). */
+  | 'FirmwareUpdated'
+  /** The CSMS's TLS certificate failed verification against the station's trusted roots. */
+  | 'InvalidCsmsCertificate'
+  /** A CertificateSignedRequest carried a certificate the station refused (A02.FR.07). */
+  | 'InvalidChargingStationCertificate'
+  /** The renewed client certificate was dropped: the station connected with the previous one (A02.FR.29, 2025 errata). */
+  | 'DiscardedRenewedClientCertificate'
+  | 'SettingSystemTime'
+  | 'ResetOrReboot'
+  | 'StartupOfTheDevice'
+  | 'ReconfigurationOfSecurityParameters';
 
 /** The legacy charger as the engine sees it. */
 export interface ChargerPort {
@@ -51,29 +70,15 @@ export interface ChargerIdentity {
  * charger event, a timer), never while the blocks are being built. One object per station, filled
  * once by the engine; a block asks here instead of holding a callback bound to the engine.
  */
-export interface StationBlocks {
-  readonly provisioning: Provisioning;
-  /** Commands to the charger that a CSMS request waits for: the one bounded wait for its answers. */
-  readonly commands: ChargerCommands;
-  readonly availability: Availability;
-  readonly queue: TxQueue;
-  readonly transactions: Transactions;
-  readonly reset: Reset;
-  readonly reservations: Reservations;
-  readonly authorization: Authorization;
-  readonly invalidId: InvalidId;
-  readonly remote: RemoteControl;
-  readonly security: SecurityEvents;
-  readonly logs: Logs;
-  readonly certificates: Certificates;
-  readonly aligned: AlignedData;
-  readonly smartCharging: SmartCharging;
-  readonly network: NetworkProfiles;
-  readonly firmware: Firmware;
-  readonly faults: Faults;
-  /** The charger's events as the blocks heard them: which sessions run. */
-  readonly chargerEvents: ChargerEvents;
-}
+/**
+ * The station's functional blocks as each reaches the others: read when used (a CSMS request, a
+ * charger event, a timer), never while the blocks are being built. One object per station, filled
+ * once by the engine; a block asks here instead of holding a callback bound to the engine. Each
+ * block adds its own member from its own file (`declare module '../context.js'`), so this file
+ * names no block and no block's import of it is a cycle.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the blocks' declarations
+export interface StationBlocks {}
 
 export interface StationContext {
   /** Station identity toward the CSMS. */

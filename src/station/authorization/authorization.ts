@@ -217,3 +217,9 @@ interface Known {
 function group(g: OcppIdToken | undefined): { groupIdToken?: OcppIdToken } {
   return g !== undefined ? { groupIdToken: g } : {};
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly authorization: Authorization;
+  }
+}

@@ -62,3 +62,9 @@ export class InvalidId {
     await mark(false);
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly invalidId: InvalidId;
+  }
+}

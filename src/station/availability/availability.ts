@@ -376,3 +376,9 @@ export class Availability {
     this.ctx.dm.setRuntime('ChargingStation', 'Available', station !== 'Unavailable' && station !== 'Faulted');
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly availability: Availability;
+  }
+}

@@ -40,3 +40,9 @@ export class Faults {
     background(this.ctx, 'NotifyEvent', this.ctx.call('NotifyEvent', { generatedAt: ocppTimestamp(this.ctx.clock.now()), seqNo: 0, eventData: [data] }));
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly faults: Faults;
+  }
+}

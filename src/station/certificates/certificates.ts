@@ -123,3 +123,9 @@ export class Certificates {
     this.ctx.dm.setRuntime('SecurityCtrlr', 'CertificateEntries', this.roots.count + this.client.count);
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly certificates: Certificates;
+  }
+}

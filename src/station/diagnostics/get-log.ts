@@ -190,3 +190,9 @@ function windowOf(log: RequestOf<'GetLog'>['log']): LogWindow {
 export function inWindow(at: number, window: LogWindow): boolean {
   return (window.from === undefined || at >= window.from) && (window.to === undefined || at <= window.to);
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly logs: Logs;
+  }
+}

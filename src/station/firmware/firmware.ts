@@ -314,3 +314,9 @@ export class Firmware {
     return undefined;
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly firmware: Firmware;
+  }
+}

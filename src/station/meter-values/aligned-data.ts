@@ -161,3 +161,9 @@ export class AlignedData {
     background(this.ctx, 'MeterValues', this.ctx.call('MeterValues', { evseId, meterValue: [sample] }));
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly aligned: AlignedData;
+  }
+}

@@ -253,3 +253,9 @@ export class NetworkProfiles {
     return this.ctx.dm.getString('SecurityCtrlr', 'BasicAuthPassword');
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly network: NetworkProfiles;
+  }
+}

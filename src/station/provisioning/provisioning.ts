@@ -10,10 +10,11 @@
 import type { ResponseOf } from '../../ocpp/actions.js';
 import { OcppError } from '../../ocpp/errors.js';
 import { ocppTimestamp } from '../../ocpp/schemas.js';
-import { background, type StationContext } from '../context.js';
+import { background, type BootReason, type StationContext } from '../context.js';
+
+export type { BootReason };
 
 export type BootState = 'unbooted' | 'booting' | 'pending' | 'accepted' | 'rejected';
-export type BootReason = 'PowerUp' | 'RemoteReset' | 'Triggered' | 'ScheduledReset' | 'LocalReset' | 'FirmwareUpdate' | 'Unknown';
 
 /** Wait before retrying a boot that failed (time-out, CALLERROR) or when the CSMS says interval 0. */
 const BOOT_RETRY_MS = 30_000;
@@ -185,5 +186,11 @@ export class Provisioning {
     if (to === this.current) return;
     this.ctx.log('info', `boot ${this.current} -> ${to}`, { from: this.current, to, reason });
     this.current = to;
+  }
+}
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly provisioning: Provisioning;
   }
 }

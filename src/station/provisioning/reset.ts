@@ -148,3 +148,9 @@ export class Reset {
     await ctx.reboot(reason);
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly reset: Reset;
+  }
+}

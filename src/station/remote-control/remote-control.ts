@@ -130,3 +130,9 @@ export class RemoteControl {
     return { ongoingIndicator: this.tx.connectorOf(req.transactionId) !== undefined, messagesInQueue };
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly remote: RemoteControl;
+  }
+}

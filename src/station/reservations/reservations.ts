@@ -398,3 +398,9 @@ export class Reservations {
     return run;
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly reservations: Reservations;
+  }
+}

@@ -11,48 +11,15 @@ import type { RequestOf } from '../../ocpp/actions.js';
 import { RpcDisconnectedError } from '../../ocpp/errors.js';
 import { ocppTimestamp } from '../../ocpp/schemas.js';
 import type { JsonValue } from '../../store/state-store.js';
-import type { StationContext } from '../context.js';
+import type { SecurityEventType, StationContext } from '../context.js';
+
+export type { SecurityEventType };
 import { appendSecurityLog } from './security-log.js';
 
 export const SECURITY_QUEUE = 'security';
 const MAX_ATTEMPTS = 3;
 const BATCH = 20;
 
-/**
- * Types from the OCPP 2.0.1 security events list (Part 2 appendix) the gateway raises, plus a
- * vendor type for what the list has no name for. `type` is a free string of at most 50 characters.
- */
-export type SecurityEventType =
-  /** The CSMS refused the station's credentials (HTTP 401 on the WebSocket handshake). */
-  | 'FailedToAuthenticateAtCsms'
-  /** The charger sent more malformed frames than the per-connection budget allows. */
-  | 'InvalidMessages'
-  /**
-   * A login claiming this station's charger was refused: from outside its allowed networks,
-   * without its key, or while it is connected (vendor type: the list has none; `techInfo` starts
-   * with the reason, e.g. `duplicate_login:`).
-   */
-  | 'ChargerLoginRefused'
-  /** A billing record from the charger failed its plausibility checks and is held (vendor type). */
-  | 'ImplausibleTransactionRecord'
-  /** A second login of this station's charger took over its live connection (`duplicateLogin: replace`; vendor type). */
-  | 'ChargerLoginReplaced'
-  /** A firmware image whose signature does not verify (L01.FR.03). */
-  | 'InvalidFirmwareSignature'
-  /** A firmware signing certificate that is not valid (L01.FR.02). */
-  | 'InvalidFirmwareSigningCertificate'
-  /** New firmware installed (L01.FR.31). */
-  | 'FirmwareUpdated'
-  /** The CSMS's TLS certificate failed verification against the station's trusted roots. */
-  | 'InvalidCsmsCertificate'
-  /** A CertificateSignedRequest carried a certificate the station refused (A02.FR.07). */
-  | 'InvalidChargingStationCertificate'
-  /** The renewed client certificate was dropped: the station connected with the previous one (A02.FR.29, 2025 errata). */
-  | 'DiscardedRenewedClientCertificate'
-  | 'SettingSystemTime'
-  | 'ResetOrReboot'
-  | 'StartupOfTheDevice'
-  | 'ReconfigurationOfSecurityParameters';
 
 type Notification = RequestOf<'SecurityEventNotification'>;
 
@@ -148,5 +115,11 @@ export class SecurityEvents {
         await this.ctx.store.remove(this.ctx.id, SECURITY_QUEUE, id);
       }
     }
+  }
+}
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly security: SecurityEvents;
   }
 }

@@ -339,3 +339,9 @@ export class SmartCharging {
     }, Math.max(0, wake - now));
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly smartCharging: SmartCharging;
+  }
+}

@@ -388,3 +388,9 @@ export class Transactions {
     this.open.set(connector, tx);
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly transactions: Transactions;
+  }
+}

@@ -225,3 +225,9 @@ export class TxQueue {
     if (retried || !ours) await this.ctx.store.delete(this.ctx.id, attemptsKey(id));
   }
 }
+
+declare module '../context.js' {
+  interface StationBlocks {
+    readonly queue: TxQueue;
+  }
+}
