@@ -17,13 +17,14 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { sourceIssues } from './sources.js';
 import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import type { SecurityProfile } from '../ocpp/client-config.js';
 import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
 export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
 
-export type SecurityProfile = 1 | 2 | 3;
+export type { SecurityProfile };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface ListenerConfig {

@@ -6,7 +6,7 @@
 import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { readConfigFile } from '../config/read.js';
-import type { SecurityProfile } from './config.js';
+import type { SecurityProfile } from '../ocpp/client-config.js';
 import { checkTimeZone, interpolate, type Env } from './config-values.js';
 import { sourceIssues } from './sources.js';
 import type { StoreConfig } from './store-config.js';

@@ -50,6 +50,9 @@ export type PemList = string | readonly string[];
  * TLS always verifies the CSMS certificate against `ca`; there is deliberately no switch to turn
  * verification off.
  */
+/** OCPP security profile: 1 basic auth over ws(s), 2 basic auth over TLS, 3 TLS with a client certificate. */
+export type SecurityProfile = 1 | 2 | 3;
+
 export type SecurityProfileConfig =
   | { readonly profile: 1; readonly password: string }
   | { readonly profile: 2; readonly password: string; readonly ca: PemList }
