@@ -22,7 +22,7 @@
  */
 import type { CurrentType, RecordHoldReason } from '../../src/model/events.js';
 import type { RateUsage } from './messages/record.js';
-import type { YkcTariff } from './session-support.js';
+import type { YkcTariff } from './messages/billing.js';
 import type { YkcFrameOf } from './types.js';
 
 export type RecordFrame = YkcFrameOf<'transactionRecord'> | YkcFrameOf<'transactionRecordV17'>;

@@ -5,23 +5,12 @@
 import type { IdToken } from '../../src/model/events.js';
 import type { YkcEncryption } from './cipher.js';
 import type { CardFormat, YkcCodecOptions } from './fields.js';
-import type { RatePrice } from './messages/billing.js';
+import type { RatePrice, YkcTariff } from './messages/billing.js';
 import type { RecordCheckOptions } from './record-checks.js';
 import type { YkcStopReasonMap } from './stop-reason-map.js';
 import type { YkcFrame } from './types.js';
 
-/** A billing model (计费模型) as sent in 0x0A: four rates and 48 half-hour rate indexes. */
-export interface YkcTariff {
-  /** 4 BCD digits, not `0000` (the charger's "none yet"). */
-  readonly billingModelId: string;
-  readonly tip: RatePrice;
-  readonly peak: RatePrice;
-  readonly flat: RatePrice;
-  readonly valley: RatePrice;
-  /** 48 rate indexes (0 tip, 1 peak, 2 flat, 3 valley), 00:00-00:30 first. */
-  readonly periods: readonly number[];
-  readonly lossRatio?: number;
-}
+export type { YkcTariff };
 
 export interface YkcOptions extends YkcCodecOptions {
   /** Billing model for every pile without its own entry in `tariffs`. */

@@ -47,3 +47,16 @@ export interface BillingModelSetAnswer {
   /** 0 failure, 1 success. */
   readonly result: number;
 }
+
+/** A billing model (计费模型) as sent in 0x0A: four rates and 48 half-hour rate indexes. */
+export interface YkcTariff {
+  /** 4 BCD digits, not `0000` (the charger's "none yet"). */
+  readonly billingModelId: string;
+  readonly tip: RatePrice;
+  readonly peak: RatePrice;
+  readonly flat: RatePrice;
+  readonly valley: RatePrice;
+  /** 48 rate indexes (0 tip, 1 peak, 2 flat, 3 valley), 00:00-00:30 first. */
+  readonly periods: readonly number[];
+  readonly lossRatio?: number;
+}
