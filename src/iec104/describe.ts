@@ -7,7 +7,7 @@
 import type { Apdu } from './apdu.js';
 import { cotName, QOI_STATION, typeInfo } from './constants.js';
 import { cp56ToDate, formatCp56 } from './cp56.js';
-import type { PrivateAsdu, PrivateObject, PrivateTypeLayout, PrivateTypes } from './private-types.js';
+import type { PrivateAsdu, PrivateObject, PrivateTypeLayout, PrivateTypes } from './private-layout.js';
 import { QDP_EI, QUALITY, type Asdu, type Cp56Time, type InformationObject } from './types.js';
 
 /** A standard ASDU or one of a registered private type. */

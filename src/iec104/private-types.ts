@@ -20,64 +20,12 @@ import { decodeAsduAt, headerSize } from './asdu-parser.js';
 import { apduToJson, describeApdu } from './describe.js';
 import { DecodeError, EncodeError, type DecodeResult } from './errors.js';
 import { RecordReader, RecordStop, RecordWriter } from './record-io.js';
+import type { PrivateAsdu, PrivateAsduHeader, PrivateObject, PrivateTypeLayout, PrivateTypes } from './private-layout.js';
 import { IEC104_ASDU_PARAMETERS, type Asdu, type AsduParameters } from './types.js';
 
 export { RecordReader, RecordWriter } from './record-io.js';
 
-/** One object of a private ASDU: the element's fields, flattened beside the IOA when the layout has one. */
-export type PrivateObject<E extends object> = E & { readonly ioa?: number };
-
-/** A decoded ASDU of a registered private type: the standard header and the layout's objects. */
-export interface PrivateAsdu<E extends object = Record<string, unknown>> {
-  readonly typeId: number;
-  /** Structure qualifier: with an IOA, true = one IOA followed by consecutive elements. */
-  readonly sq: boolean;
-  /** Cause of transmission 0..63. */
-  readonly cause: number;
-  /** P/N bit: negative confirmation. */
-  readonly negative: boolean;
-  /** T bit: test. */
-  readonly test: boolean;
-  /** Originator address (second COT octet), 0 when COT is one octet. */
-  readonly originator: number;
-  readonly commonAddress: number;
-  readonly objects: readonly PrivateObject<E>[];
-}
-
-/** The header of a private ASDU, as a layout sees it while reading or writing an element. */
-export type PrivateAsduHeader = Omit<PrivateAsdu, 'objects'>;
-
-/** Where an element sits: its ASDU's header, its index among the objects, the field widths. */
-export interface ElementContext {
-  readonly asdu: PrivateAsduHeader;
-  readonly index: number;
-  readonly params: AsduParameters;
-}
-
-/** How a codec's private type is laid out after the ASDU header. */
-export interface PrivateTypeLayout<E extends object> {
-  /** The type's mnemonic as its dialect names it (`M_RE_NA`): what describe and JSON show for the TI. */
-  readonly name: string;
-  /**
-   * True when each object starts with an IOA of `AsduParameters.ioaSize` octets (the first object
-   * alone when SQ = 1), as in the standard types; false when the element follows the common address.
-   */
-  readonly hasIoa: boolean;
-  /**
-   * Reads one element (after its IOA, if any). Reading past the end of the ASDU stops the decoding
-   * with IEC104_RECORD_TRUNCATED; `r.unknownRecord(why)` stops it with IEC104_UNKNOWN_RECORD.
-   */
-  decode(r: RecordReader, at: ElementContext): E;
-  /** Writes one element, the inverse of `decode`; a value the layout cannot carry throws an `EncodeError`. */
-  encode(element: E, w: RecordWriter, at: ElementContext): void;
-  /** One line for one element (without its IOA); by default each field as `name=value`. */
-  describe?(element: E, timeZone?: string): string;
-}
-
-/** What describe and JSON renderings need of a table. */
-export interface PrivateTypes {
-  layoutOf(typeId: number): PrivateTypeLayout<object> | undefined;
-}
+export type { ElementContext, PrivateAsdu, PrivateAsduHeader, PrivateObject, PrivateTypeLayout, PrivateTypes } from './private-layout.js';
 
 /**
  * The ASDU types one codec speaks: the standard ones and the private layouts it registers. Decoding
