@@ -71,7 +71,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'src/ocpp': ['src/core', 'src/config'],
   'src/store': ['src/core', 'src/model'],
   'src/station': ['src/core', 'src/model', 'src/ocpp', 'src/store'],
-  'codecs/codec.ts': ['src/core', 'src/model'],
+  // The contract names the simulator factory a codec may offer (a type: no sockets come with it).
+  'codecs/codec.ts': ['src/core', 'src/model', 'src/simulator'],
   'codecs/*': ['src/core', 'src/framing', 'src/model', 'src/iec104', 'src/config', 'src/simulator', 'codecs/codec.ts'],
   'codecs/registry.ts': ['codecs/codec.ts', ANY_CODEC],
   'src/simulator': ['src/core', 'src/framing', 'src/model', 'src/iec104', 'src/config', 'codecs/codec.ts', ANY_CODEC],
