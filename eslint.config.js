@@ -2,16 +2,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/'] },
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
-  {
-    rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': 'error',
-      'no-constant-condition': ['error', { checkLoops: false }],
-      eqeqeq: ['error', 'always'],
-    },
+export default tseslint.config({ ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/'] }, js.configs.recommended, ...tseslint.configs.recommended, {
+  rules: {
+    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    '@typescript-eslint/consistent-type-imports': 'error',
+    'no-constant-condition': ['error', { checkLoops: false }],
+    eqeqeq: ['error', 'always'],
   },
-);
+});

@@ -130,7 +130,9 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
 /** The soft limit on open files, from /proc (Linux); undefined elsewhere. */
 function openFileLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
   } catch {
@@ -167,7 +169,12 @@ async function run(sink: SinkCsms, arrivals: Arrivals, gateway: BenchChild, char
   // Warm-up: a few chargers through boot, transactions and meter updates, so that compiled code,
   // schema validators and pools land in the baseline, not in the per-charger figure.
   arrivals.whPerCount = (await open({ firstCa: WARM_CA, count: WARM_CHARGERS, ratePerSec: RATE_PER_S, meterMs: 500 })).whPerCount;
-  await waitFor('warm-up meter updates', () => arrivals.warmUpdated >= 4 * WARM_CHARGERS, 60_000, () => `${arrivals.warmUpdated} updates`);
+  await waitFor(
+    'warm-up meter updates',
+    () => arrivals.warmUpdated >= 4 * WARM_CHARGERS,
+    60_000,
+    () => `${arrivals.warmUpdated} updates`,
+  );
   await chargers.request('close', { firstCa: WARM_CA, count: WARM_CHARGERS });
   await sleep(1000);
   const baseline = await gateway.request<GatewayUsage>('usage', { gc: true });

@@ -27,10 +27,7 @@ export function benchIec104Points(): Row[] {
         objects: [0x4002, 0x4003, 0x4004, 0x4012, 0x4013, 0x4014].map((ioa, i) => ({ ioa, value: 100 + i * 10.5, quality: 0 })),
       },
     ],
-    [
-      '4 x M_SP_NA_1 fault bits',
-      { ...header, typeId: TI.M_SP_NA_1, objects: [1, 2, 3, 4].map((ioa) => ({ ioa, value: false, quality: 0 })) },
-    ],
+    ['4 x M_SP_NA_1 fault bits', { ...header, typeId: TI.M_SP_NA_1, objects: [1, 2, 3, 4].map((ioa) => ({ ioa, value: false, quality: 0 })) }],
   ];
   const rows: Row[] = [];
   for (const [name, asdu] of cases) {

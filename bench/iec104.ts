@@ -3,17 +3,7 @@
  * stream of mixed frames. Targets (issue: foundation) on a 2-core machine, single-threaded:
  * >= 1,000,000 frames/s for the 92-byte 10 x M_ME_NC_1, framer >= 200 MB/s.
  */
-import {
-  ApduFramer,
-  cp56FromDate,
-  decodeApdu,
-  encodeApdu,
-  encodeSFrame,
-  encodeUFrame,
-  TI,
-  type Apdu,
-  type FramerItem,
-} from '../src/iec104/index.js';
+import { ApduFramer, cp56FromDate, decodeApdu, encodeApdu, encodeSFrame, encodeUFrame, TI, type Apdu, type FramerItem } from '../src/iec104/index.js';
 import { fmt, measure } from './harness.js';
 
 const header = { sq: false, negative: false, test: false, originator: 0, commonAddress: 1 } as const;
@@ -63,14 +53,7 @@ export function benchIec104(): Row[] {
   }
 
   // A long stream of mixed frames: data I-frames, S-acks, TESTFR, delivered in 64 KiB TCP-like chunks.
-  const mix = Buffer.concat([
-    frames.tenM_ME_NC_1,
-    frames.giC_IC_NA_1,
-    encodeSFrame(12),
-    frames.tenM_ME_TF_1,
-    encodeUFrame('TESTFR_ACT'),
-    frames.tenM_ME_NC_1,
-  ]);
+  const mix = Buffer.concat([frames.tenM_ME_NC_1, frames.giC_IC_NA_1, encodeSFrame(12), frames.tenM_ME_TF_1, encodeUFrame('TESTFR_ACT'), frames.tenM_ME_NC_1]);
   const stream = Buffer.concat(Array.from({ length: Math.ceil((32 * 2 ** 20) / mix.length) }, () => mix));
   const chunkSize = 64 * 1024;
   const chunks: Buffer[] = [];

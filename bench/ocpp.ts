@@ -94,10 +94,7 @@ async function connectAll(url: string, first: number, count: number, stations: S
     if ((await within(Promise.all(batch), t0 + CONNECT_TIMEOUT_MS - performance.now())) === 'timeout') {
       const open = stations.filter((s) => s.conn.state === 'open').length;
       const failure = stations.find((s) => s.conn.lastFailure !== undefined)?.conn.lastFailure;
-      throw new Error(
-        `only ${open} of ${count} stations connected within ${CONNECT_TIMEOUT_MS} ms` +
-          (failure === undefined ? '' : ` (e.g. ${failure.kind}: ${failure.message})`),
-      );
+      throw new Error(`only ${open} of ${count} stations connected within ${CONNECT_TIMEOUT_MS} ms` + (failure === undefined ? '' : ` (e.g. ${failure.kind}: ${failure.message})`));
     }
   }
   return performance.now() - t0;
@@ -227,8 +224,7 @@ export async function benchOcpp(): Promise<Row[]> {
   }
 
   const n = STATIONS.toLocaleString('en');
-  const trips = (r: RunResult): string =>
-    `${fmt(r.perSec)} round trips/s (latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`;
+  const trips = (r: RunResult): string => `${fmt(r.perSec)} round trips/s (latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`;
   const connected = (r: RunResult): string => `${n} connected in ${(r.connectMs / 1000).toFixed(1)} s`;
   return [
     {

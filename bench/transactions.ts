@@ -46,7 +46,15 @@ export async function benchTransactions(): Promise<Row[]> {
     const at = (s: number): string => new Date(t0 + s * 1000).toISOString();
     e.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: tag, meterStartWh: 0, at: at(0) });
     for (let i = 1; i <= n - 2; i++) {
-      const m: ChargerEvent = { type: 'measurements', connector: 1, at: at(i * 61), values: [{ measurand: 'energy', value: i * 100 }, { measurand: 'power', value: 7000 }] };
+      const m: ChargerEvent = {
+        type: 'measurements',
+        connector: 1,
+        at: at(i * 61),
+        values: [
+          { measurand: 'energy', value: i * 100 },
+          { measurand: 'power', value: 7000 },
+        ],
+      };
       e.chargerEvent(m);
     }
     e.chargerEvent({ type: 'sessionEnded', connector: 1, legacyTransactionId: tag, meterStopWh: n * 100, at: at(n * 61), reason: 'local' });

@@ -36,9 +36,7 @@ const WINDOW_MS = 20_000;
 
 /** A charging 0x13 frame as a DC pile sends it (68 bytes). */
 function realTimeBytes(energyKwh: number): Buffer {
-  return encodeYkcFrame(
-    realTimeFrame({ pileCode: PILE, transactionNo: TXN, status: 3, plugged: 1, voltageV: 500, currentA: 120.5, energyKwh, socPercent: 55, gunCableTempC: 41 }),
-  );
+  return encodeYkcFrame(realTimeFrame({ pileCode: PILE, transactionNo: TXN, status: 3, plugged: 1, voltageV: 500, currentA: 120.5, energyKwh, socPercent: 55, gunCableTempC: 41 }));
 }
 
 export function benchYkcDecode(): Row[] {

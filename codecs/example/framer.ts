@@ -11,9 +11,7 @@ export const START_BYTE = 0x68;
 /** Start byte, length byte and checksum around the L bytes. */
 export const FRAME_OVERHEAD = 3;
 
-export type ExampleFramerItem =
-  | { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number }
-  | { readonly kind: 'error'; readonly error: ExampleDecodeError };
+export type ExampleFramerItem = { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number } | { readonly kind: 'error'; readonly error: ExampleDecodeError };
 
 /** The checksum of `bytes`: their sum modulo 256. */
 export function checksum(bytes: Uint8Array): number {

@@ -50,4 +50,3 @@ function build(mapping: Iec104PointsMapping, table: PointTable): Capabilities {
     sessionsFromState: true,
   };
 }
-

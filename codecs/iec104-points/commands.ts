@@ -88,8 +88,7 @@ export function planCommand(command: ChargerCommand, table: PointTable, timeZone
       // maximum, where the mapping gives one (see `liftingLimit`); else it stays until the next one.
       const lift = command.until !== undefined ? liftingLimit(m, maxima) : undefined;
       const ql = m.qualifier ?? 0;
-      const object = (select: boolean): InformationObject =>
-        normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select };
+      const object = (select: boolean): InformationObject => (normalizedRaw !== undefined ? { ioa: m.ioa, raw: normalizedRaw, value, ql, select } : { ioa: m.ioa, value, ql, select });
       const plan = ok(command, ti, m.ioa, object, m.selectBeforeOperate === true);
       return plan.ok && lift !== undefined ? { ok: true, plan: { ...plan.plan, lift } } : plan;
     }
@@ -284,7 +283,9 @@ export class PendingCommands {
     p.timer = this.clock.setTimeout(() => {
       // After a positive ACT_CON, a missing ACT_TERM is not a failure: many stations never send it.
       const event: CommandResultEvent | undefined =
-        p.phase === 'accepted' ? undefined : { type: 'commandResult', commandId: p.plan.command.id, status: 'timeout', reason: `no ${p.phase === 'selecting' ? 'select ' : ''}ACT_CON within ${this.timeoutMs} ms` };
+        p.phase === 'accepted'
+          ? undefined
+          : { type: 'commandResult', commandId: p.plan.command.id, status: 'timeout', reason: `no ${p.phase === 'selecting' ? 'select ' : ''}ACT_CON within ${this.timeoutMs} ms` };
       this.finish(key, p, event);
       if (p.phase === 'accepted') this.expired(p.plan.command);
       // A select confirmed late executed nothing; an execute may have been done.

@@ -5,14 +5,7 @@
  * instance lives for one connection: its first word on each connector is reported as a session
  * found running or as idle, so that the station can reconcile what it kept from before.
  */
-import type {
-  ChargerEvent,
-  ChargingState,
-  ConnectorStatus,
-  FaultSeverity,
-  StopReason,
-  Timestamp,
-} from '../../src/model/events.js';
+import type { ChargerEvent, ChargingState, ConnectorStatus, FaultSeverity, StopReason, Timestamp } from '../../src/model/events.js';
 import { idleAtConnect, lacks, NO_FIGURES, sessionStart, type MappedFigures } from './session-reports.js';
 
 interface FaultState {
@@ -366,8 +359,7 @@ export class ConnectorStates {
     const s = this.get(c);
     const coded = s.coded;
     const plugged = coded?.plugged ?? s.plugged ?? false;
-    const chargingState: ChargingState =
-      coded?.chargingState ?? (s.charging === true ? 'charging' : plugged ? 'evConnected' : 'idle');
+    const chargingState: ChargingState = coded?.chargingState ?? (s.charging === true ? 'charging' : plugged ? 'evConnected' : 'idle');
     let status: ConnectorStatus;
     if (this.activeFaults(c).some((f) => f.severity === 'error' || f.severity === 'critical')) status = 'faulted';
     else if (coded !== undefined && coded.status !== 'available' && coded.status !== 'occupied') status = coded.status;

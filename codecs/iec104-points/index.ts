@@ -11,8 +11,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   name: 'iec104-points',
   description: 'IEC 60870-5-104 with a vendor point table (mapping file)',
   async loadOptions(source) {
-    const mapping =
-      source.file !== undefined ? await loadMappingFile(source.file) : parseMapping(JSON.stringify(source.value ?? null), '<inline mapping>');
+    const mapping = source.file !== undefined ? await loadMappingFile(source.file) : parseMapping(JSON.stringify(source.value ?? null), '<inline mapping>');
     return { mapping, table: new PointTable(mapping) };
   },
   optionsFile: { noun: 'point-table mapping', required: true },

@@ -86,7 +86,11 @@ export class AsduIntake extends IgnoredInput implements MonitorReports {
       return asdu;
     }
     // One connection carries one charger: another address is not its (a foreign station's data).
-    this.report('foreign_address', String(ca), `ASDUs of common address ${ca} ignored: this connection carries the charger of common address ${this.address}`, { ti: nameOf(asdu), cause: asdu.cause, commonAddress: ca });
+    this.report('foreign_address', String(ca), `ASDUs of common address ${ca} ignored: this connection carries the charger of common address ${this.address}`, {
+      ti: nameOf(asdu),
+      cause: asdu.cause,
+      commonAddress: ca,
+    });
     return undefined;
   }
 

@@ -202,7 +202,10 @@ function checkMapping(m: Iec104PointsMapping): PointerIssue[] {
   // A start energy is a reading of the connector's register: without one it compares with nothing.
   m.points.forEach((p, i) => {
     if (p.signal === 'sessionStartEnergy' && p.connector > 0 && !registerAt.has(p.connector)) {
-      add(pointerOf('points', i, 'connector'), `sessionStartEnergy of connector ${p.connector} is a reading of its energy register, and the connector has none (a measurand energy point without phase)`);
+      add(
+        pointerOf('points', i, 'connector'),
+        `sessionStartEnergy of connector ${p.connector} is a reading of its energy register, and the connector has none (a measurand energy point without phase)`,
+      );
     }
   });
 

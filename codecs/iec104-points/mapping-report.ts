@@ -25,7 +25,14 @@ export function describeMapping(m: Iec104PointsMapping, file: string): string[] 
   const c = m.charger;
   const dflt = ' (default)';
   const asdu = { ...IEC104_ASDU_PARAMETERS, ...m.asdu };
-  const link = { k: DEFAULT_LINK_PARAMETERS.k, w: DEFAULT_LINK_PARAMETERS.w, t1: DEFAULT_LINK_PARAMETERS.t1 / 1000, t2: DEFAULT_LINK_PARAMETERS.t2 / 1000, t3: DEFAULT_LINK_PARAMETERS.t3 / 1000, ...m.link };
+  const link = {
+    k: DEFAULT_LINK_PARAMETERS.k,
+    w: DEFAULT_LINK_PARAMETERS.w,
+    t1: DEFAULT_LINK_PARAMETERS.t1 / 1000,
+    t2: DEFAULT_LINK_PARAMETERS.t2 / 1000,
+    t3: DEFAULT_LINK_PARAMETERS.t3 / 1000,
+    ...m.link,
+  };
   const settings: [string, string][] = [
     ['charger', `${c.vendor} ${c.model}, ${c.currentType}, ${c.connectors} connector${c.connectors === 1 ? '' : 's'}${c.maxPowerW === undefined ? '' : `, max ${c.maxPowerW} W`}`],
     ...(c.maxCurrentA !== undefined ? [['max current', `${c.maxCurrentA} A per connector`] as [string, string]] : []),
@@ -47,23 +54,13 @@ export function describeMapping(m: Iec104PointsMapping, file: string): string[] 
   lines.push('', `points (${m.points.length})`);
   lines.push(
     ...indent(
-      table([
-        ['IOA', '', 'TI', 'conn', 'signal', 'label', 'details'],
-        ...m.points.map((p) => [ioaHex(p.ioa), String(p.ioa), p.ti, String(p.connector), p.signal, p.label ?? '', pointDetails(p)]),
-      ]),
+      table([['IOA', '', 'TI', 'conn', 'signal', 'label', 'details'], ...m.points.map((p) => [ioaHex(p.ioa), String(p.ioa), p.ti, String(p.connector), p.signal, p.label ?? '', pointDetails(p)])]),
     ),
   );
   const commands = m.commands ?? [];
   lines.push('', `commands (${commands.length})`);
   if (commands.length > 0) {
-    lines.push(
-      ...indent(
-        table([
-          ['command', 'conn', 'TI', 'IOA', '', 'details'],
-          ...commands.map((k) => [k.command, String(k.connector), k.ti, ioaHex(k.ioa), String(k.ioa), commandDetails(k)]),
-        ]),
-      ),
-    );
+    lines.push(...indent(table([['command', 'conn', 'TI', 'IOA', '', 'details'], ...commands.map((k) => [k.command, String(k.connector), k.ti, ioaHex(k.ioa), String(k.ioa), commandDetails(k)])])));
   }
   lines.push(
     '',

@@ -177,7 +177,10 @@ export class Iec104PointsSession implements CodecSession {
     if (command.type === 'setLimit') {
       this.lifts.arm(command.connector, command.until, plan.plan.lift);
       if (command.until !== undefined && plan.plan.lift === undefined) {
-        this.ctx.sink.log('warn', 'charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit', { connector: command.connector, until: command.until });
+        this.ctx.sink.log('warn', 'charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit', {
+          connector: command.connector,
+          until: command.until,
+        });
       }
     }
     return { status: 'sent' };
@@ -383,4 +386,3 @@ export class Iec104PointsSession implements CodecSession {
 function dropUndefined<T extends Record<string, number | undefined>>(o: T): Partial<Record<keyof T, number>> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, number>>;
 }
-

@@ -32,14 +32,7 @@ export type BcdPadding =
  * `offset`. Throws `YkcEncodeError` naming `field` when the value has a non-hex character or more
  * than 2 x `length` digits.
  */
-export function writeBcd(
-  value: string,
-  out: Uint8Array,
-  offset: number,
-  length: number,
-  field: string,
-  padding: BcdPadding = 'zero-left',
-): void {
+export function writeBcd(value: string, out: Uint8Array, offset: number, length: number, field: string, padding: BcdPadding = 'zero-left'): void {
   if (!/^[0-9A-Fa-f]*$/.test(value)) throw new YkcEncodeError(field, `BCD value ${JSON.stringify(value)} has a non-digit`);
   const width = 2 * length;
   if (value.length > width) throw new YkcEncodeError(field, `BCD value ${value} has more than ${width} digits`);

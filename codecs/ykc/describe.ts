@@ -53,7 +53,9 @@ function fieldLines(prefix: string, value: unknown, out: string[]): void {
 
 export function describeYkcFrame(frame: YkcFrame): string[] {
   const info = frameInfoByName(frame.type);
-  const lines = [`${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}${frame.encrypted === true ? ' 3DES (decrypted)' : ''}`];
+  const lines = [
+    `${frame.type} (0x${info.code.toString(16).padStart(2, '0').toUpperCase()}) seq ${frame.sequence} crc ${frame.crcOrder ?? 'le'}${frame.encrypted === true ? ' 3DES (decrypted)' : ''}`,
+  ];
   for (const [k, v] of Object.entries(frame)) {
     if (SKIP.has(k)) continue;
     if (MASKED[frame.type]?.has(k) === true && typeof v === 'string') lines.push(`  ${k}: (${v.length} characters, masked)`);

@@ -19,9 +19,7 @@ export interface YkcFramerOptions {
   readonly maxLength?: number;
 }
 
-export type YkcFramerItem =
-  | { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number; readonly crcOrder: CrcOrder }
-  | { readonly kind: 'error'; readonly error: YkcDecodeError };
+export type YkcFramerItem = { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number; readonly crcOrder: CrcOrder } | { readonly kind: 'error'; readonly error: YkcDecodeError };
 
 export class YkcFramer extends StartByteFramer<YkcFramerItem> {
   readonly maxLength: number;

@@ -130,10 +130,6 @@ export function encodeYkcFrame(frame: YkcFrame, options: YkcEncodeOptions = {}):
  * Encodes the reply to `request`: the reply carries the request's sequence field, so its two
  * bytes go back verbatim (docs/protocols/ykc.md §1).
  */
-export function encodeYkcReply<K extends YkcTypeName>(
-  request: { readonly sequence: number },
-  reply: Omit<YkcFrameOf<K>, 'sequence'>,
-  options: YkcEncodeOptions = {},
-): Buffer {
+export function encodeYkcReply<K extends YkcTypeName>(request: { readonly sequence: number }, reply: Omit<YkcFrameOf<K>, 'sequence'>, options: YkcEncodeOptions = {}): Buffer {
   return encodeYkcFrame({ ...reply, sequence: request.sequence } as unknown as YkcFrame, options);
 }

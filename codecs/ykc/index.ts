@@ -5,15 +5,7 @@ export * from './cipher.js';
 export * from './bcd.js';
 export * from './constants.js';
 export * from './framer.js';
-export {
-  DEFAULT_TIME_ZONE,
-  cardToString,
-  timestamp,
-  timestampFromDate,
-  type CardFormat,
-  type YkcCodecOptions,
-  type YkcTimestamp,
-} from './fields.js';
+export { DEFAULT_TIME_ZONE, cardToString, timestamp, timestampFromDate, type CardFormat, type YkcCodecOptions, type YkcTimestamp } from './fields.js';
 export * from './gbt-bits.js';
 export * from './stop-reasons.js';
 export type * from './messages/billing.js';

@@ -73,7 +73,15 @@ export class YkcPileKeys {
       if (this.piles.has(pile)) continue;
       const cipher = hex === '' ? this.encryption?.ownCipher(pile) : this.cipherOf(hex);
       const code = bcdOf(pile);
-      const blocks = cipher === undefined || code === undefined ? [] : PILE_TYPES.map((t) => cipher.encrypt(Buffer.concat([code, Buffer.of(t)])).subarray(0, DES_BLOCK).toString('hex'));
+      const blocks =
+        cipher === undefined || code === undefined
+          ? []
+          : PILE_TYPES.map((t) =>
+              cipher
+                .encrypt(Buffer.concat([code, Buffer.of(t)]))
+                .subarray(0, DES_BLOCK)
+                .toString('hex'),
+            );
       this.piles.set(pile, { hex, cipher, blocks });
       for (const b of blocks) this.byBlock.set(b, pile);
     }

@@ -58,7 +58,8 @@ export async function loadYkcOptions(source: { readonly file?: string; readonly 
   const value = doc.value ?? {};
   const issues = optionsValidator()(value);
   const zone = (value as { timeZone?: string }).timeZone;
-  if (issues.length === 0 && zone !== undefined && !isValidTimeZone(zone)) issues.push({ pointer: '/timeZone', reason: `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Asia/Shanghai)` });
+  if (issues.length === 0 && zone !== undefined && !isValidTimeZone(zone))
+    issues.push({ pointer: '/timeZone', reason: `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Asia/Shanghai)` });
   if (issues.length > 0) throw invalidConfig(doc, issues);
   const { stopReasonsFile, stopReasons, encryption, ...rest } = value as RawOptions;
   const cipher = encryption !== undefined ? encryptionSettings(doc, encryption, source.file !== undefined, env) : undefined;

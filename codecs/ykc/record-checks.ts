@@ -97,7 +97,10 @@ export function checkRecord(f: RecordFrame, o: RecordCheckOptions, ctx: RecordCh
       problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh in ${Math.round(seconds)} s: more than ${power} can deliver (${deliverable(seconds).toFixed(3)} kWh)` });
     } else if (seen !== undefined && f.totalEnergyKwh > seen.energyKwh + deliverable(Math.max(0, seen.secondsBefore))) {
       const limitKwh = seen.energyKwh + deliverable(Math.max(0, seen.secondsBefore));
-      problems.push({ reason: 'energy', detail: `${f.totalEnergyKwh} kWh, but the session showed ${seen.energyKwh} kWh ${Math.round(seen.secondsBefore)} s before: more than ${power} can add (${limitKwh.toFixed(3)} kWh)` });
+      problems.push({
+        reason: 'energy',
+        detail: `${f.totalEnergyKwh} kWh, but the session showed ${seen.energyKwh} kWh ${Math.round(seen.secondsBefore)} s before: more than ${power} can add (${limitKwh.toFixed(3)} kWh)`,
+      });
     }
   }
   if (o.tariff !== false && ctx.tariffs.length > 0 && !ctx.tariffs.some((t) => tariffMismatch(f, t, o) === undefined)) {
@@ -154,7 +157,10 @@ function totalMismatch(f: RecordFrame, t: YkcTariff, tolerance: (expected: numbe
   const high = Math.max(...prices);
   const within = (kwh: number): boolean => f.totalAmountYuan >= kwh * low - tolerance(kwh * low) && f.totalAmountYuan <= kwh * high + tolerance(kwh * high);
   if (within(f.totalEnergyKwh) || within(f.totalLossEnergyKwh)) return undefined;
-  const says = low === high ? `${round4(f.totalEnergyKwh * low)} CNY (${round4(low)} CNY/kWh)` : `${round4(f.totalEnergyKwh * low)} to ${round4(f.totalEnergyKwh * high)} CNY (${round4(low)} to ${round4(high)} CNY/kWh)`;
+  const says =
+    low === high
+      ? `${round4(f.totalEnergyKwh * low)} CNY (${round4(low)} CNY/kWh)`
+      : `${round4(f.totalEnergyKwh * low)} to ${round4(f.totalEnergyKwh * high)} CNY (${round4(low)} to ${round4(high)} CNY/kWh)`;
   return `total ${f.totalAmountYuan} CNY for ${f.totalEnergyKwh} kWh, billing model ${t.billingModelId} says ${says}`;
 }
 

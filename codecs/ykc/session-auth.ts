@@ -34,8 +34,7 @@ export class YkcAuthorizations {
   startRequest(f: YkcFrameOf<'startRequest'>): void {
     const connector = gunNo(f.gun);
     const card = cardId(f.cardNo, this.io.cardFormat);
-    const idToken: IdToken =
-      f.startMode === 3 ? { id: f.vin, type: 'vin' } : f.startMode === 2 && f.passwordRequired === 1 ? { id: card, type: 'password' } : { id: card, type: 'card' };
+    const idToken: IdToken = f.startMode === 3 ? { id: f.vin, type: 'vin' } : f.startMode === 2 && f.passwordRequired === 1 ? { id: card, type: 'password' } : { id: card, type: 'card' };
     const requestId = `${f.gun}-${f.sequence}-${this.io.ctx.clock.now()}`;
     const req: AuthRequest = { requestId, sequence: f.sequence, connector, gun: f.gun, idToken, cardNo: f.cardNo };
     this.io.event({ type: 'authorizationRequest', connector, idToken, requestId });

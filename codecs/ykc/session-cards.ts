@@ -76,7 +76,12 @@ export class YkcCards {
       ...clears.map((cards) => ({ kind: 'clear' as const, frame: { type: 'offlineCardClear' as const, pileCode: pile, countLayout, cards } })),
       ...syncs.map((cards) => ({
         kind: 'sync' as const,
-        frame: { type: 'offlineCardSync' as const, pileCode: pile, countLayout, cards: cards.map((physicalCardNo) => ({ logicalCardNo: /^[0-9]{1,16}$/.test(physicalCardNo) ? physicalCardNo : '0', physicalCardNo })) },
+        frame: {
+          type: 'offlineCardSync' as const,
+          pileCode: pile,
+          countLayout,
+          cards: cards.map((physicalCardNo) => ({ logicalCardNo: /^[0-9]{1,16}$/.test(physicalCardNo) ? physicalCardNo : '0', physicalCardNo })),
+        },
       })),
     ];
     for (const f of frames) this.io.encode({ ...f.frame, sequence: 0 });

@@ -53,7 +53,8 @@ export function ykcCommand(c: ChargerCommand, parts: YkcCommandParts, state: Ykc
     case 'stopCharging':
       if (!validConnector(c.connector, state.connectorCount)) return { status: 'rejected', reason: `no connector ${c.connector}` };
       // The open transaction is over, its record awaited; what charges is a session the CSMS has not been told of yet.
-      if (parts.transactions.waiting(c.connector)) return { status: 'rejected', reason: 'the session of this connector has ended and its record is awaited; the next session is reported once it came' };
+      if (parts.transactions.waiting(c.connector))
+        return { status: 'rejected', reason: 'the session of this connector has ended and its record is awaited; the next session is reported once it came' };
       parts.io.expect(c.id, 'stop', c.connector, { sequence: parts.io.send({ type: 'remoteStop', pileCode: pile, gun: gunCode(c.connector) }) });
       return { status: 'sent' };
     case 'setLocalList':

@@ -79,7 +79,15 @@ export class YkcFirmware {
     const waitMs = minutes * 60_000 + this.io.timeoutMs();
     this.io.expect(c.id, 'firmware', 0, { sequence }, waitMs);
     // Where the pile was sent, for the operator; never the credentials.
-    this.io.ctx.sink.log('info', 'ykc remote update sent (0x94)', { commandId: c.id, host: c.source.host, port: c.source.port, path: c.source.path, mode: c.installWhen, downloadTimeoutMin: minutes, waitMs });
+    this.io.ctx.sink.log('info', 'ykc remote update sent (0x94)', {
+      commandId: c.id,
+      host: c.source.host,
+      port: c.source.port,
+      path: c.source.path,
+      mode: c.installWhen,
+      downloadTimeoutMin: minutes,
+      waitMs,
+    });
     return { status: 'sent' };
   }
 

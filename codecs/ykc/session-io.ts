@@ -155,7 +155,13 @@ export class YkcOutbox {
     if (fields.transactionNo !== undefined) {
       const t = fields.transactionNo;
       const p = this.remove(this.pending.findIndex((x) => ofKind(x) && x.transactionNo === t));
-      return p ?? this.late(f, this.settled.findLastIndex((x) => ofKind(x.p) && x.p.transactionNo === t));
+      return (
+        p ??
+        this.late(
+          f,
+          this.settled.findLastIndex((x) => ofKind(x.p) && x.p.transactionNo === t),
+        )
+      );
     }
     for (const same of [(a: number, b: number) => a === b, sameSequence]) {
       const p = this.remove(this.pending.findIndex((x) => ofKind(x) && x.sequence !== undefined && same(x.sequence, f.sequence)));

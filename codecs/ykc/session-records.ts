@@ -56,7 +56,10 @@ export class YkcRecords {
     const txn = this.transactions.known(f.transactionNo);
     // What this connection saw of the session, by the gateway's clock (the record's times are the
     // pile's); a real-time energy of 0 says nothing (some firmware leaves the field empty).
-    const seen = txn?.energyWh !== undefined && txn.energyWh > 0 && txn.seenAt !== undefined ? { energyKwh: txn.energyWh / 1000, secondsBefore: (Date.parse(this.io.now()) - Date.parse(txn.seenAt)) / 1000 } : undefined;
+    const seen =
+      txn?.energyWh !== undefined && txn.energyWh > 0 && txn.seenAt !== undefined
+        ? { energyKwh: txn.energyWh / 1000, secondsBefore: (Date.parse(this.io.now()) - Date.parse(txn.seenAt)) / 1000 }
+        : undefined;
     const problems = checkRecord(f, this.io.ctx.options.recordChecks ?? {}, { ...this.checkContext(), ...(seen !== undefined ? { seen } : {}) });
     if (problems.length > 0) {
       this.hold(f, problems);
@@ -65,8 +68,7 @@ export class YkcRecords {
     const connector = gunNo(f.gun);
     const card = /^0*$/.test(f.physicalCardNo) ? '' : cardId(f.physicalCardNo, this.io.cardFormat);
     const idToken: IdToken | undefined =
-      txn?.idToken ??
-      (f.tradeFlag === 5 && f.vin !== '' ? { id: f.vin, type: 'vin' } : (f.tradeFlag === 2 || f.tradeFlag === 4) && card !== '' ? { id: card, type: 'card' } : undefined);
+      txn?.idToken ?? (f.tradeFlag === 5 && f.vin !== '' ? { id: f.vin, type: 'vin' } : (f.tradeFlag === 2 || f.tradeFlag === 4) && card !== '' ? { id: card, type: 'card' } : undefined);
     this.toConfirm.set(f.transactionNo, f.sequence);
     const now = this.io.now();
     const reason = mapStopReason(this.stopReasons, f.stopReason);
@@ -136,7 +138,13 @@ export class YkcRecords {
     const reasons = RECORD_HOLD_REASONS.filter((r) => problems.some((p) => p.reason === r));
     const detail = problems.map((p) => `${p.reason}: ${p.detail}`).join('; ');
     const first = reasons[0] ?? 'inconsistent';
-    this.io.ctx.sink.log('warn', 'ykc record implausible: held (not confirmed, not billed)', { transactionNo: f.transactionNo, gun: f.gun, detail, totalEnergyKwh: f.totalEnergyKwh, totalAmountYuan: f.totalAmountYuan });
+    this.io.ctx.sink.log('warn', 'ykc record implausible: held (not confirmed, not billed)', {
+      transactionNo: f.transactionNo,
+      gun: f.gun,
+      detail,
+      totalEnergyKwh: f.totalEnergyKwh,
+      totalAmountYuan: f.totalAmountYuan,
+    });
     this.transactions.held(f.transactionNo, () =>
       this.io.event({
         type: 'transactionRecordHeld',
@@ -164,5 +172,4 @@ export class YkcRecords {
     memory.set(HELD_KEY, fresh);
     return fresh;
   }
-
 }

@@ -161,12 +161,29 @@ export function localStamp(ms: number, timeZone: string): string {
 }
 
 const DOWNLINK = new Set<string>([
-  'loginAnswer', 'heartbeatAnswer', 'billingModelVerifyAnswer', 'billingModelAnswer', 'readRealTimeData', 'startConfirm', 'remoteStart',
-  'remoteStop', 'transactionRecordConfirm', 'balanceUpdate', 'offlineCardSync', 'offlineCardClear', 'offlineCardQuery', 'workParams', 'timeSync',
-  'billingModelSet', 'parkingLockCommand', 'reboot', 'firmwareUpdate', 'parallelStartConfirm', 'parallelRemoteStart',
+  'loginAnswer',
+  'heartbeatAnswer',
+  'billingModelVerifyAnswer',
+  'billingModelAnswer',
+  'readRealTimeData',
+  'startConfirm',
+  'remoteStart',
+  'remoteStop',
+  'transactionRecordConfirm',
+  'balanceUpdate',
+  'offlineCardSync',
+  'offlineCardClear',
+  'offlineCardQuery',
+  'workParams',
+  'timeSync',
+  'billingModelSet',
+  'parkingLockCommand',
+  'reboot',
+  'firmwareUpdate',
+  'parallelStartConfirm',
+  'parallelRemoteStart',
 ]);
 
 export function isDownlink(f: YkcFrame): boolean {
   return DOWNLINK.has(f.type);
 }
-

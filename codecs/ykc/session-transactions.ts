@@ -127,7 +127,11 @@ export class YkcTransactions {
   private startSession(transactionNo: string, txn: Txn, at: Timestamp): void {
     if (this.mustWait(transactionNo, txn, at)) return;
     for (const no of this.openOn(txn.connector, transactionNo)) {
-      this.io.ctx.sink.log('warn', 'ykc gun charging under a new transaction: the previous session ends without its record, which corrects it when it comes', { connector: txn.connector, previous: no, transactionNo });
+      this.io.ctx.sink.log('warn', 'ykc gun charging under a new transaction: the previous session ends without its record, which corrects it when it comes', {
+        connector: txn.connector,
+        previous: no,
+        transactionNo,
+      });
       this.endWithoutRecord(no, at);
     }
     txn.started = true;
@@ -143,7 +147,12 @@ export class YkcTransactions {
     const wait = this.waits.of(connector);
     if (wait !== undefined) {
       if (wait.next !== transactionNo) {
-        if (wait.next !== undefined) this.io.ctx.sink.log('warn', 'ykc gun charging under a third transaction while waiting for a record: the one before it is reported by its own record', { connector, skipped: wait.next, transactionNo });
+        if (wait.next !== undefined)
+          this.io.ctx.sink.log('warn', 'ykc gun charging under a third transaction while waiting for a record: the one before it is reported by its own record', {
+            connector,
+            skipped: wait.next,
+            transactionNo,
+          });
         wait.next = transactionNo;
         wait.nextSince = at;
       }
@@ -152,7 +161,12 @@ export class YkcTransactions {
     const previous = this.waits.enabled ? this.openOn(connector, transactionNo)[0] : undefined;
     if (previous === undefined) return false;
     this.waits.begin(connector, previous, transactionNo, at);
-    this.io.ctx.sink.log('info', 'ykc gun charging under a new transaction before the record of the previous one: that one stays open until its record comes', { connector, previous, transactionNo, waitMs: this.io.ctx.options.recordWaitMs ?? DEFAULT_RECORD_WAIT_MS });
+    this.io.ctx.sink.log('info', 'ykc gun charging under a new transaction before the record of the previous one: that one stays open until its record comes', {
+      connector,
+      previous,
+      transactionNo,
+      waitMs: this.io.ctx.options.recordWaitMs ?? DEFAULT_RECORD_WAIT_MS,
+    });
     return true;
   }
 
@@ -169,7 +183,11 @@ export class YkcTransactions {
     // charging and the pile sends a second 0x33, with success. The start waits for the EV.
     const waiting = !ok && f.failReason === GUN_NOT_PLUGGED;
     if (p !== undefined) {
-      const reason = ok ? undefined : waiting ? `${reasonText(START_FAIL_REASON, f.failReason)}: the pile starts once the gun is plugged in (within 60 s)` : reasonText(START_FAIL_REASON, f.failReason);
+      const reason = ok
+        ? undefined
+        : waiting
+          ? `${reasonText(START_FAIL_REASON, f.failReason)}: the pile starts once the gun is plugged in (within 60 s)`
+          : reasonText(START_FAIL_REASON, f.failReason);
       this.io.result(p.commandId, ok || waiting ? 'accepted' : 'rejected', reason, f.failReason);
     }
     const txn = this.txns.get(f.transactionNo);

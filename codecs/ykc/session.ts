@@ -56,7 +56,19 @@ function isEncryptedLogin(frame: Uint8Array): boolean {
   return frame[4] === 0x01 && frame[5] === 0x01;
 }
 
-const BASE_COMMANDS: readonly ChargerCommandType[] = ['startCharging', 'stopCharging', 'authorize', 'setTariff', 'confirmRecord', 'setAvailability', 'reset', 'setClock', 'interrogate', 'setLocalList', 'updateFirmware'];
+const BASE_COMMANDS: readonly ChargerCommandType[] = [
+  'startCharging',
+  'stopCharging',
+  'authorize',
+  'setTariff',
+  'confirmRecord',
+  'setAvailability',
+  'reset',
+  'setClock',
+  'interrogate',
+  'setLocalList',
+  'updateFirmware',
+];
 
 /**
  * Answers to query, balance and parking-lock frames (no canonical command sends those, see
@@ -66,8 +78,17 @@ const UNSOLICITED_ANSWERS = new Set<string>(['offlineCardSyncAnswer', 'offlineCa
 
 /** Frames from the charger about one gun: dropped when the pile has no such gun. */
 const GUN_FRAMES = new Set<string>([
-  'realTimeData', 'parkingLockStatus', 'startRequest', 'remoteStartResult', 'remoteStopResult', 'transactionRecord', 'transactionRecordV17',
-  'chargingHandshake', 'parameterConfig', 'bmsDemand', 'chargingEnd',
+  'realTimeData',
+  'parkingLockStatus',
+  'startRequest',
+  'remoteStartResult',
+  'remoteStopResult',
+  'transactionRecord',
+  'transactionRecordV17',
+  'chargingHandshake',
+  'parameterConfig',
+  'bmsDemand',
+  'chargingEnd',
 ]);
 
 export class YkcSession implements CodecSession {
@@ -104,7 +125,11 @@ export class YkcSession implements CodecSession {
     const o = ctx.options;
     this.io = new YkcOutbox(ctx, ctx.connection.timeZone ?? o.timeZone ?? DEFAULT_TIME_ZONE, o.cardFormat ?? 'hex');
     this.status = new YkcGunStatus(this.io);
-    this.transactions = new YkcTransactions(this.io, () => this.pileCode, (f, at) => this.realTime(f, at));
+    this.transactions = new YkcTransactions(
+      this.io,
+      () => this.pileCode,
+      (f, at) => this.realTime(f, at),
+    );
     this.authorizations = new YkcAuthorizations(this.io, this.transactions, () => this.pileCode);
     this.settings = new YkcSettings(this.io);
     this.records = new YkcRecords(
@@ -319,7 +344,12 @@ export class YkcSession implements CodecSession {
     this.ctx.sink.ignored?.('foreign_address');
     if (this.foreignLogged) return;
     this.foreignLogged = true;
-    this.ctx.sink.log('warn', 'ykc frames naming another pile than the logged-in one are ignored (logged once, counted)', { type: f.type, sequence: f.sequence, pileCode: f.pileCode, loggedIn: this.pileCode });
+    this.ctx.sink.log('warn', 'ykc frames naming another pile than the logged-in one are ignored (logged once, counted)', {
+      type: f.type,
+      sequence: f.sequence,
+      pileCode: f.pileCode,
+      loggedIn: this.pileCode,
+    });
   }
 
   private onLogin(f: YkcFrameOf<'login'>): void {

@@ -100,7 +100,13 @@ export async function startDevCsms(options: DevCsmsOptions = {}): Promise<DevCsm
     options.print?.(formatFrame(f), f);
   };
   wss.on('connection', (ws: WebSocket, req) => {
-    const station = decodeURIComponent((req.url ?? '/').split('?')[0]?.split('/').filter((s) => s !== '').at(-1) ?? 'unknown');
+    const station = decodeURIComponent(
+      (req.url ?? '/')
+        .split('?')[0]
+        ?.split('/')
+        .filter((s) => s !== '')
+        .at(-1) ?? 'unknown',
+    );
     ws.on('message', (data) => {
       let frame: unknown;
       try {

@@ -150,12 +150,15 @@ export async function runReplay(file: string, options: ReplayOptions, io: CliIo)
 export function registerReplay(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('replay')
-    .description('play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger\'s frames yield')
+    .description("play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger's frames yield")
     .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
     .option('--codec <name>', `protocol of the capture: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
-    .option('--mapping <file>', `the codec's options file: ${allCodecs()
-      .map((c) => `${c.optionsFile.noun}${c.optionsFile.required ? ' (needed for events)' : ''}`)
-      .join(', or ')}`)
+    .option(
+      '--mapping <file>',
+      `the codec's options file: ${allCodecs()
+        .map((c) => `${c.optionsFile.noun}${c.optionsFile.required ? ' (needed for events)' : ''}`)
+        .join(', or ')}`,
+    )
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
     .option('--json', 'print JSON instead of a readable dump')
     .action(async (file: string, options: ReplayOptions) => setExit(await runReplay(file, options, io)));

@@ -44,7 +44,12 @@ const MAX_PENDING = 64;
 
 /** Turns any text into a safe file-name part. */
 export function fileNamePart(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 80) || '_';
+  return (
+    text
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^\.+/, '_')
+      .slice(0, 80) || '_'
+  );
 }
 
 /** `2026-11-26T00:15:00.123Z` → `20261126T001500.123Z`: sortable, no `:` for other file systems. */

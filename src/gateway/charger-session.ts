@@ -220,7 +220,12 @@ export class ChargerSession {
     if (this.current === 'closed') return undefined;
     const goodbye = goodbyeMs > 0 ? this.session.goodbye?.() : undefined;
     if (goodbye !== undefined) {
-      await boundedWait(goodbye.catch(() => undefined), goodbyeMs, () => undefined, this.options.clock);
+      await boundedWait(
+        goodbye.catch(() => undefined),
+        goodbyeMs,
+        () => undefined,
+        this.options.clock,
+      );
     }
     this.keepEngine = true;
     this.close(reason);

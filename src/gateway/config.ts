@@ -142,7 +142,8 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
   const profile = raw.csms.securityProfile ?? 1;
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
-  if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined)) secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
+  if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
+    secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   const firmware = parseFirmwareConfig(raw.firmware, secretIssues);
@@ -150,7 +151,8 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   secretIssues.push(...sourceIssues(raw.stations?.defaults?.allowedSources, '/stations/defaults/allowedSources'));
   const fleet = fleetConfig(raw.fleet);
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
-  if (fleet.renewIntervalMs >= fleet.leaseTtlMs) secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
+  if (fleet.renewIntervalMs >= fleet.leaseTtlMs)
+    secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
   const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);

@@ -40,7 +40,8 @@ export function parseFirmwareConfig(raw: RawFirmwareConfig | undefined, issues: 
     issues.push({ pointer: '/firmware', reason: 'publicHost is required: the IPv4 address chargers reach the gateway at' });
     return undefined;
   }
-  if (!isIPv4(raw.publicHost)) issues.push({ pointer: '/firmware/publicHost', reason: `must be an IPv4 address (chargers are told it; YKC 0x94 carries 16 characters, no host names), not ${JSON.stringify(raw.publicHost)}` });
+  if (!isIPv4(raw.publicHost))
+    issues.push({ pointer: '/firmware/publicHost', reason: `must be an IPv4 address (chargers are told it; YKC 0x94 carries 16 characters, no host names), not ${JSON.stringify(raw.publicHost)}` });
   const min = raw.passivePortMin ?? 0;
   const max = raw.passivePortMax ?? (raw.passivePortMin === undefined ? 0 : 65535);
   if (min > max) issues.push({ pointer: '/firmware/passivePortMax', reason: `must not be below passivePortMin (${min})` });

@@ -57,7 +57,34 @@ const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 /** Chunks a download is written in. */
 const CHUNK = 64 * 1024;
 /** Commands a charger needs to fetch one file; the others (STOR, DELE, MKD, SITE...) are refused. */
-const COMMANDS = ['USER', 'PASS', 'SYST', 'FEAT', 'OPTS', 'TYPE', 'MODE', 'STRU', 'PWD', 'XPWD', 'CWD', 'CDUP', 'PASV', 'EPSV', 'PORT', 'EPRT', 'SIZE', 'MDTM', 'REST', 'RETR', 'LIST', 'NLST', 'STAT', 'NOOP', 'QUIT', 'ABOR'];
+const COMMANDS = [
+  'USER',
+  'PASS',
+  'SYST',
+  'FEAT',
+  'OPTS',
+  'TYPE',
+  'MODE',
+  'STRU',
+  'PWD',
+  'XPWD',
+  'CWD',
+  'CDUP',
+  'PASV',
+  'EPSV',
+  'PORT',
+  'EPRT',
+  'SIZE',
+  'MDTM',
+  'REST',
+  'RETR',
+  'LIST',
+  'NLST',
+  'STAT',
+  'NOOP',
+  'QUIT',
+  'ABOR',
+];
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 
 function randomText(length: number): string {
@@ -145,9 +172,11 @@ class ImageView extends FileSystem {
     if (p !== this.image.path) return Promise.reject(Object.assign(new Error('No such file'), { code: 550 }));
     const from = typeof start === 'number' && start > 0 ? start : 0;
     const data = this.image.data.subarray(from);
-    const stream = Readable.from((function* chunks() {
-      for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, i + CHUNK);
-    })());
+    const stream = Readable.from(
+      (function* chunks() {
+        for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, i + CHUNK);
+      })(),
+    );
     // ftp-srv resumes it once the 150 reply is out.
     stream.pause();
     return Promise.resolve({ stream, clientPath: p });

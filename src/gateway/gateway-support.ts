@@ -30,7 +30,13 @@ export function gatewayState(g: {
     transactionEventsQueued: async () => {
       // The store waits for Redis during an outage: a station whose size does not come within
       // the bound counts 0, so the scrape stays prompt and merely short.
-      const sizes = [...g.stations.keys()].map((id) => boundedWait((g.store()?.size(id, TX_QUEUE) ?? Promise.resolve(0)).catch(() => 0), METRICS_STORE_TIMEOUT_MS, () => 0));
+      const sizes = [...g.stations.keys()].map((id) =>
+        boundedWait(
+          (g.store()?.size(id, TX_QUEUE) ?? Promise.resolve(0)).catch(() => 0),
+          METRICS_STORE_TIMEOUT_MS,
+          () => 0,
+        ),
+      );
       return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
     },
     stationsStarted: g.started,
@@ -119,7 +125,13 @@ export function sessionObserver(metrics: GatewayMetrics, codec: string, ignored:
 
 /** The gateway stops: says how many TransactionEvents are still queued, and what becomes of them. */
 export async function warnQueuedAtStop(engines: Iterable<StationEngine>, durable: boolean, drainTimeoutMs: number, log: Logger): Promise<void> {
-  const left = (await boundedWait(Promise.all([...engines].map((e) => e.queuedTransactionEvents())).catch((): number[] => []), METRICS_STORE_TIMEOUT_MS, (): number[] => [])).reduce((a, b) => a + b, 0);
+  const left = (
+    await boundedWait(
+      Promise.all([...engines].map((e) => e.queuedTransactionEvents())).catch((): number[] => []),
+      METRICS_STORE_TIMEOUT_MS,
+      (): number[] => [],
+    )
+  ).reduce((a, b) => a + b, 0);
   if (left === 0) return;
   const fate = durable ? 'they stay in the store and are sent when the station connects again' : 'the memory store loses them';
   log.warn({ drainTimeoutMs, queued: left }, `stopping with TransactionEvents still queued: ${fate}`);

@@ -94,18 +94,15 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    this.log =
-      options.logger ??
-      pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    this.log = options.logger ?? pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
     this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
     );
     this.registry = new FileStationRegistry(config.stations.registry);
-    this.metricsRegistry = new GatewayMetrics(
-      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }),
-      [...new Set(config.listeners.map((l) => l.codec))],
-    );
+    this.metricsRegistry = new GatewayMetrics(gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }), [
+      ...new Set(config.listeners.map((l) => l.codec)),
+    ]);
     this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
     this.keys = registryKeys(() => this.registry);
     this.diagnostics = new StationDiagnostics(config.diagnostics.bytes);
@@ -177,7 +174,14 @@ export class Gateway {
     });
     if (config.firmware !== undefined) this.firmware = await startFirmwareServer(config.firmware, this.log);
     this.starts = new StationStarts({
-      config, store, ownership, guard: this.guard, metrics: this.metricsRegistry, diagnostics: this.diagnostics, pems, stations: this.stations,
+      config,
+      store,
+      ownership,
+      guard: this.guard,
+      metrics: this.metricsRegistry,
+      diagnostics: this.diagnostics,
+      pems,
+      stations: this.stations,
       // What the stations fetch firmware images and upload logs with (`downloads` in the config).
       shared: {
         downloader,
@@ -223,7 +227,14 @@ export class Gateway {
     // A station whose CSMS is not (or no longer) connected only hands over its charger's events:
     // its queue waits in the store.
     const settling = [...engines].map((e) => Promise.race([e.settled(), e.eventsHandled().then(() => offline(e))]));
-    const flushed = await boundedWait(Promise.all(settling).then(() => true, () => false), drainTimeoutMs, () => false);
+    const flushed = await boundedWait(
+      Promise.all(settling).then(
+        () => true,
+        () => false,
+      ),
+      drainTimeoutMs,
+      () => false,
+    );
     await warnQueuedAtStop(engines, this.store?.durable === true, drainTimeoutMs, this.log);
     await Promise.all([...engines].map((e) => e.stop().catch(() => undefined)));
     this.stations.clear();
@@ -249,7 +260,10 @@ export class Gateway {
     const address = socket.remoteAddress ?? 'unknown';
     if (!this.perAddress.acquire(address)) {
       metrics.refused('address_limit');
-      this.log.warn({ codec, remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress }, 'charger connection refused: too many connections from this address');
+      this.log.warn(
+        { codec, remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress },
+        'charger connection refused: too many connections from this address',
+      );
       socket.destroy();
       return;
     }
@@ -315,5 +329,4 @@ export class Gateway {
   async metrics(): Promise<string> {
     return this.metricsRegistry.text();
   }
-
 }

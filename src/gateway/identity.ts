@@ -154,7 +154,12 @@ export class IdentityGuard {
     const verdict = this.decide(a);
     if (!verdict.ok) {
       const policy = verdict.reason === 'duplicate_login' ? (a.entry?.duplicateLogin ?? this.options.defaults.duplicateLogin) : undefined;
-      this.refused(a.codec, verdict.reason, verdict.detail, { chargerId: a.chargerId, address: a.session.remoteAddress, ...(a.entry !== undefined ? { stationId: a.entry.stationId } : {}), ...(policy !== undefined ? { policy } : {}) });
+      this.refused(a.codec, verdict.reason, verdict.detail, {
+        chargerId: a.chargerId,
+        address: a.session.remoteAddress,
+        ...(a.entry !== undefined ? { stationId: a.entry.stationId } : {}),
+        ...(policy !== undefined ? { policy } : {}),
+      });
       return verdict;
     }
     const stationId = (a.entry as ResolvedEntry).stationId;
@@ -187,7 +192,15 @@ export class IdentityGuard {
     }
     const detail = `login of ${a.chargerId} from ${claim.address ?? 'an unknown address'} on instance ${claim.by} refused: the live connection from ${a.session.remoteAddress ?? 'an unknown address'} keeps the identity (${policy})`;
     this.event(a.entry.stationId, 'duplicate_login', 'ChargerLoginRefused', `duplicate_login: ${detail}`);
-    this.log('duplicate_login', a.chargerId, 'charger login on another instance refused: this instance keeps the live connection', { codec: a.codec, chargerId: a.chargerId, stationId: a.entry.stationId, remote: claim.address, instance: claim.by, live: a.session.remoteAddress, policy });
+    this.log('duplicate_login', a.chargerId, 'charger login on another instance refused: this instance keeps the live connection', {
+      codec: a.codec,
+      chargerId: a.chargerId,
+      stationId: a.entry.stationId,
+      remote: claim.address,
+      instance: claim.by,
+      live: a.session.remoteAddress,
+      policy,
+    });
     return detail;
   }
 
@@ -202,14 +215,16 @@ export class IdentityGuard {
     const { chargerId, stationId, address, policy } = who;
     const message = reason === 'unknown_charger' ? 'unknown charger refused at login (not in the station registry)' : 'charger login refused';
     this.log(reason, chargerId ?? address ?? 'unknown', message, { codec, reason, chargerId, stationId, remote: address, detail, ...(policy !== undefined ? { policy } : {}) });
-    if (stationId !== undefined && reason !== 'unknown_charger') this.event(stationId, reason, 'ChargerLoginRefused', `${reason}: login of ${chargerId ?? '?'} from ${address ?? 'an unknown address'} refused: ${detail}`);
+    if (stationId !== undefined && reason !== 'unknown_charger')
+      this.event(stationId, reason, 'ChargerLoginRefused', `${reason}: login of ${chargerId ?? '?'} from ${address ?? 'an unknown address'} refused: ${detail}`);
   }
 
   private decide(a: LoginAttempt): LoginVerdict {
     const address = a.session.remoteAddress;
     if (a.entry === undefined) return { ok: false, reason: 'unknown_charger', detail: 'not in the station registry' };
     const sources = a.entry.allowedSources ?? this.options.defaults.allowedSources;
-    if (sources !== undefined && !this.filter(sources).allows(address)) return { ok: false, reason: 'source_not_allowed', detail: `${address ?? 'an unknown address'} is outside its allowed networks` };
+    if (sources !== undefined && !this.filter(sources).allows(address))
+      return { ok: false, reason: 'source_not_allowed', detail: `${address ?? 'an unknown address'} is outside its allowed networks` };
     if (a.proof.key === 'missing') return { ok: false, reason: 'bad_key', detail: 'the login did not use its key' };
     const holder = this.claims.get(a.entry.stationId);
     if (holder === undefined || holder === a.session || holder.state === 'closed') return { ok: true };
@@ -229,7 +244,16 @@ export class IdentityGuard {
     const why = sameSource(live.remoteAddress, address) ? 'from the same address' : `after ${Math.round(live.idleMs)} ms without a byte`;
     const detail = `duplicate_login: login of ${chargerId} from ${address ?? 'an unknown address'}${instance !== undefined ? ` on instance ${instance}` : ''} replaced the live connection from ${live.remoteAddress ?? 'an unknown address'} (${why})`;
     this.event(stationId, 'replaced', 'ChargerLoginReplaced', detail);
-    this.log('replaced', chargerId, 'charger login replaced the live connection of its identity', { codec, chargerId, stationId, remote: address, live: live.remoteAddress, idleMs: Math.round(live.idleMs), policy: 'replace', ...(instance !== undefined ? { instance } : {}) });
+    this.log('replaced', chargerId, 'charger login replaced the live connection of its identity', {
+      codec,
+      chargerId,
+      stationId,
+      remote: address,
+      live: live.remoteAddress,
+      idleMs: Math.round(live.idleMs),
+      policy: 'replace',
+      ...(instance !== undefined ? { instance } : {}),
+    });
   }
 
   private log(reason: string, who: string, message: string, data: Record<string, unknown>): void {

@@ -80,10 +80,13 @@ export class GatewayBadFrameLines {
     const { log, droppedBefore } = this.budget.spend();
     this.flush(droppedBefore);
     if (!log && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, Math.max(1, this.budget.endsAt - Date.now()));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.flush();
+        },
+        Math.max(1, this.budget.endsAt - Date.now()),
+      );
       this.timer.unref();
     }
     return log;

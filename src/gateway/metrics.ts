@@ -138,7 +138,12 @@ export class GatewayMetrics {
       labelNames: ['codec', 'reason'],
       registers,
     });
-    this.loginReplacements = new Counter({ name: `${p}logins_replaced_total`, help: 'Second logins of a connected identity that took it over (duplicateLogin: replace), by codec', labelNames: ['codec'], registers });
+    this.loginReplacements = new Counter({
+      name: `${p}logins_replaced_total`,
+      help: 'Second logins of a connected identity that took it over (duplicateLogin: replace), by codec',
+      labelNames: ['codec'],
+      registers,
+    });
     for (const codec of codecs) {
       for (const reason of LOGIN_REFUSALS) this.loginRefusals.inc({ codec, reason }, 0);
       this.loginReplacements.inc({ codec }, 0);

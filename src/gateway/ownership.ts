@@ -39,7 +39,6 @@ import { isRecord, refusalOf, TAKEOVER_KEY, takeoverBy, type TakeoverClaim } fro
 
 export { TAKEOVER_KEY, type TakeoverClaim } from './takeover.js';
 
-
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /** How long `Ownership.stop` waits for the renewal round in progress and the releases. */
@@ -74,8 +73,6 @@ export interface Holding {
    */
   readonly consider?: (claim: TakeoverClaim) => string | undefined;
 }
-
-
 
 interface Held {
   readonly station: string;
@@ -290,7 +287,9 @@ export class Ownership {
       [...this.held].map(async ([station, h]) => {
         if (h.ending !== undefined) {
           // Still ours until released: no one may open another OCPP connection while it closes.
-          await this.store.renewLease(station, this.instanceId, this.leaseTtlMs).catch((err: unknown) => this.log('warn', 'ownership lease of a stopping station not renewed: store error', { station, error: message(err) }));
+          await this.store
+            .renewLease(station, this.instanceId, this.leaseTtlMs)
+            .catch((err: unknown) => this.log('warn', 'ownership lease of a stopping station not renewed: store error', { station, error: message(err) }));
           return;
         }
         if (h.holding?.ended() === true) {

@@ -68,7 +68,8 @@ export function profileIssues(entry: StationEntry, csms: GatewayConfig['csms']):
 function scrub(issue: PointerIssue): PointerIssue {
   if (issue.pointer === '') return { pointer: '', reason: 'must be a JSON object (value not shown)' };
   const secret = issue.pointer.startsWith('/password') || issue.pointer.startsWith('/ykcKey');
-  if (secret && !issue.reason.startsWith('environment variable') && !issue.reason.includes('(value not shown)')) return { pointer: issue.pointer, reason: 'must be a non-empty string (value not shown)' };
+  if (secret && !issue.reason.startsWith('environment variable') && !issue.reason.includes('(value not shown)'))
+    return { pointer: issue.pointer, reason: 'must be a non-empty string (value not shown)' };
   return issue;
 }
 

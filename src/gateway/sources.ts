@@ -119,7 +119,7 @@ function formatAddress(bytes: Buffer, family: 'ipv4' | 'ipv6'): string {
   // The longest run of two or more zero groups becomes `::` (RFC 5952).
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -83,7 +83,17 @@ export class StationStarts {
     }
     // One OCPP connection per station: the engine of an earlier connection has stopped before ours starts.
     const retiring = this.retiring.get(entry.stationId);
-    if (retiring !== undefined && !(await boundedWait(retiring.then(() => true, () => false), RETIRE_WAIT_MS, () => false))) {
+    if (
+      retiring !== undefined &&
+      !(await boundedWait(
+        retiring.then(
+          () => true,
+          () => false,
+        ),
+        RETIRE_WAIT_MS,
+        () => false,
+      ))
+    ) {
       engineLog('warn', 'the engine of the previous connection has not stopped in time: starting anyway', { waitedMs: RETIRE_WAIT_MS });
     }
     const gone = (): boolean => session.state === 'closed' || d.stopping();

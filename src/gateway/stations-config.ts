@@ -84,7 +84,10 @@ export function parseStationRegistry(text: string, file: string, env: Env = proc
   const out = new Map<string, StationEntry>();
   const secretIssues: PointerIssue[] = [];
   for (const [chargerId, entry] of Object.entries(value as Record<string, StationEntry | null>)) {
-    out.set(chargerId, checkEntry(entry ?? {}, env, (...path) => pointerOf(chargerId, ...path), secretIssues));
+    out.set(
+      chargerId,
+      checkEntry(entry ?? {}, env, (...path) => pointerOf(chargerId, ...path), secretIssues),
+    );
   }
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
   return out;
@@ -116,7 +119,8 @@ function checkEntry(e: StationEntry, env: Env, at: (...path: (string | number)[]
   issues.push(...sourceIssues(e.allowedSources, at('allowedSources')));
   const before = issues.length;
   const key = interpolate(e.ykcKey, env, at('ykcKey'), issues)?.trim();
-  if (key !== undefined && issues.length === before && !/^[0-9A-Fa-f]{48}$/.test(key)) issues.push({ pointer: at('ykcKey'), reason: 'must be a 3DES key of 48 hex digits (24 bytes), or ${ENV_NAME} naming one (value not shown)' });
+  if (key !== undefined && issues.length === before && !/^[0-9A-Fa-f]{48}$/.test(key))
+    issues.push({ pointer: at('ykcKey'), reason: 'must be a 3DES key of 48 hex digits (24 bytes), or ${ENV_NAME} naming one (value not shown)' });
   return { ...e, ...(password !== undefined ? { password } : {}), ...(key !== undefined ? { ykcKey: key.toUpperCase() } : {}) };
 }
 
@@ -135,7 +139,7 @@ export function registryRedis(raw: RawStationsConfig | undefined, store: StoreCo
   const r = raw?.redis;
   if (r === undefined || r === false) return undefined;
   if (raw?.file !== undefined) issues.push({ pointer: '/stations/redis', reason: 'stations.file and stations.redis are exclusive: keep the registry in one place' });
-  if (store === 'memory') issues.push({ pointer: '/stations/redis', reason: 'the Redis registry lives on the store\'s Redis: set store to a Redis form ({ redis: <url> }, sentinel or cluster)' });
+  if (store === 'memory') issues.push({ pointer: '/stations/redis', reason: "the Redis registry lives on the store's Redis: set store to a Redis form ({ redis: <url> }, sentinel or cluster)" });
   return { key: r === true ? DEFAULT_REGISTRY_KEY : (r.key ?? DEFAULT_REGISTRY_KEY) };
 }
 

@@ -33,18 +33,11 @@ export interface ClusterStoreConfig {
   readonly tls: boolean;
 }
 
-export type StoreConfig =
-  | 'memory'
-  | { readonly redis: string; readonly password?: string }
-  | { readonly sentinel: SentinelStoreConfig }
-  | { readonly cluster: ClusterStoreConfig };
+export type StoreConfig = 'memory' | { readonly redis: string; readonly password?: string } | { readonly sentinel: SentinelStoreConfig } | { readonly cluster: ClusterStoreConfig };
 
 /** The store section as the schema lets it through. */
 export type RawStoreConfig =
-  | 'memory'
-  | { redis: string }
-  | { sentinel: { sentinels: string[]; name: string; password?: string; sentinelPassword?: string; tls?: boolean } }
-  | { cluster: { nodes: string[]; password?: string } };
+  'memory' | { redis: string } | { sentinel: { sentinels: string[]; name: string; password?: string; sentinelPassword?: string; tls?: boolean } } | { cluster: { nodes: string[]; password?: string } };
 
 type Env = Readonly<Record<string, string | undefined>>;
 /** Replaces `${NAME}` in `text` from the environment; a missing variable becomes an issue at `pointer`. */

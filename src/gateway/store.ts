@@ -61,7 +61,10 @@ export function createRedisClient(store: Exclude<StoreConfig, 'memory'>, clientO
 export function createGatewayStore(store: StoreConfig, log: Logger): StateStore {
   const kind = storeKind(store);
   if (store === 'memory') {
-    log.warn({ store: kind }, 'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use a Redis store (redis, sentinel or cluster) in production');
+    log.warn(
+      { store: kind },
+      'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use a Redis store (redis, sentinel or cluster) in production',
+    );
     return new MemoryStore();
   }
   const client = createRedisClient(store);

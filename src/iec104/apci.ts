@@ -21,16 +21,10 @@ const U_FUNCTIONS = [
 
 export type UFunction = (typeof U_FUNCTIONS)[number][0];
 
-export const U_CODE: Readonly<Record<UFunction, number>> = Object.fromEntries(U_FUNCTIONS) as Record<
-  UFunction,
-  number
->;
+export const U_CODE: Readonly<Record<UFunction, number>> = Object.fromEntries(U_FUNCTIONS) as Record<UFunction, number>;
 const U_BY_CODE = new Map<number, UFunction>(U_FUNCTIONS.map(([name, code]) => [code, name]));
 
-export type Apci =
-  | { readonly format: 'I'; readonly ns: number; readonly nr: number }
-  | { readonly format: 'S'; readonly nr: number }
-  | { readonly format: 'U'; readonly fn: UFunction };
+export type Apci = { readonly format: 'I'; readonly ns: number; readonly nr: number } | { readonly format: 'S'; readonly nr: number } | { readonly format: 'U'; readonly fn: UFunction };
 
 /** Next value of a 15-bit sequence counter. */
 export function seqNext(n: number): number {

@@ -124,8 +124,7 @@ function writeElement(out: Buffer, at: number, kind: ElementKind, o: Information
       return at + 5;
     case 'BCR':
       out.writeInt32LE(range('value', Number(e.value), -0x80000000, 0x7fffffff), at);
-      out[at + 4] =
-        range('sequence', Number(e.sequence), 0, 31) | (e.carry === true ? 0x20 : 0) | (e.adjusted === true ? 0x40 : 0) | (e.invalid === true ? 0x80 : 0);
+      out[at + 4] = range('sequence', Number(e.sequence), 0, 31) | (e.carry === true ? 0x20 : 0) | (e.adjusted === true ? 0x40 : 0) | (e.invalid === true ? 0x80 : 0);
       return at + 5;
     case 'SCD':
       out.writeUInt16LE(range('status', Number(e.status), 0, 0xffff), at);

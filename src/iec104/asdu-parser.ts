@@ -38,11 +38,21 @@ const int7 = function (this: unknown, b: number): number {
 function addElement(p: Parser, kind: ElementKind): Parser {
   switch (kind) {
     case 'SIQ':
-      return p.uint8('value', { formatter: bit(0x01) }).seek(-1).uint8('quality', { formatter: masked(0xf0) });
+      return p
+        .uint8('value', { formatter: bit(0x01) })
+        .seek(-1)
+        .uint8('quality', { formatter: masked(0xf0) });
     case 'DIQ':
-      return p.uint8('value', { formatter: masked(0x03) }).seek(-1).uint8('quality', { formatter: masked(0xf0) });
+      return p
+        .uint8('value', { formatter: masked(0x03) })
+        .seek(-1)
+        .uint8('quality', { formatter: masked(0xf0) });
     case 'VTI':
-      return p.uint8('value', { formatter: int7 }).seek(-1).uint8('transient', { formatter: bit(0x80) }).uint8('quality');
+      return p
+        .uint8('value', { formatter: int7 })
+        .seek(-1)
+        .uint8('transient', { formatter: bit(0x80) })
+        .uint8('quality');
     case 'BSI':
       return p.uint32('value').uint8('quality');
     case 'NVA':
@@ -67,7 +77,11 @@ function addElement(p: Parser, kind: ElementKind): Parser {
       return p.int16('raw').seek(-2).int16('value', { formatter: normalized });
     case 'SEP':
       // Event state in bits 0..1; the rest of the octet is the quality (§7.2.6.10).
-      return p.uint8('state', { formatter: masked(0x03) }).seek(-1).uint8('quality', { formatter: masked(0xfc) }).uint16('elapsedTime');
+      return p
+        .uint8('state', { formatter: masked(0x03) })
+        .seek(-1)
+        .uint8('quality', { formatter: masked(0xfc) })
+        .uint16('elapsedTime');
     case 'SPE':
       return p.uint8('start').uint8('quality').uint16('relayDurationTime');
     case 'OCI':
@@ -97,7 +111,10 @@ function addElement(p: Parser, kind: ElementKind): Parser {
     case 'QOI':
       return p.uint8('qoi');
     case 'QCC':
-      return p.uint8('rqt', { formatter: masked(0x3f) }).seek(-1).uint8('frz', { formatter: masked(0x03, 6) });
+      return p
+        .uint8('rqt', { formatter: masked(0x3f) })
+        .seek(-1)
+        .uint8('frz', { formatter: masked(0x03, 6) });
     case 'CP56':
       return p.nest('time', { type: cp56Parser });
     case 'QRP':
@@ -130,7 +147,10 @@ function addElement(p: Parser, kind: ElementKind): Parser {
 }
 
 function addQos(p: Parser): Parser {
-  return p.uint8('ql', { formatter: masked(0x7f) }).seek(-1).uint8('select', { formatter: bit(0x80) });
+  return p
+    .uint8('ql', { formatter: masked(0x7f) })
+    .seek(-1)
+    .uint8('select', { formatter: bit(0x80) });
 }
 
 /** QPM (§7.2.6.24): KPA in bits 0..5, LPC bit 6, POP bit 7. */

@@ -234,9 +234,7 @@ export function typeByName(name: string): TypeInfo | undefined {
 export const SUPPORTED_TYPES: readonly TypeInfo[] = [...byId.values()];
 
 /** TI -> mnemonic, for every supported type. */
-export const TI = Object.fromEntries(TYPE_LIST.map(([id, name]) => [name, id])) as Readonly<
-  Record<TypeName, TypeId>
->;
+export const TI = Object.fromEntries(TYPE_LIST.map(([id, name]) => [name, id])) as Readonly<Record<TypeName, TypeId>>;
 
 const COT_LIST = [
   [1, 'PERIODIC'],

@@ -87,9 +87,7 @@ export function cp56FromDate(date: Date, timeZone: string = DEFAULT_TIME_ZONE, i
 export function formatCp56(t: Cp56Time): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const s = Math.floor(t.milliseconds / 1000);
-  const flags = [t.invalid ? 'IV' : '', t.summerTime ? 'SU' : '', t.substituted ? 'RES1' : '']
-    .filter(Boolean)
-    .join(',');
+  const flags = [t.invalid ? 'IV' : '', t.summerTime ? 'SU' : '', t.substituted ? 'RES1' : ''].filter(Boolean).join(',');
   const dow = t.dayOfWeek === 0 ? '' : ` dow=${t.dayOfWeek}`;
   return `20${p(t.year)}-${p(t.month)}-${p(t.day)} ${p(t.hour)}:${p(t.minute)}:${p(s)}.${p(t.milliseconds % 1000, 3)}${dow}${flags ? ` [${flags}]` : ''}`;
 }

@@ -13,9 +13,7 @@ export interface FramerOptions {
   readonly maxApduLength?: number;
 }
 
-export type FramerItem =
-  | { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number }
-  | { readonly kind: 'error'; readonly error: DecodeError };
+export type FramerItem = { readonly kind: 'frame'; readonly frame: Buffer; readonly offset: number } | { readonly kind: 'error'; readonly error: DecodeError };
 
 export class ApduFramer extends StartByteFramer<FramerItem> {
   readonly maxApduLength: number;

@@ -22,15 +22,7 @@ export type LinkCloseReason = 't1' | 'invalid-nr' | 'ns-out-of-order';
  * con (`start`, `startdt-con`, `stop`, `stopdt-con`); the controlled role on the peer's act
  * (`startdt-act`, `stopdt-act`).
  */
-export type LinkStateReason =
-  | 'start'
-  | 'startdt-con'
-  | 'stop'
-  | 'stopdt-con'
-  | 'startdt-act'
-  | 'stopdt-act'
-  | 'disposed'
-  | LinkCloseReason;
+export type LinkStateReason = 'start' | 'startdt-con' | 'stop' | 'stopdt-con' | 'startdt-act' | 'stopdt-act' | 'disposed' | LinkCloseReason;
 
 /**
  * Which end of the link this is (IEC 60870-5-104 §5.3). `controlling` sends STARTDT/STOPDT act and

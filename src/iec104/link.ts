@@ -19,15 +19,7 @@ import { AsduQueue, SendWindow } from './link-window.js';
 
 export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters } from './link-params.js';
 export type { LinkParameters } from './link-params.js';
-export type {
-  FlowWarning,
-  IFrameApci,
-  LinkCloseReason,
-  LinkOptions,
-  LinkRole,
-  LinkState,
-  LinkStateReason,
-} from './link-types.js';
+export type { FlowWarning, IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
 
 type Procedure = 'STARTDT' | 'STOPDT' | 'TESTFR';
 

@@ -177,7 +177,4 @@ export const COMMAND_TYPES = [
 ] as const satisfies readonly ChargerCommandType[];
 
 /** What happened to a command at once; its later fate arrives as a `commandResult` event. */
-export type CommandOutcome =
-  | { readonly status: 'sent' }
-  | { readonly status: 'notSupported'; readonly reason: string }
-  | { readonly status: 'rejected'; readonly reason: string };
+export type CommandOutcome = { readonly status: 'sent' } | { readonly status: 'notSupported'; readonly reason: string } | { readonly status: 'rejected'; readonly reason: string };

@@ -177,9 +177,7 @@ const everyActionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyActionListed;
 
 /** All 64 OCPP 2.0.1 action names, sorted (DataTransfer once). */
-export const OCPP201_ACTIONS: readonly OcppAction[] = Object.freeze(
-  [...new Set<OcppAction>([...STATION_ACTIONS, ...CSMS_ACTIONS])].sort(),
-);
+export const OCPP201_ACTIONS: readonly OcppAction[] = Object.freeze([...new Set<OcppAction>([...STATION_ACTIONS, ...CSMS_ACTIONS])].sort());
 
 const ALL: ReadonlySet<string> = new Set(OCPP201_ACTIONS);
 const FROM_STATION: ReadonlySet<string> = new Set(STATION_ACTIONS);

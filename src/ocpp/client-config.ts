@@ -134,10 +134,7 @@ export function buildStationUrl(base: string, identity: string): string {
 
 function checkIdentity(identity: string): void {
   if (typeof identity !== 'string' || identity.length === 0 || identity.length > 48 || identity.includes(':')) {
-    throw new OcppConfigError(
-      'OCPP_BAD_IDENTITY',
-      `station identity must be 1..48 characters without ':' (Part 4 §3.1.1), got ${JSON.stringify(identity)}`,
-    );
+    throw new OcppConfigError('OCPP_BAD_IDENTITY', `station identity must be 1..48 characters without ':' (Part 4 §3.1.1), got ${JSON.stringify(identity)}`);
   }
 }
 
@@ -152,10 +149,7 @@ export function resolveConfig(options: ConnectionConfigInput): { url: string; se
   const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
   const wanted = security.profile === 1 ? 'ws' : 'wss';
   if (scheme !== wanted) {
-    throw new OcppConfigError(
-      'OCPP_SCHEME_MISMATCH',
-      `security profile ${security.profile} needs a ${wanted}:// URL, got ${scheme}://`,
-    );
+    throw new OcppConfigError('OCPP_SCHEME_MISMATCH', `security profile ${security.profile} needs a ${wanted}:// URL, got ${scheme}://`);
   }
   for (const name of ['handshakeTimeoutMs', 'closeTimeoutMs', 'maxPayloadBytes'] as const) {
     const v = options[name];
@@ -206,18 +200,11 @@ function checkSecurity(security: SecurityProfileConfig): SecurityProfileConfig {
 /** Refuses TLS material OpenSSL will not load now rather than on every connection attempt. */
 function loadsInOpenSsl(security: Exclude<SecurityProfileConfig, { profile: 1 }>): void {
   try {
-    createSecureContext(
-      security.profile === 3
-        ? { ca: pemList(security.ca), cert: security.cert, key: security.key, passphrase: security.passphrase }
-        : { ca: pemList(security.ca) },
-    );
+    createSecureContext(security.profile === 3 ? { ca: pemList(security.ca), cert: security.cert, key: security.key, passphrase: security.passphrase } : { ca: pemList(security.ca) });
   } catch (err) {
     // OpenSSL messages name the failing routine, never the key bytes; keep only them.
     const code = (err as { code?: unknown }).code;
-    throw new OcppConfigError(
-      'OCPP_BAD_CREDENTIAL',
-      `security profile ${security.profile}: TLS material does not load (${typeof code === 'string' ? code : 'error'}: ${(err as Error).message})`,
-    );
+    throw new OcppConfigError('OCPP_BAD_CREDENTIAL', `security profile ${security.profile}: TLS material does not load (${typeof code === 'string' ? code : 'error'}: ${(err as Error).message})`);
   }
 }
 

@@ -29,17 +29,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'clos
 
 /** Why the state changed; carried in the log data of every transition. */
 export type StateChangeReason =
-  | 'start'
-  | 'retry-timer'
-  | 'reconnect-requested'
-  | 'handshake-complete'
-  | 'handshake-failed'
-  | 'connection-lost'
-  | 'closed-by-owner'
-  | 'pong-timeout'
-  | 'stop'
-  | 'stopped'
-  | 'closed';
+  'start' | 'retry-timer' | 'reconnect-requested' | 'handshake-complete' | 'handshake-failed' | 'connection-lost' | 'closed-by-owner' | 'pong-timeout' | 'stop' | 'stopped' | 'closed';
 
 /**
  * Injected log sink: the core `Log` (any `Log` is one) with `data` always present, since the
@@ -105,9 +95,7 @@ export interface OcppConnectionOptions {
 
 /** The close codes `ws` accepts from an endpoint (RFC 6455 §7.4) and the 123-byte reason limit. */
 export function validateClose(code: number, reason: string): void {
-  const ok =
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
+  const ok = Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
   if (!ok) throw new RangeError(`invalid WebSocket close code ${code}`);
   if (Buffer.byteLength(reason, 'utf8') > 123) throw new RangeError('close reason longer than 123 bytes');
 }

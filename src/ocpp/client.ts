@@ -12,26 +12,11 @@
 import { systemClock, type Timers } from '../core/clock.js';
 import type { LogLevel } from '../core/log.js';
 import { WebSocket } from 'ws';
-import {
-  buildClientOptions,
-  credentialFields,
-  mergeCredentials,
-  resolveConfig,
-  type CredentialsUpdate,
-  type SecurityProfileConfig,
-} from './client-config.js';
+import { buildClientOptions, credentialFields, mergeCredentials, resolveConfig, type CredentialsUpdate, type SecurityProfileConfig } from './client-config.js';
 import { classifyError, credentialsFailure, type ConnectionFailure } from './client-failures.js';
 import { listenToSocket } from './client-socket.js';
 import { PingKeepAlive, RetrySchedule } from './client-timing.js';
-import {
-  OCPP_SUBPROTOCOL,
-  TransportClosedError,
-  validateClose,
-  type ConnectionState,
-  type OcppConnectionOptions,
-  type OcppTransport,
-  type StateChangeReason,
-} from './client-types.js';
+import { OCPP_SUBPROTOCOL, TransportClosedError, validateClose, type ConnectionState, type OcppConnectionOptions, type OcppTransport, type StateChangeReason } from './client-types.js';
 
 // Re-exported so importers of `client.js` need not know about the split.
 export {
@@ -46,15 +31,7 @@ export {
 } from './client-config.js';
 export type { ConnectionFailure } from './client-failures.js';
 export { FALLBACK_RETRY_BACK_OFF } from './client-timing.js';
-export {
-  OCPP_SUBPROTOCOL,
-  TransportClosedError,
-  type ConnectionLog,
-  type ConnectionState,
-  type OcppConnectionOptions,
-  type OcppTransport,
-  type StateChangeReason,
-} from './client-types.js';
+export { OCPP_SUBPROTOCOL, TransportClosedError, type ConnectionLog, type ConnectionState, type OcppConnectionOptions, type OcppTransport, type StateChangeReason } from './client-types.js';
 
 type AfterClose = 'retry' | 'reconnect' | 'stop';
 
@@ -89,9 +66,7 @@ export class OcppConnection {
     this.security = resolved.security;
     this.opts = options;
     this.timers = options.timers ?? systemClock;
-    this.retry = new RetrySchedule(this.timers, options.random ?? Math.random, (level, message, data) =>
-      this.log(level, message, data),
-    );
+    this.retry = new RetrySchedule(this.timers, options.random ?? Math.random, (level, message, data) => this.log(level, message, data));
     this.keepAlive = new PingKeepAlive(this.timers);
   }
 

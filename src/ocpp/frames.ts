@@ -61,12 +61,7 @@ export function isMessageId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_MESSAGE_ID_LENGTH;
 }
 
-function fault(
-  code: OcppError['code'],
-  description: string,
-  id: string,
-  messageType: number | undefined,
-): ParseResult {
+function fault(code: OcppError['code'], description: string, id: string, messageType: number | undefined): ParseResult {
   return { ok: false, error: new OcppError(code, description), id, messageType };
 }
 
@@ -180,12 +175,6 @@ export function serializeFrame(frame: OcppFrame): string {
       return serializeCallResult(frame.id, frame.payload);
     case MESSAGE_TYPE.CALLERROR:
       checkId(frame.id);
-      return JSON.stringify([
-        MESSAGE_TYPE.CALLERROR,
-        frame.id,
-        frame.code,
-        truncateDescription(frame.description, MAX_ERROR_DESCRIPTION),
-        frame.details,
-      ]);
+      return JSON.stringify([MESSAGE_TYPE.CALLERROR, frame.id, frame.code, truncateDescription(frame.description, MAX_ERROR_DESCRIPTION), frame.details]);
   }
 }

@@ -7,14 +7,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
 import type { RequestOf, StationAction } from './actions.js';
-import {
-  RpcAbortedError,
-  RpcCallError,
-  RpcDisconnectedError,
-  RpcResponseInvalidError,
-  RpcTimeoutError,
-  type OcppError,
-} from './errors.js';
+import { RpcAbortedError, RpcCallError, RpcDisconnectedError, RpcResponseInvalidError, RpcTimeoutError, type OcppError } from './errors.js';
 import { serializeCall, type CallErrorFrame, type CallResultFrame } from './frames.js';
 import type { CallOptions, RpcCounters } from './rpc-types.js';
 import { validateResponse } from './schemas.js';

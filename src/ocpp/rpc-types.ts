@@ -79,10 +79,7 @@ export interface HandlerContext<A extends CsmsAction> {
  * `{ response, after }`. Throw an `OcppError` to answer with that CALLERROR; anything else thrown
  * becomes InternalError.
  */
-export type RpcHandler<A extends CsmsAction> = (
-  request: RequestOf<A>,
-  context: HandlerContext<A>,
-) => HandlerResult<A> | Promise<HandlerResult<A>>;
+export type RpcHandler<A extends CsmsAction> = (request: RequestOf<A>, context: HandlerContext<A>) => HandlerResult<A> | Promise<HandlerResult<A>>;
 
 /** Monotonic counters for metrics. */
 export interface RpcCounters {
@@ -116,10 +113,5 @@ export function isHandlerOutcome(value: unknown): value is { response: unknown; 
   const keys = Object.keys(value);
   // No OCPP 2.0.1 response has properties named `response` and `after`, so exactly these two
   // keys with a function `after` cannot be a payload.
-  return (
-    keys.length === 2 &&
-    'response' in value &&
-    'after' in value &&
-    typeof (value as { after: unknown }).after === 'function'
-  );
+  return keys.length === 2 && 'response' in value && 'after' in value && typeof (value as { after: unknown }).after === 'function';
 }

@@ -17,25 +17,9 @@ import type { Log } from '../core/log.js';
 import { randomUUID } from 'node:crypto';
 import { isOcppAction, type CsmsAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
 import { OcppError, RpcDisconnectedError, RpcRequestInvalidError } from './errors.js';
-import {
-  MESSAGE_TYPE,
-  parseFrame,
-  serializeCallError,
-  serializeCallResult,
-  type CallFrame,
-  type FrameFault,
-} from './frames.js';
+import { MESSAGE_TYPE, parseFrame, serializeCallError, serializeCallResult, type CallFrame, type FrameFault } from './frames.js';
 import { OutboundCalls } from './rpc-calls.js';
-import {
-  isHandlerOutcome,
-  type CallOptions,
-  type RpcConnectionState,
-  type RpcCounters,
-  type RpcEndpointOptions,
-  type RpcGuard,
-  type RpcHandler,
-  type RpcTransport,
-} from './rpc-types.js';
+import { isHandlerOutcome, type CallOptions, type RpcConnectionState, type RpcCounters, type RpcEndpointOptions, type RpcGuard, type RpcHandler, type RpcTransport } from './rpc-types.js';
 import { validateRequest, validateResponse } from './schemas.js';
 
 export * from './rpc-types.js';
@@ -163,7 +147,12 @@ export class RpcEndpoint {
    */
   async drain(maxMs: number): Promise<boolean> {
     this.outbound.pause();
-    const settled = await boundedWait(this.outbound.idle().then(() => true), maxMs, () => false, this.clock);
+    const settled = await boundedWait(
+      this.outbound.idle().then(() => true),
+      maxMs,
+      () => false,
+      this.clock,
+    );
     if (!settled) this.log('warn', 'closing with a CALL still in flight', { action: this.outbound.pendingAction, waitedMs: maxMs });
     return settled;
   }

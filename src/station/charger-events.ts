@@ -73,7 +73,10 @@ export class ChargerEvents {
         const fresh = await transactions.record(e);
         // Confirmed only now: the Ended event it produced is in the store (docs/delivery-and-outages.md).
         const outcome = this.ctx.charger.send({ type: 'confirmRecord', id: this.ctx.commandId('record'), connector: e.connector, legacyTransactionId: e.legacyTransactionId, accepted: true });
-        this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', { legacyTransactionId: e.legacyTransactionId, confirm: outcome.status });
+        this.ctx.log(fresh ? 'info' : 'warn', fresh ? 'transaction record queued and confirmed' : 'transaction record sent again: confirmed, nothing new', {
+          legacyTransactionId: e.legacyTransactionId,
+          confirm: outcome.status,
+        });
         return;
       }
       case 'transactionRecordHeld':

@@ -33,7 +33,12 @@ export function registerHandlers(ctx: StationContext, options: HandlerOptions): 
     sendHeartbeat: () => b.provisioning.heartbeat(),
     sendStatus: (evse) => {
       if (evse === undefined) b.availability.reportAll();
-      else background(ctx, 'StatusNotification', ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }));
+      else
+        background(
+          ctx,
+          'StatusNotification',
+          ctx.call('StatusNotification', { timestamp: ocppTimestamp(ctx.clock.now()), connectorStatus: b.availability.statusOf(evse), evseId: evse, connectorId: 1 }),
+        );
     },
     hasMeterValues: (evse) => meterValuesFor(lastMeasurements(ctx), evse).length > 0,
     logStatus: () => b.logs.status(),

@@ -16,11 +16,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Registers the suite. `create` is called before each test; `cleanup` after it, with the same
  * store, which the test may already have closed (so `cleanup` must tolerate that).
  */
-export function describeStateStore(
-  name: string,
-  create: () => Promise<StateStore>,
-  cleanup: (store: StateStore) => Promise<void> = (s) => s.close(),
-): void {
+export function describeStateStore(name: string, create: () => Promise<StateStore>, cleanup: (store: StateStore) => Promise<void> = (s) => s.close()): void {
   describe(`StateStore contract: ${name}`, () => {
     let store: StateStore;
     let a: string;
@@ -75,7 +71,10 @@ export function describeStateStore(
       it('getAll filters by a literal prefix', async () => {
         for (const key of ['dm:a', 'dm:b', 'dmx', 'tx:1', 'dm*', 'dm?', 'dm[a]']) await store.set(a, key, key.length);
         const sorted = (m: Map<string, JsonValue>): [string, JsonValue][] => [...m].sort(([x], [y]) => (x < y ? -1 : 1));
-        expect(sorted(await store.getAll(a, 'dm:'))).toEqual([['dm:a', 4], ['dm:b', 4]]);
+        expect(sorted(await store.getAll(a, 'dm:'))).toEqual([
+          ['dm:a', 4],
+          ['dm:b', 4],
+        ]);
         expect([...(await store.getAll(a, 'dm*')).keys()]).toEqual(['dm*']);
         expect([...(await store.getAll(a, 'dm?')).keys()]).toEqual(['dm?']);
         expect([...(await store.getAll(a, 'dm[')).keys()]).toEqual(['dm[a]']);
@@ -141,9 +140,7 @@ export function describeStateStore(
 
       it('concurrent enqueues all land, in the order they resolved', async () => {
         const resolved: string[] = [];
-        const ids = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => store.enqueue(a, 'tx', i).then((id) => (resolved.push(id), id))),
-        );
+        const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => store.enqueue(a, 'tx', i).then((id) => (resolved.push(id), id))));
         expect(new Set(ids).size).toBe(50);
         expect(await store.size(a, 'tx')).toBe(50);
         expect((await store.peek(a, 'tx', 50)).map((e) => e.id)).toEqual(resolved);
@@ -193,18 +190,47 @@ export function describeStateStore(
 
       it('applies several key changes, in order, in the same step as the append', async () => {
         await store.set(a, 'tx:1', { seqNo: 4 });
-        await store.enqueue(a, 'tx', { seqNo: 4, ended: true }, { state: [{ key: 'tx:1', delete: true }, { key: 'done', value: ['L1'] }, { key: 'done', value: ['L1', 'L2'] }] });
+        await store.enqueue(
+          a,
+          'tx',
+          { seqNo: 4, ended: true },
+          {
+            state: [
+              { key: 'tx:1', delete: true },
+              { key: 'done', value: ['L1'] },
+              { key: 'done', value: ['L1', 'L2'] },
+            ],
+          },
+        );
         expect(await store.get(a, 'tx:1')).toBeUndefined();
         expect(await store.get(a, 'done')).toEqual(['L1', 'L2']);
         // A replay with the same idempotency key changes nothing, however many changes it names.
         await store.enqueue(a, 'tx', { seqNo: 5 }, { idempotencyKey: 'k5', state: [{ key: 'n', value: 1 }] });
-        await store.enqueue(a, 'tx', { seqNo: 5 }, { idempotencyKey: 'k5', state: [{ key: 'n', value: 2 }, { key: 'm', value: 3 }] });
+        await store.enqueue(
+          a,
+          'tx',
+          { seqNo: 5 },
+          {
+            idempotencyKey: 'k5',
+            state: [
+              { key: 'n', value: 2 },
+              { key: 'm', value: 3 },
+            ],
+          },
+        );
         expect(await store.get(a, 'n')).toBe(1);
         expect(await store.get(a, 'm')).toBeUndefined();
         expect(await store.size(a, 'tx')).toBe(2);
         await store.enqueue(a, 'tx', 'no change', { state: [] });
         expect(await store.size(a, 'tx')).toBe(3);
-        await expect(store.enqueue(a, 'tx', 'x', { state: [{ key: 'ok', value: 1 }, { key: 'bad', value: NaN }] })).rejects.toThrow(TypeError);
+        await expect(
+          store.enqueue(a, 'tx', 'x', {
+            state: [
+              { key: 'ok', value: 1 },
+              { key: 'bad', value: NaN },
+            ],
+          }),
+        ).rejects.toThrow(TypeError);
         expect(await store.get(a, 'ok')).toBeUndefined();
         expect(await store.size(a, 'tx')).toBe(3);
       });

@@ -13,8 +13,14 @@ describe('pilegate demo session', () => {
     expect(r.code, r.stderr).toBe(0);
     const frames = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} {2}EXDC101\s+-> {2}(TransactionEvent|StatusNotification) /.test(l));
     const tx = frames.filter((l) => l.includes('TransactionEvent'));
-    expect(tx.filter((l) => / Started /.test(l)), r.stdout).toHaveLength(1);
-    expect(tx.filter((l) => / Ended /.test(l)), r.stdout).toHaveLength(1);
+    expect(
+      tx.filter((l) => / Started /.test(l)),
+      r.stdout,
+    ).toHaveLength(1);
+    expect(
+      tx.filter((l) => / Ended /.test(l)),
+      r.stdout,
+    ).toHaveLength(1);
     const ended = frames.findIndex((l) => / Ended /.test(l));
     const faulted = frames.findIndex((l) => /evse 1\/1 Faulted$/.test(l));
     expect(faulted).toBeGreaterThan(-1);

@@ -26,8 +26,7 @@ afterEach(async () => {
   sim = csms = redis = undefined;
 });
 
-const started = (c: TestCsms, n: number): Promise<void> =>
-  until(() => txEvents(c, PILE).filter((e) => e.eventType === 'Started').length >= n, `Started #${n}`, 15_000);
+const started = (c: TestCsms, n: number): Promise<void> => until(() => txEvents(c, PILE).filter((e) => e.eventType === 'Started').length >= n, `Started #${n}`, 15_000);
 
 describe('fleet: kill -9 of the gateway', () => {
   it('every record the charger saw confirmed is exactly one Ended TransactionEvent after a crash and restart', async () => {

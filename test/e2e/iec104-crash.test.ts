@@ -98,7 +98,13 @@ describe('IEC 104: kill -9 of the gateway', () => {
     const nobody = await freePort();
     // One instance id: the restarted gateway takes its own lease back at once.
     const serve = (): Promise<ServeProcess> => {
-      const started = startServe({ csmsUrl: (csms as TestCsms).url, redisUrl: (redis as TestRedisServer).url, instanceId: 'gw-a', leaseTtlMs: 5000, listener: { codec: 'iec104-points', mapping: mappingFile } });
+      const started = startServe({
+        csmsUrl: (csms as TestCsms).url,
+        redisUrl: (redis as TestRedisServer).url,
+        instanceId: 'gw-a',
+        leaseTtlMs: 5000,
+        listener: { codec: 'iec104-points', mapping: mappingFile },
+      });
       // Awaited when it takes over; one still starting at the end of the test is killed then.
       started.catch(() => undefined);
       return started;
@@ -114,8 +120,18 @@ describe('IEC 104: kill -9 of the gateway', () => {
     const running = new Map<Gun, ChargerSession>();
     const registerWh = (gun: Gun): number => Number(charger.pointValue(REGISTER[gun])) * 10;
     const all = (): Tx[] => txEvents(csms as TestCsms, STATION) as Tx[];
-    const startedOn = (gun: Gun): number => new Set(all().filter((e) => e.eventType === 'Started' && e.evse?.id === gun).map((e) => e.transactionInfo.transactionId)).size;
-    const endedCount = (): number => new Set(all().filter((e) => e.eventType === 'Ended').map((e) => e.transactionInfo.transactionId)).size;
+    const startedOn = (gun: Gun): number =>
+      new Set(
+        all()
+          .filter((e) => e.eventType === 'Started' && e.evse?.id === gun)
+          .map((e) => e.transactionInfo.transactionId),
+      ).size;
+    const endedCount = (): number =>
+      new Set(
+        all()
+          .filter((e) => e.eventType === 'Ended')
+          .map((e) => e.transactionInfo.transactionId),
+      ).size;
     const expectedOn = (gun: Gun): number => sessions.filter((s) => s.gun === gun).length;
 
     const start = (gun: Gun, whileDown: boolean): void => {

@@ -27,7 +27,15 @@ afterEach(async () => {
 
 const ID = 'EXDC42';
 const txEvents = (c: TestCsms): StationCall[] => c.calls.filter((x) => x.action === 'TransactionEvent');
-type TxParams = { eventType: string; seqNo: number; triggerReason: string; offline?: boolean; evse?: unknown; transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string }; meterValue?: { sampledValue: { value: number; context?: string }[] }[] };
+type TxParams = {
+  eventType: string;
+  seqNo: number;
+  triggerReason: string;
+  offline?: boolean;
+  evse?: unknown;
+  transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string };
+  meterValue?: { sampledValue: { value: number; context?: string }[] }[];
+};
 const params = (c: StationCall): TxParams => c.params as unknown as TxParams;
 
 async function connect(): Promise<{ csms: TestCsms; sim: SimulatorHandle }> {

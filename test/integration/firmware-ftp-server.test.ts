@@ -147,7 +147,7 @@ describe('gateway firmware FTP server', () => {
     await expect(ftpClient(s)).rejects.toThrow(/530/);
   });
 
-  it('withdrawing a station takes down all its images and no other station\'s', async () => {
+  it("withdrawing a station takes down all its images and no other station's", async () => {
     const { fw, logs } = await server();
     const a = (await fw.publish('CS-1', Buffer.from('a'), 'a.bin')).source;
     const b = (await fw.publish('CS-1', Buffer.from('b'), 'b.bin')).source;

@@ -99,6 +99,9 @@ describe('gateway connection limits (config connections.*)', () => {
     expect(logged(h, 'bad-frame budget spent: disconnected')).toMatchObject({ level: 40, code: 'IEC104_LENGTH_TOO_SHORT', limit: 3, windowMs: 60_000 });
     const metrics = await untilMetrics(h, (t) => sample(t, 'pilegate_charger_disconnects_total{reason="bad_frames"}') === 1, 'the bad-frames disconnect metric');
     expect(sample(metrics, 'pilegate_decode_errors_total{code="IEC104_LENGTH_TOO_SHORT"}')).toBe(3);
-    await until(() => h?.lines().some((l) => String(l['msg']).startsWith('charger connected -> closed') && l['reason'] === 'bad-frame budget spent (IEC104_LENGTH_TOO_SHORT)') === true, 'the state change line');
+    await until(
+      () => h?.lines().some((l) => String(l['msg']).startsWith('charger connected -> closed') && l['reason'] === 'bad-frame budget spent (IEC104_LENGTH_TOO_SHORT)') === true,
+      'the state change line',
+    );
   });
 });

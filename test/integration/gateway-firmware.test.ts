@@ -21,7 +21,10 @@ describe('UpdateFirmware through the gateway', () => {
     http = await startFileHttpServer({ '/fw.bin': Buffer.from('image') });
     h = await startGatewayHarness(['downloads: { timeoutMs: 5000, maxBytes: 1000000 }']);
     const { client, id, peer } = await controlledCharger(h, 7);
-    const answer = (await client.call('UpdateFirmware', { requestId: 5, firmware: { location: `${http.url}/fw.bin`, retrieveDateTime: new Date().toISOString() } })) as { status: string; statusInfo?: { reasonCode: string; additionalInfo?: string } };
+    const answer = (await client.call('UpdateFirmware', { requestId: 5, firmware: { location: `${http.url}/fw.bin`, retrieveDateTime: new Date().toISOString() } })) as {
+      status: string;
+      statusInfo?: { reasonCode: string; additionalInfo?: string };
+    };
     expect(answer.status).toBe('Rejected');
     expect(answer.statusInfo?.reasonCode).toBe('NotSupported');
     expect(answer.statusInfo?.additionalInfo).toMatch(/no firmware update/);

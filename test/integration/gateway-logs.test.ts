@@ -60,7 +60,11 @@ describe('DiagnosticsLog of a gateway station', () => {
     const from = new Date().toISOString();
     const later = await uploaded(h, http, id, 2, { oldestTimestamp: from });
     const earlier = await uploaded(h, http, id, 3, { latestTimestamp: before });
-    const times = (t: string): number[] => t.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => Date.parse(l.slice(0, 24)));
+    const times = (t: string): number[] =>
+      t
+        .split('\n')
+        .filter((l) => /^\d{4}-/.test(l))
+        .map((l) => Date.parse(l.slice(0, 24)));
     expect(times(all).length).toBeGreaterThan(times(earlier).length);
     expect(times(earlier).length).toBeGreaterThan(0);
     expect(times(earlier).every((t) => t <= Date.parse(before))).toBe(true);

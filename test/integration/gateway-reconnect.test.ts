@@ -45,7 +45,13 @@ async function startLiteCsms(): Promise<LiteCsms> {
       const now = new Date().toISOString();
       const action = m[2];
       const result =
-        action === 'BootNotification' ? { currentTime: now, interval: 300, status: 'Accepted' } : action === 'Heartbeat' ? { currentTime: now } : action === 'Authorize' || action === 'TransactionEvent' ? { idTokenInfo: { status: 'Accepted' } } : {};
+        action === 'BootNotification'
+          ? { currentTime: now, interval: 300, status: 'Accepted' }
+          : action === 'Heartbeat'
+            ? { currentTime: now }
+            : action === 'Authorize' || action === 'TransactionEvent'
+              ? { idTokenInfo: { status: 'Accepted' } }
+              : {};
       ws.send(JSON.stringify([3, m[1], result]));
     });
   });

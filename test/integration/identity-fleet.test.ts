@@ -59,7 +59,10 @@ describe('identity across gateway instances', () => {
     const c = csms;
     dir = mkdtempSync(join(tmpdir(), 'pilegate-identity-fleet-'));
     writeFileSync(join(dir, 'stations.yaml'), `"${PILE}":\n  stationId: ${STATION}\n  password: \${${PASSWORD_ENV}}\n  allowedSources: [127.0.0.0/8]\n  duplicateLogin: keep-live\n`);
-    writeFileSync(join(dir, 'pilegate.yaml'), ['listeners:', '  - { port: 0, codec: ykc }', `csms: { url: ${JSON.stringify(c.url)} }`, 'stations: { redis: true }', `store: { redis: ${JSON.stringify(redis.url)} }`].join('\n'));
+    writeFileSync(
+      join(dir, 'pilegate.yaml'),
+      ['listeners:', '  - { port: 0, codec: ykc }', `csms: { url: ${JSON.stringify(c.url)} }`, 'stations: { redis: true }', `store: { redis: ${JSON.stringify(redis.url)} }`].join('\n'),
+    );
     process.env[PASSWORD_ENV] = 'identity-secret-0123456789';
     expect(await runCli(['stations', 'import', join(dir, 'stations.yaml'), '--config', join(dir, 'pilegate.yaml')])).toMatchObject({ code: 0 });
 
@@ -75,14 +78,30 @@ describe('identity across gateway instances', () => {
     const bad = await rawYkc(b.port, '127.0.0.2');
     peers.push(bad);
     bad.send(ykcLogin(PILE));
-    bad.send(recordFrame({ transactionNo: confirm.transactionNo, pileCode: PILE, start: new Date(Date.now() - 60_000), end: new Date(), meterStartKwh: 0, meterEndKwh: 999.99, amountYuan: 99_999.99, stopReason: 0x40, sequence: 1 }));
+    bad.send(
+      recordFrame({
+        transactionNo: confirm.transactionNo,
+        pileCode: PILE,
+        start: new Date(Date.now() - 60_000),
+        end: new Date(),
+        meterStartKwh: 0,
+        meterEndKwh: 999.99,
+        amountYuan: 99_999.99,
+        stopReason: 0x40,
+        sequence: 1,
+      }),
+    );
     await bad.closed;
     expect(sim.connected).toBe(true);
     expect(a.gateway.station(STATION)?.connectionState).toBe('open');
     expect(b.gateway.station(STATION)).toBeUndefined();
     expect(c.maxOpenConnections.get(STATION)).toBe(1);
     expect(metricValue(await b.metrics(), 'pilegate_logins_refused_total{codec="ykc",reason="duplicate_login"}')).toBe(1);
-    await until(() => c.calls.some((x) => x.identity === STATION && x.action === 'SecurityEventNotification' && String(x.params['techInfo']).startsWith('duplicate_login')), 'the security event from the owner', 10_000);
+    await until(
+      () => c.calls.some((x) => x.identity === STATION && x.action === 'SecurityEventNotification' && String(x.params['techInfo']).startsWith('duplicate_login')),
+      'the security event from the owner',
+      10_000,
+    );
     sim.stopCharging(1, 0x45);
     const ended = await c.waitForCall((x) => x.identity === STATION && x.action === 'TransactionEvent' && x.params['eventType'] === 'Ended', 10_000);
     expect((ended.params['transactionInfo'] as { transactionId: string }).transactionId).toBe(txId);

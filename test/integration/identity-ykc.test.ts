@@ -36,7 +36,16 @@ afterEach(async () => {
 const entry = (extra = ''): string => `"${PILE}":\n  stationId: ${STATION}\n  password: \${IDENTITY_PASSWORD}\n${extra}`;
 
 async function realPile(r: IdentityRig, options: { encryption?: { key: string } } = {}): Promise<YkcChargerSimulator> {
-  const sim = await connectYkcSimulator({ host: '127.0.0.1', port: r.port, localAddress: '127.0.0.1', pileCode: PILE, heartbeatIntervalMs: 200, realTimeIntervalMs: 100, recordResendMs: 10_000, ...options });
+  const sim = await connectYkcSimulator({
+    host: '127.0.0.1',
+    port: r.port,
+    localAddress: '127.0.0.1',
+    pileCode: PILE,
+    heartbeatIntervalMs: 200,
+    realTimeIntervalMs: 100,
+    recordResendMs: 10_000,
+    ...options,
+  });
   sims.push(sim);
   await r.csms.waitForCall((c) => c.identity === STATION && c.action === 'StatusNotification', 10_000);
   return sim;
@@ -74,7 +83,17 @@ describe('YKC identity: a second login of a connected pile (default keep-live)',
 
     const bad = await impostor(r, '127.0.0.2');
     bad.send(ykcLogin(PILE));
-    const forged = recordFrame({ transactionNo: confirm.transactionNo, pileCode: PILE, start: new Date(Date.now() - 60_000), end: new Date(), meterStartKwh: 0, meterEndKwh: 999.99, amountYuan: 99_999.99, stopReason: 0x40, sequence: 1 });
+    const forged = recordFrame({
+      transactionNo: confirm.transactionNo,
+      pileCode: PILE,
+      start: new Date(Date.now() - 60_000),
+      end: new Date(),
+      meterStartKwh: 0,
+      meterEndKwh: 999.99,
+      amountYuan: 99_999.99,
+      stopReason: 0x40,
+      sequence: 1,
+    });
     bad.send(forged);
     const answer = (await bad.next()) as YkcFrameOf<'loginAnswer'>;
     expect(answer).toMatchObject({ type: 'loginAnswer', pileCode: PILE, result: 1 });

@@ -5,16 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeIFrame, encodeSFrame } from '../../src/iec104/apci.js';
 import type { LinkParameters } from '../../src/iec104/link.js';
-import {
-  ControlledStation,
-  GI_MEASURANDS,
-  GI_SINGLE_POINTS,
-  buildAsdu,
-  interrogation,
-  parseAsdu,
-  siq,
-  type ControlledStationOptions,
-} from '../support/controlled-station.js';
+import { ControlledStation, GI_MEASURANDS, GI_SINGLE_POINTS, buildAsdu, interrogation, parseAsdu, siq, type ControlledStationOptions } from '../support/controlled-station.js';
 import { startGateway, waitUntil, type LinkedSocket, type TestGateway } from '../support/link-socket.js';
 
 const FAST: Partial<LinkParameters> = { k: 12, w: 8, t1: 300, t2: 100, t3: 200 };
@@ -32,10 +23,7 @@ afterEach(async () => {
 });
 
 /** Starts a gateway, dials it with a controlled station and waits for the STARTDT handshake. */
-async function connect(
-  params: Partial<LinkParameters> = FAST,
-  options: ControlledStationOptions = {},
-): Promise<{ gw: LinkedSocket; station: ControlledStation }> {
+async function connect(params: Partial<LinkParameters> = FAST, options: ControlledStationOptions = {}): Promise<{ gw: LinkedSocket; station: ControlledStation }> {
   gateway = await startGateway(params);
   const accepted = gateway.accepted();
   peer = await ControlledStation.connect(gateway.port, options);
@@ -92,13 +80,7 @@ describe('IEC 104 link over TCP', () => {
 
   it('handles several APDUs in one TCP write', async () => {
     const { gw, station } = await connect();
-    const batch = Buffer.concat([
-      TESTFR_ACT,
-      station.nextIFrame(spontaneous(0)),
-      station.nextIFrame(spontaneous(1)),
-      encodeSFrame(0),
-      station.nextIFrame(spontaneous(2)),
-    ]);
+    const batch = Buffer.concat([TESTFR_ACT, station.nextIFrame(spontaneous(0)), station.nextIFrame(spontaneous(1)), encodeSFrame(0), station.nextIFrame(spontaneous(2))]);
     station.write(batch);
     await waitUntil(() => gw.asdus.length === 3, 'three ASDUs');
     expect(gw.asdus.map((a) => parseAsdu(a, 1).objects[0]?.ioa)).toEqual([0, 1, 2]);
@@ -176,9 +158,7 @@ describe('IEC 104 link over TCP', () => {
     await station.waitFor(() => station.iFrameCount === 10, 'all ten I-frames');
     await waitUntil(() => gw.link.unackedCount === 0, 'everything acknowledged');
     expect(station.iFrames().map((f) => f.apci.format === 'I' && f.apci.ns)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(station.iFrames().map((f) => parseAsdu(f.asdu ?? Buffer.alloc(0), 1).objects[0]?.ioa)).toEqual([
-      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-    ]);
+    expect(station.iFrames().map((f) => parseAsdu(f.asdu ?? Buffer.alloc(0), 1).objects[0]?.ioa)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(gw.link.queuedCount).toBe(0);
     expect(gw.closeReasons).toEqual([]);
   });

@@ -42,17 +42,21 @@ const gun2 = (state: number): Buffer => buildAsdu({ ti: M_ME_NB_1, cot: 3, ca: C
 
 describe('quality descriptors', () => {
   it('never bills an invalid or not-topical value; marks overflow and substituted ones', async () => {
-    const setup = await hostWithPeer(CA, {
-      interrogationData: (ca) => [
-        buildAsdu({ ti: M_SP_NA_1, cot: 20, ca }, [{ ioa: 0x0023, element: siq(true) }]),
-        buildAsdu({ ti: M_ME_NB_1, cot: 20, ca }, [
-          { ioa: 0x4001, element: svaQds(GUN.idle) },
-          { ioa: 0x4011, element: svaQds(GUN.plugged) },
-        ]),
-        buildAsdu({ ti: M_IT_NA_1, cot: 20, ca }, [{ ioa: 0x6401, element: bcr(10_000) }]),
-        buildAsdu({ ti: M_ME_NC_1, cot: 20, ca }, [{ ioa: GUN2_REGISTER, element: floatQds(200) }]),
-      ],
-    }, floatRegisterMapping());
+    const setup = await hostWithPeer(
+      CA,
+      {
+        interrogationData: (ca) => [
+          buildAsdu({ ti: M_SP_NA_1, cot: 20, ca }, [{ ioa: 0x0023, element: siq(true) }]),
+          buildAsdu({ ti: M_ME_NB_1, cot: 20, ca }, [
+            { ioa: 0x4001, element: svaQds(GUN.idle) },
+            { ioa: 0x4011, element: svaQds(GUN.plugged) },
+          ]),
+          buildAsdu({ ti: M_IT_NA_1, cot: 20, ca }, [{ ioa: 0x6401, element: bcr(10_000) }]),
+          buildAsdu({ ti: M_ME_NC_1, cot: 20, ca }, [{ ioa: GUN2_REGISTER, element: floatQds(200) }]),
+        ],
+      },
+      floatRegisterMapping(),
+    );
     ({ host, peer } = setup);
     const { conn } = setup;
     const p = peer;

@@ -30,7 +30,8 @@ describe('reservations on an IEC 104 charger', () => {
     const harness = h;
     const sim: SimulatorHandle = await harness.charger(61);
     const id = 'EXDC61';
-    const statuses = (evse: number): string[] => harness.csms.calls.filter((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === evse).map((c) => String(c.params.connectorStatus));
+    const statuses = (evse: number): string[] =>
+      harness.csms.calls.filter((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === evse).map((c) => String(c.params.connectorStatus));
     for (const evse of [1, 2]) await until(() => statuses(evse).includes('Available'), `EVSE ${evse} Available`, 15_000);
     const client = await harness.csms.client(id);
     const gun = (n: number): ReturnType<SimulatorHandle['simulator']['connector']> => sim.simulator.connector(n);

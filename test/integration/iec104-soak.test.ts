@@ -45,13 +45,23 @@ function cycle(i: number, at: Date): Buffer[] {
   const step = Uint8Array.of(5, 0);
   const packed = Uint8Array.of(0xff, 0x00, 0x0f, 0x00, 0);
   return [
-    many(1, [{ ioa: 0x0002, element: siq(false) }, { ioa: 0x0004, element: siq(false) }]), // M_SP_NA_1 faults
+    many(1, [
+      { ioa: 0x0002, element: siq(false) },
+      { ioa: 0x0004, element: siq(false) },
+    ]), // M_SP_NA_1 faults
     one(3, 0x0101, Uint8Array.of(1)), // M_DP_NA_1
     one(5, 0x0201, step), // M_ST_NA_1
     one(7, 0x0301, bits), // M_BO_NA_1
     one(9, 0x4101, normalized), // M_ME_NA_1
-    many(11, [{ ioa: 0x4001, element: svaQds(GUN.charging) }, { ioa: 0x4006, element: svaQds(350) }]), // M_ME_NB_1 state, temperature
-    many(13, [{ ioa: 0x4002, element: floatQds(g.volts) }, { ioa: 0x4003, element: floatQds(g.amps) }, { ioa: 0x4004, element: floatQds(g.kW) }]), // M_ME_NC_1
+    many(11, [
+      { ioa: 0x4001, element: svaQds(GUN.charging) },
+      { ioa: 0x4006, element: svaQds(350) },
+    ]), // M_ME_NB_1 state, temperature
+    many(13, [
+      { ioa: 0x4002, element: floatQds(g.volts) },
+      { ioa: 0x4003, element: floatQds(g.amps) },
+      { ioa: 0x4004, element: floatQds(g.kW) },
+    ]), // M_ME_NC_1
     one(15, 0x6401, bcr(g.register, false, i % 32)), // M_IT_NA_1 register
     one(20, 0x0401, packed), // M_PS_NA_1
     one(21, 0x4201, Uint8Array.of(0x00, 0x40)), // M_ME_ND_1
@@ -75,7 +85,9 @@ const valueOf = (c: StationCall, measurand: string): number | undefined =>
 
 describe('soak: every standard monitor type for 10 minutes of charger time', () => {
   it('never disconnects the charger and brings its mapped values to the CSMS', async () => {
-    const g = (h = await startGatewayHarness(['connections: { badFrameLimit: 5, badFrameWindowMs: 600000 }'], { stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1', 'OCPPCommCtrlr.WebSocketPingInterval': '0' } }));
+    const g = (h = await startGatewayHarness(['connections: { badFrameLimit: 5, badFrameWindowMs: 600000 }'], {
+      stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1', 'OCPPCommCtrlr.WebSocketPingInterval': '0' },
+    }));
     const p = (peer = await ControlledStation.connect(g.port, { ca: CA, interrogationData: (c) => dcInterrogation(c, [GUN.charging, GUN.idle]) }));
     await g.csms.waitForCall((c) => c.identity === ID && c.action === 'TransactionEvent' && c.params['eventType'] === 'Started', 10_000);
 

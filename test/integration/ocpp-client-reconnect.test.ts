@@ -7,17 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RetryBackOff } from '../../src/ocpp/backoff.js';
 import { OcppConfigError, TransportClosedError, type ConnectionFailure } from '../../src/ocpp/client.js';
-import {
-  EARLY_MS,
-  FAST,
-  LATE_MS,
-  PASSWORD,
-  makeClient,
-  sleep,
-  startCsms,
-  useOcppClientHarness,
-  waitFor,
-} from '../support/ocpp-client.js';
+import { EARLY_MS, FAST, LATE_MS, PASSWORD, makeClient, sleep, startCsms, useOcppClientHarness, waitFor } from '../support/ocpp-client.js';
 
 useOcppClientHarness();
 
@@ -68,13 +58,7 @@ describe('reconnecting', () => {
     expect(first).toMatchObject({ code: 1000, reason: 'new password' });
     expect(csms.upgrades[1]?.at ?? 0).toBeGreaterThanOrEqual(first?.at ?? Number.POSITIVE_INFINITY);
     expect(c.delays()).toEqual([]);
-    expect(c.transitions()).toEqual([
-      'idle -> connecting',
-      'connecting -> open',
-      'open -> closing',
-      'closing -> connecting',
-      'connecting -> open',
-    ]);
+    expect(c.transitions()).toEqual(['idle -> connecting', 'connecting -> open', 'open -> closing', 'closing -> connecting', 'connecting -> open']);
   });
 
   it('closing through the transport reconnects with back-off from the minimum', async () => {

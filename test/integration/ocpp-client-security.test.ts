@@ -7,25 +7,8 @@ import type https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import {
-  OcppConfigError,
-  OcppConnection,
-  buildStationUrl,
-  type OcppConnectionOptions,
-  type SecurityProfileConfig,
-} from '../../src/ocpp/client.js';
-import {
-  FAST,
-  IDENTITY,
-  PASSWORD,
-  basic,
-  expectSpacing,
-  makeClient,
-  pki,
-  startCsms,
-  useOcppClientHarness,
-  waitFor,
-} from '../support/ocpp-client.js';
+import { OcppConfigError, OcppConnection, buildStationUrl, type OcppConnectionOptions, type SecurityProfileConfig } from '../../src/ocpp/client.js';
+import { FAST, IDENTITY, PASSWORD, basic, expectSpacing, makeClient, pki, startCsms, useOcppClientHarness, waitFor } from '../support/ocpp-client.js';
 
 useOcppClientHarness();
 
@@ -51,12 +34,8 @@ describe('configuration', () => {
   });
 
   it('refuses a URL scheme that does not fit the security profile', () => {
-    expect(refuse({ url: ws, security: { profile: 2, password: PASSWORD, ca: pki.ca.cert } }).code).toBe(
-      'OCPP_SCHEME_MISMATCH',
-    );
-    expect(refuse({ url: ws, security: { profile: 3, ...pki.client, ca: pki.ca.cert } }).code).toBe(
-      'OCPP_SCHEME_MISMATCH',
-    );
+    expect(refuse({ url: ws, security: { profile: 2, password: PASSWORD, ca: pki.ca.cert } }).code).toBe('OCPP_SCHEME_MISMATCH');
+    expect(refuse({ url: ws, security: { profile: 3, ...pki.client, ca: pki.ca.cert } }).code).toBe('OCPP_SCHEME_MISMATCH');
     expect(refuse({ url: wss, security: p1 }).code).toBe('OCPP_SCHEME_MISMATCH');
   });
 
@@ -70,16 +49,9 @@ describe('configuration', () => {
     expect(refuse({ identity: '' }).code).toBe('OCPP_BAD_IDENTITY');
     expect(refuse({ security: { profile: 4 } as unknown as SecurityProfileConfig }).code).toBe('OCPP_BAD_PROFILE');
     expect(refuse({ security: { profile: 1, password: '' } }).code).toBe('OCPP_MISSING_CREDENTIAL');
-    expect(refuse({ url: wss, security: { profile: 2, password: PASSWORD, ca: 'not pem' } }).code).toBe(
-      'OCPP_MISSING_CREDENTIAL',
-    );
-    expect(
-      refuse({ url: wss, security: { profile: 3, cert: pki.client.cert, ca: pki.ca.cert } as SecurityProfileConfig })
-        .code,
-    ).toBe('OCPP_MISSING_CREDENTIAL');
-    expect(refuse({ security: { ...p1, ca: pki.ca.cert } as SecurityProfileConfig }).code).toBe(
-      'OCPP_CREDENTIAL_NOT_FOR_PROFILE',
-    );
+    expect(refuse({ url: wss, security: { profile: 2, password: PASSWORD, ca: 'not pem' } }).code).toBe('OCPP_MISSING_CREDENTIAL');
+    expect(refuse({ url: wss, security: { profile: 3, cert: pki.client.cert, ca: pki.ca.cert } as SecurityProfileConfig }).code).toBe('OCPP_MISSING_CREDENTIAL');
+    expect(refuse({ security: { ...p1, ca: pki.ca.cert } as SecurityProfileConfig }).code).toBe('OCPP_CREDENTIAL_NOT_FOR_PROFILE');
     expect(refuse({ pingIntervalS: -1 }).code).toBe('OCPP_BAD_OPTION');
     expect(refuse({ retryBackOff: { ...FAST, repeatTimes: -1 } }).code).toBe('OCPP_BAD_OPTION');
   });

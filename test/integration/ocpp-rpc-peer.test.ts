@@ -106,9 +106,7 @@ describe('RpcEndpoint against ocpp-rpc RPCServer (strict mode, ocpp2.0.1)', () =
       getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }],
     });
     expect(result).toEqual({
-      getVariableResult: [
-        { attributeStatus: 'Accepted', attributeValue: '300', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } },
-      ],
+      getVariableResult: [{ attributeStatus: 'Accepted', attributeValue: '300', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }],
     });
     expect(peer.strictFailures).toEqual([]);
   });
@@ -149,9 +147,7 @@ describe('RpcEndpoint against ocpp-rpc RPCServer (strict mode, ocpp2.0.1)', () =
   });
 
   it('closes the socket with 1008 once the bad-message budget is spent', async () => {
-    const serverSaw = new Promise<{ code: number; reason: string }>((resolve) =>
-      peer.client.once('close', (event: { code: number; reason: string }) => resolve(event)),
-    );
+    const serverSaw = new Promise<{ code: number; reason: string }>((resolve) => peer.client.once('close', (event: { code: number; reason: string }) => resolve(event)));
     const closed = new Promise<number>((resolve) => peer.ws.once('close', (code) => resolve(code)));
     for (let i = 0; i < 10; i++) peer.client.sendRaw(`garbage ${i}`);
     await expect(serverSaw).resolves.toEqual({ code: 1008, reason: 'Too many invalid messages' });
@@ -169,9 +165,7 @@ describe('RpcEndpoint against ocpp-rpc RPCServer (strict mode, ocpp2.0.1)', () =
       return { currentTime: ocppTimestamp(Date.now()), interval: 60, status: 'Accepted' };
     });
     peer.rpc.handle('GetVariables', () => ({
-      getVariableResult: [
-        { attributeStatus: 'UnknownComponent' as const, component: { name: 'X' }, variable: { name: 'Y' } },
-      ],
+      getVariableResult: [{ attributeStatus: 'UnknownComponent' as const, component: { name: 'X' }, variable: { name: 'Y' } }],
     }));
     const boot = peer.rpc.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'm', vendorName: 'v' } });
     const answer = await peer.client.call('GetVariables', { getVariableData: [{ component: { name: 'X' }, variable: { name: 'Y' } }] });

@@ -161,8 +161,7 @@ describe('RedisStore', () => {
     it('queue ids never repeat across clients, also after the queue was emptied', async () => {
       const [one, two] = [open(), open()];
       const st = `queue-${randomUUID()}`;
-      const enqueueBoth = (n: number, tag: string): Promise<string[]> =>
-        Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? one : two).enqueue(st, 'tx', `${tag}-${i}`)));
+      const enqueueBoth = (n: number, tag: string): Promise<string[]> => Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? one : two).enqueue(st, 'tx', `${tag}-${i}`)));
       const first = await enqueueBoth(100, 'a');
       expect(new Set(first).size).toBe(100);
       const peeked = await one.peek(st, 'tx', 1000);
@@ -201,7 +200,12 @@ describe('RedisStore', () => {
       await server.restart();
 
       const after = open();
-      expect(await after.getAll(st)).toEqual(new Map<string, unknown>([['boot', { status: 'Accepted' }], ['dm:HeartbeatInterval', 300]]));
+      expect(await after.getAll(st)).toEqual(
+        new Map<string, unknown>([
+          ['boot', { status: 'Accepted' }],
+          ['dm:HeartbeatInterval', 300],
+        ]),
+      );
       expect(await after.peek(st, 'tx', 10)).toEqual([{ id: ids[1], item: { seqNo: 1 } }]);
       expect(await after.markOnce(st, 'legacy-42')).toBe(false);
       expect(await after.leaseOwner(st)).toBe('gw-1');

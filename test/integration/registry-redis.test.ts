@@ -52,7 +52,14 @@ async function startRegistry(fill: (admin: Redis) => Promise<unknown>, refreshIn
     },
   });
   const log = pino({ level: 'debug', redact: { paths: ['password', '*.password'], censor: '[redacted]' } }, destination);
-  registry = new RedisStationRegistry(new Redis(redis.url, REGISTRY_CLIENT_OPTIONS), { key: KEY, refreshIntervalMs, log, env: { STATION_SECRET: SECRET }, csms: { url: 'ws://127.0.0.1:9/ocpp', securityProfile: 1 }, commandTimeoutMs: 2_000 });
+  registry = new RedisStationRegistry(new Redis(redis.url, REGISTRY_CLIENT_OPTIONS), {
+    key: KEY,
+    refreshIntervalMs,
+    log,
+    env: { STATION_SECRET: SECRET },
+    csms: { url: 'ws://127.0.0.1:9/ocpp', securityProfile: 1 },
+    commandTimeoutMs: 2_000,
+  });
   await registry.start();
   const lines = (): Record<string, unknown>[] =>
     out
@@ -91,7 +98,12 @@ describe('Redis station registry', () => {
   });
 
   it('ignores invalid entries and logs them once, without their passwords', async () => {
-    const { admin: a, registry: reg, lines, text } = await startRegistry((x) =>
+    const {
+      admin: a,
+      registry: reg,
+      lines,
+      text,
+    } = await startRegistry((x) =>
       x.hset(
         KEY,
         'GOOD',
@@ -147,7 +159,12 @@ describe('Redis station registry', () => {
     admin = new Redis(redis.url);
     await admin.hset('fleet:stations', 'N1', encodeRegistryEntry({ stationId: 'n-1' }));
     const config = parseGatewayConfig(
-      ['listeners: [{ port: 0, codec: ykc }]', 'csms: { url: "ws://127.0.0.1:9/ocpp" }', 'stations: { redis: { key: "fleet:stations" } }', `store: { cluster: { nodes: [${JSON.stringify(redis.url)}] } }`].join('\n'),
+      [
+        'listeners: [{ port: 0, codec: ykc }]',
+        'csms: { url: "ws://127.0.0.1:9/ocpp" }',
+        'stations: { redis: { key: "fleet:stations" } }',
+        `store: { cluster: { nodes: [${JSON.stringify(redis.url)}] } }`,
+      ].join('\n'),
       '<cluster>',
       {},
     );

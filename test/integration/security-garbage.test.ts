@@ -116,7 +116,11 @@ describe('bad-frame log lines are limited, every bad frame counted', () => {
     await until(() => h.lines().filter((l) => l['msg'] === 'bad frames from charger not logged').length === 2, 'both summaries', 5_000);
     expect(h.lines().filter((l) => l['msg'] === 'bad frame from charger')).toHaveLength(10);
     // One for the first window (at the first frame of the second), one at the close.
-    expect(h.lines().filter((l) => l['msg'] === 'bad frames from charger not logged').map((l) => l['notLogged'])).toEqual([3, 3]);
+    expect(
+      h
+        .lines()
+        .filter((l) => l['msg'] === 'bad frames from charger not logged')
+        .map((l) => l['notLogged']),
+    ).toEqual([3, 3]);
   }, 30_000);
 });
-

@@ -185,7 +185,10 @@ describe('pilegate gateway (serve)', () => {
     dir = mkdtempSync(join(tmpdir(), 'pilegate-serve-run-'));
     const file = join(dir, 'pilegate.yaml');
     const mapping = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
-    writeFileSync(file, `listeners:\n  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }\ncsms: { url: ${JSON.stringify(csms.url)} }\nhttp: { port: 0, host: 127.0.0.1 }\n`);
+    writeFileSync(
+      file,
+      `listeners:\n  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }\ncsms: { url: ${JSON.stringify(csms.url)} }\nhttp: { port: 0, host: 127.0.0.1 }\n`,
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', file], { cwd: repoRoot });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

@@ -122,9 +122,19 @@ describe('clock-aligned meter values', () => {
   });
 
   it('puts SampledDataCtrlr.TxEndedInterval samples (Sample.Periodic, TxEndedMeasurands) in the Ended event', async () => {
-    const { c, s } = await running('CS-TX-ENDED', { 'AlignedDataCtrlr.Interval': '0', 'SampledDataCtrlr.TxEndedInterval': '60', 'SampledDataCtrlr.TxEndedMeasurands': 'Energy.Active.Import.Register,Voltage' });
+    const { c, s } = await running('CS-TX-ENDED', {
+      'AlignedDataCtrlr.Interval': '0',
+      'SampledDataCtrlr.TxEndedInterval': '60',
+      'SampledDataCtrlr.TxEndedMeasurands': 'Energy.Active.Import.Register,Voltage',
+    });
     s.engine.chargerEvent({ type: 'sessionStarted', connector: 2, legacyTransactionId: 'L-P', meterStartWh: 500, at: iso(0) });
-    for (const [sec, wh] of [[30, 510], [61, 520], [90, 530], [125, 540]] as const) s.engine.chargerEvent(measurements(2, sec, wh));
+    for (const [sec, wh] of [
+      [30, 510],
+      [61, 520],
+      [90, 530],
+      [125, 540],
+    ] as const)
+      s.engine.chargerEvent(measurements(2, sec, wh));
     s.engine.chargerEvent({ type: 'sessionEnded', connector: 2, legacyTransactionId: 'L-P', meterStopWh: 550, at: iso(130), reason: 'remote' });
     const ended = await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
     expect((ended.params.meterValue as MeterValueParam[]).map((m) => [m.timestamp, m.sampledValue.map((v) => `${v.context} ${v.measurand} ${v.value}`)])).toEqual([
@@ -137,7 +147,12 @@ describe('clock-aligned meter values', () => {
 
   it('samples the latest reading of every measurand, sent one per event, leaving out stale readings and, in a transaction, those from before its start', async () => {
     const { c, s, clock } = await running('CS-ALIGNED-LATEST', { 'AlignedDataCtrlr.Interval': '60', 'AlignedDataCtrlr.Measurands': 'Energy.Active.Import.Register,Power.Active.Import,Voltage' });
-    const one = (connector: number, sec: number, measurand: 'energy' | 'power' | 'voltage', value: number): ChargerEvent => ({ type: 'measurements', connector, at: iso(sec), values: [{ measurand, value }] });
+    const one = (connector: number, sec: number, measurand: 'energy' | 'power' | 'voltage', value: number): ChargerEvent => ({
+      type: 'measurements',
+      connector,
+      at: iso(sec),
+      values: [{ measurand, value }],
+    });
     // EVSE 2, idle: a voltage read eleven minutes before the boundary is stale (two intervals, at least ten minutes).
     s.engine.chargerEvent(one(2, -630, 'voltage', 229));
     s.engine.chargerEvent(one(2, 10, 'energy', 2000));
@@ -202,7 +217,9 @@ describe('clock-aligned meter values', () => {
 
     // SetVariables Interval 0 stops the timer.
     const client = await c.client('CS-IDLE-ONLY');
-    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AlignedDataCtrlr' }, variable: { name: 'Interval' }, attributeValue: '0' }] })).toMatchObject({ setVariableResult: [{ attributeStatus: 'Accepted' }] });
+    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AlignedDataCtrlr' }, variable: { name: 'Interval' }, attributeValue: '0' }] })).toMatchObject({
+      setVariableResult: [{ attributeStatus: 'Accepted' }],
+    });
     clock.advance(600_000);
     await s.engine.settled();
     expect(meterValues(c)).toHaveLength(1);

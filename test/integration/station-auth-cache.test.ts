@@ -80,9 +80,13 @@ describe('Authorization Cache', () => {
     const s = await booted(csms, 'CS-CACHE-NOUSE', { 'AuthCtrlr.LocalAuthorizeOffline': 'false', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': 'false' });
     expect(await swipe(s, 'GOOD')).toMatchObject({ accepted: true });
     const client = await csms.client('CS-CACHE-NOUSE');
-    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AuthCacheCtrlr' }, variable: { name: 'Enabled' }, attributeValue: 'false' }] })).toMatchObject({ setVariableResult: [{ attributeStatus: 'Accepted' }] });
+    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AuthCacheCtrlr' }, variable: { name: 'Enabled' }, attributeValue: 'false' }] })).toMatchObject({
+      setVariableResult: [{ attributeStatus: 'Accepted' }],
+    });
     expect(await swipe(s, 'OTHER')).toMatchObject({ accepted: true });
-    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AuthCtrlr' }, variable: { name: 'LocalAuthorizeOffline' }, attributeValue: 'true' }] })).toMatchObject({ setVariableResult: [{ attributeStatus: 'Accepted' }] });
+    expect(await client.call('SetVariables', { setVariableData: [{ component: { name: 'AuthCtrlr' }, variable: { name: 'LocalAuthorizeOffline' }, attributeValue: 'true' }] })).toMatchObject({
+      setVariableResult: [{ attributeStatus: 'Accepted' }],
+    });
 
     await csmsGone(s);
     // Disabled: neither the token cached before nor the one answered while disabled is used.

@@ -54,8 +54,7 @@ async function station(id: string, takes: (connector: number) => boolean, mappin
   return { s, change, toldNow };
 }
 
-const enforced = (s: TestStation, evse: number): boolean =>
-  s.logs.some((l) => l.message === 'charger availability not changed, the gateway enforces it' && l.data?.['evse'] === evse);
+const enforced = (s: TestStation, evse: number): boolean => s.logs.some((l) => l.message === 'charger availability not changed, the gateway enforces it' && l.data?.['evse'] === evse);
 
 describe('ChangeAvailability to the charger', () => {
   it('tells a whole-charger-only charger once for a station-wide change; a change of one of its two EVSEs stays at the gateway', async () => {

@@ -82,7 +82,9 @@ describe('CSMS roots (M03, M04, M05) and the TLS connection', () => {
       status: 'Accepted',
       certificateHashDataChain: [{ certificateType: 'CSMSRootCertificate', certificateHashData: rootHashData(rootB) }],
     });
-    const entries = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'CertificateEntries' } }] })) as { getVariableResult: { attributeValue?: string }[] };
+    const entries = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'CertificateEntries' } }] })) as {
+      getVariableResult: { attributeValue?: string }[];
+    };
     expect(entries.getVariableResult[0]?.attributeValue).toBe('1');
 
     // The same CSMS, still with root A's certificate: refused now that root B replaced the configured CA.
@@ -113,7 +115,10 @@ describe('CSMS roots (M03, M04, M05) and the TLS connection', () => {
     const notCa = await makeRoot('end entity', { ca: false });
     expect(await install('CSMSRootCertificate', expired.cert)).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'CertificateExpired' } });
     expect(await install('CSMSRootCertificate', notCa.cert)).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'NotARootCA' } });
-    expect(await install('CSMSRootCertificate', '-----BEGIN CERTIFICATE-----\nZm9vYmFy\n-----END CERTIFICATE-----\n')).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'InvalidCertificate' } });
+    expect(await install('CSMSRootCertificate', '-----BEGIN CERTIFICATE-----\nZm9vYmFy\n-----END CERTIFICATE-----\n')).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'InvalidCertificate' },
+    });
     expect(await install('V2GRootCertificate', maker.cert)).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } });
     expect(await install('MORootCertificate', maker.cert)).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'NotSupported' } });
 
@@ -159,7 +164,12 @@ describe('the station certificate (A02, security profile 3)', () => {
     const configured = await clientCertificate(rootA, id);
     csms = await startCsms({ tls: { ...serverA, ca: rootA.cert, requestCert: true } });
     const c = csms;
-    const s = await station({ id, url: c.url, security: { profile: 3, cert: configured.cert, key: configured.key, ca: rootA.cert }, preset: { 'SecurityCtrlr.OrganizationName': 'Pilegate Test Org' } });
+    const s = await station({
+      id,
+      url: c.url,
+      security: { profile: 3, cert: configured.cert, key: configured.key, ca: rootA.cert },
+      preset: { 'SecurityCtrlr.OrganizationName': 'Pilegate Test Org' },
+    });
     const client = await online(s, c, id);
     expect(c.clientCertificates.at(-1)?.equals(der(configured.cert))).toBe(true);
     const csrPem = await requestCsr(client, c);
@@ -170,7 +180,10 @@ describe('the station certificate (A02, security profile 3)', () => {
     expect(csr.publicKey.algorithm).toMatchObject({ name: 'ECDSA', namedCurve: 'P-256' });
 
     const foreign = await signCsr(rootA, await foreignCsr(id));
-    expect(await client.call('CertificateSigned', { certificateChain: foreign, certificateType: 'ChargingStationCertificate' })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'KeyMismatch' } });
+    expect(await client.call('CertificateSigned', { certificateChain: foreign, certificateType: 'ChargingStationCertificate' })).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'KeyMismatch' },
+    });
     await c.waitForCall((x) => x.action === 'SecurityEventNotification' && x.params.type === 'InvalidChargingStationCertificate', 10_000);
 
     const signed = await signCsr(rootA, csrPem);

@@ -107,7 +107,9 @@ describe('CustomerInformation', () => {
     const id = 'CS-CUST-CLEAR';
     const s = await booted(c, id, { 'AuthCtrlr.LocalPreAuthorize': 'true' });
     const client = await c.client(id);
-    expect(await client.call('SendLocalList', { versionNumber: 3, updateType: 'Full', localAuthorizationList: [{ idToken: token('LISTED'), idTokenInfo: { status: 'Accepted' } }] })).toEqual({ status: 'Accepted' });
+    expect(await client.call('SendLocalList', { versionNumber: 3, updateType: 'Full', localAuthorizationList: [{ idToken: token('LISTED'), idTokenInfo: { status: 'Accepted' } }] })).toEqual({
+      status: 'Accepted',
+    });
     expect(await swipe(s, 'CACHED')).toBe(true);
     await s.engine.settled();
 
@@ -128,7 +130,9 @@ describe('CustomerInformation', () => {
 
     // Clear without report: one message saying it was done; nothing held: one saying so.
     expect(await client.call('CustomerInformation', { requestId: 9, report: false, clear: true, idToken: token('CACHED') })).toEqual({ status: 'Accepted' });
-    expect((await notified(c, 9)).map((m) => m['data'])).toEqual(['Customer data for idToken ISO14443 CACHED cleared (the Local Authorization List and TransactionEvents not yet delivered are kept).']);
+    expect((await notified(c, 9)).map((m) => m['data'])).toEqual([
+      'Customer data for idToken ISO14443 CACHED cleared (the Local Authorization List and TransactionEvents not yet delivered are kept).',
+    ]);
     expect(await client.call('CustomerInformation', { requestId: 10, report: true, clear: true, idToken: token('CACHED') })).toEqual({ status: 'Accepted' });
     expect((await notified(c, 10)).map((m) => m['data'])).toEqual(['No data found: the station holds nothing for idToken ISO14443 CACHED.']);
   }, 30_000);

@@ -27,7 +27,15 @@ describe('durable transactions over Redis', () => {
     const id = 'CS-DURABLE';
     // The CSMS is down: the first engine can only queue.
     const first = await createStation({ id, url: 'ws://127.0.0.1:9/ocpp', store: new RedisStore(redis.url) });
-    const measurements = (s: number, wh: number): ChargerEvent => ({ type: 'measurements', connector: 1, at: at(s), values: [{ measurand: 'energy', value: wh }, { measurand: 'power', value: 7000 }] });
+    const measurements = (s: number, wh: number): ChargerEvent => ({
+      type: 'measurements',
+      connector: 1,
+      at: at(s),
+      values: [
+        { measurand: 'energy', value: wh },
+        { measurand: 'power', value: 7000 },
+      ],
+    });
     first.engine.chargerEvent({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-7', meterStartWh: 1000, at: at(0) });
     for (let s = 61; s <= 301; s += 60) first.engine.chargerEvent(measurements(s, 1000 + s * 2));
     await first.engine.eventsHandled();
@@ -43,7 +51,9 @@ describe('durable transactions over Redis', () => {
       second.engine.chargerEvent({ type: 'sessionEnded', connector: 1, legacyTransactionId: 'L-7', meterStopWh: 1700, at: at(400), reason: 'evDisconnected' });
       await until(() => (csms?.calls.filter((c) => c.action === 'TransactionEvent').length ?? 0) >= 7, 'seven events', 8000);
       await second.engine.settled();
-      const events = csms.calls.filter((c) => c.action === 'TransactionEvent').map((c) => c.params as { eventType: string; seqNo: number; offline?: boolean; transactionInfo: { transactionId: string } });
+      const events = csms.calls
+        .filter((c) => c.action === 'TransactionEvent')
+        .map((c) => c.params as { eventType: string; seqNo: number; offline?: boolean; transactionInfo: { transactionId: string } });
       expect(events.map((e) => [e.eventType, e.seqNo])).toEqual([
         ['Started', 0],
         ['Updated', 1],

@@ -30,21 +30,56 @@ async function accepted(id: string, store = new MemoryStore(), preset: Record<st
 
 /** Required Core device-model variables (OCPP 2.0.1 Part 6 TC_B_53 / appendix, Part 4 §8). */
 const REQUIRED = [
-  'ChargingStation/AvailabilityState', 'ChargingStation/Available', 'ChargingStation/SupplyPhases',
-  'EVSE/AvailabilityState', 'EVSE/Available', 'EVSE/Power', 'EVSE/SupplyPhases',
-  'Connector/AvailabilityState', 'Connector/Available', 'Connector/ConnectorType', 'Connector/SupplyPhases',
-  'OCPPCommCtrlr/FileTransferProtocols', 'OCPPCommCtrlr/MessageTimeout', 'OCPPCommCtrlr/MessageAttempts', 'OCPPCommCtrlr/MessageAttemptInterval',
-  'OCPPCommCtrlr/NetworkConfigurationPriority', 'OCPPCommCtrlr/NetworkProfileConnectionAttempts', 'OCPPCommCtrlr/OfflineThreshold',
-  'OCPPCommCtrlr/ResetRetries', 'OCPPCommCtrlr/UnlockOnEVSideDisconnect', 'OCPPCommCtrlr/RetryBackOffRepeatTimes',
-  'OCPPCommCtrlr/RetryBackOffRandomRange', 'OCPPCommCtrlr/RetryBackOffWaitMinimum', 'OCPPCommCtrlr/WebSocketPingInterval', 'OCPPCommCtrlr/HeartbeatInterval',
-  'TxCtrlr/EVConnectionTimeOut', 'TxCtrlr/StopTxOnInvalidId', 'TxCtrlr/StopTxOnEVSideDisconnect', 'TxCtrlr/TxStartPoint', 'TxCtrlr/TxStopPoint',
-  'SampledDataCtrlr/TxStartedMeasurands', 'SampledDataCtrlr/TxUpdatedMeasurands', 'SampledDataCtrlr/TxEndedMeasurands',
-  'SampledDataCtrlr/TxUpdatedInterval', 'SampledDataCtrlr/TxEndedInterval',
-  'AlignedDataCtrlr/Interval', 'AlignedDataCtrlr/TxEndedInterval', 'AlignedDataCtrlr/Measurands', 'AlignedDataCtrlr/TxEndedMeasurands',
-  'AuthCtrlr/AuthorizeRemoteStart', 'AuthCtrlr/LocalAuthorizeOffline', 'AuthCtrlr/LocalPreAuthorize',
-  'ClockCtrlr/DateTime', 'ClockCtrlr/TimeSource',
-  'DeviceDataCtrlr/BytesPerMessage', 'DeviceDataCtrlr/ItemsPerMessage',
-  'SecurityCtrlr/CertificateEntries', 'SecurityCtrlr/SecurityProfile', 'SecurityCtrlr/OrganizationName', 'SecurityCtrlr/BasicAuthPassword',
+  'ChargingStation/AvailabilityState',
+  'ChargingStation/Available',
+  'ChargingStation/SupplyPhases',
+  'EVSE/AvailabilityState',
+  'EVSE/Available',
+  'EVSE/Power',
+  'EVSE/SupplyPhases',
+  'Connector/AvailabilityState',
+  'Connector/Available',
+  'Connector/ConnectorType',
+  'Connector/SupplyPhases',
+  'OCPPCommCtrlr/FileTransferProtocols',
+  'OCPPCommCtrlr/MessageTimeout',
+  'OCPPCommCtrlr/MessageAttempts',
+  'OCPPCommCtrlr/MessageAttemptInterval',
+  'OCPPCommCtrlr/NetworkConfigurationPriority',
+  'OCPPCommCtrlr/NetworkProfileConnectionAttempts',
+  'OCPPCommCtrlr/OfflineThreshold',
+  'OCPPCommCtrlr/ResetRetries',
+  'OCPPCommCtrlr/UnlockOnEVSideDisconnect',
+  'OCPPCommCtrlr/RetryBackOffRepeatTimes',
+  'OCPPCommCtrlr/RetryBackOffRandomRange',
+  'OCPPCommCtrlr/RetryBackOffWaitMinimum',
+  'OCPPCommCtrlr/WebSocketPingInterval',
+  'OCPPCommCtrlr/HeartbeatInterval',
+  'TxCtrlr/EVConnectionTimeOut',
+  'TxCtrlr/StopTxOnInvalidId',
+  'TxCtrlr/StopTxOnEVSideDisconnect',
+  'TxCtrlr/TxStartPoint',
+  'TxCtrlr/TxStopPoint',
+  'SampledDataCtrlr/TxStartedMeasurands',
+  'SampledDataCtrlr/TxUpdatedMeasurands',
+  'SampledDataCtrlr/TxEndedMeasurands',
+  'SampledDataCtrlr/TxUpdatedInterval',
+  'SampledDataCtrlr/TxEndedInterval',
+  'AlignedDataCtrlr/Interval',
+  'AlignedDataCtrlr/TxEndedInterval',
+  'AlignedDataCtrlr/Measurands',
+  'AlignedDataCtrlr/TxEndedMeasurands',
+  'AuthCtrlr/AuthorizeRemoteStart',
+  'AuthCtrlr/LocalAuthorizeOffline',
+  'AuthCtrlr/LocalPreAuthorize',
+  'ClockCtrlr/DateTime',
+  'ClockCtrlr/TimeSource',
+  'DeviceDataCtrlr/BytesPerMessage',
+  'DeviceDataCtrlr/ItemsPerMessage',
+  'SecurityCtrlr/CertificateEntries',
+  'SecurityCtrlr/SecurityProfile',
+  'SecurityCtrlr/OrganizationName',
+  'SecurityCtrlr/BasicAuthPassword',
 ];
 
 describe('device model over OCPP', () => {
@@ -106,7 +141,9 @@ describe('device model over OCPP', () => {
     await until(() => (csms?.calls.filter((c) => c.action === 'StatusNotification').length ?? 0) > before, 'triggered status');
     expect(csms.calls.filter((c) => c.action === 'StatusNotification').at(-1)?.params).toMatchObject({ evseId: 2, connectorId: 1 });
     expect(await client.call('DataTransfer', { vendorId: 'com.example' })).toEqual({ status: 'UnknownVendorId' });
-    await expect(client.call('SetDisplayMessage', { message: { id: 1, priority: 'NormalCycle', message: { format: 'ASCII', content: 'hi' } } })).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
+    await expect(client.call('SetDisplayMessage', { message: { id: 1, priority: 'NormalCycle', message: { format: 'ASCII', content: 'hi' } } })).rejects.toMatchObject({
+      rpcErrorCode: 'NotSupported',
+    });
     expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).toEqual({ status: 'Accepted' });
     await csms.waitForCall((c) => c.action === 'StatusNotification' && c.params.evseId === 1 && c.params.connectorStatus === 'Unavailable');
     expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).toEqual({ status: 'Accepted' });

@@ -63,7 +63,9 @@ describe('boot', () => {
     await csms.waitForCall((c) => c.action === 'BootNotification');
     await until(() => station?.engine.bootState === 'pending', 'pending');
     const client = await csms.client('CS-PENDING');
-    const got = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] })) as { getVariableResult: { attributeStatus: string }[] };
+    const got = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] })) as {
+      getVariableResult: { attributeStatus: string }[];
+    };
     expect(got.getVariableResult[0]?.attributeStatus).toBe('Accepted');
     expect(csms.calls.map((c) => c.action)).toEqual(['BootNotification']);
     expect(await client.call('TriggerMessage', { requestedMessage: 'BootNotification' })).toEqual({ status: 'Accepted' });
@@ -80,7 +82,9 @@ describe('boot', () => {
     station.engine.start();
     await until(() => station?.engine.bootState === 'rejected', 'rejected');
     const client = await csms.client('CS-REJECTED');
-    await expect(client.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] })).rejects.toMatchObject({ rpcErrorCode: 'SecurityError' });
+    await expect(client.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] })).rejects.toMatchObject({
+      rpcErrorCode: 'SecurityError',
+    });
     const first = csms.calls[0];
     const second = await csms.waitForCall((c) => c.action === 'BootNotification' && c !== first, 4000);
     expect(second.at - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);

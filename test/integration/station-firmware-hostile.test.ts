@@ -80,7 +80,9 @@ describe('hostile UpdateFirmware requests', () => {
     const junkCert = '-----BEGIN CERTIFICATE-----\n%%%not base64%%%\n-----END CERTIFICATE-----';
     const answer = (await client.call('UpdateFirmware', { requestId: 6, firmware: firmware(`${http.url}/fw.bin`, { signingCertificate: junkCert, signature: 'AAAA' }) })) as { status: string };
     expect(answer.status).toBe('InvalidCertificate');
-    expect(await client.call('UpdateFirmware', { requestId: 7, firmware: firmware(`${http.url}/fw.bin`, { signingCertificate: signing.certificatePem, signature: '!!!*** not base64 ***' }) })).toEqual({ status: 'Accepted' });
+    expect(await client.call('UpdateFirmware', { requestId: 7, firmware: firmware(`${http.url}/fw.bin`, { signingCertificate: signing.certificatePem, signature: '!!!*** not base64 ***' }) })).toEqual(
+      { status: 'Accepted' },
+    );
     await expectStatuses(csms, 'CS-FW-GARBAGE', ['Downloading#7', 'Downloaded#7', 'InvalidSignature#7']);
     const firmwareEvents = (): string[] => securityEvents(csms, 'CS-FW-GARBAGE').filter((t) => t.includes('Firmware'));
     await until(() => firmwareEvents().length === 2, `two firmware security events (saw ${securityEvents(csms, 'CS-FW-GARBAGE').join(', ')})`);

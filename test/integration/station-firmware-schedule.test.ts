@@ -34,7 +34,8 @@ async function setUp(id: string, more: { connectors?: number; preset?: Record<st
   return { csms, http, s, client: await csms.client(id) };
 }
 
-const callAt = (csms: TestCsms, id: string, status: string): number => csms.calls.find((c) => c.identity === id && c.action === 'FirmwareStatusNotification' && c.params['status'] === status)?.at ?? Number.NaN;
+const callAt = (csms: TestCsms, id: string, status: string): number =>
+  csms.calls.find((c) => c.identity === id && c.action === 'FirmwareStatusNotification' && c.params['status'] === status)?.at ?? Number.NaN;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 describe('scheduled firmware updates', () => {

@@ -41,7 +41,12 @@ async function setUp(): Promise<{ csms: TestCsms; http: FileHttpServer }> {
   return { csms, http };
 }
 
-async function update(client: RPCClient, requestId: number, fw: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<{ status: string; statusInfo?: { reasonCode: string; additionalInfo?: string } }> {
+async function update(
+  client: RPCClient,
+  requestId: number,
+  fw: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): Promise<{ status: string; statusInfo?: { reasonCode: string; additionalInfo?: string } }> {
   return (await client.call('UpdateFirmware', { requestId, firmware: fw, ...more })) as { status: string; statusInfo?: { reasonCode: string } };
 }
 
@@ -129,7 +134,13 @@ describe('a charger that answers once it fetched the image', () => {
     const { csms, http } = await setUp();
     const server = new MemoryFirmwareServer();
     // ChargerCommandTimeout is 2 s here; the charger answers after 3.5 s of its 5 s download window.
-    const s = await firmwareStation({ id: 'CS-FW-SLOW', csms, server, answer: (type) => (type === 'updateFirmware' ? undefined : 'accepted'), extra: { firmwareLimits: { defaultRetryIntervalS: 1, chargerDownloadTimeoutS: 5 } } });
+    const s = await firmwareStation({
+      id: 'CS-FW-SLOW',
+      csms,
+      server,
+      answer: (type) => (type === 'updateFirmware' ? undefined : 'accepted'),
+      extra: { firmwareLimits: { defaultRetryIntervalS: 1, chargerDownloadTimeoutS: 5 } },
+    });
     stations.push(s);
     const client = await csms.client('CS-FW-SLOW');
     expect(await update(client, 12, firmware(`${http.url}/fw-2.0.0.bin`))).toEqual({ status: 'Accepted' });

@@ -102,7 +102,10 @@ describe('limits the charger refuses', () => {
     const { client, setpoints } = await charger(() => reply, 35);
     expect(await client.call('SetChargingProfile', setProfile(1, 0, 'ChargingStationMaxProfile', 'W', 60_000))).toEqual({ status: 'Accepted' });
     reply = 'refuse';
-    await expect(client.call('ClearChargingProfile', { chargingProfileId: 1 })).rejects.toMatchObject({ rpcErrorCode: 'GenericError', details: { reasonCode: 'ChargerRefused', additionalInfo: 'negative ACT_CON' } });
+    await expect(client.call('ClearChargingProfile', { chargingProfileId: 1 })).rejects.toMatchObject({
+      rpcErrorCode: 'GenericError',
+      details: { reasonCode: 'ChargerRefused', additionalInfo: 'negative ACT_CON' },
+    });
     expect(setpoints()).toEqual(['C_SE_NB_1@0x6201=600', 'C_SE_NB_1@0x6201=1200']);
     expect(await profiles(client)).toBe('Accepted');
   }, 30_000);

@@ -47,12 +47,18 @@ describe('Local Authorization List through the CSMS', () => {
     const { c, s } = await online('CS-LL-1');
     const client = await c.client('CS-LL-1');
     expect(await client.call('GetLocalListVersion', {})).toEqual({ versionNumber: 0 });
-    expect(await client.call('SendLocalList', { versionNumber: 4, updateType: 'Full', localAuthorizationList: [entry('D14B0A54', 'Accepted'), entry('0BAD0BAD', 'Blocked')] })).toEqual({ status: 'Accepted' });
+    expect(await client.call('SendLocalList', { versionNumber: 4, updateType: 'Full', localAuthorizationList: [entry('D14B0A54', 'Accepted'), entry('0BAD0BAD', 'Blocked')] })).toEqual({
+      status: 'Accepted',
+    });
     expect(await client.call('GetLocalListVersion', {})).toEqual({ versionNumber: 4 });
     expect(await client.call('SendLocalList', { versionNumber: 4, updateType: 'Differential', localAuthorizationList: [entry('11112222', 'Accepted')] })).toMatchObject({ status: 'VersionMismatch' });
-    expect(await client.call('SendLocalList', { versionNumber: 5, updateType: 'Differential', localAuthorizationList: [entry('11112222', 'Accepted'), entry('D14B0A54')] })).toEqual({ status: 'Accepted' });
+    expect(await client.call('SendLocalList', { versionNumber: 5, updateType: 'Differential', localAuthorizationList: [entry('11112222', 'Accepted'), entry('D14B0A54')] })).toEqual({
+      status: 'Accepted',
+    });
     expect(await client.call('GetLocalListVersion', {})).toEqual({ versionNumber: 5 });
-    const got = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }] })) as { getVariableResult: { attributeValue?: string }[] };
+    const got = (await client.call('GetVariables', { getVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }] })) as {
+      getVariableResult: { attributeValue?: string }[];
+    };
     expect(got.getVariableResult[0]?.attributeValue).toBe('2');
 
     await until(() => s.commands.filter((x) => x.type === 'setLocalList').length === 2, 'two list commands');
@@ -82,7 +88,9 @@ describe('Local Authorization List through the CSMS', () => {
     const preset = { 'AuthCtrlr.LocalAuthorizeOffline': 'true', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': 'false' };
     const first = await online('CS-LL-3', preset, store);
     const client = await first.c.client('CS-LL-3');
-    expect(await client.call('SendLocalList', { versionNumber: 9, updateType: 'Full', localAuthorizationList: [entry('CARD-1', 'Accepted'), entry('CARD-2', 'Blocked')] })).toEqual({ status: 'Accepted' });
+    expect(await client.call('SendLocalList', { versionNumber: 9, updateType: 'Full', localAuthorizationList: [entry('CARD-1', 'Accepted'), entry('CARD-2', 'Blocked')] })).toEqual({
+      status: 'Accepted',
+    });
     await first.s.engine.stop();
 
     const s = await createStation({ id: 'CS-LL-3', url: 'ws://127.0.0.1:9/ocpp', store, preset });

@@ -53,7 +53,10 @@ describe('GetLog over HTTP', () => {
     expect(answer.status).toBe('Accepted');
     expect(answer.filename).toMatch(/^CS-LOG-1-SecurityLog-\d{8}T\d{6}Z\.log$/);
     expect(await finalStatus(c, 'CS-LOG-1', 11)).toBe('Uploaded');
-    expect(logStatuses(c, 'CS-LOG-1')).toEqual([{ status: 'Uploading', requestId: 11 }, { status: 'Uploaded', requestId: 11 }]);
+    expect(logStatuses(c, 'CS-LOG-1')).toEqual([
+      { status: 'Uploading', requestId: 11 },
+      { status: 'Uploaded', requestId: 11 },
+    ]);
     expect(http.requests).toHaveLength(1);
     const put = http.requests[0];
     expect(put?.method).toBe('PUT');
@@ -67,10 +70,18 @@ describe('GetLog over HTTP', () => {
     const http = await startUploadHttpServer();
     servers.push(http);
     const { station, client, csms: c } = await accepted('CS-LOG-2');
-    for (const [timestamp, type] of [['2026-01-01T00:00:00.000Z', 'TooEarly'], ['2026-01-02T00:00:00.000Z', 'InWindow'], ['2026-01-03T00:00:00.000Z', 'TooLate']]) {
+    for (const [timestamp, type] of [
+      ['2026-01-01T00:00:00.000Z', 'TooEarly'],
+      ['2026-01-02T00:00:00.000Z', 'InWindow'],
+      ['2026-01-03T00:00:00.000Z', 'TooLate'],
+    ]) {
       await appendSecurityLog(station.store, 'CS-LOG-2', { timestamp: timestamp as string, type: type as string });
     }
-    await client.call('GetLog', { logType: 'SecurityLog', requestId: 12, log: { remoteLocation: `${http.base}/x.log`, oldestTimestamp: '2026-01-01T12:00:00Z', latestTimestamp: '2026-01-02T12:00:00Z' } });
+    await client.call('GetLog', {
+      logType: 'SecurityLog',
+      requestId: 12,
+      log: { remoteLocation: `${http.base}/x.log`, oldestTimestamp: '2026-01-01T12:00:00Z', latestTimestamp: '2026-01-02T12:00:00Z' },
+    });
     expect(await finalStatus(c, 'CS-LOG-2', 12)).toBe('Uploaded');
     const text = http.requests[0]?.body.toString('utf8') ?? '';
     expect(http.requests[0]?.url).toBe('/x.log');
@@ -88,7 +99,10 @@ describe('GetLog over HTTP', () => {
     expect(await finalStatus(c, 'CS-LOG-3', 13)).toBe('UploadFailure');
     expect(http.requests).toHaveLength(3);
     expect(Date.now() - asked).toBeGreaterThanOrEqual(1900);
-    expect(logStatuses(c, 'CS-LOG-3')).toEqual([{ status: 'Uploading', requestId: 13 }, { status: 'UploadFailure', requestId: 13 }]);
+    expect(logStatuses(c, 'CS-LOG-3')).toEqual([
+      { status: 'Uploading', requestId: 13 },
+      { status: 'UploadFailure', requestId: 13 },
+    ]);
   });
 
   it('caps the retries a request asks for (any integer passes the schema): at most 10 after the first, then UploadFailure', async () => {
@@ -215,9 +229,15 @@ describe('one upload at a time, and what the station answers', () => {
 
   it('rejects GetLog without an uploader, and for a location it cannot upload to', async () => {
     const { client } = await accepted('CS-LOG-10', {});
-    expect(await client.call('GetLog', { logType: 'SecurityLog', requestId: 41, log: { remoteLocation: 'http://127.0.0.1:9/x' } })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'NoUploader' } });
+    expect(await client.call('GetLog', { logType: 'SecurityLog', requestId: 41, log: { remoteLocation: 'http://127.0.0.1:9/x' } })).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'NoUploader' },
+    });
     const { client: other } = await accepted('CS-LOG-11');
-    expect(await other.call('GetLog', { logType: 'SecurityLog', requestId: 42, log: { remoteLocation: 'sftp://127.0.0.1/x' } })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'UnsupportedProtocol' } });
+    expect(await other.call('GetLog', { logType: 'SecurityLog', requestId: 42, log: { remoteLocation: 'sftp://127.0.0.1/x' } })).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'UnsupportedProtocol' },
+    });
     expect(await other.call('GetLog', { logType: 'SecurityLog', requestId: 43, log: { remoteLocation: 'not a url' } })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'InvalidURL' } });
   });
 });

@@ -58,7 +58,10 @@ async function connected(stationDefaults: Record<string, string>): Promise<{ h: 
 type Sampled = { value: number; measurand?: string; context?: string };
 type MeterValueParam = { timestamp: string; sampledValue: Sampled[] };
 const samples = (c: StationCall): Sampled[] => ((c.params.meterValue ?? []) as MeterValueParam[]).flatMap((m) => m.sampledValue);
-const measurands = (c: StationCall): string[] => samples(c).map((s) => s.measurand ?? 'Energy.Active.Import.Register').sort();
+const measurands = (c: StationCall): string[] =>
+  samples(c)
+    .map((s) => s.measurand ?? 'Energy.Active.Import.Register')
+    .sort();
 /** When the (first) sample was taken: an aligned boundary well after the ASDUs were sent has them all. */
 const sampledAt = (c: StationCall): number => Date.parse(((c.params.meterValue ?? []) as MeterValueParam[])[0]?.timestamp ?? '');
 const valueOf = (c: StationCall, measurand: string): number | undefined => samples(c).find((s) => s.measurand === measurand)?.value;
@@ -71,11 +74,18 @@ describe('meter values of a charger that sends each measurand in its own ASDU', 
     const aligned = await h.csms.waitForCall((c) => c.identity === STATION && c.action === 'MeterValues' && c.params.evseId === 2 && sampledAt(c) > sentAt + 100, 5_000);
     expect(measurands(aligned)).toEqual(ALL);
     expect(samples(aligned).every((s) => s.context === 'Sample.Clock')).toBe(true);
-    expect([valueOf(aligned, 'Voltage'), valueOf(aligned, 'Current.Import'), valueOf(aligned, 'Power.Active.Import'), valueOf(aligned, 'Energy.Active.Import.Register')]).toEqual([398.5, 0, 0, 123_450]);
+    expect([valueOf(aligned, 'Voltage'), valueOf(aligned, 'Current.Import'), valueOf(aligned, 'Power.Active.Import'), valueOf(aligned, 'Energy.Active.Import.Register')]).toEqual([
+      398.5, 0, 0, 123_450,
+    ]);
   });
 
   it('periodic and clock-aligned TransactionEvents of a transaction carry every configured measurand', async () => {
-    const { h, station } = await connected({ 'AlignedDataCtrlr.Interval': '1', 'AlignedDataCtrlr.Measurands': ALL.join(','), 'SampledDataCtrlr.TxUpdatedInterval': '1', 'SampledDataCtrlr.TxUpdatedMeasurands': ALL.join(',') });
+    const { h, station } = await connected({
+      'AlignedDataCtrlr.Interval': '1',
+      'AlignedDataCtrlr.Measurands': ALL.join(','),
+      'SampledDataCtrlr.TxUpdatedInterval': '1',
+      'SampledDataCtrlr.TxUpdatedMeasurands': ALL.join(','),
+    });
     station.sendAsdus([scaled(0x4011, 2)]); // gun 2 state code 2: charging
     await h.csms.waitForCall((c) => c.identity === STATION && c.action === 'TransactionEvent' && c.params.eventType === 'Started', 5_000);
     sendGun2(station, 400, 100, 40, 20_000);

@@ -140,7 +140,7 @@ describe('SetNetworkProfile', () => {
     for (const line of s.logs) expect(JSON.stringify(line)).not.toContain(secret);
   });
 
-  it('moves to the new slot\'s CSMS after NetworkConfigurationPriority and a Reset, and falls back to the next slot after the configured attempts', async () => {
+  it("moves to the new slot's CSMS after NetworkConfigurationPriority and a Reset, and falls back to the next slot after the configured attempts", async () => {
     const passwords: Record<string, string> = { 'CS-NET': PASSWORD };
     const a = await csms({ passwords });
     const b = await csms({ passwords });
@@ -160,7 +160,9 @@ describe('SetNetworkProfile', () => {
 
     // A new BasicAuthPassword applies to the slot in use: the station reconnects to B with it.
     passwords['CS-NET'] = NEW_PASSWORD;
-    const changed = (await onB.call('SetVariables', { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: NEW_PASSWORD }] })) as SetVariablesAnswer;
+    const changed = (await onB.call('SetVariables', {
+      setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: NEW_PASSWORD }],
+    })) as SetVariablesAnswer;
     expect(changed.setVariableResult[0]?.attributeStatus).toBe('Accepted');
     await until(() => b.authAttempts.filter((x) => x.passwordOk).length >= 2, 'B sees the new password', 10_000);
     await until(() => (b.openConnections.get('CS-NET') ?? 0) === 1, 'connected to B again', 10_000);
@@ -201,7 +203,12 @@ describe('falling back to the next slot', () => {
     await b.waitForCall((x) => x.action === 'BootNotification', 20_000);
     await until(() => s.engine.bootState === 'accepted', 'accepted at B', 10_000);
     await b.waitForCall((x) => x.action === 'StatusNotification' && x.params.evseId === 1 && x.params.connectorStatus === 'Occupied', 10_000);
-    expect(b.calls.filter((x) => x.identity === 'CS-NET-Q').map((x) => x.action).slice(0, 1)).toEqual(['BootNotification']);
+    expect(
+      b.calls
+        .filter((x) => x.identity === 'CS-NET-Q')
+        .map((x) => x.action)
+        .slice(0, 1),
+    ).toEqual(['BootNotification']);
   }, 60_000);
 });
 

@@ -26,7 +26,13 @@ describe('Authorization with the CSMS stopped after the boot', () => {
     await until(() => s.engine.bootState === 'accepted', 'accepted');
     const client = await first.client('CS-GONE');
     client.handle('Authorize', async () => ({ idTokenInfo: { status: 'Accepted' } }));
-    expect(await client.call('SendLocalList', { versionNumber: 1, updateType: 'Full', localAuthorizationList: [{ idToken: { idToken: 'BLOCKED-CARD', type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } }] })).toEqual({ status: 'Accepted' });
+    expect(
+      await client.call('SendLocalList', {
+        versionNumber: 1,
+        updateType: 'Full',
+        localAuthorizationList: [{ idToken: { idToken: 'BLOCKED-CARD', type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } }],
+      }),
+    ).toEqual({ status: 'Accepted' });
 
     const { port } = first;
     await first.close();

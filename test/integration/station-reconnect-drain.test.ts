@@ -27,7 +27,9 @@ describe('a reconnect for new credentials', () => {
     s.engine.start();
     await until(() => s.engine.bootState === 'accepted', 'boot accepted');
     const inFlight = await c.waitForCall((x) => x.action === 'StatusNotification' && x.params.evseId === 1);
-    const answer = (await (await c.client('CS-PWD-DRAIN')).call('SetVariables', {
+    const answer = (await (
+      await c.client('CS-PWD-DRAIN')
+    ).call('SetVariables', {
       setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: 'pilegate-test-password-2' }],
     })) as { setVariableResult: { attributeStatus: string }[] };
     expect(answer.setVariableResult[0]?.attributeStatus).toBe('Accepted');

@@ -49,9 +49,14 @@ describe('ChangeAvailability against an IEC 104 charger', () => {
   it('answers Rejected when the charger refuses or stays silent, keeps the EVSE Operative, and Accepted only once the charger confirmed', async () => {
     let reply: CommandReply = 'refuse';
     const { client, id, commandsAt } = await charger(() => reply, 21);
-    const unavailable = (): number => h?.csms.calls.filter((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === 2 && c.params.connectorStatus === 'Unavailable').length ?? 0;
+    const unavailable = (): number =>
+      h?.csms.calls.filter((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === 2 && c.params.connectorStatus === 'Unavailable').length ?? 0;
     const evse2 = async (): Promise<unknown> =>
-      ((await client.call('GetVariables', { getVariableData: [{ component: { name: 'EVSE', evse: { id: 2 } }, variable: { name: 'AvailabilityState' } }] })) as { getVariableResult: { attributeValue?: string }[] }).getVariableResult[0]?.attributeValue;
+      (
+        (await client.call('GetVariables', { getVariableData: [{ component: { name: 'EVSE', evse: { id: 2 } }, variable: { name: 'AvailabilityState' } }] })) as {
+          getVariableResult: { attributeValue?: string }[];
+        }
+      ).getVariableResult[0]?.attributeValue;
 
     expect(await client.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).toEqual({
       status: 'Rejected',

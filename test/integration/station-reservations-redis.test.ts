@@ -73,7 +73,10 @@ describe('reservations over Redis', () => {
       await until(() => told.includes('2:on'), 'connector 2 made available again');
 
       const client2 = await c.client(ID);
-      expect(await client2.call('RequestStartTransaction', { idToken: { idToken: 'SOMEONE-ELSE', type: 'ISO14443' }, remoteStartId: 1, evseId: 1 })).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'Reserved' } });
+      expect(await client2.call('RequestStartTransaction', { idToken: { idToken: 'SOMEONE-ELSE', type: 'ISO14443' }, remoteStartId: 1, evseId: 1 })).toMatchObject({
+        status: 'Rejected',
+        statusInfo: { reasonCode: 'Reserved' },
+      });
 
       await c.waitForCall((x) => x.action === 'ReservationStatusUpdate' && x.params.reservationId === 21, 10_000);
       await until(() => told.includes('1:on'), 'connector 1 made available again');

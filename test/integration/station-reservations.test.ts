@@ -43,7 +43,10 @@ interface Rig {
  * (`canHold` false: it has no availability command for its connectors); `pile`: a charger that
  * asks the gateway about every card (YKC-like), with no availability command at all.
  */
-async function rig(id: string, opts: { pile?: boolean; canHold?: boolean; holdAnswer?: () => 'accepted' | 'rejected'; csmsOptions?: TestCsmsOptions; preset?: Record<string, string> } = {}): Promise<Rig> {
+async function rig(
+  id: string,
+  opts: { pile?: boolean; canHold?: boolean; holdAnswer?: () => 'accepted' | 'rejected'; csmsOptions?: TestCsmsOptions; preset?: Record<string, string> } = {},
+): Promise<Rig> {
   csms ??= await startCsms(opts.csmsOptions);
   const c = csms;
   const ref: { engine?: StationEngine } = {};
@@ -231,7 +234,10 @@ describe('ReserveNow on a charger that decides its own starts (IEC 104 point tab
 
   it('says GatewayEnforced when the charger cannot be told, and removes the reservation when the EVSE faults', async () => {
     const r = await rig('CS-RES-ENFORCED', { canHold: false });
-    expect(await r.client.call('ReserveNow', { id: 4, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 2 })).toMatchObject({ status: 'Accepted', statusInfo: { reasonCode: 'GatewayEnforced' } });
+    expect(await r.client.call('ReserveNow', { id: 4, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, evseId: 2 })).toMatchObject({
+      status: 'Accepted',
+      statusInfo: { reasonCode: 'GatewayEnforced' },
+    });
     await until(() => last(r.statuses(2)) === 'Reserved', 'EVSE 2 Reserved');
     r.feed({ type: 'connectorStatus', connector: 2, status: 'faulted', plugged: false, chargingState: 'idle', at: new Date().toISOString() });
     await r.csms.waitForCall((x) => x.action === 'ReservationStatusUpdate');
@@ -244,7 +250,9 @@ describe('ReserveNow on a charger that decides its own starts (IEC 104 point tab
 describe('card swipes at a reserved EVSE of a charger that asks the gateway (YKC-like)', () => {
   it('refuses another card without asking the CSMS, lets the reserved card and a card of its group start, and the session uses the reservation', async () => {
     const r = await rig('CS-RES-CARD', { pile: true, csmsOptions: { authorizeGroup: (_id, token) => (token === 'MEMBER-1' ? 'GROUP-A' : undefined) } });
-    expect(await r.client.call('ReserveNow', { id: 11, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, groupIdToken: { idToken: 'GROUP-A', type: 'Central' }, evseId: 1 })).toEqual({ status: 'Accepted' });
+    expect(await r.client.call('ReserveNow', { id: 11, expiryDateTime: inSeconds(600), idToken: RES_TOKEN, groupIdToken: { idToken: 'GROUP-A', type: 'Central' }, evseId: 1 })).toEqual({
+      status: 'Accepted',
+    });
     expect(r.told()).toEqual([]);
     await until(() => last(r.statuses(1)) === 'Reserved', 'EVSE 1 Reserved');
     const answers = (): unknown[] => r.commands.filter((x) => x.type === 'authorize').map((x) => (x.type === 'authorize' ? [x.idToken.id, x.accepted] : []));

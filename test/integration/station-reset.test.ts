@@ -65,9 +65,11 @@ async function charging(
   stations.push(s);
   const count = options.capabilities?.connectorCount ?? 2;
   for (let n = 1; n <= count; n++) {
-    feed(n === 1
-      ? { type: 'connectorStatus', connector: 1, status: 'occupied', plugged: true, chargingState: 'charging', at: at() }
-      : { type: 'connectorStatus', connector: n, status: 'available', plugged: false, chargingState: 'idle', at: at() });
+    feed(
+      n === 1
+        ? { type: 'connectorStatus', connector: 1, status: 'occupied', plugged: true, chargingState: 'charging', at: at() }
+        : { type: 'connectorStatus', connector: n, status: 'available', plugged: false, chargingState: 'idle', at: at() },
+    );
   }
   feed({ type: 'sessionStarted', connector: 1, legacyTransactionId: 'L-1', meterStartWh: 0, at: at() });
   s.engine.start();

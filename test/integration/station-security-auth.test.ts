@@ -83,7 +83,10 @@ describe('AuthCtrlr', () => {
     const client = await c.client('CS-ARS');
     const starts = (): number => s.commands.filter((x) => x.type === 'startCharging').length;
 
-    for (const [token, n] of [['BAD-CARD', 1], ['BLOCKED-CARD', 2]] as const) {
+    for (const [token, n] of [
+      ['BAD-CARD', 1],
+      ['BLOCKED-CARD', 2],
+    ] as const) {
       expect(await client.call('RequestStartTransaction', { idToken: { idToken: token, type: 'ISO14443' }, remoteStartId: n, evseId: 1 })).toEqual({ status: 'Accepted' });
       await c.waitForCall((x) => x.action === 'Authorize' && (x.params.idToken as { idToken: string }).idToken === token);
       await until(() => s.logs.filter((l) => l.message === 'remote start refused: the CSMS did not authorize its token').length === n, `refusal ${n}`);
@@ -120,7 +123,10 @@ describe('AuthCtrlr', () => {
   });
 
   it('applies the offline policy OfflineTxForUnknownIdEnabled when the CSMS cannot be asked', async () => {
-    for (const [policy, accepted] of [['false', false], ['true', true]] as const) {
+    for (const [policy, accepted] of [
+      ['false', false],
+      ['true', true],
+    ] as const) {
       // LocalAuthorizeOffline alone lets nothing through: the token is not in the (empty) local list.
       const s = await station({ id: `CS-OFF-${policy}`, url: 'ws://127.0.0.1:9/ocpp', preset: { 'AuthCtrlr.LocalAuthorizeOffline': 'true', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': policy } });
       s.engine.chargerEvent({ type: 'authorizationRequest', connector: 1, idToken: { id: 'CARD-1', type: 'card' } });

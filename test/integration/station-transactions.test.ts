@@ -49,11 +49,20 @@ describe('authorization and a card-started session', () => {
     );
     await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
     const [started, ended] = tx(c);
-    expect(started).toMatchObject({ eventType: 'Started', seqNo: 0, triggerReason: 'Authorized', idToken: { idToken: 'A1B2C3D4', type: 'ISO14443' }, evse: { id: 1, connectorId: 1 }, timestamp: '2026-11-25T08:00:00.000Z' });
+    expect(started).toMatchObject({
+      eventType: 'Started',
+      seqNo: 0,
+      triggerReason: 'Authorized',
+      idToken: { idToken: 'A1B2C3D4', type: 'ISO14443' },
+      evse: { id: 1, connectorId: 1 },
+      timestamp: '2026-11-25T08:00:00.000Z',
+    });
     expect(ended).toMatchObject({ eventType: 'Ended', seqNo: 1, triggerReason: 'ChargingStateChanged', customData: { vendorId: 'pilegate', legacyTransactionId: 'L-1', legacyStopReason: 65 } });
     // Local is the default stoppedReason: omitted.
     expect((ended?.transactionInfo as Record<string, unknown>).stoppedReason).toBeUndefined();
-    expect(ended?.meterValue).toEqual([{ timestamp: '2026-11-25T08:00:30.000Z', sampledValue: [{ value: 6500, context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }]);
+    expect(ended?.meterValue).toEqual([
+      { timestamp: '2026-11-25T08:00:30.000Z', sampledValue: [{ value: 6500, context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] },
+    ]);
   });
 });
 
@@ -62,9 +71,21 @@ describe('legacy billing records', () => {
     // What the durable queue held at the moment each confirmation left for the charger.
     const heldAtConfirm: Promise<unknown[]>[] = [];
     const { csms: c, station: s } = await running('CS-RECORD', (command, store) => {
-      if (command.type === 'confirmRecord') heldAtConfirm.push(store.peek('CS-RECORD', 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
+      if (command.type === 'confirmRecord')
+        heldAtConfirm.push(store.peek('CS-RECORD', 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
     });
-    const record: ChargerEvent = { type: 'transactionRecord', connector: 2, legacyTransactionId: 'YKC-000123', startedAt: at(0), endedAt: at(600), meterStartWh: 100_000, meterStopWh: 112_500, energyWh: 12_500, reason: 'evDisconnected', rawReason: 0x6e };
+    const record: ChargerEvent = {
+      type: 'transactionRecord',
+      connector: 2,
+      legacyTransactionId: 'YKC-000123',
+      startedAt: at(0),
+      endedAt: at(600),
+      meterStartWh: 100_000,
+      meterStopWh: 112_500,
+      energyWh: 12_500,
+      reason: 'evDisconnected',
+      rawReason: 0x6e,
+    };
     feed(s, { type: 'sessionStarted', connector: 2, legacyTransactionId: 'YKC-000123', meterStartWh: 100_000, at: at(0) }, record, record);
     await s.engine.settled();
     await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended');
@@ -97,7 +118,17 @@ describe('a record interrupted between its Started and Ended events', () => {
     csms = await startCsms();
     const store = new FailsOnce('Ended');
     const confirms = (s: TestStation): number => s.commands.filter((x) => x.type === 'confirmRecord').length;
-    const record: ChargerEvent = { type: 'transactionRecord', connector: 1, legacyTransactionId: 'YKC-CRASH-1', startedAt: at(0), endedAt: at(90), meterStartWh: 0, meterStopWh: 4_200, energyWh: 4_200, reason: 'local' };
+    const record: ChargerEvent = {
+      type: 'transactionRecord',
+      connector: 1,
+      legacyTransactionId: 'YKC-CRASH-1',
+      startedAt: at(0),
+      endedAt: at(90),
+      meterStartWh: 0,
+      meterStopWh: 4_200,
+      energyWh: 4_200,
+      reason: 'local',
+    };
     const first = await createStation({ id: 'CS-CRASH', url: csms.url, store });
     first.engine.start();
     await until(() => first.engine.bootState === 'accepted', 'accepted');
@@ -151,7 +182,17 @@ describe('a record interrupted before its Started event', () => {
   it('is reported whole when the charger sends it again', async () => {
     csms = await startCsms();
     const store = new FailsOnce('Started');
-    const record: ChargerEvent = { type: 'transactionRecord', connector: 2, legacyTransactionId: 'YKC-CRASH-2', startedAt: at(0), endedAt: at(90), meterStartWh: 0, meterStopWh: 900, energyWh: 900, reason: 'remote' };
+    const record: ChargerEvent = {
+      type: 'transactionRecord',
+      connector: 2,
+      legacyTransactionId: 'YKC-CRASH-2',
+      startedAt: at(0),
+      endedAt: at(90),
+      meterStartWh: 0,
+      meterStopWh: 900,
+      energyWh: 900,
+      reason: 'remote',
+    };
     station = await createStation({ id: 'CS-CRASH-2', url: csms.url, store });
     station.engine.start();
     await until(() => station?.engine.bootState === 'accepted', 'accepted');
@@ -180,7 +221,15 @@ describe('faults as events', () => {
     await until(() => c.calls.filter((x) => x.action === 'NotifyEvent').length === 2, 'two NotifyEvents');
     const events = c.calls.filter((x: StationCall) => x.action === 'NotifyEvent').map((x) => (x.params.eventData as Record<string, unknown>[])[0]);
     expect(events).toMatchObject([
-      { trigger: 'Delta', actualValue: 'true', cleared: false, techCode: 'CONNECTOR_OVERTEMP', timestamp: '2026-11-25T08:00:01.000Z', component: { name: 'Connector', evse: { id: 2, connectorId: 1 } }, variable: { name: 'Problem' } },
+      {
+        trigger: 'Delta',
+        actualValue: 'true',
+        cleared: false,
+        techCode: 'CONNECTOR_OVERTEMP',
+        timestamp: '2026-11-25T08:00:01.000Z',
+        component: { name: 'Connector', evse: { id: 2, connectorId: 1 } },
+        variable: { name: 'Problem' },
+      },
       { trigger: 'Delta', actualValue: 'false', cleared: true, techCode: 'CONNECTOR_OVERTEMP', timestamp: '2026-11-25T08:00:09.000Z' },
     ]);
   });
@@ -196,7 +245,10 @@ describe('triggers and unlock', () => {
     expect(await client.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 2 } })).toEqual({ status: 'Accepted' });
     const triggered = await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.triggerReason === 'Trigger');
     expect(triggered.params).toMatchObject({ eventType: 'Updated', seqNo: 1, transactionInfo: { chargingState: 'Charging' } });
-    expect(await client.call('UnlockConnector', { evseId: 1, connectorId: 1 })).toEqual({ status: 'UnlockFailed', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'this charger has no unlock command' } });
+    expect(await client.call('UnlockConnector', { evseId: 1, connectorId: 1 })).toEqual({
+      status: 'UnlockFailed',
+      statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'this charger has no unlock command' },
+    });
     expect(await client.call('UnlockConnector', { evseId: 9, connectorId: 1 })).toEqual({ status: 'UnknownConnector' });
   });
 });

@@ -34,7 +34,9 @@ describe('CustomerInformation on a YKC pile', () => {
     sim = s;
     await c.waitForCall((x) => x.identity === PILE && x.action === 'StatusNotification', 10_000);
     const client = await c.client(PILE);
-    expect(await client.call('SendLocalList', { versionNumber: 1, updateType: 'Full', localAuthorizationList: [{ idToken: card('A1B2C3D4'), idTokenInfo: { status: 'Accepted' } }] })).toEqual({ status: 'Accepted' });
+    expect(await client.call('SendLocalList', { versionNumber: 1, updateType: 'Full', localAuthorizationList: [{ idToken: card('A1B2C3D4'), idTokenInfo: { status: 'Accepted' } }] })).toEqual({
+      status: 'Accepted',
+    });
     await expect.poll(() => [...s.offlineCards.keys()], { timeout: 5000, interval: 20 }).toEqual(['00000000A1B2C3D4']);
     // A card the pile's former platform wrote: the gateway cannot see it.
     s.offlineCards.set('00000000D14B0A54', '0000000000000000');

@@ -41,7 +41,9 @@ afterEach(async () => {
 });
 
 /** A charger as raw frames: send with a given cipher, read frames decrypted with a given cipher. */
-async function rawCharger(port: number): Promise<{ socket: Socket; send(f: YkcFrame, c?: YkcCipher): void; next(c: YkcCipher | undefined): Promise<{ frame?: YkcFrame; flag: number; error?: string }> }> {
+async function rawCharger(
+  port: number,
+): Promise<{ socket: Socket; send(f: YkcFrame, c?: YkcCipher): void; next(c: YkcCipher | undefined): Promise<{ frame?: YkcFrame; flag: number; error?: string }> }> {
   const socket = connect({ host: '127.0.0.1', port });
   sockets.push(socket);
   socket.on('error', () => undefined);
@@ -63,7 +65,18 @@ async function rawCharger(port: number): Promise<{ socket: Socket; send(f: YkcFr
   };
 }
 
-const login = (pileCode: string): YkcFrame => ({ type: 'login', sequence: 0, pileCode, pileType: 0, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'ENC-1.0', networkType: 0, sim: '0'.repeat(20), operator: 0 });
+const login = (pileCode: string): YkcFrame => ({
+  type: 'login',
+  sequence: 0,
+  pileCode,
+  pileType: 0,
+  gunCount: 1,
+  protocolVersion: 0x10,
+  firmwareVersion: 'ENC-1.0',
+  networkType: 0,
+  sim: '0'.repeat(20),
+  operator: 0,
+});
 const heartbeat = (sequence: number): YkcFrame => ({ type: 'heartbeat', sequence, pileCode: PILE, gun: '01', gunState: 0 });
 
 describe('YKC 3DES', () => {

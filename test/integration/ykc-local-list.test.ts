@@ -44,7 +44,9 @@ describe('YKC offline cards from the Local Authorization List', () => {
     ]);
     expect(s.received.some((f) => f.type === 'offlineCardClear')).toBe(false);
 
-    expect(await client.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('A1B2C3D4'), card('12345678', 'Accepted'), card('D14B0A54', 'Blocked')] })).toEqual({
+    expect(
+      await client.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('A1B2C3D4'), card('12345678', 'Accepted'), card('D14B0A54', 'Blocked')] }),
+    ).toEqual({
       status: 'Accepted',
     });
     await s.waitFor((f) => f.type === 'offlineCardSync' && f.cards.some((c) => c.physicalCardNo.endsWith('12345678')), 10_000);
@@ -77,7 +79,11 @@ describe('YKC offline cards from the Local Authorization List', () => {
       return mark;
     };
     const cardFrames = (from: number) =>
-      s.received.slice(from).flatMap((f) => (f.type === 'offlineCardSync' ? [`+${f.cards.map((x) => x.physicalCardNo.slice(8)).join(',')}`] : f.type === 'offlineCardClear' ? [`-${f.cards.map((x) => x.slice(8)).join(',')}`] : []));
+      s.received
+        .slice(from)
+        .flatMap((f) =>
+          f.type === 'offlineCardSync' ? [`+${f.cards.map((x) => x.physicalCardNo.slice(8)).join(',')}`] : f.type === 'offlineCardClear' ? [`-${f.cards.map((x) => x.slice(8)).join(',')}`] : [],
+        );
     const held = () => [...s.offlineCards.keys()].map((k) => k.slice(8)).sort();
     const send = async (versionNumber: number, updateType: 'Full' | 'Differential', list: ReturnType<typeof card>[]) =>
       expect(await (await c.client(PILE)).call('SendLocalList', { versionNumber, updateType, localAuthorizationList: list })).toEqual({ status: 'Accepted' });

@@ -64,12 +64,21 @@ describe('YKC: an implausible transaction record', () => {
     p.record(forged);
     p.record({ transactionNo: B, startMs: now - 30_000, endMs: now - 20_000, totalEnergyKwh: 0.01, totalAmountYuan: 0.014, stopReason: 0x45 });
     await p.waitFor((f) => f.type === 0x40 && f.body.subarray(0, 16).toString('hex') === B, 10_000);
-    await until(() => c.calls.some((x) => x.action === 'TransactionEvent' && (x.params as unknown as TxEvent).customData?.['legacyTransactionId'] === B && (x.params as unknown as TxEvent).eventType === 'Ended'), 'the plausible record billed', 10_000);
+    await until(
+      () =>
+        c.calls.some((x) => x.action === 'TransactionEvent' && (x.params as unknown as TxEvent).customData?.['legacyTransactionId'] === B && (x.params as unknown as TxEvent).eventType === 'Ended'),
+      'the plausible record billed',
+      10_000,
+    );
 
     // Never confirmed, never billed.
     expect(p.confirmations().map((x) => x.transactionNo)).toEqual([B]);
     const events = c.calls.filter((x) => x.identity === PILE && x.action === 'TransactionEvent').map((x) => x.params as unknown as TxEvent);
-    const stops = events.flatMap((e) => e.meterValue ?? []).flatMap((m) => m.sampledValue).filter((v) => v.context === 'Transaction.End').map((v) => v.value);
+    const stops = events
+      .flatMap((e) => e.meterValue ?? [])
+      .flatMap((m) => m.sampledValue)
+      .filter((v) => v.context === 'Transaction.End')
+      .map((v) => v.value);
     expect(stops).not.toContain(999_990);
     expect(Math.max(...stops)).toBeLessThan(100);
     // The transaction it claims to end ends on its real-time figures, marked as waiting for its record.
@@ -98,7 +107,11 @@ describe('YKC: an implausible transaction record', () => {
     p.record(forged);
     await c.waitForCall((x) => x.identity === PILE && x.action === 'SecurityEventNotification' && x.params['type'] === 'ImplausibleTransactionRecord', 10_000);
     p.record(forged);
-    const ofA = (): TxEvent[] => c.calls.filter((x) => x.identity === PILE && x.action === 'TransactionEvent').map((x) => x.params as unknown as TxEvent).filter((e) => e.transactionInfo.transactionId === txA);
+    const ofA = (): TxEvent[] =>
+      c.calls
+        .filter((x) => x.identity === PILE && x.action === 'TransactionEvent')
+        .map((x) => x.params as unknown as TxEvent)
+        .filter((e) => e.transactionInfo.transactionId === txA);
     await until(() => ofA().some((e) => e.eventType === 'Ended'), 'the held session ended', 10_000);
     await new Promise((r) => setTimeout(r, 300));
     const endedA = ofA().filter((e) => e.eventType === 'Ended');
@@ -106,7 +119,11 @@ describe('YKC: an implausible transaction record', () => {
     expect(endedA[0]?.customData).toMatchObject({ legacyTransactionId: A, recordPending: true });
     expect(endedA[0]?.transactionInfo.stoppedReason).toBe('Other');
     // On the last figure of the session the station had queued (this connection never saw it), not the record's.
-    const before = ofA().filter((e) => e.eventType !== 'Ended').flatMap((e) => e.meterValue ?? []).flatMap((m) => m.sampledValue).map((v) => v.value);
+    const before = ofA()
+      .filter((e) => e.eventType !== 'Ended')
+      .flatMap((e) => e.meterValue ?? [])
+      .flatMap((m) => m.sampledValue)
+      .map((v) => v.value);
     expect(endedA[0]?.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === 'Transaction.End')?.value).toBe(before.at(-1));
     expect(p.confirmations()).toEqual([]);
     expect(c.strictFailures).toEqual([]);

@@ -25,13 +25,16 @@ afterEach(async () => {
  * station's default 10 s), so that silence ends with the codec's own time-out.
  */
 async function pile(code: string, answers: YkcAnswers): Promise<{ c: TestCsms; s: YkcChargerSimulator; client: RPCClient }> {
-  const { c, s } = await rig.start(code, { codecOptions: { ratedPowerW: 60_000, commandTimeoutMs: 800 }, preset: { 'OCPPCommCtrlr.ChargerCommandTimeout': '1' }, sim: { realTimeIntervalMs: 100, answers } });
+  const { c, s } = await rig.start(code, {
+    codecOptions: { ratedPowerW: 60_000, commandTimeoutMs: 800 },
+    preset: { 'OCPPCommCtrlr.ChargerCommandTimeout': '1' },
+    sim: { realTimeIntervalMs: 100, answers },
+  });
   return { c, s, client: await c.client(code) };
 }
 
 /** The 0x52 frames the pile received, as "disabled/percent". */
-const workParams = (s: YkcChargerSimulator): string[] =>
-  s.received.filter((f): f is YkcFrameOf<'workParams'> => f.type === 'workParams').map((f) => `${f.disabled}/${f.maxPowerPercent}`);
+const workParams = (s: YkcChargerSimulator): string[] => s.received.filter((f): f is YkcFrameOf<'workParams'> => f.type === 'workParams').map((f) => `${f.disabled}/${f.maxPowerPercent}`);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

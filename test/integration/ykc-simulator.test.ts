@@ -42,7 +42,9 @@ describe('YKC simulator against a hosted codec session over TCP', () => {
     const swipe = sim.swipeCard(1, 'D14B0A54');
     const req = (await host.waitFor((e) => e.type === 'authorizationRequest')) as Extract<ChargerEvent, { type: 'authorizationRequest' }>;
     expect(req.idToken).toEqual({ id: 'D14B0A54', type: 'card' });
-    expect(conn.session.command({ type: 'authorize', id: 'auth-1', connector: 1, idToken: req.idToken, accepted: true, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) })).toEqual({ status: 'sent' });
+    expect(conn.session.command({ type: 'authorize', id: 'auth-1', connector: 1, idToken: req.idToken, accepted: true, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) })).toEqual(
+      { status: 'sent' },
+    );
     const confirm = await swipe;
     expect(confirm.authResult).toBe(1);
     const started = await host.waitFor((e) => e.type === 'sessionStarted');

@@ -33,7 +33,14 @@ describe('YKC stop reasons through the gateway', () => {
       const gun = 1 + (i % 2);
       await sim.swipeCard(gun, `D14B0A${(0x10 + i).toString(16).toUpperCase()}`);
       const endedBefore = c.calls.filter((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended').length;
-      await c.waitForCall((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Started' && (x.params.evse as { id: number } | undefined)?.id === gun && c.calls.filter((y) => y.action === 'TransactionEvent' && y.params.eventType === 'Started').length === i + 1, 10_000);
+      await c.waitForCall(
+        (x) =>
+          x.action === 'TransactionEvent' &&
+          x.params.eventType === 'Started' &&
+          (x.params.evse as { id: number } | undefined)?.id === gun &&
+          c.calls.filter((y) => y.action === 'TransactionEvent' && y.params.eventType === 'Started').length === i + 1,
+        10_000,
+      );
       const txn = sim.stopCharging(gun, code);
       await c.waitForCall(() => c.calls.filter((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended').length > endedBefore, 10_000);
       const ended = c.calls.filter((x) => x.action === 'TransactionEvent' && x.params.eventType === 'Ended').at(-1)?.params as Ended;

@@ -148,7 +148,18 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
       const group = options.authorizeGroup?.(identity, token);
       return { idTokenInfo: { status: options.authorize?.(identity, token) ?? 'Accepted', ...(group !== undefined ? { groupIdToken: { idToken: group, type: 'Central' } } : {}) } };
     });
-    for (const action of ['StatusNotification', 'NotifyReport', 'SecurityEventNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'NotifyEvent', 'TransactionEvent', 'NotifyCustomerInformation', 'ReservationStatusUpdate']) {
+    for (const action of [
+      'StatusNotification',
+      'NotifyReport',
+      'SecurityEventNotification',
+      'MeterValues',
+      'FirmwareStatusNotification',
+      'LogStatusNotification',
+      'NotifyEvent',
+      'TransactionEvent',
+      'NotifyCustomerInformation',
+      'ReservationStatusUpdate',
+    ]) {
       const delay = options.replyDelayMs?.[action] ?? 0;
       client.handle(action, async ({ params }) => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -162,7 +173,13 @@ export async function startCsms(options: TestCsmsOptions = {}): Promise<TestCsms
   let port: number;
   let tlsServer: HttpsServer | undefined;
   if (options.tls !== undefined) {
-    tlsServer = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}), requestCert: options.tls.requestCert ?? false, rejectUnauthorized: false });
+    tlsServer = createHttpsServer({
+      cert: options.tls.cert,
+      key: options.tls.key,
+      ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
+      requestCert: options.tls.requestCert ?? false,
+      rejectUnauthorized: false,
+    });
     tlsServer.on('upgrade', server.handleUpgrade);
     tlsServer.on('secureConnection', (socket) => {
       const raw = socket.getPeerCertificate().raw as Buffer | undefined;

@@ -101,7 +101,7 @@ export async function startFileFtpServer(files: Record<string, Buffer>, options:
     else reject(new Error('bad login'));
   });
   await server.listen();
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return {
     port,
     logins,

@@ -21,11 +21,7 @@ interface BadFixture {
 type StreamRun = { errors: ExpectedError[]; good: number; buffered: number };
 
 /** The good fixtures concatenated: framed whole in one chunk, byte by byte, and in chunks of 7. */
-export function describeGoodStream(
-  good: readonly GoodFixture[],
-  frameChunks: (chunks: readonly Uint8Array[]) => { items: AnyFramerItem[] },
-  decode: (frame: Buffer) => unknown,
-): void {
+export function describeGoodStream(good: readonly GoodFixture[], frameChunks: (chunks: readonly Uint8Array[]) => { items: AnyFramerItem[] }, decode: (frame: Buffer) => unknown): void {
   describe('all good fixtures as one stream', () => {
     const stream = Buffer.concat(good.map((f) => f.bytes));
     const expectedFrames: { offset: number; hex: string }[] = [];
@@ -57,11 +53,7 @@ export function describeGoodStream(
  * Each bad fixture yields its declared errors and good frames in one chunk, byte by byte and split
  * at every boundary. `afterOneChunk` checks what may stay buffered (protocol-specific).
  */
-export function describeBadFixtures(
-  bad: readonly BadFixture[],
-  frameAndDecode: (chunks: readonly Uint8Array[]) => StreamRun,
-  afterOneChunk: (fixture: BadFixture, run: StreamRun) => void,
-): void {
+export function describeBadFixtures(bad: readonly BadFixture[], frameAndDecode: (chunks: readonly Uint8Array[]) => StreamRun, afterOneChunk: (fixture: BadFixture, run: StreamRun) => void): void {
   describe.each(bad)('bad fixture $name', (fixture) => {
     it('declares its expected errors and good frames', () => {
       expect(fixture.expect.length).toBeGreaterThan(0);

@@ -6,10 +6,7 @@
 import { AsduTypeTable, type Cp56Time, type PrivateTypeLayout } from '../../src/iec104/index.js';
 
 /** Record 0x01: a card authentication request. Record 0x02: a charging-progress report. */
-export type TestRecord =
-  | { recordType: 0x01; chargerId: Buffer; gun: number; card: Buffer }
-  | { recordType: 0x02; chargerId: Buffer; gun: number; energy: number; at: Cp56Time }
-  | { value: number };
+export type TestRecord = { recordType: 0x01; chargerId: Buffer; gun: number; card: Buffer } | { recordType: 0x02; chargerId: Buffer; gun: number; energy: number; at: Cp56Time } | { value: number };
 
 export const M_RE_NA = 0x82;
 export const M_MD_NA = 0x84;

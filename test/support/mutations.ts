@@ -2,11 +2,7 @@
 import fc from 'fast-check';
 
 export type Mutation =
-  | { op: 'flip'; at: number; bit: number }
-  | { op: 'set'; at: number; byte: number }
-  | { op: 'insert'; at: number; byte: number }
-  | { op: 'delete'; at: number }
-  | { op: 'truncate'; at: number };
+  { op: 'flip'; at: number; bit: number } | { op: 'set'; at: number; byte: number } | { op: 'insert'; at: number; byte: number } | { op: 'delete'; at: number } | { op: 'truncate'; at: number };
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),

@@ -132,9 +132,7 @@ export const HALF = (): number => 0.5;
 export const PASSWORD = 'Sup3r-Secret-Passw0rd-4711';
 export const IDENTITY = 'RDAM 123';
 
-export function makeClient(
-  options: Partial<OcppConnectionOptions> & Pick<OcppConnectionOptions, 'url' | 'security'>,
-): TestClient {
+export function makeClient(options: Partial<OcppConnectionOptions> & Pick<OcppConnectionOptions, 'url' | 'security'>): TestClient {
   const transports: OcppTransport[] = [];
   const messages: string[] = [];
   const closes: { code: number; reason: string }[] = [];
@@ -163,8 +161,14 @@ export function makeClient(
     closes,
     lines,
     logs,
-    delays: () => logs().filter((l) => l.to === 'waiting').map((l) => l.delayMs as number),
-    transitions: () => logs().filter((l) => typeof l.to === 'string').map((l) => l.msg),
+    delays: () =>
+      logs()
+        .filter((l) => l.to === 'waiting')
+        .map((l) => l.delayMs as number),
+    transitions: () =>
+      logs()
+        .filter((l) => typeof l.to === 'string')
+        .map((l) => l.msg),
   };
   clients.push(client);
   return client;
@@ -179,8 +183,7 @@ export async function waitFor(pred: () => boolean, label: string, timeoutMs = 40
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-export const basic = (user: string, password: string): string =>
-  `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+export const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 
 /** Node timers may fire up to ~1 ms early against performance.now(); allow a little more. */
 export const EARLY_MS = 5;

@@ -78,7 +78,10 @@ export async function serverCertificate(ca: TestCa): Promise<{ cert: string; key
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
     ],
   });
   return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
@@ -126,7 +129,10 @@ type HashName = 'SHA256' | 'SHA384' | 'SHA512';
  */
 export function issuedHashData(cert: string | x509.X509Certificate, issuer: TestCa, algorithm: HashName = 'SHA256'): Record<string, string> {
   const c = typeof cert === 'string' ? new x509.X509Certificate(cert) : cert;
-  const hash = (b: ArrayBuffer | Buffer): string => createHash(algorithm.toLowerCase()).update(Buffer.from(b as ArrayBuffer)).digest('hex');
+  const hash = (b: ArrayBuffer | Buffer): string =>
+    createHash(algorithm.toLowerCase())
+      .update(Buffer.from(b as ArrayBuffer))
+      .digest('hex');
   const spki = Buffer.from(issuer.x509.publicKey.rawData);
   return {
     hashAlgorithm: algorithm,

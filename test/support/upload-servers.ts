@@ -28,9 +28,7 @@ export interface UploadHttpServer {
 }
 
 /** Answers each request with `status(request, index)` (default 201); a promise holds the answer back. */
-export async function startUploadHttpServer(
-  options: { readonly tls?: boolean; readonly status?: (r: ReceivedRequest, index: number) => number | Promise<number> } = {},
-): Promise<UploadHttpServer> {
+export async function startUploadHttpServer(options: { readonly tls?: boolean; readonly status?: (r: ReceivedRequest, index: number) => number | Promise<number> } = {}): Promise<UploadHttpServer> {
   const requests: ReceivedRequest[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -94,7 +92,15 @@ export async function startUploadFtpServer(user = 'logs', password = 'ftp-secret
   const pems = options.tls === true ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
   // Passive ports from a random range: other test files may run FTP servers at the same time.
   const pasvMin = 30_000 + Math.floor(Math.random() * 300) * 100;
-  const server = new FtpSrv({ url: 'ftp://127.0.0.1:0', pasv_url: '127.0.0.1', pasv_min: pasvMin, pasv_max: pasvMin + 99, anonymous: false, log: quiet as never, ...(pems !== undefined ? { tls: { key: pems.private, cert: pems.cert } } : {}) });
+  const server = new FtpSrv({
+    url: 'ftp://127.0.0.1:0',
+    pasv_url: '127.0.0.1',
+    pasv_min: pasvMin,
+    pasv_max: pasvMin + 99,
+    anonymous: false,
+    log: quiet as never,
+    ...(pems !== undefined ? { tls: { key: pems.private, cert: pems.cert } } : {}),
+  });
   const logins: UploadFtpServer['logins'] = [];
   server.on('login', ({ username, password: given }, resolve, reject) => {
     const ok = username === user && given === password;

@@ -39,7 +39,9 @@ function readSource(path: string): SourceFile {
     if (spec.startsWith('.')) {
       // Data files (a component's JSON) are not modules of the layering.
       if (!spec.endsWith('.js')) continue;
-      const target = relative(ROOT, resolve(ROOT, dirname(path), spec)).split(sep).join('/');
+      const target = relative(ROOT, resolve(ROOT, dirname(path), spec))
+        .split(sep)
+        .join('/');
       imports.push(target.replace(/\.js$/, '.ts'));
     } else packages.push(spec);
   }

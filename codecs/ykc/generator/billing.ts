@@ -1,12 +1,5 @@
 /** Generators of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/protocols/ykc.md §4). */
-import type {
-  BillingModel,
-  BillingModelRequest,
-  BillingModelSetAnswer,
-  BillingModelVerify,
-  BillingModelVerifyAnswer,
-  RatePrice,
-} from '../messages/billing.js';
+import type { BillingModel, BillingModelRequest, BillingModelSetAnswer, BillingModelVerify, BillingModelVerifyAnswer, RatePrice } from '../messages/billing.js';
 import { YkcEncodeError } from '../errors.js';
 import type { FieldContext } from '../fields.js';
 import { BodyWriter } from '../writer.js';
@@ -16,11 +9,7 @@ export function encodeBillingModelVerify(v: BillingModelVerify, ctx: FieldContex
 }
 
 export function encodeBillingModelVerifyAnswer(v: BillingModelVerifyAnswer, ctx: FieldContext): Buffer {
-  return new BodyWriter(10, ctx)
-    .bcd(v.pileCode, 7, 'pileCode')
-    .bcd(v.billingModelId, 2, 'billingModelId')
-    .u8(v.result, 'result')
-    .done();
+  return new BodyWriter(10, ctx).bcd(v.pileCode, 7, 'pileCode').bcd(v.billingModelId, 2, 'billingModelId').u8(v.result, 'result').done();
 }
 
 export function encodeBillingModelRequest(v: BillingModelRequest, ctx: FieldContext): Buffer {

@@ -1,26 +1,7 @@
 /** Generators of the GB/T 27930 relay frames 0x15-0x25 (docs/protocols/ykc.md §4, spec §7.3-7.10). */
-import type {
-  BmsAbort,
-  BmsDemand,
-  BmsInfo,
-  ChargerAbort,
-  ChargingEnd,
-  ChargingHandshake,
-  ErrorReport,
-  ParameterConfig,
-} from '../messages/bms.js';
+import type { BmsAbort, BmsDemand, BmsInfo, ChargerAbort, ChargingEnd, ChargingHandshake, ErrorReport, ParameterConfig } from '../messages/bms.js';
 import type { FieldContext } from '../fields.js';
-import {
-  BMS_ABORT_ERROR,
-  BMS_ABORT_FAULT,
-  BMS_ABORT_REASON,
-  BMS_INFO_FLAGS,
-  CHARGER_ABORT_ERROR,
-  CHARGER_ABORT_FAULT,
-  CHARGER_ABORT_REASON,
-  ERROR_REPORT_LAYOUT,
-  packBits,
-} from '../gbt-bits.js';
+import { BMS_ABORT_ERROR, BMS_ABORT_FAULT, BMS_ABORT_REASON, BMS_INFO_FLAGS, CHARGER_ABORT_ERROR, CHARGER_ABORT_FAULT, CHARGER_ABORT_REASON, ERROR_REPORT_LAYOUT, packBits } from '../gbt-bits.js';
 import { head } from './common.js';
 
 /** GB/T current: 0.1 A per bit with a -400 A offset. */

@@ -1,14 +1,5 @@
 /** Generators of the balance-update and offline-card frames 0x41-0x48 (docs/protocols/ykc.md §4, spec §8.9-8.16). */
-import type {
-  BalanceUpdate,
-  BalanceUpdateAnswer,
-  CountLayout,
-  OfflineCardClearAnswer,
-  OfflineCardList,
-  OfflineCardQueryAnswer,
-  OfflineCardSync,
-  OfflineCardSyncAnswer,
-} from '../messages/cards.js';
+import type { BalanceUpdate, BalanceUpdateAnswer, CountLayout, OfflineCardClearAnswer, OfflineCardList, OfflineCardQueryAnswer, OfflineCardSync, OfflineCardSyncAnswer } from '../messages/cards.js';
 import { frameInfoByName } from '../constants.js';
 import { YkcEncodeError } from '../errors.js';
 import type { FieldContext } from '../fields.js';
@@ -16,10 +7,7 @@ import { BodyWriter } from '../writer.js';
 import { withPile, withPileGun } from './common.js';
 
 export function encodeBalanceUpdate(v: BalanceUpdate, ctx: FieldContext): Buffer {
-  return withPileGun(20, v, ctx)
-    .card(v.physicalCardNo, 'physicalCardNo')
-    .scaled(v.balanceYuan, 100, 4, 'balanceYuan')
-    .done();
+  return withPileGun(20, v, ctx).card(v.physicalCardNo, 'physicalCardNo').scaled(v.balanceYuan, 100, 4, 'balanceYuan').done();
 }
 
 export function encodeBalanceUpdateAnswer(v: BalanceUpdateAnswer, ctx: FieldContext): Buffer {
@@ -31,18 +19,10 @@ export function encodeOfflineCardSyncAnswer(v: OfflineCardSyncAnswer, ctx: Field
 }
 
 /** The spec's cap on a list frame's entries; the decoder refuses the same counts (parser/cards.ts). */
-const maxEntries = (type: 'offlineCardSync' | 'offlineCardClear' | 'offlineCardQuery'): number =>
-  frameInfoByName(type).maxEntries ?? Infinity;
+const maxEntries = (type: 'offlineCardSync' | 'offlineCardClear' | 'offlineCardQuery'): number => frameInfoByName(type).maxEntries ?? Infinity;
 
 /** Pile code and count in the chosen layout; `countFirst` is JCPP's 0x48 order. */
-function listHead(
-  v: { readonly pileCode: string; readonly countLayout: CountLayout },
-  count: number,
-  max: number,
-  entry: number,
-  countFirst: boolean,
-  ctx: FieldContext,
-): BodyWriter {
+function listHead(v: { readonly pileCode: string; readonly countLayout: CountLayout }, count: number, max: number, entry: number, countFirst: boolean, ctx: FieldContext): BodyWriter {
   if (count > max) throw new YkcEncodeError('cards', `${count} cards, the frame carries at most ${max}`);
   if (v.countLayout === 'spec') return withPile(8 + entry * count, v, ctx).u8(count, 'count');
   const w = new BodyWriter(11 + entry * count, ctx);

@@ -1,13 +1,6 @@
 /** Generators of 0x51/0x52, 0x55/0x56, 0x57, 0x61-0x63 and the maintenance frames 0x91-0x94 (docs/protocols/ykc.md §4). */
 import type { FirmwareUpdate, FirmwareUpdateAnswer, Reboot } from '../messages/maintenance.js';
-import type {
-  ParkingLockAnswer,
-  ParkingLockCommand,
-  ParkingLockStatus,
-  PileResult,
-  TimeSync,
-  WorkParams,
-} from '../messages/settings.js';
+import type { ParkingLockAnswer, ParkingLockCommand, ParkingLockStatus, PileResult, TimeSync, WorkParams } from '../messages/settings.js';
 import type { FieldContext } from '../fields.js';
 import { withPile, withPileGun } from './common.js';
 
@@ -24,13 +17,7 @@ export function encodeTimeSync(v: TimeSync, ctx: FieldContext): Buffer {
 }
 
 export function encodeParkingLockStatus(v: ParkingLockStatus, ctx: FieldContext): Buffer {
-  return withPileGun(16, v, ctx)
-    .u8(v.lockState, 'lockState')
-    .u8(v.spaceState, 'spaceState')
-    .u8(v.batteryPercent, 'batteryPercent')
-    .u8(v.alarm, 'alarm')
-    .hex(v.reserved, 4, 'reserved')
-    .done();
+  return withPileGun(16, v, ctx).u8(v.lockState, 'lockState').u8(v.spaceState, 'spaceState').u8(v.batteryPercent, 'batteryPercent').u8(v.alarm, 'alarm').hex(v.reserved, 4, 'reserved').done();
 }
 
 export function encodeParkingLockCommand(v: ParkingLockCommand, ctx: FieldContext): Buffer {

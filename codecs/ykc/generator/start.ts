@@ -28,11 +28,7 @@ function request(size: number, v: StartRequest, ctx: FieldContext): BodyWriter {
 }
 
 function confirm(size: number, v: StartConfirm, ctx: FieldContext): BodyWriter {
-  return head(size, v, ctx)
-    .bcd(v.logicalCardNo, 8, 'logicalCardNo')
-    .scaled(v.balanceYuan, 100, 4, 'balanceYuan')
-    .u8(v.authResult, 'authResult')
-    .u8(v.failReason, 'failReason');
+  return head(size, v, ctx).bcd(v.logicalCardNo, 8, 'logicalCardNo').scaled(v.balanceYuan, 100, 4, 'balanceYuan').u8(v.authResult, 'authResult').u8(v.failReason, 'failReason');
 }
 
 function result(size: number, v: RemoteStartResult, ctx: FieldContext): BodyWriter {
@@ -40,10 +36,7 @@ function result(size: number, v: RemoteStartResult, ctx: FieldContext): BodyWrit
 }
 
 function remoteStart(size: number, v: RemoteStart, ctx: FieldContext): BodyWriter {
-  return head(size, v, ctx)
-    .bcd(v.logicalCardNo, 8, 'logicalCardNo')
-    .card(v.physicalCardNo, 'physicalCardNo')
-    .scaled(v.balanceYuan, 100, 4, 'balanceYuan');
+  return head(size, v, ctx).bcd(v.logicalCardNo, 8, 'logicalCardNo').card(v.physicalCardNo, 'physicalCardNo').scaled(v.balanceYuan, 100, 4, 'balanceYuan');
 }
 
 export function encodeStartRequest(v: StartRequest, ctx: FieldContext): Buffer {
@@ -63,12 +56,7 @@ export function encodeRemoteStart(v: RemoteStart, ctx: FieldContext): Buffer {
 }
 
 export function encodeRemoteStopResult(v: RemoteStopResult, ctx: FieldContext): Buffer {
-  return new BodyWriter(10, ctx)
-    .bcd(v.pileCode, 7, 'pileCode')
-    .bcd(v.gun, 1, 'gun')
-    .u8(v.result, 'result')
-    .u8(v.failReason, 'failReason')
-    .done();
+  return new BodyWriter(10, ctx).bcd(v.pileCode, 7, 'pileCode').bcd(v.gun, 1, 'gun').u8(v.result, 'result').u8(v.failReason, 'failReason').done();
 }
 
 export function encodeRemoteStop(v: RemoteStop, ctx: FieldContext): Buffer {

@@ -1,12 +1,6 @@
 /** Parsers of the billing-model frames 0x05, 0x06, 0x09, 0x0A/0x58, 0x57 (docs/protocols/ykc.md §4). */
 import type { Parser } from 'binary-parser';
-import type {
-  BillingModel,
-  BillingModelRequest,
-  BillingModelSetAnswer,
-  BillingModelVerify,
-  BillingModelVerifyAnswer,
-} from '../messages/billing.js';
+import type { BillingModel, BillingModelRequest, BillingModelSetAnswer, BillingModelVerify, BillingModelVerifyAnswer } from '../messages/billing.js';
 import { bcd, scaled } from '../fields.js';
 import { compile, fixed, le, pile, type BodyDecoder } from './common.js';
 

@@ -1,26 +1,8 @@
 /** Parsers of the GB/T 27930 relay frames 0x15-0x25 (docs/protocols/ykc.md §4, spec §7.3-7.10). */
 import type { Parser } from 'binary-parser';
-import type {
-  BmsAbort,
-  BmsDemand,
-  BmsInfo,
-  ChargerAbort,
-  ChargingEnd,
-  ChargingHandshake,
-  ErrorReport,
-  ParameterConfig,
-} from '../messages/bms.js';
+import type { BmsAbort, BmsDemand, BmsInfo, ChargerAbort, ChargingEnd, ChargingHandshake, ErrorReport, ParameterConfig } from '../messages/bms.js';
 import { ascii, celsius, hex, scaled, uintLE } from '../fields.js';
-import {
-  BMS_ABORT_ERROR,
-  BMS_ABORT_FAULT,
-  BMS_ABORT_REASON,
-  BMS_INFO_FLAGS,
-  CHARGER_ABORT_ERROR,
-  CHARGER_ABORT_FAULT,
-  CHARGER_ABORT_REASON,
-  ERROR_REPORT_LAYOUT,
-} from '../gbt-bits.js';
+import { BMS_ABORT_ERROR, BMS_ABORT_FAULT, BMS_ABORT_REASON, BMS_INFO_FLAGS, CHARGER_ABORT_ERROR, CHARGER_ABORT_FAULT, CHARGER_ABORT_REASON, ERROR_REPORT_LAYOUT } from '../gbt-bits.js';
 import { bitsParser, compile, fixed, le, parseAt, txnPileGun, type BodyDecoder } from './common.js';
 
 const deciVolt = scaled(10);
@@ -81,15 +63,10 @@ const errorReport = compile(
   }, txnPileGun(le())),
 );
 
-const abort = (reason: Parser, fault: Parser, error: Parser): Parser =>
-  compile(txnPileGun(le()).nest('reason', { type: reason }).nest('fault', { type: fault }).nest('error', { type: error }));
+const abort = (reason: Parser, fault: Parser, error: Parser): Parser => compile(txnPileGun(le()).nest('reason', { type: reason }).nest('fault', { type: fault }).nest('error', { type: error }));
 
 const bmsAbort = abort(bitsParser(1, BMS_ABORT_REASON), bitsParser(2, BMS_ABORT_FAULT), bitsParser(1, BMS_ABORT_ERROR));
-const chargerAbort = abort(
-  bitsParser(1, CHARGER_ABORT_REASON),
-  bitsParser(2, CHARGER_ABORT_FAULT),
-  bitsParser(1, CHARGER_ABORT_ERROR),
-);
+const chargerAbort = abort(bitsParser(1, CHARGER_ABORT_REASON), bitsParser(2, CHARGER_ABORT_FAULT), bitsParser(1, CHARGER_ABORT_ERROR));
 
 const demand = compile(
   txnPileGun(le())
@@ -109,12 +86,7 @@ const demand = compile(
 );
 
 const infoHead = (p: Parser): Parser =>
-  txnPileGun(p)
-    .uint8('maxCellVoltageIndex')
-    .uint8('maxTempC', { formatter: celsius })
-    .uint8('maxTempProbe')
-    .uint8('minTempC', { formatter: celsius })
-    .uint8('minTempProbe');
+  txnPileGun(p).uint8('maxCellVoltageIndex').uint8('maxTempC', { formatter: celsius }).uint8('maxTempProbe').uint8('minTempC', { formatter: celsius }).uint8('minTempProbe');
 
 /** Spec layout: the eight flags as 2-bit fields of one word. */
 const infoPacked = compile(infoHead(le()).nest('flags', { type: bitsParser(2, BMS_INFO_FLAGS) }));

@@ -26,8 +26,7 @@ const balanceUpdate = compile(rawCard(pileGun(le()), 'physicalCardNo').uint32('b
 const balanceAnswer = compile(rawCard(pile(le()), 'physicalCardNo').uint8('result'));
 const syncAnswer = compile(pile(le()).uint8('result').uint8('failReason'));
 
-const withCard = <T>(r: Record<string, unknown>, ctx: FieldContext): T =>
-  ({ ...r, physicalCardNo: card(r.physicalCardNo, ctx) }) as T;
+const withCard = <T>(r: Record<string, unknown>, ctx: FieldContext): T => ({ ...r, physicalCardNo: card(r.physicalCardNo, ctx) }) as T;
 
 export const decodeBalanceUpdate = fixed<BalanceUpdate>(balanceUpdate, 20, withCard);
 export const decodeBalanceUpdateAnswer = fixed<BalanceUpdateAnswer>(balanceAnswer, 16, withCard);
@@ -105,10 +104,7 @@ export const decodeOfflineCardClear: BodyDecoder<OfflineCardList> = cardList('of
 export const decodeOfflineCardQuery: BodyDecoder<OfflineCardList> = cardList('offlineCardQuery', true);
 
 /** 0x45/0x47: as many whole entries as follow the pile code; a partial one is trailing bytes. */
-function answers<T>(
-  entry: Parser,
-  size: number,
-): (body: Buffer, ctx: FieldContext) => Decoded<{ pileCode: string; results: T[] }> {
+function answers<T>(entry: Parser, size: number): (body: Buffer, ctx: FieldContext) => Decoded<{ pileCode: string; results: T[] }> {
   return (body, ctx) => {
     const count = Math.floor((body.length - 7) / size);
     const results: T[] = [];

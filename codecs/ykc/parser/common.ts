@@ -70,11 +70,7 @@ export function parseAt(parser: Parser, body: Buffer, size: number): Record<stri
  * A decoder for a fixed layout. Without `finish` the parser output is the body as it stands; with
  * it, `finish` converts the option-dependent fields (cards, times).
  */
-export function fixed<T>(
-  parser: Parser,
-  size: number,
-  finish?: (raw: Record<string, unknown>, ctx: FieldContext) => T,
-): BodyDecoder<T> {
+export function fixed<T>(parser: Parser, size: number, finish?: (raw: Record<string, unknown>, ctx: FieldContext) => T): BodyDecoder<T> {
   return (body, ctx) => {
     const raw = parseAt(parser, body, size);
     return { value: finish ? finish(raw, ctx) : (raw as T), size };

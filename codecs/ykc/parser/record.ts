@@ -16,11 +16,7 @@ const times = (p: Parser): Parser => rawTime(rawTime(txnPileGun(p), 'startTime')
 
 /** 0x3D inserts the meter data after the end time. */
 const meter = (p: Parser): Parser =>
-  p
-    .buffer('meterSerial', { length: 6, formatter: bcd })
-    .buffer('meterCiphertext', { length: 34, formatter: hex })
-    .uint16('meterProtocolVersion')
-    .uint8('meterEncryption');
+  p.buffer('meterSerial', { length: 6, formatter: bcd }).buffer('meterCiphertext', { length: 34, formatter: hex }).uint16('meterProtocolVersion').uint8('meterEncryption');
 
 const rest = (p: Parser): Parser =>
   rawCard(

@@ -1,27 +1,13 @@
 /** Parsers of 0x51/0x52, 0x55/0x56, 0x57, 0x61-0x63 and the maintenance frames 0x91-0x94 (docs/protocols/ykc.md §4). */
 import type { FirmwareUpdate, FirmwareUpdateAnswer, Reboot } from '../messages/maintenance.js';
-import type {
-  ParkingLockAnswer,
-  ParkingLockCommand,
-  ParkingLockStatus,
-  PileResult,
-  TimeSync,
-  WorkParams,
-} from '../messages/settings.js';
+import type { ParkingLockAnswer, ParkingLockCommand, ParkingLockStatus, PileResult, TimeSync, WorkParams } from '../messages/settings.js';
 import { ascii, hex } from '../fields.js';
 import { compile, fixed, le, pile, pileGun, rawTime, time, type BodyDecoder } from './common.js';
 
 const workParams = compile(pile(le()).uint8('disabled').uint8('maxPowerPercent'));
 const result = compile(pile(le()).uint8('result'));
 const timeSync = compile(rawTime(pile(le()), 'time'));
-const lockStatus = compile(
-  pileGun(le())
-    .uint8('lockState')
-    .uint8('spaceState')
-    .uint8('batteryPercent')
-    .uint8('alarm')
-    .buffer('reserved', { length: 4, formatter: hex }),
-);
+const lockStatus = compile(pileGun(le()).uint8('lockState').uint8('spaceState').uint8('batteryPercent').uint8('alarm').buffer('reserved', { length: 4, formatter: hex }));
 const lockCommand = compile(pileGun(le()).uint8('action').buffer('reserved', { length: 4, formatter: hex }));
 const lockAnswer = compile(pileGun(le()).uint8('result').buffer('reserved', { length: 4, formatter: hex }));
 const reboot = compile(pile(le()).uint8('mode'));

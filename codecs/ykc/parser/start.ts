@@ -21,9 +21,7 @@ const reversedVin = function (this: unknown, b: Buffer): string {
 };
 
 const requestFields = (p: Parser): Parser =>
-  rawCard(pileGun(p).uint8('startMode').uint8('passwordRequired'), 'cardNo')
-    .buffer('passwordMd5', { length: 16, formatter: ascii })
-    .buffer('vin', { length: 17, formatter: reversedVin });
+  rawCard(pileGun(p).uint8('startMode').uint8('passwordRequired'), 'cardNo').buffer('passwordMd5', { length: 16, formatter: ascii }).buffer('vin', { length: 17, formatter: reversedVin });
 
 const confirmFields = (p: Parser): Parser =>
   txnPileGun(p)

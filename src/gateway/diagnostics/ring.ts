@@ -74,7 +74,7 @@ export class RecordRing {
   /** Every record, oldest first (the bytes are copies). */
   *records(): Generator<RingRecord> {
     for (const chunk of this.chunks ?? []) {
-      for (let at = 0; at + HEADER <= chunk.used; ) {
+      for (let at = 0; at + HEADER <= chunk.used;) {
         const length = chunk.buf.readUInt16LE(at + 9);
         yield { at: chunk.buf.readDoubleLE(at), kind: KINDS[chunk.buf.readUInt8(at + 8)] ?? 'log', bytes: Buffer.from(chunk.buf.subarray(at + HEADER, at + HEADER + length)) };
         at += HEADER + length;

@@ -78,7 +78,10 @@ async function httpUpload(url: URL, file: UploadFile, opts: UploadOptions, optio
   const put = await httpSend(url, 'PUT', target(url, file.name), { 'content-type': 'text/plain; charset=utf-8' }, file.body, opts, options);
   if (put === 405 || put === 501) {
     const boundary = `pilegate-${randomBytes(12).toString('hex')}`;
-    const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name.replace(/["\r\n\\]/g, '_')}"\r\ncontent-type: text/plain; charset=utf-8\r\n\r\n`, 'utf8');
+    const head = Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name.replace(/["\r\n\\]/g, '_')}"\r\ncontent-type: text/plain; charset=utf-8\r\n\r\n`,
+      'utf8',
+    );
     const body = Buffer.concat([head, file.body, Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8')]);
     const post = await httpSend(url, 'POST', url, { 'content-type': `multipart/form-data; boundary=${boundary}` }, body, opts, options);
     if (post >= 200 && post < 300) return;

@@ -10,14 +10,7 @@ import { cp56FromDate, cp56ToDate } from '../../iec104/cp56.js';
 import type { Clock } from '../../core/clock.js';
 import type { Asdu, AsduParameters, InformationObject } from '../../iec104/types.js';
 import type { Iec104PointsMapping, MappedCommand } from '../../../codecs/iec104-points/mapping.js';
-import {
-  CommandDesk,
-  type CommandBehaviour,
-  type CommandFacts,
-  type CommandMatch,
-  type CommandName,
-  type CommandOutcome,
-} from './commands.js';
+import { CommandDesk, type CommandBehaviour, type CommandFacts, type CommandMatch, type CommandName, type CommandOutcome } from './commands.js';
 import type { ChargerModel } from './model.js';
 import type { PointReporter } from './reporting.js';
 import type { SimulatorEvent } from './events.js';

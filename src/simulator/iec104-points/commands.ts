@@ -18,17 +18,7 @@ export type CommandBehaviour = 'execute' | 'reject' | 'ignore';
  * How a received request ended; `unknown-*` are the negative answers of IEC 60870-5-101 §7.2.3
  * (`unknown-cause` and `unknown-common-address` are also reported for interrogations and clock sync).
  */
-export type CommandOutcome =
-  | 'selected'
-  | 'executed'
-  | 'rejected'
-  | 'ignored'
-  | 'deactivated'
-  | 'not-selected'
-  | 'unknown-ioa'
-  | 'unknown-type'
-  | 'unknown-cause'
-  | 'unknown-common-address';
+export type CommandOutcome = 'selected' | 'executed' | 'rejected' | 'ignored' | 'deactivated' | 'not-selected' | 'unknown-ioa' | 'unknown-type' | 'unknown-cause' | 'unknown-common-address';
 
 /** Extra facts about a command for its event. */
 export interface CommandFacts {

@@ -116,9 +116,7 @@ export class ChargerModel {
 
   /** The fault point with `code` (on `connector`, or the first). @throws RangeError when there is none. */
   faultPoint(code: string, connector?: number): FaultPoint {
-    const point = this.mapping.points.find(
-      (p): p is FaultPoint => p.signal === 'fault' && p.fault.code === code && (connector === undefined || p.connector === connector),
-    );
+    const point = this.mapping.points.find((p): p is FaultPoint => p.signal === 'fault' && p.fault.code === code && (connector === undefined || p.connector === connector));
     if (point === undefined) {
       throw new RangeError(`mapping ${this.mapping.name} has no fault point ${code}${connector === undefined ? '' : ` on connector ${connector}`}`);
     }

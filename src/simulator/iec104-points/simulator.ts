@@ -280,9 +280,7 @@ export class ChargerSimulator {
       else if (measurand === 'soc') c.soc = value;
       else c.overrides.set(phase === undefined ? measurand : `${measurand}:${phase}`, value);
     });
-    return this.mapping.points.some(
-      (p) => p.signal === 'measurand' && p.connector === connector && p.measurand === measurand && (phase === undefined || p.phase === phase),
-    );
+    return this.mapping.points.some((p) => p.signal === 'measurand' && p.connector === connector && p.measurand === measurand && (phase === undefined || p.phase === phase));
   }
 
   // --- received ASDUs --------------------------------------------------------------------------

@@ -92,4 +92,3 @@ export function recordFrame(p: RecordParams): YkcFrameOf<'transactionRecord'> {
     physicalCardNo: p.physicalCardNo ?? '0',
   };
 }
-

@@ -70,7 +70,8 @@ export class CustomerInformation {
     }
     const what = req.idToken !== undefined ? `idToken ${tokenText(req.idToken)}` : req.customerIdentifier !== undefined ? `customerIdentifier ${req.customerIdentifier}` : 'this customerCertificate';
     let data: string[];
-    if (records.length === 0) data = [`No data found: the station holds nothing for ${what}${req.idToken === undefined ? ' (it knows customers only by their id tokens; its charger has no ISO 15118 certificates)' : ''}.`];
+    if (records.length === 0)
+      data = [`No data found: the station holds nothing for ${what}${req.idToken === undefined ? ' (it knows customers only by their id tokens; its charger has no ISO 15118 certificates)' : ''}.`];
     else if (req.report) data = parts(records);
     else data = [`Customer data for ${what} cleared (the Local Authorization List and TransactionEvents not yet delivered are kept).`];
     this.ctx.log('info', 'CustomerInformation', { report: req.report, clear: req.clear, records: records.length, messages: data.length });
@@ -83,7 +84,9 @@ export class CustomerInformation {
     const listed = this.list.lookup(idToken);
     if (listed !== undefined) {
       const { version } = this.list.state;
-      records.push(`Local Authorization List (version ${version}): ${tokenText(idToken)}, status ${listed.status}${listed.groupIdToken !== undefined ? `, groupIdToken ${tokenText(listed.groupIdToken)}` : ''}${clear ? '; kept: only the CSMS changes the list (SendLocalList)' : ''}.`);
+      records.push(
+        `Local Authorization List (version ${version}): ${tokenText(idToken)}, status ${listed.status}${listed.groupIdToken !== undefined ? `, groupIdToken ${tokenText(listed.groupIdToken)}` : ''}${clear ? '; kept: only the CSMS changes the list (SendLocalList)' : ''}.`,
+      );
     }
     const cached = this.cache.peek(idToken);
     if (cached !== undefined) {
@@ -95,11 +98,15 @@ export class CustomerInformation {
     const holds = this.list.chargerHolds(idToken);
     if (holds === 'copy') records.push(`Charger offline list: holds the token as its copy of the Local Authorization List${clear ? '; kept with the list' : ''}.`);
     else if (clear && (holds === 'stale' || holds === 'none') && (await this.list.removeFromCharger(idToken, 'CustomerInformation clear'))) {
-      records.push(`Charger offline list: ${holds === 'stale' ? 'a removal was not confirmed by the charger' : 'the gateway cannot read it and never put the token there'}; removal sent to the charger.`);
+      records.push(
+        `Charger offline list: ${holds === 'stale' ? 'a removal was not confirmed by the charger' : 'the gateway cannot read it and never put the token there'}; removal sent to the charger.`,
+      );
     } else if (holds === 'stale') records.push('Charger offline list: may still hold the token (the charger has not confirmed its removal).');
     for (const e of await this.queued(idToken)) {
       const p = e.payload;
-      records.push(`TransactionEvent not yet delivered: transactionId ${p.transactionInfo.transactionId}, eventType ${p.eventType}, seqNo ${p.seqNo}, timestamp ${p.timestamp}${p.evse !== undefined ? `, evse ${p.evse.id}` : ''}${clear ? '; kept: the transaction record the CSMS is owed' : ''}.`);
+      records.push(
+        `TransactionEvent not yet delivered: transactionId ${p.transactionInfo.transactionId}, eventType ${p.eventType}, seqNo ${p.seqNo}, timestamp ${p.timestamp}${p.evse !== undefined ? `, evse ${p.evse.id}` : ''}${clear ? '; kept: the transaction record the CSMS is owed' : ''}.`,
+      );
     }
     return records;
   }

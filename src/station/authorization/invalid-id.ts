@@ -50,10 +50,7 @@ export class InvalidId {
     // Marked before the command goes: the charger may report its session end before its answer.
     const mark = (on: boolean): Promise<void> => this.ctx.serialize('deauthorized transaction', () => this.transactions.deauthorize(transactionId, on));
     await mark(true);
-    const result = await this.commands.run(
-      { type: 'stopCharging', id: this.ctx.commandId('deauthorize'), connector },
-      { late: () => background(this.ctx, 'deauthorized transaction', mark(true)) },
-    );
+    const result = await this.commands.run({ type: 'stopCharging', id: this.ctx.commandId('deauthorize'), connector }, { late: () => background(this.ctx, 'deauthorized transaction', mark(true)) });
     if (result.ok) {
       this.ctx.log('info', 'charger stopped the transaction: it ends as DeAuthorized with its session', data);
       return;

@@ -336,11 +336,7 @@ export class Availability {
     if (!this.ctx.isAccepted() || this.owed?.has(connector) === true) return;
     if (!always && this.reported.get(connector) === status) return;
     this.reported.set(connector, status);
-    background(
-      this.ctx,
-      'StatusNotification',
-      this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: status, evseId: connector, connectorId: 1 }),
-    );
+    background(this.ctx, 'StatusNotification', this.ctx.call('StatusNotification', { timestamp: ocppTimestamp(this.ctx.clock.now()), connectorStatus: status, evseId: connector, connectorId: 1 }));
   }
 
   /** No connector is owed its report (any more). */

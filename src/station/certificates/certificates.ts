@@ -32,11 +32,7 @@ export class Certificates {
   ) {
     const changed = (): void => this.publishEntries();
     this.roots = new InstalledRoots(ctx, () => this.client.count, changed);
-    this.client = new ClientCertificate(
-      ctx,
-      { anchors: () => this.anchors(), profile: () => ctx.dm.getNumber('SecurityCtrlr', 'SecurityProfile') },
-      changed,
-    );
+    this.client = new ClientCertificate(ctx, { anchors: () => this.anchors(), profile: () => ctx.dm.getNumber('SecurityCtrlr', 'SecurityProfile') }, changed);
   }
 
   async load(): Promise<void> {

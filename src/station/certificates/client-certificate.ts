@@ -110,7 +110,11 @@ export class ClientCertificate {
       this.active = this.renewed;
       this.renewed = undefined;
       this.ctx.log('info', 'renewed client certificate in use; the previous one is discarded');
-      background(this.ctx, 'client certificate', this.ctx.store.set(this.ctx.id, ACTIVE_KEY, this.active as unknown as JsonValue).then(() => this.ctx.store.delete(this.ctx.id, RENEWED_KEY)));
+      background(
+        this.ctx,
+        'client certificate',
+        this.ctx.store.set(this.ctx.id, ACTIVE_KEY, this.active as unknown as JsonValue).then(() => this.ctx.store.delete(this.ctx.id, RENEWED_KEY)),
+      );
     } else {
       this.renewed = undefined;
       this.ctx.log('warn', 'connected with the previous client certificate; the renewed one is discarded');

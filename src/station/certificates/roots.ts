@@ -138,9 +138,7 @@ export class InstalledRoots {
   /** GetInstalledCertificateIds (M03): SHA-256 hash data, one chain entry per root. */
   getInstalledIds(req: RequestOf<'GetInstalledCertificateIds'>): ResponseOf<'GetInstalledCertificateIds'> {
     const wanted = req.certificateType;
-    const chain = this.roots
-      .filter((r) => wanted === undefined || wanted.includes(r.type))
-      .map((r) => ({ certificateType: r.type, certificateHashData: hashData(r.cert, r.cert, 'SHA256') }));
+    const chain = this.roots.filter((r) => wanted === undefined || wanted.includes(r.type)).map((r) => ({ certificateType: r.type, certificateHashData: hashData(r.cert, r.cert, 'SHA256') }));
     return chain.length === 0 ? { status: 'NotFound' } : { status: 'Accepted', certificateHashDataChain: chain };
   }
 

@@ -156,8 +156,7 @@ export function parseComponentDef(raw: unknown, file: string): ComponentDef {
   const fail = (pointer: string, reason: string): never => {
     throw new Error(`${file}: ${pointer}: ${reason}`);
   };
-  const obj = (v: unknown, p: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(p, 'must be an object');
+  const obj = (v: unknown, p: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(p, 'must be an object'));
   const str = (o: Record<string, unknown>, k: string, p: string, optional = false): string | undefined => {
     const v = o[k];
     if (v === undefined && optional) return undefined;
@@ -235,11 +234,7 @@ export function parseComponentDef(raw: unknown, file: string): ComponentDef {
  * The concrete variables of one charger, in report order.
  * @throws Error when the config names a connector type OCPP does not have.
  */
-export function instantiate(
-  defs: readonly ComponentDef[],
-  capabilities: Capabilities,
-  config: DeviceModelConfig,
-): { variables: Variable[]; warnings: string[] } {
+export function instantiate(defs: readonly ComponentDef[], capabilities: Capabilities, config: DeviceModelConfig): { variables: Variable[]; warnings: string[] } {
   const warnings: string[] = [];
   const variables: Variable[] = [];
   const connectors = Array.from({ length: capabilities.connectorCount }, (_, i) => i + 1);

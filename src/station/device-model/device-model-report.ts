@@ -44,7 +44,11 @@ export function selectFiltered(
     const qualifies = new Map<string, boolean>();
     for (const v of variables) {
       const id = componentId(v.component);
-      if (!qualifies.has(id)) qualifies.set(id, componentCriteria.some((c) => criterionHolds(variables, v.component, c, valueOf)));
+      if (!qualifies.has(id))
+        qualifies.set(
+          id,
+          componentCriteria.some((c) => criterionHolds(variables, v.component, c, valueOf)),
+        );
     }
     selected = selected.filter((v) => qualifies.get(componentId(v.component)) === true);
   }
@@ -103,12 +107,7 @@ function matches(cv: ComponentVariableType, v: Variable): boolean {
   return cv.variable.instance === undefined || cv.variable.instance === v.variable.instance;
 }
 
-function criterionHolds(
-  variables: readonly Variable[],
-  component: ComponentType,
-  criterion: ComponentCriterionEnumType,
-  valueOf: (v: Variable) => string | undefined,
-): boolean {
+function criterionHolds(variables: readonly Variable[], component: ComponentType, criterion: ComponentCriterionEnumType, valueOf: (v: Variable) => string | undefined): boolean {
   const id = componentId(component);
   const flag = variables.find((v) => componentId(v.component) === id && v.variable.name === criterion && v.variable.instance === undefined);
   if (flag === undefined) return criterion !== 'Problem';

@@ -33,18 +33,7 @@ export type ComponentCondition = 'limitable';
  * Variable fields filled in from the charger's capabilities and the station config instead of the
  * file (see `device-model-defs.ts` for each rule).
  */
-export const DERIVATIONS = [
-  'supplyPhases',
-  'maxPowerW',
-  'connectorType',
-  'measurands',
-  'limitUnits',
-  'securityProfile',
-  'identity',
-  'organizationName',
-  'basicAuthPassword',
-  'clock',
-] as const;
+export const DERIVATIONS = ['supplyPhases', 'maxPowerW', 'connectorType', 'measurands', 'limitUnits', 'securityProfile', 'identity', 'organizationName', 'basicAuthPassword', 'clock'] as const;
 export type Derivation = (typeof DERIVATIONS)[number];
 
 /** One variable of a component definition file (`src/station/device-model/components/*.json`). */

@@ -8,9 +8,7 @@
  */
 import type { VariableDef } from './device-model-types.js';
 
-export type ValueCheck =
-  | { readonly ok: true; readonly value: string }
-  | { readonly ok: false; readonly reasonCode: 'InvalidValue' | 'ValueTooLow' | 'ValueTooHigh'; readonly info: string };
+export type ValueCheck = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reasonCode: 'InvalidValue' | 'ValueTooLow' | 'ValueTooHigh'; readonly info: string };
 
 type Limits = Pick<VariableDef, 'dataType' | 'minLimit' | 'maxLimit' | 'valuesList' | 'pattern'>;
 

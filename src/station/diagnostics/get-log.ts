@@ -122,7 +122,13 @@ export class Logs {
     } catch (e) {
       const status = e instanceof UploadError ? e.status : 'UploadFailure';
       if (!job.abort.signal.aborted) {
-        this.ctx.log('warn', 'log upload failed', { requestId: job.requestId, attempt, status, code: e instanceof UploadError ? e.code : undefined, error: e instanceof Error ? e.message : String(e) });
+        this.ctx.log('warn', 'log upload failed', {
+          requestId: job.requestId,
+          attempt,
+          status,
+          code: e instanceof UploadError ? e.code : undefined,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
       return status;
     }
@@ -168,7 +174,10 @@ export class Logs {
 /** `<station>-<DiagnosticsLog|SecurityLog>-<yyyymmddThhmmss>Z.log`, safe as a file name on any server. */
 export function logFileName(station: string, logType: string, now: number): string {
   const safe = station.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${safe}-${logType}-${stamp}.log`;
 }
 

@@ -38,8 +38,7 @@ const LAST_KEY = 'firmware:last';
 const JOB_KEY = 'firmware:job';
 
 type Stored =
-  | { readonly phase: 'running'; readonly request: UpdateRequest }
-  | { readonly phase: 'charger'; readonly requestId: number; readonly previousVersion: string | null; readonly deadline: number };
+  { readonly phase: 'running'; readonly request: UpdateRequest } | { readonly phase: 'charger'; readonly requestId: number; readonly previousVersion: string | null; readonly deadline: number };
 
 interface Awaiting {
   readonly requestId: number;
@@ -192,30 +191,36 @@ export class Firmware {
 
   private start(job: UpdateJob): void {
     if (this.disposed || this.job !== job) return;
-    void job.run().then(async (end) => {
-      if (this.job !== job || this.disposed) {
-        // Stopped just as the charger took the update: its image still gets the charger's download time.
-        if (end.kind === 'charger') this.releaseLater(end.published, end.fetchUntil);
-        return;
-      }
-      this.job = undefined;
-      if (end.kind === 'charger') {
-        await this.notify(job.requestId, 'Installing');
-        const stored = (await this.ctx.store.get(this.ctx.id, JOB_KEY)) as Stored | undefined;
-        const deadline = stored?.phase === 'charger' ? stored.deadline : this.ctx.clock.now() + this.limits.installWaitMs;
-        this.awaitCharger(job.requestId, this.ctx.identity.firmwareVersion ?? null, deadline, end);
-      } else {
-        await this.ctx.store.delete(this.ctx.id, JOB_KEY);
-      }
-    }).catch((err: unknown) => this.ctx.log('warn', 'firmware update', { error: err instanceof Error ? err.message : String(err) }));
+    void job
+      .run()
+      .then(async (end) => {
+        if (this.job !== job || this.disposed) {
+          // Stopped just as the charger took the update: its image still gets the charger's download time.
+          if (end.kind === 'charger') this.releaseLater(end.published, end.fetchUntil);
+          return;
+        }
+        this.job = undefined;
+        if (end.kind === 'charger') {
+          await this.notify(job.requestId, 'Installing');
+          const stored = (await this.ctx.store.get(this.ctx.id, JOB_KEY)) as Stored | undefined;
+          const deadline = stored?.phase === 'charger' ? stored.deadline : this.ctx.clock.now() + this.limits.installWaitMs;
+          this.awaitCharger(job.requestId, this.ctx.identity.firmwareVersion ?? null, deadline, end);
+        } else {
+          await this.ctx.store.delete(this.ctx.id, JOB_KEY);
+        }
+      })
+      .catch((err: unknown) => this.ctx.log('warn', 'firmware update', { error: err instanceof Error ? err.message : String(err) }));
   }
 
   private awaitCharger(requestId: number, previousVersion: string | null, deadline: number, image: { readonly published: PublishedImage; readonly fetchUntil: number } | undefined): void {
-    const timer = this.ctx.clock.setTimeout(() => {
-      if (this.awaiting?.requestId !== requestId) return;
-      this.ctx.log('warn', 'charger not back with new firmware in time: installation failed', { requestId, waitedMs: this.limits.installWaitMs, previousVersion });
-      background(this.ctx, 'firmware installation failed', this.endAwaiting('InstallationFailed'));
-    }, Math.max(0, deadline - this.ctx.clock.now()));
+    const timer = this.ctx.clock.setTimeout(
+      () => {
+        if (this.awaiting?.requestId !== requestId) return;
+        this.ctx.log('warn', 'charger not back with new firmware in time: installation failed', { requestId, waitedMs: this.limits.installWaitMs, previousVersion });
+        background(this.ctx, 'firmware installation failed', this.endAwaiting('InstallationFailed'));
+      },
+      Math.max(0, deadline - this.ctx.clock.now()),
+    );
     this.awaiting = { requestId, previousVersion, timer, published: image?.published, releaseAt: image?.fetchUntil ?? this.ctx.clock.now() };
   }
 
@@ -231,7 +236,8 @@ export class Firmware {
     await this.ctx.store.delete(this.ctx.id, JOB_KEY);
     await this.notify(a.requestId, status);
     // L01.FR.31: an installed firmware is a security event.
-    if (status === 'Installed') await this.ctx.securityEvent('FirmwareUpdated', `firmware request ${a.requestId} installed${this.ctx.identity.firmwareVersion !== undefined ? `: ${this.ctx.identity.firmwareVersion}` : ''}`);
+    if (status === 'Installed')
+      await this.ctx.securityEvent('FirmwareUpdated', `firmware request ${a.requestId} installed${this.ctx.identity.firmwareVersion !== undefined ? `: ${this.ctx.identity.firmwareVersion}` : ''}`);
   }
 
   private host(): JobHost {
@@ -248,7 +254,12 @@ export class Firmware {
       hold: (on) => this.ctx.blocks.availability.firmwareHold(on),
       committing: (requestId) =>
         // Before the command goes out: a charger that takes it and reboots at once finds it stored.
-        this.ctx.store.set(this.ctx.id, JOB_KEY, { phase: 'charger', requestId, previousVersion: this.ctx.identity.firmwareVersion ?? null, deadline: this.ctx.clock.now() + this.limits.installWaitMs }),
+        this.ctx.store.set(this.ctx.id, JOB_KEY, {
+          phase: 'charger',
+          requestId,
+          previousVersion: this.ctx.identity.firmwareVersion ?? null,
+          deadline: this.ctx.clock.now() + this.limits.installWaitMs,
+        }),
     };
   }
 

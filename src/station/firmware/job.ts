@@ -247,6 +247,9 @@ function imageName(r: UpdateRequest): string {
   } catch {
     base = '';
   }
-  const clean = base.replace(/[^A-Za-z0-9._-]/g, '').replace(/^\.+/, '').slice(0, 64);
+  const clean = base
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/^\.+/, '')
+    .slice(0, 64);
   return clean !== '' ? clean : `firmware-${r.requestId}.bin`;
 }

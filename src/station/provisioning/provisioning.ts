@@ -31,9 +31,7 @@ export class Provisioning {
   private connected = false;
 
   constructor(private readonly ctx: StationContext) {
-    ctx.rpc.setGuard((action) =>
-      this.current === 'rejected' ? new OcppError('SecurityError', `BootNotification was rejected: ${action} refused until accepted`) : undefined,
-    );
+    ctx.rpc.setGuard((action) => (this.current === 'rejected' ? new OcppError('SecurityError', `BootNotification was rejected: ${action} refused until accepted`) : undefined));
   }
 
   get state(): BootState {

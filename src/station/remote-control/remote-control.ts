@@ -58,7 +58,11 @@ export class RemoteControl {
   async requestStart(req: RequestOf<'RequestStartTransaction'>): Promise<HandlerResult<'RequestStartTransaction'>> {
     if (!this.ctx.isAccepted()) return { status: 'Rejected', statusInfo: { reasonCode: 'NotAccepted' } };
     const count = this.ctx.capabilities.connectorCount;
-    const connector = req.evseId ?? Array.from({ length: count }, (_, i) => i + 1).find((c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c) && !this.reservations.reservedForOther(c, req.idToken, req.groupIdToken));
+    const connector =
+      req.evseId ??
+      Array.from({ length: count }, (_, i) => i + 1).find(
+        (c) => this.tx.transactionOf(c) === undefined && !this.connectorBusy(c) && !this.reservations.reservedForOther(c, req.idToken, req.groupIdToken),
+      );
     if (connector === undefined || connector < 1 || connector > count) return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
     const running = this.tx.transactionOf(connector);
     if (running !== undefined) return { status: 'Rejected', transactionId: running, statusInfo: { reasonCode: 'TxInProgress' } };

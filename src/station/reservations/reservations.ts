@@ -153,7 +153,11 @@ export class Reservations {
   chargerReported(evse: number): void {
     const r = this.on(evse);
     if (r?.hold !== 'held' || this.hold.lifting(evse) || this.evses.chargerState(evse) !== 'available') return;
-    background(this.ctx, 'reservation hold', this.serial(() => this.holdAgain(r)));
+    background(
+      this.ctx,
+      'reservation hold',
+      this.serial(() => this.holdAgain(r)),
+    );
   }
 
   /** What the reservation on `evse` says of a token presented there (undefined: none is held). */
@@ -203,15 +207,19 @@ export class Reservations {
 
   /** The remote start `remoteStart` prepared did not happen: the charger is held again. */
   remoteStartFailed(evse: number): void {
-    background(this.ctx, 'reservation hold', this.serial(async () => {
-      const r = this.on(evse);
-      if (r?.hold !== 'released') return;
-      const outcome = await this.hold.tell(evse, false, () => undefined);
-      if (outcome.ok === true) {
-        r.hold = 'held';
-        await this.persist(r);
-      }
-    }));
+    background(
+      this.ctx,
+      'reservation hold',
+      this.serial(async () => {
+        const r = this.on(evse);
+        if (r?.hold !== 'released') return;
+        const outcome = await this.hold.tell(evse, false, () => undefined);
+        if (outcome.ok === true) {
+          r.hold = 'held';
+          await this.persist(r);
+        }
+      }),
+    );
   }
 
   /**
@@ -281,7 +289,11 @@ export class Reservations {
         return { status: 'Rejected', statusInfo: statusInfo(outcome) };
       }
       if (outcome.ok === true) r.hold = 'held';
-      else if (outcome.ok === false) note = info('GatewayEnforced', `the charger cannot be told (${outcome.additionalInfo}): the gateway reports EVSE ${evse} Reserved and refuses remote starts of other tokens there; a session started at the charger itself is not prevented`);
+      else if (outcome.ok === false)
+        note = info(
+          'GatewayEnforced',
+          `the charger cannot be told (${outcome.additionalInfo}): the gateway reports EVSE ${evse} Reserved and refuses remote starts of other tokens there; a session started at the charger itself is not prevented`,
+        );
     }
     // Replaced on another EVSE: it ends there, only now that the new one is sure (H01.FR.02).
     const moved = previous !== undefined && previous.evseId !== evse ? previous.evseId : undefined;
@@ -314,10 +326,14 @@ export class Reservations {
     if (this.ctx.isAccepted()) background(this.ctx, 'ReservationStatusUpdate', this.ctx.call('ReservationStatusUpdate', update));
     else (this.owed ??= []).push(update);
     const lift = this.unhold(r);
-    background(this.ctx, 'reservation end', this.serial(async () => {
-      await lift?.();
-      await this.ctx.store.delete(this.ctx.id, keyOf(r.id));
-    }));
+    background(
+      this.ctx,
+      'reservation end',
+      this.serial(async () => {
+        await lift?.();
+        await this.ctx.store.delete(this.ctx.id, keyOf(r.id));
+      }),
+    );
     if (refresh) this.evses.refresh(r.evseId);
   }
 
@@ -354,13 +370,16 @@ export class Reservations {
     const wait = Math.max(0, Date.parse(r.expiryDateTime) - this.ctx.clock.now());
     timers.set(
       r.id,
-      this.ctx.clock.setTimeout(() => {
-        this.timers?.delete(r.id);
-        if (this.byId?.get(r.id) !== r) return;
-        if (Date.parse(r.expiryDateTime) > this.ctx.clock.now()) return this.arm(r);
-        this.ctx.log('info', 'reservation expired', { reservationId: r.id, evse: r.evseId });
-        this.end(r, 'Expired', true);
-      }, Math.min(wait, LONGEST_TIMER_MS)),
+      this.ctx.clock.setTimeout(
+        () => {
+          this.timers?.delete(r.id);
+          if (this.byId?.get(r.id) !== r) return;
+          if (Date.parse(r.expiryDateTime) > this.ctx.clock.now()) return this.arm(r);
+          this.ctx.log('info', 'reservation expired', { reservationId: r.id, evse: r.evseId });
+          this.end(r, 'Expired', true);
+        },
+        Math.min(wait, LONGEST_TIMER_MS),
+      ),
     );
   }
 

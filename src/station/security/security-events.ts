@@ -20,7 +20,6 @@ export const SECURITY_QUEUE = 'security';
 const MAX_ATTEMPTS = 3;
 const BATCH = 20;
 
-
 type Notification = RequestOf<'SecurityEventNotification'>;
 
 export class SecurityEvents {
@@ -103,13 +102,20 @@ export class SecurityEvents {
           if (attempts < MAX_ATTEMPTS) {
             this.attempts.set(id, attempts);
             const interval = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' });
-            this.retryTimer = this.ctx.clock.setTimeout(() => {
-              this.retryTimer = undefined;
-              this.kick();
-            }, Math.max(1, interval * attempts) * 1000);
+            this.retryTimer = this.ctx.clock.setTimeout(
+              () => {
+                this.retryTimer = undefined;
+                this.kick();
+              },
+              Math.max(1, interval * attempts) * 1000,
+            );
             return;
           }
-          this.ctx.log('error', 'SecurityEventNotification dropped after its last attempt', { type: (item as unknown as Notification).type, attempts, error: e instanceof Error ? e.message : String(e) });
+          this.ctx.log('error', 'SecurityEventNotification dropped after its last attempt', {
+            type: (item as unknown as Notification).type,
+            attempts,
+            error: e instanceof Error ? e.message : String(e),
+          });
         }
         this.attempts.delete(id);
         await this.ctx.store.remove(this.ctx.id, SECURITY_QUEUE, id);

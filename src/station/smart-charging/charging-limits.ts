@@ -102,12 +102,18 @@ export class ChargingLimits {
     const missing = purpose === 'ChargingStationMaxProfile' && this.routes.some((r) => r.connector === 0 && r.evse === 0) ? [] : evses.filter((e) => !this.routes.some((r) => r.evse === e));
     if (routes.length === 0 || missing.length > 0) {
       const where = missing.length > 0 ? evseNames(missing, this.ctx.capabilities.connectorCount) : `EVSE ${evseId}`;
-      return { reasonCode: 'NotSupported', additionalInfo: `the charger takes no limit for ${where}${this.routes.some((r) => r.connector === 0) ? ': only for the whole charger (ChargingStationMaxProfile)' : ''}` };
+      return {
+        reasonCode: 'NotSupported',
+        additionalInfo: `the charger takes no limit for ${where}${this.routes.some((r) => r.connector === 0) ? ': only for the whole charger (ChargingStationMaxProfile)' : ''}`,
+      };
     }
     const unit = p.chargingSchedule[0]?.chargingRateUnit ?? 'W';
     for (const r of routes) {
       if (!r.target.units.has(unit) && !this.convertible()) {
-        return { reasonCode: 'UnsupportedRateUnit', additionalInfo: `${r.connector === 0 ? 'the charger' : `EVSE ${r.connector}`} takes ${[...r.target.units].join(',')} and ${unit} cannot be converted (DC, no voltage)` };
+        return {
+          reasonCode: 'UnsupportedRateUnit',
+          additionalInfo: `${r.connector === 0 ? 'the charger' : `EVSE ${r.connector}`} takes ${[...r.target.units].join(',')} and ${unit} cannot be converted (DC, no voltage)`,
+        };
       }
       if (!this.convertible()) {
         const units = new Set(profiles.filter((e) => takesPart(r, e.evseId, e.profile.chargingProfilePurpose)).map((e) => e.profile.chargingSchedule[0]?.chargingRateUnit));
@@ -143,7 +149,11 @@ export class ChargingLimits {
         }
         const lift = this.maximum(r);
         if (lift === undefined) {
-          problem ??= { ok: false, reasonCode: 'NotSupported', additionalInfo: `the charger's maximum for connector ${r.connector} is unknown: its limit of ${inForce.value} ${inForce.unit} cannot be lifted` };
+          problem ??= {
+            ok: false,
+            reasonCode: 'NotSupported',
+            additionalInfo: `the charger's maximum for connector ${r.connector} is unknown: its limit of ${inForce.value} ${inForce.unit} cannot be lifted`,
+          };
           continue;
         }
         plan.push({ command: this.command(r.connector, lift, undefined), sent: undefined });
@@ -170,7 +180,8 @@ export class ChargingLimits {
     const refusal = outcomes.find((o): o is Refusal => !o.ok) ?? problem;
     for (const [i, p] of plan.entries()) {
       const o = outcomes[i];
-      if (o !== undefined && !o.ok) this.ctx.log('warn', 'charging limit not taken by the charger', { connector: p.command.connector, limit: p.command.limit, reasonCode: o.reasonCode, reason: o.additionalInfo });
+      if (o !== undefined && !o.ok)
+        this.ctx.log('warn', 'charging limit not taken by the charger', { connector: p.command.connector, limit: p.command.limit, reasonCode: o.reasonCode, reason: o.additionalInfo });
     }
     const notes = outcomes.flatMap((o) => (o.ok && o.note !== undefined ? [o.note] : []));
     return refusal ?? { ok: true, status: 'accepted', ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };

@@ -52,10 +52,7 @@ const reject = (reasonCode: string, additionalInfo?: string): SetResponse => ({
   statusInfo: additionalInfo === undefined ? { reasonCode } : info(reasonCode, additionalInfo),
 });
 
-const validity = (p: ChargingProfile): [number, number] => [
-  p.validFrom === undefined ? -Infinity : Date.parse(p.validFrom),
-  p.validTo === undefined ? Infinity : Date.parse(p.validTo),
-];
+const validity = (p: ChargingProfile): [number, number] => [p.validFrom === undefined ? -Infinity : Date.parse(p.validFrom), p.validTo === undefined ? Infinity : Date.parse(p.validTo)];
 
 function overlaps(a: ChargingProfile, b: ChargingProfile): boolean {
   const [af, at] = validity(a);
@@ -80,7 +77,11 @@ export class SmartCharging {
     options: SmartChargingOptions = {},
   ) {
     const { currentType } = ctx.capabilities;
-    this.spec = { currentType, ...(options.acPhaseVoltage !== undefined ? { acPhaseVoltage: options.acPhaseVoltage } : {}), ...(options.dcVoltage !== undefined ? { dcVoltage: options.dcVoltage } : {}) };
+    this.spec = {
+      currentType,
+      ...(options.acPhaseVoltage !== undefined ? { acPhaseVoltage: options.acPhaseVoltage } : {}),
+      ...(options.dcVoltage !== undefined ? { dcVoltage: options.dcVoltage } : {}),
+    };
     // A limit confirmed after its wait: the charger has it; bring it back in step with the profiles.
     this.limits = new ChargingLimits(ctx, commands, this.spec, () => void this.exclusive(() => this.apply('limit confirmed late')));
   }
@@ -131,7 +132,11 @@ export class SmartCharging {
       const matches = ({ evseId, profile: p }: InstalledProfile): boolean => {
         if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') return false;
         if (req.chargingProfileId !== undefined) return p.id === req.chargingProfileId;
-        return (c?.evseId === undefined || c.evseId === evseId) && (c?.chargingProfilePurpose === undefined || c.chargingProfilePurpose === p.chargingProfilePurpose) && (c?.stackLevel === undefined || c.stackLevel === p.stackLevel);
+        return (
+          (c?.evseId === undefined || c.evseId === evseId) &&
+          (c?.chargingProfilePurpose === undefined || c.chargingProfilePurpose === p.chargingProfilePurpose) &&
+          (c?.stackLevel === undefined || c.stackLevel === p.stackLevel)
+        );
       };
       const kept = this.profiles.filter((e) => !matches(e));
       if (kept.length === this.profiles.length) return { status: 'Unknown' };
@@ -333,10 +338,13 @@ export class SmartCharging {
     let wake = this.limits.nextChange(this.profiles, (e) => this.transactions.get(e), now);
     if (wake === undefined && this.profiles.length > 0) wake = now + LOOKAHEAD_MS;
     if (wake === undefined) return;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.exclusive(() => this.apply('period boundary'));
-    }, Math.max(0, wake - now));
+    this.timer = this.ctx.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.exclusive(() => this.apply('period boundary'));
+      },
+      Math.max(0, wake - now),
+    );
   }
 }
 

@@ -129,7 +129,11 @@ export function startedWhileAway(e: SessionStartedEvent): AwayStart {
     customData: {
       vendorId: 'pilegate',
       legacyTransactionId: e.legacyTransactionId,
-      startedWhileAway: { seenRunningAt: e.at, startTime: found.startedAt !== undefined ? 'charger' : 'firstSeen', startRegister: fromCharger ? 'charger' : begin !== undefined ? 'firstReading' : 'none' },
+      startedWhileAway: {
+        seenRunningAt: e.at,
+        startTime: found.startedAt !== undefined ? 'charger' : 'firstSeen',
+        startRegister: fromCharger ? 'charger' : begin !== undefined ? 'firstReading' : 'none',
+      },
       explanation:
         found.startedAt !== undefined && fromCharger
           ? "charging started while the gateway was not connected to the charger: time and register are the charger's own start figures"
@@ -210,7 +214,12 @@ export class Reconciliation {
       if (isSessionOf(tx, e.legacyTransactionId)) return;
       const verdict = continues(tx, e);
       if (verdict.same) {
-        this.host.log('info', 'transaction goes on: the charger is still charging its session', { connector: e.connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId, alias: e.legacyTransactionId });
+        this.host.log('info', 'transaction goes on: the charger is still charging its session', {
+          connector: e.connector,
+          transactionId: tx.transactionId,
+          legacyTransactionId: tx.legacyTransactionId,
+          alias: e.legacyTransactionId,
+        });
         await this.host.keep(e.connector, { ...tx, alias: e.legacyTransactionId });
         return;
       }
@@ -220,7 +229,12 @@ export class Reconciliation {
       await this.host.end(e.connector, tx, endedWhileAway(tx, startWh !== undefined ? { wh: startWh, at: e.alreadyRunning?.startedAt ?? e.at } : {}, 'other', e.at));
     }
     const start = startedWhileAway(e);
-    this.host.log('warn', 'session found running as the charger connected: transaction started', { connector: e.connector, legacyTransactionId: e.legacyTransactionId, startedAt: start.at, startedWhileAway: start.customData['startedWhileAway'] });
+    this.host.log('warn', 'session found running as the charger connected: transaction started', {
+      connector: e.connector,
+      legacyTransactionId: e.legacyTransactionId,
+      startedAt: start.at,
+      startedWhileAway: start.customData['startedWhileAway'],
+    });
     await this.host.begin(e, start);
   }
 
@@ -229,7 +243,11 @@ export class Reconciliation {
     this.settled(e.connector);
     const tx = this.host.open(e.connector);
     if (tx === undefined) return;
-    this.host.log('warn', 'transaction ended while the charger was out of reach: its connector is idle now', { connector: e.connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });
+    this.host.log('warn', 'transaction ended while the charger was out of reach: its connector is idle now', {
+      connector: e.connector,
+      transactionId: tx.transactionId,
+      legacyTransactionId: tx.legacyTransactionId,
+    });
     await this.host.end(e.connector, tx, endedWhileAway(tx, { ...(e.meterWh !== undefined ? { wh: e.meterWh } : {}), ...(e.meterAt !== undefined ? { at: e.meterAt } : {}) }, e.reason, e.at));
   }
 }

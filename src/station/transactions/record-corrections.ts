@@ -66,13 +66,20 @@ export class RecordCorrections {
     const order = [...this.order.filter((id) => id !== tx.legacyTransactionId), tx.legacyTransactionId];
     const evicted = order.splice(0, Math.max(0, order.length - PROVISIONAL_KEPT));
     return {
-      changes: [{ key: provisionalKey(tx.legacyTransactionId), value: kept as unknown as JsonValue }, { key: INDEX_KEY, value: order }, ...evicted.map((id) => ({ key: provisionalKey(id), delete: true as const }))],
+      changes: [
+        { key: provisionalKey(tx.legacyTransactionId), value: kept as unknown as JsonValue },
+        { key: INDEX_KEY, value: order },
+        ...evicted.map((id) => ({ key: provisionalKey(id), delete: true as const })),
+      ],
       commit: () => {
         this.order = order;
         // Not silent: the forgotten transaction keeps its provisional figures, and its record, should it
         // still come, is reported as a transaction of its own beside it (nothing is confirmed unbilled).
         for (const id of evicted) {
-          this.ctx.log('warn', 'transaction ended without its record forgotten: more than 64 wait for theirs; its record, if it comes, is reported as a transaction of its own', { legacyTransactionId: id, kept: PROVISIONAL_KEPT });
+          this.ctx.log('warn', 'transaction ended without its record forgotten: more than 64 wait for theirs; its record, if it comes, is reported as a transaction of its own', {
+            legacyTransactionId: id,
+            kept: PROVISIONAL_KEPT,
+          });
         }
       },
     };
@@ -96,7 +103,12 @@ export class RecordCorrections {
     const event = endedEvent(tx, { reason: tx.stoppedBy ?? r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}), customData: { correction: true } });
     await this.host.write(key, tx, event, true, [{ key: INDEX_KEY, value: order }]);
     this.order = order;
-    this.ctx.log('info', 'transaction ended without its record corrected by the record', { connector: r.connector, legacyTransactionId: r.legacyTransactionId, transactionId: tx.transactionId, seqNo: tx.seqNo });
+    this.ctx.log('info', 'transaction ended without its record corrected by the record', {
+      connector: r.connector,
+      legacyTransactionId: r.legacyTransactionId,
+      transactionId: tx.transactionId,
+      seqNo: tx.seqNo,
+    });
     return true;
   }
 }

@@ -45,7 +45,11 @@ export class TransactionRecords {
     const ended = endedEvent(tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}) });
     await this.host.write(key, tx, ended, true, [done.change]);
     done.commit();
-    this.ctx.log('info', 'transaction record of a session other than the open one reported as its own transaction', { connector: r.connector, legacyTransactionId: r.legacyTransactionId, transactionId: tx.transactionId });
+    this.ctx.log('info', 'transaction record of a session other than the open one reported as its own transaction', {
+      connector: r.connector,
+      legacyTransactionId: r.legacyTransactionId,
+      transactionId: tx.transactionId,
+    });
   }
 
   private async start(key: string, r: TransactionRecordEvent): Promise<OpenTx> {
@@ -60,15 +64,20 @@ export class TransactionRecords {
     };
     const idToken = r.idToken !== undefined ? ocppIdToken(r.idToken) : undefined;
     const begin = this.host.reading(r.meterStartWh, r.startedAt, 'Transaction.Begin');
-    return this.host.write(key, tx, {
-      eventType: 'Started',
-      timestamp: ocppTimestamp(Date.parse(r.startedAt)),
-      triggerReason: idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
-      evse: { id: r.connector, connectorId: 1 },
-      ...(idToken !== undefined ? { idToken } : {}),
-      transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging' },
-      ...(begin !== undefined ? { meterValue: [begin] } : {}),
-    }, false);
+    return this.host.write(
+      key,
+      tx,
+      {
+        eventType: 'Started',
+        timestamp: ocppTimestamp(Date.parse(r.startedAt)),
+        triggerReason: idToken !== undefined ? 'Authorized' : 'ChargingStateChanged',
+        evse: { id: r.connector, connectorId: 1 },
+        ...(idToken !== undefined ? { idToken } : {}),
+        transactionInfo: { transactionId: tx.transactionId, chargingState: 'Charging' },
+        ...(begin !== undefined ? { meterValue: [begin] } : {}),
+      },
+      false,
+    );
   }
 
   private async stored(legacyTransactionId: string): Promise<OpenTx | undefined> {

@@ -67,13 +67,17 @@ export class TransactionSamples {
     const timestamp = ocppTimestamp(at);
     const sample = this.sampleDuring(e.connector, tx, timestamp, 'Sample.Periodic', 'TxUpdatedMeasurands', staleBefore(at, interval));
     if (sample === undefined) return;
-    await this.host.emit(e.connector, { ...tx, lastPeriodicAt: at }, {
-      eventType: 'Updated',
-      timestamp,
-      triggerReason: 'MeterValuePeriodic',
-      transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
-      meterValue: [sample],
-    });
+    await this.host.emit(
+      e.connector,
+      { ...tx, lastPeriodicAt: at },
+      {
+        eventType: 'Updated',
+        timestamp,
+        triggerReason: 'MeterValuePeriodic',
+        transactionInfo: { transactionId: tx.transactionId, chargingState: tx.chargingState },
+        meterValue: [sample],
+      },
+    );
   }
 
   /** Clock-aligned values (AlignedDataCtrlr.Interval) of a connector in a transaction ride in an Updated event (J01). */

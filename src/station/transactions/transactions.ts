@@ -25,7 +25,6 @@ import { TransactionSamples } from './transaction-samples.js';
 import { TransactionWrites, txKey } from './transaction-writes.js';
 import type { TxQueue } from './tx-queue.js';
 
-
 export { ocppIdToken } from './transaction-events.js';
 export type { RemoteStart } from '../remote-control/remote-starts.js';
 
@@ -72,7 +71,10 @@ export class Transactions {
       reading: (wh, at, context) => this.energy.reading(wh, at, context),
       finishing: (legacyTransactionId) => this.done.finishing(legacyTransactionId),
     });
-    this.corrections = new RecordCorrections(ctx, { write: (key, tx, event, last, also) => this.writes.write(key, tx, event, last, also), reading: (wh, at, context) => this.energy.reading(wh, at, context) });
+    this.corrections = new RecordCorrections(ctx, {
+      write: (key, tx, event, last, also) => this.writes.write(key, tx, event, last, also),
+      reading: (wh, at, context) => this.energy.reading(wh, at, context),
+    });
     this.reconciliation = new Reconciliation({
       open: (connector) => this.open.get(connector),
       end: (connector, tx, how) => this.end(connector, tx, how),
@@ -163,7 +165,15 @@ export class Transactions {
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
     // Sessions use reservations (H03): the Started event carries the reservationId and ends the reservation.
     const reservation = this.ctx.blocks.reservations.use(e.connector, idToken);
-    const event = startedEvent(tx, { connector: e.connector, at: start.at, begin: start.begin, customData: start.customData, idToken, remoteStartId: remote?.remoteStartId, reservationId: reservation?.reservationId });
+    const event = startedEvent(tx, {
+      connector: e.connector,
+      at: start.at,
+      begin: start.begin,
+      customData: start.customData,
+      idToken,
+      remoteStartId: remote?.remoteStartId,
+      reservationId: reservation?.reservationId,
+    });
     // The reservation's key goes in the same atomic write as the event that uses it.
     await this.emit(e.connector, tx, event, false, reservation !== undefined ? [reservation.change] : []);
     reservation?.done();
@@ -189,7 +199,12 @@ export class Transactions {
    * A charger with billing records still owes its record, which corrects it (`RecordCorrections`).
    */
   private async endStale(connector: number, tx: OpenTx, at: string, newer: string): Promise<void> {
-    this.ctx.log('warn', 'transaction of a session that is no longer running ended as abnormal', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId, newerLegacyTransactionId: newer });
+    this.ctx.log('warn', 'transaction of a session that is no longer running ended as abnormal', {
+      connector,
+      transactionId: tx.transactionId,
+      legacyTransactionId: tx.legacyTransactionId,
+      newerLegacyTransactionId: newer,
+    });
     await this.endWithoutRecord(connector, tx, at, this.ctx.capabilities.transactionRecords);
   }
 
@@ -214,7 +229,18 @@ export class Transactions {
    */
   private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean, reason: StopReason = 'other'): Promise<void> {
     const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
-    await this.end(connector, tx, { reason, at, ...(reason === 'other' ? { trigger: 'AbnormalCondition' as const } : {}), ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
+    await this.end(
+      connector,
+      tx,
+      {
+        reason,
+        at,
+        ...(reason === 'other' ? { trigger: 'AbnormalCondition' as const } : {}),
+        ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}),
+        ...(pending ? { customData: { recordPending: true } } : {}),
+      },
+      pending,
+    );
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -222,12 +248,16 @@ export class Transactions {
     if (tx !== undefined && this.reconciliation.holds(connector)) return this.reconciliation.stateWhileHeld(connector, state, at);
     const next = CHARGING[state];
     if (tx === undefined || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
-    await this.emit(connector, { ...tx, chargingState: next }, {
-      eventType: 'Updated',
-      timestamp: ocppTimestamp(Date.parse(at)),
-      triggerReason: 'ChargingStateChanged',
-      transactionInfo: { transactionId: tx.transactionId, chargingState: next },
-    });
+    await this.emit(
+      connector,
+      { ...tx, chargingState: next },
+      {
+        eventType: 'Updated',
+        timestamp: ocppTimestamp(Date.parse(at)),
+        triggerReason: 'ChargingStateChanged',
+        transactionInfo: { transactionId: tx.transactionId, chargingState: next },
+      },
+    );
   }
 
   /** A measurement: noted (latest values, energy register), then the open transaction's meter values (`TransactionSamples`). */
@@ -294,7 +324,19 @@ export class Transactions {
     const pending = e.recordPending === true;
     const reason = this.resetEnds.reasonFor(e.connector, e.reason);
     const abnormal = pending && reason !== 'immediateReset';
-    await this.end(e.connector, tx, { reason, raw: e.rawReason, at: e.at, ...this.energy.meterStop(e.meterStopWh, e.at), ...(abnormal ? { trigger: 'AbnormalCondition' } : {}), ...(pending ? { customData: { recordPending: true } } : {}) }, pending);
+    await this.end(
+      e.connector,
+      tx,
+      {
+        reason,
+        raw: e.rawReason,
+        at: e.at,
+        ...this.energy.meterStop(e.meterStopWh, e.at),
+        ...(abnormal ? { trigger: 'AbnormalCondition' } : {}),
+        ...(pending ? { customData: { recordPending: true } } : {}),
+      },
+      pending,
+    );
   }
 
   /**
@@ -338,7 +380,14 @@ export class Transactions {
       await this.records.report(r);
       return true;
     }
-    await this.sessionStarted({ type: 'sessionStarted', connector: r.connector, legacyTransactionId: r.legacyTransactionId, at: r.startedAt, ...(r.idToken !== undefined ? { idToken: r.idToken } : {}), ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}) });
+    await this.sessionStarted({
+      type: 'sessionStarted',
+      connector: r.connector,
+      legacyTransactionId: r.legacyTransactionId,
+      at: r.startedAt,
+      ...(r.idToken !== undefined ? { idToken: r.idToken } : {}),
+      ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}),
+    });
     const tx = this.open.get(r.connector);
     if (tx !== undefined) await this.end(r.connector, tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
     return true;

@@ -197,10 +197,13 @@ export class TxQueue {
         this.retried.add(head.id);
         const interval = this.ctx.dm.getNumber('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' });
         this.ctx.log('warn', 'TransactionEvent not accepted, will retry', { attempts, code, retryInS: interval * attempts });
-        this.retryTimer = this.ctx.clock.setTimeout(() => {
-          this.retryTimer = undefined;
-          this.kick();
-        }, interval * attempts * 1000);
+        this.retryTimer = this.ctx.clock.setTimeout(
+          () => {
+            this.retryTimer = undefined;
+            this.kick();
+          },
+          interval * attempts * 1000,
+        );
         return false;
       }
     }

@@ -34,9 +34,7 @@ describe('pilegate mapping check', () => {
     expect(r.stdout).toMatch(/^ {2}stopCharging +2 +C_SC_NA_1 +0x6002 +24578 +value off$/m);
     expect(lines.filter((l) => /^ {2}0x[0-9A-F]{4} /.test(l))).toHaveLength(26);
     expect(lines.filter((l) => /^ {2}(startCharging|stopCharging|setAvailability|reset|unlock|setLimit) /.test(l))).toHaveLength(10);
-    expect(r.stdout).toContain(
-      '26 points (10 fault, 1 available, 2 status, 13 measurand), 10 commands (2 startCharging, 2 stopCharging, 2 setAvailability, 1 reset, 3 setLimit)',
-    );
+    expect(r.stdout).toContain('26 points (10 fault, 1 available, 2 status, 13 measurand), 10 commands (2 startCharging, 2 stopCharging, 2 setAvailability, 1 reset, 3 setLimit)');
   });
 
   it('summarises example-ac-1gun, marking defaults and select-before-operate', async () => {

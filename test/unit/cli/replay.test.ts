@@ -54,7 +54,11 @@ describe('replayCapture', () => {
     const login = loadHexFixture(fixturePath('ykc', 'frames', '01-login-spec-v15.hex')).bytes;
     const answer = loadHexFixture(fixturePath('ykc', 'frames', '02-login-answer-spec.hex')).bytes;
     const entries = parseCapture(
-      [line(T0, 'in', login.subarray(0, 10).toString('hex')), line('2026-01-31T08:00:00.250Z', 'in', login.subarray(10).toString('hex')), line('2026-01-31T08:00:00.300Z', 'out', answer.toString('hex'))].join('\n'),
+      [
+        line(T0, 'in', login.subarray(0, 10).toString('hex')),
+        line('2026-01-31T08:00:00.250Z', 'in', login.subarray(10).toString('hex')),
+        line('2026-01-31T08:00:00.300Z', 'out', answer.toString('hex')),
+      ].join('\n'),
       'ykc.jsonl',
     );
     const r = await replayCapture(entries, { codec: 'ykc' });

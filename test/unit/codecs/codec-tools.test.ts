@@ -33,7 +33,10 @@ describe('codec frame tools', () => {
     const items = [...(framer?.push(Buffer.concat([YKC_HEARTBEAT, YKC_HEARTBEAT.subarray(0, 5)])) ?? [])];
     expect(items.map((i) => i.kind)).toEqual(['frame']);
     const first = items[0];
-    expect(first?.kind === 'frame' && tools?.decode(first.frame)).toMatchObject({ ok: true, lines: expect.arrayContaining(['  heartbeat (0x03) seq 256 crc le', '    pileCode: "32010200000001"']) as unknown });
+    expect(first?.kind === 'frame' && tools?.decode(first.frame)).toMatchObject({
+      ok: true,
+      lines: expect.arrayContaining(['  heartbeat (0x03) seq 256 crc le', '    pileCode: "32010200000001"']) as unknown,
+    });
     expect(framer?.end()).toMatchObject({ code: 'YKC_TRUNCATED', offset: YKC_HEARTBEAT.length });
   });
 });

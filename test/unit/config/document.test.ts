@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compileSchema,
-  invalidConfig,
-  parseConfigText,
-  parsePointer,
-  pointerOf,
-  validateDocument,
-  valueAt,
-  type ConfigDocument,
-} from '../../../src/config/document.js';
+import { compileSchema, invalidConfig, parseConfigText, parsePointer, pointerOf, validateDocument, valueAt, type ConfigDocument } from '../../../src/config/document.js';
 import { ConfigError, configErrorLines, formatIssue } from '../../../src/config/errors.js';
 import { configError } from '../../support/config-error.js';
 
@@ -106,7 +97,12 @@ describe('parseConfigText', () => {
 
   it('rejects alias bombs (excessive alias expansion)', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e']] as const) {
+    for (const [prev, next] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+    ] as const) {
       lines.push(`${next}: &${next} [${Array(10).fill(`*${prev}`).join(', ')}]`);
     }
     expect(configError(() => parseConfigText(lines.join('\n'), 'bomb.yaml')).code).toBe('CONFIG_SYNTAX');
@@ -168,12 +164,8 @@ describe('compileSchema', () => {
 
   it('points at an unknown property and suggests the near name', () => {
     expect(validate({ kind: 'demo', items: [], timezone: 'UTC' })).toEqual([{ pointer: '/timezone', reason: 'unknown property "timezone"; did you mean "timeZone"?' }]);
-    expect(validate({ kind: 'demo', items: [], zz: 1 })).toEqual([
-      { pointer: '/zz', reason: 'unknown property "zz"; expected one of kind, timeZone, count, scale, name, items' },
-    ]);
-    expect(validate({ kind: 'demo', items: [{ shape: 'square', side: 1, radius: 2 }] })).toEqual([
-      { pointer: '/items/0/radius', reason: 'unknown property "radius"; expected one of shape, side' },
-    ]);
+    expect(validate({ kind: 'demo', items: [], zz: 1 })).toEqual([{ pointer: '/zz', reason: 'unknown property "zz"; expected one of kind, timeZone, count, scale, name, items' }]);
+    expect(validate({ kind: 'demo', items: [{ shape: 'square', side: 1, radius: 2 }] })).toEqual([{ pointer: '/items/0/radius', reason: 'unknown property "radius"; expected one of shape, side' }]);
   });
 
   it('names required properties, consts, types, limits and forbidden values', () => {
@@ -195,9 +187,7 @@ describe('compileSchema', () => {
   });
 
   it('names an unknown enum value with the allowed ones (no if/then noise when nothing matches)', () => {
-    expect(validate({ kind: 'demo', items: [{ shape: 'triangle' }] })).toEqual([
-      { pointer: '/items/0/shape', reason: 'unknown shape "triangle"; expected one of circle, square' },
-    ]);
+    expect(validate({ kind: 'demo', items: [{ shape: 'triangle' }] })).toEqual([{ pointer: '/items/0/shape', reason: 'unknown shape "triangle"; expected one of circle, square' }]);
   });
 
   it('drops duplicate issues', () => {
@@ -268,11 +258,7 @@ describe('ConfigError formatting', () => {
     expect(e.name).toBe('ConfigError');
     expect(e).toBeInstanceOf(Error);
     expect(e.message).toBe(['m.yaml:12:5: /points/3/unit: bad unit', 'm.yaml:1:1: not a mapping', 'm.yaml: /x: no position'].join('\n'));
-    expect(configErrorLines(e)).toEqual([
-      'error CONFIG_INVALID m.yaml:12:5 /points/3/unit: bad unit',
-      'error CONFIG_INVALID m.yaml:1:1: not a mapping',
-      'error CONFIG_INVALID m.yaml /x: no position',
-    ]);
+    expect(configErrorLines(e)).toEqual(['error CONFIG_INVALID m.yaml:12:5 /points/3/unit: bad unit', 'error CONFIG_INVALID m.yaml:1:1: not a mapping', 'error CONFIG_INVALID m.yaml /x: no position']);
     expect(formatIssue('f', { pointer: '/a', line: 2, reason: 'r' })).toBe('f:2: /a: r');
   });
 });

@@ -32,9 +32,14 @@ describe('boundedWait', () => {
 
   it('rejects with what late() throws', async () => {
     const clock = new FakeClock();
-    const waiting = boundedWait(new Promise<string>(() => undefined), 10, () => {
-      throw new Error('no answer within 10 ms');
-    }, clock);
+    const waiting = boundedWait(
+      new Promise<string>(() => undefined),
+      10,
+      () => {
+        throw new Error('no answer within 10 ms');
+      },
+      clock,
+    );
     clock.advance(10);
     await expect(waiting).rejects.toThrow('no answer within 10 ms');
   });

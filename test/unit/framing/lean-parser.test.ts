@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { masked } from '../../../src/framing/bits.js';
 import { compileLean } from '../../../src/framing/lean-parser.js';
 
-const element = (): Parser => new Parser().endianness('little').uint16('id').uint8('flags', { formatter: masked(0x0f) }).floatle('value');
+const element = (): Parser =>
+  new Parser()
+    .endianness('little')
+    .uint16('id')
+    .uint8('flags', { formatter: masked(0x0f) })
+    .floatle('value');
 const objects = (): Parser => new Parser().endianness('little').seek(1).array('objects', { type: element(), readUntil: 'eof' });
 
 describe('compileLean', () => {
@@ -19,7 +24,12 @@ describe('compileLean', () => {
     const plain = objects();
     plain.compile();
     expect(lean.parse(bytes)).toEqual(plain.parse(bytes));
-    expect(lean.parse(bytes)).toEqual({ objects: [{ id: 1, flags: 3, value: 1 }, { id: 2, flags: 1, value: 2.5 }] });
+    expect(lean.parse(bytes)).toEqual({
+      objects: [
+        { id: 1, flags: 3, value: 1 },
+        { id: 2, flags: 1, value: 2.5 },
+      ],
+    });
   });
 
   it('leaves no context variables on the result', () => {

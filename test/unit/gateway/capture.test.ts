@@ -29,7 +29,13 @@ function readLines(file: string): unknown[] {
 describe('CaptureFile', () => {
   it('waits for the charger id, then writes every line in order to <chargerId>-<start>.jsonl', async () => {
     const s = setup();
-    const c = new CaptureFile({ dir: join(s.dir, 'deep', 'er'), remoteAddress: '10.0.0.7', remotePort: 40001, now: () => s.clock.t, log: (level, message, data) => s.logs.push({ level, message, data }) });
+    const c = new CaptureFile({
+      dir: join(s.dir, 'deep', 'er'),
+      remoteAddress: '10.0.0.7',
+      remotePort: 40001,
+      now: () => s.clock.t,
+      log: (level, message, data) => s.logs.push({ level, message, data }),
+    });
     c.record('out', Buffer.from('680407000000', 'hex'));
     s.clock.t += 5;
     c.record('in', Buffer.from('68040b000000', 'hex'));

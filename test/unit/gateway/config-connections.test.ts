@@ -32,7 +32,11 @@ describe('gateway config: connections and capture', () => {
   });
 
   it('takes PILEGATE_CONNECTIONS_* and PILEGATE_CAPTURE_DIR from the environment', () => {
-    const c = parseGatewayConfig(`${minimal}connections: { maxPerAddress: 7 }\n`, 'gw.yaml', { PILEGATE_CONNECTIONS_MAXPERADDRESS: '9', PILEGATE_CONNECTIONS_IDLETIMEOUTMS: '1234', PILEGATE_CAPTURE_DIR: '/var/captures' });
+    const c = parseGatewayConfig(`${minimal}connections: { maxPerAddress: 7 }\n`, 'gw.yaml', {
+      PILEGATE_CONNECTIONS_MAXPERADDRESS: '9',
+      PILEGATE_CONNECTIONS_IDLETIMEOUTMS: '1234',
+      PILEGATE_CAPTURE_DIR: '/var/captures',
+    });
     expect(c.connections.maxPerAddress).toBe(9);
     expect(c.connections.idleTimeoutMs).toBe(1234);
     expect(c.connections.loginTimeoutMs).toBe(60_000);

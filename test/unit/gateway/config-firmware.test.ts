@@ -32,7 +32,12 @@ describe('gateway config: firmware', () => {
   });
 
   it('is switched on and set from the environment (PILEGATE_FIRMWARE_*)', () => {
-    const c = parseGatewayConfig(minimal, 'c.yaml', { PILEGATE_FIRMWARE_PUBLICHOST: '198.51.100.4', PILEGATE_FIRMWARE_PORT: '2200', PILEGATE_FIRMWARE_PASSIVEPORTMIN: '31000', PILEGATE_FIRMWARE_PASSIVEPORTMAX: '31009' });
+    const c = parseGatewayConfig(minimal, 'c.yaml', {
+      PILEGATE_FIRMWARE_PUBLICHOST: '198.51.100.4',
+      PILEGATE_FIRMWARE_PORT: '2200',
+      PILEGATE_FIRMWARE_PASSIVEPORTMIN: '31000',
+      PILEGATE_FIRMWARE_PASSIVEPORTMAX: '31009',
+    });
     expect(c.firmware).toEqual({ host: '0.0.0.0', port: 2200, publicHost: '198.51.100.4', passivePortMin: 31000, passivePortMax: 31009 });
   });
 });

@@ -15,8 +15,17 @@ describe('gateway config: fleet', () => {
   });
 
   it('derives the renewal period and the takeover wait from the lease TTL unless given', () => {
-    expect(parseGatewayConfig(`${minimal}fleet: { instanceId: gw-a, leaseTtlMs: 3000 }\n`, 'gw.yaml', {}).fleet).toEqual({ instanceId: 'gw-a', leaseTtlMs: 3000, renewIntervalMs: 1000, takeoverTimeoutMs: 6000 });
-    expect(parseGatewayConfig(`${minimal}fleet: { leaseTtlMs: 3000, renewIntervalMs: 500, takeoverTimeoutMs: 0 }\n`, 'gw.yaml', {}).fleet).toEqual({ leaseTtlMs: 3000, renewIntervalMs: 500, takeoverTimeoutMs: 0 });
+    expect(parseGatewayConfig(`${minimal}fleet: { instanceId: gw-a, leaseTtlMs: 3000 }\n`, 'gw.yaml', {}).fleet).toEqual({
+      instanceId: 'gw-a',
+      leaseTtlMs: 3000,
+      renewIntervalMs: 1000,
+      takeoverTimeoutMs: 6000,
+    });
+    expect(parseGatewayConfig(`${minimal}fleet: { leaseTtlMs: 3000, renewIntervalMs: 500, takeoverTimeoutMs: 0 }\n`, 'gw.yaml', {}).fleet).toEqual({
+      leaseTtlMs: 3000,
+      renewIntervalMs: 500,
+      takeoverTimeoutMs: 0,
+    });
   });
 
   it('takes PILEGATE_FLEET_* from the environment', () => {

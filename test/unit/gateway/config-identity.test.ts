@@ -23,12 +23,18 @@ describe('identity settings in the gateway config', () => {
   });
 
   it('reads the gateway-wide defaults', () => {
-    const c = parseGatewayConfig(`${head}stations:\n  defaults:\n    allowedSources: [10.1.0.0/16, "2001:db8::/32", 192.0.2.7]\n    duplicateLogin: replace\n    replaceAfterIdleMs: 5000\n`, 'g.yaml', {});
+    const c = parseGatewayConfig(
+      `${head}stations:\n  defaults:\n    allowedSources: [10.1.0.0/16, "2001:db8::/32", 192.0.2.7]\n    duplicateLogin: replace\n    replaceAfterIdleMs: 5000\n`,
+      'g.yaml',
+      {},
+    );
     expect(c.stations.defaults).toEqual({ allowedSources: ['10.1.0.0/16', '2001:db8::/32', '192.0.2.7'], duplicateLogin: 'replace', replaceAfterIdleMs: 5000 });
   });
 
   it('points at a bad network with its line', () => {
-    const e = configError(() => parseGatewayConfig(`${head}stations:\n  defaults:\n    allowedSources:\n      - 10.1.0.0/16\n      - 10.1.0.0/33\n      - 300.1.2.3\n      - 10.1.2.3/16\n`, 'g.yaml', {}));
+    const e = configError(() =>
+      parseGatewayConfig(`${head}stations:\n  defaults:\n    allowedSources:\n      - 10.1.0.0/16\n      - 10.1.0.0/33\n      - 300.1.2.3\n      - 10.1.2.3/16\n`, 'g.yaml', {}),
+    );
     expect(configErrorLines(e)).toEqual([
       expect.stringMatching(/^error CONFIG_INVALID g\.yaml:9:\d+ \/stations\/defaults\/allowedSources\/1: .*prefix length .* 0\.\.32/) as string,
       expect.stringMatching(/^error CONFIG_INVALID g\.yaml:10:\d+ \/stations\/defaults\/allowedSources\/2: .*not an IPv4 or IPv6 address/) as string,

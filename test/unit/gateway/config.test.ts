@@ -75,7 +75,13 @@ describe('gateway config', () => {
   });
 
   it('applies PILEGATE_<SECTION>_<KEY> overrides before validating them', () => {
-    const c = parseGatewayConfig(minimal, 'min.yaml', { PILEGATE_CSMS_URL: 'ws://other:1/ocpp', PILEGATE_HTTP_PORT: '9300', PILEGATE_LOG_LEVEL: 'debug', PILEGATE_STORE: 'redis://127.0.0.1:6379', PILEGATE_STATIONS_UNKNOWNCHARGERS: 'provision' });
+    const c = parseGatewayConfig(minimal, 'min.yaml', {
+      PILEGATE_CSMS_URL: 'ws://other:1/ocpp',
+      PILEGATE_HTTP_PORT: '9300',
+      PILEGATE_LOG_LEVEL: 'debug',
+      PILEGATE_STORE: 'redis://127.0.0.1:6379',
+      PILEGATE_STATIONS_UNKNOWNCHARGERS: 'provision',
+    });
     expect(c.csms.url).toBe('ws://other:1/ocpp');
     expect(c.http.port).toBe(9300);
     expect(c.log.level).toBe('debug');

@@ -21,7 +21,11 @@ describe('Gateway start', () => {
 
   it('reads the CSMS CA file at start: a missing one is CONFIG_READ naming it', async () => {
     const mapping = fileURLToPath(new URL('../../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
-    const config = parseGatewayConfig(`listeners: [{ port: 0, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }]\ncsms: { url: "wss://127.0.0.1:1/ocpp", securityProfile: 2, ca: no-such-ca.pem }\nhttp: { port: 0 }\n`, 'gw.yaml', {});
+    const config = parseGatewayConfig(
+      `listeners: [{ port: 0, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }]\ncsms: { url: "wss://127.0.0.1:1/ocpp", securityProfile: 2, ca: no-such-ca.pem }\nhttp: { port: 0 }\n`,
+      'gw.yaml',
+      {},
+    );
     const gateway = new Gateway(config, { destination: { write: () => undefined } });
     const error = await gateway.start().then(
       () => undefined,

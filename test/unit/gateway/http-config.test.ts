@@ -51,7 +51,9 @@ describe('gateway config: http', () => {
       { pointer: '/http/auth', reason: 'PILEGATE_HTTP_SECRET is set but http.auth is not: set its scheme (bearer or basic), or unset the variable' },
     ]);
     const spaced = configError(() => parse('{ auth: { scheme: bearer, secretFile: token } }', {}, { token: 'two words\n' }));
-    expect(spaced.issues.map(({ pointer, reason }) => ({ pointer, reason }))).toEqual([{ pointer: '/http/auth/secretFile', reason: 'a bearer token must be one word of visible characters (value not shown)' }]);
+    expect(spaced.issues.map(({ pointer, reason }) => ({ pointer, reason }))).toEqual([
+      { pointer: '/http/auth/secretFile', reason: 'a bearer token must be one word of visible characters (value not shown)' },
+    ]);
     expect(JSON.stringify(spaced)).not.toContain('words');
     expect(configError(() => parse('{ auth: { scheme: bearer } }', { PILEGATE_HTTP_SECRET: 'tab\there' })).issues.map((i) => i.pointer)).toEqual(['/http/auth']);
     // A Basic password goes base64-encoded: anything goes.

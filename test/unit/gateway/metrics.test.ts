@@ -19,7 +19,10 @@ function state(over: Partial<GatewayState> = {}): GatewayState {
 describe('GatewayMetrics', () => {
   it('reads the gauges from the gateway at scrape time and counts what it is told', async () => {
     let queued = 3;
-    const m = new GatewayMetrics(state({ chargersByCodec: () => new Map([['ykc', 4]]), ocppConnectionsOpen: () => 2, stations: () => 4, transactionEventsQueued: () => Promise.resolve(queued), stationsStarted: () => 7 }), ['ykc', 'iec104-points']);
+    const m = new GatewayMetrics(
+      state({ chargersByCodec: () => new Map([['ykc', 4]]), ocppConnectionsOpen: () => 2, stations: () => 4, transactionEventsQueued: () => Promise.resolve(queued), stationsStarted: () => 7 }),
+      ['ykc', 'iec104-points'],
+    );
     m.frame('ykc', 'in', 3);
     m.frame('ykc', 'out');
     m.frame('ykc', 'in', 0);

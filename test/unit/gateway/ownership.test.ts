@@ -33,7 +33,14 @@ afterEach(async () => {
 });
 
 function instance(s: MemoryStore, id: string, options: { leaseTtlMs?: number; takeoverTimeoutMs?: number; loop?: boolean } = {}): Ownership {
-  const o = new Ownership({ store: s, instanceId: id, leaseTtlMs: options.leaseTtlMs ?? 300, renewIntervalMs: 50, ...(options.takeoverTimeoutMs !== undefined ? { takeoverTimeoutMs: options.takeoverTimeoutMs } : {}), log: () => undefined });
+  const o = new Ownership({
+    store: s,
+    instanceId: id,
+    leaseTtlMs: options.leaseTtlMs ?? 300,
+    renewIntervalMs: 50,
+    ...(options.takeoverTimeoutMs !== undefined ? { takeoverTimeoutMs: options.takeoverTimeoutMs } : {}),
+    log: () => undefined,
+  });
   if (options.loop !== false) o.start();
   owners.push(o);
   return o;
@@ -66,10 +73,12 @@ describe('Ownership', () => {
     const b = instance(s, 'b');
     const log: string[] = [];
     a.hold(await lease(a, S), station(log, 'a'));
-    const taken = b.acquire(S, () => false).then((r) => {
-      log.push('b acquired');
-      return r;
-    });
+    const taken = b
+      .acquire(S, () => false)
+      .then((r) => {
+        log.push('b acquired');
+        return r;
+      });
     expect(await taken).toMatchObject({ ok: true });
     expect(log).toEqual(['a stopped: taken over by b', 'b acquired']);
     expect(await s.leaseOwner(S)).toBe('b');
@@ -209,10 +218,12 @@ describe('Ownership lease records', () => {
     const first = await a.acquire(S, () => false);
     if (!first.ok) throw new Error(first.reason);
     let secondDone = false;
-    const second = a.acquire(S, () => false).then((r) => {
-      secondDone = true;
-      return r;
-    });
+    const second = a
+      .acquire(S, () => false)
+      .then((r) => {
+        secondDone = true;
+        return r;
+      });
     await new Promise((r) => setTimeout(r, 150));
     // The first attempt is still starting its engine: the second waits rather than overwrite it.
     expect(secondDone).toBe(false);

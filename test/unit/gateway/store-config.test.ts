@@ -10,7 +10,10 @@ const pointers = (store: string, env: Record<string, string> = {}): string[] => 
 
 describe('gateway config: store', () => {
   it('reads a Sentinel store, secrets from ${ENV}', () => {
-    const c = parse('{ sentinel: { sentinels: ["10.0.0.1:26379", "[::1]:26380"], name: mymaster, password: "${REDIS_PW}", sentinelPassword: "${SENTINEL_PW}", tls: true } }', { REDIS_PW: 'r-secret', SENTINEL_PW: 's-secret' });
+    const c = parse('{ sentinel: { sentinels: ["10.0.0.1:26379", "[::1]:26380"], name: mymaster, password: "${REDIS_PW}", sentinelPassword: "${SENTINEL_PW}", tls: true } }', {
+      REDIS_PW: 'r-secret',
+      SENTINEL_PW: 's-secret',
+    });
     expect(c.store).toEqual({
       sentinel: {
         sentinels: [
@@ -35,7 +38,16 @@ describe('gateway config: store', () => {
 
   it('reads a Cluster store (default port 6379, rediss:// means TLS)', () => {
     const c = parse('{ cluster: { nodes: ["redis://10.0.0.1:7000", "redis://node-b"], password: "${PW}" } }', { PW: 'c-secret' });
-    expect(c.store).toEqual({ cluster: { nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'node-b', port: 6379 }], password: 'c-secret', tls: false } });
+    expect(c.store).toEqual({
+      cluster: {
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: 'node-b', port: 6379 },
+        ],
+        password: 'c-secret',
+        tls: false,
+      },
+    });
     expect(storeKind(c.store)).toBe('cluster');
     const t = parse('{ cluster: { nodes: ["rediss://a:7000/"] } }');
     expect(t.store).toEqual({ cluster: { nodes: [{ host: 'a', port: 7000 }], tls: true } });

@@ -4,14 +4,7 @@
  * errors named in their `# expect:` headers while still delivering the good frames around them.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ApduFramer,
-  SUPPORTED_TYPES,
-  U_CODE,
-  decodeApdu,
-  encodeApdu,
-  type Apdu,
-} from '../../../src/iec104/index.js';
+import { ApduFramer, SUPPORTED_TYPES, U_CODE, decodeApdu, encodeApdu, type Apdu } from '../../../src/iec104/index.js';
 import { loadFrameFixtures, loadHexFixtures } from '../../support/fixtures.js';
 import { frameAndDecode as frameAndDecodeOf, frameChunks as frameChunksOf, split, summary } from '../../support/framing.js';
 import { describeBadFixtures, describeGoodStream } from '../../support/framing-suites.js';

@@ -17,11 +17,7 @@ const MAX = frame('m_me_nb_1-sq-max-length'); // 255 bytes, length octet 253
 type Seen = { frame: string; offset: number } | { error: string; offset: number };
 
 function seen(items: readonly FramerItem[]): Seen[] {
-  return items.map((i) =>
-    i.kind === 'frame'
-      ? { frame: i.frame.toString('hex'), offset: i.offset }
-      : { error: i.error.code, offset: i.error.offset },
-  );
+  return items.map((i) => (i.kind === 'frame' ? { frame: i.frame.toString('hex'), offset: i.offset } : { error: i.error.code, offset: i.error.offset }));
 }
 
 const f = (bytes: Buffer, offset: number): Seen => ({ frame: bytes.toString('hex'), offset });
@@ -130,7 +126,10 @@ describe('ApduFramer: garbage and resynchronisation', () => {
   it('reports a garbage run once even when it arrives byte by byte', () => {
     const framer = new ApduFramer();
     const stream = Buffer.concat([garbage, GI, garbage, TESTFR]);
-    const items = pushAll(framer, Array.from(stream, (b) => Buffer.from([b])));
+    const items = pushAll(
+      framer,
+      Array.from(stream, (b) => Buffer.from([b])),
+    );
     expect(seen(items)).toEqual([e('IEC104_BAD_START', 0), f(GI, 10), e('IEC104_BAD_START', 26), f(TESTFR, 36)]);
   });
 
@@ -149,21 +148,12 @@ describe('ApduFramer: garbage and resynchronisation', () => {
 
   it('reports a length octet above 253 and does not swallow the following frame', () => {
     const stream = Buffer.concat([Buffer.from([0x68, 0xfe]), TESTFR, Buffer.from([0x68, 0xff, 0x00]), GI]);
-    expect(seen(new ApduFramer().push(stream))).toEqual([
-      e('IEC104_LENGTH_TOO_LONG', 1),
-      f(TESTFR, 2),
-      e('IEC104_LENGTH_TOO_LONG', 9),
-      f(GI, 11),
-    ]);
+    expect(seen(new ApduFramer().push(stream))).toEqual([e('IEC104_LENGTH_TOO_LONG', 1), f(TESTFR, 2), e('IEC104_LENGTH_TOO_LONG', 9), f(GI, 11)]);
   });
 
   it('reports each bad length octet, but the garbage after one only as part of that error', () => {
     const stream = Buffer.concat([Buffer.from([0x68, 0x01, 0x68, 0x02, 0x00, 0x00]), TESTFR]);
-    expect(seen(new ApduFramer().push(stream))).toEqual([
-      e('IEC104_LENGTH_TOO_SHORT', 1),
-      e('IEC104_LENGTH_TOO_SHORT', 3),
-      f(TESTFR, 6),
-    ]);
+    expect(seen(new ApduFramer().push(stream))).toEqual([e('IEC104_LENGTH_TOO_SHORT', 1), e('IEC104_LENGTH_TOO_SHORT', 3), f(TESTFR, 6)]);
   });
 
   it('keeps trailing garbage out of the buffer', () => {
@@ -191,11 +181,7 @@ describe('ApduFramer: maxApduLength', () => {
 
   it('with maximum 4 lets only S- and U-frames through', () => {
     const framer = new ApduFramer({ maxApduLength: 4 });
-    expect(seen(framer.push(Buffer.concat([TESTFR, GI, TESTFR])))).toEqual([
-      f(TESTFR, 0),
-      e('IEC104_LENGTH_TOO_LONG', 7),
-      f(TESTFR, 22),
-    ]);
+    expect(seen(framer.push(Buffer.concat([TESTFR, GI, TESTFR])))).toEqual([f(TESTFR, 0), e('IEC104_LENGTH_TOO_LONG', 7), f(TESTFR, 22)]);
   });
 
   it.each([3, 254, 0, 100.5, Number.NaN])('refuses maxApduLength %s', (max) => {

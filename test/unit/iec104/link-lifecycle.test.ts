@@ -2,17 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSFrame } from '../../../src/iec104/apci.js';
 import { DEFAULT_LINK_PARAMETERS, resolveLinkParameters } from '../../../src/iec104/link.js';
-import {
-  ASDU,
-  STARTDT_ACT,
-  STARTDT_CON,
-  STOPDT_ACT,
-  STOPDT_CON,
-  TESTFR_ACT,
-  TESTFR_CON,
-  peerI,
-  controllingLink as setup,
-} from '../../support/link-harness.js';
+import { ASDU, STARTDT_ACT, STARTDT_CON, STOPDT_ACT, STOPDT_CON, TESTFR_ACT, TESTFR_CON, peerI, controllingLink as setup } from '../../support/link-harness.js';
 
 describe('link parameters', () => {
   it('defaults to the IEC values', () => {

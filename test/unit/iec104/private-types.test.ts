@@ -6,19 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  AsduTypeTable,
-  DecodeError,
-  EncodeError,
-  apduToJson,
-  decodeApdu,
-  describeApdu,
-  encodeApdu,
-  type Apdu,
-  type Asdu,
-  type Cp56Time,
-  type PrivateAsdu,
-} from '../../../src/iec104/index.js';
+import { AsduTypeTable, DecodeError, EncodeError, apduToJson, decodeApdu, describeApdu, encodeApdu, type Apdu, type Asdu, type Cp56Time, type PrivateAsdu } from '../../../src/iec104/index.js';
 import { loadFrameFixtures, parseHex } from '../../support/fixtures.js';
 import { M_MD_NA, M_RE_NA, recordLayout, testTable, type TestRecord } from '../../support/iec104-private.js';
 
@@ -156,11 +144,7 @@ describe('AsduTypeTable: bounds and errors', () => {
     const frame = Buffer.concat([header, Buffer.from([0x02, 0x31])]);
     frame[1] = frame.length - 2;
     const r = table.decodeApdu(frame);
-    expect(r.ok ? undefined : [r.error.code, r.error.offset, r.error.message]).toEqual([
-      'IEC104_RECORD_TRUNCATED',
-      13,
-      'M_RE_NA: charger id needs 8 octet(s) at offset 7, 1 remain',
-    ]);
+    expect(r.ok ? undefined : [r.error.code, r.error.offset, r.error.message]).toEqual(['IEC104_RECORD_TRUNCATED', 13, 'M_RE_NA: charger id needs 8 octet(s) at offset 7, 1 remain']);
   });
 
   it('reports a header alone or a record-type octet alone as typed errors', () => {
@@ -234,7 +218,15 @@ describe('AsduTypeTable: bounds and errors', () => {
     expect(bad({ ...auth, cause: 64 })).toBe('cause 64 is outside 0..63');
     expect(bad({ ...auth, objects: [] })).toBe('M_RE_NA: 0 object(s), expected 1..127');
     expect(bad({ ...values(false), objects: [{ value: 1 }] })).toBe('M_MD_NA: object 0 has no IOA');
-    expect(bad({ ...values(true), objects: [{ ioa: 1, value: 1 }, { ioa: 3, value: 1 }] })).toBe('M_MD_NA SQ=1: object 1 has IOA 3, expected 2');
+    expect(
+      bad({
+        ...values(true),
+        objects: [
+          { ioa: 1, value: 1 },
+          { ioa: 3, value: 1 },
+        ],
+      }),
+    ).toBe('M_MD_NA SQ=1: object 1 has IOA 3, expected 2');
     expect(bad({ ...auth, objects: Array.from({ length: 20 }, () => auth.objects[0] as TestRecord) })).toBe('M_RE_NA: ASDU of 366 octets exceeds 249');
   });
 

@@ -64,9 +64,7 @@ const frameLike = fc
     return bytes;
   });
 
-const randomStream = fc
-  .array(fc.oneof(fc.uint8Array({ maxLength: 24 }), frameLike, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 })
-  .map((parts) => Buffer.concat(parts));
+const randomStream = fc.array(fc.oneof(fc.uint8Array({ maxLength: 24 }), frameLike, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 }).map((parts) => Buffer.concat(parts));
 
 const mutatedStream = fc
   .tuple(fc.array(fc.constantFrom(...SEED_BYTES), { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))
@@ -107,8 +105,7 @@ function frameAll(chunks: readonly Buffer[]): Run {
   return { frames, errors, buffered: framer.buffered, position: framer.position };
 }
 
-const key = (r: Run): string =>
-  JSON.stringify([r.frames.map((x) => x.offset), r.errors.map((x) => `${x.code}@${x.offset}`), r.buffered]);
+const key = (r: Run): string => JSON.stringify([r.frames.map((x) => x.offset), r.errors.map((x) => `${x.code}@${x.offset}`), r.buffered]);
 
 /** Throws (failing the property with its counterexample) when `ok` is false. */
 function check(ok: boolean, what: string): void {
@@ -328,9 +325,7 @@ const MAX_IOA = 0xffffff;
 const ASDU_ROOM = 249 - 6; // ASDU octets after the 6-octet header
 
 function asduArbitrary(info: TypeInfo): fc.Arbitrary<Asdu> {
-  const element = info.timeTag
-    ? fc.tuple(ELEMENT[info.kind], cp56).map(([e, time]) => ({ ...e, time }))
-    : ELEMENT[info.kind];
+  const element = info.timeTag ? fc.tuple(ELEMENT[info.kind], cp56).map(([e, time]) => ({ ...e, time })) : ELEMENT[info.kind];
   const header = fc.record({
     cause: fc.integer({ min: 0, max: 63 }),
     negative: fc.boolean(),
@@ -342,16 +337,12 @@ function asduArbitrary(info: TypeInfo): fc.Arbitrary<Asdu> {
   const longest = info.size + (info.variable ? MAX_SEGMENT : 0);
   const maxSq0 = Math.min(127, Math.floor(ASDU_ROOM / (3 + longest)));
   const maxSq1 = longest === 0 ? 127 : Math.min(127, Math.floor((ASDU_ROOM - 3) / longest));
-  const sq0 = fc
-    .array(fc.tuple(fc.integer({ min: 0, max: MAX_IOA }), element), { minLength: 1, maxLength: maxSq0 })
-    .map((objs) => ({ sq: false, objects: objs.map(([ioa, e]) => ({ ioa, ...e })) }));
+  const sq0 = fc.array(fc.tuple(fc.integer({ min: 0, max: MAX_IOA }), element), { minLength: 1, maxLength: maxSq0 }).map((objs) => ({ sq: false, objects: objs.map(([ioa, e]) => ({ ioa, ...e })) }));
   const sq1 = fc
     .integer({ min: 1, max: maxSq1 })
     .chain((n) => fc.tuple(fc.integer({ min: 0, max: MAX_IOA - n + 1 }), fc.array(element, { minLength: n, maxLength: n })))
     .map(([base, elems]) => ({ sq: true, objects: elems.map((e, i) => ({ ioa: base + i, ...e })) }));
-  return fc
-    .tuple(header, fc.oneof(sq0, sq1))
-    .map(([h, body]) => ({ typeId: info.id, ...h, sq: body.sq, objects: body.objects as InformationObject[] }));
+  return fc.tuple(header, fc.oneof(sq0, sq1)).map(([h, body]) => ({ typeId: info.id, ...h, sq: body.sq, objects: body.objects as InformationObject[] }));
 }
 
 /** `expect(actual).toEqual(expected)`, with a fast path: vitest's deep equality is the slow part. */

@@ -38,11 +38,13 @@ const qds = (o: Record<string, unknown>): Values => ({ [`${A}qds`]: [hex2(o.qual
 const qos = (o: Record<string, unknown>): Values => ({ [`${A}qos.ql`]: [String(o.ql)], [`${A}qos.se`]: [flag(o.select)] });
 const qpm = (o: Record<string, unknown>): Values => ({ [`${A}qpm.kpa`]: [String(o.kpa)], [`${A}qpm.lpc`]: [flag(o.lpc)], [`${A}qpm.pop`]: [flag(o.pop)] });
 /** SCO, DCO, RCO: Wireshark names the state field `on` (`up` for RCO). */
-const command = (prefix: string, stateField: string, state: (v: unknown) => string) => (o: Record<string, unknown>): Values => ({
-  [`${A}${prefix}.${stateField}`]: [state(o.state)],
-  [`${A}${prefix}.qu`]: [String(o.qualifier)],
-  [`${A}${prefix}.se`]: [flag(o.select)],
-});
+const command =
+  (prefix: string, stateField: string, state: (v: unknown) => string) =>
+  (o: Record<string, unknown>): Values => ({
+    [`${A}${prefix}.${stateField}`]: [state(o.state)],
+    [`${A}${prefix}.qu`]: [String(o.qualifier)],
+    [`${A}${prefix}.se`]: [flag(o.select)],
+  });
 /** Wireshark reads BSI most significant octet first (see the file comment): the octets swapped. */
 const bsiAsWiresharkReads = (v: unknown): string => {
   const b = Buffer.alloc(4);
@@ -54,7 +56,13 @@ const NUMERIC = new Set([`${A}normval`, `${A}float`]);
 
 /** tshark fields of the element kinds its dissector decodes, from one decoded object. */
 const ELEMENT_FIELDS: Partial<Record<ElementKind, ElementFields>> = {
-  SIQ: (o) => ({ [`${A}siq.spi`]: [flag(o.value)], [`${A}siq.bl`]: [bitOf(o.quality, 0x10)], [`${A}siq.sb`]: [bitOf(o.quality, 0x20)], [`${A}siq.nt`]: [bitOf(o.quality, 0x40)], [`${A}siq.iv`]: [bitOf(o.quality, 0x80)] }),
+  SIQ: (o) => ({
+    [`${A}siq.spi`]: [flag(o.value)],
+    [`${A}siq.bl`]: [bitOf(o.quality, 0x10)],
+    [`${A}siq.sb`]: [bitOf(o.quality, 0x20)],
+    [`${A}siq.nt`]: [bitOf(o.quality, 0x40)],
+    [`${A}siq.iv`]: [bitOf(o.quality, 0x80)],
+  }),
   DIQ: (o) => ({ [`${A}diq.dpi`]: [String(o.value)], [`${A}diq.bl`]: [bitOf(o.quality, 0x10)], [`${A}diq.iv`]: [bitOf(o.quality, 0x80)] }),
   VTI: (o) => ({ [`${A}vti.v`]: [String(o.value)], [`${A}vti.t`]: [flag(o.transient)], ...qds(o) }),
   BSI: (o) => ({ [`${A}bitstring`]: [bsiAsWiresharkReads(o.value)], ...qds(o) }),

@@ -1,37 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OcppError } from '../../../src/ocpp/errors.js';
-import {
-  parseFrame,
-  serializeCall,
-  serializeCallError,
-  serializeCallResult,
-  serializeFrame,
-  type OcppFrame,
-} from '../../../src/ocpp/frames.js';
+import { parseFrame, serializeCall, serializeCallError, serializeCallResult, serializeFrame, type OcppFrame } from '../../../src/ocpp/frames.js';
 import { testSeed } from '../../support/seed.js';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
 describe('parseFrame: valid frames', () => {
   const frames: [string, string, OcppFrame][] = [
-    [
-      'CALL',
-      `[2,"${ID}","BootNotification",{"reason":"PowerUp"}]`,
-      { type: 2, id: ID, action: 'BootNotification', payload: { reason: 'PowerUp' } },
-    ],
+    ['CALL', `[2,"${ID}","BootNotification",{"reason":"PowerUp"}]`, { type: 2, id: ID, action: 'BootNotification', payload: { reason: 'PowerUp' } }],
     ['CALL with empty payload', `[2,"a","Heartbeat",{}]`, { type: 2, id: 'a', action: 'Heartbeat', payload: {} }],
     ['CALLRESULT', `[3,"${ID}",{"status":"Accepted"}]`, { type: 3, id: ID, payload: { status: 'Accepted' } }],
-    [
-      'CALLERROR',
-      `[4,"${ID}","NotSupported","no",{"a":1}]`,
-      { type: 4, id: ID, code: 'NotSupported', description: 'no', details: { a: 1 } },
-    ],
-    [
-      'CALLERROR with a 1.6 spelling (kept as received)',
-      `[4,"x","OccurenceConstraintViolation","",{}]`,
-      { type: 4, id: 'x', code: 'OccurenceConstraintViolation', description: '', details: {} },
-    ],
+    ['CALLERROR', `[4,"${ID}","NotSupported","no",{"a":1}]`, { type: 4, id: ID, code: 'NotSupported', description: 'no', details: { a: 1 } }],
+    ['CALLERROR with a 1.6 spelling (kept as received)', `[4,"x","OccurenceConstraintViolation","",{}]`, { type: 4, id: 'x', code: 'OccurenceConstraintViolation', description: '', details: {} }],
   ];
 
   it.each(frames)('%s parses, serializes back and parses again to the same frame', (_name, text, frame) => {
@@ -94,13 +75,20 @@ describe('parseFrame: invalid frames', () => {
 
   it('never throws, whatever the input (random strings and random JSON)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify([2, 'id', 'A', v]))), (text) => {
-        const parsed = parseFrame(text);
-        if (!parsed.ok) {
-          expect(parsed.id.length).toBeLessThanOrEqual(36);
-          expect(parsed.error.description.length).toBeLessThanOrEqual(255);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify([2, 'id', 'A', v])),
+        ),
+        (text) => {
+          const parsed = parseFrame(text);
+          if (!parsed.ok) {
+            expect(parsed.id.length).toBeLessThanOrEqual(36);
+            expect(parsed.error.description.length).toBeLessThanOrEqual(255);
+          }
+        },
+      ),
       { numRuns: 500, seed: testSeed('ocpp frames property') },
     );
   });
@@ -110,13 +98,7 @@ describe('serialize', () => {
   it('writes the array shapes of Part 4 §4.2', () => {
     expect(JSON.parse(serializeCall('a', 'Heartbeat', {}))).toEqual([2, 'a', 'Heartbeat', {}]);
     expect(JSON.parse(serializeCallResult('a', { currentTime: 'x' }))).toEqual([3, 'a', { currentTime: 'x' }]);
-    expect(JSON.parse(serializeCallError('-1', new OcppError('RpcFrameworkError', 'bad')))).toEqual([
-      4,
-      '-1',
-      'RpcFrameworkError',
-      'bad',
-      {},
-    ]);
+    expect(JSON.parse(serializeCallError('-1', new OcppError('RpcFrameworkError', 'bad')))).toEqual([4, '-1', 'RpcFrameworkError', 'bad', {}]);
   });
 
   it('omits optional fields left undefined instead of writing null', () => {

@@ -59,10 +59,7 @@ describe('RpcEndpoint: invalid frames and the bad-message budget', () => {
   it('logs every connection state transition as "a -> b"', () => {
     const { rpc, logs } = setup();
     rpc.detach('bye');
-    expect(logs.filter((l) => l.msg.startsWith('rpc ')).map((l) => l.msg)).toEqual([
-      'rpc detached -> attached',
-      'rpc attached -> detached',
-    ]);
+    expect(logs.filter((l) => l.msg.startsWith('rpc ')).map((l) => l.msg)).toEqual(['rpc detached -> attached', 'rpc attached -> detached']);
   });
 
   it('ignores messages while detached', () => {

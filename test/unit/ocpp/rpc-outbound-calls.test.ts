@@ -1,14 +1,7 @@
 /** `RpcEndpoint` as the caller: CALLs it sends, one at a time, and how each one settles. */
 import { describe, expect, it } from 'vitest';
 import type { RequestOf } from '../../../src/ocpp/actions.js';
-import {
-  RpcAbortedError,
-  RpcCallError,
-  RpcDisconnectedError,
-  RpcRequestInvalidError,
-  RpcResponseInvalidError,
-  RpcTimeoutError,
-} from '../../../src/ocpp/errors.js';
+import { RpcAbortedError, RpcCallError, RpcDisconnectedError, RpcRequestInvalidError, RpcResponseInvalidError, RpcTimeoutError } from '../../../src/ocpp/errors.js';
 import { RpcEndpoint } from '../../../src/ocpp/rpc.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { BOOT, BOOT_ACCEPTED, MemoryTransport, NOW, attachedEndpoint as setup } from '../../support/rpc-endpoint.js';

@@ -15,15 +15,7 @@ import {
   type StationAction,
 } from '../../../src/ocpp/actions.js';
 import { OCPP_ERROR_CODES, OcppError } from '../../../src/ocpp/errors.js';
-import {
-  KEYWORD_ERROR_CODES,
-  compileAll,
-  errorCodeForKeyword,
-  isOcppDateTime,
-  ocppTimestamp,
-  validateRequest,
-  validateResponse,
-} from '../../../src/ocpp/schemas.js';
+import { KEYWORD_ERROR_CODES, compileAll, errorCodeForKeyword, isOcppDateTime, ocppTimestamp, validateRequest, validateResponse } from '../../../src/ocpp/schemas.js';
 
 const STATUS = {
   timestamp: '2024-01-01T10:00:00.000Z',
@@ -143,9 +135,7 @@ describe('schemas', () => {
   it('check responses against the response schema', () => {
     expect(validateResponse('Heartbeat', { currentTime: STATUS.timestamp })).toBeUndefined();
     expect(validateResponse('Heartbeat', {})?.code).toBe('OccurrenceConstraintViolation');
-    expect(validateResponse('BootNotification', { currentTime: STATUS.timestamp, interval: 300, status: 'accepted' })?.code).toBe(
-      'FormatViolation',
-    );
+    expect(validateResponse('BootNotification', { currentTime: STATUS.timestamp, interval: 300, status: 'accepted' })?.code).toBe('FormatViolation');
   });
 
   it('keep the keyword table on 2.0.1 spellings, with a FormatViolation fallback', () => {

@@ -70,10 +70,16 @@ describe('ChargerCommands', () => {
   });
 
   it('a command the codec refuses at once, or the charger does not have, is never waited for', async () => {
-    const { commands, sent, clock } = await setup((c) => (c.type === 'unlock' ? { status: 'notSupported', reason: 'the mapping has no unlock command for connector 1' } : { status: 'rejected', reason: 'IEC 104 link is starting' }));
+    const { commands, sent, clock } = await setup((c) =>
+      c.type === 'unlock' ? { status: 'notSupported', reason: 'the mapping has no unlock command for connector 1' } : { status: 'rejected', reason: 'IEC 104 link is starting' },
+    );
     expect(await commands.run(reset('r1'))).toEqual({ ok: false, reasonCode: 'NotSent', additionalInfo: 'IEC 104 link is starting' });
     expect(await commands.run({ type: 'unlock', id: 'u1', connector: 1 })).toEqual({ ok: false, reasonCode: 'NotSupported', additionalInfo: 'the mapping has no unlock command for connector 1' });
-    expect(await commands.run({ type: 'setLimit', id: 'l1', connector: 1, limit: { value: 1, unit: 'W' } })).toEqual({ ok: false, reasonCode: 'NotSupported', additionalInfo: 'this charger has no setLimit command' });
+    expect(await commands.run({ type: 'setLimit', id: 'l1', connector: 1, limit: { value: 1, unit: 'W' } })).toEqual({
+      ok: false,
+      reasonCode: 'NotSupported',
+      additionalInfo: 'this charger has no setLimit command',
+    });
     expect(sent.map((c) => c.id)).toEqual(['r1', 'u1']);
     expect(clock.pending).toBe(0);
   });

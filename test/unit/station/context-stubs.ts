@@ -17,7 +17,17 @@ const none = (): undefined => undefined;
 const NEUTRAL: BlockFakes = {
   chargerEvents: { sessionRunning: () => false },
   availability: { heldOff: () => false, startBlocked: () => false, firmwareHold: none },
-  reservations: { verdict: none, use: none, holds: () => false, shown: () => false, chargerReported: none, check: none, reservedForOther: () => false, remoteStart: () => Promise.resolve(undefined), remoteStartFailed: none },
+  reservations: {
+    verdict: none,
+    use: none,
+    holds: () => false,
+    shown: () => false,
+    chargerReported: none,
+    check: none,
+    reservedForOther: () => false,
+    remoteStart: () => Promise.resolve(undefined),
+    remoteStartFailed: none,
+  },
   smartCharging: { transactionStarted: none, transactionEnded: () => Promise.resolve() },
   reset: { idle: none },
   authorization: { transactionEventAnswered: none },

@@ -60,11 +60,13 @@ function actionArb(mapping: Iec104PointsMapping): fc.Arbitrary<Action> {
     { arbitrary: fc.record({ kind: fc.constant('charge' as const), connector: gun, on: fc.boolean() }), weight: 4 },
     { arbitrary: fc.record({ kind: fc.constant('available' as const), connector: anyConnector, on: fc.boolean() }), weight: 2 },
     {
-      arbitrary: fc.record({
-        kind: fc.constant('fault' as const),
-        point: fc.constantFrom(...faults),
-        on: fc.boolean(),
-      }).map(({ kind, point, on }) => ({ kind, code: point.fault.code, connector: point.connector, on })),
+      arbitrary: fc
+        .record({
+          kind: fc.constant('fault' as const),
+          point: fc.constantFrom(...faults),
+          on: fc.boolean(),
+        })
+        .map(({ kind, point, on }) => ({ kind, code: point.fault.code, connector: point.connector, on })),
       weight: 3,
     },
     { arbitrary: fc.constant({ kind: 'clearFaults' as const }), weight: 1 },

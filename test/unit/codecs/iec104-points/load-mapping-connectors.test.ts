@@ -43,13 +43,14 @@ describe('parseMapping: connector checks', () => {
   });
 
   it('accepts an energy point on connector 0 with a warning: it is no session meter', () => {
-    const m = parseMapping(`${HEAD}  - { ti: M_IT_NA_1, ioa: 0x6401, connector: 0, signal: measurand, measurand: energy, unit: Wh }
-`, 'm.yaml');
+    const m = parseMapping(
+      `${HEAD}  - { ti: M_IT_NA_1, ioa: 0x6401, connector: 0, signal: measurand, measurand: energy, unit: Wh }
+`,
+      'm.yaml',
+    );
     const h = harness(m);
     h.session.start();
-    expect(h.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
-      'energy point on connector 0: reported as a charger-wide measurement, never as the meter of a session',
-    ]);
+    expect(h.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['energy point on connector 0: reported as a charger-wide measurement, never as the meter of a session']);
   });
 
   it('takes the session start figures of a connector with a register, one of each', () => {

@@ -208,7 +208,12 @@ describe('parseMapping: semantic checks', () => {
     const text = `${MINIMAL}  - { command: startCharging, connector: 1, ti: C_SC_NA_1, ioa: 0x6005, value: "on" }\n`;
     const e = configError(() => parseMapping(text, 'm.yaml'));
     expect(e.issues).toEqual([
-      { pointer: '/commands/2', line: lineOf(text, '{ command: startCharging, connector: 1, ti: C_SC_NA_1, ioa: 0x6005'), column: 5, reason: 'duplicate command startCharging for connector 1: already defined at /commands/0' },
+      {
+        pointer: '/commands/2',
+        line: lineOf(text, '{ command: startCharging, connector: 1, ti: C_SC_NA_1, ioa: 0x6005'),
+        column: 5,
+        reason: 'duplicate command startCharging for connector 1: already defined at /commands/0',
+      },
     ]);
   });
 
@@ -218,9 +223,7 @@ describe('parseMapping: semantic checks', () => {
   });
 
   it('reports t2 >= t1, naming the default when one side is absent', () => {
-    expect(configError(() => parseMapping(variant('t1: 15, t2: 10', 't1: 10, t2: 10'), 'm.yaml')).issues).toMatchObject([
-      { pointer: '/link/t2', reason: 't2 (10 s) must be less than t1 (10 s)' },
-    ]);
+    expect(configError(() => parseMapping(variant('t1: 15, t2: 10', 't1: 10, t2: 10'), 'm.yaml')).issues).toMatchObject([{ pointer: '/link/t2', reason: 't2 (10 s) must be less than t1 (10 s)' }]);
     expect(configError(() => parseMapping(variant('link: { k: 12, w: 8, t1: 15, t2: 10, t3: 20 }', 'link: { t2: 20 }'), 'm.yaml')).issues).toMatchObject([
       { pointer: '/link/t2', reason: 't2 (20 s) must be less than t1 (15 s, the default)' },
     ]);
@@ -257,9 +260,7 @@ describe('parseMapping: semantic checks', () => {
     expect(configError(() => parseMapping(variant('"1": {', '"01": {'), 'm.yaml')).issues).toMatchObject([
       { pointer: '/points/0/states/01', line: lineOf(MINIMAL, '"1": {'), reason: 'state "01" never matches a raw value: write it as 1' },
     ]);
-    expect(configError(() => parseMapping(variant('"1": {', 'on: {'), 'm.yaml')).issues).toMatchObject([
-      { pointer: '/points/0/states/on', reason: 'state "on" is not an integer raw value' },
-    ]);
+    expect(configError(() => parseMapping(variant('"1": {', 'on: {'), 'm.yaml')).issues).toMatchObject([{ pointer: '/points/0/states/on', reason: 'state "on" is not an integer raw value' }]);
   });
 
   it('reports a template without {ca} when the identity comes from the common address', () => {

@@ -50,13 +50,27 @@ describe('iec104-points monitor reading', () => {
           { measurand: 'current', value: 120.5, raw: 120.5 },
         ],
       },
-      { type: 'measurements', connector: 2, at: NOW, values: [{ measurand: 'voltage', value: 400, raw: 400 }, { measurand: 'power', value: 48200, raw: 48.2 }] },
+      {
+        type: 'measurements',
+        connector: 2,
+        at: NOW,
+        values: [
+          { measurand: 'voltage', value: 400, raw: 400 },
+          { measurand: 'power', value: 48200, raw: 48.2 },
+        ],
+      },
     ]);
   });
 
   it('keeps every value of a group in order, whatever the length of its runs', () => {
     const raws = (objects: [number, number][]) =>
-      read(dc, asdu(TI.M_ME_NC_1, objects.map(([ioa, v]) => float(ioa, v)))).measured?.map((m) => [m.connector, m.values.map((v) => v.raw)]);
+      read(
+        dc,
+        asdu(
+          TI.M_ME_NC_1,
+          objects.map(([ioa, v]) => float(ioa, v)),
+        ),
+      ).measured?.map((m) => [m.connector, m.values.map((v) => v.raw)]);
     const longRun: [number, number][] = [1, 2, 3, 4, 5, 6].map((v) => [0x4002, v]);
     expect(raws([...longRun, [0x4012, 7], [0x4003, 8], [0x4013, 9]])).toEqual([
       [1, [1, 2, 3, 4, 5, 6, 8]],
@@ -75,8 +89,7 @@ describe('iec104-points monitor reading', () => {
   it('keeps values with different time tags apart and falls back to reception time for an invalid tag', () => {
     const t1 = new Date(Date.UTC(2026, 10, 25, 7, 59, 58, 250));
     const t2 = new Date(Date.UTC(2026, 10, 25, 7, 59, 59, 0));
-    const tagged = (ioa: number, value: number, t: Date, invalid = false): InformationObject =>
-      ({ ioa, value, quality: 0, time: cp56FromDate(t, 'Asia/Shanghai', invalid) }) as InformationObject;
+    const tagged = (ioa: number, value: number, t: Date, invalid = false): InformationObject => ({ ioa, value, quality: 0, time: cp56FromDate(t, 'Asia/Shanghai', invalid) }) as InformationObject;
     const { measured } = read(dc, asdu(TI.M_ME_TF_1, [tagged(0x4002, 1, t1), tagged(0x4003, 2, t2), tagged(0x4004, 3, t1), tagged(0x4002, 4, t2, true)]));
     expect(measured?.map((m) => [m.connector, m.at, m.values.map((v) => v.raw)])).toEqual([
       [1, t1.toISOString(), [1, 3]],
@@ -96,9 +109,7 @@ describe('iec104-points monitor reading', () => {
     const sp = (ioa: number, value: boolean, quality: number): InformationObject => ({ ioa, value, quality }) as InformationObject;
     const { states } = read(ac, asdu(TI.M_SP_NA_1, [sp(0x0001, true, 0x40), sp(0x0002, true, 0x20)]));
     states.markReady();
-    expect(states.flush(NOW).filter((e) => e.type === 'connectorStatus')).toEqual([
-      { type: 'connectorStatus', connector: 1, status: 'occupied', plugged: false, chargingState: 'charging', at: NOW },
-    ]);
+    expect(states.flush(NOW).filter((e) => e.type === 'connectorStatus')).toEqual([{ type: 'connectorStatus', connector: 1, status: 'occupied', plugged: false, chargingState: 'charging', at: NOW }]);
   });
 
   it('keeps the energy register away from invalid and not-topical counters and marks the others', () => {
@@ -117,7 +128,15 @@ describe('iec104-points monitor reading', () => {
     const table = new PointTable(dc);
     const info = typeInfo(TI.M_IT_NA_1);
     if (info === undefined) throw new Error('M_IT_NA_1 unknown');
-    const ctx = { table, states, timeZone: 'UTC', reports: { unknownObject: () => undefined, flaggedObject: () => undefined, repeatedObject: () => undefined }, quality: new QualityRules(), repeats: undefined, changed: () => undefined };
+    const ctx = {
+      table,
+      states,
+      timeZone: 'UTC',
+      reports: { unknownObject: () => undefined, flaggedObject: () => undefined, repeatedObject: () => undefined },
+      quality: new QualityRules(),
+      repeats: undefined,
+      changed: () => undefined,
+    };
     const values = [12_345, 100].map((v) => readMonitor(ctx, asdu(TI.M_IT_NA_1, [counter(v)]), info, NOW, [])?.[0]?.values[0]);
     expect(values).toEqual([
       { measurand: 'energy', value: 123_450, raw: 12_345 },
@@ -139,10 +158,13 @@ describe('iec104-points family lookup', () => {
   const entry = (ioa: number): PointEntry => ({ point: { ioa } as Point }) as PointEntry;
 
   it('answers for every mapped IOA and nothing else, in a narrow band and a wide one', () => {
-    for (const ioas of [[0x4001, 0x4002, 0x4011], [1, 0x6401, 0xffffff]]) {
+    for (const ioas of [
+      [0x4001, 0x4002, 0x4011],
+      [1, 0x6401, 0xffffff],
+    ]) {
       const family = new FamilyPoints(new Map(ioas.map((ioa) => [ioa, entry(ioa)])));
       for (const ioa of ioas) expect(family.get(ioa)?.point.ioa).toBe(ioa);
-      for (const ioa of [0, ioas[0] as number - 1, 0x4003, 0x4012, 0x1000000, -1]) {
+      for (const ioa of [0, (ioas[0] as number) - 1, 0x4003, 0x4012, 0x1000000, -1]) {
         if (!ioas.includes(ioa)) expect(family.get(ioa)).toBeUndefined();
       }
     }

@@ -11,7 +11,14 @@ function connected(h: Harness): void {
   h.startdtCon();
   h.take();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: 0, quality: 0 },
+      { ioa: 0x4011, value: 0, quality: 0 },
+    ],
+  });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
   h.send({
     typeId: TI.M_IT_NA_1,
@@ -86,7 +93,12 @@ describe('iec104-points session: time-tagged objects resent on a new connection'
     connected(h);
     for (const state of [1, 2, 1]) h.send({ typeId: TI.M_ME_TE_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4011, value: state, quality: 0, time }] });
     h.send({ typeId: TI.M_IT_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x6402, value: 20_000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
-    expect(h.of('connectorStatus').filter((e) => e.connector === 2).map((e) => e.chargingState)).toEqual(['idle', 'evConnected', 'charging', 'evConnected']);
+    expect(
+      h
+        .of('connectorStatus')
+        .filter((e) => e.connector === 2)
+        .map((e) => e.chargingState),
+    ).toEqual(['idle', 'evConnected', 'charging', 'evConnected']);
     expect(h.of('sessionStarted')).toHaveLength(1);
     expect(h.of('sessionEnded')).toHaveLength(1);
     expect(h.ignored).toEqual([]);

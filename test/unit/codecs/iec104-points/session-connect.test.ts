@@ -30,7 +30,14 @@ function interrogated(h: Harness, gun1: number, gun2: number, faults: { ioa: num
   h.session.start();
   h.startdtCon();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: gun1, quality: 0 }, { ioa: 0x4011, value: gun2, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: gun1, quality: 0 },
+      { ioa: 0x4011, value: gun2, quality: 0 },
+    ],
+  });
   if (faults.length > 0) h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: faults.map((f) => ({ ioa: f.ioa, value: f.on, quality: 0 })) });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
 }

@@ -14,7 +14,14 @@ function connected(h: Harness): void {
   h.startdtCon();
   h.take();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: 0, quality: 0 },
+      { ioa: 0x4011, value: 0, quality: 0 },
+    ],
+  });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
 }
 
@@ -39,7 +46,14 @@ describe('iec104-points session: ASDUs of no use', () => {
     connected(h);
     const before = h.events.length;
     // M_BO_NA_1: a 32-bit bitstring, which no point of the mapping uses.
-    h.send({ typeId: TI.M_BO_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: 5, quality: 0 }, { ioa: 2, value: 6, quality: 0 }] });
+    h.send({
+      typeId: TI.M_BO_NA_1,
+      cause: COT.SPONTANEOUS,
+      objects: [
+        { ioa: 1, value: 5, quality: 0 },
+        { ioa: 2, value: 6, quality: 0 },
+      ],
+    });
     h.send({ typeId: TI.M_BO_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: 7, quality: 0 }] });
     expect(h.ignored).toEqual(['unused_type', 'unused_type']);
     expect(h.logs.filter((l) => l.message.startsWith('M_BO_NA_1'))).toHaveLength(1);
@@ -54,9 +68,9 @@ describe('iec104-points session: ASDUs of no use', () => {
       typeId: TI.M_ME_NC_1,
       cause: COT.SPONTANEOUS,
       objects: [
-        { ioa: 0x4FF0, value: 1, quality: 0 },
+        { ioa: 0x4ff0, value: 1, quality: 0 },
         { ioa: 0x4002, value: 400, quality: 0 },
-        { ioa: 0x4FF1, value: 2, quality: 0 },
+        { ioa: 0x4ff1, value: 2, quality: 0 },
       ],
     });
     expect(h.ignored).toEqual(['unmapped_address']);

@@ -15,14 +15,23 @@ function connected(h: Harness): void {
   h.session.start();
   h.startdtCon();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: 0, quality: 0 },
+      { ioa: 0x4011, value: 0, quality: 0 },
+    ],
+  });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
   h.take();
 }
 
 /** The control ASDU the session sent last. */
 function lastControl(h: Harness): Asdu {
-  const a = asdus(h.take()).filter((x) => x.typeId === TI.C_SC_NA_1).at(-1);
+  const a = asdus(h.take())
+    .filter((x) => x.typeId === TI.C_SC_NA_1)
+    .at(-1);
   if (a === undefined) throw new Error('no C_SC_NA_1 sent');
   return a;
 }

@@ -31,7 +31,14 @@ function connected(h: Harness): void {
   h.session.start();
   h.startdtCon();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: IDLE, quality: 0 }, { ioa: GUN2_STATE, value: PLUGGED, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: IDLE, quality: 0 },
+      { ioa: GUN2_STATE, value: PLUGGED, quality: 0 },
+    ],
+  });
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
 }
 

@@ -131,8 +131,7 @@ describe('iec104-points session: energy registers', () => {
     };
     const h = harness(m);
     connected(h);
-    const it = (total: number, l1: number): void =>
-      h.send({ typeId: TI.M_IT_NA_1, cause: COT.REQUESTED_BY_GENERAL_COUNTER, objects: [counter(0x6401, total), counter(0x6402, l1)] });
+    const it = (total: number, l1: number): void => h.send({ typeId: TI.M_IT_NA_1, cause: COT.REQUESTED_BY_GENERAL_COUNTER, objects: [counter(0x6401, total), counter(0x6402, l1)] });
     it(100_000, 33_000);
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [sp(2, true)] });
     it(110_000, 36_000);
@@ -140,7 +139,12 @@ describe('iec104-points session: energy registers', () => {
     it(120_000, 40_000);
     expect(h.of('sessionStarted').map((e) => e.meterStartWh)).toEqual([100_000]);
     expect(h.of('sessionEnded').map((e) => e.meterStopWh)).toEqual([120_000]);
-    expect(h.of('measurements').flatMap((e) => e.values).filter((v) => v.meterReset === true)).toEqual([]);
+    expect(
+      h
+        .of('measurements')
+        .flatMap((e) => e.values)
+        .filter((v) => v.meterReset === true),
+    ).toEqual([]);
   });
 });
 
@@ -216,7 +220,10 @@ describe('iec104-points session: limits with an end', () => {
     const outcome = h.session.command({ type: 'setLimit', id: 'l', connector: 1, limit: { value: 100, unit: 'A' }, until: new Date(START + 3_000).toISOString() });
     expect(outcome.status).toBe('sent');
     expect(h.logs.map((l) => l.message)).toContain('charging limit sent without an end: the mapping gives no maximum to restore at its end, so it stays until the next limit');
-    const floats = () => asdus(h.take()).filter((a) => a.typeId === TI.C_SE_NC_1).map((a) => (a.objects[0] as { value?: number } | undefined)?.value);
+    const floats = () =>
+      asdus(h.take())
+        .filter((a) => a.typeId === TI.C_SE_NC_1)
+        .map((a) => (a.objects[0] as { value?: number } | undefined)?.value);
     expect(floats()).toEqual([100]);
     h.clock.advance(10_000);
     expect(floats()).toEqual([]);

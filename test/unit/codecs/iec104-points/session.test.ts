@@ -11,8 +11,22 @@ function connected(h: Harness, energy = 100_000): void {
   h.startdtCon();
   h.take();
   h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-  h.send({ typeId: TI.M_ME_NB_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x4001, value: 0, quality: 0 }, { ioa: 0x4011, value: 0, quality: 0 }] });
-  h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x0002, value: false, quality: 0 }, { ioa: 0x0023, value: true, quality: 0 }] });
+  h.send({
+    typeId: TI.M_ME_NB_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x4001, value: 0, quality: 0 },
+      { ioa: 0x4011, value: 0, quality: 0 },
+    ],
+  });
+  h.send({
+    typeId: TI.M_SP_NA_1,
+    cause: COT.INTERROGATED_BY_STATION,
+    objects: [
+      { ioa: 0x0002, value: false, quality: 0 },
+      { ioa: 0x0023, value: true, quality: 0 },
+    ],
+  });
   h.send({
     typeId: TI.M_IT_NA_1,
     cause: COT.INTERROGATED_BY_STATION,
@@ -47,7 +61,15 @@ describe('iec104-points session: start-up', () => {
   it('identifies the charger from its common address and emits every connector once the GI ends', () => {
     const h = harness(dc, 42);
     connected(h);
-    expect(h.events[1]).toMatchObject({ type: 'identified', chargerId: 'EXDC42', vendor: 'Example', model: 'EX-DC120-2', connectorCount: 2, currentType: 'DC', protocol: { name: 'iec104-points', version: 'example-dc-2gun' } });
+    expect(h.events[1]).toMatchObject({
+      type: 'identified',
+      chargerId: 'EXDC42',
+      vendor: 'Example',
+      model: 'EX-DC120-2',
+      connectorCount: 2,
+      currentType: 'DC',
+      protocol: { name: 'iec104-points', version: 'example-dc-2gun' },
+    });
     expect(h.of('connectorStatus').map((e) => [e.connector, e.status, e.plugged, e.chargingState])).toEqual([
       [1, 'available', false, 'idle'],
       [2, 'available', false, 'idle'],
@@ -172,18 +194,37 @@ describe('iec104-points session: a charging session', () => {
     h.session.start();
     h.startdtCon();
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_CON, objects: [{ ioa: 0, qoi: 20 }] });
-    h.send({ typeId: TI.M_SP_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 1, value: false, quality: 0 }, { ioa: 2, value: false, quality: 0 }, { ioa: 3, value: true, quality: 0 }] });
+    h.send({
+      typeId: TI.M_SP_NA_1,
+      cause: COT.INTERROGATED_BY_STATION,
+      objects: [
+        { ioa: 1, value: false, quality: 0 },
+        { ioa: 2, value: false, quality: 0 },
+        { ioa: 3, value: true, quality: 0 },
+      ],
+    });
     h.send({ typeId: TI.M_IT_NA_1, cause: COT.INTERROGATED_BY_STATION, objects: [{ ioa: 0x6401, value: 7000, sequence: 0, carry: false, adjusted: false, invalid: false }] });
     h.send({ typeId: TI.C_IC_NA_1, cause: COT.ACTIVATION_TERMINATION, objects: [{ ioa: 0, qoi: 20 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: true, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 2, value: true, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 3, value: false, quality: 0 }] });
     h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 3, value: true, quality: 0 }] });
-    h.send({ typeId: TI.M_SP_NA_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 1, value: false, quality: 0 }, { ioa: 2, value: false, quality: 0 }] });
+    h.send({
+      typeId: TI.M_SP_NA_1,
+      cause: COT.SPONTANEOUS,
+      objects: [
+        { ioa: 1, value: false, quality: 0 },
+        { ioa: 2, value: false, quality: 0 },
+      ],
+    });
     // No final counter value arrives: the session ends anyway after the wait (5 s at most).
     expect(h.of('sessionEnded')).toEqual([]);
     h.clock.advance(5_000);
-    expect(h.events.filter((e) => e.type !== 'link' && e.type !== 'identified' && e.type !== 'measurements').map((e) => (e.type === 'connectorStatus' ? `${e.status}/${e.chargingState}` : e.type === 'sessionEnded' ? `ended:${e.reason}` : e.type))).toEqual([
+    expect(
+      h.events
+        .filter((e) => e.type !== 'link' && e.type !== 'identified' && e.type !== 'measurements')
+        .map((e) => (e.type === 'connectorStatus' ? `${e.status}/${e.chargingState}` : e.type === 'sessionEnded' ? `ended:${e.reason}` : e.type)),
+    ).toEqual([
       'available/idle',
       // The connection's first word on the connector, for a transaction kept from before.
       'idleAtConnect',
@@ -218,13 +259,13 @@ describe('iec104-points session: a charging session', () => {
     const before = h.events.length;
     h.send({ typeId: TI.M_ME_NC_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4002, value: 999, quality: 0x80 }] });
     expect(h.events).toHaveLength(before);
-    h.send({ typeId: TI.M_ME_NC_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4FFF, value: 12.5, quality: 0 }] });
-    h.send({ typeId: TI.M_ME_NC_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4FFF, value: 13.5, quality: 0 }] });
+    h.send({ typeId: TI.M_ME_NC_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4fff, value: 12.5, quality: 0 }] });
+    h.send({ typeId: TI.M_ME_NC_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4fff, value: 13.5, quality: 0 }] });
     h.send({ typeId: TI.M_ME_NB_1, cause: COT.SPONTANEOUS, objects: [{ ioa: 0x4001, value: 99, quality: 0 }] });
     const warnings = h.logs.filter((l) => l.level === 'warn');
     expect(warnings).toEqual([
       { level: 'warn', message: 'IOA not in the mapping', data: { ti: 'M_ME_NC_1', ioa: 0x4fff, cause: 3, value: { value: 12.5, quality: 0 } } },
-      { level: 'warn', message: 'status code 99 not in the mapping\'s states', data: { ti: 'M_ME_NB_1', ioa: 0x4001, cause: 3, value: { value: 99, quality: 0 } } },
+      { level: 'warn', message: "status code 99 not in the mapping's states", data: { ti: 'M_ME_NB_1', ioa: 0x4001, cause: 3, value: { value: 99, quality: 0 } } },
     ]);
     expect(h.closed).toEqual([]);
   });
@@ -272,7 +313,10 @@ describe('iec104-points session: commands', () => {
     expect(h.session.command({ type: 'setTariff', id: 't', tariffId: 'x', periods: [] })).toMatchObject({ status: 'notSupported' });
     expect(h.session.command({ type: 'setLocalList', id: 'll', update: 'full', add: [{ id: 'CARD-1', type: 'card' }], remove: [] })).toMatchObject({ status: 'notSupported' });
     expect(h.session.capabilities.commands.has('setLocalList')).toBe(false);
-    expect(h.session.command({ type: 'setLimit', id: 'l5', connector: 0, limit: { value: 1000, unit: 'W' } })).toMatchObject({ status: 'rejected', reason: expect.stringContaining('in progress') as unknown });
+    expect(h.session.command({ type: 'setLimit', id: 'l5', connector: 0, limit: { value: 1000, unit: 'W' } })).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('in progress') as unknown,
+    });
   });
 
   it('refuses commands before the link is up and fails those in flight when the connection closes', () => {

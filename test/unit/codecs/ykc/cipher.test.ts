@@ -136,7 +136,15 @@ describe('frames with the encryption flag', () => {
 describe('keys stay hidden', () => {
   it('JSON, inspect and String show no key material', () => {
     const enc = new YkcEncryption({ mode: 'cbc', iv: IV, key: KEY, keys: { '32010200000001': OTHER_KEY } });
-    const shown = [JSON.stringify(enc), inspect(enc, { depth: 10, showHidden: true }), JSON.stringify(enc.cipherFor()), inspect(enc.cipherFor(), { showHidden: true }), String(new YkcKey(KEY)), JSON.stringify({ k: new YkcKey(KEY) }), inspect(new YkcKey(KEY))];
+    const shown = [
+      JSON.stringify(enc),
+      inspect(enc, { depth: 10, showHidden: true }),
+      JSON.stringify(enc.cipherFor()),
+      inspect(enc.cipherFor(), { showHidden: true }),
+      String(new YkcKey(KEY)),
+      JSON.stringify({ k: new YkcKey(KEY) }),
+      inspect(new YkcKey(KEY)),
+    ];
     for (const s of shown) {
       for (const k of [KEY, OTHER_KEY]) {
         expect(s.toLowerCase()).not.toContain(k.toLowerCase());
@@ -160,7 +168,18 @@ describe('keys stay hidden', () => {
 
 describe('wrong key with zero padding', () => {
   it('a decrypted pile code that is no BCD number gives the wrong key away', () => {
-    const login: YkcFrame = { type: 'login', sequence: 0, pileCode: '32010200000001', pileType: 0, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'V1', networkType: 0, sim: '0'.repeat(20), operator: 0 };
+    const login: YkcFrame = {
+      type: 'login',
+      sequence: 0,
+      pileCode: '32010200000001',
+      pileType: 0,
+      gunCount: 1,
+      protocolVersion: 0x10,
+      firmwareVersion: 'V1',
+      networkType: 0,
+      sim: '0'.repeat(20),
+      operator: 0,
+    };
     const bytes = encodeYkcFrame(login, { cipher: new YkcCipher(KEY) });
     expect(decodeYkcFrame(bytes, { cipher: new YkcCipher(KEY) })).toMatchObject({ ok: true, value: { pileCode: '32010200000001' } });
     expect(decodeYkcFrame(bytes, { cipher: new YkcCipher(OTHER_KEY) })).toMatchObject({ ok: false, error: { code: 'YKC_DECRYPT_FAILED', offset: 6 } });

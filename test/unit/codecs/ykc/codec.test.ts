@@ -85,9 +85,7 @@ describe('codec options', () => {
   });
 
   it('gives utc null for a CP56Time2a that is not a date (all zero)', () => {
-    const zero = decodeOk(
-      encodeYkcFrame({ type: 'timeSync', sequence: 1, pileCode: '1', time: { cp56: decodeTime0(), utc: null } }),
-    ) as YkcFrameOf<'timeSync'>;
+    const zero = decodeOk(encodeYkcFrame({ type: 'timeSync', sequence: 1, pileCode: '1', time: { cp56: decodeTime0(), utc: null } })) as YkcFrameOf<'timeSync'>;
     expect(zero.time.utc).toBeNull();
   });
 

@@ -12,7 +12,9 @@ import { encodeYkcFrame } from '../../../../codecs/ykc/index.js';
 import { runCli } from '../../../support/cli.js';
 
 const KEY = '0123456789ABCDEFFEDCBA987654321089ABCDEF01234567';
-const heartbeat = encodeYkcFrame({ type: 'heartbeat', sequence: 7, pileCode: '32010200000001', gun: '01', gunState: 0 }, { cipher: new YkcCipher(KEY, { mode: 'cbc', padding: 'pkcs7' }) }).toString('hex');
+const heartbeat = encodeYkcFrame({ type: 'heartbeat', sequence: 7, pileCode: '32010200000001', gun: '01', gunState: 0 }, { cipher: new YkcCipher(KEY, { mode: 'cbc', padding: 'pkcs7' }) }).toString(
+  'hex',
+);
 
 let dir: string | undefined;
 afterEach(() => {

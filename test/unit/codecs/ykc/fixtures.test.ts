@@ -5,13 +5,7 @@
  * frames around them still come through.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  YKC_FRAME_TYPES,
-  YkcFramer,
-  decodeYkcFrame,
-  encodeYkcFrame,
-  type YkcFrame,
-} from '../../../../codecs/ykc/index.js';
+import { YKC_FRAME_TYPES, YkcFramer, decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
 import { loadFrameFixtures, loadHexFixtures } from '../../../support/fixtures.js';
 import { frameAndDecode as frameAndDecodeOf, frameChunks as frameChunksOf, split, summary } from '../../../support/framing.js';
 import { describeBadFixtures, describeGoodStream } from '../../../support/framing-suites.js';

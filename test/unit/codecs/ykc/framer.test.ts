@@ -17,11 +17,7 @@ const HB = frame('03-heartbeat-spec'); // 17 bytes
 type Seen = { frame: string; offset: number; crc: string } | { error: string; offset: number };
 
 function seen(items: readonly YkcFramerItem[]): Seen[] {
-  return items.map((i) =>
-    i.kind === 'frame'
-      ? { frame: i.frame.toString('hex'), offset: i.offset, crc: i.crcOrder }
-      : { error: i.error.code, offset: i.error.offset },
-  );
+  return items.map((i) => (i.kind === 'frame' ? { frame: i.frame.toString('hex'), offset: i.offset, crc: i.crcOrder } : { error: i.error.code, offset: i.error.offset }));
 }
 
 const f = (bytes: Buffer, offset: number, crc = 'le'): Seen => ({ frame: bytes.toString('hex'), offset, crc });

@@ -18,7 +18,18 @@ const KEY = '0123456789ABCDEF1032547698BADCFE0F1E2D3C4B5A6978';
 const HOST_KEY = '89ABCDEF01234567FEDCBA98765432100123456789ABCDEF';
 const LISTENER_KEY = '111111111111111122222222222222223333333333333333';
 
-const login = (pileCode: string, pileType = 0): YkcFrame => ({ type: 'login', sequence: 0, pileCode, pileType, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'T-1.0', networkType: 0, sim: '0'.repeat(20), operator: 0 });
+const login = (pileCode: string, pileType = 0): YkcFrame => ({
+  type: 'login',
+  sequence: 0,
+  pileCode,
+  pileType,
+  gunCount: 1,
+  protocolVersion: 0x10,
+  firmwareVersion: 'T-1.0',
+  networkType: 0,
+  sim: '0'.repeat(20),
+  operator: 0,
+});
 
 /** The encrypted body's first 8 bytes of `pileCode`'s login under `cipher`. */
 function firstBlock(pileCode: string, cipher: YkcCipher, pileType = 0): Buffer {

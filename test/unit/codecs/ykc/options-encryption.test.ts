@@ -72,8 +72,12 @@ describe('YKC options: encryption', () => {
 
   it('a missing variable, or one that holds no 48-digit key, names the variable and the pointer', async () => {
     expect(await issues('encryption:\n  key: ${YKC_KEY}\n')).toEqual([expect.stringMatching(/^2:\d+: \/encryption\/key: environment variable YKC_KEY is not set$/)]);
-    expect(await issues(`encryption:\n  keys:\n    '${PILE}': \${YKC_PILE_KEY}\n`)).toEqual([expect.stringMatching(new RegExp(`^3:\\d+: /encryption/keys/${PILE}: environment variable YKC_PILE_KEY is not set$`))]);
-    expect(await issues('encryption:\n  key: ${YKC_KEY}\n', { YKC_KEY: KEY.slice(2) })).toEqual([expect.stringMatching(/^2:\d+: \/encryption\/key: environment variable YKC_KEY must hold a 3DES key of 48 hex digits/)]);
+    expect(await issues(`encryption:\n  keys:\n    '${PILE}': \${YKC_PILE_KEY}\n`)).toEqual([
+      expect.stringMatching(new RegExp(`^3:\\d+: /encryption/keys/${PILE}: environment variable YKC_PILE_KEY is not set$`)),
+    ]);
+    expect(await issues('encryption:\n  key: ${YKC_KEY}\n', { YKC_KEY: KEY.slice(2) })).toEqual([
+      expect.stringMatching(/^2:\d+: \/encryption\/key: environment variable YKC_KEY must hold a 3DES key of 48 hex digits/),
+    ]);
   });
 
   it('schema mistakes: mode, padding, IV, key form, pile code, unknown key', async () => {
@@ -82,7 +86,7 @@ describe('YKC options: encryption', () => {
     expect((await issues("encryption:\n  mode: cbc\n  iv: '0011'\n"))[0]).toMatch(/^3:\d+: \/encryption\/iv: /);
     expect(await issues("encryption:\n  iv: '0011223344556677'\n", {})).toEqual([expect.stringMatching(/^2:\d+: \/encryption\/iv: an IV applies to mode cbc only$/)]);
     expect((await issues(`encryption:\n  key: '${KEY.slice(0, 46)}'\n`))[0]).toMatch(/^2:\d+: \/encryption\/key: /);
-    expect((await issues("encryption:\n  key: $YKC_KEY\n"))[0]).toMatch(/^2:\d+: \/encryption\/key: /);
+    expect((await issues('encryption:\n  key: $YKC_KEY\n'))[0]).toMatch(/^2:\d+: \/encryption\/key: /);
     expect((await issues("encryption:\n  keys:\n    '123': ${K}\n"))[0]).toMatch(/\/encryption\/keys/);
     expect((await issues('encryption:\n  keyy: ${K}\n'))[0]).toMatch(/^2:\d+: .*keyy/);
   });

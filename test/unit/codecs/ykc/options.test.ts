@@ -67,7 +67,10 @@ describe('YKC options file', () => {
 
   it('`pilegate serve` exits 2 naming the YKC options file, line and pointer', () => {
     const options = file('ykc.yaml', 'balanceYuan: -5\n');
-    const config = file('pilegate.yaml', `listeners:\n  - { port: 0, host: 127.0.0.1, codec: ykc, mapping: ${JSON.stringify(options)} }\ncsms: { url: "ws://127.0.0.1:9/ocpp" }\nhttp: { port: 0, host: 127.0.0.1 }\n`);
+    const config = file(
+      'pilegate.yaml',
+      `listeners:\n  - { port: 0, host: 127.0.0.1, codec: ykc, mapping: ${JSON.stringify(options)} }\ncsms: { url: "ws://127.0.0.1:9/ocpp" }\nhttp: { port: 0, host: 127.0.0.1 }\n`,
+    );
     const r = spawnCli(['serve', '--config', config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`error CONFIG_INVALID ${options.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:\\d+ /balanceYuan: `));

@@ -9,15 +9,7 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  YKC_ERROR_CODES,
-  YKC_FRAME_TYPES,
-  YkcFramer,
-  crc16Modbus,
-  decodeYkcFrame,
-  encodeYkcFrame,
-  type YkcFrame,
-} from '../../../../codecs/ykc/index.js';
+import { YKC_ERROR_CODES, YKC_FRAME_TYPES, YkcFramer, crc16Modbus, decodeYkcFrame, encodeYkcFrame, type YkcFrame } from '../../../../codecs/ykc/index.js';
 import { loadHexFixtures } from '../../../support/fixtures.js';
 import { mutate, mutation } from '../../../support/mutations.js';
 import { testSeed } from '../../../support/seed.js';
@@ -54,11 +46,7 @@ function fixCrc(frame: Uint8Array): Uint8Array {
 const validFrame = fc
   .tuple(
     fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...CODES) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }),
-    fc.oneof(
-      { weight: 3, arbitrary: fc.constant(-1) },
-      { weight: 2, arbitrary: fc.integer({ min: -8, max: 8 }) },
-      { weight: 1, arbitrary: fc.integer({ min: 0, max: 251 }) },
-    ),
+    fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 2, arbitrary: fc.integer({ min: -8, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 251 }) }),
     fc.uint8Array({ minLength: 260, maxLength: 260 }),
     fc.integer({ min: 0, max: 0xffff }),
     fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }),
@@ -81,17 +69,11 @@ const validFrame = fc
     return fixCrc(frame);
   });
 
-const randomStream = fc
-  .array(fc.oneof(fc.uint8Array({ maxLength: 24 }), validFrame, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 })
-  .map((parts) => Buffer.concat(parts));
+const randomStream = fc.array(fc.oneof(fc.uint8Array({ maxLength: 24 }), validFrame, fc.constant(Uint8Array.of(0x68))), { maxLength: 6 }).map((parts) => Buffer.concat(parts));
 
 /** One to three fixtures, mutated; half the time the first frame's CRC is repaired so the mutation reaches its body decoder. */
 const mutatedStream = fc
-  .tuple(
-    fc.array(fc.constantFrom(...SEED_BYTES), { minLength: 1, maxLength: 3 }),
-    fc.array(mutation, { minLength: 1, maxLength: 4 }),
-    fc.boolean(),
-  )
+  .tuple(fc.array(fc.constantFrom(...SEED_BYTES), { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean())
   .map(([seeds, mutations, repair]) => {
     const first = mutate(seeds[0] as Buffer, mutations);
     if (repair && first.length >= 2 && first[0] === 0x68 && first.length >= (first[1] as number) + 4) {

@@ -16,7 +16,16 @@ const DC: RecordCheckContext = { currentType: 'DC', tariffs: [DEFAULT_TARIFF] };
 
 /** A record of `minutes` ending at T0, `kwh` in the flat period at 1.4 CNY/kWh (the default billing model). */
 const rec = (minutes: number, kwh: number, amountYuan?: number): YkcFrameOf<'transactionRecord'> =>
-  recordFrame({ transactionNo: NO, pileCode: PILE, start: new Date(T0 - minutes * 60_000), end: new Date(T0), meterStartKwh: 100, meterEndKwh: 100 + kwh, ...(amountYuan !== undefined ? { amountYuan } : {}), stopReason: 0x45 });
+  recordFrame({
+    transactionNo: NO,
+    pileCode: PILE,
+    start: new Date(T0 - minutes * 60_000),
+    end: new Date(T0),
+    meterStartKwh: 100,
+    meterEndKwh: 100 + kwh,
+    ...(amountYuan !== undefined ? { amountYuan } : {}),
+    stopReason: 0x45,
+  });
 const reasons = (f: YkcFrameOf<'transactionRecord'>, ctx = DC, o = {}): string[] => checkRecord(f, o, ctx).map((p) => p.reason);
 
 describe('checkRecord', () => {
@@ -108,7 +117,13 @@ describe('checkRecord', () => {
   it('a public record (JCPP, four rates) passes against the billing model it was made with', () => {
     const r = decodeYkcFrame(loadHexFixture(fixturePath('ykc', 'frames', '3b-transaction-record-jcpp-crc-be.hex')).bytes);
     if (!r.ok || r.value.type !== 'transactionRecord') throw new Error('fixture did not decode as a record');
-    const model: YkcTariff = { ...DEFAULT_TARIFF, tip: { electricity: 1.5, service: 0 }, peak: { electricity: 1.3, service: 0 }, flat: { electricity: 1.1, service: 0 }, valley: { electricity: 0.9, service: 0 } };
+    const model: YkcTariff = {
+      ...DEFAULT_TARIFF,
+      tip: { electricity: 1.5, service: 0 },
+      peak: { electricity: 1.3, service: 0 },
+      flat: { electricity: 1.1, service: 0 },
+      valley: { electricity: 0.9, service: 0 },
+    };
     expect(checkRecord(r.value, {}, { currentType: 'AC', tariffs: [model] })).toEqual([]);
   });
 

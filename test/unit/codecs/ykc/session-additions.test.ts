@@ -61,7 +61,12 @@ describe('YKC session additions', () => {
     s.feed(realTimeFrame({ pileCode: PILE, transactionNo: txn, status: 3, plugged: 1, energyKwh: 0 }));
     expect(s.take('sessionStarted')).toEqual([expect.objectContaining({ legacyTransactionId: txn, meterStartWh: 0 })]);
     s.feed(realTimeFrame({ pileCode: PILE, transactionNo: txn, status: 3, plugged: 1, energyKwh: 3.2109 }));
-    expect(s.take('measurements').at(-1)?.values.find((v) => v.measurand === 'energy')).toEqual({ measurand: 'energy', value: 3210.9, raw: 3.2109 });
+    expect(
+      s
+        .take('measurements')
+        .at(-1)
+        ?.values.find((v) => v.measurand === 'energy'),
+    ).toEqual({ measurand: 'energy', value: 3210.9, raw: 3.2109 });
     s.feed(recordFrame({ transactionNo: txn, pileCode: PILE, start: new Date(T0 - 600_000), end: new Date(T0), meterStartKwh: 1200.5, meterEndKwh: 1204.5, stopReason: 0x41 }));
     expect(s.take('transactionRecord')).toEqual([expect.objectContaining({ meterStartWh: 0, meterStopWh: 4000, energyWh: 4000, reason: 'socLimitReached' })]);
     expect(s.take('sessionEnded')).toEqual([expect.objectContaining({ meterStopWh: 4000 })]);

@@ -176,6 +176,12 @@ describe('YKC answers that nothing identifies, and late answers', () => {
     s.session.command({ type: 'reset', id: 'r1', kind: 'hard' });
     s.feed({ type: 'rebootAnswer', sequence: seqOf(s, 'reboot'), pileCode: '99999999999999', result: 1 });
     expect(s.results()).toEqual([]);
-    expect(s.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'ykc frames naming another pile than the logged-in one are ignored (logged once, counted)', data: expect.objectContaining({ pileCode: '99999999999999' }) }));
+    expect(s.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'ykc frames naming another pile than the logged-in one are ignored (logged once, counted)',
+        data: expect.objectContaining({ pileCode: '99999999999999' }),
+      }),
+    );
   });
 });

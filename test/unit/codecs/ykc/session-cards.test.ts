@@ -25,7 +25,8 @@ const cards = (n: number, prefix = 'AB'): { id: string; type: 'card' }[] => Arra
 function answerAll(s: ReturnType<typeof loggedIn>, from = 0): void {
   for (const f of s.cardFrames().slice(from)) {
     if (f.type === 'offlineCardSync') s.feed({ type: 'offlineCardSyncAnswer', sequence: f.sequence, pileCode: PILE, result: 1, failReason: 0 });
-    if (f.type === 'offlineCardClear') s.feed({ type: 'offlineCardClearAnswer', sequence: f.sequence, pileCode: PILE, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
+    if (f.type === 'offlineCardClear')
+      s.feed({ type: 'offlineCardClearAnswer', sequence: f.sequence, pileCode: PILE, results: f.cards.map((physicalCardNo) => ({ physicalCardNo, cleared: 1, failReason: 0 })) });
   }
 }
 
@@ -70,7 +71,16 @@ describe('YKC offline-card list', () => {
 
   it('a differential clears the removed cards and pushes the added ones; non-card tokens are skipped and named', () => {
     const s = loggedIn();
-    s.session.command({ type: 'setLocalList', id: 'D1', update: 'differential', add: [{ id: 'D14B0A54', type: 'card' }, { id: 'APP-1', type: 'app' }], remove: cards(25, 'CD') });
+    s.session.command({
+      type: 'setLocalList',
+      id: 'D1',
+      update: 'differential',
+      add: [
+        { id: 'D14B0A54', type: 'card' },
+        { id: 'APP-1', type: 'app' },
+      ],
+      remove: cards(25, 'CD'),
+    });
     const frames = s.cardFrames();
     expect(frames.map((f) => [f.type, f.type === 'offlineCardSync' ? f.cards.length : f.type === 'offlineCardClear' ? f.cards.length : 0])).toEqual([
       ['offlineCardClear', 24],
@@ -88,9 +98,7 @@ describe('YKC offline-card list', () => {
     if (clear?.type !== 'offlineCardClear' || sync?.type !== 'offlineCardSync') throw new Error('frames');
     s.feed({ type: 'offlineCardClearAnswer', sequence: clear.sequence, pileCode: PILE, results: [{ physicalCardNo: clear.cards[0] ?? '', cleared: 0, failReason: 1 }] });
     s.feed({ type: 'offlineCardSyncAnswer', sequence: sync.sequence, pileCode: PILE, result: 0, failReason: 2 });
-    expect(s.results()).toEqual([
-      { type: 'commandResult', commandId: 'R1', status: 'rejected', reason: '0x46 did not clear 00000000EE000000 (bad card format); 0x44 refused: storage full' },
-    ]);
+    expect(s.results()).toEqual([{ type: 'commandResult', commandId: 'R1', status: 'rejected', reason: '0x46 did not clear 00000000EE000000 (bad card format); 0x44 refused: storage full' }]);
 
     s.session.command({ type: 'setLocalList', id: 'T1', update: 'differential', add: cards(1), remove: [] });
     s.clock.advance(1_000);

@@ -146,7 +146,9 @@ describe('YKC 0x93 -> the result of updateFirmware', () => {
     s.session.command(update());
     s.feed({ type: 'firmwareUpdateAnswer', sequence: 0x7777, pileCode: PILE, status: 0 });
     s.feed({ type: 'firmwareUpdateAnswer', sequence: 0x7778, pileCode: PILE, status: 0 });
-    expect(s.logs).toContainEqual(expect.objectContaining({ level: 'info', message: 'ykc remote update sent (0x94)', data: expect.objectContaining({ commandId: 'fw1', host: SOURCE.host, path: SOURCE.path }) as unknown }));
+    expect(s.logs).toContainEqual(
+      expect.objectContaining({ level: 'info', message: 'ykc remote update sent (0x94)', data: expect.objectContaining({ commandId: 'fw1', host: SOURCE.host, path: SOURCE.path }) as unknown }),
+    );
     expect(JSON.stringify(s.logs)).not.toContain(SOURCE.password);
     expect(JSON.stringify(s.logs)).not.toContain(SOURCE.user);
   });
@@ -155,8 +157,18 @@ describe('YKC 0x93 -> the result of updateFirmware', () => {
 describe('describe (pilegate decode) of a 0x94', () => {
   it('masks the password in the readable dump', () => {
     const lines = describeYkcFrame({
-      type: 'firmwareUpdate', sequence: 1, pileCode: PILE, pileModel: 1, pilePower: 0, serverAddress: '10.0.0.1', serverPort: 21,
-      username: 'u', password: 'hunter2', filePath: '/f.bin', mode: 1, downloadTimeoutMin: 5,
+      type: 'firmwareUpdate',
+      sequence: 1,
+      pileCode: PILE,
+      pileModel: 1,
+      pilePower: 0,
+      serverAddress: '10.0.0.1',
+      serverPort: 21,
+      username: 'u',
+      password: 'hunter2',
+      filePath: '/f.bin',
+      mode: 1,
+      downloadTimeoutMin: 5,
     });
     expect(lines.join('\n')).not.toContain('hunter2');
     expect(lines).toContain('  password: (7 characters, masked)');

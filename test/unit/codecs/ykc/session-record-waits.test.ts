@@ -51,7 +51,12 @@ describe('YKC session: waiting for the record of the previous session', () => {
     expect(last?.values.find((v) => v.measurand === 'energy')?.value).toBe(20);
     // The gun goes on normally: Y's frames are Y's.
     s.feed(charging(Y, 0.05));
-    expect(s.take('measurements').at(-1)?.values.find((v) => v.measurand === 'energy')?.value).toBe(50);
+    expect(
+      s
+        .take('measurements')
+        .at(-1)
+        ?.values.find((v) => v.measurand === 'energy')?.value,
+    ).toBe(50);
     expect(s.take('sessionStarted')).toHaveLength(2);
     // Raised once while kept back (not again by the replay), cleared by the frame without it.
     expect(s.take('fault').map((e) => e.active)).toEqual([true, false]);
@@ -80,7 +85,7 @@ describe('YKC session: waiting for the record of the previous session', () => {
     expect(s.take('sessionEnded')).toHaveLength(1);
   });
 
-  it('the next session does not start before the previous one ended: its start moves to the previous end, but never past the gateway\'s clock', () => {
+  it("the next session does not start before the previous one ended: its start moves to the previous end, but never past the gateway's clock", () => {
     const s = ykcLoggedIn(PILE, 1, { recordWaitMs: 30_000 });
     s.feed(charging(X, 1.5));
     s.clock.advance(1000);
@@ -136,7 +141,7 @@ describe('YKC session: waiting for the record of the previous session', () => {
     expect(s.logs.some((l) => l.level === 'warn' && l.data?.['skipped'] === Y)).toBe(true);
   });
 
-  it('a remote start confirmed (0x33) during the previous session\'s wait starts after its record too', () => {
+  it("a remote start confirmed (0x33) during the previous session's wait starts after its record too", () => {
     const s = ykcLoggedIn(PILE, 1, { recordWaitMs: 30_000 });
     s.feed(charging(X, 1.5));
     s.session.command({ type: 'startCharging', id: 'start-1', connector: 1 });

@@ -17,7 +17,18 @@ const X = `${PILE}01261125155900` + '0001';
 const Y = `${PILE}01261125155900` + '0002';
 
 const forged = (sequence: number) =>
-  recordFrame({ sequence, transactionNo: X, pileCode: PILE, gun: '01', start: new Date(T0 - 600_000), end: new Date(T0 - 1000), meterStartKwh: 0, meterEndKwh: 999.99, amountYuan: 99_999.99, stopReason: 0x45 });
+  recordFrame({
+    sequence,
+    transactionNo: X,
+    pileCode: PILE,
+    gun: '01',
+    start: new Date(T0 - 600_000),
+    end: new Date(T0 - 1000),
+    meterStartKwh: 0,
+    meterEndKwh: 999.99,
+    amountYuan: 99_999.99,
+    stopReason: 0x45,
+  });
 
 describe('YKC session: an implausible record', () => {
   it('is held: reported once, never confirmed, nothing billed; its open session ends without it', () => {
@@ -46,7 +57,9 @@ describe('YKC session: an implausible record', () => {
     s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: X, energyKwh: 1.25 }));
     s.feed(realTimeFrame({ pileCode: PILE, gun: '01', status: 3, plugged: 1, transactionNo: Y, energyKwh: 0 }));
     s.feed(forged(7));
-    expect(s.events.filter((e) => ['sessionStarted', 'sessionEnded', 'transactionRecordHeld'].includes(e.type)).map((e) => [e.type, (e as { legacyTransactionId: string }).legacyTransactionId])).toEqual([
+    expect(
+      s.events.filter((e) => ['sessionStarted', 'sessionEnded', 'transactionRecordHeld'].includes(e.type)).map((e) => [e.type, (e as { legacyTransactionId: string }).legacyTransactionId]),
+    ).toEqual([
       ['sessionStarted', X],
       ['sessionEnded', X],
       ['transactionRecordHeld', X],
@@ -97,7 +110,9 @@ describe('YKC session: an implausible record', () => {
         sink: { event: (e) => e.type === 'transactionRecordHeld' && held.push(e), send: () => undefined, error: () => undefined, close: () => undefined, log: () => undefined },
       });
       session.start();
-      session.receive(encodeYkcFrame({ type: 'login', sequence: 1, pileCode: PILE, pileType: 0, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'SIM-1.0', networkType: 0, sim: '0', operator: 0 }));
+      session.receive(
+        encodeYkcFrame({ type: 'login', sequence: 1, pileCode: PILE, pileType: 0, gunCount: 1, protocolVersion: 0x10, firmwareVersion: 'SIM-1.0', networkType: 0, sim: '0', operator: 0 }),
+      );
       session.receive(encodeYkcFrame(forged(7)));
       session.stop('reconnect');
     }

@@ -123,7 +123,9 @@ describe('YKC session: guns the pile does not have', () => {
 describe('YKC session: records without a transaction number', () => {
   it('are confirmed with 0x40 and logged; no transactionRecord event', () => {
     const s = ykcLoggedIn(PILE, 1);
-    s.feed(recordFrame({ sequence: 12, transactionNo: ZERO, pileCode: PILE, start: new Date(T0 - 1000), end: new Date(T0), meterStartKwh: 0, meterEndKwh: 0, stopReason: 0x4b, physicalCardNo: 'D14B0A54' }));
+    s.feed(
+      recordFrame({ sequence: 12, transactionNo: ZERO, pileCode: PILE, start: new Date(T0 - 1000), end: new Date(T0), meterStartKwh: 0, meterEndKwh: 0, stopReason: 0x4b, physicalCardNo: 'D14B0A54' }),
+    );
     expect(s.take('transactionRecord')).toEqual([]);
     expect(s.sentOf('transactionRecordConfirm')).toEqual([expect.objectContaining({ sequence: 12, transactionNo: ZERO, result: 0 })]);
     expect(s.logs.some((l) => l.level === 'warn' && l.data?.['transactionNo'] === ZERO)).toBe(true);

@@ -158,9 +158,23 @@ describe('YKC session: real-time data', () => {
   it('BMS frames -> evInfo', () => {
     const s = loggedIn();
     s.feed({
-      type: 'bmsDemand', sequence: 9, transactionNo: '0'.repeat(32), pileCode: PILE, gun: '02', demandVoltageV: 400, demandCurrentA: 50, chargeMode: 2,
-      measuredVoltageV: 399, measuredCurrentA: 49, maxCellVoltageV: 3.5, maxCellVoltageGroup: 1, socPercent: 72, remainingTimeMin: 30,
-      outputVoltageV: 400, outputCurrentA: 50, chargeTimeMin: 10,
+      type: 'bmsDemand',
+      sequence: 9,
+      transactionNo: '0'.repeat(32),
+      pileCode: PILE,
+      gun: '02',
+      demandVoltageV: 400,
+      demandCurrentA: 50,
+      chargeMode: 2,
+      measuredVoltageV: 399,
+      measuredCurrentA: 49,
+      maxCellVoltageV: 3.5,
+      maxCellVoltageGroup: 1,
+      socPercent: 72,
+      remainingTimeMin: 30,
+      outputVoltageV: 400,
+      outputCurrentA: 50,
+      chargeTimeMin: 10,
     });
     expect(s.take('evInfo')).toEqual([{ type: 'evInfo', connector: 2, socPercent: 72 }]);
   });
@@ -183,7 +197,16 @@ describe('YKC session: sessions and records', () => {
     s.feed(realTimeFrame({ pileCode: PILE, transactionNo: confirm?.transactionNo ?? '', status: 3, plugged: 1 }));
     expect(s.take('sessionStarted')).toEqual([expect.objectContaining({ legacyTransactionId: confirm?.transactionNo, idToken: { id: 'D14B0A54', type: 'card' } })]);
     // its record: transactionRecord first, then sessionEnded once (not again on a resend)
-    const rec = recordFrame({ transactionNo: confirm?.transactionNo ?? '', pileCode: PILE, start: new Date(T0), end: new Date(T0 + 60_000), meterStartKwh: 1, meterEndKwh: 2, stopReason: 0x4b, physicalCardNo: 'D14B0A54' });
+    const rec = recordFrame({
+      transactionNo: confirm?.transactionNo ?? '',
+      pileCode: PILE,
+      start: new Date(T0),
+      end: new Date(T0 + 60_000),
+      meterStartKwh: 1,
+      meterEndKwh: 2,
+      stopReason: 0x4b,
+      physicalCardNo: 'D14B0A54',
+    });
     s.feed(rec);
     s.feed({ ...rec, sequence: 1 });
     const tail = s.events.filter((e) => e.type === 'transactionRecord' || e.type === 'sessionEnded').map((e) => e.type);
@@ -223,9 +246,7 @@ describe('YKC session: sessions and records', () => {
     expect(s.sentOf('remoteStart')[1]?.transactionNo).not.toBe(start?.transactionNo);
     s.feed({ type: 'remoteStartResult', sequence: 40, transactionNo: start?.transactionNo ?? '', pileCode: PILE, gun: '02', result: 1, failReason: 0 });
     expect(s.take('commandResult')).toEqual([expect.objectContaining({ commandId: 'c1', status: 'accepted' })]);
-    expect(s.take('sessionStarted')).toEqual([
-      expect.objectContaining({ connector: 2, legacyTransactionId: start?.transactionNo, commandId: 'c1', idToken: { id: 'ABCD1234', type: 'card' } }),
-    ]);
+    expect(s.take('sessionStarted')).toEqual([expect.objectContaining({ connector: 2, legacyTransactionId: start?.transactionNo, commandId: 'c1', idToken: { id: 'ABCD1234', type: 'card' } })]);
     s.feed({ type: 'remoteStartResult', sequence: 41, transactionNo: s.sentOf('remoteStart')[1]?.transactionNo ?? '', pileCode: PILE, gun: '01', result: 0, failReason: 3 });
     expect(s.take('commandResult')[1]).toMatchObject({ commandId: 'c2', status: 'rejected', reason: 'deviceFault', raw: 3 });
   });
@@ -292,7 +313,17 @@ describe('YKC session: sessions and records', () => {
 
   it('a v1.7 record (0x3D) is reported the same way', () => {
     const s = loggedIn();
-    const base = recordFrame({ transactionNo: '2'.repeat(32), pileCode: PILE, start: new Date(T0 - 1000), end: new Date(T0), meterStartKwh: 5, meterEndKwh: 6.5, stopReason: 0x40, tradeFlag: 5, vin: 'LSVAU2180N2183294' });
+    const base = recordFrame({
+      transactionNo: '2'.repeat(32),
+      pileCode: PILE,
+      start: new Date(T0 - 1000),
+      end: new Date(T0),
+      meterStartKwh: 5,
+      meterEndKwh: 6.5,
+      stopReason: 0x40,
+      tradeFlag: 5,
+      vin: 'LSVAU2180N2183294',
+    });
     s.feed({ ...base, type: 'transactionRecordV17', meterSerial: '000000000001', meterCiphertext: '00'.repeat(34), meterProtocolVersion: 1, meterEncryption: 0 });
     expect(s.take('transactionRecord')).toEqual([
       expect.objectContaining({ legacyTransactionId: '2'.repeat(32), energyWh: 1500, reason: 'remote', idToken: { id: 'LSVAU2180N2183294', type: 'vin' } }),
@@ -302,7 +333,14 @@ describe('YKC session: sessions and records', () => {
   it('stop reasons go through mappings/ykc/stop-reasons.yaml with the raw code kept', () => {
     const s = loggedIn();
     const base = { transactionNo: '1'.repeat(32), pileCode: PILE, start: new Date(T0 - 1000), end: new Date(T0), meterStartKwh: 1, meterEndKwh: 2 };
-    for (const [code, reason] of [[0x40, 'remote'], [0x41, 'socLimitReached'], [0x50, 'emergencyStop'], [0x6b, 'evDisconnected'], [0x83, 'powerLoss'], [0x78, 'other']] as const) {
+    for (const [code, reason] of [
+      [0x40, 'remote'],
+      [0x41, 'socLimitReached'],
+      [0x50, 'emergencyStop'],
+      [0x6b, 'evDisconnected'],
+      [0x83, 'powerLoss'],
+      [0x78, 'other'],
+    ] as const) {
       s.feed(recordFrame({ ...base, stopReason: code }));
       expect(s.take('transactionRecord').at(-1)).toMatchObject({ reason, rawReason: code });
     }
@@ -359,7 +397,9 @@ describe('YKC session: other commands', () => {
     s.session.command({ type: 'startCharging', id: 'c1', connector: 1 });
     const txn = s.sentOf('remoteStart')[0]?.transactionNo ?? '';
     s.feed({ type: 'remoteStartResult', sequence: 1, transactionNo: txn, pileCode: PILE, gun: '01', result: 0, failReason: 5 });
-    expect(s.take('commandResult')).toEqual([expect.objectContaining({ commandId: 'c1', status: 'accepted', reason: 'gunNotPlugged: the pile starts once the gun is plugged in (within 60 s)', raw: 5 })]);
+    expect(s.take('commandResult')).toEqual([
+      expect.objectContaining({ commandId: 'c1', status: 'accepted', reason: 'gunNotPlugged: the pile starts once the gun is plugged in (within 60 s)', raw: 5 }),
+    ]);
     expect(s.take('sessionStarted')).toHaveLength(0);
     s.clock.advance(20_000);
     s.feed({ type: 'remoteStartResult', sequence: 2, transactionNo: txn, pileCode: PILE, gun: '01', result: 1, failReason: 0 });

@@ -21,7 +21,10 @@ describe('StationDiagnostics', () => {
     const d = new StationDiagnostics(8192, () => Date.parse('2026-12-07T00:00:00Z'));
     const c = d.connection('10.0.0.1:5000');
     const written: string[] = [];
-    const log = c.wrap((_level, message) => written.push(message), (level) => level !== 'debug');
+    const log = c.wrap(
+      (_level, message) => written.push(message),
+      (level) => level !== 'debug',
+    );
     log('info', 'station engine started', { csmsUrl: 'ws://csms/ocpp', password: 'hunter2-secret', nested: { secret: 's3', key: 'k' } });
     log('debug', 'CALL sent', { action: 'Heartbeat' });
     c.bind('CS-2', undefined);

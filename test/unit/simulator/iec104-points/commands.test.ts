@@ -90,7 +90,12 @@ describe('ChargerSimulator: commands', () => {
     h.send({ typeId: TI.C_DC_NA_1, objects: [dco(0x6001, 2)] });
     h.send({ typeId: TI.C_DC_NA_1, objects: [dco(0x6001, 2, true)] });
     h.send({ typeId: TI.C_DC_NA_1, objects: [dco(0x6001, 1)] });
-    expect(h.take().filter((a) => a.typeId === TI.C_DC_NA_1).map((a) => [a.negative, (a.objects[0] as { select: boolean }).select])).toEqual([
+    expect(
+      h
+        .take()
+        .filter((a) => a.typeId === TI.C_DC_NA_1)
+        .map((a) => [a.negative, (a.objects[0] as { select: boolean }).select]),
+    ).toEqual([
       [false, true],
       [true, false],
       [false, true],

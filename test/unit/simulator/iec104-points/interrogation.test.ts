@@ -41,9 +41,17 @@ describe('ChargerSimulator: general interrogation', () => {
     expect(replies.every((a) => a.commonAddress === CA)).toBe(true);
     const [, sp, nb, nc] = replies;
     expect(values(sp)).toEqual({
-      0x01: false, 0x02: false, 0x03: false, 0x04: false,
-      0x11: false, 0x12: false, 0x13: false, 0x14: false,
-      0x21: false, 0x22: false, 0x23: true, // charger in service
+      0x01: false,
+      0x02: false,
+      0x03: false,
+      0x04: false,
+      0x11: false,
+      0x12: false,
+      0x13: false,
+      0x14: false,
+      0x21: false,
+      0x22: false,
+      0x23: true, // charger in service
     });
     // State code 0 = available; SoC 0 unplugged; 25.0 °C and a 30.0 °C cabinet at 0.1 °C per unit.
     expect(values(nb)).toEqual({ 0x4001: 0, 0x4005: 0, 0x4006: 250, 0x4011: 0, 0x4015: 0, 0x4016: 250, 0x4021: 300 });

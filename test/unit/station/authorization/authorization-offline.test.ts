@@ -32,7 +32,12 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 async function station(preset: Record<string, string> = {}, options: { rpcTimeoutMs?: number } = {}) {
   const store = new MemoryStore();
   const clock = new FakeClock(Date.UTC(2025, 0, 6, 8));
-  const dm = await DeviceModel.load({ store, capabilities: PILE_CAPABILITIES, config: { identity: 'CS-AO', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' }, now: () => new Date(clock.now()) });
+  const dm = await DeviceModel.load({
+    store,
+    capabilities: PILE_CAPABILITIES,
+    config: { identity: 'CS-AO', securityProfile: 1, basicAuthPassword: 'Initial-Pass_0123456' },
+    now: () => new Date(clock.now()),
+  });
   const values = Object.entries(preset).map(([path, attributeValue]) => {
     const [component, variable] = path.split('.') as [string, string];
     return { component: { name: component }, variable: { name: variable }, attributeValue };
@@ -81,7 +86,10 @@ async function station(preset: Record<string, string> = {}, options: { rpcTimeou
 
 describe('Authorization while the CSMS cannot answer', () => {
   it('a boot accepted earlier with the connection gone: the offline policy answers at once and no AuthorizeRequest waits for the next connection', async () => {
-    for (const [policy, accepted] of [['true', true], ['false', false]] as const) {
+    for (const [policy, accepted] of [
+      ['true', true],
+      ['false', false],
+    ] as const) {
       const s = await station({ 'AuthCtrlr.OfflineTxForUnknownIdEnabled': policy });
       s.rpc.attach(s.transport);
       s.rpc.detach('CSMS went away');
@@ -95,7 +103,10 @@ describe('Authorization while the CSMS cannot answer', () => {
 
   it('LocalAuthorizeOffline with the connection gone: a listed token follows its list status, an unknown one the policy', async () => {
     const s = await station({ 'AuthCtrlr.LocalAuthorizeOffline': 'true', 'AuthCtrlr.OfflineTxForUnknownIdEnabled': 'false' });
-    await s.localList([{ idToken: { idToken: 'AA01', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } }, { idToken: { idToken: 'AA02', type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } }]);
+    await s.localList([
+      { idToken: { idToken: 'AA01', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } },
+      { idToken: { idToken: 'AA02', type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } },
+    ]);
     expect(await s.auth.authorize({ idToken: 'AA01', type: 'ISO14443' })).toEqual({ accepted: true, reason: 'offline: Accepted in the local list' });
     expect(await s.auth.authorize({ idToken: 'AA02', type: 'ISO14443' })).toEqual({ accepted: false, reason: 'offline: Blocked in the local list' });
     expect(await s.auth.authorize({ idToken: 'ZZ99', type: 'ISO14443' })).toMatchObject({ accepted: false });

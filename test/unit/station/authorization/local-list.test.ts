@@ -145,7 +145,10 @@ describe('LocalList (D01/D02)', () => {
     expect(s.list.state).toEqual({ version: 10, size: 901 });
     await s.send({ versionNumber: 12, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted')] });
     await s.dm.set([{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Enabled' }, attributeValue: 'false' }]);
-    expect(await s.send({ versionNumber: 13, updateType: 'Differential', localAuthorizationList: [card('FF01', 'Accepted')] })).toMatchObject({ status: 'Failed', statusInfo: { reasonCode: 'Disabled' } });
+    expect(await s.send({ versionNumber: 13, updateType: 'Differential', localAuthorizationList: [card('FF01', 'Accepted')] })).toMatchObject({
+      status: 'Failed',
+      statusInfo: { reasonCode: 'Disabled' },
+    });
     // Disabled: the list is kept but no longer used.
     expect(s.list.lookup({ idToken: 'AA01', type: 'ISO14443' })).toBeUndefined();
     expect(s.list.state).toEqual({ version: 12, size: 1 });
@@ -171,13 +174,44 @@ describe('LocalList (D01/D02)', () => {
     await s.send({ versionNumber: 3, updateType: 'Differential', localAuthorizationList: [card('AA05', 'Accepted'), card('AA02'), card('AA04', 'Invalid')] });
     await s.send({ versionNumber: 3, updateType: 'Differential', localAuthorizationList: [card('AA06', 'Accepted')] });
     expect(s.commands).toEqual([
-      { type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA01', type: 'card' }, { id: 'AA02', type: 'card' }, { id: 'K1', type: 'password' }], remove: [] },
-      { type: 'setLocalList', id: 'locallist-2', update: 'full', add: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }, { id: 'K1', type: 'password' }] },
-      { type: 'setLocalList', id: 'locallist-3', update: 'differential', add: [{ id: 'AA05', type: 'card' }], remove: [{ id: 'AA02', type: 'card' }, { id: 'AA04', type: 'card' }] },
+      {
+        type: 'setLocalList',
+        id: 'locallist-1',
+        update: 'full',
+        add: [
+          { id: 'AA01', type: 'card' },
+          { id: 'AA02', type: 'card' },
+          { id: 'K1', type: 'password' },
+        ],
+        remove: [],
+      },
+      {
+        type: 'setLocalList',
+        id: 'locallist-2',
+        update: 'full',
+        add: [
+          { id: 'AA02', type: 'card' },
+          { id: 'AA04', type: 'card' },
+        ],
+        remove: [
+          { id: 'AA01', type: 'card' },
+          { id: 'K1', type: 'password' },
+        ],
+      },
+      {
+        type: 'setLocalList',
+        id: 'locallist-3',
+        update: 'differential',
+        add: [{ id: 'AA05', type: 'card' }],
+        remove: [
+          { id: 'AA02', type: 'card' },
+          { id: 'AA04', type: 'card' },
+        ],
+      },
     ]);
   });
 
-  it("resends the whole list when the charger connects after a change it did not confirm, and only then", async () => {
+  it('resends the whole list when the charger connects after a change it did not confirm, and only then', async () => {
     const s = await station();
     await s.send({ versionNumber: 1, updateType: 'Full', localAuthorizationList: [card('AA01', 'Accepted'), card('AA02', 'Accepted')] });
     expect(await s.answer('locallist-1', 'accepted')).toBe(true);
@@ -189,7 +223,16 @@ describe('LocalList (D01/D02)', () => {
     await s.send({ versionNumber: 2, updateType: 'Differential', localAuthorizationList: [card('AA01'), card('AA03', 'Accepted')] });
     await s.answer('locallist-2', 'rejected');
     await s.connected();
-    expect(s.commands.at(-1)).toEqual({ type: 'setLocalList', id: 'locallist-3', update: 'full', add: [{ id: 'AA02', type: 'card' }, { id: 'AA03', type: 'card' }], remove: [{ id: 'AA01', type: 'card' }] });
+    expect(s.commands.at(-1)).toEqual({
+      type: 'setLocalList',
+      id: 'locallist-3',
+      update: 'full',
+      add: [
+        { id: 'AA02', type: 'card' },
+        { id: 'AA03', type: 'card' },
+      ],
+      remove: [{ id: 'AA01', type: 'card' }],
+    });
     await s.answer('locallist-3', 'accepted');
     await s.connected();
     expect(s.commands).toHaveLength(3);
@@ -240,7 +283,18 @@ describe('LocalList (D01/D02)', () => {
 
     const next = await station({ store });
     await next.connected();
-    expect(next.commands).toEqual([{ type: 'setLocalList', id: 'locallist-1', update: 'full', add: [{ id: 'AA01', type: 'card' }, { id: 'AA02', type: 'card' }], remove: [] }]);
+    expect(next.commands).toEqual([
+      {
+        type: 'setLocalList',
+        id: 'locallist-1',
+        update: 'full',
+        add: [
+          { id: 'AA01', type: 'card' },
+          { id: 'AA02', type: 'card' },
+        ],
+        remove: [],
+      },
+    ]);
   });
 
   it('resends an installed list once when nothing is known of the charger copy, and never without a list', async () => {

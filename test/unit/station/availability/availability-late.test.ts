@@ -88,7 +88,8 @@ async function station(caps: Partial<Capabilities> = {}, outcome: (c: ChargerCom
   const availability = new Availability(ctx, commands);
   const reset = new Reset(ctx, commands);
   await availability.load();
-  for (const connector of [1, 2]) availability.chargerStatus({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: new Date(clock.now()).toISOString() });
+  for (const connector of [1, 2])
+    availability.chargerStatus({ type: 'connectorStatus', connector, status: 'available', plugged: false, chargingState: 'idle', at: new Date(clock.now()).toISOString() });
   statuses.length = 0;
   /** The charger's answer to the last command sent (or to `id`). */
   const answer = async (status: 'accepted' | 'rejected', id = sent.at(-1)?.id ?? ''): Promise<void> => {
@@ -149,7 +150,8 @@ describe('ChangeAvailability confirmed late', () => {
 });
 
 describe('a station-wide change told to each connector (no whole-charger command)', () => {
-  const perConnector = (c: ChargerCommand): CommandOutcome => (c.type === 'setAvailability' && c.connector === 0 ? { status: 'notSupported', reason: 'no availability command for connector 0' } : { status: 'sent' });
+  const perConnector = (c: ChargerCommand): CommandOutcome =>
+    c.type === 'setAvailability' && c.connector === 0 ? { status: 'notSupported', reason: 'no availability command for connector 0' } : { status: 'sent' };
   /** The id of the last availability command sent to `connector`. */
   const lastTo = (sent: readonly ChargerCommand[], connector: number): string => sent.findLast((c) => c.type === 'setAvailability' && c.connector === connector)?.id ?? '';
 

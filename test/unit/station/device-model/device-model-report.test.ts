@@ -18,8 +18,7 @@ const DC: Capabilities = {
 };
 const CONFIG: DeviceModelConfig = { identity: 'CS-9', securityProfile: 2, basicAuthPassword: 'Secret-Password-0123', organizationName: 'Acme' };
 
-const load = (capabilities: Capabilities = DC, config: DeviceModelConfig = CONFIG): Promise<DeviceModel> =>
-  DeviceModel.load({ store: new MemoryStore(), capabilities, config });
+const load = (capabilities: Capabilities = DC, config: DeviceModelConfig = CONFIG): Promise<DeviceModel> => DeviceModel.load({ store: new MemoryStore(), capabilities, config });
 
 type Mutability = 'RO' | 'RW' | 'WO' | 'any';
 /**
@@ -85,12 +84,7 @@ const MUTABILITY = { RO: 'ReadOnly', RW: 'ReadWrite', WO: 'WriteOnly' } as const
 
 function find(items: ReportDataType[], component: string, variable: string, instance?: string, evse?: number, connectorId?: number): ReportDataType | undefined {
   return items.find(
-    (r) =>
-      r.component.name === component &&
-      r.component.evse?.id === evse &&
-      r.component.evse?.connectorId === connectorId &&
-      r.variable.name === variable &&
-      r.variable.instance === instance,
+    (r) => r.component.name === component && r.component.evse?.id === evse && r.component.evse?.connectorId === connectorId && r.variable.name === variable && r.variable.instance === instance,
   );
 }
 
@@ -110,9 +104,7 @@ describe('DeviceModel reports', () => {
     const dm = await load();
     const items = dm.report('FullInventory') ?? [];
     for (const [component, variable, instance, mutability, dataType] of REQUIRED) {
-      const places: [string, number?, number?][] = component.endsWith('*')
-        ? [1, 2].map((n) => [component.slice(0, -1), n, component === 'Connector*' ? 1 : undefined])
-        : [[component]];
+      const places: [string, number?, number?][] = component.endsWith('*') ? [1, 2].map((n) => [component.slice(0, -1), n, component === 'Connector*' ? 1 : undefined]) : [[component]];
       for (const [name, evse, connectorId] of places) {
         const item = find(items, name, variable, instance, evse, connectorId);
         const label = `${name}${evse === undefined ? '' : `@${evse}`}.${variable}${instance === undefined ? '' : `[${instance}]`}`;
@@ -155,17 +147,26 @@ describe('DeviceModel reports', () => {
     const dm = await load();
     const names = (items: ReportDataType[]): string[] =>
       items.map((r) => `${r.component.name}${r.component.evse ? `@${r.component.evse.id}` : ''}.${r.variable.name}${r.variable.instance ? `[${r.variable.instance}]` : ''}`);
-    expect(names(dm.reportFiltered([{ component: { name: 'AuthCtrlr' } }]))).toEqual(['AuthCtrlr.AuthorizeRemoteStart', 'AuthCtrlr.LocalAuthorizeOffline', 'AuthCtrlr.LocalPreAuthorize', 'AuthCtrlr.OfflineTxForUnknownIdEnabled']);
+    expect(names(dm.reportFiltered([{ component: { name: 'AuthCtrlr' } }]))).toEqual([
+      'AuthCtrlr.AuthorizeRemoteStart',
+      'AuthCtrlr.LocalAuthorizeOffline',
+      'AuthCtrlr.LocalPreAuthorize',
+      'AuthCtrlr.OfflineTxForUnknownIdEnabled',
+    ]);
     expect(names(dm.reportFiltered([{ component: { name: 'DeviceDataCtrlr' }, variable: { name: 'ItemsPerMessage' } }]))).toEqual([
       'DeviceDataCtrlr.ItemsPerMessage[GetReport]',
       'DeviceDataCtrlr.ItemsPerMessage[GetVariables]',
       'DeviceDataCtrlr.ItemsPerMessage[SetVariables]',
     ]);
     expect(names(dm.reportFiltered([{ component: { name: 'EVSE' }, variable: { name: 'Power' } }]))).toEqual(['EVSE@1.Power', 'EVSE@2.Power']);
-    expect(names(dm.reportFiltered([{ component: { name: 'EVSE', evse: { id: 2 } }, variable: { name: 'Power' } }, { component: { name: 'ClockCtrlr' }, variable: { name: 'TimeSource' } }]))).toEqual([
-      'EVSE@2.Power',
-      'ClockCtrlr.TimeSource',
-    ]);
+    expect(
+      names(
+        dm.reportFiltered([
+          { component: { name: 'EVSE', evse: { id: 2 } }, variable: { name: 'Power' } },
+          { component: { name: 'ClockCtrlr' }, variable: { name: 'TimeSource' } },
+        ]),
+      ),
+    ).toEqual(['EVSE@2.Power', 'ClockCtrlr.TimeSource']);
     expect(dm.reportFiltered([{ component: { name: 'NoSuchCtrlr' } }])).toEqual([]);
     expect(dm.reportFiltered()).toHaveLength(dm.variables.length);
   });
@@ -199,7 +200,11 @@ describe('DeviceModel honesty and topology', () => {
   it('offers only the measurands the charger has, and none OCPP 2.0.1 cannot name (temperature)', async () => {
     const dm = await load({ ...DC, measurands: new Set(['energy', 'current', 'temperature']) });
     const items = dm.report('FullInventory') ?? [];
-    for (const [c, v] of [['SampledDataCtrlr', 'TxUpdatedMeasurands'], ['SampledDataCtrlr', 'TxStartedMeasurands'], ['AlignedDataCtrlr', 'Measurands']]) {
+    for (const [c, v] of [
+      ['SampledDataCtrlr', 'TxUpdatedMeasurands'],
+      ['SampledDataCtrlr', 'TxStartedMeasurands'],
+      ['AlignedDataCtrlr', 'Measurands'],
+    ]) {
       expect(find(items, c as string, v as string)?.variableCharacteristics?.valuesList).toBe('Energy.Active.Import.Register,Current.Import');
     }
     expect(dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands')).toEqual(['Energy.Active.Import.Register', 'Current.Import']);
@@ -238,7 +243,9 @@ describe('DeviceModel honesty and topology', () => {
       { id: 2, connectorId: 1 },
       { id: 3, connectorId: 1 },
     ]);
-    expect([dc.getNumber('ChargingStation', 'SupplyPhases'), dc.getNumber('EVSE', 'SupplyPhases', { evse: 3 }), dc.getNumber('Connector', 'SupplyPhases', { evse: 3, connector: 1 })]).toEqual([3, 0, 0]);
+    expect([dc.getNumber('ChargingStation', 'SupplyPhases'), dc.getNumber('EVSE', 'SupplyPhases', { evse: 3 }), dc.getNumber('Connector', 'SupplyPhases', { evse: 3, connector: 1 })]).toEqual([
+      3, 0, 0,
+    ]);
     expect(dc.getString('Connector', 'ConnectorType', { evse: 1, connector: 1 })).toBe('cCCS2');
 
     const ac7 = await load({ ...DC, currentType: 'AC', connectorCount: 1, maxPowerW: 7000 });

@@ -143,11 +143,7 @@ describe('DeviceModel.set (SetVariables)', () => {
 
   it('answers unknown addresses and other attribute types like GetVariables', async () => {
     const dm = await load();
-    const results = await dm.set([
-      setReq('NoSuchCtrlr', 'X', '1'),
-      setReq('OCPPCommCtrlr', 'NoSuch', '1'),
-      { ...setReq('OCPPCommCtrlr', 'HeartbeatInterval', '60'), attributeType: 'MaxSet' },
-    ]);
+    const results = await dm.set([setReq('NoSuchCtrlr', 'X', '1'), setReq('OCPPCommCtrlr', 'NoSuch', '1'), { ...setReq('OCPPCommCtrlr', 'HeartbeatInterval', '60'), attributeType: 'MaxSet' }]);
     expect(results.map((r) => r.attributeStatus)).toEqual(['UnknownComponent', 'UnknownVariable', 'NotSupportedAttributeType']);
     expect(results[2]?.attributeType).toBe('MaxSet');
   });

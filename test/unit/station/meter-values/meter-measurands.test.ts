@@ -41,7 +41,7 @@ describe('periodic samples (SampledDataCtrlr.TxUpdatedInterval)', () => {
     expect(sampled(periodic[0])).toEqual(['Voltage=401', 'Current.Import=100', 'Power.Active.Import=40000', 'Energy.Active.Import.Register=1100', 'SoC=41']);
   });
 
-  it('wait for a fresh reading of a configured measurand: an unconfigured one does not send the last tick\'s register', async () => {
+  it("wait for a fresh reading of a configured measurand: an unconfigured one does not send the last tick's register", async () => {
     // TxUpdatedMeasurands is the energy register alone; each tick the charger sends voltage first.
     const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register' }, DC);
     await s.tx.sessionStarted(started('A', T0));
@@ -116,7 +116,7 @@ describe('periodic samples (SampledDataCtrlr.TxUpdatedInterval)', () => {
 });
 
 describe('flagged energy register readings (Measurement.quality)', () => {
-  it('are never a sample\'s register nor the reading a stale transaction ends with', async () => {
+  it("are never a sample's register nor the reading a stale transaction ends with", async () => {
     const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register,Voltage' }, DC);
     await s.tx.sessionStarted(started('A', T0, { meterStartWh: 1000 }));
     await s.tx.measurements(measured(T0 + 10 * S, [{ measurand: 'energy', value: 1100 }]));
@@ -139,7 +139,11 @@ describe('flagged energy register readings (Measurement.quality)', () => {
 
 describe('Ended samples (SampledDataCtrlr.TxEndedInterval)', () => {
   it('carry the latest value of every TxEndedMeasurand', async () => {
-    const s = await transactions(undefined, { 'SampledDataCtrlr.TxUpdatedInterval': '0', 'SampledDataCtrlr.TxEndedInterval': '60', 'SampledDataCtrlr.TxEndedMeasurands': 'Energy.Active.Import.Register,Power.Active.Import' }, DC);
+    const s = await transactions(
+      undefined,
+      { 'SampledDataCtrlr.TxUpdatedInterval': '0', 'SampledDataCtrlr.TxEndedInterval': '60', 'SampledDataCtrlr.TxEndedMeasurands': 'Energy.Active.Import.Register,Power.Active.Import' },
+      DC,
+    );
     await s.tx.sessionStarted(started('A', T0, { meterStartWh: 0 }));
     await oneByOne(s.tx, T0 + 30 * S, [
       { measurand: 'power', value: 7000 },

@@ -54,7 +54,10 @@ describe('checkNetworkProfile', () => {
     const wss = { ocppCsmsUrl: 'wss://csms.example/ocpp' };
     expect(checkNetworkProfile(req(2, { ...wss, securityProfile: 2 }), ctx())).toMatchObject({ reasonCode: 'InvalidNetworkConf', info: expect.stringContaining('CSMS root') });
     expect(checkNetworkProfile(req(2, { ...wss, securityProfile: 2 }), ctx({ tls: { ca: pem.ca } }))).toMatchObject({ slot: 2, securityProfile: 2 });
-    expect(checkNetworkProfile(req(3, { ...wss, securityProfile: 3 }), ctx({ tls: { ca: pem.ca } }))).toMatchObject({ reasonCode: 'InvalidNetworkConf', info: expect.stringContaining('client certificate') });
+    expect(checkNetworkProfile(req(3, { ...wss, securityProfile: 3 }), ctx({ tls: { ca: pem.ca } }))).toMatchObject({
+      reasonCode: 'InvalidNetworkConf',
+      info: expect.stringContaining('client certificate'),
+    });
     expect(checkNetworkProfile(req(3, { ...wss, securityProfile: 3 }), ctx({ tls: pem, password: undefined }))).toMatchObject({ slot: 3, securityProfile: 3 });
     // A client key OpenSSL cannot load (one character changed) is refused too.
     const other = { ...pem, key: pem.key.replace(/[A-Za-z]/, (ch) => (ch === 'A' ? 'B' : 'A')) };

@@ -10,7 +10,7 @@ import { MIN, started, T0, transactions } from '../transactions/transactions-har
 const request = (remoteStartId: number, idToken = 'APP-1'): RemoteStart => ({ remoteStartId, idToken: { idToken, type: 'Central' } });
 
 describe('remote starts', () => {
-  it('a session the charger started by itself is not taken for a waiting remote start; the command\'s own session is', async () => {
+  it("a session the charger started by itself is not taken for a waiting remote start; the command's own session is", async () => {
     const { tx, events } = await transactions();
     const r = request(77);
     tx.remoteStarts.expect(1, r);

@@ -96,7 +96,17 @@ describe('stacking', () => {
   });
 
   it('merges periods while the limit does not change', () => {
-    const profiles = [installed({ id: 1, periods: [[0, 7_000], [600, 7_000], [1200, 5_000]] }), installed({ id: 2, stackLevel: 1, start: T0 + 30 * MIN, periods: [[0, 5_000]] })];
+    const profiles = [
+      installed({
+        id: 1,
+        periods: [
+          [0, 7_000],
+          [600, 7_000],
+          [1200, 5_000],
+        ],
+      }),
+      installed({ id: 2, stackLevel: 1, start: T0 + 30 * MIN, periods: [[0, 5_000]] }),
+    ];
     expect(composite(profiles, 1, 3600)).toEqual([
       [0, 7_000],
       [1200, 5_000],
@@ -108,7 +118,15 @@ describe('priority of purposes', () => {
   const tx = { id: 'tx-1', startedAt: T0 - 10 * MIN };
   const profiles = [
     installed({ id: 1, purpose: 'TxDefaultProfile', stackLevel: 4, periods: [[0, 11_000]] }),
-    installed({ id: 2, purpose: 'TxProfile', transactionId: 'tx-1', periods: [[0, 7_000], [1800, 12_000]] }),
+    installed({
+      id: 2,
+      purpose: 'TxProfile',
+      transactionId: 'tx-1',
+      periods: [
+        [0, 7_000],
+        [1800, 12_000],
+      ],
+    }),
     installed({ id: 3, purpose: 'ChargingStationMaxProfile', start: T0 + 20 * MIN, periods: [[0, 9_000]] }),
     installed({ id: 4, purpose: 'TxProfile', transactionId: 'other-tx', stackLevel: 8, periods: [[0, 1_000]] }),
   ];
@@ -133,13 +151,33 @@ describe('priority of purposes', () => {
   });
 
   it('Relative schedules start at the transaction start', () => {
-    const rel = [installed({ id: 1, purpose: 'TxProfile', kind: 'Relative', transactionId: 'tx-1', periods: [[0, 5_000], [1200, 8_000]] })];
+    const rel = [
+      installed({
+        id: 1,
+        purpose: 'TxProfile',
+        kind: 'Relative',
+        transactionId: 'tx-1',
+        periods: [
+          [0, 5_000],
+          [1200, 8_000],
+        ],
+      }),
+    ];
     expect(composite(rel, 1, 3600, 'W', { transaction: tx })).toEqual([
       [0, 5_000],
       [600, 8_000],
     ]);
     // The live limit without a transaction is what a session starting now would get: no change ahead.
-    const def = [installed({ id: 1, kind: 'Relative', periods: [[0, 5_000], [1200, 8_000]] })];
+    const def = [
+      installed({
+        id: 1,
+        kind: 'Relative',
+        periods: [
+          [0, 5_000],
+          [1200, 8_000],
+        ],
+      }),
+    ];
     expect(effectiveLimit(def, 1, T0 + 5 * HOUR)).toEqual({ limit: 5_000, unit: 'W' });
   });
 });
@@ -165,7 +203,15 @@ describe('expiry', () => {
     const profiles = [
       installed({ id: 1, stackLevel: 0, duration: 2 * 3600, periods: [[0, 10_000]] }),
       // Starts at +1 h with the same limit: not a change.
-      installed({ id: 2, stackLevel: 1, start: T0 + HOUR, periods: [[0, 10_000], [5400, 6_000]] }),
+      installed({
+        id: 2,
+        stackLevel: 1,
+        start: T0 + HOUR,
+        periods: [
+          [0, 10_000],
+          [5400, 6_000],
+        ],
+      }),
     ];
     expect(effectiveLimit(profiles, 1, T0)).toEqual({ limit: 10_000, unit: 'W', until: T0 + 150 * MIN });
     expect(effectiveLimit(profiles, 1, T0 + 150 * MIN)).toEqual({ limit: 6_000, unit: 'W' });
@@ -189,7 +235,14 @@ describe('A and W', () => {
   it('takes the minimum across units and reports it in the requested unit, with the phases of the winning period', () => {
     const profiles = [
       installed({ id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 10_000]] }),
-      installed({ id: 2, unit: 'A', periods: [[0, 16], [600, 16, 1]] }),
+      installed({
+        id: 2,
+        unit: 'A',
+        periods: [
+          [0, 16],
+          [600, 16, 1],
+        ],
+      }),
     ];
     // 16 A × 3 × 230 = 11 040 W > 10 000 W; then 16 A × 1 × 230 = 3 680 W < 10 000 W.
     expect(composite(profiles, 1, 1200, 'W')).toEqual([
@@ -215,7 +268,18 @@ describe('A and W', () => {
 
 describe('recurring', () => {
   it('Daily repeats from startSchedule (also before it): 22:00-06:00 at 3 kW, otherwise 11 kW', () => {
-    const profiles = [installed({ id: 1, kind: 'Recurring', recurrencyKind: 'Daily', start: T0 + 7 * 24 * HOUR + 22 * HOUR, periods: [[0, 3_000], [8 * 3600, 11_000]] })];
+    const profiles = [
+      installed({
+        id: 1,
+        kind: 'Recurring',
+        recurrencyKind: 'Daily',
+        start: T0 + 7 * 24 * HOUR + 22 * HOUR,
+        periods: [
+          [0, 3_000],
+          [8 * 3600, 11_000],
+        ],
+      }),
+    ];
     expect(composite(profiles, 1, 48 * 3600)).toEqual([
       [0, 3_000],
       [6 * 3600, 11_000],
@@ -235,7 +299,18 @@ describe('recurring', () => {
       [42 * 3600, 5_000],
       [44 * 3600, 22_000],
     ]);
-    const weekly = [installed({ id: 1, kind: 'Recurring', recurrencyKind: 'Weekly', start: T0 - 7 * 24 * HOUR, periods: [[0, 2_000], [24 * 3600, 9_000]] })];
+    const weekly = [
+      installed({
+        id: 1,
+        kind: 'Recurring',
+        recurrencyKind: 'Weekly',
+        start: T0 - 7 * 24 * HOUR,
+        periods: [
+          [0, 2_000],
+          [24 * 3600, 9_000],
+        ],
+      }),
+    ];
     expect(effectiveLimit(weekly, 1, T0 + 14 * 24 * HOUR + HOUR)).toEqual({ limit: 2_000, unit: 'W', until: T0 + 15 * 24 * HOUR });
     expect(effectiveLimit(weekly, 1, T0 + 16 * 24 * HOUR)).toEqual({ limit: 9_000, unit: 'W', until: T0 + 21 * 24 * HOUR });
   });

@@ -126,4 +126,3 @@ export function profile(p: P): ChargingProfile {
 }
 
 export const set = (evseId: number, p: P): RequestOf<'SetChargingProfile'> => ({ evseId, chargingProfile: profile(p) });
-

@@ -56,7 +56,15 @@ describe('a limit confirmed after the CSMS was told Rejected', () => {
 
   it('a period boundary confirmed late: recorded as in force, not sent again', async () => {
     const s = await lateStation();
-    await s.sc.setChargingProfile(set(1, { id: 1, periods: [[0, 7_000], [HOUR / 1000, 5_000]] }));
+    await s.sc.setChargingProfile(
+      set(1, {
+        id: 1,
+        periods: [
+          [0, 7_000],
+          [HOUR / 1000, 5_000],
+        ],
+      }),
+    );
     s.silent.on = true;
     s.clock.advance(HOUR);
     await flush();

@@ -51,7 +51,10 @@ describe('a limit the charger refuses', () => {
   it('ClearChargingProfile when nothing is known to lift the limit with: a GenericError saying so, the profile stays', async () => {
     const { sc, limits } = await station({ maxPowerW: undefined });
     await sc.setChargingProfile(set(1, { id: 1, periods: [[0, 6_000]] }));
-    await expect(sc.clearChargingProfile({})).rejects.toMatchObject({ code: 'GenericError', details: { reasonCode: 'NotSupported', additionalInfo: expect.stringContaining('maximum for connector 1 is unknown') } });
+    await expect(sc.clearChargingProfile({})).rejects.toMatchObject({
+      code: 'GenericError',
+      details: { reasonCode: 'NotSupported', additionalInfo: expect.stringContaining('maximum for connector 1 is unknown') },
+    });
     expect(sc.installed().map((e) => e.profile.id)).toEqual([1]);
     expect(limits).toEqual(['08:00 c1 6000W']);
   });
@@ -89,7 +92,10 @@ describe('where a limit goes', () => {
     const { sc } = await station({ connectorCount: 64, limitTargets: new Map([[0, whole]]) });
     const r = await sc.setChargingProfile(set(0, { id: 1, periods: [[0, 10_000]] }));
     expect(validateResponse('SetChargingProfile', r)).toBeUndefined();
-    expect(r).toEqual({ status: 'Rejected', statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'the charger takes no limit for any EVSE: only for the whole charger (ChargingStationMaxProfile)' } });
+    expect(r).toEqual({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'NotSupported', additionalInfo: 'the charger takes no limit for any EVSE: only for the whole charger (ChargingStationMaxProfile)' },
+    });
   });
 
   it('a DC charger with a W setpoint for the whole and A setpoints per gun: each limit in the unit its setpoint takes', async () => {

@@ -32,7 +32,17 @@ describe('SetChargingProfile', () => {
     expect(await reason(set(1, { id: 6, purpose: 'ChargingStationMaxProfile', periods: [[0, 5_000]] }))).toBe('InvalidValue');
     expect(await reason(set(1, { id: 7, stackLevel: 9, periods: [[0, 5_000]] }))).toBe('InvalidStackLevel');
     expect(await reason(set(1, { id: 8, periods: [[10, 5_000]] }))).toBe('InvalidSchedule');
-    expect(await reason(set(1, { id: 9, periods: [[0, 5_000], [0, 4_000]] }))).toBe('InvalidSchedule');
+    expect(
+      await reason(
+        set(1, {
+          id: 9,
+          periods: [
+            [0, 5_000],
+            [0, 4_000],
+          ],
+        }),
+      ),
+    ).toBe('InvalidSchedule');
     expect(await reason(set(1, { id: 10, kind: 'Recurring', periods: [[0, 5_000]] }))).toBe('InvalidSchedule');
     expect(sc.installed()).toEqual([]);
     expect(limits).toEqual([]);
@@ -59,7 +69,17 @@ describe('SetChargingProfile', () => {
 describe('setLimit commands', () => {
   it('one command per EVSE at each change of the effective limit, with until = end of the period; none when a limit just runs out', async () => {
     const { sc, advance, limits } = await station();
-    await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', duration: 7200, periods: [[0, 11_000], [3600, 7_000]] }));
+    await sc.setChargingProfile(
+      set(0, {
+        id: 1,
+        purpose: 'ChargingStationMaxProfile',
+        duration: 7200,
+        periods: [
+          [0, 11_000],
+          [3600, 7_000],
+        ],
+      }),
+    );
     expect(limits).toEqual(['08:00 c1 11000W until 09:00', '08:00 c2 11000W until 09:00']);
     await advance(HOUR);
     await advance(HOUR);
@@ -73,7 +93,15 @@ describe('setLimit commands', () => {
     // Above the station maximum: the EVSE limit stays 9 000 W.
     await sc.setChargingProfile(set(1, { id: 2, periods: [[0, 20_000]] }));
     // A period boundary where the limit does not change.
-    await sc.setChargingProfile(set(2, { id: 3, periods: [[0, 9_500], [1800, 12_000]] }));
+    await sc.setChargingProfile(
+      set(2, {
+        id: 3,
+        periods: [
+          [0, 9_500],
+          [1800, 12_000],
+        ],
+      }),
+    );
     sc.transactionStarted(1, 'tx-1');
     await advance(2 * HOUR);
     expect(limits).toEqual(['08:00 c1 9000W', '08:00 c2 9000W']);
@@ -84,7 +112,20 @@ describe('setLimit commands', () => {
     await sc.setChargingProfile(set(1, { id: 1, periods: [[0, 10_000]] }));
     sc.transactionStarted(1, 'tx-1');
     await advance(5 * MIN);
-    expect(await sc.setChargingProfile(set(1, { id: 2, purpose: 'TxProfile', transactionId: 'tx-1', kind: 'Relative', periods: [[0, 6_000], [1200, 8_000]] }))).toEqual({ status: 'Accepted' });
+    expect(
+      await sc.setChargingProfile(
+        set(1, {
+          id: 2,
+          purpose: 'TxProfile',
+          transactionId: 'tx-1',
+          kind: 'Relative',
+          periods: [
+            [0, 6_000],
+            [1200, 8_000],
+          ],
+        }),
+      ),
+    ).toEqual({ status: 'Accepted' });
     // Period boundaries one at a time: each limit change is answered before the clock moves on.
     await advance(15 * MIN);
     await advance(15 * MIN);
@@ -108,7 +149,16 @@ describe('setLimit commands', () => {
   it('with both units, sends the unit of the profile that sets the limit', async () => {
     const { sc, advance, limits } = await station({ limitUnits: new Set(['A', 'W']) });
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 10_000]] }));
-    await sc.setChargingProfile(set(1, { id: 2, unit: 'A', periods: [[0, 16], [600, 16, 1]] }));
+    await sc.setChargingProfile(
+      set(1, {
+        id: 2,
+        unit: 'A',
+        periods: [
+          [0, 16],
+          [600, 16, 1],
+        ],
+      }),
+    );
     // 16 A × 3 × 230 V = 11 040 W: the station maximum still sets EVSE 1's limit, until 08:10 (the end of its period).
     expect(limits).toEqual(['08:00 c1 10000W', '08:00 c2 10000W', '08:00 c1 10000W until 08:10']);
     // Then 16 A on one phase = 3 680 W: the TxDefaultProfile sets it, in its own unit.
@@ -118,7 +168,13 @@ describe('setLimit commands', () => {
 
   it('a charger with a connector-0 limit gets the station maximum there and only EVSE limits at the EVSEs', async () => {
     const W = { units: new Set(['W'] as const) };
-    const { sc, limits } = await station({ limitTargets: new Map([[0, W], [1, W], [2, W]]) });
+    const { sc, limits } = await station({
+      limitTargets: new Map([
+        [0, W],
+        [1, W],
+        [2, W],
+      ]),
+    });
     await sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 15_000]] }));
     await sc.setChargingProfile(set(2, { id: 2, periods: [[0, 20_000]] }));
     expect(limits).toEqual(['08:00 c0 15000W', '08:00 c2 20000W']);
@@ -126,7 +182,16 @@ describe('setLimit commands', () => {
 
   it('restores profiles from the store and resends after a reconnection; dispose stops the timers', async () => {
     const first = await station();
-    await first.sc.setChargingProfile(set(0, { id: 1, purpose: 'ChargingStationMaxProfile', periods: [[0, 11_000], [3600, 7_000]] }));
+    await first.sc.setChargingProfile(
+      set(0, {
+        id: 1,
+        purpose: 'ChargingStationMaxProfile',
+        periods: [
+          [0, 11_000],
+          [3600, 7_000],
+        ],
+      }),
+    );
     first.sc.dispose();
     expect(first.clock.pending).toBe(0);
     const again = await station({}, {}, first.store);

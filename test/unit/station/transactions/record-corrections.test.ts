@@ -16,7 +16,13 @@ describe('transactions ended without their record', () => {
     await s.tx.sessionStarted(started('A', T0, { meterStartWh: 0 }));
     await s.tx.sessionEnded(ended('A', T0 + 10 * MIN, { ...pending, meterStopWh: 1170 }));
     const [, provisional] = await s.events();
-    expect(provisional).toMatchObject({ eventType: 'Ended', seqNo: 1, triggerReason: 'AbnormalCondition', transactionInfo: { stoppedReason: 'Other' }, customData: { legacyTransactionId: 'A', recordPending: true } });
+    expect(provisional).toMatchObject({
+      eventType: 'Ended',
+      seqNo: 1,
+      triggerReason: 'AbnormalCondition',
+      transactionInfo: { stoppedReason: 'Other' },
+      customData: { legacyTransactionId: 'A', recordPending: true },
+    });
     expect(readings(provisional)).toEqual(['08:10 Energy.Active.Import.Register=1170']);
 
     expect(await s.tx.record(record('A', T0, T0 + 9 * MIN, { meterStopWh: 2440, reason: 'socLimitReached', rawReason: 0x41 }))).toBe(true);

@@ -236,7 +236,10 @@ describe('the charger’s own start figures', () => {
     expect(s.tx.transactionOf(1)).toBe(transactionId);
     expect(await s.events()).toHaveLength(2);
     expect(s.logs.filter((l) => l.level === 'warn').map((l) => [l.message, l.data])).toEqual([
-      ["the charger's own start figures are not believed: they cannot be true", expect.objectContaining({ connector: 1, startedAt: iso(T0 + 8 * 60 * MIN), startWh: 5000, seenRunningAt: iso(T0 + 9 * MIN), meterWh: 2000 })],
+      [
+        "the charger's own start figures are not believed: they cannot be true",
+        expect.objectContaining({ connector: 1, startedAt: iso(T0 + 8 * 60 * MIN), startWh: 5000, seenRunningAt: iso(T0 + 9 * MIN), meterWh: 2000 }),
+      ],
     ]);
   });
 
@@ -256,7 +259,17 @@ describe('the charger’s own start figures', () => {
 });
 
 describe('continues', () => {
-  const tx: OpenTx = { transactionId: 't', seqNo: 3, legacyTransactionId: 'A', startedAt: iso(T0), lastPeriodicAt: T0, chargingState: 'Charging', remote: false, lastEnergy: { wh: 1500, at: iso(T0 + 2 * MIN) }, lastEventAt: iso(T0 + 3 * MIN) };
+  const tx: OpenTx = {
+    transactionId: 't',
+    seqNo: 3,
+    legacyTransactionId: 'A',
+    startedAt: iso(T0),
+    lastPeriodicAt: T0,
+    chargingState: 'Charging',
+    remote: false,
+    lastEnergy: { wh: 1500, at: iso(T0 + 2 * MIN) },
+    lastEventAt: iso(T0 + 3 * MIN),
+  };
 
   it('takes a session with a register at least the last read, started no later and no higher, for the same', () => {
     expect(continues(tx, running('x', T0 + 9 * MIN, { meterStartWh: 1500 }))).toEqual({ same: true });

@@ -13,7 +13,9 @@ describe('transaction records', () => {
     await s.tx.sessionStarted(started('A', T0 + 60 * MIN, { meterStartWh: 0, idToken: { id: 'CARD-A', type: 'card' } }));
     const a = s.tx.transactionOf(1);
 
-    const fresh = await s.tx.record(record('Z', T0, T0 + 30 * MIN, { meterStartWh: 100, meterStopWh: 5100, energyWh: 5000, idToken: { id: 'CARD-Z', type: 'card' }, reason: 'evDisconnected', rawReason: 7 }));
+    const fresh = await s.tx.record(
+      record('Z', T0, T0 + 30 * MIN, { meterStartWh: 100, meterStopWh: 5100, energyWh: 5000, idToken: { id: 'CARD-Z', type: 'card' }, reason: 'evDisconnected', rawReason: 7 }),
+    );
 
     // In the store by the time record() resolves: the caller confirms the record only then.
     expect(fresh).toBe(true);
@@ -22,9 +24,24 @@ describe('transaction records', () => {
     expect(more).toEqual([]);
     const z = zStarted?.transactionInfo.transactionId;
     expect(z).not.toBe(a);
-    expect(zStarted).toMatchObject({ eventType: 'Started', seqNo: 0, timestamp: iso(T0), triggerReason: 'Authorized', evse: { id: 1, connectorId: 1 }, idToken: { idToken: 'CARD-Z', type: 'ISO14443' }, transactionInfo: { chargingState: 'Charging' }, offline: true });
+    expect(zStarted).toMatchObject({
+      eventType: 'Started',
+      seqNo: 0,
+      timestamp: iso(T0),
+      triggerReason: 'Authorized',
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'CARD-Z', type: 'ISO14443' },
+      transactionInfo: { chargingState: 'Charging' },
+      offline: true,
+    });
     expect(readings(zStarted)).toEqual(['08:00 Energy.Active.Import.Register=100']);
-    expect(zEnded).toMatchObject({ eventType: 'Ended', seqNo: 1, timestamp: iso(T0 + 30 * MIN), transactionInfo: { transactionId: z, chargingState: 'Idle', stoppedReason: 'EVDisconnected' }, customData: { legacyTransactionId: 'Z', legacyStopReason: 7 } });
+    expect(zEnded).toMatchObject({
+      eventType: 'Ended',
+      seqNo: 1,
+      timestamp: iso(T0 + 30 * MIN),
+      transactionInfo: { transactionId: z, chargingState: 'Idle', stoppedReason: 'EVDisconnected' },
+      customData: { legacyTransactionId: 'Z', legacyStopReason: 7 },
+    });
     expect(zEnded?.evse).toBeUndefined();
     expect(readings(zEnded)).toEqual(['08:30 Energy.Active.Import.Register=5100']);
 

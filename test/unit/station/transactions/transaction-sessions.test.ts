@@ -24,7 +24,11 @@ describe('stale transactions', () => {
 
     const events = (await s.events()).slice(2);
     expect(events.map((e) => `${e.eventType} ${e.seqNo}`)).toEqual(['Ended 2', 'Started 0']);
-    expect(events[0]).toMatchObject({ triggerReason: 'AbnormalCondition', transactionInfo: { transactionId: stale, stoppedReason: 'Other', chargingState: 'EVConnected' }, customData: { legacyTransactionId: 'OLD' } });
+    expect(events[0]).toMatchObject({
+      triggerReason: 'AbnormalCondition',
+      transactionInfo: { transactionId: stale, stoppedReason: 'Other', chargingState: 'EVConnected' },
+      customData: { legacyTransactionId: 'OLD' },
+    });
     // The last energy known for it: the periodic reading persisted with it.
     expect(readings(events[0])).toEqual(['08:02 Energy.Active.Import.Register=1500']);
     expect(events[1]).toMatchObject({ transactionInfo: { transactionId: fresh } });
@@ -85,15 +89,35 @@ describe('measurements that are not finite numbers', () => {
   it('are dropped (logged once) and the transaction goes on', async () => {
     const s = await transactions(undefined, ENDED_SAMPLES);
     await s.tx.sessionStarted(started('A', T0, { meterStartWh: 0 }));
-    await s.tx.measurements(measured(T0 + 10 * MIN, [{ measurand: 'energy', value: 1000 }, { measurand: 'power', value: Number.NaN }]));
-    await s.tx.measurements(measured(T0 + 20 * MIN, [{ measurand: 'energy', value: 2000 }, { measurand: 'power', value: Number.POSITIVE_INFINITY }]));
-    await s.tx.measurements(measured(T0 + 30 * MIN, [{ measurand: 'energy', value: 3000 }, { measurand: 'power', value: 7000 }]));
+    await s.tx.measurements(
+      measured(T0 + 10 * MIN, [
+        { measurand: 'energy', value: 1000 },
+        { measurand: 'power', value: Number.NaN },
+      ]),
+    );
+    await s.tx.measurements(
+      measured(T0 + 20 * MIN, [
+        { measurand: 'energy', value: 2000 },
+        { measurand: 'power', value: Number.POSITIVE_INFINITY },
+      ]),
+    );
+    await s.tx.measurements(
+      measured(T0 + 30 * MIN, [
+        { measurand: 'energy', value: 3000 },
+        { measurand: 'power', value: 7000 },
+      ]),
+    );
     await s.tx.sessionEnded(ended('A', T0 + 60 * MIN, { meterStopWh: Number.NaN }));
 
     const events = await s.events();
     expect(events.map((e) => `${e.eventType} ${e.seqNo}`)).toEqual(['Started 0', 'Updated 1', 'Updated 2', 'Updated 3', 'Ended 4']);
     expect(readings(events[1])).toEqual(['08:10 Energy.Active.Import.Register=1000']);
-    expect(readings(events[4])).toEqual(['08:10 Energy.Active.Import.Register=1000', '08:20 Energy.Active.Import.Register=2000', '08:30 Energy.Active.Import.Register=3000', '08:30 Power.Active.Import=7000']);
+    expect(readings(events[4])).toEqual([
+      '08:10 Energy.Active.Import.Register=1000',
+      '08:20 Energy.Active.Import.Register=2000',
+      '08:30 Energy.Active.Import.Register=3000',
+      '08:30 Power.Active.Import=7000',
+    ]);
     expect(s.logs.filter((l) => l.message.includes('not finite'))).toHaveLength(1);
     expect(s.tx.transactionOf(1)).toBeUndefined();
   });
@@ -146,7 +170,12 @@ describe('triggered TransactionEvent', () => {
     // Before the session: not the transaction's.
     await s.tx.measurements(measured(T0 - MIN, [{ measurand: 'power', value: 999 }]));
     await s.tx.sessionStarted(started('S1', T0, { meterStartWh: 1000 }));
-    await s.tx.measurements(measured(T0 + MIN, [{ measurand: 'voltage', value: 400 }, { measurand: 'power', value: 22_000 }]));
+    await s.tx.measurements(
+      measured(T0 + MIN, [
+        { measurand: 'voltage', value: 400 },
+        { measurand: 'power', value: 22_000 },
+      ]),
+    );
     await s.tx.measurements(measured(T0 + 2 * MIN, [{ measurand: 'energy', value: 1400 }]));
     expect(await s.tx.trigger(1)).toBe(true);
     const updated = (await s.events()).at(-1);

@@ -99,8 +99,21 @@ export async function transactions(store: MemoryStore = new MemoryStore(), prese
   return { tx, store, logs, events, clock };
 }
 
-export const started = (legacyTransactionId: string, at: number, more: Partial<SessionStartedEvent> = {}): SessionStartedEvent => ({ type: 'sessionStarted', connector: 1, legacyTransactionId, at: iso(at), ...more });
-export const ended = (legacyTransactionId: string, at: number, more: Partial<SessionEndedEvent> = {}): SessionEndedEvent => ({ type: 'sessionEnded', connector: 1, legacyTransactionId, at: iso(at), reason: 'local', ...more });
+export const started = (legacyTransactionId: string, at: number, more: Partial<SessionStartedEvent> = {}): SessionStartedEvent => ({
+  type: 'sessionStarted',
+  connector: 1,
+  legacyTransactionId,
+  at: iso(at),
+  ...more,
+});
+export const ended = (legacyTransactionId: string, at: number, more: Partial<SessionEndedEvent> = {}): SessionEndedEvent => ({
+  type: 'sessionEnded',
+  connector: 1,
+  legacyTransactionId,
+  at: iso(at),
+  reason: 'local',
+  ...more,
+});
 export const measured = (at: number, values: MeasurementsEvent['values'], connector = 1): MeasurementsEvent => ({ type: 'measurements', connector, at: iso(at), values });
 export const record = (legacyTransactionId: string, from: number, to: number, more: Partial<TransactionRecordEvent> = {}): TransactionRecordEvent => ({
   type: 'transactionRecord',

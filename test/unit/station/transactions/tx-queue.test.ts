@@ -155,7 +155,7 @@ describe('TxQueue delivery', () => {
     third.queue.dispose();
   });
 
-  it('drained() resolves when the store answers its size in the same read as the drain\'s last, empty peek', async () => {
+  it("drained() resolves when the store answers its size in the same read as the drain's last, empty peek", async () => {
     // Redis answers commands in order and ioredis resolves every reply of one socket read in one
     // go: a size asked just after the drain's last peek comes back in the same step as that peek.
     // Shaped as RedisStore is: `peek` awaits the client's reply, `size` returns the client's promise.
@@ -196,4 +196,3 @@ describe('TxQueue delivery', () => {
     e.queue.dispose();
   });
 });
-
