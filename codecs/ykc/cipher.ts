@@ -18,7 +18,7 @@ export type YkcCipherMode = 'ecb' | 'cbc';
 export type YkcPadding = 'zero' | 'pkcs7';
 
 export const DES_BLOCK = 8;
-export const DES_EDE3_KEY_HEX = 48;
+const DES_EDE3_KEY_HEX = 48;
 const KEY_HEX = /^[0-9A-Fa-f]{48}$/;
 const IV_HEX = /^[0-9A-Fa-f]{16}$/;
 

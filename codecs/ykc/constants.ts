@@ -15,10 +15,11 @@ export const START_BYTE = 0x68;
 export const HEADER_SIZE = 6;
 /** Length field L counts sequence + encryption flag + type + body, so L = N + 4. */
 export const LENGTH_OVERHEAD = 4;
-/** Largest value a one-byte length field can hold; the default framer limit. */
+/**
+ * Largest value a one-byte length field can hold; the default framer limit. The spec caps the data
+ * field at 200 bytes, but the v1.7 record (0x3D) already has L = 205.
+ */
 export const MAX_LENGTH = 255;
-/** The spec caps the data field at 200 bytes, but the v1.7 record (0x3D) already has L = 205. */
-export const SPEC_MAX_LENGTH = 205;
 
 /** Protocol generation that introduced a frame: 1.5 is the baseline of this codec. */
 export type YkcSince = '1.5' | '1.6' | '1.7';
@@ -190,12 +191,6 @@ export function frameInfoByName(name: YkcTypeName): YkcFrameInfo {
   return BY_NAME.get(name) as YkcFrameInfo;
 }
 
-/** Login byte "protocol version" is the version x 10 (0x0F = v1.5). */
-export const PROTOCOL_VERSION = { '1.5': 0x0f, '1.6': 0x10, '1.7': 0x11 } as const;
-
-/** 0x13 gun status. */
-export const GUN_STATUS = { 0: 'offline', 1: 'fault', 2: 'idle', 3: 'charging' } as const;
-
 /** 0x13 hardware-fault bitmask, bit 0 first (the spec's "Bit1" is bit 0, as JCPP maps it). */
 export const HARDWARE_FAULT_BITS = [
   'emergencyStop',
@@ -213,21 +208,6 @@ export const HARDWARE_FAULT_BITS = [
   'doorOpen',
 ] as const;
 
-/** 0x32 / 0xA2 authorisation failure reasons. */
-export const AUTH_FAIL_REASON = {
-  1: 'accountMissing',
-  2: 'accountFrozen',
-  3: 'insufficientBalance',
-  4: 'cardHasUnsettledRecord',
-  5: 'pileDisabled',
-  6: 'accountNotAllowedOnPile',
-  7: 'wrongPassword',
-  8: 'stationCapacityInsufficient',
-  9: 'vinNotRegistered',
-  10: 'pileHasUnsettledRecord',
-  11: 'cardsNotSupported',
-} as const;
-
 /** 0x33 / 0xA3 remote-start failure reasons. */
 export const START_FAIL_REASON = {
   0: 'none',
@@ -240,6 +220,3 @@ export const START_FAIL_REASON = {
 
 /** 0x35 remote-stop failure reasons. */
 export const STOP_FAIL_REASON = { 0: 'none', 1: 'pileIdMismatch', 2: 'notCharging', 3: 'other' } as const;
-
-/** 0x3B / 0x3D trade flag (how the session was started). */
-export const TRADE_FLAG = { 1: 'app', 2: 'card', 4: 'offlineCard', 5: 'vin' } as const;

@@ -86,7 +86,7 @@ const ENCODERS: { readonly [K in YkcTypeName]: BodyEncoder<YkcBodies[K]> } = {
 };
 
 /** The body bytes of a frame, as sent (trailing bytes appended, missing bytes dropped). */
-export function encodeYkcBody(frame: YkcFrame, options: YkcCodecOptions = {}): Buffer {
+function encodeYkcBody(frame: YkcFrame, options: YkcCodecOptions = {}): Buffer {
   const info = frameInfoByName(frame.type);
   if (info === undefined) throw new YkcEncodeError('type', `unknown frame type ${JSON.stringify(frame.type)}`);
   const encode = ENCODERS[frame.type] as BodyEncoder<YkcFrame>;

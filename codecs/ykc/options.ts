@@ -17,7 +17,7 @@ import { YkcEncryption, YkcKey, type YkcCipherParams } from './cipher.js';
 import type { YkcOptions } from './session-support.js';
 import { loadStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcStopReasonMap } from './stop-reason-map.js';
 
-export const YKC_OPTIONS_SCHEMA_PATH = 'mappings/schema/ykc-options.schema.json';
+const YKC_OPTIONS_SCHEMA_PATH = 'mappings/schema/ykc-options.schema.json';
 
 let validator: SchemaValidator | undefined;
 function optionsValidator(): SchemaValidator {

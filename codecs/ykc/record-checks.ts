@@ -72,7 +72,7 @@ export interface RecordCheckContext {
  * Ceilings when no rated power is configured: a DC gun of the newest GB/T generation stays below
  * 800 kW; GB/T AC charging tops out at 63 A on three phases (about 44 kW), 48 kW with a margin.
  */
-export const DEFAULT_MAX_POWER_W: Readonly<Record<CurrentType, number>> = { DC: 800_000, AC: 48_000 };
+const DEFAULT_MAX_POWER_W: Readonly<Record<CurrentType, number>> = { DC: 800_000, AC: 48_000 };
 
 const PERIODS = ['tip', 'peak', 'flat', 'valley'] as const;
 /** Per-period sums against the totals: the fields are integers of 10^-4 kWh / CNY, four of them. */

@@ -23,8 +23,8 @@ import { sameSequence, type YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 
 /** Cards per 0x44 and per 0x46 frame (docs/protocols/ykc.md §3: n ≤ 15, n ≤ 24). */
-export const SYNC_CARDS_PER_FRAME = 15;
-export const CLEAR_CARDS_PER_FRAME = 24;
+const SYNC_CARDS_PER_FRAME = 15;
+const CLEAR_CARDS_PER_FRAME = 24;
 
 /** 0x43 fail reasons. */
 const SYNC_FAIL: Readonly<Record<number, string>> = { 1: 'bad card format', 2: 'storage full' };

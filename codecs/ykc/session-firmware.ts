@@ -17,7 +17,7 @@ import type { YkcOutbox } from './session-io.js';
 import type { YkcFrameOf } from './types.js';
 
 /** Download timeout sent when the command gives none, seconds. */
-export const DEFAULT_DOWNLOAD_TIMEOUT_S = 600;
+const DEFAULT_DOWNLOAD_TIMEOUT_S = 600;
 /** The largest download timeout 0x94's one byte of minutes carries. */
 const MAX_DOWNLOAD_MIN = 255;
 
@@ -37,7 +37,7 @@ const TEXT_FIELDS = [
 ] as const;
 
 /** Why `source` does not fit 0x94, as `YKC_FIELD <field>: ...`, or undefined. Never quotes the password. */
-export function firmwareSourceProblem(source: UpdateFirmwareCommand['source']): string | undefined {
+function firmwareSourceProblem(source: UpdateFirmwareCommand['source']): string | undefined {
   if (source.protocol !== 'ftp') return `YKC_FIELD serverAddress: 0x94 fetches over FTP only, not ${String(source.protocol)}`;
   for (const [field, key, width] of TEXT_FIELDS) {
     const value = source[key];

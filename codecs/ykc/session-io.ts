@@ -31,7 +31,7 @@ export type PendingKind = 'start' | 'stop' | 'workParams' | 'reboot' | 'clock' |
  * (OCPPCommCtrlr.ChargerCommandTimeout, 10 s), so that the codec has given up on a command before
  * the CSMS is answered and its answer can no longer be taken for a later one's.
  */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 8_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 8_000;
 
 /** Commands answered or given up on, remembered to recognise a late or repeated answer. */
 const SETTLED_KEPT = 32;

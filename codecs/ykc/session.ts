@@ -45,7 +45,7 @@ import { YkcGunStatus } from './session-status.js';
 import { gunNo, isDownlink, round, type YkcOptions } from './session-support.js';
 import { YkcTransactions } from './session-transactions.js';
 
-export { DEFAULT_TARIFF, localStamp, tariffFromPeriods, type YkcOptions, type YkcTariff } from './session-support.js';
+export { DEFAULT_TARIFF, type YkcOptions, type YkcTariff } from './session-support.js';
 
 const DAY = 86_400_000;
 /** Offset of a frame's body: start, length, sequence (2), encryption flag, type (docs/protocols/ykc.md §1). */

@@ -18,7 +18,7 @@ export class YkcStopReasonMapError extends Error {
 }
 
 /** Package-relative path of the mapping shipped with pilegate (found from `codecs/` and from `dist/codecs/`). */
-export const STOP_REASONS_PATH = 'mappings/ykc/stop-reasons.yaml';
+const STOP_REASONS_PATH = 'mappings/ykc/stop-reasons.yaml';
 
 function shippedFile(): string {
   return findPackageFile(import.meta.url, STOP_REASONS_PATH);

@@ -82,7 +82,7 @@ export interface StopReasonInfo {
 }
 
 /** Category of a code: 0x40-0x49 completed, 0x4A-0x69 start failed, 0x6A-0x8F abnormal, else unknown. */
-export function stopReasonCategory(code: number): StopReasonCategory {
+function stopReasonCategory(code: number): StopReasonCategory {
   if (code >= 0x40 && code <= 0x49) return 'completed';
   if (code >= 0x4a && code <= 0x69) return 'startFailed';
   if (code >= 0x6a && code <= 0x8f) return 'abnormal';

@@ -99,7 +99,7 @@ const infoWords = compile(
 );
 
 /** Body length of the JCPP 0x25 layout (24 + 5 + 8 x 2). */
-export const BMS_INFO_WORDS_SIZE = 45;
+const BMS_INFO_WORDS_SIZE = 45;
 
 export const decodeChargingHandshake: BodyDecoder<ChargingHandshake> = fixed(handshake, 73);
 export const decodeParameterConfig: BodyDecoder<ParameterConfig> = fixed(config, 45);
