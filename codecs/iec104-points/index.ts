@@ -24,6 +24,5 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   simulator: iec104PointsSimulator,
 };
 
-export { Iec104PointsSession, capabilitiesOf } from './session.js';
 export type { Iec104PointsOptions } from './session.js';
 export type { Iec104PointsMapping } from './mapping.js';

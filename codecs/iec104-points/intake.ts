@@ -18,7 +18,7 @@ import type { MonitorReports } from './monitor.js';
 import { flagNames, type Verdict } from './quality.js';
 
 /** Broadcast common address by CA size (IEC 60870-5-101 §7.2.4). */
-export const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
+const BROADCAST_CA = { 1: 0xff, 2: 0xffff } as const;
 
 /** `typeInfo` by TI as an array: read for every ASDU. */
 export const TYPE_INFO: readonly (TypeInfo | undefined)[] = Array.from({ length: 256 }, (_, ti) => typeInfo(ti));

@@ -16,7 +16,7 @@ import { UNIT_FACTORS } from '../../src/model/units.js';
 import type { Iec104PointsMapping } from './mapping.js';
 
 /** The schema, relative to the package root. */
-export const MAPPING_SCHEMA_PATH = 'mappings/schema/iec104-points.schema.json';
+const MAPPING_SCHEMA_PATH = 'mappings/schema/iec104-points.schema.json';
 
 /**
  * Parses and validates a mapping. `file` names it in errors and gives the default `name`.

@@ -110,7 +110,6 @@ export interface SessionStartTimePoint extends PointBase {
 }
 
 export type Point = PluggedPoint | ChargingPoint | AvailablePoint | FaultPoint | StatusPoint | MeasurandPoint | SessionStartEnergyPoint | SessionStartTimePoint;
-export type Signal = Point['signal'];
 
 interface CommandBase {
   readonly ti: CommandType104;

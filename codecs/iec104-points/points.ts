@@ -174,22 +174,8 @@ export class PointTable {
 }
 
 /** The energy register of a connector: an energy point without phase (per-phase registers are only reported). */
-export function isEnergyRegister(p: Point): boolean {
+function isEnergyRegister(p: Point): boolean {
   return p.signal === 'measurand' && p.measurand === 'energy' && p.phase === undefined;
-}
-
-/** canonical = (raw * scale + offset) in the point's unit, converted to the measurand's unit. */
-export function toCanonicalValue(p: MeasurandPoint, raw: number): number | undefined {
-  const stated = raw * (p.scale ?? 1) + (p.offset ?? 0);
-  const v = toCanonical(p.measurand, stated, p.unit);
-  return v === undefined ? undefined : round(v);
-}
-
-/** Inverse of `toCanonicalValue`, for simulators and tests. */
-export function fromCanonicalValue(p: MeasurandPoint, canonical: number): number | undefined {
-  const unitValue = toCanonical(p.measurand, 1, p.unit);
-  if (unitValue === undefined) return undefined;
-  return round((canonical / unitValue - (p.offset ?? 0)) / (p.scale ?? 1));
 }
 
 /** Rounds away binary floating-point noise (0.01 * 1000 = 10.000000000000002). */
