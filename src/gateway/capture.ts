@@ -15,13 +15,6 @@ import type { Log } from '../core/log.js';
 
 export type CaptureDirection = 'in' | 'out';
 
-/** One line of a capture file. */
-export interface CaptureRecord {
-  readonly time: string;
-  readonly dir: CaptureDirection;
-  readonly hex: string;
-}
-
 /** What a charger session records into; the gateway gives one per connection when capture is on. */
 export interface CaptureSink {
   record(dir: CaptureDirection, bytes: Uint8Array): void;

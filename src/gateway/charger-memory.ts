@@ -4,7 +4,7 @@
  * objects it processed, so that a frame resent after a reconnect is not processed twice). Held in
  * process memory, bounded by a number of chargers: the least recently connected one goes first.
  */
-export const DEFAULT_MAX_CHARGER_MEMORIES = 100_000;
+const DEFAULT_MAX_CHARGER_MEMORIES = 100_000;
 
 export class ChargerMemories {
   /** In order of last use: a Map iterates in insertion order, and a use re-inserts. */

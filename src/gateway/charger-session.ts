@@ -78,7 +78,7 @@ export interface ChargerSessionOptions<O> {
 const DEFAULT_BAD_FRAME_WINDOW_MS = 60_000;
 
 /** Unsent bytes to a charger beyond which it is disconnected, unless configured otherwise. */
-export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1_048_576;
+const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1_048_576;
 
 export type ChargerSessionState = 'connected' | 'identified' | 'running' | 'closed';
 

@@ -22,7 +22,7 @@ import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, statio
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
-export const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
+const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
 
 export type { SecurityProfile };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -78,9 +78,9 @@ export interface ShutdownConfig {
   readonly drainTimeoutMs: number;
 }
 
-export const DEFAULT_SHUTDOWN: ShutdownConfig = { goodbyeTimeoutMs: 2_000, drainTimeoutMs: 10_000 };
+const DEFAULT_SHUTDOWN: ShutdownConfig = { goodbyeTimeoutMs: 2_000, drainTimeoutMs: 10_000 };
 /** Bytes of frames and log lines each station keeps for GetLog(DiagnosticsLog) by default. */
-export const DEFAULT_DIAGNOSTICS_BYTES = 8192;
+const DEFAULT_DIAGNOSTICS_BYTES = 8192;
 
 /** Ownership leases of a fleet of instances sharing one store (see `src/gateway/ownership.ts`). */
 export interface FleetConfig {
@@ -266,18 +266,6 @@ export function applyEnvOverrides(value: unknown, env: Env): unknown {
   return out;
 }
 
-export { ConfigError };
 export type { Env } from './config-values.js';
-export {
-  DEFAULT_DUPLICATE_LOGIN,
-  DEFAULT_REGISTRY_KEY,
-  DEFAULT_REGISTRY_REFRESH_MS,
-  DEFAULT_REPLACE_AFTER_IDLE_MS,
-  loadStationRegistry,
-  parseStationEntry,
-  parseStationRegistry,
-  type DuplicateLoginPolicy,
-  type StationDefaults,
-  type StationEntry,
-} from './stations-config.js';
+export { DEFAULT_REGISTRY_KEY, loadStationRegistry, parseStationEntry, parseStationRegistry, type DuplicateLoginPolicy, type StationDefaults, type StationEntry } from './stations-config.js';
 export type { StoreConfig } from './store-config.js';

@@ -7,7 +7,7 @@
 import { isIPv4 } from 'node:net';
 import type { PointerIssue } from '../config/document.js';
 
-export const DEFAULT_FIRMWARE_FTP_PORT = 2121;
+const DEFAULT_FIRMWARE_FTP_PORT = 2121;
 
 export interface FirmwareServerConfig {
   /** Address the FTP server listens on (default every interface). */

@@ -31,7 +31,7 @@ import { LineBudget } from './log-budget.js';
 /** Stable codes of what `publish` refuses. */
 export type FirmwareServerErrorCode = 'FIRMWARE_SERVER_STOPPED' | 'FIRMWARE_IMAGE_EMPTY';
 
-export class FirmwareServerError extends Error {
+class FirmwareServerError extends Error {
   override readonly name = 'FirmwareServerError';
   constructor(
     readonly code: FirmwareServerErrorCode,

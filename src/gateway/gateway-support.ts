@@ -62,7 +62,7 @@ export function offline(engine: StationEngine): Promise<void> {
 export const RETIRE_WAIT_MS = 15_000;
 
 /** How long `/metrics` waits for the store's queue sizes. */
-export const METRICS_STORE_TIMEOUT_MS = 500;
+const METRICS_STORE_TIMEOUT_MS = 500;
 
 /** Persists device-model values for a station before its engine loads them (e.g. retry timing). */
 export async function presetDeviceModel(store: StateStore, id: string, capabilities: Capabilities, values: Readonly<Record<string, string>>, profile: 1 | 2 | 3): Promise<void> {

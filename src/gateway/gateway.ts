@@ -36,8 +36,6 @@ import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
-export { REDACTED_PATHS } from './redact.js';
-
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
   readonly destination?: DestinationStream;

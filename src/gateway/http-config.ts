@@ -8,11 +8,11 @@
 import type { PointerIssue } from '../config/document.js';
 import { readConfigFile } from '../config/read.js';
 
-export const DEFAULT_HTTP_PORT = 9104;
+const DEFAULT_HTTP_PORT = 9104;
 /** Metrics and probes are for the host's own agents unless the operator opens them. */
-export const DEFAULT_HTTP_HOST = '127.0.0.1';
+const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** The environment variable holding the HTTP secret (bearer token or Basic password). */
-export const HTTP_SECRET_ENV = 'PILEGATE_HTTP_SECRET';
+const HTTP_SECRET_ENV = 'PILEGATE_HTTP_SECRET';
 
 /** Credentials every HTTP request must carry; `secret` never reaches a log. */
 export type HttpAuth = { readonly scheme: 'bearer'; readonly secret: string } | { readonly scheme: 'basic'; readonly username: string; readonly secret: string };

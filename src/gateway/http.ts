@@ -36,7 +36,7 @@ export async function startGatewayHttp(config: HttpConfig, log: Logger, handlers
 }
 
 /** Starts listening; rejects when the port cannot be bound. Without `auth` every request is answered. */
-export async function startHttpServer(port: number, host: string, handlers: HttpHandlers, auth?: HttpAuth): Promise<Server> {
+async function startHttpServer(port: number, host: string, handlers: HttpHandlers, auth?: HttpAuth): Promise<Server> {
   const allowed = auth === undefined ? () => true : authorizer(auth);
   const challenge = auth?.scheme === 'basic' ? 'Basic realm="pilegate", charset="UTF-8"' : 'Bearer realm="pilegate"';
   const server = createServer((req, res) => {

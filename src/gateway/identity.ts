@@ -25,7 +25,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { sameSource, SourceFilter } from './sources.js';
 
 /** One log line and one security event per reason and charger within this window. */
-export const REPORT_WINDOW_MS = 60_000;
+const REPORT_WINDOW_MS = 60_000;
 
 /** What the guard needs of a charger connection. */
 export interface ClaimHolder {

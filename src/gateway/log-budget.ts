@@ -8,7 +8,7 @@
 /** Bad-frame lines logged per connection and window (the connection's `badFrameWindowMs`). */
 export const BAD_FRAME_LINES_PER_CONNECTION = 5;
 /** Bad-frame lines logged across all connections per window. */
-export const BAD_FRAME_LINES_PER_GATEWAY = 50;
+const BAD_FRAME_LINES_PER_GATEWAY = 50;
 
 export class LineBudget {
   private start = Number.NEGATIVE_INFINITY;

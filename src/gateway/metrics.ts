@@ -27,7 +27,7 @@ export interface GatewayState {
 export type FrameDirection = 'in' | 'out';
 
 /** Why a charger was refused before it had a station: a bounded set, used as a label value. */
-export const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping'] as const;
+const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Why a charger connection closed, as a label value. */
@@ -37,7 +37,7 @@ export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 /** Upper bounds of the CALL latency histogram, in seconds: a CSMS answers in ms, a slow one in seconds. */
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export const METRICS_PREFIX = 'pilegate_';
+const METRICS_PREFIX = 'pilegate_';
 
 let processMetrics: Registry | undefined;
 

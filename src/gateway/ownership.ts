@@ -39,10 +39,10 @@ import { isRecord, refusalOf, TAKEOVER_KEY, takeoverBy, type TakeoverClaim } fro
 
 export { TAKEOVER_KEY, type TakeoverClaim } from './takeover.js';
 
-export const DEFAULT_LEASE_TTL_MS = 15_000;
+const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /** How long `Ownership.stop` waits for the renewal round in progress and the releases. */
-export const STOP_WAIT_MS = 3_000;
+const STOP_WAIT_MS = 3_000;
 
 /** `<hostname>-<pid>-<random>`: distinct per process, readable in logs and in Redis. */
 export function defaultInstanceId(): string {

@@ -12,7 +12,7 @@ import { parseStationEntry, type Env, type GatewayConfig, type StationEntry } fr
 export type RegistryClient = Redis | Cluster;
 
 /** HSCAN page size: 100 000 entries take 100 round trips, none of which blocks Redis for long. */
-export const REGISTRY_SCAN_COUNT = 1_000;
+const REGISTRY_SCAN_COUNT = 1_000;
 
 /** A decoded hash value: the entry, or why it is ignored (reasons never carry a password). */
 export type DecodedEntry = { readonly entry: StationEntry } | { readonly issues: readonly PointerIssue[] };

@@ -42,9 +42,9 @@ export interface StationDefaults {
   readonly replaceAfterIdleMs: number;
 }
 
-export const DEFAULT_DUPLICATE_LOGIN: DuplicateLoginPolicy = 'keep-live';
+const DEFAULT_DUPLICATE_LOGIN: DuplicateLoginPolicy = 'keep-live';
 /** Longer than YKC's heartbeat (10 s) and IEC 104's t3 (20 s): a connection this silent is most likely gone. */
-export const DEFAULT_REPLACE_AFTER_IDLE_MS = 30_000;
+const DEFAULT_REPLACE_AFTER_IDLE_MS = 30_000;
 
 const REGISTRY_SCHEMA: AnySchemaObject = {
   type: 'object',

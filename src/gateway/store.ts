@@ -20,7 +20,7 @@ import type { StateStore } from '../store/state-store.js';
 import { storeKind, type StoreConfig } from './store-config.js';
 
 /** Options shared by every Redis client of the gateway. */
-export const WAITING_CLIENT_OPTIONS = { maxRetriesPerRequest: null } as const satisfies RedisOptions;
+const WAITING_CLIENT_OPTIONS = { maxRetriesPerRequest: null } as const satisfies RedisOptions;
 
 /** The ioredis client for a Redis store config (ioredis connects on creation); `clientOptions` default to waiting ones. */
 export function createRedisClient(store: Exclude<StoreConfig, 'memory'>, clientOptions: RedisOptions = WAITING_CLIENT_OPTIONS): Redis | Cluster {

@@ -117,7 +117,7 @@ function spaced(bytes: Buffer): string {
  * One connection's recorder: the session's capture sink (teeing to the capture file, if any) and
  * a wrapper of its log. Allocates nothing until the first record.
  */
-export class ConnectionRecorder implements CaptureSink {
+class ConnectionRecorder implements CaptureSink {
   private ring: RecordRing | undefined;
   private opened = false;
   private bound = false;

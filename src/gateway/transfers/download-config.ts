@@ -16,7 +16,7 @@ export interface RawDownloadsConfig {
   maxBytes?: number;
 }
 
-export const DEFAULT_DOWNLOADS: Omit<DownloadsConfig, 'ca'> = { timeoutMs: 600_000, maxBytes: 64 * 1024 * 1024 };
+const DEFAULT_DOWNLOADS: Omit<DownloadsConfig, 'ca'> = { timeoutMs: 600_000, maxBytes: 64 * 1024 * 1024 };
 
 /** The section with its defaults; `rel` resolves the CA file against the config file's folder. */
 export function parseDownloadsConfig(raw: RawDownloadsConfig | undefined, rel: (path: string) => string): DownloadsConfig {
