@@ -40,7 +40,7 @@ import { Transactions } from './transactions/transactions.js';
 import { TxQueue } from './transactions/tx-queue.js';
 
 /** How long `stop` waits for charger events still being handled (they may wait for the store). */
-export const STOP_CHAIN_WAIT_MS = 3_000;
+const STOP_CHAIN_WAIT_MS = 3_000;
 /** How long a stopping station waits for its firmware statuses to be answered (a charger rebooting into new firmware). */
 const FIRMWARE_FLUSH_MS = 5_000;
 

@@ -17,7 +17,7 @@ import { InstalledRoots } from './roots.js';
 import { parsePemBundle } from './x509.js';
 
 /** How many certificates a station keeps: SecurityCtrlr.CertificateEntries' maxLimit (SecurityCtrlr.json). */
-export const CERTIFICATE_CAPACITY = 20;
+const CERTIFICATE_CAPACITY = 20;
 
 export class Certificates {
   private readonly roots: InstalledRoots;

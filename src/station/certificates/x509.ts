@@ -77,7 +77,7 @@ export function describe(cert: X509Certificate): string {
 /**
  * @throws CertificateError `CertificateExpired` / `NotYetValid` when `now` is outside the validity period.
  */
-export function checkValidity(cert: X509Certificate, now: number): void {
+function checkValidity(cert: X509Certificate, now: number): void {
   if (now > Date.parse(cert.validTo)) throw new CertificateError('CertificateExpired', `${describe(cert)} expired on ${cert.validTo}`);
   if (now < Date.parse(cert.validFrom)) throw new CertificateError('NotYetValid', `${describe(cert)} is valid only from ${cert.validFrom}`);
 }
@@ -118,7 +118,7 @@ export function checkChain(chain: readonly X509Certificate[], anchors: readonly 
 }
 
 /** The serial number as the hash data carries it: lowercase hex without leading zeroes. */
-export function serialHex(cert: X509Certificate): string {
+function serialHex(cert: X509Certificate): string {
   return cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
 }
 

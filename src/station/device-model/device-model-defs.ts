@@ -128,7 +128,7 @@ export function ocppMeasurand(m: Measurand): MeasurandEnumType | undefined {
 }
 
 /** The EVSE and connector a legacy connector (1-based) is published as. */
-export function evseOf(legacyConnector: number): { readonly evseId: number; readonly connectorId: 1 } {
+function evseOf(legacyConnector: number): { readonly evseId: number; readonly connectorId: 1 } {
   return { evseId: legacyConnector, connectorId: 1 };
 }
 

@@ -6,7 +6,6 @@ import type { OCPP20 } from 'typed-ocpp';
 
 export type ComponentType = ReportDataType['component'];
 export type VariableType = ReportDataType['variable'];
-export type EVSEType = NonNullable<ComponentType['evse']>;
 export type ReportDataType = NonNullable<OCPP20.NotifyReportRequest['reportData']>[number];
 export type VariableAttributeType = ReportDataType['variableAttribute'][number];
 export type VariableCharacteristicsType = NonNullable<ReportDataType['variableCharacteristics']>;
@@ -16,7 +15,6 @@ export type GetVariableDataType = OCPP20.GetVariablesRequest['getVariableData'][
 export type GetVariableResultType = OCPP20.GetVariablesResponse['getVariableResult'][number];
 export type SetVariableDataType = OCPP20.SetVariablesRequest['setVariableData'][number];
 export type SetVariableResultType = OCPP20.SetVariablesResponse['setVariableResult'][number];
-export type SetVariableStatusEnumType = SetVariableResultType['attributeStatus'];
 export type ComponentVariableType = NonNullable<OCPP20.GetReportRequest['componentVariable']>[number];
 export type ComponentCriterionEnumType = NonNullable<OCPP20.GetReportRequest['componentCriteria']>[number];
 export type ReportBaseEnumType = OCPP20.GetBaseReportRequest['reportBase'];

@@ -28,13 +28,13 @@ import type {
 } from './device-model-types.js';
 import { checkValue, listValues } from './device-model-values.js';
 
-export { evseOf, ocppMeasurand } from './device-model-defs.js';
+export { ocppMeasurand } from './device-model-defs.js';
 export type { DeviceModelConfig, Variable } from './device-model-defs.js';
 export { pages } from './device-model-report.js';
 export type * from './device-model-types.js';
 
 /** StateStore key prefix of persisted device-model values. */
-export const DM_PREFIX = 'dm:';
+const DM_PREFIX = 'dm:';
 
 /** A value the CSMS changed (after it was checked and persisted). */
 export interface VariableChange {

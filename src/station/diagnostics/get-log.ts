@@ -17,15 +17,15 @@ import { readSecurityLog, securityLogLine } from '../security/security-log.js';
 type LogStatus = RequestOf<'LogStatusNotification'>;
 
 /** Attempts after the first when the request names none (the station's choice, N01). */
-export const DEFAULT_RETRIES = 1;
+const DEFAULT_RETRIES = 1;
 /** Seconds between attempts when the request names none. */
-export const DEFAULT_RETRY_INTERVAL_S = 30;
+const DEFAULT_RETRY_INTERVAL_S = 30;
 /** The most retries a request gets, whatever it asks: the schema bounds neither retries nor retryInterval. */
-export const MAX_RETRIES = 10;
+const MAX_RETRIES = 10;
 /** setTimeout's longest delay: a longer retryInterval would fire at once instead. */
 const LONGEST_WAIT_MS = 2 ** 31 - 1;
 /** One attempt gives up after this long. */
-export const UPLOAD_TIMEOUT_MS = 120_000;
+const UPLOAD_TIMEOUT_MS = 120_000;
 
 export interface LogsPorts {
   readonly uploader?: Uploader;
@@ -172,7 +172,7 @@ export class Logs {
 }
 
 /** `<station>-<DiagnosticsLog|SecurityLog>-<yyyymmddThhmmss>Z.log`, safe as a file name on any server. */
-export function logFileName(station: string, logType: string, now: number): string {
+function logFileName(station: string, logType: string, now: number): string {
   const safe = station.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
   const stamp = new Date(now)
     .toISOString()

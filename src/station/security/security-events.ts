@@ -16,7 +16,7 @@ import type { SecurityEventType, StationContext } from '../context.js';
 export type { SecurityEventType };
 import { appendSecurityLog } from './security-log.js';
 
-export const SECURITY_QUEUE = 'security';
+const SECURITY_QUEUE = 'security';
 const MAX_ATTEMPTS = 3;
 const BATCH = 20;
 

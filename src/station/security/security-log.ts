@@ -7,7 +7,7 @@ import type { JsonValue, StateStore } from '../../store/state-store.js';
 
 const KEY = 'logs.security';
 /** Events kept per station. */
-export const SECURITY_LOG_SIZE = 200;
+const SECURITY_LOG_SIZE = 200;
 
 export interface SecurityLogEntry {
   /** OCPP timestamp of the event. */

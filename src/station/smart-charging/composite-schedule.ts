@@ -88,8 +88,8 @@ export class NoLimitError extends Error {
   override readonly name = 'NoLimitError';
 }
 
-export const NOMINAL_AC_PHASE_VOLTAGE = 230;
-export const DEFAULT_NUMBER_PHASES = 3;
+const NOMINAL_AC_PHASE_VOLTAGE = 230;
+const DEFAULT_NUMBER_PHASES = 3;
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 /** Longer than a weekly recurrence: every recurring change is seen. */

@@ -43,7 +43,7 @@ export interface SmartChargingOptions {
 /** StateStore key of the installed profiles. */
 export const PROFILES_KEY = 'profiles';
 /** SmartChargingCtrlr.Entries[ChargingProfiles] maxLimit (components/SmartChargingCtrlr.json). */
-export const MAX_PROFILES = 20;
+const MAX_PROFILES = 20;
 
 type SetResponse = ResponseOf<'SetChargingProfile'>;
 

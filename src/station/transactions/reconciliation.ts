@@ -37,7 +37,7 @@ export type Continuity = { readonly same: true } | { readonly same: false; reado
  * (a counter of local time read as Unix time) or a start point holding garbage would otherwise
  * split a session in two, or start one in the future. `doubted`: what was dropped.
  */
-export function credibleStart(e: SessionStartedEvent): { readonly figures: SessionStartFigures; readonly doubted?: SessionStartFigures } {
+function credibleStart(e: SessionStartedEvent): { readonly figures: SessionStartFigures; readonly doubted?: SessionStartFigures } {
   const { startedAt, startWh } = e.alreadyRunning ?? {};
   const lateStart = startedAt !== undefined && Date.parse(startedAt) > Date.parse(e.at) + START_TIME_SLACK_MS;
   const highStart = startWh !== undefined && e.meterStartWh !== undefined && startWh > e.meterStartWh;
@@ -88,7 +88,7 @@ export interface Reading {
  * reading taken during it stands. `reason` as far as the charger's state tells (else `other`).
  * `seenAt`: when the gateway found the connector no longer in this session.
  */
-export function endedWhileAway(tx: OpenTx, register: Reading, reason: StopReason, seenAt: string): TxEnd {
+function endedWhileAway(tx: OpenTx, register: Reading, reason: StopReason, seenAt: string): TxEnd {
   const at = lastSeen(tx);
   const last = tx.lastEnergy;
   const usable = register.wh !== undefined && (last === undefined || register.wh >= last.wh);
@@ -118,7 +118,7 @@ export interface AwayStart {
  * start register where `e` carries them; else when it was first seen running, with the first
  * register reading (stamped when read: it may hold energy of this session already).
  */
-export function startedWhileAway(e: SessionStartedEvent): AwayStart {
+function startedWhileAway(e: SessionStartedEvent): AwayStart {
   const found = e.alreadyRunning ?? {};
   const at = found.startedAt ?? e.at;
   const fromCharger = found.startWh !== undefined;
