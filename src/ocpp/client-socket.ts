@@ -56,7 +56,7 @@ export function listenToSocket(ws: WebSocket, hooks: SocketHooks): void {
 }
 
 /** The DER certificates of a TLS peer's chain, leaf first (Node links each to its issuer; a root links to itself). */
-export function peerChain(leaf: DetailedPeerCertificate): Buffer[] | undefined {
+function peerChain(leaf: DetailedPeerCertificate): Buffer[] | undefined {
   const out: Buffer[] = [];
   let cert: DetailedPeerCertificate | undefined = leaf;
   while (cert?.raw !== undefined && out.length < 10) {

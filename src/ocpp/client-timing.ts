@@ -8,7 +8,7 @@ import { retryDelayMs, type RetryBackOff } from './backoff.js';
 import type { ConnectionLog } from './client-types.js';
 
 /** Used when the RetryBackOff getter throws or returns invalid values (the error is logged). */
-export const FALLBACK_RETRY_BACK_OFF: RetryBackOff = Object.freeze({ waitMinimumS: 10, randomRangeS: 10, repeatTimes: 3 });
+const FALLBACK_RETRY_BACK_OFF: RetryBackOff = Object.freeze({ waitMinimumS: 10, randomRangeS: 10, repeatTimes: 3 });
 
 /** The consecutive-failure counter and the one retry timer of a connection. */
 export class RetrySchedule {

@@ -19,19 +19,9 @@ import { PingKeepAlive, RetrySchedule } from './client-timing.js';
 import { OCPP_SUBPROTOCOL, TransportClosedError, validateClose, type ConnectionState, type OcppConnectionOptions, type OcppTransport, type StateChangeReason } from './client-types.js';
 
 // Re-exported so importers of `client.js` need not know about the split.
-export {
-  CONFIG_ERROR_CODES,
-  OcppConfigError,
-  buildStationUrl,
-  type ConfigErrorCode,
-  type CredentialsUpdate,
-  type PemList,
-  type SecurityProfileConfig,
-  type StationTlsMaterial,
-} from './client-config.js';
+export { OcppConfigError, buildStationUrl, type ConfigErrorCode, type CredentialsUpdate, type PemList, type SecurityProfileConfig, type StationTlsMaterial } from './client-config.js';
 export type { ConnectionFailure } from './client-failures.js';
-export { FALLBACK_RETRY_BACK_OFF } from './client-timing.js';
-export { OCPP_SUBPROTOCOL, TransportClosedError, type ConnectionLog, type ConnectionState, type OcppConnectionOptions, type OcppTransport, type StateChangeReason } from './client-types.js';
+export { TransportClosedError, type ConnectionLog, type ConnectionState, type OcppConnectionOptions, type OcppTransport, type StateChangeReason } from './client-types.js';
 
 type AfterClose = 'retry' | 'reconnect' | 'stop';
 

@@ -43,7 +43,7 @@ export type OcppErrorCode = (typeof OCPP_ERROR_CODES)[number];
 const CODE_SET: ReadonlySet<string> = new Set(OCPP_ERROR_CODES);
 
 /** True when `value` is one of the 2.0.1 CALLERROR codes (exact spelling). */
-export function isOcppErrorCode(value: unknown): value is OcppErrorCode {
+function isOcppErrorCode(value: unknown): value is OcppErrorCode {
   return typeof value === 'string' && CODE_SET.has(value);
 }
 
@@ -81,7 +81,7 @@ export class OcppError extends Error {
 }
 
 /** Base class of everything `RpcEndpoint.call()` rejects with; `action` is the CALL concerned. */
-export abstract class RpcError extends Error {
+abstract class RpcError extends Error {
   constructor(
     readonly action: string,
     message: string,

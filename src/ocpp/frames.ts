@@ -8,10 +8,10 @@ import { MAX_ERROR_DESCRIPTION, OcppError, truncateDescription } from './errors.
 export const MESSAGE_TYPE = { CALL: 2, CALLRESULT: 3, CALLERROR: 4 } as const;
 
 /** Part 4 §4.1.4: a message id is a string of at most 36 characters. */
-export const MAX_MESSAGE_ID_LENGTH = 36;
+const MAX_MESSAGE_ID_LENGTH = 36;
 
 /** The id a CALLERROR carries when the offending frame's id cannot be read (Part 4 §4.2.3). */
-export const UNREADABLE_ID = '-1';
+const UNREADABLE_ID = '-1';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -57,7 +57,7 @@ function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /** True for a string usable as an OCPP message id: 1 to 36 characters. */
-export function isMessageId(value: unknown): value is string {
+function isMessageId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_MESSAGE_ID_LENGTH;
 }
 

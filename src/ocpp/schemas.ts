@@ -137,7 +137,7 @@ function schemaName(action: string, direction: SchemaDirection): string {
  * The compiled validator for an action and direction, compiled on first use; undefined when the
  * action is not an OCPP 2.0.1 action.
  */
-export function validatorFor(action: string, direction: SchemaDirection): ValidateFunction | undefined {
+function validatorFor(action: string, direction: SchemaDirection): ValidateFunction | undefined {
   if (!isOcppAction(action)) return undefined;
   const name = schemaName(action, direction);
   let validate = compiled.get(name);
@@ -180,7 +180,7 @@ function describe(error: ErrorObject): string {
 }
 
 /** Turns ajv errors for a payload into the OcppError to answer with. */
-export function toOcppError(action: string, direction: SchemaDirection, errors: readonly ErrorObject[]): OcppError {
+function toOcppError(action: string, direction: SchemaDirection, errors: readonly ErrorObject[]): OcppError {
   const first = errors[0];
   if (first === undefined) return new OcppError('GenericError', `${schemaName(action, direction)} invalid`);
   const code = errorCodeForKeyword(first.keyword);
