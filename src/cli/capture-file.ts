@@ -31,7 +31,7 @@ export function parseCapture(text: string, file: string): CaptureEntry[] {
 }
 
 /** Parses one non-blank line. */
-export function parseCaptureLine(text: string, file: string, line: number): CaptureEntry {
+function parseCaptureLine(text: string, file: string, line: number): CaptureEntry {
   const bad = (reason: string): UsageError => new UsageError('CAPTURE_INVALID', `${file}:${line}: ${reason}`);
   let value: unknown;
   try {

@@ -33,7 +33,7 @@ interface FrameReport {
 }
 
 /** Runs the command; returns the process exit code. */
-export async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
+async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
   const codec = codecOption(options.codec);
   const flags = checkFlags(codec, options.flags ?? {});
   const bytes = parseHexArgs(hexArgs);

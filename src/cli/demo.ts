@@ -34,7 +34,7 @@ function positive(name: string, text: string | undefined, fallback: number, max:
   return n;
 }
 
-export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
+async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   const chargers = Math.floor(positive('chargers', options.chargers, 2, 100));
   const duration = options.duration === undefined ? undefined : positive('duration', options.duration, 0, 86_400);
   const codec = findCodec(DEMO_CODEC);

@@ -17,7 +17,7 @@ export interface MappingCheckOptions {
 }
 
 /** Runs `mapping check`; returns the process exit code. */
-export async function runMappingCheck(file: string, options: MappingCheckOptions, io: CliIo): Promise<number> {
+async function runMappingCheck(file: string, options: MappingCheckOptions, io: CliIo): Promise<number> {
   const codec = codecOption(options.codec);
   if (codec.checkOptions === undefined) throw new UsageError('OPTION_INVALID', `codec ${codec.name} has no options check`);
   let loaded: unknown;

@@ -111,7 +111,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
 }
 
 /** Runs the command; returns the process exit code. */
-export async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
+async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -26,7 +26,7 @@ export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'S
   });
 }
 
-export function describeGateway(gateway: Gateway): string[] {
+function describeGateway(gateway: Gateway): string[] {
   const c = gateway.config;
   const lines = [`pilegate serving (${c.file})`];
   c.listeners.forEach((l, i) => lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${l.codec}${l.mapping !== undefined ? ` mapping ${l.mapping}` : ''}`));
@@ -38,7 +38,7 @@ export function describeGateway(gateway: Gateway): string[] {
   return lines;
 }
 
-export async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
+async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const config: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
   const gateway = new Gateway(config);

@@ -86,7 +86,7 @@ function codecOfOption(option: string): string {
 }
 
 /** Validates the options; every mistake is a UsageError (exit 2). */
-export function parseSimulateOptions(options: SimulateOptions): Settings {
+function parseSimulateOptions(options: SimulateOptions): Settings {
   if (options.gateway === undefined) throw usage('--gateway <host:port> is required');
   const m = /^(.+):(\d{1,5})$/.exec(options.gateway);
   const port = m === null ? NaN : Number(m[2]);
@@ -212,7 +212,7 @@ function runCharger(s: Settings, codecOptions: unknown, index: number, stats: St
   };
 }
 
-export async function runSimulate(options: SimulateOptions, io: CliIo): Promise<number> {
+async function runSimulate(options: SimulateOptions, io: CliIo): Promise<number> {
   const s = parseSimulateOptions(options);
   const codecOptions = await s.codec.loadOptions(s.optionsFile === undefined ? {} : { file: s.optionsFile });
   const stats: Stats = { connected: new Set(), sessionsCompleted: 0, reconnects: 0 };

@@ -55,7 +55,7 @@ async function withClient(options: StationsOptions, io: CliIo, work: (client: Re
   }
 }
 
-export async function runImport(file: string, options: StationsOptions, io: CliIo): Promise<number> {
+async function runImport(file: string, options: StationsOptions, io: CliIo): Promise<number> {
   return withClient(options, io, async (client, key, config) => {
     const entries = loadStationRegistry(file);
     const problems = [...entries].flatMap(([id, e]) => profileIssues(e, config.csms).map((i) => ({ pointer: `${pointerOf(id)}${i.pointer}`, reason: i.reason })));
@@ -73,7 +73,7 @@ export async function runImport(file: string, options: StationsOptions, io: CliI
   });
 }
 
-export async function runList(options: StationsOptions, io: CliIo): Promise<number> {
+async function runList(options: StationsOptions, io: CliIo): Promise<number> {
   return withClient(options, io, async (client, key, config) => {
     const raw = await scanRegistryHash(client, key);
     const ids = [...raw.keys()].sort();
@@ -92,7 +92,7 @@ export async function runList(options: StationsOptions, io: CliIo): Promise<numb
   });
 }
 
-export async function runRemove(chargerId: string, options: StationsOptions, io: CliIo): Promise<number> {
+async function runRemove(chargerId: string, options: StationsOptions, io: CliIo): Promise<number> {
   return withClient(options, io, async (client, key) => {
     const removed = await client.hdel(key, chargerId);
     if (removed === 0) throw new UsageError('STATION_UNKNOWN', `charger ${JSON.stringify(chargerId)} is not in the registry ${key}`);
