@@ -81,7 +81,7 @@ export function bcr(value: number, invalid = false, sequence = 0): Uint8Array {
 }
 
 /** CP56Time2a of a UTC instant as the wall clock of a zone `offsetHours` east of UTC (no DST). */
-export function cp56(at: Date, offsetHours = 8): Uint8Array {
+function cp56(at: Date, offsetHours = 8): Uint8Array {
   const d = new Date(at.getTime() + offsetHours * 3_600_000);
   const ms = d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
   const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();

@@ -56,7 +56,7 @@ export class MemoryFirmwareServer implements FirmwareServer {
 }
 
 /** A one-connector pile (or `connectors`) whose protocol has a firmware update command. */
-export function firmwareCapabilities(connectors = 1): Capabilities {
+function firmwareCapabilities(connectors = 1): Capabilities {
   return { ...PILE_CAPABILITIES, connectorCount: connectors, commands: new Set([...PILE_CAPABILITIES.commands, 'updateFirmware', 'setAvailability']) };
 }
 

@@ -59,7 +59,7 @@ export function parseHex(text: string): Buffer {
 }
 
 /** Parses a whole fixture file's text (bytes plus headers). */
-export function parseFixture(name: string, path: string, text: string): HexFixture {
+function parseFixture(name: string, path: string, text: string): HexFixture {
   const expect: ExpectedError[] = [];
   let frames: number | undefined;
   let title = '';
@@ -88,7 +88,7 @@ export function loadHexFixture(path: string): HexFixture {
 }
 
 /** Names (without `.hex`) of the hex fixtures in a folder under `fixtures/`, sorted. */
-export function listFixtures(...folder: string[]): string[] {
+function listFixtures(...folder: string[]): string[] {
   return readdirSync(fixturePath(...folder))
     .filter((file) => file.endsWith('.hex'))
     .map((file) => file.slice(0, -'.hex'.length))

@@ -17,7 +17,6 @@ export const M_SP_NA_1 = 1;
 export const M_ME_NB_1 = 11;
 export const M_ME_NC_1 = 13;
 export const M_IT_NA_1 = 15;
-export const M_SP_TB_1 = 30;
 export const M_ME_TE_1 = 35;
 export const M_IT_TB_1 = 37;
 

@@ -30,7 +30,7 @@ export const recordLayout: PrivateTypeLayout<TestRecord> = {
 };
 
 /** 0x84: IOA + u32 per object (SQ=1 allowed, as in standard types). */
-export const valueLayout: PrivateTypeLayout<TestRecord> = {
+const valueLayout: PrivateTypeLayout<TestRecord> = {
   name: 'M_MD_NA',
   hasIoa: true,
   decode: (r) => ({ value: r.u32('value') }),

@@ -22,7 +22,7 @@ export interface LinkedSocket {
 }
 
 /** Wraps an accepted socket: link output to the socket, socket data to the link, close both ways. */
-export function attachLink(socket: net.Socket, params: Partial<LinkParameters>): LinkedSocket {
+function attachLink(socket: net.Socket, params: Partial<LinkParameters>): LinkedSocket {
   const asdus: Buffer[] = [];
   const transitions: string[] = [];
   const closeReasons: LinkCloseReason[] = [];

@@ -127,7 +127,7 @@ const allLines: string[] = [];
 
 export const FAST: RetryBackOff = { waitMinimumS: 0.1, randomRangeS: 0.1, repeatTimes: 2 };
 /** With random 0.5: 150, 250, 450, 450, ... ms. */
-export const HALF = (): number => 0.5;
+const HALF = (): number => 0.5;
 
 export const PASSWORD = 'Sup3r-Secret-Passw0rd-4711';
 export const IDENTITY = 'RDAM 123';

@@ -43,7 +43,7 @@ async function keyPair(): Promise<CryptoKeyPair> {
 }
 
 /** PKCS#8 PEM of a private key. */
-export async function keyPem(key: CryptoKey): Promise<string> {
+async function keyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END PRIVATE KEY-----\n`;
 }

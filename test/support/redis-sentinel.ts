@@ -157,7 +157,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Test
 }
 
 /** Polls an async condition every 50 ms (a failed check counts as false). */
-export async function until(pred: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+async function until(pred: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await pred().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -42,7 +42,7 @@ export function bcd(digits: string, size: number): Buffer {
 }
 
 /** Unsigned little-endian integer of `size` bytes. */
-export function le(value: number, size: number): Buffer {
+function le(value: number, size: number): Buffer {
   const out = Buffer.alloc(size);
   let v = Math.round(value);
   for (let i = 0; i < size; i++) {
@@ -67,7 +67,7 @@ function ascii(text: string, size: number): Buffer {
 }
 
 /** A whole frame: 0x68, length, sequence LE, encryption 0, type, body, CRC low byte first. */
-export function ykcFrame(sequence: number, type: number, body: Buffer): Buffer {
+function ykcFrame(sequence: number, type: number, body: Buffer): Buffer {
   const inner = Buffer.concat([le(sequence, 2), Buffer.from([0, type]), body]);
   return Buffer.concat([Buffer.from([0x68, body.length + 4]), inner, le(crc16Modbus(inner), 2)]);
 }
