@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
 
 /** Larger files are refused unread: a config or mapping is kilobytes, never megabytes. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reads a config file as UTF-8 text (a leading BOM removed).
