@@ -5,7 +5,12 @@
  */
 import type { Codec } from './codec.js';
 
-const MODULES = await Promise.all([import('./iec104-points/codec.js'), import('./ykc/codec.js'), import('./example/codec.js')]);
+const MODULES = await Promise.all([
+  // One line per codec, in the order the CLI lists them.
+  import('./iec104-points/codec.js'),
+  import('./ykc/codec.js'),
+  import('./example/codec.js'),
+]);
 
 const CODECS: readonly Codec<never>[] = MODULES.map((m) => m.codec as Codec<never>);
 
