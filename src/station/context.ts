@@ -68,11 +68,6 @@ export interface ChargerIdentity {
 /**
  * The station's functional blocks as each reaches the others: read when used (a CSMS request, a
  * charger event, a timer), never while the blocks are being built. One object per station, filled
- * once by the engine; a block asks here instead of holding a callback bound to the engine.
- */
-/**
- * The station's functional blocks as each reaches the others: read when used (a CSMS request, a
- * charger event, a timer), never while the blocks are being built. One object per station, filled
  * once by the engine; a block asks here instead of holding a callback bound to the engine. Each
  * block adds its own member from its own file (`declare module '../context.js'`), so this file
  * names no block and no block's import of it is a cycle.
