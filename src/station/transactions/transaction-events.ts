@@ -1,8 +1,9 @@
 /**
  * The shapes of transaction state and events: the open transaction as persisted, the canonical to
- * OCPP 2.0.1 mappings (stop reasons, triggers, charging states, id tokens), and the Started and
- * Ended events built from a transaction and how it started or ended.
+ * OCPP 2.0.1 mappings (stop reasons, triggers, charging states, id tokens), a new transaction's
+ * state, and the Started, ChargingStateChanged and Ended events built from a transaction.
  */
+import { randomUUID } from 'node:crypto';
 import type { IdToken, StopReason } from '../../model/events.js';
 import type { RequestOf } from '../../ocpp/actions.js';
 import { ocppTimestamp } from '../../ocpp/schemas.js';
@@ -191,4 +192,14 @@ export function endedEvent(tx: OpenTx, end: TxEnd): UnnumberedTxEvent {
     ...(meterValues.length > 0 ? { meterValue: meterValues as [MeterValue, ...MeterValue[]] } : {}),
     customData: { vendorId: 'pilegate', legacyTransactionId: tx.legacyTransactionId, ...(end.raw !== undefined ? { legacyStopReason: end.raw } : {}), ...end.customData },
   };
+}
+
+/** The state of a transaction opened now for session `legacyTransactionId`, started at `at` (`remote`: by a RequestStartTransaction). */
+export function newTx(legacyTransactionId: string, at: string, remote: boolean): OpenTx {
+  return { transactionId: randomUUID(), seqNo: 0, legacyTransactionId, startedAt: at, lastPeriodicAt: Date.parse(at), chargingState: 'Charging', remote };
+}
+
+/** The Updated event of `tx` whose charging state turned `next` at `at` (canonical timestamp). */
+export function chargingStateChanged(tx: OpenTx, next: ChargingState, at: string): UnnumberedTxEvent {
+  return { eventType: 'Updated', timestamp: ocppTimestamp(Date.parse(at)), triggerReason: 'ChargingStateChanged', transactionInfo: { transactionId: tx.transactionId, chargingState: next } };
 }

@@ -6,7 +6,6 @@
  * event goes through the durable queue, marked `offline` when produced without a CSMS. The
  * in-memory transaction changes only once the store has its new state.
  */
-import { randomUUID } from 'node:crypto';
 import type { IdleAtConnectEvent, MeasurementsEvent, SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../../model/events.js';
 import { ocppTimestamp } from '../../ocpp/schemas.js';
 import type { StateChange } from '../../store/state-store.js';
@@ -14,9 +13,10 @@ import type { StationContext } from '../context.js';
 import { LatestValues } from '../meter-values/latest-values.js';
 import { EnergyReadings } from './energy-readings.js';
 import { unreadable, type MeterValue } from '../meter-values/meter-values.js';
-import { CHARGING, endedEvent, startedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type UnnumberedTxEvent } from './transaction-events.js';
+import { CHARGING, chargingStateChanged, endedEvent, newTx, startedEvent, isSessionOf, ocppIdToken, type OpenTx, type TxEnd, type UnnumberedTxEvent } from './transaction-events.js';
 import { lastSeen, Reconciliation, type AwayStart } from './reconciliation.js';
 import { DoneRecords } from './done-records.js';
+import { unrecordedEnd, heldEndAt, recordEnd, recordStart, sessionEnd } from './transaction-ends.js';
 import { RecordCorrections } from './record-corrections.js';
 import { RemoteStarts, type RemoteStart } from '../remote-control/remote-starts.js';
 import { ResetEnds } from '../provisioning/reset-ends.js';
@@ -153,15 +153,7 @@ export class Transactions {
   private async begin(e: SessionStartedEvent, start: Pick<AwayStart, 'at' | 'begin'> & Partial<Pick<AwayStart, 'customData'>>): Promise<void> {
     this.energy.note(e.connector, e.meterStartWh, e.meterStartAt ?? e.at);
     const remote = this.remoteStarts.claim(e);
-    const tx: OpenTx = {
-      transactionId: randomUUID(),
-      seqNo: 0,
-      legacyTransactionId: e.legacyTransactionId,
-      startedAt: start.at,
-      lastPeriodicAt: Date.parse(start.at),
-      chargingState: 'Charging',
-      remote: remote !== undefined,
-    };
+    const tx = newTx(e.legacyTransactionId, start.at, remote !== undefined);
     const idToken = remote?.idToken ?? (e.idToken !== undefined ? ocppIdToken(e.idToken) : undefined);
     // Sessions use reservations (H03): the Started event carries the reservationId and ends the reservation.
     const reservation = this.ctx.blocks.reservations.use(e.connector, idToken);
@@ -218,29 +210,12 @@ export class Transactions {
     const tx = this.open.get(connector);
     if (tx === undefined || !isSessionOf(tx, legacyTransactionId)) return;
     this.ctx.log('warn', 'transaction whose billing record was held ends without it', { connector, transactionId: tx.transactionId, legacyTransactionId: tx.legacyTransactionId });
-    const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
-    const seen = lastSeen(tx);
-    await this.endWithoutRecord(connector, tx, last !== undefined && Date.parse(last.at) > Date.parse(seen) ? last.at : seen, true);
+    await this.endWithoutRecord(connector, tx, heldEndAt(this.energy, connector, tx), true);
   }
 
-  /**
-   * Ends `tx` as abnormal (Other), or for `reason`, with the last energy reading known for it;
-   * `pending`: its billing record is still owed and corrects it (`RecordCorrections`).
-   */
-  private async endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean, reason: StopReason = 'other'): Promise<void> {
-    const last = this.energy.during(connector, tx) ?? tx.lastEnergy;
-    await this.end(
-      connector,
-      tx,
-      {
-        reason,
-        at,
-        ...(reason === 'other' ? { trigger: 'AbnormalCondition' as const } : {}),
-        ...(last !== undefined ? this.energy.meterStop(last.wh, last.at) : {}),
-        ...(pending ? { customData: { recordPending: true } } : {}),
-      },
-      pending,
-    );
+  /** Ends `tx` without a record of its own (`unrecordedEnd`); `pending`: its billing record is still owed and corrects it. */
+  private endWithoutRecord(connector: number, tx: OpenTx, at: string, pending: boolean, reason: StopReason = 'other'): Promise<void> {
+    return this.end(connector, tx, unrecordedEnd(this.energy, connector, tx, at, pending, reason), pending);
   }
 
   async chargingState(connector: number, state: string, at: string): Promise<void> {
@@ -248,16 +223,7 @@ export class Transactions {
     if (tx !== undefined && this.reconciliation.holds(connector)) return this.reconciliation.stateWhileHeld(connector, state, at);
     const next = CHARGING[state];
     if (tx === undefined || next === undefined || next === tx.chargingState || next === 'Idle' || next === 'EVConnected') return;
-    await this.emit(
-      connector,
-      { ...tx, chargingState: next },
-      {
-        eventType: 'Updated',
-        timestamp: ocppTimestamp(Date.parse(at)),
-        triggerReason: 'ChargingStateChanged',
-        transactionInfo: { transactionId: tx.transactionId, chargingState: next },
-      },
-    );
+    await this.emit(connector, { ...tx, chargingState: next }, chargingStateChanged(tx, next, at));
   }
 
   /** A measurement: noted (latest values, energy register), then the open transaction's meter values (`TransactionSamples`). */
@@ -321,22 +287,7 @@ export class Transactions {
     // Its billing record may still come: the Ended event marks the session done, so the record
     // finds it done and does not open a transaction of its own. A session that ended without its
     // record (the charger says so) is kept for the record's correction.
-    const pending = e.recordPending === true;
-    const reason = this.resetEnds.reasonFor(e.connector, e.reason);
-    const abnormal = pending && reason !== 'immediateReset';
-    await this.end(
-      e.connector,
-      tx,
-      {
-        reason,
-        raw: e.rawReason,
-        at: e.at,
-        ...this.energy.meterStop(e.meterStopWh, e.at),
-        ...(abnormal ? { trigger: 'AbnormalCondition' } : {}),
-        ...(pending ? { customData: { recordPending: true } } : {}),
-      },
-      pending,
-    );
+    await this.end(e.connector, tx, sessionEnd(this.energy, e, this.resetEnds.reasonFor(e.connector, e.reason)), e.recordPending === true);
   }
 
   /**
@@ -371,7 +322,7 @@ export class Transactions {
     if (this.done.has(r.legacyTransactionId)) return false;
     const open = this.open.get(r.connector);
     if (open?.legacyTransactionId === r.legacyTransactionId) {
-      await this.end(r.connector, open, { reason: this.resetEnds.reasonFor(r.connector, r.reason), raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
+      await this.end(r.connector, open, recordEnd(this.energy, r, this.resetEnds.reasonFor(r.connector, r.reason)));
       return true;
     }
     // Another session's transaction is open (or this record's own was begun beside one): the record
@@ -380,16 +331,9 @@ export class Transactions {
       await this.records.report(r);
       return true;
     }
-    await this.sessionStarted({
-      type: 'sessionStarted',
-      connector: r.connector,
-      legacyTransactionId: r.legacyTransactionId,
-      at: r.startedAt,
-      ...(r.idToken !== undefined ? { idToken: r.idToken } : {}),
-      ...(r.meterStartWh !== undefined ? { meterStartWh: r.meterStartWh } : {}),
-    });
+    await this.sessionStarted(recordStart(r));
     const tx = this.open.get(r.connector);
-    if (tx !== undefined) await this.end(r.connector, tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...this.energy.meterStop(r.meterStopWh, r.endedAt) });
+    if (tx !== undefined) await this.end(r.connector, tx, recordEnd(this.energy, r, r.reason));
     return true;
   }
 
