@@ -28,6 +28,7 @@ import type { JsonValue, StateChange } from '../../store/state-store.js';
 import { info, statusInfo, type ChargerCommands } from '../charger-commands.js';
 import { background, type StationContext } from '../context.js';
 import { ChargerHold } from './charger-hold.js';
+import { disabled, evseRefusal, gatewayEnforced, inUse, requestedEvse, type ReserveAnswer } from './reservation-checks.js';
 import { tokenKey, verdictOf, type OcppIdToken, type TokenVerdict } from './tokens.js';
 import type { EvseStates, Reserved } from './types.js';
 
@@ -37,7 +38,6 @@ const keyOf = (id: number): string => `${KEY_PREFIX}${id}`;
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 type UpdateStatus = RequestOf<'ReservationStatusUpdate'>['reservationUpdateStatus'];
-type ReserveAnswer = HandlerResult<'ReserveNow'>;
 type StatusInfo = { reasonCode: string; additionalInfo: string };
 
 /** What a session's Started event takes from the reservation it uses. */
@@ -70,11 +70,6 @@ export class Reservations {
   /** The EVSEs' states (availability). */
   private get evses(): EvseStates {
     return this.ctx.blocks.availability;
-  }
-
-  /** A charging session or an open transaction on the EVSE. */
-  private inUse(evse: number): boolean {
-    return this.ctx.blocks.chargerEvents.sessionRunning(evse) || this.ctx.blocks.transactions.transactionOf(evse) !== undefined;
   }
 
   /** The groupIdToken the Local Authorization List gives `token`, if any. */
@@ -118,7 +113,7 @@ export class Reservations {
   /** True when the EVSE is to be shown Reserved: reserved, operative, not faulted, no session on it. */
   shown(evse: number): boolean {
     const r = this.on(evse);
-    if (r === undefined || !this.evses.operative(evse) || this.inUse(evse)) return false;
+    if (r === undefined || !this.evses.operative(evse) || inUse(this.ctx, evse)) return false;
     const s = this.evses.chargerState(evse);
     if (s === 'unavailable') return r.hold !== 'none';
     return s === 'available' || s === 'occupied';
@@ -248,7 +243,8 @@ export class Reservations {
   cancelReservation(req: RequestOf<'CancelReservation'>): Promise<HandlerResult<'CancelReservation'>> {
     return this.serial(async () => {
       const r = this.byId?.get(req.reservationId);
-      if (!this.ctx.dm.getBoolean('ReservationCtrlr', 'Enabled')) return { status: 'Rejected', statusInfo: info('Disabled', 'ReservationCtrlr.Enabled is false') };
+      const off = disabled(this.ctx);
+      if (off !== undefined) return off;
       if (r === undefined) return { status: 'Rejected', statusInfo: info('UnknownReservation', `no reservation ${req.reservationId}`) };
       await this.release(r);
       return { response: { status: 'Accepted' }, after: () => this.evses.refresh(r.evseId) };
@@ -256,21 +252,12 @@ export class Reservations {
   }
 
   private async reserve(req: RequestOf<'ReserveNow'>): Promise<ReserveAnswer> {
-    const rejected = (reasonCode: string, why: string): ReserveAnswer => ({ status: 'Rejected', statusInfo: info(reasonCode, why) });
-    if (!this.ctx.dm.getBoolean('ReservationCtrlr', 'Enabled')) return rejected('Disabled', 'ReservationCtrlr.Enabled is false');
-    const evse = req.evseId;
-    if (evse === undefined) return rejected('NoEvse', 'this station reserves a named EVSE only (ReservationCtrlr.NonEvseSpecific is false)');
-    if (evse < 1 || evse > this.ctx.capabilities.connectorCount) return rejected('UnknownEvse', `no EVSE ${evse}`);
-    const published = this.ctx.dm.getString('Connector', 'ConnectorType', { evse, connector: 1 });
-    if (req.connectorType !== undefined && req.connectorType !== 'Unknown' && req.connectorType !== published) {
-      return rejected('UnknownConnector', `EVSE ${evse} has connector type ${published ?? 'Unknown'}`);
-    }
-    const expiresAt = Date.parse(req.expiryDateTime);
-    if (!(expiresAt > this.ctx.clock.now())) return rejected('ExpiryInPast', `expiryDateTime ${req.expiryDateTime} has passed`);
+    const evse = requestedEvse(this.ctx, req);
+    if (typeof evse !== 'number') return evse;
     const previous = this.byId?.get(req.id);
     const other = this.on(evse);
     if (other !== undefined && other.id !== req.id) return { status: 'Occupied', statusInfo: info('AlreadyReserved', `EVSE ${evse} is reserved under another id`) };
-    const busy = this.refusal(evse, previous?.evseId === evse ? previous : undefined);
+    const busy = evseRefusal(this.ctx, this.evses, evse, previous?.evseId === evse ? previous : undefined);
     if (busy !== undefined) return busy;
     const kept = previous?.evseId === evse ? previous.hold : 'none';
     const r: Reserved = {
@@ -289,11 +276,7 @@ export class Reservations {
         return { status: 'Rejected', statusInfo: statusInfo(outcome) };
       }
       if (outcome.ok === true) r.hold = 'held';
-      else if (outcome.ok === false)
-        note = info(
-          'GatewayEnforced',
-          `the charger cannot be told (${outcome.additionalInfo}): the gateway reports EVSE ${evse} Reserved and refuses remote starts of other tokens there; a session started at the charger itself is not prevented`,
-        );
+      else if (outcome.ok === false) note = gatewayEnforced(evse, outcome.additionalInfo);
     }
     // Replaced on another EVSE: it ends there, only now that the new one is sure (H01.FR.02).
     const moved = previous !== undefined && previous.evseId !== evse ? previous.evseId : undefined;
@@ -307,16 +290,6 @@ export class Reservations {
       this.evses.refresh(evse);
     };
     return { response: { status: 'Accepted', ...(note !== undefined ? { statusInfo: note } : {}) }, after };
-  }
-
-  /** Why `evse` cannot be reserved now, or undefined; `replacing` is the reservation a same-id request replaces. */
-  private refusal(evse: number, replacing: Reserved | undefined): ReserveAnswer | undefined {
-    const s = this.evses.chargerState(evse);
-    if (s === 'faulted') return { status: 'Faulted' };
-    const heldByIt = s === 'unavailable' && replacing !== undefined && replacing.hold !== 'none';
-    if (!this.evses.operative(evse) || s === undefined || (s === 'unavailable' && !heldByIt)) return { status: 'Unavailable' };
-    if (s === 'occupied' || this.inUse(evse)) return { status: 'Occupied' };
-    return undefined;
   }
 
   /** Ends `r` by expiry or removal: the update to the CSMS, the charger back, the EVSE reported. */
