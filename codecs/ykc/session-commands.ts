@@ -3,10 +3,13 @@
  * authorizations (`session-auth.ts`), record confirmations (`session-records.ts`), remote start and
  * stop (`session-transactions.ts`), the offline-card list (`session-cards.ts`), the remote update
  * (`session-firmware.ts`), and the pile's settings and clock (`session-settings.ts`). Unlock has no
- * YKC frame; a power limit needs the pile's rated power.
+ * YKC frame; a power limit needs the pile's rated power. The capabilities the session declares
+ * (`ykcCapabilities`) name these commands.
  */
-import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
+import type { Capabilities } from '../../src/model/capabilities.js';
+import type { ChargerCommand, ChargerCommandType, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType } from '../../src/model/events.js';
+import type { Measurand } from '../../src/model/units.js';
 import type { YkcAuthorizations } from './session-auth.js';
 import type { YkcCards } from './session-cards.js';
 import type { YkcFirmware } from './session-firmware.js';
@@ -15,6 +18,20 @@ import type { YkcRecords } from './session-records.js';
 import type { YkcSettings } from './session-settings.js';
 import { gunCode } from './session-support.js';
 import type { YkcTransactions } from './session-transactions.js';
+
+const BASE_COMMANDS: readonly ChargerCommandType[] = [
+  'startCharging',
+  'stopCharging',
+  'authorize',
+  'setTariff',
+  'confirmRecord',
+  'setAvailability',
+  'reset',
+  'setClock',
+  'interrogate',
+  'setLocalList',
+  'updateFirmware',
+];
 
 /** What the connection knows of its pile at the moment of a command. */
 export interface YkcPileState {
@@ -35,6 +52,27 @@ export interface YkcCommandParts {
   readonly firmware: YkcFirmware;
   readonly settings: YkcSettings;
   readonly ratedPowerW: number | undefined;
+}
+
+/** The capabilities of a pile with `connectorCount` guns of `currentType` (`ratedPowerW`: the options' rated power, which a power limit needs). */
+export function ykcCapabilities(ratedPowerW: number | undefined, connectorCount: number, currentType: CurrentType): Capabilities {
+  const commands = new Set<ChargerCommandType>(BASE_COMMANDS);
+  if (ratedPowerW !== undefined) commands.add('setLimit');
+  const measurands: Measurand[] = ['energy', 'power', 'voltage', 'current', 'temperature'];
+  if (currentType === 'DC') measurands.push('soc');
+  return {
+    connectorCount,
+    currentType,
+    commands,
+    measurands: new Set(measurands),
+    limitUnits: new Set(ratedPowerW !== undefined ? (['W'] as const) : []),
+    ...(ratedPowerW !== undefined ? { maxPowerW: ratedPowerW } : {}),
+    // 0x52's max power % is pile-wide: a limit goes to connector 0 only, 100 % lifts it.
+    ...(ratedPowerW !== undefined ? { limitTargets: new Map([[0, { units: new Set(['W'] as const), maximum: { value: ratedPowerW, unit: 'W' as const } }]]) } : {}),
+    evInfo: currentType === 'DC',
+    localAuthorization: true,
+    transactionRecords: true,
+  };
 }
 
 /** Hands command `c` to the part that carries it out; throws are the caller's to turn into a rejection. */

@@ -5,7 +5,7 @@
  * (`session-transactions.ts`) and their records (`session-records.ts`), billing model and pile
  * settings (`session-settings.ts`), the offline-card list (`session-cards.ts`), the remote update
  * (`session-firmware.ts`); BMS frames -> `evInfo` here. Commands go to those parts through
- * `session-commands.ts`.
+ * `session-commands.ts`, which also declares them (the capabilities).
  *
  * 3DES (options `encryption`, parameters unconfirmed, see `cipher.ts`): frames with the encryption
  * flag are decrypted with the connection's key. An encrypted login is opened by the key of the pile
@@ -23,9 +23,8 @@
  * code is not this pile's: counted as ignored (`foreign_address`), never used (see `foreign`).
  */
 import type { Capabilities } from '../../src/model/capabilities.js';
-import type { ChargerCommand, ChargerCommandType, CommandOutcome } from '../../src/model/commands.js';
+import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType, Timestamp } from '../../src/model/events.js';
-import type { Measurand } from '../../src/model/units.js';
 import type { CodecSession, LoginProof, SessionContext } from '../codec.js';
 import type { YkcCipher } from './cipher.js';
 import { DEFAULT_TIME_ZONE } from './fields.js';
@@ -36,7 +35,7 @@ import { NO_STOP_REASONS } from './stop-reason-map.js';
 import type { YkcFrame, YkcFrameOf } from './types.js';
 import { YkcAuthorizations } from './session-auth.js';
 import { YkcCards } from './session-cards.js';
-import { ykcCommand, type YkcCommandParts } from './session-commands.js';
+import { ykcCapabilities, ykcCommand, type YkcCommandParts } from './session-commands.js';
 import { YkcFirmware } from './session-firmware.js';
 import { YkcOutbox } from './session-io.js';
 import { YkcRecords } from './session-records.js';
@@ -55,20 +54,6 @@ const BODY = 6;
 function isEncryptedLogin(frame: Uint8Array): boolean {
   return frame[4] === 0x01 && frame[5] === 0x01;
 }
-
-const BASE_COMMANDS: readonly ChargerCommandType[] = [
-  'startCharging',
-  'stopCharging',
-  'authorize',
-  'setTariff',
-  'confirmRecord',
-  'setAvailability',
-  'reset',
-  'setClock',
-  'interrogate',
-  'setLocalList',
-  'updateFirmware',
-];
 
 /**
  * Answers to query, balance and parking-lock frames (no canonical command sends those, see
@@ -150,23 +135,7 @@ export class YkcSession implements CodecSession {
   }
 
   get capabilities(): Capabilities {
-    const commands = new Set<ChargerCommandType>(BASE_COMMANDS);
-    if (this.ctx.options.ratedPowerW !== undefined) commands.add('setLimit');
-    const measurands: Measurand[] = ['energy', 'power', 'voltage', 'current', 'temperature'];
-    if (this.currentType === 'DC') measurands.push('soc');
-    return {
-      connectorCount: this.connectorCount,
-      currentType: this.currentType,
-      commands,
-      measurands: new Set(measurands),
-      limitUnits: new Set(this.ctx.options.ratedPowerW !== undefined ? (['W'] as const) : []),
-      ...(this.ctx.options.ratedPowerW !== undefined ? { maxPowerW: this.ctx.options.ratedPowerW } : {}),
-      // 0x52's max power % is pile-wide: a limit goes to connector 0 only, 100 % lifts it.
-      ...(this.ctx.options.ratedPowerW !== undefined ? { limitTargets: new Map([[0, { units: new Set(['W'] as const), maximum: { value: this.ctx.options.ratedPowerW, unit: 'W' as const } }]]) } : {}),
-      evInfo: this.currentType === 'DC',
-      localAuthorization: true,
-      transactionRecords: true,
-    };
+    return ykcCapabilities(this.ctx.options.ratedPowerW, this.connectorCount, this.currentType);
   }
 
   start(): void {
