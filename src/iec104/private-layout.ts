@@ -4,25 +4,17 @@
  * name them without importing each other.
  */
 import type { RecordReader, RecordWriter } from './record-io.js';
-import type { AsduParameters } from './types.js';
+import type { Asdu, AsduParameters } from './types.js';
 
 /** One object of a private ASDU: the element's fields, flattened beside the IOA when the layout has one. */
 export type PrivateObject<E extends object> = E & { readonly ioa?: number };
 
-/** A decoded ASDU of a registered private type: the standard header and the layout's objects. */
-export interface PrivateAsdu<E extends object = Record<string, unknown>> {
+/**
+ * A decoded ASDU of a registered private type: the standard header (as `Asdu` has it, with any TI
+ * 0..255; SQ applies only when the layout has an IOA) and the layout's objects.
+ */
+export interface PrivateAsdu<E extends object = Record<string, unknown>> extends Omit<Asdu, 'typeId' | 'objects'> {
   readonly typeId: number;
-  /** Structure qualifier: with an IOA, true = one IOA followed by consecutive elements. */
-  readonly sq: boolean;
-  /** Cause of transmission 0..63. */
-  readonly cause: number;
-  /** P/N bit: negative confirmation. */
-  readonly negative: boolean;
-  /** T bit: test. */
-  readonly test: boolean;
-  /** Originator address (second COT octet), 0 when COT is one octet. */
-  readonly originator: number;
-  readonly commonAddress: number;
   readonly objects: readonly PrivateObject<E>[];
 }
 
