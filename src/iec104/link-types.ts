@@ -4,8 +4,8 @@
  * apart from `link.ts` so the state machine reads on its own; `link.ts` re-exports all of it.
  */
 import type { Clock } from '../core/clock.js';
-import type { Apci } from './apci.js';
-import type { DecodeError } from './errors.js';
+import type { Apci, UFunction } from './apci.js';
+import type { DecodeError, DecodeResult } from './errors.js';
 import type { LinkParameters } from './link-params.js';
 
 /** Link states; changed only by `setState`, which reports every `from -> to`. */
@@ -42,6 +42,23 @@ export type IFrameApci = Extract<Apci, { format: 'I' }>;
  */
 export type FlowWarning = { readonly kind: 'peer-waits'; readonly unacknowledged: number } | { readonly kind: 'window-full'; readonly waitedMs: number };
 
+/**
+ * How APDUs look on the wire: the standard IEC 104 form (`iec104Wire`, the default) or a dialect's
+ * (a two-octet length, a checksum after each I-frame, seven-octet U-frames). The link reads and
+ * writes every frame through it and never looks at the octets itself.
+ */
+export interface LinkWire {
+  /** The APCI of one whole frame (as the owner's framer delivered it). */
+  apci(frame: Buffer): DecodeResult<Apci>;
+  /** The ASDU of a whole I-frame (a view into `frame`, without any trailer). */
+  asdu(frame: Buffer): Buffer;
+  iFrame(ns: number, nr: number, asdu: Uint8Array): Buffer;
+  sFrame(nr: number): Buffer;
+  uFrame(fn: UFunction): Buffer;
+  /** The longest ASDU an I-frame carries. */
+  readonly maxAsdu: number;
+}
+
 /** What the link needs from its owner. Callbacks must not throw. */
 export interface LinkOptions {
   /** Writes bytes to the transport. */
@@ -64,4 +81,10 @@ export interface LinkOptions {
   clock?: Clock;
   /** Default `controlling`. */
   role?: LinkRole;
+  /**
+   * How frames look on the wire; default the standard IEC 104 form (`iec104Wire`) with
+   * `params.maxApduLength`. An owner with another wire frames the bytes itself and hands each whole
+   * APDU to `receiveFrame`.
+   */
+  wire?: LinkWire;
 }

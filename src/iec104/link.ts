@@ -10,16 +10,18 @@
  * procedure and t3; §5.3 STARTDT/STOPDT; §5.5 flow control with k and w.
  */
 import { monotonicClock, type Clock } from '../core/clock.js';
-import { decodeApci, encodeIFrame, encodeSFrame, encodeUFrame, seqNext, type UFunction } from './apci.js';
+import { seqNext, type UFunction } from './apci.js';
 import { ApduFramer } from './framer.js';
 import { LinkTimer, resolveLinkParameters, type LinkParameters } from './link-params.js';
-import type { IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
+import type { IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason, LinkWire } from './link-types.js';
+import { iec104Wire } from './link-wire.js';
 import { FlowWatch } from './link-flow.js';
 import { AsduQueue, SendWindow } from './link-window.js';
 
 export { DEFAULT_LINK_PARAMETERS, resolveLinkParameters } from './link-params.js';
 export type { LinkParameters } from './link-params.js';
-export type { FlowWarning, IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason } from './link-types.js';
+export type { FlowWarning, IFrameApci, LinkCloseReason, LinkOptions, LinkRole, LinkState, LinkStateReason, LinkWire } from './link-types.js';
+export { iec104Wire } from './link-wire.js';
 
 type Procedure = 'STARTDT' | 'STOPDT' | 'TESTFR';
 
@@ -34,6 +36,7 @@ export class Iec104Link {
   private readonly opts: LinkOptions;
   private readonly clock: Clock;
   private readonly framer: ApduFramer;
+  private readonly wire: LinkWire;
   private current: LinkState = 'idle';
   private recvSeq = 0;
   /** V(S), the sent I-frames awaiting an ack and t1 for the oldest of them. */
@@ -54,6 +57,7 @@ export class Iec104Link {
     this.opts = options;
     this.clock = options.clock ?? monotonicClock;
     this.framer = new ApduFramer({ maxApduLength: this.params.maxApduLength });
+    this.wire = options.wire ?? iec104Wire(this.params.maxApduLength);
     const closeOnT1 = (): void => this.closeLink('t1');
     this.window = new SendWindow(this.clock, this.params, closeOnT1);
     this.t1Con = {
@@ -129,10 +133,10 @@ export class Iec104Link {
    * Queues one ASDU for an I-frame. It is sent at once while the link is active and fewer than k
    * frames are unacknowledged, otherwise when that becomes true (§5.5). Returns false (and drops
    * the ASDU) when the link is closed.
-   * @throws RangeError when the ASDU is empty or longer than `maxApduLength - 4`.
+   * @throws RangeError when the ASDU is empty or longer than the wire carries (`maxApduLength - 4` on the standard wire).
    */
   sendAsdu(asdu: Uint8Array): boolean {
-    const max = this.params.maxApduLength - 4;
+    const max = this.wire.maxAsdu;
     if (asdu.length === 0 || asdu.length > max) {
       throw new RangeError(`ASDU of ${asdu.length} octets, expected 1..${max}`);
     }
@@ -158,18 +162,29 @@ export class Iec104Link {
         this.opts.onError?.(item.error);
         continue;
       }
-      // §5.2: t3 measures idle time since the last frame received, whatever its format.
-      this.restartIdleTimer();
-      const decoded = decodeApci(item.frame);
-      if (!decoded.ok) {
-        this.opts.onError?.(decoded.error.shifted(item.offset));
-        continue;
-      }
-      const apci = decoded.value;
-      if (apci.format === 'I') this.onIFrame(apci, item.frame);
-      else if (apci.format === 'S') this.onSFrame(apci.nr);
-      else this.onUFrame(apci.fn);
+      this.receiveFrame(item.frame, item.offset);
     }
+  }
+
+  /**
+   * Acts on one whole APDU that the owner framed itself (a dialect's wire, see `LinkOptions.wire`):
+   * what `receive` does with each frame its framer yields. `offset` (the frame's place in the
+   * stream) shifts the offsets of reported errors. `onFrame` is not called: the owner counts the
+   * frames it frames. Ignored once closed.
+   */
+  receiveFrame(frame: Buffer, offset = 0): void {
+    if (this.isClosed()) return;
+    // §5.2: t3 measures idle time since the last frame received, whatever its format.
+    this.restartIdleTimer();
+    const decoded = this.wire.apci(frame);
+    if (!decoded.ok) {
+      this.opts.onError?.(decoded.error.shifted(offset));
+      return;
+    }
+    const apci = decoded.value;
+    if (apci.format === 'I') this.onIFrame(apci, frame);
+    else if (apci.format === 'S') this.onSFrame(apci.nr);
+    else this.onUFrame(apci.fn);
   }
 
   /** Stops all timers and drops queued ASDUs; the state becomes `closed`. Call when the connection is gone. */
@@ -194,7 +209,7 @@ export class Iec104Link {
     // §5.5: ack at the latest after w I-frames; §5.1: otherwise within t2 of the first unacked one.
     if (this.recvUnacked >= this.params.w) this.sendAck();
     else if (this.recvUnacked > 0 && !this.t2.running) this.t2.start(this.params.t2);
-    this.opts.onAsdu?.(frame.subarray(6), apci);
+    this.opts.onAsdu?.(this.wire.asdu(frame), apci);
   }
 
   private onSFrame(nr: number): void {
@@ -206,14 +221,14 @@ export class Iec104Link {
     switch (fn) {
       // A controlled station has no business sending STARTDT/STOPDT act, but answering costs nothing.
       case 'STARTDT_ACT':
-        this.transmit(encodeUFrame('STARTDT_CON'));
+        this.transmit(this.wire.uFrame('STARTDT_CON'));
         break;
       case 'STOPDT_ACT':
-        this.transmit(encodeUFrame('STOPDT_CON'));
+        this.transmit(this.wire.uFrame('STOPDT_CON'));
         break;
       // §5.2: TESTFR act is answered in any state (chargers use it as their heartbeat).
       case 'TESTFR_ACT':
-        this.transmit(encodeUFrame('TESTFR_CON'));
+        this.transmit(this.wire.uFrame('TESTFR_CON'));
         break;
       case 'STARTDT_CON':
         if (!this.t1Con.STARTDT.running) break; // unsolicited con: ignore
@@ -241,7 +256,7 @@ export class Iec104Link {
    */
   private onControlledUFrame(fn: UFunction): boolean {
     if (fn === 'STARTDT_ACT') {
-      this.transmit(encodeUFrame('STARTDT_CON'));
+      this.transmit(this.wire.uFrame('STARTDT_CON'));
       if (this.current !== 'active') {
         this.setState('active', 'startdt-act');
         // t3 runs from the start of data transfer; before it the peer owes us nothing.
@@ -253,7 +268,7 @@ export class Iec104Link {
     if (fn === 'STOPDT_ACT') {
       // §5.3: received I-frames are acknowledged before the con, so the peer can stop cleanly.
       this.sendAck();
-      this.transmit(encodeUFrame('STOPDT_CON'));
+      this.transmit(this.wire.uFrame('STOPDT_CON'));
       if (this.current === 'active') this.setState('stopped', 'stopdt-act');
       return true;
     }
@@ -283,7 +298,7 @@ export class Iec104Link {
   }
 
   private sendI(asdu: Uint8Array): void {
-    const frame = encodeIFrame(this.window.vs, this.recvSeq, asdu);
+    const frame = this.wire.iFrame(this.window.vs, this.recvSeq, asdu);
     this.window.sent();
     // §5.1: the I-frame's N(R) acknowledges everything received, so no S-frame is due.
     this.recvUnacked = 0;
@@ -296,12 +311,12 @@ export class Iec104Link {
     this.t2.stop();
     if (this.recvUnacked === 0) return;
     this.recvUnacked = 0;
-    this.transmit(encodeSFrame(this.recvSeq));
+    this.transmit(this.wire.sFrame(this.recvSeq));
   }
 
   private sendAct(procedure: Procedure): void {
     this.t1Con[procedure].start(this.params.t1);
-    this.transmit(encodeUFrame(`${procedure}_ACT`));
+    this.transmit(this.wire.uFrame(`${procedure}_ACT`));
   }
 
   /** §5.2: t3 expired without any frame received: probe the peer with TESTFR act, con expected within t1. */
