@@ -107,6 +107,8 @@ export interface FieldSpec {
   readonly maxCount?: number;
   /** group: the repeated fields. */
   readonly fields?: readonly FieldSpec[];
+  /** Why this field's layout or value is not settled by a public source (shown by `mapping check`); absent when confirmed. */
+  readonly unconfirmed?: string;
 }
 
 /**
@@ -186,6 +188,8 @@ export interface RecordSpec {
   readonly resultIn?: string;
   /** chargeRecord: the end reason comes from the record-type octet through this values table (B1). */
   readonly endReasonFromRecordType?: string;
+  /** Why this record (its number, layout or very existence) is not settled by a public source (shown by `mapping check`); absent when confirmed. */
+  readonly unconfirmed?: string;
 }
 
 /** How frames look on the wire. */
@@ -206,6 +210,11 @@ export interface Framing {
   readonly commonAddress: number;
   /** The IOA the gateway writes in private ASDUs that carry one. */
   readonly ioa: number;
+  /**
+   * Downlink private ASDUs carry the connector (wire numbering) in the high nibble of the IOA's first
+   * octet, added to `ioa` (B3's chargers read it there); default false.
+   */
+  readonly connectorInIoa?: boolean;
 }
 
 /** The login ("protocol frame") a charger sends right after connecting, which is not an APDU. */
