@@ -176,6 +176,9 @@ export interface RecordSpec {
    * The record-type octet(s) that select this record after the ASDU header (and IOA), or `none`
    * when the type carries no record-type octet (B1's TI 0x45 stop, clock sync). Several values:
    * the octet itself is a field too (B1's charge record, whose record type is its end reason).
+   * Two records of one direction share a (type, record) pair only when both have a fixed length and
+   * the lengths differ: the ASDU's length then tells them apart (B1's auth request is record 0x01,
+   * and so is its charge record ended by an unplugged gun).
    */
   readonly record: readonly number[] | 'none';
   /** Cause of transmission sent with it (downlink) or expected (uplink: informative, any is accepted). */
