@@ -88,6 +88,7 @@ export function sgRig(dialect: Dialect, o: SgRigOptions = {}) {
   const session = new Sgcc104Session({ options, clock, sink, connection });
   session.start();
   const idField = dialect.login.fields.find((f) => f.role === 'chargerId');
+  let loggedIn: string | undefined;
 
   const rig = {
     session,
@@ -106,6 +107,7 @@ export function sgRig(dialect: Dialect, o: SgRigOptions = {}) {
     },
     /** The charger's login with its id (other login fields zeros). */
     login(chargerId = '3100000000010019', values: FieldValues = {}): void {
+      loggedIn = chargerId;
       session.receive(encodeLogin(dialect, { ...(idField !== undefined ? { [idField.name]: chargerId } : {}), ...values }, SG_ZONE));
     },
     u(fn: UFunction): void {
@@ -121,10 +123,10 @@ export function sgRig(dialect: Dialect, o: SgRigOptions = {}) {
       session.receive(wire.iFrame(ns, iFromGateway, asdu));
       ns = (ns + 1) % 32768;
     },
-    /** The charger sends record `name` with these roles (and whole field values). */
+    /** The charger sends record `name` with these roles (its charger id: the one it logged in with, unless given) and whole field values. */
     record(name: string, roles: Roles, values: FieldValues = {}, header: { cause?: number; negative?: boolean } = {}): void {
       const spec = charger.spec(name);
-      rig.asdu(charger.encode(name, { ...valuesFor(spec, roles), ...values }, header));
+      rig.asdu(charger.encode(name, { ...valuesFor(spec, { ...(loggedIn !== undefined ? { chargerId: loggedIn } : {}), ...roles }), ...values }, header));
     },
     standard(asdu: Asdu): void {
       rig.asdu(charger.encodeStandard(asdu));
