@@ -9,6 +9,7 @@ const MODULES = await Promise.all([
   // One line per codec, in the order the CLI lists them.
   import('./iec104-points/codec.js'),
   import('./ykc/codec.js'),
+  import('./sgcc104/codec.js'),
   import('./example/codec.js'),
 ]);
 

@@ -4,11 +4,11 @@
  * and makes the exit code 2.
  */
 import type { Command } from 'commander';
-import type { Codec, FramingError } from '../../codecs/codec.js';
+import type { FramingError } from '../../codecs/codec.js';
 import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
 import { isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
-import { codecOption } from './codec-option.js';
+import { checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
 
 export interface DecodeOptions {
@@ -97,23 +97,6 @@ async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io:
 }
 
 /**
- * The codec flags given, each checked: a flag of another codec, or a value its codec refuses, is a
- * usage error (that never quotes the value: a flag may carry a key).
- */
-function checkFlags(codec: Codec<unknown>, given: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  for (const [name, value] of Object.entries(given)) {
-    const flag = codec.cliFlags?.find((f) => f.name === name);
-    if (flag === undefined) {
-      const owner = allCodecs().findIndex((c) => c.cliFlags?.some((f) => f.name === name) === true);
-      throw new UsageError('OPTION_INVALID', `--${name} applies to ${owner < 0 ? 'no codec' : `--codec ${codecNames()[owner]} only`}`);
-    }
-    const problem = flag.check?.(value);
-    if (problem !== undefined) throw new UsageError('OPTION_INVALID', problem);
-  }
-  return given;
-}
-
-/**
  * JSON has no NaN or infinity (`JSON.stringify` writes them as null, which reads as "no value"): a
  * charger's IEEE 754 float that is one is printed as the string "NaN", "Infinity" or "-Infinity".
  */
@@ -145,11 +128,6 @@ function printReports(reports: readonly FrameReport[], options: DecodeOptions, i
   return errors.length > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
-/** `cot-size` -> `cotSize`: where commander keeps a flag's value. */
-function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
 /** Registers the command on the program, with every registered codec's own flags. */
 export function registerDecode(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const codecs = allCodecs();
@@ -170,11 +148,7 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
   const flags = codecs.flatMap((c) => c.cliFlags ?? []);
   for (const flag of flags) command.option(`--${flag.name} <${flag.value}>`, flag.description);
   command.action(async (hex: string[], given: Record<string, unknown>) => {
-    const values: Record<string, string> = {};
-    for (const flag of flags) {
-      const value = given[camelCase(flag.name)];
-      if (typeof value === 'string') values[flag.name] = value;
-    }
+    const values = flagValues(given);
     const options: DecodeOptions = {
       ...(given['json'] === true ? { json: true } : {}),
       ...(typeof given['tz'] === 'string' ? { tz: given['tz'] } : {}),

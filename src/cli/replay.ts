@@ -17,7 +17,7 @@ import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
-import { codecOption } from './codec-option.js';
+import { checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
@@ -27,6 +27,8 @@ export interface ReplayOptions {
   readonly mapping?: string;
   readonly json?: boolean;
   readonly tz?: string;
+  /** Values of the codec's own flags (`Codec.cliFlags`) by name: the family-B `dialect` of a capture without an options file. */
+  readonly flags?: Readonly<Record<string, string>>;
 }
 
 export interface ReplayFrame {
@@ -54,11 +56,12 @@ export interface ReplayResult {
 /** Replays parsed capture entries; pure apart from loading the codec's options file. */
 export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
   const codec = codecOption(options.codec);
+  const flags = checkFlags(codec, options.flags ?? {});
   // Without its options file a codec that needs one has no session: the frames are still shown.
   const codecOptions = codec.optionsFile.required && options.mapping === undefined ? undefined : await codec.loadOptions(options.mapping !== undefined ? { file: options.mapping } : {});
   const timeZone = options.tz ?? codec.timeZone(codecOptions);
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
-  const tools = codec.frameTools(codecOptions, { timeZone });
+  const tools = codec.frameTools(codecOptions, { timeZone, flags });
   const replayer = tools.replayer?.();
 
   let now = entries[0]?.time ?? 0;
@@ -148,7 +151,7 @@ async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promi
 
 /** Registers the command on the program. */
 export function registerReplay(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('replay')
     .description("play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger's frames yield")
     .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
@@ -160,6 +163,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         .join(', or ')}`,
     )
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
-    .option('--json', 'print JSON instead of a readable dump')
-    .action(async (file: string, options: ReplayOptions) => setExit(await runReplay(file, options, io)));
+    .option('--json', 'print JSON instead of a readable dump');
+  for (const flag of allCodecs().flatMap((c) => c.cliFlags ?? [])) command.option(`--${flag.name} <${flag.value}>`, flag.description);
+  command.action(async (file: string, given: ReplayOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given) }, io)));
 }
