@@ -1,0 +1,151 @@
+/**
+ * Dialect B3 (docs/protocols/state-grid-dialects.md §5) end to end: a B3 charger on a real socket
+ * (two-octet lengths, seven-octet U-frames, digit-reversed ids), the real gateway with a
+ * `codec: sgcc104` listener whose options name `dialect: b3`, and ocpp-rpc in strict mode as CSMS.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
+import { fastMeterValues, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
+import { until } from '../support/station.js';
+
+const b3 = loadDialect('b3');
+const ID = '3100000000010019';
+const CARD = '1234567890123456';
+
+const OPTIONS = `dialect: b3
+timeZone: Asia/Shanghai
+commandTimeoutS: 3
+tariff:
+  billingModelId: '0000000000000001'
+  prices:
+    tip: { energy: 1.2, service: 0.8 }
+    peak: { energy: 1.0, service: 0.8 }
+    flat: { energy: 0.7, service: 0.6 }
+    valley: { energy: 0.35, service: 0.4 }
+  periods:
+    - { from: '00:00', slot: valley }
+    - { from: '08:00', slot: peak }
+    - { from: '22:00', slot: valley }
+`;
+
+let rig: SgGateway | undefined;
+
+afterEach(async () => {
+  const failures = rig?.csms.strictFailures ?? [];
+  await rig?.close();
+  rig = undefined;
+  expect(failures).toEqual([]);
+});
+
+const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+
+/** A plausible B3 charge record of the session `serial`: 0.6 kWh in 10 minutes, its periods adding up. */
+function chargeRecord(serial: string, endReason: number) {
+  return {
+    connector: 1,
+    transactionId: serial,
+    idToken: CARD,
+    startTime: ago(600),
+    endTime: ago(1),
+    meterStart: 100,
+    meterStop: 100.6,
+    energy: 0.6,
+    amount: 0.9,
+    endReason,
+    periods: { peak: { energy: 0.4, amount: 0.72 }, valley: { energy: 0.2, amount: 0.18 } },
+  };
+}
+
+describe('a B3 charger through the gateway', () => {
+  it('boots from its login; card start, meter values, charge record -> Ended with periods, confirmed once queued and again when resent', async () => {
+    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const c = await rig.charger(b3, ID);
+    await c.up();
+    expect(c.loginAnswers[0]?.subarray(13, 21).toString('hex')).toBe('1900010000000031');
+    const boot = await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
+    expect(boot.params).toMatchObject({ reason: 'PowerUp' });
+    await c.record('clockSync');
+
+    c.send('billingModelRequest', { connector: 1 });
+    const model = await c.record('billingModel');
+    expect(model.values).toMatchObject({ billingModelId: '0000000000000001', periodCount: 3 });
+
+    c.send('monitoring', { connector: 1, plugged: 1, workState: 2, voltage: 0, current: 0, energyRegister: 100 });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    await fastMeterValues(rig.csms, ID);
+
+    c.send('cardAuthRequest', { connector: 1, idToken: CARD, password: '778899' });
+    const auth = await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'Authorize');
+    expect(auth.params).toMatchObject({ idToken: { idToken: CARD, type: 'ISO14443' } });
+    const answer = await c.record('cardAuthAnswer');
+    expect(answer.values).toMatchObject({ physicalCard: CARD, success: 1 });
+
+    const serial = `${ID}2612071600010001`;
+    c.send('monitoring', { connector: 1, plugged: 1, workState: 3, voltage: 750, current: 20, energyRegister: 100 });
+    c.send('chargingData', { connector: 1, transactionId: serial, idToken: CARD, startTime: ago(600), energy: 0.3, meterStart: 100, meterStop: 100.3 });
+    const started = await rig.transactionEvent(ID, 'Started');
+    expect(started).toMatchObject({ evse: { id: 1 }, idToken: { idToken: CARD }, transactionInfo: { chargingState: 'Charging' } });
+    c.send('chargingData', { connector: 1, transactionId: serial, idToken: CARD, startTime: ago(600), energy: 0.5, meterStart: 100, meterStop: 100.5 });
+    await until(
+      () => rig?.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('100500')) === true,
+      'an Updated event with the 100.5 kWh register',
+    );
+
+    c.send('chargeRecord', chargeRecord(serial, 3));
+    const ended = await rig.transactionEvent(ID, 'Ended');
+    expect(ended).toMatchObject({
+      transactionInfo: { transactionId: (started['transactionInfo'] as { transactionId: string }).transactionId, stoppedReason: 'Remote' },
+      customData: {
+        legacyTransactionId: serial,
+        amount: 90,
+        periods: [
+          { period: 'peak', energyWh: 400, amount: 72 },
+          { period: 'valley', energyWh: 200, amount: 18 },
+        ],
+      },
+    });
+    const confirm = await c.record('chargeRecordConfirm');
+    expect(confirm.values).toMatchObject({ transactionId: serial, result: 1 });
+
+    // The charger did not get the confirmation and sends the record again: confirmed again, no second Ended.
+    c.send('chargeRecord', chargeRecord(serial, 3));
+    await c.record('chargeRecordConfirm', 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Ended')).toHaveLength(1);
+    // The password of the card never reached a log line.
+    expect(JSON.stringify(rig.lines())).not.toContain('778899');
+  }, 40_000);
+
+  it('remote start and stop: answered with what the charger did (its result records)', async () => {
+    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const c = await rig.charger(b3, ID);
+    await c.up();
+    c.send('monitoring', { connector: 1, plugged: 1, workState: 2, energyRegister: 100 });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    const client = await rig.csms.client(ID);
+
+    // Refused by the charger.
+    const refused = client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 1 });
+    await c.record('remoteStart');
+    c.send('startResult', { connector: 1, result: 2 });
+    expect(await refused).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+
+    const serial = `${ID}2612071600020001`;
+    const accepted = client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 2 });
+    await c.record('remoteStart', 2);
+    c.send('startResult', { connector: 1, transactionId: serial, result: 1 });
+    expect(await accepted).toMatchObject({ status: 'Accepted' });
+    const started = await rig.transactionEvent(ID, 'Started');
+    expect(started).toMatchObject({ triggerReason: 'RemoteStart', transactionInfo: { remoteStartId: 2 } });
+
+    const txId = (started['transactionInfo'] as { transactionId: string }).transactionId;
+    const stopping = client.call('RequestStopTransaction', { transactionId: txId });
+    const stop = await c.record('remoteStop');
+    expect(stop.ioa).toBe(0x10);
+    c.send('stopResult', { connector: 1, result: 1 });
+    expect(await stopping).toMatchObject({ status: 'Accepted' });
+    c.send('chargeRecord', chargeRecord(serial, 3));
+    expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' } });
+    await c.record('chargeRecordConfirm');
+  }, 40_000);
+});

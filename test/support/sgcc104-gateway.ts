@@ -1,0 +1,94 @@
+/**
+ * The real gateway with one `codec: sgcc104` listener (its `mapping:` a dialect catalogue or an
+ * options file), the strict ocpp-rpc CSMS, auto-provisioned stations, and scripted family-B
+ * chargers on real sockets (`SgCharger`): what the end-to-end tests of each dialect share.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dialect } from '../../codecs/sgcc104/catalogue.js';
+import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { startCsms, type StationCall, type TestCsms, type TestCsmsOptions } from './csms.js';
+import { logLines } from './gateway-harness.js';
+import { SgCharger } from './sgcc104-charger.js';
+
+export const SG_PASSWORD = 'sgcc104-secret-0123456789';
+
+/** A file of the repository (a built-in catalogue: `mappings/sgcc104/b1.yaml`). */
+export const repoFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+/** Writes `text` to a fresh temporary directory as `name`; returns its path. */
+export function tempFile(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'pilegate-sgcc104-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export interface SgGateway {
+  readonly gateway: Gateway;
+  readonly csms: TestCsms;
+  readonly port: number;
+  lines(): Record<string, unknown>[];
+  /** A charger of `dialect` named `chargerId`, connected (not logged in yet). */
+  charger(dialect: Dialect, chargerId: string, onInterrogation?: (c: SgCharger) => void): Promise<SgCharger>;
+  /** The TransactionEvent calls of `identity` so far. */
+  transactionEvents(identity: string): Record<string, unknown>[];
+  /** Waits for the station's TransactionEvent of `eventType` (the `n`th). */
+  transactionEvent(identity: string, eventType: 'Started' | 'Updated' | 'Ended', n?: number, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function startSgGateway(mapping: string, o: { readonly csms?: TestCsmsOptions } = {}): Promise<SgGateway> {
+  const csms = await startCsms(o.csms);
+  const text = [
+    'listeners:',
+    `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(mapping)} }`,
+    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
+    'stations: { unknownChargers: provision }',
+    'log: { level: debug }',
+  ].join('\n');
+  const config = parseGatewayConfig(text, '<sgcc104>', { PILEGATE_CSMS_PASSWORD: SG_PASSWORD });
+  const { destination, lines } = logLines();
+  const gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 });
+  await gateway.start();
+  const port = gateway.ports[0] ?? 0;
+  const chargers: SgCharger[] = [];
+  const txOf = (identity: string): StationCall[] => csms.calls.filter((c) => c.identity === identity && c.action === 'TransactionEvent');
+  return {
+    gateway,
+    csms,
+    port,
+    lines,
+    async charger(dialect, chargerId, onInterrogation) {
+      const c = await SgCharger.connect({ port, dialect, chargerId, ...(onInterrogation !== undefined ? { onInterrogation } : {}) });
+      chargers.push(c);
+      return c;
+    },
+    transactionEvents: (identity) => txOf(identity).map((c) => c.params),
+    async transactionEvent(identity, eventType, n = 1, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const found = txOf(identity).filter((c) => c.params['eventType'] === eventType);
+        if (found.length >= n) return (found[n - 1] as StationCall).params;
+        if (Date.now() > end) throw new Error(`timed out waiting for TransactionEvent ${eventType} #${n} of ${identity}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      for (const c of chargers) c.close();
+      await gateway.stop();
+      await csms.close();
+    },
+  };
+}
+
+/** Sets the station's periodic meter values to every second, so that a test sees them. */
+export async function fastMeterValues(csms: TestCsms, identity: string): Promise<void> {
+  const client = await csms.client(identity);
+  const set = (await client.call('SetVariables', {
+    setVariableData: [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'TxUpdatedInterval' }, attributeValue: '1' }],
+  })) as { setVariableResult: { attributeStatus: string }[] };
+  if (set.setVariableResult[0]?.attributeStatus !== 'Accepted') throw new Error('TxUpdatedInterval not accepted');
+}
