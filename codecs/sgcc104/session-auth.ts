@@ -75,6 +75,7 @@ export class SgAuthorizations {
       this.io.echo(req.spec, req.values, answer),
     );
     if (!sent) return { status: 'rejected', reason: `the answer record ${answer.name} could not be sent` };
+    if (c.accepted && !blank(req.card)) this.sessions.expectCard(req.connector, { id: req.card, type: 'card' });
     this.io.result(c.id, 'completed');
     return { status: 'sent' };
   }

@@ -22,6 +22,8 @@ export class SgSessions {
   private readonly running = new Map<number, string>();
   /** Remote starts the charger accepted whose session has not been seen yet: connector -> command id. */
   private readonly remote = new Map<number, string>();
+  /** Cards accepted at a connector whose session has not been seen yet (B1 starts on the accepted card). */
+  private readonly cards = new Map<number, IdToken>();
   private readonly watchers = new Set<(connector: number, seen: GunSeen) => void>();
 
   constructor(private readonly io: SgIo) {}
@@ -36,17 +38,24 @@ export class SgSessions {
     this.remote.set(connector, commandId);
   }
 
+  /** A card was accepted at `connector`: the next session there that names no card of its own is its. */
+  expectCard(connector: number, idToken: IdToken): void {
+    this.cards.set(connector, idToken);
+  }
+
   /** Session `serial` runs on `connector`: reported once (a serial already running is not reported again). */
   started(connector: number, serial: string, figures: { idToken?: IdToken; meterStartWh?: number; startedAt?: string; commandId?: string } = {}): void {
     if (blank(serial) || this.running.get(connector) === serial) return;
     this.running.set(connector, serial);
     const commandId = figures.commandId ?? this.remote.get(connector);
+    const idToken = figures.idToken ?? (commandId === undefined ? this.cards.get(connector) : undefined);
     this.remote.delete(connector);
+    this.cards.delete(connector);
     this.io.event({
       type: 'sessionStarted',
       connector,
       legacyTransactionId: serial,
-      ...(figures.idToken !== undefined ? { idToken: figures.idToken } : {}),
+      ...(idToken !== undefined ? { idToken } : {}),
       ...(figures.meterStartWh !== undefined ? { meterStartWh: figures.meterStartWh } : {}),
       at: figures.startedAt ?? this.io.now(),
       ...(commandId !== undefined ? { commandId } : {}),

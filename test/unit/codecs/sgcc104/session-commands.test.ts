@@ -76,6 +76,16 @@ describe('sgcc104 session: card authentication', () => {
     expect(r.session.command({ type: 'authorize', id: 'x3', connector: 1, idToken: { id: '1', type: 'card' }, accepted: true, requestId: 'none' })).toMatchObject({ status: 'rejected' });
   });
 
+  it('gives the session that follows an accepted card that card, where the charger names none (B1)', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    r.record('cardAuthRequest', { idToken: '1000200030004000' });
+    const req = r.eventsOf('authorizationRequest')[0];
+    r.session.command({ type: 'authorize', id: 'a1', connector: 1, idToken: { id: '1000200030004000', type: 'card' }, accepted: true, requestId: req?.requestId ?? '' });
+    r.record('monitoring', { workState: 3, transactionId: SERIAL });
+    expect(r.eventsOf('sessionStarted')).toMatchObject([{ legacyTransactionId: SERIAL, idToken: { id: '1000200030004000', type: 'card' } }]);
+  });
+
   it('reports a card start notice as a session and answers it (B2)', () => {
     const r = sgRig(b2);
     r.up('1000000000000001');

@@ -1,0 +1,97 @@
+/**
+ * Dialect B1 (docs/protocols/state-grid-dialects.md §3) end to end: a B1 charger on a real socket
+ * (one-octet lengths, no IOA in private ASDUs, the `68 01 02` login), the real gateway with a
+ * `codec: sgcc104` listener whose mapping is the B1 catalogue itself, and ocpp-rpc in strict mode as
+ * CSMS. B1 has no remote start (RequestStartTransaction is answered Rejected, NotSupported) and no
+ * stop result: a RequestStopTransaction is Accepted once the charger is seen stopping.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
+import { TI } from '../../src/iec104/constants.js';
+import { fastMeterValues, repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import type { SgCharger } from '../support/sgcc104-charger.js';
+import { until } from '../support/station.js';
+
+const b1 = loadDialect('b1');
+const ID = '8401011011112213';
+const CARD = '1000200030004000';
+const SERIAL = `${ID}2612071600030001`;
+
+let rig: SgGateway | undefined;
+
+afterEach(async () => {
+  const failures = rig?.csms.strictFailures ?? [];
+  await rig?.close();
+  rig = undefined;
+  expect(failures).toEqual([]);
+});
+
+const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+/** The interrogation answer: the gun idle. */
+const idle = (c: SgCharger): void => c.send('monitoring', { workState: 2, plugged: 0, energyRegister: 200 });
+
+describe('a B1 charger through the gateway', () => {
+  it('boots, is interrogated, starts by card, reports meter values, stops on request and bills its record once', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const c = await rig.charger(b1, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
+    await until(() => c.standards.some((a) => a.typeId === TI.C_IC_NA_1), 'the general interrogation');
+    await c.record('clockSync');
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    await fastMeterValues(rig.csms, ID);
+    const client = await rig.csms.client(ID);
+
+    expect(await client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 1 })).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'NotSupported' },
+    });
+
+    c.send('cardAuthRequest', { idToken: CARD, password: '135790' });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'Authorize');
+    expect((await c.record('cardAuthResult')).values).toMatchObject({ physicalCard: CARD, success: 1, failReason: 0 });
+
+    // Charging follows the accepted card; the monitoring record names the order.
+    c.send('monitoring', { workState: 3, plugged: 1, voltage: 220, current: 16, energyRegister: 200, transactionId: SERIAL });
+    const started = await rig.transactionEvent(ID, 'Started');
+    expect(started).toMatchObject({ idToken: { idToken: CARD, type: 'ISO14443' } });
+    // Periodic values are due a TxUpdatedInterval (1 s) after the start.
+    await new Promise((r) => setTimeout(r, 1100));
+    c.send('monitoring', { workState: 3, plugged: 1, voltage: 220, current: 16, energyRegister: 200.4, transactionId: SERIAL });
+    await until(() => rig?.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('200400')) === true, 'meter values');
+
+    const txId = (started['transactionInfo'] as { transactionId: string }).transactionId;
+    const stopping = client.call('RequestStopTransaction', { transactionId: txId });
+    await c.record('remoteStop');
+    c.send('monitoring', { workState: 4, plugged: 1, energyRegister: 200.5, transactionId: SERIAL });
+    expect(await stopping).toMatchObject({ status: 'Accepted' });
+
+    const record = {
+      transactionId: SERIAL,
+      idToken: CARD,
+      startTime: ago(300),
+      endTime: ago(1),
+      energy: 0.5,
+      endReason: 3,
+      periods: { flat: { energy: 0.5 } },
+    };
+    c.send('chargeRecord', record);
+    const ended = await rig.transactionEvent(ID, 'Ended');
+    expect(ended).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' }, customData: { legacyTransactionId: SERIAL, periods: [{ period: 'flat', energyWh: 500 }] } });
+    await c.record('chargeRecordConfirm');
+    c.send('chargeRecord', record);
+    await c.record('chargeRecordConfirm', 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Ended')).toHaveLength(1);
+    expect(JSON.stringify(rig.lines())).not.toContain('135790');
+  }, 40_000);
+
+  it('answers a refused card with the dialect fail reason', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'), { csms: { authorize: () => 'Blocked' } });
+    const c = await rig.charger(b1, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    c.send('cardAuthRequest', { idToken: CARD });
+    expect((await c.record('cardAuthResult')).values).toMatchObject({ success: 0, failReason: 4 });
+  }, 20_000);
+});

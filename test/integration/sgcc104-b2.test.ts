@@ -1,0 +1,111 @@
+/**
+ * Dialect B2 (docs/protocols/state-grid-dialects.md §4) end to end: a B2 charger on a real socket
+ * (two-octet lengths, the additive checksum after every I-frame, the `FD 04` login), the real
+ * gateway with a `codec: sgcc104` listener whose mapping is the B2 catalogue, and ocpp-rpc in
+ * strict mode as CSMS. Its card sessions start with a start-charging event (record 42), answered;
+ * its remote start result carries no serial: the start event that follows is the remote start's.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
+import { sum16 } from '../../codecs/sgcc104/wire.js';
+import { repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import type { SgCharger } from '../support/sgcc104-charger.js';
+import { until } from '../support/station.js';
+
+const b2 = loadDialect('b2');
+const ID = '1000000000000001';
+const CARD = '6666777788889999';
+
+let rig: SgGateway | undefined;
+
+afterEach(async () => {
+  const failures = rig?.csms.strictFailures ?? [];
+  await rig?.close();
+  rig = undefined;
+  expect(failures).toEqual([]);
+});
+
+const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+const idle = (c: SgCharger): void => c.send('monitoring', { connector: 1, plugged: 0, workState: 2, energyRegister: 50 });
+
+function record(serial: string, endReason: number) {
+  return {
+    connector: 1,
+    transactionId: serial,
+    idToken: CARD,
+    startTime: ago(900),
+    endTime: ago(2),
+    meterStart: 50,
+    meterStop: 51,
+    energy: 1,
+    amount: 1.5,
+    endReason,
+    periods: { flat: { energy: 1, amount: 1.5 } },
+  };
+}
+
+describe('a B2 charger through the gateway', () => {
+  it('card session by start event: Authorize, answer, Started with the card, Ended with the record, every I-frame with its checksum', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const c = await rig.charger(b2, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+
+    c.send('cardAuthRequest', { connector: 1, idToken: CARD });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'Authorize');
+    expect((await c.record('cardAuthAnswer')).values).toMatchObject({ physicalCard: CARD, success: 1 });
+
+    const serial = `${ID}2612071600040001`;
+    c.send('sessionStart', { connector: 1, transactionId: serial, idToken: CARD, startTime: ago(900), meterStart: 50 });
+    expect((await c.record('sessionStartConfirm')).values).toMatchObject({ transactionId: serial, result: 1 });
+    expect(await rig.transactionEvent(ID, 'Started')).toMatchObject({ idToken: { idToken: CARD, type: 'ISO14443' } });
+
+    c.send('chargeRecord', record(serial, 1));
+    expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { stoppedReason: 'EVDisconnected' }, customData: { legacyTransactionId: serial, amount: 150 } });
+    await c.record('chargeRecordConfirm');
+
+    // Every I-frame the gateway wrote ends in the sum of its octets from the control field (B2 v4).
+    const stream = Buffer.concat(c.bytes);
+    let iFrames = 0;
+    for (let at = stream.indexOf(0x68); at >= 0 && at < stream.length;) {
+      const length = stream.readUInt16LE(at + 1);
+      const isI = ((stream[at + 3] ?? 1) & 1) === 0 && length > 4 && stream[at + 3] !== 0xfd;
+      if (isI) {
+        iFrames += 1;
+        expect(stream.readUInt16LE(at + 3 + length)).toBe(sum16(stream, at + 3, at + 3 + length));
+      }
+      at += 3 + length + (isI ? 2 : 0);
+    }
+    expect(iFrames).toBeGreaterThanOrEqual(4);
+  }, 30_000);
+
+  it('remote start (its start event carries the serial) and remote stop, each answered by the charger result', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const c = await rig.charger(b2, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    const client = await rig.csms.client(ID);
+    const starting = client.call('RequestStartTransaction', { idToken: { idToken: '42', type: 'Central' }, evseId: 1, remoteStartId: 7 });
+    await c.record('remoteStart');
+    c.send('startResult', { connector: 1, result: 1 });
+    expect(await starting).toMatchObject({ status: 'Accepted' });
+    const serial = `${ID}2612071600050001`;
+    c.send('sessionStart', { connector: 1, transactionId: serial, startTime: ago(1), meterStart: 50 });
+    const started = await rig.transactionEvent(ID, 'Started');
+    expect(started).toMatchObject({ triggerReason: 'RemoteStart', transactionInfo: { remoteStartId: 7 } });
+    const txId = (started['transactionInfo'] as { transactionId: string }).transactionId;
+
+    const refused = client.call('RequestStopTransaction', { transactionId: txId });
+    await c.record('remoteStop');
+    c.send('stopResult', { connector: 1, result: 0 });
+    expect(await refused).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    const stopping = client.call('RequestStopTransaction', { transactionId: txId });
+    await c.record('remoteStop', 2);
+    c.send('stopResult', { connector: 1, result: 1 });
+    expect(await stopping).toMatchObject({ status: 'Accepted' });
+    c.send('chargeRecord', record(serial, 3));
+    expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' } });
+    await until(() => c.records('chargeRecordConfirm').length === 1, 'the confirmation');
+  }, 30_000);
+});
