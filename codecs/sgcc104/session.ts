@@ -16,7 +16,7 @@
  */
 import { COT, QOI_STATION, TI } from '../../src/iec104/constants.js';
 import { cp56ToDate } from '../../src/iec104/cp56.js';
-import { ControllingLink, type LinkParameters } from '../../src/iec104/link.js';
+import { ControllingLink, DEFAULT_LINK_PARAMETERS, resolveLinkParameters, type LinkParameters } from '../../src/iec104/link.js';
 import type { Asdu, Cp56Time } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
@@ -71,9 +71,11 @@ export class Sgcc104Session implements CodecSession {
     this.commands = new SgCommands(this.io, this.sessions);
     this.records = new SgRecords(this.io, this.status, this.sessions, () => this.currentType);
     this.billing = new SgBilling(this.io);
+    const { params, refused } = linkParams(dialect.link);
+    if (refused !== undefined) ctx.sink.log('warn', 'sgcc104 link parameters of the catalogue refused: IEC defaults used', { reason: refused });
     this.link = new ControllingLink({
       wire: linkWire(dialect),
-      params: linkParams(dialect.link),
+      params,
       clock: ctx.clock,
       send: (bytes) => ctx.sink.send(bytes),
       close: (reason) => this.linkLost(`link ${reason}`),
@@ -390,13 +392,25 @@ export class Sgcc104Session implements CodecSession {
   }
 }
 
-/** The catalogue's timers (seconds) and windows as link parameters (milliseconds). */
-function linkParams(l: LinkSpec): Partial<LinkParameters> {
+/**
+ * The catalogue's timers (seconds) and windows as link parameters (milliseconds). What it leaves
+ * out keeps the IEC default unless that default would contradict what it gives (t2 below t1, w at
+ * most k, IEC 60870-5-104 §5.2, §5.5); parameters the link still refuses are replaced by the
+ * defaults (and why is returned), so a catalogue can never keep a charger from connecting.
+ */
+function linkParams(l: LinkSpec): { params: Partial<LinkParameters>; refused?: string } {
   const out: { -readonly [K in keyof LinkParameters]?: number } = {};
   if (l.t1 !== undefined) out.t1 = l.t1 * 1000;
   if (l.t2 !== undefined) out.t2 = l.t2 * 1000;
   if (l.t3 !== undefined) out.t3 = l.t3 * 1000;
   if (l.k !== undefined) out.k = l.k;
   if (l.w !== undefined) out.w = l.w;
-  return out;
+  if (out.t1 !== undefined && out.t2 === undefined && out.t1 <= DEFAULT_LINK_PARAMETERS.t2) out.t2 = Math.floor(out.t1 / 2);
+  if (out.k !== undefined && out.w === undefined && out.k < DEFAULT_LINK_PARAMETERS.w) out.w = out.k;
+  try {
+    resolveLinkParameters(out);
+    return { params: out };
+  } catch (e) {
+    return { params: {}, refused: (e as Error).message };
+  }
 }

@@ -139,6 +139,20 @@ describe('sgcc104 session: login and link', () => {
     expect(s.events.at(-1)).toEqual({ type: 'link', state: 'down', reason: 'socket closed' });
   });
 
+  it('takes the catalogue timers with the defaults fitted to them, and falls back to the defaults (logged) when they contradict each other', () => {
+    const short = sgRig({ ...b1, link: { ...b1.link, t1: 4, k: 2 } });
+    short.login('8401011011112213');
+    short.clock.advance(3999);
+    expect(short.closed).toEqual([]);
+    short.clock.advance(1);
+    expect(short.closed[0]).toMatch(/t1/);
+    const wrong = sgRig({ ...b1, link: { ...b1.link, t1: 4, t2: 9 } });
+    expect(wrong.logs.filter((l) => l.message.includes('IEC defaults used'))).toHaveLength(1);
+    wrong.login('8401011011112213');
+    wrong.clock.advance(4000);
+    expect(wrong.closed).toEqual([]);
+  });
+
   it('answers every command other than its own plainly: notSupported with the reason', () => {
     const r = sgRig(b3);
     r.up();
