@@ -14,15 +14,15 @@
  * name is counted as `unknown_type`, a record that cannot be read (short, bad BCD) as `malformed`,
  * each kind logged once; neither spends the bad-frame budget (framing errors do) nor closes.
  */
-import { COT, QOI_STATION, TI } from '../../src/iec104/constants.js';
+import { COT, TI } from '../../src/iec104/constants.js';
 import { cp56ToDate } from '../../src/iec104/cp56.js';
-import { ControllingLink, DEFAULT_LINK_PARAMETERS, resolveLinkParameters, type LinkParameters } from '../../src/iec104/link.js';
+import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu, Cp56Time } from '../../src/iec104/types.js';
 import type { Capabilities } from '../../src/model/capabilities.js';
 import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js';
 import type { CurrentType } from '../../src/model/events.js';
 import type { CodecSession, SessionContext } from '../codec.js';
-import { MEANINGS, type LinkSpec, type RecordSpec } from './catalogue.js';
+import { MEANINGS, type RecordSpec } from './catalogue.js';
 import type { FieldValues } from './fields.js';
 import type { Sgcc104Options } from './options.js';
 import { RecordCodec, rolesOf, type DecodedRecord } from './records.js';
@@ -30,6 +30,7 @@ import { SgAuthorizations } from './session-auth.js';
 import { SgBilling } from './session-billing.js';
 import { SgCommands, sgCapabilities } from './session-commands.js';
 import { SgIo } from './session-io.js';
+import { interrogation, linkParams } from './session-link.js';
 import { SgRecords } from './session-records.js';
 import { SgSessions, SgStatus } from './session-status.js';
 import { isoTime, blank, connectorOf, fieldWith, numeric, text, yesCode } from './session-values.js';
@@ -229,17 +230,7 @@ export class Sgcc104Session implements CodecSession {
   }
 
   private interrogate(): void {
-    const asdu: Asdu = {
-      typeId: TI.C_IC_NA_1,
-      sq: false,
-      cause: COT.ACTIVATION,
-      negative: false,
-      test: false,
-      originator: 0,
-      commonAddress: this.io.dialect.framing.commonAddress,
-      objects: [{ ioa: 0, qoi: QOI_STATION }],
-    };
-    this.io.send104(this.io.codec.encodeStandard(asdu));
+    this.io.send104(this.io.codec.encodeStandard(interrogation(this.io.dialect)));
   }
 
   private linkLost(reason: string): void {
@@ -389,28 +380,5 @@ export class Sgcc104Session implements CodecSession {
     const connector = roles['connector'] === undefined ? undefined : connectorOf(this.io.dialect, roles['connector']);
     const reply = { ...(serial !== undefined ? { transactionId: serial } : {}), result: yesCode(this.io.dialect, fieldWith(answer.fields, 'result'), true) };
     this.io.send(answer, reply, connector, {}, undefined, this.io.echo(spec, values, answer));
-  }
-}
-
-/**
- * The catalogue's timers (seconds) and windows as link parameters (milliseconds). What it leaves
- * out keeps the IEC default unless that default would contradict what it gives (t2 below t1, w at
- * most k, IEC 60870-5-104 §5.2, §5.5); parameters the link still refuses are replaced by the
- * defaults (and why is returned), so a catalogue can never keep a charger from connecting.
- */
-function linkParams(l: LinkSpec): { params: Partial<LinkParameters>; refused?: string } {
-  const out: { -readonly [K in keyof LinkParameters]?: number } = {};
-  if (l.t1 !== undefined) out.t1 = l.t1 * 1000;
-  if (l.t2 !== undefined) out.t2 = l.t2 * 1000;
-  if (l.t3 !== undefined) out.t3 = l.t3 * 1000;
-  if (l.k !== undefined) out.k = l.k;
-  if (l.w !== undefined) out.w = l.w;
-  if (out.t1 !== undefined && out.t2 === undefined && out.t1 <= DEFAULT_LINK_PARAMETERS.t2) out.t2 = Math.floor(out.t1 / 2);
-  if (out.k !== undefined && out.w === undefined && out.k < DEFAULT_LINK_PARAMETERS.w) out.w = out.k;
-  try {
-    resolveLinkParameters(out);
-    return { params: out };
-  } catch (e) {
-    return { params: {}, refused: (e as Error).message };
   }
 }
