@@ -1,8 +1,8 @@
 /**
  * A family-B charger, simulated from its dialect catalogue alone (no line of code per dialect): on
  * the wire side of `line.ts` (login, controlled link, TESTFR) it asks for its billing model, runs
- * card sessions (authorisation request, then charging on a positive answer, with the dialect's
- * session-start record if it has one) and remote ones (`downlink.ts`), reports monitoring and
+ * card sessions (authorisation request, then charging on a positive answer) and remote ones, each
+ * start announced by the dialect's session-start record if it has one, (`downlink.ts`), reports monitoring and
  * charging data, and uploads a charge record at the end of each session (the offline variant when
  * it ended offline), resent until confirmed (`outbox.ts`). Pure: bytes in through `receive`, out
  * through the `LineOutput` of `connected`, time from the injected clock; `simulator.ts` and
@@ -136,7 +136,11 @@ export class Sgcc104Charger extends Sgcc104Line implements DownlinkHost {
    * the dialect's session-start record, if it has one). Resolves with the answer.
    * @throws (rejects) when no answer comes in time or the dialect has no authorisation request.
    */
-  async swipeCard(connector: number, card: string, options: { readonly password?: string; readonly timeoutMs?: number } = {}): Promise<{ accepted: boolean; answer: ReceivedRecord; transactionId?: string }> {
+  async swipeCard(
+    connector: number,
+    card: string,
+    options: { readonly password?: string; readonly timeoutMs?: number } = {},
+  ): Promise<{ accepted: boolean; answer: ReceivedRecord; transactionId?: string }> {
     const spec = recordOf(this.dialect, 'authorizationRequest');
     if (spec === undefined) throw new Error(`dialect ${this.dialect.name} has no card authorisation request`);
     const gun = this.gun(connector);
@@ -149,15 +153,19 @@ export class Sgcc104Charger extends Sgcc104Line implements DownlinkHost {
     if (!accepted || gun.charging) return { accepted, answer: r };
     const serial = digitsOf(fieldValue(r, 'transactionId')) ?? this.newSerial(connector);
     this.startSession(connector, serial, card, 'card');
-    const start = recordOf(this.dialect, 'sessionStart');
-    if (start !== undefined) this.send(start, { ...this.sessionRoles(connector, serial, card), startTime: new Date(this.now()).toISOString(), meterStart: gun.registerWh });
     return { accepted, answer: r, transactionId: serial };
   }
 
-  /** Starts charging on `connector` under `serial` (a card or remote start already agreed). */
+  /**
+   * Starts charging on `connector` under `serial` (a card or remote start already agreed), with the
+   * dialect's session-start record (the start event that names the serial) if it has one.
+   */
   startSession(connector: number, serial: string, idToken: string, how: 'card' | 'remote'): void {
-    this.gun(connector).start(serial, idToken, this.now());
+    const gun = this.gun(connector);
+    gun.start(serial, idToken, this.now());
     this.event({ type: 'sessionStarted', connector, transactionId: serial, how });
+    const start = recordOf(this.dialect, 'sessionStart');
+    if (start !== undefined) this.send(start, { ...this.sessionRoles(connector, serial, idToken), startTime: new Date(this.now()).toISOString(), meterStart: gun.registerWh });
     this.sendMonitoring(connector);
   }
 

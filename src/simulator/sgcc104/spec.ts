@@ -65,7 +65,22 @@ export function digitsOf(value: FieldValue | undefined): string | undefined {
 /** The canonical quantity a role carries, so it can be written in the field's unit. */
 export type Quantity = 'Wh' | 'W' | 'V' | 'A' | '%' | 'yuan' | 'min' | 'yuan/kWh';
 
-const SCALE_FROM_CANONICAL: Readonly<Record<string, number>> = { kWh: 1 / 1000, Wh: 1, MWh: 1 / 1e6, kW: 1 / 1000, W: 1, V: 1, kV: 1 / 1000, A: 1, '%': 1, yuan: 1, fen: 100, min: 1, s: 60, h: 1 / 60 };
+const SCALE_FROM_CANONICAL: Readonly<Record<string, number>> = {
+  kWh: 1 / 1000,
+  Wh: 1,
+  MWh: 1 / 1e6,
+  kW: 1 / 1000,
+  W: 1,
+  V: 1,
+  kV: 1 / 1000,
+  A: 1,
+  '%': 1,
+  yuan: 1,
+  fen: 100,
+  min: 1,
+  s: 60,
+  h: 1 / 60,
+};
 
 /** `value` (in the canonical unit of `quantity`) in `field`'s unit; energy without a unit is taken as kWh, as the dialects write it. */
 export function inFieldUnit(field: FieldSpec, value: number, quantity: Quantity): number {
