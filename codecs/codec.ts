@@ -27,9 +27,11 @@ export interface CodecError {
  * `test`: marked as test data (IEC 104 T bit); `foreign_address`: of another station (IEC 104
  * common address, YKC pile code); `repeat`: already processed (a frame resent after a reconnect);
  * `unsolicited`: a confirmation that matches no command in flight; `quality`: a value its charger
- * flagged (IEC 104 quality descriptor) that the codec does not use.
+ * flagged (IEC 104 quality descriptor) that the codec does not use; `malformed`: a well-framed
+ * message whose content cannot be read (a record shorter than its fields, a BCD digit above 9: a
+ * family-B record), which the charger's framing says nothing against.
  */
-export const IGNORED_REASONS = ['unknown_type', 'unused_type', 'unmapped_address', 'unmapped_value', 'test', 'foreign_address', 'repeat', 'unsolicited', 'quality'] as const;
+export const IGNORED_REASONS = ['unknown_type', 'unused_type', 'unmapped_address', 'unmapped_value', 'test', 'foreign_address', 'repeat', 'unsolicited', 'quality', 'malformed'] as const;
 export type IgnoredReason = (typeof IGNORED_REASONS)[number];
 
 /** Where a session's output goes. The host (gateway session, test, simulator) implements it. */

@@ -49,6 +49,12 @@ export interface RecordHeader {
 /** Which side reads: the gateway reads uplink records, a simulated charger downlink ones (when a (TI, record type) pair names both). */
 export type Reading = 'up' | 'down';
 
+/** The records of one TI: by record-type octet, or the one without it. */
+interface TypeRecords {
+  readonly keyed: ReadonlyMap<number, RecordSpec>;
+  readonly plain: RecordSpec | undefined;
+}
+
 type Element = { readonly spec: RecordSpec; readonly recordType?: number; readonly values: FieldValues } | { readonly failure: FieldStop };
 
 /** The ASDU field widths of a dialect. */
@@ -60,6 +66,7 @@ export class RecordCodec {
   readonly params: AsduParameters;
   readonly table = new AsduTypeTable<Element>();
   private readonly byName = new Map<string, RecordSpec>();
+  private readonly byType = new Map<number, TypeRecords>();
 
   constructor(
     readonly dialect: Dialect,
@@ -76,7 +83,11 @@ export class RecordCodec {
       const name = dialect.types.get(typeId)?.name ?? `TI_${typeId}`;
       // Of two records on one (TI, record type), the one read from the other side wins.
       const ordered = [...specs].sort((a, b) => rank(b, reading) - rank(a, reading));
-      this.table.register(typeId, layoutOf(name, ordered, dialect.framing.privateIoa, timeZone));
+      const keyed = new Map<number, RecordSpec>();
+      for (const s of ordered) if (s.record !== 'none') for (const v of s.record) if (!keyed.has(v)) keyed.set(v, s);
+      const records: TypeRecords = { keyed, plain: keyed.size > 0 ? undefined : ordered.find((s) => s.record === 'none') };
+      this.byType.set(typeId, records);
+      this.table.register(typeId, layoutOf(name, records, dialect.framing.privateIoa, timeZone));
     }
   }
 
@@ -90,6 +101,20 @@ export class RecordCodec {
   /** The records of one meaning, in catalogue order. */
   withMeaning(meaning: RecordSpec['meaning']): RecordSpec[] {
     return this.dialect.records.filter((r) => r.meaning === meaning);
+  }
+
+  /**
+   * The record an ASDU of a private type announces and where its fields start (octets from the
+   * ASDU's first), read from its header and record-type octet alone: what is secret in a frame
+   * whose record cannot be decoded. Undefined for standard and unknown records.
+   */
+  locate(asdu: Uint8Array): { readonly spec: RecordSpec; readonly fieldsAt: number } | undefined {
+    const records = this.byType.get(asdu[0] ?? -1);
+    if (records === undefined) return undefined;
+    const at = 2 + this.params.cotSize + this.params.caSize + (this.dialect.framing.privateIoa ? this.params.ioaSize : 0);
+    if (records.plain !== undefined) return { spec: records.plain, fieldsAt: at };
+    const spec = records.keyed.get(asdu[at] ?? -1);
+    return spec === undefined ? undefined : { spec, fieldsAt: at + 1 };
   }
 
   /** Decodes one ASDU (an I-frame's payload). Never throws on input. */
@@ -148,21 +173,18 @@ function rank(spec: RecordSpec, reading: Reading): number {
   return direction === reading ? 2 : direction === 'either' ? 1 : 0;
 }
 
-/** The layout of one TI: by record-type octet when any of its records has one, else its first record. */
-function layoutOf(name: string, specs: readonly RecordSpec[], hasIoa: boolean, timeZone: string): PrivateTypeLayout<Element> {
-  const keyed = specs.filter((s) => s.record !== 'none');
-  const plain = specs.find((s) => s.record === 'none');
-  const byRecord = new Map<number, RecordSpec>();
-  for (const s of keyed) for (const v of s.record as readonly number[]) if (!byRecord.has(v)) byRecord.set(v, s);
+/** The layout of one TI: by record-type octet when any of its records has one, else its record without. */
+function layoutOf(name: string, records: TypeRecords, hasIoa: boolean, timeZone: string): PrivateTypeLayout<Element> {
+  const { keyed, plain } = records;
   return {
     name,
     hasIoa,
     decode(r: RecordReader): Element {
       let spec = plain;
       let recordType: number | undefined;
-      if (keyed.length > 0 || plain === undefined) {
+      if (plain === undefined) {
         recordType = r.u8('record type');
-        spec = byRecord.get(recordType);
+        spec = keyed.get(recordType);
         if (spec === undefined) return r.unknownRecord(`${name} record type ${recordType} (0x${recordType.toString(16).padStart(2, '0')}) is not in the catalogue`);
       }
       const found = spec as RecordSpec;

@@ -125,6 +125,31 @@ export class Sgcc104Framer extends StartByteFramer<WireItem> {
   }
 }
 
+/** True when `frame` starts with the dialect's login prefix. */
+export function isLogin(dialect: Dialect, frame: Uint8Array): boolean {
+  const p = dialect.login.prefix;
+  return p.length > 0 && frame.length >= p.length && p.every((b, i) => frame[i] === b);
+}
+
+/**
+ * Why `frame`, given as one APDU, is not one on the dialect's wire (start byte, length against its
+ * size, checksum), or undefined. Offsets count from the frame's first octet.
+ */
+export function checkWireFrame(dialect: Dialect, frame: Buffer): Sgcc104Error | undefined {
+  const f = dialect.framing;
+  if (frame[0] !== START) return new Sgcc104Error('SGCC104_BAD_START', 'a frame starts with 0x68', 0);
+  if (frame.length < 2 + f.lengthOctets) return new Sgcc104Error('SGCC104_TRUNCATED', 'the frame ends inside its length', frame.length);
+  const control = controlOffset(f, frame);
+  const length = control === 1 + f.lengthOctets ? frame.readUIntLE(1, f.lengthOctets) : 4;
+  if (length < 4 || length > 4 + MAX_ASDU_SIZE) return new Sgcc104Error('SGCC104_BAD_LENGTH', `APDU length ${length}, expected 4..${4 + MAX_ASDU_SIZE}`, 1);
+  const total = control + length + trailerOf(f, frame, control);
+  if (frame.length < total) return new Sgcc104Error('SGCC104_TRUNCATED', `the length announces ${total} octets, the frame has ${frame.length}`, frame.length);
+  if (frame.length > total) return new Sgcc104Error('SGCC104_BAD_LENGTH', `the length announces ${total} octets, the frame has ${frame.length}`, total);
+  if (total > control + length && sum16(frame, control, total - 2) !== frame.readUInt16LE(total - 2))
+    return new Sgcc104Error('SGCC104_BAD_CHECKSUM', 'the checksum disagrees with the octets', total - 2);
+  return undefined;
+}
+
 /** The IEC 104 link's view of a dialect's APDUs. */
 export function linkWire(dialect: Dialect): LinkWire {
   const f = dialect.framing;

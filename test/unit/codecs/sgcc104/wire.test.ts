@@ -131,7 +131,7 @@ describe('sum16le checksum (B2 v4)', () => {
     expect(wire.asdu(i)).toEqual(GI);
     expect(wire.uFrame('STARTDT_ACT')).toEqual(hex('68040007000000'));
     const bad = Buffer.from(i);
-    bad[bad.length - 1] ^= 0xff;
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1);
     expect(frameAll(new Sgcc104Framer(d), [Buffer.concat([bad, i])])).toEqual([`error SGCC104_BAD_CHECKSUM @${i.length - 2}`, `apdu ${i.toString('hex')} @${i.length}`]);
   });
 });

@@ -1,0 +1,157 @@
+/**
+ * A family-B session's login and link, pure (bytes in through the dialect's own encoders, a fake
+ * clock): the login asks the host and is answered, STARTDT follows, `link up` brings the clock sync
+ * and the interrogation the catalogue asks for; what cannot be read is counted, never a disconnect.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
+import { COT, TI } from '../../../../src/iec104/constants.js';
+import { cp56FromDate } from '../../../../src/iec104/cp56.js';
+import { SG_START, SG_ZONE, sgRig } from '../../../support/sgcc104-session.js';
+
+const b1 = loadDialect('b1');
+const b3 = loadDialect('b3');
+
+describe('sgcc104 session: login and link', () => {
+  it('identifies the charger at its login, answers it as the dialect says, then starts the link', () => {
+    const r = sgRig(b3);
+    r.login('3100000000010019');
+    expect(r.events).toEqual([{ type: 'identified', chargerId: '3100000000010019', connectorCount: 1, currentType: 'DC', protocol: { name: 'sgcc104', version: 'b3' } }]);
+    const answer = r.sent[0];
+    expect(answer?.kind).toBe('login');
+    // B3's answer echoes the login: 25 octets, 0x16 at offset 1, 0xFF at offset 3, the terminal id digit-reversed.
+    if (answer?.kind === 'login') {
+      expect(answer.frame.length).toBe(25);
+      expect([answer.frame[1], answer.frame[3]]).toEqual([0x16, 0xff]);
+      expect(answer.frame.subarray(13, 21).toString('hex')).toBe('1900010000000031');
+    }
+    expect(r.sent[1]).toEqual({ kind: 'u', fn: 'STARTDT_ACT' });
+    expect(r.frames()).toBe(1);
+  });
+
+  it('answers a refused login, closes, and reports nothing of the charger', () => {
+    const r = sgRig(b1, { admit: () => false });
+    r.login('8401011011112213');
+    expect(r.sent.map((s) => s.kind)).toEqual(['login']);
+    expect(r.closed).toEqual(['login of 8401011011112213 refused']);
+    expect(r.events).toEqual([]);
+    // Whatever follows on the closing connection is counted, not acted on.
+    r.u('STARTDT_CON');
+    expect(r.events).toEqual([]);
+    expect(r.frames()).toBe(2);
+  });
+
+  it('counts an APDU before the login as bad input and sends nothing', () => {
+    const r = sgRig(b1);
+    r.u('TESTFR_ACT');
+    expect(r.errors.map((e) => e.code)).toEqual(['SGCC104_BEFORE_LOGIN']);
+    expect(r.sent).toEqual([]);
+  });
+
+  it('on STARTDT con reports the link up, syncs the clock and interrogates (B1)', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    expect(r.events.at(-1)).toEqual({ type: 'link', state: 'up' });
+    const clock = r.records('clockSync');
+    expect(clock).toHaveLength(1);
+    expect(clock[0]?.values['time']).toBe(new Date(SG_START).toISOString());
+    expect(r.standards(TI.C_IC_NA_1)).toHaveLength(1);
+  });
+
+  it('reports the clock the charger confirms, and does not interrogate a dialect that does not (B3)', () => {
+    const r = sgRig(b3);
+    r.up();
+    expect(r.standards(TI.C_IC_NA_1)).toEqual([]);
+    r.clock.advance(500);
+    r.record('clockReport', { time: '2026-12-07T08:00:00.400Z' }, {}, { cause: COT.ACTIVATION_CON });
+    expect(r.eventsOf('clockReport')).toEqual([{ type: 'clockReport', chargerTime: '2026-12-07T08:00:00.400Z', at: '2026-12-07T08:00:00.500Z' }]);
+  });
+
+  it('carries out setClock: C_CS act with the time asked, completed on the charger confirmation', () => {
+    const r = sgRig(b3);
+    r.up();
+    r.record('clockReport', { time: new Date(SG_START).toISOString() }, {}, { cause: COT.ACTIVATION_CON });
+    expect(r.session.command({ type: 'setClock', id: 'c1', time: '2026-12-07T09:30:00.000Z' })).toEqual({ status: 'sent' });
+    expect(r.records('clockSync').at(-1)?.values['time']).toBe('2026-12-07T09:30:00.000Z');
+    r.record('clockReport', { time: '2026-12-07T09:30:00.000Z' }, {}, { cause: COT.ACTIVATION_CON });
+    expect(r.resultOf('c1')).toMatchObject({ status: 'completed' });
+  });
+
+  it('ends setClock as timeout when the charger does not confirm within the command timeout', () => {
+    const r = sgRig(b3, { commandTimeoutMs: 2000 });
+    r.up();
+    r.record('clockReport', { time: new Date(SG_START).toISOString() }, {}, { cause: COT.ACTIVATION_CON });
+    r.session.command({ type: 'setClock', id: 'c2', time: '2026-12-07T09:30:00.000Z' });
+    r.clock.advance(2000);
+    expect(r.resultOf('c2')).toMatchObject({ status: 'timeout' });
+  });
+
+  it('reads a standard C_CS_NA_1 confirmation where the dialect sends its clock sync as a standard ASDU', () => {
+    const noClockRecords = { ...b3, records: b3.records.filter((s) => s.meaning !== 'clockSync' && s.meaning !== 'clockReport') };
+    const r = sgRig(noClockRecords);
+    r.up();
+    expect(r.standards(TI.C_CS_NA_1)).toHaveLength(1);
+    const time = cp56FromDate(new Date(SG_START + 1000), SG_ZONE);
+    r.standard({ typeId: TI.C_CS_NA_1, sq: false, cause: COT.ACTIVATION_CON, negative: false, test: false, originator: 0, commonAddress: 0, objects: [{ ioa: 0, time }] });
+    expect(r.eventsOf('clockReport')).toEqual([{ type: 'clockReport', chargerTime: new Date(SG_START + 1000).toISOString(), at: new Date(SG_START).toISOString() }]);
+  });
+
+  it('counts an unknown record as unknown_type, logs it once, and stays connected', () => {
+    const r = sgRig(b3);
+    r.up();
+    const unknown = Buffer.from([0x82, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xee, 0x01]);
+    r.asdu(unknown);
+    r.asdu(unknown);
+    expect(r.ignored).toEqual(['unknown_type', 'unknown_type']);
+    expect(r.logs.filter((l) => l.level === 'warn' && l.message.includes('does not name'))).toHaveLength(1);
+    expect(r.errors).toEqual([]);
+    expect(r.closed).toEqual([]);
+  });
+
+  it('counts a short record and a bad BCD digit as malformed: logged, never a bad frame nor a disconnect', () => {
+    const r = sgRig(b3);
+    r.up();
+    // A billing model request (record 4) cut after its header, then one whose terminal id has a nibble above 9.
+    r.asdu(Buffer.from([0x82, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x19]));
+    r.asdu(Buffer.from([0x82, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x1a, 0, 0, 0, 0, 0, 0, 0x31, 0x01]));
+    expect(r.ignored).toEqual(['malformed', 'malformed']);
+    expect(r.errors).toEqual([]);
+    expect(r.closed).toEqual([]);
+    expect(r.logs.filter((l) => l.message.includes('cannot be read')).map((l) => (l.data as { code: string }).code)).toEqual(['SGCC104_SHORT_RECORD', 'SGCC104_BAD_BCD']);
+  });
+
+  it('reports a framing error against the budget', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    r.bytes(Buffer.from([0x10, 0x11, 0x68, 0x04, 0x43, 0x00, 0x00, 0x00]));
+    expect(r.errors.map((e) => e.code)).toEqual(['SGCC104_BAD_START']);
+  });
+
+  it('asks to close when the link fails (no STARTDT con within t1), and reports the link down on stop', () => {
+    const r = sgRig(b1);
+    r.login('8401011011112213');
+    r.clock.advance(16_000);
+    expect(r.closed.length).toBe(1);
+    expect(r.closed[0]).toMatch(/t1/);
+    const s = sgRig(b1);
+    s.up('8401011011112213');
+    s.session.stop('socket closed');
+    expect(s.events.at(-1)).toEqual({ type: 'link', state: 'down', reason: 'socket closed' });
+  });
+
+  it('answers every command other than its own plainly: notSupported with the reason', () => {
+    const r = sgRig(b3);
+    r.up();
+    expect(r.session.command({ type: 'reset', id: 'x', kind: 'soft' })).toEqual({ status: 'notSupported', reason: 'the b3 dialect (sgcc104) has no record for reset' });
+    expect(r.session.command({ type: 'unlock', id: 'y', connector: 1 })).toMatchObject({ status: 'notSupported' });
+  });
+
+  it('derives its capabilities from the catalogue: B1 has no remote start, B3 has', () => {
+    const one = sgRig(b1).session.capabilities;
+    expect([...one.commands].sort()).toEqual(['authorize', 'confirmRecord', 'setClock', 'stopCharging']);
+    expect(one.transactionRecords).toBe(true);
+    const three = sgRig(b3).session.capabilities;
+    expect([...three.commands].sort()).toEqual(['authorize', 'confirmRecord', 'setClock', 'startCharging', 'stopCharging']);
+    expect([...three.measurands].sort()).toEqual(['current', 'energy', 'voltage']);
+  });
+});
