@@ -8,6 +8,7 @@ import { benchIec104, type Row } from './iec104.js';
 import { benchIec104Points } from './iec104-points.js';
 import { benchOcpp } from './ocpp.js';
 import { benchTransactions } from './transactions.js';
+import { benchSgcc104 } from './sgcc104.js';
 import { benchYkc } from './ykc.js';
 
 const BENCHMARKS: Readonly<Record<string, () => Row[] | Promise<Row[]>>> = {
@@ -16,6 +17,7 @@ const BENCHMARKS: Readonly<Record<string, () => Row[] | Promise<Row[]>>> = {
   ocpp: benchOcpp,
   transactions: benchTransactions,
   ykc: benchYkc,
+  sgcc104: benchSgcc104,
   gateway: benchGateway,
 };
 

@@ -23,6 +23,9 @@ function answer(action: string, intervalS: number): string {
       return `{"currentTime":"${new Date().toISOString()}"}`;
     case 'BootNotification':
       return `{"currentTime":"${new Date().toISOString()}","interval":${intervalS},"status":"Accepted"}`;
+    case 'Authorize':
+      // Every card is good (the family-B fleet starts its sessions with a card).
+      return '{"idTokenInfo":{"status":"Accepted"}}';
     default:
       return '{}'; // StatusNotification and the other notifications
   }

@@ -1,12 +1,13 @@
 /**
- * `pilegate demo [--chargers N] [--csms <url>] [--duration <s>]`: in one process, a local
- * development CSMS that accepts everything and prints the OCPP traffic, a gateway on the memory
- * store with auto-provisioning, and N simulated IEC 104 chargers playing a charging session.
- * `--csms` uses an external CSMS instead (Basic auth password from PILEGATE_CSMS_PASSWORD).
+ * `pilegate demo [--codec <codec>] [--chargers N] [--csms <url>] [--duration <s>]`: in one process,
+ * a local development CSMS that accepts everything and prints the OCPP traffic, a gateway on the
+ * memory store with auto-provisioning, and N simulated chargers of the codec (IEC 104 point table
+ * by default; any codec with a simulator, on its simulator's default options) playing a charging
+ * session. `--csms` uses an external CSMS instead (Basic auth password from PILEGATE_CSMS_PASSWORD).
  */
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
-import { findCodec } from '../../codecs/registry.js';
+import { codecNames, findCodec } from '../../codecs/registry.js';
 import { findPackageFile } from '../config/read.js';
 import { parseGatewayConfig } from '../gateway/config.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -17,15 +18,20 @@ import { EXIT, UsageError, type CliIo } from './io.js';
 import { waitForSignal } from './serve.js';
 
 export interface DemoOptions {
+  readonly codec?: string;
   readonly chargers?: string;
   readonly csms?: string;
   readonly duration?: string;
 }
 
 const DEMO_PASSWORD = 'pilegate-demo-password';
-/** The demo's chargers speak this codec, with its simulator's default options file (a point table). */
+/** The demo's chargers speak this codec unless `--codec` says another, with its simulator's default options file (a point table). */
 const DEMO_CODEC = 'iec104-points';
-const FIRST_COMMON_ADDRESS = '101';
+
+/** The codecs that offer a charger simulator. */
+function demoCodecs(): string[] {
+  return codecNames().filter((name) => findCodec(name)?.simulator !== undefined);
+}
 
 function positive(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
@@ -37,10 +43,11 @@ function positive(name: string, text: string | undefined, fallback: number, max:
 async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   const chargers = Math.floor(positive('chargers', options.chargers, 2, 100));
   const duration = options.duration === undefined ? undefined : positive('duration', options.duration, 0, 86_400);
-  const codec = findCodec(DEMO_CODEC);
+  const codecName = options.codec ?? DEMO_CODEC;
+  const codec = findCodec(codecName);
   const simulator = codec?.simulator;
-  if (codec === undefined || simulator?.defaultOptionsFile === undefined) throw new Error(`the demo needs the ${DEMO_CODEC} codec and its simulator`);
-  const mappingFile = findPackageFile(import.meta.url, simulator.defaultOptionsFile);
+  if (codec === undefined || simulator === undefined) throw new UsageError('DEMO_ARG', `--codec must be ${demoCodecs().join(' or ')}, got ${JSON.stringify(codecName)}`);
+  const mappingFile = simulator.defaultOptionsFile === undefined ? undefined : findPackageFile(import.meta.url, simulator.defaultOptionsFile);
   let csms: DevCsms | undefined;
   if (options.csms === undefined) {
     csms = await startDevCsms({ print: (line) => io.out(line) });
@@ -49,7 +56,7 @@ async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   const csmsUrl = options.csms ?? csms?.url ?? '';
   const config = parseGatewayConfig(
     JSON.stringify({
-      listeners: [{ port: 0, host: '127.0.0.1', codec: DEMO_CODEC, mapping: mappingFile }],
+      listeners: [{ port: 0, host: '127.0.0.1', codec: codec.name, ...(mappingFile === undefined ? {} : { mapping: mappingFile }) }],
       csms: { url: csmsUrl, securityProfile: 1 },
       stations: { unknownChargers: 'provision', defaults: { password: DEMO_PASSWORD } },
       store: 'memory',
@@ -70,8 +77,8 @@ async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
     await gateway.start();
     const port = gateway.ports[0] ?? 0;
     io.out(`gateway listening for chargers on 127.0.0.1:${port}, metrics on http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`);
-    const options = await codec.loadOptions({ file: mappingFile });
-    const ids = simulator.fleetIds(FIRST_COMMON_ADDRESS, chargers);
+    const options = await codec.loadOptions(mappingFile === undefined ? {} : { file: mappingFile });
+    const ids = simulator.fleetIds(simulator.firstId.default, chargers);
     for (const [index, id] of ids.entries()) {
       // One charging session each, spread over the connectors; what they report shows in the CSMS's lines.
       const charger = simulator.create({ options, id, index, clock: systemSimulatorClock, meterIntervalMs: 1_000, sessions: 'once', report: () => undefined });
@@ -101,7 +108,8 @@ async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('demo')
-    .description('run a development CSMS, a gateway and simulated IEC 104 chargers in one process')
+    .description('run a development CSMS, a gateway and simulated chargers in one process')
+    .option('--codec <codec>', `the chargers' protocol: ${demoCodecs().join(' or ')} (default ${DEMO_CODEC})`)
     .option('--chargers <n>', 'number of simulated chargers (default 2)')
     .option('--csms <url>', 'use this external CSMS (ws://...) instead of the local development one')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')

@@ -26,8 +26,8 @@ export interface ServeOptions {
   readonly leaseTtlMs?: number;
   /** `stations.defaults.duplicateLogin` (default: the gateway's, keep-live). */
   readonly duplicateLogin?: 'keep-live' | 'replace';
-  /** The charger listener's codec: YKC (default) or an IEC 104 point table with this mapping file. */
-  readonly listener?: { readonly codec: 'ykc' } | { readonly codec: 'iec104-points'; readonly mapping: string };
+  /** The charger listener's codec: YKC (default), an IEC 104 point table or a family-B catalogue (options) with this mapping file. */
+  readonly listener?: { readonly codec: 'ykc' } | { readonly codec: 'iec104-points' | 'sgcc104'; readonly mapping: string };
 }
 
 export interface ServeProcess {
@@ -55,7 +55,7 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     file,
     [
       'listeners:',
-      `  - { port: ${options.port ?? 0}, host: 127.0.0.1, codec: ${listener.codec}${listener.codec === 'iec104-points' ? `, mapping: ${JSON.stringify(listener.mapping)}` : ''} }`,
+      `  - { port: ${options.port ?? 0}, host: 127.0.0.1, codec: ${listener.codec}${listener.codec !== 'ykc' ? `, mapping: ${JSON.stringify(listener.mapping)}` : ''} }`,
       `csms: { url: ${JSON.stringify(options.csmsUrl)}, securityProfile: 1 }`,
       `stations: { unknownChargers: provision${options.duplicateLogin !== undefined ? `, defaults: { duplicateLogin: ${options.duplicateLogin} }` : ''} }`,
       `store: { redis: ${JSON.stringify(options.redisUrl)} }`,

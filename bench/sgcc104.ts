@@ -1,0 +1,247 @@
+/**
+ * Family-B dialects (issue 15): how many records one thread decodes per second (a charge record and
+ * a monitoring record of dialect B3, through the record codec; monitoring frames through the framer
+ * too; and through a codec session to canonical events), and how many charging family-B chargers
+ * one gateway process carries at 15 s charging-data intervals, with the latency from a charger's
+ * charging data to its TransactionEvent at the CSMS.
+ *
+ * Capacity, as the YKC benchmark measures it: the gateway (family-B listener on the B3 catalogue,
+ * memory store, one station engine and OCPP connection per charger) runs in this process; a child
+ * process holds a sink CSMS (which accepts every card) and N simulated B3 chargers, each in a card
+ * session, sending charging data every 15 s, TESTFR every 30 s. After the chargers have connected
+ * and settled, the gateway's CPU time over a window gives its load, heap + external after forced
+ * collections its memory, and the child the latencies of the window. Figures, not targets.
+ */
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Dialect } from '../codecs/sgcc104/catalogue.js';
+import { loadDialect } from '../codecs/sgcc104/load-catalogue.js';
+import { RecordCodec } from '../codecs/sgcc104/records.js';
+import { linkWire, Sgcc104Framer, type WireItem } from '../codecs/sgcc104/wire.js';
+import { findPackageFile } from '../src/config/read.js';
+import { parseGatewayConfig } from '../src/gateway/config.js';
+import { Gateway } from '../src/gateway/gateway.js';
+import { valuesFrom } from '../src/simulator/sgcc104/spec.js';
+import { fmt, measure } from './harness.js';
+import type { Row } from './iec104.js';
+import { forkSgcc104Fleet } from './support/sgcc104-fleet.js';
+
+const DIALECT = 'b3';
+const TERMINAL = '3100000000010019';
+const SERIAL = `${TERMINAL}2603031001000042`;
+const METER_INTERVAL_MS = 15_000;
+const FLEET_STEPS = [1000, 2000] as const;
+const SETTLE_MS = 4_000;
+const WINDOW_MS = 20_000;
+/** How the gateway names the station of a terminal id (the sink sees station identities). */
+const IDENTITY_PREFIX = '';
+
+/** The ASDUs of a B3 charge record and monitoring record, as a charging charger sends them. */
+function sampleAsdus(dialect: Dialect): { chargeRecord: Buffer; monitoring: Buffer } {
+  const codec = new RecordCodec(dialect, 'Asia/Shanghai', 'down');
+  const spec = (meaning: string): Dialect['records'][number] => {
+    const s = dialect.records.find((r) => r.meaning === meaning);
+    if (s === undefined) throw new Error(`dialect ${dialect.name} has no ${meaning} record`);
+    return s;
+  };
+  const start = Date.UTC(2026, 2, 3, 2, 0, 0);
+  const record = spec('chargeRecord');
+  const periods = { tip: { energyWh: 2_340, amountYuan: 3.74 }, peak: { energyWh: 10_110, amountYuan: 14.15 }, flat: { energyWh: 5_550, amountYuan: 6.66 }, valley: { energyWh: 0, amountYuan: 0 } };
+  const chargeRecord = codec.encode(
+    record.name,
+    valuesFrom(
+      dialect,
+      record,
+      {
+        chargerId: TERMINAL,
+        connector: dialect.connectorBase,
+        transactionId: SERIAL,
+        idToken: '1234567890123456',
+        startTime: new Date(start).toISOString(),
+        endTime: new Date(start + 1_800_000).toISOString(),
+        meterStart: 123_450,
+        meterStop: 141_450,
+        energy: 18_000,
+        amount: 24.55,
+        endReason: 'socLimitReached',
+      },
+      periods,
+    ),
+  );
+  const monitor = spec('monitoring');
+  const monitoring = codec.encode(
+    monitor.name,
+    valuesFrom(dialect, monitor, { chargerId: TERMINAL, connector: dialect.connectorBase, workState: 'charging', plugged: 1, voltage: 401.2, current: 89.75, energyRegister: 141_450 }),
+  );
+  return { chargeRecord, monitoring };
+}
+
+export function benchSgcc104Decode(): Row[] {
+  const dialect = loadDialect(DIALECT);
+  const rows: Row[] = [];
+  const { chargeRecord, monitoring } = sampleAsdus(dialect);
+  const codec = new RecordCodec(dialect, 'Asia/Shanghai', 'up');
+  for (const [what, asdu] of [
+    ['charge record', chargeRecord],
+    ['monitoring record', monitoring],
+  ] as const) {
+    const check = codec.decode(asdu);
+    if (!check.ok || check.kind !== 'record') throw new Error(`the ${what} bench ASDU does not decode`);
+    const r = measure(what, () => codec.decode(asdu));
+    rows.push({ name: `family-B (${DIALECT}) decode ${asdu.length}-byte ${what} ASDU (record codec, every field)`, value: `${fmt(r.opsPerSec)} records/s` });
+  }
+
+  // Framer + record codec over a stream of monitoring I-frames with varying sequence numbers, in 64 KiB TCP-like chunks.
+  const wire = linkWire(dialect);
+  const frames = Array.from({ length: 16_384 }, (_, i) => wire.iFrame(i % 32_768, 0, monitoring));
+  const stream = Buffer.concat(frames);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < stream.length; at += 65_536) chunks.push(stream.subarray(at, at + 65_536));
+  const framer = new Sgcc104Framer(dialect);
+  const out: WireItem[] = [];
+  const pass = (): number => {
+    let n = 0;
+    for (const c of chunks) {
+      out.length = 0;
+      framer.pushTo(c, out);
+      for (const item of out) {
+        if (item.kind === 'apdu') {
+          const d = codec.decode(wire.asdu(item.frame));
+          if (d.ok) n++;
+        }
+      }
+    }
+    if (n !== 16_384) throw new Error(`framer + codec produced ${n} records, expected 16384`);
+    return n;
+  };
+  const fp = measure('framer+codec', pass, { samples: 5, sampleMs: 500 });
+  rows.push({
+    name: `family-B (${DIALECT}) framer + record codec, stream of 16,384 monitoring frames in 64 KiB chunks`,
+    value: `${fmt(fp.opsPerSec * 16_384)} frames/s (${((fp.opsPerSec * stream.length) / 1e6).toFixed(0)} MB/s)`,
+  });
+  return rows;
+}
+
+/** `global.gc` when node runs with --expose-gc, else the same function obtained at run time. */
+function gcFunction(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed !== undefined) return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+async function footprint(gc: () => void): Promise<{ heap: number; rss: number }> {
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await sleep(20);
+  }
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.external, rss: m.rss };
+}
+
+interface Step {
+  readonly chargers: number;
+  readonly charging: number;
+  readonly failed: number;
+  readonly cpuPercent: number;
+  readonly kibPerCharger: number;
+  readonly rssMiB: number;
+  readonly stations: number;
+  readonly latencies: readonly number[];
+}
+
+const pct = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+export async function benchSgcc104Capacity(): Promise<Row[]> {
+  const gc = gcFunction();
+  const fleet = await forkSgcc104Fleet({ dialect: DIALECT, meterIntervalMs: METER_INTERVAL_MS, identityPrefix: IDENTITY_PREFIX });
+  let gateway: Gateway | undefined;
+  const steps: Step[] = [];
+  try {
+    const catalogue = findPackageFile(import.meta.url, `mappings/sgcc104/${DIALECT}.yaml`);
+    const config = parseGatewayConfig(
+      [
+        'listeners:',
+        `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(catalogue)} }`,
+        `csms: { url: "ws://127.0.0.1:${fleet.sinkPort}/ocpp", securityProfile: 1 }`,
+        'stations: { unknownChargers: provision }',
+        'store: memory',
+        'http: { port: 0, host: 127.0.0.1 }',
+        'log: { level: error }',
+        // Every simulated charger dials from 127.x.y.z, 40 per address.
+        'connections: { maxPerAddress: 0 }',
+      ].join('\n'),
+      '<bench>',
+      { PILEGATE_CSMS_PASSWORD: 'bench-password-0123456789' },
+    );
+    const sink = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        done();
+      },
+    });
+    // Every charging-data record becomes one TransactionEvent(Updated): the latency is per record.
+    gateway = new Gateway(config, { destination: sink, stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1' } });
+    await gateway.start();
+    const port = gateway.ports[0] ?? 0;
+    const base = await footprint(gc);
+    let total = 0;
+    let charging = 0;
+    let failed = 0;
+    for (const target of FLEET_STEPS) {
+      const r = await fleet.add(target - total, port);
+      total = target;
+      charging += r.charging;
+      failed += r.failed;
+      if (r.firstError !== undefined) console.error(`sgcc104 bench: a charger failed: ${r.firstError}`);
+      await sleep(SETTLE_MS);
+      await fleet.window();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await sleep(WINDOW_MS);
+      const cpu = process.cpuUsage(cpu0);
+      const seconds = (performance.now() - t0) / 1000;
+      const latencies = await fleet.latencies();
+      const mem = await footprint(gc);
+      steps.push({
+        chargers: total,
+        charging,
+        failed,
+        cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+        kibPerCharger: (mem.heap - base.heap) / total / 1024,
+        rssMiB: mem.rss / 2 ** 20,
+        stations: gateway.stationIds.length,
+        latencies,
+      });
+    }
+  } finally {
+    await gateway?.stop();
+    await fleet.close();
+  }
+  const rows: Row[] = steps.flatMap((s) => [
+    {
+      name: `family-B chargers per gateway: ${s.chargers.toLocaleString('en')} charging (${DIALECT}), charging data every ${METER_INTERVAL_MS / 1000} s`,
+      value:
+        `gateway CPU ${s.cpuPercent.toFixed(1)} % of one core, ${s.kibPerCharger.toFixed(1)} KiB heap+external per charger, RSS ${s.rssMiB.toFixed(0)} MiB` +
+        ` (${s.stations} stations, ${s.charging} charging${s.failed > 0 ? `, ${s.failed} failed to connect` : ''})`,
+    },
+    {
+      name: `family-B latency, ${s.chargers.toLocaleString('en')} chargers: charging data -> TransactionEvent at the CSMS`,
+      value: `p50 ${pct(s.latencies, 0.5).toFixed(1)} ms, p99 ${pct(s.latencies, 0.99).toFixed(1)} ms, max ${(s.latencies.at(-1) ?? Number.NaN).toFixed(1)} ms (${s.latencies.length.toLocaleString('en')} records in ${WINDOW_MS / 1000} s)`,
+    },
+  ]);
+  const last = steps[steps.length - 1];
+  if (last !== undefined && last.cpuPercent > 0) {
+    const perCore = Math.floor(last.chargers / (last.cpuPercent / 100));
+    rows.push({
+      name: 'family-B chargers per gateway process at 100 % of one core (linear estimate from the largest step)',
+      value: `~${perCore.toLocaleString('en')} chargers (memory then ~${((perCore * last.kibPerCharger) / 1024).toFixed(0)} MiB heap+external)`,
+    });
+  }
+  return rows;
+}
+
+export async function benchSgcc104(): Promise<Row[]> {
+  return [...benchSgcc104Decode(), ...(await benchSgcc104Capacity())];
+}

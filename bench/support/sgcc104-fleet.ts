@@ -1,0 +1,176 @@
+/**
+ * The far side of the family-B capacity benchmark, in a child process so that none of its CPU or
+ * memory counts as the gateway's: a sink CSMS and a fleet of simulated family-B chargers (one
+ * dialect catalogue). Each charger dials the gateway, logs in, starts a card session (the sink
+ * accepts every card) and then sends charging data every `meterIntervalMs`, TESTFR every 30 s and
+ * monitoring every 5 min, as a charging family-B charger does.
+ *
+ * Latency: the time each charger wrote a charging-data record, and the arrival at the sink of the
+ * first TransactionEvent(Updated) of its station after it (both on `performance.timeOrigin +
+ * performance.now()`, one process); the gateway runs with TxUpdatedInterval 1 s, so every
+ * charging-data record becomes one Updated event, seconds before the next one is written.
+ *
+ * IPC: the child sends `{ sinkPort }` once listening; the parent sends `{ cmd: 'add', count, port }`
+ * (answered `{ added, charging, failed }`), `{ cmd: 'window' }` (forgets the latencies so far, answered
+ * `{ ok }`), `{ cmd: 'latencies' }` (answered with the window's, sorted) and `{ cmd: 'stop' }`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
+import { Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
+import { startSinkCsms } from './sink-csms.js';
+
+export interface Sgcc104FleetOptions {
+  /** A built-in dialect name (`b3`) or a catalogue file. */
+  readonly dialect: string;
+  readonly meterIntervalMs: number;
+  /** The station identity the gateway gives a terminal id (the sink sees identities). */
+  readonly identityPrefix: string;
+}
+
+type ToChild = { cmd: 'add'; count: number; port: number } | { cmd: 'window' } | { cmd: 'latencies' } | { cmd: 'stop' };
+export type AddResult = { added: number; charging: number; failed: number; firstError?: string };
+type FromChild = { sinkPort: number } | AddResult | { ok: true } | { latencies: number[] };
+
+export interface Sgcc104Fleet {
+  readonly sinkPort: number;
+  /** Connects `count` more chargers to the gateway at `port`, each charging; resolves when done. */
+  add(count: number, port: number): Promise<AddResult>;
+  /** Starts a latency window. */
+  window(): Promise<void>;
+  /** Latencies (ms) of the window so far, sorted. */
+  latencies(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Forks the fleet process (same loader flags as this process, so it also runs under tsx). */
+export function forkSgcc104Fleet(options: Sgcc104FleetOptions): Promise<Sgcc104Fleet> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let waiting: ((m: FromChild) => void) | undefined;
+  child.on('message', (m) => waiting?.(m as FromChild));
+  const next = (): Promise<FromChild> =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`family-B fleet child exited with ${code}`));
+      child.once('exit', onExit);
+      waiting = (m) => {
+        child.off('exit', onExit);
+        waiting = undefined;
+        resolve(m);
+      };
+    });
+  const ask = async (m: ToChild): Promise<FromChild> => {
+    const answer = next();
+    child.send(m);
+    return answer;
+  };
+  return next().then((first) => {
+    if (!('sinkPort' in first)) throw new Error('family-B fleet child did not report its sink port');
+    return {
+      sinkPort: first.sinkPort,
+      async add(count, port) {
+        const m = await ask({ cmd: 'add', count, port });
+        if (!('added' in m)) throw new Error('unexpected answer from the family-B fleet child');
+        return m;
+      },
+      async window() {
+        await ask({ cmd: 'window' });
+      },
+      async latencies() {
+        const m = await ask({ cmd: 'latencies' });
+        if (!('latencies' in m)) throw new Error('unexpected answer from the family-B fleet child');
+        return m.latencies;
+      },
+      close: () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null) return done();
+          child.once('exit', () => done());
+          child.send({ cmd: 'stop' } satisfies ToChild);
+        }),
+    };
+  });
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+async function runChild(options: Sgcc104FleetOptions): Promise<void> {
+  const dialect = loadDialect(options.dialect);
+  const dataRecord = dialect.records.find((r) => r.meaning === 'chargingData')?.name;
+  /** Per station identity: when its last charging data went, if no Updated has come since. */
+  const sentAt = new Map<string, number>();
+  let latencies: number[] = [];
+  const sink = await startSinkCsms({
+    onCall: (identity, action, payload, arrivedAt) => {
+      if (action !== 'TransactionEvent' || (payload as { eventType?: string }).eventType !== 'Updated') return;
+      const sent = sentAt.get(identity);
+      if (sent === undefined) return;
+      sentAt.delete(identity);
+      latencies.push(arrivedAt - sent);
+    },
+  });
+  const sims: Sgcc104ChargerSimulator[] = [];
+  let serial = 0;
+  let firstError: string | undefined;
+  const addOne = async (port: number): Promise<'charging' | 'connected' | 'failed'> => {
+    serial += 1;
+    const chargerId = `33010000${String(serial).padStart(8, '0')}`;
+    const identity = `${options.identityPrefix}${chargerId}`;
+    const sim = new Sgcc104ChargerSimulator({
+      host: '127.0.0.1',
+      port,
+      // 40 chargers per loopback source address: real fleets dial from many addresses, and the
+      // gateway limits connections per address.
+      localAddress: `127.0.${1 + Math.floor(serial / 40 / 250)}.${2 + (Math.floor(serial / 40) % 250)}`,
+      dialect,
+      chargerId,
+      meterIntervalMs: options.meterIntervalMs,
+      heartbeatMs: 30_000,
+      onRecord: (direction, name) => {
+        if (direction === 'out' && name === dataRecord) sentAt.set(identity, now());
+      },
+    });
+    sims.push(sim);
+    try {
+      await sim.connect(30_000);
+      const r = await sim.swipeCard(1, `8${String(serial).padStart(15, '0')}`, { timeoutMs: 30_000 });
+      return r.accepted ? 'charging' : 'connected';
+    } catch (e) {
+      firstError ??= e instanceof Error ? e.message : String(e);
+      return 'failed';
+    }
+  };
+  process.on('message', (raw) => {
+    const m = raw as ToChild;
+    if (m.cmd === 'stop') {
+      void Promise.all(sims.map((s) => s.close()))
+        .then(() => sink.close())
+        .then(() => process.exit(0));
+      return;
+    }
+    if (m.cmd === 'window') {
+      latencies = [];
+      process.send?.({ ok: true } satisfies FromChild);
+      return;
+    }
+    if (m.cmd === 'latencies') {
+      process.send?.({ latencies: [...latencies].sort((a, b) => a - b) } satisfies FromChild);
+      return;
+    }
+    void (async () => {
+      let charging = 0;
+      let failed = 0;
+      // Batches of 100, as a fleet comes back after an outage in waves rather than all at once.
+      for (let at = 0; at < m.count; at += 100) {
+        const batch = await Promise.all(Array.from({ length: Math.min(100, m.count - at) }, () => addOne(m.port)));
+        charging += batch.filter((r) => r === 'charging').length;
+        failed += batch.filter((r) => r === 'failed').length;
+      }
+      process.send?.({ added: m.count, charging, failed, ...(firstError !== undefined ? { firstError } : {}) } satisfies FromChild);
+    })();
+  });
+  process.send?.({ sinkPort: sink.port } satisfies FromChild);
+}
+
+// Child-process entry point.
+if (process.send !== undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runChild(JSON.parse(process.argv[2] ?? '{}') as Sgcc104FleetOptions);
+}
