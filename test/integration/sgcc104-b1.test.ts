@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { TI } from '../../src/iec104/constants.js';
-import { fastMeterValues, repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import { fastMeterValues, simulatedCardSession, repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
 
@@ -94,4 +94,13 @@ describe('a B1 charger through the gateway', () => {
     c.send('cardAuthRequest', { idToken: CARD });
     expect((await c.record('cardAuthResult')).values).toMatchObject({ success: 0, failReason: 4 });
   }, 20_000);
+
+  it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const sim = await rig.simulator(b1, '8401011011112299');
+    const { started, ended } = await simulatedCardSession(rig, sim, '1000200030009999', 'socLimitReached');
+    expect(started).toMatchObject({ idToken: { idToken: '1000200030009999', type: 'ISO14443' } });
+    expect(ended).toMatchObject({ transactionInfo: { stoppedReason: 'SOCLimitReached' } });
+    expect(ended['customData']).toMatchObject({ legacyTransactionId: sim.outbox.confirmed[0] });
+  }, 30_000);
 });

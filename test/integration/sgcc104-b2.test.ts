@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { sum16 } from '../../codecs/sgcc104/wire.js';
-import { repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import { repoFile, simulatedCardSession, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
 
@@ -107,5 +107,14 @@ describe('a B2 charger through the gateway', () => {
     c.send('chargeRecord', record(serial, 3));
     expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' } });
     await until(() => c.records('chargeRecordConfirm').length === 1, 'the confirmation');
+  }, 30_000);
+
+  it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const sim = await rig.simulator(b2, '1000000000000002');
+    const { started, ended } = await simulatedCardSession(rig, sim, '6666777788880000', 'remote');
+    expect(started).toMatchObject({ idToken: { idToken: '6666777788880000', type: 'ISO14443' } });
+    expect(ended).toMatchObject({ transactionInfo: { stoppedReason: 'Remote' } });
+    expect(ended['customData']).toMatchObject({ legacyTransactionId: sim.outbox.confirmed[0] });
   }, 30_000);
 });

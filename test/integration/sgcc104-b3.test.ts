@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
-import { fastMeterValues, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
+import { fastMeterValues, simulatedCardSession, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
 import { until } from '../support/station.js';
 
 const b3 = loadDialect('b3');
@@ -148,4 +148,13 @@ describe('a B3 charger through the gateway', () => {
     expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' } });
     await c.record('chargeRecordConfirm');
   }, 40_000);
+
+  it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
+    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const sim = await rig.simulator(b3, '3100000000010020');
+    const { started, ended } = await simulatedCardSession(rig, sim, '1234567890123457', 'evDisconnected');
+    expect(started).toMatchObject({ idToken: { idToken: '1234567890123457', type: 'ISO14443' } });
+    expect(ended).toMatchObject({ transactionInfo: { stoppedReason: 'EVDisconnected' } });
+    expect(ended['customData']).toMatchObject({ legacyTransactionId: sim.outbox.confirmed[0] });
+  }, 30_000);
 });

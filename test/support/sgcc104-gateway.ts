@@ -12,7 +12,9 @@ import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { startCsms, type StationCall, type TestCsms, type TestCsmsOptions } from './csms.js';
 import { logLines } from './gateway-harness.js';
+import { connectSgcc104Simulator, type Sgcc104ChargerSimulator, type Sgcc104SimulatorOptions } from '../../src/simulator/sgcc104/simulator.js';
 import { SgCharger } from './sgcc104-charger.js';
+import { until } from './station.js';
 
 export const SG_PASSWORD = 'sgcc104-secret-0123456789';
 
@@ -33,6 +35,8 @@ export interface SgGateway {
   lines(): Record<string, unknown>[];
   /** A charger of `dialect` named `chargerId`, connected (not logged in yet). */
   charger(dialect: Dialect, chargerId: string, onInterrogation?: (c: SgCharger) => void): Promise<SgCharger>;
+  /** The catalogue-driven charger simulator of `dialect` named `chargerId`, its link up. */
+  simulator(dialect: Dialect, chargerId: string, extra?: Partial<Sgcc104SimulatorOptions>): Promise<Sgcc104ChargerSimulator>;
   /** The TransactionEvent calls of `identity` so far. */
   transactionEvents(identity: string): Record<string, unknown>[];
   /** Waits for the station's TransactionEvent of `eventType` (the `n`th). */
@@ -55,6 +59,7 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
   await gateway.start();
   const port = gateway.ports[0] ?? 0;
   const chargers: SgCharger[] = [];
+  const sims: Sgcc104ChargerSimulator[] = [];
   const txOf = (identity: string): StationCall[] => csms.calls.filter((c) => c.identity === identity && c.action === 'TransactionEvent');
   return {
     gateway,
@@ -65,6 +70,11 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
       const c = await SgCharger.connect({ port, dialect, chargerId, ...(onInterrogation !== undefined ? { onInterrogation } : {}) });
       chargers.push(c);
       return c;
+    },
+    async simulator(dialect, chargerId, extra = {}) {
+      const sim = await connectSgcc104Simulator({ host: '127.0.0.1', port, dialect, chargerId, meterIntervalMs: 300, recordResendMs: 5_000, ...extra });
+      sims.push(sim);
+      return sim;
     },
     transactionEvents: (identity) => txOf(identity).map((c) => c.params),
     async transactionEvent(identity, eventType, n = 1, timeoutMs = 10_000) {
@@ -78,6 +88,7 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
     },
     async close() {
       for (const c of chargers) c.close();
+      await Promise.all(sims.map((s) => s.close()));
       await gateway.stop();
       await csms.close();
     },
@@ -91,4 +102,27 @@ export async function fastMeterValues(csms: TestCsms, identity: string): Promise
     setVariableData: [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'TxUpdatedInterval' }, attributeValue: '1' }],
   })) as { setVariableResult: { attributeStatus: string }[] };
   if (set.setVariableResult[0]?.attributeStatus !== 'Accepted') throw new Error('TxUpdatedInterval not accepted');
+}
+
+/**
+ * A card session of the catalogue-driven simulator through the gateway: the card accepted, Started,
+ * the session stopped at the charger with `endReason`, Ended, and the record confirmed once.
+ * Returns the Started and Ended events' params.
+ */
+export async function simulatedCardSession(
+  rig: SgGateway,
+  sim: Sgcc104ChargerSimulator,
+  card: string,
+  endReason: string,
+): Promise<{ started: Record<string, unknown>; ended: Record<string, unknown> }> {
+  const id = sim.chargerId;
+  await rig.csms.waitForCall((x) => x.identity === id && x.action === 'StatusNotification' && x.params['evseId'] === 1, 10_000);
+  const swipe = await sim.swipeCard(1, card);
+  if (!swipe.accepted) throw new Error('the card was refused');
+  const started = await rig.transactionEvent(id, 'Started');
+  await new Promise((r) => setTimeout(r, 700));
+  const serial = sim.stopCharging(1, endReason);
+  const ended = await rig.transactionEvent(id, 'Ended');
+  await until(() => sim.outbox.confirmed.includes(serial ?? '-'), 'the record confirmed to the simulator');
+  return { started, ended };
 }
