@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { fastMeterValues, simulatedCardSession, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
+import { RedisStore } from '../../src/store/redis.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';
 
 const b3 = loadDialect('b3');
@@ -29,11 +31,14 @@ tariff:
 `;
 
 let rig: SgGateway | undefined;
+/** What a test started beside the gateway, closed after it. */
+const after: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   const failures = rig?.csms.strictFailures ?? [];
   await rig?.close();
   rig = undefined;
+  for (const f of after.splice(0)) await f();
   expect(failures).toEqual([]);
 });
 
@@ -157,4 +162,28 @@ describe('a B3 charger through the gateway', () => {
     expect(ended).toMatchObject({ transactionInfo: { stoppedReason: 'EVDisconnected' } });
     expect(ended['customData']).toMatchObject({ legacyTransactionId: sim.outbox.confirmed[0] });
   }, 30_000);
+
+  it('confirms a charge record only once its Ended event is in the durable queue (Redis)', async () => {
+    const redis = await startRedisServer();
+    const store = new RedisStore(redis.url);
+    after.push(
+      () => store.close(),
+      () => redis.dispose(),
+    );
+    // The CSMS answers TransactionEvents late: the Ended stays queued while the confirmation goes out.
+    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS), { store: `{ redis: ${JSON.stringify(redis.url)} }`, csms: { replyDelayMs: { TransactionEvent: 1_500 } } });
+    const queuedAtConfirm: Promise<string[]>[] = [];
+    const c = await rig.charger(b3, ID, undefined, (r) => {
+      if (r.spec.name === 'chargeRecordConfirm') queuedAtConfirm.push(store.peek(ID, 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
+    });
+    await c.up();
+    c.send('monitoring', { connector: 1, plugged: 1, workState: 2, energyRegister: 100 });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    const serial = `${ID}2612071600060001`;
+    c.send('chargingData', { connector: 1, transactionId: serial, idToken: CARD, startTime: ago(600), energy: 0.1, meterStart: 100, meterStop: 100.1 });
+    c.send('chargeRecord', chargeRecord(serial, 1));
+    await c.record('chargeRecordConfirm');
+    expect(await Promise.all(queuedAtConfirm)).toEqual([expect.arrayContaining(['Ended']) as unknown]);
+    expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ customData: { legacyTransactionId: serial } });
+  }, 40_000);
 });

@@ -24,6 +24,8 @@ export interface SgChargerOptions {
   readonly timeZone?: string;
   /** Sent when the gateway interrogates (after the con, before the termination). */
   readonly onInterrogation?: (c: SgCharger) => void;
+  /** Every record from the gateway, as it arrives. */
+  readonly onRecord?: (r: DecodedRecord) => void;
 }
 
 export class SgCharger {
@@ -121,6 +123,7 @@ export class SgCharger {
       return this.onStandard(r.asdu);
     }
     this.received.push(r.record);
+    this.o.onRecord?.(r.record);
     if (r.record.spec.meaning === 'clockSync') {
       // Confirmed with the charger's clock: its own answer record where the dialect has one.
       const report = this.o.dialect.records.find((s) => s.meaning === 'clockReport');

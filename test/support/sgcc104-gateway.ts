@@ -13,7 +13,7 @@ import { Gateway } from '../../src/gateway/gateway.js';
 import { startCsms, type StationCall, type TestCsms, type TestCsmsOptions } from './csms.js';
 import { logLines } from './gateway-harness.js';
 import { connectSgcc104Simulator, type Sgcc104ChargerSimulator, type Sgcc104SimulatorOptions } from '../../src/simulator/sgcc104/simulator.js';
-import { SgCharger } from './sgcc104-charger.js';
+import { SgCharger, type SgChargerOptions } from './sgcc104-charger.js';
 import { until } from './station.js';
 
 export const SG_PASSWORD = 'sgcc104-secret-0123456789';
@@ -34,7 +34,7 @@ export interface SgGateway {
   readonly port: number;
   lines(): Record<string, unknown>[];
   /** A charger of `dialect` named `chargerId`, connected (not logged in yet). */
-  charger(dialect: Dialect, chargerId: string, onInterrogation?: (c: SgCharger) => void): Promise<SgCharger>;
+  charger(dialect: Dialect, chargerId: string, onInterrogation?: (c: SgCharger) => void, onRecord?: SgChargerOptions['onRecord']): Promise<SgCharger>;
   /** The catalogue-driven charger simulator of `dialect` named `chargerId`, its link up. */
   simulator(dialect: Dialect, chargerId: string, extra?: Partial<Sgcc104SimulatorOptions>): Promise<Sgcc104ChargerSimulator>;
   /** The TransactionEvent calls of `identity` so far. */
@@ -44,7 +44,8 @@ export interface SgGateway {
   close(): Promise<void>;
 }
 
-export async function startSgGateway(mapping: string, o: { readonly csms?: TestCsmsOptions } = {}): Promise<SgGateway> {
+/** `store`: the gateway's `store:` section (YAML flow), e.g. `{ redis: "redis://..." }`; default the memory store. */
+export async function startSgGateway(mapping: string, o: { readonly csms?: TestCsmsOptions; readonly store?: string } = {}): Promise<SgGateway> {
   const csms = await startCsms(o.csms);
   const text = [
     'listeners:',
@@ -52,6 +53,7 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
     `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
     'stations: { unknownChargers: provision }',
     'log: { level: debug }',
+    ...(o.store !== undefined ? [`store: ${o.store}`] : []),
   ].join('\n');
   const config = parseGatewayConfig(text, '<sgcc104>', { PILEGATE_CSMS_PASSWORD: SG_PASSWORD });
   const { destination, lines } = logLines();
@@ -66,8 +68,8 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
     csms,
     port,
     lines,
-    async charger(dialect, chargerId, onInterrogation) {
-      const c = await SgCharger.connect({ port, dialect, chargerId, ...(onInterrogation !== undefined ? { onInterrogation } : {}) });
+    async charger(dialect, chargerId, onInterrogation, onRecord) {
+      const c = await SgCharger.connect({ port, dialect, chargerId, ...(onInterrogation !== undefined ? { onInterrogation } : {}), ...(onRecord !== undefined ? { onRecord } : {}) });
       chargers.push(c);
       return c;
     },
