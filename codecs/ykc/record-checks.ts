@@ -74,7 +74,8 @@ export interface RecordCheckContext {
  */
 const DEFAULT_MAX_POWER_W: Readonly<Record<CurrentType, number>> = { DC: 800_000, AC: 48_000 };
 
-const PERIODS = ['tip', 'peak', 'flat', 'valley'] as const;
+/** A record's time-of-use periods, in the order of its fields. */
+export const PERIODS = ['tip', 'peak', 'flat', 'valley'] as const;
 /** Per-period sums against the totals: the fields are integers of 10^-4 kWh / CNY, four of them. */
 const SUM_TOLERANCE = 0.001;
 
@@ -110,7 +111,7 @@ export function checkRecord(f: RecordFrame, o: RecordCheckOptions, ctx: RecordCh
 }
 
 /** False when every per-period field is empty: the record states its totals only. */
-function itemised(f: RecordFrame): boolean {
+export function itemised(f: RecordFrame): boolean {
   return PERIODS.some((p) => f[p].energyKwh !== 0 || f[p].lossEnergyKwh !== 0 || f[p].amountYuan !== 0);
 }
 

@@ -5,7 +5,9 @@
  * `confirmRecord`, which the station sends once the TransactionEvents it produced are durably
  * queued. Its figures are the transaction's: every session is metered from 0 (see
  * `YkcTransactions`), so the record reports 0 and the session's total energy as its start and stop
- * values; its meter register readings (电表总起值 / 电表总止值) are logged, not forwarded.
+ * values; its meter register readings (电表总起值 / 电表总止值) are logged, not forwarded. Its
+ * amount and, when it itemises them, its tip/peak/flat/valley energies and amounts go along
+ * (`amount`, `periods`: the Ended event's custom data).
  *
  * An implausible record (`checkRecord`: inconsistent, more energy than the pile can deliver in the
  * session's time or add to what this connection last saw of it, amounts off the tariff) is held: no `transactionRecord`, no 0x40 (the pile keeps
@@ -18,9 +20,9 @@
  * once (so the pile stops resending it) and logged only.
  */
 import type { CommandOutcome, ConfirmRecordCommand } from '../../src/model/commands.js';
-import type { IdToken, RecordHoldReason } from '../../src/model/events.js';
+import type { IdToken, RecordHoldReason, RecordPeriod } from '../../src/model/events.js';
 import { RECORD_HOLD_REASONS } from '../../src/model/events.js';
-import { checkRecord, type RecordCheckContext, type RecordFrame } from './record-checks.js';
+import { checkRecord, itemised, PERIODS, type RecordCheckContext, type RecordFrame } from './record-checks.js';
 import type { YkcOutbox } from './session-io.js';
 import { cardId, gunNo, round } from './session-support.js';
 import type { YkcTransactions } from './session-transactions.js';
@@ -32,6 +34,15 @@ const ZERO_TXN = /^0+$/;
 const HELD_KEY = 'ykc.recordsHeld';
 /** How many held serials are remembered. */
 const HELD_KEPT = 64;
+
+/**
+ * The record's energy and amount per time-of-use period, in the units of its totals: Wh, and fen
+ * (the minor unit of CNY) to two decimals, as the fields carry 10^-4 kWh and 10^-4 CNY. The
+ * loss-adjusted energies are not forwarded (the amount may be computed on either, see `checkRecord`).
+ */
+function periods(f: RecordFrame): RecordPeriod[] {
+  return PERIODS.map((period) => ({ period, energyWh: round(f[period].energyKwh * 1000, 1), amount: round(f[period].amountYuan * 100, 2) }));
+}
 
 export class YkcRecords {
   /** Records waiting for `confirmRecord`: serial -> sequence of the last copy received. */
@@ -86,6 +97,7 @@ export class YkcRecords {
       meterStopWh: energyWh,
       energyWh,
       amount: round(f.totalAmountYuan * 100, 2),
+      ...(itemised(f) ? { periods: periods(f) } : {}),
       reason,
       rawReason: f.stopReason,
     });

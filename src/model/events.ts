@@ -205,6 +205,14 @@ export interface SessionEndedEvent {
   readonly recordPending?: boolean;
 }
 
+/** What a billing record says of one time-of-use period: tip (尖), peak (峰), flat (平) or valley (谷). */
+export interface RecordPeriod {
+  readonly period: 'tip' | 'peak' | 'flat' | 'valley';
+  readonly energyWh: number;
+  /** Amount charged for the period, in the currency's minor unit as `TransactionRecordEvent.amount`. */
+  readonly amount?: number;
+}
+
 /**
  * A billing record the charger wants confirmed. The gateway confirms it (command `confirmRecord`)
  * only after the OCPP event it produces is durably queued; a resent record has the same id.
@@ -221,6 +229,8 @@ export interface TransactionRecordEvent {
   readonly energyWh: number;
   /** Amount charged, in the currency's minor unit as the charger computed it. */
   readonly amount?: number;
+  /** The energy and amount per tariff period, where the charger itemises them. */
+  readonly periods?: readonly RecordPeriod[];
   readonly reason: StopReason;
   readonly rawReason?: number | string;
 }

@@ -2,8 +2,8 @@
  * YKC end to end through the real command: YKC charger simulator -> TCP -> `pilegate serve` (a child
  * process, config file written here, YKC listener) -> OCPP 2.0.1 -> strict ocpp-rpc CSMS. A card
  * session and an app (remote) session must complete with zero CALLERRORs and zero strict-validation
- * failures, with the energy the charger reported (Begin, periodic, End), the mapped stoppedReason and
- * the idToken; a record the charger sends again must produce one Ended event and two 0x40s; a CSMS
+ * failures, with the energy the charger reported (Begin, periodic, End), the mapped stoppedReason,
+ * the idToken and the record's amount and time-of-use figures (custom data); a record the charger sends again must produce one Ended event and two 0x40s; a CSMS
  * outage mid-session must lose nothing.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -27,7 +27,7 @@ interface TxParams {
   idToken?: { idToken: string; type: string };
   transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string; chargingState?: string };
   meterValue?: { sampledValue: { value: number; context?: string; measurand?: string }[] }[];
-  customData?: { legacyTransactionId?: string; legacyStopReason?: number };
+  customData?: { legacyTransactionId?: string; legacyStopReason?: number; amount?: number; periods?: { period: string; energyWh: number; amount?: number }[] };
 }
 
 interface Serve {
@@ -123,6 +123,13 @@ const energyOf = (e: TxParams, context: string): number | undefined =>
   e.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === context && v.measurand === 'Energy.Active.Import.Register')?.value;
 /** Energy as the codec reports it: the frame's kWh (4 decimals) in Wh, 1 decimal. */
 const wh = (kwh: number): number => Math.round(kwh * 10_000) / 10;
+/** An amount as the codec reports it: the frame's CNY (4 decimals) in fen, 2 decimals. */
+const fen = (yuan: number): number => Math.round(yuan * 10_000) / 100;
+/** What the Ended event's custom data says of a record's amount and time-of-use periods. */
+const recordFigures = (r: YkcFrameOf<'transactionRecord'>) => ({
+  amount: fen(r.totalAmountYuan),
+  periods: (['tip', 'peak', 'flat', 'valley'] as const).map((period) => ({ period, energyWh: wh(r[period].energyKwh), amount: fen(r[period].amountYuan) })),
+});
 
 /** A charger that dials the serve process, boots as a station and gets fast periodic values and reconnects. */
 async function charger(n: string, extra: Partial<YkcSimulatorOptions> = {}): Promise<{ sim: YkcChargerSimulator; id: string; out: YkcFrame[] }> {
@@ -195,6 +202,10 @@ describe('YKC simulator -> pilegate serve -> strict CSMS', () => {
     const ended = tx(await csms.waitForCall((c) => c.identity === id && c.action === 'TransactionEvent' && tx(c).eventType === 'Ended', 15_000));
     expect(ended.transactionInfo).toMatchObject({ transactionId: started.transactionInfo.transactionId, stoppedReason: 'SOCLimitReached' });
     expect(ended.customData).toMatchObject({ legacyTransactionId: confirm.transactionNo, legacyStopReason: 0x41 });
+    // The record's amount and time-of-use figures (OCPP has no field for them) as custom data.
+    const record = sentRecord(out, confirm.transactionNo);
+    expect(record && recordFigures(record).amount).toBeGreaterThan(0);
+    expect(ended.customData).toMatchObject(record !== undefined ? recordFigures(record) : { amount: 'no record sent' });
     checkMeterValues(txEvents(csms, id), out, confirm.transactionNo);
     await until(() => sim.confirmed.includes(confirm.transactionNo), 'the 0x40', 15_000);
     expect(sim.confirmations).toEqual([confirm.transactionNo]);

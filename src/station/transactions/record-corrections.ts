@@ -18,6 +18,7 @@
 import type { StopReason, TransactionRecordEvent } from '../../model/events.js';
 import type { JsonValue, StateChange } from '../../store/state-store.js';
 import type { StationContext } from '../context.js';
+import { recordFigures } from './transaction-ends.js';
 import { endedEvent, type OpenTx } from './transaction-events.js';
 import type { RecordHost } from './transaction-records.js';
 
@@ -100,7 +101,13 @@ export class RecordCorrections {
     }
     const tx = stored as unknown as Kept;
     const meterStop = this.host.reading(r.meterStopWh, r.endedAt, 'Transaction.End');
-    const event = endedEvent(tx, { reason: tx.stoppedBy ?? r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}), customData: { correction: true } });
+    const event = endedEvent(tx, {
+      reason: tx.stoppedBy ?? r.reason,
+      raw: r.rawReason,
+      at: r.endedAt,
+      ...(meterStop !== undefined ? { meterStop } : {}),
+      customData: { correction: true, ...recordFigures(r) },
+    });
     await this.host.write(key, tx, event, true, [{ key: INDEX_KEY, value: order }]);
     this.order = order;
     this.ctx.log('info', 'transaction ended without its record corrected by the record', {

@@ -5,6 +5,7 @@
  * energy readings: `Transactions` decides when a transaction ends, these what its end says.
  */
 import type { SessionEndedEvent, SessionStartedEvent, StopReason, TransactionRecordEvent } from '../../model/events.js';
+import type { JsonValue } from '../../store/state-store.js';
 import type { EnergyReadings } from './energy-readings.js';
 import { lastSeen } from './reconciliation.js';
 import type { OpenTx, TxEnd } from './transaction-events.js';
@@ -48,9 +49,21 @@ export function sessionEnd(energy: EnergyReadings, e: SessionEndedEvent, reason:
   };
 }
 
-/** The end a billing record gives its transaction, for `reason`. */
+/** The end a billing record gives its transaction, for `reason`, with the record's figures OCPP has no field for. */
 export function recordEnd(energy: EnergyReadings, r: TransactionRecordEvent, reason: StopReason): TxEnd {
-  return { reason, raw: r.rawReason, at: r.endedAt, ...energy.meterStop(r.meterStopWh, r.endedAt) };
+  const figures = recordFigures(r);
+  return { reason, raw: r.rawReason, at: r.endedAt, ...energy.meterStop(r.meterStopWh, r.endedAt), ...(Object.keys(figures).length > 0 ? { customData: figures } : {}) };
+}
+
+/**
+ * What a billing record says that OCPP 2.0.1 has no field for, as custom data of the Ended event it
+ * produces: the amount charged (`amount`, the currency's minor unit) and the energy and amount per
+ * time-of-use period (`periods`). Non-finite figures are left out (JSON has no place for them).
+ */
+export function recordFigures(r: TransactionRecordEvent): Record<string, JsonValue> {
+  const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+  const periods = (r.periods ?? []).filter((p) => finite(p.energyWh)).map((p) => ({ period: p.period, energyWh: p.energyWh, ...(finite(p.amount) ? { amount: p.amount } : {}) }));
+  return { ...(finite(r.amount) ? { amount: r.amount } : {}), ...(periods.length > 0 ? { periods } : {}) };
 }
 
 /** The start of the session a billing record reports whole (no transaction of it was seen). */

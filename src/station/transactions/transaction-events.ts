@@ -68,7 +68,7 @@ export interface TxEnd {
   readonly meterStop?: MeterValue;
   /** Overrides the trigger the stop reason implies. */
   readonly trigger?: TxEvent['triggerReason'];
-  /** More custom data (`recordPending`, `correction`, `stoppedWhileAway`) beside the legacy id and stop code. */
+  /** More custom data (`recordPending`, `correction`, `stoppedWhileAway`, a record's `amount` and `periods`) beside the legacy id and stop code. */
   readonly customData?: Readonly<Record<string, JsonValue>>;
 }
 

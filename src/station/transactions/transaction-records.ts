@@ -11,6 +11,7 @@ import { ocppTimestamp } from '../../ocpp/schemas.js';
 import type { StateChange } from '../../store/state-store.js';
 import type { StationContext } from '../context.js';
 import type { MeterValue, ReadingContext } from '../meter-values/meter-values.js';
+import { recordFigures } from './transaction-ends.js';
 import { endedEvent, ocppIdToken, type OpenTx, type UnnumberedTxEvent } from './transaction-events.js';
 
 /** What reporting a record needs of the transactions. */
@@ -42,7 +43,7 @@ export class TransactionRecords {
     const tx = (await this.stored(r.legacyTransactionId)) ?? (await this.start(key, r));
     const done = this.host.finishing(r.legacyTransactionId);
     const meterStop = this.host.reading(r.meterStopWh, r.endedAt, 'Transaction.End');
-    const ended = endedEvent(tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}) });
+    const ended = endedEvent(tx, { reason: r.reason, raw: r.rawReason, at: r.endedAt, ...(meterStop !== undefined ? { meterStop } : {}), customData: recordFigures(r) });
     await this.host.write(key, tx, ended, true, [done.change]);
     done.commit();
     this.ctx.log('info', 'transaction record of a session other than the open one reported as its own transaction', {

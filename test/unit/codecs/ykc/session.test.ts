@@ -299,6 +299,13 @@ describe('YKC session: sessions and records', () => {
       meterStopWh: 12_500,
       energyWh: 12_500,
       amount: 1750,
+      // the simulator bills everything in the flat period
+      periods: [
+        { period: 'tip', energyWh: 0, amount: 0 },
+        { period: 'peak', energyWh: 0, amount: 0 },
+        { period: 'flat', energyWh: 12_500, amount: 1750 },
+        { period: 'valley', energyWh: 0, amount: 0 },
+      ],
       reason: 'local',
       rawReason: 0x45,
     });
