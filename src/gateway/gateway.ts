@@ -280,7 +280,7 @@ export class Gateway {
     if (!this.perAddress.acquire(address)) {
       metrics.refused('address_limit');
       this.log.warn(
-        { codecs, remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress },
+        { ...(codecs.length === 1 ? { codec: codecs[0] } : { codecs }), remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress },
         'charger connection refused: too many connections from this address',
       );
       socket.destroy();
@@ -304,7 +304,7 @@ export class Gateway {
       socket.off('close', released);
       // Closed while its first bytes were weighed: nothing to serve.
       if (socket.destroyed) return this.perAddress.release(address);
-      this.serve(listener, served as ListenerCodec, socket, held, by);
+      this.serve(listener, served, socket, held, by);
     });
     socket.once('close', () => hold.cancel());
   }

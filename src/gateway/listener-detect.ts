@@ -21,9 +21,9 @@ export interface ServedCodec {
 /** How a connection came to its codec: the listener's only one, its first bytes, or its silence. */
 export type ServedBy = 'configured' | 'sniff' | 'silence';
 
-interface ListenerView {
+interface ListenerView<S extends ServedCodec = ServedCodec> {
   readonly port: number;
-  readonly codecs: readonly ServedCodec[];
+  readonly codecs: readonly S[];
   readonly detect?: DetectLimits;
 }
 
@@ -39,11 +39,11 @@ function snifferOf(served: ServedCodec): Sniffer | undefined {
  * `serve` with it and the bytes held; a connection none claims is refused (`refused` is called,
  * then the socket destroyed). Returns the hold, to cancel when the socket closes first.
  */
-export function holdUntilDetected(
+export function holdUntilDetected<S extends ServedCodec>(
   socket: Socket,
-  listener: ListenerView,
+  listener: ListenerView<S>,
   deps: { readonly log: Logger; readonly metrics: GatewayMetrics; readonly clock: Clock },
-  serve: (served: ServedCodec, held: Buffer, by: 'sniff' | 'silence') => void,
+  serve: (served: S, held: Buffer, by: 'sniff' | 'silence') => void,
 ): FirstBytes {
   const sniffers = listener.codecs.map((c) => snifferOf(c) as Sniffer);
   const limits = listener.detect ?? DEFAULT_DETECT_LIMITS;
@@ -58,7 +58,7 @@ export function holdUntilDetected(
       socket.destroy();
       return;
     }
-    const served = listener.codecs[d.index] as ServedCodec;
+    const served = listener.codecs[d.index] as S;
     deps.metrics.detected(served.codec.name, d.by);
     deps.log.info({ remote: address, port: listener.port, codec: served.codec.name, by: d.by, bytes: held.length }, `charger at ${address} speaks ${served.codec.name}`);
     serve(served, held, d.by);
