@@ -107,6 +107,8 @@ export interface FieldSpec {
   readonly maxCount?: number;
   /** group: the repeated fields. */
   readonly fields?: readonly FieldSpec[];
+  /** Why this field's layout or value is not settled by a public source (shown by `mapping check`); absent when confirmed. */
+  readonly unconfirmed?: string;
 }
 
 /**
@@ -174,6 +176,9 @@ export interface RecordSpec {
    * The record-type octet(s) that select this record after the ASDU header (and IOA), or `none`
    * when the type carries no record-type octet (B1's TI 0x45 stop, clock sync). Several values:
    * the octet itself is a field too (B1's charge record, whose record type is its end reason).
+   * Two records of one direction share a (type, record) pair only when both have a fixed length and
+   * the lengths differ: the ASDU's length then tells them apart (B1's auth request is record 0x01,
+   * and so is its charge record ended by an unplugged gun).
    */
   readonly record: readonly number[] | 'none';
   /** Cause of transmission sent with it (downlink) or expected (uplink: informative, any is accepted). */
@@ -186,6 +191,8 @@ export interface RecordSpec {
   readonly resultIn?: string;
   /** chargeRecord: the end reason comes from the record-type octet through this values table (B1). */
   readonly endReasonFromRecordType?: string;
+  /** Why this record (its number, layout or very existence) is not settled by a public source (shown by `mapping check`); absent when confirmed. */
+  readonly unconfirmed?: string;
 }
 
 /** How frames look on the wire. */
@@ -206,6 +213,11 @@ export interface Framing {
   readonly commonAddress: number;
   /** The IOA the gateway writes in private ASDUs that carry one. */
   readonly ioa: number;
+  /**
+   * Downlink private ASDUs carry the connector (wire numbering) in the high nibble of the IOA's first
+   * octet, added to `ioa` (B3's chargers read it there); default false.
+   */
+  readonly connectorInIoa?: boolean;
 }
 
 /** The login ("protocol frame") a charger sends right after connecting, which is not an APDU. */
