@@ -289,4 +289,22 @@ export interface Codec<Options = unknown> {
   checkOptions?(options: Options, file: string): OptionsReport;
   /** Simulated chargers of this protocol, for `pilegate simulate` and `pilegate demo` (a type-only, `net`-free contract). */
   readonly simulator?: ChargerSimulatorFactory<Options>;
+  /**
+   * Whether the first bytes of a connection are this protocol (`docs/protocols/state-grid-dialects.md §1`):
+   * `yes` (a whole first frame of it, checked as far as its framing allows), `no`, or `more` (a
+   * prefix of one: more bytes are needed). Pure and cheap; never throws. `head` holds every byte
+   * the charger sent so far; `options` are the listener's when it names this codec, else undefined.
+   * A codec with `sniff` can share a port with others (a listener's `codecs:`) and is named when a
+   * charger dials a port configured for another protocol.
+   */
+  sniff?(head: Uint8Array, options: Options | undefined): SniffResult;
+  /**
+   * The protocol's chargers say nothing until the gateway spoke (IEC 104: the controlled station
+   * waits for STARTDT act). A listener serving several codecs gives a charger that stays silent
+   * through its detection time to the one codec it serves that says so.
+   */
+  readonly gatewaySpeaksFirst?: boolean;
 }
+
+/** See `Codec.sniff`. */
+export type SniffResult = 'yes' | 'no' | 'more';

@@ -2,6 +2,7 @@
 import type { Codec } from '../codec.js';
 import { loadExampleOptions, type ExampleOptions } from './options.js';
 import { ExampleSession } from './session.js';
+import { sniffExample } from './sniff.js';
 import { exampleFrameTools, exampleTimeZone } from './tools.js';
 
 export const codec: Codec<ExampleOptions> = {
@@ -12,4 +13,5 @@ export const codec: Codec<ExampleOptions> = {
   createSession: (context) => new ExampleSession(context),
   timeZone: exampleTimeZone,
   frameTools: exampleFrameTools,
+  sniff: sniffExample,
 };

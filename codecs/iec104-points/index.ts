@@ -5,6 +5,7 @@ import { PointTable } from './points.js';
 import { Iec104PointsSession, type Iec104PointsOptions } from './session.js';
 import { loadMappingFile, parseMapping } from './load-mapping.js';
 import { checkIec104Options } from './mapping-report.js';
+import { sniffIec104 } from './sniff.js';
 import { IEC104_FLAGS, iec104FrameTools, iec104Interpreter, iec104TimeZone } from './tools.js';
 
 export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
@@ -22,6 +23,8 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   interpreter: iec104Interpreter,
   checkOptions: checkIec104Options,
   simulator: iec104PointsSimulator,
+  sniff: sniffIec104,
+  gatewaySpeaksFirst: true,
 };
 
 export type { Iec104PointsOptions } from './session.js';

@@ -24,6 +24,20 @@ export function fieldOctets(spec: FieldSpec): number {
   return spec.encoding === 'cp56' ? 7 : (spec.octets ?? 1);
 }
 
+/** Octets `fields` take on the wire when fixed; undefined when a group's count is a field's value. */
+export function fixedOctets(fields: readonly FieldSpec[]): number | undefined {
+  let total = 0;
+  for (const f of fields) {
+    if (f.encoding !== 'group') total += fieldOctets(f);
+    else {
+      const inner = fixedOctets(f.fields ?? []);
+      if (typeof f.count !== 'number' || inner === undefined) return undefined;
+      total += f.count * inner;
+    }
+  }
+  return total;
+}
+
 /**
  * Reads `fields` in order. A short record stops with the reader's `RecordStop`
  * (IEC104_RECORD_TRUNCATED); a BCD nibble above 9 or a group count above its `maxCount` with a

@@ -8,13 +8,13 @@
  * several values (B1's charge record, whose record type is its end reason) carries the octet in its
  * values as `recordType`, so that it encodes back and its end reason can be read.
  */
-import { AsduTypeTable, type PrivateAsdu, type PrivateTypeLayout } from '../../src/iec104/private-types.js';
+import { AsduTypeTable, type ElementContext, type PrivateAsdu, type PrivateTypeLayout } from '../../src/iec104/private-types.js';
 import { EncodeError } from '../../src/iec104/errors.js';
 import type { RecordReader, RecordWriter } from '../../src/iec104/record-io.js';
 import type { Asdu, AsduParameters } from '../../src/iec104/types.js';
 import { MEANINGS, type Dialect, type RecordSpec } from './catalogue.js';
 import { FieldStop, type Sgcc104ErrorCode } from './errors.js';
-import { readFields, writeFields, type FieldValues } from './fields.js';
+import { fixedOctets, readFields, writeFields, type FieldValues } from './fields.js';
 
 export { rolesOf, valuesFor, wordOf, codeOf, type Roles } from './roles.js';
 
@@ -49,10 +49,22 @@ export interface RecordHeader {
 /** Which side reads: the gateway reads uplink records, a simulated charger downlink ones (when a (TI, record type) pair names both). */
 export type Reading = 'up' | 'down';
 
-/** The records of one TI: by record-type octet, or the one without it. */
+/**
+ * The records of one TI: by record-type octet, or those without it (when no record of the TI has
+ * one). Several records on one key, in the reading side's order, are told apart by their fixed
+ * lengths, then by their cause of transmission (B3's clock sync, COT 6, and its answer, COT 7).
+ */
 interface TypeRecords {
-  readonly keyed: ReadonlyMap<number, RecordSpec>;
-  readonly plain: RecordSpec | undefined;
+  readonly keyed: ReadonlyMap<number, readonly RecordSpec[]>;
+  readonly plain: readonly RecordSpec[];
+}
+
+/** Of the records on one key, the one whose fixed length is `octets` and cause `cause`, else the best of either, else the first. */
+function pick(candidates: readonly RecordSpec[] | undefined, octets: number, cause: number): RecordSpec | undefined {
+  if (candidates === undefined || candidates.length < 2) return candidates?.[0];
+  const fits = (c: RecordSpec): boolean => fixedOctets(c.fields) === octets;
+  const said = (c: RecordSpec): boolean => c.cause === cause;
+  return candidates.find((c) => fits(c) && said(c)) ?? candidates.find(fits) ?? candidates.find(said) ?? candidates[0];
 }
 
 type Element = { readonly spec: RecordSpec; readonly recordType?: number; readonly values: FieldValues } | { readonly failure: FieldStop };
@@ -83,9 +95,9 @@ export class RecordCodec {
       const name = dialect.types.get(typeId)?.name ?? `TI_${typeId}`;
       // Of two records on one (TI, record type), the one read from the other side wins.
       const ordered = [...specs].sort((a, b) => rank(b, reading) - rank(a, reading));
-      const keyed = new Map<number, RecordSpec>();
-      for (const s of ordered) if (s.record !== 'none') for (const v of s.record) if (!keyed.has(v)) keyed.set(v, s);
-      const records: TypeRecords = { keyed, plain: keyed.size > 0 ? undefined : ordered.find((s) => s.record === 'none') };
+      const keyed = new Map<number, RecordSpec[]>();
+      for (const s of ordered) if (s.record !== 'none') for (const v of s.record) keyed.set(v, [...(keyed.get(v) ?? []), s]);
+      const records: TypeRecords = { keyed, plain: keyed.size > 0 ? [] : ordered.filter((s) => s.record === 'none') };
       this.byType.set(typeId, records);
       this.table.register(typeId, layoutOf(name, records, dialect.framing.privateIoa, timeZone));
     }
@@ -112,8 +124,10 @@ export class RecordCodec {
     const records = this.byType.get(asdu[0] ?? -1);
     if (records === undefined) return undefined;
     const at = 2 + this.params.cotSize + this.params.caSize + (this.dialect.framing.privateIoa ? this.params.ioaSize : 0);
-    if (records.plain !== undefined) return { spec: records.plain, fieldsAt: at };
-    const spec = records.keyed.get(asdu[at] ?? -1);
+    const cause = (asdu[2] ?? 0) & 0x3f;
+    const plain = pick(records.plain, asdu.length - at, cause);
+    if (plain !== undefined) return { spec: plain, fieldsAt: at };
+    const spec = pick(records.keyed.get(asdu[at] ?? -1), asdu.length - at - 1, cause);
     return spec === undefined ? undefined : { spec, fieldsAt: at + 1 };
   }
 
@@ -157,9 +171,18 @@ export class RecordCodec {
       test: false,
       originator: 0,
       commonAddress: header.commonAddress ?? framing.commonAddress,
-      objects: [{ spec, values, ...(framing.privateIoa ? { ioa: header.ioa ?? framing.ioa } : {}) }],
+      objects: [{ spec, values, ...(framing.privateIoa ? { ioa: header.ioa ?? this.ioaFor(spec, values) } : {}) }],
     };
     return this.table.encodeAsdu(asdu, this.params);
+  }
+
+  /** The framing's IOA, with the record's connector (wire numbering) in the high nibble of its first octet where the dialect puts it there. */
+  private ioaFor(spec: RecordSpec, values: FieldValues): number {
+    const framing = this.dialect.framing;
+    if (framing.connectorInIoa !== true) return framing.ioa;
+    const field = spec.fields.find((f) => f.role === 'connector');
+    const connector = field === undefined ? undefined : values[field.name];
+    return typeof connector === 'number' ? framing.ioa + ((connector & 0x0f) << 4) : framing.ioa;
   }
 
   /** A standard ASDU (C_IC_NA_1, C_CS_NA_1...) with the dialect's field widths. */
@@ -179,12 +202,12 @@ function layoutOf(name: string, records: TypeRecords, hasIoa: boolean, timeZone:
   return {
     name,
     hasIoa,
-    decode(r: RecordReader): Element {
-      let spec = plain;
+    decode(r: RecordReader, at: ElementContext): Element {
+      let spec = pick(plain, r.remaining, at.asdu.cause);
       let recordType: number | undefined;
-      if (plain === undefined) {
+      if (spec === undefined) {
         recordType = r.u8('record type');
-        spec = keyed.get(recordType);
+        spec = pick(keyed.get(recordType), r.remaining, at.asdu.cause);
         if (spec === undefined) return r.unknownRecord(`${name} record type ${recordType} (0x${recordType.toString(16).padStart(2, '0')}) is not in the catalogue`);
       }
       const found = spec as RecordSpec;

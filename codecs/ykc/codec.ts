@@ -3,6 +3,7 @@ import { ykcSimulator } from '../../src/simulator/ykc/factory.js';
 import type { Codec } from '../codec.js';
 import { loadYkcOptions } from './options.js';
 import { YkcSession, type YkcOptions } from './session.js';
+import { sniffYkc } from './sniff.js';
 import { YKC_KEY_FLAG, ykcFrameTools, ykcTimeZone } from './tools.js';
 
 export const ykcCodec: Codec<YkcOptions> = {
@@ -15,6 +16,7 @@ export const ykcCodec: Codec<YkcOptions> = {
   frameTools: ykcFrameTools,
   cliFlags: [YKC_KEY_FLAG],
   simulator: ykcSimulator,
+  sniff: sniffYkc,
 };
 
 /** The registry's name for this folder's codec (see codecs/registry.ts). */

@@ -29,7 +29,10 @@ export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'S
 function describeGateway(gateway: Gateway): string[] {
   const c = gateway.config;
   const lines = [`pilegate serving (${c.file})`];
-  c.listeners.forEach((l, i) => lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${l.codec}${l.mapping !== undefined ? ` mapping ${l.mapping}` : ''}`));
+  c.listeners.forEach((l, i) => {
+    const codecs = l.codecs.map((x) => `${x.codec}${x.mapping !== undefined ? ` mapping ${x.mapping}` : ''}`);
+    lines.push(`  chargers: ${l.host ?? '0.0.0.0'}:${gateway.ports[i] ?? l.port} codec ${codecs.join(l.codecs.length > 1 ? ' | codec ' : '')}`);
+  });
   lines.push(`  csms: ${c.csms.url} (security profile ${c.csms.securityProfile})`);
   const registry = c.stations.redis !== undefined ? `Redis hash ${c.stations.redis.key}` : (c.stations.file ?? 'none');
   lines.push(`  unknown chargers: ${c.stations.unknownChargers}; registry: ${registry} (${gateway.stationRegistry.size} station(s))`);

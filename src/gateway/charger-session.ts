@@ -40,6 +40,8 @@ export interface ChargerSessionOptions<O> {
   readonly socket: Socket;
   readonly codec: Codec<O>;
   readonly codecOptions: O;
+  /** What the charger sent before the session existed (its listener held it to tell the protocol): given to the codec right after `start`. */
+  readonly held?: Buffer;
   readonly clock: Clock;
   readonly log: Log;
   /** Builds (and starts) the station engine for an identified charger, or says why there is none. */
@@ -182,6 +184,8 @@ export class ChargerSession {
     }
     if (idleTimeoutMs > 0) this.armIdle(idleTimeoutMs);
     this.session.start();
+    const { held } = this.options;
+    if (held !== undefined && held.length > 0) this.onData(held);
   }
 
   /**

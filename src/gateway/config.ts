@@ -15,6 +15,7 @@ import { ConfigError } from '../config/errors.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig } from './firmware-config.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
+import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
 import { checkTimeZone, interpolate, type Env } from './config-values.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
@@ -27,14 +28,7 @@ const GATEWAY_SCHEMA_PATH = 'mappings/schema/gateway-config.schema.json';
 export type { SecurityProfile };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
-export interface ListenerConfig {
-  readonly port: number;
-  readonly host?: string;
-  readonly codec: string;
-  /** Codec options file (a point-table mapping), resolved against the config file's directory. */
-  readonly mapping?: string;
-  readonly timeZone?: string;
-}
+export type { ListenerCodec, ListenerConfig } from './listener-config.js';
 
 export interface GatewayConfig {
   /** The file it came from (or `<built-in>`). */
@@ -148,6 +142,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   const firmware = parseFirmwareConfig(raw.firmware, secretIssues);
   raw.listeners.forEach((l, i) => checkTimeZone(l.timeZone, `/listeners/${i}/timeZone`, secretIssues));
+  const listeners = raw.listeners.map((l, i) => listenerConfig(l, i, doc, rel, secretIssues));
   secretIssues.push(...sourceIssues(raw.stations?.defaults?.allowedSources, '/stations/defaults/allowedSources'));
   const fleet = fleetConfig(raw.fleet);
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
@@ -166,7 +161,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   }
   return {
     file,
-    listeners: raw.listeners.map((l) => ({ ...l, ...(l.mapping !== undefined ? { mapping: rel(l.mapping) } : {}) })),
+    listeners,
     csms: {
       url: raw.csms.url,
       securityProfile: profile,
@@ -207,7 +202,7 @@ export function defaultGatewayConfig(env: Env = process.env): GatewayConfig {
 }
 
 interface RawConfig {
-  listeners: ListenerConfig[];
+  listeners: RawListenerConfig[];
   csms: { url: string; securityProfile?: SecurityProfile; ca?: string; cert?: string; key?: string };
   stations?: RawStationsConfig;
   store?: RawStoreConfig;

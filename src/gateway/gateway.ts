@@ -9,7 +9,7 @@ import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
-import type { ChargerKeys, Codec, IgnoredReason } from '../../codecs/codec.js';
+import type { ChargerKeys, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
@@ -26,7 +26,9 @@ import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gate
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
+import { holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
+import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
@@ -48,10 +50,13 @@ export interface GatewayOptions {
 
 interface Listener {
   readonly config: ListenerConfig;
-  readonly codec: Codec<unknown>;
-  readonly codecOptions: unknown;
+  /** One codec, or several told apart by each connection's first bytes. */
+  readonly codecs: readonly ListenerCodec[];
   readonly server: Server;
   port: number;
+}
+
+interface ListenerCodec extends ServedCodec {
   /** `ConnectionInfo.memoryOf` and the ignored-message count of its codec: once per listener, not per connection. */
   readonly memoryOf: (chargerId: string) => Map<string, unknown>;
   readonly ignored: (reason: IgnoredReason) => void;
@@ -65,6 +70,8 @@ export class Gateway {
   private registry: StationRegistry;
   private readonly listeners: Listener[] = [];
   private readonly sessions = new Set<ChargerSession>();
+  /** Connections whose first bytes are held until their protocol is known. */
+  private readonly detecting = new Set<Socket>();
   private readonly stations = new Map<string, Station>();
   /** Starts and retires stations; there once `start` has the store and the leases. */
   private starts: StationStarts | undefined;
@@ -98,9 +105,12 @@ export class Gateway {
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
     );
     this.registry = new FileStationRegistry(config.stations.registry);
-    this.metricsRegistry = new GatewayMetrics(gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }), [
-      ...new Set(config.listeners.map((l) => l.codec)),
-    ]);
+    const names = (ls: readonly ListenerConfig[]): string[] => [...new Set(ls.flatMap((l) => l.codecs.map((c) => c.codec)))];
+    this.metricsRegistry = new GatewayMetrics(
+      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }),
+      names(config.listeners),
+      names(config.listeners.filter((l) => l.codecs.length > 1)),
+    );
     this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
     this.keys = registryKeys(() => this.registry);
     this.diagnostics = new StationDiagnostics(config.diagnostics.bytes);
@@ -142,14 +152,20 @@ export class Gateway {
   async start(): Promise<void> {
     const { config } = this;
     // Codec options first: a bad mapping is a config error before anything listens.
-    const prepared: { config: ListenerConfig; codec: Codec<unknown>; codecOptions: unknown }[] = [];
-    for (const [i, l] of config.listeners.entries()) {
-      const codec = findCodec(l.codec);
-      if (codec === undefined) {
-        throw new ConfigError('CONFIG_INVALID', config.file, [{ pointer: `/listeners/${i}/codec`, reason: `unknown codec ${JSON.stringify(l.codec)}; expected one of ${codecNames().join(', ')}` }]);
+    const prepared: { config: ListenerConfig; codecs: ServedCodec[] }[] = [];
+    for (const l of config.listeners) {
+      const codecs: ServedCodec[] = [];
+      for (const c of l.codecs) {
+        const codec = findCodec(c.codec);
+        const { pointer, line, column } = c;
+        const where = { pointer, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) };
+        if (codec === undefined) throw new ConfigError('CONFIG_INVALID', config.file, [{ ...where, reason: `unknown codec ${JSON.stringify(c.codec)}; expected one of ${codecNames().join(', ')}` }]);
+        if (l.codecs.length > 1 && codec.sniff === undefined) {
+          throw new ConfigError('CONFIG_INVALID', config.file, [{ ...where, reason: `codec ${codec.name} cannot share a port: it cannot recognise its chargers by their first bytes` }]);
+        }
+        codecs.push({ codec, codecOptions: await codec.loadOptions(c.mapping !== undefined ? { file: c.mapping } : {}) });
       }
-      const codecOptions = await codec.loadOptions(l.mapping !== undefined ? { file: l.mapping } : {});
-      prepared.push({ config: l, codec, codecOptions });
+      prepared.push({ config: l, codecs });
     }
     const { ca, cert, key } = config.csms;
     const pems = {
@@ -193,16 +209,20 @@ export class Gateway {
     });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
-      const [codec, metrics] = [p.codec.name, this.metricsRegistry];
-      const memoryOf = (chargerId: string): Map<string, unknown> => this.memories.of(codec, chargerId);
-      const listener: Listener = { ...p, server, port: 0, memoryOf, ignored: (reason) => metrics.ignored(codec, reason) };
+      const metrics = this.metricsRegistry;
+      const codecs = p.codecs.map((c): ListenerCodec => {
+        const codec = c.codec.name;
+        return { ...c, memoryOf: (chargerId) => this.memories.of(codec, chargerId), ignored: (reason) => metrics.ignored(codec, reason) };
+      });
+      const listener: Listener = { config: p.config, codecs, server, port: 0 };
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(p.config.port, p.config.host ?? '0.0.0.0', () => resolve());
       });
       listener.port = (server.address() as AddressInfo).port;
       this.listeners.push(listener);
-      this.log.info({ port: listener.port, host: p.config.host ?? '0.0.0.0', codec: p.codec.name, mapping: p.config.mapping }, 'listening for chargers');
+      const served = p.config.codecs.map((c) => ({ codec: c.codec, mapping: c.mapping }));
+      this.log.info({ port: listener.port, host: p.config.host ?? '0.0.0.0', ...(served.length === 1 ? served[0] : { codecs: served }) }, 'listening for chargers');
     }
     this.ready = true;
   }
@@ -220,6 +240,7 @@ export class Gateway {
     this.ready = false;
     const { goodbyeTimeoutMs, drainTimeoutMs } = this.config.shutdown;
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    for (const socket of this.detecting) socket.destroy();
     const handed = await Promise.all([...this.sessions].map((s) => s.shutdown('gateway stopping', goodbyeTimeoutMs)));
     const engines = new Set([...handed, ...[...this.stations.values()].map((s) => s.engine)].filter((e): e is StationEngine => e !== undefined));
     // A station whose CSMS is not (or no longer) connected only hands over its charger's events:
@@ -249,7 +270,7 @@ export class Gateway {
 
   private accept(listener: Listener, socket: Socket): void {
     const metrics = this.metricsRegistry;
-    const codec = listener.codec.name;
+    const codecs = listener.codecs.map((c) => c.codec.name);
     if (this.stopping) {
       metrics.refused('stopping');
       socket.destroy();
@@ -259,12 +280,40 @@ export class Gateway {
     if (!this.perAddress.acquire(address)) {
       metrics.refused('address_limit');
       this.log.warn(
-        { codec, remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress },
+        { ...(codecs.length === 1 ? { codec: codecs[0] } : { codecs }), remote: address, remotePort: socket.remotePort, maxPerAddress: this.config.connections.maxPerAddress },
         'charger connection refused: too many connections from this address',
       );
       socket.destroy();
       return;
     }
+    const only = listener.codecs[0];
+    if (listener.codecs.length === 1 && only !== undefined) {
+      this.serve(listener, only, socket, Buffer.alloc(0), 'configured');
+      return;
+    }
+    this.log.info({ codecs, remote: address, port: listener.port }, 'charger connected');
+    this.detecting.add(socket);
+    socket.on('error', () => undefined);
+    const released = (): void => {
+      this.detecting.delete(socket);
+      this.perAddress.release(address);
+    };
+    socket.once('close', released);
+    const hold = holdUntilDetected(socket, viewOf(listener), { log: this.log, metrics, clock: systemClock }, (served, held, by) => {
+      this.detecting.delete(socket);
+      socket.off('close', released);
+      // Closed while its first bytes were weighed: nothing to serve.
+      if (socket.destroyed) return this.perAddress.release(address);
+      this.serve(listener, served, socket, held, by);
+    });
+    socket.once('close', () => hold.cancel());
+  }
+
+  /** Serves a connection with one of its listener's codecs (its address already counted), `held` being what the charger sent so far. */
+  private serve(listener: Listener, served: ListenerCodec, socket: Socket, held: Buffer, by: ServedBy): void {
+    const metrics = this.metricsRegistry;
+    const codec = served.codec.name;
+    const address = socket.remoteAddress ?? 'unknown';
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
     const plainLog: Log = (level, message, data) => log[level](data ?? {}, message);
     const limits = this.config.connections;
@@ -273,13 +322,14 @@ export class Gateway {
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
     const session: ChargerSession = new ChargerSession({
       socket,
-      codec: listener.codec,
-      codecOptions: listener.codecOptions,
+      codec: served.codec,
+      codecOptions: served.codecOptions,
+      held,
       clock: systemClock,
       log: engineLog,
       ...(listener.config.timeZone !== undefined ? { timeZone: listener.config.timeZone } : {}),
       timeZoneOf: (chargerId) => this.registry.get(chargerId)?.timeZone,
-      memoryOf: listener.memoryOf,
+      memoryOf: served.memoryOf,
       admit: (chargerId, proof) => admission.atLogin(chargerId, proof, this.registry.get(chargerId), this.resolve(chargerId)),
       keys: this.keys,
       loginTimeoutMs: limits.loginTimeoutMs,
@@ -288,7 +338,7 @@ export class Gateway {
       badFrameWindowMs: limits.badFrameWindowMs,
       badFrameLine: () => this.badFrameLines.allow(),
       ...(limits.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: limits.maxWriteBufferBytes } : {}),
-      observer: sessionObserver(metrics, codec, listener.ignored, (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress })),
+      observer: sessionObserver(metrics, codec, served.ignored, (reason, detail) => this.guard.refused(codec, reason, detail, { address: session.remoteAddress })),
       capture: recorder,
       createEngine: async (identified, capabilities, charger) => {
         // A charger missing from the snapshot is read from the registry itself before it is refused.
@@ -299,20 +349,22 @@ export class Gateway {
         const verdict = admission.atStation(identified.chargerId, this.registry.get(identified.chargerId), resolved);
         if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
-        const zone = this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone ?? listener.codec.timeZone(listener.codecOptions);
-        recorder.bind(resolved.stationId, listener.codec.frameTools(listener.codecOptions, { timeZone: zone }));
+        const zone = this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone ?? served.codec.timeZone(served.codecOptions);
+        recorder.bind(resolved.stationId, served.codec.frameTools(served.codecOptions, { timeZone: zone }));
         return this.starts?.start(session, resolved, identified, capabilities, charger, engineLog) ?? 'gateway stopping';
       },
     });
     const admission = new Admission(this.guard, codec, session);
     this.sessions.add(session);
+    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics });
     socket.once('close', () => {
+      check?.cancel();
       this.perAddress.release(address);
       this.sessions.delete(session);
       this.guard.release(session);
       for (const [id, s] of this.stations) if (s.session === session) this.starts?.retire(id, s);
     });
-    log.info('charger connected');
+    if (by === 'configured') log.info('charger connected');
     session.start();
   }
 
@@ -327,4 +379,9 @@ export class Gateway {
   async metrics(): Promise<string> {
     return this.metricsRegistry.text();
   }
+}
+
+/** What detection needs of a listener. */
+function viewOf(l: Listener): { port: number; codecs: readonly ListenerCodec[]; detect?: DetectLimits } {
+  return { port: l.port, codecs: l.codecs, ...(l.config.detect !== undefined ? { detect: l.config.detect } : {}) };
 }

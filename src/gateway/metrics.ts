@@ -9,6 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RECORD_HOLD_REASONS, type RecordHoldReason } from '../model/events.js';
 import { IGNORED_REASONS, LOGIN_REFUSALS, type IgnoredReason, type LoginRefusal } from '../../codecs/codec.js';
+import { DETECT_REFUSALS } from './protocol-detect.js';
 
 /** What the gauges read from the gateway at scrape time. */
 export interface GatewayState {
@@ -26,8 +27,11 @@ export interface GatewayState {
 
 export type FrameDirection = 'in' | 'out';
 
-/** Why a charger was refused before it had a station: a bounded set, used as a label value. */
-const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping'] as const;
+/**
+ * Why a charger was refused before it had a station: a bounded set, used as a label value. The
+ * `protocol_*` reasons: no codec of a listener with several recognised the connection's first bytes.
+ */
+const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping', ...DETECT_REFUSALS] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Why a charger connection closed, as a label value. */
@@ -61,9 +65,14 @@ export class GatewayMetrics {
   private readonly disconnects: Counter<'reason'>;
   private readonly recordsHeld: Counter<'reason'>;
   private readonly callDuration: Histogram<'action'>;
+  private readonly detections: Counter<'codec' | 'by'>;
+  private readonly mismatches: Counter<'configured' | 'detected'>;
 
-  /** `codecs`: the listeners' codec names, shown with zero values before the first charger. */
-  constructor(state: GatewayState, codecs: readonly string[]) {
+  /**
+   * `codecs`: the listeners' codec names, shown with zero values before the first charger; `shared`:
+   * those of listeners with several codecs (their detections likewise).
+   */
+  constructor(state: GatewayState, codecs: readonly string[], shared: readonly string[] = []) {
     const registers = [this.registry];
     const p = METRICS_PREFIX;
     new Gauge({
@@ -148,6 +157,19 @@ export class GatewayMetrics {
       for (const reason of LOGIN_REFUSALS) this.loginRefusals.inc({ codec, reason }, 0);
       this.loginReplacements.inc({ codec }, 0);
     }
+    this.detections = new Counter({
+      name: `${p}protocol_detections_total`,
+      help: 'Connections on a listener with several codecs given to one, by codec and how (sniff: its first bytes; silence: it sent nothing and the codec waits for the gateway)',
+      labelNames: ['codec', 'by'],
+      registers,
+    });
+    for (const codec of shared) for (const by of ['sniff', 'silence']) this.detections.inc({ codec, by }, 0);
+    this.mismatches = new Counter({
+      name: `${p}protocol_mismatches_total`,
+      help: "Chargers whose first bytes are another codec's protocol than the one their listener gave them (served on regardless), by the configured and the detected codec",
+      labelNames: ['configured', 'detected'],
+      registers,
+    });
     this.callDuration = new Histogram({
       name: `${p}ocpp_call_duration_seconds`,
       help: 'Time from sending an OCPP CALL to its CALLRESULT or CALLERROR, by action',
@@ -182,6 +204,16 @@ export class GatewayMetrics {
   /** A second login that took a connected identity over. */
   loginReplaced(codec: string): void {
     this.loginReplacements.inc({ codec });
+  }
+
+  /** A connection on a listener with several codecs given to `codec`. */
+  detected(codec: string, by: 'sniff' | 'silence'): void {
+    this.detections.inc({ codec, by });
+  }
+
+  /** A charger that speaks `detected` on a connection given to `configured`. */
+  mismatch(configured: string, detected: string): void {
+    this.mismatches.inc({ configured, detected });
   }
 
   disconnected(reason: DisconnectReason): void {

@@ -27,15 +27,15 @@ const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url
 describe('gateway config', () => {
   it('loads the commented example with its station registry', () => {
     const c = loadGatewayConfig(example, exampleEnv);
-    expect(c.listeners.map((l) => [l.port, l.codec])).toEqual([
+    expect(c.listeners.map((l) => [l.port, l.codecs.map((x) => x.codec).join()])).toEqual([
       [2404, 'iec104-points'],
       [2405, 'iec104-points'],
       [8767, 'ykc'],
     ]);
-    expect(c.listeners[2]?.mapping).toMatch(/mappings[/\\]ykc[/\\]example\.yaml$/);
+    expect(c.listeners[2]?.codecs[0]?.mapping).toMatch(/mappings[/\\]ykc[/\\]example\.yaml$/);
     expect(c.connections.maxPerAddress).toBe(50);
     expect(c.fleet.leaseTtlMs).toBe(15000);
-    expect(c.listeners[0]?.mapping).toMatch(/mappings[/\\]iec104-points[/\\]example-dc-2gun\.yaml$/);
+    expect(c.listeners[0]?.codecs[0]?.mapping).toMatch(/mappings[/\\]iec104-points[/\\]example-dc-2gun\.yaml$/);
     expect(c.csms).toEqual({ url: 'ws://127.0.0.1:9000/ocpp', securityProfile: 1 });
     expect(c.stations.unknownChargers).toBe('refuse');
     expect(c.stations.defaults.password).toBe('default-secret');
@@ -146,7 +146,7 @@ describe('gateway config', () => {
     const c = defaultGatewayConfig({});
     expect(c.listeners).toHaveLength(1);
     expect(c.listeners[0]?.port).toBe(2404);
-    expect(c.listeners[0]?.mapping).toMatch(/example-dc-2gun\.yaml$/);
+    expect(c.listeners[0]?.codecs[0]?.mapping).toMatch(/example-dc-2gun\.yaml$/);
     expect(c.stations.unknownChargers).toBe('refuse');
   });
 });

@@ -19,6 +19,18 @@ describe('Gateway start', () => {
     expect(gateway.isReady).toBe(false);
   });
 
+  it('refuses an unknown codec among several with its line and pointer', async () => {
+    const text = 'listeners:\n  - port: 0\n    codecs:\n      - { codec: ykc }\n      - { codec: nope }\ncsms: { url: "ws://127.0.0.1:1/ocpp" }\nhttp: { port: 0 }\n';
+    const gateway = new Gateway(parseGatewayConfig(text, 'gw.yaml', {}), { destination: { write: () => undefined } });
+    const error = await gateway.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await gateway.stop();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/^gw\.yaml:5:\d+: \/listeners\/0\/codecs\/1\/codec: unknown codec "nope"/);
+  });
+
   it('reads the CSMS CA file at start: a missing one is CONFIG_READ naming it', async () => {
     const mapping = fileURLToPath(new URL('../../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
     const config = parseGatewayConfig(

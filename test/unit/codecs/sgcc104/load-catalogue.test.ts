@@ -152,6 +152,19 @@ describe('parseDialect: a made-up fourth dialect written only as YAML', () => {
   });
 });
 
+describe('the vendor guide', () => {
+  it('has a worked example that loads as it stands', () => {
+    const guide = readFileSync(`${REPO_ROOT}docs/sgcc104-catalogues.md`, 'utf8');
+    const example = [...guide.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .filter((t) => t.startsWith('# yaml-language-server'))
+      .at(-1);
+    expect(example).toBeDefined();
+    const d = parseDialect(example ?? '', 'docs/sgcc104-catalogues.md');
+    expect(d.records.map((r) => r.meaning)).toEqual(['authorizationRequest', 'authorizationResult']);
+  });
+});
+
 describe('parseDialect: each class of mistake at file:line:column and JSON pointer', () => {
   const cases: { what: string; from: string; to: string; pointer: string; at: string; reason: RegExp; code?: string }[] = [
     {
