@@ -41,11 +41,15 @@ describe('sgcc104 session: card authentication', () => {
   it('maps the CSMS refusal through the dialect fail reasons, its default or Invalid otherwise', () => {
     const r = sgRig(b2);
     r.up('1000000000000001');
+    // The catalogue's own codes: the word's, else its default's.
+    const table = [...(b2.values.get('failReason') ?? new Map<number, string>())];
+    const codeOf = (word: string): number | undefined => table.find(([, w]) => w === word)?.[0];
     for (const [reason, code] of [
-      ['Blocked', 5],
-      ['NoCredit', 2],
-      ['ConcurrentTx', 1],
+      ['Blocked', codeOf('Blocked')],
+      ['NoCredit', codeOf('NoCredit')],
+      ['ConcurrentTx', codeOf('default')],
     ] as const) {
+      expect(code).toBeDefined();
       r.record('cardAuthRequest', { connector: 1, idToken: '1111222233334444' });
       const req = r.eventsOf('authorizationRequest').at(-1);
       r.session.command({

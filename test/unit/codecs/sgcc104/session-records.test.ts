@@ -136,11 +136,12 @@ describe('sgcc104 session: charge records', () => {
     expect(r.records('chargeRecordConfirm')).toHaveLength(2);
   });
 
-  it('reads the end reason from the record type where the dialect puts it there (B1, types 2 to 4)', () => {
+  it('reads the end reason from the record type where the dialect puts it there (B1, types 1 to 4; type 1 is also its auth request, told apart by length)', () => {
     const r = sgRig(b1);
     r.up('8401011011112213');
     const { connector: _c, endReason: _e, ...rest } = RECORD;
     for (const [type, reason] of [
+      [1, 'evDisconnected'],
       [2, 'socLimitReached'],
       [3, 'remote'],
       [4, 'other'],
