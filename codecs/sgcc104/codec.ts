@@ -3,6 +3,7 @@
  * registered in `codecs/registry.ts`: one engine, one YAML catalogue per dialect. A listener's
  * `mapping:` names an options file or a catalogue; `pilegate decode` and `replay` take
  * `--dialect <file|name>` (`b1`, `b2`, `b3` or a catalogue file) when no options file is given.
+ * What the engine does with a catalogue on a connection: docs/sgcc104-sessions.md.
  */
 import type { Codec, CodecFlag, FrameInterpreter, FrameView, SessionContext } from '../codec.js';
 import { isBuiltInDialect, loadDialect } from './load-catalogue.js';
