@@ -93,7 +93,7 @@ describe.each(['b1', 'b2', 'b3'])('sgcc104 session on mutated records of %s', (n
           expect(EVENT_TYPES).toContain(e.type);
           for (const n of numbers(e)) expect(Number.isFinite(n)).toBe(true);
           for (const key of ['at', 'startedAt', 'endedAt', 'chargerTime'] as const) {
-            const t = (e as Record<string, unknown>)[key];
+            const t = (e as unknown as Record<string, unknown>)[key];
             if (t !== undefined) expect(t).toMatch(ISO);
           }
         }
