@@ -45,6 +45,7 @@ export class SgBilling {
 /** The values of `spec`'s fields that come from the tariff (prices, periods, their count). */
 export function billingValues(io: SgIo, spec: RecordSpec, tariff: Sgcc104Tariff): FieldValues {
   const out: Record<string, FieldValue> = {};
+  let periods: number | undefined;
   for (const f of spec.fields) {
     const price = priceOf(f, tariff, f.period);
     if (price !== undefined) out[f.name] = price;
@@ -52,8 +53,10 @@ export function billingValues(io: SgIo, spec: RecordSpec, tariff: Sgcc104Tariff)
     const entries = segments(tariff, typeof f.count === 'number' ? f.count : undefined).map((e) => entry(io, f.fields ?? [], tariff, e));
     out[f.name] = entries;
     if (typeof f.count === 'string') out[f.count] = entries.length;
+    periods ??= entries.length;
   }
-  for (const f of spec.fields) if (f.role === 'periodCount' && out[f.name] === undefined) out[f.name] = tariff.periods.length;
+  // The period count says how many entries went, whether or not it counts the group itself.
+  for (const f of spec.fields) if (f.role === 'periodCount' && out[f.name] === undefined) out[f.name] = periods ?? tariff.periods.length;
   return out;
 }
 

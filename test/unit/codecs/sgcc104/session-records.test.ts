@@ -200,6 +200,24 @@ describe('sgcc104 session: billing model', () => {
     ]);
   });
 
+  it('fills a billing model of a fixed number of segments with the slot in force at each segment start', () => {
+    const fixed = {
+      ...b3,
+      records: b3.records.map((r) => (r.name !== 'billingModel' ? r : { ...r, fields: r.fields.map((f) => (f.encoding === 'group' ? { ...f, count: 4, maxCount: 4 } : f)) })),
+    };
+    const r = sgRig(fixed, { tariff });
+    r.up();
+    r.record('billingModelRequest', { connector: 1 });
+    const [model] = r.records('billingModel');
+    expect(model?.values['periodCount']).toBe(4);
+    expect(model?.values['periods']).toMatchObject([
+      { start: '0000', slot: 4 },
+      { start: '0600', slot: 4 },
+      { start: '1200', slot: 2 },
+      { start: '1800', slot: 2 },
+    ]);
+  });
+
   it('answers nothing without a tariff, and says so', () => {
     const r = sgRig(b3);
     r.up();
