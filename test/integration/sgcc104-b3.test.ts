@@ -186,4 +186,27 @@ describe('a B3 charger through the gateway', () => {
     expect(await Promise.all(queuedAtConfirm)).toEqual([expect.arrayContaining(['Ended']) as unknown]);
     expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ customData: { legacyTransactionId: serial } });
   }, 40_000);
+
+  it('counts unknown and unreadable records as ignored (metrics), never as bad frames, and stays connected', async () => {
+    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const c = await rig.charger(b3, ID);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
+    // An unknown record type, a billing model request cut short, one whose terminal id has a nibble above 9.
+    c.sendAsdu(Buffer.from([0x82, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xee, 0x01]));
+    c.sendAsdu(Buffer.from([0x82, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x19]));
+    c.sendAsdu(Buffer.from([0x82, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x1a, 0, 0, 0, 0, 0, 0, 0x31, 0x01]));
+    const ignored = (text: string, reason: string): number =>
+      Number(/ (\d+)$/.exec(text.split('\n').find((l) => l.startsWith(`pilegate_frames_ignored_total{codec="sgcc104",reason="${reason}"}`)) ?? '')?.[1] ?? 0);
+    let text = await rig.metrics();
+    for (const end = Date.now() + 5000; !(ignored(text, 'malformed') === 2 && ignored(text, 'unknown_type') === 1); text = await rig.metrics()) {
+      if (Date.now() > end) throw new Error(`the ignored records are not in the metrics:\n${text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(text).not.toMatch(/pilegate_decode_errors_total\{code="SGCC104/);
+    // Still served: a monitoring record after them is reported.
+    c.send('monitoring', { connector: 1, plugged: 0, workState: 2, energyRegister: 100 });
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    expect(c.closed).toBe(false);
+  }, 30_000);
 });

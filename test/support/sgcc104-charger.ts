@@ -100,6 +100,11 @@ export class SgCharger {
     this.link.sendAsdu(this.codec.encode(name, { ...valuesFor(spec, { chargerId: this.o.chargerId, ...roles }), ...values }, header));
   }
 
+  /** Sends an ASDU as it is (in an I-frame, in sequence). */
+  sendAsdu(asdu: Buffer): void {
+    this.link.sendAsdu(asdu);
+  }
+
   /** Records the gateway sent, by name. */
   records(name: string): DecodedRecord[] {
     return this.received.filter((r) => r.spec.name === name);

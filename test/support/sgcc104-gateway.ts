@@ -37,6 +37,8 @@ export interface SgGateway {
   charger(dialect: Dialect, chargerId: string, onInterrogation?: (c: SgCharger) => void, onRecord?: SgChargerOptions['onRecord']): Promise<SgCharger>;
   /** The catalogue-driven charger simulator of `dialect` named `chargerId`, its link up. */
   simulator(dialect: Dialect, chargerId: string, extra?: Partial<Sgcc104SimulatorOptions>): Promise<Sgcc104ChargerSimulator>;
+  /** The gateway's `/metrics` text. */
+  metrics(): Promise<string>;
   /** The TransactionEvent calls of `identity` so far. */
   transactionEvents(identity: string): Record<string, unknown>[];
   /** Waits for the station's TransactionEvent of `eventType` (the `n`th). */
@@ -53,6 +55,7 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
     `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
     'stations: { unknownChargers: provision }',
     'log: { level: debug }',
+    'http: { port: 0, host: 127.0.0.1 }',
     ...(o.store !== undefined ? [`store: ${o.store}`] : []),
   ].join('\n');
   const config = parseGatewayConfig(text, '<sgcc104>', { PILEGATE_CSMS_PASSWORD: SG_PASSWORD });
@@ -77,6 +80,9 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
       const sim = await connectSgcc104Simulator({ host: '127.0.0.1', port, dialect, chargerId, meterIntervalMs: 300, recordResendMs: 5_000, ...extra });
       sims.push(sim);
       return sim;
+    },
+    async metrics() {
+      return (await fetch(`http://127.0.0.1:${gateway.httpPort ?? 0}/metrics`)).text();
     },
     transactionEvents: (identity) => txOf(identity).map((c) => c.params),
     async transactionEvent(identity, eventType, n = 1, timeoutMs = 10_000) {
