@@ -46,14 +46,17 @@ export interface SgGateway {
   close(): Promise<void>;
 }
 
-/** `store`: the gateway's `store:` section (YAML flow), e.g. `{ redis: "redis://..." }`; default the memory store. */
-export async function startSgGateway(mapping: string, o: { readonly csms?: TestCsmsOptions; readonly store?: string } = {}): Promise<SgGateway> {
+/**
+ * `store`: the gateway's `store:` section (YAML flow), e.g. `{ redis: "redis://..." }`, default the
+ * memory store; `stations`: its `stations:` section, default unknown chargers provisioned.
+ */
+export async function startSgGateway(mapping: string, o: { readonly csms?: TestCsmsOptions; readonly store?: string; readonly stations?: string } = {}): Promise<SgGateway> {
   const csms = await startCsms(o.csms);
   const text = [
     'listeners:',
     `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(mapping)} }`,
     `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
+    `stations: ${o.stations ?? '{ unknownChargers: provision }'}`,
     'log: { level: debug }',
     'http: { port: 0, host: 127.0.0.1 }',
     ...(o.store !== undefined ? [`store: ${o.store}`] : []),
