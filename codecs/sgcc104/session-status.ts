@@ -11,6 +11,9 @@ import type { Roles } from './records.js';
 import type { SgIo } from './session-io.js';
 import { isoTime, optional, blank, connectorOf, connectorState, energyWh, fieldWith, measured, numeric, text, wordOf, type ConnectorState } from './session-values.js';
 
+/** How many ended serials a connection remembers. */
+const OVER_KEPT = 32;
+
 /** What a gun did, for commands that wait to see it (a start without a result record, a stop). */
 export type GunSeen = 'charging' | 'stopped';
 
@@ -22,6 +25,8 @@ export class SgSessions {
   private readonly running = new Map<number, string>();
   /** Remote starts the charger accepted whose session has not been seen yet: connector -> command id. */
   private readonly remote = new Map<number, string>();
+  /** Serials whose charge record came on this connection: a monitoring record still naming one does not start it again. */
+  private readonly over = new Set<string>();
   /** Cards accepted at a connector whose session has not been seen yet (B1 starts on the accepted card). */
   private readonly cards = new Map<number, IdToken>();
   private readonly watchers = new Set<(connector: number, seen: GunSeen) => void>();
@@ -45,7 +50,7 @@ export class SgSessions {
 
   /** Session `serial` runs on `connector`: reported once (a serial already running is not reported again). */
   started(connector: number, serial: string, figures: { idToken?: IdToken; meterStartWh?: number; startedAt?: string; commandId?: string } = {}): void {
-    if (blank(serial) || this.running.get(connector) === serial) return;
+    if (blank(serial) || this.running.get(connector) === serial || this.over.has(serial)) return;
     this.running.set(connector, serial);
     const commandId = figures.commandId ?? this.remote.get(connector);
     const idToken = figures.idToken ?? (commandId === undefined ? this.cards.get(connector) : undefined);
@@ -66,6 +71,11 @@ export class SgSessions {
   /** The session `serial` on `connector` is over (its charge record came). */
   ended(connector: number, serial: string): void {
     if (this.running.get(connector) === serial) this.running.delete(connector);
+    this.over.add(serial);
+    if (this.over.size > OVER_KEPT) {
+      const oldest = this.over.values().next();
+      if (oldest.done !== true) this.over.delete(oldest.value);
+    }
     this.seen(connector, 'stopped');
   }
 

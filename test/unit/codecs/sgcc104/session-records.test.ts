@@ -136,6 +136,17 @@ describe('sgcc104 session: charge records', () => {
     expect(r.records('chargeRecordConfirm')).toHaveLength(2);
   });
 
+  it('does not start again a session whose record came, when monitoring still names it', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    r.record('monitoring', { workState: 3, transactionId: SERIAL });
+    const { connector: _c, endReason: _e, ...rest } = RECORD;
+    r.record('chargeRecord', { ...rest, endReason: 1 });
+    r.record('monitoring', { workState: 3, transactionId: SERIAL });
+    expect(r.eventsOf('sessionStarted')).toHaveLength(1);
+    expect(r.eventsOf('transactionRecord')).toHaveLength(1);
+  });
+
   it('reads the end reason from the record type where the dialect puts it there (B1, types 1 to 4; type 1 is also its auth request, told apart by length)', () => {
     const r = sgRig(b1);
     r.up('8401011011112213');
