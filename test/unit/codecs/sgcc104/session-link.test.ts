@@ -153,6 +153,19 @@ describe('sgcc104 session: login and link', () => {
     expect(wrong.closed).toEqual([]);
   });
 
+  it('says goodbye with STOPDT act and is done once the charger confirms it', async () => {
+    const r = sgRig(b3);
+    r.up();
+    let done = false;
+    const bye = r.session.goodbye?.().then(() => (done = true));
+    expect(r.sent.at(-1)).toEqual({ kind: 'u', fn: 'STOPDT_ACT' });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    r.u('STOPDT_CON');
+    await bye;
+    expect(done).toBe(true);
+  });
+
   it('answers every command other than its own plainly: notSupported with the reason', () => {
     const r = sgRig(b3);
     r.up();
