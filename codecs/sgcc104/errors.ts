@@ -21,6 +21,8 @@ export const SGCC104_ERROR_CODES = [
   // records
   /** A login frame whose fields cannot be read (bad BCD in its terminal id...). */
   'SGCC104_BAD_LOGIN',
+  /** An APDU before the charger's login frame: the session does not know whose it is (dropped, counted as bad input). */
+  'SGCC104_BEFORE_LOGIN',
   /** A standard ASDU (interrogation, clock sync...) that the IEC 104 decoder rejects. */
   'SGCC104_BAD_ASDU',
   /** A record shorter than its fields in the catalogue. */

@@ -23,6 +23,7 @@ import type { ChargerCommand, CommandOutcome } from '../../src/model/commands.js
 import type { CurrentType } from '../../src/model/events.js';
 import type { CodecSession, SessionContext } from '../codec.js';
 import { MEANINGS, type RecordSpec } from './catalogue.js';
+import { Sgcc104Error } from './errors.js';
 import type { FieldValues } from './fields.js';
 import type { Sgcc104Options } from './options.js';
 import { RecordCodec, rolesOf, type DecodedRecord } from './records.js';
@@ -33,7 +34,7 @@ import { SgIo } from './session-io.js';
 import { interrogation, linkParams } from './session-link.js';
 import { SgRecords } from './session-records.js';
 import { SgSessions, SgStatus } from './session-status.js';
-import { isoTime, blank, connectorOf, fieldWith, numeric, text, yesCode } from './session-values.js';
+import { blank, connectorOf, isoTime, fieldWith, numeric, text, yesCode } from './session-values.js';
 import { decodeLogin, linkError, linkWire, loginAnswer, Sgcc104Framer } from './wire.js';
 
 const HOUR = 3_600_000;
@@ -116,7 +117,7 @@ export class Sgcc104Session implements CodecSession {
         continue;
       }
       if (this.io.chargerId === undefined) {
-        this.ctx.sink.error({ code: 'SGCC104_BEFORE_LOGIN', message: 'APDU before the login frame: dropped', offset: item.offset });
+        this.ctx.sink.error(new Sgcc104Error('SGCC104_BEFORE_LOGIN', 'APDU before the login frame: dropped', item.offset));
         continue;
       }
       this.link.receiveFrame(item.frame, item.offset);
