@@ -5,6 +5,7 @@
  * `--dialect <file|name>` (`b1`, `b2`, `b3` or a catalogue file) when no options file is given.
  * What the engine does with a catalogue on a connection: docs/sgcc104-sessions.md.
  */
+import { sgcc104Simulator } from '../../src/simulator/sgcc104/factory.js';
 import type { Codec, CodecFlag, FrameInterpreter, FrameView, SessionContext } from '../codec.js';
 import { isBuiltInDialect, loadDialect } from './load-catalogue.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, loadSgcc104Options } from './load-options.js';
@@ -60,6 +61,7 @@ export const sgcc104Codec: Codec<Sgcc104Options> = {
   cliFlags: [DIALECT_FLAG],
   interpreter,
   checkOptions: checkSgcc104Options,
+  simulator: sgcc104Simulator,
 };
 
 /** The registry's name for this folder's codec (see codecs/registry.ts). */
