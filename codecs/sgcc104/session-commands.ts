@@ -44,6 +44,8 @@ export function sgCapabilities(dialect: Dialect, connectorCount: number, current
     ] as const) {
       if (hasRole(r, role)) measurands.add(m);
     }
+    // Charging data's register is its meter stop, else its meter start plus its energy.
+    if (r.meaning === 'chargingData' && hasRole(r, 'meterStart') && hasRole(r, 'energy')) measurands.add('energy');
   }
   return {
     connectorCount,
