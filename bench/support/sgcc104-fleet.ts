@@ -15,6 +15,7 @@
  * `{ ok }`), `{ cmd: 'latencies' }` (answered with the window's, sorted) and `{ cmd: 'stop' }`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
@@ -131,8 +132,13 @@ async function runChild(options: Sgcc104FleetOptions): Promise<void> {
     sims.push(sim);
     try {
       await sim.connect(30_000);
-      const r = await sim.swipeCard(1, `8${String(serial).padStart(15, '0')}`, { timeoutMs: 30_000 });
-      return r.accepted ? 'charging' : 'connected';
+      // A card before the station has booted is refused (nobody to ask): the driver tries again, as one would.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const r = await sim.swipeCard(1, `8${String(serial).padStart(15, '0')}`, { timeoutMs: 30_000 });
+        if (r.accepted) return 'charging';
+        await sleep(1_000);
+      }
+      return 'connected';
     } catch (e) {
       firstError ??= e instanceof Error ? e.message : String(e);
       return 'failed';

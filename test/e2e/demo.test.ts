@@ -20,6 +20,16 @@ describe('pilegate demo', () => {
     expect(r.stderr).toContain('NOT DURABLE');
   }, 45_000);
 
+  it('--codec sgcc104: a family-B charger (the B3 catalogue) through a card session', async () => {
+    const r = await runDemo(['--codec', 'sgcc104', '--duration', '10', '--chargers', '1'], 40_000);
+    expect(r.code, r.stderr).toBe(0);
+    const frames = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} {2}3100000000010001\s+-> {2}\w+/.test(l));
+    expect(frames.some((l) => / {2}BootNotification {2}\w+$/.test(l))).toBe(true);
+    expect(frames.some((l) => / {2}Authorize$/.test(l))).toBe(true);
+    expect(frames.some((l) => / {2}TransactionEvent {2}Started Authorized seqNo 0 tx \S+$/.test(l))).toBe(true);
+    expect(r.stdout).toContain('demo over: stopping');
+  }, 45_000);
+
   it('refuses a bad --chargers value with exit 2', async () => {
     const r = await runDemo(['--chargers', 'lots'], 20_000);
     expect(r.code).toBe(2);

@@ -91,6 +91,8 @@ describe.each(['b1', 'b2', 'b3'])('family B (%s): gateway killed between the cha
     await until(() => charger.outbox.confirmations.includes(serial), 'the gateway to confirm the record (Ended durably queued)', 20_000);
     await first.kill9();
     const endedBefore = c.calls.filter((x) => x.identity === id && x.action === 'TransactionEvent' && tx(x).eventType === 'Ended');
+    // The CSMS answers after 1.5 s: the Ended, if it left the gateway at all, was still unanswered at the kill.
+    expect(endedBefore.filter((x) => c.answered.has(x.messageId))).toEqual([]);
     expect(charger.outbox.confirmed).toEqual([]);
 
     charger.outbox.loseConfirms = 0;

@@ -13,8 +13,10 @@ export interface Sgcc104ServeOptions {
   readonly dir: string;
   readonly csmsUrl: string;
   readonly password: string;
-  /** Built-in dialects, one listener each (`mappings/sgcc104/<name>.yaml`). */
+  /** Dialects, one listener each: built-in names (`mappings/sgcc104/<name>.yaml`) or names of `files`. */
   readonly dialects: readonly string[];
+  /** Catalogue (or options) files by dialect name, for dialects that are not built in. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly store: 'memory' | { readonly redis: string };
   /** Charger ports per dialect (0 or absent: any). */
   readonly ports?: Readonly<Record<string, number>>;
@@ -34,7 +36,7 @@ export interface Sgcc104Serve {
 
 export async function startSgcc104Serve(options: Sgcc104ServeOptions): Promise<Sgcc104Serve> {
   const file = join(options.dir, `pilegate-${options.instanceId ?? 'serve'}.yaml`);
-  const mapping = (d: string): string => join(repoRoot, 'mappings', 'sgcc104', `${d}.yaml`);
+  const mapping = (d: string): string => options.files?.[d] ?? join(repoRoot, 'mappings', 'sgcc104', `${d}.yaml`);
   const store = options.store === 'memory' ? 'store: memory' : `store: { redis: ${JSON.stringify(options.store.redis)} }`;
   writeFileSync(
     file,
@@ -59,7 +61,7 @@ export async function startSgcc104Serve(options: Sgcc104ServeOptions): Promise<S
   await until(
     () => {
       for (const d of options.dialects) {
-        const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec sgcc104 mapping \\S*${d}\\.yaml`).exec(stdout);
+        const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec sgcc104 mapping \\S*${d}\\.(yaml|json)`).exec(stdout);
         if (m !== null) ports[d] = Number(m[1]);
       }
       if (child.exitCode !== null) throw new Error(`pilegate serve exited ${child.exitCode}\n${stdout}\n${stderr}`);

@@ -1,7 +1,8 @@
 /**
  * `pilegate simulate` as a real child process against an in-process gateway (auto-provisioning)
- * and the test CSMS: two simulated IEC 104 chargers connect, boot as two OCPP stations, and the
- * command exits 0 at the end of `--duration` with a summary; a bad option exits 2.
+ * and the test CSMS: two simulated IEC 104 chargers (or two family-B chargers of a catalogue)
+ * connect, boot as two OCPP stations, and the command exits 0 at the end of `--duration` with a
+ * summary; a bad option exits 2.
  */
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,41 @@ describe('pilegate simulate', () => {
     expect(csms.authAttempts.every((a) => a.passwordOk)).toBe(true);
   }, 45_000);
 
+  it('runs 2 family-B chargers of the B3 catalogue (--codec sgcc104 --mapping), each through a card session', async () => {
+    const ids = ['3100000000010001', '3100000000010002'];
+    csms = await startCsms({ passwords: Object.fromEntries(ids.map((id) => [id, DEFAULT_PASSWORD])) });
+    const catalogue = fileURLToPath(new URL('../../mappings/sgcc104/b3.yaml', import.meta.url));
+    const text = [
+      'listeners:',
+      `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(catalogue)} }`,
+      `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
+      'stations: { unknownChargers: provision }',
+      'store: memory',
+      'http: { port: 0, host: 127.0.0.1 }',
+      'log: { level: warn }',
+    ].join('\n');
+    const config = parseGatewayConfig(text, '<simulate-test>', { PILEGATE_CSMS_PASSWORD: DEFAULT_PASSWORD });
+    const sink = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        done();
+      },
+    });
+    gateway = new Gateway(config, { destination: sink, callTimeoutMs: 3_000 });
+    await gateway.start();
+    const port = gateway.ports[0] ?? 0;
+
+    const r = await runSimulate(['--gateway', `127.0.0.1:${port}`, '--codec', 'sgcc104', '--mapping', catalogue, '--count', '2', '--duration', '8', '--interval-ms', '1000'], 40_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const id of ids) {
+      expect(r.stdout).toContain(`${id}  link up (dialect b3)`);
+      expect(r.stdout).toMatch(new RegExp(`${id} {2}connector 1: session started \\(card\\), serial ${id}\\d{16}`));
+    }
+    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, \d+ session\(s\) completed, 0 reconnect\(s\)$/m);
+    const booted = new Set(csms.calls.filter((c) => c.action === 'BootNotification').map((c) => c.identity));
+    expect([...booted].sort()).toEqual(ids);
+    for (const id of ids) expect(csms.calls.some((c) => c.identity === id && c.action === 'Authorize')).toBe(true);
+  }, 45_000);
+
   it('refuses bad options with exit 2 and a clear message', () => {
     const missing = spawnCli(['simulate', '--count', '2']);
     expect(missing.code).toBe(2);
@@ -68,6 +104,9 @@ describe('pilegate simulate', () => {
     expect(badCount.stderr).toContain('error SIMULATE_ARG: --count must be an integer');
     const badCodec = spawnCli(['simulate', '--gateway', '127.0.0.1:2404', '--codec', 'modbus']);
     expect(badCodec.code).toBe(2);
-    expect(badCodec.stderr).toContain('error SIMULATE_ARG: --codec must be iec104-points or ykc');
+    expect(badCodec.stderr).toContain('error SIMULATE_ARG: --codec must be iec104-points or ykc or sgcc104');
+    const badTerminal = spawnCli(['simulate', '--gateway', '127.0.0.1:2404', '--codec', 'sgcc104', '--first-terminal', '12345']);
+    expect(badTerminal.code).toBe(2);
+    expect(badTerminal.stderr).toContain('error SIMULATE_ARG: --first-terminal must be a 16-digit terminal id');
   }, 60_000);
 });

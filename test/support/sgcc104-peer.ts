@@ -8,7 +8,7 @@
 import type { Dialect } from '../../codecs/sgcc104/catalogue.js';
 import type { FieldValues } from '../../codecs/sgcc104/fields.js';
 import { RecordCodec, rolesOf, type DecodedRecord, type RecordHeader, type Roles } from '../../codecs/sgcc104/records.js';
-import { decodeLogin, linkWire, Sgcc104Framer } from '../../codecs/sgcc104/wire.js';
+import { decodeLogin, linkWire, loginAnswer, Sgcc104Framer } from '../../codecs/sgcc104/wire.js';
 import { ControllingLink } from '../../src/iec104/link.js';
 import type { Asdu } from '../../src/iec104/types.js';
 import type { LineOutput } from '../../src/simulator/factory.js';
@@ -125,6 +125,9 @@ export class Sgcc104Peer {
         const l = decodeLogin(this.dialect, item.frame, this.timeZone);
         if (l.ok) this.logins.push(l.chargerId);
         else this.errors.push(l.message);
+        // Answered as the gateway does (the echo, patched as the dialect says), before its STARTDT act.
+        const answer = loginAnswer(this.dialect, item.frame);
+        if (answer !== undefined) this.toCharger.push(answer);
       } else {
         const u = linkWire(this.dialect).apci(item.frame);
         if (u.ok && u.value.format === 'U') this.uFrames.push(u.value.fn);

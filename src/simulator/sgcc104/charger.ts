@@ -189,12 +189,21 @@ export class Sgcc104Charger extends Sgcc104Line implements DownlinkHost {
     return gun.figures(this.now(), this.tariff);
   }
 
-  /** A new transaction serial: terminal id, yyMMddHH, gun, counter (docs/protocols/state-grid-dialects.md §5). */
+  /**
+   * A new transaction serial: terminal id, yyMMddHH, gun, counter (docs/protocols/state-grid-dialects.md §5),
+   * digits only, its last digits when the dialect's serial field is narrower (the counter end stays).
+   */
   newSerial(connector: number): string {
     this.counter += 1;
     const wall = new Date(instantToWall(this.now(), this.timeZone).wall).toISOString();
     const stamp = `${wall.slice(2, 4)}${wall.slice(5, 7)}${wall.slice(8, 10)}${wall.slice(11, 13)}`;
-    return `${this.chargerId.padStart(16, '0').slice(-16)}${stamp}${String(this.wireConnector(connector) % 100).padStart(2, '0')}${String(this.counter).padStart(6, '0')}`;
+    const id = this.chargerId.replace(/\D/g, '').padStart(16, '0').slice(-16);
+    const serial = `${id}${stamp}${String(this.wireConnector(connector) % 100).padStart(2, '0')}${String(this.counter).padStart(6, '0')}`;
+    const field = recordsOf(this.dialect, 'chargeRecord')
+      .map((r) => fieldOf(r.fields, 'transactionId'))
+      .find((f) => f !== undefined);
+    const width = field === undefined ? serial.length : field.encoding === 'bcd' ? (field.octets ?? 16) * 2 : (field.octets ?? serial.length);
+    return serial.slice(-Math.min(width, serial.length));
   }
 
   /** The monitoring record(s) of `connector` with its current state. */

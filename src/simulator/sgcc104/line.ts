@@ -7,7 +7,7 @@
 import type { Dialect, RecordSpec } from '../../../codecs/sgcc104/catalogue.js';
 import type { FieldValues } from '../../../codecs/sgcc104/fields.js';
 import { RecordCodec } from '../../../codecs/sgcc104/records.js';
-import { encodeLogin, linkWire, Sgcc104Framer } from '../../../codecs/sgcc104/wire.js';
+import { encodeLogin, linkWire, loginAnswer, Sgcc104Framer } from '../../../codecs/sgcc104/wire.js';
 import { DEFAULT_TIME_ZONE } from '../../core/time-zone.js';
 import { ControlledLink, type LinkParameters } from '../../iec104/link.js';
 import type { LinkWire } from '../../iec104/link-types.js';
@@ -45,6 +45,8 @@ export abstract class Sgcc104Line {
   private out: LineOutput | undefined;
   private link: ControlledLink | undefined;
   private framer: Sgcc104Framer | undefined;
+  /** The login answer the gateway owes (its octets as the dialect patches the echo), and what arrived of it so far. */
+  private answer: { readonly expected: Buffer; got: Buffer } | undefined;
   private readonly waiters = new Set<{ pred: (r: ReceivedRecord) => boolean; resolve: (r: ReceivedRecord) => void }>();
   private onlineWaiters: (() => void)[] = [];
   /** Timers of the current connection, stopped when it goes. */
@@ -107,18 +109,45 @@ export abstract class Sgcc104Line {
     });
     const id = fieldOf(this.dialect.login.fields, 'chargerId');
     const values: FieldValues = { ...this.lineOptions.loginValues, ...(id === undefined ? {} : { [id.name]: fitDigits(id, this.chargerId) }) };
-    output.write(encodeLogin(this.dialect, values, this.timeZone));
+    const login = encodeLogin(this.dialect, values, this.timeZone);
+    const expected = loginAnswer(this.dialect, login);
+    this.answer = expected === undefined ? undefined : { expected, got: Buffer.alloc(0) };
+    output.write(login);
   }
 
   /** Bytes from the gateway, in whatever chunks TCP delivered them. */
   receive(chunk: Buffer): void {
     const framer = this.framer;
     if (framer === undefined) return;
-    for (const item of framer.push(chunk)) {
+    const rest = this.takeLoginAnswer(chunk);
+    if (rest.length === 0) return;
+    for (const item of framer.push(rest)) {
       if (item.kind === 'apdu') this.link?.receiveFrame(item.frame, item.offset);
       else if (item.kind === 'error') this.note(`framing error from the gateway: ${item.error.message}`);
       // The login answer (an echo) needs nothing: the gateway's STARTDT act is what brings the link up.
     }
+  }
+
+  /**
+   * The login answer is not an APDU and the dialect's framer need not know it (a patched echo no
+   * longer starts with the login's prefix): it is taken off the front of what arrives first, if
+   * it is there; anything else goes to the framer.
+   */
+  private takeLoginAnswer(chunk: Buffer): Buffer {
+    const a = this.answer;
+    if (a === undefined) return chunk;
+    const got = Buffer.concat([a.got, chunk]);
+    const n = Math.min(got.length, a.expected.length);
+    if (!got.subarray(0, n).equals(a.expected.subarray(0, n))) {
+      this.answer = undefined;
+      return got;
+    }
+    if (got.length < a.expected.length) {
+      a.got = got;
+      return Buffer.alloc(0);
+    }
+    this.answer = undefined;
+    return got.subarray(a.expected.length);
   }
 
   /** The connection is gone; `linkDown` tells the charger. */
@@ -199,6 +228,7 @@ export abstract class Sgcc104Line {
     this.link?.dispose();
     this.link = undefined;
     this.framer = undefined;
+    this.answer = undefined;
     this.out = undefined;
     const was = this.isOnline;
     this.isOnline = false;

@@ -8,12 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Dialect } from '../../../codecs/sgcc104/catalogue.js';
-import { loadDialect } from '../../../codecs/sgcc104/load-catalogue.js';
+import { loadDialect, parseDialect } from '../../../codecs/sgcc104/load-catalogue.js';
 import type { DecodedRecord, Roles } from '../../../codecs/sgcc104/records.js';
 import { COT, TI } from '../../../src/iec104/constants.js';
 import { cp56FromDate } from '../../../src/iec104/cp56.js';
 import { Sgcc104Charger, type Sgcc104ChargerEvent, type Sgcc104ChargerOptions } from '../../../src/simulator/sgcc104/charger.js';
 import { FakeClock } from '../../support/fake-clock.js';
+import { MADE_UP_DIALECT } from '../../support/sgcc104-made-up-dialect.js';
 import { Sgcc104Peer } from '../../support/sgcc104-peer.js';
 
 const ID = '3100000000010019';
@@ -29,7 +30,7 @@ interface Rig {
 }
 
 function rig(name: string, extra: Partial<Sgcc104ChargerOptions> = {}): Rig {
-  const dialect = loadDialect(name);
+  const dialect = name === 'zz' ? parseDialect(MADE_UP_DIALECT, 'zz.yaml') : loadDialect(name);
   const clock = new FakeClock(START);
   const peer = new Sgcc104Peer(dialect, clock);
   const events: Sgcc104ChargerEvent[] = [];
@@ -181,7 +182,7 @@ describe.each(['b1', 'b2', 'b3'])('sgcc104 charger simulator, dialect %s', (name
   });
 });
 
-describe.each(['b2', 'b3'])('sgcc104 charger simulator, remote start and stop, dialect %s', (name) => {
+describe.each(['b2', 'b3', 'zz'])('sgcc104 charger simulator, remote start and stop, dialect %s', (name) => {
   const remote = (r: Rig, meaning: 'remoteStart' | 'remoteStop'): void => {
     const spec = r.dialect.records.find((s) => s.meaning === meaning);
     const gun = spec?.fields.find((f) => f.role === 'connector');
@@ -197,7 +198,8 @@ describe.each(['b2', 'b3'])('sgcc104 charger simulator, remote start and stop, d
     const r = rig(name);
     remote(r, 'remoteStart');
     const started = r.peer.roles(last(r.peer, 'startResult'));
-    expect(started.result).toBe(1);
+    // accepted: 1 in B2 and B3, 0 in the made-up dialect's table
+    expect(started.result).toBe(name === 'zz' ? 0 : 1);
     expect(r.charger.gun(1).charging).toBe(true);
     // The serial: in the start result (B3), else in the start event that follows it (B2).
     const serial = started.transactionId ?? r.peer.roles(last(r.peer, 'sessionStart')).transactionId;
@@ -208,17 +210,36 @@ describe.each(['b2', 'b3'])('sgcc104 charger simulator, remote start and stop, d
     expect(r.charger.gun(1).charging).toBe(false);
     const record = r.peer.roles(last(r.peer, 'chargeRecord'));
     expect(String(record.transactionId)).toBe(String(serial));
-    expect(record.endReason).toBe(3);
+    expect(record.endReason).toBe(name === 'zz' ? 2 : 3);
   });
 
   it('refuses a remote start when told to (a negative start result, no session) and stays silent when told to', () => {
     const r = rig(name, { answers: { remoteStart: 'refuse' } });
     remote(r, 'remoteStart');
-    expect(r.peer.roles(last(r.peer, 'startResult')).result).toBe(r.dialect.name === 'b3' ? 2 : 0);
+    expect(r.peer.roles(last(r.peer, 'startResult')).result).toBe({ b2: 0, b3: 2, zz: 9 }[name]);
     expect(r.charger.gun(1).charging).toBe(false);
     r.charger.answers.remoteStart = 'silent';
     remote(r, 'remoteStart');
     expect(r.peer.meaning('startResult')).toHaveLength(1);
+  });
+});
+
+describe('sgcc104 charger simulator, a made-up dialect written only as YAML', () => {
+  it('takes the patched login echo off the front, then a card session: the receipt names the serial in the width of its field', async () => {
+    const r = rig('zz', { chargerId: 'ZZ00000042' });
+    expect(r.peer.logins).toEqual(['ZZ00000042']);
+    expect(r.charger.online).toBe(true);
+    expect(await cardStart(r)).toBe(true);
+    r.clock.advance(10 * 60_000);
+    const serial = r.charger.stopCharging(1, 'evDisconnected') ?? '';
+    expect(serial).toMatch(/^\d{16}$/);
+    const roles = r.peer.roles(last(r.peer, 'chargeRecord'));
+    expect(roles).toMatchObject({ transactionId: serial, endReason: 3 });
+    expect(num(roles.meterStop)).toBeCloseTo(num(roles.meterStart) + num(roles.energy), 6);
+    expect(sum(roles, 'energy')).toBeCloseTo(num(roles.energy), 6);
+    expect(confirmLast(r)).toBe(serial);
+    expect(r.charger.outbox.confirmed).toEqual([serial]);
+    expect(r.peer.errors).toEqual([]);
   });
 });
 
