@@ -198,4 +198,17 @@ describe('sgcc104 session: remote start and stop', () => {
     r.record('stopResult', { connector: 1, result: 1 });
     expect(r.ignored).toEqual(['unsolicited']);
   });
+
+  it('settles no command of another connector with a result naming a gun the charger does not have', () => {
+    const r = sgRig({ ...b3, connectors: 2 }, { commandTimeoutMs: 5000 });
+    r.up();
+    expect(r.session.command({ type: 'startCharging', id: 's2', connector: 2 })).toEqual({ status: 'sent' });
+    // Gun 0 is no connector in a dialect numbering its guns from 1.
+    r.record('startResult', { connector: 0, transactionId: SERIAL, result: 1 });
+    expect(r.resultOf('s2')).toBeUndefined();
+    expect(r.eventsOf('sessionStarted')).toEqual([]);
+    expect(r.ignored).toEqual(['unsolicited']);
+    r.record('startResult', { connector: 2, transactionId: SERIAL, result: 1 });
+    expect(r.resultOf('s2')).toMatchObject({ status: 'completed' });
+  });
 });
