@@ -194,6 +194,7 @@ describe('sgcc104 session: charge records', () => {
   it.each([
     ['ends before it starts', { startTime: END, endTime: START }, 'inconsistent'],
     ['meter stop below meter start', { meterStart: 140 }, 'inconsistent'],
+    ['meter readings that disagree with its total energy', { meterStop: 160 }, 'inconsistent'],
     ['periods that do not add up', { periods: { ...RECORD.periods, peak: { energy: 15, amount: 10 } } }, 'inconsistent'],
     ['more energy than the charger could deliver', { energy: 30, meterStop: 130, startTime: '2026-12-07T06:59:00.000Z' }, 'energy'],
   ] as const)('holds a record that %s: nothing billed, not confirmed, raised once', (_what, change, reason) => {
