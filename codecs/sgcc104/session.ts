@@ -188,8 +188,11 @@ export class Sgcc104Session implements CodecSession {
       }
       return;
     }
+    // An all-zero id names no charger (B2's concentrator, docs/protocols/state-grid-dialects.md §4): refused, not booted as one.
+    const named = !blank(r.chargerId);
+    if (!named) this.ctx.sink.log('warn', 'sgcc104 login that names no charger id (all zeros; a concentrator of several chargers is not supported): refused', { chargerId: r.chargerId });
     // A family-B login carries no key: it proves nothing beyond the id it names.
-    const admitted = this.ctx.connection.admit?.(r.chargerId, { key: 'none' }) ?? true;
+    const admitted = named && (this.ctx.connection.admit?.(r.chargerId, { key: 'none' }) ?? true);
     this.sendLoginAnswer(frame);
     if (!admitted) {
       this.closing = true;
