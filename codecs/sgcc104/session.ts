@@ -161,9 +161,12 @@ export class Sgcc104Session implements CodecSession {
       case 'confirmRecord':
         return this.records.confirm(c);
       case 'startCharging':
-        return this.commands.startCharging(c);
-      case 'stopCharging':
-        return this.commands.stopCharging(c);
+      case 'stopCharging': {
+        // Queued on a link that is stopping or stopped, the record would never go: said plainly instead.
+        const s = this.link.state;
+        if (s === 'stopping' || s === 'stopped' || s === 'closed') return { status: 'rejected', reason: `IEC 104 link is ${s}` };
+        return c.type === 'startCharging' ? this.commands.startCharging(c) : this.commands.stopCharging(c);
+      }
       case 'setClock':
         if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
         return this.commands.setClock(c);

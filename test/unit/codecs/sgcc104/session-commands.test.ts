@@ -191,6 +191,18 @@ describe('sgcc104 session: remote start and stop', () => {
     expect(r.session.command({ type: 'startCharging', id: 's2', connector: 1 })).toMatchObject({ status: 'rejected' });
   });
 
+  it('refuses a start or stop once the link is stopping or stopped (goodbye), instead of queueing it where it never goes', async () => {
+    const r = sgRig(b3);
+    r.up();
+    void r.session.goodbye?.();
+    expect(r.session.command({ type: 'startCharging', id: 's1', connector: 1 })).toEqual({ status: 'rejected', reason: 'IEC 104 link is stopping' });
+    r.u('STOPDT_CON');
+    await Promise.resolve();
+    expect(r.session.command({ type: 'stopCharging', id: 'p1', connector: 1 })).toEqual({ status: 'rejected', reason: 'IEC 104 link is stopped' });
+    expect(r.records('remoteStart')).toEqual([]);
+    expect(r.records('remoteStop')).toEqual([]);
+  });
+
   it('refuses a connector the charger does not have and counts a result nothing waits for', () => {
     const r = sgRig(b3);
     r.up();
