@@ -34,7 +34,7 @@ import { SgIo } from './session-io.js';
 import { interrogation, linkParams } from './session-link.js';
 import { SgRecords } from './session-records.js';
 import { SgSessions, SgStatus } from './session-status.js';
-import { blank, connectorOf, isoTime, fieldWith, loginConnectors, MAX_CONNECTORS, numeric, text, yesCode } from './session-values.js';
+import { blank, connectorOf, isoTime, fieldWith, loginConnectors, MAX_CONNECTORS, text, yesCode } from './session-values.js';
 import { decodeLogin, linkError, linkWire, loginAnswer, Sgcc104Framer } from './wire.js';
 
 const HOUR = 3_600_000;
