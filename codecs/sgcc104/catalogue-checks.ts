@@ -48,6 +48,7 @@ export interface RawRecord {
   readonly answer?: string;
   readonly resultIn?: string;
   readonly endReasonFromRecordType?: string;
+  readonly zeroSerial?: 'derive' | 'keep';
   readonly unconfirmed?: string;
 }
 
@@ -241,6 +242,7 @@ function checkType(d: RawDialect, r: RawRecord, at: (...rest: (string | number)[
   if (r.endReasonFromRecordType !== undefined && (r.meaning !== 'chargeRecord' || r.record === 'none')) {
     add(at('endReasonFromRecordType'), 'only a chargeRecord with record-type numbers reads its end reason from the record type');
   }
+  if (r.zeroSerial !== undefined && r.meaning !== 'chargeRecord') add(at('zeroSerial'), 'only a chargeRecord derives an id for an all-zero serial');
 }
 
 function checkRecordFields(r: RawRecord, tables: NonNullable<RawDialect['values']>, at: (...rest: (string | number)[]) => string, add: Add): void {

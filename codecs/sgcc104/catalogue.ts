@@ -193,6 +193,13 @@ export interface RecordSpec {
   readonly resultIn?: string;
   /** chargeRecord: the end reason comes from the record-type octet through this values table (B1). */
   readonly endReasonFromRecordType?: string;
+  /**
+   * chargeRecord: what an all-zero transaction serial means. `keep` (default): the record cannot be
+   * billed and is not confirmed. `derive`: the engine bills it under a legacy id derived from the
+   * charger id, the connector and the record's start time (`<charger>-<connector>-<yyyyMMddHHmmss UTC>`),
+   * so that a resend is the same transaction, and confirms it with the serial the charger sent.
+   */
+  readonly zeroSerial?: 'derive' | 'keep';
   /** Why this record (its number, layout or very existence) is not settled by a public source (shown by `mapping check`); absent when confirmed. */
   readonly unconfirmed?: string;
 }

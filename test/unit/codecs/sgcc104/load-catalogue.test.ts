@@ -337,6 +337,14 @@ describe('parseDialect: each class of mistake at file:line:column and JSON point
       reason: /unit "cent" is not a money unit.*yuan, CNY, fen/,
     },
     {
+      what: 'zeroSerial on a record that is no charge record',
+      from: '    meaning: remoteStop\n',
+      to: '    meaning: remoteStop\n    zeroSerial: derive\n',
+      pointer: '/records/4/zeroSerial',
+      at: 'zeroSerial: derive',
+      reason: /only a chargeRecord derives an id for an all-zero serial/,
+    },
+    {
       what: 'a seven-octet U-frame with a one-octet length',
       from: '  lengthOctets: 1\n',
       to: '  lengthOctets: 1\n  uFrameOctets: 7\n',

@@ -224,6 +224,47 @@ describe('sgcc104 session: charge records', () => {
   });
 });
 
+describe('sgcc104 session: a charge record with an all-zero serial (B1 card sessions, zeroSerial: derive)', () => {
+  const ZERO = '0'.repeat(32);
+  const { connector: _c, endReason: _e, ...rest } = RECORD;
+  const card = { ...rest, transactionId: ZERO, endReason: 1 };
+
+  it('bills it under an id derived from the charger, connector and start time, dedupes its resend to that id, and confirms it with the zero serial', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    // B1's monitoring names no order for a card session: no session is reported before the record.
+    r.record('monitoring', { workState: 3, plugged: 1, transactionId: ZERO });
+    expect(r.eventsOf('sessionStarted')).toEqual([]);
+    r.record('chargeRecord', card);
+    const id = '8401011011112213-1-20261207060000';
+    expect(r.eventsOf('transactionRecord')).toMatchObject([{ connector: 1, legacyTransactionId: id, idToken: { id: '1234567890123456' }, startedAt: START, endedAt: END, energyWh: 30000 }]);
+    expect(r.logs.some((l) => l.level === 'info' && l.message.includes('derived') && JSON.stringify(l.data).includes(id))).toBe(true);
+    expect(r.ignored).toEqual([]);
+    expect(r.session.command({ type: 'confirmRecord', id: 'k1', connector: 1, legacyTransactionId: id, accepted: true })).toEqual({ status: 'sent' });
+    expect(r.records('chargeRecordConfirm')[0]?.values).toMatchObject({ chargerId: '8401011011112213', transactionId: ZERO, result: 1 });
+    r.record('chargeRecord', card);
+    expect(r.eventsOf('transactionRecord').at(-1)).toMatchObject({ legacyTransactionId: id });
+    // Another session (another start time) is another transaction.
+    r.record('chargeRecord', { ...card, startTime: '2026-12-07T05:00:00.000Z' });
+    expect(r.eventsOf('transactionRecord').at(-1)).toMatchObject({ legacyTransactionId: '8401011011112213-1-20261207050000' });
+  });
+
+  it('keeps the record unbilled and unconfirmed where the catalogue keeps zero serials (the default), or the start time cannot be read', () => {
+    const keep = { ...b1, records: b1.records.map((s) => (s.name === 'chargeRecord' ? { ...s, zeroSerial: 'keep' as const } : s)) };
+    for (const [dialect, record] of [
+      [keep, card],
+      [b1, { ...card, startTime: undefined }],
+    ] as const) {
+      const r = sgRig(dialect);
+      r.up('8401011011112213');
+      r.record('chargeRecord', record);
+      expect(r.eventsOf('transactionRecord')).toEqual([]);
+      expect(r.records('chargeRecordConfirm')).toEqual([]);
+      expect(r.ignored).toEqual(['malformed']);
+    }
+  });
+});
+
 describe('sgcc104 session: billing model', () => {
   const tariff: Sgcc104Tariff = {
     billingModelId: '20261207',
