@@ -113,11 +113,18 @@ describe('sgcc104 session: remote start and stop', () => {
     expect(r.eventsOf('sessionStarted')).toMatchObject([{ connector: 1, legacyTransactionId: SERIAL, commandId: 's1' }]);
   });
 
-  it('leaves out a token the remote start record cannot carry', () => {
+  it.each([
+    ['not digits, for a BCD field', 'APP-USER-7'],
+    ['more digits than the BCD field holds', '12345678901234567'],
+  ])('refuses a start whose token the remote start record cannot carry (%s): nothing sent', (_what, token) => {
     const r = sgRig(b3);
     r.up();
-    expect(r.session.command({ type: 'startCharging', id: 's1', connector: 1, idToken: { id: 'APP-USER-7', type: 'app' } })).toEqual({ status: 'sent' });
-    expect(r.records('remoteStart')[0]?.values['userId']).toBe('0000000000000000');
+    const outcome = r.session.command({ type: 'startCharging', id: 's1', connector: 1, idToken: { id: token, type: 'app' } });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/token .* cannot be carried by userId \(bcd, 8 octets\)/) });
+    expect(r.records('remoteStart')).toEqual([]);
+    // The start can be asked again with a token that fits.
+    expect(r.session.command({ type: 'startCharging', id: 's2', connector: 1, idToken: { id: '1234567890123456', type: 'app' } })).toEqual({ status: 'sent' });
+    expect(r.records('remoteStart')[0]?.values['userId']).toBe('1234567890123456');
   });
 
   it('rejects with the charger reason when it refuses, and times out when it stays silent', () => {
