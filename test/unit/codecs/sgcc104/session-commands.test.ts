@@ -131,8 +131,12 @@ describe('sgcc104 session: remote start and stop', () => {
     const r = sgRig(b2, { commandTimeoutMs: 3000 });
     r.up('1000000000000001');
     r.session.command({ type: 'startCharging', id: 's1', connector: 1 });
-    r.record('startResult', { connector: 1, result: 0 }, { failReason: 7 });
-    expect(r.resultOf('s1')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: result 0' });
+    r.record('startResult', { connector: 1, result: 0, failReason: 2 });
+    expect(r.resultOf('s1')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: NoCredit', raw: 2 });
+    // A code the table does not name is still the charger's reason, as its number.
+    r.session.command({ type: 'startCharging', id: 's0', connector: 1 });
+    r.record('startResult', { connector: 1, result: 0, failReason: 77 });
+    expect(r.resultOf('s0')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: fail reason 77', raw: 77 });
     r.session.command({ type: 'startCharging', id: 's2', connector: 1 });
     expect(r.session.command({ type: 'startCharging', id: 's3', connector: 1 })).toMatchObject({ status: 'rejected' });
     r.clock.advance(2999);
