@@ -19,13 +19,16 @@ import { runInNewContext } from 'node:vm';
 import type { Dialect } from '../codecs/sgcc104/catalogue.js';
 import { loadDialect } from '../codecs/sgcc104/load-catalogue.js';
 import { RecordCodec } from '../codecs/sgcc104/records.js';
-import { linkWire, Sgcc104Framer, type WireItem } from '../codecs/sgcc104/wire.js';
+import { sgcc104Codec } from '../codecs/sgcc104/codec.js';
+import type { Sgcc104Options } from '../codecs/sgcc104/options.js';
+import { encodeLogin, linkWire, Sgcc104Framer, type WireItem } from '../codecs/sgcc104/wire.js';
 import { findPackageFile } from '../src/config/read.js';
 import { parseGatewayConfig } from '../src/gateway/config.js';
 import { Gateway } from '../src/gateway/gateway.js';
 import { valuesFrom } from '../src/simulator/sgcc104/spec.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
+import { countingContext } from './support/codec-context.js';
 import { forkSgcc104Fleet } from './support/sgcc104-fleet.js';
 
 const DIALECT = 'b3';
@@ -122,6 +125,24 @@ export function benchSgcc104Decode(): Row[] {
     name: `family-B (${DIALECT}) framer + record codec, stream of 16,384 monitoring frames in 64 KiB chunks`,
     value: `${fmt(fp.opsPerSec * 16_384)} frames/s (${((fp.opsPerSec * stream.length) / 1e6).toFixed(0)} MB/s)`,
   });
+
+  // Through a codec session: login, then monitoring I-frames in sequence (N(S) 0..32767 and round again) to canonical events.
+  const counting = countingContext<Sgcc104Options>({ dialect, timeZone: 'Asia/Shanghai', commandTimeoutMs: 8_000 });
+  const session = sgcc104Codec.createSession(counting.context);
+  session.start();
+  session.receive(encodeLogin(dialect, { chargerId: TERMINAL }, 'Asia/Shanghai'));
+  const ring = Array.from({ length: 32_768 }, (_, i) => wire.iFrame(i, 0, monitoring));
+  let next = 0;
+  const feed = (): void => {
+    session.receive(ring[next] as Buffer);
+    next = (next + 1) % ring.length;
+  };
+  feed();
+  counting.reset();
+  const cs = measure('session', feed);
+  rows.push({ name: `family-B (${DIALECT}) monitoring record through the codec session to canonical events`, value: `${fmt(cs.opsPerSec)} frames/s` });
+  session.stop('bench over');
+  if (counting.events() === 0) throw new Error('the session produced no events');
   return rows;
 }
 
