@@ -136,6 +136,35 @@ describe('sgcc104 session: charge records', () => {
     expect(r.records('chargeRecordConfirm')).toHaveLength(2);
   });
 
+  it('bills an offline record like an online one, its prices and amounts per period, and confirms it with the same record (B1)', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    r.record('offlineChargeRecord', {
+      transactionId: SERIAL,
+      idToken: '1234567890123456',
+      startTime: START,
+      endTime: END,
+      energy: 12,
+      amount: 9.6,
+      periods: { peak: { energy: 8, amount: 8 }, valley: { energy: 4, amount: 1.6 } },
+    });
+    expect(r.eventsOf('transactionRecord')).toMatchObject([
+      {
+        connector: 1,
+        legacyTransactionId: SERIAL,
+        energyWh: 12000,
+        amount: 960,
+        periods: [
+          { period: 'peak', energyWh: 8000, amount: 800 },
+          { period: 'valley', energyWh: 4000, amount: 160 },
+        ],
+        reason: 'other',
+      },
+    ]);
+    r.session.command({ type: 'confirmRecord', id: 'k1', connector: 1, legacyTransactionId: SERIAL, accepted: true });
+    expect(r.records('chargeRecordConfirm')[0]?.values).toMatchObject({ chargerId: '8401011011112213', transactionId: SERIAL, result: 1 });
+  });
+
   it('does not start again a session whose record came, when monitoring still names it', () => {
     const r = sgRig(b1);
     r.up('8401011011112213');
