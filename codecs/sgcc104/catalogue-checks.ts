@@ -8,7 +8,8 @@
 import type { PointerIssue } from '../../src/config/document.js';
 import { pointerOf } from '../../src/config/document.js';
 import { typeInfo } from '../../src/iec104/constants.js';
-import { MEANINGS, VALUE_WORDS, type FieldRole, type Meaning } from './catalogue.js';
+import { linkProblems } from './session-link.js';
+import { LOGIN_ROLES, MEANINGS, VALUE_WORDS, type FieldRole, type Meaning } from './catalogue.js';
 
 /** The largest ASDU a record may need: 253 APDU octets minus the 4 control octets. */
 export const MAX_ASDU_OCTETS = 249;
@@ -139,9 +140,7 @@ export function checkDialect(d: RawDialect): PointerIssue[] {
   const tables = d.values ?? {};
   checkFraming(d, add);
   checkLogin(d, tables, add);
-  const link = d.link ?? {};
-  if (link.k !== undefined && link.w !== undefined && link.w > link.k) add('/link/w', `w (${link.w}) must not exceed k (${link.k})`);
-  if (link.t1 !== undefined && link.t2 !== undefined && link.t2 >= link.t1) add('/link/t2', `t2 (${link.t2} s) must be less than t1 (${link.t1} s)`);
+  for (const { key, reason } of linkProblems(d.link ?? {})) add(pointerOf('link', key), reason);
   for (const key of Object.keys(d.types ?? {})) {
     const n = Number(key);
     if (n > 255) add(pointerOf('types', key), `type identification ${key} does not fit one octet`);
@@ -212,9 +211,12 @@ function checkFraming(d: RawDialect, add: Add): void {
 
 function checkLogin(d: RawDialect, tables: NonNullable<RawDialect['values']>, add: Add): void {
   const login = d.login;
-  checkFields(login.fields, ['chargerId', 'billingModelId'], tables, (...rest) => pointerOf('login', 'fields', ...rest), add, 'the login');
+  checkFields(login.fields, LOGIN_ROLES, tables, (...rest) => pointerOf('login', 'fields', ...rest), add, 'the login');
   const ids = login.fields.filter((f) => f.role === 'chargerId');
   if (ids.length !== 1) add('/login/fields', `the login needs exactly one field with role chargerId, it has ${ids.length}`);
+  const counts = login.fields.flatMap((f, i) => (f.role === 'connectorCount' ? [{ f, i }] : []));
+  counts.slice(1).forEach(({ i }) => add(pointerOf('login', 'fields', i, 'role'), `the login has at most one field with role connectorCount, it has ${counts.length}`));
+  for (const { f, i } of counts) if (f.encoding !== 'uint') add(pointerOf('login', 'fields', i, 'encoding'), `a connectorCount is a uint field; ${f.name} is ${f.encoding}`);
   const prefix = login.prefix.split(' ').length;
   const size = fieldsSize(login.fields);
   if (size.variable) add('/login/fields', 'the login has a fixed length: no group with a counted length');

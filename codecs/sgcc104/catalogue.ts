@@ -37,6 +37,8 @@ export type FieldRole =
   // who and where
   | 'chargerId'
   | 'connector'
+  /** Login only: how many connectors the charger has (B3's gun count); a 0 or absurd count keeps the dialect's `connectors`. */
+  | 'connectorCount'
   | 'idToken'
   | 'password'
   // transactions
@@ -220,13 +222,16 @@ export interface Framing {
   readonly connectorInIoa?: boolean;
 }
 
+/** The roles a login's fields may have: who the charger is, its billing model, how many connectors it has. */
+export const LOGIN_ROLES = ['chargerId', 'billingModelId', 'connectorCount'] as const satisfies readonly FieldRole[];
+
 /** The login ("protocol frame") a charger sends right after connecting, which is not an APDU. */
 export interface LoginSpec {
   /** The octets a login frame starts with (0x68 included): `68 01 02` (B1), `68 16 00 FF 02` (B3). */
   readonly prefix: readonly number[];
   /** Total length in octets, fixed. */
   readonly octets: number;
-  /** The fields after the prefix, in order; one has role `chargerId`. */
+  /** The fields after the prefix, in order; one has role `chargerId`, at most one (a uint) `connectorCount`. */
   readonly fields: readonly FieldSpec[];
   /** What the gateway answers: the login echoed (`echo`), with the octet at `answerMarker.offset` set, or nothing. */
   readonly answer: 'echo' | 'none';
@@ -303,7 +308,7 @@ export interface Dialect {
   readonly records: readonly RecordSpec[];
   /** Values tables by name (`workState`, `endReason`, `failReason`...). */
   readonly values: ReadonlyMap<string, ValuesTable>;
-  /** Connectors a charger of this dialect has when its login does not say (default 1). */
+  /** Connectors a charger of this dialect has when its login does not say (no `connectorCount` field, or a count out of range; default 1). */
   readonly connectors: number;
   readonly currentType: 'AC' | 'DC';
   /** Connector numbering on the wire: gun 0 = connector 1 (`zeroBased`) or gun 1 = connector 1 (`oneBased`). */

@@ -12,6 +12,7 @@ import { DEFAULT_COMMAND_TIMEOUT_S, loadSgcc104Options } from './load-options.js
 import { checkSgcc104Options } from './options-report.js';
 import type { Sgcc104Options } from './options.js';
 import { Sgcc104Session } from './session.js';
+import { sniffSgcc104 } from './sniff.js';
 import { sgcc104FrameTools, sgcc104TimeZone } from './tools.js';
 import { isLogin, linkWire } from './wire.js';
 
@@ -62,6 +63,8 @@ export const sgcc104Codec: Codec<Sgcc104Options> = {
   interpreter,
   checkOptions: checkSgcc104Options,
   simulator: sgcc104Simulator,
+  // Family-B chargers speak first (their login), so `gatewaySpeaksFirst` stays unset.
+  sniff: sniffSgcc104,
 };
 
 /** The registry's name for this folder's codec (see codecs/registry.ts). */

@@ -115,6 +115,23 @@ export function numeric(value: unknown): number | undefined {
   return undefined;
 }
 
+/** The most connectors a login may state: as many as a catalogue's `connectors` may give. */
+export const MAX_CONNECTORS = 16;
+
+/**
+ * How many connectors a charger has: its login's `connectorCount` field when it states 1..
+ * `MAX_CONNECTORS`, else the dialect's `connectors`; `stated` is a count the login gave but that
+ * could not be used (0, absurd, unreadable), for a log line.
+ */
+export function loginConnectors(dialect: Dialect, values: Readonly<Record<string, unknown>>): { readonly count: number; readonly stated?: unknown } {
+  const fallback = Math.max(1, dialect.connectors);
+  const field = fieldWith(dialect.login.fields, 'connectorCount');
+  if (field === undefined) return { count: fallback };
+  const n = numeric(values[field.name]);
+  if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= MAX_CONNECTORS) return { count: n };
+  return { count: fallback, stated: values[field.name] };
+}
+
 /** A value as text (digits of a BCD field, text of an ASCII one), or undefined for nothing. */
 export function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;

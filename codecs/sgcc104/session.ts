@@ -34,7 +34,7 @@ import { SgIo } from './session-io.js';
 import { interrogation, linkParams } from './session-link.js';
 import { SgRecords } from './session-records.js';
 import { SgSessions, SgStatus } from './session-status.js';
-import { blank, connectorOf, isoTime, fieldWith, numeric, text, yesCode } from './session-values.js';
+import { blank, connectorOf, isoTime, fieldWith, loginConnectors, MAX_CONNECTORS, text, yesCode } from './session-values.js';
 import { decodeLogin, linkError, linkWire, loginAnswer, Sgcc104Framer } from './wire.js';
 
 const HOUR = 3_600_000;
@@ -202,11 +202,22 @@ export class Sgcc104Session implements CodecSession {
       this.io.timeZone = zone;
       this.io.codec = new RecordCodec(dialect, zone);
     }
-    const guns = numeric(r.values[fieldWith(dialect.login.fields, 'connector')?.name ?? '']);
-    if (guns !== undefined && guns >= 1 && guns <= 255) this.io.connectorCount = guns;
+    this.useConnectorCount(r.chargerId, r.values);
     this.capabilities = sgCapabilities(dialect, this.io.connectorCount, this.currentType, this.ctx.options.ratedPowerW);
     this.io.event({ type: 'identified', chargerId: r.chargerId, connectorCount: this.io.connectorCount, currentType: this.currentType, protocol: { name: 'sgcc104', version: dialect.name } });
     this.link.start();
+  }
+
+  /** The login's connector count (see `loginConnectors`), a count it cannot use logged once. */
+  private useConnectorCount(chargerId: string, values: Readonly<Record<string, unknown>>): void {
+    const { count, stated } = loginConnectors(this.io.dialect, values);
+    if (stated !== undefined)
+      this.io.once('connectorCount', 'warn', `sgcc104 login states ${String(stated)} connectors (1..${MAX_CONNECTORS} expected): ${count} assumed, the dialect's`, {
+        chargerId,
+        stated,
+        connectors: count,
+      });
+    this.io.connectorCount = count;
   }
 
   private sendLoginAnswer(login: Buffer): void {
@@ -249,6 +260,7 @@ export class Sgcc104Session implements CodecSession {
       if (!r.ok) return this.ctx.sink.error({ code: r.code, message: r.message, offset: r.offset });
       if (this.io.chargerId === undefined) {
         this.io.chargerId = r.chargerId;
+        this.useConnectorCount(r.chargerId, r.values);
         this.io.event({
           type: 'identified',
           chargerId: r.chargerId,

@@ -9,6 +9,7 @@
  * `factory.ts` put it on a socket. The flows are those of docs/protocols/state-grid-dialects.md §2–§5.
  */
 import type { RecordSpec } from '../../../codecs/sgcc104/catalogue.js';
+import type { FieldValues } from '../../../codecs/sgcc104/fields.js';
 import type { Sgcc104Tariff } from '../../../codecs/sgcc104/options.js';
 import { instantToWall } from '../../core/time-zone.js';
 import type { Asdu } from '../../iec104/types.js';
@@ -65,7 +66,7 @@ export class Sgcc104Charger extends Sgcc104Line implements DownlinkHost {
   private counter: number;
 
   constructor(readonly options: Sgcc104ChargerOptions) {
-    super({ ...options, onNote: (text) => options.onEvent?.({ type: 'note', text }) });
+    super({ ...options, loginValues: withConnectorCount(options), onNote: (text) => options.onEvent?.({ type: 'note', text }) });
     this.tariff = options.tariff ?? DEFAULT_TARIFF;
     this.answers = { ...options.answers };
     this.dropBeforeConfirm = options.dropBeforeConfirm ?? 0;
@@ -314,4 +315,11 @@ export class Sgcc104Charger extends Sgcc104Line implements DownlinkHost {
     });
     if (idField === undefined) this.note(`${spec.name} carries no serial: its confirmation cannot name it`);
   }
+}
+
+/** The login values with the charger's connector count in the login's `connectorCount` field, if it has one (unless given). */
+function withConnectorCount(options: Sgcc104ChargerOptions): FieldValues | undefined {
+  const field = options.dialect.login.fields.find((f) => f.role === 'connectorCount');
+  if (field === undefined) return options.loginValues;
+  return { [field.name]: options.connectors ?? options.dialect.connectors, ...options.loginValues };
 }

@@ -9,7 +9,8 @@ import type { FieldValues } from '../../../codecs/sgcc104/fields.js';
 import { RecordCodec } from '../../../codecs/sgcc104/records.js';
 import { encodeLogin, linkWire, loginAnswer, Sgcc104Framer } from '../../../codecs/sgcc104/wire.js';
 import { DEFAULT_TIME_ZONE } from '../../core/time-zone.js';
-import { ControlledLink, type LinkParameters } from '../../iec104/link.js';
+import { ControlledLink } from '../../iec104/link.js';
+import { linkParams } from '../../../codecs/sgcc104/session-link.js';
 import type { LinkWire } from '../../iec104/link-types.js';
 import type { Asdu } from '../../iec104/types.js';
 import { every, systemSimulatorClock, type SimulatorClock } from '../clock.js';
@@ -83,14 +84,9 @@ export abstract class Sgcc104Line {
     this.detach(false);
     this.out = output;
     this.framer = new Sgcc104Framer(this.dialect);
-    const l = this.dialect.link;
-    const params: Partial<LinkParameters> = {
-      ...(l.t1 === undefined ? {} : { t1: l.t1 * 1000 }),
-      ...(l.t2 === undefined ? {} : { t2: l.t2 * 1000 }),
-      ...(l.t3 === undefined ? {} : { t3: l.t3 * 1000 }),
-      ...(l.k === undefined ? {} : { k: l.k }),
-      ...(l.w === undefined ? {} : { w: l.w }),
-    };
+    // The gateway's parameters for the same catalogue (session-link.ts): both ends fill in the same defaults.
+    const { params, refused } = linkParams(this.dialect.link);
+    if (refused !== undefined) this.lineOptions.onNote?.(`link parameters of the catalogue refused, IEC defaults used: ${refused}`);
     this.link = new ControlledLink({
       clock: this.clock,
       params,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEANINGS } from '../../../../codecs/sgcc104/catalogue.js';
+import { LOGIN_ROLES, MEANINGS } from '../../../../codecs/sgcc104/catalogue.js';
 import { loadDialect, parseDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
 import { configError } from '../../../support/config-error.js';
 import { REPO_ROOT } from '../../../support/fixtures.js';
@@ -98,7 +98,7 @@ describe('loadDialect: the shipped catalogues', () => {
       definitions: { field: { properties: { role: { enum: string[] } } }; record: { properties: { meaning: { enum: string[] } } } };
     };
     expect(schema.definitions.record.properties.meaning.enum.sort()).toEqual(Object.keys(MEANINGS).sort());
-    const roles = new Set(Object.values(MEANINGS).flatMap((m) => [...m.roles]));
+    const roles = new Set([...Object.values(MEANINGS).flatMap((m) => [...m.roles]), ...LOGIN_ROLES]);
     expect(schema.definitions.field.properties.role.enum.sort()).toEqual([...roles].sort());
   });
 });

@@ -181,4 +181,22 @@ describe('sgcc104 session: login and link', () => {
     expect([...three.commands].sort()).toEqual(['authorize', 'confirmRecord', 'setClock', 'startCharging', 'stopCharging']);
     expect([...three.measurands].sort()).toEqual(['current', 'energy', 'voltage']);
   });
+
+  it("takes a B3 login's gun count as the charger's connectors: two guns, two EVSEs", () => {
+    const r = sgRig(b3);
+    r.login('3100000000010019', { gunCount: 2 });
+    expect(r.events[0]).toEqual({ type: 'identified', chargerId: '3100000000010019', connectorCount: 2, currentType: 'DC', protocol: { name: 'sgcc104', version: 'b3' } });
+    expect(r.session.capabilities.connectorCount).toBe(2);
+    expect(r.logs.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it.each([0, 17, 255])("a B3 login stating %i guns falls back to the catalogue's connectors, with one warning", (guns) => {
+    const r = sgRig(b3);
+    r.login('3100000000010019', { gunCount: guns });
+    expect(r.events[0]).toMatchObject({ type: 'identified', connectorCount: b3.connectors });
+    expect(r.session.capabilities.connectorCount).toBe(b3.connectors);
+    expect(r.logs.filter((l) => l.level === 'warn')).toEqual([
+      { level: 'warn', message: `sgcc104 login states ${guns} connectors (1..16 expected): 1 assumed, the dialect's`, data: { chargerId: '3100000000010019', stated: guns, connectors: 1 } },
+    ]);
+  });
 });
