@@ -10,8 +10,9 @@
  * memory store, one station engine and OCPP connection per charger) runs in this process; a child
  * process holds a sink CSMS (which accepts every card) and N simulated B3 chargers, each in a card
  * session, sending charging data every 15 s, TESTFR every 30 s. After the chargers have connected
- * and settled (past their first charging data, which starts their transactions), the gateway's CPU time over a window gives its load, heap + external after forced
- * collections its memory, and the child the latencies of the window. Figures, not targets.
+ * and settled (past their first charging data, which starts their transactions), the gateway's CPU
+ * time over a window gives its load, heap + external after forced collections its memory, and the
+ * child the latencies of the window. Figures, not targets.
  */
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
