@@ -2,14 +2,16 @@
  * The checks of a family-B catalogue that its JSON Schema cannot express: unique names and
  * (type, record) keys, roles allowed for a record's meaning and required ones present, answers and
  * results naming records of the right direction, values tables and their words, group counts, the
- * login's size and charger id, record sizes, private types declared. Each problem is a JSON pointer
+ * login's size and charger id, record sizes, private types declared, units the engine converts. Each problem is a JSON pointer
  * and a reason; `load-catalogue.ts` attaches lines and columns.
  */
 import type { PointerIssue } from '../../src/config/document.js';
 import { pointerOf } from '../../src/config/document.js';
 import { typeInfo } from '../../src/iec104/constants.js';
-import { linkProblems } from './session-link.js';
+import { toCanonical, UNIT_FACTORS, type Measurand } from '../../src/model/units.js';
 import { LOGIN_ROLES, MEANINGS, VALUE_WORDS, type FieldRole, type Meaning } from './catalogue.js';
+import { linkProblems } from './session-link.js';
+import { fen } from './session-values.js';
 
 /** The largest ASDU a record may need: 253 APDU octets minus the 4 control octets. */
 export const MAX_ASDU_OCTETS = 249;
@@ -335,6 +337,8 @@ function checkFields(fields: readonly RawField[], roles: readonly FieldRole[], t
       for (const prop of ['scale', 'endian', 'unit'] as const) if (f[prop] !== undefined) add(p(prop), `${prop} applies to uint fields only; ${f.name} is ${e}`);
     }
     if (f.order !== undefined && e !== 'bcd') add(p('order'), `order applies to bcd fields only; ${f.name} is ${e}`);
+    const unit = unitProblem(f);
+    if (unit !== undefined) add(p('unit'), unit);
     checkValue(f, p, add);
     const isFault = f.role === 'fault';
     if (isFault !== (f.fault !== undefined)) add(p(isFault ? 'role' : 'fault'), isFault ? 'a fault field needs fault: { code, severity }' : 'fault belongs to a field with role fault');
@@ -350,6 +354,29 @@ function checkFields(fields: readonly RawField[], roles: readonly FieldRole[], t
       else checkWords(table, role, f.values, add);
     }
   });
+}
+
+/** Roles whose figures the engine converts to a canonical unit: a unit it cannot convert would bill or report a wrong figure, or none. */
+const UNIT_ROLES: Partial<Record<FieldRole, Measurand>> = {
+  meterStart: 'energy',
+  meterStop: 'energy',
+  energy: 'energy',
+  periodEnergy: 'energy',
+  energyRegister: 'energy',
+  voltage: 'voltage',
+  current: 'current',
+  power: 'power',
+  soc: 'soc',
+};
+
+function unitProblem(f: RawField): string | undefined {
+  if (f.unit === undefined || f.role === undefined) return undefined;
+  if (f.role === 'amount' || f.role === 'periodAmount') {
+    return fen(1, f.unit) === undefined ? `unit ${JSON.stringify(f.unit)} is not a money unit the engine converts; expected one of yuan, CNY, fen` : undefined;
+  }
+  const m = UNIT_ROLES[f.role];
+  if (m === undefined || toCanonical(m, 1, f.unit) !== undefined) return undefined;
+  return `unit ${JSON.stringify(f.unit)} is not ${m === 'energy' ? 'an' : 'a'} ${m} unit the engine converts; expected one of ${Object.keys(UNIT_FACTORS[m]).join(', ')}`;
 }
 
 function checkValue(f: RawField, p: (...rest: (string | number)[]) => string, add: Add): void {

@@ -5,7 +5,8 @@
  *
  * - `inconsistent`: a start or end time that cannot be read, an end before the start, a meter stop
  *   below the meter start, time-of-use energies or amounts that do not add up to the totals (a record
- *   whose period fields are all empty itemises nothing: only its totals count);
+ *   whose period fields are all empty itemises nothing: only its totals count), meter readings
+ *   whose difference is not the total energy;
  * - `energy`: more energy than the charger's rated power (`ratedPowerW` of the options, else a
  *   ceiling by current type) could deliver between the record's start and end, with a margin and a
  *   grace period for clocks and rounding.
@@ -53,6 +54,9 @@ export function checkRecordFigures(f: RecordFigures, ctx: { readonly ratedPowerW
   if (!Number.isFinite(start) || !Number.isFinite(end)) inconsistent('start or end time unreadable');
   else if (end < start) inconsistent(`ends (${f.endedAt}) before it starts (${f.startedAt})`);
   if (f.meterStartWh !== undefined && f.meterStopWh !== undefined && f.meterStopWh < f.meterStartWh) inconsistent(`meter stop ${f.meterStopWh} Wh below meter start ${f.meterStartWh} Wh`);
+  else if (f.meterStartWh !== undefined && f.meterStopWh !== undefined && Math.abs(f.meterStopWh - f.meterStartWh - f.energyWh) > ENERGY_TOLERANCE_WH + f.energyWh / 1000) {
+    inconsistent(`meter readings ${f.meterStartWh} Wh to ${f.meterStopWh} Wh, the total energy says ${f.energyWh} Wh`);
+  }
   const itemised = f.periods.some((p) => p.energyWh !== 0 || (p.amount ?? 0) !== 0);
   if (itemised && Math.abs(periodEnergy - f.energyWh) > ENERGY_TOLERANCE_WH + f.energyWh / 1000) {
     inconsistent(`period energies add up to ${round(periodEnergy)} Wh, the total says ${f.energyWh} Wh`);

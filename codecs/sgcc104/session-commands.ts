@@ -120,7 +120,8 @@ export class SgCommands {
   result(spec: RecordSpec, roles: Roles): void {
     const kind = spec.meaning === 'startResult' ? 'start' : 'stop';
     const connector = roles.connector === undefined ? undefined : connectorOf(this.io.dialect, roles.connector);
-    const wait = connector !== undefined ? this.waits.get(`${kind}:${connector}`) : [...this.waits.values()].find((w) => w.kind === kind);
+    // A record without a gun field answers the command of its kind; one naming a gun that is no connector answers none.
+    const wait = connector !== undefined ? this.waits.get(`${kind}:${connector}`) : roles.connector === undefined ? [...this.waits.values()].find((w) => w.kind === kind) : undefined;
     if (wait === undefined) {
       this.io.ctx.sink.ignored?.('unsolicited');
       this.io.once(`unsolicited:${spec.name}`, 'info', 'sgcc104 result record that no command waits for: ignored', { record: spec.name, connector });

@@ -11,8 +11,8 @@
  * An implausible record (`record-checks.ts`) is held: no `transactionRecord`, no confirmation (the
  * charger keeps it and sends it again), one `transactionRecordHeld` per serial (its resends are
  * counted as `repeat`; the serials held are remembered across the charger's connections).
- * A record without a serial, or for a gun the charger does not have, is logged and confirmed at
- * once so that the charger stops resending it.
+ * A record without a serial, or for a gun the charger does not have, cannot be billed: it is
+ * logged and counted, and not confirmed (the charger keeps it) unless it bills nothing.
  */
 import type { CommandOutcome, ConfirmRecordCommand } from '../../src/model/commands.js';
 import type { RecordHoldReason, TransactionRecordEvent } from '../../src/model/events.js';
@@ -45,19 +45,19 @@ export class SgRecords {
   record(spec: RecordSpec, rec: DecodedRecord, roles: Roles): void {
     const serial = text(roles.transactionId) ?? '';
     const connector = connectorOf(this.io.dialect, roles.connector);
+    const figures = this.figures(spec, roles);
     if (blank(serial) || connector === undefined || connector > this.io.connectorCount) {
-      this.io.ctx.sink.log(
-        'warn',
-        blank(serial) ? 'sgcc104 charge record without a serial: confirmed and dropped' : 'sgcc104 charge record for a gun the charger does not have: confirmed and dropped',
-        {
-          record: spec.name,
-          ...this.io.loggable(spec, rec.values),
-        },
-      );
-      this.sendConfirm(spec, rec.values, serial, connector ?? 1, true);
+      const why = blank(serial) ? 'without a serial' : 'for a gun the charger does not have';
+      // Confirmed, the charger would delete it: only one that bills nothing is (so that it stops resending it).
+      if (billsNothing(figures)) {
+        this.io.ctx.sink.log('warn', `sgcc104 charge record ${why} that bills nothing: confirmed and dropped`, { record: spec.name, ...this.io.loggable(spec, rec.values) });
+        this.sendConfirm(spec, rec.values, serial, connector ?? 1, true);
+        return;
+      }
+      this.io.ctx.sink.ignored?.(blank(serial) ? 'malformed' : 'unmapped_address');
+      this.io.once(`unbillable:${why}`, 'warn', `sgcc104 charge record ${why}: not billed and not confirmed (the charger keeps it)`, { record: spec.name, ...this.io.loggable(spec, rec.values) });
       return;
     }
-    const figures = this.figures(spec, roles);
     const problems = checkRecordFigures(figures, { ...(this.io.ctx.options.ratedPowerW !== undefined ? { ratedPowerW: this.io.ctx.options.ratedPowerW } : {}), currentType: this.currentType() });
     if (problems.length > 0) return this.hold(spec, connector, serial, figures, problems);
     const table = spec.endReasonFromRecordType ?? fieldWith(spec.fields, 'endReason')?.values;
@@ -180,4 +180,9 @@ export class SgRecords {
     memory.set(HELD_KEY, fresh);
     return fresh;
   }
+}
+
+/** A record of no energy and no amount: confirming it loses nothing. */
+function billsNothing(f: RecordFigures): boolean {
+  return f.energyWh === 0 && (f.amount ?? 0) === 0 && f.periods.every((p) => p.energyWh === 0 && (p.amount ?? 0) === 0);
 }

@@ -161,9 +161,10 @@ export class Sgcc104Session implements CodecSession {
       case 'confirmRecord':
         return this.records.confirm(c);
       case 'startCharging':
-        return this.commands.startCharging(c);
       case 'stopCharging':
-        return this.commands.stopCharging(c);
+        // Queued on a link that is stopping or stopped, the record would never go: said plainly instead.
+        if (['stopping', 'stopped', 'closed'].includes(this.link.state)) return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
+        return c.type === 'startCharging' ? this.commands.startCharging(c) : this.commands.stopCharging(c);
       case 'setClock':
         if (this.link.state !== 'active') return { status: 'rejected', reason: `IEC 104 link is ${this.link.state}` };
         return this.commands.setClock(c);
@@ -188,8 +189,11 @@ export class Sgcc104Session implements CodecSession {
       }
       return;
     }
-    // A family-B login carries no key: it proves nothing beyond the id it names.
-    const admitted = this.ctx.connection.admit?.(r.chargerId, { key: 'none' }) ?? true;
+    // A family-B login carries no key: it proves nothing beyond the id it names. An all-zero id names
+    // no charger (B2's concentrator, docs/protocols/state-grid-dialects.md §4): refused, not booted as one.
+    const named = !blank(r.chargerId);
+    if (!named) this.ctx.sink.log('warn', 'sgcc104 login that names no charger id (all zeros; a concentrator of several chargers is not supported): refused', { chargerId: r.chargerId });
+    const admitted = named && (this.ctx.connection.admit?.(r.chargerId, { key: 'none' }) ?? true);
     this.sendLoginAnswer(frame);
     if (!admitted) {
       this.closing = true;

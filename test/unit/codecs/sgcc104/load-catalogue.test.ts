@@ -321,6 +321,22 @@ describe('parseDialect: each class of mistake at file:line:column and JSON point
       reason: /must be secret: true/,
     },
     {
+      what: 'an energy in a unit the engine cannot turn into Wh (it would bill a wrong or no energy)',
+      from: 'unit: kWh, role: meterStop }',
+      to: 'unit: kwh, role: meterStop }',
+      pointer: '/records/10/fields/6/unit',
+      at: 'name: meterEnd',
+      reason: /unit "kwh" is not an energy unit.*Wh, kWh, MWh/,
+    },
+    {
+      what: 'an amount in a unit the engine cannot turn into fen (it would bill no amount)',
+      from: 'scale: 0.01, unit: yuan, role: amount }',
+      to: 'scale: 0.01, unit: cent, role: amount }',
+      pointer: '/records/10/fields/10/unit',
+      at: 'name: cost',
+      reason: /unit "cent" is not a money unit.*yuan, CNY, fen/,
+    },
+    {
       what: 'a seven-octet U-frame with a one-octet length',
       from: '  lengthOctets: 1\n',
       to: '  lengthOctets: 1\n  uFrameOctets: 7\n',

@@ -191,11 +191,36 @@ describe('sgcc104 session: remote start and stop', () => {
     expect(r.session.command({ type: 'startCharging', id: 's2', connector: 1 })).toMatchObject({ status: 'rejected' });
   });
 
+  it('refuses a start or stop once the link is stopping or stopped (goodbye), instead of queueing it where it never goes', async () => {
+    const r = sgRig(b3);
+    r.up();
+    void r.session.goodbye?.();
+    expect(r.session.command({ type: 'startCharging', id: 's1', connector: 1 })).toEqual({ status: 'rejected', reason: 'IEC 104 link is stopping' });
+    r.u('STOPDT_CON');
+    await Promise.resolve();
+    expect(r.session.command({ type: 'stopCharging', id: 'p1', connector: 1 })).toEqual({ status: 'rejected', reason: 'IEC 104 link is stopped' });
+    expect(r.records('remoteStart')).toEqual([]);
+    expect(r.records('remoteStop')).toEqual([]);
+  });
+
   it('refuses a connector the charger does not have and counts a result nothing waits for', () => {
     const r = sgRig(b3);
     r.up();
     expect(r.session.command({ type: 'startCharging', id: 's1', connector: 2 })).toEqual({ status: 'rejected', reason: 'no connector 2' });
     r.record('stopResult', { connector: 1, result: 1 });
     expect(r.ignored).toEqual(['unsolicited']);
+  });
+
+  it('settles no command of another connector with a result naming a gun the charger does not have', () => {
+    const r = sgRig({ ...b3, connectors: 2 }, { commandTimeoutMs: 5000 });
+    r.up();
+    expect(r.session.command({ type: 'startCharging', id: 's2', connector: 2 })).toEqual({ status: 'sent' });
+    // Gun 0 is no connector in a dialect numbering its guns from 1.
+    r.record('startResult', { connector: 0, transactionId: SERIAL, result: 1 });
+    expect(r.resultOf('s2')).toBeUndefined();
+    expect(r.eventsOf('sessionStarted')).toEqual([]);
+    expect(r.ignored).toEqual(['unsolicited']);
+    r.record('startResult', { connector: 2, transactionId: SERIAL, result: 1 });
+    expect(r.resultOf('s2')).toMatchObject({ status: 'completed' });
   });
 });

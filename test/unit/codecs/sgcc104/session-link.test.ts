@@ -10,6 +10,7 @@ import { cp56FromDate } from '../../../../src/iec104/cp56.js';
 import { SG_START, SG_ZONE, sgRig } from '../../../support/sgcc104-session.js';
 
 const b1 = loadDialect('b1');
+const b2 = loadDialect('b2');
 const b3 = loadDialect('b3');
 
 describe('sgcc104 session: login and link', () => {
@@ -39,6 +40,14 @@ describe('sgcc104 session: login and link', () => {
     r.u('STARTDT_CON');
     expect(r.events).toEqual([]);
     expect(r.frames()).toBe(2);
+  });
+
+  it('refuses a login that names no charger (an all-zero id: a concentrator), says why and reports nothing', () => {
+    const r = sgRig(b2);
+    r.login('0000000000000000', { stationId: 7 });
+    expect(r.closed).toEqual(['login of 0000000000000000 refused']);
+    expect(r.events).toEqual([]);
+    expect(r.logs.some((l) => l.level === 'warn' && /no charger id/.test(l.message))).toBe(true);
   });
 
   it('counts an APDU before the login as bad input and sends nothing', () => {

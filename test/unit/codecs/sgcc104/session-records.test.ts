@@ -194,6 +194,7 @@ describe('sgcc104 session: charge records', () => {
   it.each([
     ['ends before it starts', { startTime: END, endTime: START }, 'inconsistent'],
     ['meter stop below meter start', { meterStart: 140 }, 'inconsistent'],
+    ['meter readings that disagree with its total energy', { meterStop: 160 }, 'inconsistent'],
     ['periods that do not add up', { periods: { ...RECORD.periods, peak: { energy: 15, amount: 10 } } }, 'inconsistent'],
     ['more energy than the charger could deliver', { energy: 30, meterStop: 130, startTime: '2026-12-07T06:59:00.000Z' }, 'energy'],
   ] as const)('holds a record that %s: nothing billed, not confirmed, raised once', (_what, change, reason) => {
@@ -207,10 +208,17 @@ describe('sgcc104 session: charge records', () => {
     expect(r.ignored).toEqual(['repeat']);
   });
 
-  it('confirms at once and drops a record without a serial', () => {
+  it('does not confirm a record it cannot bill (no serial, a gun the charger does not have) while it bills something: the charger keeps it', () => {
     const r = sgRig(b3);
     r.up();
     r.record('chargeRecord', { ...RECORD, transactionId: '0' });
+    r.record('chargeRecord', { ...RECORD, connector: 2 });
+    expect(r.eventsOf('transactionRecord')).toEqual([]);
+    expect(r.records('chargeRecordConfirm')).toEqual([]);
+    expect(r.ignored).toEqual(['malformed', 'unmapped_address']);
+    // One that bills nothing loses nothing: confirmed and dropped, so that the charger stops resending it.
+    const zero = { energy: 0, amount: 0 };
+    r.record('chargeRecord', { ...RECORD, transactionId: '0', meterStop: 100, ...zero, periods: { tip: zero, peak: zero, flat: zero, valley: zero } });
     expect(r.eventsOf('transactionRecord')).toEqual([]);
     expect(r.records('chargeRecordConfirm')).toHaveLength(1);
   });
