@@ -5,10 +5,10 @@
  * accepts every card) and then sends charging data every `meterIntervalMs`, TESTFR every 30 s and
  * monitoring every 5 min, as a charging family-B charger does.
  *
- * Latency: the time each charger wrote a charging-data record, and the arrival at the sink of the
- * first TransactionEvent(Updated) of its station after it (both on `performance.timeOrigin +
- * performance.now()`, one process); the gateway runs with TxUpdatedInterval 1 s, so every
- * charging-data record becomes one Updated event, seconds before the next one is written.
+ * Latency: the time each charger wrote its last charging-data record, and the arrival at the sink
+ * of the next TransactionEvent(Updated) of its station (both on `performance.timeOrigin +
+ * performance.now()`, one process). A station sends Updated on the first measurement after its
+ * TxUpdatedInterval (1 s in the benchmark), so the record last written is the one the event carries.
  *
  * IPC: the child sends `{ sinkPort }` once listening; the parent sends `{ cmd: 'add', count, port }`
  * (answered `{ added, charging, failed }`), `{ cmd: 'window' }` (forgets the latencies so far, answered

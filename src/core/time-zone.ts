@@ -39,8 +39,36 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** UTC offset of `timeZone` at instant `ms`, in milliseconds (east positive). */
+/** Offsets already computed, per zone, by quarter hour (`QUARTER_MS`); each map is bounded. */
+const offsetCache = new Map<string, Map<number, number>>();
+const QUARTER_MS = 900_000;
+const CACHED_QUARTERS = 4096;
+
+/**
+ * UTC offset of `timeZone` at instant `ms`, in milliseconds (east positive). Asking the runtime's
+ * zone data costs microseconds and every frame time of a charger goes through here, so an offset is
+ * kept per quarter hour once it holds from the quarter's first to its last millisecond (a zone's
+ * offset never changes twice within fifteen minutes); a quarter with a change in it is asked each time.
+ */
 export function offsetMs(timeZone: string, ms: number): number {
+  let cache = offsetCache.get(timeZone);
+  if (cache === undefined) {
+    cache = new Map();
+    offsetCache.set(timeZone, cache);
+  }
+  const quarter = Math.floor(ms / QUARTER_MS);
+  const cached = cache.get(quarter);
+  if (cached !== undefined) return cached;
+  const start = quarter * QUARTER_MS;
+  const first = zoneOffsetMs(timeZone, start);
+  if (first !== zoneOffsetMs(timeZone, start + QUARTER_MS - 1)) return zoneOffsetMs(timeZone, ms);
+  if (cache.size >= CACHED_QUARTERS) cache.clear();
+  cache.set(quarter, first);
+  return first;
+}
+
+/** The runtime's answer for `offsetMs`, uncached. */
+function zoneOffsetMs(timeZone: string, ms: number): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(ms));
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));

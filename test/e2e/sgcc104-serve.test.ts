@@ -30,7 +30,7 @@ interface TxParams {
   idToken?: { idToken: string; type: string };
   transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string; chargingState?: string };
   meterValue?: { sampledValue: { value: number; context?: string; measurand?: string }[] }[];
-  customData?: { legacyTransactionId?: string; periods?: { period: string; energyWh: number }[] };
+  customData?: { legacyTransactionId?: string; amount?: number; periods?: { period: string; energyWh: number; amount?: number }[] };
 }
 
 let dir: string;
@@ -40,12 +40,21 @@ const sims: Sgcc104ChargerSimulator[] = [];
 
 /** Terminal ids: per dialect and test, unique. */
 const terminal = (d: DialectName, n: number): string => `31000000${DIALECTS.indexOf(d) + 1}00${String(n).padStart(5, '0')}`;
-const ALL = DIALECTS.flatMap((d) => [1, 2, 3].map((n) => terminal(d, n)));
+/** A fourth listener: B3 with the operator's options of the example file (a tariff, a rated power). */
+const TARIFF_ID = '3100000000990001';
+const ALL = [...DIALECTS.flatMap((d) => [1, 2, 3].map((n) => terminal(d, n))), TARIFF_ID];
 
 beforeAll(async () => {
   csms = await startCsms({ passwords: Object.fromEntries(ALL.map((id) => [id, PASSWORD])) });
   dir = mkdtempSync(join(tmpdir(), 'pilegate-sgcc104-e2e-'));
-  serve = await startSgcc104Serve({ dir, csmsUrl: csms.url, password: PASSWORD, dialects: [...DIALECTS], store: 'memory' });
+  serve = await startSgcc104Serve({
+    dir,
+    csmsUrl: csms.url,
+    password: PASSWORD,
+    dialects: [...DIALECTS, 'example-options'],
+    files: { 'example-options': join(repoRoot, 'mappings/sgcc104/example-options.yaml') },
+    store: 'memory',
+  });
 }, 40_000);
 
 afterAll(async () => {
@@ -66,12 +75,12 @@ const reading = (e: TxParams | undefined, context: string): number | undefined =
   e?.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === context && (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register')?.value;
 
 /** A charger of dialect `d` that dials its listener, boots as a station, and gets periodic values every second. */
-async function charger(d: DialectName, n: number, extra: Partial<Sgcc104SimulatorOptions> = {}): Promise<{ sim: Sgcc104ChargerSimulator; id: string; ended: SessionFigures[] }> {
-  const id = terminal(d, n);
+async function charger(d: DialectName, n: number, extra: Partial<Sgcc104SimulatorOptions> = {}, listener: string = d): Promise<{ sim: Sgcc104ChargerSimulator; id: string; ended: SessionFigures[] }> {
+  const id = extra.chargerId ?? terminal(d, n);
   const ended: SessionFigures[] = [];
   const sim = await connectSgcc104Simulator({
     host: '127.0.0.1',
-    port: serve.ports[d] ?? 0,
+    port: serve.ports[listener] ?? 0,
     dialect: loadDialect(join(repoRoot, `mappings/sgcc104/${d}.yaml`)),
     chargerId: id,
     meterIntervalMs: 400,
@@ -107,9 +116,8 @@ describe.each(DIALECTS)('family B (%s): simulator -> pilegate serve -> strict CS
     expect(auth.params).toMatchObject({ idToken: { idToken: card, type: 'ISO14443' } });
     const started = await waitTx(id, 'Started');
     expect(started.seqNo).toBe(0);
-    // The card is the transaction's where a session record names it (B2's start event, B3's charging data); B1's records never do.
-    const named = sim.dialect.records.some((r) => (r.meaning === 'sessionStart' || r.meaning === 'chargingData') && r.fields.some((f) => f.role === 'idToken'));
-    if (named) expect(started.idToken).toEqual({ idToken: card, type: 'ISO14443' });
+    // The card accepted at the charger is the transaction's, whether a session record names it (B2, B3) or not (B1).
+    expect(started.idToken).toEqual({ idToken: card, type: 'ISO14443' });
     await until(() => txEvents(id).filter((e) => e.triggerReason === 'MeterValuePeriodic').length >= 2, 'two periodic meter values', 20_000);
 
     const serial = sim.stopCharging(1, 'socLimitReached');
@@ -138,15 +146,15 @@ describe.each(DIALECTS)('family B (%s): simulator -> pilegate serve -> strict CS
     const { sim, id } = await charger(d, 2, { loseConfirms: 1, recordResendMs: 1_500 });
     expect((await sim.swipeCard(1, '6543210987654321', { timeoutMs: 20_000 })).accepted).toBe(true);
     await waitTx(id, 'Started');
-    // B1 carries the end reason as the record type, and its type 1 (unplugged) is the card request's too: `other` keeps to the record this test is about.
-    const serial = sim.stopCharging(1, d === 'b1' ? 'other' : 'evDisconnected') ?? '';
+    // B1 carries the end reason as its record type: 1 (unplugged) is the card request's record type too, told apart by length.
+    const serial = sim.stopCharging(1, 'evDisconnected') ?? '';
     await until(() => sim.outbox.confirmed.includes(serial), 'the record confirmed after its resend', 20_000);
     expect(sim.outbox.sends.get(serial)).toBe(2);
     expect(sim.outbox.confirmations).toEqual([serial, serial]);
     await new Promise((r) => setTimeout(r, 1_000));
     const ended = txEvents(id).filter((e) => e.eventType === 'Ended');
     expect(ended).toHaveLength(1);
-    expect(ended[0]?.transactionInfo.stoppedReason).toBe(d === 'b1' ? 'Other' : 'EVDisconnected');
+    expect(ended[0]?.transactionInfo.stoppedReason).toBe('EVDisconnected');
   }, 90_000);
 
   it('remote start and stop where the dialect has them (B1: the CSMS is told it cannot)', async () => {
@@ -169,4 +177,25 @@ describe.each(DIALECTS)('family B (%s): simulator -> pilegate serve -> strict CS
     await until(() => sim.outbox.confirmed.length === 1, 'the confirmation', 20_000);
     expect(sim.gun(1).charging).toBe(false);
   }, 90_000);
+});
+
+describe('family B: the billing model from the listener options', () => {
+  it('the charger asks after login, adopts the tariff the gateway downloads, and bills its session with it: the Ended carries its amounts', async () => {
+    // Below the options' rated power (7 kW), or the record would be held as implausible.
+    const { sim, id, ended: figures } = await charger('b3', 0, { chargerId: TARIFF_ID, powerW: 6_600, voltageV: 220 }, 'example-options');
+    await until(() => sim.tariff.billingModelId === '0000000000000001', 'the billing model adopted', 10_000);
+    expect(sim.tariff.prices.flat).toEqual({ energy: 0.7, service: 0.6 });
+    expect(sim.tariff.periods.map((p) => p.from)).toEqual(['00:00', '08:00', '10:00', '15:00', '18:00', '21:00']);
+    expect((await sim.swipeCard(1, '1111222233334444', { timeoutMs: 20_000 })).accepted).toBe(true);
+    await waitTx(id, 'Started');
+    await new Promise((r) => setTimeout(r, 6_000));
+    const serial = sim.stopCharging(1, 'local');
+    const ended = await waitTx(id, 'Ended');
+    const f = figures[0];
+    expect(ended.customData).toMatchObject({ legacyTransactionId: serial, amount: Math.round((f?.amountYuan ?? -1) * 100) });
+    expect(f?.amountYuan).toBeGreaterThan(0);
+    const periods = ended.customData?.periods ?? [];
+    expect(periods.reduce((s, p) => s + (p.amount ?? 0), 0)).toBe(ended.customData?.amount);
+    await until(() => sim.outbox.confirmed.includes(serial ?? ''), 'the confirmation', 20_000);
+  }, 60_000);
 });

@@ -151,7 +151,10 @@ export function valuesFrom(dialect: Dialect, spec: RecordSpec, roles: RoleValues
     }
     const v = roles[field.role];
     if (v === undefined) continue;
-    if (typeof v === 'string' && (field.values !== undefined || v in PLAIN_CODES) && (field.encoding === 'uint' || field.encoding === 'bcd')) {
+    // Digits on an integer field are its number; a word (a state, a result, a reason) its code, on an
+    // integer field without a table its plain code (0 when it has none).
+    if (typeof v === 'string' && field.encoding === 'uint' && /^\d+$/.test(v)) out[field.name] = Number(v);
+    else if (typeof v === 'string' && (field.encoding === 'uint' || (field.encoding === 'bcd' && (field.values !== undefined || v in PLAIN_CODES)))) {
       const code = codeFor(dialect, field, [v, ...(FALLBACK_WORDS[v] ?? [])], PLAIN_CODES[v] ?? 0);
       out[field.name] = field.encoding === 'bcd' ? fitDigits(field, String(code)) : code;
     } else if (typeof v === 'number') {

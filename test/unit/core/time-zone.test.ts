@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom, testSeed } from '../../support/seed.js';
 import { DEFAULT_TIME_ZONE, instantToWall, isValidTimeZone, offsetMs, wallToInstant } from '../../../src/core/time-zone.js';
 
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** The offset as the runtime states it, read afresh each time: what the cached `offsetMs` must agree with. */
+function statedOffset(timeZone: string, ms: number): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(name);
+  if (m === null) throw new Error(`no offset in ${name}`);
+  if (m[1] === undefined) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * HOUR + Number(m[3]) * MINUTE);
+}
 
 describe('time zones', () => {
   it('defaults to China Standard Time', () => {
@@ -57,6 +68,28 @@ describe('time zones', () => {
     // Every quarter hour of both change days.
     for (const day of [Date.UTC(2024, 2, 31), Date.UTC(2024, 9, 27)]) {
       for (let ms = day; ms < day + 24 * HOUR; ms += HOUR / 4) expect(roundTrip(ms)).toBe(ms);
+    }
+  });
+
+  it('keeps to the stated offset minute by minute across changes of offset (whole hour, half hour, southern summer), and at seeded instants', () => {
+    const zones: [string, number][] = [
+      ['Europe/Berlin', Date.UTC(2024, 2, 31, 0, 0)],
+      ['Europe/Berlin', Date.UTC(2024, 9, 27, 0, 0)],
+      ['America/St_Johns', Date.UTC(2024, 2, 10, 4, 0)],
+      ['Australia/Lord_Howe', Date.UTC(2024, 3, 6, 14, 0)],
+      ['Australia/Lord_Howe', Date.UTC(2024, 9, 5, 15, 0)],
+    ];
+    for (const [zone, from] of zones) {
+      for (let ms = from; ms < from + 3 * HOUR; ms += MINUTE) {
+        expect(offsetMs(zone, ms), `${zone} at ${new Date(ms).toISOString()}`).toBe(statedOffset(zone, ms));
+        expect(offsetMs(zone, ms + MINUTE - 1), `${zone} just before ${new Date(ms + MINUTE).toISOString()}`).toBe(statedOffset(zone, ms + MINUTE - 1));
+      }
+    }
+    const random = seededRandom(testSeed('time-zone offsets'));
+    for (let i = 0; i < 500; i++) {
+      const zone = zones[Math.floor(random() * zones.length)]?.[0] ?? 'UTC';
+      const ms = Math.floor(Date.UTC(2000, 0, 1) + random() * 40 * 365 * 24 * HOUR);
+      expect(offsetMs(zone, ms), `${zone} at ${new Date(ms).toISOString()}`).toBe(statedOffset(zone, ms));
     }
   });
 });
