@@ -10,7 +10,7 @@
  * octet, the ordered field list and the business meaning) and `values` tables (per dialect codes:
  * work states, end reasons, fail reasons).
  */
-import type { StopReason } from '../../src/model/events.js';
+import { STOP_REASONS } from '../../src/model/events.js';
 
 /** How a field's octets carry its value. */
 export type FieldEncoding =
@@ -275,26 +275,7 @@ export type ValuesTable = ReadonlyMap<number, string>;
  */
 export const VALUE_WORDS = {
   workState: ['available', 'preparing', 'charging', 'suspended', 'finishing', 'faulted', 'unavailable'],
-  endReason: [
-    'local',
-    'remote',
-    'evDisconnected',
-    'deAuthorized',
-    'emergencyStop',
-    'energyLimitReached',
-    'socLimitReached',
-    'timeLimitReached',
-    'costLimitReached',
-    'powerLoss',
-    'reboot',
-    'immediateReset',
-    'groundFault',
-    'overcurrentFault',
-    'powerQuality',
-    'evseFault',
-    'evFault',
-    'other',
-  ] satisfies StopReason[],
+  endReason: STOP_REASONS,
   result: ['accepted', 'rejected'],
   accepted: ['accepted', 'rejected'],
   failReason: ['Accepted', 'Blocked', 'ConcurrentTx', 'Expired', 'Invalid', 'NoCredit', 'NotAllowedTypeEVSE', 'NotAtThisLocation', 'NotAtThisTime', 'Unknown', 'default'],
