@@ -14,10 +14,6 @@
  * time over a window gives its load, heap + external after forced collections its memory, and the
  * child the latencies of the window. Figures, not targets.
  */
-import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Dialect } from '../codecs/sgcc104/catalogue.js';
 import { loadDialect } from '../codecs/sgcc104/load-catalogue.js';
 import { RecordCodec } from '../codecs/sgcc104/records.js';
@@ -25,13 +21,13 @@ import { sgcc104Codec } from '../codecs/sgcc104/codec.js';
 import type { Sgcc104Options } from '../codecs/sgcc104/options.js';
 import { encodeLogin, linkWire, Sgcc104Framer, type WireItem } from '../codecs/sgcc104/wire.js';
 import { findPackageFile } from '../src/config/read.js';
-import { parseGatewayConfig } from '../src/gateway/config.js';
-import { Gateway } from '../src/gateway/gateway.js';
 import { valuesFrom } from '../src/simulator/sgcc104/spec.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
 import { countingContext } from './support/codec-context.js';
 import { forkSgcc104Fleet } from './support/sgcc104-fleet.js';
+import { measureCapacity, loadValue, perCoreRow, startBenchGateway, type CapacityStep } from './support/capacity.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 
 const DIALECT = 'b3';
 const TERMINAL = '3100000000010019';
@@ -149,98 +145,33 @@ export function benchSgcc104Decode(): Row[] {
   return rows;
 }
 
-/** `global.gc` when node runs with --expose-gc, else the same function obtained at run time. */
-function gcFunction(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-async function footprint(gc: () => void): Promise<{ heap: number; rss: number }> {
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await sleep(20);
-  }
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed + m.external, rss: m.rss };
-}
-
-interface Step {
-  readonly chargers: number;
-  readonly charging: number;
-  readonly failed: number;
-  readonly cpuPercent: number;
-  readonly kibPerCharger: number;
-  readonly rssMiB: number;
-  readonly stations: number;
-  readonly latencies: readonly number[];
-}
-
 const pct = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 export async function benchSgcc104Capacity(): Promise<Row[]> {
-  const gc = gcFunction();
   const fleet = await forkSgcc104Fleet({ dialect: DIALECT, meterIntervalMs: METER_INTERVAL_MS, identityPrefix: IDENTITY_PREFIX });
   let gateway: Gateway | undefined;
-  const steps: Step[] = [];
+  let steps: CapacityStep<readonly number[]>[] = [];
   try {
     const catalogue = findPackageFile(import.meta.url, `mappings/sgcc104/${DIALECT}.yaml`);
-    const config = parseGatewayConfig(
-      [
-        'listeners:',
-        `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(catalogue)} }`,
-        `csms: { url: "ws://127.0.0.1:${fleet.sinkPort}/ocpp", securityProfile: 1 }`,
-        'stations: { unknownChargers: provision }',
-        'store: memory',
-        'http: { port: 0, host: 127.0.0.1 }',
-        'log: { level: error }',
-        // Every simulated charger dials from 127.x.y.z, 40 per address.
-        'connections: { maxPerAddress: 0 }',
-      ].join('\n'),
-      '<bench>',
-      { PILEGATE_CSMS_PASSWORD: 'bench-password-0123456789' },
-    );
-    const sink = new Writable({
-      write(_chunk: Buffer, _enc, done) {
-        done();
-      },
+    gateway = await startBenchGateway({
+      listener: `codec: sgcc104, mapping: ${JSON.stringify(catalogue)}`,
+      sinkPort: fleet.sinkPort,
+      // Every simulated charger dials from 127.x.y.z, 40 per address.
+      extra: ['connections: { maxPerAddress: 0 }'],
+      configPath: '<bench>',
+      // Every charging-data record becomes one TransactionEvent(Updated), as in the gateway benchmark:
+      // the latency is per record (with the stations' default of 60 s no Updated falls in a window).
+      stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1' },
     });
-    // Every charging-data record becomes one TransactionEvent(Updated), as in the gateway benchmark:
-    // the latency is per record (with the stations' default of 60 s no Updated falls in a window).
-    gateway = new Gateway(config, { destination: sink, stationDefaults: { 'SampledDataCtrlr.TxUpdatedInterval': '1' } });
-    await gateway.start();
-    const port = gateway.ports[0] ?? 0;
-    const base = await footprint(gc);
-    let total = 0;
-    let charging = 0;
-    let failed = 0;
-    for (const target of FLEET_STEPS) {
-      const r = await fleet.add(target - total, port);
-      total = target;
-      charging += r.charging;
-      failed += r.failed;
-      if (r.firstError !== undefined) console.error(`sgcc104 bench: a charger failed: ${r.firstError}`);
-      await sleep(SETTLE_MS);
-      await fleet.window();
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await sleep(WINDOW_MS);
-      const cpu = process.cpuUsage(cpu0);
-      const seconds = (performance.now() - t0) / 1000;
-      const latencies = await fleet.latencies();
-      const mem = await footprint(gc);
-      steps.push({
-        chargers: total,
-        charging,
-        failed,
-        cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
-        kibPerCharger: (mem.heap - base.heap) / total / 1024,
-        rssMiB: mem.rss / 2 ** 20,
-        stations: gateway.stationIds.length,
-        latencies,
-      });
-    }
+    steps = await measureCapacity({
+      gateway,
+      fleet,
+      steps: FLEET_STEPS,
+      settleMs: SETTLE_MS,
+      windowMs: WINDOW_MS,
+      label: 'sgcc104',
+      window: { open: () => fleet.window(), close: () => fleet.latencies() },
+    });
   } finally {
     await gateway?.stop();
     await fleet.close();
@@ -248,24 +179,14 @@ export async function benchSgcc104Capacity(): Promise<Row[]> {
   const rows: Row[] = steps.flatMap((s) => [
     {
       name: `family-B chargers per gateway: ${s.chargers.toLocaleString('en')} charging (${DIALECT}), charging data every ${METER_INTERVAL_MS / 1000} s, each an Updated event`,
-      value:
-        `gateway CPU ${s.cpuPercent.toFixed(1)} % of one core, ${s.kibPerCharger.toFixed(1)} KiB heap+external per charger, RSS ${s.rssMiB.toFixed(0)} MiB` +
-        ` (${s.stations} stations, ${s.charging} charging${s.failed > 0 ? `, ${s.failed} failed to connect` : ''})`,
+      value: loadValue(s),
     },
     {
       name: `family-B latency, ${s.chargers.toLocaleString('en')} chargers: charging data -> TransactionEvent at the CSMS`,
-      value: `p50 ${pct(s.latencies, 0.5).toFixed(1)} ms, p99 ${pct(s.latencies, 0.99).toFixed(1)} ms, max ${(s.latencies.at(-1) ?? Number.NaN).toFixed(1)} ms (${s.latencies.length.toLocaleString('en')} charging-data records answered by an Updated in ${WINDOW_MS / 1000} s)`,
+      value: `p50 ${pct(s.extra, 0.5).toFixed(1)} ms, p99 ${pct(s.extra, 0.99).toFixed(1)} ms, max ${(s.extra.at(-1) ?? Number.NaN).toFixed(1)} ms (${s.extra.length.toLocaleString('en')} charging-data records answered by an Updated in ${WINDOW_MS / 1000} s)`,
     },
   ]);
-  const last = steps[steps.length - 1];
-  if (last !== undefined && last.cpuPercent > 0) {
-    const perCore = Math.floor(last.chargers / (last.cpuPercent / 100));
-    rows.push({
-      name: 'family-B chargers per gateway process at 100 % of one core (linear estimate from the largest step)',
-      value: `~${perCore.toLocaleString('en')} chargers (memory then ~${((perCore * last.kibPerCharger) / 1024).toFixed(0)} MiB heap+external)`,
-    });
-  }
-  return rows;
+  return [...rows, ...perCoreRow(steps, 'family-B')];
 }
 
 export async function benchSgcc104(): Promise<Row[]> {

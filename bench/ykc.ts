@@ -13,18 +13,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ykcCodec } from '../codecs/ykc/codec.js';
 import { decodeYkcFrame, encodeYkcFrame, YkcFramer, type YkcFramerItem } from '../codecs/ykc/index.js';
-import { parseGatewayConfig } from '../src/gateway/config.js';
-import { Gateway } from '../src/gateway/gateway.js';
 import { realTimeFrame } from '../src/simulator/ykc/simulator.js';
 import { fmt, measure } from './harness.js';
 import type { Row } from './iec104.js';
 import { forkYkcFleet } from './support/ykc-fleet.js';
+import { measureCapacity, loadValue, perCoreRow, plainWindow, startBenchGateway, type CapacityStep } from './support/capacity.js';
+import type { Gateway } from '../src/gateway/gateway.js';
 import { countingContext } from './support/codec-context.js';
 
 const PILE = '32010200000042';
@@ -83,89 +79,15 @@ export function benchYkcDecode(): Row[] {
   return rows;
 }
 
-/** `global.gc` when node runs with --expose-gc, else the same function obtained at run time. */
-function gcFunction(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-async function footprint(gc: () => void): Promise<{ heap: number; rss: number }> {
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await sleep(20);
-  }
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed + m.external, rss: m.rss };
-}
-
-interface Step {
-  readonly chargers: number;
-  readonly charging: number;
-  readonly failed: number;
-  readonly cpuPercent: number;
-  readonly kibPerCharger: number;
-  readonly rssMiB: number;
-  readonly stations: number;
-}
-
 export async function benchYkcCapacity(): Promise<Row[]> {
-  const gc = gcFunction();
   const fleet = await forkYkcFleet({ realTimeIntervalMs: REAL_TIME_INTERVAL_MS });
   const dir = mkdtempSync(join(tmpdir(), 'pilegate-bench-ykc-'));
   let gateway: Gateway | undefined;
-  const steps: Step[] = [];
+  let steps: CapacityStep<undefined>[] = [];
   try {
     writeFileSync(join(dir, 'ykc.yaml'), 'authorizeLocally: true\n');
-    const config = parseGatewayConfig(
-      [
-        'listeners:',
-        '  - { port: 0, host: 127.0.0.1, codec: ykc, mapping: ykc.yaml }',
-        `csms: { url: "ws://127.0.0.1:${fleet.sinkPort}/ocpp", securityProfile: 1 }`,
-        'stations: { unknownChargers: provision }',
-        'store: memory',
-        'http: { port: 0, host: 127.0.0.1 }',
-        'log: { level: error }',
-      ].join('\n'),
-      join(dir, 'pilegate.yaml'),
-      { PILEGATE_CSMS_PASSWORD: 'bench-password-0123456789' },
-    );
-    const sink = new Writable({
-      write(_chunk: Buffer, _enc, done) {
-        done();
-      },
-    });
-    gateway = new Gateway(config, { destination: sink });
-    await gateway.start();
-    const port = gateway.ports[0] ?? 0;
-    const base = await footprint(gc);
-    let total = 0;
-    let charging = 0;
-    let failed = 0;
-    for (const target of FLEET_STEPS) {
-      const r = await fleet.add(target - total, port);
-      total = target;
-      charging += r.charging;
-      failed += r.failed;
-      if (r.firstError !== undefined) console.error(`ykc bench: a charger failed: ${r.firstError}`);
-      await sleep(SETTLE_MS);
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await sleep(WINDOW_MS);
-      const cpu = process.cpuUsage(cpu0);
-      const seconds = (performance.now() - t0) / 1000;
-      const mem = await footprint(gc);
-      steps.push({
-        chargers: total,
-        charging,
-        failed,
-        cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
-        kibPerCharger: (mem.heap - base.heap) / total / 1024,
-        rssMiB: mem.rss / 2 ** 20,
-        stations: gateway.stationIds.length,
-      });
-    }
+    gateway = await startBenchGateway({ listener: 'codec: ykc, mapping: ykc.yaml', sinkPort: fleet.sinkPort, configPath: join(dir, 'pilegate.yaml') });
+    steps = await measureCapacity({ gateway, fleet, steps: FLEET_STEPS, settleMs: SETTLE_MS, windowMs: WINDOW_MS, label: 'ykc', window: plainWindow });
   } finally {
     await gateway?.stop();
     await fleet.close();
@@ -173,19 +95,9 @@ export async function benchYkcCapacity(): Promise<Row[]> {
   }
   const rows: Row[] = steps.map((s) => ({
     name: `YKC chargers per gateway: ${s.chargers.toLocaleString('en')} charging, 0x13 every ${REAL_TIME_INTERVAL_MS / 1000} s`,
-    value:
-      `gateway CPU ${s.cpuPercent.toFixed(1)} % of one core, ${s.kibPerCharger.toFixed(1)} KiB heap+external per charger, RSS ${s.rssMiB.toFixed(0)} MiB` +
-      ` (${s.stations} stations, ${s.charging} charging${s.failed > 0 ? `, ${s.failed} failed to connect` : ''})`,
+    value: loadValue(s),
   }));
-  const last = steps[steps.length - 1];
-  if (last !== undefined && last.cpuPercent > 0) {
-    const perCore = Math.floor(last.chargers / (last.cpuPercent / 100));
-    rows.push({
-      name: 'YKC chargers per gateway process at 100 % of one core (linear estimate from the largest step)',
-      value: `~${perCore.toLocaleString('en')} chargers (memory then ~${((perCore * last.kibPerCharger) / 1024).toFixed(0)} MiB heap+external)`,
-    });
-  }
-  return rows;
+  return [...rows, ...perCoreRow(steps, 'YKC')];
 }
 
 export async function benchYkc(): Promise<Row[]> {

@@ -14,11 +14,12 @@
  * (answered `{ added, charging, failed }`), `{ cmd: 'window' }` (forgets the latencies so far, answered
  * `{ ok }`), `{ cmd: 'latencies' }` (answered with the window's, sorted) and `{ cmd: 'stop' }`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
+import type { AddResult } from './capacity.js';
+import { addInBatches, forkFleetChild, loopbackAddress } from './fleet.js';
 import { startSinkCsms } from './sink-csms.js';
 
 export interface Sgcc104FleetOptions {
@@ -30,7 +31,6 @@ export interface Sgcc104FleetOptions {
 }
 
 type ToChild = { cmd: 'add'; count: number; port: number } | { cmd: 'window' } | { cmd: 'latencies' } | { cmd: 'stop' };
-export type AddResult = { added: number; charging: number; failed: number; firstError?: string };
 type FromChild = { sinkPort: number } | AddResult | { ok: true } | { latencies: number[] };
 
 export interface Sgcc104Fleet {
@@ -45,50 +45,25 @@ export interface Sgcc104Fleet {
 }
 
 /** Forks the fleet process (same loader flags as this process, so it also runs under tsx). */
-export function forkSgcc104Fleet(options: Sgcc104FleetOptions): Promise<Sgcc104Fleet> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let waiting: ((m: FromChild) => void) | undefined;
-  child.on('message', (m) => waiting?.(m as FromChild));
-  const next = (): Promise<FromChild> =>
-    new Promise((resolve, reject) => {
-      const onExit = (code: number | null): void => reject(new Error(`family-B fleet child exited with ${code}`));
-      child.once('exit', onExit);
-      waiting = (m) => {
-        child.off('exit', onExit);
-        waiting = undefined;
-        resolve(m);
-      };
-    });
-  const ask = async (m: ToChild): Promise<FromChild> => {
-    const answer = next();
-    child.send(m);
-    return answer;
+export async function forkSgcc104Fleet(options: Sgcc104FleetOptions): Promise<Sgcc104Fleet> {
+  const child = await forkFleetChild<ToChild, FromChild>(import.meta.url, options, 'family-B', { cmd: 'stop' });
+  return {
+    sinkPort: child.sinkPort,
+    async add(count, port) {
+      const m = await child.ask({ cmd: 'add', count, port });
+      if (!('added' in m)) throw new Error('unexpected answer from the family-B fleet child');
+      return m;
+    },
+    async window() {
+      await child.ask({ cmd: 'window' });
+    },
+    async latencies() {
+      const m = await child.ask({ cmd: 'latencies' });
+      if (!('latencies' in m)) throw new Error('unexpected answer from the family-B fleet child');
+      return m.latencies;
+    },
+    close: () => child.close(),
   };
-  return next().then((first) => {
-    if (!('sinkPort' in first)) throw new Error('family-B fleet child did not report its sink port');
-    return {
-      sinkPort: first.sinkPort,
-      async add(count, port) {
-        const m = await ask({ cmd: 'add', count, port });
-        if (!('added' in m)) throw new Error('unexpected answer from the family-B fleet child');
-        return m;
-      },
-      async window() {
-        await ask({ cmd: 'window' });
-      },
-      async latencies() {
-        const m = await ask({ cmd: 'latencies' });
-        if (!('latencies' in m)) throw new Error('unexpected answer from the family-B fleet child');
-        return m.latencies;
-      },
-      close: () =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', () => done());
-          child.send({ cmd: 'stop' } satisfies ToChild);
-        }),
-    };
-  });
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -118,9 +93,7 @@ async function runChild(options: Sgcc104FleetOptions): Promise<void> {
     const sim = new Sgcc104ChargerSimulator({
       host: '127.0.0.1',
       port,
-      // 40 chargers per loopback source address: real fleets dial from many addresses, and the
-      // gateway limits connections per address.
-      localAddress: `127.0.${1 + Math.floor(serial / 40 / 250)}.${2 + (Math.floor(serial / 40) % 250)}`,
+      localAddress: loopbackAddress(serial),
       dialect,
       chargerId,
       meterIntervalMs: options.meterIntervalMs,
@@ -161,17 +134,11 @@ async function runChild(options: Sgcc104FleetOptions): Promise<void> {
       process.send?.({ latencies: [...latencies].sort((a, b) => a - b) } satisfies FromChild);
       return;
     }
-    void (async () => {
-      let charging = 0;
-      let failed = 0;
-      // Batches of 100, as a fleet comes back after an outage in waves rather than all at once.
-      for (let at = 0; at < m.count; at += 100) {
-        const batch = await Promise.all(Array.from({ length: Math.min(100, m.count - at) }, () => addOne(m.port)));
-        charging += batch.filter((r) => r === 'charging').length;
-        failed += batch.filter((r) => r === 'failed').length;
-      }
-      process.send?.({ added: m.count, charging, failed, ...(firstError !== undefined ? { firstError } : {}) } satisfies FromChild);
-    })();
+    void addInBatches(
+      m.count,
+      () => addOne(m.port),
+      () => firstError,
+    ).then((r) => process.send?.(r satisfies FromChild));
   });
   process.send?.({ sinkPort: sink.port } satisfies FromChild);
 }
