@@ -4,6 +4,7 @@
  * counts; with `--json` the normalised mapping.
  */
 import type { OptionsReport } from '../codec.js';
+import { indent, table } from '../../src/core/text-table.js';
 import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
 import { DEFAULT_LINK_PARAMETERS } from '../../src/iec104/link-params.js';
 import { IEC104_ASDU_PARAMETERS } from '../../src/iec104/types.js';
@@ -143,20 +144,4 @@ function counts(names: readonly string[]): string {
   const n = new Map<string, number>();
   for (const name of names) n.set(name, (n.get(name) ?? 0) + 1);
   return [...n].map(([name, count]) => `${count} ${name}`).join(', ');
-}
-
-/** Left-aligned columns two spaces apart; the last column is not padded. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-function indent(lines: readonly string[]): string[] {
-  return lines.map((l) => `  ${l}`);
 }

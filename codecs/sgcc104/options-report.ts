@@ -4,6 +4,7 @@
  * flows the dialect covers and which it lacks (said plainly), and what no public source confirms.
  */
 import type { OptionsReport } from '../codec.js';
+import { indent, table } from '../../src/core/text-table.js';
 import { DEFAULT_TIME_ZONE } from '../../src/core/time-zone.js';
 import type { Dialect, FieldSpec, Meaning, RecordSpec } from './catalogue.js';
 import { MEANINGS } from './catalogue.js';
@@ -191,20 +192,4 @@ function optionsJson(o: Sgcc104Options): unknown {
 
 function hex(n: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
-}
-
-/** Left-aligned columns two spaces apart; the last column is not padded. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-function indent(lines: readonly string[]): string[] {
-  return lines.map((l) => `  ${l}`);
 }
