@@ -4,11 +4,9 @@
  * reported at once, each with its JSON pointer, line and column, as for point-table mappings.
  * Built-in dialects (`b1`, `b2`, `b3`) live in `mappings/sgcc104/<name>.yaml`.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, type SchemaValidator } from '../../src/config/document.js';
-import { findPackageFile, readConfigFile } from '../../src/config/read.js';
+import { invalidConfig, parseConfigText } from '../../src/config/document.js';
+import { findPackageFile, packageSchemaValidator, readConfigFile } from '../../src/config/read.js';
 import type { Dialect, FieldSpec, RecordSpec, ValuesTable } from './catalogue.js';
 import { checkDialect, type RawDialect, type RawField, type RawRecord } from './catalogue-checks.js';
 
@@ -17,14 +15,7 @@ const DIALECT_SCHEMA_PATH = 'mappings/schema/sgcc104-dialect.schema.json';
 /** The dialects shipped with pilegate, by name. */
 export const BUILT_IN_DIALECTS = ['b1', 'b2', 'b3'] as const;
 
-let validator: SchemaValidator | undefined;
-function dialectValidator(): SchemaValidator {
-  if (validator === undefined) {
-    const schema = JSON.parse(readFileSync(findPackageFile(import.meta.url, DIALECT_SCHEMA_PATH), 'utf8')) as AnySchemaObject;
-    validator = compileSchema(schema);
-  }
-  return validator;
-}
+const dialectValidator = packageSchemaValidator(import.meta.url, DIALECT_SCHEMA_PATH);
 
 /**
  * Parses and checks a catalogue. `file` names it in errors.

@@ -4,13 +4,10 @@
  * dialect catalogue itself (it has `records:`), whose operator options then take their defaults.
  * Every problem is a ConfigError naming the file, the line and the JSON pointer.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../../src/config/document.js';
+import { invalidConfig, type PointerIssue } from '../../src/config/document.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { findPackageFile } from '../../src/config/read.js';
+import { packageSchemaValidator, readOptionsDocument } from '../../src/config/read.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../../src/core/time-zone.js';
 import type { Dialect, FieldSpec } from './catalogue.js';
 import { dialectFile, isBuiltInDialect, loadDialect, parseDialect } from './load-catalogue.js';
@@ -21,14 +18,7 @@ const OPTIONS_SCHEMA_PATH = 'mappings/schema/sgcc104-options.schema.json';
 /** How long a command waits for the charger's result record when the options do not say, seconds. */
 export const DEFAULT_COMMAND_TIMEOUT_S = 8;
 
-let validator: SchemaValidator | undefined;
-function optionsValidator(): SchemaValidator {
-  if (validator === undefined) {
-    const schema = JSON.parse(readFileSync(findPackageFile(import.meta.url, OPTIONS_SCHEMA_PATH), 'utf8')) as AnySchemaObject;
-    validator = compileSchema(schema);
-  }
-  return validator;
-}
+const optionsValidator = packageSchemaValidator(import.meta.url, OPTIONS_SCHEMA_PATH);
 
 interface RawOptions {
   readonly dialect: string;
@@ -45,18 +35,7 @@ interface RawOptions {
  *   a bad catalogue is reported in the catalogue's own file.
  */
 export async function loadSgcc104Options(source: { readonly file?: string; readonly value?: unknown }): Promise<Sgcc104Options> {
-  let doc: ConfigDocument;
-  let text: string | undefined;
-  if (source.file !== undefined) {
-    try {
-      text = await readFile(source.file, 'utf8');
-    } catch (e) {
-      throw new ConfigError('CONFIG_READ', source.file, [{ pointer: '', reason: e instanceof Error ? e.message : String(e) }]);
-    }
-    doc = parseConfigText(text, source.file);
-  } else {
-    doc = { file: '<sgcc104 options>', value: source.value ?? {}, locate: () => undefined };
-  }
+  const { doc, text } = await readOptionsDocument(source, '<sgcc104 options>');
   const value = doc.value;
   if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'records')) {
     // A catalogue named directly: the operator's options take their defaults.

@@ -5,13 +5,10 @@
  * 3DES keys (`encryption.key`, `encryption.keys.<pile>`) are `${ENV_NAME}` references resolved from
  * the environment here; no message ever quotes a key's value.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, type ConfigDocument, type SchemaValidator } from '../../src/config/document.js';
-import { ConfigError } from '../../src/config/errors.js';
-import { findPackageFile } from '../../src/config/read.js';
+import { invalidConfig, type ConfigDocument } from '../../src/config/document.js';
+import { packageSchemaValidator, readOptionsDocument } from '../../src/config/read.js';
 import { isValidTimeZone } from '../../src/core/time-zone.js';
 import { YkcEncryption, YkcKey, type YkcCipherParams } from './cipher.js';
 import type { YkcOptions } from './session-support.js';
@@ -19,14 +16,7 @@ import { loadStopReasonMap, parseStopReasonMap, YkcStopReasonMapError, type YkcS
 
 const YKC_OPTIONS_SCHEMA_PATH = 'mappings/schema/ykc-options.schema.json';
 
-let validator: SchemaValidator | undefined;
-function optionsValidator(): SchemaValidator {
-  if (validator === undefined) {
-    const schema = JSON.parse(readFileSync(findPackageFile(import.meta.url, YKC_OPTIONS_SCHEMA_PATH), 'utf8')) as AnySchemaObject;
-    validator = compileSchema(schema);
-  }
-  return validator;
-}
+const optionsValidator = packageSchemaValidator(import.meta.url, YKC_OPTIONS_SCHEMA_PATH);
 
 interface RawEncryption extends YkcCipherParams {
   readonly key?: string;
@@ -43,18 +33,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * @throws ConfigError (`CONFIG_READ`, `CONFIG_SYNTAX`, `CONFIG_INVALID`) with file, line and pointer.
  */
 export async function loadYkcOptions(source: { readonly file?: string; readonly value?: unknown }, env: Env = process.env): Promise<YkcOptions> {
-  let doc: ConfigDocument;
-  if (source.file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(source.file, 'utf8');
-    } catch (e) {
-      throw new ConfigError('CONFIG_READ', source.file, [{ pointer: '', reason: e instanceof Error ? e.message : String(e) }]);
-    }
-    doc = parseConfigText(text, source.file);
-  } else {
-    doc = { file: '<ykc options>', value: source.value ?? {}, locate: () => undefined };
-  }
+  const { doc } = await readOptionsDocument(source, '<ykc options>');
   const value = doc.value ?? {};
   const issues = optionsValidator()(value);
   const zone = (value as { timeZone?: string }).timeZone;

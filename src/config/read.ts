@@ -3,8 +3,11 @@
  * file as text, and finding the package's own data files (`mappings/schema/...`) from source or dist.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AnySchemaObject } from 'ajv';
+import { compileSchema, parseConfigText, type ConfigDocument, type SchemaValidator } from './document.js';
 import { ConfigError } from './errors.js';
 
 /** Larger files are refused unread: a config or mapping is kilobytes, never megabytes. */
@@ -48,6 +51,34 @@ export function findPackageFile(fromUrl: string | URL, relative: string): string
     if (dirname(dir) === dir) break;
   }
   throw new Error(`${relative} not found in ${start} or any parent directory; is the package installed completely?`);
+}
+
+/** The validator of the package's JSON Schema at `schemaPath` (found from `fromUrl`), compiled on first use. */
+export function packageSchemaValidator(fromUrl: string | URL, schemaPath: string): () => SchemaValidator {
+  let validator: SchemaValidator | undefined;
+  return () => {
+    if (validator === undefined) {
+      const schema = JSON.parse(readFileSync(findPackageFile(fromUrl, schemaPath), 'utf8')) as AnySchemaObject;
+      validator = compileSchema(schema);
+    }
+    return validator;
+  };
+}
+
+/**
+ * A codec's options as a document: `file` read and parsed (its text kept), else `value` (an object
+ * from code; `{}` when absent) named `label` in errors.
+ * @throws ConfigError `CONFIG_READ` when the file cannot be read, `CONFIG_SYNTAX` when it does not parse.
+ */
+export async function readOptionsDocument(source: { readonly file?: string; readonly value?: unknown }, label: string): Promise<{ doc: ConfigDocument; text?: string }> {
+  if (source.file === undefined) return { doc: { file: label, value: source.value ?? {}, locate: () => undefined } };
+  let text: string;
+  try {
+    text = await readFile(source.file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('CONFIG_READ', source.file, [{ pointer: '', reason: e instanceof Error ? e.message : String(e) }]);
+  }
+  return { doc: parseConfigText(text, source.file), text };
 }
 
 function describeFsError(e: unknown): string {
