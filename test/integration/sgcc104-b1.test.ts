@@ -5,10 +5,10 @@
  * CSMS. B1 has no remote start (RequestStartTransaction is answered Rejected, NotSupported) and no
  * stop result: a RequestStopTransaction is Accepted once the charger is seen stopping.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { TI } from '../../src/iec104/constants.js';
-import { fastMeterValues, simulatedCardSession, repoFile, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import { ago, fastMeterValues, repoFile, sgGatewayEachTest, simulatedCardSession } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
 
@@ -17,22 +17,13 @@ const ID = '8401011011112213';
 const CARD = '1000200030004000';
 const SERIAL = `${ID}2612071600030001`;
 
-let rig: SgGateway | undefined;
-
-afterEach(async () => {
-  const failures = rig?.csms.strictFailures ?? [];
-  await rig?.close();
-  rig = undefined;
-  expect(failures).toEqual([]);
-});
-
-const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+const gateways = sgGatewayEachTest();
 /** The interrogation answer: the gun idle. */
 const idle = (c: SgCharger): void => c.send('monitoring', { workState: 2, plugged: 0, energyRegister: 200 });
 
 describe('a B1 charger through the gateway', () => {
   it('boots, is interrogated, starts by card, reports meter values, stops on request and bills its record once', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'));
     const c = await rig.charger(b1, ID, idle);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
@@ -58,7 +49,7 @@ describe('a B1 charger through the gateway', () => {
     // Periodic values are due a TxUpdatedInterval (1 s) after the start.
     await new Promise((r) => setTimeout(r, 1100));
     c.send('monitoring', { workState: 3, plugged: 1, voltage: 220, current: 16, energyRegister: 200.4, transactionId: SERIAL });
-    await until(() => rig?.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('200400')) === true, 'meter values');
+    await until(() => rig.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('200400')) === true, 'meter values');
 
     const txId = (started['transactionInfo'] as { transactionId: string }).transactionId;
     const stopping = client.call('RequestStopTransaction', { transactionId: txId });
@@ -87,7 +78,7 @@ describe('a B1 charger through the gateway', () => {
   }, 40_000);
 
   it('bills a card session whose record carries an all-zero serial once, as a whole transaction, and confirms it (zeroSerial: derive)', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'));
     const c = await rig.charger(b1, ID, idle);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
@@ -111,7 +102,7 @@ describe('a B1 charger through the gateway', () => {
   }, 30_000);
 
   it('answers a refused card with the dialect fail reason', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'), { csms: { authorize: () => 'Blocked' } });
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'), { csms: { authorize: () => 'Blocked' } });
     const c = await rig.charger(b1, ID, idle);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
@@ -120,7 +111,7 @@ describe('a B1 charger through the gateway', () => {
   }, 20_000);
 
   it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'));
     const sim = await rig.simulator(b1, '8401011011112299');
     const { started, ended } = await simulatedCardSession(rig, sim, '1000200030009999', 'socLimitReached');
     expect(started).toMatchObject({ idToken: { idToken: '1000200030009999', type: 'ISO14443' } });
@@ -129,7 +120,7 @@ describe('a B1 charger through the gateway', () => {
   }, 30_000);
 
   it('answers the login of a charger it does not serve, then closes, and the CSMS hears nothing of it', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'), { stations: '{}' });
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'), { stations: '{}' });
     const c = await rig.charger(b1, ID);
     c.login();
     await until(() => c.closed, 'the gateway to close the connection');

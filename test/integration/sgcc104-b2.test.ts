@@ -5,10 +5,10 @@
  * strict mode as CSMS. Its card sessions start with a start-charging event (record 42), answered;
  * its remote start result carries no serial: the start event that follows is the remote start's.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { sum16 } from '../../codecs/sgcc104/wire.js';
-import { repoFile, simulatedCardSession, startSgGateway, type SgGateway } from '../support/sgcc104-gateway.js';
+import { ago, repoFile, sgGatewayEachTest, simulatedCardSession } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
 
@@ -16,16 +16,7 @@ const b2 = loadDialect('b2');
 const ID = '1000000000000001';
 const CARD = '6666777788889999';
 
-let rig: SgGateway | undefined;
-
-afterEach(async () => {
-  const failures = rig?.csms.strictFailures ?? [];
-  await rig?.close();
-  rig = undefined;
-  expect(failures).toEqual([]);
-});
-
-const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+const gateways = sgGatewayEachTest();
 const idle = (c: SgCharger): void => c.send('monitoring', { connector: 1, plugged: 0, workState: 2, energyRegister: 50 });
 
 function record(serial: string, endReason: number) {
@@ -46,7 +37,7 @@ function record(serial: string, endReason: number) {
 
 describe('a B2 charger through the gateway', () => {
   it('card session by start event: Authorize, answer, Started with the card, Ended with the record, every I-frame with its checksum', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b2.yaml'));
     const c = await rig.charger(b2, ID, idle);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');
@@ -81,7 +72,7 @@ describe('a B2 charger through the gateway', () => {
   }, 30_000);
 
   it('remote start (its start event carries the serial) and remote stop, each answered by the charger result', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b2.yaml'));
     const c = await rig.charger(b2, ID, idle);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
@@ -110,7 +101,7 @@ describe('a B2 charger through the gateway', () => {
   }, 30_000);
 
   it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
-    rig = await startSgGateway(repoFile('mappings/sgcc104/b2.yaml'));
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b2.yaml'));
     const sim = await rig.simulator(b2, '1000000000000002');
     const { started, ended } = await simulatedCardSession(rig, sim, '6666777788880000', 'remote');
     expect(started).toMatchObject({ idToken: { idToken: '6666777788880000', type: 'ISO14443' } });

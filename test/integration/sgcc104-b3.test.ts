@@ -3,9 +3,9 @@
  * (two-octet lengths, seven-octet U-frames, digit-reversed ids), the real gateway with a
  * `codec: sgcc104` listener whose options name `dialect: b3`, and ocpp-rpc in strict mode as CSMS.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
-import { fastMeterValues, simulatedCardSession, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
+import { ago, fastMeterValues, sgGatewayEachTest, simulatedCardSession, tempFile } from '../support/sgcc104-gateway.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { until } from '../support/station.js';
@@ -30,19 +30,7 @@ tariff:
     - { from: '22:00', slot: valley }
 `;
 
-let rig: SgGateway | undefined;
-/** What a test started beside the gateway, closed after it. */
-const after: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  const failures = rig?.csms.strictFailures ?? [];
-  await rig?.close();
-  rig = undefined;
-  for (const f of after.splice(0)) await f();
-  expect(failures).toEqual([]);
-});
-
-const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+const gateways = sgGatewayEachTest();
 
 /** A plausible B3 charge record of the session `serial`: 0.6 kWh in 10 minutes, its periods adding up. */
 function chargeRecord(serial: string, endReason: number) {
@@ -63,7 +51,7 @@ function chargeRecord(serial: string, endReason: number) {
 
 describe('a B3 charger through the gateway', () => {
   it('boots from its login; card start, meter values, charge record -> Ended with periods, confirmed once queued and again when resent', async () => {
-    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const rig = await gateways.start(tempFile('b3-options.yaml', OPTIONS));
     const c = await rig.charger(b3, ID);
     await c.up();
     expect(c.loginAnswers[0]?.subarray(13, 21).toString('hex')).toBe('1900010000000031');
@@ -92,7 +80,7 @@ describe('a B3 charger through the gateway', () => {
     expect(started).toMatchObject({ evse: { id: 1 }, idToken: { idToken: CARD }, transactionInfo: { chargingState: 'Charging' } });
     c.send('chargingData', { connector: 1, transactionId: serial, idToken: CARD, startTime: ago(600), energy: 0.5, meterStart: 100, meterStop: 100.5 });
     await until(
-      () => rig?.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('100500')) === true,
+      () => rig.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('100500')) === true,
       'an Updated event with the 100.5 kWh register',
     );
 
@@ -122,7 +110,7 @@ describe('a B3 charger through the gateway', () => {
   }, 40_000);
 
   it('remote start and stop: answered with what the charger did (its result records)', async () => {
-    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const rig = await gateways.start(tempFile('b3-options.yaml', OPTIONS));
     const c = await rig.charger(b3, ID);
     await c.up();
     c.send('monitoring', { connector: 1, plugged: 1, workState: 2, energyRegister: 100 });
@@ -162,7 +150,7 @@ describe('a B3 charger through the gateway', () => {
   }, 40_000);
 
   it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
-    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const rig = await gateways.start(tempFile('b3-options.yaml', OPTIONS));
     const sim = await rig.simulator(b3, '3100000000010020');
     const { started, ended } = await simulatedCardSession(rig, sim, '1234567890123457', 'evDisconnected');
     expect(started).toMatchObject({ idToken: { idToken: '1234567890123457', type: 'ISO14443' } });
@@ -173,12 +161,12 @@ describe('a B3 charger through the gateway', () => {
   it('confirms a charge record only once its Ended event is in the durable queue (Redis)', async () => {
     const redis = await startRedisServer();
     const store = new RedisStore(redis.url);
-    after.push(
+    gateways.after(
       () => store.close(),
       () => redis.dispose(),
     );
     // The CSMS answers TransactionEvents late: the Ended stays queued while the confirmation goes out.
-    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS), { store: `{ redis: ${JSON.stringify(redis.url)} }`, csms: { replyDelayMs: { TransactionEvent: 1_500 } } });
+    const rig = await gateways.start(tempFile('b3-options.yaml', OPTIONS), { store: `{ redis: ${JSON.stringify(redis.url)} }`, csms: { replyDelayMs: { TransactionEvent: 1_500 } } });
     const queuedAtConfirm: Promise<string[]>[] = [];
     const c = await rig.charger(b3, ID, undefined, (r) => {
       if (r.spec.name === 'chargeRecordConfirm') queuedAtConfirm.push(store.peek(ID, 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
@@ -195,7 +183,7 @@ describe('a B3 charger through the gateway', () => {
   }, 40_000);
 
   it('counts unknown and unreadable records as ignored (metrics), never as bad frames, and stays connected', async () => {
-    rig = await startSgGateway(tempFile('b3-options.yaml', OPTIONS));
+    const rig = await gateways.start(tempFile('b3-options.yaml', OPTIONS));
     const c = await rig.charger(b3, ID);
     await c.up();
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'BootNotification');

@@ -6,11 +6,11 @@
  * COT and common address), its login, its type identifications and record numbers, the order of
  * its fields, its units (Wh, fen, big-endian integers) and its gun numbering (gun 0 = connector 1).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { TI } from '../../src/iec104/constants.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
-import { fastMeterValues, simulatedCardSession, startSgGateway, tempFile, type SgGateway } from '../support/sgcc104-gateway.js';
+import { ago, fastMeterValues, sgGatewayEachTest, simulatedCardSession, tempFile } from '../support/sgcc104-gateway.js';
 import { until } from '../support/station.js';
 
 const CATALOGUE = `kind: sgcc104-dialect
@@ -191,16 +191,7 @@ const q4 = parseDialect(CATALOGUE, 'q4.yaml');
 const ID = '202612070004';
 const CARD = '4433221100';
 
-let rig: SgGateway | undefined;
-
-afterEach(async () => {
-  const failures = rig?.csms.strictFailures ?? [];
-  await rig?.close();
-  rig = undefined;
-  expect(failures).toEqual([]);
-});
-
-const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+const gateways = sgGatewayEachTest();
 /** The interrogation answer: both guns idle. */
 const idle = (c: SgCharger): void => {
   c.send('status', { connector: 0, workState: 0, plugged: 0, energyRegister: 10_000, voltage: 230 });
@@ -209,7 +200,7 @@ const idle = (c: SgCharger): void => {
 
 describe('a made-up fourth dialect, written only as YAML, through the gateway', () => {
   it('runs a card session and a remote session end to end: boot, Authorize, Started, meter values, stops, Ended with periods, confirmations', async () => {
-    rig = await startSgGateway(tempFile('q4.yaml', CATALOGUE));
+    const rig = await gateways.start(tempFile('q4.yaml', CATALOGUE));
     const c = await rig.charger(q4, ID, idle);
     await c.up();
     // Its own login, echoed with its patch.
@@ -232,7 +223,7 @@ describe('a made-up fourth dialect, written only as YAML, through the gateway', 
     const cardStarted = await rig.transactionEvent(ID, 'Started');
     expect(cardStarted).toMatchObject({ evse: { id: 2 }, idToken: { idToken: CARD } });
     c.send('status', { connector: 1, workState: 2, plugged: 1, energyRegister: 20_450, power: 7000, voltage: 231.5 });
-    await until(() => rig?.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('20450')) === true, 'meter values of the card session');
+    await until(() => rig.transactionEvents(ID).some((e) => e['eventType'] === 'Updated' && JSON.stringify(e['meterValue'] ?? []).includes('20450')) === true, 'meter values of the card session');
 
     // A remote start on connector 1 (gun 0): the gateway's serial in the dialect's 10-octet BCD field.
     const starting = client.call('RequestStartTransaction', { idToken: { idToken: 'APP-7', type: 'Central' }, evseId: 1, remoteStartId: 77 });
@@ -299,7 +290,7 @@ describe('a made-up fourth dialect, written only as YAML, through the gateway', 
   }, 40_000);
 
   it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
-    rig = await startSgGateway(tempFile('q4.yaml', CATALOGUE));
+    const rig = await gateways.start(tempFile('q4.yaml', CATALOGUE));
     const sim = await rig.simulator(q4, '202612070099');
     const { started, ended } = await simulatedCardSession(rig, sim, '9988776655', 'evDisconnected');
     expect(started).toMatchObject({ idToken: { idToken: '9988776655', type: 'ISO14443' } });

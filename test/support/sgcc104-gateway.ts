@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, expect } from 'vitest';
 import type { Dialect } from '../../codecs/sgcc104/catalogue.js';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
@@ -102,6 +103,34 @@ export async function startSgGateway(mapping: string, o: { readonly csms?: TestC
       await Promise.all(sims.map((s) => s.close()));
       await gateway.stop();
       await csms.close();
+    },
+  };
+}
+
+/** The ISO time `s` seconds ago (a record's start or end). */
+export const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString();
+
+/**
+ * A gateway a test: `start` as `startSgGateway`. After each test the gateway is closed, then what
+ * `after` was given in its order, and the strict CSMS must have found nothing to refuse.
+ */
+export function sgGatewayEachTest(): { start: typeof startSgGateway; after(...closers: (() => Promise<void>)[]): void } {
+  let rig: SgGateway | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    const failures = rig?.csms.strictFailures ?? [];
+    await rig?.close();
+    rig = undefined;
+    for (const f of closers.splice(0)) await f();
+    expect(failures).toEqual([]);
+  });
+  return {
+    async start(mapping, o) {
+      rig = await startSgGateway(mapping, o);
+      return rig;
+    },
+    after: (...fs) => {
+      closers.push(...fs);
     },
   };
 }
