@@ -4,14 +4,11 @@
  * gun count gives its station two EVSEs), both reaching the strict test CSMS; a B3 charger dialling
  * an iec104-points port is named in one warning and counted, and served as configured.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSgcc104Simulator, Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
 import { connectYkcSimulator } from '../../src/simulator/ykc/simulator.js';
-import { startCsms, type TestCsms } from '../support/csms.js';
-import { EXAMPLE_MAPPING, HARNESS_PASSWORD, logLines, sample } from '../support/gateway-harness.js';
+import { EXAMPLE_MAPPING, listenerGatewayEachTest, sample } from '../support/gateway-harness.js';
 import { repoFile } from '../support/sgcc104-gateway.js';
 import { until } from '../support/station.js';
 
@@ -19,37 +16,7 @@ const PILE = '32010200000077';
 const B3_ID = '3100000000010019';
 const b3 = loadDialect('b3');
 
-let csms: TestCsms | undefined;
-let gateway: Gateway | undefined;
-const closers: (() => unknown)[] = [];
-
-afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  for (const close of closers.splice(0)) await close();
-  await gateway?.stop();
-  await csms?.close();
-  gateway = undefined;
-  csms = undefined;
-  expect(failures).toEqual([]);
-});
-
-async function start(listener: string, extra: readonly string[] = []): Promise<{ port: number; lines: () => Record<string, unknown>[]; metrics: () => Promise<string> }> {
-  csms = await startCsms();
-  const text = [
-    'listeners:',
-    listener,
-    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
-    'http: { port: 0, host: 127.0.0.1 }',
-    'log: { level: debug }',
-    ...extra,
-  ].join('\n');
-  const config = parseGatewayConfig(text, '<detect-sgcc104>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
-  const { destination, lines } = logLines();
-  const g = (gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 }));
-  await g.start();
-  return { port: g.ports[0] ?? 0, lines, metrics: async () => (await fetch(`http://127.0.0.1:${g.httpPort ?? 0}/metrics`)).text() };
-}
+const { start, closers } = listenerGatewayEachTest('<detect-sgcc104>');
 
 describe('a listener with codecs [ykc, sgcc104]', () => {
   it('serves a YKC charger and a two-gun B3 charger on one port, both reaching the CSMS', async () => {
@@ -60,7 +27,7 @@ describe('a listener with codecs [ykc, sgcc104]', () => {
     closers.push(() => ykc.close());
     const sg = await connectSgcc104Simulator({ host: '127.0.0.1', port: g.port, dialect: b3, chargerId: B3_ID, connectors: 2, monitoringIntervalMs: 200 });
     closers.push(() => sg.close());
-    const c = csms as TestCsms;
+    const c = g.csms;
     await c.waitForCall((x) => x.identity === PILE && x.action === 'BootNotification', 10_000);
     await c.waitForCall((x) => x.identity === B3_ID && x.action === 'BootNotification', 10_000);
     // The login's gun count: the station has a second EVSE.
@@ -93,7 +60,7 @@ describe('a family-B charger on an iec104-points port', () => {
       if (Date.now() > end) throw new Error('timed out waiting for the connection to close');
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect((csms as TestCsms).calls.filter((x) => x.identity === B3_ID)).toEqual([]);
+    expect(g.csms.calls.filter((x) => x.identity === B3_ID)).toEqual([]);
     expect(g.lines().filter((l) => l['msg'] === warning)).toHaveLength(1);
   }, 30_000);
 });

@@ -6,49 +6,16 @@
  * charger speaking another protocol is named in one warning and counted, and served as configured.
  */
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
+import { describe, expect, it } from 'vitest';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import { connectYkcSimulator, YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
-import { startCsms, type TestCsms } from '../support/csms.js';
-import { EXAMPLE_MAPPING, HARNESS_PASSWORD, logLines, sample } from '../support/gateway-harness.js';
+import { EXAMPLE_MAPPING, listenerGatewayEachTest, sample } from '../support/gateway-harness.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
 import { until } from '../support/station.js';
 
 const PILE = '32010200000077';
 
-let csms: TestCsms | undefined;
-let gateway: Gateway | undefined;
-const closers: (() => unknown)[] = [];
-
-afterEach(async () => {
-  const failures = csms?.strictFailures ?? [];
-  for (const close of closers.splice(0)) await close();
-  await gateway?.stop();
-  await csms?.close();
-  gateway = undefined;
-  csms = undefined;
-  expect(failures).toEqual([]);
-});
-
-async function start(listener: string, extra: readonly string[] = []): Promise<{ port: number; lines: () => Record<string, unknown>[]; metrics: () => Promise<string> }> {
-  csms = await startCsms();
-  const text = [
-    'listeners:',
-    listener,
-    `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
-    'http: { port: 0, host: 127.0.0.1 }',
-    'log: { level: debug }',
-    ...extra,
-  ].join('\n');
-  const config = parseGatewayConfig(text, '<detect>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
-  const { destination, lines } = logLines();
-  const g = (gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 }));
-  await g.start();
-  return { port: g.ports[0] ?? 0, lines, metrics: async () => (await fetch(`http://127.0.0.1:${g.httpPort ?? 0}/metrics`)).text() };
-}
+const { start, closers } = listenerGatewayEachTest('<detect>');
 
 function rawSocket(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
   const socket = connect(port, '127.0.0.1');
@@ -70,7 +37,7 @@ describe('a listener with several codecs', () => {
     closers.push(() => ykc.close());
     const iec: SimulatorHandle = await connectSimulator({ host: '127.0.0.1', port: g.port, mapping: loadExampleMapping('example-dc-2gun'), commonAddress: 42, meterIntervalMs: 200 });
     closers.push(() => iec.close());
-    const c = csms as TestCsms;
+    const c = g.csms;
     await c.waitForCall((x) => x.identity === PILE && x.action === 'BootNotification', 10_000);
     await c.waitForCall((x) => x.identity === 'EXDC42' && x.action === 'BootNotification', 10_000);
     await c.waitForCall((x) => x.identity === 'EXDC42' && x.action === 'StatusNotification', 10_000);
@@ -127,7 +94,7 @@ describe('a listener with one codec', () => {
       if (Date.now() > end) throw new Error('timed out waiting for the connection to close');
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect((csms as TestCsms).calls.filter((x) => x.identity === PILE)).toEqual([]);
+    expect(g.csms.calls.filter((x) => x.identity === PILE)).toEqual([]);
     expect(g.lines().filter((l) => l['msg'] === warning)).toHaveLength(1);
   }, 30_000);
 
@@ -135,7 +102,7 @@ describe('a listener with one codec', () => {
     const g = await start(`  - { port: 0, host: 127.0.0.1, codec: ykc }`);
     const ykc = await connectYkcSimulator({ host: '127.0.0.1', port: g.port, pileCode: PILE });
     closers.push(() => ykc.close());
-    await (csms as TestCsms).waitForCall((x) => x.identity === PILE && x.action === 'BootNotification', 10_000);
+    await g.csms.waitForCall((x) => x.identity === PILE && x.action === 'BootNotification', 10_000);
     const text = await g.metrics();
     expect(text).not.toMatch(/pilegate_protocol_mismatches_total\{/);
     expect(g.lines().filter((l) => typeof l['msg'] === 'string' && / but listener /.test(l['msg']))).toEqual([]);

@@ -11,6 +11,7 @@ import { parseGatewayConfig, type GatewayConfig } from '../../src/gateway/config
 import { Gateway } from '../../src/gateway/gateway.js';
 import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec104-points/connect.js';
 import type { RPCClient } from 'ocpp-rpc';
+import { afterEach, expect } from 'vitest';
 import { buildAsdu, ControlledStation, siq, type CommandAnswerer } from './controlled-station.js';
 import { startCsms, type TestCsms, type TestCsmsOptions } from './csms.js';
 import { loadExampleMapping } from './iec104-points.js';
@@ -180,4 +181,52 @@ export async function controlledCharger(h: GatewayHarness, ca: number, commandAn
   ]);
   await h.csms.waitForCall((c) => c.identity === id && c.action === 'StatusNotification' && c.params.evseId === 2, 15_000);
   return { peer, client: await h.csms.client(id), id };
+}
+
+export interface ListenerGateway {
+  readonly port: number;
+  readonly csms: TestCsms;
+  lines(): Record<string, unknown>[];
+  /** The gateway's `/metrics` text. */
+  metrics(): Promise<string>;
+}
+
+/**
+ * A gateway a test with the listener a test gives (a YAML list item) and more config lines, the
+ * strict test CSMS, unknown chargers provisioned. After each test what was pushed on `closers` is
+ * closed, then the gateway and the CSMS, and the CSMS must have found nothing to refuse.
+ */
+export function listenerGatewayEachTest(configName: string): { start(listener: string, extra?: readonly string[]): Promise<ListenerGateway>; closers: (() => unknown)[] } {
+  let csms: TestCsms | undefined;
+  let gateway: Gateway | undefined;
+  const closers: (() => unknown)[] = [];
+  afterEach(async () => {
+    const failures = csms?.strictFailures ?? [];
+    for (const close of closers.splice(0)) await close();
+    await gateway?.stop();
+    await csms?.close();
+    gateway = undefined;
+    csms = undefined;
+    expect(failures).toEqual([]);
+  });
+  return {
+    closers,
+    async start(listener, extra = []) {
+      const c = (csms = await startCsms());
+      const text = [
+        'listeners:',
+        listener,
+        `csms: { url: ${JSON.stringify(c.url)}, securityProfile: 1 }`,
+        'stations: { unknownChargers: provision }',
+        'http: { port: 0, host: 127.0.0.1 }',
+        'log: { level: debug }',
+        ...extra,
+      ].join('\n');
+      const config = parseGatewayConfig(text, configName, { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
+      const { destination, lines } = logLines();
+      const g = (gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 }));
+      await g.start();
+      return { port: g.ports[0] ?? 0, csms: c, lines, metrics: async () => (await fetch(`http://127.0.0.1:${g.httpPort ?? 0}/metrics`)).text() };
+    },
+  };
 }
