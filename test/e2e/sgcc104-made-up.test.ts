@@ -13,25 +13,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { connectSgcc104Simulator, type Sgcc104ChargerSimulator, type SessionFigures } from '../../src/simulator/sgcc104/simulator.js';
-import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
+import { startCsms, type TestCsms } from '../support/csms.js';
 import { MADE_UP_DIALECT } from '../support/sgcc104-made-up-dialect.js';
 import { until } from '../support/station.js';
 import { expectCleanOcpp } from './fleet-support.js';
-import { startSgcc104Serve, type Sgcc104Serve } from './sgcc104-support.js';
+import { startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
 
 const PASSWORD = 'sgcc104-zz-password-0123456789';
 /** The dialect's charger id is ten ASCII characters. */
 const ID = 'ZZ00000042';
-
-interface TxParams {
-  eventType: 'Started' | 'Updated' | 'Ended';
-  seqNo: number;
-  triggerReason: string;
-  idToken?: { idToken: string; type: string };
-  transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string };
-  meterValue?: { sampledValue: { value: number; context?: string; measurand?: string }[] }[];
-  customData?: { legacyTransactionId?: string };
-}
 
 let dir: string;
 let csms: TestCsms;
@@ -70,7 +60,6 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }, 20_000);
 
-const tx = (c: StationCall): TxParams => c.params as unknown as TxParams;
 const txEvents = (): TxParams[] => csms.calls.filter((x) => x.identity === ID && x.action === 'TransactionEvent').map(tx);
 const waitTx = async (type: TxParams['eventType'], from: number): Promise<TxParams> =>
   tx(await csms.waitForCall((c) => c.identity === ID && c.action === 'TransactionEvent' && tx(c).eventType === type && csms.calls.indexOf(c) >= from, 20_000));

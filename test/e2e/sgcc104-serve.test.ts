@@ -14,24 +14,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { connectSgcc104Simulator, type Sgcc104ChargerSimulator, type Sgcc104SimulatorOptions, type SessionFigures } from '../../src/simulator/sgcc104/simulator.js';
 import { repoRoot } from '../support/cli.js';
-import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
+import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
 import { expectCleanOcpp } from './fleet-support.js';
-import { startSgcc104Serve, type Sgcc104Serve } from './sgcc104-support.js';
+import { startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
 
 const DIALECTS = ['b1', 'b2', 'b3'] as const;
 type DialectName = (typeof DIALECTS)[number];
 const PASSWORD = 'sgcc104-e2e-password-0123456789';
-
-interface TxParams {
-  eventType: 'Started' | 'Updated' | 'Ended';
-  seqNo: number;
-  triggerReason: string;
-  idToken?: { idToken: string; type: string };
-  transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string; chargingState?: string };
-  meterValue?: { sampledValue: { value: number; context?: string; measurand?: string }[] }[];
-  customData?: { legacyTransactionId?: string; amount?: number; periods?: { period: string; energyWh: number; amount?: number }[] };
-}
 
 let dir: string;
 let csms: TestCsms;
@@ -69,7 +59,6 @@ afterEach(async () => {
   expectCleanOcpp(csms);
 });
 
-const tx = (c: StationCall): TxParams => c.params as unknown as TxParams;
 const txEvents = (identity: string): TxParams[] => csms.calls.filter((x) => x.identity === identity && x.action === 'TransactionEvent').map(tx);
 const reading = (e: TxParams | undefined, context: string): number | undefined =>
   e?.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === context && (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register')?.value;

@@ -2,11 +2,26 @@
  * `pilegate serve` as a real child process with one family-B listener per dialect (the shipped
  * catalogue as its mapping), on the memory store or Redis, for the family-B e2e tests.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cli.js';
+import type { StationCall } from '../support/csms.js';
 import { until } from '../support/station.js';
+import { spawnServe } from './serve-process.js';
+
+/** What the family-B e2e tests read of a TransactionEvent. */
+export interface TxParams {
+  eventType: 'Started' | 'Updated' | 'Ended';
+  seqNo: number;
+  triggerReason: string;
+  idToken?: { idToken: string; type: string };
+  transactionInfo: { transactionId: string; remoteStartId?: number; stoppedReason?: string; chargingState?: string };
+  meterValue?: { sampledValue: { value: number; context?: string; measurand?: string }[] }[];
+  customData?: { legacyTransactionId?: string; amount?: number; periods?: { period: string; energyWh: number; amount?: number }[] };
+}
+
+/** A TransactionEvent call's params. */
+export const tx = (c: StationCall): TxParams => c.params as unknown as TxParams;
 
 export interface Sgcc104ServeOptions {
   /** Where the config file goes. */
@@ -51,47 +66,24 @@ export async function startSgcc104Serve(options: Sgcc104ServeOptions): Promise<S
       ...(options.store === 'memory' ? [] : [`fleet: { leaseTtlMs: 2000${options.instanceId !== undefined ? `, instanceId: ${options.instanceId}` : ''} }`]),
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', file], { cwd: repoRoot, env: { ...process.env, PILEGATE_CSMS_PASSWORD: options.password } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const serve = spawnServe(file, options.password);
   const ports: Record<string, number> = {};
   await until(
     () => {
       for (const d of options.dialects) {
-        const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec sgcc104 mapping \\S*${d}\\.(yaml|json)`).exec(stdout);
+        const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec sgcc104 mapping \\S*${d}\\.(yaml|json)`).exec(serve.stdout());
         if (m !== null) ports[d] = Number(m[1]);
       }
-      if (child.exitCode !== null) throw new Error(`pilegate serve exited ${child.exitCode}\n${stdout}\n${stderr}`);
+      if (serve.child.exitCode !== null) throw new Error(`pilegate serve exited ${serve.child.exitCode}\n${serve.stdout()}\n${serve.stderr()}`);
       return options.dialects.every((d) => ports[d] !== undefined);
     },
     'pilegate serve to listen',
     30_000,
   );
-  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {
     ports,
-    logs: () =>
-      stdout.split('\n').flatMap((l) => {
-        if (!l.startsWith('{')) return [];
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-    async kill9() {
-      if (!gone()) child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (gone()) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
+    logs: () => serve.lines(),
+    kill9: () => serve.kill9(),
+    stop: () => serve.stop('SIGTERM'),
   };
 }

@@ -6,16 +6,16 @@
  * the idToken and the record's amount and time-of-use figures (custom data); a record the charger sends again must produce one Ended event and two 0x40s; a CSMS
  * outage mid-session must lose nothing.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { YkcFrame, YkcFrameOf } from '../../codecs/ykc/index.js';
 import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc/simulator.js';
-import { repoRoot } from '../support/cli.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
+import { spawnServe } from './serve-process.js';
 
 const PASSWORD = 'ykc-e2e-password-0123456789';
 
@@ -45,38 +45,11 @@ const sims: YkcChargerSimulator[] = [];
 
 /** Runs `pilegate serve --config <file>` and resolves once it prints its YKC listener. */
 async function startServe(configFile: string): Promise<Serve> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile], {
-    cwd: repoRoot,
-    env: { ...process.env, PILEGATE_CSMS_PASSWORD: PASSWORD },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  await until(() => /chargers: 127\.0\.0\.1:\d+ codec ykc/.test(stdout) || child.exitCode !== null, 'pilegate serve to listen', 30_000);
-  const m = /chargers: 127\.0\.0\.1:(\d+) codec ykc/.exec(stdout);
-  if (m === null) throw new Error(`pilegate serve did not start:\n${stdout}\n${stderr}`);
-  return {
-    child,
-    port: Number(m[1]),
-    lines: () =>
-      stdout.split('\n').flatMap((l) => {
-        if (!l.startsWith('{')) return [];
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  const proc = spawnServe(configFile, PASSWORD);
+  await until(() => /chargers: 127\.0\.0\.1:\d+ codec ykc/.test(proc.stdout()) || proc.child.exitCode !== null, 'pilegate serve to listen', 30_000);
+  const m = /chargers: 127\.0\.0\.1:(\d+) codec ykc/.exec(proc.stdout());
+  if (m === null) throw new Error(`pilegate serve did not start:\n${proc.stdout()}\n${proc.stderr()}`);
+  return { child: proc.child, port: Number(m[1]), lines: () => proc.lines(), stop: () => proc.stop('SIGINT') };
 }
 
 beforeAll(async () => {
