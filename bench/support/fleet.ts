@@ -4,7 +4,7 @@
  * the loopback address a charger dials from and adding chargers in batches.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddResult } from './capacity.js';
 
 export interface FleetChild<ToChild, FromChild> {
@@ -68,4 +68,14 @@ export async function addInBatches(count: number, addOne: () => Promise<'chargin
   }
   const error = firstError();
   return { added: count, charging, failed, ...(error !== undefined ? { firstError: error } : {}) };
+}
+
+/** Adds `count` chargers (`addInBatches`) and sends the parent the result. */
+export function addAndAnswer(count: number, addOne: () => Promise<'charging' | 'connected' | 'failed'>, firstError: () => string | undefined): void {
+  void addInBatches(count, addOne, firstError).then((r) => process.send?.(r));
+}
+
+/** Runs `run` with the options the parent passed when the module at `moduleUrl` is this child process's entry point. */
+export async function asFleetChild<O>(moduleUrl: string, run: (options: O) => Promise<void>): Promise<void> {
+  if (process.send !== undefined && process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href) await run(JSON.parse(process.argv[2] ?? '{}') as O);
 }

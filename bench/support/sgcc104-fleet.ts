@@ -15,11 +15,10 @@
  * `{ ok }`), `{ cmd: 'latencies' }` (answered with the window's, sorted) and `{ cmd: 'stop' }`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
 import type { AddResult } from './capacity.js';
-import { addInBatches, forkFleetChild, loopbackAddress } from './fleet.js';
+import { addAndAnswer, asFleetChild, forkFleetChild, loopbackAddress } from './fleet.js';
 import { startSinkCsms } from './sink-csms.js';
 
 export interface Sgcc104FleetOptions {
@@ -134,16 +133,14 @@ async function runChild(options: Sgcc104FleetOptions): Promise<void> {
       process.send?.({ latencies: [...latencies].sort((a, b) => a - b) } satisfies FromChild);
       return;
     }
-    void addInBatches(
+    addAndAnswer(
       m.count,
       () => addOne(m.port),
       () => firstError,
-    ).then((r) => process.send?.(r satisfies FromChild));
+    );
   });
   process.send?.({ sinkPort: sink.port } satisfies FromChild);
 }
 
 // Child-process entry point.
-if (process.send !== undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runChild(JSON.parse(process.argv[2] ?? '{}') as Sgcc104FleetOptions);
-}
+await asFleetChild(import.meta.url, runChild);

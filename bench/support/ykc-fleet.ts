@@ -7,10 +7,9 @@
  * IPC: the child sends `{ sinkPort }` once listening; the parent sends `{ cmd: 'add', count, port }`
  * (answered `{ added, charging }`) and `{ cmd: 'stop' }`.
  */
-import { pathToFileURL } from 'node:url';
 import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import type { AddResult } from './capacity.js';
-import { addInBatches, forkFleetChild, loopbackAddress } from './fleet.js';
+import { addAndAnswer, asFleetChild, forkFleetChild, loopbackAddress } from './fleet.js';
 import { startSinkCsms } from './sink-csms.js';
 
 export interface FleetOptions {
@@ -73,16 +72,14 @@ async function runChild(options: FleetOptions): Promise<void> {
       void sink.close().then(() => process.exit(0));
       return;
     }
-    void addInBatches(
+    addAndAnswer(
       m.count,
       () => addOne(m.port),
       () => firstError,
-    ).then((r) => process.send?.(r satisfies FromChild));
+    );
   });
   process.send?.({ sinkPort: sink.port } satisfies FromChild);
 }
 
 // Child-process entry point.
-if (process.send !== undefined && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runChild(JSON.parse(process.argv[2] ?? '{}') as FleetOptions);
-}
+await asFleetChild(import.meta.url, runChild);
