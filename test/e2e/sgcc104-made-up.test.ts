@@ -17,7 +17,7 @@ import { startCsms, type TestCsms } from '../support/csms.js';
 import { MADE_UP_DIALECT } from '../support/sgcc104-made-up-dialect.js';
 import { until } from '../support/station.js';
 import { expectCleanOcpp } from './fleet-support.js';
-import { startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
+import { SIMULATOR_PACE, startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
 
 const PASSWORD = 'sgcc104-zz-password-0123456789';
 /** The dialect's charger id is ten ASCII characters. */
@@ -40,10 +40,7 @@ beforeAll(async () => {
     port: serve.ports['zz'] ?? 0,
     dialect: parseDialect(MADE_UP_DIALECT, file),
     chargerId: ID,
-    meterIntervalMs: 400,
-    recordResendMs: 30_000,
-    powerW: 36_000,
-    voltageV: 400,
+    ...SIMULATOR_PACE,
     onEvent: (e) => {
       if (e.type === 'sessionEnded') ended.push(e.figures);
     },

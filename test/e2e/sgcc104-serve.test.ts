@@ -17,7 +17,7 @@ import { repoRoot } from '../support/cli.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
 import { expectCleanOcpp } from './fleet-support.js';
-import { startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
+import { SIMULATOR_PACE, startSgcc104Serve, tx, type Sgcc104Serve, type TxParams } from './sgcc104-support.js';
 
 const DIALECTS = ['b1', 'b2', 'b3'] as const;
 type DialectName = (typeof DIALECTS)[number];
@@ -72,11 +72,7 @@ async function charger(d: DialectName, n: number, extra: Partial<Sgcc104Simulato
     port: serve.ports[listener] ?? 0,
     dialect: loadDialect(join(repoRoot, `mappings/sgcc104/${d}.yaml`)),
     chargerId: id,
-    meterIntervalMs: 400,
-    recordResendMs: 30_000,
-    // 36 kW: 10 Wh a second, whole meter steps.
-    powerW: 36_000,
-    voltageV: 400,
+    ...SIMULATOR_PACE,
     onEvent: (e) => {
       if (e.type === 'sessionEnded') ended.push(e.figures);
     },

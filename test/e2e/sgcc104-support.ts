@@ -20,6 +20,9 @@ export interface TxParams {
   customData?: { legacyTransactionId?: string; amount?: number; periods?: { period: string; energyWh: number; amount?: number }[] };
 }
 
+/** The simulator settings of the family-B e2e tests: 36 kW (10 Wh a second, whole meter steps) at 400 V, meter values every 0.4 s. */
+export const SIMULATOR_PACE = { meterIntervalMs: 400, recordResendMs: 30_000, powerW: 36_000, voltageV: 400 } as const;
+
 /** A TransactionEvent call's params. */
 export const tx = (c: StationCall): TxParams => c.params as unknown as TxParams;
 
