@@ -12,6 +12,9 @@ import { RecordCodec, valuesFor } from './records.js';
 import type { FieldValues } from './fields.js';
 import { fieldWith, gunOf } from './session-values.js';
 
+/** Kinds of problem logged once per connection, at most (`SgIo.once`). */
+const MAX_KINDS = 256;
+
 /** Values by role, for a record the gateway sends (`valuesFor` puts each on the first field with that role). */
 export type RoleValues = Partial<Record<FieldRole, number | string>>;
 
@@ -54,10 +57,17 @@ export class SgIo {
     this.event({ type: 'commandResult', commandId, status, ...(reason !== undefined ? { reason } : {}), ...(raw !== undefined ? { raw } : {}) });
   }
 
-  /** Logs `message` at `level` the first time `kind` happens on this connection, at debug level afterwards. */
+  /**
+   * Logs `message` at `level` the first time `kind` happens on this connection, at debug level
+   * afterwards. Kinds come from input (type and record octets, codes): past `MAX_KINDS` a new one
+   * is logged at debug level and not kept, so a charger cannot grow what a connection holds.
+   */
   once(kind: string, level: 'info' | 'warn', message: string, data?: Readonly<Record<string, unknown>>): void {
-    const first = !this.said.has(kind);
-    if (first) this.said.add(kind);
+    const first = !this.said.has(kind) && this.said.size < MAX_KINDS;
+    if (first) {
+      this.said.add(kind);
+      if (this.said.size === MAX_KINDS) this.ctx.sink.log('warn', `sgcc104: more than ${MAX_KINDS} kinds of problem on this connection: the others are counted, logged at debug level only`);
+    }
     this.ctx.sink.log(first ? level : 'debug', message, data);
   }
 

@@ -117,6 +117,27 @@ describe('sgcc104 session: login and link', () => {
     expect(r.closed).toEqual([]);
   });
 
+  it('logs at most 256 kinds of ignored input per connection, counting every one (a charger cannot grow what is kept per connection)', () => {
+    const r = sgRig(b3);
+    r.up();
+    let sent = 0;
+    // 112 type identifications the catalogue does not name, 4 record octets each: 448 kinds.
+    for (let ti = 0x90; ti <= 0xff; ti++) {
+      for (let record = 0; record < 4; record++) {
+        r.asdu(Buffer.from([ti, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, record, 0x01]));
+        sent += 1;
+      }
+    }
+    expect(r.ignored).toHaveLength(sent);
+    const warned = r.logs.filter((l) => l.level === 'warn');
+    const named = warned.filter((l) => l.message.includes('does not name')).length;
+    expect(named).toBeGreaterThan(200);
+    expect(named).toBeLessThanOrEqual(256);
+    expect(warned.filter((l) => l.message.includes('more than 256 kinds'))).toHaveLength(1);
+    expect(r.errors).toEqual([]);
+    expect(r.closed).toEqual([]);
+  });
+
   it('counts a short record and a bad BCD digit as malformed: logged, never a bad frame nor a disconnect', () => {
     const r = sgRig(b3);
     r.up();
