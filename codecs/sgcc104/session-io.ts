@@ -14,6 +14,12 @@ import { fieldWith, gunOf } from './session-values.js';
 
 /** Kinds of problem logged once per connection, at most (`SgIo.once`). */
 const MAX_KINDS = 256;
+/**
+ * ASDUs kept waiting in the link for a charger that does not acknowledge (its window of k full): a
+ * charger whose every record calls for an answer would otherwise grow the queue for as long as it
+ * acknowledges one frame within t1 now and then.
+ */
+const MAX_QUEUED = 256;
 
 /** Values by role, for a record the gateway sends (`valuesFor` puts each on the first field with that role). */
 export type RoleValues = Partial<Record<FieldRole, number | string>>;
@@ -27,6 +33,8 @@ export class SgIo {
   connectorCount: number;
   /** Writes an ASDU into an I-frame (the link queues it until STARTDT con and the k window allow). */
   sendAsdu: (asdu: Buffer) => boolean = () => false;
+  /** ASDUs queued in the link, not yet sent (the charger has not acknowledged enough). */
+  queued: () => number = () => 0;
   private readonly said = new Set<string>();
   private isoMs = Number.NaN;
   private iso: Timestamp = '';
@@ -106,8 +114,12 @@ export class SgIo {
     return this.send104(asdu);
   }
 
-  /** Sends an ASDU already encoded; false when the link is gone. */
+  /** Sends an ASDU already encoded; false when the link is gone or too many wait for the charger's acknowledgement. */
   send104(asdu: Buffer): boolean {
+    if (this.queued() >= MAX_QUEUED) {
+      this.once('queueFull', 'warn', `sgcc104 ASDU not sent: ${MAX_QUEUED} already wait for the charger to acknowledge what it was sent (logged once)`);
+      return false;
+    }
     try {
       return this.sendAsdu(asdu);
     } catch (e) {

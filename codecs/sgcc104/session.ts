@@ -97,6 +97,7 @@ export class Sgcc104Session implements CodecSession {
       },
     });
     this.io.sendAsdu = (asdu) => this.link.sendAsdu(asdu);
+    this.io.queued = () => this.link.queuedCount;
   }
 
   start(): void {

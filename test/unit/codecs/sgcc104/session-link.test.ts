@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
 import { COT, TI } from '../../../../src/iec104/constants.js';
 import { cp56FromDate } from '../../../../src/iec104/cp56.js';
+import { RecordCodec, valuesFor } from '../../../../codecs/sgcc104/records.js';
+import { linkWire } from '../../../../codecs/sgcc104/wire.js';
 import { SG_START, SG_ZONE, sgRig } from '../../../support/sgcc104-session.js';
 
 const b1 = loadDialect('b1');
@@ -136,6 +138,31 @@ describe('sgcc104 session: login and link', () => {
     expect(warned.filter((l) => l.message.includes('more than 256 kinds'))).toHaveLength(1);
     expect(r.errors).toEqual([]);
     expect(r.closed).toEqual([]);
+  });
+
+  it('keeps a bounded number of answers waiting for a charger that floods records and never acknowledges the gateway', () => {
+    const r = sgRig(b3);
+    r.up();
+    const wire = linkWire(b3);
+    const charger = new RecordCodec(b3, SG_ZONE, 'down');
+    const spec = charger.spec('chargingData');
+    const flood = 3000;
+    // Every record acknowledges nothing the gateway sent (N(R) 0), and each calls for a confirmation.
+    for (let ns = 0; ns < flood; ns++) {
+      const asdu = charger.encode('chargingData', valuesFor(spec, { chargerId: '3100000000010019', connector: 1, transactionId: '31000000000100192612071601000001', energy: 1 }));
+      r.bytes(wire.iFrame(ns, 0, asdu));
+    }
+    // Then it acknowledges whatever comes, until nothing more does.
+    const iFrames = (): number => r.sent.filter((x) => x.kind === 'record' || x.kind === 'standard').length;
+    for (let before = -1; before !== iFrames();) {
+      before = iFrames();
+      r.bytes(wire.sFrame(before % 32768));
+    }
+    const confirmations = r.records('chargingDataConfirm').length;
+    expect(confirmations).toBeGreaterThan(0);
+    expect(confirmations).toBeLessThan(flood / 2);
+    expect(r.logs.filter((l) => l.level === 'warn' && l.message.includes('not sent'))).toHaveLength(1);
+    expect(r.errors).toEqual([]);
   });
 
   it('counts a short record and a bad BCD digit as malformed: logged, never a bad frame nor a disconnect', () => {
