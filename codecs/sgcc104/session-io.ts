@@ -6,7 +6,7 @@
  */
 import type { CommandResultEvent, ChargerEvent, Timestamp } from '../../src/model/events.js';
 import type { SessionContext } from '../codec.js';
-import type { Dialect, FieldRole, RecordSpec } from './catalogue.js';
+import type { Dialect, FieldRole, FieldSpec, RecordSpec } from './catalogue.js';
 import type { Sgcc104Options } from './options.js';
 import { RecordCodec, valuesFor } from './records.js';
 import type { FieldValues } from './fields.js';
@@ -144,19 +144,23 @@ export class SgIo {
     return out;
   }
 
-  /** A record's values fit for a log line: secret fields left out. */
+  /** A record's values fit for a log line: secret fields left out (in groups' entries too). */
   loggable(spec: RecordSpec, values: FieldValues): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(values)) {
-      const f = spec.fields.find((x) => x.name === name);
-      if (f?.secret === true || f?.role === 'password') continue;
-      out[name] = value;
-    }
-    return out;
+    return withoutSecrets(spec.fields, values);
   }
 
   /** The field of `spec` with `role`, if any. */
   field(spec: RecordSpec, role: FieldRole): ReturnType<typeof fieldWith> {
     return fieldWith(spec.fields, role);
   }
+}
+
+function withoutSecrets(fields: readonly FieldSpec[], values: FieldValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const f = fields.find((x) => x.name === name);
+    if (f?.secret === true || f?.role === 'password') continue;
+    out[name] = f?.encoding === 'group' && Array.isArray(value) ? (value as readonly FieldValues[]).map((e) => withoutSecrets(f.fields ?? [], e)) : value;
+  }
+  return out;
 }

@@ -165,6 +165,26 @@ describe('sgcc104 session: login and link', () => {
     expect(r.errors).toEqual([]);
   });
 
+  it('never logs a secret field, even inside a group', () => {
+    const grouped = {
+      ...b3,
+      records: b3.records.map((rec) => {
+        if (rec.name !== 'cardAuthRequest') return rec;
+        const secret = rec.fields.filter((f) => f.secret === true);
+        const fields = rec.fields.flatMap((f) => (f.secret === true ? (f === secret[0] ? [{ name: 'passwords', encoding: 'group' as const, count: 1, fields: secret }] : []) : [f]));
+        return { ...rec, fields };
+      }),
+    };
+    const r = sgRig(grouped);
+    r.up();
+    r.record('cardAuthRequest', { connector: 1, idToken: '1234567890123456' }, { passwords: [{ cardPassword: 'CARDSECRET', enteredPassword: 'PINSECRET' }] });
+    expect(r.eventsOf('authorizationRequest')).toHaveLength(1);
+    const said = JSON.stringify(r.logs);
+    expect(said).toContain('cardAuthRequest');
+    expect(said).not.toContain('CARDSECRET');
+    expect(said).not.toContain('PINSECRET');
+  });
+
   it('counts a short record and a bad BCD digit as malformed: logged, never a bad frame nor a disconnect', () => {
     const r = sgRig(b3);
     r.up();
