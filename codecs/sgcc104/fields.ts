@@ -75,7 +75,9 @@ function readValue(spec: FieldSpec, b: Buffer, at: number, timeZone: string): Fi
         const o = ordered[i] as number;
         if (o >> 4 > 9 || (o & 0x0f) > 9) {
           const octet = spec.order === 'reversed' ? b.length - 1 - i : i;
-          throw new FieldStop('SGCC104_BAD_BCD', `${spec.name}: octet 0x${hex2(o)} is not two BCD digits`, at + octet);
+          // A secret's octets are never quoted (the message reaches logs and decode output).
+          const which = spec.secret === true ? `its octet ${octet + 1}` : `octet 0x${hex2(o)}`;
+          throw new FieldStop('SGCC104_BAD_BCD', `${spec.name}: ${which} is not two BCD digits`, at + octet);
         }
         digits += `${o >> 4}${o & 0x0f}`;
       }

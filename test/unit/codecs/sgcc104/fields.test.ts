@@ -53,6 +53,13 @@ describe('bcd', () => {
     expect(stopOf(() => read('19000100000000f1', reversed))).toMatchObject({ code: 'SGCC104_BAD_BCD', offset: 7 });
   });
 
+  it('names no octet of a secret field in its SGCC104_BAD_BCD stop', () => {
+    const e = stopOf(() => read('12 3a', [{ name: 'pin', encoding: 'bcd', octets: 2, secret: true }]));
+    expect(e).toMatchObject({ code: 'SGCC104_BAD_BCD', offset: 1 });
+    expect((e as Error).message).toContain('pin');
+    expect((e as Error).message).not.toMatch(/3a|0x/i);
+  });
+
   it('refuses to write what is not digits or too long', () => {
     expect(() => write(forward, { id: '12ab' })).toThrow(EncodeError);
     expect(() => write(forward, { id: '1'.repeat(17) })).toThrow(EncodeError);
