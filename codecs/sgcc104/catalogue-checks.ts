@@ -8,10 +8,9 @@
 import type { PointerIssue } from '../../src/config/document.js';
 import { pointerOf } from '../../src/config/document.js';
 import { typeInfo } from '../../src/iec104/constants.js';
-import { toCanonical, UNIT_FACTORS, type Measurand } from '../../src/model/units.js';
 import { LOGIN_ROLES, MEANINGS, VALUE_WORDS, type FieldRole, type Meaning } from './catalogue.js';
 import { linkProblems } from './session-link.js';
-import { fen } from './session-values.js';
+import { unitProblem } from './unit-checks.js';
 
 /** The largest ASDU a record may need: 253 APDU octets minus the 4 control octets. */
 export const MAX_ASDU_OCTETS = 249;
@@ -48,6 +47,7 @@ export interface RawRecord {
   readonly answer?: string;
   readonly resultIn?: string;
   readonly endReasonFromRecordType?: string;
+  readonly zeroSerial?: 'derive' | 'keep';
   readonly unconfirmed?: string;
 }
 
@@ -241,6 +241,7 @@ function checkType(d: RawDialect, r: RawRecord, at: (...rest: (string | number)[
   if (r.endReasonFromRecordType !== undefined && (r.meaning !== 'chargeRecord' || r.record === 'none')) {
     add(at('endReasonFromRecordType'), 'only a chargeRecord with record-type numbers reads its end reason from the record type');
   }
+  if (r.zeroSerial !== undefined && r.meaning !== 'chargeRecord') add(at('zeroSerial'), 'only a chargeRecord derives an id for an all-zero serial');
 }
 
 function checkRecordFields(r: RawRecord, tables: NonNullable<RawDialect['values']>, at: (...rest: (string | number)[]) => string, add: Add): void {
@@ -354,29 +355,6 @@ function checkFields(fields: readonly RawField[], roles: readonly FieldRole[], t
       else checkWords(table, role, f.values, add);
     }
   });
-}
-
-/** Roles whose figures the engine converts to a canonical unit: a unit it cannot convert would bill or report a wrong figure, or none. */
-const UNIT_ROLES: Partial<Record<FieldRole, Measurand>> = {
-  meterStart: 'energy',
-  meterStop: 'energy',
-  energy: 'energy',
-  periodEnergy: 'energy',
-  energyRegister: 'energy',
-  voltage: 'voltage',
-  current: 'current',
-  power: 'power',
-  soc: 'soc',
-};
-
-function unitProblem(f: RawField): string | undefined {
-  if (f.unit === undefined || f.role === undefined) return undefined;
-  if (f.role === 'amount' || f.role === 'periodAmount') {
-    return fen(1, f.unit) === undefined ? `unit ${JSON.stringify(f.unit)} is not a money unit the engine converts; expected one of yuan, CNY, fen` : undefined;
-  }
-  const m = UNIT_ROLES[f.role];
-  if (m === undefined || toCanonical(m, 1, f.unit) !== undefined) return undefined;
-  return `unit ${JSON.stringify(f.unit)} is not ${m === 'energy' ? 'an' : 'a'} ${m} unit the engine converts; expected one of ${Object.keys(UNIT_FACTORS[m]).join(', ')}`;
 }
 
 function checkValue(f: RawField, p: (...rest: (string | number)[]) => string, add: Add): void {

@@ -10,7 +10,7 @@
  * octet, the ordered field list and the business meaning) and `values` tables (per dialect codes:
  * work states, end reasons, fail reasons).
  */
-import type { StopReason } from '../../src/model/events.js';
+import { STOP_REASONS } from '../../src/model/events.js';
 
 /** How a field's octets carry its value. */
 export type FieldEncoding =
@@ -193,6 +193,13 @@ export interface RecordSpec {
   readonly resultIn?: string;
   /** chargeRecord: the end reason comes from the record-type octet through this values table (B1). */
   readonly endReasonFromRecordType?: string;
+  /**
+   * chargeRecord: what an all-zero transaction serial means. `keep` (default): the record cannot be
+   * billed and is not confirmed. `derive`: the engine bills it under a legacy id derived from the
+   * charger id, the connector and the record's start time (`<charger>-<connector>-<yyyyMMddHHmmss UTC>`),
+   * so that a resend is the same transaction, and confirms it with the serial the charger sent.
+   */
+  readonly zeroSerial?: 'derive' | 'keep';
   /** Why this record (its number, layout or very existence) is not settled by a public source (shown by `mapping check`); absent when confirmed. */
   readonly unconfirmed?: string;
 }
@@ -268,26 +275,7 @@ export type ValuesTable = ReadonlyMap<number, string>;
  */
 export const VALUE_WORDS = {
   workState: ['available', 'preparing', 'charging', 'suspended', 'finishing', 'faulted', 'unavailable'],
-  endReason: [
-    'local',
-    'remote',
-    'evDisconnected',
-    'deAuthorized',
-    'emergencyStop',
-    'energyLimitReached',
-    'socLimitReached',
-    'timeLimitReached',
-    'costLimitReached',
-    'powerLoss',
-    'reboot',
-    'immediateReset',
-    'groundFault',
-    'overcurrentFault',
-    'powerQuality',
-    'evseFault',
-    'evFault',
-    'other',
-  ] satisfies StopReason[],
+  endReason: STOP_REASONS,
   result: ['accepted', 'rejected'],
   accepted: ['accepted', 'rejected'],
   failReason: ['Accepted', 'Blocked', 'ConcurrentTx', 'Expired', 'Invalid', 'NoCredit', 'NotAllowedTypeEVSE', 'NotAtThisLocation', 'NotAtThisTime', 'Unknown', 'default'],

@@ -135,6 +135,17 @@ function writeLevel(w: RecordWriter, fields: readonly FieldSpec[], values: Field
   }
 }
 
+/** Why `value` cannot be written in field `spec` (its encoder's words), or undefined when it can. */
+export function unfit(spec: FieldSpec, value: number | string, timeZone: string): string | undefined {
+  try {
+    encodeValue(spec, value, timeZone);
+    return undefined;
+  } catch (e) {
+    if (e instanceof EncodeError) return e.message;
+    throw e;
+  }
+}
+
 function encodeValue(spec: FieldSpec, value: number | string | undefined, timeZone: string): Buffer {
   const n = fieldOctets(spec);
   if (value === undefined) return Buffer.alloc(n);

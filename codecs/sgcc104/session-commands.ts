@@ -16,6 +16,7 @@ import type { ChargerCommandType, CommandOutcome, SetClockCommand, StartCharging
 import type { CurrentType } from '../../src/model/events.js';
 import type { Measurand } from '../../src/model/units.js';
 import type { Dialect, RecordSpec } from './catalogue.js';
+import { unfit } from './fields.js';
 import type { Roles } from './records.js';
 import type { SgIo } from './session-io.js';
 import type { GunSeen, SgSessions } from './session-status.js';
@@ -97,9 +98,14 @@ export class SgCommands {
     const serial = digits !== undefined ? this.newSerial(digits) : undefined;
     const roles = { ...(serial !== undefined ? { transactionId: serial } : {}) };
     const id = c.idToken?.id;
-    // The token is the charger's information only: one its field cannot carry is left out.
-    const sent = (id !== undefined && this.io.send(spec, { ...roles, idToken: id }, c.connector)) || this.io.send(spec, roles, c.connector);
-    if (!sent) return { status: 'rejected', reason: `the ${spec.name} record could not be sent` };
+    const field = fieldWith(spec.fields, 'idToken');
+    // A token its field cannot carry is refused, not left out: the charger would start for nobody.
+    const unfitFor = id !== undefined && field !== undefined ? unfit(field, id, this.io.timeZone) : undefined;
+    if (unfitFor !== undefined) {
+      const octets = field?.octets === undefined ? '' : `, ${field.octets} octets`;
+      return { status: 'rejected', reason: `the token ${JSON.stringify(id)} cannot be carried by ${field?.name ?? 'idToken'} (${field?.encoding ?? ''}${octets}): ${unfitFor}` };
+    }
+    if (!this.io.send(spec, { ...roles, ...(id !== undefined ? { idToken: id } : {}) }, c.connector)) return { status: 'rejected', reason: `the ${spec.name} record could not be sent` };
     this.wait(c.id, 'start', c.connector, spec, serial);
     return { status: 'sent' };
   }

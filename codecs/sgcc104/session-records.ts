@@ -12,7 +12,10 @@
  * charger keeps it and sends it again), one `transactionRecordHeld` per serial (its resends are
  * counted as `repeat`; the serials held are remembered across the charger's connections).
  * A record without a serial, or for a gun the charger does not have, cannot be billed: it is
- * logged and counted, and not confirmed (the charger keeps it) unless it bills nothing.
+ * logged and counted, and not confirmed (the charger keeps it) unless it bills nothing. Where the
+ * catalogue says `zeroSerial: derive` (B1's card sessions carry no serial), a record whose serial
+ * is all zeros is billed under an id derived from the charger id, connector and start time (logged),
+ * so its resends are the same transaction, and is confirmed with the zeros it carried.
  */
 import type { CommandOutcome, ConfirmRecordCommand } from '../../src/model/commands.js';
 import type { RecordHoldReason, TransactionRecordEvent } from '../../src/model/events.js';
@@ -32,7 +35,7 @@ const SLOTS: readonly TariffSlot[] = ['tip', 'peak', 'flat', 'valley'];
 
 export class SgRecords {
   /** Records waiting for `confirmRecord`: serial -> the record and connector of its last copy. */
-  private readonly toConfirm = new Map<string, { readonly spec: RecordSpec; readonly values: FieldValues; readonly connector: number }>();
+  private readonly toConfirm = new Map<string, { readonly spec: RecordSpec; readonly values: FieldValues; readonly connector: number; readonly wire: string }>();
   private readonly heldHere = new Set<string>();
 
   constructor(
@@ -43,15 +46,16 @@ export class SgRecords {
   ) {}
 
   record(spec: RecordSpec, rec: DecodedRecord, roles: Roles): void {
-    const serial = text(roles.transactionId) ?? '';
+    const wire = text(roles.transactionId) ?? '';
     const connector = connectorOf(this.io.dialect, roles.connector);
     const figures = this.figures(spec, roles);
+    const serial = this.derived(spec, rec, wire, connector, figures.startedAt) ?? wire;
     if (blank(serial) || connector === undefined || connector > this.io.connectorCount) {
       const why = blank(serial) ? 'without a serial' : 'for a gun the charger does not have';
       // Confirmed, the charger would delete it: only one that bills nothing is (so that it stops resending it).
       if (billsNothing(figures)) {
         this.io.ctx.sink.log('warn', `sgcc104 charge record ${why} that bills nothing: confirmed and dropped`, { record: spec.name, ...this.io.loggable(spec, rec.values) });
-        this.sendConfirm(spec, rec.values, serial, connector ?? 1, true);
+        this.sendConfirm(spec, rec.values, wire, connector ?? 1, true);
         return;
       }
       this.io.ctx.sink.ignored?.(blank(serial) ? 'malformed' : 'unmapped_address');
@@ -81,7 +85,7 @@ export class SgRecords {
       reason: stopReason(this.io.dialect, table, rawReason),
       ...(rawReason !== undefined ? { rawReason } : {}),
     };
-    this.toConfirm.set(serial, { spec, values: rec.values, connector });
+    this.toConfirm.set(serial, { spec, values: rec.values, connector, wire });
     this.io.event(event);
     this.sessions.ended(connector, serial);
   }
@@ -92,11 +96,29 @@ export class SgRecords {
     const spec = kept?.spec ?? this.io.records('chargeRecord')[0];
     if (this.confirmSpec(spec) === undefined) return { status: 'notSupported', reason: `the ${this.io.dialect.name} dialect has no record confirmation` };
     this.toConfirm.delete(c.legacyTransactionId);
-    if (spec === undefined || !this.sendConfirm(spec, kept?.values ?? {}, c.legacyTransactionId, kept?.connector ?? c.connector, c.accepted)) {
+    if (spec === undefined || !this.sendConfirm(spec, kept?.values ?? {}, kept?.wire ?? c.legacyTransactionId, kept?.connector ?? c.connector, c.accepted)) {
       return { status: 'rejected', reason: 'the record confirmation could not be sent' };
     }
     this.io.result(c.id, 'completed');
     return { status: 'sent' };
+  }
+
+  /**
+   * The id of a record whose serial is all zeros where the catalogue derives one (`zeroSerial:
+   * derive`): `<charger id>-<connector>-<start, yyyyMMddHHmmss UTC>`, the same for every resend.
+   * Undefined (the record keeps its serial) otherwise, or when its connector or start is unknown.
+   */
+  private derived(spec: RecordSpec, rec: DecodedRecord, wire: string, connector: number | undefined, startedAt: string | undefined): string | undefined {
+    if (spec.zeroSerial !== 'derive' || !blank(wire) || connector === undefined || startedAt === undefined) return undefined;
+    const charger = this.io.chargerId ?? '';
+    if (blank(charger)) return undefined;
+    const id = `${charger}-${connector}-${startedAt.slice(0, 19).replace(/\D/g, '')}`;
+    this.io.ctx.sink.log('info', 'sgcc104 charge record with an all-zero serial: billed under a derived id (zeroSerial: derive)', {
+      record: spec.name,
+      derivedId: id,
+      ...this.io.loggable(spec, rec.values),
+    });
+    return id;
   }
 
   private confirmSpec(spec: RecordSpec | undefined): RecordSpec | undefined {

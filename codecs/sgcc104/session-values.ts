@@ -44,9 +44,14 @@ export function fen(value: number, unit: string | undefined): number | undefined
   return undefined;
 }
 
-/** A price per kWh in yuan, written in the field's unit (`yuan` or `yuan/kWh` by default, or `fen`, `fen/kWh`). */
-export function priceIn(yuan: number, unit: string | undefined): number {
-  return unit?.startsWith('fen') === true ? round(yuan * 100, 6) : round(yuan, 6);
+/** Price units a catalogue may state, per kWh: to how many of them one yuan is. */
+export const PRICE_UNITS: Readonly<Record<string, number>> = { yuan: 1, CNY: 1, 'yuan/kWh': 1, 'CNY/kWh': 1, fen: 100, 'fen/kWh': 100 };
+
+/** A price per kWh in yuan, in the field's unit (yuan when it names none); undefined for a unit not in `PRICE_UNITS`. */
+export function priceIn(yuan: number, unit: string | undefined): number | undefined {
+  const u = unit ?? 'yuan';
+  const per = Object.hasOwn(PRICE_UNITS, u) ? PRICE_UNITS[u] : undefined;
+  return per === undefined ? undefined : round(yuan * per, 9);
 }
 
 /** A measured value in the measurand's canonical unit; a field without a unit is in the canonical unit already. */

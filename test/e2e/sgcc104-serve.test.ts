@@ -160,7 +160,7 @@ describe.each(DIALECTS)('family B (%s): simulator -> pilegate serve -> strict CS
   it('remote start and stop where the dialect has them (B1: the CSMS is told it cannot)', async () => {
     const { sim, id } = await charger(d, 3);
     const client = await csms.client(id);
-    const answer = (await client.call('RequestStartTransaction', { idToken: { idToken: 'APP-USER-7', type: 'Central' }, remoteStartId: 7, evseId: 1 })) as { status: string };
+    const answer = (await client.call('RequestStartTransaction', { idToken: { idToken: '7007', type: 'Central' }, remoteStartId: 7, evseId: 1 })) as { status: string };
     if (!sim.dialect.records.some((r) => r.meaning === 'remoteStart')) {
       expect(answer.status).toBe('Rejected');
       expect(sim.gun(1).charging).toBe(false);

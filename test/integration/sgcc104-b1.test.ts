@@ -86,6 +86,30 @@ describe('a B1 charger through the gateway', () => {
     expect(JSON.stringify(rig.lines())).not.toContain('135790');
   }, 40_000);
 
+  it('bills a card session whose record carries an all-zero serial once, as a whole transaction, and confirms it (zeroSerial: derive)', async () => {
+    rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'));
+    const c = await rig.charger(b1, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    c.send('cardAuthRequest', { idToken: CARD });
+    await c.record('cardAuthResult');
+    const ZERO = '0'.repeat(32);
+    c.send('monitoring', { workState: 3, plugged: 1, energyRegister: 200, transactionId: ZERO });
+    c.send('monitoring', { workState: 4, plugged: 1, energyRegister: 200.5, transactionId: ZERO });
+    const record = { transactionId: ZERO, idToken: CARD, startTime: ago(300), endTime: ago(1), energy: 0.5, endReason: 1, periods: { flat: { energy: 0.5 } } };
+    c.send('chargeRecord', record);
+    const ended = await rig.transactionEvent(ID, 'Ended');
+    const started = await rig.transactionEvent(ID, 'Started');
+    expect(started).toMatchObject({ idToken: { idToken: CARD }, transactionInfo: { transactionId: (ended['transactionInfo'] as { transactionId: string }).transactionId } });
+    expect(ended).toMatchObject({ transactionInfo: { stoppedReason: 'EVDisconnected' }, customData: { legacyTransactionId: expect.stringMatching(new RegExp(`^${ID}-1-\\d{14}$`)) } });
+    expect((await c.record('chargeRecordConfirm')).values).toMatchObject({ transactionId: ZERO, result: 1 });
+    c.send('chargeRecord', record);
+    await c.record('chargeRecordConfirm', 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Ended')).toHaveLength(1);
+    expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Started')).toHaveLength(1);
+  }, 30_000);
+
   it('answers a refused card with the dialect fail reason', async () => {
     rig = await startSgGateway(repoFile('mappings/sgcc104/b1.yaml'), { csms: { authorize: () => 'Blocked' } });
     const c = await rig.charger(b1, ID, idle);

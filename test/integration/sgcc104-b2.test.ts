@@ -98,8 +98,8 @@ describe('a B2 charger through the gateway', () => {
 
     const refused = client.call('RequestStopTransaction', { transactionId: txId });
     await c.record('remoteStop');
-    c.send('stopResult', { connector: 1, result: 0 });
-    expect(await refused).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
+    c.send('stopResult', { connector: 1, result: 0, failReason: 5 });
+    expect(await refused).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused', additionalInfo: 'the charger refused the stop: Blocked' } });
     const stopping = client.call('RequestStopTransaction', { transactionId: txId });
     await c.record('remoteStop', 2);
     c.send('stopResult', { connector: 1, result: 1 });

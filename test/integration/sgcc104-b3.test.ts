@@ -129,14 +129,21 @@ describe('a B3 charger through the gateway', () => {
     await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
     const client = await rig.csms.client(ID);
 
+    // A token its BCD user field cannot carry: refused by the gateway, nothing sent to the charger.
+    expect(await client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 9 })).toMatchObject({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'NotSent', additionalInfo: expect.stringContaining('cannot be carried by userId') },
+    });
+    expect(c.records('remoteStart')).toEqual([]);
+
     // Refused by the charger.
-    const refused = client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 1 });
+    const refused = client.call('RequestStartTransaction', { idToken: { idToken: '2001', type: 'Central' }, evseId: 1, remoteStartId: 1 });
     await c.record('remoteStart');
     c.send('startResult', { connector: 1, result: 2 });
     expect(await refused).toMatchObject({ status: 'Rejected', statusInfo: { reasonCode: 'ChargerRefused' } });
 
     const serial = `${ID}2612071600020001`;
-    const accepted = client.call('RequestStartTransaction', { idToken: { idToken: 'APP01', type: 'Central' }, evseId: 1, remoteStartId: 2 });
+    const accepted = client.call('RequestStartTransaction', { idToken: { idToken: '2001', type: 'Central' }, evseId: 1, remoteStartId: 2 });
     await c.record('remoteStart', 2);
     c.send('startResult', { connector: 1, transactionId: serial, result: 1 });
     expect(await accepted).toMatchObject({ status: 'Accepted' });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOGIN_ROLES, MEANINGS } from '../../../../codecs/sgcc104/catalogue.js';
 import { loadDialect, parseDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
@@ -337,6 +338,14 @@ describe('parseDialect: each class of mistake at file:line:column and JSON point
       reason: /unit "cent" is not a money unit.*yuan, CNY, fen/,
     },
     {
+      what: 'zeroSerial on a record that is no charge record',
+      from: '    meaning: remoteStop\n',
+      to: '    meaning: remoteStop\n    zeroSerial: derive\n',
+      pointer: '/records/4/zeroSerial',
+      at: 'zeroSerial: derive',
+      reason: /only a chargeRecord derives an id for an all-zero serial/,
+    },
+    {
       what: 'a seven-octet U-frame with a one-octet length',
       from: '  lengthOctets: 1\n',
       to: '  lengthOctets: 1\n  uFrameOctets: 7\n',
@@ -370,6 +379,18 @@ describe('parseDialect: each class of mistake at file:line:column and JSON point
       '      - { name: verdict, encoding: uint, octets: 1, role: result, values: ok }\n      - { name: more, encoding: bytes, octets: 3 }\n  - name: sessionOpened',
     );
     expect(parseDialect(text, FILE).records.filter((r) => r.type === 0x90 && r.record !== 'none' && r.record[0] === 0x40)).toHaveLength(2);
+  });
+
+  it.each(['b2', 'b3'])('reports a %s billing-model price in a unit the engine cannot convert (it would send other prices than the tariff)', (name) => {
+    const file = `mappings/sgcc104/${name}.yaml`;
+    const text = readFileSync(join(REPO_ROOT, file), 'utf8').replace('unit: yuan, role: servicePrice }', 'unit: jiao, role: servicePrice }');
+    const e = configError(() => parseDialect(text, file));
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({
+      pointer: expect.stringMatching(/^\/records\/\d+\/fields\/\d+\/fields\/\d+\/unit$/),
+      reason: expect.stringMatching(/unit "jiao" is not a price unit.*yuan, CNY, yuan\/kWh, CNY\/kWh, fen, fen\/kWh/),
+    });
+    expect(e.issues[0]?.line).toBe(lineOf(text, 'unit: jiao'));
   });
 
   it('reads a missing built-in file as CONFIG_READ', () => {

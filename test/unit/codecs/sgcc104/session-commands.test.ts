@@ -113,19 +113,30 @@ describe('sgcc104 session: remote start and stop', () => {
     expect(r.eventsOf('sessionStarted')).toMatchObject([{ connector: 1, legacyTransactionId: SERIAL, commandId: 's1' }]);
   });
 
-  it('leaves out a token the remote start record cannot carry', () => {
+  it.each([
+    ['not digits, for a BCD field', 'APP-USER-7'],
+    ['more digits than the BCD field holds', '12345678901234567'],
+  ])('refuses a start whose token the remote start record cannot carry (%s): nothing sent', (_what, token) => {
     const r = sgRig(b3);
     r.up();
-    expect(r.session.command({ type: 'startCharging', id: 's1', connector: 1, idToken: { id: 'APP-USER-7', type: 'app' } })).toEqual({ status: 'sent' });
-    expect(r.records('remoteStart')[0]?.values['userId']).toBe('0000000000000000');
+    const outcome = r.session.command({ type: 'startCharging', id: 's1', connector: 1, idToken: { id: token, type: 'app' } });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/token .* cannot be carried by userId \(bcd, 8 octets\)/) });
+    expect(r.records('remoteStart')).toEqual([]);
+    // The start can be asked again with a token that fits.
+    expect(r.session.command({ type: 'startCharging', id: 's2', connector: 1, idToken: { id: '1234567890123456', type: 'app' } })).toEqual({ status: 'sent' });
+    expect(r.records('remoteStart')[0]?.values['userId']).toBe('1234567890123456');
   });
 
   it('rejects with the charger reason when it refuses, and times out when it stays silent', () => {
     const r = sgRig(b2, { commandTimeoutMs: 3000 });
     r.up('1000000000000001');
     r.session.command({ type: 'startCharging', id: 's1', connector: 1 });
-    r.record('startResult', { connector: 1, result: 0 }, { failReason: 7 });
-    expect(r.resultOf('s1')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: result 0' });
+    r.record('startResult', { connector: 1, result: 0, failReason: 2 });
+    expect(r.resultOf('s1')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: NoCredit', raw: 2 });
+    // A code the table does not name is still the charger's reason, as its number.
+    r.session.command({ type: 'startCharging', id: 's0', connector: 1 });
+    r.record('startResult', { connector: 1, result: 0, failReason: 77 });
+    expect(r.resultOf('s0')).toMatchObject({ status: 'rejected', reason: 'the charger refused the start: fail reason 77', raw: 77 });
     r.session.command({ type: 'startCharging', id: 's2', connector: 1 });
     expect(r.session.command({ type: 'startCharging', id: 's3', connector: 1 })).toMatchObject({ status: 'rejected' });
     r.clock.advance(2999);

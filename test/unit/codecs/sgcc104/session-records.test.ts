@@ -9,6 +9,7 @@ import type { Sgcc104Tariff } from '../../../../codecs/sgcc104/options.js';
 import { sgRig } from '../../../support/sgcc104-session.js';
 
 const b1 = loadDialect('b1');
+const b2 = loadDialect('b2');
 const b3 = loadDialect('b3');
 const SERIAL = '31000000000100192612071601000001';
 const START = '2026-12-07T06:00:00.000Z';
@@ -224,6 +225,47 @@ describe('sgcc104 session: charge records', () => {
   });
 });
 
+describe('sgcc104 session: a charge record with an all-zero serial (B1 card sessions, zeroSerial: derive)', () => {
+  const ZERO = '0'.repeat(32);
+  const { connector: _c, endReason: _e, ...rest } = RECORD;
+  const card = { ...rest, transactionId: ZERO, endReason: 1 };
+
+  it('bills it under an id derived from the charger, connector and start time, dedupes its resend to that id, and confirms it with the zero serial', () => {
+    const r = sgRig(b1);
+    r.up('8401011011112213');
+    // B1's monitoring names no order for a card session: no session is reported before the record.
+    r.record('monitoring', { workState: 3, plugged: 1, transactionId: ZERO });
+    expect(r.eventsOf('sessionStarted')).toEqual([]);
+    r.record('chargeRecord', card);
+    const id = '8401011011112213-1-20261207060000';
+    expect(r.eventsOf('transactionRecord')).toMatchObject([{ connector: 1, legacyTransactionId: id, idToken: { id: '1234567890123456' }, startedAt: START, endedAt: END, energyWh: 30000 }]);
+    expect(r.logs.some((l) => l.level === 'info' && l.message.includes('derived') && JSON.stringify(l.data).includes(id))).toBe(true);
+    expect(r.ignored).toEqual([]);
+    expect(r.session.command({ type: 'confirmRecord', id: 'k1', connector: 1, legacyTransactionId: id, accepted: true })).toEqual({ status: 'sent' });
+    expect(r.records('chargeRecordConfirm')[0]?.values).toMatchObject({ chargerId: '8401011011112213', transactionId: ZERO, result: 1 });
+    r.record('chargeRecord', card);
+    expect(r.eventsOf('transactionRecord').at(-1)).toMatchObject({ legacyTransactionId: id });
+    // Another session (another start time) is another transaction.
+    r.record('chargeRecord', { ...card, startTime: '2026-12-07T05:00:00.000Z' });
+    expect(r.eventsOf('transactionRecord').at(-1)).toMatchObject({ legacyTransactionId: '8401011011112213-1-20261207050000' });
+  });
+
+  it('keeps the record unbilled and unconfirmed where the catalogue keeps zero serials (the default), or the start time cannot be read', () => {
+    const keep = { ...b1, records: b1.records.map((s) => (s.name === 'chargeRecord' ? { ...s, zeroSerial: 'keep' as const } : s)) };
+    for (const [dialect, record] of [
+      [keep, card],
+      [b1, { ...card, startTime: undefined }],
+    ] as const) {
+      const r = sgRig(dialect);
+      r.up('8401011011112213');
+      r.record('chargeRecord', record);
+      expect(r.eventsOf('transactionRecord')).toEqual([]);
+      expect(r.records('chargeRecordConfirm')).toEqual([]);
+      expect(r.ignored).toEqual(['malformed']);
+    }
+  });
+});
+
 describe('sgcc104 session: billing model', () => {
   const tariff: Sgcc104Tariff = {
     billingModelId: '20261207',
@@ -264,6 +306,47 @@ describe('sgcc104 session: billing model', () => {
       { start: '1200', slot: 2 },
       { start: '1800', slot: 2 },
     ]);
+  });
+
+  it.each([
+    ['b2', b2, 'servicePrice'],
+    ['b3', b3, 'serviceFee'],
+  ] as const)('sends the tariff prices so that the %s charger decodes them exactly', (_name, dialect, service) => {
+    const exact: Sgcc104Tariff = {
+      ...tariff,
+      prices: { tip: { energy: 1.23456, service: 0.80001 }, peak: { energy: 1.1, service: 0.7 }, flat: { energy: 0.57891, service: 0.00003 }, valley: { energy: 0.29999, service: 42949.67295 } },
+      periods: (['tip', 'peak', 'flat', 'valley'] as const).map((slot, i) => ({ from: `0${2 * i}:00`, slot })),
+    };
+    const r = sgRig(dialect, { tariff: exact });
+    r.up(dialect === b2 ? '1000000000000001' : undefined);
+    r.record('billingModelRequest', { connector: 1 });
+    const periods = r.records('billingModel')[0]?.values['periods'] as Record<string, unknown>[] | undefined;
+    expect(periods?.map((p) => [p['energyPrice'], p[service]])).toEqual((['tip', 'peak', 'flat', 'valley'] as const).map((slot) => [exact.prices[slot].energy, exact.prices[slot].service]));
+  });
+
+  it('converts the prices to the unit and scale of the field (fen), and sends no model whose price the field cannot carry exactly or whose unit it does not know', () => {
+    const priced = (unit: string, scale: number) => ({
+      ...b3,
+      records: b3.records.map((r) =>
+        r.name !== 'billingModel'
+          ? r
+          : { ...r, fields: r.fields.map((f) => (f.encoding === 'group' ? { ...f, fields: (f.fields ?? []).map((g) => (g.role === 'energyPrice' ? { ...g, unit, scale } : g)) } : f)) },
+      ),
+    });
+    const fen = sgRig(priced('fen/kWh', 0.001), { tariff });
+    fen.up();
+    fen.record('billingModelRequest', { connector: 1 });
+    expect((fen.records('billingModel')[0]?.values['periods'] as Record<string, unknown>[] | undefined)?.map((p) => p['energyPrice'])).toEqual([30, 100, 30]);
+    for (const [dialect, prices, why] of [
+      [b3, { ...tariff.prices, peak: { energy: 1.123456, service: 0.8 } }, /1\.123456 .* energyPrice .* 0\.00001/],
+      [priced('yuan/MWh', 0.01), tariff.prices, /unit "yuan\/MWh"/],
+    ] as const) {
+      const r = sgRig(dialect, { tariff: { ...tariff, prices } });
+      r.up();
+      r.record('billingModelRequest', { connector: 1 });
+      expect(r.records('billingModel')).toEqual([]);
+      expect(r.logs.some((l) => l.level === 'warn' && why.test(`${l.message} ${JSON.stringify(l.data)}`))).toBe(true);
+    }
   });
 
   it('answers nothing without a tariff, and says so', () => {
