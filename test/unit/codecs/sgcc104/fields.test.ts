@@ -182,6 +182,15 @@ describe('groups', () => {
     expect(write(f, {})).toBe('0000');
   });
 
+  it('stops with SGCC104_BAD_COUNT when a counted group of entries without octets counts past the record (no huge list of empty entries)', () => {
+    const empty: FieldSpec[] = [
+      { name: 'n', encoding: 'uint', octets: 2 },
+      { name: 'g', encoding: 'group', count: 'n', fields: [{ name: 'none', encoding: 'group', count: 0, fields: [{ name: 'x', encoding: 'uint', octets: 1 }] }] },
+    ];
+    expect(stopOf(() => read('ffff 00', empty))).toMatchObject({ code: 'SGCC104_BAD_COUNT', offset: 2 });
+    expect(read('0100', empty)).toEqual({ n: 1, g: [{ none: [] }] });
+  });
+
   it('stops with SGCC104_BAD_COUNT above maxCount', () => {
     expect(stopOf(() => read('04 0000 03 0800 02 0900 01 1000 04', periods))).toMatchObject({ code: 'SGCC104_BAD_COUNT', offset: 1 });
   });
