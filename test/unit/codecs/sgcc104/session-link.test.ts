@@ -32,10 +32,10 @@ describe('sgcc104 session: login and link', () => {
     expect(r.frames()).toBe(1);
   });
 
-  it('answers a refused login, closes, and reports nothing of the charger', () => {
+  it('does not answer a refused login (an echo would read as its acceptance), closes, and reports nothing of the charger', () => {
     const r = sgRig(b1, { admit: () => false });
     r.login('8401011011112213');
-    expect(r.sent.map((s) => s.kind)).toEqual(['login']);
+    expect(r.sent).toEqual([]);
     expect(r.closed).toEqual(['login of 8401011011112213 refused']);
     expect(r.events).toEqual([]);
     // Whatever follows on the closing connection is counted, not acted on.
