@@ -40,8 +40,8 @@ export function fixedOctets(fields: readonly FieldSpec[]): number | undefined {
 
 /**
  * Reads `fields` in order. A short record stops with the reader's `RecordStop`
- * (IEC104_RECORD_TRUNCATED); a BCD nibble above 9 or a group count above its `maxCount` with a
- * `FieldStop` (SGCC104_BAD_BCD, SGCC104_BAD_COUNT). Never throws anything else on input.
+ * (IEC104_RECORD_TRUNCATED); a BCD nibble above 9 or a group count above its `maxCount` (or, for
+ * entries of no octets, above the octets left) with a `FieldStop` (SGCC104_BAD_BCD, SGCC104_BAD_COUNT). Never throws anything else on input.
  */
 export function readFields(r: RecordReader, fields: readonly FieldSpec[], timeZone: string): FieldValues {
   return readLevel(r, fields, timeZone, []);
@@ -55,7 +55,12 @@ function readLevel(r: RecordReader, fields: readonly FieldSpec[], timeZone: stri
       const count = groupCount(spec, [values, ...outer]);
       if (spec.maxCount !== undefined && count > spec.maxCount) throw new FieldStop('SGCC104_BAD_COUNT', `${spec.name}: ${count} entries, at most ${spec.maxCount}`, at);
       const entries: FieldValues[] = [];
-      for (let i = 0; i < count; i++) entries.push(readLevel(r, spec.fields ?? [], timeZone, [values, ...outer]));
+      for (let i = 0; i < count; i++) {
+        const before = r.offset;
+        entries.push(readLevel(r, spec.fields ?? [], timeZone, [values, ...outer]));
+        // Entries that read nothing would go on for as many as the count says (up to 2^32): more than octets are left is no record.
+        if (r.offset === before && count - i - 1 > r.remaining) throw new FieldStop('SGCC104_BAD_COUNT', `${spec.name}: ${count} entries of no octets, more than the octets left (${r.remaining})`, at);
+      }
       values[spec.name] = entries;
       continue;
     }
@@ -75,7 +80,9 @@ function readValue(spec: FieldSpec, b: Buffer, at: number, timeZone: string): Fi
         const o = ordered[i] as number;
         if (o >> 4 > 9 || (o & 0x0f) > 9) {
           const octet = spec.order === 'reversed' ? b.length - 1 - i : i;
-          throw new FieldStop('SGCC104_BAD_BCD', `${spec.name}: octet 0x${hex2(o)} is not two BCD digits`, at + octet);
+          // A secret's octets are never quoted (the message reaches logs and decode output).
+          const which = spec.secret === true ? `its octet ${octet + 1}` : `octet 0x${hex2(o)}`;
+          throw new FieldStop('SGCC104_BAD_BCD', `${spec.name}: ${which} is not two BCD digits`, at + octet);
         }
         digits += `${o >> 4}${o & 0x0f}`;
       }

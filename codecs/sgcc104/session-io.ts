@@ -6,11 +6,20 @@
  */
 import type { CommandResultEvent, ChargerEvent, Timestamp } from '../../src/model/events.js';
 import type { SessionContext } from '../codec.js';
-import type { Dialect, FieldRole, RecordSpec } from './catalogue.js';
+import type { Dialect, FieldRole, FieldSpec, RecordSpec } from './catalogue.js';
 import type { Sgcc104Options } from './options.js';
 import { RecordCodec, valuesFor } from './records.js';
 import type { FieldValues } from './fields.js';
 import { fieldWith, gunOf } from './session-values.js';
+
+/** Kinds of problem logged once per connection, at most (`SgIo.once`). */
+const MAX_KINDS = 256;
+/**
+ * ASDUs kept waiting in the link for a charger that does not acknowledge (its window of k full): a
+ * charger whose every record calls for an answer would otherwise grow the queue for as long as it
+ * acknowledges one frame within t1 now and then.
+ */
+const MAX_QUEUED = 256;
 
 /** Values by role, for a record the gateway sends (`valuesFor` puts each on the first field with that role). */
 export type RoleValues = Partial<Record<FieldRole, number | string>>;
@@ -24,6 +33,8 @@ export class SgIo {
   connectorCount: number;
   /** Writes an ASDU into an I-frame (the link queues it until STARTDT con and the k window allow). */
   sendAsdu: (asdu: Buffer) => boolean = () => false;
+  /** ASDUs queued in the link, not yet sent (the charger has not acknowledged enough). */
+  queued: () => number = () => 0;
   private readonly said = new Set<string>();
   private isoMs = Number.NaN;
   private iso: Timestamp = '';
@@ -54,10 +65,17 @@ export class SgIo {
     this.event({ type: 'commandResult', commandId, status, ...(reason !== undefined ? { reason } : {}), ...(raw !== undefined ? { raw } : {}) });
   }
 
-  /** Logs `message` at `level` the first time `kind` happens on this connection, at debug level afterwards. */
+  /**
+   * Logs `message` at `level` the first time `kind` happens on this connection, at debug level
+   * afterwards. Kinds come from input (type and record octets, codes): past `MAX_KINDS` a new one
+   * is logged at debug level and not kept, so a charger cannot grow what a connection holds.
+   */
   once(kind: string, level: 'info' | 'warn', message: string, data?: Readonly<Record<string, unknown>>): void {
-    const first = !this.said.has(kind);
-    if (first) this.said.add(kind);
+    const first = !this.said.has(kind) && this.said.size < MAX_KINDS;
+    if (first) {
+      this.said.add(kind);
+      if (this.said.size === MAX_KINDS) this.ctx.sink.log('warn', `sgcc104: more than ${MAX_KINDS} kinds of problem on this connection: the others are counted, logged at debug level only`);
+    }
     this.ctx.sink.log(first ? level : 'debug', message, data);
   }
 
@@ -96,8 +114,12 @@ export class SgIo {
     return this.send104(asdu);
   }
 
-  /** Sends an ASDU already encoded; false when the link is gone. */
+  /** Sends an ASDU already encoded; false when the link is gone or too many wait for the charger's acknowledgement. */
   send104(asdu: Buffer): boolean {
+    if (this.queued() >= MAX_QUEUED) {
+      this.once('queueFull', 'warn', `sgcc104 ASDU not sent: ${MAX_QUEUED} already wait for the charger to acknowledge what it was sent (logged once)`);
+      return false;
+    }
     try {
       return this.sendAsdu(asdu);
     } catch (e) {
@@ -122,19 +144,23 @@ export class SgIo {
     return out;
   }
 
-  /** A record's values fit for a log line: secret fields left out. */
+  /** A record's values fit for a log line: secret fields left out (in groups' entries too). */
   loggable(spec: RecordSpec, values: FieldValues): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(values)) {
-      const f = spec.fields.find((x) => x.name === name);
-      if (f?.secret === true || f?.role === 'password') continue;
-      out[name] = value;
-    }
-    return out;
+    return withoutSecrets(spec.fields, values);
   }
 
   /** The field of `spec` with `role`, if any. */
   field(spec: RecordSpec, role: FieldRole): ReturnType<typeof fieldWith> {
     return fieldWith(spec.fields, role);
   }
+}
+
+function withoutSecrets(fields: readonly FieldSpec[], values: FieldValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const f = fields.find((x) => x.name === name);
+    if (f?.secret === true || f?.role === 'password') continue;
+    out[name] = f?.encoding === 'group' && Array.isArray(value) ? (value as readonly FieldValues[]).map((e) => withoutSecrets(f.fields ?? [], e)) : value;
+  }
+  return out;
 }

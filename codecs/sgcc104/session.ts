@@ -2,7 +2,7 @@
  * One connection of a family-B charger (State-Grid-style IEC 104 dialect), for any catalogue
  * (docs/protocols/state-grid-dialects.md §2, §7). The charger first sends its login, which is not an
  * APDU: the host decides whether it serves that charger (`admit`), the login is answered as the
- * dialect says (refused: answered, then closed), and the charger is `identified`. Then the gateway
+ * dialect says (refused: not answered, closed), and the charger is `identified`. Then the gateway
  * runs the controlling IEC 104 link on the dialect's wire (length octets, U-frame size, checksum):
  * STARTDT act, and once confirmed `link up`, a clock sync and a general interrogation as the
  * catalogue's `link` asks. APDUs before the login are bad input.
@@ -97,6 +97,7 @@ export class Sgcc104Session implements CodecSession {
       },
     });
     this.io.sendAsdu = (asdu) => this.link.sendAsdu(asdu);
+    this.io.queued = () => this.link.queuedCount;
   }
 
   start(): void {
@@ -194,8 +195,10 @@ export class Sgcc104Session implements CodecSession {
     const named = !blank(r.chargerId);
     if (!named) this.ctx.sink.log('warn', 'sgcc104 login that names no charger id (all zeros; a concentrator of several chargers is not supported): refused', { chargerId: r.chargerId });
     const admitted = named && (this.ctx.connection.admit?.(r.chargerId, { key: 'none' }) ?? true);
-    this.sendLoginAnswer(frame);
-    if (!admitted) {
+    // The dialects' answer is an echo with no refusal in it: a charger would read any answer as its
+    // acceptance, so a refused one gets none and sees its connection close.
+    if (admitted) this.sendLoginAnswer(frame);
+    else {
       this.closing = true;
       this.ctx.sink.close(`login of ${r.chargerId} refused`);
       return;

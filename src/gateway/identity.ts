@@ -108,7 +108,9 @@ export class Admission {
   ) {}
 
   /** At the codec's login: `entry` is the registry's (undefined: not there), `resolved` what it resolves to. */
-  atLogin(chargerId: string, proof: LoginProof, entry: StationEntry | undefined, resolved: ResolvedEntry | undefined): boolean {
+  atLogin(chargerId: string, given: LoginProof, entry: StationEntry | undefined, resolved: ResolvedEntry | undefined): boolean {
+    // A codec without keys (family B, IEC 104) says `none`: for an entry with a key, that is no proof.
+    const proof: LoginProof = entry?.ykcKey !== undefined && given.key !== 'verified' ? { key: 'missing' } : given;
     const ok = this.guard.admit({ codec: this.codec, chargerId, session: this.session, proof, entry: resolved }).ok;
     this.login = ok ? { entry, proof } : undefined;
     return ok;

@@ -4,11 +4,14 @@
  * gun count gives its station two EVSEs), both reaching the strict test CSMS; a B3 charger dialling
  * an iec104-points port is named in one warning and counted, and served as configured.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { connectSgcc104Simulator, Sgcc104ChargerSimulator } from '../../src/simulator/sgcc104/simulator.js';
 import { connectYkcSimulator } from '../../src/simulator/ykc/simulator.js';
-import { EXAMPLE_MAPPING, listenerGatewayEachTest, sample } from '../support/gateway-harness.js';
+import { EXAMPLE_MAPPING, HARNESS_PASSWORD, listenerGatewayEachTest, sample } from '../support/gateway-harness.js';
 import { repoFile } from '../support/sgcc104-gateway.js';
 import { until } from '../support/station.js';
 
@@ -62,5 +65,30 @@ describe('a family-B charger on an iec104-points port', () => {
     }
     expect(g.csms.calls.filter((x) => x.identity === B3_ID)).toEqual([]);
     expect(g.lines().filter((l) => l['msg'] === warning)).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('a charger id whose registry entry has a ykcKey', () => {
+  it('is refused (bad_key) when a family-B login on a shared [ykc, sgcc104] port claims it: that login proves no key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pilegate-detect-key-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const registry = join(dir, 'stations.yaml');
+    writeFileSync(registry, `"${B3_ID}":\n  stationId: keyed-b3\n  password: ${HARNESS_PASSWORD}\n  ykcKey: 0123456789ABCDEF1032547698BADCFE0F1E2D3C4B5A6978\n`);
+    const g = await start(
+      `  - { port: 0, host: 127.0.0.1, codecs: [{ codec: ykc }, { codec: sgcc104, mapping: ${JSON.stringify(repoFile('mappings/sgcc104/b3.yaml'))} }], detect: { timeoutMs: 400 } }`,
+      [],
+      `stations: { file: ${JSON.stringify(registry)}, unknownChargers: refuse }`,
+    );
+    const sg = new Sgcc104ChargerSimulator({ host: '127.0.0.1', port: g.port, dialect: b3, chargerId: B3_ID });
+    closers.push(() => sg.close());
+    void sg.connect(5_000).catch(() => undefined);
+    const series = 'pilegate_logins_refused_total{codec="sgcc104",reason="bad_key"}';
+    for (const end = Date.now() + 10_000; (sample(await g.metrics(), series) ?? 0) === 0;) {
+      if (Date.now() > end) throw new Error('timed out waiting for the refusal');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sample(await g.metrics(), series)).toBe(1);
+    expect(g.csms.calls.filter((x) => x.identity === 'keyed-b3')).toEqual([]);
+    expect(g.lines().some((l) => JSON.stringify(l).includes('0123456789ABCDEF'))).toBe(false);
   }, 30_000);
 });

@@ -196,7 +196,10 @@ export interface ListenerGateway {
  * strict test CSMS, unknown chargers provisioned. After each test what was pushed on `closers` is
  * closed, then the gateway and the CSMS, and the CSMS must have found nothing to refuse.
  */
-export function listenerGatewayEachTest(configName: string): { start(listener: string, extra?: readonly string[]): Promise<ListenerGateway>; closers: (() => unknown)[] } {
+export function listenerGatewayEachTest(configName: string): {
+  start(listener: string, extra?: readonly string[], stations?: string): Promise<ListenerGateway>;
+  closers: (() => unknown)[];
+} {
   let csms: TestCsms | undefined;
   let gateway: Gateway | undefined;
   const closers: (() => unknown)[] = [];
@@ -211,17 +214,11 @@ export function listenerGatewayEachTest(configName: string): { start(listener: s
   });
   return {
     closers,
-    async start(listener, extra = []) {
+    async start(listener, extra = [], stations = 'stations: { unknownChargers: provision }') {
       const c = (csms = await startCsms());
-      const text = [
-        'listeners:',
-        listener,
-        `csms: { url: ${JSON.stringify(c.url)}, securityProfile: 1 }`,
-        'stations: { unknownChargers: provision }',
-        'http: { port: 0, host: 127.0.0.1 }',
-        'log: { level: debug }',
-        ...extra,
-      ].join('\n');
+      const text = ['listeners:', listener, `csms: { url: ${JSON.stringify(c.url)}, securityProfile: 1 }`, stations, 'http: { port: 0, host: 127.0.0.1 }', 'log: { level: debug }', ...extra].join(
+        '\n',
+      );
       const config = parseGatewayConfig(text, configName, { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
       const { destination, lines } = logLines();
       const g = (gateway = new Gateway(config, { destination, callTimeoutMs: 3_000 }));

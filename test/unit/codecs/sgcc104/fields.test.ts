@@ -53,6 +53,13 @@ describe('bcd', () => {
     expect(stopOf(() => read('19000100000000f1', reversed))).toMatchObject({ code: 'SGCC104_BAD_BCD', offset: 7 });
   });
 
+  it('names no octet of a secret field in its SGCC104_BAD_BCD stop', () => {
+    const e = stopOf(() => read('12 3a', [{ name: 'pin', encoding: 'bcd', octets: 2, secret: true }]));
+    expect(e).toMatchObject({ code: 'SGCC104_BAD_BCD', offset: 1 });
+    expect((e as Error).message).toContain('pin');
+    expect((e as Error).message).not.toMatch(/3a|0x/i);
+  });
+
   it('refuses to write what is not digits or too long', () => {
     expect(() => write(forward, { id: '12ab' })).toThrow(EncodeError);
     expect(() => write(forward, { id: '1'.repeat(17) })).toThrow(EncodeError);
@@ -173,6 +180,15 @@ describe('groups', () => {
     const f: FieldSpec[] = [{ name: 'pair', encoding: 'group', count: 2, fields: [{ name: 'v', encoding: 'uint', octets: 1 }] }];
     expect(read('0506', f)).toEqual({ pair: [{ v: 5 }, { v: 6 }] });
     expect(write(f, {})).toBe('0000');
+  });
+
+  it('stops with SGCC104_BAD_COUNT when a counted group of entries without octets counts past the record (no huge list of empty entries)', () => {
+    const empty: FieldSpec[] = [
+      { name: 'n', encoding: 'uint', octets: 2 },
+      { name: 'g', encoding: 'group', count: 'n', fields: [{ name: 'none', encoding: 'group', count: 0, fields: [{ name: 'x', encoding: 'uint', octets: 1 }] }] },
+    ];
+    expect(stopOf(() => read('ffff 00', empty))).toMatchObject({ code: 'SGCC104_BAD_COUNT', offset: 2 });
+    expect(read('0100', empty)).toEqual({ n: 1, g: [{ none: [] }] });
   });
 
   it('stops with SGCC104_BAD_COUNT above maxCount', () => {

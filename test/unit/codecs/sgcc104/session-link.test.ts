@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
 import { COT, TI } from '../../../../src/iec104/constants.js';
 import { cp56FromDate } from '../../../../src/iec104/cp56.js';
+import { RecordCodec, valuesFor } from '../../../../codecs/sgcc104/records.js';
+import { linkWire } from '../../../../codecs/sgcc104/wire.js';
 import { SG_START, SG_ZONE, sgRig } from '../../../support/sgcc104-session.js';
 
 const b1 = loadDialect('b1');
@@ -30,10 +32,10 @@ describe('sgcc104 session: login and link', () => {
     expect(r.frames()).toBe(1);
   });
 
-  it('answers a refused login, closes, and reports nothing of the charger', () => {
+  it('does not answer a refused login (an echo would read as its acceptance), closes, and reports nothing of the charger', () => {
     const r = sgRig(b1, { admit: () => false });
     r.login('8401011011112213');
-    expect(r.sent.map((s) => s.kind)).toEqual(['login']);
+    expect(r.sent).toEqual([]);
     expect(r.closed).toEqual(['login of 8401011011112213 refused']);
     expect(r.events).toEqual([]);
     // Whatever follows on the closing connection is counted, not acted on.
@@ -115,6 +117,72 @@ describe('sgcc104 session: login and link', () => {
     expect(r.logs.filter((l) => l.level === 'warn' && l.message.includes('does not name'))).toHaveLength(1);
     expect(r.errors).toEqual([]);
     expect(r.closed).toEqual([]);
+  });
+
+  it('logs at most 256 kinds of ignored input per connection, counting every one (a charger cannot grow what is kept per connection)', () => {
+    const r = sgRig(b3);
+    r.up();
+    let sent = 0;
+    // 112 type identifications the catalogue does not name, 4 record octets each: 448 kinds.
+    for (let ti = 0x90; ti <= 0xff; ti++) {
+      for (let record = 0; record < 4; record++) {
+        r.asdu(Buffer.from([ti, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, record, 0x01]));
+        sent += 1;
+      }
+    }
+    expect(r.ignored).toHaveLength(sent);
+    const warned = r.logs.filter((l) => l.level === 'warn');
+    const named = warned.filter((l) => l.message.includes('does not name')).length;
+    expect(named).toBeGreaterThan(200);
+    expect(named).toBeLessThanOrEqual(256);
+    expect(warned.filter((l) => l.message.includes('more than 256 kinds'))).toHaveLength(1);
+    expect(r.errors).toEqual([]);
+    expect(r.closed).toEqual([]);
+  });
+
+  it('keeps a bounded number of answers waiting for a charger that floods records and never acknowledges the gateway', () => {
+    const r = sgRig(b3);
+    r.up();
+    const wire = linkWire(b3);
+    const charger = new RecordCodec(b3, SG_ZONE, 'down');
+    const spec = charger.spec('chargingData');
+    const flood = 3000;
+    // Every record acknowledges nothing the gateway sent (N(R) 0), and each calls for a confirmation.
+    for (let ns = 0; ns < flood; ns++) {
+      const asdu = charger.encode('chargingData', valuesFor(spec, { chargerId: '3100000000010019', connector: 1, transactionId: '31000000000100192612071601000001', energy: 1 }));
+      r.bytes(wire.iFrame(ns, 0, asdu));
+    }
+    // Then it acknowledges whatever comes, until nothing more does.
+    const iFrames = (): number => r.sent.filter((x) => x.kind === 'record' || x.kind === 'standard').length;
+    for (let before = -1; before !== iFrames();) {
+      before = iFrames();
+      r.bytes(wire.sFrame(before % 32768));
+    }
+    const confirmations = r.records('chargingDataConfirm').length;
+    expect(confirmations).toBeGreaterThan(0);
+    expect(confirmations).toBeLessThan(flood / 2);
+    expect(r.logs.filter((l) => l.level === 'warn' && l.message.includes('not sent'))).toHaveLength(1);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('never logs a secret field, even inside a group', () => {
+    const grouped = {
+      ...b3,
+      records: b3.records.map((rec) => {
+        if (rec.name !== 'cardAuthRequest') return rec;
+        const secret = rec.fields.filter((f) => f.secret === true);
+        const fields = rec.fields.flatMap((f) => (f.secret === true ? (f === secret[0] ? [{ name: 'passwords', encoding: 'group' as const, count: 1, fields: secret }] : []) : [f]));
+        return { ...rec, fields };
+      }),
+    };
+    const r = sgRig(grouped);
+    r.up();
+    r.record('cardAuthRequest', { connector: 1, idToken: '1234567890123456' }, { passwords: [{ cardPassword: 'CARDSECRET', enteredPassword: 'PINSECRET' }] });
+    expect(r.eventsOf('authorizationRequest')).toHaveLength(1);
+    const said = JSON.stringify(r.logs);
+    expect(said).toContain('cardAuthRequest');
+    expect(said).not.toContain('CARDSECRET');
+    expect(said).not.toContain('PINSECRET');
   });
 
   it('counts a short record and a bad BCD digit as malformed: logged, never a bad frame nor a disconnect', () => {
