@@ -3,6 +3,9 @@
  * a dialect's frames field by field without an options file, `--mapping` adds the events they
  * yield, `replay --dialect` describes a capture, and `mapping check` reports a catalogue.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCapture } from '../../../src/cli/capture-file.js';
 import { replayCapture } from '../../../src/cli/replay.js';
@@ -65,5 +68,30 @@ describe('pilegate and the sgcc104 codec', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/valid/);
     expect(r.stdout).toMatch(/charge record: chargeRecord -> TransactionEvent Ended/);
+  });
+
+  it('mapping check without --codec reads a catalogue by its kind: sgcc104-dialect', async () => {
+    const r = await runCli(['mapping', 'check', 'mappings/sgcc104/b2.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^sgcc104 options \(mappings\/sgcc104\/b2\.yaml\): valid/);
+    expect(r.stdout).toMatch(/dialect +b2: /);
+  });
+
+  it('mapping check without --codec reports an invalid catalogue at its file:line:column and JSON pointer, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pilegate-catalogue-'));
+    try {
+      const file = join(dir, 'b1-bad.yaml');
+      const text = readFileSync('mappings/sgcc104/b1.yaml', 'utf8');
+      expect(text).toContain('  lengthOctets: 1\n');
+      writeFileSync(file, text.replace('  lengthOctets: 1\n', '  lengthOctets: 3\n'));
+      const r = await runCli(['mapping', 'check', file]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^error CONFIG_INVALID ${file.replace(/[.\\]/g, '\\$&')}:19:3 /framing/lengthOctets: `));
+      expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
