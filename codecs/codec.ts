@@ -285,6 +285,11 @@ export interface Codec<Options = unknown> {
   readonly cliFlags?: readonly CodecFlag[];
   /** Canonical events of frames read one by one out of context (`pilegate decode --mapping`); events go to `context.sink`. */
   interpreter?(context: SessionContext<Options>, view: FrameView): FrameInterpreter;
+  /**
+   * The top-level `kind:` values of the files this codec's `loadOptions` reads (`iec104-points`,
+   * `sgcc104-dialect`): `pilegate mapping check` without `--codec` picks the codec a file's kind names.
+   */
+  readonly optionsKinds?: readonly string[];
   /** What `pilegate mapping check` prints of loaded options; absent: the codec has nothing to check beyond loading. */
   checkOptions?(options: Options, file: string): OptionsReport;
   /** Simulated chargers of this protocol, for `pilegate simulate` and `pilegate demo` (a type-only, `net`-free contract). */

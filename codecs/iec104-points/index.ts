@@ -16,6 +16,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
     return { mapping, table: new PointTable(mapping) };
   },
   optionsFile: { noun: 'point-table mapping', required: true },
+  optionsKinds: ['iec104-points'],
   createSession: (context) => new Iec104PointsSession(context),
   timeZone: iec104TimeZone,
   frameTools: iec104FrameTools,

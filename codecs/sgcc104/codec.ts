@@ -56,6 +56,8 @@ export const sgcc104Codec: Codec<Sgcc104Options> = {
   description: 'State-Grid-style IEC 104 dialects (family B: B1, B2, B3 or a catalogue of your own)',
   loadOptions: loadSgcc104Options,
   optionsFile: { noun: 'family-B dialect or options file', required: true },
+  // A catalogue (mappings/sgcc104/b1.yaml) can be named directly; an options file carries no kind.
+  optionsKinds: ['sgcc104-dialect'],
   createSession: (context) => new Sgcc104Session(context),
   timeZone: sgcc104TimeZone,
   frameTools: (options, view) => sgcc104FrameTools(viewOptions(options, view), view),
