@@ -118,6 +118,10 @@ export function sgRig(dialect: Dialect, o: SgRigOptions = {}) {
       rig.login(chargerId);
       rig.u('STARTDT_CON');
     },
+    /** The charger sent `n` I-frames as raw bytes (`bytes`): its next I-frame follows them in sequence. */
+    skipSequence(n: number): void {
+      ns = (ns + n) % 32768;
+    },
     /** An I-frame carrying `asdu`, in sequence. */
     asdu(asdu: Uint8Array): void {
       session.receive(wire.iFrame(ns, iFromGateway, asdu));
