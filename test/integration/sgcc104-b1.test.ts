@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { TI } from '../../src/iec104/constants.js';
+import { RedisStore } from '../../src/store/redis.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { ago, fastMeterValues, repoFile, sgGatewayEachTest, simulatedCardSession } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
@@ -100,6 +102,65 @@ describe('a B1 charger through the gateway', () => {
     expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Ended')).toHaveLength(1);
     expect(rig.transactionEvents(ID).filter((e) => e['eventType'] === 'Started')).toHaveLength(1);
   }, 30_000);
+
+  it('bills an offline record (type 5) of a session it never saw, sent after a reconnect: one whole transaction, confirmed once queued, a resend not billed again', async () => {
+    const redis = await startRedisServer();
+    const store = new RedisStore(redis.url);
+    gateways.after(
+      () => store.close(),
+      () => redis.dispose(),
+    );
+    // The CSMS answers TransactionEvents late: the events stay queued while the confirmation goes out.
+    const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'), { store: `{ redis: ${JSON.stringify(redis.url)} }`, csms: { replyDelayMs: { TransactionEvent: 1_500 } } });
+    const first = await rig.charger(b1, ID, idle);
+    await first.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    first.close();
+    await until(() => rig.lines().some((l) => l['msg'] === 'charger running -> closed' && l['reason'] === 'charger disconnected'), 'the gateway to see the charger gone');
+
+    const queuedAtConfirm: Promise<string[]>[] = [];
+    const c = await rig.charger(b1, ID, idle, (r) => {
+      if (r.spec.name === 'chargeRecordConfirm') queuedAtConfirm.push(store.peek(ID, 'tx', 10).then((entries) => entries.map((e) => (e.item as { payload: { eventType: string } }).payload.eventType)));
+    });
+    await c.up();
+    const serial = `${ID}2612071500050001`;
+    const startTime = ago(3600);
+    const endTime = ago(1800);
+    const record = {
+      transactionId: serial,
+      idToken: CARD,
+      startTime,
+      endTime,
+      energy: 3.5,
+      amount: 3.2,
+      periods: { peak: { energy: 2, amount: 2 }, flat: { energy: 1.5, amount: 1.2 } },
+    };
+    c.send('offlineChargeRecord', record, { offlineType: 1, peakPrice: 1, flatPrice: 0.8 });
+    expect((await c.record('chargeRecordConfirm')).values).toMatchObject({ transactionId: serial, result: 1 });
+    expect(await Promise.all(queuedAtConfirm)).toEqual([['Started', 'Ended']]);
+
+    const started = await rig.transactionEvent(ID, 'Started');
+    const ended = await rig.transactionEvent(ID, 'Ended');
+    expect(started).toMatchObject({ timestamp: startTime, idToken: { idToken: CARD, type: 'ISO14443' }, evse: { id: 1 } });
+    expect(ended).toMatchObject({
+      timestamp: endTime,
+      transactionInfo: { transactionId: (started['transactionInfo'] as { transactionId: string }).transactionId },
+      customData: {
+        legacyTransactionId: serial,
+        amount: 320,
+        periods: [
+          { period: 'peak', energyWh: 2000, amount: 200 },
+          { period: 'flat', energyWh: 1500, amount: 120 },
+        ],
+      },
+    });
+
+    // The charger missed the confirmation and sends the record again: confirmed again, nothing billed twice.
+    c.send('offlineChargeRecord', record, { offlineType: 1, peakPrice: 1, flatPrice: 0.8 });
+    expect((await c.record('chargeRecordConfirm', 2)).values).toMatchObject({ transactionId: serial, result: 1 });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(rig.transactionEvents(ID).map((e) => e['eventType'])).toEqual(['Started', 'Ended']);
+  }, 40_000);
 
   it('answers a refused card with the dialect fail reason', async () => {
     const rig = await gateways.start(repoFile('mappings/sgcc104/b1.yaml'), { csms: { authorize: () => 'Blocked' } });
