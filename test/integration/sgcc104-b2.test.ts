@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDialect } from '../../codecs/sgcc104/load-catalogue.js';
 import { sum16 } from '../../codecs/sgcc104/wire.js';
-import { ago, repoFile, sgGatewayEachTest, simulatedCardSession } from '../support/sgcc104-gateway.js';
+import { ago, repoFile, sgGatewayEachTest, simulatedCardSession, tempFile } from '../support/sgcc104-gateway.js';
 import type { SgCharger } from '../support/sgcc104-charger.js';
 import { until } from '../support/station.js';
 
@@ -99,6 +99,53 @@ describe('a B2 charger through the gateway', () => {
     expect(await rig.transactionEvent(ID, 'Ended')).toMatchObject({ transactionInfo: { transactionId: txId, stoppedReason: 'Remote' } });
     await until(() => c.records('chargeRecordConfirm').length === 1, 'the confirmation');
   }, 30_000);
+
+  it('answers a billing model request with the listener tariff: its id, periods and five-decimal prices decoded exactly', async () => {
+    const options = `dialect: ${JSON.stringify(repoFile('mappings/sgcc104/b2.yaml'))}
+tariff:
+  billingModelId: '2026120700000042'
+  prices:
+    tip: { energy: 1.23456, service: 0.80001 }
+    peak: { energy: 1.1, service: 0.7 }
+    flat: { energy: 0.57891, service: 0.00003 }
+    valley: { energy: 0.29999, service: 0.4 }
+  periods:
+    - { from: '00:00', slot: valley }
+    - { from: '07:30', slot: flat }
+    - { from: '10:00', slot: peak }
+    - { from: '15:45', slot: flat }
+    - { from: '18:00', slot: tip }
+    - { from: '21:15', slot: valley }
+`;
+    const rig = await gateways.start(tempFile('b2-options.yaml', options));
+    const c = await rig.charger(b2, ID, idle);
+    await c.up();
+    await rig.csms.waitForCall((x) => x.identity === ID && x.action === 'StatusNotification' && x.params['evseId'] === 1);
+    c.send('billingModelRequest', { connector: 1 });
+    const model = await c.record('billingModel');
+    const slot = { tip: 1, peak: 2, flat: 3, valley: 4 } as const;
+    const price = { tip: [1.23456, 0.80001], peak: [1.1, 0.7], flat: [0.57891, 0.00003], valley: [0.29999, 0.4] } as const;
+    const periods = [
+      ['0000', 'valley'],
+      ['0730', 'flat'],
+      ['1000', 'peak'],
+      ['1545', 'flat'],
+      ['1800', 'tip'],
+      ['2115', 'valley'],
+    ] as const;
+    expect(model.values).toEqual({
+      chargerId: ID,
+      gun: 1,
+      billingModelId: '2026120700000042',
+      periodCount: 6,
+      periods: periods.map(([start, s]) => ({ start, slot: slot[s], energyPrice: price[s][0], servicePrice: price[s][1] })),
+    });
+    // The charger's set result is taken as the answer: nothing more is sent, nothing refused.
+    c.send('billingModelResult', { connector: 1, billingModelId: '2026120700000042', result: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.records('billingModel')).toHaveLength(1);
+    expect(c.closed).toBe(false);
+  }, 20_000);
 
   it('the catalogue-driven simulator runs a card session through the gateway: Started, Ended, its record confirmed', async () => {
     const rig = await gateways.start(repoFile('mappings/sgcc104/b2.yaml'));
