@@ -1,7 +1,7 @@
 /**
  * Every byte fixture under fixtures/sgcc104/<dialect>: each good frame decodes (under the dialect's
- * YAML catalogue) to its .json, which a separate Python writer of the field vocabulary produced,
- * encodes back to the same bytes, and the good frames frame in any chunking; each bad input gives
+ * YAML catalogue) to its .json, which a writer independent of the engine produced (not kept: see
+ * fixtures/sgcc104/README.md; tshark.test.ts checks the headers independently), encodes back to the same bytes, and the good frames frame in any chunking; each bad input gives
  * exactly the errors of its `# expect:` headers and its good frames, in any chunking.
  */
 import fc from 'fast-check';
