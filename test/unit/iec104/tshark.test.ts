@@ -12,14 +12,10 @@
  *
  * tshark is a test dependency (.ci/run installs it).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeApdu, typeInfo, type Apdu, type Cp56Time, type ElementKind, type InformationObject } from '../../../src/iec104/index.js';
 import { loadFrameFixtures, type FrameFixture } from '../../support/fixtures.js';
-import { pcapFile } from '../../support/pcap.js';
+import { dissectWithTshark, type TsharkValues } from '../../support/tshark.js';
 
 const good = loadFrameFixtures('iec104', 'frames');
 
@@ -28,7 +24,7 @@ const HEADER_FIELDS = ['typeid', 'sq', 'numix', 'causetx', 'nega', 'test', 'oa',
 const APCI_FIELDS = ['iec60870_104.type', 'iec60870_104.utype', 'iec60870_104.tx', 'iec60870_104.rx'];
 const TIME_FIELDS = ['ms', 'min', 'iv', 'gen', 'hour', 'su', 'day', 'dow', 'month', 'year'].map((f) => `${A}cp56time.${f}`);
 
-type Values = Record<string, string[]>;
+type Values = TsharkValues;
 type ElementFields = (o: Record<string, unknown>) => Values;
 
 const flag = (v: unknown): string => (v === true ? '1' : '0');
@@ -168,40 +164,19 @@ function same(field: string, got: string, want: string): boolean {
   return Math.abs(g - w) <= 1e-5 * Math.max(1, Math.abs(w));
 }
 
-let dir = '';
 let rows: Map<string, Values>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pilegate-tshark-'));
-  const file = join(dir, 'fixtures.pcap');
-  // One stream per fixture (its own client port), so that no frame is read as part of another.
-  writeFileSync(file, pcapFile(good.map((f, i) => ({ srcPort: 40000 + i, dstPort: 2404, seq: 1, payload: f.bytes, timeMs: i }))));
-  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=/t'];
-  for (const field of FIELDS) args.push('-e', field);
-  let text: string;
-  try {
-    text = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
-  } catch (err) {
-    throw new Error(`tshark failed or is not installed (apt-get install tshark): ${(err as Error).message}`);
-  }
+  const read = dissectWithTshark(
+    good.map((f) => f.bytes),
+    FIELDS,
+  );
   rows = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const cells = line.split('\t');
-    const values: Values = {};
-    FIELDS.forEach((field, i) => {
-      const cell = cells[i] ?? '';
-      if (cell !== '') values[field] = cell.split('|');
-    });
-    const frame = Number(values['frame.number']?.[0]);
-    const fixture = good[frame - 1];
-    if (fixture !== undefined) rows.set(fixture.name, values);
-  }
+  good.forEach((f, i) => {
+    const values = read[i];
+    if (values !== undefined) rows.set(f.name, values);
+  });
 }, 60_000);
-
-afterAll(() => {
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
 
 describe('tshark reads every good fixture as our decoder does', () => {
   it('dissects one packet per fixture', () => {

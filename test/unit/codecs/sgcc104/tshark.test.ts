@@ -22,17 +22,13 @@
  *
  * tshark is a test dependency (.ci/run installs it).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect, Framing } from '../../../../codecs/sgcc104/catalogue.js';
 import { loadDialect } from '../../../../codecs/sgcc104/load-catalogue.js';
 import { RecordCodec } from '../../../../codecs/sgcc104/records.js';
 import { isLogin, linkWire } from '../../../../codecs/sgcc104/wire.js';
 import { loadFrameFixtures } from '../../../support/fixtures.js';
-import { pcapFile } from '../../../support/pcap.js';
+import { dissectWithTshark, type TsharkValues } from '../../../support/tshark.js';
 
 const ZONE = 'Asia/Shanghai';
 const DIALECTS = ['b1', 'b2', 'b3'] as const;
@@ -49,7 +45,7 @@ const STANDARD_OCTETS: Record<number, number> = { 100: 6 + 3 + 1, 103: 6 + 3 + 7
 /** Wireshark's U-format function bits (CF1 >> 2). */
 const UTYPE: Record<string, number> = { STARTDT_ACT: 0x01, STARTDT_CON: 0x02, STOPDT_ACT: 0x04, STOPDT_CON: 0x08, TESTFR_ACT: 0x10, TESTFR_CON: 0x20 };
 
-type Values = Record<string, string[]>;
+type Values = TsharkValues;
 
 interface Conversion {
   /** The APDU in standard IEC 104 form. */
@@ -182,38 +178,18 @@ function asduValues(c: Case): { layout: Layout; want: Values } {
   return { layout: 'private', want: { ...want, ...(record.ioa === undefined ? { record: [octets] } : { [`${A}ioa`]: [String(record.ioa)], [`${A}rawdata`]: [octets] }) } };
 }
 
-let dir = '';
 const rows = new Map<string, Values>();
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pilegate-sgcc104-tshark-'));
-  const file = join(dir, 'fixtures.pcap');
-  // One stream per fixture (its own client port), so that no frame is read as part of another.
-  writeFileSync(file, pcapFile(cases.map((c, i) => ({ srcPort: 40000 + i, dstPort: 2404, seq: 1, payload: c.conversion.standard, timeMs: i }))));
-  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=/t'];
-  for (const field of FIELDS) args.push('-e', field);
-  let text: string;
-  try {
-    text = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 });
-  } catch (err) {
-    throw new Error(`tshark failed or is not installed (apt-get install tshark): ${(err as Error).message}`);
-  }
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const cells = line.split('\t');
-    const values: Values = {};
-    FIELDS.forEach((field, i) => {
-      const cell = cells[i] ?? '';
-      if (cell !== '') values[field] = cell.split('|');
-    });
-    const c = cases[Number(values['frame.number']?.[0]) - 1];
-    if (c !== undefined) rows.set(c.name, values);
-  }
+  const read = dissectWithTshark(
+    cases.map((c) => c.conversion.standard),
+    FIELDS,
+  );
+  cases.forEach((c, i) => {
+    const values = read[i];
+    if (values !== undefined) rows.set(c.name, values);
+  });
 }, 60_000);
-
-afterAll(() => {
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
 
 describe('tshark reads every family-B APDU fixture, in standard form, as our decoder does', () => {
   it('has APDU fixtures of every dialect, with IEC 104 field widths, and dissects one packet per fixture', () => {
