@@ -26,28 +26,33 @@ afterEach(async () => {
 
 const runSimulate = (args: string[], timeoutMs: number): ReturnType<typeof runCliProcess> => runCliProcess(['simulate', ...args], timeoutMs);
 
+/** A gateway in this process with one listener (`codec`, `mapping`) provisioning unknown chargers; its charger port. */
+async function startGateway(csmsUrl: string, codec: string, mapping: string): Promise<number> {
+  const text = [
+    'listeners:',
+    `  - { port: 0, host: 127.0.0.1, codec: ${codec}, mapping: ${JSON.stringify(mapping)} }`,
+    `csms: { url: ${JSON.stringify(csmsUrl)}, securityProfile: 1 }`,
+    'stations: { unknownChargers: provision }',
+    'store: memory',
+    'http: { port: 0, host: 127.0.0.1 }',
+    'log: { level: warn }',
+  ].join('\n');
+  const config = parseGatewayConfig(text, '<simulate-test>', { PILEGATE_CSMS_PASSWORD: DEFAULT_PASSWORD });
+  const sink = new Writable({
+    write(_chunk: Buffer, _enc, done) {
+      done();
+    },
+  });
+  gateway = new Gateway(config, { destination: sink, callTimeoutMs: 3_000 });
+  await gateway.start();
+  return gateway.ports[0] ?? 0;
+}
+
 describe('pilegate simulate', () => {
   it('runs 2 IEC 104 chargers against a gateway for --duration, exits 0 and the CSMS sees 2 stations', async () => {
     csms = await startCsms({ passwords: { EXDC101: DEFAULT_PASSWORD, EXDC102: DEFAULT_PASSWORD } });
     const mapping = fileURLToPath(new URL('../../mappings/iec104-points/example-dc-2gun.yaml', import.meta.url));
-    const text = [
-      'listeners:',
-      `  - { port: 0, host: 127.0.0.1, codec: iec104-points, mapping: ${JSON.stringify(mapping)} }`,
-      `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-      'stations: { unknownChargers: provision }',
-      'store: memory',
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: warn }',
-    ].join('\n');
-    const config = parseGatewayConfig(text, '<simulate-test>', { PILEGATE_CSMS_PASSWORD: DEFAULT_PASSWORD });
-    const sink = new Writable({
-      write(_chunk: Buffer, _enc, done) {
-        done();
-      },
-    });
-    gateway = new Gateway(config, { destination: sink, callTimeoutMs: 3_000 });
-    await gateway.start();
-    const port = gateway.ports[0] ?? 0;
+    const port = await startGateway(csms.url, 'iec104-points', mapping);
 
     const r = await runSimulate(['--gateway', `127.0.0.1:${port}`, '--count', '2', '--duration', '6'], 40_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -64,24 +69,7 @@ describe('pilegate simulate', () => {
     const ids = ['3100000000010001', '3100000000010002'];
     csms = await startCsms({ passwords: Object.fromEntries(ids.map((id) => [id, DEFAULT_PASSWORD])) });
     const catalogue = fileURLToPath(new URL('../../mappings/sgcc104/b3.yaml', import.meta.url));
-    const text = [
-      'listeners:',
-      `  - { port: 0, host: 127.0.0.1, codec: sgcc104, mapping: ${JSON.stringify(catalogue)} }`,
-      `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
-      'stations: { unknownChargers: provision }',
-      'store: memory',
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: warn }',
-    ].join('\n');
-    const config = parseGatewayConfig(text, '<simulate-test>', { PILEGATE_CSMS_PASSWORD: DEFAULT_PASSWORD });
-    const sink = new Writable({
-      write(_chunk: Buffer, _enc, done) {
-        done();
-      },
-    });
-    gateway = new Gateway(config, { destination: sink, callTimeoutMs: 3_000 });
-    await gateway.start();
-    const port = gateway.ports[0] ?? 0;
+    const port = await startGateway(csms.url, 'sgcc104', catalogue);
 
     const r = await runSimulate(['--gateway', `127.0.0.1:${port}`, '--codec', 'sgcc104', '--mapping', catalogue, '--count', '2', '--duration', '8', '--interval-ms', '1000'], 40_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
