@@ -1,13 +1,47 @@
+import { destination, type DestinationStream } from 'pino';
 /** What a command writes to, so commands run the same in the process, in tests and as the binary. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
 }
 
-export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
+/** Which of the process's streams their reader closed (`pilegate … | head`): what is written to them after that is dropped. */
+const closed = new Set<NodeJS.WriteStream>();
+let stdoutClosed: () => void = () => undefined;
+
+function markClosed(stream: NodeJS.WriteStream): void {
+  if (closed.has(stream)) return;
+  closed.add(stream);
+  if (stream === process.stdout) stdoutClosed();
+}
+
+function writeTo(stream: NodeJS.WriteStream): (text: string) => void {
+  return (text) => {
+    if (closed.has(stream) || stream.destroyed) return;
+    stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+}
+
+export const processIo: CliIo = { out: writeTo(process.stdout), err: writeTo(process.stderr) };
+
+/**
+ * Makes a write to a closed stdout or stderr (EPIPE: the reader of a pipe is gone) end quietly
+ * instead of crashing with a stack trace: the stream is marked closed, later output to it is
+ * dropped, and `onStdoutClosed` runs once when it is stdout (also when `stdoutLog` found it closed).
+ */
+export function dropOutputOnClose(onStdoutClosed: () => void): void {
+  stdoutClosed = onStdoutClosed;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => markClosed(stream));
+}
+
+/** The gateway's log on stdout (pino's own writer on fd 1), which tells `dropOutputOnClose` when its reader is gone. */
+export function stdoutLog(): DestinationStream {
+  const stream = destination(1);
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') markClosed(process.stdout);
+  });
+  return stream;
+}
 
 /** Exit codes: 0 success, 1 failure at run time, 2 bad input or usage (config, frames, arguments). */
 export const EXIT = { OK: 0, FAILURE: 1, BAD_INPUT: 2 } as const;

@@ -50,3 +50,37 @@ export function runCliProcess(args: string[], timeoutMs: number): Promise<{ code
     });
   });
 }
+
+/**
+ * Runs `pilegate <args>` as a child process whose stdout is read until `until` matches what came
+ * so far, and then closed, as `pilegate … | head` does; `closed` runs then with that output (to make
+ * the command write more). Resolves with the exit code, signal, the output read and all of stderr.
+ */
+export function runCliClosingStdout(
+  args: string[],
+  until: RegExp,
+  timeoutMs: number,
+  closed?: (stdout: string) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: repoRoot, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (!until.test(stdout) || child.stdout.destroyed) return;
+      child.stdout.destroy();
+      closed?.(stdout);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pilegate ${args[0] ?? ''} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
