@@ -20,7 +20,7 @@ import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
 import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
-import { checkFlags, codecOption, flagValues } from './codec-option.js';
+import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
@@ -198,6 +198,6 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
     )
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
     .option('--json', 'print JSON instead of a readable dump');
-  for (const flag of allCodecs().flatMap((c) => c.cliFlags ?? [])) command.option(`--${flag.name} <${flag.value}>`, flag.description);
-  command.action(async (file: string, given: ReplayOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given) }, io)));
+  addCodecFlags(command);
+  command.action(async (file: string, given: ReplayOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given, io) }, io)));
 }
