@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
+import { registerHealth } from './health.js';
 import { registerMapping } from './mapping.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
@@ -40,6 +41,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerStations(program, io, (c) => {
+    code = c;
+  });
+  registerHealth(program, io, (c) => {
     code = c;
   });
   return { program, exitCode: () => code };
