@@ -33,9 +33,10 @@ RUN mkdir -p /var/lib/pilegate /etc/pilegate && chown node:node /var/lib/pilegat
 USER node
 # Charger listeners of the example configs (IEC 104 on 2404 and 2405, YKC on 8767) and /metrics.
 EXPOSE 2404 2405 8767 9104
-# `pilegate health` asks /healthz on 127.0.0.1:$PILEGATE_HTTP_PORT (default 9104) inside the
-# container, with PILEGATE_HTTP_SECRET when the endpoints require it; no curl needed.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "/opt/pilegate/dist/src/cli/index.js", "health"]
+# `pilegate health` (its own entry, without the other commands) asks /healthz on
+# 127.0.0.1:$PILEGATE_HTTP_PORT (default 9104) inside the container, with PILEGATE_HTTP_SECRET when
+# the endpoints require it; no curl needed.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "/opt/pilegate/dist/src/cli/health.js"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "/opt/pilegate/dist/src/cli/index.js"]
 CMD ["serve", "--config", "/etc/pilegate/pilegate.yaml"]

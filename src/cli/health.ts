@@ -5,11 +5,13 @@
  * this host at `PILEGATE_HTTP_PORT` (or 9104). When the endpoints require credentials, the secret is
  * read from `PILEGATE_HTTP_SECRET` (a bearer token, or with `--username` a Basic password): never
  * from the command line, and a URL carrying credentials is refused (exit 2).
+ * `node dist/src/cli/health.js [options]` runs the same check without loading the other commands:
+ * a container health check runs it every 30 s.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Command } from 'commander';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { Command, CommanderError } from 'commander';
+import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 export interface HealthOptions {
   readonly url?: string;
@@ -96,8 +98,12 @@ export async function runHealth(options: HealthOptions, io: CliIo, env: Env = pr
 }
 
 export function registerHealth(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('health')
+  configureHealth(program.command('health'), io, setExit);
+}
+
+/** The command's options and action, on `pilegate health` or on the stand-alone entry below. */
+function configureHealth(command: Command, io: CliIo, setExit: (code: number) => void): void {
+  command
     .description('ask a running gateway whether it is alive (/healthz) or ready (/readyz): exit 0 when it answers 200, 1 otherwise')
     .option('--url <url>', `the gateway's HTTP address (default http://127.0.0.1:$PILEGATE_HTTP_PORT, else port ${DEFAULT_PORT}); a path given is used as is`)
     .option('--ready', 'ask /readyz instead of /healthz')
@@ -114,4 +120,36 @@ export function registerHealth(program: Command, io: CliIo, setExit: (code: numb
       };
       setExit(await runHealth(options, io));
     });
+}
+
+/** Parses `args` as the options of `pilegate health` and runs it; resolves to the exit code. */
+export async function runHealthCommand(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code: number = EXIT.OK;
+  const command = new Command('pilegate health').exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  configureHealth(command, io, (c) => {
+    code = c;
+  });
+  try {
+    await command.parseAsync(args as string[], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    if (e instanceof UsageError) {
+      io.err(`error ${e.code}: ${e.message}`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  runHealthCommand(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`pilegate health: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT.FAILURE;
+    },
+  );
 }

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 /** `pilegate`: the command-line entry. One file per command beside this one. */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
@@ -12,7 +10,7 @@ import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
-import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
 export function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
@@ -72,17 +70,7 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -12,12 +12,12 @@ import { repoRoot } from '../../support/cli.js';
 
 const SECRET = 'tok-9f2c41d7';
 
-function health(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function health(args: string[], env: Record<string, string> = {}, entry: string[] = ['src/cli/index.ts', 'health']): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const base = { ...process.env };
     delete base['PILEGATE_HTTP_SECRET'];
     delete base['PILEGATE_HTTP_PORT'];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'health', ...args], { cwd: repoRoot, env: { ...base, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: repoRoot, env: { ...base, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -75,6 +75,18 @@ describe('pilegate health', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`ok: http://127.0.0.1:${portOf(bearer)}/healthz\n`);
     expect(r.code).toBe(0);
+  });
+
+  it('runs the same from its own entry (what the container health check calls), without the other commands', async () => {
+    const env = { PILEGATE_HTTP_SECRET: SECRET, PILEGATE_HTTP_PORT: String(portOf(bearer)) };
+    const ok = await health([], env, ['src/cli/health.ts']);
+    expect(ok.stdout).toBe(`ok: http://127.0.0.1:${portOf(bearer)}/healthz\n`);
+    expect(ok.code).toBe(0);
+    const refused = await health([], { PILEGATE_HTTP_PORT: String(portOf(bearer)) }, ['src/cli/health.ts']);
+    expect(refused.code).toBe(1);
+    const bad = await health(['--timeout', 'soon'], env, ['src/cli/health.ts']);
+    expect(bad.stderr).toMatch(/error HEALTH_TIMEOUT_INVALID/);
+    expect(bad.code).toBe(2);
   });
 
   it('exits 1 and says what is missing when the endpoints require credentials it lacks or that are wrong', async () => {

@@ -45,13 +45,14 @@ describe('Dockerfile', () => {
     expect(problems).toMatch(/installs development dependencies/);
   });
 
-  it('starts the package binary, health-checks with `pilegate health`, and reads the config where compose mounts it', () => {
+  it('starts the package binary, health-checks with `pilegate health` (its own entry), and reads the config where compose mounts it', () => {
     const f = finalStage(dockerfile);
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     const bin = `${APP}/${pkg.bin['pilegate'] ?? ''}`;
     expect(f.workdir).toBe(APP);
     expect(f.entrypoint).toEqual(['node', bin]);
-    expect(f.healthcheck).toEqual(['node', bin, 'health']);
+    // `pilegate health` by its own entry beside the CLI's (compiled from src/cli/health.ts).
+    expect(f.healthcheck).toEqual(['node', bin.replace(/index\.js$/, 'health.js')]);
     expect(existsSync(join(repoRoot, 'src/cli/health.ts'))).toBe(true);
     expect(f.cmd).toEqual(['serve', '--config', '/etc/pilegate/pilegate.yaml']);
   });
