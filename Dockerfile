@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # pilegate container image: built in one stage (with the development dependencies that compile the
 # TypeScript), run from another that holds only the production dependencies, the compiled code, the
 # mappings and the examples. Runs as the unprivileged user `node`. Build and run: README, Deployment.
