@@ -17,7 +17,8 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
-import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
+import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
 import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
@@ -126,14 +127,15 @@ export function loadGatewayConfig(file: string, env: Env = process.env): Gateway
 /** Parses and validates config text; relative paths are resolved against the directory of `file`. */
 export function parseGatewayConfig(text: string, file: string, env: Env = process.env): GatewayConfig {
   const doc = parseConfigText(text, file);
-  const value = applyEnvOverrides(doc.value, env);
+  const { value, sources } = envOverrides(doc.value, env);
   const issues = gatewayValidator()(value);
-  if (issues.length > 0) throw invalidConfig(doc, issues);
+  if (issues.length > 0) throw invalidConfig(doc, issues, sources);
   const raw = value as RawConfig;
   const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
   const rel = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const secretIssues: PointerIssue[] = [];
   const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
+  checkCsmsUrl(raw.csms.url, '/csms/url', 'PILEGATE_CSMS_PASSWORD (or a registry entry\'s "password")', secretIssues);
   const profile = raw.csms.securityProfile ?? 1;
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
@@ -148,7 +150,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs)
     secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
-  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
+  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues, sources);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
   const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);
   const needsTls = [...registry].filter(([, e]) => (e.securityProfile ?? profile) !== 1 && raw.csms.ca === undefined);
@@ -227,40 +229,7 @@ function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
   };
 }
 
-/** Scalar keys that `PILEGATE_<SECTION>_<KEY>` may set (the key upper-cased, without separators). */
-const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
-  csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
-  stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
-  http: ['port', 'host'],
-  log: ['level'],
-  connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
-  capture: ['dir'],
-  diagnostics: ['bytes'],
-  fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
-  shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
-  downloads: ['ca', 'timeoutMs', 'maxBytes'],
-  firmware: ['host', 'port', 'publicHost', 'publicPort', 'passivePortMin', 'passivePortMax'],
-};
-
-/** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */
-export function applyEnvOverrides(value: unknown, env: Env): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const [section, keys] of Object.entries(OVERRIDABLE)) {
-    for (const key of keys) {
-      const v = env[`PILEGATE_${section.toUpperCase()}_${key.toUpperCase()}`];
-      if (v === undefined || v === '') continue;
-      const current = out[section];
-      const obj = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
-      obj[key] = /^\d+$/.test(v) ? Number(v) : v;
-      out[section] = obj;
-    }
-  }
-  const store = env['PILEGATE_STORE'];
-  if (store !== undefined && store !== '') out['store'] = store === 'memory' ? 'memory' : { redis: store };
-  return out;
-}
-
 export type { Env } from './config-values.js';
+export { applyEnvOverrides } from './env-overrides.js';
 export { DEFAULT_REGISTRY_KEY, loadStationRegistry, parseStationEntry, parseStationRegistry, type DuplicateLoginPolicy, type StationDefaults, type StationEntry } from './stations-config.js';
 export type { StoreConfig } from './store-config.js';

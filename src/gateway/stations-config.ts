@@ -7,7 +7,7 @@ import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { readConfigFile } from '../config/read.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
-import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { sourceIssues } from './sources.js';
 import type { StoreConfig } from './store-config.js';
 
@@ -110,12 +110,13 @@ export function parseStationEntry(value: unknown, env: Env = process.env): { rea
 
 /**
  * One schema-valid entry with its secrets substituted (`${ENV}` in `password` and `ykcKey`) and the
- * checks a schema cannot make: a known time zone, parseable source networks, a 3DES key of 48 hex
- * digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
+ * checks a schema cannot make: a known time zone, a CSMS URL without user or password, parseable
+ * source networks, a 3DES key of 48 hex digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
  */
 function checkEntry(e: StationEntry, env: Env, at: (...path: (string | number)[]) => string, issues: PointerIssue[]): StationEntry {
   const password = interpolate(e.password, env, at('password'), issues);
   checkTimeZone(e.timeZone, at('timeZone'), issues);
+  checkCsmsUrl(e.csmsUrl, at('csmsUrl'), '"password" (${ENV_NAME} reads it from the environment) or PILEGATE_CSMS_PASSWORD', issues);
   issues.push(...sourceIssues(e.allowedSources, at('allowedSources')));
   const before = issues.length;
   const key = interpolate(e.ykcKey, env, at('ykcKey'), issues)?.trim();
