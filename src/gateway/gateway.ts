@@ -32,7 +32,7 @@ import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
-import { REDACTED_PATHS } from './redact.js';
+import { REDACTED_PATHS, USERINFO_REDACTION } from './redact.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -99,7 +99,9 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    this.log = options.logger ?? pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    this.log =
+      options.logger ??
+      pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...USERINFO_REDACTION, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
     this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
