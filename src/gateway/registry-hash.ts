@@ -1,7 +1,7 @@
 /**
  * The station registry as one Redis hash: field = charger id, value = the JSON of one registry
  * entry (`stationId`, `password`, `csmsUrl`, `securityProfile`, `timeZone`, `allowedSources`,
- * `duplicateLogin`, `ykcKey`), checked with the same
+ * `duplicateLogin`, `ykcKey`, `vendor`, `model`), checked with the same
  * schema and rules as an entry of the registry file. Shared by the gateway's Redis registry and the
  * `pilegate stations` commands. A whole hash lives in one Redis Cluster slot, which suits a registry.
  */
@@ -31,8 +31,8 @@ export async function scanRegistryHash(client: RegistryClient, key: string, boun
 
 /** The JSON stored for an entry: only the registry's own fields. */
 export function encodeRegistryEntry(entry: StationEntry): string {
-  const { stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey } = entry;
-  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey });
+  const { stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey, vendor, model } = entry;
+  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey, vendor, model });
 }
 
 /**

@@ -23,6 +23,10 @@ export interface StationEntry {
   readonly duplicateLogin?: DuplicateLoginPolicy;
   /** The pile's own YKC 3DES key (48 hex digits, after `${ENV}` substitution): its login must be encrypted with it. A secret. */
   readonly ykcKey?: string;
+  /** BootNotification's `vendorName`, over what the charger reports (a YKC login names no maker). */
+  readonly vendor?: string;
+  /** BootNotification's `model`, over what the charger reports. */
+  readonly model?: string;
 }
 
 /**
@@ -60,6 +64,9 @@ const REGISTRY_SCHEMA: AnySchemaObject = {
       allowedSources: { type: 'array', items: { type: 'string', minLength: 1 } },
       duplicateLogin: { enum: ['keep-live', 'replace'] },
       ykcKey: { type: 'string', minLength: 1 },
+      // The limits of BootNotification's chargingStation.vendorName and .model.
+      vendor: { type: 'string', minLength: 1, maxLength: 50 },
+      model: { type: 'string', minLength: 1, maxLength: 20 },
     },
   },
 };
