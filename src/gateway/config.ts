@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, pointerOf, type PointerIssue, type SchemaValidator } from '../config/document.js';
-import { ConfigError } from '../config/errors.js';
+import { compileSchema, invalidConfig, parseConfigText, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig } from './firmware-config.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
@@ -20,7 +19,7 @@ import { sourceIssues } from './sources.js';
 import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
-import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
+import { DEFAULT_REGISTRY_REFRESH_MS, loadCheckedRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
@@ -152,15 +151,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues, sources);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
-  const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);
-  const needsTls = [...registry].filter(([, e]) => (e.securityProfile ?? profile) !== 1 && raw.csms.ca === undefined);
-  const needsCert = [...registry].filter(([, e]) => e.securityProfile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined));
-  if (registryFile !== undefined && (needsTls.length > 0 || needsCert.length > 0)) {
-    throw new ConfigError('CONFIG_INVALID', registryFile, [
-      ...needsTls.map(([id, e]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: `security profile ${e.securityProfile ?? profile} needs csms.ca in the gateway config` })),
-      ...needsCert.map(([id]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' })),
-    ]);
-  }
+  const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadCheckedRegistry(registryFile, { ...raw.csms, securityProfile: profile }, env);
   return {
     file,
     listeners,
@@ -231,5 +222,14 @@ function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
 
 export type { Env } from './config-values.js';
 export { applyEnvOverrides } from './env-overrides.js';
-export { DEFAULT_REGISTRY_KEY, loadStationRegistry, parseStationEntry, parseStationRegistry, type DuplicateLoginPolicy, type StationDefaults, type StationEntry } from './stations-config.js';
+export {
+  DEFAULT_REGISTRY_KEY,
+  loadCheckedRegistry,
+  loadStationRegistry,
+  parseStationEntry,
+  parseStationRegistry,
+  type DuplicateLoginPolicy,
+  type StationDefaults,
+  type StationEntry,
+} from './stations-config.js';
 export type { StoreConfig } from './store-config.js';

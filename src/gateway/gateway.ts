@@ -31,7 +31,7 @@ import { GatewayMetrics } from './metrics.js';
 import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
-import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
+import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
 import { REDACTED_PATHS, USERINFO_REDACTION } from './redact.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
@@ -80,6 +80,8 @@ export class Gateway {
   private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
+  /** The registry reload under way (SIGHUP), so that reloads run one after the other. */
+  private reloading: Promise<void> = Promise.resolve();
   /** Prometheus metrics of this gateway (its own registry). */
   readonly metricsRegistry: GatewayMetrics;
   /** Open charger connections per source address. */
@@ -145,6 +147,16 @@ export class Gateway {
   /** The station registry in use (the file's, or the Redis hash's snapshot once started). */
   get stationRegistry(): StationRegistry {
     return this.registry;
+  }
+
+  /**
+   * Reads the station registry again (SIGHUP to `pilegate serve`): the file, validated as at start,
+   * or the Redis hash at once. Logs the changes as counts; a registry that cannot be read or does
+   * not validate is logged and the previous copy stays in use. One reload at a time.
+   */
+  reloadStations(signal = 'SIGHUP'): Promise<void> {
+    this.reloading = this.reloading.then(() => (this.ready ? reloadLogged(this.registry, this.log, signal) : this.log.warn({ signal }, 'station registry not reloaded: the gateway is not running')));
+    return this.reloading;
   }
 
   station(id: string): StationEngine | undefined {

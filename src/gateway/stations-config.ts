@@ -5,6 +5,7 @@
  */
 import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
+import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
 import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
@@ -76,6 +77,33 @@ let entryValidator: SchemaValidator | undefined;
 /** Default name of the Redis hash of the station registry (`stations: { redis: true }`). */
 export const DEFAULT_REGISTRY_KEY = 'pg:stations';
 export const DEFAULT_REGISTRY_REFRESH_MS = 30_000;
+
+/** What the gateway's `csms` section offers its stations: the default security profile and its PEM files. */
+export interface CsmsSecurity {
+  readonly securityProfile: SecurityProfile;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/** What `csms` lacks to serve an entry's security profile; pointers relative to the entry. */
+export function profileIssues(entry: StationEntry, csms: CsmsSecurity): PointerIssue[] {
+  const profile = entry.securityProfile ?? csms.securityProfile;
+  if (profile !== 1 && csms.ca === undefined) return [{ pointer: '/securityProfile', reason: `security profile ${profile} needs csms.ca in the gateway config` }];
+  if (profile === 3 && (csms.cert === undefined || csms.key === undefined)) return [{ pointer: '/securityProfile', reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' }];
+  return [];
+}
+
+/**
+ * Reads a registry file as `loadStationRegistry` does and refuses it (ConfigError `CONFIG_INVALID`)
+ * when an entry's security profile is one `csms` cannot serve: at start, on SIGHUP, at `stations import`.
+ */
+export function loadCheckedRegistry(file: string, csms: CsmsSecurity, env: Env = process.env): Map<string, StationEntry> {
+  const registry = loadStationRegistry(file, env);
+  const problems = [...registry].flatMap(([id, e]) => profileIssues(e, csms).map((i) => ({ pointer: `${pointerOf(id)}${i.pointer}`, reason: i.reason })));
+  if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
+  return registry;
+}
 
 /** Reads a station registry: chargerId → settings; `${ENV_NAME}` in a password is read from `env`. */
 export function loadStationRegistry(file: string, env: Env = process.env): Map<string, StationEntry> {
