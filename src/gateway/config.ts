@@ -136,9 +136,11 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
   checkCsmsUrl(raw.csms.url, '/csms/url', 'PILEGATE_CSMS_PASSWORD (or a registry entry\'s "password")', secretIssues);
   const profile = raw.csms.securityProfile ?? 1;
-  if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
+  // A profile set by PILEGATE_CSMS_SECURITYPROFILE is what to blame, not the file's csms section.
+  const csmsAt = sources.has('/csms/securityProfile') ? '/csms/securityProfile' : '/csms';
+  if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: csmsAt, reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
-    secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
+    secretIssues.push({ pointer: csmsAt, reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   const firmware = parseFirmwareConfig(raw.firmware, secretIssues);

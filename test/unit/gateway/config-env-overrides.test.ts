@@ -51,6 +51,9 @@ describe('environment overrides in config errors', () => {
     expect(lines({ PILEGATE_FLEET_RENEWINTERVALMS: '20000' })).toEqual([
       'error CONFIG_INVALID PILEGATE_FLEET_RENEWINTERVALMS=20000: /fleet/renewIntervalMs: must be shorter than leaseTtlMs (15000 ms), or leases expire between renewals',
     ]);
+    expect(lines({ PILEGATE_CSMS_SECURITYPROFILE: '2' })).toEqual([
+      'error CONFIG_INVALID PILEGATE_CSMS_SECURITYPROFILE=2: /csms/securityProfile: security profile 2 needs "ca" (PEM file of the CSMS\'s CA)',
+    ]);
     expect(lines({ PILEGATE_STORE: 'http://redis:6379' })[0]).toMatch(/^error CONFIG_INVALID PILEGATE_STORE=http:\/\/redis:6379: \/store/);
   });
 
