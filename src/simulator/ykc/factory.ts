@@ -4,7 +4,7 @@
  * reports (logged in, sessions started, records uploaded and confirmed).
  */
 import type { YkcOptions } from '../../../codecs/ykc/session-support.js';
-import type { ChargerSimulatorFactory, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
+import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
 import { YkcCharger } from './charger.js';
 import { runYkcScenario } from './scenario.js';
 
@@ -31,6 +31,10 @@ class YkcSimulatedCharger implements SimulatedCharger {
   private readonly recordsSeen = new Set<string>();
   private stopSessions: (() => void) | undefined;
   private disposed = false;
+  /** Counts connections: what a login of an earlier one settles later says nothing of this one. */
+  private connection = 0;
+  /** Whether the gateway answered this connection's login (either way). */
+  private answered = false;
 
   constructor(private readonly setup: SimulatedChargerSetup<YkcOptions>) {
     const pileCode = setup.id;
@@ -45,9 +49,17 @@ class YkcSimulatedCharger implements SimulatedCharger {
       clock: setup.clock,
       ...(setup.options.timeZone === undefined ? {} : { timeZone: setup.options.timeZone }),
       onFrame: (direction, f) => {
-        if (direction === 'in' && f.type === 'startConfirm') {
+        if (direction === 'in' && f.type === 'loginAnswer') {
+          this.answered = true;
+          // docs/protocols/ykc.md: result 0 logs the pile in, 1 refuses it (the gateway closes next).
+          if (f.result !== 0) report({ type: 'refused', text: `refused by the gateway: login answer result ${f.result} (login refused)` });
+        } else if (direction === 'in' && f.type === 'startConfirm') {
           const gun = Number(f.gun);
-          report(f.authResult === 1 ? { type: 'sessionStarted', text: `gun ${gun}: session started (card)` } : { type: 'note', text: `gun ${gun}: card start refused (reason ${f.failReason})` });
+          report(
+            f.authResult === 1
+              ? { type: 'sessionStarted', text: `gun ${gun}: session started (card accepted)` }
+              : { type: 'sessionRefused', text: `gun ${gun}: card start refused by the gateway (reason ${f.failReason})` },
+          );
         } else if (direction === 'in' && f.type === 'remoteStart') report({ type: 'note', text: `gun ${Number(f.gun)}: remote start requested` });
         else if (direction === 'out' && f.type === 'transactionRecord' && !this.recordsSeen.has(f.transactionNo)) {
           this.recordsSeen.add(f.transactionNo);
@@ -58,14 +70,20 @@ class YkcSimulatedCharger implements SimulatedCharger {
   }
 
   connected(output: LineOutput): void {
+    const connection = ++this.connection;
+    this.answered = false;
     this.charger.attach((bytes) => output.write(bytes));
     this.charger.login({ onlyNew: true }).then(
       () => {
-        if (this.disposed) return;
-        this.setup.report({ type: 'online', text: 'connected (logged in)' });
+        if (this.disposed || connection !== this.connection) return;
+        this.setup.report({ type: 'online', text: 'connected (login answer: accepted)' });
         this.startSessions();
       },
-      (e: unknown) => this.setup.report({ type: 'note', text: `login failed: ${e instanceof Error ? e.message : String(e)}` }),
+      () => {
+        // A refusing answer was reported as it came; a drop is reported by `dropped`.
+        if (this.disposed || connection !== this.connection || this.answered) return;
+        this.setup.report({ type: 'note', text: 'no login answer from the gateway in 5 s: is this a YKC port?' });
+      },
     );
   }
 
@@ -73,7 +91,9 @@ class YkcSimulatedCharger implements SimulatedCharger {
     this.charger.receive(chunk);
   }
 
-  dropped(again: boolean): void {
+  dropped(again: boolean, by?: DropCause): void {
+    if (by === 'peer' && !this.answered && !this.disposed) this.setup.report({ type: 'refused', text: 'refused by the gateway: it closed the connection without a login answer' });
+    this.connection += 1;
     this.stopSessions?.();
     this.stopSessions = undefined;
     this.charger.detach();
