@@ -86,4 +86,14 @@ describe('pilegate simulate tells what the gateway did', () => {
     expect(r.stdout).toMatch(/EXDC101 {2}connector 1: session started/);
     expect(r.stdout).toMatch(/^summary: 1 of 1 charger\(s\) connected, 0 refused, [1-9]\d* session\(s\) started, \d+ completed, 0 reconnect\(s\)$/m);
   }, 45_000);
+
+  it('the good case: a YKC pile logged in, its card session started as the gateway answered, exit 0', async () => {
+    const g = await start(ykcPort);
+    const r = await simulate(g.port, ['--codec', 'ykc'], 8);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/32010200000001 {2}connected \(login answer: accepted\)/);
+    expect(r.stdout).toMatch(/32010200000001 {2}gun 1: session started \(card accepted\)/);
+    expect(r.stdout).toMatch(/^summary: 1 of 1 charger\(s\) connected, 0 refused, 1 session\(s\) started, 0 completed, 0 reconnect\(s\)$/m);
+    expect(r.stderr).toBe('');
+  }, 45_000);
 });
