@@ -89,7 +89,10 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     this.wait(STARTDT_HINT_MS, () => {
       if (this.progress !== 'dialled') return;
       const s = STARTDT_HINT_MS / 1000;
-      this.setup.report({ type: 'note', text: `no STARTDT from the gateway after ${s} s: an IEC 104 charger waits for it; is this the gateway's IEC 104 port? (a YKC or family-B port waits for the charger to speak first)` });
+      this.setup.report({
+        type: 'note',
+        text: `no STARTDT from the gateway after ${s} s: an IEC 104 charger waits for it; is this the gateway's IEC 104 port? (a YKC or family-B port waits for the charger to speak first)`,
+      });
     });
   }
 
