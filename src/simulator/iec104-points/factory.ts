@@ -6,7 +6,7 @@
 import type { Iec104PointsMapping } from '../../../codecs/iec104-points/mapping.js';
 import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
 import { playScript, standardSession, type ScriptPlayer } from './script.js';
-import { ChargerSimulator } from './simulator.js';
+import { ChargerSimulator, type SimulatorEvent } from './simulator.js';
 
 /** What the simulator needs of the codec's options (`Iec104PointsOptions`). */
 export interface Iec104SimulatorOptions {
@@ -75,12 +75,17 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     });
     this.simulator.on((event) => {
       if (event.type === 'state') this.reportSessions();
-      else if (event.type === 'link' && event.to === 'active' && this.progress === 'dialled') this.progress = 'started';
-      else if (event.type === 'interrogation' && this.progress === 'started') {
-        this.progress = 'interrogated';
-        this.wait(ACCEPT_AFTER_MS, () => this.accepted());
-      }
     });
+    this.simulator.on((event) => this.follow(event));
+  }
+
+  /** How far the gateway has taken the connection: STARTDT, then the interrogation, then (kept a while) accepted. */
+  private follow(event: SimulatorEvent): void {
+    if (event.type === 'link' && event.to === 'active' && this.progress === 'dialled') this.progress = 'started';
+    else if (event.type === 'interrogation' && this.progress === 'started') {
+      this.progress = 'interrogated';
+      this.wait(ACCEPT_AFTER_MS, () => this.accepted());
+    }
   }
 
   connected(output: LineOutput): void {
