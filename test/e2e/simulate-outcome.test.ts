@@ -62,7 +62,7 @@ describe('pilegate simulate tells what the gateway did', () => {
     const g = await start(iec104Port);
     const r = await simulate(g.port, ['--codec', 'ykc'], 4);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
-    expect(r.stdout).toMatch(/32010200000001 {2}refused by the gateway: it closed the connection without a login answer/);
+    expect(r.stdout).toMatch(/32010200000001 {2}refused by the gateway: it closed the connection without a login answer \(it opened with IEC 104's STARTDT act: is this an IEC 104 port\?\)/);
     expect(r.stdout).not.toMatch(/32010200000001 {2}connected/);
     expect(summary(r.stdout).connected).toBe(0);
   }, 45_000);

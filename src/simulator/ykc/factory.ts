@@ -4,12 +4,15 @@
  * reports (logged in, sessions started, records uploaded and confirmed).
  */
 import type { YkcOptions } from '../../../codecs/ykc/session-support.js';
+import { encodeUFrame } from '../../iec104/apci.js';
 import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
 import { YkcCharger } from './charger.js';
 import { runYkcScenario } from './scenario.js';
 
 const PILE_CODE = /^\d{14}$/;
 const LAST_PILE_CODE = 99_999_999_999_999n;
+/** What an IEC 104 gateway sends first on a new connection: a YKC pile that gets it dialled the wrong port. */
+const STARTDT_ACT = encodeUFrame('STARTDT_ACT');
 /** Gives the gateway a moment to bring the station up before the first card start. */
 const FIRST_SESSION_DELAY_MS = 3_000;
 
@@ -35,6 +38,9 @@ class YkcSimulatedCharger implements SimulatedCharger {
   private connection = 0;
   /** Whether the gateway answered this connection's login (either way). */
   private answered = false;
+  /** Whether the gateway opened this connection with IEC 104's STARTDT act. */
+  private heardStartdt = false;
+  private heardAnything = false;
 
   constructor(private readonly setup: SimulatedChargerSetup<YkcOptions>) {
     const pileCode = setup.id;
@@ -72,6 +78,7 @@ class YkcSimulatedCharger implements SimulatedCharger {
   connected(output: LineOutput): void {
     const connection = ++this.connection;
     this.answered = false;
+    this.heardStartdt = this.heardAnything = false;
     this.charger.attach((bytes) => output.write(bytes));
     this.charger.login({ onlyNew: true }).then(
       () => {
@@ -88,11 +95,16 @@ class YkcSimulatedCharger implements SimulatedCharger {
   }
 
   receive(chunk: Buffer): void {
+    if (!this.heardAnything) this.heardStartdt = chunk.subarray(0, STARTDT_ACT.length).equals(STARTDT_ACT);
+    this.heardAnything = true;
     this.charger.receive(chunk);
   }
 
   dropped(again: boolean, by?: DropCause): void {
-    if (by === 'peer' && !this.answered && !this.disposed) this.setup.report({ type: 'refused', text: 'refused by the gateway: it closed the connection without a login answer' });
+    if (by === 'peer' && !this.answered && !this.disposed) {
+      const hint = this.heardStartdt ? " (it opened with IEC 104's STARTDT act: is this an IEC 104 port?)" : '';
+      this.setup.report({ type: 'refused', text: `refused by the gateway: it closed the connection without a login answer${hint}` });
+    }
     this.connection += 1;
     this.stopSessions?.();
     this.stopSessions = undefined;
