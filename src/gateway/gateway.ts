@@ -26,7 +26,7 @@ import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gate
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
-import { holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
+import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
 import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
@@ -334,6 +334,9 @@ export class Gateway {
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
+    // Before the session reads the socket: a chunk of another protocol is named before the session acts on it (and closes).
+    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics }, (words, data) => session.speaksOtherProtocol(words, data));
+    const silence = by === 'sniff' ? undefined : hintOnSilence(socket, listener, served, limits.loginTimeoutMs, { log: this.log, clock: systemClock });
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: served.codec,
@@ -370,9 +373,9 @@ export class Gateway {
     });
     const admission = new Admission(this.guard, codec, session);
     this.sessions.add(session);
-    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics });
     socket.once('close', () => {
       check?.cancel();
+      silence?.();
       this.perAddress.release(address);
       this.sessions.delete(session);
       this.guard.release(session);
