@@ -45,7 +45,8 @@ function describeGateway(gateway: Gateway): string[] {
 async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const config: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
-  const gateway = new Gateway(config, { destination: stdoutLog() });
+  // Piped (never a terminal), the log goes through a writer that notices its reader is gone (`| head`).
+  const gateway = new Gateway(config, process.stdout.isTTY === true ? {} : { destination: stdoutLog() });
   // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
   // once it is up instead of killing it half-started.
   const signalled = waitForSignal();
