@@ -6,7 +6,7 @@
  * transaction) and the CSMS's remote start must come back to the charger.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/cli.js';
@@ -78,6 +78,13 @@ beforeAll(() => {
 afterAll(stopAll, 30_000);
 
 describe('the README first run', () => {
+  it('a build of a built tree rewrites nothing (the first `npx pilegate` runs `prepare` again)', () => {
+    const before = statSync(join(repoRoot, BIN)).mtimeMs;
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(statSync(join(repoRoot, BIN)).mtimeMs).toBe(before);
+  }, 60_000);
+
   it('its three commands bring a simulated charger to the CSMS and the CSMS remote start back within 30 s', async () => {
     const commands = readmeCommands(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
     expect(commands.map((c) => c.slice(0, 3).join(' '))).toEqual(['npx pilegate csms', 'npx pilegate serve', 'npx pilegate simulate']);
