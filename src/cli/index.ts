@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /** `pilegate`: the command-line entry. One file per command beside this one. */
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { findPackageFile } from '../config/read.js';
 import { registerCsms } from './csms.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
+import { registerHealth } from './health.js';
 import { registerMapping } from './mapping.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
-import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 /** The package's version, from its package.json. */
 export function packageVersion(): string {
@@ -54,6 +54,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
   registerStations(program, io, (c) => {
     code = c;
   });
+  registerHealth(program, io, (c) => {
+    code = c;
+  });
   return { program, exitCode: () => code };
 }
 
@@ -80,17 +83,7 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
