@@ -32,6 +32,7 @@ import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
+import { pinoLog } from './pino-log.js';
 import { REDACTED_PATHS } from './redact.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
@@ -315,7 +316,7 @@ export class Gateway {
     const codec = served.codec.name;
     const address = socket.remoteAddress ?? 'unknown';
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
-    const plainLog: Log = (level, message, data) => log[level](data ?? {}, message);
+    const plainLog: Log = pinoLog(() => log);
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
