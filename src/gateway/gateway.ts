@@ -8,7 +8,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { ChargerKeys, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
@@ -33,7 +33,7 @@ import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { pinoLog } from './pino-log.js';
-import { REDACTED_PATHS } from './redact.js';
+import { createGatewayLogger } from './logger.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -65,6 +65,8 @@ interface ListenerCodec extends ServedCodec {
 
 export class Gateway {
   readonly log: Logger;
+  /** How the log is written: JSON lines, or readable lines for a terminal (`log.format`). */
+  readonly logFormat: 'json' | 'pretty';
   private store: StateStore | undefined;
   private ownership: Ownership | undefined;
   /** The registry file's snapshot until `start` puts the configured registry (file or Redis) in place. */
@@ -100,7 +102,9 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    this.log = options.logger ?? pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    const made = options.logger !== undefined ? { logger: options.logger, format: 'json' as const } : createGatewayLogger(config.log, options.destination);
+    this.log = made.logger;
+    this.logFormat = made.format;
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
     this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
