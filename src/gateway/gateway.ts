@@ -34,6 +34,7 @@ import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { pinoLog } from './pino-log.js';
 import { createGatewayLogger } from './logger.js';
+import { ocppTraceFor } from './ocpp-trace.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -211,6 +212,7 @@ export class Gateway {
       },
       ...(this.options.stationDefaults !== undefined ? { stationDefaults: this.options.stationDefaults } : {}),
       stopping: () => this.stopping,
+      ocppTrace: (station) => ocppTraceFor(config.log, this.log, station),
     });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));

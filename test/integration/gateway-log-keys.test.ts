@@ -72,7 +72,8 @@ describe('gateway log lines', () => {
       `csms: { url: ${JSON.stringify(csms.url)}, securityProfile: 1 }`,
       `stations: { file: ${JSON.stringify(registry)}, unknownChargers: refuse }`,
       'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: debug }',
+      // The OCPP trace too: its lines carry the station's fields and the message's.
+      'log: { level: debug, ocppTrace: all }',
       'connections: { badFrameLimit: 3 }',
     ].join('\n');
     const config = parseGatewayConfig(text, '<log-keys>', { PILEGATE_CSMS_PASSWORD: HARNESS_PASSWORD });
