@@ -1,7 +1,7 @@
 /**
  * What `pilegate serve` writes on stdout, as a spawned process: JSON lines only when stdout is not
  * a terminal (the start-up banner too, each key once), readable lines with `log.format: pretty`,
- * and the environment's PILEGATE_LOG_FORMAT over the file.
+ * the environment's PILEGATE_LOG_FORMAT over the file, and --trace-ocpp in the banner.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,8 +42,8 @@ function configWith(log: string): string {
 }
 
 /** Runs serve until `started` holds for its stdout, then stops it with SIGTERM; returns its stdout. */
-async function runUntil(file: string, started: (stdout: string) => boolean, env: Record<string, string> = {}): Promise<string> {
-  const s = (serve = spawnServe(file, PASSWORD, { env }));
+async function runUntil(file: string, started: (stdout: string) => boolean, env: Record<string, string> = {}, args: string[] = []): Promise<string> {
+  const s = (serve = spawnServe(file, PASSWORD, { env, args }));
   await until(() => started(s.stdout()) || s.gone(), 'pilegate serve to start', 30_000);
   await s.stop('SIGTERM');
   expect(s.child.exitCode, s.stderr()).toBe(0);
@@ -52,12 +52,15 @@ async function runUntil(file: string, started: (stdout: string) => boolean, env:
 
 describe('pilegate serve output', () => {
   it('is JSON lines, each key once, banner and stop included, when stdout is not a terminal', async () => {
-    const stdout = await runUntil(configWith(''), (out) => servedListeners(out) !== undefined);
+    const args = ['--trace-ocpp', 'CP-1', '--trace-ocpp', 'CP-2,CP-3'];
+    const stdout = await runUntil(configWith(''), (out) => servedListeners(out) !== undefined, {}, args);
     const lines = stdout.split('\n').filter((l) => l !== '');
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.flatMap((l) => duplicateKeys(l))).toEqual([]);
     const banner = parsed.find((l) => l.msg === 'pilegate serving');
     expect(banner).toMatchObject({ level: 30, service: 'pilegate', unknownChargers: 'refuse', store: 'memory', csms: { url: 'ws://127.0.0.1:9/ocpp', securityProfile: 1 } });
+    // --trace-ocpp, repeated and comma-separated, over the file's log.ocppTrace.
+    expect(banner?.['ocppTrace']).toEqual(['CP-1', 'CP-2', 'CP-3']);
     expect(servedListeners(stdout)).toEqual([{ host: '127.0.0.1', port: expect.any(Number) as number, codec: 'iec104-points', mapping: MAPPING }]);
     expect(parsed.find((l) => l.msg === 'stopping')).toMatchObject({ signal: 'SIGTERM' });
     expect(parsed.at(-1)?.msg).toBe('gateway stopped');
