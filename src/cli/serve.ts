@@ -98,11 +98,14 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+/** Commander's reducer of a repeatable option. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 export function registerServe(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('serve')
     .description('run the gateway: accept chargers and connect them to the CSMS as OCPP 2.0.1 stations')
     .option('-c, --config <file>', 'gateway config (YAML); default ./pilegate.yaml, else a built-in config')
-    .option('--trace-ocpp <station>', 'log every OCPP message of this station (repeatable, comma-separated, or "all") at level trace; overrides log.ocppTrace', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--trace-ocpp <station>', 'log every OCPP message of this station (repeatable, comma-separated, or "all") at level trace; overrides log.ocppTrace', collect)
     .action(async (options: ServeOptions) => setExit(await runServe(options, io)));
 }

@@ -381,7 +381,10 @@ export class GatewayFirmwareServer implements FirmwareServer {
 
 /** The gateway's firmware server as configured, logging through `log`, started. */
 export async function startFirmwareServer(config: FirmwareServerConfig, log: Logger): Promise<GatewayFirmwareServer> {
-  const server = new GatewayFirmwareServer(config, pinoLog(() => log));
+  const server = new GatewayFirmwareServer(
+    config,
+    pinoLog(() => log),
+  );
   await server.start();
   return server;
 }

@@ -70,7 +70,15 @@ export function redactOcpp(value: unknown): unknown {
  */
 export function traceEntry(direction: OcppTraceEntry['direction'], text: string, actionOf: (messageId: string) => string | undefined): OcppTraceEntry {
   const parsed = parseFrame(text);
-  if (!parsed.ok) return { direction, messageType: 'invalid', ...(parsed.id !== '-1' ? { messageId: parsed.id } : {}), errorCode: parsed.error.code, errorDescription: parsed.error.description, length: text.length };
+  if (!parsed.ok)
+    return {
+      direction,
+      messageType: 'invalid',
+      ...(parsed.id !== '-1' ? { messageId: parsed.id } : {}),
+      errorCode: parsed.error.code,
+      errorDescription: parsed.error.description,
+      length: text.length,
+    };
   const { frame } = parsed;
   switch (frame.type) {
     case MESSAGE_TYPE.CALL:

@@ -100,7 +100,10 @@ describe('gateway log lines', () => {
     expect(known.map((k) => k.name)).toHaveLength(3);
     for (const s of sockets.splice(0)) await s.close();
     await gateway.stop();
-    const lines = log.text().split('\n').filter((l) => l !== '');
+    const lines = log
+      .text()
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines.length).toBeGreaterThan(50);
     const repeated = lines.flatMap((l) => duplicateKeys(l).map((k) => `${k} in ${l}`));
     expect(repeated).toEqual([]);

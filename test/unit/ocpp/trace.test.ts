@@ -8,7 +8,13 @@ describe('OCPP trace', () => {
   it('names each frame kind, and an answer by the action of its CALL', () => {
     const actionOf = (id: string): string | undefined => (id === 'm1' ? 'BootNotification' : undefined);
     expect(traceEntry('sent', '[2,"m1","Heartbeat",{}]', actionOf)).toEqual({ direction: 'sent', messageType: 'CALL', messageId: 'm1', action: 'Heartbeat', payload: {} });
-    expect(traceEntry('received', '[3,"m1",{"status":"Accepted"}]', actionOf)).toEqual({ direction: 'received', messageType: 'CALLRESULT', messageId: 'm1', action: 'BootNotification', payload: { status: 'Accepted' } });
+    expect(traceEntry('received', '[3,"m1",{"status":"Accepted"}]', actionOf)).toEqual({
+      direction: 'received',
+      messageType: 'CALLRESULT',
+      messageId: 'm1',
+      action: 'BootNotification',
+      payload: { status: 'Accepted' },
+    });
     expect(traceEntry('received', '[4,"m2","NotSupported","no",{}]', actionOf)).toEqual({
       direction: 'received',
       messageType: 'CALLERROR',
@@ -17,11 +23,22 @@ describe('OCPP trace', () => {
       errorDescription: 'no',
       errorDetails: {},
     });
-    expect(traceEntry('received', 'not json password=x', actionOf)).toEqual({ direction: 'received', messageType: 'invalid', errorCode: 'RpcFrameworkError', errorDescription: 'Message is not valid JSON', length: 19 });
+    expect(traceEntry('received', 'not json password=x', actionOf)).toEqual({
+      direction: 'received',
+      messageType: 'invalid',
+      errorCode: 'RpcFrameworkError',
+      errorDescription: 'Message is not valid JSON',
+      length: 19,
+    });
   });
 
   it('redacts the Basic-auth password in SetVariables, GetVariables answers and reports', () => {
-    const set = { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: 'p4ssw0rd-p4ssw0rd' }, { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '60' }] };
+    const set = {
+      setVariableData: [
+        { component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: 'p4ssw0rd-p4ssw0rd' },
+        { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '60' },
+      ],
+    };
     expect(redactOcpp(set)).toEqual({
       setVariableData: [
         { component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: '[redacted]' },
@@ -31,7 +48,9 @@ describe('OCPP trace', () => {
     const got = { getVariableResult: [{ attributeStatus: 'Accepted', component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: 'p4ssw0rd' }] };
     expect(JSON.stringify(redactOcpp(got))).not.toContain('p4ssw0rd');
     const report = { reportData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, variableAttribute: [{ type: 'Actual', value: 'p4ssw0rd' }] }] };
-    expect(redactOcpp(report)).toEqual({ reportData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, variableAttribute: [{ type: 'Actual', value: '[redacted]' }] }] });
+    expect(redactOcpp(report)).toEqual({
+      reportData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, variableAttribute: [{ type: 'Actual', value: '[redacted]' }] }],
+    });
   });
 
   it('redacts network-profile credentials, URL passwords and private keys', () => {
