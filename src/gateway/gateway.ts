@@ -43,6 +43,8 @@ import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
   readonly destination?: DestinationStream;
+  /** Whether `destination` is a terminal: `log.format: auto` writes readable lines there (default: only stdout's own terminal). */
+  readonly terminal?: boolean;
   /** A ready logger instead (takes precedence over `destination`). */
   readonly logger?: Logger;
   /** Device-model presets per new station (tests: fast retries). */
@@ -103,7 +105,7 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    const made = options.logger !== undefined ? { logger: options.logger, format: 'json' as const } : createGatewayLogger(config.log, options.destination);
+    const made = options.logger !== undefined ? { logger: options.logger, format: 'json' as const } : createGatewayLogger(config.log, options.destination, options.terminal);
     this.log = made.logger;
     this.logFormat = made.format;
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);

@@ -26,11 +26,12 @@ export interface GatewayLogger {
 }
 
 /**
- * The gateway's root logger for `config`, writing to `destination` (default: stdout, whose being
- * a terminal decides `auto`; a given destination is not a terminal).
+ * The gateway's root logger for `config`, writing to `destination` (default: stdout). `terminal`
+ * says whether the output is a terminal (decides `auto`); default: whether stdout is one when no
+ * destination is given, else no.
  */
-export function createGatewayLogger(config: GatewayConfig['log'], destination?: DestinationStream): GatewayLogger {
-  const isTTY = destination === undefined && process.stdout.isTTY === true;
+export function createGatewayLogger(config: GatewayConfig['log'], destination?: DestinationStream, terminal?: boolean): GatewayLogger {
+  const isTTY = terminal ?? (destination === undefined && process.stdout.isTTY === true);
   const format = resolveLogFormat(config.format, isTTY);
   const options = { level: config.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } };
   if (format === 'json') return { logger: pino(options, destination ?? pinoDestination(1)), format };
