@@ -1,8 +1,10 @@
 /**
  * What `pilegate serve` writes on stdout, as a spawned process: JSON lines only when stdout is not
  * a terminal (the start-up banner too, each key once), readable lines with `log.format: pretty`,
- * the environment's PILEGATE_LOG_FORMAT over the file, and --trace-ocpp in the banner.
+ * the environment's PILEGATE_LOG_FORMAT over the file, --trace-ocpp in the banner, and readable
+ * coloured lines on a terminal (a pseudo-terminal from util-linux `script`).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { duplicateKeys } from '../support/json-keys.js';
 import { servedListeners } from '../support/serve-banner.js';
+import { repoRoot } from '../support/cli.js';
 import { until } from '../support/station.js';
 import { spawnServe, type ServeProcess } from './serve-process.js';
 
@@ -80,4 +83,30 @@ describe('pilegate serve output', () => {
     const json = await runUntil(file, (out) => servedListeners(out) !== undefined, { PILEGATE_LOG_FORMAT: 'json' });
     expect(json.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
   }, 90_000);
+
+  it('is readable, coloured lines on a terminal (format auto), and Ctrl-C stops it', async () => {
+    const file = configWith('');
+    // util-linux `script` gives the process a pseudo-terminal, as an operator's shell would.
+    const command = `exec ${JSON.stringify(process.execPath)} --import tsx src/cli/index.ts serve --config ${JSON.stringify(file)}`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: repoRoot, env: { ...process.env, PILEGATE_CSMS_PASSWORD: PASSWORD } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      await until(() => out.includes('pilegate serving') || child.exitCode !== null, 'pilegate serve to start on a terminal', 30_000);
+      child.stdin.write('\u0003');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const plain = out
+      .split('\u001b')
+      .map((part, i) => (i === 0 ? part : part.replace(/^\[\d+m/, '')))
+      .join('');
+    expect(out).toContain('\u001b[32mINFO');
+    expect(plain).toMatch(/^\[.*\] INFO: pilegate serving \(.*pilegate\.yaml\)\r?$/m);
+    expect(plain).toMatch(/\] INFO: stopping\r?$/m);
+    expect(plain).toMatch(/^\[.*\] INFO: gateway stopped\r?$/m);
+    expect(plain.split(/\r?\n/).filter((l) => l.startsWith('{'))).toEqual([]);
+  }, 60_000);
 });
