@@ -26,12 +26,12 @@ import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gate
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
-import { holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
+import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
 import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
-import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
+import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
 import { pinoLog } from './pino-log.js';
 import { createGatewayLogger } from './logger.js';
 import { ocppTraceFor } from './ocpp-trace.js';
@@ -86,6 +86,8 @@ export class Gateway {
   private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
+  /** The registry reload under way (SIGHUP), so that reloads run one after the other. */
+  private reloading: Promise<void> = Promise.resolve();
   /** Prometheus metrics of this gateway (its own registry). */
   readonly metricsRegistry: GatewayMetrics;
   /** Open charger connections per source address. */
@@ -151,6 +153,16 @@ export class Gateway {
   /** The station registry in use (the file's, or the Redis hash's snapshot once started). */
   get stationRegistry(): StationRegistry {
     return this.registry;
+  }
+
+  /**
+   * Reads the station registry again (SIGHUP to `pilegate serve`): the file, validated as at start,
+   * or the Redis hash at once. Logs the changes as counts; a registry that cannot be read or does
+   * not validate is logged and the previous copy stays in use. One reload at a time.
+   */
+  reloadStations(signal = 'SIGHUP'): Promise<void> {
+    this.reloading = this.reloading.then(() => (this.ready ? reloadLogged(this.registry, this.log, signal) : this.log.warn({ signal }, 'station registry not reloaded: the gateway is not running')));
+    return this.reloading;
   }
 
   station(id: string): StationEngine | undefined {
@@ -329,6 +341,9 @@ export class Gateway {
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
+    // Before the session reads the socket: a chunk of another protocol is named before the session acts on it (and closes).
+    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics }, (words, data) => session.speaksOtherProtocol(words, data));
+    const silence = by === 'sniff' ? undefined : hintOnSilence(socket, listener, served, limits.loginTimeoutMs, { log: this.log, clock: systemClock });
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: served.codec,
@@ -365,9 +380,9 @@ export class Gateway {
     });
     const admission = new Admission(this.guard, codec, session);
     this.sessions.add(session);
-    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics });
     socket.once('close', () => {
       check?.cancel();
+      silence?.();
       this.perAddress.release(address);
       this.sessions.delete(session);
       this.guard.release(session);

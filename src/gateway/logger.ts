@@ -8,7 +8,7 @@
 import { destination as pinoDestination, pino, type DestinationStream, type Logger } from 'pino';
 import { build as prettyStream } from 'pino-pretty';
 import type { GatewayConfig } from './config.js';
-import { REDACTED_PATHS } from './redact.js';
+import { REDACTED_PATHS, USERINFO_REDACTION } from './redact.js';
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
@@ -33,7 +33,7 @@ export interface GatewayLogger {
 export function createGatewayLogger(config: GatewayConfig['log'], destination?: DestinationStream, terminal?: boolean): GatewayLogger {
   const isTTY = terminal ?? (destination === undefined && process.stdout.isTTY === true);
   const format = resolveLogFormat(config.format, isTTY);
-  const options = { level: config.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } };
+  const options = { level: config.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...USERINFO_REDACTION, base: { service: 'pilegate' } };
   if (format === 'json') return { logger: pino(options, destination ?? pinoDestination(1)), format };
   const pretty = prettyStream({
     colorize: isTTY,
