@@ -18,6 +18,8 @@ import { engineOptions, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity } fro
 import type { IdentityGuard } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Ownership } from './ownership.js';
+import type { TracedStation } from './ocpp-trace.js';
+import type { OcppTrace } from '../ocpp/trace.js';
 
 /** A running station: its charger connection and its engine. */
 export interface Station {
@@ -45,6 +47,8 @@ export interface StationStartDeps {
   readonly shared: Pick<StationEngineOptions, 'downloader' | 'uploader' | 'firmwareLimits' | 'firmwareServer' | 'callTimeoutMs'>;
   /** Device-model presets per new station (tests: fast retries). */
   readonly stationDefaults?: Readonly<Record<string, string>>;
+  /** The station's OCPP trace when `log.ocppTrace` names it. */
+  readonly ocppTrace?: (station: TracedStation) => OcppTrace | undefined;
   /** The gateway's running stations by station id: a started one is added, a retired one removed. */
   readonly stations: Map<string, Station>;
   stopping(): boolean;
@@ -110,6 +114,7 @@ export class StationStarts {
       engineLog('error', 'charger refused: its station runs on another gateway instance that did not hand it over', { reason: lease.reason });
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
+    const trace = d.ocppTrace?.({ stationId: entry.stationId, chargerId: identified.chargerId, codec: session.codecName });
     let engine: StationEngine;
     try {
       if (d.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, d.stationDefaults, security.profile);
@@ -120,6 +125,7 @@ export class StationStarts {
         store,
         charger,
         log: engineLog,
+        ...(trace !== undefined ? { ocppTrace: trace } : {}),
         diagnostics: d.diagnostics.source(entry.stationId),
         onCallLatency: (action, ms) => d.metrics.callDone(action, ms / 1000),
         onRecordHeld: (reason) => d.metrics.recordHeld(reason),

@@ -21,6 +21,7 @@ import { MESSAGE_TYPE, parseFrame, serializeCallError, serializeCallResult, type
 import { OutboundCalls } from './rpc-calls.js';
 import { isHandlerOutcome, type CallOptions, type RpcConnectionState, type RpcCounters, type RpcEndpointOptions, type RpcGuard, type RpcHandler, type RpcTransport } from './rpc-types.js';
 import { validateRequest, validateResponse } from './schemas.js';
+import { traceEntry } from './trace.js';
 
 export * from './rpc-types.js';
 
@@ -122,7 +123,10 @@ export class RpcEndpoint {
     this.generation++;
     this.badMessageTimes = [];
     this.setState('attached');
-    this.outbound.open((text) => transport.send(text));
+    this.outbound.open((text) => {
+      transport.send(text);
+      this.traced('sent', text);
+    });
   }
 
   /**
@@ -209,6 +213,7 @@ export class RpcEndpoint {
       this.log('debug', 'message ignored: not attached', { state: this.connState });
       return;
     }
+    this.traced('received', text);
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.onBadFrame(parsed);
@@ -255,7 +260,7 @@ export class RpcEndpoint {
       return;
     }
     if (!isOcppAction(action)) {
-      this.replyError(id, new OcppError('NotImplemented', `Unknown action "${action}"`));
+      this.replyError(id, new OcppError('NotImplemented', `Unknown action "${action}"`), action);
       return;
     }
     let refusal: OcppError | undefined;
@@ -266,18 +271,18 @@ export class RpcEndpoint {
       refusal = new OcppError('InternalError');
     }
     if (refusal !== undefined) {
-      this.replyError(id, refusal);
+      this.replyError(id, refusal, action);
       return;
     }
     const handler = this.handlers.get(action as CsmsAction);
     if (handler === undefined) {
-      this.replyError(id, new OcppError('NotSupported', `Action ${action} is not supported`));
+      this.replyError(id, new OcppError('NotSupported', `Action ${action} is not supported`), action);
       return;
     }
     const invalid = validateRequest(action, frame.payload);
     if (invalid !== undefined) {
       this.log('warn', 'invalid CALL', { action, messageId: id, code: invalid.code, description: invalid.description });
-      this.replyError(id, invalid);
+      this.replyError(id, invalid, action);
       this.spendBudget(invalid);
       return;
     }
@@ -304,7 +309,7 @@ export class RpcEndpoint {
       return;
     }
     if (failure !== undefined) {
-      this.replyError(frame.id, failure);
+      this.replyError(frame.id, failure, action);
       return;
     }
     const outcome = isHandlerOutcome(result) ? result : { response: result, after: undefined };
@@ -317,10 +322,10 @@ export class RpcEndpoint {
         code: invalid.code,
         description: invalid.description,
       });
-      this.replyError(frame.id, new OcppError('InternalError'));
+      this.replyError(frame.id, new OcppError('InternalError'), action);
       return;
     }
-    if (!this.write(serializeCallResult(frame.id, outcome.response as object))) return;
+    if (!this.write(serializeCallResult(frame.id, outcome.response as object), action)) return;
     this.counts.resultsSent++;
     if (outcome.after !== undefined) this.runAfter(action, frame.id, outcome.after);
   }
@@ -334,14 +339,16 @@ export class RpcEndpoint {
     }
   }
 
-  private replyError(id: string, error: OcppError): void {
-    if (this.write(serializeCallError(id, error))) this.counts.errorsSent++;
+  private replyError(id: string, error: OcppError, action?: string): void {
+    if (this.write(serializeCallError(id, error), action)) this.counts.errorsSent++;
   }
 
-  private write(text: string): boolean {
+  /** Writes an answer to the CSMS's CALL of `action` (undefined: not known, e.g. an unreadable frame). */
+  private write(text: string, action?: string): boolean {
     if (this.transport === undefined || this.connState !== 'attached') return false;
     try {
       this.transport.send(text);
+      this.traced('sent', text, action);
       return true;
     } catch (err) {
       this.log('error', 'write failed', { error: String(err) });
@@ -366,6 +373,17 @@ export class RpcEndpoint {
       this.log('error', 'close failed', { error: String(err) });
     }
     this.options.onBadMessageLimit?.({ count, windowMs: this.badMessageWindowMs, lastError: error });
+  }
+
+  /** The message on the OCPP trace, when one is on; an answer we send names `answering`, one we receive its CALL's action. */
+  private traced(direction: 'sent' | 'received', text: string, answering?: string): void {
+    const trace = this.options.trace;
+    if (trace === undefined) return;
+    try {
+      trace(traceEntry(direction, text, (id) => answering ?? this.outbound.actionOf(id)));
+    } catch (err) {
+      this.log('warn', 'OCPP trace failed', { error: String(err) });
+    }
   }
 
   private setState(next: RpcConnectionState, reason?: string): void {
