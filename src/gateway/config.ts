@@ -17,6 +17,7 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
+import type { CaptureConfig } from './capture-store.js';
 import { checkTimeZone, interpolate, type Env } from './config-values.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
 import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
@@ -52,8 +53,8 @@ export interface GatewayConfig {
   readonly http: HttpConfig;
   readonly log: { readonly level: LogLevel };
   readonly connections: ConnectionLimits;
-  /** Per-charger capture files (JSON lines of frames); off without `dir`. */
-  readonly capture: { readonly dir?: string };
+  /** Per-charger capture files (JSON lines, pcap or pcapng) and their limits; off without `dir` (see `capture-store.ts`). */
+  readonly capture: CaptureConfig;
   /** Per-station record of frames and log lines for GetLog(DiagnosticsLog): its byte budget (0: none). */
   readonly diagnostics: { readonly bytes: number };
   readonly fleet: FleetConfig;
@@ -181,7 +182,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     http,
     log: { level: raw.log?.level ?? 'info' },
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
-    capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
+    capture: { ...raw.capture, format: raw.capture?.format ?? 'jsonl', ...(raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {}) },
     diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
@@ -209,7 +210,7 @@ interface RawConfig {
   http?: RawHttpConfig;
   log?: { level?: LogLevel };
   connections?: Partial<ConnectionLimits>;
-  capture?: { dir?: string };
+  capture?: Partial<CaptureConfig>;
   diagnostics?: { bytes?: number };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;
@@ -234,7 +235,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   http: ['port', 'host'],
   log: ['level'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
-  capture: ['dir'],
+  capture: ['dir', 'format', 'maxFileBytes', 'maxFileHours', 'maxAgeHours', 'maxTotalBytes'],
   diagnostics: ['bytes'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
