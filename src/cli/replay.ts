@@ -7,7 +7,9 @@
  * answer now. The captured gateway also sent the CSMS's commands, which a replay does not: an IEC 104
  * charger's acknowledgements (N(R)) are therefore rewritten to acknowledge what the replaying
  * session itself sent, so that its link does not close on them. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
- * capture are part of the record and are printed, not fatal.
+ * capture are part of the record and are printed (the first few, then a count), and the replay ends
+ * with a summary on stderr (how many could not be decoded, and which other protocol the capture
+ * looks like) and exit code 1.
  */
 import type { Clock } from '../core/clock.js';
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { parseCapture, type CaptureEntry } from './capture-file.js';
+import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
 import { checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
@@ -51,7 +54,20 @@ export interface ReplayResult {
   readonly end?: ChargerEvent[];
   /** Why no events are shown, when they are not. */
   readonly noEvents?: string;
+  readonly summary: ReplaySummary;
 }
+
+/** How many frames the codec could read, and which other codecs claim the capture's first bytes when some failed. */
+export interface ReplaySummary {
+  readonly codec: string;
+  readonly frames: number;
+  readonly failed: number;
+  /** Other codecs whose `sniff` claims the start of either direction (empty when none does, or nothing failed). */
+  readonly looksLike: readonly string[];
+}
+
+/** How many frames that could not be decoded the readable dump shows before it only counts them. */
+export const ERRORS_SHOWN = 5;
 
 /** Replays parsed capture entries; pure apart from loading the codec's options file. */
 export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
@@ -107,10 +123,20 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
       }
     }
   }
-  if (session === undefined) return { frames, noEvents: `canonical events need the ${codec.optionsFile.noun}: --mapping <file>` };
+  const failed = frames.filter((f) => f.error !== undefined).length;
+  const heads = failed === 0 ? [] : (['in', 'out'] as const).map((dir) => Buffer.concat(entries.filter((e) => e.dir === dir).map((e) => e.bytes)));
+  const summary: ReplaySummary = { codec: codec.name, frames: frames.length, failed, looksLike: otherCodecsClaiming(codec, heads, codecOptions) };
+  if (session === undefined) return { frames, noEvents: `canonical events need the ${codec.optionsFile.noun}: --mapping <file>`, summary };
   events = [];
   session.stop('end of capture');
-  return { frames, end: events };
+  return { frames, end: events, summary };
+}
+
+/** The summary's line for stderr when frames failed: `3 of 44 frames could not be decoded as ykc; …`. */
+export function summaryLine(s: ReplaySummary): string | undefined {
+  if (s.failed === 0) return undefined;
+  const hint = s.looksLike.length > 0 ? `; the capture looks like ${tryCodecs(s.looksLike)}` : '';
+  return `${s.failed} of ${s.frames} frame(s) could not be decoded as ${s.codec}${hint}`;
 }
 
 /** Runs the command; returns the process exit code. */
@@ -122,11 +148,19 @@ async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promi
     throw new UsageError('CAPTURE_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const result = await replayCapture(parseCapture(text, file), options);
-  if (options.json === true) {
-    io.out(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-    return EXIT.OK;
-  }
+  if (options.json === true) io.out(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  else printFrames(result, io);
+  const summary = summaryLine(result.summary);
+  if (summary === undefined) return EXIT.OK;
+  io.err(summary);
+  return EXIT.FAILURE;
+}
+
+/** The readable dump: every frame, but of those that could not be decoded only the first `ERRORS_SHOWN`. */
+function printFrames(result: ReplayResult, io: CliIo): void {
+  let errors = 0;
   for (const f of result.frames) {
+    if (f.error !== undefined && ++errors > ERRORS_SHOWN) continue;
     const head = `line ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
     if (f.error !== undefined && f.hex === '') {
       io.out(`${head}: error ${f.error.code}: ${f.error.message}`);
@@ -141,12 +175,12 @@ async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promi
       for (const e of f.events) io.out(`    ${JSON.stringify(e)}`);
     }
   }
+  if (errors > ERRORS_SHOWN) io.out(`(${errors - ERRORS_SHOWN} more frame(s) that could not be decoded are not shown; --json shows every frame)`);
   if (result.end !== undefined && result.end.length > 0) {
     io.out('end of capture: events');
     for (const e of result.end) io.out(`    ${JSON.stringify(e)}`);
   }
   if (result.noEvents !== undefined) io.out(`(${result.noEvents})`);
-  return EXIT.OK;
 }
 
 /** Registers the command on the program. */
