@@ -44,7 +44,7 @@ interface Connection {
   client: 'a' | 'b' | undefined;
   readonly dirs: { a: Direction; b: Direction };
   /** Delivered bytes by sender. */
-  readonly chunks: { from: 'a' | 'b'; packet: number; time: number; bytes: Buffer }[];
+  readonly chunks: { readonly from: 'a' | 'b'; readonly packet: number; readonly time: number; bytes: Buffer }[];
   readonly missing: { a: number; b: number };
 }
 
@@ -134,7 +134,10 @@ function deliver(c: Connection, from: 'a' | 'b', at: TcpSegment): void {
       d.pending.splice(i, 1);
       if (skip < p.payload.length) {
         const bytes = p.payload.subarray(skip);
-        c.chunks.push({ from, packet: at.packet, time: at.time, bytes });
+        const last = c.chunks[c.chunks.length - 1];
+        // What one packet completes is one chunk.
+        if (last !== undefined && last.from === from && last.packet === at.packet) last.bytes = Buffer.concat([last.bytes, bytes]);
+        else c.chunks.push({ from, packet: at.packet, time: at.time, bytes });
         d.next = (next + bytes.length) >>> 0;
       }
       progress = true;
