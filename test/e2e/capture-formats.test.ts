@@ -6,7 +6,7 @@
  * from Wireshark) is replayed into the same frames.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,10 +33,11 @@ interface StreamResult extends ReplayResult {
 }
 
 /** A charger session through a gateway capturing in `format`; the capture file once it holds the session. */
-async function capturedSession(format: CaptureFormat): Promise<{ file: string; port: number }> {
+async function capturedSession(format: CaptureFormat, limits = '', before?: (captureDir: string) => void): Promise<{ file: string; port: number }> {
   dir = mkdtempSync(join(tmpdir(), `pilegate-capture-${format}-`));
   const captureDir = join(dir, 'captures');
-  h = await startGatewayHarness([`capture: { dir: ${JSON.stringify(captureDir)}, format: ${format} }`]);
+  before?.(captureDir);
+  h = await startGatewayHarness([`capture: { dir: ${JSON.stringify(captureDir)}, format: ${format}${limits} }`]);
   const harness = h;
   const sim = await harness.charger(42);
   await harness.csms.waitForCall((c) => c.identity === 'EXDC42' && c.action === 'BootNotification', 10_000);
@@ -47,7 +48,7 @@ async function capturedSession(format: CaptureFormat): Promise<{ file: string; p
   let file = '';
   await until(
     () => {
-      const names = readdirSync(captureDir).filter((n) => n.endsWith(name));
+      const names = readdirSync(captureDir).filter((n) => n.endsWith(name) && n.startsWith('EXDC42-') && !n.includes('-part'));
       file = names.length === 1 ? join(captureDir, names[0] ?? '') : '';
       return file !== '' && readFileSync(file).length > 600;
     },
@@ -90,6 +91,29 @@ describe('capture formats and pilegate replay without flags', () => {
     expect(result.header).toMatchObject({ codec: 'iec104-points', mapping: { path: EXAMPLE_MAPPING }, timeZone: 'Asia/Shanghai' });
     expectSessionEvents(result.frames);
     expect(result.end).toContainEqual({ type: 'link', state: 'down', reason: 'end of capture' });
+  });
+
+  it('rotates a real session by maxFileBytes (each part with its header) and removes files older than maxAgeHours', async () => {
+    let captureDir = '';
+    const { file } = await capturedSession('jsonl', ', maxFileBytes: 1024, maxAgeHours: 24', (d) => {
+      captureDir = d;
+      mkdirSync(d, { recursive: true });
+      const old = join(d, 'EXDC7-20200101T000000.000Z.jsonl');
+      writeFileSync(old, '{}\n');
+      const twoDaysAgo = (Date.now() - 48 * 3_600_000) / 1000;
+      utimesSync(old, twoDaysAgo, twoDaysAgo);
+    });
+    const names = readdirSync(captureDir).sort();
+    expect(names).not.toContain('EXDC7-20200101T000000.000Z.jsonl');
+    const parts = names.filter((n) => n.includes('-part'));
+    expect(parts.length).toBeGreaterThan(0);
+    for (const n of [file, ...parts.map((p) => join(captureDir, p))]) {
+      expect(JSON.parse(readFileSync(n, 'utf8').split('\n')[0] ?? '')).toMatchObject({ pilegate: 'capture', codec: 'iec104-points', chargerId: 'EXDC42' });
+    }
+    const r = await runCliProcess(['replay', file, '--json'], 30_000);
+    expect(r.code).toBe(0);
+    const first = JSON.parse(r.stdout) as ReplayResult;
+    expect(first.frames.flatMap((f) => f.events ?? []).find((e) => e.type === 'identified')).toMatchObject({ chargerId: 'EXDC42' });
   });
 
   for (const format of ['pcap', 'pcapng'] as const) {
