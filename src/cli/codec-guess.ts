@@ -32,7 +32,7 @@ export function otherCodecsClaiming(codec: Codec<unknown>, heads: readonly Uint8
   return others.map((c) => c.name).filter((name) => claimed.has(name));
 }
 
-/** `ykc: try --codec ykc`, or `ykc or sgcc104: try --codec ykc or --codec sgcc104`. */
+/** `try --codec ykc`, or `try --codec ykc or --codec sgcc104`. */
 export function tryCodecs(names: readonly string[]): string {
-  return `${names.join(' or ')}: try ${names.map((n) => `--codec ${n}`).join(' or ')}`;
+  return `try ${names.map((n) => `--codec ${n}`).join(' or ')}`;
 }

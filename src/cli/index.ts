@@ -11,7 +11,7 @@ import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
-import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+import { dropOutputOnClose, EXIT, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
 export function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
@@ -79,6 +79,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // A reader that closes stdout early (`pilegate replay … | head`) ends a command quietly: one that
+  // runs until a signal (serve, simulate, demo) stops as on SIGTERM; the others finish, writing nothing more.
+  dropOutputOnClose(() => {
+    if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
+  });
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

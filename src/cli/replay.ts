@@ -136,7 +136,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
 /** The summary's line for stderr when frames failed: `3 of 44 frames could not be decoded as ykc; …`. */
 export function summaryLine(s: ReplaySummary): string | undefined {
   if (s.failed === 0) return undefined;
-  const hint = s.looksLike.length > 0 ? `; the capture looks like ${tryCodecs(s.looksLike)}` : '';
+  const hint = s.looksLike.length > 0 ? `; the capture looks like ${s.looksLike.join(' or ')}: ${tryCodecs(s.looksLike)}` : '';
   return `${s.failed} of ${s.frames} frame(s) could not be decoded as ${s.codec}${hint}`;
 }
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { defaultGatewayConfig, loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { storeKind } from '../gateway/store-config.js';
-import { EXIT, type CliIo } from './io.js';
+import { EXIT, stdoutLog, type CliIo } from './io.js';
 
 export interface ServeOptions {
   readonly config?: string;
@@ -44,7 +44,7 @@ function describeGateway(gateway: Gateway): string[] {
 async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const config: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
-  const gateway = new Gateway(config);
+  const gateway = new Gateway(config, { destination: stdoutLog() });
   // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
   // once it is up instead of killing it half-started.
   const signalled = waitForSignal();
