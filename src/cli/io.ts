@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { destination, type DestinationStream } from 'pino';
 /** What a command writes to, so commands run the same in the process, in tests and as the binary. */
 export interface CliIo {
@@ -100,4 +102,15 @@ export function parseHexArgs(args: readonly string[]): Buffer {
     throw new UsageError('HEX_INVALID', `character ${JSON.stringify(text[scanned.badAt])} at position ${scanned.badAt} of the hex input is not a hex digit`);
   }
   return hexBytes(scanned.digits);
+}
+
+/** True when the module at `moduleUrl` is the script node was started with (symlinks resolved, as npm's bin links are). */
+export function isMainModule(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
