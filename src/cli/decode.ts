@@ -11,7 +11,7 @@ import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/re
 import { isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
-import { checkFlags, codecOption, flagValues } from './codec-option.js';
+import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { readHexInput, type HexInput } from './hex-input.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
@@ -162,10 +162,9 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
         .map((c) => c.name)
         .join(', ')}) also print the canonical events the frames yield`,
     );
-  const flags = codecs.flatMap((c) => c.cliFlags ?? []);
-  for (const flag of flags) command.option(`--${flag.name} <${flag.value}>`, flag.description);
+  addCodecFlags(command);
   command.action(async (hex: string[], given: Record<string, unknown>) => {
-    const values = flagValues(given);
+    const values = flagValues(given, io);
     const options: DecodeOptions = {
       ...(given['json'] === true ? { json: true } : {}),
       ...(typeof given['tz'] === 'string' ? { tz: given['tz'] } : {}),

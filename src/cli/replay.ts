@@ -21,7 +21,7 @@ import type { CaptureEntry } from './capture-file.js';
 import { readReplayInput, withHeader, type InputOptions } from './replay-input.js';
 import type { TcpStream } from './tcp-streams.js';
 import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
-import { checkFlags, codecOption, flagValues } from './codec-option.js';
+import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
@@ -236,6 +236,6 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
     )
     .option('--stream <n>', 'pcap/pcapng: play only the n-th TCP stream (as numbered in the output)', positiveInt('--stream', 1_000_000))
     .option('--json', 'print JSON instead of a readable dump');
-  for (const flag of allCodecs().flatMap((c) => c.cliFlags ?? [])) command.option(`--${flag.name} <${flag.value}>`, flag.description);
-  command.action(async (file: string, given: ReplayOptions & InputOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given) }, io)));
+  addCodecFlags(command);
+  command.action(async (file: string, given: ReplayOptions & InputOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given, io) }, io)));
 }

@@ -21,13 +21,14 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
-/** Runs `pilegate` as a real child process from the TypeScript sources; `input` is its standard input (else empty). */
-export function spawnCli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
+/** Runs `pilegate` as a real child process from the TypeScript sources; `input` is its standard input (else empty), `env` added to the environment. */
+export function spawnCli(args: string[], options: { readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 30_000,
-    ...(input !== undefined ? { input } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

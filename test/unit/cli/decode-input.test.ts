@@ -45,13 +45,13 @@ describe('pilegate decode of fixture files', { timeout: 60_000 }, () => {
     expect(byFile.code).toBe(0);
     expect(byFile.stdout).toContain('pileCode: "55031412782305"');
     const text = readFileSync(fixturePath('ykc', 'frames', '01-login-spec-v15.hex'), 'utf8');
-    expect(spawnCli(['decode', '--codec', 'ykc', '-'], text)).toEqual(byFile);
-    expect(spawnCli(['decode', '--codec', 'ykc'], text)).toEqual(byFile);
+    expect(spawnCli(['decode', '--codec', 'ykc', '-'], { input: text })).toEqual(byFile);
+    expect(spawnCli(['decode', '--codec', 'ykc'], { input: text })).toEqual(byFile);
   });
 
   it('reads one frame per line, with comment lines, on standard input', () => {
     const text = ['# link start and a test frame', '68 04 07 00 00 00', '680443000000   # TESTFR act', '', '68:04:0b:00:00:00'].join('\n');
-    const r = spawnCli(['decode', '-'], text);
+    const r = spawnCli(['decode', '-'], { input: text });
     expect(r.code).toBe(0);
     expect(frameCount(r.stdout)).toBe(3);
     expect(r.stdout).toContain('TESTFR_ACT');
