@@ -52,6 +52,13 @@ export function fileSha256(path: string): string | undefined {
   }
 }
 
+/** A header's `mapping`: the options file's path and its content's SHA-256 now (undefined without a file). */
+export function mappingRecord(path: string | undefined): CaptureHeader['mapping'] {
+  if (path === undefined) return undefined;
+  const sha256 = fileSha256(path);
+  return { path, ...(sha256 !== undefined ? { sha256 } : {}) };
+}
+
 let version: string | undefined;
 /** The gateway's package version. */
 export function gatewayVersion(): string {

@@ -18,7 +18,7 @@ import type { StationEngine } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket, type CaptureDescription } from './capture.js';
-import { fileSha256 } from './capture-header.js';
+import { mappingRecord } from './capture-header.js';
 import { CaptureStore } from './capture-store.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
@@ -220,8 +220,7 @@ export class Gateway {
       const metrics = this.metricsRegistry;
       const codecs = p.codecs.map((c, i): ListenerCodec => {
         const codec = c.codec.name;
-        const path = p.config.codecs[i]?.mapping;
-        const mapping = path !== undefined ? { path, ...(fileSha256(path) !== undefined ? { sha256: fileSha256(path) } : {}) } : undefined;
+        const mapping = mappingRecord(p.config.codecs[i]?.mapping);
         return { ...c, ...(mapping !== undefined ? { mapping } : {}), memoryOf: (chargerId) => this.memories.of(codec, chargerId), ignored: (reason) => metrics.ignored(codec, reason) };
       });
       const listener: Listener = { config: p.config, codecs, server, port: 0 };
