@@ -145,6 +145,12 @@ async function runReplay(file: string, given: ReplayOptions & InputOptions, io: 
   const input = readReplayInput(file, given);
   const { options, notes } = withHeader(given, input.header);
   for (const note of notes) io.err(note);
+  const h = input.header;
+  if (h !== undefined && options.json !== true) {
+    io.out(
+      `capture of ${h.chargerId ?? 'an unidentified charger'} by pilegate ${h.gatewayVersion ?? '?'} (header: ${input.headerFrom ?? file}): replayed as ${options.codec ?? DEFAULT_CODEC}, mapping ${options.mapping ?? '(none)'}, time zone ${options.tz ?? 'the codec default'}`,
+    );
+  }
   const json = (value: unknown): void => io.out(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
   const results: ReplayResult[] = [];
   if (input.entries !== undefined) {

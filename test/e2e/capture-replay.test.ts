@@ -97,6 +97,7 @@ describe('capture files and pilegate replay', () => {
     expect(text.stdout).toMatch(/^line 2 \S+ gateway -> charger \(6 bytes\): 68 04 07 00 00 00$/m);
     expect(text.stdout).toContain('"type":"identified"');
     expect(text.stdout).toContain('STARTDT_ACT');
+    expect(text.stdout.split('\n')[0]).toMatch(/^capture of EXDC42 by pilegate \S+ \(header: .+\): replayed as iec104-points, mapping .+example-dc-2gun\.yaml, time zone Asia\/Shanghai$/);
   });
 
   it('exits 2 naming file:line for a malformed capture line', async () => {
