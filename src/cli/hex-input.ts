@@ -42,8 +42,13 @@ export function parseHexText(text: string, name: string): HexSource {
   return { name, bytes: hexBytes(digits, ` in ${name}`), lines };
 }
 
-function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+/** Whether `arg` names an existing file (a long run of hex is no path: ENAMETOOLONG and the like mean no). */
+function isFile(arg: string): boolean {
+  try {
+    return statSync(arg, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** An argument that cannot be hex and looks like a path (`.`, `/` or `\`) is meant as a file. */

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { destination, type DestinationStream } from 'pino';
+
 /** What a command writes to, so commands run the same in the process, in tests and as the binary. */
 export interface CliIo {
   out(text: string): void;
