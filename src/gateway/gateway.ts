@@ -26,7 +26,7 @@ import { StationDiagnostics } from './diagnostics/recorder.js';
 import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
 import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
-import { Admission, IdentityGuard } from './identity.js';
+import { Admission, IdentityGuard, UNKNOWN_CHARGER_HINT } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
@@ -204,6 +204,9 @@ export class Gateway {
     const ownership = (this.ownership = startOwnership(this.config.fleet, this.store, this.log));
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
+    if (this.registry.size === 0 && config.stations.unknownChargers === 'refuse') {
+      this.log.warn({ hint: UNKNOWN_CHARGER_HINT }, 'the station registry is empty and unknown chargers are refused: every charger will be refused');
+    }
     this.http = await startGatewayHttp(config.http, this.log, {
       ready: () => this.ready,
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
