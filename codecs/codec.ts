@@ -246,6 +246,12 @@ export interface CodecFlag {
   readonly description: string;
   /** Why `value` is not acceptable (a usage error; never quotes a secret), or undefined when it is. */
   check?(value: string): string | undefined;
+  /**
+   * The value is a secret (a key): the CLI also takes it from the environment variable `env` and
+   * from the first line of a file (`--<name>-file <file>`), and warns when it is given on the command
+   * line, where other users of the machine can read it.
+   */
+  readonly secret?: { readonly env: string };
 }
 
 /** What `pilegate mapping check` prints of a valid options file. */

@@ -18,6 +18,7 @@ export const YKC_KEY_FLAG: CodecFlag = {
   description: 'with --codec ykc: 3DES key (48 hex digits) for frames with the encryption flag (mode and padding from --mapping, default ECB with zero padding)',
   // Never echo the value: it is a secret.
   check: (value) => (/^[0-9A-Fa-f]{48}$/.test(value) ? undefined : '--ykc-key must be 48 hex digits (a 24-byte 3DES key)'),
+  secret: { env: 'PILEGATE_YKC_KEY' },
 };
 
 /** The zone of a YKC charger's clock unless its connection says otherwise. */

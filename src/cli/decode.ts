@@ -1,15 +1,19 @@
 /**
- * `pilegate decode <hex...>`: decodes one or more concatenated frames and prints a readable dump or
- * JSON. Every frame that decodes is printed; any error is printed with its byte offset and code,
- * and makes the exit code 2.
+ * `pilegate decode [hex | file | -]...`: decodes one or more concatenated frames, given as hex
+ * arguments, in files of hex (the `.hex` fixtures, `#` comments allowed) or on standard input, and
+ * prints a readable dump or JSON. Every frame that decodes is printed; any error is printed with its
+ * byte offset (and `file:line`) and code, and makes the exit code 2. When the frames do not decode
+ * and another codec's `sniff` claims them, a hint names that codec.
  */
 import type { Command } from 'commander';
 import type { FramingError } from '../../codecs/codec.js';
 import { allCodecs, codecNames, DEFAULT_CODEC, findCodec } from '../../codecs/registry.js';
 import { isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
-import { checkFlags, codecOption, flagValues } from './codec-option.js';
-import { EXIT, parseHexArgs, UsageError, type CliIo } from './io.js';
+import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
+import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
+import { readHexInput, type HexInput } from './hex-input.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface DecodeOptions {
   readonly json?: boolean;
@@ -20,6 +24,8 @@ export interface DecodeOptions {
   readonly codec?: string;
   /** Values of the codecs' own flags (`Codec.cliFlags`) by name: `cot-size`, `ykc-key`. */
   readonly flags?: Readonly<Record<string, string>>;
+  /** A file of hex text to read first (`-`: standard input). */
+  readonly file?: string;
 }
 
 interface FrameReport {
@@ -27,7 +33,7 @@ interface FrameReport {
   hex: string;
   lines?: string[];
   events?: ChargerEvent[];
-  error?: { code: string; offset: number; message: string };
+  error?: { code: string; offset: number; message: string; at?: string };
   /** The decoded frame as JSON, under the codec's key (`apdu`, `frame`). */
   [jsonKey: string]: unknown;
 }
@@ -36,7 +42,8 @@ interface FrameReport {
 async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io: CliIo): Promise<number> {
   const codec = codecOption(options.codec);
   const flags = checkFlags(codec, options.flags ?? {});
-  const bytes = parseHexArgs(hexArgs);
+  const input = await readHexInput(hexArgs, options.file, io);
+  const bytes = input.bytes;
   const codecOptions = options.mapping === undefined ? undefined : await codec.loadOptions({ file: options.mapping });
   const timeZone = options.tz ?? codec.timeZone(codecOptions);
   if (!isValidTimeZone(timeZone)) throw new UsageError('TZ_INVALID', `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name such as Asia/Shanghai)`);
@@ -93,7 +100,15 @@ async function runDecode(hexArgs: readonly string[], options: DecodeOptions, io:
   }
   const end = framer.end();
   if (end !== undefined) reports.push(framingReport(end, bytes.subarray(end.offset).toString('hex')));
-  return printReports(reports, options, io);
+  return printReports(placed(reports, input), options, io, reports.some((r) => r.error !== undefined) ? otherCodecsClaiming(codec, input.heads, codecOptions) : []);
+}
+
+/** The reports with each error's `file:line`, when its bytes came from a file or stdin. */
+function placed(reports: readonly FrameReport[], input: HexInput): FrameReport[] {
+  return reports.map((r) => {
+    const at = r.error === undefined ? undefined : input.place(r.error.offset);
+    return at === undefined || r.error === undefined ? r : { ...r, error: { ...r.error, at } };
+  });
 }
 
 /**
@@ -104,10 +119,10 @@ function faithfulNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo): number {
+function printReports(reports: readonly FrameReport[], options: DecodeOptions, io: CliIo, looksLike: readonly string[]): number {
   const errors = reports.filter((r) => r.error !== undefined);
   if (options.json === true) {
-    io.out(JSON.stringify({ frames: reports }, faithfulNumbers, 2));
+    io.out(JSON.stringify({ frames: reports, ...(looksLike.length > 0 ? { looksLike } : {}) }, faithfulNumbers, 2));
   } else {
     let n = 0;
     for (const r of reports) {
@@ -123,8 +138,9 @@ function printReports(reports: readonly FrameReport[], options: DecodeOptions, i
   }
   for (const r of errors) {
     const e = r.error as NonNullable<FrameReport['error']>;
-    io.err(`error ${e.code} at byte ${e.offset}: ${e.message}`);
+    io.err(`error ${e.code} at byte ${e.offset}${e.at === undefined ? '' : ` (${e.at})`}: ${e.message}`);
   }
+  if (looksLike.length > 0) io.err(`hint: this looks like ${/^[aeiou]/.test(looksLike[0] ?? '') ? 'an' : 'a'} ${looksLike.join(' or ')} frame: ${tryCodecs(looksLike)}`);
   return errors.length > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
@@ -134,7 +150,8 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
   const command = program
     .command('decode')
     .description(`decode frames given as hex (spaces optional) and print them; codecs: ${codecs.map((c) => c.description).join('; ')}`)
-    .argument('<hex...>', 'one or more concatenated frames, e.g. "68 04 07 00 00 00"')
+    .argument('[input...]', 'frames as hex, e.g. "68 04 07 00 00 00"; a file of hex (# comments allowed); or - for standard input (the default when it is not a terminal)')
+    .option('--file <file>', 'read hex from this file (- for standard input): one frame per line or a stream, # comments and whitespace ignored')
     .option('--codec <name>', `protocol of the frames: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option('--json', 'print JSON instead of a readable dump (a NaN or infinite float is printed as the string "NaN", "Infinity" or "-Infinity")')
     .option('--tz <zone>', `time zone of the charger's clock (default ${findCodec(DEFAULT_CODEC)?.timeZone(undefined)}, or the mapping's)`)
@@ -145,15 +162,15 @@ export function registerDecode(program: Command, io: CliIo, setExit: (code: numb
         .map((c) => c.name)
         .join(', ')}) also print the canonical events the frames yield`,
     );
-  const flags = codecs.flatMap((c) => c.cliFlags ?? []);
-  for (const flag of flags) command.option(`--${flag.name} <${flag.value}>`, flag.description);
+  addCodecFlags(command);
   command.action(async (hex: string[], given: Record<string, unknown>) => {
-    const values = flagValues(given);
+    const values = flagValues(given, io);
     const options: DecodeOptions = {
       ...(given['json'] === true ? { json: true } : {}),
       ...(typeof given['tz'] === 'string' ? { tz: given['tz'] } : {}),
       ...(typeof given['mapping'] === 'string' ? { mapping: given['mapping'] } : {}),
       ...(typeof given['codec'] === 'string' ? { codec: given['codec'] } : {}),
+      ...(typeof given['file'] === 'string' ? { file: given['file'] } : {}),
       flags: values,
     };
     setExit(await runDecode(hex, options, io));

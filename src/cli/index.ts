@@ -13,7 +13,7 @@ import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
-import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
+import { dropOutputOnClose, EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 /** The package's version, from its package.json. */
 export function packageVersion(): string {
@@ -84,6 +84,11 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
 }
 
 if (isMainModule(import.meta.url)) {
+  // A reader that closes stdout early (`pilegate replay … | head`) ends a command quietly: one that
+  // runs until a signal (serve, simulate, demo) stops as on SIGTERM; the others finish, writing nothing more.
+  dropOutputOnClose(() => {
+    if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
+  });
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

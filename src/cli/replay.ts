@@ -7,17 +7,21 @@
  * answer now. The captured gateway also sent the CSMS's commands, which a replay does not: an IEC 104
  * charger's acknowledgements (N(R)) are therefore rewritten to acknowledge what the replaying
  * session itself sent, so that its link does not close on them. A malformed capture line exits 2 naming `file:line`; bad frames inside a well-formed
- * capture are part of the record and are printed, not fatal.
+ * capture are part of the record and are printed (the first few, then a count), and the replay ends
+ * with a summary on stderr (how many could not be decoded, and which other protocol the capture
+ * looks like) and exit code 1.
  */
 import type { Clock } from '../core/clock.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CodecSession } from '../../codecs/codec.js';
 import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
-import { parseCapture, type CaptureEntry } from './capture-file.js';
-import { checkFlags, codecOption, flagValues } from './codec-option.js';
+import type { CaptureEntry } from './capture-file.js';
+import { readReplayInput, withHeader, type InputOptions } from './replay-input.js';
+import type { TcpStream } from './tcp-streams.js';
+import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
+import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export interface ReplayOptions {
@@ -51,7 +55,20 @@ export interface ReplayResult {
   readonly end?: ChargerEvent[];
   /** Why no events are shown, when they are not. */
   readonly noEvents?: string;
+  readonly summary: ReplaySummary;
 }
+
+/** How many frames the codec could read, and which other codecs claim the capture's first bytes when some failed. */
+export interface ReplaySummary {
+  readonly codec: string;
+  readonly frames: number;
+  readonly failed: number;
+  /** Other codecs whose `sniff` claims the start of either direction (empty when none does, or nothing failed). */
+  readonly looksLike: readonly string[];
+}
+
+/** How many frames that could not be decoded the readable dump shows before it only counts them. */
+export const ERRORS_SHOWN = 5;
 
 /** Replays parsed capture entries; pure apart from loading the codec's options file. */
 export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
@@ -107,27 +124,66 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
       }
     }
   }
-  if (session === undefined) return { frames, noEvents: `canonical events need the ${codec.optionsFile.noun}: --mapping <file>` };
+  const failed = frames.filter((f) => f.error !== undefined).length;
+  const heads = failed === 0 ? [] : (['in', 'out'] as const).map((dir) => Buffer.concat(entries.filter((e) => e.dir === dir).map((e) => e.bytes)));
+  const summary: ReplaySummary = { codec: codec.name, frames: frames.length, failed, looksLike: otherCodecsClaiming(codec, heads, codecOptions) };
+  if (session === undefined) return { frames, noEvents: `canonical events need the ${codec.optionsFile.noun}: --mapping <file>`, summary };
   events = [];
   session.stop('end of capture');
-  return { frames, end: events };
+  return { frames, end: events, summary };
+}
+
+/** The summary's line for stderr when frames failed: `3 of 44 frames could not be decoded as ykc; …`. */
+export function summaryLine(s: ReplaySummary): string | undefined {
+  if (s.failed === 0) return undefined;
+  const hint = s.looksLike.length > 0 ? `; the capture looks like ${s.looksLike.join(' or ')}: ${tryCodecs(s.looksLike)}` : '';
+  return `${s.failed} of ${s.frames} frame(s) could not be decoded as ${s.codec}${hint}`;
 }
 
 /** Runs the command; returns the process exit code. */
-async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('CAPTURE_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+async function runReplay(file: string, given: ReplayOptions & InputOptions, io: CliIo): Promise<number> {
+  const input = readReplayInput(file, given);
+  const { options, notes } = withHeader(given, input.header);
+  for (const note of notes) io.err(note);
+  const h = input.header;
+  if (h !== undefined && options.json !== true) {
+    io.out(
+      `capture of ${h.chargerId ?? 'an unidentified charger'} by pilegate ${h.gatewayVersion ?? '?'} (header: ${input.headerFrom ?? file}): replayed as ${options.codec ?? DEFAULT_CODEC}, mapping ${options.mapping ?? '(none)'}, time zone ${options.tz ?? 'the codec default'}`,
+    );
   }
-  const result = await replayCapture(parseCapture(text, file), options);
-  if (options.json === true) {
-    io.out(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-    return EXIT.OK;
+  const json = (value: unknown): void => io.out(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  const results: ReplayResult[] = [];
+  if (input.entries !== undefined) {
+    const result = await replayCapture(input.entries, options);
+    results.push(result);
+    if (options.json === true) json(input.header !== undefined ? { header: input.header, ...result } : result);
+    else printFrames(result, io, 'line');
+  } else {
+    const streams = [];
+    for (const stream of input.streams ?? []) {
+      const result = await replayCapture(stream.entries, options);
+      results.push(result);
+      const { entries: _entries, ...about } = stream;
+      streams.push({ ...about, ...result });
+      if (options.json !== true) {
+        io.out(`stream ${streamLine(stream)}`);
+        printFrames(result, io, 'packet');
+      }
+    }
+    if (options.json === true) json({ ...(input.header !== undefined ? { header: input.header } : {}), skippedPackets: input.skipped ?? 0, streams });
+    if (streams.length === 0) io.err(`${file}: no TCP stream with data${given.port !== undefined ? ` to port ${given.port}` : ''}`);
   }
+  const summaries = results.map((r) => summaryLine(r.summary)).filter((line) => line !== undefined);
+  for (const line of summaries) io.err(line);
+  return summaries.length === 0 && results.length > 0 ? EXIT.OK : EXIT.FAILURE;
+}
+
+/** The readable dump: every frame, but of those that could not be decoded only the first `ERRORS_SHOWN`. */
+function printFrames(result: ReplayResult, io: CliIo, unit: 'line' | 'packet'): void {
+  let errors = 0;
   for (const f of result.frames) {
-    const head = `line ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
+    if (f.error !== undefined && ++errors > ERRORS_SHOWN) continue;
+    const head = `${unit} ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
     if (f.error !== undefined && f.hex === '') {
       io.out(`${head}: error ${f.error.code}: ${f.error.message}`);
       continue;
@@ -141,12 +197,28 @@ async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promi
       for (const e of f.events) io.out(`    ${JSON.stringify(e)}`);
     }
   }
+  if (errors > ERRORS_SHOWN) io.out(`(${errors - ERRORS_SHOWN} more frame(s) that could not be decoded are not shown; --json shows every frame)`);
   if (result.end !== undefined && result.end.length > 0) {
     io.out('end of capture: events');
     for (const e of result.end) io.out(`    ${JSON.stringify(e)}`);
   }
   if (result.noEvents !== undefined) io.out(`(${result.noEvents})`);
-  return EXIT.OK;
+}
+
+/** `1: charger 10.0.0.2:40000 -> gateway 10.0.0.1:2404 (…)`. */
+function streamLine(s: TcpStream): string {
+  const by = s.sidesBy === 'port' ? 'by --port' : s.sidesBy === 'syn' ? 'the charger sent SYN' : 'guessed: no SYN in the capture, --port to say';
+  const missing = s.missing.in + s.missing.out > 0 ? `; ${s.missing.in + s.missing.out} byte(s) missing from the capture` : '';
+  return `${s.index}: charger ${s.charger.address}:${s.charger.port} -> gateway ${s.gateway.address}:${s.gateway.port} (${by}${missing})`;
+}
+
+/** A commander parser of an integer flag from 1 to `max`. */
+function positiveInt(flag: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) throw new UsageError('FLAG_INVALID', `${flag} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+    return n;
+  };
 }
 
 /** Registers the command on the program. */
@@ -154,7 +226,7 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
   const command = program
     .command('replay')
     .description("play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger's frames yield")
-    .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
+    .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"} (capture.format jsonl), or pcap / pcapng (the gateway\'s, tcpdump\'s, Wireshark\'s)')
     .option('--codec <name>', `protocol of the capture: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option(
       '--mapping <file>',
@@ -163,7 +235,13 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         .join(', or ')}`,
     )
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
+    .option(
+      '--port <n>',
+      "pcap/pcapng: the gateway's listening port (only connections to it; the other side is the charger's). Default: the capture's header, else all connections, the side that sent SYN being the charger",
+      positiveInt('--port', 65535),
+    )
+    .option('--stream <n>', 'pcap/pcapng: play only the n-th TCP stream (as numbered in the output)', positiveInt('--stream', 1_000_000))
     .option('--json', 'print JSON instead of a readable dump');
-  for (const flag of allCodecs().flatMap((c) => c.cliFlags ?? [])) command.option(`--${flag.name} <${flag.value}>`, flag.description);
-  command.action(async (file: string, given: ReplayOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given) }, io)));
+  addCodecFlags(command);
+  command.action(async (file: string, given: ReplayOptions & InputOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given, io) }, io)));
 }

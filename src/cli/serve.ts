@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { defaultGatewayConfig, loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { storeKind } from '../gateway/store-config.js';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { EXIT, stdoutLog, UsageError, type CliIo } from './io.js';
 
 export interface ServeOptions {
   readonly config?: string;
@@ -78,7 +78,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const loaded: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
   const config = options.traceOcpp === undefined ? loaded : withOcppTrace(loaded, options.traceOcpp);
-  const gateway = new Gateway(config);
+  const gateway = new Gateway(config, { destination: stdoutLog(), terminal: process.stdout.isTTY === true });
   // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
   // once it is up instead of killing it half-started.
   const signalled = waitForSignal();

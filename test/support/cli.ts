@@ -21,12 +21,14 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
-/** Runs `pilegate` as a real child process from the TypeScript sources. */
-export function spawnCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+/** Runs `pilegate` as a real child process from the TypeScript sources; `input` is its standard input (else empty), `env` added to the environment. */
+export function spawnCli(args: string[], options: { readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 30_000,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -47,6 +49,40 @@ export function runCliProcess(args: string[], timeoutMs: number, env: Readonly<R
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs `pilegate <args>` as a child process whose stdout is read until `until` matches what came
+ * so far, and then closed, as `pilegate … | head` does; `closed` runs then with that output (to make
+ * the command write more). Resolves with the exit code, signal, the output read and all of stderr.
+ */
+export function runCliClosingStdout(
+  args: string[],
+  until: RegExp,
+  timeoutMs: number,
+  closed?: (stdout: string) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: repoRoot, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (!until.test(stdout) || child.stdout.destroyed) return;
+      child.stdout.destroy();
+      closed?.(stdout);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pilegate ${args[0] ?? ''} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
