@@ -1,9 +1,11 @@
 /**
- * Reading a capture file (what `capture.dir` makes the gateway write): one JSON object per line,
- * `{"time":"<ISO 8601>","dir":"in"|"out","hex":"…"}`. Blank lines are allowed; anything else that
- * is not such an object is a UsageError naming `file:line` (exit 2).
+ * Reading a capture file (what `capture.dir` makes the gateway write): its header line
+ * (`{"pilegate":"capture",…}`, see `capture-header.ts`; files from before it have none), then one
+ * JSON object per line, `{"time":"<ISO 8601>","dir":"in"|"out","hex":"…"}`. Blank lines are
+ * allowed; anything else that is not such an object is a UsageError naming `file:line` (exit 2).
  */
 import type { CaptureDirection } from '../gateway/capture.js';
+import { captureHeaderProblem, isCaptureHeader, type CaptureHeader } from '../gateway/capture-header.js';
 import { UsageError } from './io.js';
 
 export interface CaptureEntry {
@@ -19,15 +21,39 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 
 /** Parses the text of a capture file; `file` names it in errors. */
 export function parseCapture(text: string, file: string): CaptureEntry[] {
-  const out: CaptureEntry[] = [];
+  return parseCaptureFile(text, file).entries;
+}
+
+/** Parses the text of a capture file, its header (when it has one) apart. */
+export function parseCaptureFile(text: string, file: string): { header?: CaptureHeader; entries: CaptureEntry[] } {
+  const entries: CaptureEntry[] = [];
+  let header: CaptureHeader | undefined;
   const lines = text.split('\n');
   for (const [i, raw] of lines.entries()) {
     const line = i + 1;
     const trimmed = raw.trim();
     if (trimmed === '') continue;
-    out.push(parseCaptureLine(trimmed, file, line));
+    if (header === undefined && entries.length === 0 && trimmed.includes('"pilegate"')) {
+      header = parseHeader(trimmed, `${file}:${line}`);
+      continue;
+    }
+    entries.push(parseCaptureLine(trimmed, file, line));
   }
-  return out;
+  return { ...(header !== undefined ? { header } : {}), entries };
+}
+
+/** A capture header from its JSON text; `where` names it in errors. */
+export function parseHeader(text: string, where: string): CaptureHeader {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError('CAPTURE_INVALID', `${where}: capture header is not JSON (${(e as Error).message})`);
+  }
+  if (!isCaptureHeader(value)) throw new UsageError('CAPTURE_INVALID', `${where}: expected a capture header {"pilegate":"capture",…}`);
+  const problem = captureHeaderProblem(value);
+  if (problem !== undefined) throw new UsageError('CAPTURE_INVALID', `${where}: ${problem}`);
+  return value;
 }
 
 /** Parses one non-blank line. */

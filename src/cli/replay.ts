@@ -12,13 +12,14 @@
  * looks like) and exit code 1.
  */
 import type { Clock } from '../core/clock.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CodecSession } from '../../codecs/codec.js';
 import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
-import { parseCapture, type CaptureEntry } from './capture-file.js';
+import type { CaptureEntry } from './capture-file.js';
+import { readReplayInput, withHeader, type InputOptions } from './replay-input.js';
+import type { TcpStream } from './tcp-streams.js';
 import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
 import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -140,28 +141,49 @@ export function summaryLine(s: ReplaySummary): string | undefined {
 }
 
 /** Runs the command; returns the process exit code. */
-async function runReplay(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('CAPTURE_READ', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+async function runReplay(file: string, given: ReplayOptions & InputOptions, io: CliIo): Promise<number> {
+  const input = readReplayInput(file, given);
+  const { options, notes } = withHeader(given, input.header);
+  for (const note of notes) io.err(note);
+  const h = input.header;
+  if (h !== undefined && options.json !== true) {
+    io.out(
+      `capture of ${h.chargerId ?? 'an unidentified charger'} by pilegate ${h.gatewayVersion ?? '?'} (header: ${input.headerFrom ?? file}): replayed as ${options.codec ?? DEFAULT_CODEC}, mapping ${options.mapping ?? '(none)'}, time zone ${options.tz ?? 'the codec default'}`,
+    );
   }
-  const result = await replayCapture(parseCapture(text, file), options);
-  if (options.json === true) io.out(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-  else printFrames(result, io);
-  const summary = summaryLine(result.summary);
-  if (summary === undefined) return EXIT.OK;
-  io.err(summary);
-  return EXIT.FAILURE;
+  const json = (value: unknown): void => io.out(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  const results: ReplayResult[] = [];
+  if (input.entries !== undefined) {
+    const result = await replayCapture(input.entries, options);
+    results.push(result);
+    if (options.json === true) json(input.header !== undefined ? { header: input.header, ...result } : result);
+    else printFrames(result, io, 'line');
+  } else {
+    const streams = [];
+    for (const stream of input.streams ?? []) {
+      const result = await replayCapture(stream.entries, options);
+      results.push(result);
+      const { entries: _entries, ...about } = stream;
+      streams.push({ ...about, ...result });
+      if (options.json !== true) {
+        io.out(`stream ${streamLine(stream)}`);
+        printFrames(result, io, 'packet');
+      }
+    }
+    if (options.json === true) json({ ...(input.header !== undefined ? { header: input.header } : {}), skippedPackets: input.skipped ?? 0, streams });
+    if (streams.length === 0) io.err(`${file}: no TCP stream with data${given.port !== undefined ? ` to port ${given.port}` : ''}`);
+  }
+  const summaries = results.map((r) => summaryLine(r.summary)).filter((line) => line !== undefined);
+  for (const line of summaries) io.err(line);
+  return summaries.length === 0 && results.length > 0 ? EXIT.OK : EXIT.FAILURE;
 }
 
 /** The readable dump: every frame, but of those that could not be decoded only the first `ERRORS_SHOWN`. */
-function printFrames(result: ReplayResult, io: CliIo): void {
+function printFrames(result: ReplayResult, io: CliIo, unit: 'line' | 'packet'): void {
   let errors = 0;
   for (const f of result.frames) {
     if (f.error !== undefined && ++errors > ERRORS_SHOWN) continue;
-    const head = `line ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
+    const head = `${unit} ${f.line} ${f.time} ${f.dir === 'in' ? 'charger -> gateway' : 'gateway -> charger'}`;
     if (f.error !== undefined && f.hex === '') {
       io.out(`${head}: error ${f.error.code}: ${f.error.message}`);
       continue;
@@ -183,12 +205,28 @@ function printFrames(result: ReplayResult, io: CliIo): void {
   if (result.noEvents !== undefined) io.out(`(${result.noEvents})`);
 }
 
+/** `1: charger 10.0.0.2:40000 -> gateway 10.0.0.1:2404 (…)`. */
+function streamLine(s: TcpStream): string {
+  const by = s.sidesBy === 'port' ? 'by --port' : s.sidesBy === 'syn' ? 'the charger sent SYN' : 'guessed: no SYN in the capture, --port to say';
+  const missing = s.missing.in + s.missing.out > 0 ? `; ${s.missing.in + s.missing.out} byte(s) missing from the capture` : '';
+  return `${s.index}: charger ${s.charger.address}:${s.charger.port} -> gateway ${s.gateway.address}:${s.gateway.port} (${by}${missing})`;
+}
+
+/** A commander parser of an integer flag from 1 to `max`. */
+function positiveInt(flag: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) throw new UsageError('FLAG_INVALID', `${flag} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
 /** Registers the command on the program. */
 export function registerReplay(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const command = program
     .command('replay')
     .description("play a capture file (capture.dir of the gateway) back through a codec: every frame decoded, and the canonical events the charger's frames yield")
-    .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"}')
+    .argument('<capture>', 'capture file: JSON lines {"time","dir","hex"} (capture.format jsonl), or pcap / pcapng (the gateway\'s, tcpdump\'s, Wireshark\'s)')
     .option('--codec <name>', `protocol of the capture: ${codecNames().join(' or ')} (default ${DEFAULT_CODEC})`)
     .option(
       '--mapping <file>',
@@ -197,7 +235,13 @@ export function registerReplay(program: Command, io: CliIo, setExit: (code: numb
         .join(', or ')}`,
     )
     .option('--tz <zone>', `time zone of the charger's clock (default ${DEFAULT_TIME_ZONE}, or the mapping's)`)
+    .option(
+      '--port <n>',
+      "pcap/pcapng: the gateway's listening port (only connections to it; the other side is the charger's). Default: the capture's header, else all connections, the side that sent SYN being the charger",
+      positiveInt('--port', 65535),
+    )
+    .option('--stream <n>', 'pcap/pcapng: play only the n-th TCP stream (as numbered in the output)', positiveInt('--stream', 1_000_000))
     .option('--json', 'print JSON instead of a readable dump');
   addCodecFlags(command);
-  command.action(async (file: string, given: ReplayOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given, io) }, io)));
+  command.action(async (file: string, given: ReplayOptions & InputOptions & Record<string, unknown>) => setExit(await runReplay(file, { ...given, flags: flagValues(given, io) }, io)));
 }

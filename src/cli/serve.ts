@@ -78,8 +78,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const file = options.config ?? (existsSync('pilegate.yaml') ? 'pilegate.yaml' : undefined);
   const loaded: GatewayConfig = file !== undefined ? loadGatewayConfig(file) : defaultGatewayConfig();
   const config = options.traceOcpp === undefined ? loaded : withOcppTrace(loaded, options.traceOcpp);
-  // Piped (never a terminal), the log goes through a writer that notices its reader is gone (`| head`).
-  const gateway = new Gateway(config, process.stdout.isTTY === true ? {} : { destination: stdoutLog() });
+  const gateway = new Gateway(config, { destination: stdoutLog(), terminal: process.stdout.isTTY === true });
   // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
   // once it is up instead of killing it half-started.
   const signalled = waitForSignal();

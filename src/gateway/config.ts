@@ -16,6 +16,7 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
+import type { CaptureConfig } from './capture-store.js';
 import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
@@ -61,8 +62,8 @@ export interface GatewayConfig {
   /** Level, format and OCPP trace of the gateway's log (see `logger.ts`, `ocpp-trace.ts`). */
   readonly log: LogConfig;
   readonly connections: ConnectionLimits;
-  /** Per-charger capture files (JSON lines of frames); off without `dir`. */
-  readonly capture: { readonly dir?: string };
+  /** Per-charger capture files (JSON lines, pcap or pcapng) and their limits; off without `dir` (see `capture-store.ts`). */
+  readonly capture: CaptureConfig;
   /** Per-station record of frames and log lines for GetLog(DiagnosticsLog): its byte budget (0: none). */
   readonly diagnostics: { readonly bytes: number };
   readonly fleet: FleetConfig;
@@ -185,7 +186,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     http,
     log: logConfig(raw.log),
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
-    capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
+    capture: { ...raw.capture, format: raw.capture?.format ?? 'jsonl', ...(raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {}) },
     diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
@@ -213,7 +214,7 @@ interface RawConfig {
   http?: RawHttpConfig;
   log?: { level?: LogLevel; format?: LogConfig['format']; ocppTrace?: string | string[] };
   connections?: Partial<ConnectionLimits>;
-  capture?: { dir?: string };
+  capture?: Partial<CaptureConfig>;
   diagnostics?: { bytes?: number };
   fleet?: { instanceId?: string; leaseTtlMs?: number; renewIntervalMs?: number; takeoverTimeoutMs?: number };
   shutdown?: Partial<ShutdownConfig>;

@@ -15,7 +15,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   http: ['port', 'host'],
   log: ['level', 'format', 'ocppTrace'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
-  capture: ['dir'],
+  capture: ['dir', 'format', 'maxFileBytes', 'maxFileHours', 'maxAgeHours', 'maxTotalBytes'],
   diagnostics: ['bytes'],
   fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
   shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],

@@ -17,7 +17,9 @@ import type { Log } from '../core/log.js';
 import type { StationEngine } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
-import { captureSocket } from './capture.js';
+import { captureSocket, type CaptureDescription } from './capture.js';
+import { mappingRecord } from './capture-header.js';
+import { CaptureStore } from './capture-store.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
 import { StationDiagnostics } from './diagnostics/recorder.js';
@@ -64,6 +66,8 @@ interface ListenerCodec extends ServedCodec {
   /** `ConnectionInfo.memoryOf` and the ignored-message count of its codec: once per listener, not per connection. */
   readonly memoryOf: (chargerId: string) => Map<string, unknown>;
   readonly ignored: (reason: IgnoredReason) => void;
+  /** Its options file and the file's SHA-256 at start, for capture headers. */
+  readonly mapping?: CaptureDescription['mapping'];
 }
 
 export class Gateway {
@@ -102,6 +106,8 @@ export class Gateway {
   private readonly keys: ChargerKeys;
   /** Each station's frames and log lines (GetLog DiagnosticsLog). */
   private readonly diagnostics: StationDiagnostics;
+  /** The capture directory and its limits, when `capture.dir` is set. */
+  private readonly captures: CaptureStore | undefined;
 
   constructor(
     readonly config: GatewayConfig,
@@ -124,6 +130,8 @@ export class Gateway {
     this.guard = new IdentityGuard({ defaults: config.stations.defaults, metrics: this.metricsRegistry, log: this.log, engineOf: (id) => this.stations.get(id)?.engine });
     this.keys = registryKeys(() => this.registry);
     this.diagnostics = new StationDiagnostics(config.diagnostics.bytes);
+    const { dir } = config.capture;
+    this.captures = dir !== undefined ? new CaptureStore({ ...config.capture, dir }, (level, message, data) => this.log[level](data ?? {}, message)) : undefined;
   }
 
   /** Ports the listeners are bound to, in config order (useful with port 0). */
@@ -234,9 +242,10 @@ export class Gateway {
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
       const metrics = this.metricsRegistry;
-      const codecs = p.codecs.map((c): ListenerCodec => {
+      const codecs = p.codecs.map((c, i): ListenerCodec => {
         const codec = c.codec.name;
-        return { ...c, memoryOf: (chargerId) => this.memories.of(codec, chargerId), ignored: (reason) => metrics.ignored(codec, reason) };
+        const mapping = mappingRecord(p.config.codecs[i]?.mapping);
+        return { ...c, ...(mapping !== undefined ? { mapping } : {}), memoryOf: (chargerId) => this.memories.of(codec, chargerId), ignored: (reason) => metrics.ignored(codec, reason) };
       });
       const listener: Listener = { config: p.config, codecs, server, port: 0 };
       await new Promise<void>((resolve, reject) => {
@@ -289,6 +298,7 @@ export class Gateway {
     await this.registry.stop();
     await this.store?.close().catch(() => undefined);
     this.badFrameLines.stop();
+    this.captures?.stop();
     this.log.info({ flushed }, 'gateway stopped');
   }
 
@@ -341,8 +351,14 @@ export class Gateway {
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
     const plainLog: Log = pinoLog(() => log);
     const limits = this.config.connections;
-    const captureDir = this.config.capture.dir;
-    const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
+    const describe = (chargerId: string | undefined): CaptureDescription => ({
+      codec,
+      ...(served.mapping !== undefined ? { mapping: served.mapping } : {}),
+      timeZone: (chargerId !== undefined ? this.registry.get(chargerId)?.timeZone : undefined) ?? listener.config.timeZone ?? served.codec.timeZone(served.codecOptions),
+      listenerPort: listener.port,
+    });
+    const capture = this.captures !== undefined ? captureSocket(this.captures, socket, describe, plainLog) : undefined;
+    const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, capture);
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
     // Before the session reads the socket: a chunk of another protocol is named before the session acts on it (and closes).
     const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics }, (words, data) => session.speaksOtherProtocol(words, data));

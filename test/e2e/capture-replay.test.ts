@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplayResult } from '../../src/cli/replay.js';
 import { runCli, spawnCli } from '../support/cli.js';
-import { EXAMPLE_MAPPING, startGatewayHarness, until, type GatewayHarness } from '../support/gateway-harness.js';
+import { EXAMPLE_MAPPING, HARNESS_PASSWORD, startGatewayHarness, until, type GatewayHarness } from '../support/gateway-harness.js';
 
 let h: GatewayHarness | undefined;
 let dir: string | undefined;
@@ -21,11 +21,16 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** The frame lines of a JSON Lines capture (its header line apart). */
 function captureLines(file: string): { time: string; dir: string; hex: string }[] {
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l !== '')
+    .filter((l) => l !== '' && !l.includes('"pilegate"'))
     .map((l) => JSON.parse(l) as { time: string; dir: string; hex: string });
+}
+
+function headerLine(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, 'utf8').split('\n')[0] ?? '') as Record<string, unknown>;
 }
 
 describe('capture files and pilegate replay', () => {
@@ -50,6 +55,18 @@ describe('capture files and pilegate replay', () => {
       10_000,
     );
     expect(file).toMatch(/[/\\]EXDC42-\d{8}T\d{6}\.\d{3}Z\.jsonl$/);
+    expect(headerLine(file)).toMatchObject({
+      pilegate: 'capture',
+      format: 1,
+      codec: 'iec104-points',
+      mapping: { path: EXAMPLE_MAPPING, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown },
+      timeZone: 'Asia/Shanghai',
+      listenerPort: h.port,
+      chargerId: 'EXDC42',
+      gatewayVersion: expect.any(String) as unknown,
+      part: 1,
+    });
+    expect(readFileSync(file, 'utf8')).not.toContain(HARNESS_PASSWORD);
     const lines = captureLines(file);
     expect(lines.every((l) => !Number.isNaN(Date.parse(l.time)) && /^[0-9a-f]+$/.test(l.hex))).toBe(true);
     expect(new Set(lines.map((l) => l.dir))).toEqual(new Set(['in', 'out']));
@@ -77,9 +94,10 @@ describe('capture files and pilegate replay', () => {
 
     const text = spawnCli(['replay', file, '--mapping', EXAMPLE_MAPPING]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^line 1 \S+ gateway -> charger \(6 bytes\): 68 04 07 00 00 00$/m);
+    expect(text.stdout).toMatch(/^line 2 \S+ gateway -> charger \(6 bytes\): 68 04 07 00 00 00$/m);
     expect(text.stdout).toContain('"type":"identified"');
     expect(text.stdout).toContain('STARTDT_ACT');
+    expect(text.stdout.split('\n')[0]).toMatch(/^capture of EXDC42 by pilegate \S+ \(header: .+\): replayed as iec104-points, mapping .+example-dc-2gun\.yaml, time zone Asia\/Shanghai$/);
   });
 
   it('exits 2 naming file:line for a malformed capture line', async () => {

@@ -12,6 +12,8 @@ afterEach(() => {
   dir = undefined;
 });
 
+const describeIec = (): { codec: string; timeZone: string; listenerPort: number } => ({ codec: 'iec104-points', timeZone: 'Asia/Shanghai', listenerPort: 2404 });
+
 const START = Date.parse('2026-11-26T00:15:00.123Z');
 
 function setup(): { dir: string; logs: { level: string; message: string; data?: unknown }[]; clock: { t: number } } {
@@ -35,6 +37,7 @@ describe('CaptureFile', () => {
       remotePort: 40001,
       now: () => s.clock.t,
       log: (level, message, data) => s.logs.push({ level, message, data }),
+      describe: describeIec,
     });
     c.record('out', Buffer.from('680407000000', 'hex'));
     s.clock.t += 5;
@@ -46,8 +49,20 @@ describe('CaptureFile', () => {
     c.close();
     c.record('in', Buffer.from('00', 'hex'));
     expect(c.file).toBe(join(s.dir, 'deep', 'er', 'PILE_0042-20261126T001500.123Z.jsonl'));
-    await until(() => readdirSync(join(s.dir, 'deep', 'er')).length === 1 && readLines(c.file ?? '').length === 3, 'the file');
-    expect(readLines(c.file ?? '')).toEqual([
+    await until(() => readdirSync(join(s.dir, 'deep', 'er')).length === 1 && readLines(c.file ?? '').length === 4, 'the file');
+    const [header, ...lines] = readLines(c.file ?? '');
+    expect(header).toMatchObject({
+      pilegate: 'capture',
+      format: 1,
+      codec: 'iec104-points',
+      timeZone: 'Asia/Shanghai',
+      listenerPort: 2404,
+      chargerId: 'PILE/0042',
+      charger: { address: '10.0.0.7', port: 40001 },
+      started: '2026-11-26T00:15:00.123Z',
+      part: 1,
+    });
+    expect(lines).toEqual([
       { time: '2026-11-26T00:15:00.123Z', dir: 'out', hex: '680407000000' },
       { time: '2026-11-26T00:15:00.128Z', dir: 'in', hex: '68040b000000' },
       { time: '2026-11-26T00:15:01.128Z', dir: 'in', hex: '680443000000' },
@@ -57,16 +72,16 @@ describe('CaptureFile', () => {
 
   it('names the file after the address and port when the charger never says who it is', async () => {
     const s = setup();
-    const c = new CaptureFile({ dir: s.dir, remoteAddress: '::ffff:127.0.0.1', remotePort: 5555, now: () => s.clock.t, log: () => undefined });
+    const c = new CaptureFile({ dir: s.dir, remoteAddress: '::ffff:127.0.0.1', remotePort: 5555, now: () => s.clock.t, log: () => undefined, describe: describeIec });
     c.record('in', Buffer.from('0102', 'hex'));
     c.close();
     expect(c.file).toBe(join(s.dir, '_ffff_127.0.0.1-5555-20261126T001500.123Z.jsonl'));
-    await until(() => readdirSync(s.dir).length === 1 && readLines(c.file ?? '').length === 1, 'the file');
+    await until(() => readdirSync(s.dir).length === 1 && readLines(c.file ?? '').length === 2, 'the file');
   });
 
   it('opens no file for a connection that carried nothing', () => {
     const s = setup();
-    const c = new CaptureFile({ dir: s.dir, now: () => s.clock.t, log: () => undefined });
+    const c = new CaptureFile({ dir: s.dir, now: () => s.clock.t, log: () => undefined, describe: describeIec });
     c.close();
     expect(c.file).toBeUndefined();
     expect(readdirSync(s.dir)).toEqual([]);
@@ -76,7 +91,7 @@ describe('CaptureFile', () => {
     const s = setup();
     const blocker = join(s.dir, 'not-a-dir');
     writeFileSync(blocker, 'x');
-    const c = new CaptureFile({ dir: blocker, now: () => s.clock.t, log: (level, message, data) => s.logs.push({ level, message, data }) });
+    const c = new CaptureFile({ dir: blocker, now: () => s.clock.t, log: (level, message, data) => s.logs.push({ level, message, data }), describe: describeIec });
     c.identified('EXDC1');
     for (let i = 0; i < 5; i++) c.record('in', Buffer.from('680443000000', 'hex'));
     c.close();

@@ -15,7 +15,7 @@ describe('gateway config: connections and capture', () => {
     const c = parseGatewayConfig(minimal, 'gw.yaml', {});
     expect(c.connections).toEqual({ maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 });
     expect(c.connections).toEqual(DEFAULT_CONNECTION_LIMITS);
-    expect(c.capture).toEqual({});
+    expect(c.capture).toEqual({ format: 'jsonl' });
     expect(c.diagnostics).toEqual({ bytes: 8192 });
   });
 
@@ -43,7 +43,30 @@ describe('gateway config: connections and capture', () => {
     expect(c.capture.dir).toBe('/var/captures');
   });
 
+  it('reads the capture format and limits, also from PILEGATE_CAPTURE_*', () => {
+    const text = `${minimal}capture: { dir: caps, format: pcapng, maxFileBytes: 1048576, maxFileHours: 24, maxAgeHours: 168, maxTotalBytes: 1073741824 }\n`;
+    expect(parseGatewayConfig(text, join('/srv', 'gw.yaml'), {}).capture).toEqual({
+      dir: join('/srv', 'caps'),
+      format: 'pcapng',
+      maxFileBytes: 1_048_576,
+      maxFileHours: 24,
+      maxAgeHours: 168,
+      maxTotalBytes: 1_073_741_824,
+    });
+    const env = parseGatewayConfig(minimal, 'gw.yaml', {
+      PILEGATE_CAPTURE_DIR: '/var/caps',
+      PILEGATE_CAPTURE_FORMAT: 'pcap',
+      PILEGATE_CAPTURE_MAXTOTALBYTES: '5000000',
+      PILEGATE_CAPTURE_MAXAGEHOURS: '48',
+    });
+    expect(env.capture).toEqual({ dir: '/var/caps', format: 'pcap', maxTotalBytes: 5_000_000, maxAgeHours: 48 });
+  });
+
   it.each([
+    ['capture:\n  format: wireshark\n', '/capture/format', 'unknown format "wireshark"; expected one of jsonl, pcap, pcapng'],
+    ['capture:\n  maxFileBytes: 10\n', '/capture/maxFileBytes', 'must be >= 1024'],
+    ['capture:\n  maxAgeHours: 0\n', '/capture/maxAgeHours', 'must be > 0'],
+    ['capture:\n  maxTotalBytes: lots\n', '/capture/maxTotalBytes', 'must be integer'],
     ['connections:\n  maxPerAddress: -1\n', '/connections/maxPerAddress', 'must be >= 0'],
     ['connections:\n  loginTimeoutMs: 1.5\n', '/connections/loginTimeoutMs', 'must be integer'],
     ['connections:\n  idleTimeoutMs: "soon"\n', '/connections/idleTimeoutMs', 'must be integer'],
