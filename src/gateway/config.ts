@@ -231,7 +231,7 @@ function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
 const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
   stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
-  http: ['port', 'host'],
+  http: ['port', 'host', 'csmsGraceMs'],
   log: ['level'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
   capture: ['dir'],

@@ -33,6 +33,7 @@ import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
 import { REDACTED_PATHS } from './redact.js';
+import { GatewayHealth, type Readiness } from './readiness.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -65,6 +66,8 @@ interface ListenerCodec extends ServedCodec {
 export class Gateway {
   readonly log: Logger;
   private store: StateStore | undefined;
+  /** The store's reachability, the stations' CSMS connections, the chargers held back: `/readyz`. */
+  private readonly health: GatewayHealth;
   private ownership: Ownership | undefined;
   /** The registry file's snapshot until `start` puts the configured registry (file or Redis) in place. */
   private registry: StationRegistry;
@@ -106,8 +109,18 @@ export class Gateway {
     );
     this.registry = new FileStationRegistry(config.stations.registry);
     const names = (ls: readonly ListenerConfig[]): string[] => [...new Set(ls.flatMap((l) => l.codecs.map((c) => c.codec)))];
+    this.health = new GatewayHealth(config.http.csmsGraceMs, (reason) => this.metricsRegistry.chargerHeld(reason));
     this.metricsRegistry = new GatewayMetrics(
-      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }),
+      gatewayState({
+        sessions: this.sessions,
+        detecting: () => this.detecting.size,
+        stations: this.stations,
+        store: () => this.store,
+        started: () => this.starts?.accepted ?? 0,
+        held: () => this.health.held.counts(),
+        storeReachable: () => this.health.store?.reachable ?? false,
+        ready: () => this.readiness().ready,
+      }),
       names(config.listeners),
       names(config.listeners.filter((l) => l.codecs.length > 1)),
     );
@@ -131,8 +144,14 @@ export class Gateway {
     return a !== null && typeof a === 'object' ? a.port : undefined;
   }
 
+  /** What `/readyz` answers (see readiness.ts). */
   get isReady(): boolean {
-    return this.ready;
+    return this.readiness().ready;
+  }
+
+  readiness(): Readiness {
+    const stations = [...this.stations.values()].map((s) => ({ startedAt: s.startedAt, open: s.engine.connectionState === 'open' }));
+    return this.health.report({ listening: this.ready, stopping: this.stopping, stations });
   }
 
   /** Station identities with an engine. */
@@ -178,12 +197,14 @@ export class Gateway {
     const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
     const downloader = new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {});
     const uploader = createUploader(transferCa !== undefined ? { ca: [transferCa] } : {});
-    const store = (this.store = createGatewayStore(config.store, this.log));
+    const { store, health } = createGatewayStore(config.store, this.log);
+    this.store = store;
+    this.health.store = health;
     const ownership = (this.ownership = startOwnership(this.config.fleet, this.store, this.log));
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
     this.http = await startGatewayHttp(config.http, this.log, {
-      ready: () => this.ready,
+      readiness: () => this.readiness(),
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
     if (config.firmware !== undefined) this.firmware = await startFirmwareServer(config.firmware, this.log);
@@ -193,6 +214,8 @@ export class Gateway {
       ownership,
       guard: this.guard,
       metrics: this.metricsRegistry,
+      held: this.health.held,
+      csms: this.health.csms,
       diagnostics: this.diagnostics,
       pems,
       stations: this.stations,
@@ -265,6 +288,7 @@ export class Gateway {
     await this.registry.stop();
     await this.store?.close().catch(() => undefined);
     this.badFrameLines.stop();
+    this.health.held.stop();
     this.log.info({ flushed }, 'gateway stopped');
   }
 

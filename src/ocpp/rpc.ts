@@ -15,7 +15,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import { monotonicClock, type Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
 import { randomUUID } from 'node:crypto';
-import { isOcppAction, type CsmsAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
+import { isOcppAction, type CsmsAction, type OcppAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
 import { OcppError, RpcDisconnectedError, RpcRequestInvalidError } from './errors.js';
 import { MESSAGE_TYPE, parseFrame, serializeCallError, serializeCallResult, type CallFrame, type FrameFault } from './frames.js';
 import { OutboundCalls } from './rpc-calls.js';
@@ -91,6 +91,7 @@ export class RpcEndpoint {
       defaultTimeoutMs: options.callTimeoutMs ?? DEFAULTS.callTimeoutMs,
       counters: this.counts,
       onCallLatency: options.onCallLatency,
+      onCallError: options.onCallError === undefined ? undefined : (action, code) => options.onCallError?.('received', action, code),
     });
   }
 
@@ -250,7 +251,7 @@ export class RpcEndpoint {
     if (this.answering.has(id)) {
       this.log('warn', 'CALL reuses the id of a CALL still being answered', { action, messageId: id });
       const error = new OcppError('RpcFrameworkError', `Already processing a CALL with id ${id}`);
-      this.replyError(id, error);
+      this.replyError(id, error, isOcppAction(action) ? action : undefined);
       this.spendBudget(error);
       return;
     }
@@ -266,18 +267,18 @@ export class RpcEndpoint {
       refusal = new OcppError('InternalError');
     }
     if (refusal !== undefined) {
-      this.replyError(id, refusal);
+      this.replyError(id, refusal, action);
       return;
     }
     const handler = this.handlers.get(action as CsmsAction);
     if (handler === undefined) {
-      this.replyError(id, new OcppError('NotSupported', `Action ${action} is not supported`));
+      this.replyError(id, new OcppError('NotSupported', `Action ${action} is not supported`), action);
       return;
     }
     const invalid = validateRequest(action, frame.payload);
     if (invalid !== undefined) {
       this.log('warn', 'invalid CALL', { action, messageId: id, code: invalid.code, description: invalid.description });
-      this.replyError(id, invalid);
+      this.replyError(id, invalid, action);
       this.spendBudget(invalid);
       return;
     }
@@ -304,7 +305,7 @@ export class RpcEndpoint {
       return;
     }
     if (failure !== undefined) {
-      this.replyError(frame.id, failure);
+      this.replyError(frame.id, failure, action);
       return;
     }
     const outcome = isHandlerOutcome(result) ? result : { response: result, after: undefined };
@@ -317,7 +318,7 @@ export class RpcEndpoint {
         code: invalid.code,
         description: invalid.description,
       });
-      this.replyError(frame.id, new OcppError('InternalError'));
+      this.replyError(frame.id, new OcppError('InternalError'), action);
       return;
     }
     if (!this.write(serializeCallResult(frame.id, outcome.response as object))) return;
@@ -334,8 +335,11 @@ export class RpcEndpoint {
     }
   }
 
-  private replyError(id: string, error: OcppError): void {
-    if (this.write(serializeCallError(id, error))) this.counts.errorsSent++;
+  /** Answers a CALL with a CALLERROR; `action` when the CALL named a known one. */
+  private replyError(id: string, error: OcppError, action?: OcppAction): void {
+    if (!this.write(serializeCallError(id, error))) return;
+    this.counts.errorsSent++;
+    this.options.onCallError?.('sent', action, error.code);
   }
 
   private write(text: string): boolean {
