@@ -35,7 +35,7 @@ describe('gateway /readyz and held chargers', () => {
   it('answers 503 naming the store while Redis is down, and holds back a charger that connects meanwhile until Redis is back', async () => {
     const r = (redis = await startRedisServer());
     const c = (csms = await startCsms());
-    const g = (rig = await startHealthRig(c.url, `{ redis: ${JSON.stringify(r.url)} }`));
+    const g = (rig = await startHealthRig(c.url, { store: `{ redis: ${JSON.stringify(r.url)} }` }));
     const ready = await poll(g.readyz, (x) => x.status === 200, 'ready with Redis up');
     expect(ready.body).toMatch(/^ready\n/);
     expect(ready.body).toMatch(/^\[\+\] store: redis reachable$/m);
@@ -76,7 +76,7 @@ describe('gateway /readyz and held chargers', () => {
   it('answers 503 once no station reached the CSMS for the grace period, naming how many and the last error', async () => {
     const first = await startCsms();
     csms = first;
-    const g = (rig = await startHealthRig(first.url, 'memory', 'csmsGraceMs: 1500'));
+    const g = (rig = await startHealthRig(first.url, { http: 'csmsGraceMs: 1500' }));
     await charger(g.port, '32010200000072');
     await first.waitForCall((x) => x.identity === '32010200000072' && x.action === 'BootNotification', 10_000);
     const up = await poll(g.readyz, (x) => x.body.includes('[+] csms: 1 of 1 stations connected'), 'the station connected');

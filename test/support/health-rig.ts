@@ -19,13 +19,24 @@ export interface HealthRig {
   metrics(): Promise<string>;
 }
 
-/** Starts the gateway; `http` is the inside of the `http:` section after `port: 0, host: 127.0.0.1`. */
-export async function startHealthRig(csmsUrl: string, store: string, http = '', extra: readonly string[] = []): Promise<HealthRig> {
+export interface HealthRigOptions {
+  /** The `store:` section; default memory. */
+  readonly store?: string;
+  /** The inside of the `http:` section after `port: 0, host: 127.0.0.1`. */
+  readonly http?: string;
+  /** The `stations:` section; default unknown chargers provisioned. */
+  readonly stations?: string;
+  /** More sections, as given. */
+  readonly extra?: readonly string[];
+}
+
+export async function startHealthRig(csmsUrl: string, options: HealthRigOptions = {}): Promise<HealthRig> {
+  const { store = 'memory', http = '', stations = '{ unknownChargers: provision }', extra = [] } = options;
   const text = [
     'listeners:',
     '  - { port: 0, host: 127.0.0.1, codec: ykc }',
     `csms: { url: ${JSON.stringify(csmsUrl)}, securityProfile: 1 }`,
-    'stations: { unknownChargers: provision }',
+    `stations: ${stations}`,
     `store: ${store}`,
     `http: { port: 0, host: 127.0.0.1${http !== '' ? `, ${http}` : ''} }`,
     'log: { level: debug }',
