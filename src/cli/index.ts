@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 /** `pilegate`: the command-line entry. One file per command beside this one. */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
+import { registerHealth } from './health.js';
 import { registerMapping } from './mapping.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
-import { EXIT, processIo, UsageError, type CliIo } from './io.js';
+import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 /** Builds the program; `run` parses argv and resolves to the exit code. */
 export function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
@@ -42,6 +41,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
   registerStations(program, io, (c) => {
     code = c;
   });
+  registerHealth(program, io, (c) => {
+    code = c;
+  });
   return { program, exitCode: () => code };
 }
 
@@ -68,17 +70,7 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 /** What a command writes to, so commands run the same in the process, in tests and as the binary. */
 export interface CliIo {
   out(text: string): void;
@@ -43,4 +46,15 @@ export function parseHexArgs(args: readonly string[]): Buffer {
   if (digits.length === 0) throw new UsageError('HEX_EMPTY', 'no hex bytes given');
   if (digits.length % 2 !== 0) throw new UsageError('HEX_ODD', `odd number of hex digits (${digits.length}): the last byte is incomplete`);
   return Buffer.from(digits, 'hex');
+}
+
+/** True when the module at `moduleUrl` is the script node was started with (symlinks resolved, as npm's bin links are). */
+export function isMainModule(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
