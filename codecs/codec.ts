@@ -309,6 +309,12 @@ export interface Codec<Options = unknown> {
    * through its detection time to the one codec it serves that says so.
    */
   readonly gatewaySpeaksFirst?: boolean;
+  /**
+   * With `gatewaySpeaksFirst`: how its chargers wait, in an operator's words (`IEC 104 chargers
+   * wait for the gateway's STARTDT act`), for the hint logged when a charger stays silent on a port
+   * whose protocol expects the charger to speak first.
+   */
+  readonly waitingChargers?: string;
 }
 
 /** See `Codec.sniff`. */

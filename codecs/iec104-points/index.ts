@@ -26,6 +26,7 @@ export const iec104PointsCodec: Codec<Iec104PointsOptions> = {
   simulator: iec104PointsSimulator,
   sniff: sniffIec104,
   gatewaySpeaksFirst: true,
+  waitingChargers: "IEC 104 chargers wait for the gateway's STARTDT act",
 };
 
 export type { Iec104PointsOptions } from './session.js';

@@ -341,14 +341,17 @@ export class YkcSession implements CodecSession {
     this.connectorCount = Math.max(1, f.gunCount);
     this.currentType = f.pileType === 1 ? 'AC' : 'DC';
     const iccid = f.sim.replace(/^0+$/, '');
+    const version = (f.protocolVersion / 10).toFixed(1);
     this.io.event({
       type: 'identified',
       chargerId: f.pileCode,
+      // The login names no maker or model: the model says what it does carry (BootNotification allows 20 characters).
+      model: `${this.currentType} ${f.gunCount}-gun YKC v${version}`,
       firmware: f.firmwareVersion,
       ...(iccid !== '' ? { iccid } : {}),
       connectorCount: this.connectorCount,
       currentType: this.currentType,
-      protocol: { name: 'ykc', version: (f.protocolVersion / 10).toFixed(1) },
+      protocol: { name: 'ykc', version },
     });
     if (!this.loggedIn) {
       this.loggedIn = true;

@@ -1,7 +1,8 @@
 /**
  * `pilegate serve [--config <file>]`: runs the gateway from a config file (default `pilegate.yaml`
  * in the working directory when present, else a built-in config: port 2404, the DC example
- * mapping, unknown chargers refused). SIGINT/SIGTERM stop it gracefully. A bad config file is
+ * mapping, unknown chargers refused). SIGINT/SIGTERM stop it gracefully; SIGHUP reads the station
+ * registry again (`Gateway.reloadStations`). A bad config file is
  * printed as `error CONFIG_INVALID <file>:<line>:<col> <pointer>: <reason>` with exit code 2.
  */
 import { existsSync } from 'node:fs';
@@ -48,10 +49,14 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   // Listening for the signals before anything starts: a Ctrl-C during start-up stops the gateway
   // once it is up instead of killing it half-started.
   const signalled = waitForSignal();
+  // SIGHUP reads the station registry again instead of ending the process (Node's default).
+  const reload = (): void => void gateway.reloadStations('SIGHUP');
+  process.on('SIGHUP', reload);
   try {
     await gateway.start();
   } catch (e) {
     await gateway.stop();
+    process.off('SIGHUP', reload);
     if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('CONFIG_')) throw e;
     io.err(`error GATEWAY_START: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT.FAILURE;
@@ -60,6 +65,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const signal = await signalled;
   io.out(`${signal}: stopping`);
   await gateway.stop();
+  process.off('SIGHUP', reload);
   return EXIT.OK;
 }
 

@@ -4,7 +4,9 @@
  * N simulated chargers dial a running gateway and play charging sessions in a loop. The codec's
  * simulator comes from the codec registry (`Codec.simulator`); this file puts each charger on a
  * socket and prints one line per charger event of interest and a summary at the end; stops after
- * `--duration` or on SIGINT / SIGTERM.
+ * `--duration` or on SIGINT / SIGTERM. A charger counts as connected only once the gateway accepted
+ * it in its protocol's terms, a session as started only once the gateway's answer said so; the exit
+ * code is 1 when fewer chargers connected than asked or a session start was refused.
  */
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
@@ -138,13 +140,20 @@ function parseSimulateOptions(options: SimulateOptions): Settings {
 
 /** Counters for the summary. */
 interface Stats {
+  /** Chargers the gateway accepted at least once. */
   readonly connected: Set<string>;
+  /** Chargers the gateway refused, with the last reason. */
+  readonly refused: Map<string, string>;
+  sessionsStarted: number;
+  sessionsRefused: number;
   sessionsCompleted: number;
   reconnects: number;
 }
 
 /** One running simulated charger. */
 interface Runner {
+  /** As the gateway knows it. */
+  name(): string;
   stop(): Promise<void>;
 }
 
@@ -164,16 +173,36 @@ function runCharger(s: Settings, codecOptions: unknown, index: number, stats: St
   let socket: ChargerSocket | undefined;
   let retry: NodeJS.Timeout | undefined;
   let everOnline = false;
+  /** Whether the gateway accepted the current connection. */
+  let online = false;
   const report = (r: SimulatorReport): void => {
-    if (r.type === 'online') {
-      if (everOnline) stats.reconnects += 1;
-      everOnline = true;
-      stats.connected.add(name);
-      print(name, r.text);
-    } else if (r.type === 'offline') print(name, 'disconnected');
-    else {
-      if (r.type === 'sessionEnded') stats.sessionsCompleted += 1;
-      print(name, r.text);
+    switch (r.type) {
+      case 'online':
+        if (everOnline) stats.reconnects += 1;
+        everOnline = online = true;
+        stats.connected.add(name);
+        return print(name, r.text);
+      case 'offline':
+        if (online) print(name, 'disconnected');
+        online = false;
+        return;
+      case 'refused':
+        online = false;
+        // A refused charger dials again every few seconds: its reason is printed when it changes.
+        if (stats.refused.get(name) !== r.text) print(name, r.text);
+        stats.refused.set(name, r.text);
+        return;
+      case 'sessionStarted':
+        stats.sessionsStarted += 1;
+        return print(name, r.text);
+      case 'sessionRefused':
+        stats.sessionsRefused += 1;
+        return print(name, r.text);
+      case 'sessionEnded':
+        stats.sessionsCompleted += 1;
+        return print(name, r.text);
+      case 'note':
+        return print(name, r.text);
     }
   };
   const charger = s.simulator.create({
@@ -203,6 +232,7 @@ function runCharger(s: Settings, codecOptions: unknown, index: number, stats: St
   start();
 
   return {
+    name: () => name,
     stop: async () => {
       stopped = true;
       clearTimeout(retry);
@@ -215,7 +245,7 @@ function runCharger(s: Settings, codecOptions: unknown, index: number, stats: St
 async function runSimulate(options: SimulateOptions, io: CliIo): Promise<number> {
   const s = parseSimulateOptions(options);
   const codecOptions = await s.codec.loadOptions(s.optionsFile === undefined ? {} : { file: s.optionsFile });
-  const stats: Stats = { connected: new Set(), sessionsCompleted: 0, reconnects: 0 };
+  const stats: Stats = { connected: new Set(), refused: new Map(), sessionsStarted: 0, sessionsRefused: 0, sessionsCompleted: 0, reconnects: 0 };
   const print = (name: string, text: string): void => io.out(`${stamp()}  ${name}  ${text}`);
   io.out(`simulating ${s.count} ${s.codec.name} charger(s) against ${s.host}:${s.port}${s.optionsFile === undefined ? '' : ` (options ${s.optionsFile})`}, script ${s.script}`);
 
@@ -226,8 +256,24 @@ async function runSimulate(options: SimulateOptions, io: CliIo): Promise<number>
   const reason = s.duration === undefined ? await signal : await boundedWait<NodeJS.Signals | 'duration'>(signal, s.duration * 1000, () => 'duration');
   io.out(reason === 'duration' ? `duration of ${s.duration ?? 0} s over: stopping` : `${reason}: stopping`);
   await Promise.all(runners.map((r) => r.stop()));
-  io.out(`summary: ${stats.connected.size} of ${s.count} charger(s) connected, ${stats.sessionsCompleted} session(s) completed, ${stats.reconnects} reconnect(s)`);
-  return EXIT.OK;
+  for (const r of runners) if (!stats.connected.has(r.name()) && !stats.refused.has(r.name())) print(r.name(), 'still waiting for the gateway at the end: never accepted');
+  const refused = [...stats.refused.keys()].filter((n) => !stats.connected.has(n)).length;
+  io.out(
+    `summary: ${stats.connected.size} of ${s.count} charger(s) connected, ${refused} refused, ${stats.sessionsStarted} session(s) started, ${stats.sessionsCompleted} completed, ${stats.reconnects} reconnect(s)` +
+      (stats.sessionsRefused > 0 ? `, ${stats.sessionsRefused} session start(s) refused` : ''),
+  );
+  const short = shortfall(s.count, stats.connected.size, refused, stats.sessionsRefused);
+  if (short === undefined) return EXIT.OK;
+  io.err(`simulate fell short: ${short}`);
+  return EXIT.FAILURE;
+}
+
+/** What the run lacked, in words, or undefined when every charger was accepted and no session start was refused. */
+function shortfall(count: number, connected: number, refused: number, sessionsRefused: number): string | undefined {
+  const parts: string[] = [];
+  if (connected < count) parts.push(`${connected} of ${count} charger(s) connected${refused > 0 ? ` (${refused} refused by the gateway)` : ''}`);
+  if (sessionsRefused > 0) parts.push(`${sessionsRefused} session start(s) refused by the gateway`);
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 export function registerSimulate(program: Command, io: CliIo, setExit: (code: number) => void): void {

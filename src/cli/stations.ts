@@ -9,11 +9,10 @@
 import { boundedWait } from '../core/bounded-wait.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadGatewayConfig, loadStationRegistry, type GatewayConfig } from '../gateway/config.js';
-import { decodeRegistryEntry, describeIssues, encodeRegistryEntry, profileIssues, scanRegistryHash, type RegistryClient } from '../gateway/registry-hash.js';
+import { loadCheckedRegistry, loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
+import { decodeRegistryEntry, describeIssues, encodeRegistryEntry, scanRegistryHash, type RegistryClient } from '../gateway/registry-hash.js';
 import { REGISTRY_CLIENT_OPTIONS } from '../gateway/registry.js';
 import { createRedisClient } from '../gateway/store.js';
-import { pointerOf } from '../config/document.js';
 import { ConfigError } from '../config/errors.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
@@ -57,10 +56,7 @@ async function withClient(options: StationsOptions, io: CliIo, work: (client: Re
 
 async function runImport(file: string, options: StationsOptions, io: CliIo): Promise<number> {
   return withClient(options, io, async (client, key, config) => {
-    const entries = loadStationRegistry(file);
-    const problems = [...entries].flatMap(([id, e]) => profileIssues(e, config.csms).map((i) => ({ pointer: `${pointerOf(id)}${i.pointer}`, reason: i.reason })));
-    if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
-    const list = [...entries];
+    const list = [...loadCheckedRegistry(file, config.csms)];
     for (let i = 0; i < list.length; i += IMPORT_BATCH) {
       const pipeline = client.pipeline();
       for (const [id, entry] of list.slice(i, i + IMPORT_BATCH)) pipeline.hset(key, id, encodeRegistryEntry(entry));

@@ -5,6 +5,7 @@
  */
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { redactUserinfo } from '../core/url-userinfo.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** 1-based position in a file. */
@@ -75,11 +76,26 @@ export function parseConfigText(text: string, file: string): ConfigDocument {
   return { file, value, locate };
 }
 
-/** A ConfigError `CONFIG_INVALID` for `issues`, with their positions in `doc`, sorted by position. */
-export function invalidConfig(doc: ConfigDocument, issues: readonly PointerIssue[]): ConfigError {
-  const located = issues.map((i, n) => ({ n, issue: { ...i, ...doc.locate(i.pointer) } as ConfigIssue }));
+/**
+ * A ConfigError `CONFIG_INVALID` for `issues`, with their positions in `doc`, sorted by position.
+ * `overrides` (pointer → `NAME=value`) names the values that came from the environment: an issue
+ * at or under one is blamed on that variable, not on a line of the file.
+ */
+export function invalidConfig(doc: ConfigDocument, issues: readonly PointerIssue[], overrides?: ReadonlyMap<string, string>): ConfigError {
+  const located = issues.map((i, n) => {
+    const from = overrides === undefined ? undefined : overrideOf(overrides, i.pointer);
+    return { n, issue: (from !== undefined ? { ...i, from } : { ...i, ...doc.locate(i.pointer) }) as ConfigIssue };
+  });
   located.sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.n - b.n);
   return new ConfigError('CONFIG_INVALID', doc.file, dedupe(located.map((l) => l.issue)));
+}
+
+/** The override at `pointer` or at one of its ancestors (an override that sets a whole section). */
+function overrideOf(overrides: ReadonlyMap<string, string>, pointer: string): string | undefined {
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const from = overrides.get(p);
+    if (from !== undefined || p === '') return from;
+  }
 }
 
 /** Turns one ajv error into a reason, or undefined to use the built-in wording. */
@@ -142,9 +158,12 @@ export function valueAt(root: unknown, pointer: string): unknown {
   return v;
 }
 
-/** Short human rendering of a value inside a reason. */
+/** Short human rendering of a value inside a reason; a URL's user and password are never shown. */
 export function showValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === 'string') {
+    const shown = redactUserinfo(v);
+    return JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown);
+  }
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';

@@ -17,6 +17,11 @@ export interface ConfigIssue {
   readonly column?: number;
   /** What is wrong, for a human: names the property, the value and what is allowed. */
   readonly reason: string;
+  /**
+   * Where the value came from when not from the file: an environment override as
+   * `NAME=value` (`PILEGATE_HTTP_PORT=abc`); such an issue has no line.
+   */
+  readonly from?: string;
 }
 
 /** A config file that cannot be used; `message` lists every issue, one per line. */
@@ -31,24 +36,30 @@ export class ConfigError extends Error {
   }
 }
 
-/** `<file>:<line>:<col>: <pointer>: <reason>`; the position and the pointer are left out when unknown or the root. */
+/**
+ * `<file>:<line>:<col>: <pointer>: <reason>` (`<NAME>=<value>: <pointer>: <reason>` for an
+ * environment override); the position and the pointer are left out when unknown or the root.
+ */
 export function formatIssue(file: string, issue: ConfigIssue): string {
   return `${issueLocation(file, issue)}: ${issue.pointer === '' ? '' : `${issue.pointer}: `}${issue.reason}`;
 }
 
 /**
  * The lines a CLI prints on stderr for a ConfigError:
- * `error <code> <file>:<line>:<col> <pointer>: <reason>` (`error <code> <file>:<line>:<col>: <reason>` at the root).
+ * `error <code> <file>:<line>:<col> <pointer>: <reason>` (`error <code> <file>:<line>:<col>: <reason>` at the root;
+ * `error <code> <NAME>=<value>: <pointer>: <reason>` for a value from an environment override).
  */
 export function configErrorLines(e: ConfigError): string[] {
   if (e.issues.length === 0) return [`error ${e.code} ${e.file}: invalid`];
   return e.issues.map((i) => {
     const where = issueLocation(e.file, i);
+    if (i.from !== undefined) return `error ${e.code} ${where}: ${i.pointer === '' ? '' : `${i.pointer}: `}${i.reason}`;
     return i.pointer === '' ? `error ${e.code} ${where}: ${i.reason}` : `error ${e.code} ${where} ${i.pointer}: ${i.reason}`;
   });
 }
 
 function issueLocation(file: string, issue: ConfigIssue): string {
+  if (issue.from !== undefined) return issue.from;
   if (issue.line === undefined) return file;
   return issue.column === undefined ? `${file}:${issue.line}` : `${file}:${issue.line}:${issue.column}`;
 }

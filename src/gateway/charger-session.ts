@@ -96,6 +96,10 @@ export class ChargerSession {
   private loginTimer: unknown;
   private idleTimer: unknown;
   private lastDataAt = 0;
+  /** Whether the charger has sent a byte on this connection. */
+  private heard = false;
+  /** Set once its first bytes are another codec's protocol (see `speaksOtherProtocol`). */
+  private otherProtocol: { readonly words: string; readonly data: Readonly<Record<string, unknown>> } | undefined;
   /** Set by `shutdown`: closing leaves the engine to the gateway, which flushes it first. */
   private keepEngine = false;
   /** The engine's stop, once `close` has begun it. */
@@ -178,6 +182,13 @@ export class ChargerSession {
       this.loginTimer = clock.setTimeout(() => {
         this.loginTimer = undefined;
         if (this.current !== 'connected') return;
+        if (!this.heard && this.otherProtocol === undefined) {
+          // Not a slow login but none at all: the words an operator needs (the listener warned of the silence earlier).
+          const silent = `sent nothing for ${loginTimeoutMs / 1000} s`;
+          this.options.log('warn', `charger at ${this.remoteAddress ?? 'unknown'} ${silent} after connecting: disconnected`, { loginTimeoutMs, reason: 'silent' });
+          this.close(silent, 'silent');
+          return;
+        }
         this.options.log('warn', 'charger did not identify itself in time: disconnected', { loginTimeoutMs });
         this.close(`login timeout (${loginTimeoutMs} ms)`, 'login_timeout');
       }, loginTimeoutMs);
@@ -192,8 +203,17 @@ export class ChargerSession {
    * Closes the connection and stops its engine; `kind` is the reason's class for metrics (default:
    * the gateway decided, e.g. stopping or a replacing connection).
    */
-  close(reason: string, kind: DisconnectReason = 'gateway'): void {
+  close(cause: string, why: DisconnectReason = 'gateway'): void {
     if (this.current === 'closed') return;
+    let reason = cause;
+    let kind = why;
+    const other = this.otherProtocol;
+    // The configured codec's own reason (an IEC 104 link's `invalid-nr`) would hide the cause: it stays a detail.
+    if (other !== undefined && kind !== 'gateway') {
+      this.options.log('warn', `${other.words}: disconnected`, { ...other.data, reason: 'protocol_mismatch', detail: cause });
+      reason = other.words;
+      kind = 'protocol_mismatch';
+    }
     this.closedReason = reason;
     this.setState('closed', reason);
     this.clearTimers();
@@ -213,6 +233,15 @@ export class ChargerSession {
         )
         .catch((err: unknown) => this.options.log('warn', 'station engine stop', { error: err instanceof Error ? err.message : String(err) }));
     }
+  }
+
+  /**
+   * The charger's first bytes are another codec's protocol (`words` say which, and which the
+   * listener serves; `data` goes with the log line): the connection is served as configured all the
+   * same, and when it closes (the gateway stopping aside) it closes in these words.
+   */
+  speaksOtherProtocol(words: string, data: Readonly<Record<string, unknown>> = {}): void {
+    if (this.current !== 'closed') this.otherProtocol = { words, data };
   }
 
   /**
@@ -311,6 +340,7 @@ export class ChargerSession {
 
   private onData(chunk: Buffer): void {
     if (this.current === 'closed') return;
+    this.heard = true;
     this.lastDataAt = this.options.clock.now();
     this.options.capture?.record('in', chunk);
     this.session.receive(chunk);

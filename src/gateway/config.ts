@@ -10,16 +10,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AnySchemaObject } from 'ajv';
-import { compileSchema, invalidConfig, parseConfigText, pointerOf, type PointerIssue, type SchemaValidator } from '../config/document.js';
-import { ConfigError } from '../config/errors.js';
+import { compileSchema, invalidConfig, parseConfigText, type PointerIssue, type SchemaValidator } from '../config/document.js';
 import { findPackageFile, readConfigFile } from '../config/read.js';
 import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig } from './firmware-config.js';
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
-import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
+import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
-import { DEFAULT_REGISTRY_REFRESH_MS, loadStationRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
+import { DEFAULT_REGISTRY_REFRESH_MS, loadCheckedRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
 import { parseStoreConfig, type RawStoreConfig, type StoreConfig } from './store-config.js';
 import { parseDownloadsConfig, type DownloadsConfig, type RawDownloadsConfig } from './transfers/download-config.js';
 
@@ -126,18 +126,21 @@ export function loadGatewayConfig(file: string, env: Env = process.env): Gateway
 /** Parses and validates config text; relative paths are resolved against the directory of `file`. */
 export function parseGatewayConfig(text: string, file: string, env: Env = process.env): GatewayConfig {
   const doc = parseConfigText(text, file);
-  const value = applyEnvOverrides(doc.value, env);
+  const { value, sources } = envOverrides(doc.value, env);
   const issues = gatewayValidator()(value);
-  if (issues.length > 0) throw invalidConfig(doc, issues);
+  if (issues.length > 0) throw invalidConfig(doc, issues, sources);
   const raw = value as RawConfig;
   const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
   const rel = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const secretIssues: PointerIssue[] = [];
   const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
+  checkCsmsUrl(raw.csms.url, '/csms/url', 'PILEGATE_CSMS_PASSWORD (or a registry entry\'s "password")', secretIssues);
   const profile = raw.csms.securityProfile ?? 1;
-  if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: '/csms', reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
+  // A profile set by PILEGATE_CSMS_SECURITYPROFILE is what to blame, not the file's csms section.
+  const csmsAt = sources.has('/csms/securityProfile') ? '/csms/securityProfile' : '/csms';
+  if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: csmsAt, reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
-    secretIssues.push({ pointer: '/csms', reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
+    secretIssues.push({ pointer: csmsAt, reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
   const store = parseStoreConfig(raw.store, env, secretIssues, (text, pointer) => interpolate(text, env, pointer, secretIssues));
   const http = parseHttpConfig(raw.http, env, secretIssues, rel);
   const firmware = parseFirmwareConfig(raw.firmware, secretIssues);
@@ -148,17 +151,9 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs)
     secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
-  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues);
+  if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues, sources);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
-  const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadStationRegistry(registryFile, env);
-  const needsTls = [...registry].filter(([, e]) => (e.securityProfile ?? profile) !== 1 && raw.csms.ca === undefined);
-  const needsCert = [...registry].filter(([, e]) => e.securityProfile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined));
-  if (registryFile !== undefined && (needsTls.length > 0 || needsCert.length > 0)) {
-    throw new ConfigError('CONFIG_INVALID', registryFile, [
-      ...needsTls.map(([id, e]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: `security profile ${e.securityProfile ?? profile} needs csms.ca in the gateway config` })),
-      ...needsCert.map(([id]) => ({ pointer: pointerOf(id, 'securityProfile'), reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' })),
-    ]);
-  }
+  const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadCheckedRegistry(registryFile, { ...raw.csms, securityProfile: profile }, env);
   return {
     file,
     listeners,
@@ -227,40 +222,16 @@ function fleetConfig(raw: RawConfig['fleet']): FleetConfig {
   };
 }
 
-/** Scalar keys that `PILEGATE_<SECTION>_<KEY>` may set (the key upper-cased, without separators). */
-const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
-  csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
-  stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
-  http: ['port', 'host', 'csmsGraceMs'],
-  log: ['level'],
-  connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
-  capture: ['dir'],
-  diagnostics: ['bytes'],
-  fleet: ['instanceId', 'leaseTtlMs', 'renewIntervalMs', 'takeoverTimeoutMs'],
-  shutdown: ['goodbyeTimeoutMs', 'drainTimeoutMs'],
-  downloads: ['ca', 'timeoutMs', 'maxBytes'],
-  firmware: ['host', 'port', 'publicHost', 'publicPort', 'passivePortMin', 'passivePortMax'],
-};
-
-/** A copy of `value` with `PILEGATE_*` overrides applied (`PILEGATE_STORE` = `memory` or a Redis URL). */
-export function applyEnvOverrides(value: unknown, env: Env): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const [section, keys] of Object.entries(OVERRIDABLE)) {
-    for (const key of keys) {
-      const v = env[`PILEGATE_${section.toUpperCase()}_${key.toUpperCase()}`];
-      if (v === undefined || v === '') continue;
-      const current = out[section];
-      const obj = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
-      obj[key] = /^\d+$/.test(v) ? Number(v) : v;
-      out[section] = obj;
-    }
-  }
-  const store = env['PILEGATE_STORE'];
-  if (store !== undefined && store !== '') out['store'] = store === 'memory' ? 'memory' : { redis: store };
-  return out;
-}
-
 export type { Env } from './config-values.js';
-export { DEFAULT_REGISTRY_KEY, loadStationRegistry, parseStationEntry, parseStationRegistry, type DuplicateLoginPolicy, type StationDefaults, type StationEntry } from './stations-config.js';
+export { applyEnvOverrides } from './env-overrides.js';
+export {
+  DEFAULT_REGISTRY_KEY,
+  loadCheckedRegistry,
+  loadStationRegistry,
+  parseStationEntry,
+  parseStationRegistry,
+  type DuplicateLoginPolicy,
+  type StationDefaults,
+  type StationEntry,
+} from './stations-config.js';
 export type { StoreConfig } from './store-config.js';

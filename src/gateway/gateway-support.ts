@@ -136,10 +136,13 @@ export function engineOptions(
     id: entry.stationId,
     csmsUrl: entry.csmsUrl ?? config.csms.url,
     security,
+    // The registry entry names the maker and model where the charger's protocol does not (YKC).
     identity: {
-      vendor: identified.vendor ?? 'unknown',
-      model: identified.model ?? 'unknown',
+      vendor: entry.vendor ?? identified.vendor ?? 'unknown',
+      model: entry.model ?? identified.model ?? 'unknown',
+      ...(identified.serial !== undefined ? { serialNumber: identified.serial } : {}),
       ...(identified.firmware !== undefined ? { firmwareVersion: identified.firmware } : {}),
+      ...(identified.iccid !== undefined ? { iccid: identified.iccid } : {}),
     },
     // Every station shares the clock-aligned boundaries: spread their meter values over 2 s.
     alignedSpreadMs: 2_000,

@@ -26,14 +26,14 @@ import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gate
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
-import { holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
+import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
 import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
-import { createStationRegistry, FileStationRegistry, registryKeys, type StationRegistry } from './registry.js';
-import { REDACTED_PATHS } from './redact.js';
 import { GatewayHealth, type Readiness } from './readiness.js';
+import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
+import { REDACTED_PATHS, USERINFO_REDACTION } from './redact.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -83,6 +83,8 @@ export class Gateway {
   private firmware: GatewayFirmwareServer | undefined;
   private ready = false;
   private stopping = false;
+  /** The registry reload under way (SIGHUP), so that reloads run one after the other. */
+  private reloading: Promise<void> = Promise.resolve();
   /** Prometheus metrics of this gateway (its own registry). */
   readonly metricsRegistry: GatewayMetrics;
   /** Open charger connections per source address. */
@@ -102,7 +104,9 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    this.log = options.logger ?? pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    this.log =
+      options.logger ??
+      pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...USERINFO_REDACTION, base: { service: 'pilegate' } }, options.destination ?? destination(1));
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
     this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
@@ -162,6 +166,16 @@ export class Gateway {
   /** The station registry in use (the file's, or the Redis hash's snapshot once started). */
   get stationRegistry(): StationRegistry {
     return this.registry;
+  }
+
+  /**
+   * Reads the station registry again (SIGHUP to `pilegate serve`): the file, validated as at start,
+   * or the Redis hash at once. Logs the changes as counts; a registry that cannot be read or does
+   * not validate is logged and the previous copy stays in use. One reload at a time.
+   */
+  reloadStations(signal = 'SIGHUP'): Promise<void> {
+    this.reloading = this.reloading.then(() => (this.ready ? reloadLogged(this.registry, this.log, signal) : this.log.warn({ signal }, 'station registry not reloaded: the gateway is not running')));
+    return this.reloading;
   }
 
   station(id: string): StationEngine | undefined {
@@ -344,6 +358,9 @@ export class Gateway {
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
+    // Before the session reads the socket: a chunk of another protocol is named before the session acts on it (and closes).
+    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics }, (words, data) => session.speaksOtherProtocol(words, data));
+    const silence = by === 'sniff' ? undefined : hintOnSilence(socket, listener, served, limits.loginTimeoutMs, { log: this.log, clock: systemClock });
     const session: ChargerSession = new ChargerSession({
       socket,
       codec: served.codec,
@@ -380,9 +397,9 @@ export class Gateway {
     });
     const admission = new Admission(this.guard, codec, session);
     this.sessions.add(session);
-    const check = by === 'sniff' ? undefined : warnOnMismatch(socket, viewOf(listener), served, by, { log: this.log, metrics });
     socket.once('close', () => {
       check?.cancel();
+      silence?.();
       this.perAddress.release(address);
       this.sessions.delete(session);
       this.guard.release(session);

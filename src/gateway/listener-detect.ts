@@ -68,7 +68,9 @@ export function holdUntilDetected<S extends ServedCodec>(
 /**
  * Watches the first bytes of a connection served by `served` without having recognised them (the
  * listener's only codec, or a silent charger's) and warns once, with a metric, when another
- * registered codec claims them. Returns the watch, to cancel when the socket closes.
+ * registered codec claims them; `found` gets the warning's words (for the connection's close).
+ * Returns the watch, to cancel when the socket closes. Created before the connection's session
+ * reads the socket, it judges each chunk before the session acts on it.
  */
 export function warnOnMismatch(
   socket: Socket,
@@ -76,6 +78,7 @@ export function warnOnMismatch(
   served: ServedCodec,
   by: 'configured' | 'silence',
   deps: { readonly log: Logger; readonly metrics: GatewayMetrics },
+  found?: (words: string, data: Readonly<Record<string, unknown>>) => void,
 ): FirstFrameCheck | undefined {
   const configured = snifferOf(served);
   if (configured === undefined) return undefined;
@@ -89,6 +92,48 @@ export function warnOnMismatch(
     for (const detected of speaks) deps.metrics.mismatch(name, detected);
     const what = speaks.join(' or ');
     const why = by === 'configured' ? `is configured for ${name}` : `gave it to ${name} when it sent nothing at first`;
-    deps.log.warn({ remote: address, port: listener.port, configured: name, detected: speaks }, `charger at ${address} speaks ${what} but listener :${listener.port} ${why}`);
+    const words = `charger at ${address} speaks ${what} but listener :${listener.port} ${why}`;
+    const data = { remote: address, port: listener.port, configured: name, detected: speaks };
+    deps.log.warn(data, words);
+    found?.(words, data);
   });
+}
+
+/** How long a silent charger goes before the hint, unless half the login timeout comes sooner. */
+const SILENCE_HINT_MS = 5_000;
+
+/**
+ * On a connection served by a codec whose chargers speak first (YKC, family-B), warns once when the
+ * charger has sent nothing after a few seconds (`SILENCE_HINT_MS`, or half `loginTimeoutMs` if
+ * sooner): chargers of the protocols that wait for the gateway (IEC 104's STARTDT) look just like
+ * that on the wrong port. Returns a cancel, for the first byte or the close; undefined when the
+ * codec's chargers wait for the gateway themselves, or no registered codec's do.
+ */
+export function hintOnSilence(
+  socket: Socket,
+  listener: { readonly port: number },
+  served: ServedCodec,
+  loginTimeoutMs: number,
+  deps: { readonly log: Logger; readonly clock: Clock },
+): (() => void) | undefined {
+  if (served.codec.gatewaySpeaksFirst === true) return undefined;
+  const waiting = allCodecs().flatMap((c) => (c.gatewaySpeaksFirst === true && c.waitingChargers !== undefined ? [c.waitingChargers] : []));
+  if (waiting.length === 0) return undefined;
+  const afterMs = loginTimeoutMs > 0 ? Math.min(SILENCE_HINT_MS, loginTimeoutMs / 2) : SILENCE_HINT_MS;
+  const address = socket.remoteAddress ?? 'unknown';
+  const name = served.codec.name;
+  const cancel = (): void => {
+    deps.clock.clearTimeout(timer);
+    socket.off('data', cancel);
+  };
+  const timer = deps.clock.setTimeout(() => {
+    socket.off('data', cancel);
+    if (socket.destroyed) return;
+    deps.log.warn(
+      { remote: address, port: listener.port, codec: name, silentMs: afterMs },
+      `charger at ${address} has sent nothing for ${afterMs / 1000} s: listener :${listener.port} (${name}) waits for the charger to speak first, while ${waiting.join('; ')}: is it on the right port?`,
+    );
+  }, afterMs);
+  socket.on('data', cancel);
+  return cancel;
 }

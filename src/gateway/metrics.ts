@@ -30,8 +30,11 @@ export type FrameDirection = 'in' | 'out';
 const REFUSAL_REASONS = ['address_limit', 'stopping', ...DETECT_REFUSALS, ...LOGIN_REFUSALS, 'no_password'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
-/** Why a charger connection closed, as a label value. */
-export const DISCONNECT_REASONS = ['charger', 'login_timeout', 'idle_timeout', 'bad_frames', 'slow_reader', 'refused', 'protocol', 'engine_failed', 'gateway'] as const;
+/**
+ * Why a charger connection closed, as a label value. `silent`: it sent nothing at all before the
+ * login timeout; `protocol_mismatch`: it spoke another codec's protocol than its listener's.
+ */
+export const DISCONNECT_REASONS = ['charger', 'login_timeout', 'silent', 'idle_timeout', 'bad_frames', 'slow_reader', 'refused', 'protocol', 'protocol_mismatch', 'engine_failed', 'gateway'] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
 /** Upper bounds of the CALL latency histogram, in seconds: a CSMS answers in ms, a slow one in seconds. */

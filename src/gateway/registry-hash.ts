@@ -1,13 +1,16 @@
 /**
  * The station registry as one Redis hash: field = charger id, value = the JSON of one registry
  * entry (`stationId`, `password`, `csmsUrl`, `securityProfile`, `timeZone`, `allowedSources`,
- * `duplicateLogin`, `ykcKey`), checked with the same
+ * `duplicateLogin`, `ykcKey`, `vendor`, `model`), checked with the same
  * schema and rules as an entry of the registry file. Shared by the gateway's Redis registry and the
  * `pilegate stations` commands. A whole hash lives in one Redis Cluster slot, which suits a registry.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { PointerIssue } from '../config/document.js';
 import { parseStationEntry, type Env, type GatewayConfig, type StationEntry } from './config.js';
+import { profileIssues } from './stations-config.js';
+
+export { profileIssues };
 
 export type RegistryClient = Redis | Cluster;
 
@@ -31,8 +34,8 @@ export async function scanRegistryHash(client: RegistryClient, key: string, boun
 
 /** The JSON stored for an entry: only the registry's own fields. */
 export function encodeRegistryEntry(entry: StationEntry): string {
-  const { stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey } = entry;
-  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey });
+  const { stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey, vendor, model } = entry;
+  return JSON.stringify({ stationId, password, csmsUrl, securityProfile, timeZone, allowedSources, duplicateLogin, ykcKey, vendor, model });
 }
 
 /**
@@ -53,23 +56,20 @@ export function decodeRegistryEntry(raw: string, env: Env, csms?: GatewayConfig[
   return issues.length > 0 ? { issues } : parsed;
 }
 
-/** What the gateway config lacks to serve an entry's security profile (as the file registry is checked). */
-export function profileIssues(entry: StationEntry, csms: GatewayConfig['csms']): PointerIssue[] {
-  const profile = entry.securityProfile ?? csms.securityProfile;
-  if (profile !== 1 && csms.ca === undefined) return [{ pointer: '/securityProfile', reason: `security profile ${profile} needs csms.ca in the gateway config` }];
-  if (profile === 3 && (csms.cert === undefined || csms.key === undefined)) return [{ pointer: '/securityProfile', reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' }];
-  return [];
-}
-
 /**
  * Issues about a secret (the password, the YKC key), or about the whole value, describe the rule
  * and never the value: a numeric password or a bare string would otherwise be quoted in the reason.
  */
 function scrub(issue: PointerIssue): PointerIssue {
   if (issue.pointer === '') return { pointer: '', reason: 'must be a JSON object (value not shown)' };
-  const secret = issue.pointer.startsWith('/password') || issue.pointer.startsWith('/ykcKey');
-  if (secret && !issue.reason.startsWith('environment variable') && !issue.reason.includes('(value not shown)'))
-    return { pointer: issue.pointer, reason: 'must be a non-empty string (value not shown)' };
+  return scrubSecret(issue);
+}
+
+/** An issue about a `password` or `ykcKey` (at any depth) with a reason that cannot quote its value. */
+export function scrubSecret<T extends PointerIssue>(issue: T): T {
+  const last = issue.pointer.slice(issue.pointer.lastIndexOf('/') + 1);
+  const secret = last === 'password' || last === 'ykcKey';
+  if (secret && !issue.reason.startsWith('environment variable') && !issue.reason.includes('(value not shown)')) return { ...issue, reason: 'must be a non-empty string (value not shown)' };
   return issue;
 }
 

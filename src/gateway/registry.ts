@@ -12,12 +12,19 @@
  *   after the last refresh is found at its next login attempt. An entry removed from the hash is
  *   refused once a refresh has run. While Redis is unreachable the last snapshot stays in use;
  *   the outage is logged once, and its end once.
+ *
+ * `reload()` (SIGHUP to `pilegate serve`) reads the file again, or refreshes from Redis at once, and
+ * says what changed. A charger removed from either is refused at its next login; a connection it
+ * has open stays until it closes.
  */
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Logger } from 'pino';
 import type { ChargerKeys } from '../../codecs/codec.js';
+import { ConfigError, formatIssue } from '../config/errors.js';
+import { redactUserinfo } from '../core/url-userinfo.js';
 import type { Env, GatewayConfig, StationEntry } from './config.js';
-import { decodeRegistryEntry, describeIssues, scanRegistryHash, type RegistryClient } from './registry-hash.js';
+import { decodeRegistryEntry, describeIssues, encodeRegistryEntry, scanRegistryHash, scrubSecret, type RegistryClient } from './registry-hash.js';
+import { loadCheckedRegistry } from './stations-config.js';
 import { createRedisClient } from './store.js';
 
 export interface StationRegistry {
@@ -36,6 +43,46 @@ export interface StationRegistry {
   keyed(): Iterable<readonly [string, string]>;
   /** Changes whenever `keyed()` does; unique across registries (see `ChargerKeys.revision`). */
   readonly keyRevision: number;
+  /** Reads the source again now (the file, or the whole Redis hash); on failure the snapshot stays as it was. */
+  reload(): Promise<RegistryReload>;
+}
+
+/** Entries of a reload by what happened to them (never their contents: they hold passwords). */
+export interface RegistryChanges {
+  readonly stations: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+}
+
+/** A reload's outcome: what changed, or why nothing did (`problems` never quotes a secret). */
+export type RegistryReload = ({ readonly ok: true } & RegistryChanges) | { readonly ok: false; readonly problems: string };
+
+/** Reloads `registry` and logs the outcome: the counts, or why the previous copy stays (never a password). */
+export async function reloadLogged(registry: StationRegistry, log: Logger, signal: string): Promise<void> {
+  const at = { signal, registry: registry.kind };
+  let r: RegistryReload;
+  try {
+    r = await registry.reload();
+  } catch (e) {
+    // Not bad input (that is a ConfigError, reported in `problems`): a fault, still never fatal here.
+    r = { ok: false, problems: redactUserinfo(e instanceof Error ? e.message : String(e)) };
+  }
+  if (r.ok) log.info({ ...at, stations: r.stations, added: r.added, removed: r.removed, changed: r.changed }, 'station registry reloaded');
+  else log.error({ ...at, problems: r.problems }, 'station registry not reloaded: the previous copy stays in use');
+}
+
+/** How `after` differs from `before`. */
+function changesOf(before: ReadonlyMap<string, StationEntry>, after: ReadonlyMap<string, StationEntry>): RegistryChanges {
+  let added = 0;
+  let changed = 0;
+  for (const [id, e] of after) {
+    const old = before.get(id);
+    if (old === undefined) added += 1;
+    else if (encodeRegistryEntry(old) !== encodeRegistryEntry(e)) changed += 1;
+  }
+  const removed = [...before.keys()].filter((id) => !after.has(id)).length;
+  return { stations: after.size, added, removed, changed };
 }
 
 let revisions = 0;
@@ -52,13 +99,22 @@ function keyedOf(entries: Iterable<readonly [string, StationEntry]>): Map<string
   return out;
 }
 
-/** The fixed snapshot of a registry file. */
+/** The snapshot of a registry file (none: empty), replaced by `reload` when the file validates. */
 export class FileStationRegistry implements StationRegistry {
   readonly kind = 'file';
-  readonly keyRevision = nextRevision();
-  private readonly keys: ReadonlyMap<string, string>;
-  constructor(private readonly entries: ReadonlyMap<string, StationEntry>) {
+  private revision = nextRevision();
+  private keys: ReadonlyMap<string, string>;
+  /**
+   * @param load reads and checks the file again (throws ConfigError); absent: no file, nothing to reload.
+   */
+  constructor(
+    private entries: ReadonlyMap<string, StationEntry>,
+    private readonly load?: () => ReadonlyMap<string, StationEntry>,
+  ) {
     this.keys = keyedOf(entries);
+  }
+  get keyRevision(): number {
+    return this.revision;
   }
   keyed(): Iterable<readonly [string, string]> {
     return this.keys;
@@ -77,6 +133,21 @@ export class FileStationRegistry implements StationRegistry {
   }
   stop(): Promise<void> {
     return Promise.resolve();
+  }
+  reload(): Promise<RegistryReload> {
+    if (this.load === undefined) return Promise.resolve({ ok: true, ...changesOf(this.entries, this.entries) });
+    let next: ReadonlyMap<string, StationEntry>;
+    try {
+      next = this.load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return Promise.resolve({ ok: false, problems: e.issues.map((i) => formatIssue(e.file, scrubSecret(i))).join('; ') || `${e.file}: ${e.code}` });
+    }
+    const changes = changesOf(this.entries, next);
+    this.entries = next;
+    this.keys = keyedOf(next);
+    this.revision = nextRevision();
+    return Promise.resolve({ ok: true, ...changes });
   }
 }
 
@@ -154,6 +225,12 @@ export class RedisStationRegistry implements StationRegistry {
     else this.options.log.warn({ registry: 'redis', key }, 'station registry not loaded (Redis unreachable): chargers are looked up one by one until a refresh succeeds');
     this.timer = setInterval(() => void this.refresh(), refreshIntervalMs);
     this.timer.unref();
+  }
+
+  async reload(): Promise<RegistryReload> {
+    const before = this.snapshot;
+    if (!(await this.refresh())) return { ok: false, problems: `Redis hash ${this.options.key} could not be read (Redis unreachable)` };
+    return { ok: true, ...changesOf(before, this.snapshot) };
   }
 
   /** Reads the whole hash into a new snapshot; false (the old snapshot kept) when Redis fails. */
@@ -269,8 +346,8 @@ export const REGISTRY_CLIENT_OPTIONS = { maxRetriesPerRequest: 1 } as const;
 
 /** The registry a gateway config names: its file (or none), or its Redis hash on the store's Redis. */
 export function createStationRegistry(config: GatewayConfig, log: Logger, env: Env = process.env): StationRegistry {
-  const { redis, refreshIntervalMs } = config.stations;
-  if (redis === undefined || config.store === 'memory') return new FileStationRegistry(config.stations.registry);
+  const { redis, refreshIntervalMs, file } = config.stations;
+  if (redis === undefined || config.store === 'memory') return new FileStationRegistry(config.stations.registry, file !== undefined ? () => loadCheckedRegistry(file, config.csms, env) : undefined);
   const client = createRedisClient(config.store, REGISTRY_CLIENT_OPTIONS);
   return new RedisStationRegistry(client, { key: redis.key, refreshIntervalMs, log, env, csms: config.csms });
 }

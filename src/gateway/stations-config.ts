@@ -5,9 +5,10 @@
  */
 import type { AnySchemaObject } from 'ajv';
 import { compileSchema, invalidConfig, parseConfigText, pointerOf, type ConfigDocument, type PointerIssue, type SchemaValidator } from '../config/document.js';
+import { ConfigError } from '../config/errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
-import { checkTimeZone, interpolate, type Env } from './config-values.js';
+import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { sourceIssues } from './sources.js';
 import type { StoreConfig } from './store-config.js';
 
@@ -23,6 +24,10 @@ export interface StationEntry {
   readonly duplicateLogin?: DuplicateLoginPolicy;
   /** The pile's own YKC 3DES key (48 hex digits, after `${ENV}` substitution): its login must be encrypted with it. A secret. */
   readonly ykcKey?: string;
+  /** BootNotification's `vendorName`, over what the charger reports (a YKC login names no maker). */
+  readonly vendor?: string;
+  /** BootNotification's `model`, over what the charger reports. */
+  readonly model?: string;
 }
 
 /**
@@ -60,6 +65,9 @@ const REGISTRY_SCHEMA: AnySchemaObject = {
       allowedSources: { type: 'array', items: { type: 'string', minLength: 1 } },
       duplicateLogin: { enum: ['keep-live', 'replace'] },
       ykcKey: { type: 'string', minLength: 1 },
+      // The limits of BootNotification's chargingStation.vendorName and .model.
+      vendor: { type: 'string', minLength: 1, maxLength: 50 },
+      model: { type: 'string', minLength: 1, maxLength: 20 },
     },
   },
 };
@@ -69,6 +77,33 @@ let entryValidator: SchemaValidator | undefined;
 /** Default name of the Redis hash of the station registry (`stations: { redis: true }`). */
 export const DEFAULT_REGISTRY_KEY = 'pg:stations';
 export const DEFAULT_REGISTRY_REFRESH_MS = 30_000;
+
+/** What the gateway's `csms` section offers its stations: the default security profile and its PEM files. */
+export interface CsmsSecurity {
+  readonly securityProfile: SecurityProfile;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/** What `csms` lacks to serve an entry's security profile; pointers relative to the entry. */
+export function profileIssues(entry: StationEntry, csms: CsmsSecurity): PointerIssue[] {
+  const profile = entry.securityProfile ?? csms.securityProfile;
+  if (profile !== 1 && csms.ca === undefined) return [{ pointer: '/securityProfile', reason: `security profile ${profile} needs csms.ca in the gateway config` }];
+  if (profile === 3 && (csms.cert === undefined || csms.key === undefined)) return [{ pointer: '/securityProfile', reason: 'security profile 3 needs csms.cert and csms.key in the gateway config' }];
+  return [];
+}
+
+/**
+ * Reads a registry file as `loadStationRegistry` does and refuses it (ConfigError `CONFIG_INVALID`)
+ * when an entry's security profile is one `csms` cannot serve: at start, on SIGHUP, at `stations import`.
+ */
+export function loadCheckedRegistry(file: string, csms: CsmsSecurity, env: Env = process.env): Map<string, StationEntry> {
+  const registry = loadStationRegistry(file, env);
+  const problems = [...registry].flatMap(([id, e]) => profileIssues(e, csms).map((i) => ({ pointer: `${pointerOf(id)}${i.pointer}`, reason: i.reason })));
+  if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
+  return registry;
+}
 
 /** Reads a station registry: chargerId → settings; `${ENV_NAME}` in a password is read from `env`. */
 export function loadStationRegistry(file: string, env: Env = process.env): Map<string, StationEntry> {
@@ -110,12 +145,13 @@ export function parseStationEntry(value: unknown, env: Env = process.env): { rea
 
 /**
  * One schema-valid entry with its secrets substituted (`${ENV}` in `password` and `ykcKey`) and the
- * checks a schema cannot make: a known time zone, parseable source networks, a 3DES key of 48 hex
- * digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
+ * checks a schema cannot make: a known time zone, a CSMS URL without user or password, parseable
+ * source networks, a 3DES key of 48 hex digits. Problems go to `issues` with pointers from `at`; no reason quotes a secret.
  */
 function checkEntry(e: StationEntry, env: Env, at: (...path: (string | number)[]) => string, issues: PointerIssue[]): StationEntry {
   const password = interpolate(e.password, env, at('password'), issues);
   checkTimeZone(e.timeZone, at('timeZone'), issues);
+  checkCsmsUrl(e.csmsUrl, at('csmsUrl'), '"password" (${ENV_NAME} reads it from the environment) or PILEGATE_CSMS_PASSWORD', issues);
   issues.push(...sourceIssues(e.allowedSources, at('allowedSources')));
   const before = issues.length;
   const key = interpolate(e.ykcKey, env, at('ykcKey'), issues)?.trim();

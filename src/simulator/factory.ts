@@ -23,21 +23,31 @@ export interface ChargerLine {
   connected(output: LineOutput): void;
   /** Bytes from the gateway, in whatever chunks TCP delivered them. */
   receive(chunk: Buffer): void;
-  /** The connection dropped; `again` says whether another one will be dialled. */
-  dropped(again: boolean): void;
+  /**
+   * The connection dropped; `again` says whether another one will be dialled, `by` who ended it:
+   * `peer` (the gateway closed it, or it was lost) or `charger` (this side's `drop()` or `close()`).
+   */
+  dropped(again: boolean, by?: DropCause): void;
 }
+
+/** Who ended a connection: the gateway (or the network), or the charger itself. */
+export type DropCause = 'peer' | 'charger';
 
 /** What the chargers do on their own: charging sessions in a loop, one session, or nothing (connect only). */
 export type SimulatedSessions = 'loop' | 'once' | 'idle';
 
 /** What a simulated charger tells the CLI (each becomes one printed line). */
 export type SimulatorReport =
-  /** The charger is talking to the gateway (link started, login answered). */
+  /** The gateway accepted the charger in its protocol's terms (YKC: login answer result 0; IEC 104: STARTDT and interrogation, and the connection kept). */
   | { readonly type: 'online'; readonly text: string }
+  /** The gateway refused the charger: a refusing answer, or the connection closed before it was accepted. */
+  | { readonly type: 'refused'; readonly text: string }
   /** Its connection dropped. */
   | { readonly type: 'offline' }
-  /** A charging session started. */
+  /** A charging session started, as the gateway's answer said (a card accepted, a remote start). */
   | { readonly type: 'sessionStarted'; readonly text: string }
+  /** The gateway refused to start a session (a card refused). */
+  | { readonly type: 'sessionRefused'; readonly text: string }
   /** A charging session is over (counted in the summary). */
   | { readonly type: 'sessionEnded'; readonly text: string }
   | { readonly type: 'note'; readonly text: string };

@@ -5,9 +5,9 @@
  */
 import net from 'node:net';
 import { systemSimulatorClock, type SimulatorClock } from './clock.js';
-import type { ChargerLine, LineOutput } from './factory.js';
+import type { ChargerLine, DropCause, LineOutput } from './factory.js';
 
-export type { ChargerLine, LineOutput } from './factory.js';
+export type { ChargerLine, DropCause, LineOutput } from './factory.js';
 
 export interface DialOptions {
   readonly host: string;
@@ -48,14 +48,20 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
     write: (bytes) => {
       if (socket !== undefined && !socket.destroyed) socket.write(bytes);
     },
-    drop: () => socket?.destroy(),
+    drop: () => {
+      if (socket === undefined) return;
+      ending = true;
+      socket.destroy();
+    },
   };
   let finished = false;
-  const finish = (): void => {
+  /** Set while this side ends the connection (`drop()`, `close()`): the drop is the charger's, not the gateway's. */
+  let ending = false;
+  const finish = (by: DropCause): void => {
     stopped = true;
     if (finished) return;
     finished = true;
-    line.dropped(false);
+    line.dropped(false, by);
     resolveClosed();
   };
 
@@ -66,8 +72,10 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
     s.on('error', () => undefined); // a reset shows up as 'close' next, which is what matters
     s.once('close', () => {
       if (socket === s) socket = undefined;
-      if (stopped || reconnectDelayMs === undefined) return finish();
-      line.dropped(true);
+      const by: DropCause = ending || stopped ? 'charger' : 'peer';
+      ending = false;
+      if (stopped || reconnectDelayMs === undefined) return finish(by);
+      line.dropped(true, by);
       scheduleRedial();
     });
     line.connected(output);
@@ -98,7 +106,7 @@ export async function connectCharger(options: DialOptions, line: ChargerLine): P
       stopped = true;
       if (retry !== undefined) clock.clearTimeout(retry.handle);
       retry = undefined;
-      if (socket === undefined) finish();
+      if (socket === undefined) finish('charger');
       else socket.destroy();
       await closed;
     },

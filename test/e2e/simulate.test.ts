@@ -59,7 +59,7 @@ describe('pilegate simulate', () => {
     expect(r.stdout).toMatch(/EXDC101 {2}connected/);
     expect(r.stdout).toMatch(/EXDC102 {2}connected/);
     expect(r.stdout).toContain('duration of 6 s over: stopping');
-    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, \d+ session\(s\) completed, \d+ reconnect\(s\)$/m);
+    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, 0 refused, \d+ session\(s\) started, \d+ completed, \d+ reconnect\(s\)$/m);
     const booted = new Set(csms.calls.filter((c) => c.action === 'BootNotification').map((c) => c.identity));
     expect([...booted].sort()).toEqual(['EXDC101', 'EXDC102']);
     expect(csms.authAttempts.every((a) => a.passwordOk)).toBe(true);
@@ -77,7 +77,7 @@ describe('pilegate simulate', () => {
       expect(r.stdout).toContain(`${id}  link up (dialect b3)`);
       expect(r.stdout).toMatch(new RegExp(`${id} {2}connector 1: session started \\(card\\), serial ${id}\\d{16}`));
     }
-    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, \d+ session\(s\) completed, 0 reconnect\(s\)$/m);
+    expect(r.stdout).toMatch(/^summary: 2 of 2 charger\(s\) connected, 0 refused, [1-9]\d* session\(s\) started, \d+ completed, 0 reconnect\(s\)$/m);
     const booted = new Set(csms.calls.filter((c) => c.action === 'BootNotification').map((c) => c.identity));
     expect([...booted].sort()).toEqual(ids);
     for (const id of ids) expect(csms.calls.some((c) => c.identity === id && c.action === 'Authorize')).toBe(true);

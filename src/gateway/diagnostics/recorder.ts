@@ -15,6 +15,7 @@ import type { Log } from '../../core/log.js';
 import { inWindow } from '../../station/diagnostics/get-log.js';
 import type { DiagnosticsSource, LogWindow } from '../../station/diagnostics/ports.js';
 import type { CaptureDirection, CaptureSink } from '../capture.js';
+import { redactUserinfo } from '../../core/url-userinfo.js';
 import { SECRET_KEYS } from '../redact.js';
 import { RecordRing } from './ring.js';
 
@@ -165,7 +166,7 @@ class ConnectionRecorder implements CaptureSink {
   }
 }
 
-/** `log <level> <message> <data>`, secrets replaced, cut to `MAX_LOG_LINE`. */
+/** `log <level> <message> <data>`, secrets and URL passwords replaced, cut to `MAX_LOG_LINE`. */
 function logLine(level: string, message: string, data: Readonly<Record<string, unknown>> | undefined): string {
   let json = '';
   if (data !== undefined && Object.keys(data).length > 0) {
@@ -175,6 +176,6 @@ function logLine(level: string, message: string, data: Readonly<Record<string, u
       json = ' [data not serialisable]';
     }
   }
-  const line = `log ${level} ${message}${json}`;
+  const line = redactUserinfo(`log ${level} ${message}${json}`);
   return line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE)}…` : line;
 }

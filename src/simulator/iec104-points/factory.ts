@@ -4,9 +4,9 @@
  * reports (link up, sessions started and stopped).
  */
 import type { Iec104PointsMapping } from '../../../codecs/iec104-points/mapping.js';
-import type { ChargerSimulatorFactory, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
+import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
 import { playScript, standardSession, type ScriptPlayer } from './script.js';
-import { ChargerSimulator } from './simulator.js';
+import { ChargerSimulator, type SimulatorEvent } from './simulator.js';
 
 /** What the simulator needs of the codec's options (`Iec104PointsOptions`). */
 export interface Iec104SimulatorOptions {
@@ -16,6 +16,17 @@ export interface Iec104SimulatorOptions {
 const MAX_COMMON_ADDRESS = 65_534;
 /** A short pause between two sessions of a connector. */
 const SESSION_PAUSE_MS = 3_000;
+/**
+ * IEC 104 has no login answer: the gateway learns who the charger is from its answer to the
+ * general interrogation and refuses it by closing the connection. A connection still up this long
+ * after that answer counts as accepted.
+ */
+const ACCEPT_AFTER_MS = 2_000;
+/** Without STARTDT this long after connecting, the charger says it is waiting (a port of a protocol whose chargers speak first stays silent). */
+const STARTDT_HINT_MS = 3_000;
+
+/** Where a connection stands, as the gateway's frames tell it. */
+type Progress = 'dialled' | 'started' | 'interrogated' | 'accepted';
 
 function chargerName(mapping: Iec104PointsMapping, ca: number): string {
   return mapping.identity.source === 'commonAddress' ? (mapping.identity.template ?? '{ca}').replaceAll('{ca}', String(ca)) : `CA ${ca}`;
@@ -45,6 +56,9 @@ class Iec104SimulatedCharger implements SimulatedCharger {
   private started = false;
   private disposed = false;
   private readonly pauses = new Set<unknown>();
+  private progress: Progress = 'dialled';
+  /** The STARTDT hint or the acceptance wait of the current connection. */
+  private timer: unknown;
 
   constructor(private readonly setup: SimulatedChargerSetup<Iec104SimulatorOptions>) {
     const { mapping } = setup.options;
@@ -62,11 +76,35 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     this.simulator.on((event) => {
       if (event.type === 'state') this.reportSessions();
     });
+    this.simulator.on((event) => this.follow(event));
+  }
+
+  /** How far the gateway has taken the connection: STARTDT, then the interrogation, then (kept a while) accepted. */
+  private follow(event: SimulatorEvent): void {
+    if (event.type === 'link' && event.to === 'active' && this.progress === 'dialled') this.progress = 'started';
+    else if (event.type === 'interrogation' && this.progress === 'started') {
+      this.progress = 'interrogated';
+      this.wait(ACCEPT_AFTER_MS, () => this.accepted());
+    }
   }
 
   connected(output: LineOutput): void {
     this.output = output;
-    this.setup.report({ type: 'online', text: 'connected' });
+    this.progress = 'dialled';
+    this.wait(STARTDT_HINT_MS, () => {
+      if (this.progress !== 'dialled') return;
+      const s = STARTDT_HINT_MS / 1000;
+      this.setup.report({
+        type: 'note',
+        text: `no STARTDT from the gateway after ${s} s: an IEC 104 charger waits for it; is this the gateway's IEC 104 port? (a YKC or family-B port waits for the charger to speak first)`,
+      });
+    });
+  }
+
+  /** The connection outlived the charger's answer to the interrogation: the gateway keeps it. */
+  private accepted(): void {
+    this.progress = 'accepted';
+    this.setup.report({ type: 'online', text: 'connected (STARTDT and interrogation from the gateway)' });
     if (this.started) return;
     this.started = true;
     const { mapping } = this.setup.options;
@@ -77,13 +115,46 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     }
   }
 
+  /** Runs `fn` after `ms` unless the connection ends first (one timer per connection). */
+  private wait(ms: number, fn: () => void): void {
+    this.stopWaiting();
+    this.timer = this.setup.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (!this.disposed && this.output !== undefined) fn();
+    }, ms);
+  }
+
+  private stopWaiting(): void {
+    if (this.timer !== undefined) this.setup.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** What a close by the gateway before acceptance says, by how far the connection came. */
+  private refusal(): string | undefined {
+    const ca = this.simulator.commonAddress;
+    switch (this.progress) {
+      case 'dialled':
+        return 'refused by the gateway: it closed the connection before STARTDT';
+      case 'started':
+        return 'refused by the gateway: it closed the connection after STARTDT, before an interrogation';
+      case 'interrogated':
+        // IEC 104 has no refusal message: the gateway's log says why.
+        return `refused by the gateway: it closed the connection after the charger answered as common address ${ca} (see the gateway's log for why)`;
+      case 'accepted':
+        return undefined;
+    }
+  }
+
   receive(chunk: Buffer): void {
     this.simulator.receive(chunk);
   }
 
-  dropped(again: boolean): void {
+  dropped(again: boolean, by?: DropCause): void {
+    this.stopWaiting();
+    const refused = by === 'peer' && !this.disposed ? this.refusal() : undefined;
+    this.setup.report(refused === undefined ? { type: 'offline' } : { type: 'refused', text: refused });
     this.output = undefined;
-    this.setup.report({ type: 'offline' });
+    this.progress = 'dialled';
     if (again) this.simulator.restartLink();
     else this.dispose();
   }
@@ -93,6 +164,7 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     this.disposed = true;
     for (const p of this.players) p.cancel();
     for (const t of this.pauses) this.setup.clock.clearTimeout(t);
+    this.stopWaiting();
     this.simulator.dispose();
   }
 

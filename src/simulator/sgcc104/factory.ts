@@ -5,7 +5,7 @@
  * started and ended, records confirmed).
  */
 import type { Sgcc104Options } from '../../../codecs/sgcc104/options.js';
-import type { ChargerSimulatorFactory, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
+import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
 import { Sgcc104Charger, type Sgcc104ChargerEvent } from './charger.js';
 
 const TERMINAL_ID = /^\d{16}$/;
@@ -66,7 +66,12 @@ class Sgcc104SimulatedCharger implements SimulatedCharger {
     this.charger.receive(chunk);
   }
 
-  dropped(again: boolean): void {
+  dropped(again: boolean, by?: DropCause): void {
+    // The dialects' login answer is an echo with no refusal in it: a refused charger gets none, or no STARTDT, and a close.
+    if (by === 'peer' && !this.charger.online && !this.disposed) {
+      const when = this.charger.loginAnswered ? 'after answering the login, before STARTDT' : 'after the login, without a login answer';
+      this.setup.report({ type: 'refused', text: `refused by the gateway: it closed the connection ${when}` });
+    }
     this.charger.dropped();
     if (!again) this.dispose();
   }
@@ -119,7 +124,7 @@ class Sgcc104SimulatedCharger implements SimulatedCharger {
         this.charger.swipeCard(connector, cardOf(index, this.sessions)).then(
           (r) => {
             if (r.accepted) this.later(() => this.charger.stopCharging(connector, 'local'), lengthMs);
-            else this.setup.report({ type: 'note', text: `connector ${connector}: card refused` });
+            else this.setup.report({ type: 'sessionRefused', text: `connector ${connector}: card refused by the gateway` });
           },
           (e: unknown) => this.setup.report({ type: 'note', text: `connector ${connector}: card start failed: ${e instanceof Error ? e.message : String(e)}` }),
         );

@@ -54,6 +54,7 @@ export abstract class Sgcc104Line {
   protected readonly connectionTimers: (() => void)[] = [];
   private clockOffsetMs = 0;
   private isOnline = false;
+  private answeredLogin = false;
 
   constructor(private readonly lineOptions: Sgcc104LineOptions) {
     this.dialect = lineOptions.dialect;
@@ -68,6 +69,11 @@ export abstract class Sgcc104Line {
   /** True while the link is up (the gateway's STARTDT act received). */
   get online(): boolean {
     return this.isOnline;
+  }
+
+  /** Whether the gateway sent the dialect's login answer on this connection (a dialect without one: never). */
+  get loginAnswered(): boolean {
+    return this.answeredLogin;
   }
 
   /** The charger's own clock (epoch ms): the injected clock plus what a clock sync set. */
@@ -108,6 +114,7 @@ export abstract class Sgcc104Line {
     const login = encodeLogin(this.dialect, values, this.timeZone);
     const expected = loginAnswer(this.dialect, login);
     this.answer = expected === undefined ? undefined : { expected, got: Buffer.alloc(0) };
+    this.answeredLogin = false;
     output.write(login);
   }
 
@@ -143,6 +150,7 @@ export abstract class Sgcc104Line {
       return Buffer.alloc(0);
     }
     this.answer = undefined;
+    this.answeredLogin = true;
     return got.subarray(a.expected.length);
   }
 

@@ -40,7 +40,7 @@ describe('connectCharger', () => {
           events.push('connected');
         },
         receive: (chunk) => events.push(`receive ${chunk.toString()}`),
-        dropped: (again) => events.push(`dropped ${again}`),
+        dropped: (again, by) => events.push(`dropped ${again} by ${by ?? '?'}`),
       },
     );
     await until(() => events.includes('receive hello'));
@@ -50,11 +50,15 @@ describe('connectCharger', () => {
 
     peers[0]?.destroy();
     await until(() => events.filter((e) => e === 'connected').length === 2);
-    expect(events).toContain('dropped true');
+    expect(events).toContain('dropped true by peer');
+
+    output?.drop();
+    await until(() => events.filter((e) => e === 'connected').length === 3);
+    expect(events.filter((e) => e.startsWith('dropped'))).toEqual(['dropped true by peer', 'dropped true by charger']);
 
     await socket.close();
     expect(socket.connected).toBe(false);
-    expect(events.at(-1)).toBe('dropped false');
+    expect(events.at(-1)).toBe('dropped false by charger');
   });
 
   it('rejects when the first dial fails, without calling the line', async () => {

@@ -36,6 +36,7 @@ describe('YKC session: login and link', () => {
       {
         type: 'identified',
         chargerId: PILE,
+        model: 'DC 2-gun YKC v1.6',
         firmware: 'GV.95r13',
         iccid: '898604D11722D0348606',
         connectorCount: 2,
