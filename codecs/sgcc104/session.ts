@@ -352,7 +352,7 @@ export class Sgcc104Session implements CodecSession {
       });
       return;
     }
-    this.ctx.sink.log('debug', 'sgcc104 record', { record: spec.name, ...this.io.loggable(spec, rec.values) });
+    this.ctx.sink.log('debug', 'sgcc104 record', { record: spec.name, values: this.io.loggable(spec, rec.values) });
     switch (spec.meaning) {
       case 'authorizationRequest':
         return this.auth.request(spec, roles, rec.values);

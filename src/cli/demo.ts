@@ -48,6 +48,8 @@ async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   const simulator = codec?.simulator;
   if (codec === undefined || simulator === undefined) throw new UsageError('DEMO_ARG', `--codec must be ${demoCodecs().join(' or ')}, got ${JSON.stringify(codecName)}`);
   const mappingFile = simulator.defaultOptionsFile === undefined ? undefined : findPackageFile(import.meta.url, simulator.defaultOptionsFile);
+  // Something on the screen at once: schema compilation and the mapping take a moment on a slow machine.
+  io.out(`pilegate demo: starting ${options.csms === undefined ? 'a development CSMS, ' : ''}a gateway and ${chargers} simulated ${codec.name} charger(s)...`);
   let csms: DevCsms | undefined;
   if (options.csms === undefined) {
     csms = await startDevCsms({ print: (line) => io.out(line) });

@@ -2,7 +2,9 @@
  * A local development CSMS for `pilegate demo`: a `ws` server speaking `ocpp2.0.1` that accepts
  * every station and answers every CALL with a minimal schema-valid response (BootNotification
  * Accepted, Heartbeat with the time, Authorize Accepted, `{}` otherwise), printing each frame as
- * it flows: time, station, direction, action. Not for production: no authentication at all.
+ * it flows: time, station, direction, action. With `remoteStart` it also sends a
+ * RequestStartTransaction when a connector turns Occupied (a cable plugged in), so a charger sees
+ * the CSMS act on it. Not for production: no authentication at all.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,7 +26,12 @@ export interface DevCsmsOptions {
   readonly host?: string;
   /** One line per frame; default nothing. */
   readonly print?: (line: string, frame: DevCsmsFrame) => void;
+  /** Send RequestStartTransaction for an EVSE whose connector turns Occupied (default false). */
+  readonly remoteStart?: boolean;
 }
+
+/** The id token of the development CSMS's remote starts. */
+export const DEV_CSMS_ID_TOKEN = { idToken: 'DEV-CSMS', type: 'Central' } as const;
 
 export interface DevCsms {
   readonly url: string;
@@ -84,6 +91,65 @@ export function callDetail(action: string, payload: Record<string, unknown>): st
   }
 }
 
+/** The interesting bit of a station's answer to a CSMS CALL. */
+function resultDetail(payload: unknown): string | undefined {
+  const status = (payload as { status?: unknown } | null)?.status;
+  return typeof status === 'string' ? status : undefined;
+}
+
+/** One station's connection: its CALLs in flight and the last status of each EVSE. */
+class DevStation {
+  private next = 0;
+  private readonly pending = new Map<string, string>();
+  private readonly status = new Map<number, string>();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly station: string,
+    private readonly record: (f: DevCsmsFrame) => void,
+    private readonly remoteStart: boolean,
+  ) {}
+
+  /** A frame from the station. */
+  receive(frame: unknown[]): void {
+    const [type, id] = frame;
+    if (typeof id !== 'string') return;
+    if (type === 2) return this.call(id, String(frame[2]), (frame[3] ?? {}) as Record<string, unknown>);
+    const action = this.pending.get(id);
+    if (action === undefined || (type !== 3 && type !== 4)) return;
+    this.pending.delete(id);
+    const detail = type === 3 ? resultDetail(frame[2]) : `${String(frame[2])} ${String(frame[3])}`;
+    this.record({ at: Date.now(), station: this.station, direction: 'in', kind: type === 3 ? 'CALLRESULT' : 'CALLERROR', action, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  private call(id: string, action: string, payload: Record<string, unknown>): void {
+    const detail = callDetail(action, payload);
+    this.record({ at: Date.now(), station: this.station, direction: 'in', kind: 'CALL', action, ...(detail !== undefined ? { detail } : {}) });
+    this.ws.send(JSON.stringify([3, id, devAnswer(action, payload)]));
+    this.record({ at: Date.now(), station: this.station, direction: 'out', kind: 'CALLRESULT', action });
+    if (action === 'StatusNotification') this.statusChanged(payload);
+  }
+
+  /** A connector that turns Occupied (plugged in) gets a remote start on its EVSE. */
+  private statusChanged(payload: Record<string, unknown>): void {
+    const evseId = payload['evseId'];
+    const status = payload['connectorStatus'];
+    if (typeof evseId !== 'number' || typeof status !== 'string') return;
+    const before = this.status.get(evseId);
+    this.status.set(evseId, status);
+    if (!this.remoteStart || status !== 'Occupied' || before === 'Occupied') return;
+    this.next += 1;
+    this.send('RequestStartTransaction', { idToken: DEV_CSMS_ID_TOKEN, remoteStartId: this.next, evseId }, `evse ${evseId} remoteStartId ${this.next}`);
+  }
+
+  private send(action: string, payload: Record<string, unknown>, detail: string): void {
+    const id = `dev-csms-${this.next}-${action}`;
+    this.pending.set(id, action);
+    this.ws.send(JSON.stringify([2, id, action, payload]));
+    this.record({ at: Date.now(), station: this.station, direction: 'out', kind: 'CALL', action, detail });
+  }
+}
+
 export async function startDevCsms(options: DevCsmsOptions = {}): Promise<DevCsms> {
   const frames: DevCsmsFrame[] = [];
   const wss = new WebSocketServer({
@@ -107,6 +173,7 @@ export async function startDevCsms(options: DevCsmsOptions = {}): Promise<DevCsm
         .filter((s) => s !== '')
         .at(-1) ?? 'unknown',
     );
+    const peer = new DevStation(ws, station, record, options.remoteStart ?? false);
     ws.on('message', (data) => {
       let frame: unknown;
       try {
@@ -114,16 +181,7 @@ export async function startDevCsms(options: DevCsmsOptions = {}): Promise<DevCsm
       } catch {
         return;
       }
-      if (!Array.isArray(frame)) return;
-      const [type, id] = frame as [unknown, unknown];
-      if (type === 2 && typeof id === 'string') {
-        const action = String(frame[2]);
-        const payload = (frame[3] ?? {}) as Record<string, unknown>;
-        const detail = callDetail(action, payload);
-        record({ at: Date.now(), station, direction: 'in', kind: 'CALL', action, ...(detail !== undefined ? { detail } : {}) });
-        ws.send(JSON.stringify([3, id, devAnswer(action, payload)]));
-        record({ at: Date.now(), station, direction: 'out', kind: 'CALLRESULT', action });
-      }
+      if (Array.isArray(frame)) peer.receive(frame);
     });
   });
   const port = (wss.address() as AddressInfo).port;

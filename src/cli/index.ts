@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** `pilegate`: the command-line entry. One file per command beside this one. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, configErrorLines } from '../config/errors.js';
+import { findPackageFile } from '../config/read.js';
+import { registerCsms } from './csms.js';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
 import { registerHealth } from './health.js';
@@ -12,12 +15,19 @@ import { registerSimulate } from './simulate.js';
 import { registerStations } from './stations.js';
 import { EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(findPackageFile(import.meta.url, 'package.json'), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
+}
+
 /** Builds the program; `run` parses argv and resolves to the exit code. */
 export function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
   let code: number = EXIT.OK;
   const program = new Command()
     .name('pilegate')
     .description('Gateway that makes legacy EV chargers speaking 104-style protocols appear as OCPP 2.0.1 stations')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerDecode(program, io, (c) => {
@@ -30,6 +40,9 @@ export function buildProgram(io: CliIo): { program: Command; exitCode: () => num
     code = c;
   });
   registerDemo(program, io, (c) => {
+    code = c;
+  });
+  registerCsms(program, io, (c) => {
     code = c;
   });
   registerSimulate(program, io, (c) => {

@@ -30,6 +30,14 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 
 export type { ListenerCodec, ListenerConfig } from './listener-config.js';
 
+export interface LogConfig {
+  readonly level: LogLevel;
+  /** `auto`: readable when stdout is a terminal, JSON lines otherwise. */
+  readonly format: 'json' | 'pretty' | 'auto';
+  /** Stations whose OCPP messages are traced: `all`, or their ids; absent: none. */
+  readonly ocppTrace?: 'all' | readonly string[];
+}
+
 export interface GatewayConfig {
   /** The file it came from (or `<built-in>`). */
   readonly file: string;
@@ -50,7 +58,8 @@ export interface GatewayConfig {
   readonly store: StoreConfig;
   /** `/metrics`, `/healthz`, `/readyz`: address and optional credentials (see `http-config.ts`). */
   readonly http: HttpConfig;
-  readonly log: { readonly level: LogLevel };
+  /** Level, format and OCPP trace of the gateway's log (see `logger.ts`, `ocpp-trace.ts`). */
+  readonly log: LogConfig;
   readonly connections: ConnectionLimits;
   /** Per-charger capture files (JSON lines of frames); off without `dir`. */
   readonly capture: { readonly dir?: string };
@@ -174,7 +183,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     },
     store,
     http,
-    log: { level: raw.log?.level ?? 'info' },
+    log: logConfig(raw.log),
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
     capture: raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {},
     diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
@@ -202,7 +211,7 @@ interface RawConfig {
   stations?: RawStationsConfig;
   store?: RawStoreConfig;
   http?: RawHttpConfig;
-  log?: { level?: LogLevel };
+  log?: { level?: LogLevel; format?: LogConfig['format']; ocppTrace?: string | string[] };
   connections?: Partial<ConnectionLimits>;
   capture?: { dir?: string };
   diagnostics?: { bytes?: number };
@@ -210,6 +219,12 @@ interface RawConfig {
   shutdown?: Partial<ShutdownConfig>;
   downloads?: RawDownloadsConfig;
   firmware?: RawFirmwareConfig;
+}
+
+function logConfig(raw: RawConfig['log']): LogConfig {
+  const trace = raw?.ocppTrace;
+  const ids = typeof trace === 'string' ? trace.split(',').map((s) => s.trim()) : trace;
+  return { level: raw?.level ?? 'info', format: raw?.format ?? 'auto', ...(ids !== undefined ? { ocppTrace: ids.includes('all') ? 'all' : [...new Set(ids)] } : {}) };
 }
 
 function fleetConfig(raw: RawConfig['fleet']): FleetConfig {

@@ -13,7 +13,7 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
   stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
   http: ['port', 'host', 'csmsGraceMs'],
-  log: ['level'],
+  log: ['level', 'format', 'ocppTrace'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
   capture: ['dir'],
   diagnostics: ['bytes'],
@@ -22,6 +22,9 @@ const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   downloads: ['ca', 'timeoutMs', 'maxBytes'],
   firmware: ['host', 'port', 'publicHost', 'publicPort', 'passivePortMin', 'passivePortMax'],
 };
+
+/** Overridable keys whose value stays text when it is all digits (station ids are). */
+const TEXT_KEYS: ReadonlySet<string> = new Set(['log.ocppTrace']);
 
 /** A config value with its overrides applied, and where each came from: JSON pointer → `NAME=value`. */
 export interface Overridden {
@@ -41,7 +44,7 @@ export function envOverrides(value: unknown, env: Env): Overridden {
       if (v === undefined || v === '') continue;
       const current = out[section];
       const obj = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
-      obj[key] = /^\d+$/.test(v) ? Number(v) : v;
+      obj[key] = /^\d+$/.test(v) && !TEXT_KEYS.has(`${section}.${key}`) ? Number(v) : v;
       out[section] = obj;
       sources.set(pointerOf(section, key), shown(name, v));
     }

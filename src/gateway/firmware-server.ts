@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { Log } from '../core/log.js';
+import { pinoLog } from './pino-log.js';
 import type { FirmwareServer, PublishedImage } from '../station/firmware/ports.js';
 import type { FirmwareServerConfig } from './firmware-config.js';
 import { AddressLimit } from './address-limit.js';
@@ -380,7 +381,10 @@ export class GatewayFirmwareServer implements FirmwareServer {
 
 /** The gateway's firmware server as configured, logging through `log`, started. */
 export async function startFirmwareServer(config: FirmwareServerConfig, log: Logger): Promise<GatewayFirmwareServer> {
-  const server = new GatewayFirmwareServer(config, (level, message, data) => log[level](data ?? {}, message));
+  const server = new GatewayFirmwareServer(
+    config,
+    pinoLog(() => log),
+  );
   await server.start();
   return server;
 }

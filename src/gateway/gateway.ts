@@ -8,7 +8,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { ChargerKeys, IgnoredReason } from '../../codecs/codec.js';
 import { findCodec, codecNames } from '../../codecs/registry.js';
 import { ConfigError } from '../config/errors.js';
@@ -24,7 +24,7 @@ import { StationDiagnostics } from './diagnostics/recorder.js';
 import { startFirmwareServer, type GatewayFirmwareServer } from './firmware-server.js';
 import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gateway-support.js';
 import { startGatewayHttp, stopHttpServer } from './http.js';
-import { Admission, IdentityGuard } from './identity.js';
+import { Admission, IdentityGuard, UNKNOWN_CHARGER_HINT } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
 import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
 import { GatewayMetrics } from './metrics.js';
@@ -33,7 +33,9 @@ import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
 import { GatewayHealth, type Readiness } from './readiness.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
-import { REDACTED_PATHS, USERINFO_REDACTION } from './redact.js';
+import { pinoLog } from './pino-log.js';
+import { createGatewayLogger } from './logger.js';
+import { ocppTraceFor } from './ocpp-trace.js';
 import { createGatewayStore } from './store.js';
 import { TransferDownloader } from './transfers/download.js';
 import { createUploader } from './transfers/upload.js';
@@ -42,6 +44,8 @@ import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 export interface GatewayOptions {
   /** Where pino writes (default stdout). */
   readonly destination?: DestinationStream;
+  /** Whether `destination` is a terminal: `log.format: auto` writes readable lines there (default: only stdout's own terminal). */
+  readonly terminal?: boolean;
   /** A ready logger instead (takes precedence over `destination`). */
   readonly logger?: Logger;
   /** Device-model presets per new station (tests: fast retries). */
@@ -65,6 +69,8 @@ interface ListenerCodec extends ServedCodec {
 
 export class Gateway {
   readonly log: Logger;
+  /** How the log is written: JSON lines, or readable lines for a terminal (`log.format`). */
+  readonly logFormat: 'json' | 'pretty';
   private store: StateStore | undefined;
   /** The store's reachability, the stations' CSMS connections, the chargers held back: `/readyz`. */
   private readonly health: GatewayHealth;
@@ -104,9 +110,9 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
-    this.log =
-      options.logger ??
-      pino({ level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...USERINFO_REDACTION, base: { service: 'pilegate' } }, options.destination ?? destination(1));
+    const made = options.logger !== undefined ? { logger: options.logger, format: 'json' as const } : createGatewayLogger(config.log, options.destination, options.terminal);
+    this.log = made.logger;
+    this.logFormat = made.format;
     this.perAddress = new AddressLimit(config.connections.maxPerAddress);
     this.badFrameLines = new GatewayBadFrameLines(config.connections.badFrameWindowMs || 60_000, (notLogged, windowMs) =>
       this.log.warn({ notLogged, windowMs }, 'bad frames from chargers not logged (gateway-wide limit)'),
@@ -217,6 +223,9 @@ export class Gateway {
     const ownership = (this.ownership = startOwnership(this.config.fleet, this.store, this.log));
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
+    if (this.registry.size === 0 && config.stations.unknownChargers === 'refuse') {
+      this.log.warn({ hint: UNKNOWN_CHARGER_HINT }, 'the station registry is empty and unknown chargers are refused: every charger will be refused');
+    }
     this.http = await startGatewayHttp(config.http, this.log, {
       readiness: () => this.readiness(),
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
@@ -243,6 +252,7 @@ export class Gateway {
       },
       ...(this.options.stationDefaults !== undefined ? { stationDefaults: this.options.stationDefaults } : {}),
       stopping: () => this.stopping,
+      ocppTrace: (station) => ocppTraceFor(config.log, this.log, station),
     });
     for (const p of prepared) {
       const server = createServer((socket) => this.accept(listener, socket));
@@ -353,7 +363,7 @@ export class Gateway {
     const codec = served.codec.name;
     const address = socket.remoteAddress ?? 'unknown';
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
-    const plainLog: Log = (level, message, data) => log[level](data ?? {}, message);
+    const plainLog: Log = pinoLog(() => log);
     const limits = this.config.connections;
     const captureDir = this.config.capture.dir;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, captureDir !== undefined ? captureSocket(captureDir, socket, plainLog) : undefined);

@@ -126,6 +126,10 @@ export class Admission {
   }
 }
 
+/** What to do about chargers refused as unknown: in the refusal's log line and the start-up warning of an empty registry. */
+export const UNKNOWN_CHARGER_HINT =
+  "add the charger id to the station registry (stations.file, or `pilegate stations import` for stations.redis; examples/dev-stations.yaml lists the simulator's) or set stations.unknownChargers: provision to accept any charger";
+
 export interface IdentityGuardOptions {
   readonly defaults: StationDefaults;
   readonly metrics: GatewayMetrics;
@@ -217,7 +221,8 @@ export class IdentityGuard {
     this.options.metrics.refused(reason);
     const { chargerId, stationId, address, policy } = who;
     const message = reason === 'unknown_charger' ? 'unknown charger refused at login (not in the station registry)' : 'charger login refused';
-    this.log(reason, chargerId ?? address ?? 'unknown', message, { codec, reason, chargerId, stationId, remote: address, detail, ...(policy !== undefined ? { policy } : {}) });
+    const hint = reason === 'unknown_charger' ? { hint: UNKNOWN_CHARGER_HINT } : {};
+    this.log(reason, chargerId ?? address ?? 'unknown', message, { codec, reason, chargerId, stationId, remote: address, detail, ...(policy !== undefined ? { policy } : {}), ...hint });
     if (stationId !== undefined && reason !== 'unknown_charger')
       this.event(stationId, reason, 'ChargerLoginRefused', `${reason}: login of ${chargerId ?? '?'} from ${address ?? 'an unknown address'} refused: ${detail}`);
   }

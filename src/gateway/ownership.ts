@@ -33,6 +33,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Log } from '../core/log.js';
+import { pinoLog } from './pino-log.js';
 import type { JsonValue, StateStore } from '../store/state-store.js';
 import type { FleetConfig } from './config.js';
 import { isRecord, refusalOf, TAKEOVER_KEY, takeoverBy, type TakeoverClaim } from './takeover.js';
@@ -370,7 +371,7 @@ export function startOwnership(fleet: FleetConfig, store: StateStore, logger: Lo
     leaseTtlMs: fleet.leaseTtlMs,
     renewIntervalMs: fleet.renewIntervalMs,
     takeoverTimeoutMs: fleet.takeoverTimeoutMs,
-    log: (level, message, data) => log[level](data ?? {}, message),
+    log: pinoLog(() => log),
   });
   ownership.start();
   log.info({ leaseTtlMs: fleet.leaseTtlMs, renewIntervalMs: ownership.renewIntervalMs }, 'fleet ownership leases');

@@ -21,6 +21,8 @@ import type { HeldChargers, StartWatch } from './held.js';
 import type { IdentityGuard } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Ownership } from './ownership.js';
+import type { TracedStation } from './ocpp-trace.js';
+import type { OcppTrace } from '../ocpp/trace.js';
 
 /** A running station: its charger connection and its engine. */
 export interface Station {
@@ -54,6 +56,8 @@ export interface StationStartDeps {
   readonly shared: Pick<StationEngineOptions, 'downloader' | 'uploader' | 'firmwareLimits' | 'firmwareServer' | 'callTimeoutMs'>;
   /** Device-model presets per new station (tests: fast retries). */
   readonly stationDefaults?: Readonly<Record<string, string>>;
+  /** The station's OCPP trace when `log.ocppTrace` names it. */
+  readonly ocppTrace?: (station: TracedStation) => OcppTrace | undefined;
   /** The gateway's running stations by station id: a started one is added, a retired one removed. */
   readonly stations: Map<string, Station>;
   stopping(): boolean;
@@ -147,6 +151,7 @@ export class StationStarts {
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
     watch.phase('state');
+    const trace = d.ocppTrace?.({ stationId: entry.stationId, chargerId: identified.chargerId, codec: session.codecName });
     let engine: StationEngine;
     try {
       if (d.stationDefaults !== undefined) await presetDeviceModel(store, entry.stationId, capabilities, d.stationDefaults, security.profile);
@@ -157,6 +162,7 @@ export class StationStarts {
         store,
         charger,
         log: engineLog,
+        ...(trace !== undefined ? { ocppTrace: trace } : {}),
         diagnostics: d.diagnostics.source(entry.stationId),
         onCallLatency: (action, ms) => d.metrics.callDone(action, ms / 1000),
         onRecordHeld: (reason) => d.metrics.recordHeld(reason),

@@ -65,6 +65,11 @@ export class OutboundCalls {
     return this.inFlight?.call.action;
   }
 
+  /** The action of the CALL in flight when its id is `id`. */
+  actionOf(id: string): StationAction | undefined {
+    return this.inFlight?.id === id ? this.inFlight.call.action : undefined;
+  }
+
   /** A socket is open: write queued CALLs through `send`. */
   open(send: (text: string) => void): void {
     this.send = send;

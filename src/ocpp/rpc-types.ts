@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
 import type { CsmsAction, OcppAction, RequestOf, ResponseOf, StationAction } from './actions.js';
 import type { OcppError } from './errors.js';
+import type { OcppTrace } from './trace.js';
 
 /** The open WebSocket as the endpoint sees it: write one text message, close with a code. */
 export interface RpcTransport {
@@ -52,6 +53,8 @@ export interface RpcEndpointOptions {
   /** Called after the endpoint closed the transport because of too many invalid frames. */
   readonly onBadMessageLimit?: (info: BadMessageLimitInfo) => void;
   readonly guard?: RpcGuard;
+  /** Every message written and read, redacted (`trace.ts`); absent: no trace. */
+  readonly trace?: OcppTrace;
 }
 
 export interface CallOptions {

@@ -21,6 +21,7 @@ import { MESSAGE_TYPE, parseFrame, serializeCallError, serializeCallResult, type
 import { OutboundCalls } from './rpc-calls.js';
 import { isHandlerOutcome, type CallOptions, type RpcConnectionState, type RpcCounters, type RpcEndpointOptions, type RpcGuard, type RpcHandler, type RpcTransport } from './rpc-types.js';
 import { validateRequest, validateResponse } from './schemas.js';
+import { traceEntry } from './trace.js';
 
 export * from './rpc-types.js';
 
@@ -123,7 +124,10 @@ export class RpcEndpoint {
     this.generation++;
     this.badMessageTimes = [];
     this.setState('attached');
-    this.outbound.open((text) => transport.send(text));
+    this.outbound.open((text) => {
+      transport.send(text);
+      this.traced('sent', text);
+    });
   }
 
   /**
@@ -210,6 +214,7 @@ export class RpcEndpoint {
       this.log('debug', 'message ignored: not attached', { state: this.connState });
       return;
     }
+    this.traced('received', text);
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.onBadFrame(parsed);
@@ -256,7 +261,7 @@ export class RpcEndpoint {
       return;
     }
     if (!isOcppAction(action)) {
-      this.replyError(id, new OcppError('NotImplemented', `Unknown action "${action}"`));
+      this.replyError(id, new OcppError('NotImplemented', `Unknown action "${action}"`), action);
       return;
     }
     let refusal: OcppError | undefined;
@@ -321,7 +326,7 @@ export class RpcEndpoint {
       this.replyError(frame.id, new OcppError('InternalError'), action);
       return;
     }
-    if (!this.write(serializeCallResult(frame.id, outcome.response as object))) return;
+    if (!this.write(serializeCallResult(frame.id, outcome.response as object), action)) return;
     this.counts.resultsSent++;
     if (outcome.after !== undefined) this.runAfter(action, frame.id, outcome.after);
   }
@@ -335,17 +340,19 @@ export class RpcEndpoint {
     }
   }
 
-  /** Answers a CALL with a CALLERROR; `action` when the CALL named a known one. */
-  private replyError(id: string, error: OcppError, action?: OcppAction): void {
-    if (!this.write(serializeCallError(id, error))) return;
+  /** Answers a CALL with a CALLERROR; `action` as the CALL named it (counted as such only when it is an OCPP action). */
+  private replyError(id: string, error: OcppError, action?: string): void {
+    if (!this.write(serializeCallError(id, error), action)) return;
     this.counts.errorsSent++;
-    this.options.onCallError?.('sent', action, error.code);
+    this.options.onCallError?.('sent', action !== undefined && isOcppAction(action) ? action : undefined, error.code);
   }
 
-  private write(text: string): boolean {
+  /** Writes an answer to the CSMS's CALL of `action` (undefined: not known, e.g. an unreadable frame). */
+  private write(text: string, action?: string): boolean {
     if (this.transport === undefined || this.connState !== 'attached') return false;
     try {
       this.transport.send(text);
+      this.traced('sent', text, action);
       return true;
     } catch (err) {
       this.log('error', 'write failed', { error: String(err) });
@@ -370,6 +377,17 @@ export class RpcEndpoint {
       this.log('error', 'close failed', { error: String(err) });
     }
     this.options.onBadMessageLimit?.({ count, windowMs: this.badMessageWindowMs, lastError: error });
+  }
+
+  /** The message on the OCPP trace, when one is on; an answer we send names `answering`, one we receive its CALL's action. */
+  private traced(direction: 'sent' | 'received', text: string, answering?: string): void {
+    const trace = this.options.trace;
+    if (trace === undefined) return;
+    try {
+      trace(traceEntry(direction, text, (id) => answering ?? this.outbound.actionOf(id)));
+    } catch (err) {
+      this.log('warn', 'OCPP trace failed', { error: String(err) });
+    }
   }
 
   private setState(next: RpcConnectionState, reason?: string): void {

@@ -6,6 +6,7 @@ import type { ConnectionFailure, SecurityProfileConfig } from '../ocpp/client.js
 import type { StateStore } from '../store/state-store.js';
 import type { Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
+import type { OcppTrace } from '../ocpp/trace.js';
 import type { ChargerIdentity, ChargerPort } from './context.js';
 import type { DeviceModel, DeviceModelConfig } from './device-model/device-model.js';
 import type { FirmwarePorts } from './firmware/firmware.js';
@@ -32,6 +33,8 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly charger: ChargerPort;
   readonly clock?: Clock;
   readonly log?: Log;
+  /** Every OCPP message of the station, both directions, redacted (the gateway's `log.ocppTrace`); absent: none. */
+  readonly ocppTrace?: OcppTrace;
   readonly random?: () => number;
   /** Device-model settings beyond identity and security (connector type, organization...). */
   readonly deviceModel?: Omit<DeviceModelConfig, 'identity' | 'securityProfile' | 'basicAuthPassword'>;

@@ -14,6 +14,7 @@ import type { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { repoRoot } from '../support/cli.js';
 import type { StationCall, TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
+import { servedPort } from '../support/serve-banner.js';
 
 export const PASSWORD = 'fleet-secret-0123456789';
 
@@ -82,10 +83,9 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   let port = 0;
   await until(
     () => {
-      const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec ${listener.codec}`).exec(stdout);
-      if (m !== null) port = Number(m[1]);
+      port = servedPort(stdout, listener.codec) ?? 0;
       if (child.exitCode !== null) throw new Error(`pilegate serve exited ${child.exitCode}\n${stdout}\n${stderr}`);
-      return m !== null;
+      return port !== 0;
     },
     'pilegate serve to listen',
     30_000,

@@ -20,11 +20,11 @@ export interface ServeProcess {
   stop(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns the serve command with `password` as the CSMS password. */
-export function spawnServe(configFile: string, password: string): ServeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile], {
+/** Spawns the serve command with `password` as the CSMS password, more arguments and environment variables. */
+export function spawnServe(configFile: string, password: string, more: { readonly args?: readonly string[]; readonly env?: Readonly<Record<string, string>> } = {}): ServeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile, ...(more.args ?? [])], {
     cwd: repoRoot,
-    env: { ...process.env, PILEGATE_CSMS_PASSWORD: password },
+    env: { ...process.env, PILEGATE_CSMS_PASSWORD: password, ...more.env },
   });
   let stdout = '';
   let stderr = '';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../support/cli.js';
 import type { StationCall } from '../support/csms.js';
 import { until } from '../support/station.js';
+import { servedPort } from '../support/serve-banner.js';
 import { spawnServe } from './serve-process.js';
 
 /** What the family-B e2e tests read of a TransactionEvent. */
@@ -74,8 +75,8 @@ export async function startSgcc104Serve(options: Sgcc104ServeOptions): Promise<S
   await until(
     () => {
       for (const d of options.dialects) {
-        const m = new RegExp(`chargers: 127\\.0\\.0\\.1:(\\d+) codec sgcc104 mapping \\S*${d}\\.(yaml|json)`).exec(serve.stdout());
-        if (m !== null) ports[d] = Number(m[1]);
+        const port = servedPort(serve.stdout(), 'sgcc104', new RegExp(`${d}\\.(yaml|json)$`));
+        if (port !== undefined) ports[d] = port;
       }
       if (serve.child.exitCode !== null) throw new Error(`pilegate serve exited ${serve.child.exitCode}\n${serve.stdout()}\n${serve.stderr()}`);
       return options.dialects.every((d) => ports[d] !== undefined);

@@ -16,6 +16,7 @@ import { connectSimulator, type SimulatorHandle } from '../../src/simulator/iec1
 import { repoRoot, spawnCli } from '../support/cli.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { loadExampleMapping } from '../support/iec104-points.js';
+import { servedListeners } from '../support/serve-banner.js';
 import { until } from '../support/station.js';
 
 const STATION_PASSWORD = 'registry-secret-0123456789';
@@ -194,13 +195,14 @@ describe('pilegate gateway (serve)', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      await until(() => stdout.includes('http: http://'), 'serve to start', 15_000);
-      expect(stdout).toMatch(/chargers: 127\.0\.0\.1:\d+ codec iec104-points/);
-      expect(stdout).toContain('unknown chargers: refuse');
+      await until(() => servedListeners(stdout) !== undefined, 'serve to start', 15_000);
+      expect(servedListeners(stdout)).toEqual([{ host: '127.0.0.1', port: expect.any(Number) as number, codec: 'iec104-points', mapping }]);
+      const lines = (): Record<string, unknown>[] => stdout.split('\n').flatMap((l) => (l === '' ? [] : [JSON.parse(l) as Record<string, unknown>]));
+      expect(lines().find((l) => l.msg === 'pilegate serving')).toMatchObject({ unknownChargers: 'refuse', store: 'memory', durable: false });
       child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(stdout).toContain('SIGINT: stopping');
-      expect(stdout).toContain('gateway stopped');
+      expect(lines().find((l) => l.msg === 'stopping')).toMatchObject({ signal: 'SIGINT' });
+      expect(lines().map((l) => l.msg)).toContain('gateway stopped');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -75,6 +75,11 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     });
     this.simulator.on((event) => {
       if (event.type === 'state') this.reportSessions();
+      // What came back from the CSMS through the gateway (a remote start, a stop, a limit) shows on the charger's side too.
+      else if (event.type === 'command' && !event.select && event.outcome === 'executed' && event.command !== undefined) {
+        const where = event.connector !== undefined ? `connector ${event.connector}: ` : '';
+        this.setup.report({ type: 'note', text: `${where}${event.command} command from the gateway carried out` });
+      }
     });
     this.simulator.on((event) => this.follow(event));
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { STATION_ACTIONS } from '../../../src/ocpp/actions.js';
-import { validateResponse } from '../../../src/ocpp/schemas.js';
+import { validateRequest, validateResponse } from '../../../src/ocpp/schemas.js';
 import { callDetail, devAnswer, formatFrame, startDevCsms, type DevCsms } from '../../../src/cli/dev-csms.js';
 
 let csms: DevCsms | undefined;
@@ -56,3 +56,60 @@ describe('development CSMS', () => {
     expect(printed[0]).toMatch(/ST-1\s+-> {2}Heartbeat$/);
   });
 });
+
+describe('development CSMS remote start', () => {
+  /** A station connected to `url`, with every frame it receives. */
+  async function station(url: string): Promise<{ ws: WebSocket; received: unknown[][]; nth: (i: number) => Promise<unknown[]> }> {
+    const ws = new WebSocket(`${url}/ST-9`, ['ocpp2.0.1']);
+    const received: unknown[][] = [];
+    ws.on('message', (d) => received.push(JSON.parse(String(d)) as unknown[]));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const nth = async (i: number): Promise<unknown[]> => {
+      await until(() => received.length > i);
+      return received[i] ?? [];
+    };
+    return { ws, received, nth };
+  }
+  const occupied = (evseId: number, status = 'Occupied'): Record<string, unknown> => ({ timestamp: new Date().toISOString(), connectorStatus: status, evseId, connectorId: 1 });
+
+  it('sends a schema-valid RequestStartTransaction when a connector turns Occupied, once per plug-in, and prints the answer', async () => {
+    const printed: string[] = [];
+    csms = await startDevCsms({ remoteStart: true, print: (line) => printed.push(line) });
+    const st = await station(csms.url);
+    st.ws.send(JSON.stringify([2, 's1', 'StatusNotification', occupied(2)]));
+    expect((await st.nth(0))[0]).toBe(3);
+    const call = await st.nth(1);
+    expect(call[0]).toBe(2);
+    expect(call[2]).toBe('RequestStartTransaction');
+    expect(validateRequest('RequestStartTransaction', call[3])).toBeUndefined();
+    expect(call[3]).toMatchObject({ evseId: 2, remoteStartId: 1, idToken: { idToken: 'DEV-CSMS', type: 'Central' } });
+    st.ws.send(JSON.stringify([3, call[1], { status: 'Accepted' }]));
+    // Occupied again (no change): no second start; Available then Occupied: a new one.
+    st.ws.send(JSON.stringify([2, 's2', 'StatusNotification', occupied(2)]));
+    st.ws.send(JSON.stringify([2, 's3', 'StatusNotification', occupied(2, 'Available')]));
+    st.ws.send(JSON.stringify([2, 's4', 'StatusNotification', occupied(2)]));
+    await until(() => st.received.filter((f) => f[0] === 2).length === 2);
+    expect(st.received.filter((f) => f[0] === 2).map((f) => (f[3] as { remoteStartId: number }).remoteStartId)).toEqual([1, 2]);
+    st.ws.close();
+    expect(printed.some((l) => /ST-9\s+<- {2}RequestStartTransaction {2}evse 2 remoteStartId 1$/.test(l))).toBe(true);
+    expect(printed.some((l) => /ST-9\s+-> {2}RequestStartTransaction \(result\) {2}Accepted$/.test(l))).toBe(true);
+  });
+
+  it('sends nothing of its own without remoteStart', async () => {
+    csms = await startDevCsms();
+    const st = await station(csms.url);
+    st.ws.send(JSON.stringify([2, 's1', 'StatusNotification', occupied(1)]));
+    st.ws.send(JSON.stringify([2, 's2', 'Heartbeat', {}]));
+    await until(() => st.received.length === 2);
+    st.ws.close();
+    expect(st.received.map((f) => f[0])).toEqual([3, 3]);
+  });
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(ok()).toBe(true);
+}
