@@ -15,7 +15,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import { monotonicClock, type Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
 import { randomUUID } from 'node:crypto';
-import { isOcppAction, type CsmsAction, type OcppAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
+import { isOcppAction, type CsmsAction, type RequestOf, type ResponseOf, type StationAction } from './actions.js';
 import { OcppError, RpcDisconnectedError, RpcRequestInvalidError } from './errors.js';
 import { MESSAGE_TYPE, parseFrame, serializeCallError, serializeCallResult, type CallFrame, type FrameFault } from './frames.js';
 import { OutboundCalls } from './rpc-calls.js';
