@@ -12,7 +12,7 @@ import type { Env } from './config-values.js';
 const OVERRIDABLE: Readonly<Record<string, readonly string[]>> = {
   csms: ['url', 'securityProfile', 'ca', 'cert', 'key'],
   stations: ['file', 'unknownChargers', 'refreshIntervalMs'],
-  http: ['port', 'host'],
+  http: ['port', 'host', 'csmsGraceMs'],
   log: ['level', 'format', 'ocppTrace'],
   connections: ['maxPerAddress', 'loginTimeoutMs', 'idleTimeoutMs', 'badFrameLimit', 'badFrameWindowMs', 'maxWriteBufferBytes'],
   capture: ['dir', 'format', 'maxFileBytes', 'maxFileHours', 'maxAgeHours', 'maxTotalBytes'],

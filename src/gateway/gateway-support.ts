@@ -4,20 +4,27 @@ import type { Capabilities } from '../model/capabilities.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { StationEngine, StationEngineOptions } from '../station/engine.js';
-import { TX_QUEUE } from '../station/transactions/tx-queue.js';
+import { queuedAtOf, TX_QUEUE } from '../station/transactions/tx-queue.js';
 import type { StateStore } from '../store/state-store.js';
 import type { GatewayConfig, StationEntry } from './config.js';
 import type { Logger } from 'pino';
 import type { IgnoredReason, LoginRefusal } from '../../codecs/codec.js';
 import type { SessionObserver } from './charger-session.js';
-import type { GatewayMetrics, GatewayState } from './metrics.js';
+import type { HoldReason } from './held.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { ChargerState, GatewayState, QueueDepth } from './metrics-state.js';
 
 /** What `/metrics` reads of a gateway at scrape time. */
 export function gatewayState(g: {
-  readonly sessions: ReadonlySet<{ readonly state: string; readonly codecName: string }>;
+  readonly sessions: ReadonlySet<{ readonly state: string; readonly codecName: string; readonly station: StationEngine | undefined }>;
+  /** Connections whose listener still weighs their first bytes. */
+  readonly detecting: () => number;
   readonly stations: ReadonlyMap<string, { readonly engine: StationEngine }>;
   readonly store: () => StateStore | undefined;
   readonly started: () => number;
+  readonly held: () => ReadonlyMap<HoldReason, number>;
+  readonly storeReachable: () => boolean;
+  readonly ready: () => boolean;
 }): GatewayState {
   return {
     chargersByCodec: () => {
@@ -25,22 +32,50 @@ export function gatewayState(g: {
       for (const s of g.sessions) if (s.state !== 'closed') by.set(s.codecName, (by.get(s.codecName) ?? 0) + 1);
       return by;
     },
+    chargersByState: () => {
+      const by = new Map<ChargerState, number>([['detecting', g.detecting()]]);
+      for (const s of g.sessions) {
+        const state = chargerState(s.state, s.station);
+        if (state !== undefined) by.set(state, (by.get(state) ?? 0) + 1);
+      }
+      return by;
+    },
+    held: g.held,
     ocppConnectionsOpen: () => [...g.stations.values()].filter((s) => s.engine.connectionState === 'open').length,
     stations: () => g.stations.size,
-    transactionEventsQueued: async () => {
-      // The store waits for Redis during an outage: a station whose size does not come within
-      // the bound counts 0, so the scrape stays prompt and merely short.
-      const sizes = [...g.stations.keys()].map((id) =>
-        boundedWait(
-          (g.store()?.size(id, TX_QUEUE) ?? Promise.resolve(0)).catch(() => 0),
-          METRICS_STORE_TIMEOUT_MS,
-          () => 0,
-        ),
-      );
-      return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
-    },
+    queues: () => Promise.all([...g.stations.keys()].map((id) => queueDepth(g.store(), id))),
     stationsStarted: g.started,
+    storeReachable: g.storeReachable,
+    ready: g.ready,
+    now: () => Date.now(),
   };
+}
+
+/** A charger connection's link state (undefined once closed). */
+function chargerState(session: string, engine: StationEngine | undefined): ChargerState | undefined {
+  if (session === 'connected') return 'awaiting_login';
+  if (session === 'identified' || (session === 'running' && engine === undefined)) return 'starting';
+  if (session !== 'running' || engine === undefined) return undefined;
+  if (engine.connectionState !== 'open') return 'csms_offline';
+  return engine.bootState === 'accepted' ? 'online' : 'booting';
+}
+
+/**
+ * A station's queue: its size and its oldest entry. The store waits for Redis during an outage:
+ * a station whose queue does not come within the bound counts empty, so the scrape stays prompt
+ * and merely short.
+ */
+async function queueDepth(store: StateStore | undefined, station: string): Promise<QueueDepth> {
+  if (store === undefined) return { station, size: 0 };
+  const read = Promise.all([store.size(station, TX_QUEUE), store.peek(station, TX_QUEUE, 1)]).then(([size, head]) => {
+    const oldestAt = head[0] !== undefined ? queuedAtOf(head[0].item) : undefined;
+    return { station, size, ...(oldestAt !== undefined ? { oldestAt } : {}) };
+  });
+  return boundedWait(
+    read.catch(() => ({ station, size: 0 })),
+    METRICS_STORE_TIMEOUT_MS,
+    () => ({ station, size: 0 }),
+  );
 }
 
 /** Resolves once the engine's OCPP connection is not open (checked every 100 ms). */

@@ -33,6 +33,7 @@ import { GatewayMetrics } from './metrics.js';
 import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
 import { StationStarts, type Station } from './station-start.js';
+import { GatewayHealth, type Readiness } from './readiness.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
 import { pinoLog } from './pino-log.js';
 import { createGatewayLogger } from './logger.js';
@@ -75,6 +76,8 @@ export class Gateway {
   /** How the log is written: JSON lines, or readable lines for a terminal (`log.format`). */
   readonly logFormat: 'json' | 'pretty';
   private store: StateStore | undefined;
+  /** The store's reachability, the stations' CSMS connections, the chargers held back: `/readyz`. */
+  private readonly health: GatewayHealth;
   private ownership: Ownership | undefined;
   /** The registry file's snapshot until `start` puts the configured registry (file or Redis) in place. */
   private registry: StationRegistry;
@@ -122,8 +125,18 @@ export class Gateway {
     );
     this.registry = new FileStationRegistry(config.stations.registry);
     const names = (ls: readonly ListenerConfig[]): string[] => [...new Set(ls.flatMap((l) => l.codecs.map((c) => c.codec)))];
+    this.health = new GatewayHealth(config.http.csmsGraceMs, (reason) => this.metricsRegistry.chargerHeld(reason));
     this.metricsRegistry = new GatewayMetrics(
-      gatewayState({ sessions: this.sessions, stations: this.stations, store: () => this.store, started: () => this.starts?.accepted ?? 0 }),
+      gatewayState({
+        sessions: this.sessions,
+        detecting: () => this.detecting.size,
+        stations: this.stations,
+        store: () => this.store,
+        started: () => this.starts?.accepted ?? 0,
+        held: () => this.health.held.counts(),
+        storeReachable: () => this.health.store?.reachable ?? false,
+        ready: () => this.readiness().ready,
+      }),
       names(config.listeners),
       names(config.listeners.filter((l) => l.codecs.length > 1)),
     );
@@ -149,8 +162,14 @@ export class Gateway {
     return a !== null && typeof a === 'object' ? a.port : undefined;
   }
 
+  /** What `/readyz` answers (see readiness.ts). */
   get isReady(): boolean {
-    return this.ready;
+    return this.readiness().ready;
+  }
+
+  readiness(): Readiness {
+    const stations = [...this.stations.values()].map((s) => ({ startedAt: s.startedAt, open: s.engine.connectionState === 'open' }));
+    return this.health.report({ listening: this.ready, stopping: this.stopping, stations });
   }
 
   /** Station identities with an engine. */
@@ -206,7 +225,9 @@ export class Gateway {
     const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
     const downloader = new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {});
     const uploader = createUploader(transferCa !== undefined ? { ca: [transferCa] } : {});
-    const store = (this.store = createGatewayStore(config.store, this.log));
+    const { store, health } = createGatewayStore(config.store, this.log);
+    this.store = store;
+    this.health.store = health;
     const ownership = (this.ownership = startOwnership(this.config.fleet, this.store, this.log));
     this.registry = createStationRegistry(config, this.log);
     await this.registry.start();
@@ -214,7 +235,7 @@ export class Gateway {
       this.log.warn({ hint: UNKNOWN_CHARGER_HINT }, 'the station registry is empty and unknown chargers are refused: every charger will be refused');
     }
     this.http = await startGatewayHttp(config.http, this.log, {
-      ready: () => this.ready,
+      readiness: () => this.readiness(),
       metrics: async () => ({ body: await this.metrics(), type: this.metricsRegistry.contentType }),
     });
     if (config.firmware !== undefined) this.firmware = await startFirmwareServer(config.firmware, this.log);
@@ -224,6 +245,8 @@ export class Gateway {
       ownership,
       guard: this.guard,
       metrics: this.metricsRegistry,
+      held: this.health.held,
+      csms: this.health.csms,
       diagnostics: this.diagnostics,
       pems,
       stations: this.stations,
@@ -299,6 +322,7 @@ export class Gateway {
     await this.store?.close().catch(() => undefined);
     this.badFrameLines.stop();
     this.captures?.stop();
+    this.health.held.stop();
     this.log.info({ flushed }, 'gateway stopped');
   }
 

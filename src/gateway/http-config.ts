@@ -9,6 +9,8 @@ import type { PointerIssue } from '../config/document.js';
 import { readConfigFile } from '../config/read.js';
 
 const DEFAULT_HTTP_PORT = 9104;
+/** How long no station may reach the CSMS before `/readyz` says it is unreachable: longer than a CSMS restart. */
+const DEFAULT_CSMS_GRACE_MS = 60_000;
 /** Metrics and probes are for the host's own agents unless the operator opens them. */
 const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** The environment variable holding the HTTP secret (bearer token or Basic password). */
@@ -20,6 +22,8 @@ export type HttpAuth = { readonly scheme: 'bearer'; readonly secret: string } | 
 export interface HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** `/readyz` answers 503 once no running station has had its CSMS connection for this long. */
+  readonly csmsGraceMs: number;
   readonly auth?: HttpAuth;
 }
 
@@ -27,6 +31,7 @@ export interface HttpConfig {
 export interface RawHttpConfig {
   port?: number;
   host?: string;
+  csmsGraceMs?: number;
   auth?: { scheme: 'bearer' | 'basic'; username?: string; secretFile?: string };
 }
 
@@ -38,7 +43,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * @throws ConfigError `CONFIG_READ` when `secretFile` cannot be read.
  */
 export function parseHttpConfig(raw: RawHttpConfig | undefined, env: Env, issues: PointerIssue[], resolvePath: (p: string) => string): HttpConfig {
-  const base = { port: raw?.port ?? DEFAULT_HTTP_PORT, host: raw?.host ?? DEFAULT_HTTP_HOST };
+  const base = { port: raw?.port ?? DEFAULT_HTTP_PORT, host: raw?.host ?? DEFAULT_HTTP_HOST, csmsGraceMs: raw?.csmsGraceMs ?? DEFAULT_CSMS_GRACE_MS };
   const a = raw?.auth;
   const fromEnv = env[HTTP_SECRET_ENV];
   const envSecret = fromEnv !== undefined && fromEnv !== '';

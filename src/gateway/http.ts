@@ -1,5 +1,6 @@
 /**
- * The gateway's HTTP side: `/healthz` (alive), `/readyz` (listening and not stopping), `/metrics`.
+ * The gateway's HTTP side: `/healthz` (alive: the process answers), `/readyz` (ready to do its job:
+ * 200 or 503 with a line per check, see readiness.ts), `/metrics`.
  * With credentials configured every request must carry them (RFC 9110 §11: `Authorization:
  * Bearer <token>` or `Basic <base64(user:password)>`), else it is answered 401 with a challenge.
  */
@@ -7,9 +8,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { isLoopbackHost, type HttpAuth, type HttpConfig } from './http-config.js';
+import type { Readiness } from './readiness.js';
 
 export interface HttpHandlers {
-  readonly ready: () => boolean;
+  readonly readiness: () => Readiness;
   /** The Prometheus exposition text and its content type. */
   readonly metrics: () => Promise<{ readonly body: string; readonly type: string }>;
 }
@@ -96,7 +98,10 @@ function authorizer(auth: HttpAuth): (req: IncomingMessage) => boolean {
 async function route(url: string, handlers: HttpHandlers): Promise<Reply> {
   const path = url.split('?')[0];
   if (path === '/healthz') return { status: 200, body: 'ok\n', type: 'text/plain' };
-  if (path === '/readyz') return handlers.ready() ? { status: 200, body: 'ready\n', type: 'text/plain' } : { status: 503, body: 'not ready\n', type: 'text/plain' };
+  if (path === '/readyz') {
+    const { ready, body } = handlers.readiness();
+    return { status: ready ? 200 : 503, body, type: 'text/plain; charset=utf-8' };
+  }
   if (path === '/metrics') {
     const { body, type } = await handlers.metrics();
     return { status: 200, body, type };

@@ -10,7 +10,8 @@
  *    `duplicateLogin` policy lets the newcomer take it over (`duplicateVerdict`). Across instances
  *    the owner of the station's lease decides the same way (`considerTakeover`, see ownership.ts).
  *
- * Every refusal is counted (`pilegate_logins_refused_total{codec,reason}`), logged and, when the
+ * Every refusal is counted (`pilegate_logins_refused_total{codec,reason}`, and with the refusals of
+ * every other step in `pilegate_chargers_refused_total{reason}`), logged and, when the
  * claimed station runs here with its OCPP connection, sent to the CSMS as a SecurityEventNotification
  * `ChargerLoginRefused` whose techInfo starts with the reason. Logs and events are rate-limited per
  * reason and charger (one per `REPORT_WINDOW_MS`, the next one saying how many were held back), so a
@@ -215,9 +216,9 @@ export class IdentityGuard {
    * `chargerId` is unknown for a login the codec could not read.
    */
   refused(codec: string, reason: LoginRefusal, detail: string, who: { chargerId?: string; stationId?: string; address: string | undefined; policy?: DuplicateLoginPolicy }): void {
+    // By codec here; every refusal, whatever its step, in chargers_refused_total.
     this.options.metrics.loginRefused(codec, reason);
-    // The older, codec-less series of unknown chargers goes on.
-    if (reason === 'unknown_charger') this.options.metrics.refused('unknown_charger');
+    this.options.metrics.refused(reason);
     const { chargerId, stationId, address, policy } = who;
     const message = reason === 'unknown_charger' ? 'unknown charger refused at login (not in the station registry)' : 'charger login refused';
     const hint = reason === 'unknown_charger' ? { hint: UNKNOWN_CHARGER_HINT } : {};

@@ -6,32 +6,28 @@
  * registry per process (their collectors watch the event loop and GC, which there is one of) and
  * join each gateway's figures at scrape time.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { RECORD_HOLD_REASONS, type RecordHoldReason } from '../model/events.js';
 import { IGNORED_REASONS, LOGIN_REFUSALS, type IgnoredReason, type LoginRefusal } from '../../codecs/codec.js';
+import { isOcppAction } from '../ocpp/actions.js';
+import { failureReason, FAILURE_REASONS, type ConnectionFailure } from '../ocpp/client-failures.js';
+import { OCPP_ERROR_CODES } from '../ocpp/errors.js';
+import { HOLD_REASONS, type HoldReason } from './held.js';
+import { registerStateGauges, type GatewayState } from './metrics-state.js';
 import { DETECT_REFUSALS } from './protocol-detect.js';
 
-/** What the gauges read from the gateway at scrape time. */
-export interface GatewayState {
-  /** Open charger connections by codec name. */
-  chargersByCodec(): ReadonlyMap<string, number>;
-  /** Station engines whose OCPP WebSocket is open. */
-  ocppConnectionsOpen(): number;
-  /** Station engines running. */
-  stations(): number;
-  /** TransactionEvents waiting in the queues of the running stations. */
-  transactionEventsQueued(): Promise<number>;
-  /** Station engines started since the gateway started. */
-  stationsStarted(): number;
-}
+export type { GatewayState } from './metrics-state.js';
 
 export type FrameDirection = 'in' | 'out';
 
 /**
- * Why a charger was refused before it had a station: a bounded set, used as a label value. The
- * `protocol_*` reasons: no codec of a listener with several recognised the connection's first bytes.
+ * Why a charger was turned away, at whatever step: a bounded set, used as a label value. At the
+ * connection: `address_limit`, `stopping`, and `protocol_*` (no codec of a listener with several
+ * recognised the connection's first bytes); at the login: the `LOGIN_REFUSALS` (also counted by
+ * codec in `logins_refused_total`); at the station's start: `no_password` (no CSMS password for
+ * its security profile).
  */
-const REFUSAL_REASONS = ['address_limit', 'unknown_charger', 'stopping', ...DETECT_REFUSALS] as const;
+const REFUSAL_REASONS = ['address_limit', 'stopping', ...DETECT_REFUSALS, ...LOGIN_REFUSALS, 'no_password'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /**
@@ -45,6 +41,8 @@ export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 const METRICS_PREFIX = 'pilegate_';
+
+const ERROR_CODES: ReadonlySet<string> = new Set(OCPP_ERROR_CODES);
 
 let processMetrics: Registry | undefined;
 
@@ -70,6 +68,11 @@ export class GatewayMetrics {
   private readonly callDuration: Histogram<'action'>;
   private readonly detections: Counter<'codec' | 'by'>;
   private readonly mismatches: Counter<'configured' | 'detected'>;
+  private readonly held: Counter<'reason'>;
+  private readonly connectFailures: Counter<'reason'>;
+  private readonly connectionsLost: Counter<'reason'>;
+  private readonly callErrors: Counter<'direction' | 'action' | 'code'>;
+  private readonly scrapes: { newScrape(): void };
 
   /**
    * `codecs`: the listeners' codec names, shown with zero values before the first charger; `shared`:
@@ -78,50 +81,7 @@ export class GatewayMetrics {
   constructor(state: GatewayState, codecs: readonly string[], shared: readonly string[] = []) {
     const registers = [this.registry];
     const p = METRICS_PREFIX;
-    new Gauge({
-      name: `${p}chargers_connected`,
-      help: 'Charger TCP connections open, by codec',
-      labelNames: ['codec'],
-      registers,
-      collect() {
-        this.reset();
-        for (const codec of codecs) this.set({ codec }, 0);
-        for (const [codec, n] of state.chargersByCodec()) this.set({ codec }, n);
-      },
-    });
-    new Gauge({
-      name: `${p}ocpp_connections_open`,
-      help: 'OCPP WebSocket connections open',
-      registers,
-      collect() {
-        this.set(state.ocppConnectionsOpen());
-      },
-    });
-    new Gauge({
-      name: `${p}stations`,
-      help: 'Station engines running',
-      registers,
-      collect() {
-        this.set(state.stations());
-      },
-    });
-    new Gauge({
-      name: `${p}transaction_events_queued`,
-      help: 'TransactionEvents waiting in the queues of the running stations',
-      registers,
-      async collect() {
-        this.set(await state.transactionEventsQueued());
-      },
-    });
-    new Counter({
-      name: `${p}stations_started_total`,
-      help: 'Station engines started',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(state.stationsStarted());
-      },
-    });
+    this.scrapes = registerStateGauges(this.registry, p, state, codecs);
     this.frames = new Counter({ name: `${p}frames_total`, help: 'Charger protocol frames, by codec and direction (in: from the charger)', labelNames: ['codec', 'direction'], registers });
     for (const codec of codecs) for (const direction of ['in', 'out']) this.frames.inc({ codec, direction }, 0);
     this.decodeErrors = new Counter({ name: `${p}decode_errors_total`, help: 'Bad input from chargers (framing and decoding errors), by error code', labelNames: ['code'], registers });
@@ -132,7 +92,12 @@ export class GatewayMetrics {
       registers,
     });
     for (const codec of codecs) for (const reason of IGNORED_REASONS) this.ignoredFrames.inc({ codec, reason }, 0);
-    this.refusals = new Counter({ name: `${p}chargers_refused_total`, help: 'Charger connections refused, by reason', labelNames: ['reason'], registers });
+    this.refusals = new Counter({
+      name: `${p}chargers_refused_total`,
+      help: 'Chargers turned away, by reason: at the connection (address_limit, stopping, protocol_*), at the login (unknown_charger, source_not_allowed, bad_key, duplicate_login; by codec in logins_refused_total) or at the station start (no_password)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.disconnects = new Counter({ name: `${p}charger_disconnects_total`, help: 'Charger connections closed, by reason', labelNames: ['reason'], registers });
     // Zero series from the start, so that rate() sees the first increment.
     for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
@@ -146,7 +111,7 @@ export class GatewayMetrics {
     for (const reason of RECORD_HOLD_REASONS) this.recordsHeld.inc({ reason }, 0);
     this.loginRefusals = new Counter({
       name: `${p}logins_refused_total`,
-      help: 'Charger logins refused, by codec and reason (unknown_charger, source_not_allowed, duplicate_login, bad_key)',
+      help: 'Charger logins refused, by codec and reason (unknown_charger, source_not_allowed, duplicate_login, bad_key); each is counted in chargers_refused_total too',
       labelNames: ['codec', 'reason'],
       registers,
     });
@@ -171,6 +136,35 @@ export class GatewayMetrics {
       name: `${p}protocol_mismatches_total`,
       help: "Chargers whose first bytes are another codec's protocol than the one their listener gave them (served on regardless), by the configured and the detected codec",
       labelNames: ['configured', 'detected'],
+      registers,
+    });
+    this.held = new Counter({
+      name: `${p}chargers_held_total`,
+      help: 'Identified chargers held back from their station start, by reason (store_unreachable, ownership_lease, previous_connection, slow_start); once per reason per start',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of HOLD_REASONS) this.held.inc({ reason }, 0);
+    this.connectFailures = new Counter({
+      name: `${p}ocpp_connect_failures_total`,
+      help: 'OCPP connection attempts to the CSMS that failed, by reason (refused, timeout, dns, network, http_401, http_403, http_404, http_4xx, http_5xx, tls_certificate, tls, ...)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connectionsLost = new Counter({
+      name: `${p}ocpp_connections_lost_total`,
+      help: 'Open OCPP connections lost (not closed by the gateway), by reason (connection_lost, pong_timeout, ...)',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of FAILURE_REASONS) {
+      this.connectFailures.inc({ reason }, 0);
+      this.connectionsLost.inc({ reason }, 0);
+    }
+    this.callErrors = new Counter({
+      name: `${p}ocpp_callerrors_total`,
+      help: 'OCPP CALLERRORs by direction (received: the CSMS answered our CALL with one; sent: we answered its CALL with one), action (unknown: not an OCPP action) and error code (other: not an OCPP 2.0.1 code)',
+      labelNames: ['direction', 'action', 'code'],
       registers,
     });
     this.callDuration = new Histogram({
@@ -228,6 +222,22 @@ export class GatewayMetrics {
     this.recordsHeld.inc({ reason });
   }
 
+  /** A charger held back from its station start (see held.ts). */
+  chargerHeld(reason: HoldReason): void {
+    this.held.inc({ reason });
+  }
+
+  /** A failed OCPP connection attempt (`wasOpen` false) or a lost connection. */
+  ocppFailure(failure: ConnectionFailure, wasOpen: boolean): void {
+    (wasOpen ? this.connectionsLost : this.connectFailures).inc({ reason: failureReason(failure) });
+  }
+
+  /** A CALLERROR received or sent; action and code bounded to the OCPP names. */
+  callError(direction: 'received' | 'sent', action: string | undefined, code: string): void {
+    const known = action !== undefined && isOcppAction(action);
+    this.callErrors.inc({ direction, action: known ? action : 'unknown', code: ERROR_CODES.has(code) ? code : 'other' });
+  }
+
   /** A CALL answered after `seconds`. */
   callDone(action: string, seconds: number): void {
     this.callDuration.observe({ action }, seconds);
@@ -239,6 +249,7 @@ export class GatewayMetrics {
 
   /** The text exposition of every metric: this gateway's and the process's. */
   text(): Promise<string> {
+    this.scrapes.newScrape();
     return Registry.merge([this.registry, processRegistry()]).metrics();
   }
 }

@@ -8,6 +8,7 @@ import { boundedWait } from '../core/bounded-wait.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { Capabilities } from '../model/capabilities.js';
 import type { Log } from '../core/log.js';
+import type { SecurityProfileConfig } from '../ocpp/client.js';
 import type { ChargerPort } from '../station/context.js';
 import { StationEngine, type StationEngineOptions } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
@@ -15,6 +16,8 @@ import type { ChargerSession } from './charger-session.js';
 import type { GatewayConfig, StationEntry } from './config.js';
 import type { StationDiagnostics } from './diagnostics/recorder.js';
 import { engineOptions, presetDeviceModel, RETIRE_WAIT_MS, stationSecurity } from './gateway-support.js';
+import type { CsmsReachability } from './csms-health.js';
+import type { HeldChargers, StartWatch } from './held.js';
 import type { IdentityGuard } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Ownership } from './ownership.js';
@@ -25,6 +28,8 @@ import type { OcppTrace } from '../ocpp/trace.js';
 export interface Station {
   readonly session: ChargerSession;
   readonly engine: StationEngine;
+  /** When its engine started (epoch ms). */
+  readonly startedAt: number;
 }
 
 /** PEM texts of csms.ca / cert / key, read once at start. */
@@ -41,6 +46,10 @@ export interface StationStartDeps {
   readonly ownership: Ownership;
   readonly guard: IdentityGuard;
   readonly metrics: GatewayMetrics;
+  /** Watches each start for chargers held back. */
+  readonly held: HeldChargers;
+  /** Told of every station's OCPP connection opening, closing and failing. */
+  readonly csms: CsmsReachability;
   readonly diagnostics: StationDiagnostics;
   readonly pems: CsmsPems;
   /** Engine options every station shares: transfers, the firmware server, the call timeout. */
@@ -62,7 +71,7 @@ export class StationStarts {
 
   constructor(private readonly d: StationStartDeps) {}
 
-  /** Starts the station of `entry` for `session`: its engine, or why it was refused. */
+  /** Starts the station of `entry` for `session`: its engine, or why it was refused. A start that waits is watched (held.ts). */
   async start(
     session: ChargerSession,
     entry: StationEntry & { stationId: string },
@@ -72,13 +81,39 @@ export class StationStarts {
     engineLog: Log,
   ): Promise<StationEngine | string> {
     const { d } = this;
-    const { store, ownership } = d;
-    if (d.stopping()) return 'gateway stopping';
+    if (d.stopping()) {
+      d.metrics.refused('stopping');
+      return 'gateway stopping';
+    }
     const security = stationSecurity(entry, d.config, d.pems);
     if (security === undefined) {
+      d.metrics.refused('no_password');
       engineLog('error', 'no password for this station (stations.defaults.password, PILEGATE_CSMS_PASSWORD or the registry): refused');
       return 'no password for this station';
     }
+    const watch = d.held.watch(engineLog, () => session.state === 'closed');
+    try {
+      const started = await this.begin(session, entry, identified, capabilities, charger, engineLog, security, watch);
+      watch.end(typeof started === 'string' ? 'refused' : 'started');
+      return started;
+    } catch (err) {
+      watch.end('failed');
+      throw err;
+    }
+  }
+
+  private async begin(
+    session: ChargerSession,
+    entry: StationEntry & { stationId: string },
+    identified: IdentifiedEvent,
+    capabilities: Capabilities,
+    charger: ChargerPort,
+    engineLog: Log,
+    security: SecurityProfileConfig,
+    watch: StartWatch,
+  ): Promise<StationEngine | string> {
+    const { d } = this;
+    const { store, ownership } = d;
     const previous = d.stations.get(entry.stationId);
     if (previous !== undefined) {
       engineLog('warn', 'charger connected again: the previous connection is closed and its engine stopped');
@@ -100,6 +135,7 @@ export class StationStarts {
     ) {
       engineLog('warn', 'the engine of the previous connection has not stopped in time: starting anyway', { waitedMs: RETIRE_WAIT_MS });
     }
+    watch.phase('lease');
     const gone = (): boolean => session.state === 'closed' || d.stopping();
     if (gone()) return 'charger gone before the engine started';
     // Another instance may run this station: it hands it over before our engine exists, or keeps it
@@ -114,6 +150,7 @@ export class StationStarts {
       engineLog('error', 'charger refused: its station runs on another gateway instance that did not hand it over', { reason: lease.reason });
       throw new Error(`station ${entry.stationId} is not ours: ${lease.reason}`);
     }
+    watch.phase('state');
     const trace = d.ocppTrace?.({ stationId: entry.stationId, chargerId: identified.chargerId, codec: session.codecName });
     let engine: StationEngine;
     try {
@@ -129,6 +166,12 @@ export class StationStarts {
         diagnostics: d.diagnostics.source(entry.stationId),
         onCallLatency: (action, ms) => d.metrics.callDone(action, ms / 1000),
         onRecordHeld: (reason) => d.metrics.recordHeld(reason),
+        onCallError: (direction, action, code) => d.metrics.callError(direction, action, code),
+        onOcppConnection: () => d.csms.connection(),
+        onOcppFailure: (failure, wasOpen) => {
+          d.metrics.ocppFailure(failure, wasOpen);
+          d.csms.failed(entry.stationId, failure);
+        },
         ...d.shared,
       });
     } catch (err) {
@@ -155,7 +198,7 @@ export class StationStarts {
       await engine.stop();
       throw new Error(`station ${entry.stationId}: ownership lease lost while its engine was starting`);
     }
-    d.stations.set(entry.stationId, { session, engine });
+    d.stations.set(entry.stationId, { session, engine, startedAt: Date.now() });
     this.accepted += 1;
     engine.start();
     engineLog('info', 'station engine started', { csmsUrl: entry.csmsUrl ?? d.config.csms.url, instanceId: ownership.instanceId });

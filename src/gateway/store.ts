@@ -57,28 +57,83 @@ export function createRedisClient(store: Exclude<StoreConfig, 'memory'>, clientO
   return new Redis(store.redis, { ...clientOptions, ...(store.password !== undefined ? { password: store.password } : {}) });
 }
 
-/** The store the gateway runs on; logs which kind it is. */
-export function createGatewayStore(store: StoreConfig, log: Logger): StateStore {
+/**
+ * Whether the gateway's store answers, as `/readyz` and `pilegate_store_reachable` report it. The
+ * memory store always does; a Redis store is reachable from its client's `ready` until its
+ * connection closes or fails, and unreachable (since when, and why) until the next `ready`.
+ */
+export class StoreHealth {
+  private up: boolean;
+  private changedAt: number;
+  private error: string | undefined;
+
+  constructor(
+    /** `memory`, `redis`, `sentinel` or `cluster`. */
+    readonly kind: string,
+    reachable: boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.up = reachable;
+    this.changedAt = now();
+  }
+
+  get reachable(): boolean {
+    return this.up;
+  }
+
+  /** When the store last became reachable or unreachable (epoch ms). */
+  get since(): number {
+    return this.changedAt;
+  }
+
+  /** The error that made it unreachable, when one was reported. */
+  get lastError(): string | undefined {
+    return this.error;
+  }
+
+  /** Records a change; true when it is one (not the same state again). */
+  set(reachable: boolean, error?: string): boolean {
+    if (!reachable && error !== undefined) this.error ??= error;
+    if (reachable === this.up) return false;
+    this.up = reachable;
+    this.changedAt = this.now();
+    if (reachable) this.error = undefined;
+    return true;
+  }
+}
+
+/** The store the gateway runs on and its health; logs which kind it is. */
+export function createGatewayStore(store: StoreConfig, log: Logger): { readonly store: StateStore; readonly health: StoreHealth } {
   const kind = storeKind(store);
   if (store === 'memory') {
     log.warn(
       { store: kind },
       'state store is in memory: NOT DURABLE, open transactions and queued TransactionEvents are lost on restart; use a Redis store (redis, sentinel or cluster) in production',
     );
-    return new MemoryStore();
+    return { store: new MemoryStore(), health: new StoreHealth(kind, true) };
   }
   const client = createRedisClient(store);
-  let reachable = true;
-  client.on('error', (err: Error) => {
-    if (!reachable) return;
-    reachable = false;
-    log.warn({ store: kind, error: err.message }, 'Redis unreachable: store operations wait until it is back');
+  // Unreachable until the first connection is ready: the gateway starts without waiting for it.
+  const health = new StoreHealth(kind, false);
+  let warned = false;
+  const down = (error: string | undefined): void => {
+    health.set(false, error);
+    if (warned) return;
+    warned = true;
+    log.warn({ store: kind, ...(error !== undefined ? { error } : {}) }, 'Redis unreachable: store operations wait until it is back');
+  };
+  client.on('error', (err: Error) => down(err.message));
+  // A server that shuts down closes the connection before any reconnect fails (a connection the
+  // gateway closes itself ends without reconnecting).
+  client.on('reconnecting', () => {
+    if (health.reachable) down(undefined);
   });
   client.on('ready', () => {
-    if (reachable) return;
-    reachable = true;
+    health.set(true);
+    if (!warned) return;
+    warned = false;
     log.info({ store: kind }, 'Redis reachable again');
   });
   log.info({ store: kind }, `state store is Redis (${kind})`);
-  return new RedisStore(client, { quitOnClose: true });
+  return { store: new RedisStore(client, { quitOnClose: true }), health };
 }

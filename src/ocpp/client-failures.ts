@@ -74,3 +74,54 @@ export function credentialsFailure(err: unknown): ConnectionFailure {
     message: err instanceof Error ? err.message : String(err),
   };
 }
+
+/**
+ * Short stable names of failures, for metric labels and health reports: a bounded set, whatever
+ * the peer or the network says. `refused`: nothing listens there; `dns`: the host name does not
+ * resolve; `network`: any other socket error (unreachable host, reset); `http_<status>`: the
+ * CSMS answered the handshake with that status (`http_4xx` / `http_5xx` for the others).
+ */
+export const FAILURE_REASONS = [
+  'refused',
+  'timeout',
+  'dns',
+  'network',
+  'http_401',
+  'http_403',
+  'http_404',
+  'http_4xx',
+  'http_5xx',
+  'http_other',
+  'tls_certificate',
+  'tls',
+  'subprotocol',
+  'protocol',
+  'handshake',
+  'credentials',
+  'pong_timeout',
+  'connection_lost',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+const NETWORK_REASONS: Readonly<Record<string, FailureReason>> = { ECONNREFUSED: 'refused', ETIMEDOUT: 'timeout', ENOTFOUND: 'dns', EAI_AGAIN: 'dns' };
+
+/** The label of a failure (see `FAILURE_REASONS`). */
+export function failureReason(f: ConnectionFailure): FailureReason {
+  switch (f.kind) {
+    case 'network':
+      return (f.code !== undefined ? NETWORK_REASONS[f.code] : undefined) ?? 'network';
+    case 'http':
+      if (f.status === 401 || f.status === 403 || f.status === 404) return `http_${f.status}`;
+      return f.status >= 500 && f.status < 600 ? 'http_5xx' : f.status >= 400 && f.status < 500 ? 'http_4xx' : 'http_other';
+    case 'tls':
+      return f.certificateRejected ? 'tls_certificate' : 'tls';
+    case 'handshake-timeout':
+      return 'timeout';
+    case 'pong-timeout':
+      return 'pong_timeout';
+    case 'connection-lost':
+      return 'connection_lost';
+    default:
+      return f.kind;
+  }
+}

@@ -23,6 +23,8 @@ export interface OutboundDeps {
   /** Shared with the endpoint; this half updates the call* and reply counters. */
   readonly counters: RpcCounters;
   readonly onCallLatency: ((action: StationAction, ms: number) => void) | undefined;
+  /** A CALLERROR answered one of our CALLs. */
+  readonly onCallError: ((action: StationAction, code: string) => void) | undefined;
 }
 
 interface QueuedCall {
@@ -159,6 +161,7 @@ export class OutboundCalls {
     this.deps.counters.callErrors++;
     const { action } = flight.call;
     this.deps.log('info', 'CALLERROR received', { action, messageId: frame.id, code: frame.code, description: frame.description });
+    this.deps.onCallError?.(action, frame.code);
     this.settle(flight.call, new RpcCallError(action, frame.id, frame.code, frame.description, frame.details));
     this.pump();
   }

@@ -44,6 +44,12 @@ export interface RpcEndpointOptions {
   readonly log?: Log;
   /** Latency of every answered CALL (CALLRESULT or CALLERROR), in clock milliseconds. */
   readonly onCallLatency?: (action: StationAction, ms: number) => void;
+  /**
+   * A CALLERROR: `received` from the peer in answer to one of our CALLs, or `sent` by us in answer
+   * to one of its CALLs. `action` is undefined when the CALL named no OCPP action (or none could be
+   * read); `code` is the error code as sent or received.
+   */
+  readonly onCallError?: (direction: 'received' | 'sent', action: OcppAction | undefined, code: string) => void;
   /** Called after the endpoint closed the transport because of too many invalid frames. */
   readonly onBadMessageLimit?: (info: BadMessageLimitInfo) => void;
   readonly guard?: RpcGuard;

@@ -92,6 +92,7 @@ export class RpcEndpoint {
       defaultTimeoutMs: options.callTimeoutMs ?? DEFAULTS.callTimeoutMs,
       counters: this.counts,
       onCallLatency: options.onCallLatency,
+      onCallError: options.onCallError === undefined ? undefined : (action, code) => options.onCallError?.('received', action, code),
     });
   }
 
@@ -255,7 +256,7 @@ export class RpcEndpoint {
     if (this.answering.has(id)) {
       this.log('warn', 'CALL reuses the id of a CALL still being answered', { action, messageId: id });
       const error = new OcppError('RpcFrameworkError', `Already processing a CALL with id ${id}`);
-      this.replyError(id, error);
+      this.replyError(id, error, isOcppAction(action) ? action : undefined);
       this.spendBudget(error);
       return;
     }
@@ -339,8 +340,11 @@ export class RpcEndpoint {
     }
   }
 
+  /** Answers a CALL with a CALLERROR; `action` as the CALL named it (counted as such only when it is an OCPP action). */
   private replyError(id: string, error: OcppError, action?: string): void {
-    if (this.write(serializeCallError(id, error), action)) this.counts.errorsSent++;
+    if (!this.write(serializeCallError(id, error), action)) return;
+    this.counts.errorsSent++;
+    this.options.onCallError?.('sent', action !== undefined && isOcppAction(action) ? action : undefined, error.code);
   }
 
   /** Writes an answer to the CSMS's CALL of `action` (undefined: not known, e.g. an unreadable frame). */

@@ -43,7 +43,8 @@ export function stationConnection(
     ...(options.random !== undefined ? { random: options.random } : {}),
     // B10.FR.10: connected through another slot, the station boots again, and nothing but its
     // BootNotification goes first: CALLs queued for the old slot are dropped (as on a reboot).
-    onAttemptFailed: ({ wasOpen }) => {
+    onAttemptFailed: ({ failure, wasOpen }) => {
+      if (failure !== undefined) options.onOcppFailure?.(failure, wasOpen);
       if (!network.attemptFailed(wasOpen)) return;
       const dropped = rpc.dropQueued('the station boots again on another network slot');
       if (dropped > 0) ctx.log('info', 'CALLs queued for the previous network slot: dropped', { dropped });
@@ -51,6 +52,7 @@ export function stationConnection(
     },
     onOpen: (transport) => {
       connected(true);
+      options.onOcppConnection?.(true);
       credentialsRejected = false;
       background(ctx, 'network profile', network.connected());
       certificates.connectionOpened(transport.peerCertificates);
@@ -68,6 +70,7 @@ export function stationConnection(
     },
     onClose: (code, reason) => {
       connected(false);
+      options.onOcppConnection?.(false);
       queue.setOnline(false);
       security.setOnline(false);
       rpc.detach(`closed ${code} ${reason}`);

@@ -1,7 +1,8 @@
 /** What a station engine is built from: its identity, its CSMS, its store, its charger and the gateway's hooks. */
 import type { Capabilities } from '../model/capabilities.js';
 import type { RecordHoldReason } from '../model/events.js';
-import type { SecurityProfileConfig } from '../ocpp/client.js';
+import type { OcppAction } from '../ocpp/actions.js';
+import type { ConnectionFailure, SecurityProfileConfig } from '../ocpp/client.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Clock } from '../core/clock.js';
 import type { Log } from '../core/log.js';
@@ -42,6 +43,12 @@ export interface StationEngineOptions extends FirmwarePorts {
   readonly badMessageLimit?: number;
   /** Latency of every answered CALL (CALLRESULT or CALLERROR), in milliseconds: the gateway's metrics. */
   readonly onCallLatency?: (action: string, ms: number) => void;
+  /** A CALLERROR received for one of our CALLs, or sent for one of the CSMS's: the gateway's metrics. */
+  readonly onCallError?: (direction: 'received' | 'sent', action: OcppAction | undefined, code: string) => void;
+  /** The OCPP WebSocket opened (true) or closed (false): the gateway's health. */
+  readonly onOcppConnection?: (open: boolean) => void;
+  /** A connection attempt failed (`wasOpen` false) or an open connection was lost: the gateway's metrics and health. */
+  readonly onOcppFailure?: (failure: ConnectionFailure, wasOpen: boolean) => void;
   /** A billing record held as implausible, by its most telling reason: the gateway's metrics. */
   readonly onRecordHeld?: (reason: RecordHoldReason) => void;
   /** Vendor ids whose DataTransfer a codec handles (none yet: everything is UnknownVendorId). */

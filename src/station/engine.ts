@@ -150,6 +150,7 @@ export class StationEngine {
       log: (level, msg, data) => log(level, msg, data),
       onBadMessageLimit: (info) => log('warn', 'CSMS sent too many invalid messages: connection closed', { count: info.count, last: info.lastError.code }),
       ...(options.onCallLatency !== undefined ? { onCallLatency: options.onCallLatency } : {}),
+      ...(options.onCallError !== undefined ? { onCallError: options.onCallError } : {}),
       ...(options.ocppTrace !== undefined ? { trace: options.ocppTrace } : {}),
     });
     const engine = new StationEngine(options, dm, rpc);

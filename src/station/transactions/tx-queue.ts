@@ -28,6 +28,18 @@ export interface QueuedTransactionEvent {
   readonly payload: RequestOf<'TransactionEvent'>;
   /** The CALL's message id on every attempt (absent in entries queued by earlier versions: a fresh one each). */
   readonly messageId?: string;
+  /** When it was queued (epoch ms; absent in entries queued by earlier versions). */
+  readonly queuedAt?: number;
+}
+
+/** When a queue entry was queued: its `queuedAt`, else (an older entry) its event's timestamp; undefined when neither reads. */
+export function queuedAtOf(item: JsonValue): number | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const { queuedAt, payload } = item;
+  if (typeof queuedAt === 'number') return queuedAt;
+  const timestamp = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['timestamp'] : undefined;
+  const at = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
+  return Number.isFinite(at) ? at : undefined;
 }
 
 /** Delivery attempts of a queue entry so far (while connected), beside the immutable entry. */
@@ -77,7 +89,7 @@ export class TxQueue {
    */
   async enqueue(payload: RequestOf<'TransactionEvent'>, state?: StateChange | readonly StateChange[]): Promise<void> {
     const idempotencyKey = `${payload.transactionInfo.transactionId}:${payload.seqNo}`;
-    const entry: QueuedTransactionEvent = { payload, messageId: randomUUID() };
+    const entry: QueuedTransactionEvent = { payload, messageId: randomUUID(), queuedAt: this.ctx.clock.now() };
     this.own.add(await this.ctx.store.enqueue(this.ctx.id, TX_QUEUE, entry as unknown as JsonValue, { idempotencyKey, ...(state !== undefined ? { state } : {}) }));
     this.kick();
   }

@@ -56,12 +56,12 @@ describe('pilegate health', () => {
   let ready = false;
 
   beforeAll(async () => {
-    bearer = await startGatewayHttp({ port: 0, host: '127.0.0.1', auth: { scheme: 'bearer', secret: SECRET } }, log, {
-      ready: () => ready,
+    bearer = await startGatewayHttp({ port: 0, host: '127.0.0.1', csmsGraceMs: 60_000, auth: { scheme: 'bearer', secret: SECRET } }, log, {
+      readiness: () => ({ ready, body: ready ? 'ready\n' : 'not ready\n' }),
       metrics: () => Promise.resolve({ body: '', type: 'text/plain' }),
     });
-    basic = await startGatewayHttp({ port: 0, host: '127.0.0.1', auth: { scheme: 'basic', username: 'prom', secret: SECRET } }, log, {
-      ready: () => true,
+    basic = await startGatewayHttp({ port: 0, host: '127.0.0.1', csmsGraceMs: 60_000, auth: { scheme: 'basic', username: 'prom', secret: SECRET } }, log, {
+      readiness: () => ({ ready: true, body: 'ready\n' }),
       metrics: () => Promise.resolve({ body: '', type: 'text/plain' }),
     });
   });

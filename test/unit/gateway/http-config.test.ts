@@ -24,8 +24,14 @@ function parse(http: string, env: Record<string, string> = {}, files: Record<str
 describe('gateway config: http', () => {
   it('listens on the loopback interface of port 9104 without credentials by default', () => {
     const c = parseGatewayConfig('listeners:\n  - { port: 0, codec: ykc }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n', 'min.yaml', {});
-    expect(c.http).toEqual({ port: 9104, host: '127.0.0.1' });
-    expect(parse('{ host: 0.0.0.0 }', { PILEGATE_HTTP_HOST: '10.1.2.3' }).http).toEqual({ port: 9104, host: '10.1.2.3' });
+    expect(c.http).toEqual({ port: 9104, host: '127.0.0.1', csmsGraceMs: 60_000 });
+    expect(parse('{ host: 0.0.0.0 }', { PILEGATE_HTTP_HOST: '10.1.2.3' }).http).toEqual({ port: 9104, host: '10.1.2.3', csmsGraceMs: 60_000 });
+  });
+
+  it('takes the CSMS grace period of /readyz from the file or PILEGATE_HTTP_CSMSGRACEMS, and refuses a negative one', () => {
+    expect(parse('{ csmsGraceMs: 5000 }').http.csmsGraceMs).toBe(5000);
+    expect(parse('{ csmsGraceMs: 5000 }', { PILEGATE_HTTP_CSMSGRACEMS: '120000' }).http.csmsGraceMs).toBe(120_000);
+    expect(() => parse('{ csmsGraceMs: -1 }')).toThrow(/\/http\/csmsGraceMs/);
   });
 
   it('reads a bearer token from the first line of a file next to the config', () => {

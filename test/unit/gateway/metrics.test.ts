@@ -8,10 +8,15 @@ import { sample } from '../../support/gateway-harness.js';
 function state(over: Partial<GatewayState> = {}): GatewayState {
   return {
     chargersByCodec: () => new Map(),
+    chargersByState: () => new Map(),
+    held: () => new Map(),
     ocppConnectionsOpen: () => 0,
     stations: () => 0,
-    transactionEventsQueued: () => Promise.resolve(0),
+    queues: () => Promise.resolve([]),
     stationsStarted: () => 0,
+    storeReachable: () => true,
+    ready: () => true,
+    now: () => Date.now(),
     ...over,
   };
 }
@@ -20,7 +25,13 @@ describe('GatewayMetrics', () => {
   it('reads the gauges from the gateway at scrape time and counts what it is told', async () => {
     let queued = 3;
     const m = new GatewayMetrics(
-      state({ chargersByCodec: () => new Map([['ykc', 4]]), ocppConnectionsOpen: () => 2, stations: () => 4, transactionEventsQueued: () => Promise.resolve(queued), stationsStarted: () => 7 }),
+      state({
+        chargersByCodec: () => new Map([['ykc', 4]]),
+        ocppConnectionsOpen: () => 2,
+        stations: () => 4,
+        queues: () => Promise.resolve([{ station: 'A', size: queued }]),
+        stationsStarted: () => 7,
+      }),
       ['ykc', 'iec104-points'],
     );
     m.frame('ykc', 'in', 3);
