@@ -144,6 +144,10 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const rel = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const secretIssues: PointerIssue[] = [];
   const defaultsPassword = env['PILEGATE_CSMS_PASSWORD'] ?? interpolate(raw.stations?.defaults?.password, env, '/stations/defaults/password', secretIssues);
+  // PILEGATE_CSMS_PASSWORD takes the place of this value: an unset ${NAME} in it names that variable too.
+  secretIssues.forEach((issue, i) => {
+    if (issue.pointer === '/stations/defaults/password') secretIssues[i] = { ...issue, reason: `${issue.reason} (or set PILEGATE_CSMS_PASSWORD, which takes its place)` };
+  });
   checkCsmsUrl(raw.csms.url, '/csms/url', 'PILEGATE_CSMS_PASSWORD (or a registry entry\'s "password")', secretIssues);
   const profile = raw.csms.securityProfile ?? 1;
   // A profile set by PILEGATE_CSMS_SECURITYPROFILE is what to blame, not the file's csms section.

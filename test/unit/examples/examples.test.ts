@@ -2,7 +2,8 @@
  * The shipped examples against what a newcomer runs: `examples/dev.yaml` loads with nothing set in
  * the environment, keeps unknown chargers refused, and lists the charger ids `pilegate simulate`
  * plays by default for every codec with a simulator, each on a listener of that codec;
- * `examples/pilegate.yaml`'s registry knows the default simulated IEC 104 charger too.
+ * `examples/pilegate.yaml`'s registry knows the default simulated IEC 104 charger too, and `serve`
+ * on it with nothing set names the variable the README tells a newcomer to set.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { allCodecs } from '../../../codecs/registry.js';
 import { findPackageFile } from '../../../src/config/read.js';
 import { loadGatewayConfig } from '../../../src/gateway/config.js';
 import { systemSimulatorClock } from '../../../src/simulator/clock.js';
-import { repoRoot } from '../../support/cli.js';
+import { repoRoot, runCliProcess } from '../../support/cli.js';
 
 /** The names `pilegate simulate --codec <name>` gives its first `count` chargers by default. */
 async function simulatedNames(count: number): Promise<Map<string, string[]>> {
@@ -62,4 +63,10 @@ describe('examples', () => {
     expect(first).toBe('EXDC101');
     expect(config.stations.registry.has(first ?? '')).toBe(true);
   });
+
+  it('pilegate.yaml with nothing set: serve exits 2 naming PILEGATE_CSMS_PASSWORD, the default password the README names', async () => {
+    const r = await runCliProcess(['serve', '--config', 'examples/pilegate.yaml'], 30_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error CONFIG_INVALID examples\/pilegate\.yaml:\d+:\d+ \/stations\/defaults\/password: .*PILEGATE_CSMS_PASSWORD/m);
+  }, 40_000);
 });

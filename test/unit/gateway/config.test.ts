@@ -96,7 +96,7 @@ describe('gateway config', () => {
     const text = `${minimal}stations:\n  defaults: { password: "\${NOPE}" }\n`;
     expect(parseGatewayConfig(text, 'c.yaml', { PILEGATE_CSMS_PASSWORD: 'from-env' }).stations.defaults.password).toBe('from-env');
     const e = configError(() => parseGatewayConfig(text, 'c.yaml', {}));
-    expect(e.issues[0]).toMatchObject({ pointer: '/stations/defaults/password', line: 6, reason: 'environment variable NOPE is not set' });
+    expect(e.issues[0]).toMatchObject({ pointer: '/stations/defaults/password', line: 6, reason: 'environment variable NOPE is not set (or set PILEGATE_CSMS_PASSWORD, which takes its place)' });
   });
 
   it('interpolates ${ENV} in registry passwords and points at a missing one', () => {
