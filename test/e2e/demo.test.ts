@@ -11,6 +11,8 @@ describe('pilegate demo', () => {
   it('runs a CSMS, a gateway and a charger for --duration and exits 0', async () => {
     const r = await runDemo(['--duration', '8', '--chargers', '1'], 40_000);
     expect(r.code, r.stderr).toBe(0);
+    // Said before anything that takes a while (schemas, mapping, CSMS), so a first run is never silent.
+    expect(r.stdout.split('\n')[0]).toBe('pilegate demo: starting a development CSMS, a gateway and 1 simulated iec104-points charger(s)...');
     const frames = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} {2}\S+\s+(->|<-) {2}\w+/.test(l));
     expect(frames.some((l) => /EXDC101\s+-> {2}BootNotification {2}\w+$/.test(l))).toBe(true);
     expect(frames.some((l) => /EXDC101\s+<- {2}BootNotification \(result\)$/.test(l))).toBe(true);
