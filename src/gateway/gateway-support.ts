@@ -26,6 +26,7 @@ export function gatewayState(g: {
   readonly storeReachable: () => boolean;
   readonly ready: () => boolean;
 }): GatewayState {
+  const lastRead = new Map<string, QueueDepth>();
   return {
     chargersByCodec: () => {
       const by = new Map<string, number>();
@@ -43,7 +44,10 @@ export function gatewayState(g: {
     held: g.held,
     ocppConnectionsOpen: () => [...g.stations.values()].filter((s) => s.engine.connectionState === 'open').length,
     stations: () => g.stations.size,
-    queues: () => Promise.all([...g.stations.keys()].map((id) => queueDepth(g.store(), id))),
+    queues: () => {
+      for (const id of lastRead.keys()) if (!g.stations.has(id)) lastRead.delete(id);
+      return Promise.all([...g.stations.keys()].map((id) => queueDepth(g.store(), id, lastRead)));
+    },
     stationsStarted: g.started,
     storeReachable: g.storeReachable,
     ready: g.ready,
@@ -62,20 +66,20 @@ function chargerState(session: string, engine: StationEngine | undefined): Charg
 
 /**
  * A station's queue: its size and its oldest entry. The store waits for Redis during an outage:
- * a station whose queue does not come within the bound counts empty, so the scrape stays prompt
- * and merely short.
+ * a station whose queue does not come within the bound shows what the store last answered for it
+ * (`lastRead`; empty if never), so the scrape stays prompt and an outage does not read as an empty
+ * queue.
  */
-async function queueDepth(store: StateStore | undefined, station: string): Promise<QueueDepth> {
+async function queueDepth(store: StateStore | undefined, station: string, lastRead: Map<string, QueueDepth>): Promise<QueueDepth> {
   if (store === undefined) return { station, size: 0 };
   const read = Promise.all([store.size(station, TX_QUEUE), store.peek(station, TX_QUEUE, 1)]).then(([size, head]) => {
     const oldestAt = head[0] !== undefined ? queuedAtOf(head[0].item) : undefined;
-    return { station, size, ...(oldestAt !== undefined ? { oldestAt } : {}) };
+    const depth: QueueDepth = { station, size, ...(oldestAt !== undefined ? { oldestAt } : {}) };
+    lastRead.set(station, depth);
+    return depth;
   });
-  return boundedWait(
-    read.catch(() => ({ station, size: 0 })),
-    METRICS_STORE_TIMEOUT_MS,
-    () => ({ station, size: 0 }),
-  );
+  const known = (): QueueDepth => lastRead.get(station) ?? { station, size: 0 };
+  return boundedWait(read.catch(known), METRICS_STORE_TIMEOUT_MS, known);
 }
 
 /** Resolves once the engine's OCPP connection is not open (checked every 100 ms). */

@@ -35,7 +35,7 @@ export interface GatewayState {
   ocppConnectionsOpen(): number;
   /** Station engines running. */
   stations(): number;
-  /** The running stations' TransactionEvent queues (a station the store does not answer for in time counts empty). */
+  /** The running stations' TransactionEvent queues (a station the store does not answer for in time: what it last answered, else empty). */
   queues(): Promise<readonly QueueDepth[]>;
   /** Station engines started since the gateway started. */
   stationsStarted(): number;
