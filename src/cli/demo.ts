@@ -5,6 +5,7 @@
  * by default; any codec with a simulator, on its simulator's default options) playing a charging
  * session. `--csms` uses an external CSMS instead (Basic auth password from PILEGATE_CSMS_PASSWORD).
  */
+import { Writable } from 'node:stream';
 import { boundedWait } from '../core/bounded-wait.js';
 import type { Command } from 'commander';
 import { codecNames, findCodec } from '../../codecs/registry.js';
@@ -73,7 +74,17 @@ async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
   // With the development CSMS the sessions show their meter values every 5 s (the default is 60 s,
   // longer than a demo session); an external CSMS sets its own with SetVariables.
   const stationDefaults = csms !== undefined ? { 'SampledDataCtrlr.TxUpdatedInterval': '5' } : undefined;
-  const gateway = new Gateway(config, { destination: { write: (s: string) => io.err(s) }, ...(stationDefaults !== undefined ? { stationDefaults } : {}) });
+  // The gateway's warnings go to stderr: readable lines when that is a terminal, as for `serve`.
+  const gateway = new Gateway(config, {
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        io.err(chunk.toString('utf8'));
+        done();
+      },
+    }),
+    terminal: process.stderr.isTTY === true,
+    ...(stationDefaults !== undefined ? { stationDefaults } : {}),
+  });
   const sockets: ChargerSocket[] = [];
   try {
     await gateway.start();

@@ -1,9 +1,11 @@
 /**
  * `pilegate demo` as a real child process: the development CSMS, a gateway and one simulated
- * IEC 104 charger in one process; the OCPP traffic it prints shows the boot and a transaction.
+ * IEC 104 charger in one process; the OCPP traffic it prints shows the boot and a transaction. On a
+ * terminal the gateway's warnings are readable lines like the rest, not JSON.
  */
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCliProcess } from '../support/cli.js';
+import { repoRoot, runCliProcess } from '../support/cli.js';
 
 const runDemo = (args: string[], timeoutMs: number): ReturnType<typeof runCliProcess> => runCliProcess(['demo', ...args], timeoutMs);
 
@@ -31,6 +33,22 @@ describe('pilegate demo', () => {
     expect(frames.some((l) => / {2}TransactionEvent {2}Started Authorized seqNo 0 tx \S+$/.test(l))).toBe(true);
     expect(r.stdout).toContain('demo over: stopping');
   }, 45_000);
+
+  it('on a terminal writes the gateway warnings as readable lines, no JSON among them', async () => {
+    // util-linux `script` gives the process a pseudo-terminal, as a newcomer's shell would.
+    const command = `exec ${JSON.stringify(process.execPath)} --import tsx src/cli/index.ts demo --duration 2 --chargers 1`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: repoRoot, env: process.env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(code, out).toBe(0);
+    const plain = out
+      .split('\u001b')
+      .map((part, i) => (i === 0 ? part : part.replace(/^\[\d+m/, '')))
+      .join('');
+    expect(plain).toMatch(/^\[.*\] WARN: state store is in memory: NOT DURABLE/m);
+    expect(plain.split(/\r?\n/).filter((l) => l.startsWith('{'))).toEqual([]);
+  }, 40_000);
 
   it('refuses a bad --chargers value with exit 2', async () => {
     const r = await runDemo(['--chargers', 'lots'], 20_000);
