@@ -25,7 +25,7 @@ export interface OcppTraceEntry {
 export type OcppTrace = (entry: OcppTraceEntry) => void;
 
 /** The value a secret is replaced with. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Field names whose values are secrets wherever they appear in a payload. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'apnPassword', 'simPin', 'key', 'privateKey', 'basicAuthPassword', 'secret', 'passphrase', 'authorization']);
