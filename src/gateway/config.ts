@@ -17,7 +17,7 @@ import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-con
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
 import type { CaptureConfig } from './capture-store.js';
-import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
+import { checkCsmsUrl, checkPemPath, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
 import { DEFAULT_REGISTRY_REFRESH_MS, loadCheckedRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
@@ -148,6 +148,8 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const profile = raw.csms.securityProfile ?? 1;
   // A profile set by PILEGATE_CSMS_SECURITYPROFILE is what to blame, not the file's csms section.
   const csmsAt = sources.has('/csms/securityProfile') ? '/csms/securityProfile' : '/csms';
+  for (const k of ['ca', 'cert', 'key'] as const) checkPemPath(raw.csms[k], `/csms/${k}`, secretIssues);
+  checkPemPath(raw.downloads?.ca, '/downloads/ca', secretIssues);
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: csmsAt, reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
     secretIssues.push({ pointer: csmsAt, reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
