@@ -16,7 +16,7 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
-import type { CaptureConfig } from './capture-store.js';
+import { captureConfig, type CaptureConfig } from './capture-store.js';
 import { checkCsmsUrl, checkPemPath, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
@@ -163,6 +163,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs)
     secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
+  const capture = captureConfig(raw.capture, rel, secretIssues);
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues, sources);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
   const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadCheckedRegistry(registryFile, { ...raw.csms, securityProfile: profile }, env);
@@ -188,7 +189,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     http,
     log: logConfig(raw.log),
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
-    capture: { ...raw.capture, format: raw.capture?.format ?? 'jsonl', ...(raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {}) },
+    capture,
     diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },
