@@ -17,9 +17,10 @@ const SKIP = new Set(['type', 'sequence', 'crcOrder', 'encrypted']);
 
 /**
  * Secrets a readable dump does not print (it is what gets pasted into tickets): the FTP password of
- * a remote update (0x94). `--json` and the hex still carry the frame as it is.
+ * a remote update (0x94) and the MD5 of a card start's password (0x31). `--json` and the hex still
+ * carry the frame as it is.
  */
-const MASKED: Readonly<Record<string, ReadonlySet<string>>> = { firmwareUpdate: new Set(['password']) };
+const MASKED: Readonly<Record<string, ReadonlySet<string>>> = { firmwareUpdate: new Set(['password']), startRequest: new Set(['passwordMd5']) };
 
 function unitOf(name: string): string {
   for (const [re, unit] of UNITS) if (re.test(name)) return ` ${unit}`;

@@ -27,17 +27,24 @@ export function ykcTimeZone(options: YkcOptions | undefined): string {
 }
 
 /**
- * The one-time FTP password of a plain (not 3DES) YKC 0x94 remote update: after the 6 header bytes
- * (start, length, sequence 2, encryption flag, type), pile code 7, model 1, power 2, server 16,
- * port 2 and user 16 come its 16 bytes (docs/protocols/ykc.md §4.1).
+ * Secrets inside plain (not 3DES) YKC frames, by type, as byte ranges after the 6 header bytes
+ * (start, length, sequence 2, encryption flag, type) (docs/protocols/ykc.md §4):
+ * - 0x31 start request: pile code 7, gun 1, start mode 1, password flag 1 and card 8 come before
+ *   the MD5 of the password the user typed (16 bytes; a PIN's MD5 is reversed in a moment);
+ * - 0x94 remote update: pile code 7, model 1, power 2, server 16, port 2 and user 16 come before
+ *   its one-time FTP password (16 bytes, §4.1).
  */
-const YKC_0X94_PASSWORD = { start: 6 + 44, end: 6 + 60 } as const;
+const YKC_SECRETS: Readonly<Record<number, { readonly start: number; readonly end: number }>> = {
+  0x31: { start: 6 + 18, end: 6 + 34 },
+  0x94: { start: 6 + 44, end: 6 + 60 },
+};
 
-/** A copy of a YKC frame with the 0x94 password overwritten by '*', or the frame when it has none. */
+/** A copy of a YKC frame with its secret overwritten by '*', or the frame when it has none. */
 function ykcShown(frame: Buffer): Buffer {
-  if (frame[5] !== 0x94 || frame[4] !== 0 || frame.length < YKC_0X94_PASSWORD.end) return frame;
+  const secret = YKC_SECRETS[frame[5] ?? -1];
+  if (secret === undefined || frame[4] !== 0 || frame.length < secret.end) return frame;
   const copy = Buffer.from(frame);
-  copy.fill(0x2a, YKC_0X94_PASSWORD.start, YKC_0X94_PASSWORD.end);
+  copy.fill(0x2a, secret.start, secret.end);
   return copy;
 }
 

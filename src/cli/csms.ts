@@ -15,7 +15,7 @@ export interface CsmsOptions {
 }
 
 /** The port of the example configs' `csms.url` (`examples/dev.yaml`, `examples/pilegate.yaml`). */
-export const DEV_CSMS_PORT = 9000;
+const DEV_CSMS_PORT = 9000;
 
 function port(text: string | undefined): number {
   if (text === undefined) return DEV_CSMS_PORT;

@@ -31,7 +31,7 @@ export interface DevCsmsOptions {
 }
 
 /** The id token of the development CSMS's remote starts. */
-export const DEV_CSMS_ID_TOKEN = { idToken: 'DEV-CSMS', type: 'Central' } as const;
+const DEV_CSMS_ID_TOKEN = { idToken: 'DEV-CSMS', type: 'Central' } as const;
 
 export interface DevCsms {
   readonly url: string;

@@ -26,7 +26,7 @@ const DEFAULT_PORT = 9104;
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** The URL to ask: `--url` as given (its path, or the probe's when it has none), else this host. */
-export function healthUrl(options: HealthOptions, env: Env): URL {
+function healthUrl(options: HealthOptions, env: Env): URL {
   const probe = options.ready === true ? '/readyz' : '/healthz';
   const base = options.url ?? `http://127.0.0.1:${env['PILEGATE_HTTP_PORT'] || DEFAULT_PORT}`;
   let url: URL;
@@ -72,7 +72,7 @@ function get(url: URL, headers: Record<string, string>, timeoutMs: number): Prom
 }
 
 /** Asks the endpoint; prints one line; 0 when it answered 200. */
-export async function runHealth(options: HealthOptions, io: CliIo, env: Env = process.env): Promise<number> {
+async function runHealth(options: HealthOptions, io: CliIo, env: Env = process.env): Promise<number> {
   const url = healthUrl(options, env);
   const auth = authorization(options, env);
   const result = await get(url, auth === undefined ? {} : { authorization: auth }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -123,7 +123,7 @@ function configureHealth(command: Command, io: CliIo, setExit: (code: number) =>
 }
 
 /** Parses `args` as the options of `pilegate health` and runs it; resolves to the exit code. */
-export async function runHealthCommand(args: readonly string[], io: CliIo = processIo): Promise<number> {
+async function runHealthCommand(args: readonly string[], io: CliIo = processIo): Promise<number> {
   let code: number = EXIT.OK;
   const command = new Command('pilegate health').exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
   configureHealth(command, io, (c) => {

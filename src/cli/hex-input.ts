@@ -27,7 +27,7 @@ export interface HexInput {
 const STDIN = '<stdin>';
 
 /** Parses hex text: `#` comments and whitespace ignored; errors name `name:line:column`. */
-export function parseHexText(text: string, name: string): HexSource {
+function parseHexText(text: string, name: string): HexSource {
   let digits = '';
   const lines: { offset: number; line: number }[] = [];
   for (const [i, raw] of text.split(/\r?\n/).entries()) {

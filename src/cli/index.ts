@@ -16,7 +16,7 @@ import { registerStations } from './stations.js';
 import { dropOutputOnClose, EXIT, isMainModule, processIo, UsageError, type CliIo } from './io.js';
 
 /** The package's version, from its package.json. */
-export function packageVersion(): string {
+function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(findPackageFile(import.meta.url, 'package.json'), 'utf8')) as { version?: unknown };
   return String(pkg.version);
 }

@@ -74,6 +74,9 @@ function readPcap(b: Buffer, file: string, out: PacketCapture & { skipped: numbe
   }
 }
 
+/** The fixed fields of the blocks read, in octets after the block's type and length: a shorter block is skipped. */
+const FIXED: Readonly<Record<number, number>> = { 1: 8, 2: 20, 3: 4, 6: 20 };
+
 interface Interface {
   readonly linkType: number;
   /** Timestamp units per second. */
@@ -103,6 +106,11 @@ function readPcapng(b: Buffer, file: string, out: PacketCapture & { skipped: num
     }
     const body = at + 8;
     const end = at + total - 4;
+    if (end - body < (FIXED[type] ?? 0)) {
+      if (type !== 1) out.skipped += 1;
+      at += total;
+      continue;
+    }
     const options = (from: number): { code: number; value: Buffer }[] => {
       const list: { code: number; value: Buffer }[] = [];
       for (let o = from; o + 4 <= end;) {

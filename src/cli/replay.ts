@@ -68,7 +68,7 @@ export interface ReplaySummary {
 }
 
 /** How many frames that could not be decoded the readable dump shows before it only counts them. */
-export const ERRORS_SHOWN = 5;
+const ERRORS_SHOWN = 5;
 
 /** Replays parsed capture entries; pure apart from loading the codec's options file. */
 export async function replayCapture(entries: readonly CaptureEntry[], options: ReplayOptions): Promise<ReplayResult> {
@@ -134,7 +134,7 @@ export async function replayCapture(entries: readonly CaptureEntry[], options: R
 }
 
 /** The summary's line for stderr when frames failed: `3 of 44 frames could not be decoded as ykc; …`. */
-export function summaryLine(s: ReplaySummary): string | undefined {
+function summaryLine(s: ReplaySummary): string | undefined {
   if (s.failed === 0) return undefined;
   const hint = s.looksLike.length > 0 ? `; the capture looks like ${s.looksLike.join(' or ')}: ${tryCodecs(s.looksLike)}` : '';
   return `${s.failed} of ${s.frames} frame(s) could not be decoded as ${s.codec}${hint}`;

@@ -48,6 +48,13 @@ interface Connection {
   readonly missing: { a: number; b: number };
 }
 
+/**
+ * Segments one direction holds behind a gap before the gap is taken as missed: a capture that lost
+ * one packet early in a long connection would otherwise hold every later one, and each new segment
+ * would scan them all (quadratic in the file's length).
+ */
+const MAX_WAITING = 256;
+
 const key = (e: StreamEndpoint): string => `${e.address}|${e.port}`;
 /** `x - y` in 32-bit sequence space, as a signed number. */
 const diff = (x: number, y: number): number => (x - y) | 0;
@@ -120,6 +127,7 @@ function receive(c: Connection, from: 'a' | 'b', s: TcpSegment): void {
   d.next ??= seq;
   d.pending.push({ ...s, seq });
   deliver(c, from, s);
+  if (d.pending.length > MAX_WAITING) skipGap(c, from, s);
 }
 
 /** Delivers whatever pending bytes follow on from `next`, at the time of packet `at`. */
@@ -148,11 +156,14 @@ function deliver(c: Connection, from: 'a' | 'b', at: TcpSegment): void {
 
 /** At the end of the capture: bytes still waiting behind a gap are delivered after it, the gap counted as missing. */
 function flush(c: Connection, from: 'a' | 'b'): void {
+  while (c.dirs[from].pending.length > 0) skipGap(c, from);
+}
+
+/** Counts the gap before the earliest waiting segment as missing and delivers what follows it (at packet `at`, else at that segment's). */
+function skipGap(c: Connection, from: 'a' | 'b', at?: TcpSegment): void {
   const d = c.dirs[from];
-  while (d.pending.length > 0) {
-    const first = d.pending.reduce((x, y) => (diff(y.seq, x.seq) < 0 ? y : x));
-    c.missing[from] += Math.max(0, diff(first.seq, d.next ?? first.seq));
-    d.next = first.seq;
-    deliver(c, from, first);
-  }
+  const first = d.pending.reduce((x, y) => (diff(y.seq, x.seq) < 0 ? y : x));
+  c.missing[from] += Math.max(0, diff(first.seq, d.next ?? first.seq));
+  d.next = first.seq;
+  deliver(c, from, at ?? first);
 }

@@ -8,6 +8,7 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PointerIssue } from '../config/document.js';
 import type { Log } from '../core/log.js';
 
 export type CaptureFormat = 'jsonl' | 'pcap' | 'pcapng';
@@ -26,6 +27,21 @@ export interface CaptureConfig {
   readonly maxAgeHours?: number;
   /** The oldest capture files are removed while all of them together hold more than this. */
   readonly maxTotalBytes?: number;
+}
+
+/** Disk a capture may fill unless the config says otherwise (0 lifts a limit): a file, and the directory. */
+export const DEFAULT_CAPTURE_LIMITS = { maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 } as const;
+
+/** `capture:` as written → the config the gateway uses: the default limits filled in, `0` (no limit) left out. */
+export function captureConfig(raw: Partial<CaptureConfig> | undefined, rel: (path: string) => string, issues: PointerIssue[]): CaptureConfig {
+  const sizes: Partial<Record<'maxFileBytes' | 'maxTotalBytes', number>> = {};
+  for (const key of ['maxFileBytes', 'maxTotalBytes'] as const) {
+    const value = raw?.[key] ?? DEFAULT_CAPTURE_LIMITS[key];
+    if (value > 0 && value < 1024) issues.push({ pointer: `/capture/${key}`, reason: 'must be 0 (no limit) or at least 1024' });
+    if (value > 0) sizes[key] = value;
+  }
+  const { maxFileBytes: _file, maxTotalBytes: _total, ...rest } = raw ?? {};
+  return { ...rest, ...sizes, format: raw?.format ?? 'jsonl', ...(raw?.dir !== undefined ? { dir: rel(raw.dir) } : {}) };
 }
 
 const CAPTURE_FILE = /\.(jsonl|pcap|pcapng)$/;

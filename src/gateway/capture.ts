@@ -52,6 +52,14 @@ export interface CaptureFileOptions {
   readonly store?: Pick<CaptureStore, 'opened' | 'closed'>;
 }
 
+/**
+ * Captures hold the raw frames, secrets included (card passwords, a firmware server's password,
+ * anything a codec encrypts with a key the capture does not hold): the gateway's user alone reads
+ * them. A directory that exists keeps the mode its owner gave it.
+ */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 /** Chunks kept in memory while the charger id is unknown. */
 const MAX_PENDING = 64;
 
@@ -175,13 +183,13 @@ export class CaptureFile implements CaptureSink {
     this.path = path;
     const header = this.header();
     try {
-      mkdirSync(this.options.dir, { recursive: true });
-      if (this.format === 'pcap') writeFileSync(`${path}.json`, `${JSON.stringify(header)}\n`);
+      mkdirSync(this.options.dir, { recursive: true, mode: DIR_MODE });
+      if (this.format === 'pcap') writeFileSync(`${path}.json`, `${JSON.stringify(header)}\n`, { mode: FILE_MODE });
     } catch (e) {
       this.fail(e as Error);
       return;
     }
-    const stream = createWriteStream(path, { flags: 'a' });
+    const stream = createWriteStream(path, { flags: 'a', mode: FILE_MODE });
     stream.on('error', (e) => this.fail(e));
     this.stream = stream;
     this.written = 0;

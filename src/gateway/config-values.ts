@@ -37,3 +37,12 @@ export function checkCsmsUrl(url: string | undefined, pointer: string, where: st
   if (url !== undefined && hasUserinfo(url))
     issues.push({ pointer, reason: `must not carry a user name or password (user:password@host; value not shown): the station id is the user name, put the password in ${where}` });
 }
+
+/**
+ * A TLS file setting (`csms.ca`, `cert`, `key`, `downloads.ca`) holding the PEM text itself rather
+ * than a path: it would be read as a file name and quoted in the error, a private key with it.
+ * The reason never quotes the value.
+ */
+export function checkPemPath(path: string | undefined, pointer: string, issues: PointerIssue[]): void {
+  if (path !== undefined && (path.includes('-----BEGIN') || /[\r\n]/.test(path))) issues.push({ pointer, reason: 'is the PEM text itself; give the path of a PEM file (value not shown)' });
+}

@@ -16,8 +16,8 @@ import { parseFirmwareConfig, type FirmwareServerConfig, type RawFirmwareConfig 
 import { parseHttpConfig, type HttpConfig, type RawHttpConfig } from './http-config.js';
 import { listenerConfig, type ListenerConfig, type RawListenerConfig } from './listener-config.js';
 import { sourceIssues } from './sources.js';
-import type { CaptureConfig } from './capture-store.js';
-import { checkCsmsUrl, checkTimeZone, interpolate, type Env } from './config-values.js';
+import { captureConfig, type CaptureConfig } from './capture-store.js';
+import { checkCsmsUrl, checkPemPath, checkTimeZone, interpolate, type Env } from './config-values.js';
 import { envOverrides } from './env-overrides.js';
 import type { SecurityProfile } from '../ocpp/client-config.js';
 import { DEFAULT_REGISTRY_REFRESH_MS, loadCheckedRegistry, registryRedis, stationDefaults, type RawStationsConfig, type StationDefaults, type StationEntry } from './stations-config.js';
@@ -152,6 +152,8 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const profile = raw.csms.securityProfile ?? 1;
   // A profile set by PILEGATE_CSMS_SECURITYPROFILE is what to blame, not the file's csms section.
   const csmsAt = sources.has('/csms/securityProfile') ? '/csms/securityProfile' : '/csms';
+  for (const k of ['ca', 'cert', 'key'] as const) checkPemPath(raw.csms[k], `/csms/${k}`, secretIssues);
+  checkPemPath(raw.downloads?.ca, '/downloads/ca', secretIssues);
   if (profile !== 1 && raw.csms.ca === undefined) secretIssues.push({ pointer: csmsAt, reason: `security profile ${profile} needs "ca" (PEM file of the CSMS's CA)` });
   if (profile === 3 && (raw.csms.cert === undefined || raw.csms.key === undefined))
     secretIssues.push({ pointer: csmsAt, reason: 'security profile 3 needs "cert" and "key" (client certificate PEM files)' });
@@ -165,6 +167,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
   const redisRegistry = registryRedis(raw.stations, store, secretIssues);
   if (fleet.renewIntervalMs >= fleet.leaseTtlMs)
     secretIssues.push({ pointer: '/fleet/renewIntervalMs', reason: `must be shorter than leaseTtlMs (${fleet.leaseTtlMs} ms), or leases expire between renewals` });
+  const capture = captureConfig(raw.capture, rel, secretIssues);
   if (secretIssues.length > 0) throw invalidConfig(doc, secretIssues, sources);
   const registryFile = raw.stations?.file === undefined ? undefined : rel(raw.stations.file);
   const registry = registryFile === undefined ? new Map<string, StationEntry>() : loadCheckedRegistry(registryFile, { ...raw.csms, securityProfile: profile }, env);
@@ -190,7 +193,7 @@ export function parseGatewayConfig(text: string, file: string, env: Env = proces
     http,
     log: logConfig(raw.log),
     connections: { ...DEFAULT_CONNECTION_LIMITS, ...raw.connections },
-    capture: { ...raw.capture, format: raw.capture?.format ?? 'jsonl', ...(raw.capture?.dir !== undefined ? { dir: rel(raw.capture.dir) } : {}) },
+    capture,
     diagnostics: { bytes: raw.diagnostics?.bytes ?? DEFAULT_DIAGNOSTICS_BYTES },
     fleet,
     shutdown: { ...DEFAULT_SHUTDOWN, ...raw.shutdown },

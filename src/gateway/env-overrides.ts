@@ -46,7 +46,7 @@ export function envOverrides(value: unknown, env: Env): Overridden {
       const obj = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
       obj[key] = /^\d+$/.test(v) && !TEXT_KEYS.has(`${section}.${key}`) ? Number(v) : v;
       out[section] = obj;
-      sources.set(pointerOf(section, key), shown(name, v));
+      sources.set(pointerOf(section, key), shown(name, v, HIDDEN_KEYS.has(`${section}.${key}`)));
     }
   }
   const store = env['PILEGATE_STORE'];
@@ -62,8 +62,12 @@ export function applyEnvOverrides(value: unknown, env: Env): unknown {
   return envOverrides(value, env).value;
 }
 
-/** `NAME=value` as an error shows it: a URL's user and password hidden, a long value cut. */
-function shown(name: string, value: string): string {
+/** Overridable keys whose value an error never shows (`csms.key` may be mistaken for the key itself). */
+const HIDDEN_KEYS: ReadonlySet<string> = new Set(['csms.key']);
+
+/** `NAME=value` as an error shows it: a URL's user and password hidden, a long value cut, a key or PEM text not shown. */
+function shown(name: string, value: string, hidden = false): string {
+  if (hidden || value.includes('-----BEGIN') || /[\r\n]/.test(value)) return `${name}=(value not shown)`;
   const v = redactUserinfo(value);
   return `${name}=${v.length > 60 ? `${v.slice(0, 57)}...` : v}`;
 }

@@ -7,18 +7,14 @@
 import { boundedWait } from '../core/bounded-wait.js';
 import { systemClock } from '../core/clock.js';
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
-import type { ChargerKeys, IgnoredReason } from '../../codecs/codec.js';
-import { findCodec, codecNames } from '../../codecs/registry.js';
-import { ConfigError } from '../config/errors.js';
-import { readConfigFile } from '../config/read.js';
+import type { ChargerKeys } from '../../codecs/codec.js';
 import type { Log } from '../core/log.js';
 import type { StationEngine } from '../station/engine.js';
 import type { StateStore } from '../store/state-store.js';
 import { AddressLimit } from './address-limit.js';
 import { captureSocket, type CaptureDescription } from './capture.js';
-import { mappingRecord } from './capture-header.js';
 import { CaptureStore } from './capture-store.js';
 import { ChargerMemories } from './charger-memory.js';
 import { ChargerSession } from './charger-session.js';
@@ -28,19 +24,17 @@ import { gatewayState, offline, sessionObserver, warnQueuedAtStop } from './gate
 import { startGatewayHttp, stopHttpServer } from './http.js';
 import { Admission, IdentityGuard, UNKNOWN_CHARGER_HINT } from './identity.js';
 import { GatewayBadFrameLines } from './log-budget.js';
-import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy, type ServedCodec } from './listener-detect.js';
+import { hintOnSilence, holdUntilDetected, warnOnMismatch, type ServedBy } from './listener-detect.js';
+import { captureDescription, chargerTimeZone, openListener, prepareListeners, viewOf, type Listener, type ListenerCodec } from './listeners.js';
 import { GatewayMetrics } from './metrics.js';
-import type { DetectLimits } from './protocol-detect.js';
 import { startOwnership, type Ownership } from './ownership.js';
-import { StationStarts, type Station } from './station-start.js';
+import { stationFiles, StationStarts, type Station } from './station-start.js';
 import { GatewayHealth, type Readiness } from './readiness.js';
 import { createStationRegistry, FileStationRegistry, registryKeys, reloadLogged, type StationRegistry } from './registry.js';
 import { pinoLog } from './pino-log.js';
 import { createGatewayLogger } from './logger.js';
 import { ocppTraceFor } from './ocpp-trace.js';
 import { createGatewayStore } from './store.js';
-import { TransferDownloader } from './transfers/download.js';
-import { createUploader } from './transfers/upload.js';
 import type { GatewayConfig, ListenerConfig, StationEntry } from './config.js';
 
 export interface GatewayOptions {
@@ -53,22 +47,6 @@ export interface GatewayOptions {
   /** Device-model presets per new station (tests: fast retries). */
   readonly stationDefaults?: Readonly<Record<string, string>>;
   readonly callTimeoutMs?: number;
-}
-
-interface Listener {
-  readonly config: ListenerConfig;
-  /** One codec, or several told apart by each connection's first bytes. */
-  readonly codecs: readonly ListenerCodec[];
-  readonly server: Server;
-  port: number;
-}
-
-interface ListenerCodec extends ServedCodec {
-  /** `ConnectionInfo.memoryOf` and the ignored-message count of its codec: once per listener, not per connection. */
-  readonly memoryOf: (chargerId: string) => Map<string, unknown>;
-  readonly ignored: (reason: IgnoredReason) => void;
-  /** Its options file and the file's SHA-256 at start, for capture headers. */
-  readonly mapping?: CaptureDescription['mapping'];
 }
 
 export class Gateway {
@@ -199,32 +177,8 @@ export class Gateway {
   async start(): Promise<void> {
     const { config } = this;
     // Codec options first: a bad mapping is a config error before anything listens.
-    const prepared: { config: ListenerConfig; codecs: ServedCodec[] }[] = [];
-    for (const l of config.listeners) {
-      const codecs: ServedCodec[] = [];
-      for (const c of l.codecs) {
-        const codec = findCodec(c.codec);
-        const { pointer, line, column } = c;
-        const where = { pointer, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) };
-        if (codec === undefined) throw new ConfigError('CONFIG_INVALID', config.file, [{ ...where, reason: `unknown codec ${JSON.stringify(c.codec)}; expected one of ${codecNames().join(', ')}` }]);
-        if (l.codecs.length > 1 && codec.sniff === undefined) {
-          throw new ConfigError('CONFIG_INVALID', config.file, [{ ...where, reason: `codec ${codec.name} cannot share a port: it cannot recognise its chargers by their first bytes` }]);
-        }
-        codecs.push({ codec, codecOptions: await codec.loadOptions(c.mapping !== undefined ? { file: c.mapping } : {}) });
-      }
-      prepared.push({ config: l, codecs });
-    }
-    const { ca, cert, key } = config.csms;
-    const pems = {
-      ...(ca !== undefined ? { ca: readConfigFile(ca) } : {}),
-      ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
-      ...(key !== undefined ? { key: readConfigFile(key) } : {}),
-    };
-    const { ca: downloadsCa, timeoutMs, maxBytes } = config.downloads;
-    // The operator's CA for file servers is trusted for firmware downloads and log uploads alike.
-    const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
-    const downloader = new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {});
-    const uploader = createUploader(transferCa !== undefined ? { ca: [transferCa] } : {});
+    const prepared = await prepareListeners(config);
+    const { pems, transfers } = stationFiles(config);
     const { store, health } = createGatewayStore(config.store, this.log);
     this.store = store;
     this.health.store = health;
@@ -252,9 +206,7 @@ export class Gateway {
       stations: this.stations,
       // What the stations fetch firmware images and upload logs with (`downloads` in the config).
       shared: {
-        downloader,
-        uploader,
-        firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes },
+        ...transfers,
         ...(this.firmware !== undefined ? { firmwareServer: this.firmware } : {}),
         ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
       },
@@ -262,24 +214,12 @@ export class Gateway {
       stopping: () => this.stopping,
       ocppTrace: (station) => ocppTraceFor(config.log, this.log, station),
     });
-    for (const p of prepared) {
-      const server = createServer((socket) => this.accept(listener, socket));
-      const metrics = this.metricsRegistry;
-      const codecs = p.codecs.map((c, i): ListenerCodec => {
-        const codec = c.codec.name;
-        const mapping = mappingRecord(p.config.codecs[i]?.mapping);
-        return { ...c, ...(mapping !== undefined ? { mapping } : {}), memoryOf: (chargerId) => this.memories.of(codec, chargerId), ignored: (reason) => metrics.ignored(codec, reason) };
-      });
-      const listener: Listener = { config: p.config, codecs, server, port: 0 };
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(p.config.port, p.config.host ?? '0.0.0.0', () => resolve());
-      });
-      listener.port = (server.address() as AddressInfo).port;
-      this.listeners.push(listener);
-      const served = p.config.codecs.map((c) => ({ codec: c.codec, mapping: c.mapping }));
-      this.log.info({ port: listener.port, host: p.config.host ?? '0.0.0.0', ...(served.length === 1 ? served[0] : { codecs: served }) }, 'listening for chargers');
-    }
+    const metrics = this.metricsRegistry;
+    const perCodec = (codec: string): Pick<ListenerCodec, 'memoryOf' | 'ignored'> => ({
+      memoryOf: (chargerId) => this.memories.of(codec, chargerId),
+      ignored: (reason) => metrics.ignored(codec, reason),
+    });
+    for (const p of prepared) this.listeners.push(await openListener(p, perCodec, (listener, socket) => this.accept(listener, socket), this.log));
     this.ready = true;
   }
 
@@ -375,12 +315,7 @@ export class Gateway {
     let log: Logger = this.log.child({ codec, remote: socket.remoteAddress });
     const plainLog: Log = pinoLog(() => log);
     const limits = this.config.connections;
-    const describe = (chargerId: string | undefined): CaptureDescription => ({
-      codec,
-      ...(served.mapping !== undefined ? { mapping: served.mapping } : {}),
-      timeZone: (chargerId !== undefined ? this.registry.get(chargerId)?.timeZone : undefined) ?? listener.config.timeZone ?? served.codec.timeZone(served.codecOptions),
-      listenerPort: listener.port,
-    });
+    const describe = (chargerId: string | undefined): CaptureDescription => captureDescription(listener, served, chargerId !== undefined ? this.registry.get(chargerId)?.timeZone : undefined);
     const capture = this.captures !== undefined ? captureSocket(this.captures, socket, describe, plainLog) : undefined;
     const recorder = this.diagnostics.connection(`${address}:${socket.remotePort ?? ''}`, capture);
     const engineLog = recorder.wrap(plainLog, (level) => log.isLevelEnabled(level));
@@ -416,7 +351,7 @@ export class Gateway {
         const verdict = admission.atStation(identified.chargerId, this.registry.get(identified.chargerId), resolved);
         if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;
         if (resolved === undefined) return 'unknown charger (not in the station registry)';
-        const zone = this.registry.get(identified.chargerId)?.timeZone ?? listener.config.timeZone ?? served.codec.timeZone(served.codecOptions);
+        const zone = chargerTimeZone(listener, served, this.registry.get(identified.chargerId)?.timeZone);
         recorder.bind(resolved.stationId, served.codec.frameTools(served.codecOptions, { timeZone: zone }));
         return this.starts?.start(session, resolved, identified, capabilities, charger, engineLog) ?? 'gateway stopping';
       },
@@ -446,9 +381,4 @@ export class Gateway {
   async metrics(): Promise<string> {
     return this.metricsRegistry.text();
   }
-}
-
-/** What detection needs of a listener. */
-function viewOf(l: Listener): { port: number; codecs: readonly ListenerCodec[]; detect?: DetectLimits } {
-  return { port: l.port, codecs: l.codecs, ...(l.config.detect !== undefined ? { detect: l.config.detect } : {}) };
 }

@@ -12,7 +12,7 @@ import { HOLD_REASONS, type HoldReason } from './held.js';
  * `pilegate_chargers_held` for those held back), `csms_offline` (its station runs without an OCPP
  * connection), `booting` (connected, the boot not Accepted), `online`.
  */
-export const CHARGER_STATES = ['detecting', 'awaiting_login', 'starting', 'csms_offline', 'booting', 'online'] as const;
+const CHARGER_STATES = ['detecting', 'awaiting_login', 'starting', 'csms_offline', 'booting', 'online'] as const;
 export type ChargerState = (typeof CHARGER_STATES)[number];
 
 /** One station's TransactionEvent queue as a scrape reads it. */
@@ -46,7 +46,7 @@ export interface GatewayState {
 }
 
 /** Stations shown by `station_transaction_events_queued`: the ones with the most queued. */
-export const TOP_QUEUES = 10;
+const TOP_QUEUES = 10;
 
 /** Registers the gauges; call `newScrape` before each scrape so the queues are read once for it. */
 export function registerStateGauges(registry: Registry, prefix: string, state: GatewayState, codecs: readonly string[]): { newScrape(): void } {

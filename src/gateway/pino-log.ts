@@ -24,7 +24,7 @@ function bindings(logger: Logger): Readonly<Record<string, unknown>> {
 }
 
 /** `data` without the keys `logger` writes already: same value dropped, another value moved under `data`. */
-export function lineFields(logger: Logger, data: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+function lineFields(logger: Logger, data: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
   if (data === undefined) return {};
   const bound = bindings(logger);
   let out: Record<string, unknown> | undefined;

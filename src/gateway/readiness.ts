@@ -11,6 +11,7 @@
  *     [+] csms: 3 of 3 stations connected
  *     [!] chargers: 2 held back (store_unreachable 2)
  */
+import { redactUserinfo } from '../core/url-userinfo.js';
 import { CsmsReachability, type CsmsStatus, type StationLink } from './csms-health.js';
 import { HeldChargers, type HoldReason } from './held.js';
 import type { StoreHealth } from './store.js';
@@ -71,11 +72,11 @@ function storeCheck(v: ReadinessView): { ok: boolean; line: string } {
   if (s === undefined) return { ok: false, line: 'store: not open' };
   if (s.kind === 'memory') return { ok: true, line: 'store: memory' };
   if (s.reachable) return { ok: true, line: `store: ${s.kind} reachable` };
-  return { ok: false, line: `store: ${s.kind} unreachable since ${since(s.since, v.now)}${s.lastError !== undefined ? `: ${s.lastError}` : ''}` };
+  return { ok: false, line: `store: ${s.kind} unreachable since ${since(s.since, v.now)}${s.lastError !== undefined ? `: ${oneLine(s.lastError)}` : ''}` };
 }
 
 function csmsCheck(c: CsmsStatus, now: number): { ok: boolean; line: string } {
-  const failure = c.lastFailure !== undefined ? `; last error: ${c.lastFailure.reason} (${c.lastFailure.message})` : '';
+  const failure = c.lastFailure !== undefined ? `; last error: ${c.lastFailure.reason} (${oneLine(c.lastFailure.message)})` : '';
   if (c.stations === 0) return { ok: true, line: 'csms: no station running' };
   if (c.unreachable) return { ok: false, line: `csms: unreachable for ${c.stations} of ${c.stations} stations since ${since(c.offlineSince ?? now, now)}${failure}` };
   const waiting = c.offlineSince !== undefined ? `, none since ${since(c.offlineSince, now)}` : '';
@@ -85,4 +86,9 @@ function csmsCheck(c: CsmsStatus, now: number): { ok: boolean; line: string } {
 /** An instant with how long ago it was: `2026-12-07T22:40:01.123Z (41 s)`. */
 function since(at: number, now: number): string {
   return `${new Date(at).toISOString()} (${Math.max(0, Math.round((now - at) / 1000))} s)`;
+}
+
+/** An error message as one line of the body: it may come from a peer (line breaks would forge checks) or quote a URL. */
+function oneLine(message: string): string {
+  return redactUserinfo(message).replace(/\p{Cc}+/gu, ' ');
 }

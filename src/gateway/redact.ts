@@ -32,7 +32,7 @@ const MAX_DEPTH = 6;
  * password must never reach a log even when it came inside a URL (a CSMS's SetNetworkProfile, a
  * transfer location, an error message quoting its URL). Returns `value` itself when nothing changed.
  */
-export function withoutUserinfo<T>(value: T, depth = 0): T {
+function withoutUserinfo<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return redactUserinfo(value) as T;
   if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
   if (value instanceof Error) {

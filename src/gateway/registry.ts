@@ -347,7 +347,8 @@ export const REGISTRY_CLIENT_OPTIONS = { maxRetriesPerRequest: 1 } as const;
 /** The registry a gateway config names: its file (or none), or its Redis hash on the store's Redis. */
 export function createStationRegistry(config: GatewayConfig, log: Logger, env: Env = process.env): StationRegistry {
   const { redis, refreshIntervalMs, file } = config.stations;
-  if (redis === undefined || config.store === 'memory') return new FileStationRegistry(config.stations.registry, file !== undefined ? () => loadCheckedRegistry(file, config.csms, env) : undefined);
+  if (redis === undefined || config.store === 'memory')
+    return new FileStationRegistry(config.stations.registry, file !== undefined ? () => loadCheckedRegistry(file, config.csms, env, { refuseEmpty: true }) : undefined);
   const client = createRedisClient(config.store, REGISTRY_CLIENT_OPTIONS);
   return new RedisStationRegistry(client, { key: redis.key, refreshIntervalMs, log, env, csms: config.csms });
 }

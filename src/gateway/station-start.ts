@@ -4,6 +4,7 @@
  * station), the fleet's ownership lease taken, the engine built and held under that lease; and the
  * retirement of a station whose charger connection is gone.
  */
+import { readConfigFile } from '../config/read.js';
 import { boundedWait } from '../core/bounded-wait.js';
 import type { IdentifiedEvent } from '../model/events.js';
 import type { Capabilities } from '../model/capabilities.js';
@@ -22,6 +23,8 @@ import type { IdentityGuard } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Ownership } from './ownership.js';
 import type { TracedStation } from './ocpp-trace.js';
+import { TransferDownloader } from './transfers/download.js';
+import { createUploader } from './transfers/upload.js';
 import type { OcppTrace } from '../ocpp/trace.js';
 
 /** A running station: its charger connection and its engine. */
@@ -37,6 +40,29 @@ export interface CsmsPems {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
+}
+
+/**
+ * The files every station uses, read once at start: the PEMs of csms.ca / cert / key, and the
+ * operator's CA for file servers (`downloads.ca`), trusted for firmware downloads and log uploads alike.
+ */
+export function stationFiles(config: GatewayConfig): { pems: CsmsPems; transfers: Pick<StationEngineOptions, 'downloader' | 'uploader' | 'firmwareLimits'> } {
+  const { ca, cert, key } = config.csms;
+  const pems = {
+    ...(ca !== undefined ? { ca: readConfigFile(ca) } : {}),
+    ...(cert !== undefined ? { cert: readConfigFile(cert) } : {}),
+    ...(key !== undefined ? { key: readConfigFile(key) } : {}),
+  };
+  const { ca: downloadsCa, timeoutMs, maxBytes } = config.downloads;
+  const transferCa = downloadsCa !== undefined ? readConfigFile(downloadsCa) : undefined;
+  return {
+    pems,
+    transfers: {
+      downloader: new TransferDownloader(transferCa !== undefined ? { ca: transferCa } : {}),
+      uploader: createUploader(transferCa !== undefined ? { ca: [transferCa] } : {}),
+      firmwareLimits: { downloadTimeoutMs: timeoutMs, maxImageBytes: maxBytes },
+    },
+  };
 }
 
 /** What starting stations needs of the running gateway. */

@@ -98,12 +98,21 @@ export function profileIssues(entry: StationEntry, csms: CsmsSecurity): PointerI
  * Reads a registry file as `loadStationRegistry` does and refuses it (ConfigError `CONFIG_INVALID`)
  * when an entry's security profile is one `csms` cannot serve: at start, on SIGHUP, at `stations import`.
  */
-export function loadCheckedRegistry(file: string, csms: CsmsSecurity, env: Env = process.env): Map<string, StationEntry> {
-  const registry = loadStationRegistry(file, env);
+export function loadCheckedRegistry(file: string, csms: CsmsSecurity, env: Env = process.env, options: { readonly refuseEmpty?: boolean } = {}): Map<string, StationEntry> {
+  const text = readConfigFile(file);
+  // A reload can catch a file while it is written (truncated first, then filled): an empty document
+  // would refuse every charger. A registry meant to be empty says `{}`.
+  if (options.refuseEmpty === true && isEmptyDocument(parseConfigText(text, file).value)) {
+    throw new ConfigError('CONFIG_INVALID', file, [{ pointer: '', reason: 'the file is empty (still being written? write it beside and rename it into place); `{}` is a registry with no stations' }]);
+  }
+  const registry = parseStationRegistry(text, file, env);
   const problems = [...registry].flatMap(([id, e]) => profileIssues(e, csms).map((i) => ({ pointer: `${pointerOf(id)}${i.pointer}`, reason: i.reason })));
   if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
   return registry;
 }
+
+/** A YAML document with nothing in it (empty, or comments only) parses to null or undefined. */
+const isEmptyDocument = (value: unknown): boolean => value === null || value === undefined;
 
 /** Reads a station registry: chargerId → settings; `${ENV_NAME}` in a password is read from `env`. */
 export function loadStationRegistry(file: string, env: Env = process.env): Map<string, StationEntry> {

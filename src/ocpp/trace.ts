@@ -3,8 +3,9 @@
  * wrote or read it, for an operator who must see what the CSMS and the station said to each
  * other. Secrets never reach it: the Basic-auth password however it travels (a SetVariables of
  * BasicAuthPassword, a GetVariables answer, a report), the VPN and APN credentials of a network
- * profile, a password inside a URL, and anything that looks like a private key.
+ * profile, the user info of a URL, and anything that looks like a private key.
  */
+import { redactUserinfo } from '../core/url-userinfo.js';
 import { MESSAGE_TYPE, parseFrame } from './frames.js';
 
 /** One traced message. `action` of an answer is its CALL's, when the answer matched one. */
@@ -25,16 +26,13 @@ export interface OcppTraceEntry {
 export type OcppTrace = (entry: OcppTraceEntry) => void;
 
 /** The value a secret is replaced with. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Field names whose values are secrets wherever they appear in a payload. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'apnPassword', 'simPin', 'key', 'privateKey', 'basicAuthPassword', 'secret', 'passphrase', 'authorization']);
 
-/** Device-model variables whose values are secrets (BasicAuthPassword, B09; any other password, key or PIN). */
-const SECRET_VARIABLE = /password|secret|privatekey|pin$/i;
-
-/** `scheme://user:password@` in a URL. */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi;
+/** Device-model variables whose values are secrets (BasicAuthPassword, B09; any other password, passphrase, secret, key or PIN). */
+const SECRET_VARIABLE = /password|passphrase|secret|key$|pin$/i;
 
 function secretVariable(value: Readonly<Record<string, unknown>>): boolean {
   const variable = value['variable'];
@@ -47,7 +45,7 @@ function secretVariable(value: Readonly<Record<string, unknown>>): boolean {
 export function redactOcpp(value: unknown): unknown {
   if (typeof value === 'string') {
     if (value.includes('PRIVATE KEY-----')) return REDACTED;
-    return value.replace(URL_PASSWORD, `$1:${REDACTED}@`);
+    return redactUserinfo(value);
   }
   if (Array.isArray(value)) return value.map(redactOcpp);
   if (typeof value !== 'object' || value === null) return value;

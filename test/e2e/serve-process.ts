@@ -3,7 +3,9 @@
  * output kept, its pino lines parsed, and a stop that escalates to SIGKILL.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { repoRoot } from '../support/cli.js';
+import { CLI_FROM_SOURCES, repoRoot } from '../support/cli.js';
+import { servedPort } from '../support/serve-banner.js';
+import { until } from '../support/station.js';
 
 export interface ServeProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -22,7 +24,7 @@ export interface ServeProcess {
 
 /** Spawns the serve command with `password` as the CSMS password, more arguments and environment variables. */
 export function spawnServe(configFile: string, password: string, more: { readonly args?: readonly string[]; readonly env?: Readonly<Record<string, string>> } = {}): ServeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile, ...(more.args ?? [])], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'serve', '--config', configFile, ...(more.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, PILEGATE_CSMS_PASSWORD: password, ...more.env },
   });
@@ -58,4 +60,12 @@ export function spawnServe(configFile: string, password: string, more: { readonl
       clearTimeout(killer);
     },
   };
+}
+
+/** Waits for the start-up line of `serve` and returns the port of its listener for `codec`; throws with its output when it exits first. */
+export async function servedPortOf(serve: ServeProcess, codec: string, timeoutMs = 30_000): Promise<number> {
+  await until(() => servedPort(serve.stdout(), codec) !== undefined || serve.gone(), 'pilegate serve to listen', timeoutMs);
+  const port = servedPort(serve.stdout(), codec);
+  if (port === undefined) throw new Error(`pilegate serve did not start:\n${serve.stdout()}\n${serve.stderr()}`);
+  return port;
 }

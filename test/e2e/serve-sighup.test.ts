@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { YkcChargerSimulator } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
-import { spawnServe, type ServeProcess } from './serve-process.js';
+import { servedPortOf, spawnServe, type ServeProcess } from './serve-process.js';
 
 const PASSWORD = 'sighup-e2e-password-0123456789';
 const BAD_PASSWORD = '987654321';
@@ -73,9 +73,7 @@ describe('SIGHUP to pilegate serve', () => {
       ].join('\n'),
     );
     const s = (serve = spawnServe(config, PASSWORD));
-    const listening = (): Record<string, unknown> | undefined => s.lines().find((l) => l['msg'] === 'listening for chargers');
-    await until(() => listening() !== undefined || s.gone(), 'pilegate serve to listen', 30_000);
-    const port = Number(listening()?.['port']);
+    const port = await servedPortOf(s, 'ykc');
     expect(port, `${s.stdout()}\n${s.stderr()}`).toBeGreaterThan(0);
     expect(await login(port, ADDED)).toBe(false);
 

@@ -15,8 +15,7 @@ import type { YkcFrame, YkcFrameOf } from '../../codecs/ykc/index.js';
 import { connectYkcSimulator, type YkcChargerSimulator, type YkcSimulatorOptions } from '../../src/simulator/ykc/simulator.js';
 import { startCsms, type StationCall, type TestCsms } from '../support/csms.js';
 import { until } from '../support/station.js';
-import { servedPort } from '../support/serve-banner.js';
-import { spawnServe } from './serve-process.js';
+import { servedPortOf, spawnServe } from './serve-process.js';
 
 const PASSWORD = 'ykc-e2e-password-0123456789';
 
@@ -47,9 +46,7 @@ const sims: YkcChargerSimulator[] = [];
 /** Runs `pilegate serve --config <file>` and resolves once it prints its YKC listener. */
 async function startServe(configFile: string): Promise<Serve> {
   const proc = spawnServe(configFile, PASSWORD);
-  await until(() => servedPort(proc.stdout(), 'ykc') !== undefined || proc.child.exitCode !== null, 'pilegate serve to listen', 30_000);
-  const port = servedPort(proc.stdout(), 'ykc');
-  if (port === undefined) throw new Error(`pilegate serve did not start:\n${proc.stdout()}\n${proc.stderr()}`);
+  const port = await servedPortOf(proc, 'ykc');
   return { child: proc.child, port, lines: () => proc.lines(), stop: () => proc.stop('SIGINT') };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliClosingStdout } from '../../support/cli.js';
+import { servedPort } from '../../support/serve-banner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilegate-closed-stdout-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,14 +21,6 @@ const capture = join(dir, 'long.jsonl');
 writeFileSync(capture, Array.from({ length: FRAMES }, (_, i) => JSON.stringify({ time: new Date(Date.UTC(2026, 0, 31, 8, 0, 0, i)).toISOString(), dir: 'in', hex: TESTFR_ACT })).join('\n'));
 
 /** The charger port of the JSON banner line (`pilegate serving`). */
-function servingPort(out: string): number {
-  for (const line of out.split('\n')) {
-    const json = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; listeners?: { port: number }[] }) : undefined;
-    if (json?.msg === 'pilegate serving') return json.listeners?.[0]?.port ?? 0;
-  }
-  return 0;
-}
-
 function expectQuiet(r: { code: number | null; signal: NodeJS.Signals | null; stderr: string }, code: number): void {
   expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
   expect(r.signal).toBeNull();
@@ -70,7 +63,7 @@ describe('pilegate with its stdout closed after one line', () => {
     );
     // Once the banner is read and stdout closed, chargers that dial in make the gateway log more.
     const r = await runCliClosingStdout(['serve', '--config', config], /"msg":"pilegate serving"[^\n]*\n/, 30_000, (out) => {
-      const port = servingPort(out);
+      const port = servedPort(out, 'ykc') ?? 0;
       const dial = (n: number): void => {
         if (n === 0) return;
         const s = connect(port, '127.0.0.1', () => s.end(Buffer.from('garbage\n')));

@@ -8,29 +8,18 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHttp, stopHttpServer } from '../../../src/gateway/http.js';
-import { repoRoot } from '../../support/cli.js';
+import { childOutput, repoRoot } from '../../support/cli.js';
 
 const SECRET = 'tok-9f2c41d7';
 
-function health(args: string[], env: Record<string, string> = {}, entry: string[] = ['src/cli/index.ts', 'health']): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env };
-    delete base['PILEGATE_HTTP_SECRET'];
-    delete base['PILEGATE_HTTP_PORT'];
-    const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: repoRoot, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pilegate health did not exit\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `pilegate health <args>` (or `entry` run directly), with none of the gateway's HTTP settings but `env`'s in its environment. */
+async function health(args: string[], env: Record<string, string> = {}, entry: string[] = ['src/cli/index.ts', 'health']): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  delete base['PILEGATE_HTTP_SECRET'];
+  delete base['PILEGATE_HTTP_PORT'];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: repoRoot, env: { ...base, ...env } });
+  const { code, stdout, stderr } = await childOutput(child, 'pilegate health', 30_000);
+  return { code, stdout, stderr };
 }
 
 function portOf(server: Server): number {

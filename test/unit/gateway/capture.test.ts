@@ -1,5 +1,5 @@
 /** Capture files: named after the charger once known, lines kept in order, write errors logged once and never thrown. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,6 +99,20 @@ describe('CaptureFile', () => {
     c.record('in', Buffer.from('680443000000', 'hex'));
     expect(s.logs).toHaveLength(1);
     expect(s.logs[0]).toMatchObject({ level: 'warn', message: 'capture file cannot be written: capture stops for this connection' });
+  });
+
+  it('creates its directory and files readable by the gateway user alone (they hold raw frames: card passwords, keys)', async () => {
+    const s = setup();
+    const dir = join(s.dir, 'captures');
+    for (const format of ['jsonl', 'pcap', 'pcapng'] as const) {
+      const c = new CaptureFile({ dir, format, remoteAddress: '10.0.0.2', remotePort: 4000 + format.length, now: () => s.clock.t, log: () => undefined, describe: describeIec });
+      c.identified(`EXDC-${format}`);
+      c.record('in', Buffer.from('680443000000', 'hex'));
+      c.close();
+    }
+    await until(() => readdirSync(dir).length === 4, 'the files');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(dir)) expect([name, statSync(join(dir, name)).mode & 0o777]).toEqual([name, 0o600]);
   });
 
   it('makes safe file-name parts and sortable timestamps', () => {

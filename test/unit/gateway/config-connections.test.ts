@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { configErrorLines } from '../../../src/config/errors.js';
 import { DEFAULT_CONNECTION_LIMITS, parseGatewayConfig } from '../../../src/gateway/config.js';
-import { configError } from '../../support/config-error.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../../src/gateway/capture-store.js';
+import { expectConfigIssue } from '../../support/config-error.js';
 
 const minimal = 'listeners:\n  - { port: 0, codec: iec104-points }\ncsms:\n  url: ws://127.0.0.1:9000/ocpp\n';
 
@@ -15,7 +16,7 @@ describe('gateway config: connections and capture', () => {
     const c = parseGatewayConfig(minimal, 'gw.yaml', {});
     expect(c.connections).toEqual({ maxPerAddress: 50, loginTimeoutMs: 60_000, idleTimeoutMs: 300_000, badFrameLimit: 20, badFrameWindowMs: 60_000 });
     expect(c.connections).toEqual(DEFAULT_CONNECTION_LIMITS);
-    expect(c.capture).toEqual({ format: 'jsonl' });
+    expect(c.capture).toEqual({ format: 'jsonl', ...DEFAULT_CAPTURE_LIMITS });
     expect(c.diagnostics).toEqual({ bytes: 8192 });
   });
 
@@ -59,12 +60,23 @@ describe('gateway config: connections and capture', () => {
       PILEGATE_CAPTURE_MAXTOTALBYTES: '5000000',
       PILEGATE_CAPTURE_MAXAGEHOURS: '48',
     });
-    expect(env.capture).toEqual({ dir: '/var/caps', format: 'pcap', maxTotalBytes: 5_000_000, maxAgeHours: 48 });
+    expect(env.capture).toEqual({ dir: '/var/caps', format: 'pcap', maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 5_000_000, maxAgeHours: 48 });
+  });
+
+  it('bounds the disk a capture may fill by default (64 MiB a file, 1 GiB in all); 0 lifts a limit', () => {
+    expect(parseGatewayConfig(`${minimal}capture: { dir: caps }\n`, join('/srv', 'gw.yaml'), {}).capture).toEqual({
+      dir: join('/srv', 'caps'),
+      format: 'jsonl',
+      maxFileBytes: 64 * 1024 * 1024,
+      maxTotalBytes: 1024 * 1024 * 1024,
+    });
+    const unbounded = parseGatewayConfig(`${minimal}capture: { dir: caps, maxFileBytes: 0, maxTotalBytes: 0 }\n`, join('/srv', 'gw.yaml'), {}).capture;
+    expect(unbounded).toEqual({ dir: join('/srv', 'caps'), format: 'jsonl' });
   });
 
   it.each([
     ['capture:\n  format: wireshark\n', '/capture/format', 'unknown format "wireshark"; expected one of jsonl, pcap, pcapng'],
-    ['capture:\n  maxFileBytes: 10\n', '/capture/maxFileBytes', 'must be >= 1024'],
+    ['capture:\n  maxFileBytes: 10\n', '/capture/maxFileBytes', 'must be 0 (no limit) or at least 1024'],
     ['capture:\n  maxAgeHours: 0\n', '/capture/maxAgeHours', 'must be > 0'],
     ['capture:\n  maxTotalBytes: lots\n', '/capture/maxTotalBytes', 'must be integer'],
     ['connections:\n  maxPerAddress: -1\n', '/connections/maxPerAddress', 'must be >= 0'],
@@ -78,11 +90,7 @@ describe('gateway config: connections and capture', () => {
     ['diagnostics:\n  bytes: -1\n', '/diagnostics/bytes', 'must be >= 0'],
     ['diagnostics:\n  frames: 10\n', '/diagnostics/frames', 'unknown property "frames"'],
   ])('refuses %j with a pointer', (extra, pointer, reason) => {
-    const e = configError(() => parseGatewayConfig(`${minimal}${extra}`, 'gw.yaml', {}));
-    expect(e.code).toBe('CONFIG_INVALID');
-    const issue = e.issues.find((i) => i.pointer === pointer);
-    expect(issue, JSON.stringify(e.issues)).toBeDefined();
-    expect(issue?.reason).toContain(reason);
+    const e = expectConfigIssue(() => parseGatewayConfig(`${minimal}${extra}`, 'gw.yaml', {}), pointer, reason);
     // The CLI prints it with the file and the line of the bad value.
     expect(configErrorLines(e).join('\n')).toMatch(new RegExp(`gw\\.yaml:\\d+:\\d+ ${pointer.replace(/\//g, '\\/')}`));
   });

@@ -57,6 +57,13 @@ describe('environment overrides in config errors', () => {
     expect(lines({ PILEGATE_STORE: 'http://redis:6379' })[0]).toMatch(/^error CONFIG_INVALID PILEGATE_STORE=http:\/\/redis:6379: \/store/);
   });
 
+  it('refuses a private key given as PEM text instead of a path, naming the variable and showing none of the key', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
+    const bad = lines({ PILEGATE_CSMS_SECURITYPROFILE: '3', PILEGATE_CSMS_CA: 'ca.pem', PILEGATE_CSMS_CERT: 'cert.pem', PILEGATE_CSMS_KEY: pem });
+    expect(bad).toEqual(['error CONFIG_INVALID PILEGATE_CSMS_KEY=(value not shown): /csms/key: is the PEM text itself; give the path of a PEM file (value not shown)']);
+    for (const part of ['BEGIN', 'MIIE', 'PRIVATE']) expect(bad.join('\n')).not.toContain(part);
+  });
+
   it('still blames a value from the file on its line', () => {
     expect(configErrorLines(configError(() => parseGatewayConfig(text.replace('level: info', 'level: loud'), 'gw.yaml', {})))[0]).toMatch(/^error CONFIG_INVALID gw\.yaml:8:3 \/log\/level: /);
   });

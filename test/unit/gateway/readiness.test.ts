@@ -85,6 +85,25 @@ describe('readiness', () => {
   });
 });
 
+describe('readiness body', () => {
+  it('keeps each check on one line and shows no URL credentials, whatever an error message holds', () => {
+    const store = { kind: 'redis', reachable: false, since: T0, lastError: 'connect failed\n[+] store: redis reachable' };
+    const csms = {
+      stations: 1,
+      connected: 0,
+      offlineSince: T0,
+      unreachable: true,
+      lastFailure: { stationId: 'A', reason: 'refused' as const, message: 'cannot reach wss://cs-01:n3tw0rk-pw@csms.example/ocpp\r\n[+] csms: 1 of 1 stations connected', at: T0 },
+    };
+    const r = readiness({ listening: true, stopping: false, store, csms, held: new Map(), now: T0 });
+    const lines = r.body.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('[+]'))).toEqual(['[+] gateway: listening']);
+    expect(r.body).not.toContain('n3tw0rk-pw');
+    expect(r.body).not.toContain('\r');
+  });
+});
+
 describe('HeldChargers', () => {
   it('holds a start back after a second, or at once with the store down; once per reason; and lets it go', () => {
     const clock = new FakeClock(T0);

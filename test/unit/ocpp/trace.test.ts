@@ -64,8 +64,25 @@ describe('OCPP trace', () => {
     };
     const out = JSON.stringify(redactOcpp(profile));
     for (const secret of ['url-secret', 'vpn-secret', 'vpn-key', 'apn-secret', '1234']) expect(out).not.toContain(secret);
-    expect(out).toContain('wss://cp:[redacted]@csms.example/ocpp');
+    expect(out).toContain('wss://[redacted]@csms.example/ocpp');
     expect(out).toContain('"server":"vpn"');
     expect(redactOcpp({ certificate: PEM_KEY, other: 'fine' })).toEqual({ certificate: '[redacted]', other: 'fine' });
+  });
+
+  it('redacts URL user info whatever the password holds (an @, a :), and variables named *Key or *Passphrase', () => {
+    const getLog = { log: { remoteLocation: 'ftp://logs:p@ss:w0rd@ftp.example/up' }, logType: 'DiagnosticsLog', requestId: 1 };
+    const out = JSON.stringify(redactOcpp(getLog));
+    for (const secret of ['p@ss', 'ss:w0rd', 'w0rd']) expect(out).not.toContain(secret);
+    expect(out).toContain('@ftp.example/up');
+    const set = {
+      setVariableData: [
+        { component: { name: 'VendorCtrlr' }, variable: { name: 'ApiKey' }, attributeValue: 'k-123456' },
+        { component: { name: 'VendorCtrlr' }, variable: { name: 'WifiPassphrase' }, attributeValue: 'wifi-secret' },
+        { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '60' },
+      ],
+    };
+    const setOut = JSON.stringify(redactOcpp(set));
+    for (const secret of ['k-123456', 'wifi-secret']) expect(setOut).not.toContain(secret);
+    expect(setOut).toContain('"attributeValue":"60"');
   });
 });

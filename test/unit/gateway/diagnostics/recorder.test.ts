@@ -73,4 +73,18 @@ describe('StationDiagnostics', () => {
     expect(text.replace(/ /g, '')).not.toContain(Buffer.from(password).toString('hex'));
     expect(text.replace(/ /g, '').toLowerCase()).not.toContain(Buffer.from(password).toString('hex').toLowerCase());
   });
+
+  it("never shows a YKC card start's password (0x31: its MD5 is a PIN's, reversed in a moment), in hex or decoded", async () => {
+    const start = loadHexFixture(fixturePath('ykc', 'frames', '31-start-request-card-password.hex')).bytes;
+    const md5 = 'e10adc3949ba59ab';
+    const d = new StationDiagnostics(8192, () => Date.parse('2026-12-07T00:00:00Z'));
+    const c = d.connection('10.0.0.1:5000');
+    c.bind('CS-5', ykcFrameTools(undefined, { timeZone: 'Asia/Shanghai' }));
+    c.record('in', start);
+    const text = (await d.source('CS-5').diagnostics({})).join('\n');
+    expect(text).toContain('(59 bytes)');
+    expect(text).toContain('00000000D14B0A54');
+    expect(text).not.toContain(md5);
+    expect(text.replace(/ /g, '').toLowerCase()).not.toContain(Buffer.from(md5).toString('hex'));
+  });
 });
