@@ -97,11 +97,14 @@ function resultDetail(payload: unknown): string | undefined {
   return typeof status === 'string' ? status : undefined;
 }
 
-/** One station's connection: its CALLs in flight and the last status of each EVSE. */
+/** One station's connection: its CALLs in flight, its running transactions and remote starts. */
 class DevStation {
   private next = 0;
   private readonly pending = new Map<string, string>();
-  private readonly status = new Map<number, string>();
+  /** EVSEs with a transaction the station reported Started and not yet Ended: transactionId → evseId. */
+  private readonly open = new Map<string, number>();
+  /** EVSEs that got a remote start for their current Occupied (until they turn Available). */
+  private readonly asked = new Set<number>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -127,17 +130,34 @@ class DevStation {
     this.record({ at: Date.now(), station: this.station, direction: 'in', kind: 'CALL', action, ...(detail !== undefined ? { detail } : {}) });
     this.ws.send(JSON.stringify([3, id, devAnswer(action, payload)]));
     this.record({ at: Date.now(), station: this.station, direction: 'out', kind: 'CALLRESULT', action });
+    if (action === 'TransactionEvent') this.transaction(payload);
     if (action === 'StatusNotification') this.statusChanged(payload);
   }
 
-  /** A connector that turns Occupied (plugged in) gets a remote start on its EVSE. */
+  /** Keeps which EVSEs have a transaction running, whoever started it (card, cable, remote start). */
+  private transaction(payload: Record<string, unknown>): void {
+    const txId = (payload['transactionInfo'] as { transactionId?: unknown } | undefined)?.transactionId;
+    if (typeof txId !== 'string') return;
+    if (payload['eventType'] === 'Ended') {
+      this.open.delete(txId);
+      return;
+    }
+    const evseId = (payload['evse'] as { id?: unknown } | undefined)?.id;
+    if (typeof evseId === 'number') this.open.set(txId, evseId);
+  }
+
+  /**
+   * A connector that turns Occupied (plugged in) gets one remote start on its EVSE, unless the
+   * station already reported a transaction Started there (a card or the cable started it).
+   */
   private statusChanged(payload: Record<string, unknown>): void {
     const evseId = payload['evseId'];
     const status = payload['connectorStatus'];
     if (typeof evseId !== 'number' || typeof status !== 'string') return;
-    const before = this.status.get(evseId);
-    this.status.set(evseId, status);
-    if (!this.remoteStart || status !== 'Occupied' || before === 'Occupied') return;
+    if (status === 'Available') this.asked.delete(evseId);
+    if (!this.remoteStart || status !== 'Occupied' || this.asked.has(evseId)) return;
+    if ([...this.open.values()].includes(evseId)) return;
+    this.asked.add(evseId);
     this.next += 1;
     this.send('RequestStartTransaction', { idToken: DEV_CSMS_ID_TOKEN, remoteStartId: this.next, evseId }, `evse ${evseId} remoteStartId ${this.next}`);
   }

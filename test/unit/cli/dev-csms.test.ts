@@ -98,6 +98,41 @@ describe('development CSMS remote start', () => {
     expect(printed.some((l) => /ST-9\s+-> {2}RequestStartTransaction \(result\) {2}Accepted$/.test(l))).toBe(true);
   });
 
+  it('sends no remote start to an EVSE whose station already reported a transaction Started, nor twice for one Occupied', async () => {
+    const printed: string[] = [];
+    csms = await startDevCsms({ remoteStart: true, print: (line) => printed.push(line) });
+    const st = await station(csms.url);
+    const tx = (eventType: string, seqNo: number): Record<string, unknown> => ({
+      eventType,
+      timestamp: new Date().toISOString(),
+      triggerReason: eventType === 'Started' ? 'Authorized' : 'StopAuthorized',
+      seqNo,
+      transactionInfo: { transactionId: 'card-tx' },
+      ...(eventType === 'Started' ? { evse: { id: 1, connectorId: 1 }, idToken: { idToken: 'CARD-1', type: 'ISO14443' } } : {}),
+    });
+    // A card started a session on EVSE 1, then the connector reports Occupied: no remote start.
+    st.ws.send(JSON.stringify([2, 't1', 'TransactionEvent', tx('Started', 0)]));
+    st.ws.send(JSON.stringify([2, 's1', 'StatusNotification', occupied(1)]));
+    // Occupied → Faulted → Occupied with the session still on: still none.
+    st.ws.send(JSON.stringify([2, 's2', 'StatusNotification', occupied(1, 'Faulted')]));
+    st.ws.send(JSON.stringify([2, 's3', 'StatusNotification', occupied(1)]));
+    st.ws.send(JSON.stringify([2, 't2', 'TransactionEvent', tx('Ended', 1)]));
+    st.ws.send(JSON.stringify([2, 's4', 'StatusNotification', occupied(1, 'Available')]));
+    await until(() => st.received.length === 6);
+    // Another EVSE plugged in, then faulted and occupied again within the same plug-in: one start.
+    st.ws.send(JSON.stringify([2, 's5', 'StatusNotification', occupied(2)]));
+    st.ws.send(JSON.stringify([2, 's6', 'StatusNotification', occupied(2, 'Faulted')]));
+    st.ws.send(JSON.stringify([2, 's7', 'StatusNotification', occupied(2)]));
+    // EVSE 1 plugged in again after the card session ended: it gets one.
+    st.ws.send(JSON.stringify([2, 's8', 'StatusNotification', occupied(1)]));
+    await until(() => st.received.filter((f) => f[0] === 3).length === 10);
+    await new Promise((r) => setTimeout(r, 100));
+    st.ws.close();
+    const calls = st.received.filter((f) => f[0] === 2).map((f) => (f[3] as { evseId: number }).evseId);
+    expect(calls).toEqual([2, 1]);
+    expect(printed.filter((l) => l.includes('RequestStartTransaction'))).toHaveLength(2);
+  });
+
   it('sends nothing of its own without remoteStart', async () => {
     csms = await startDevCsms();
     const st = await station(csms.url);
