@@ -1,7 +1,7 @@
 /**
  * The IEC 104 charger simulator as `pilegate simulate` and `pilegate demo` run it through the
  * codec registry: one `ChargerSimulator` per common address, its scripted sessions, and what it
- * reports (link up, sessions started and stopped).
+ * reports (link up, sessions started and stopped, faults raised and cleared).
  */
 import type { Iec104PointsMapping } from '../../../codecs/iec104-points/mapping.js';
 import type { ChargerSimulatorFactory, DropCause, LineOutput, SimulatedCharger, SimulatedChargerSetup } from '../factory.js';
@@ -52,6 +52,8 @@ class Iec104SimulatedCharger implements SimulatedCharger {
   private readonly simulator: ChargerSimulator;
   private readonly players = new Set<ScriptPlayer>();
   private readonly charging = new Map<number, boolean>();
+  /** The faults raised on each connector, as last reported. */
+  private readonly faults = new Map<number, readonly string[]>();
   private output: LineOutput | undefined;
   private started = false;
   private disposed = false;
@@ -74,7 +76,8 @@ class Iec104SimulatedCharger implements SimulatedCharger {
       close: () => this.output?.drop(),
     });
     this.simulator.on((event) => {
-      if (event.type === 'state') this.reportSessions();
+      // A state change from a command shows after the command's line (the simulator emits it first).
+      if (event.type === 'state') queueMicrotask(() => this.reportState());
       // What came back from the CSMS through the gateway (a remote start, a stop, a limit) shows on the charger's side too.
       else if (event.type === 'command' && !event.select && event.outcome === 'executed' && event.command !== undefined) {
         const where = event.connector !== undefined ? `connector ${event.connector}: ` : '';
@@ -195,12 +198,22 @@ class Iec104SimulatedCharger implements SimulatedCharger {
     });
   }
 
-  private reportSessions(): void {
+  /** Sessions started and stopped, faults raised and cleared, one line each as they happen. */
+  private reportState(): void {
+    if (this.disposed) return;
     for (let c = 1; c <= this.setup.options.mapping.charger.connectors; c++) {
-      const now = this.simulator.connector(c).charging;
-      if (now === (this.charging.get(c) ?? false)) continue;
+      const snapshot = this.simulator.connector(c);
+      const before = this.faults.get(c) ?? [];
+      this.faults.set(c, snapshot.faults);
+      const raised = snapshot.faults.filter((f) => !before.includes(f));
+      const cleared = before.filter((f) => !snapshot.faults.includes(f));
+      const now = snapshot.charging;
+      const was = this.charging.get(c) ?? false;
       this.charging.set(c, now);
-      this.setup.report(now ? { type: 'sessionStarted', text: `connector ${c}: session started` } : { type: 'sessionEnded', text: `connector ${c}: session stopped` });
+      if (now !== was && !now) this.setup.report({ type: 'sessionEnded', text: `connector ${c}: session stopped${raised.length > 0 ? ' by the fault' : ''}` });
+      for (const f of raised) this.setup.report({ type: 'note', text: `connector ${c}: fault ${f} raised (the gateway reports the connector Faulted)` });
+      for (const f of cleared) this.setup.report({ type: 'note', text: `connector ${c}: fault ${f} cleared` });
+      if (now !== was && now) this.setup.report({ type: 'sessionStarted', text: `connector ${c}: session started` });
     }
   }
 }

@@ -237,7 +237,7 @@ export interface StandardSessionOptions {
 
 /**
  * A typical session on one connector: plug in, wait for the remote start (starting locally after a
- * time-out), charge with rising energy and varying power, a fault raised and cleared, stop, unplug.
+ * time-out), charge with rising energy and varying power, stop, a fault raised and cleared, unplug.
  */
 export function standardSession(connector: number, options: StandardSessionOptions = {}): ScriptStep[] {
   const charge: ChargeStep = {
@@ -250,8 +250,11 @@ export function standardSession(connector: number, options: StandardSessionOptio
     { plug: connector },
     { waitForStart: connector, timeoutSeconds: options.startTimeoutSeconds ?? 30, onTimeout: 'start' },
     { charge },
-    { fault: options.faultCode === undefined ? { connector } : { code: options.faultCode, connector }, seconds: options.faultSeconds ?? 2 },
     { stop: connector },
+    // The fault comes a while after the session ended: raised while charging it would end the
+    // session abnormally, and its clearing would leave the connector charging again (a second session).
+    { wait: 2_000 },
+    { fault: options.faultCode === undefined ? { connector } : { code: options.faultCode, connector }, seconds: options.faultSeconds ?? 2 },
     { wait: 2_000 },
     { unplug: connector },
   ];

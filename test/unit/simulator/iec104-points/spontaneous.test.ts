@@ -115,13 +115,13 @@ describe('simulator scripts', () => {
     h.send({ typeId: TI.C_DC_NA_1, objects: [dco(0x6001, 2, true)] });
     h.send({ typeId: TI.C_DC_NA_1, objects: [dco(0x6001, 2)] });
     expect(steps).toEqual([0, 1, 2]);
-    h.advance(20_000 + 2_000 + 2_000);
+    h.advance(20_000 + 2_000 + 2_000 + 2_000);
     const result = await player.done;
-    expect(result).toEqual({ status: 'completed', steps: 7 });
-    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(result).toEqual({ status: 'completed', steps: 8 });
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const asdus = h.take();
-    // plug -> charging -> the first error-level fault (residual current) raised, which ends charging
-    // (reported in one ASDU, in IOA order) -> cleared -> unplugged. The stop step finds nothing to stop.
+    // plug -> charging -> stopped -> (a while later) the first error-level fault (residual current)
+    // raised on the idle connector -> cleared -> unplugged.
     expect(bits(asdus)).toEqual(['1=true', '2=true', '2=false', '4=true', '4=false', '1=false']);
     // The execute's ACT_TERM comes before anything the script did next.
     const term = asdus.findIndex((a) => a.typeId === TI.C_DC_NA_1 && a.cause === COT.ACTIVATION_TERMINATION);
@@ -129,7 +129,7 @@ describe('simulator scripts', () => {
     expect(term).toBeGreaterThan(0);
     expect(profileStart).toBeGreaterThan(term);
     // The start draws the charger's 7040 W, then power follows the profile and drops to 0 at the
-    // error-level fault, for good: the session is over; energy rises while charging.
+    // stop; energy rises while charging.
     const power = asdus.flatMap((a) => (a.typeId === TI.M_ME_NB_1 && 0x4003 in values(a) ? [values(a)[0x4003]] : []));
     expect(power).toEqual([7040, 7000, 6000, 0]);
     const energy = asdus.flatMap((a) => (a.typeId === TI.M_IT_NA_1 ? [values(a)[0x6401] as number] : []));
