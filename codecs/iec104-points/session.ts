@@ -216,8 +216,11 @@ export class Iec104PointsSession implements CodecSession {
       return;
     }
     if (event.commandId.startsWith(FINAL_METER_ID) && event.status !== 'accepted') this.finalMeter.finish();
+    // One the connection's end cut short (the gateway refusing the charger, a drop, a shutdown) is
+    // no failure of the charger's: the end is logged on its own.
     if (event.status !== 'accepted' && event.status !== 'completed') {
-      this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
+      if (this.stopped) this.ctx.sink.log('debug', 'internal command ended with the connection', { command: event.commandId, reason: event.reason });
+      else this.ctx.sink.log('warn', 'charger did not confirm', { command: event.commandId, status: event.status, reason: event.reason });
     }
     if (event.commandId.startsWith(`${INTERNAL}gi`) && event.status !== 'accepted' && !this.states.isReady) this.ready();
   }

@@ -47,6 +47,10 @@ describe('pilegate simulate tells what the gateway did', () => {
     expect(r.stdout).not.toMatch(/EXDC150 {2}connected/);
     expect(r.stdout).not.toContain('session started');
     expect(summary(r.stdout)).toEqual({ connected: 0, of: 1, refused: 1 });
+    // The gateway's log tells the refusal; the interrogation the refusal cut short is no command failure.
+    const warnings = g.lines().filter((l) => typeof l['level'] === 'number' && l['level'] >= 40);
+    expect(warnings.map((l) => String(l['msg']))).not.toContain('charger did not confirm');
+    expect(g.lines().some((l) => typeof l['msg'] === 'string' && /refus/i.test(l['msg']))).toBe(true);
   }, 45_000);
 
   it('a family-B charger the gateway does not serve: refused when its login gets no answer but a close, exit 1', async () => {
