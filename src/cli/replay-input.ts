@@ -11,8 +11,19 @@ import { fileSha256, isCaptureHeader } from '../gateway/capture-header.js';
 import { parseCaptureFile, parseHeader, type CaptureEntry } from './capture-file.js';
 import { UsageError } from './io.js';
 import { isPacketCapture, readPacketCapture } from './pcap-read.js';
-import type { ReplayOptions } from './replay.js';
 import { tcpStreams, type TcpStream } from './tcp-streams.js';
+
+/** How `replay` decodes a capture (flags, or the capture's header). */
+export interface ReplayOptions {
+  /** A registered codec's name (default: the IEC 104 one). */
+  readonly codec?: string;
+  /** The codec's options file: the IEC 104 point-table mapping, or YKC options. */
+  readonly mapping?: string;
+  readonly json?: boolean;
+  readonly tz?: string;
+  /** Values of the codec's own flags (`Codec.cliFlags`) by name: the family-B `dialect` of a capture without an options file. */
+  readonly flags?: Readonly<Record<string, string>>;
+}
 
 export interface ReplayInput {
   /** `jsonl`: one stream whose entries are numbered by line; `packets`: streams numbered by packet. */

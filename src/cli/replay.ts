@@ -18,22 +18,13 @@ import { allCodecs, codecNames, DEFAULT_CODEC } from '../../codecs/registry.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../core/time-zone.js';
 import type { ChargerEvent } from '../model/events.js';
 import type { CaptureEntry } from './capture-file.js';
-import { readReplayInput, withHeader, type InputOptions } from './replay-input.js';
+import { readReplayInput, withHeader, type InputOptions, type ReplayOptions } from './replay-input.js';
+
+export type { ReplayOptions } from './replay-input.js';
 import type { TcpStream } from './tcp-streams.js';
 import { otherCodecsClaiming, tryCodecs } from './codec-guess.js';
 import { addCodecFlags, checkFlags, codecOption, flagValues } from './codec-option.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
-
-export interface ReplayOptions {
-  /** A registered codec's name (default: the IEC 104 one). */
-  readonly codec?: string;
-  /** The codec's options file: the IEC 104 point-table mapping, or YKC options. */
-  readonly mapping?: string;
-  readonly json?: boolean;
-  readonly tz?: string;
-  /** Values of the codec's own flags (`Codec.cliFlags`) by name: the family-B `dialect` of a capture without an options file. */
-  readonly flags?: Readonly<Record<string, string>>;
-}
 
 export interface ReplayFrame {
   readonly line: number;

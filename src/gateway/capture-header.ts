@@ -15,6 +15,9 @@ import { findPackageFile } from '../config/read.js';
 /** The header's `format`: a reader refuses a newer one rather than misreading it. */
 export const CAPTURE_HEADER_VERSION = 1;
 
+/** `in`: from the charger; `out`: from the gateway. */
+export type CaptureDirection = 'in' | 'out';
+
 export interface CaptureEndpoint {
   readonly address: string;
   readonly port: number;

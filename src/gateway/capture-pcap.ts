@@ -8,8 +8,7 @@
  * are written, little-endian.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { CaptureDirection } from './capture.js';
-import type { CaptureEndpoint, CaptureHeader } from './capture-header.js';
+import type { CaptureDirection, CaptureEndpoint, CaptureHeader } from './capture-header.js';
 
 const LINKTYPE_ETHERNET = 1;
 /** Largest payload of one written segment (well inside an IPv4 packet's 65 535 octets). */

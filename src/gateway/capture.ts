@@ -18,11 +18,11 @@ import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'n
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Log } from '../core/log.js';
-import { CAPTURE_HEADER_VERSION, gatewayVersion, type CaptureHeader } from './capture-header.js';
+import { CAPTURE_HEADER_VERSION, gatewayVersion, type CaptureDirection, type CaptureHeader } from './capture-header.js';
 import { pcapFileHeader, pcapngHead, pcapngPacket, pcapRecord, TcpFlow } from './capture-pcap.js';
 import type { CaptureFormat, CaptureStore } from './capture-store.js';
 
-export type CaptureDirection = 'in' | 'out';
+export type { CaptureDirection } from './capture-header.js';
 
 /** What a charger session records into; the gateway gives one per connection when capture is on. */
 export interface CaptureSink {
