@@ -10,7 +10,11 @@ afterEach(async () => {
 });
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<number> {
-  const server = net.createServer(onSocket);
+  const server = net.createServer((s) => {
+    // The simulator drops its end abruptly (that is what is tested): a reset here is expected.
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as net.AddressInfo).port;
