@@ -27,6 +27,7 @@ export function gatewayState(g: {
   readonly ready: () => boolean;
 }): GatewayState {
   const lastRead = new Map<string, QueueDepth>();
+  const reading = new Map<string, Promise<QueueDepth>>();
   return {
     chargersByCodec: () => {
       const by = new Map<string, number>();
@@ -46,7 +47,10 @@ export function gatewayState(g: {
     stations: () => g.stations.size,
     queues: () => {
       for (const id of lastRead.keys()) if (!g.stations.has(id)) lastRead.delete(id);
-      return Promise.all([...g.stations.keys()].map((id) => queueDepth(g.store(), id, lastRead)));
+      // While the store is unreachable nothing is asked: the client would hold every command until
+      // Redis is back, a scrape's worth per station each time.
+      if (!g.storeReachable()) return Promise.resolve([...g.stations.keys()].map((id) => lastRead.get(id) ?? { station: id, size: 0 }));
+      return Promise.all([...g.stations.keys()].map((id) => queueDepth(g.store(), id, lastRead, reading)));
     },
     stationsStarted: g.started,
     storeReachable: g.storeReachable,
@@ -70,14 +74,20 @@ function chargerState(session: string, engine: StationEngine | undefined): Charg
  * (`lastRead`; empty if never), so the scrape stays prompt and an outage does not read as an empty
  * queue.
  */
-async function queueDepth(store: StateStore | undefined, station: string, lastRead: Map<string, QueueDepth>): Promise<QueueDepth> {
+async function queueDepth(store: StateStore | undefined, station: string, lastRead: Map<string, QueueDepth>, reading: Map<string, Promise<QueueDepth>>): Promise<QueueDepth> {
   if (store === undefined) return { station, size: 0 };
-  const read = Promise.all([store.size(station, TX_QUEUE), store.peek(station, TX_QUEUE, 1)]).then(([size, head]) => {
-    const oldestAt = head[0] !== undefined ? queuedAtOf(head[0].item) : undefined;
-    const depth: QueueDepth = { station, size, ...(oldestAt !== undefined ? { oldestAt } : {}) };
-    lastRead.set(station, depth);
-    return depth;
-  });
+  // One read per station at a time: a slow answer is shared by the scrapes that come meanwhile.
+  const read =
+    reading.get(station) ??
+    Promise.all([store.size(station, TX_QUEUE), store.peek(station, TX_QUEUE, 1)])
+      .then(([size, head]) => {
+        const oldestAt = head[0] !== undefined ? queuedAtOf(head[0].item) : undefined;
+        const depth: QueueDepth = { station, size, ...(oldestAt !== undefined ? { oldestAt } : {}) };
+        lastRead.set(station, depth);
+        return depth;
+      })
+      .finally(() => reading.delete(station));
+  reading.set(station, read);
   const known = (): QueueDepth => lastRead.get(station) ?? { station, size: 0 };
   return boundedWait(read.catch(known), METRICS_STORE_TIMEOUT_MS, known);
 }
