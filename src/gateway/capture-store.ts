@@ -48,10 +48,13 @@ const CAPTURE_FILE = /\.(jsonl|pcap|pcapng)$/;
 const HOUR_MS = 3_600_000;
 /** How often the directory is checked between openings. */
 const CHECK_INTERVAL_MS = 5 * 60_000;
+/** The least time between two checks on opening files. */
+const PRUNE_ON_OPEN_MS = 10_000;
 
 export class CaptureStore {
   private readonly writing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private prunedAt = -Infinity;
 
   constructor(
     readonly config: CaptureConfig & { readonly dir: string },
@@ -64,10 +67,13 @@ export class CaptureStore {
     }
   }
 
-  /** A capture file was opened for writing: it is kept, and the directory checked. */
+  /**
+   * A capture file was opened for writing: it is kept, and the directory checked, at most once per
+   * `PRUNE_ON_OPEN_MS` (a reconnect burst must not scan the directory once per connection).
+   */
   opened(path: string): void {
     this.writing.add(path);
-    this.prune();
+    if (this.now() - this.prunedAt >= PRUNE_ON_OPEN_MS) this.prune();
   }
 
   /** A capture file is complete (it may be removed from now on). */
@@ -84,6 +90,7 @@ export class CaptureStore {
   prune(): string[] {
     const { maxAgeHours, maxTotalBytes, dir } = this.config;
     if (maxAgeHours === undefined && maxTotalBytes === undefined) return [];
+    this.prunedAt = this.now();
     let names: string[];
     try {
       names = readdirSync(dir);

@@ -95,4 +95,23 @@ describe('capture directory limits', () => {
     store.stop();
     expect(readdirSync(dir).sort()).toEqual(['a-writing.jsonl', 'd.jsonl']);
   });
+
+  it('checks the directory on opening a file at most once every 10 s (a reconnect burst scans it once)', () => {
+    dir = mkdtempSync(join(tmpdir(), 'pilegate-prune-burst-'));
+    const t = { now: Date.now() };
+    const store = new CaptureStore(
+      { dir, format: 'jsonl', maxTotalBytes: 7000 },
+      () => undefined,
+      () => t.now,
+    );
+    store.opened(file('a.jsonl', 3000, 10));
+    file('b.jsonl', 3000, 9);
+    file('c.jsonl', 3000, 8);
+    store.opened(file('d.jsonl', 10, 7));
+    expect(readdirSync(dir)).toHaveLength(4);
+    t.now += 10_000;
+    store.opened(file('e.jsonl', 10, 6));
+    store.stop();
+    expect(readdirSync(dir).sort()).toEqual(['a.jsonl', 'c.jsonl', 'd.jsonl', 'e.jsonl']);
+  });
 });
