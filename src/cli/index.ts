@@ -86,12 +86,18 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
 if (isMainModule(import.meta.url)) {
   // A reader that closes stdout early (`pilegate replay … | head`) ends a command quietly: one that
   // runs until a signal (serve, simulate, demo) stops as on SIGTERM; the others finish, writing nothing more.
+  // A command stopped that way exits 1: it did not run its course, and a service manager that
+  // restarts on failure (the systemd unit) brings a gateway whose log reader went away back.
+  let stoppedByClosedOutput = false;
   dropOutputOnClose(() => {
-    if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
+    if (process.listenerCount('SIGTERM') === 0) return;
+    stoppedByClosedOutput = true;
+    process.stderr.write('pilegate: stdout was closed by its reader: stopping\n');
+    process.kill(process.pid, 'SIGTERM');
   });
   run(process.argv.slice(2)).then(
     (code) => {
-      process.exitCode = code;
+      process.exitCode = stoppedByClosedOutput && code === EXIT.OK ? EXIT.FAILURE : code;
     },
     (e: unknown) => {
       process.stderr.write(`pilegate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -47,7 +47,7 @@ describe('pilegate with its stdout closed after one line', () => {
     expect(r.stderr).toContain('error IEC104_BAD_START');
   }, 40_000);
 
-  it('serve stops as on SIGTERM when its output is gone and it has more to say', async () => {
+  it('serve stops as on SIGTERM when its output is gone and it has more to say, exit 1 (a restart-on-failure brings it back)', async () => {
     const config = join(dir, 'pilegate.yaml');
     writeFileSync(
       config,
@@ -72,6 +72,6 @@ describe('pilegate with its stdout closed after one line', () => {
       };
       dial(40);
     });
-    expectQuiet(r, 0);
+    expectQuiet(r, 1);
   }, 40_000);
 });
