@@ -87,7 +87,8 @@ export class HeldChargers {
     const reason = this.reasonOf(w.current);
     if (reason !== w.reason) {
       w.reason = reason;
-      this.options.counted(reason);
+      if (!w.counted.has(reason)) this.options.counted(reason);
+      w.counted.add(reason);
       w.log('warn', 'charger held back', { reason, detail: DETAILS[reason], waitedMs: this.clock.now() - w.startedAt });
     }
     w.arm(RECHECK_MS);
@@ -103,6 +104,8 @@ export class HeldChargers {
 class Watch implements StartWatch {
   current: StartPhase = 'previous_connection';
   reason: HoldReason | undefined;
+  /** The reasons this start was counted for already (each once, however often it comes back). */
+  readonly counted = new Set<HoldReason>();
   readonly startedAt: number;
   private timer: unknown;
   private ended = false;

@@ -129,14 +129,18 @@ describe('HeldChargers', () => {
     expect(counted).toEqual(['ownership_lease', 'store_unreachable']);
     const now = held.watch(log, () => false);
     expect(counted).toEqual(['ownership_lease', 'store_unreachable', 'store_unreachable']);
-    slow.end('started');
     now.end('refused');
+    storeUp = true;
+    clock.advance(1000);
+    expect(counted, 'a reason that comes back is not counted twice for one start').toEqual(['ownership_lease', 'store_unreachable', 'store_unreachable']);
+    slow.end('started');
     expect(held.counts()).toEqual(new Map());
     expect(lines.filter((l) => l.level === 'warn').map((l) => [l.msg, l.data?.['reason']])).toEqual([
       ['charger held back', 'ownership_lease'],
       ['charger held back', 'store_unreachable'],
       ['charger held back', 'store_unreachable'],
+      ['charger held back', 'ownership_lease'],
     ]);
-    expect(lines.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(['charger no longer held back: its station starts', 'charger no longer held back: refused']);
+    expect(lines.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(['charger no longer held back: refused', 'charger no longer held back: its station starts']);
   });
 });
