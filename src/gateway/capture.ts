@@ -190,7 +190,14 @@ export class CaptureFile implements CaptureSink {
       return;
     }
     const stream = createWriteStream(path, { flags: 'a', mode: FILE_MODE });
-    stream.on('error', (e) => this.fail(e));
+    stream.on('error', (e) => {
+      if (stream === this.stream) this.fail(e);
+      else {
+        // A part already rotated out: its end is lost, the part being written is not.
+        this.options.log('warn', 'capture file could not be completed', { file: path, error: e.message });
+        this.options.store?.closed(path);
+      }
+    });
     this.stream = stream;
     this.written = 0;
     this.openedAt = this.options.now();

@@ -1,5 +1,5 @@
 /** Capture limits: a connection's file rotates by size and by age (each part with its header), the directory is pruned by age and total size. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,23 @@ describe('capture rotation', () => {
     // Every chunk is in exactly one part, in order; no part grows far past the limit.
     expect(parts.flatMap((p) => p.slice(1)).map((l) => l['dir'])).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 'in' : 'out')));
     for (const n of names()) expect(statSync(join(dir, n)).size).toBeLessThan(1024 + 500);
+  });
+
+  it('a part already rotated out that fails to be written does not stop the part being written', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pilegate-rotate-fail-'));
+    const base = 'EXDC1-20261126T001500.123Z';
+    mkdirSync(join(dir, `${base}.jsonl`)); // the first part cannot be opened: its error comes after the rotation
+    const logs: string[] = [];
+    const c = new CaptureFile({ dir, now: () => START, log: (_l, msg) => logs.push(msg), describe: describeIec, maxFileBytes: 1024 });
+    c.identified('EXDC1');
+    for (let i = 0; i < 4; i++) c.record('in', Buffer.alloc(200, 0x68));
+    await until(() => logs.includes('capture file could not be completed'), 'the first part fails');
+    c.record('in', Buffer.alloc(10, 0x68));
+    c.close();
+    const parts = (): string[] => readdirSync(dir ?? '').filter((n) => n.startsWith(`${base}-part`));
+    const written = (): boolean => parts().some((n) => lines(join(dir ?? '', n)).some((l) => l['hex'] === '68'.repeat(10)));
+    await until(written, 'the record after the failure is written');
+    expect(logs).not.toContain('capture file cannot be written: capture stops for this connection');
   });
 
   it('goes on in a new file once a file was begun maxFileHours ago', async () => {
