@@ -76,7 +76,8 @@ function storeCheck(v: ReadinessView): { ok: boolean; line: string } {
 }
 
 function csmsCheck(c: CsmsStatus, now: number): { ok: boolean; line: string } {
-  const failure = c.lastFailure !== undefined ? `; last error: ${c.lastFailure.reason} (${oneLine(c.lastFailure.message)})` : '';
+  // The latest failure of any station, with its time: it may be older than the last connection.
+  const failure = c.lastFailure !== undefined ? `; last error at ${since(c.lastFailure.at, now)}: ${c.lastFailure.reason} (${oneLine(c.lastFailure.message)})` : '';
   if (c.stations === 0) return { ok: true, line: 'csms: no station running' };
   if (c.unreachable) return { ok: false, line: `csms: unreachable for ${c.stations} of ${c.stations} stations since ${since(c.offlineSince ?? now, now)}${failure}` };
   const waiting = c.offlineSince !== undefined ? `, none since ${since(c.offlineSince, now)}` : '';

@@ -59,7 +59,7 @@ describe('gateway metrics for alerts', () => {
     expect(sample(refused, 'pilegate_ocpp_connect_failures_total{reason="refused"}')).toBe(0);
     expect(sample(refused, 'pilegate_chargers{state="csms_offline"}')).toBe(1);
     expect(sample(refused, 'pilegate_chargers{state="online"}')).toBe(1);
-    expect((await g.readyz()).body).toMatch(/^\[\+\] csms: 1 of 2 stations connected; last error: http_401 \(CSMS answered the handshake with HTTP 401\)$/m);
+    expect((await g.readyz()).body).toMatch(/^\[\+\] csms: 1 of 2 stations connected; last error at \d{4}-\S+ \(\d+ s\): http_401 \(CSMS answered the handshake with HTTP 401\)$/m);
   }, 60_000);
 
   it('shows the TransactionEvents queued per station and the age of the oldest while the CSMS is away', async () => {

@@ -89,7 +89,7 @@ describe('gateway /readyz and held chargers', () => {
     const early = await poll(g.readyz, (x) => x.body.includes('0 of 1 stations connected'), 'the station offline', 5_000);
     expect(early.status).toBe(200);
     const down = await poll(g.readyz, (x) => x.status === 503, 'not ready past the grace period', 10_000);
-    expect(down.body).toMatch(/^\[-\] csms: unreachable for 1 of 1 stations since \d{4}-.*; last error: refused \(.*ECONNREFUSED.*\)$/m);
+    expect(down.body).toMatch(/^\[-\] csms: unreachable for 1 of 1 stations since \d{4}-.*; last error at \d{4}-.* \(\d+ s\): refused \(.*ECONNREFUSED.*\)$/m);
     const metrics = await g.metrics();
     expect(sample(metrics, 'pilegate_ocpp_connect_failures_total{reason="refused"}')).toBeGreaterThanOrEqual(1);
     expect(sample(metrics, 'pilegate_chargers{state="csms_offline"}')).toBe(1);

@@ -81,7 +81,9 @@ describe('readiness', () => {
     };
     const c = readiness({ listening: true, stopping: false, store, csms: unreachable, held: new Map(), now: T0 + 90_000 });
     expect(c.ready).toBe(false);
-    expect(c.body).toContain('[-] csms: unreachable for 2 of 2 stations since 2026-12-07T22:00:00.000Z (90 s); last error: http_5xx (CSMS answered the handshake with HTTP 503)');
+    expect(c.body).toContain(
+      '[-] csms: unreachable for 2 of 2 stations since 2026-12-07T22:00:00.000Z (90 s); last error at 2026-12-07T22:00:00.000Z (90 s): http_5xx (CSMS answered the handshake with HTTP 503)',
+    );
   });
 });
 
